@@ -1,0 +1,40 @@
+# Thin wrapper over CMake. The two commands a newcomer runs: `make run`, `make test`.
+JOBS ?= $(shell nproc)
+DEMO_DIR ?= var/demo
+LISTEN ?= 127.0.0.1:8443
+
+.PHONY: all deps build build-asan run test fuzz bench clean lint
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j$(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTEKEN_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j$(JOBS)
+
+run: build
+	@bash scripts/run-demo.sh build/teken $(DEMO_DIR) $(LISTEN)
+
+test: build-asan
+	@bash scripts/lint.sh
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j$(JOBS)
+	@bash scripts/fuzz-smoke.sh
+
+fuzz: deps
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz-smoke.sh
+
+bench: build
+	@for b in bench/*.sh; do bash $$b; done
+
+lint:
+	@bash scripts/lint.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

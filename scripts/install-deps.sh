@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages teken needs to build, run and test.
+# Idempotent: runs apt-get only when something is missing, quiet otherwise.
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  # libraries (DESIGN.md section 4)
+  libssl-dev openssl libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
+  libpq-dev postgresql libargon2-dev libqrencode-dev libhpdf-dev zlib1g-dev
+  libxlsxwriter-dev libcurl4-openssl-dev libinih-dev
+  # HSM
+  softhsm2 opensc libp11-kit-dev
+  # tests and oracles
+  libcmocka-dev qpdf poppler-utils mupdf-tools ghostscript curl wrk procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

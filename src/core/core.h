@@ -1,0 +1,139 @@
+/*
+ * core: errors, bounded buffers, limits, checked number parsing and time.
+ * Depends on nothing of ours; everything else in teken depends on it.
+ */
+#ifndef TEKEN_CORE_H
+#define TEKEN_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define WARN_UNUSED __attribute__((warn_unused_result))
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* ---- limits: every limit on outside input has a name here ---- */
+#define MAX_CSR_BYTES        (64u * 1024u)
+#define MAX_CERT_BYTES       (64u * 1024u)
+#define MAX_CONFIG_BYTES     (1u * 1024u * 1024u)
+#define MAX_CPS_BYTES        (4u * 1024u * 1024u)
+#define MAX_KEY_BLOB_BYTES   (64u * 1024u)
+#define MAX_SUBJECT_BYTES    1024u
+#define MAX_CHAIN_DEPTH      8u
+#define MAX_REQ_BODY         (50u * 1024u * 1024u)
+#define MAX_JSON_BODY        (64u * 1024u)
+#define MAX_PDF_BYTES        (2048ull * 1024u * 1024u)
+#define MAX_PDF_OBJECTS      (8u * 1024u * 1024u)
+#define MAX_PDF_NESTING      64u
+#define MAX_XREF_ENTRIES     (8u * 1024u * 1024u)
+#define MAX_PDF_REVISIONS    4096u
+#define MAX_INFLATE_RATIO    1000u
+#define MAX_INFLATE_BYTES    (256u * 1024u * 1024u)
+#define MAX_ERRMSG           512u
+
+/* ---- errors ---- */
+enum tk_err {
+	TK_OK = 0,
+	TK_ERR_INVALID,   /* bad input from the caller or outside: 400 */
+	TK_ERR_NOT_FOUND, /* 404 */
+	TK_ERR_EXISTS,    /* already exists / duplicate: 409 */
+	TK_ERR_CONFLICT,  /* state does not allow it: 409 */
+	TK_ERR_DENIED,    /* not allowed: 403 */
+	TK_ERR_AUTH,      /* not authenticated: 401 */
+	TK_ERR_LIMIT,     /* input over a named limit: 413 */
+	TK_ERR_CRYPTO,    /* cryptographic failure (bad tag, bad signature) */
+	TK_ERR_IO,        /* file system */
+	TK_ERR_STORE,     /* database */
+	TK_ERR_NOMEM,
+	TK_ERR_INTERNAL,
+};
+
+/*
+ * The last error of this thread: a machine code (snake_case, used in HTTP
+ * error bodies) and a message for humans. Messages never hold secrets.
+ */
+struct tk_error {
+	enum tk_err err;
+	char code[48];
+	char msg[MAX_ERRMSG];
+};
+
+/* Records err with a default code for it and a formatted message; returns err. */
+enum tk_err tk_fail(enum tk_err err, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Same with an explicit machine code such as "verifikator_quorum". */
+enum tk_err tk_fail_code(enum tk_err err, const char *code, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+/* Records an OpenSSL failure: our context, then OpenSSL's first reason. */
+enum tk_err tk_fail_ossl(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Prefixes the current message with more context ("ca: " + old message). */
+enum tk_err tk_wrap(enum tk_err err, const char *fmt, ...) PRINTF_LIKE(2, 3);
+const struct tk_error *tk_last_error(void);
+const char *tk_errmsg(void);
+const char *tk_err_code_default(enum tk_err err);
+void tk_clear_error(void);
+
+/* ---- growable buffer with a maximum size fixed at creation ---- */
+struct buf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+	size_t max;
+	int secret; /* cleanse on grow and free */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_init_secret(struct buf *b, size_t max);
+enum tk_err buf_reserve(struct buf *b, size_t extra) WARN_UNUSED;
+enum tk_err buf_append(struct buf *b, const void *p, size_t n) WARN_UNUSED;
+enum tk_err buf_putc(struct buf *b, uint8_t c) WARN_UNUSED;
+enum tk_err buf_puts(struct buf *b, const char *s) WARN_UNUSED;
+enum tk_err buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3) WARN_UNUSED;
+enum tk_err buf_vprintf(struct buf *b, const char *fmt, va_list ap) WARN_UNUSED;
+/* Ensures a NUL after the data (not counted in len); returns the string. */
+enum tk_err buf_cstr(struct buf *b, const char **out) WARN_UNUSED;
+/* Hands the bytes to the caller (free with free()); leaves b empty. */
+uint8_t *buf_take(struct buf *b, size_t *len);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+/* Bounded string copy into a fixed array; fails when it does not fit. */
+enum tk_err str_copy(char *dst, size_t dstsz, const char *src) WARN_UNUSED;
+/* snprintf that fails instead of truncating. */
+enum tk_err str_fmt(char *dst, size_t dstsz, const char *fmt, ...) PRINTF_LIKE(3, 4) WARN_UNUSED;
+
+/* ---- checked number parsing (no atoi & co.) ---- */
+enum tk_err parse_u64(const char *p, size_t len, uint64_t max, uint64_t *out) WARN_UNUSED;
+enum tk_err parse_u64_str(const char *s, uint64_t max, uint64_t *out) WARN_UNUSED;
+enum tk_err parse_i64_str(const char *s, int64_t min, int64_t max, int64_t *out) WARN_UNUSED;
+
+/* ---- hex ---- */
+/* Lower-case hex of p into out (2*len+1 bytes). */
+void hex_encode(const uint8_t *p, size_t len, char *out);
+/* Decodes even-length hex (either case) into out (cap bytes); *outlen set. */
+enum tk_err hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen) WARN_UNUSED;
+
+/* ---- time: UTC inside, WIB (UTC+7) shown to people ---- */
+int64_t tk_now(void);
+/* "2026-11-25T10:00:00Z" into out (>= 21 bytes). */
+void time_iso_utc(int64_t t, char out[32]);
+/* "2026-11-25 17:00:00 WIB (UTC+07:00)" into out. */
+void time_wib(int64_t t, char out[48]);
+enum tk_err time_parse_iso(const char *s, int64_t *out) WARN_UNUSED;
+
+/* ---- files ---- */
+/* Reads a whole file up to max bytes; caller frees *out. */
+enum tk_err file_read(const char *path, size_t max, uint8_t **out, size_t *len) WARN_UNUSED;
+/*
+ * Writes a file atomically (temp file in the same dir, fsync, rename) with
+ * the given mode; an existing file is replaced only on success.
+ */
+enum tk_err file_write_atomic(const char *path, const void *p, size_t len, unsigned mode) WARN_UNUSED;
+/* Same, but fails with TK_ERR_EXISTS when path exists (O_EXCL on the final link). */
+enum tk_err file_create_excl(const char *path, const void *p, size_t len, unsigned mode) WARN_UNUSED;
+enum tk_err path_join(char *out, size_t outsz, const char *dir, const char *name) WARN_UNUSED;
+
+/* ---- randomness (CSPRNG) ---- */
+enum tk_err rand_bytes(uint8_t *p, size_t n) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,273 @@
+/* Number parsing, hex, time, files and randomness. */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum tk_err parse_u64(const char *p, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 20)
+		return tk_fail(TK_ERR_INVALID, "not a number");
+	for (i = 0; i < len; i++) {
+		unsigned d;
+		if (p[i] < '0' || p[i] > '9')
+			return tk_fail(TK_ERR_INVALID, "not a number");
+		d = (unsigned)(p[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return tk_fail(TK_ERR_INVALID, "number too large");
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return tk_fail(TK_ERR_INVALID, "number %llu exceeds %llu", (unsigned long long)v, (unsigned long long)max);
+	*out = v;
+	return TK_OK;
+}
+
+enum tk_err parse_u64_str(const char *s, uint64_t max, uint64_t *out)
+{
+	return parse_u64(s, strlen(s), max, out);
+}
+
+enum tk_err parse_i64_str(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	uint64_t v;
+	int neg = 0;
+	enum tk_err rc;
+
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	if ((rc = parse_u64_str(s, (uint64_t)INT64_MAX, &v)) != TK_OK)
+		return rc;
+	{
+		int64_t r = neg ? -(int64_t)v : (int64_t)v;
+		if (r < min || r > max)
+			return tk_fail(TK_ERR_INVALID, "number out of range");
+		*out = r;
+	}
+	return TK_OK;
+}
+
+void hex_encode(const uint8_t *p, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+enum tk_err hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
+{
+	size_t i;
+
+	if (slen % 2 != 0)
+		return tk_fail(TK_ERR_INVALID, "hex string has odd length");
+	if (slen / 2 > cap)
+		return tk_fail(TK_ERR_LIMIT, "hex string too long");
+	for (i = 0; i < slen / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return tk_fail(TK_ERR_INVALID, "not a hex string");
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*outlen = slen / 2;
+	return TK_OK;
+}
+
+int64_t tk_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void time_iso_utc(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void time_wib(int64_t t, char out[48])
+{
+	struct tm tm;
+	time_t tt = (time_t)(t + 7 * 3600);
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 48, "%Y-%m-%d %H:%M:%S WIB (UTC+07:00)", &tm);
+}
+
+enum tk_err time_parse_iso(const char *s, int64_t *out)
+{
+	struct tm tm;
+	uint64_t v[6];
+	static const size_t off[6] = {0, 5, 8, 11, 14, 17};
+	static const size_t len[6] = {4, 2, 2, 2, 2, 2};
+	int i;
+
+	/* YYYY-MM-DDTHH:MM:SSZ exactly */
+	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return tk_fail(TK_ERR_INVALID, "time must be YYYY-MM-DDTHH:MM:SSZ");
+	for (i = 0; i < 6; i++)
+		if (parse_u64(s + off[i], len[i], 9999, &v[i]) != TK_OK)
+			return tk_fail(TK_ERR_INVALID, "time must be YYYY-MM-DDTHH:MM:SSZ");
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
+		return tk_fail(TK_ERR_INVALID, "time out of range");
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	*out = (int64_t)timegm(&tm);
+	return TK_OK;
+}
+
+enum tk_err file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	struct buf b;
+	uint8_t tmp[65536];
+	int fd;
+	ssize_t n;
+	enum tk_err rc = TK_ERR_IO;
+
+	buf_init(&b, max);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tk_fail(TK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			tk_fail(TK_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((rc = buf_append(&b, tmp, (size_t)n)) != TK_OK) {
+			tk_wrap(rc, "%s", path);
+			goto out;
+		}
+		rc = TK_ERR_IO;
+	}
+	if (b.p == NULL && (rc = buf_reserve(&b, 0)) != TK_OK)
+		goto out;
+	*out = buf_take(&b, len);
+	rc = TK_OK;
+out:
+	close(fd);
+	buf_free(&b);
+	return rc;
+}
+
+static enum tk_err write_tmp(const char *path, const void *p, size_t len, unsigned mode, char *tmp, size_t tmpsz)
+{
+	const uint8_t *q = p;
+	int fd;
+	enum tk_err rc;
+
+	if ((rc = str_fmt(tmp, tmpsz, "%s.tmp.XXXXXX", path)) != TK_OK)
+		return rc;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return tk_fail(TK_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	if (fchmod(fd, (mode_t)mode) != 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t n = write(fd, q, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		q += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return TK_OK;
+fail:
+	rc = tk_fail(TK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+enum tk_err file_write_atomic(const char *path, const void *p, size_t len, unsigned mode)
+{
+	char tmp[PATH_MAX];
+	enum tk_err rc;
+
+	if ((rc = write_tmp(path, p, len, mode, tmp, sizeof(tmp))) != TK_OK)
+		return rc;
+	if (rename(tmp, path) != 0) {
+		rc = tk_fail(TK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return rc;
+	}
+	return TK_OK;
+}
+
+enum tk_err file_create_excl(const char *path, const void *p, size_t len, unsigned mode)
+{
+	char tmp[PATH_MAX];
+	enum tk_err rc;
+
+	if ((rc = write_tmp(path, p, len, mode, tmp, sizeof(tmp))) != TK_OK)
+		return rc;
+	/* link() fails with EEXIST instead of replacing: no race with another writer. */
+	if (link(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		if (e == EEXIST)
+			return tk_fail(TK_ERR_EXISTS, "%s already exists", path);
+		return tk_fail(TK_ERR_IO, "cannot create %s: %s", path, strerror(e));
+	}
+	unlink(tmp);
+	return TK_OK;
+}
+
+enum tk_err path_join(char *out, size_t outsz, const char *dir, const char *name)
+{
+	return str_fmt(out, outsz, "%s/%s", dir, name);
+}
+
+enum tk_err rand_bytes(uint8_t *p, size_t n)
+{
+	if (n > INT_MAX || RAND_bytes(p, (int)n) != 1)
+		return tk_fail_ossl("random generator");
+	return TK_OK;
+}

@@ -1,0 +1,130 @@
+/*
+ * Schema migrations, applied in order at open. Never edit a migration that
+ * has shipped: add a new one. Portable SQL only (see store.h).
+ */
+#include "store/store_impl.h"
+
+#include <stddef.h>
+
+static const char *const migration_1[] = {
+	/* Key material: software keys are AES-256-GCM blobs under the instance
+	 * key; PKCS#11 keys are a reference (token label + key id), no blob. */
+	"CREATE TABLE keys ("
+	" name TEXT PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('soft','pkcs11')),"
+	" alg TEXT NOT NULL,"
+	" blob BLOB,"
+	" ref TEXT,"
+	" created_at INTEGER NOT NULL)",
+
+	"CREATE TABLE cas ("
+	" id AUTOINC_PK,"
+	" name TEXT NOT NULL UNIQUE,"
+	" parent_id INTEGER REFERENCES cas(id),"
+	" key_name TEXT NOT NULL REFERENCES keys(name),"
+	" cert BLOB NOT NULL,"
+	" crl_number INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL)",
+
+	/* Every certificate ever issued, with its full DER. serial is lower-case
+	 * hex of the positive 20-byte serial; unique per store (not only per CA). */
+	"CREATE TABLE certs ("
+	" serial TEXT PRIMARY KEY,"
+	" ca_id INTEGER REFERENCES cas(id),"
+	" profile TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" not_before INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL,"
+	" der BLOB NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid','revoked','hold')),"
+	" revoked_at INTEGER,"
+	" reason INTEGER,"
+	" subscriber_id INTEGER,"
+	" created_at INTEGER NOT NULL)",
+	"CREATE INDEX certs_ca_status ON certs(ca_id, status)",
+
+	/* Certification Practice Statement versions (R10). */
+	"CREATE TABLE cps ("
+	" version TEXT PRIMARY KEY,"
+	" sha256 TEXT NOT NULL,"
+	" body BLOB NOT NULL,"
+	" published_at INTEGER NOT NULL,"
+	" published_by TEXT NOT NULL)",
+
+	/* Hash-chained, append-only audit log. audit_head serialises appenders
+	 * on both backends (row lock / write lock) and holds the chain tip. */
+	"CREATE TABLE audit ("
+	" seq INTEGER PRIMARY KEY,"
+	" ts INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" role TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" object TEXT NOT NULL,"
+	" ip TEXT NOT NULL,"
+	" details TEXT NOT NULL,"
+	" prev_hash TEXT NOT NULL,"
+	" hash TEXT NOT NULL)",
+	"CREATE TABLE audit_head ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" seq INTEGER NOT NULL,"
+	" hash TEXT NOT NULL)",
+	"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, "
+	"'0000000000000000000000000000000000000000000000000000000000000000')",
+	/* Signed checkpoints of the chain tip (seal key), for `teken audit verify`. */
+	"CREATE TABLE audit_checkpoints ("
+	" seq INTEGER PRIMARY KEY,"
+	" hash TEXT NOT NULL,"
+	" ts INTEGER NOT NULL,"
+	" signature BLOB NOT NULL)",
+
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+	NULL,
+};
+
+static const char *const *const migrations[] = {
+	migration_1,
+};
+
+enum tk_err store_migrate(struct store *st)
+{
+	int64_t have = 0;
+	size_t v, i;
+	enum tk_err rc;
+
+	if ((rc = store_begin(st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	rc = store_exec(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+	if (rc == TK_OK)
+		rc = store_schema_version(st, &have);
+	if (rc != TK_OK)
+		goto fail;
+	if (have > (int64_t)(sizeof(migrations) / sizeof(migrations[0]))) {
+		rc = tk_fail(TK_ERR_STORE, "store: schema version %lld is newer than this teken (%zu); upgrade teken",
+		    (long long)have, sizeof(migrations) / sizeof(migrations[0]));
+		goto fail;
+	}
+	for (v = (size_t)have; v < sizeof(migrations) / sizeof(migrations[0]); v++) {
+		struct store_stmt *s = NULL;
+		int row;
+		for (i = 0; migrations[v][i] != NULL; i++)
+			if ((rc = store_exec(st, migrations[v][i])) != TK_OK) {
+				tk_wrap(rc, "migration %zu", v + 1);
+				goto fail;
+			}
+		if ((rc = store_prepare(st, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", &s)) != TK_OK)
+			goto fail;
+		rc = store_bind_i64(s, 1, (int64_t)v + 1);
+		if (rc == TK_OK)
+			rc = store_bind_i64(s, 2, tk_now());
+		if (rc == TK_OK)
+			rc = store_step(s, &row);
+		store_finalize(s);
+		if (rc != TK_OK)
+			goto fail;
+	}
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return rc;
+}

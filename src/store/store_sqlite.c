@@ -1,0 +1,232 @@
+/* SQLite backend: WAL, foreign keys, busy timeout, synchronous=FULL. */
+#include "store/store_impl.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQLITE_BUSY_MS 15000
+
+struct sq_store {
+	struct store base;
+	sqlite3 *db;
+};
+
+struct sq_stmt {
+	struct store_stmt base;
+	sqlite3_stmt *s;
+	int64_t changes;
+	int done;
+};
+
+static sqlite3 *db_of(struct store *st) { return ((struct sq_store *)st)->db; }
+
+static enum tk_err sq_fail(sqlite3 *db, int rc, const char *what)
+{
+	int ext = sqlite3_extended_errcode(db);
+
+	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return tk_fail(TK_ERR_EXISTS, "store: %s: duplicate key (%s)", what, sqlite3_errmsg(db));
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+		return tk_fail_code(TK_ERR_STORE, "store_corrupt", "store: %s: database file is corrupt (%s)", what, sqlite3_errmsg(db));
+	return tk_fail(TK_ERR_STORE, "store: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static enum tk_err sq_exec(struct store *st, const char *sql)
+{
+	char *t = NULL;
+	int rc;
+	enum tk_err e;
+
+	if ((e = store_translate(sql, STORE_SQLITE, &t)) != TK_OK)
+		return e;
+	rc = sqlite3_exec(db_of(st), t, NULL, NULL, NULL);
+	free(t);
+	if (rc != SQLITE_OK)
+		return sq_fail(db_of(st), rc, "exec");
+	return TK_OK;
+}
+
+static enum tk_err sq_begin(struct store *st, enum store_txmode mode)
+{
+	int rc = sqlite3_exec(db_of(st), mode == STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return sq_fail(db_of(st), rc, "begin");
+	return TK_OK;
+}
+
+static enum tk_err sq_commit(struct store *st)
+{
+	int rc = sqlite3_exec(db_of(st), "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return sq_fail(db_of(st), rc, "commit");
+	return TK_OK;
+}
+
+static void sq_rollback(struct store *st)
+{
+	(void)sqlite3_exec(db_of(st), "ROLLBACK", NULL, NULL, NULL);
+}
+
+static enum tk_err sq_prepare(struct store *st, const char *sql, struct store_stmt **out)
+{
+	struct sq_stmt *s;
+	char *t = NULL;
+	int rc;
+	enum tk_err e;
+
+	if ((e = store_translate(sql, STORE_SQLITE, &t)) != TK_OK)
+		return e;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		free(t);
+		return tk_fail(TK_ERR_NOMEM, "store: out of memory");
+	}
+	s->base.st = st;
+	rc = sqlite3_prepare_v2(db_of(st), t, -1, &s->s, NULL);
+	free(t);
+	if (rc != SQLITE_OK) {
+		e = sq_fail(db_of(st), rc, "prepare");
+		free(s);
+		return e;
+	}
+	*out = &s->base;
+	return TK_OK;
+}
+
+static void sq_finalize(struct store_stmt *base)
+{
+	struct sq_stmt *s = (struct sq_stmt *)base;
+
+	sqlite3_finalize(s->s);
+	free(s);
+}
+
+#define SQ(s) (((struct sq_stmt *)(s))->s)
+
+static enum tk_err bind_rc(struct store_stmt *s, int rc)
+{
+	if (rc != SQLITE_OK)
+		return sq_fail(db_of(s->st), rc, "bind");
+	return TK_OK;
+}
+
+static enum tk_err sq_bind_text(struct store_stmt *s, int idx, const char *v)
+{
+	return bind_rc(s, sqlite3_bind_text(SQ(s), idx, v, -1, SQLITE_TRANSIENT));
+}
+
+static enum tk_err sq_bind_blob(struct store_stmt *s, int idx, const void *p, size_t len)
+{
+	if (len > 0x7fffffff)
+		return tk_fail(TK_ERR_LIMIT, "store: value too large");
+	/* An empty blob must stay a blob, not NULL. */
+	return bind_rc(s, sqlite3_bind_blob(SQ(s), idx, len ? p : "", (int)len, SQLITE_TRANSIENT));
+}
+
+static enum tk_err sq_bind_i64(struct store_stmt *s, int idx, int64_t v)
+{
+	return bind_rc(s, sqlite3_bind_int64(SQ(s), idx, v));
+}
+
+static enum tk_err sq_bind_null(struct store_stmt *s, int idx)
+{
+	return bind_rc(s, sqlite3_bind_null(SQ(s), idx));
+}
+
+static enum tk_err sq_step(struct store_stmt *base, int *has_row)
+{
+	struct sq_stmt *s = (struct sq_stmt *)base;
+	int rc;
+
+	if (s->done) {
+		*has_row = 0;
+		return TK_OK;
+	}
+	rc = sqlite3_step(s->s);
+	if (rc == SQLITE_ROW) {
+		*has_row = 1;
+		return TK_OK;
+	}
+	if (rc == SQLITE_DONE) {
+		s->done = 1;
+		s->changes = sqlite3_changes64(db_of(base->st));
+		*has_row = 0;
+		return TK_OK;
+	}
+	return sq_fail(db_of(base->st), rc, "step");
+}
+
+static int sq_col_null(struct store_stmt *s, int col) { return sqlite3_column_type(SQ(s), col) == SQLITE_NULL; }
+static int64_t sq_col_i64(struct store_stmt *s, int col) { return sqlite3_column_int64(SQ(s), col); }
+
+static const char *sq_col_text(struct store_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(SQ(s), col);
+	return t ? (const char *)t : "";
+}
+
+static const uint8_t *sq_col_blob(struct store_stmt *s, int col, size_t *len)
+{
+	const void *p = sqlite3_column_blob(SQ(s), col);
+	int n = sqlite3_column_bytes(SQ(s), col);
+
+	*len = n > 0 ? (size_t)n : 0;
+	return p;
+}
+
+static int64_t sq_changes(struct store_stmt *s) { return ((struct sq_stmt *)s)->changes; }
+
+static void sq_close(struct store *st)
+{
+	sqlite3_close_v2(db_of(st));
+	free(st);
+}
+
+static const struct store_ops sq_ops = {
+	sq_exec, sq_begin, sq_commit, sq_rollback, sq_prepare, sq_finalize,
+	sq_bind_text, sq_bind_blob, sq_bind_i64, sq_bind_null, sq_step,
+	sq_col_null, sq_col_i64, sq_col_text, sq_col_blob, sq_changes, sq_close,
+};
+
+enum tk_err store_sqlite_open(const char *path, struct store **out)
+{
+	static const char *pragmas[] = {
+		"PRAGMA journal_mode=WAL",
+		"PRAGMA synchronous=FULL", /* issuance and audit must survive power loss */
+		"PRAGMA foreign_keys=ON",
+		"PRAGMA secure_delete=ON", /* erased PII does not linger in free pages */
+	};
+	struct sq_store *st;
+	size_t i;
+	int rc;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return tk_fail(TK_ERR_NOMEM, "store: out of memory");
+	st->base.ops = &sq_ops;
+	st->base.backend = STORE_SQLITE;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		enum tk_err e = tk_fail(TK_ERR_STORE, "store: cannot open %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		sqlite3_close_v2(st->db);
+		free(st);
+		return e;
+	}
+	sqlite3_busy_timeout(st->db, SQLITE_BUSY_MS);
+	sqlite3_extended_result_codes(st->db, 1);
+	for (i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
+		rc = sqlite3_exec(st->db, pragmas[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			enum tk_err e = sq_fail(st->db, rc, pragmas[i]);
+			sqlite3_close_v2(st->db);
+			free(st);
+			return tk_wrap(e, "store %s", path);
+		}
+	}
+	*out = &st->base;
+	return TK_OK;
+}
