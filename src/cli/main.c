@@ -1,4 +1,47 @@
-/* teken: command-line entry point (temporary until the CLI lands). */
-#include "core/core.h"
+/* teken: one binary for the CLI and the server. */
+#include "cli/cli.h"
+#include "log/log.h"
+
 #include <stdio.h>
-int main(void) { fputs("teken\n", stdout); return 0; }
+#include <string.h>
+
+static const char usage[] =
+    "teken - electronic certificates and document signing\n"
+    "\n"
+    "  teken init   --dir D [--demo] [--store sqlite|postgres://...] [--key-alg A] [--leaf-key-alg A]\n"
+    "               [--base-url URL] [--org NAME] [--cps FILE]\n"
+    "  teken ca chain  --dir D\n"
+    "  teken ca issue  --dir D --csr F --profile P [--subject S] [--subject-nik N] [-o cert.pem]\n"
+    "  teken ca show   --dir D --serial HEX\n"
+    "  teken ca revoke --dir D --serial HEX --reason R\n"
+    "  teken ca crl    --dir D [--ca issuing|root] [--pem] [-o crl.der]\n"
+    "  teken cps publish --dir D --file cps.md --version V\n"
+    "  teken cps show    --dir D [--version V] [--meta]\n"
+    "  teken audit verify     --dir D\n"
+    "  teken audit checkpoint --dir D\n"
+    "  teken bench issue --dir D [-n N]\n"
+    "\n"
+    "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
+	};
+	size_t i;
+
+	if (log_open(LOG_WARN, NULL) != TK_OK)
+		return 1;
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 2, argv + 2);
+	fprintf(stderr, "teken: error: unknown command '%s' (see teken help)\n", argv[1]);
+	return 2;
+}

@@ -133,6 +133,19 @@ enum tk_err file_write_atomic(const char *path, const void *p, size_t len, unsig
 enum tk_err file_create_excl(const char *path, const void *p, size_t len, unsigned mode) WARN_UNUSED;
 enum tk_err path_join(char *out, size_t outsz, const char *dir, const char *name) WARN_UNUSED;
 
+/* ---- DER framing (X.690) where OpenSSL has no streaming encoder ---- */
+/* Appends tag and a minimal definite length for a value of len bytes. */
+enum tk_err der_put_header(struct buf *b, uint8_t tag, size_t len) WARN_UNUSED;
+/* Appends a complete TLV. */
+enum tk_err der_put_tlv(struct buf *b, uint8_t tag, const uint8_t *p, size_t len) WARN_UNUSED;
+/*
+ * Reads one TLV at p[0..len): strict DER (no indefinite or non-minimal
+ * lengths, single-byte tags, value within len). Sets tag, value span and
+ * total size of the TLV.
+ */
+enum tk_err der_read(const uint8_t *p, size_t len, uint8_t *tag, const uint8_t **val, size_t *vlen,
+    size_t *total) WARN_UNUSED;
+
 /* ---- randomness (CSPRNG) ---- */
 enum tk_err rand_bytes(uint8_t *p, size_t n) WARN_UNUSED;
 

@@ -43,6 +43,14 @@ static const char *const migration_1[] = {
 	" created_at INTEGER NOT NULL)",
 	"CREATE INDEX certs_ca_status ON certs(ca_id, status)",
 
+	/* The latest CRL of each CA, served as published. */
+	"CREATE TABLE crls ("
+	" ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
+	" crl_number INTEGER NOT NULL,"
+	" this_update INTEGER NOT NULL,"
+	" next_update INTEGER NOT NULL,"
+	" der BLOB NOT NULL)",
+
 	/* Certification Practice Statement versions (R10). */
 	"CREATE TABLE cps ("
 	" version TEXT PRIMARY KEY,"

@@ -1,0 +1,124 @@
+/* Option parsing and output helpers shared by all commands. */
+#include "cli/cli.h"
+#include "svc/svc.h"
+
+#include <stdlib.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "teken: error: %s: %s (see teken help)\n", cmd, msg);
+	return 2;
+}
+
+int cli_fail(void)
+{
+	char one[MAX_ERRMSG];
+	const char *m = tk_errmsg();
+	size_t i, n = 0;
+
+	/* Exactly one line, whatever the message holds. */
+	for (i = 0; m[i] && n < sizeof(one) - 1; i++)
+		one[n++] = (m[i] == '\n' || m[i] == '\r') ? ' ' : m[i];
+	one[n] = '\0';
+	fprintf(stderr, "teken: error: %s\n", one);
+	return 1;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, struct cli_opt *opts)
+{
+	int i;
+	struct cli_opt *o;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *val = NULL;
+		size_t nlen;
+		if (strcmp(a, "-o") == 0)
+			name = "o";
+		else if (strncmp(a, "--", 2) == 0)
+			name = a + 2;
+		else
+			return cli_usage_error(cmd, "unexpected argument '%s'", a);
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		for (o = opts; o->name != NULL; o++)
+			if (strlen(o->name) == nlen && strncmp(o->name, name, nlen) == 0)
+				break;
+		if (o->name == NULL)
+			return cli_usage_error(cmd, "unknown option '%s'", a);
+		if (o->takes_value) {
+			if (eq != NULL)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return cli_usage_error(cmd, "option --%s needs a value", o->name);
+			*o->value = val;
+		} else {
+			if (eq != NULL)
+				return cli_usage_error(cmd, "option --%s takes no value", o->name);
+			*o->flag = 1;
+		}
+	}
+	for (o = opts; o->name != NULL; o++)
+		if (o->required && o->takes_value && *o->value == NULL)
+			return cli_usage_error(cmd, "missing --%s", o->name);
+	return 0;
+}
+
+int cli_output(const char *path, const void *p, size_t len)
+{
+	if (path == NULL || strcmp(path, "-") == 0) {
+		const uint8_t *q = p;
+		while (len > 0) {
+			ssize_t n = write(1, q, len);
+			if (n <= 0) {
+				tk_fail(TK_ERR_IO, "cannot write to standard output");
+				return cli_fail();
+			}
+			q += n;
+			len -= (size_t)n;
+		}
+		return 0;
+	}
+	if (file_write_atomic(path, p, len, 0644) != TK_OK)
+		return cli_fail();
+	return 0;
+}
+
+int cli_open(const char *dir, struct instance **inst, struct svc_ctx *ctx)
+{
+	const char *user = getenv("USER");
+
+	*inst = NULL;
+	memset(ctx, 0, sizeof(*ctx));
+	if (instance_open(dir, inst) != TK_OK)
+		return cli_fail();
+	/* The CLI is the operator on the machine: audit as "cli:<login>". */
+	{
+		char who[64];
+		if (str_fmt(who, sizeof(who), "cli:%.40s", user && *user ? user : "unknown") != TK_OK ||
+		    svc_ctx_open(*inst, who, "admin", "local", ctx) != TK_OK) {
+			int r = cli_fail();
+			instance_close(*inst);
+			*inst = NULL;
+			return r;
+		}
+	}
+	return 0;
+}
+
+void cli_close(struct instance *inst, struct svc_ctx *ctx)
+{
+	svc_ctx_done(ctx);
+	instance_close(inst);
+}

@@ -1,0 +1,36 @@
+/* cli: command-line front end. Each command parses options, calls one service function, prints. */
+#ifndef TEKEN_CLI_H
+#define TEKEN_CLI_H
+
+#include "core/core.h"
+
+/* One option of a command: --name VALUE (or --name=VALUE), or a flag. */
+struct cli_opt {
+	const char *name;  /* without dashes; "o" also matches -o */
+	int takes_value;
+	const char **value; /* set when takes_value */
+	int *flag;          /* set to 1 when given without value */
+	int required;
+};
+
+/* Parses argv against opts; prints a usage error and returns non-zero on bad input. */
+int cli_parse(const char *cmd, int argc, char **argv, struct cli_opt *opts);
+/* Prints "teken: error: <last error>" on one line and returns the exit code 1. */
+int cli_fail(void);
+int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Writes data to path (atomically) or to stdout when path is NULL or "-". */
+int cli_output(const char *path, const void *p, size_t len);
+
+struct instance;
+struct svc_ctx;
+/* Opens the instance in dir and a context acting as the local operator. */
+int cli_open(const char *dir, struct instance **inst, struct svc_ctx *ctx);
+void cli_close(struct instance *inst, struct svc_ctx *ctx);
+
+int cmd_init(int argc, char **argv);
+int cmd_ca(int argc, char **argv);
+int cmd_cps(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif

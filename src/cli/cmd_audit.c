@@ -1,0 +1,58 @@
+/* teken audit verify|checkpoint */
+#include "cli/cli.h"
+#include "svc/svc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int audit_verify_cmd(int argc, char **argv)
+{
+	const char *dir = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	struct audit_report rep;
+	int r;
+
+	if ((r = cli_parse("audit verify", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	if (audit_verify(&c, &rep) != TK_OK) {
+		r = cli_fail();
+	} else if (rep.first_bad_seq != 0) {
+		tk_fail_code(TK_ERR_CRYPTO, "audit_broken", "audit log damaged at %s", rep.problem);
+		r = cli_fail();
+	} else {
+		printf("audit log intact: %lld events, %lld signed checkpoints\n", (long long)rep.events,
+		    (long long)rep.checkpoints);
+		r = 0;
+	}
+	cli_close(inst, &c);
+	return r;
+}
+
+static int audit_checkpoint_cmd(int argc, char **argv)
+{
+	const char *dir = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	int64_t seq = 0;
+	int r;
+
+	if ((r = cli_parse("audit checkpoint", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = audit_checkpoint(&c, &seq) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("signed checkpoint at event %lld\n", (long long)seq);
+	cli_close(inst, &c);
+	return r;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "verify") == 0)
+		return audit_verify_cmd(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "checkpoint") == 0)
+		return audit_checkpoint_cmd(argc - 1, argv + 1);
+	return cli_usage_error("audit", "expected verify or checkpoint");
+}

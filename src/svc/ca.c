@@ -1,0 +1,385 @@
+/* Certificate authority service: issue, revoke, CRL, chain. */
+#include "svc/svc.h"
+#include "svc/internal.h"
+
+#include "config/config.h"
+#include "log/log.h"
+#include "x509/x509.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SERIAL_RETRIES 3
+
+enum tk_err ca_load(struct svc_ctx *c, const char *name, int64_t *id, X509 **cert, struct key **key)
+{
+	struct store_stmt *s = NULL;
+	char key_name[64];
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT id, key_name, cert FROM cas WHERE name = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, name)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_ca", "ca: no CA named '%s' (root, issuing)", name);
+		goto out;
+	}
+	if (id != NULL)
+		*id = store_col_i64(s, 0);
+	if ((rc = str_copy(key_name, sizeof(key_name), store_col_text(s, 1))) != TK_OK)
+		goto out;
+	if (cert != NULL) {
+		size_t len = 0;
+		const uint8_t *der = store_col_blob(s, 2, &len);
+		if ((rc = x509_cert_parse(der, len, cert)) != TK_OK) {
+			tk_wrap(rc, "ca %s: stored certificate", name);
+			goto out;
+		}
+	}
+	store_finalize(s);
+	s = NULL;
+	if (key != NULL && (rc = svc_key_load(c, key_name, key)) != TK_OK) {
+		if (cert != NULL) {
+			X509_free(*cert);
+			*cert = NULL;
+		}
+		goto out;
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* 16 digits, province code 11..94, date of birth day 1..31 or 41..71 (women). */
+static enum tk_err check_nik(const char *nik)
+{
+	size_t i;
+	int prov, day;
+
+	if (strlen(nik) != 16)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_nik", "NIK must be exactly 16 digits");
+	for (i = 0; i < 16; i++)
+		if (!isdigit((unsigned char)nik[i]))
+			return tk_fail_code(TK_ERR_INVALID, "invalid_nik", "NIK must be exactly 16 digits");
+	prov = (nik[0] - '0') * 10 + (nik[1] - '0');
+	day = (nik[6] - '0') * 10 + (nik[7] - '0');
+	if (prov < 11 || prov > 94 || !((day >= 1 && day <= 31) || (day >= 41 && day <= 71)))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_nik", "NIK is not a valid Indonesian NIK (province or birth date part)");
+	return TK_OK;
+}
+
+enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_issue_out *out)
+{
+	struct x509_profile prof;
+	struct x509_issue_req r;
+	X509_REQ *req = NULL;
+	X509_NAME *name = NULL;
+	X509 *issuer = NULL, *cert = NULL;
+	struct key *k = NULL;
+	char urlbuf[4][320];
+	int64_t ca_id = 0, now = tk_now();
+	int attempt;
+	enum tk_err rc;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&out->der, MAX_CERT_BYTES);
+	if ((rc = x509_profile_load(c->inst->cfg, in->profile, &prof)) != TK_OK)
+		goto out;
+	if (prof.ca) {
+		rc = tk_fail_code(TK_ERR_DENIED, "profile_not_issuable", "ca: profile %s is for CA certificates, made only by teken init",
+		    in->profile);
+		goto out;
+	}
+	if ((rc = x509_csr_parse(in->csr, in->csr_len, &req)) != TK_OK)
+		goto out;
+	if ((rc = x509_profile_check_key(&prof, X509_REQ_get0_pubkey(req))) != TK_OK)
+		goto out;
+	if (in->subject != NULL)
+		rc = x509_name_parse(in->subject, &name);
+	else if ((name = X509_NAME_dup(X509_REQ_get_subject_name(req))) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "ca: out of memory");
+	if (rc != TK_OK)
+		goto out;
+	if (in->subject_nik != NULL) {
+		char v[32];
+		/* ETSI EN 319 412-1 5.1.3 semantics identifier: IDC (identity card) + ID (Indonesia). */
+		if ((rc = check_nik(in->subject_nik)) != TK_OK || (rc = str_fmt(v, sizeof(v), "IDCID-%s", in->subject_nik)) != TK_OK)
+			goto out;
+		if (X509_NAME_get_index_by_NID(name, NID_serialNumber, -1) >= 0) {
+			rc = tk_fail_code(TK_ERR_INVALID, "bad_subject", "ca: subject already has a serialNumber; drop it or --subject-nik");
+			goto out;
+		}
+		if (!X509_NAME_add_entry_by_NID(name, NID_serialNumber, MBSTRING_UTF8, (const unsigned char *)v, -1, -1, 0)) {
+			rc = tk_fail_ossl("ca: subject serialNumber");
+			goto out;
+		}
+	}
+	if ((rc = x509_profile_check_subject(&prof, name)) != TK_OK)
+		goto out;
+	if ((rc = ca_load(c, "issuing", &ca_id, &issuer, &k)) != TK_OK)
+		goto out;
+	if ((rc = svc_issue_urls(c->inst, "issuing", 1, urlbuf, &r.urls)) != TK_OK)
+		goto out;
+	r.profile = &prof;
+	r.issuer = issuer;
+	r.issuer_key = k;
+	r.pubkey = X509_REQ_get0_pubkey(req);
+	r.subject = name;
+	r.not_before = now - 60;
+	r.not_after = now + (int64_t)prof.validity_days * 86400;
+	r.digest = c->inst->digest;
+
+	/* Sign outside the transaction; a serial collision (2^-158) only costs a retry. */
+	for (attempt = 0; attempt < SERIAL_RETRIES; attempt++) {
+		X509_free(cert);
+		cert = NULL;
+		if ((rc = x509_serial_new(r.serial)) != TK_OK || (rc = x509_issue(&r, &cert)) != TK_OK)
+			goto out;
+		if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+			goto out;
+		rc = svc_insert_cert(c, cert, in->profile, ca_id, in->subscriber_id);
+		if (rc == TK_OK)
+			rc = store_commit(c->st);
+		else
+			store_rollback(c->st);
+		if (rc != TK_ERR_EXISTS)
+			break;
+		log_msg(LOG_WARN, "ca.serial_collision", "serial collision, retrying");
+	}
+	if (rc != TK_OK)
+		goto out;
+	if ((rc = x509_serial_hex(cert, out->serial, sizeof(out->serial))) != TK_OK || (rc = x509_to_der(cert, &out->der)) != TK_OK)
+		goto out;
+	log_msg(LOG_INFO, "ca.issue", "issued %s under profile %s", out->serial, in->profile);
+out:
+	if (rc != TK_OK)
+		buf_free(&out->der);
+	X509_REQ_free(req);
+	X509_NAME_free(name);
+	X509_free(issuer);
+	X509_free(cert);
+	key_free(k);
+	return rc;
+}
+
+/* Lower-case hex without colons; must be 1..64 hex digits. */
+static enum tk_err normalise_serial(const char *in, char out[65])
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = in; *p; p++) {
+		if (*p == ':')
+			continue;
+		if (!isxdigit((unsigned char)*p) || n >= 64)
+			return tk_fail_code(TK_ERR_INVALID, "bad_serial", "serial must be 1 to 64 hex digits");
+		out[n++] = (char)tolower((unsigned char)*p);
+	}
+	out[n] = '\0';
+	/* openssl prints serials without a leading zero byte: accept both. */
+	if (n % 2 == 1) {
+		if (n >= 64)
+			return tk_fail_code(TK_ERR_INVALID, "bad_serial", "serial must be 1 to 64 hex digits");
+		memmove(out + 1, out, n + 1);
+		out[0] = '0';
+		n++;
+	}
+	if (n == 0)
+		return tk_fail_code(TK_ERR_INVALID, "bad_serial", "serial must be 1 to 64 hex digits");
+	return TK_OK;
+}
+
+enum tk_err ca_revoke(struct svc_ctx *c, const char *serial_in, const char *reason_name)
+{
+	struct store_stmt *s = NULL;
+	char serial[65], status[16];
+	json_t *d = NULL;
+	char *dtxt = NULL;
+	int reason = 0, row = 0;
+	int64_t now = tk_now();
+	enum tk_err rc;
+
+	if ((rc = normalise_serial(serial_in, serial)) != TK_OK || (rc = x509_reason_parse(reason_name, &reason)) != TK_OK)
+		return rc;
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT status, profile FROM certs WHERE serial = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_certificate", "revoke: no certificate with serial %s", serial);
+		goto fail;
+	}
+	if (strcmp(store_col_text(s, 1), "root-ca") == 0) {
+		rc = tk_fail_code(TK_ERR_DENIED, "cannot_revoke_root", "revoke: a root certificate cannot be revoked; retire the hierarchy instead");
+		goto fail;
+	}
+	if ((rc = str_copy(status, sizeof(status), store_col_text(s, 0))) != TK_OK)
+		goto fail;
+	store_finalize(s);
+	s = NULL;
+	if (strcmp(status, "revoked") == 0) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "already_revoked", "revoke: certificate %s is already revoked", serial);
+		goto fail;
+	}
+	if (strcmp(status, "hold") == 0 && reason == 6) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "already_on_hold", "revoke: certificate %s is already on hold", serial);
+		goto fail;
+	}
+	/* A held certificate keeps its original hold time when revoked for good (RFC 5280 5.3.2 allows either). */
+	if ((rc = store_prepare(c->st, "UPDATE certs SET status = ?, revoked_at = ?, reason = ? WHERE serial = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, reason == 6 ? "hold" : "revoked")) != TK_OK ||
+	    (rc = store_bind_i64(s, 2, now)) != TK_OK || (rc = store_bind_i64(s, 3, reason)) != TK_OK ||
+	    (rc = store_bind_text(s, 4, serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	d = json_pack("{s:s}", "reason", x509_reason_name(reason));
+	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "revoke: out of memory");
+		goto fail;
+	}
+	if ((rc = audit_append(c, reason == 6 ? "cert.hold" : "cert.revoke", serial, dtxt)) != TK_OK)
+		goto fail;
+	store_finalize(s);
+	s = NULL;
+	rc = store_commit(c->st);
+	if (rc == TK_OK)
+		log_msg(LOG_INFO, "ca.revoke", "revoked %s (%s)", serial, x509_reason_name(reason));
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	store_finalize(s);
+	free(dtxt);
+	json_decref(d);
+	return rc;
+}
+
+struct crl_iter {
+	struct store_stmt *s;
+};
+
+static enum tk_err crl_next(void *arg, struct x509_crl_entry *e, int *has)
+{
+	struct crl_iter *it = arg;
+	const char *hex;
+	enum tk_err rc;
+
+	if ((rc = store_step(it->s, has)) != TK_OK || !*has)
+		return rc;
+	hex = store_col_text(it->s, 0);
+	if ((rc = hex_decode(hex, strlen(hex), e->serial, sizeof(e->serial), &e->serial_len)) != TK_OK)
+		return tk_wrap(rc, "crl: stored serial");
+	e->revoked_at = store_col_i64(it->s, 1);
+	e->reason = (int)store_col_i64(it->s, 2);
+	return TK_OK;
+}
+
+enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out)
+{
+	struct crl_iter it = {NULL};
+	struct store_stmt *s = NULL;
+	X509 *cert = NULL;
+	struct key *k = NULL;
+	int64_t ca_id = 0, number = 0, now = tk_now(), next;
+	uint64_t days;
+	size_t start = out->len;
+	int row;
+	char num[24];
+	enum tk_err rc;
+
+	if ((rc = config_get_u64(c->inst->cfg, "ca", strcmp(ca_name, "root") == 0 ? "root_crl_validity_days" : "crl_validity_days",
+		 7, 3650, &days)) != TK_OK)
+		return rc;
+	next = now + (int64_t)days * 86400;
+	if ((rc = ca_load(c, ca_name, &ca_id, &cert, &k)) != TK_OK)
+		return rc;
+	/* One write transaction: the CRL number and the revoked set are consistent. */
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	if ((rc = store_prepare(c->st, "UPDATE cas SET crl_number = crl_number + 1 WHERE id = ? RETURNING crl_number", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, ca_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	number = store_col_i64(s, 0);
+	store_finalize(s);
+	s = NULL;
+	if ((rc = store_prepare(c->st, "SELECT serial, revoked_at, reason FROM certs WHERE ca_id = ? AND status IN ('revoked', 'hold')", &it.s)) != TK_OK ||
+	    (rc = store_bind_i64(it.s, 1, ca_id)) != TK_OK)
+		goto fail;
+	if ((rc = x509_crl_build(cert, k, c->inst->digest, (uint64_t)number, now, next, crl_next, &it, out)) != TK_OK)
+		goto fail;
+	store_finalize(it.s);
+	it.s = NULL;
+	if ((rc = store_prepare(c->st, "DELETE FROM crls WHERE ca_id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, ca_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	store_finalize(s);
+	s = NULL;
+	if ((rc = store_prepare(c->st, "INSERT INTO crls (ca_id, crl_number, this_update, next_update, der) VALUES (?, ?, ?, ?, ?)", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, ca_id)) != TK_OK || (rc = store_bind_i64(s, 2, number)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, now)) != TK_OK || (rc = store_bind_i64(s, 4, next)) != TK_OK ||
+	    (rc = store_bind_blob(s, 5, out->p + start, out->len - start)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	store_finalize(s);
+	s = NULL;
+	if ((rc = str_fmt(num, sizeof(num), "{\"crl_number\":%lld}", (long long)number)) != TK_OK ||
+	    (rc = audit_append(c, "crl.publish", ca_name, num)) != TK_OK)
+		goto fail;
+	rc = store_commit(c->st);
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	if (rc != TK_OK)
+		out->len = start;
+	store_finalize(it.s);
+	store_finalize(s);
+	X509_free(cert);
+	key_free(k);
+	return rc;
+}
+
+enum tk_err ca_chain_pem(struct svc_ctx *c, struct buf *out)
+{
+	static const char *const order[] = {"issuing", "root"};
+	size_t i;
+	enum tk_err rc = TK_OK;
+
+	for (i = 0; i < 2 && rc == TK_OK; i++) {
+		X509 *cert = NULL;
+		if ((rc = ca_load(c, order[i], NULL, &cert, NULL)) == TK_OK)
+			rc = x509_to_pem(cert, out);
+		X509_free(cert);
+	}
+	return rc;
+}
+
+enum tk_err ca_cert_pem(struct svc_ctx *c, const char *serial_in, struct buf *out)
+{
+	struct store_stmt *s = NULL;
+	X509 *cert = NULL;
+	char serial[65];
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = normalise_serial(serial_in, serial)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT der FROM certs WHERE serial = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, serial)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row)
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_certificate", "no certificate with serial %s", serial);
+		else {
+			size_t len = 0;
+			const uint8_t *der = store_col_blob(s, 0, &len);
+			if ((rc = x509_cert_parse(der, len, &cert)) == TK_OK)
+				rc = x509_to_pem(cert, out);
+		}
+	}
+	X509_free(cert);
+	store_finalize(s);
+	return rc;
+}

@@ -1,0 +1,649 @@
+/* Instance directory: creation (teken init) and opening. */
+#include "svc/svc.h"
+#include "svc/internal.h"
+
+#include "config/config.h"
+#include "crypto/crypto.h"
+#include "log/log.h"
+#include "x509/x509.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INSTANCE_KEY_FILE "instance.key"
+#define CONFIG_FILE "teken.conf"
+
+/* The configuration written by `teken init`; docs/configuration.md explains each key. */
+static const char config_template[] =
+    "; teken instance configuration (docs/configuration.md)\n"
+    "[instance]\n"
+    "name = %s\n"
+    "organization = %s\n"
+    "country = ID\n"
+    "public_base_url = %s\n"
+    "store = %s\n"
+    "log_level = info\n"
+    "mode = %s\n"
+    "\n"
+    "[ca]\n"
+    "key_alg = %s\n"
+    "leaf_key_alg = %s\n"
+    "digest = sha256\n"
+    "policy_oid = 2.16.360.1.1.1.99.1\n"
+    "crl_validity_days = 7\n"
+    "root_crl_validity_days = 90\n"
+    "\n"
+    "[profile root-ca]\n"
+    "ca = yes\n"
+    "key_usage = keyCertSign,cRLSign\n"
+    "validity_days = 7300\n"
+    "\n"
+    "[profile issuing-ca]\n"
+    "ca = yes\n"
+    "pathlen = 0\n"
+    "key_usage = keyCertSign,cRLSign\n"
+    "validity_days = 3650\n"
+    "\n"
+    "[profile individual]\n"
+    "key_usage = digitalSignature,nonRepudiation\n"
+    "ext_key_usage = emailProtection,documentSigning\n"
+    "validity_days = 730\n"
+    "allowed_keys = rsa2048,rsa3072,rsa4096,ec-p256,ec-p384\n"
+    "subject_required = CN\n"
+    "subject_allowed = CN,O,OU,C,L,ST,serialNumber,title,emailAddress\n"
+    "\n"
+    "[profile seal]\n"
+    "key_usage = digitalSignature,nonRepudiation\n"
+    "ext_key_usage = documentSigning\n"
+    "validity_days = 1095\n"
+    "subject_required = CN,O\n"
+    "subject_allowed = CN,O,OU,C,L,ST,organizationIdentifier\n"
+    "\n"
+    "[profile tsa]\n"
+    "key_usage = digitalSignature,nonRepudiation\n"
+    "ext_key_usage = timeStamping\n"
+    "eku_critical = yes\n"
+    "validity_days = 1825\n"
+    "subject_required = CN,O\n"
+    "\n"
+    "[profile ocsp]\n"
+    "key_usage = digitalSignature\n"
+    "ext_key_usage = OCSPSigning\n"
+    "ocsp_nocheck = yes\n"
+    "validity_days = 365\n"
+    "subject_required = CN,O\n";
+
+static void trim_slash(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
+/* Instance settings that every service reads; checked once at open. */
+static enum tk_err load_settings(struct instance *inst)
+{
+	const char *v;
+	enum tk_err rc;
+
+	v = config_get_or(inst->cfg, "instance", "public_base_url", "http://127.0.0.1:8443");
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+		return tk_fail(TK_ERR_INVALID, "config [instance] public_base_url must start with http:// or https://");
+	if ((rc = str_copy(inst->base_url, sizeof(inst->base_url), v)) != TK_OK)
+		return tk_wrap(rc, "config [instance] public_base_url");
+	trim_slash(inst->base_url);
+	v = config_get_or(inst->cfg, "ca", "digest", "sha256");
+	if (strcmp(v, "sha256") && strcmp(v, "sha384") && strcmp(v, "sha512"))
+		return tk_fail(TK_ERR_INVALID, "config [ca] digest must be sha256, sha384 or sha512");
+	if ((rc = str_copy(inst->digest, sizeof(inst->digest), v)) != TK_OK)
+		return rc;
+	v = config_get_or(inst->cfg, "ca", "policy_oid", "2.16.360.1.1.1.99.1");
+	if ((rc = str_copy(inst->policy_oid, sizeof(inst->policy_oid), v)) != TK_OK)
+		return tk_wrap(rc, "config [ca] policy_oid");
+	v = config_get_or(inst->cfg, "instance", "store", "sqlite:teken.db");
+	if (strncmp(v, "sqlite:", 7) == 0 && v[7] != '/')
+		rc = str_fmt(inst->store_url, sizeof(inst->store_url), "sqlite:%s/%s", inst->dir, v + 7);
+	else
+		rc = str_copy(inst->store_url, sizeof(inst->store_url), v);
+	return rc;
+}
+
+static enum tk_err read_instance_key(const char *dir, uint8_t out[32])
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	uint8_t *p = NULL;
+	size_t len = 0;
+	enum tk_err rc;
+
+	if ((rc = path_join(path, sizeof(path), dir, INSTANCE_KEY_FILE)) != TK_OK)
+		return rc;
+	if (stat(path, &sb) != 0)
+		return tk_fail(TK_ERR_IO, "instance key %s: %s", path, strerror(errno));
+	/* Like ssh with private keys: refuse a key others can read. */
+	if ((sb.st_mode & 077) != 0)
+		return tk_fail(TK_ERR_DENIED, "instance key %s: permissions %03o are too open (need 0600)", path,
+		    (unsigned)(sb.st_mode & 0777));
+	if ((rc = file_read(path, 64, &p, &len)) != TK_OK)
+		return rc;
+	if (len != 32) {
+		OPENSSL_clear_free(p, len);
+		return tk_fail(TK_ERR_INVALID, "instance key %s: must be exactly 32 bytes, found %zu", path, len);
+	}
+	memcpy(out, p, 32);
+	OPENSSL_clear_free(p, len);
+	return TK_OK;
+}
+
+enum tk_err instance_open(const char *dir, struct instance **out)
+{
+	struct instance *inst;
+	char path[PATH_MAX];
+	enum tk_err rc;
+
+	inst = calloc(1, sizeof(*inst));
+	if (inst == NULL)
+		return tk_fail(TK_ERR_NOMEM, "instance: out of memory");
+	if ((rc = str_copy(inst->dir, sizeof(inst->dir), dir)) != TK_OK)
+		goto fail;
+	if ((rc = path_join(path, sizeof(path), dir, CONFIG_FILE)) != TK_OK)
+		goto fail;
+	if (access(path, F_OK) != 0) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "no_instance", "%s is not a teken instance (no %s); run teken init --dir %s",
+		    dir, CONFIG_FILE, dir);
+		goto fail;
+	}
+	if ((rc = config_load(path, &inst->cfg)) != TK_OK)
+		goto fail;
+	if ((rc = load_settings(inst)) != TK_OK)
+		goto fail;
+	if ((rc = read_instance_key(dir, inst->ikey)) != TK_OK)
+		goto fail;
+	*out = inst;
+	return TK_OK;
+fail:
+	instance_close(inst);
+	return rc;
+}
+
+void instance_close(struct instance *inst)
+{
+	if (inst == NULL)
+		return;
+	config_free(inst->cfg);
+	OPENSSL_cleanse(inst->ikey, sizeof(inst->ikey));
+	free(inst);
+}
+
+enum tk_err instance_connect(struct instance *inst, struct store **out)
+{
+	return store_open(inst->store_url, 1, out);
+}
+
+enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *role, const char *ip,
+    struct svc_ctx *out)
+{
+	enum tk_err rc;
+
+	memset(out, 0, sizeof(*out));
+	out->inst = inst;
+	if ((rc = str_copy(out->actor.user, sizeof(out->actor.user), user)) != TK_OK ||
+	    (rc = str_copy(out->actor.role, sizeof(out->actor.role), role)) != TK_OK ||
+	    (rc = str_copy(out->actor.ip, sizeof(out->actor.ip), ip)) != TK_OK)
+		return rc;
+	return instance_connect(inst, &out->st);
+}
+
+void svc_ctx_done(struct svc_ctx *c)
+{
+	if (c == NULL)
+		return;
+	store_close(c->st);
+	c->st = NULL;
+}
+
+enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT kind, blob FROM keys WHERE name = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, name)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail(TK_ERR_NOT_FOUND, "key %s: not in the store", name);
+		goto out;
+	}
+	if (strcmp(store_col_text(s, 0), "soft") == 0) {
+		size_t len = 0;
+		const uint8_t *blob = store_col_blob(s, 1, &len);
+		rc = key_soft_open(c->inst->ikey, name, blob, len, out);
+	} else {
+		rc = tk_fail(TK_ERR_INVALID, "key %s: PKCS#11 keys are not supported by this build yet", name);
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- init */
+
+/* Files created by init, removed again if init fails half-way. */
+struct created {
+	char path[6][PATH_MAX];
+	int n;
+};
+
+static void created_add(struct created *cr, const char *path)
+{
+	if (cr->n < 6 && str_copy(cr->path[cr->n], PATH_MAX, path) == TK_OK)
+		cr->n++;
+}
+
+static void created_undo(struct created *cr)
+{
+	int i;
+
+	for (i = cr->n - 1; i >= 0; i--)
+		unlink(cr->path[i]);
+}
+
+/* A key pair and its certificate made during init. */
+struct made {
+	const char *key_name;
+	const char *profile;
+	const char *cn;
+	EVP_PKEY *pk;
+	struct key *k;
+	X509 *cert;
+	char alg[16];
+};
+
+static enum tk_err insert_key(struct svc_ctx *c, struct made *m)
+{
+	struct store_stmt *s = NULL;
+	struct buf blob;
+	int row;
+	enum tk_err rc;
+
+	buf_init(&blob, MAX_KEY_BLOB_BYTES);
+	if ((rc = key_soft_seal(c->inst->ikey, m->key_name, m->pk, &blob)) != TK_OK)
+		goto out;
+	if ((rc = store_prepare(c->st, "INSERT INTO keys (name, kind, alg, blob, created_at) VALUES (?, 'soft', ?, ?, ?)", &s)) != TK_OK)
+		goto out;
+	if ((rc = store_bind_text(s, 1, m->key_name)) != TK_OK || (rc = store_bind_text(s, 2, m->alg)) != TK_OK ||
+	    (rc = store_bind_blob(s, 3, blob.p, blob.len)) != TK_OK || (rc = store_bind_i64(s, 4, tk_now())) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	rc = audit_append(c, "key.create", m->key_name, NULL);
+out:
+	store_finalize(s);
+	buf_free(&blob);
+	return rc;
+}
+
+/* Records a certificate in certs; ca_id 0 means "the CA named ca_name". */
+static enum tk_err insert_cert(struct svc_ctx *c, X509 *cert, const char *profile, int64_t ca_id,
+    int64_t subscriber_id)
+{
+	struct store_stmt *s = NULL;
+	struct buf der;
+	char serial[65], subject[MAX_SUBJECT_BYTES];
+	struct tm nb, na;
+	json_t *d = NULL;
+	char *dtxt = NULL;
+	int row;
+	enum tk_err rc;
+
+	buf_init(&der, MAX_CERT_BYTES);
+	if ((rc = x509_serial_hex(cert, serial, sizeof(serial))) != TK_OK ||
+	    (rc = x509_name_str(X509_get_subject_name(cert), subject, sizeof(subject))) != TK_OK ||
+	    (rc = x509_to_der(cert, &der)) != TK_OK)
+		goto out;
+	if (!ASN1_TIME_to_tm(X509_get0_notBefore(cert), &nb) || !ASN1_TIME_to_tm(X509_get0_notAfter(cert), &na)) {
+		rc = tk_fail_ossl("certificate: validity");
+		goto out;
+	}
+	if ((rc = store_prepare(c->st,
+		 "INSERT INTO certs (serial, ca_id, profile, subject, not_before, not_after, der, subscriber_id, created_at)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK)
+		goto out;
+	if ((rc = store_bind_text(s, 1, serial)) != TK_OK ||
+	    (rc = (ca_id ? store_bind_i64(s, 2, ca_id) : store_bind_null(s, 2))) != TK_OK ||
+	    (rc = store_bind_text(s, 3, profile)) != TK_OK || (rc = store_bind_text(s, 4, subject)) != TK_OK ||
+	    (rc = store_bind_i64(s, 5, (int64_t)timegm(&nb))) != TK_OK ||
+	    (rc = store_bind_i64(s, 6, (int64_t)timegm(&na))) != TK_OK ||
+	    (rc = store_bind_blob(s, 7, der.p, der.len)) != TK_OK ||
+	    (rc = (subscriber_id ? store_bind_i64(s, 8, subscriber_id) : store_bind_null(s, 8))) != TK_OK ||
+	    (rc = store_bind_i64(s, 9, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	d = json_pack("{s:s, s:s}", "profile", profile, "subject", subject);
+	dtxt = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (dtxt == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "audit: out of memory");
+		goto out;
+	}
+	rc = audit_append(c, "cert.issue", serial, dtxt);
+out:
+	free(dtxt);
+	json_decref(d);
+	store_finalize(s);
+	buf_free(&der);
+	return rc;
+}
+
+enum tk_err svc_insert_cert(struct svc_ctx *c, X509 *cert, const char *profile, int64_t ca_id, int64_t subscriber_id)
+{
+	return insert_cert(c, cert, profile, ca_id, subscriber_id);
+}
+
+static enum tk_err insert_ca(struct svc_ctx *c, const char *name, int64_t parent, const char *key_name, X509 *cert,
+    int64_t *id)
+{
+	struct store_stmt *s = NULL;
+	struct buf der;
+	int row = 0;
+	enum tk_err rc;
+
+	buf_init(&der, MAX_CERT_BYTES);
+	if ((rc = x509_to_der(cert, &der)) != TK_OK)
+		goto out;
+	if ((rc = store_prepare(c->st, "INSERT INTO cas (name, parent_id, key_name, cert, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
+		goto out;
+	if ((rc = store_bind_text(s, 1, name)) != TK_OK ||
+	    (rc = (parent ? store_bind_i64(s, 2, parent) : store_bind_null(s, 2))) != TK_OK ||
+	    (rc = store_bind_text(s, 3, key_name)) != TK_OK || (rc = store_bind_blob(s, 4, der.p, der.len)) != TK_OK ||
+	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail(TK_ERR_STORE, "store: insert returned no id");
+		goto out;
+	}
+	*id = store_col_i64(s, 0);
+	{
+		int more;
+		rc = store_step(s, &more);
+	}
+out:
+	store_finalize(s);
+	buf_free(&der);
+	return rc;
+}
+
+static enum tk_err set_meta(struct svc_ctx *c, const char *key, const char *value)
+{
+	struct store_stmt *s = NULL;
+	int row;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "INSERT INTO meta (key, value) VALUES (?, ?)", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, key)) == TK_OK && (rc = store_bind_text(s, 2, value)) == TK_OK)
+		rc = store_step(s, &row);
+	store_finalize(s);
+	return rc;
+}
+
+/* URLs for certificates issued by CA ca_name. */
+static enum tk_err urls_for(const struct instance *inst, const char *ca_name, int with_ocsp, char buf[3][320],
+    struct x509_urls *u)
+{
+	enum tk_err rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = str_fmt(buf[0], 320, "%s/crl/%s.crl", inst->base_url, ca_name)) != TK_OK ||
+	    (rc = str_fmt(buf[1], 320, "%s/ca/%s.crt", inst->base_url, ca_name)) != TK_OK ||
+	    (rc = str_fmt(buf[2], 320, "%s/ocsp", inst->base_url)) != TK_OK)
+		return rc;
+	u->crl = buf[0];
+	u->ca_issuers = buf[1];
+	u->ocsp = with_ocsp ? buf[2] : NULL;
+	return TK_OK;
+}
+
+enum tk_err svc_issue_urls(const struct instance *inst, const char *ca_name, int with_ocsp, char buf[4][320],
+    struct x509_urls *u)
+{
+	enum tk_err rc = urls_for(inst, ca_name, with_ocsp, buf, u);
+
+	if (rc != TK_OK || (rc = str_fmt(buf[3], 320, "%s/cps", inst->base_url)) != TK_OK)
+		return rc;
+	u->cps = buf[3];
+	u->policy_oid = inst->policy_oid;
+	return TK_OK;
+}
+
+static enum tk_err make_cert(struct svc_ctx *c, struct made *m, struct made *issuer, const char *ca_name, int with_ocsp,
+    const char *org)
+{
+	struct x509_profile prof;
+	struct x509_issue_req r;
+	X509_NAME *name = NULL;
+	char subj[512], urlbuf[4][320];
+	int64_t now = tk_now();
+	enum tk_err rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = x509_profile_load(c->inst->cfg, m->profile, &prof)) != TK_OK)
+		return rc;
+	if ((rc = str_fmt(subj, sizeof(subj), "/C=ID/O=%s/CN=%s", org, m->cn)) != TK_OK ||
+	    (rc = x509_name_parse(subj, &name)) != TK_OK)
+		return rc;
+	r.profile = &prof;
+	r.issuer = issuer ? issuer->cert : NULL;
+	r.issuer_key = issuer ? issuer->k : m->k;
+	r.pubkey = m->pk;
+	r.subject = name;
+	r.not_before = now - 60; /* tolerate small clock skew of relying parties */
+	r.not_after = now + (int64_t)prof.validity_days * 86400;
+	r.digest = c->inst->digest;
+	if (issuer != NULL && (rc = svc_issue_urls(c->inst, ca_name, with_ocsp, urlbuf, &r.urls)) != TK_OK)
+		goto out;
+	if ((rc = x509_serial_new(r.serial)) != TK_OK)
+		goto out;
+	rc = x509_issue(&r, &m->cert);
+out:
+	X509_NAME_free(name);
+	return rc;
+}
+
+static enum tk_err write_demo_json(const struct instance *inst, const char *dir, struct created *cr)
+{
+	char path[PATH_MAX];
+	json_t *j;
+	char *txt = NULL;
+	enum tk_err rc;
+
+	/* Grows with the features that exist: users and applications arrive with the RA. */
+	j = json_pack("{s:s, s:s}", "base_url", inst->base_url, "note",
+	    "demo instance: users, subscriber and application credentials are added when the registration service exists");
+	if (j == NULL || (txt = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		json_decref(j);
+		return tk_fail(TK_ERR_NOMEM, "init: out of memory");
+	}
+	json_decref(j);
+	if ((rc = path_join(path, sizeof(path), dir, "demo.json")) == TK_OK &&
+	    (rc = file_create_excl(path, txt, strlen(txt), 0600)) == TK_OK)
+		created_add(cr, path);
+	free(txt);
+	return rc;
+}
+
+enum tk_err instance_init(const struct init_opts *o)
+{
+	struct made made[5] = {
+		{"ca-root", "root-ca", "teken Root CA", NULL, NULL, NULL, ""},
+		{"ca-issuing", "issuing-ca", "teken Issuing CA", NULL, NULL, NULL, ""},
+		{"tsa", "tsa", "teken Time Stamping Authority", NULL, NULL, NULL, ""},
+		{"ocsp", "ocsp", "teken OCSP Responder", NULL, NULL, NULL, ""},
+		{"seal", "seal", "teken Segel Instansi", NULL, NULL, NULL, ""},
+	};
+	struct created cr;
+	struct instance *inst = NULL;
+	struct svc_ctx c;
+	char path[PATH_MAX], store_url[PATH_MAX + 16];
+	uint8_t ikey[32];
+	struct buf conf;
+	const char *key_alg = o->key_alg ? o->key_alg : "rsa3072";
+	const char *leaf_alg = o->leaf_key_alg ? o->leaf_key_alg : key_alg;
+	const char *base = o->base_url ? o->base_url : "http://127.0.0.1:8443";
+	const char *org = o->org ? o->org : "Kementerian Contoh Republik Indonesia";
+	int64_t root_id = 0, issuing_id = 0;
+	size_t i;
+	enum tk_err rc;
+
+	memset(&cr, 0, sizeof(cr));
+	memset(&c, 0, sizeof(c));
+	buf_init(&conf, 64 * 1024);
+	if (!key_alg_valid(key_alg) || !key_alg_valid(leaf_alg)) {
+		rc = tk_fail(TK_ERR_INVALID, "init: unknown key algorithm (rsa2048, rsa3072, rsa4096, ec-p256, ec-p384)");
+		goto out;
+	}
+	if (strchr(org, '\n') || strchr(base, '\n') || strchr(org, '/') || strlen(org) > 200) {
+		rc = tk_fail(TK_ERR_INVALID, "init: organization must be one line without '/' and at most 200 bytes");
+		goto out;
+	}
+	if (mkdir(o->dir, 0750) != 0 && errno != EEXIST) {
+		rc = tk_fail(TK_ERR_IO, "init: cannot create %s: %s", o->dir, strerror(errno));
+		goto out;
+	}
+	if ((rc = path_join(path, sizeof(path), o->dir, CONFIG_FILE)) != TK_OK)
+		goto out;
+	if (access(path, F_OK) == 0) {
+		rc = tk_fail_code(TK_ERR_EXISTS, "instance_exists", "init: %s is already a teken instance", o->dir);
+		goto out;
+	}
+	if (o->store_url != NULL)
+		rc = str_copy(store_url, sizeof(store_url), o->store_url);
+	else
+		rc = str_copy(store_url, sizeof(store_url), "sqlite:teken.db");
+	if (rc != TK_OK)
+		goto out;
+
+	/* Keys and certificates are made before anything touches the disk. */
+	if ((rc = rand_bytes(ikey, sizeof(ikey))) != TK_OK)
+		goto out;
+	for (i = 0; i < 5; i++) {
+		if ((rc = key_generate(i < 2 ? key_alg : leaf_alg, &made[i].pk)) != TK_OK)
+			goto out;
+		if (EVP_PKEY_up_ref(made[i].pk) != 1 || (rc = key_from_pkey(made[i].key_name, made[i].pk, &made[i].k)) != TK_OK) {
+			rc = tk_fail(TK_ERR_INTERNAL, "init: key reference");
+			goto out;
+		}
+		if ((rc = key_alg_of(made[i].pk, made[i].alg)) != TK_OK)
+			goto out;
+	}
+
+	/* Instance key first (O_EXCL), then the config that marks the dir as an instance. */
+	if ((rc = path_join(path, sizeof(path), o->dir, INSTANCE_KEY_FILE)) != TK_OK)
+		goto out;
+	if ((rc = file_create_excl(path, ikey, sizeof(ikey), 0600)) != TK_OK)
+		goto out;
+	created_add(&cr, path);
+	if ((rc = buf_printf(&conf, config_template, o->demo ? "teken demo" : "teken", org, base, store_url,
+		 o->demo ? "demo" : "production", key_alg, leaf_alg)) != TK_OK)
+		goto out;
+	if ((rc = path_join(path, sizeof(path), o->dir, CONFIG_FILE)) != TK_OK ||
+	    (rc = file_create_excl(path, conf.p, conf.len, 0640)) != TK_OK)
+		goto out;
+	created_add(&cr, path);
+	if ((rc = instance_open(o->dir, &inst)) != TK_OK)
+		goto out;
+	if (strncmp(inst->store_url, "sqlite:", 7) == 0) {
+		const char *sfx[3] = {"", "-wal", "-shm"};
+		for (i = 0; i < 3; i++) {
+			char p2[PATH_MAX + 16];
+			if (str_fmt(p2, sizeof(p2), "%s%s", inst->store_url + 7, sfx[i]) == TK_OK) {
+				if (access(p2, F_OK) == 0) {
+					rc = tk_fail_code(TK_ERR_EXISTS, "instance_exists", "init: store %s already exists", p2);
+					goto out;
+				}
+				created_add(&cr, p2);
+			}
+		}
+	}
+	if ((rc = svc_ctx_open(inst, "teken-init", "admin", "local", &c)) != TK_OK)
+		goto out;
+
+	if ((rc = make_cert(&c, &made[0], NULL, NULL, 0, org)) != TK_OK ||
+	    (rc = make_cert(&c, &made[1], &made[0], "root", 0, org)) != TK_OK)
+		goto out;
+	for (i = 2; i < 5; i++)
+		if ((rc = make_cert(&c, &made[i], &made[1], "issuing", 1, org)) != TK_OK)
+			goto out;
+
+	if ((rc = store_begin(c.st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	{
+		int64_t existing = 0;
+		if ((rc = store_query_i64(c.st, "SELECT COUNT(*) FROM cas", NULL, &existing)) != TK_OK)
+			goto rollback;
+		if (existing != 0) {
+			rc = tk_fail_code(TK_ERR_EXISTS, "instance_exists", "init: the store already holds a CA hierarchy");
+			goto rollback;
+		}
+	}
+	if ((rc = audit_append(&c, "instance.init", o->dir, NULL)) != TK_OK)
+		goto rollback;
+	for (i = 0; i < 5; i++)
+		if ((rc = insert_key(&c, &made[i])) != TK_OK)
+			goto rollback;
+	if ((rc = insert_ca(&c, "root", 0, "ca-root", made[0].cert, &root_id)) != TK_OK ||
+	    (rc = insert_ca(&c, "issuing", root_id, "ca-issuing", made[1].cert, &issuing_id)) != TK_OK ||
+	    (rc = insert_cert(&c, made[0].cert, "root-ca", root_id, 0)) != TK_OK ||
+	    (rc = insert_cert(&c, made[1].cert, "issuing-ca", root_id, 0)) != TK_OK)
+		goto rollback;
+	for (i = 2; i < 5; i++) {
+		char serial[65];
+		char mk[32];
+		if ((rc = insert_cert(&c, made[i].cert, made[i].profile, issuing_id, 0)) != TK_OK ||
+		    (rc = x509_serial_hex(made[i].cert, serial, sizeof(serial))) != TK_OK ||
+		    (rc = str_fmt(mk, sizeof(mk), "cert.%s", made[i].key_name)) != TK_OK ||
+		    (rc = set_meta(&c, mk, serial)) != TK_OK)
+			goto rollback;
+	}
+	if ((rc = store_commit(c.st)) != TK_OK)
+		goto out;
+
+	if (o->cps_file != NULL) {
+		uint8_t *body = NULL;
+		size_t len = 0;
+		char h[65];
+		if ((rc = file_read(o->cps_file, MAX_CPS_BYTES, &body, &len)) != TK_OK)
+			goto out;
+		rc = cps_publish(&c, "1.0", body, len, h);
+		free(body);
+		if (rc != TK_OK)
+			goto out;
+	}
+	if (o->demo && (rc = write_demo_json(inst, o->dir, &cr)) != TK_OK)
+		goto out;
+	log_msg(LOG_INFO, "instance.init", "created instance in %s", o->dir);
+	rc = TK_OK;
+	goto out;
+rollback:
+	store_rollback(c.st);
+out:
+	svc_ctx_done(&c);
+	instance_close(inst);
+	if (rc != TK_OK) {
+		/* Keep the caller's error message: cleanup must not overwrite it. */
+		created_undo(&cr);
+	}
+	for (i = 0; i < 5; i++) {
+		key_free(made[i].k);
+		EVP_PKEY_free(made[i].pk);
+		X509_free(made[i].cert);
+	}
+	OPENSSL_cleanse(ikey, sizeof(ikey));
+	buf_free(&conf);
+	return rc;
+}

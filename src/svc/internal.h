@@ -1,0 +1,15 @@
+/* Private to src/svc: helpers shared between service files. */
+#ifndef TEKEN_SVC_INTERNAL_H
+#define TEKEN_SVC_INTERNAL_H
+
+#include "svc/svc.h"
+#include "x509/x509.h"
+
+/* Records an issued certificate with its DER and an audit event (inside a write tx). */
+enum tk_err svc_insert_cert(struct svc_ctx *c, X509 *cert, const char *profile, int64_t ca_id,
+    int64_t subscriber_id) WARN_UNUSED;
+/* CRL/AIA/CPS URLs and policy for certificates issued by CA ca_name; strings live in buf. */
+enum tk_err svc_issue_urls(const struct instance *inst, const char *ca_name, int with_ocsp, char buf[4][320],
+    struct x509_urls *u) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * svc: the service layer, the only place that combines store, keys and
+ * policy. CLI commands and HTTP handlers call one function here each.
+ *
+ * An instance is a directory (config, instance key, SQLite store or a
+ * PostgreSQL URL). struct instance is shared, read-only after open; every
+ * caller (a CLI run, an HTTP request) works through a struct svc_ctx that
+ * carries its own store connection and the actor for the audit log.
+ */
+#ifndef TEKEN_SVC_H
+#define TEKEN_SVC_H
+
+#include "core/core.h"
+#include "keys/keys.h"
+#include "store/store.h"
+
+#include <limits.h>
+#include <openssl/x509.h>
+
+struct config;
+
+struct instance {
+	char dir[PATH_MAX];
+	char store_url[PATH_MAX + 16];
+	struct config *cfg;
+	uint8_t ikey[32]; /* instance key: wraps software keys and PII keys */
+	char base_url[256];
+	char digest[16];
+	char policy_oid[64];
+};
+
+/* Who acts, for the audit log. */
+struct actor {
+	char user[64];
+	char role[24];
+	char ip[48];
+};
+
+struct svc_ctx {
+	struct instance *inst;
+	struct store *st;
+	struct actor actor;
+};
+
+/* ---- instance (svc/instance.c) ---- */
+
+struct init_opts {
+	const char *dir;
+	const char *store_url;   /* NULL: sqlite in dir */
+	const char *key_alg;     /* CA keys; NULL: rsa3072 */
+	const char *leaf_key_alg;/* TSA, OCSP, seal; NULL: same as key_alg */
+	const char *base_url;    /* NULL: http://127.0.0.1:8443 */
+	const char *org;         /* NULL: demo ministry name */
+	const char *cps_file;    /* optional first CPS (Markdown) */
+	int demo;
+};
+
+/*
+ * Creates a new instance in opts->dir: config, instance key, store, root
+ * and issuing CA, TSA, OCSP signer and seal certificates, all in one
+ * transaction with audit events. Refuses (TK_ERR_EXISTS) an initialised
+ * dir; on any failure removes what it created.
+ */
+enum tk_err instance_init(const struct init_opts *opts) WARN_UNUSED;
+/* Opens an instance; caller frees with instance_close(). */
+enum tk_err instance_open(const char *dir, struct instance **out) WARN_UNUSED;
+void instance_close(struct instance *inst);
+/* Opens a store connection of the instance for one thread. */
+enum tk_err instance_connect(struct instance *inst, struct store **out) WARN_UNUSED;
+/* Fills a context with a fresh connection; release with svc_ctx_done(). */
+enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *role, const char *ip,
+    struct svc_ctx *out) WARN_UNUSED;
+void svc_ctx_done(struct svc_ctx *c);
+/* Loads a private key by name (software or PKCS#11). Caller frees. */
+enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out) WARN_UNUSED;
+
+/* ---- audit log (svc/audit.c) ---- */
+
+/*
+ * Appends an event to the hash chain. Must run inside a write transaction
+ * so the event commits or rolls back with the change it records.
+ * details is a JSON object text (or NULL) and must hold no secret.
+ */
+enum tk_err audit_append(struct svc_ctx *c, const char *action, const char *object, const char *details) WARN_UNUSED;
+
+struct audit_report {
+	int64_t events;
+	int64_t checkpoints;
+	int64_t first_bad_seq; /* 0 when the chain is intact */
+	char problem[256];
+};
+/* Recomputes the chain and checks signed checkpoints; r->first_bad_seq != 0 on damage. */
+enum tk_err audit_verify(struct svc_ctx *c, struct audit_report *r) WARN_UNUSED;
+/* Signs the current chain tip with the seal key and stores the checkpoint. */
+enum tk_err audit_checkpoint(struct svc_ctx *c, int64_t *seq) WARN_UNUSED;
+
+/* ---- certificate authority (svc/ca.c) ---- */
+
+struct ca_issue_in {
+	const uint8_t *csr;
+	size_t csr_len;
+	const char *profile;
+	const char *subject;     /* NULL: from the CSR, checked against the profile */
+	const char *subject_nik; /* optional: 16-digit NIK as serialNumber IDCID-... */
+	int64_t subscriber_id;   /* 0: none */
+};
+
+struct ca_issue_out {
+	char serial[41];
+	struct buf der; /* caller frees with buf_free() */
+};
+
+/* Issues from a CSR under the issuing CA; certificate and audit in one transaction. */
+enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_issue_out *out) WARN_UNUSED;
+/* Revokes by serial (hex, any case, colons allowed) with an RFC 5280 reason name. */
+enum tk_err ca_revoke(struct svc_ctx *c, const char *serial, const char *reason) WARN_UNUSED;
+/* Builds a fresh full CRL of a CA ("issuing" or "root"), stores it, appends DER to out. */
+enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out) WARN_UNUSED;
+/* PEM of the issuing CA then the root. */
+enum tk_err ca_chain_pem(struct svc_ctx *c, struct buf *out) WARN_UNUSED;
+/* PEM of one issued certificate by serial. */
+enum tk_err ca_cert_pem(struct svc_ctx *c, const char *serial, struct buf *out) WARN_UNUSED;
+/* Loads a CA's certificate and key ("root", "issuing"). Caller frees both. */
+enum tk_err ca_load(struct svc_ctx *c, const char *name, int64_t *id, X509 **cert, struct key **key) WARN_UNUSED;
+
+/* ---- certification practice statement (svc/cps.c) ---- */
+
+/* Stores a new CPS version (Markdown); versions are immutable. */
+enum tk_err cps_publish(struct svc_ctx *c, const char *version, const uint8_t *body, size_t len,
+    char sha256_hex_out[65]) WARN_UNUSED;
+
+struct cps_doc {
+	char version[64];
+	char sha256[65];
+	int64_t published_at;
+	struct buf body; /* caller frees */
+};
+/* Latest version when version is NULL. */
+enum tk_err cps_get(struct svc_ctx *c, const char *version, struct cps_doc *out) WARN_UNUSED;
+
+#endif
