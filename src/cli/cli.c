@@ -42,8 +42,8 @@ int cli_parse(const char *cmd, int argc, char **argv, struct cli_opt *opts)
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *name, *eq, *val = NULL;
 		size_t nlen;
-		if (strcmp(a, "-o") == 0)
-			name = "o";
+		if (a[0] == '-' && a[1] != '-' && a[1] != '\0' && a[2] == '\0')
+			name = a + 1; /* one-letter options: -o, -n */
 		else if (strncmp(a, "--", 2) == 0)
 			name = a + 2;
 		else

@@ -31,6 +31,13 @@
 #define MAX_INFLATE_RATIO    1000u
 #define MAX_INFLATE_BYTES    (256u * 1024u * 1024u)
 #define MAX_ERRMSG           512u
+/* pdf engine (src/pdf) */
+#define MAX_PDF_DOC_MEMORY   (1024u * 1024u * 1024u) /* parsed objects and decoded object streams of one document */
+#define MAX_PDF_PAGE_DEPTH   128u                    /* levels of the page tree */
+#define MAX_PDF_FILTERS      8u                      /* filters in one stream's chain */
+#define MAX_PDF_WORK_FACTOR  64u                     /* bytes the lexer may examine per byte of file ... */
+#define MAX_PDF_WORK_MIN     (64u * 1024u * 1024u)   /* ... with at least this many */
+#define MAX_INFLATE_FLOOR    (64u * 1024u)           /* decoded bytes allowed whatever the ratio */
 
 /* ---- errors ---- */
 enum tk_err {

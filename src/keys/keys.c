@@ -11,6 +11,7 @@
 #include <string.h>
 
 struct key {
+	_Atomic int refs;
 	char name[64];
 	enum key_kind kind;
 	EVP_PKEY *pk;
@@ -142,15 +143,22 @@ enum tk_err key_from_pkey(const char *name, EVP_PKEY *pk, struct key **out)
 		EVP_PKEY_free(pk);
 		return tk_fail(TK_ERR_INVALID, "key: bad name");
 	}
+	k->refs = 1;
 	k->kind = KEY_SOFT;
 	k->pk = pk;
 	*out = k;
 	return TK_OK;
 }
 
+struct key *key_ref(struct key *k)
+{
+	k->refs++;
+	return k;
+}
+
 void key_free(struct key *k)
 {
-	if (k == NULL)
+	if (k == NULL || --k->refs > 0)
 		return;
 	EVP_PKEY_free(k->pk);
 	free(k);

@@ -33,6 +33,9 @@ enum tk_err key_soft_open(const uint8_t ikey[32], const char *name, const uint8_
     struct key **out) WARN_UNUSED;
 /* Wraps an EVP_PKEY (takes ownership of pk) as a software key. */
 enum tk_err key_from_pkey(const char *name, EVP_PKEY *pk, struct key **out) WARN_UNUSED;
+/* Takes another reference (keys are shared read-only between threads). */
+struct key *key_ref(struct key *k);
+/* Drops a reference; frees on the last one. Accepts NULL. */
 void key_free(struct key *k);
 
 const char *key_name(const struct key *k);

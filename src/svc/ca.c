@@ -13,10 +13,36 @@
 
 #define SERIAL_RETRIES 3
 
-enum tk_err ca_load(struct svc_ctx *c, const char *name, int64_t *id, X509 **cert, struct key **key)
+/* Looks name up in the instance's CA cache; fills id/cert/key_name on a hit. */
+static int ca_cached(struct instance *inst, const char *name, int64_t *id, X509 **cert, char *key_name, size_t ksz)
 {
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&inst->key_lock);
+	for (i = 0; i < inst->ncas; i++) {
+		if (strcmp(inst->cas[i].name, name) != 0)
+			continue;
+		if (str_copy(key_name, ksz, inst->cas[i].key_name) != TK_OK)
+			break;
+		if (cert != NULL) {
+			X509_up_ref(inst->cas[i].cert);
+			*cert = inst->cas[i].cert;
+		}
+		if (id != NULL)
+			*id = inst->cas[i].id;
+		hit = 1;
+		break;
+	}
+	pthread_mutex_unlock(&inst->key_lock);
+	return hit;
+}
+
+static enum tk_err ca_fetch(struct svc_ctx *c, const char *name)
+{
+	struct instance *inst = c->inst;
 	struct store_stmt *s = NULL;
-	char key_name[64];
+	X509 *cert = NULL;
 	int row = 0;
 	enum tk_err rc;
 
@@ -28,30 +54,51 @@ enum tk_err ca_load(struct svc_ctx *c, const char *name, int64_t *id, X509 **cer
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_ca", "ca: no CA named '%s' (root, issuing)", name);
 		goto out;
 	}
-	if (id != NULL)
-		*id = store_col_i64(s, 0);
-	if ((rc = str_copy(key_name, sizeof(key_name), store_col_text(s, 1))) != TK_OK)
-		goto out;
-	if (cert != NULL) {
+	{
 		size_t len = 0;
 		const uint8_t *der = store_col_blob(s, 2, &len);
-		if ((rc = x509_cert_parse(der, len, cert)) != TK_OK) {
+		if ((rc = x509_cert_parse(der, len, &cert)) != TK_OK) {
 			tk_wrap(rc, "ca %s: stored certificate", name);
 			goto out;
 		}
 	}
+	pthread_mutex_lock(&inst->key_lock);
+	if (inst->ncas < sizeof(inst->cas) / sizeof(inst->cas[0]) &&
+	    str_copy(inst->cas[inst->ncas].name, sizeof(inst->cas[0].name), name) == TK_OK &&
+	    str_copy(inst->cas[inst->ncas].key_name, sizeof(inst->cas[0].key_name), store_col_text(s, 1)) == TK_OK) {
+		inst->cas[inst->ncas].id = store_col_i64(s, 0);
+		inst->cas[inst->ncas].cert = cert;
+		inst->ncas++;
+		cert = NULL;
+	} else {
+		rc = tk_fail(TK_ERR_INTERNAL, "ca: too many CAs to cache");
+	}
+	pthread_mutex_unlock(&inst->key_lock);
+out:
+	X509_free(cert);
 	store_finalize(s);
-	s = NULL;
+	return rc;
+}
+
+enum tk_err ca_load(struct svc_ctx *c, const char *name, int64_t *id, X509 **cert, struct key **key)
+{
+	char key_name[64];
+	enum tk_err rc;
+
+	if (!ca_cached(c->inst, name, id, cert, key_name, sizeof(key_name))) {
+		if ((rc = ca_fetch(c, name)) != TK_OK)
+			return rc;
+		if (!ca_cached(c->inst, name, id, cert, key_name, sizeof(key_name)))
+			return tk_fail(TK_ERR_INTERNAL, "ca: cache");
+	}
 	if (key != NULL && (rc = svc_key_load(c, key_name, key)) != TK_OK) {
 		if (cert != NULL) {
 			X509_free(*cert);
 			*cert = NULL;
 		}
-		goto out;
+		return rc;
 	}
-out:
-	store_finalize(s);
-	return rc;
+	return TK_OK;
 }
 
 /* 16 digits, province code 11..94, date of birth day 1..31 or 41..71 (women). */

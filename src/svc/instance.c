@@ -150,6 +150,7 @@ enum tk_err instance_open(const char *dir, struct instance **out)
 	inst = calloc(1, sizeof(*inst));
 	if (inst == NULL)
 		return tk_fail(TK_ERR_NOMEM, "instance: out of memory");
+	pthread_mutex_init(&inst->key_lock, NULL);
 	if ((rc = str_copy(inst->dir, sizeof(inst->dir), dir)) != TK_OK)
 		goto fail;
 	if ((rc = path_join(path, sizeof(path), dir, CONFIG_FILE)) != TK_OK)
@@ -176,6 +177,11 @@ void instance_close(struct instance *inst)
 {
 	if (inst == NULL)
 		return;
+	while (inst->nkeys > 0)
+		key_free(inst->keys[--inst->nkeys]);
+	while (inst->ncas > 0)
+		X509_free(inst->cas[--inst->ncas].cert);
+	pthread_mutex_destroy(&inst->key_lock);
 	config_free(inst->cfg);
 	OPENSSL_cleanse(inst->ikey, sizeof(inst->ikey));
 	free(inst);
@@ -210,10 +216,20 @@ void svc_ctx_done(struct svc_ctx *c)
 
 enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out)
 {
+	struct instance *inst = c->inst;
 	struct store_stmt *s = NULL;
 	int row = 0;
+	size_t i;
 	enum tk_err rc;
 
+	pthread_mutex_lock(&inst->key_lock);
+	for (i = 0; i < inst->nkeys; i++)
+		if (strcmp(key_name(inst->keys[i]), name) == 0) {
+			*out = key_ref(inst->keys[i]);
+			pthread_mutex_unlock(&inst->key_lock);
+			return TK_OK;
+		}
+	pthread_mutex_unlock(&inst->key_lock);
 	if ((rc = store_prepare(c->st, "SELECT kind, blob FROM keys WHERE name = ?", &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, name)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
@@ -226,6 +242,12 @@ enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out)
 		size_t len = 0;
 		const uint8_t *blob = store_col_blob(s, 1, &len);
 		rc = key_soft_open(c->inst->ikey, name, blob, len, out);
+		if (rc == TK_OK) {
+			pthread_mutex_lock(&inst->key_lock);
+			if (inst->nkeys < INSTANCE_KEY_CACHE)
+				inst->keys[inst->nkeys++] = key_ref(*out);
+			pthread_mutex_unlock(&inst->key_lock);
+		}
 	} else {
 		rc = tk_fail(TK_ERR_INVALID, "key %s: PKCS#11 keys are not supported by this build yet", name);
 	}

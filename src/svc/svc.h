@@ -16,6 +16,9 @@
 
 #include <limits.h>
 #include <openssl/x509.h>
+#include <pthread.h>
+
+#define INSTANCE_KEY_CACHE 16
 
 struct config;
 
@@ -27,6 +30,19 @@ struct instance {
 	char base_url[256];
 	char digest[16];
 	char policy_oid[64];
+	/* Decrypted keys, loaded once per process (decoding an RSA key costs
+	 * more than signing with it). Names are immutable, so no invalidation. */
+	pthread_mutex_t key_lock;
+	struct key *keys[INSTANCE_KEY_CACHE];
+	size_t nkeys;
+	/* CA certificates by name, parsed once (decoding is costly in OpenSSL 3). */
+	struct {
+		char name[32];
+		char key_name[64];
+		int64_t id;
+		X509 *cert;
+	} cas[4];
+	size_t ncas;
 };
 
 /* Who acts, for the audit log. */
