@@ -32,5 +32,8 @@ int cmd_ca(int argc, char **argv);
 int cmd_cps(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_apikey(int argc, char **argv);
 
 #endif

@@ -19,6 +19,10 @@ static const char usage[] =
     "  teken cps show    --dir D [--version V] [--meta]\n"
     "  teken audit verify     --dir D\n"
     "  teken audit checkpoint --dir D\n"
+    "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F]\n"
+    "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
+    "  teken user list|deactivate --dir D [--user U]\n"
+    "  teken apikey create --dir D --name N [--units U1,U2]   /   teken apikey revoke --dir D --id ID\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -30,6 +34,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
+		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 	};
 	size_t i;
 

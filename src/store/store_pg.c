@@ -13,10 +13,11 @@
  *   IMMEDIATE serialises them on SQLite: a writer sees a stable world for
  *   its whole transaction, and two writers never deadlock with each other.
  *   Reads run at READ COMMITTED without the lock.
- * - Inside a transaction every statement is guarded by a savepoint: a
- *   failing statement (say a duplicate key) is undone alone and the
- *   transaction stays usable, as on SQLite, instead of PostgreSQL's
- *   "current transaction is aborted" for everything after it.
+ * - Inside a transaction every statement is guarded by a savepoint (sent
+ *   with it in one pipelined round trip): a failing statement (say a
+ *   duplicate key) is undone alone and the transaction stays usable, as on
+ *   SQLite, instead of PostgreSQL's "current transaction is aborted" for
+ *   everything after it.
  * - SQLSTATE 23505 -> TK_ERR_EXISTS; 40001 and 40P01 -> TK_ERR_CONFLICT.
  * - The password of the URL never reaches an error message.
  */
@@ -41,7 +42,7 @@
  * ASCII. Advisory locks are per database, so instances on separate
  * databases of one cluster do not block each other.
  */
-#define PG_WRITE_LOCK_KEY "500152558958"
+#define PG_WRITE_LOCK_KEY "499917743470"
 /* Same as SQLITE_BUSY_MS: how long a writer waits for another before failing. */
 #define PG_LOCK_TIMEOUT "15s"
 #define PG_CONNECT_TIMEOUT "10"
@@ -428,7 +429,7 @@ static enum tk_err run_guarded(PGconn *c, const char *sql, int n, const Oid *typ
     const int *lens, const int *fmts, PGresult **out)
 {
 	PGresult *r, *res = NULL, *err = NULL;
-	int q = 0, nulls = 0;
+	int q = 0, nulls = 0, synced = 0;
 	enum tk_err rc;
 
 	if (!PQenterPipelineMode(c))
@@ -438,65 +439,57 @@ static enum tk_err run_guarded(PGconn *c, const char *sql, int n, const Oid *typ
 	    !PQsendQueryParams(c, "RELEASE SAVEPOINT tk_stmt", 0, NULL, NULL, NULL, NULL, 0) ||
 	    !PQpipelineSync(c)) {
 		rc = conn_fail(c, "step");
-		(void)PQexitPipelineMode(c);
-		return rc;
+		goto out;
 	}
-	/* Each query's results end with NULL; the sync point ends the pipeline. */
-	for (;;) {
+	/*
+	 * One NULL ends each query's results and the sync point ends the
+	 * pipeline; NULLs in a row only come from a dead connection.
+	 */
+	while (!synced && nulls < 4) {
 		r = PQgetResult(c);
 		if (r == NULL) {
 			q++;
-			/* A broken connection returns NULL for ever; stop after the three queries. */
-			if (++nulls > 3 && PQstatus(c) == CONNECTION_BAD)
-				break;
-			if (nulls > 8)
-				break;
+			nulls++;
 			continue;
 		}
 		nulls = 0;
 		switch (PQresultStatus(r)) {
 		case PGRES_PIPELINE_SYNC:
+			synced = 1;
 			PQclear(r);
-			goto synced;
+			break;
 		case PGRES_FATAL_ERROR:
 			if (err == NULL)
 				err = r;
 			else
 				PQclear(r);
 			break;
-		case PGRES_PIPELINE_ABORTED:
-			PQclear(r);
-			break;
-		default:
-			if (q == 1 && res == NULL)
+		default: /* the statement's result; SAVEPOINT, RELEASE or aborted ones are dropped */
+			if (q == 1 && res == NULL && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
 				res = r;
 			else
 				PQclear(r);
 			break;
 		}
 	}
-	/* Pipeline lost its sync: the connection is no longer usable. */
-	(void)PQexitPipelineMode(c);
-	PQclear(res);
 	if (err != NULL) {
 		rc = res_fail(c, err, "step");
-		PQclear(err);
-		return rc;
+		goto out;
 	}
-	return conn_fail(c, "step");
-synced:
-	(void)PQexitPipelineMode(c);
-	if (err != NULL) {
-		rc = res_fail(c, err, "step");
-		PQclear(err);
-		PQclear(res);
-		undo_statement(c);
-		return rc;
+	if (!synced || res == NULL) {
+		rc = conn_fail(c, "step");
+		goto out;
 	}
-	if (res == NULL)
-		return conn_fail(c, "step");
 	*out = res;
-	return TK_OK;
+	res = NULL;
+	rc = TK_OK;
+out:
+	(void)PQexitPipelineMode(c);
+	if (rc != TK_OK && synced)
+		undo_statement(c);
+	PQclear(res);
+	PQclear(err);
+	return rc;
 }
 
 /* Rows changed, from the command tag; zero for anything but a write. */

@@ -89,8 +89,43 @@ static const char *const migration_1[] = {
 	NULL,
 };
 
+/* People, sessions and application keys (issue: registration and HTTP API). */
+static const char *const migration_2[] = {
+	"CREATE TABLE users ("
+	" id AUTOINC_PK,"
+	" username TEXT NOT NULL UNIQUE,"
+	" display_name TEXT NOT NULL,"
+	" role TEXT NOT NULL CHECK (role IN ('admin','verifikator','subscriber','application','auditor')),"
+	" pw_hash TEXT NOT NULL,"
+	" active INTEGER NOT NULL DEFAULT 1,"
+	" created_at INTEGER NOT NULL)",
+	/* Failed logins by name, known or not, so lockout reveals nothing. */
+	"CREATE TABLE login_failures ("
+	" username TEXT PRIMARY KEY,"
+	" failures INTEGER NOT NULL,"
+	" locked_until INTEGER NOT NULL)",
+	"CREATE TABLE sessions ("
+	" token_hash TEXT PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" csrf TEXT NOT NULL,"
+	" ip TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL)",
+	"CREATE INDEX sessions_user ON sessions(user_id)",
+	"CREATE TABLE api_keys ("
+	" id AUTOINC_PK,"
+	" prefix TEXT NOT NULL UNIQUE,"
+	" key_hash TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" units TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" revoked_at INTEGER)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 enum tk_err store_migrate(struct store *st)

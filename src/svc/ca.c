@@ -430,3 +430,56 @@ enum tk_err ca_cert_pem(struct svc_ctx *c, const char *serial_in, struct buf *ou
 	store_finalize(s);
 	return rc;
 }
+
+enum tk_err ca_crl_current(struct svc_ctx *c, const char *ca_name, struct buf *out, int64_t *this_update,
+    int64_t *next_update)
+{
+	struct store_stmt *s = NULL;
+	int64_t ca_id = 0, now = tk_now();
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = ca_load(c, ca_name, &ca_id, NULL, NULL)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT der, this_update, next_update FROM crls WHERE ca_id = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_i64(s, 1, ca_id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
+		int64_t tu = store_col_i64(s, 1), nu = store_col_i64(s, 2);
+		/* Refresh at half-life so relying parties never hold an expired CRL. */
+		if (now < tu + (nu - tu) / 2) {
+			size_t len = 0;
+			const uint8_t *der = store_col_blob(s, 0, &len);
+			rc = buf_append(out, der, len);
+			*this_update = tu;
+			*next_update = nu;
+			store_finalize(s);
+			return rc;
+		}
+	}
+	store_finalize(s);
+	if (rc != TK_OK)
+		return rc;
+	if ((rc = ca_crl(c, ca_name, out)) != TK_OK)
+		return rc;
+	*this_update = now;
+	{
+		uint64_t days;
+		if ((rc = config_get_u64(c->inst->cfg, "ca", strcmp(ca_name, "root") == 0 ? "root_crl_validity_days" : "crl_validity_days",
+			 7, 3650, &days)) != TK_OK)
+			return rc;
+		*next_update = now + (int64_t)days * 86400;
+	}
+	return TK_OK;
+}
+
+enum tk_err ca_cert_der(struct svc_ctx *c, const char *ca_name, struct buf *out)
+{
+	X509 *cert = NULL;
+	enum tk_err rc;
+
+	if ((rc = ca_load(c, ca_name, NULL, &cert, NULL)) != TK_OK)
+		return rc;
+	rc = x509_to_der(cert, out);
+	X509_free(cert);
+	return rc;
+}

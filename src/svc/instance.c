@@ -477,25 +477,64 @@ out:
 	return rc;
 }
 
-static enum tk_err write_demo_json(const struct instance *inst, const char *dir, struct created *cr)
+/* A random demo password: 16 characters from an unambiguous alphabet. */
+static enum tk_err demo_password(char out[17])
 {
-	char path[PATH_MAX];
-	json_t *j;
+	static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+	uint8_t r[16];
+	size_t i;
+	enum tk_err rc = rand_bytes(r, sizeof(r));
+
+	for (i = 0; i < 16; i++)
+		out[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	out[16] = '\0';
+	return rc;
+}
+
+/*
+ * Seeds the demo: an admin, two Verifikators, an auditor and an application
+ * API key, and writes their credentials to demo.json (0600). It grows with
+ * the features that exist: the subscriber arrives with the registration service.
+ */
+static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created *cr)
+{
+	static const struct { const char *user, *role, *name; } people[] = {
+		{"admin", "admin", "Admin Pusdatin"},
+		{"verifikator1", "verifikator", "Verifikator Satu"},
+		{"verifikator2", "verifikator", "Verifikator Dua"},
+		{"auditor", "auditor", "Auditor BSSN"},
+	};
+	char pw[4][17], key[80], path[PATH_MAX];
+	json_t *j = NULL, *ver;
 	char *txt = NULL;
+	size_t i;
 	enum tk_err rc;
 
-	/* Grows with the features that exist: users and applications arrive with the RA. */
-	j = json_pack("{s:s, s:s}", "base_url", inst->base_url, "note",
-	    "demo instance: users, subscriber and application credentials are added when the registration service exists");
+	for (i = 0; i < 4; i++)
+		if ((rc = demo_password(pw[i])) != TK_OK ||
+		    (rc = auth_user_add(c, people[i].user, pw[i], people[i].role, people[i].name, NULL)) != TK_OK)
+			goto out;
+	if ((rc = auth_apikey_create(c, "Aplikasi Demo (e-Office)", "Sekretariat Jenderal", key, NULL)) != TK_OK)
+		goto out;
+	ver = json_pack("[{s:s, s:s}, {s:s, s:s}]", "user", people[1].user, "password", pw[1], "user", people[2].user,
+	    "password", pw[2]);
+	j = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:{s:s, s:s}, s:{s:s}}", "mode", "demo", "base_url", c->inst->base_url,
+	    "admin", "user", people[0].user, "password", pw[0], "verifikators", ver, "auditor", "user", people[3].user,
+	    "password", pw[3], "application", "api_key", key);
 	if (j == NULL || (txt = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
-		json_decref(j);
-		return tk_fail(TK_ERR_NOMEM, "init: out of memory");
+		rc = tk_fail(TK_ERR_NOMEM, "init: out of memory");
+		goto out;
 	}
-	json_decref(j);
 	if ((rc = path_join(path, sizeof(path), dir, "demo.json")) == TK_OK &&
 	    (rc = file_create_excl(path, txt, strlen(txt), 0600)) == TK_OK)
 		created_add(cr, path);
+out:
+	if (txt != NULL)
+		OPENSSL_cleanse(txt, strlen(txt));
 	free(txt);
+	json_decref(j);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
 }
 
@@ -646,7 +685,7 @@ enum tk_err instance_init(const struct init_opts *o)
 		if (rc != TK_OK)
 			goto out;
 	}
-	if (o->demo && (rc = write_demo_json(inst, o->dir, &cr)) != TK_OK)
+	if (o->demo && (rc = seed_demo(&c, o->dir, &cr)) != TK_OK)
 		goto out;
 	log_msg(LOG_INFO, "instance.init", "created instance in %s", o->dir);
 	rc = TK_OK;

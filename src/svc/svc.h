@@ -58,6 +58,16 @@ struct svc_ctx {
 	struct actor actor;
 };
 
+/* Who is calling over HTTP, after authentication. */
+struct auth_principal {
+	int64_t id;       /* user id or API key id; 0 when anonymous */
+	char user[64];
+	char role[24];    /* "" when anonymous */
+	char kind[8];     /* "session", "apikey" or "" */
+	char csrf[40];    /* session CSRF token */
+	char units[256];  /* API key: comma list of units it may act for */
+};
+
 /* ---- instance (svc/instance.c) ---- */
 
 struct init_opts {
@@ -89,6 +99,32 @@ enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *ro
 void svc_ctx_done(struct svc_ctx *c);
 /* Loads a private key by name (software or PKCS#11). Caller frees. */
 enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out) WARN_UNUSED;
+
+/* ---- users, sessions and API keys (svc/auth.c) ---- */
+
+/* Roles: admin verifikator subscriber application auditor. */
+int auth_role_valid(const char *role);
+/* Creates a human user with an Argon2id password hash. */
+enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *password, const char *role,
+    const char *display_name, int64_t *id) WARN_UNUSED;
+/* Lists users as a JSON array text (caller frees). */
+enum tk_err auth_user_list(struct svc_ctx *c, char **json_out) WARN_UNUSED;
+enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active) WARN_UNUSED;
+/*
+ * Checks a password and opens a session. Unknown user and wrong password
+ * give the same error ("invalid_credentials"); after too many failures the
+ * name is locked for a while ("too_many_attempts"), whether it exists or not.
+ * token_out receives the session token (shown once; only its hash is stored).
+ */
+enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password, char token_out[64],
+    struct auth_principal *who) WARN_UNUSED;
+enum tk_err auth_session(struct svc_ctx *c, const char *token, struct auth_principal *who) WARN_UNUSED;
+enum tk_err auth_logout(struct svc_ctx *c, const char *token) WARN_UNUSED;
+/* Creates an API key for an application; key_out is shown once. */
+enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *units, char key_out[80],
+    int64_t *id) WARN_UNUSED;
+enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principal *who) WARN_UNUSED;
+enum tk_err auth_apikey_revoke(struct svc_ctx *c, int64_t id) WARN_UNUSED;
 
 /* ---- audit log (svc/audit.c) ---- */
 
@@ -132,6 +168,14 @@ enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_
 enum tk_err ca_revoke(struct svc_ctx *c, const char *serial, const char *reason) WARN_UNUSED;
 /* Builds a fresh full CRL of a CA ("issuing" or "root"), stores it, appends DER to out. */
 enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out) WARN_UNUSED;
+/*
+ * The published CRL of a CA (DER appended to out): the stored one while it
+ * is fresh (less than half its validity used), otherwise a new one.
+ */
+enum tk_err ca_crl_current(struct svc_ctx *c, const char *ca_name, struct buf *out, int64_t *this_update,
+    int64_t *next_update) WARN_UNUSED;
+/* DER of a CA certificate ("root", "issuing"). */
+enum tk_err ca_cert_der(struct svc_ctx *c, const char *ca_name, struct buf *out) WARN_UNUSED;
 /* PEM of the issuing CA then the root. */
 enum tk_err ca_chain_pem(struct svc_ctx *c, struct buf *out) WARN_UNUSED;
 /* PEM of one issued certificate by serial. */

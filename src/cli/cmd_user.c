@@ -1,0 +1,164 @@
+/* teken user add|list|deactivate and teken apikey create|revoke: operators without the web UI. */
+#include "cli/cli.h"
+#include "svc/svc.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads a secret from a file (first line, without newline) or from stdin when path is "-". */
+static enum tk_err read_secret(const char *path, char *out, size_t sz)
+{
+	uint8_t *p = NULL;
+	size_t len = 0, n;
+	enum tk_err rc;
+
+	if (strcmp(path, "-") == 0) {
+		if (fgets(out, (int)sz, stdin) == NULL)
+			return tk_fail(TK_ERR_INVALID, "no password on standard input");
+		out[strcspn(out, "\r\n")] = '\0';
+		return TK_OK;
+	}
+	if ((rc = file_read(path, 4096, &p, &len)) != TK_OK)
+		return rc;
+	for (n = 0; n < len && p[n] != '\n' && p[n] != '\r'; n++)
+		;
+	if (n >= sz) {
+		OPENSSL_clear_free(p, len);
+		return tk_fail(TK_ERR_INVALID, "password file: first line too long");
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
+	OPENSSL_clear_free(p, len);
+	return TK_OK;
+}
+
+static int user_add(int argc, char **argv)
+{
+	const char *dir = NULL, *user = NULL, *role = NULL, *name = NULL, *pwfile = NULL;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {"role", 1, &role, NULL, 1},
+		{"name", 1, &name, NULL, 0}, {"password-file", 1, &pwfile, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst;
+	struct svc_ctx c;
+	char pw[300];
+	int64_t id = 0;
+	int r;
+
+	if ((r = cli_parse("user add", argc, argv, opts)) != 0)
+		return r;
+	if (strcmp(role, "application") == 0)
+		return cli_usage_error("user add", "applications use API keys: teken apikey create");
+	if (read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
+		return cli_fail();
+	if ((r = cli_open(dir, &inst, &c)) != 0) {
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return r;
+	}
+	r = auth_user_add(&c, user, pw, role, name ? name : user, &id) == TK_OK ? 0 : cli_fail();
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (r == 0)
+		printf("created user %s (%s), id %lld\n", user, role, (long long)id);
+	cli_close(inst, &c);
+	return r;
+}
+
+static int user_list(int argc, char **argv)
+{
+	const char *dir = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	char *txt = NULL;
+	int r;
+
+	if ((r = cli_parse("user list", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = auth_user_list(&c, &txt) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("%s\n", txt);
+	free(txt);
+	cli_close(inst, &c);
+	return r;
+}
+
+static int user_deactivate(int argc, char **argv)
+{
+	const char *dir = NULL, *user = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	int r;
+
+	if ((r = cli_parse("user deactivate", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = auth_user_set_active(&c, user, 0) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("deactivated %s\n", user);
+	cli_close(inst, &c);
+	return r;
+}
+
+int cmd_user(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return user_add(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return user_list(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "deactivate") == 0)
+		return user_deactivate(argc - 1, argv + 1);
+	return cli_usage_error("user", "expected add, list or deactivate");
+}
+
+static int apikey_create(int argc, char **argv)
+{
+	const char *dir = NULL, *name = NULL, *units = "";
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"name", 1, &name, NULL, 1}, {"units", 1, &units, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst;
+	struct svc_ctx c;
+	char key[80];
+	int64_t id = 0;
+	int r;
+
+	if ((r = cli_parse("apikey create", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = auth_apikey_create(&c, name, units, key, &id) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("%s\n", key); /* shown once; only its hash is stored */
+	OPENSSL_cleanse(key, sizeof(key));
+	cli_close(inst, &c);
+	return r;
+}
+
+static int apikey_revoke(int argc, char **argv)
+{
+	const char *dir = NULL, *ids = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	uint64_t id;
+	int r;
+
+	if ((r = cli_parse("apikey revoke", argc, argv, opts)) != 0)
+		return r;
+	if (parse_u64_str(ids, INT64_MAX, &id) != TK_OK)
+		return cli_usage_error("apikey revoke", "--id must be a number");
+	if ((r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = auth_apikey_revoke(&c, (int64_t)id) == TK_OK ? 0 : cli_fail();
+	cli_close(inst, &c);
+	return r;
+}
+
+int cmd_apikey(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "create") == 0)
+		return apikey_create(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
+		return apikey_revoke(argc - 1, argv + 1);
+	return cli_usage_error("apikey", "expected create or revoke");
+}

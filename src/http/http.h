@@ -1,0 +1,93 @@
+/*
+ * http: the HTTP front end on libmicrohttpd. The server collects a request
+ * (bounded body), authenticates it, finds its route in the one route table
+ * and calls the handler, which decodes input, calls one service function
+ * and encodes the result. Every route declares the roles it admits.
+ */
+#ifndef TEKEN_HTTP_H
+#define TEKEN_HTTP_H
+
+#include "core/core.h"
+#include "svc/svc.h"
+
+#include <jansson.h>
+
+/* Roles as bits; a route lists the roles it admits (or ROLE_PUBLIC). */
+enum {
+	ROLE_PUBLIC = 1u << 0,
+	ROLE_ADMIN = 1u << 1,
+	ROLE_VERIFIKATOR = 1u << 2,
+	ROLE_SUBSCRIBER = 1u << 3,
+	ROLE_APPLICATION = 1u << 4,
+	ROLE_AUDITOR = 1u << 5,
+};
+#define ROLE_ANY_USER (ROLE_ADMIN | ROLE_VERIFIKATOR | ROLE_SUBSCRIBER | ROLE_APPLICATION | ROLE_AUDITOR)
+
+unsigned http_role_bit(const char *role);
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 8
+
+struct http_req {
+	const char *method;
+	const char *path;
+	const char *content_type; /* "" when absent */
+	struct buf body;
+	char ip[48];
+	int tls;
+	void *conn; /* struct MHD_Connection */
+	const char *params[HTTP_MAX_PARAMS]; /* {name} segments of the route, in order */
+	char param_buf[512];
+	struct svc_ctx ctx;      /* store connection of this thread + actor */
+	struct auth_principal who; /* who is calling (role "" when anonymous) */
+};
+
+struct http_resp {
+	unsigned status;
+	char ctype[96];
+	struct buf body;
+	struct { char name[48]; char value[512]; } headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+};
+
+typedef enum tk_err (*http_handler)(struct http_req *rq, struct http_resp *rs);
+
+struct http_route {
+	const char *method;
+	const char *pattern;   /* "/api/v1/requests/{id}/approve" */
+	unsigned roles;
+	http_handler fn;
+	size_t max_body;       /* 0: MAX_JSON_BODY */
+	const char *summary;   /* for the OpenAPI document */
+};
+
+/* The one route table (src/http/routes.c). */
+const struct http_route *http_routes(size_t *n);
+
+struct http_opts {
+	const char *listen;    /* "127.0.0.1:8443" */
+	unsigned threads;      /* 0: number of cores */
+	const char *tls_cert;  /* PEM files; both or neither */
+	const char *tls_key;
+};
+
+/* Runs the server until SIGTERM or SIGINT; finishes in-flight requests. */
+enum tk_err http_serve(struct instance *inst, const struct http_opts *o) WARN_UNUSED;
+
+/* ---- helpers for handlers ---- */
+enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j); /* steals j */
+enum tk_err http_bytes(struct http_resp *rs, unsigned status, const char *ctype, const void *p, size_t len) WARN_UNUSED;
+enum tk_err http_header(struct http_resp *rs, const char *name, const char *value) WARN_UNUSED;
+/* Parses the body as a JSON object; a clear 400 error otherwise. Caller decrefs. */
+enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;
+/* String member of a JSON object: required or optional (NULL), bounded length. */
+enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxlen, const char **out) WARN_UNUSED;
+/* Maps an error to its HTTP status. */
+unsigned http_status_for(enum tk_err e);
+const char *http_header_get(struct http_req *rq, const char *name);
+const char *http_cookie_get(struct http_req *rq, const char *name);
+const char *http_query_get(struct http_req *rq, const char *name);
+/* HTTP-date (RFC 9110 5.6.7) of a UTC time. */
+void http_date(int64_t t, char out[40]);
+
+#endif

@@ -1,0 +1,29 @@
+/* Private to src/http: handlers of the route table, grouped by area. */
+#ifndef TEKEN_HTTP_ROUTES_H
+#define TEKEN_HTTP_ROUTES_H
+
+#include "http/http.h"
+
+/* routes_public.c */
+enum tk_err h_healthz(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_crl(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ca_cert(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_cps(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_openapi(struct http_req *rq, struct http_resp *rs);
+
+/* routes_auth.c */
+enum tk_err h_login(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_logout(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_me(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_user_deactivate(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_apikeys_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_apikey_revoke(struct http_req *rq, struct http_resp *rs);
+
+/* routes_ca.c */
+enum tk_err h_ca_chain(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_cert_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_audit_verify(struct http_req *rq, struct http_resp *rs);
+
+#endif

@@ -1,0 +1,134 @@
+/* Login, logout, users and API keys. */
+#include "http/routes.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum tk_err h_login(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	const char *user, *password;
+	char token[64], cookie[160];
+	struct auth_principal who;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = http_json_str(j, "user", 1, 64, &user)) != TK_OK || (rc = http_json_str(j, "password", 1, 256, &password)) != TK_OK)
+		goto out;
+	if ((rc = auth_login(&rq->ctx, user, password, token, &who)) != TK_OK)
+		goto out;
+	rc = str_fmt(cookie, sizeof(cookie), "teken_session=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
+	    rq->tls ? "; Secure" : "");
+	OPENSSL_cleanse(token, sizeof(token));
+	if (rc != TK_OK || (rc = http_header(rs, "Set-Cookie", cookie)) != TK_OK)
+		goto out;
+	OPENSSL_cleanse(cookie, sizeof(cookie));
+	rc = http_json(rs, 200, json_pack("{s:s, s:s, s:s}", "user", who.user, "role", who.role, "csrf_token", who.csrf));
+out:
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_logout(struct http_req *rq, struct http_resp *rs)
+{
+	const char *cookie = NULL;
+	enum tk_err rc;
+
+	if (strcmp(rq->who.kind, "session") != 0)
+		return tk_fail_code(TK_ERR_INVALID, "no_session", "not logged in with a session");
+	cookie = http_cookie_get(rq, "teken_session");
+	if (cookie != NULL && (rc = auth_logout(&rq->ctx, cookie)) != TK_OK)
+		return rc;
+	if ((rc = http_header(rs, "Set-Cookie", "teken_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")) != TK_OK)
+		return rc;
+	return http_json(rs, 200, json_pack("{s:b}", "logged_out", 1));
+}
+
+enum tk_err h_me(struct http_req *rq, struct http_resp *rs)
+{
+	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s}", "user", rq->who.user, "role", rq->who.role,
+	    "auth", rq->who.kind, "csrf_token", rq->who.csrf));
+}
+
+enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = auth_user_list(&rq->ctx, &txt)) != TK_OK)
+		return rc;
+	rc = http_bytes(rs, 200, "application/json; charset=utf-8", txt, strlen(txt));
+	free(txt);
+	return rc;
+}
+
+enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	const char *user, *password, *role, *name;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = http_json_str(j, "user", 1, 64, &user)) != TK_OK || (rc = http_json_str(j, "password", 1, 256, &password)) != TK_OK ||
+	    (rc = http_json_str(j, "role", 1, 24, &role)) != TK_OK || (rc = http_json_str(j, "display_name", 1, 200, &name)) != TK_OK)
+		goto out;
+	if (strcmp(role, "application") == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "invalid_role", "applications use API keys: POST /api/v1/apikeys");
+		goto out;
+	}
+	if ((rc = auth_user_add(&rq->ctx, user, password, role, name, &id)) != TK_OK)
+		goto out;
+	rc = http_json(rs, 201, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "user", user, "role", role));
+out:
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_user_deactivate(struct http_req *rq, struct http_resp *rs)
+{
+	enum tk_err rc;
+
+	if (strcmp(rq->params[0], rq->who.user) == 0)
+		return tk_fail_code(TK_ERR_CONFLICT, "self_deactivation", "you cannot deactivate yourself");
+	if ((rc = auth_user_set_active(&rq->ctx, rq->params[0], 0)) != TK_OK)
+		return rc;
+	return http_json(rs, 200, json_pack("{s:s, s:b}", "user", rq->params[0], "active", 0));
+}
+
+enum tk_err h_apikeys_create(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	const char *name, *units;
+	char key[80];
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = http_json_str(j, "name", 1, 100, &name)) != TK_OK || (rc = http_json_str(j, "units", 0, 250, &units)) != TK_OK)
+		goto out;
+	if ((rc = auth_apikey_create(&rq->ctx, name, units ? units : "", key, &id)) != TK_OK)
+		goto out;
+	rc = http_json(rs, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name, "api_key", key,
+	    "note", "shown once: store it now"));
+	OPENSSL_cleanse(key, sizeof(key));
+out:
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_apikey_revoke(struct http_req *rq, struct http_resp *rs)
+{
+	uint64_t id;
+	enum tk_err rc;
+
+	if (parse_u64_str(rq->params[0], INT64_MAX, &id) != TK_OK)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "API key id must be a number");
+	if ((rc = auth_apikey_revoke(&rq->ctx, (int64_t)id)) != TK_OK)
+		return rc;
+	return http_json(rs, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));
+}

@@ -1,0 +1,587 @@
+/*
+ * libmicrohttpd glue: request collection with limits, authentication,
+ * routing, security headers, graceful shutdown. Each pool thread keeps its
+ * own store connection (a pthread key closes it when the thread ends).
+ */
+#include "http/http.h"
+
+#include "config/config.h"
+#include "log/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HTTP_CONN_MEMORY (64u * 1024u) /* headers + buffers per connection */
+#define HTTP_TIMEOUT_S 60u
+
+struct server {
+	struct instance *inst;
+	int tls;
+};
+
+/* Per-request state kept across MHD's calls for one request. */
+struct conn_state {
+	struct http_req rq;
+	const struct http_route *route;
+	int too_large;
+};
+
+static pthread_key_t store_key;
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void store_destroy(void *p) { store_close(p); }
+static void store_key_init(void) { (void)pthread_key_create(&store_key, store_destroy); }
+
+static enum tk_err thread_store(struct instance *inst, struct store **out)
+{
+	struct store *st;
+	enum tk_err rc;
+
+	pthread_once(&store_once, store_key_init);
+	st = pthread_getspecific(store_key);
+	if (st == NULL) {
+		if ((rc = instance_connect(inst, &st)) != TK_OK)
+			return rc;
+		pthread_setspecific(store_key, st);
+	}
+	*out = st;
+	return TK_OK;
+}
+
+unsigned http_role_bit(const char *role)
+{
+	static const struct { const char *n; unsigned b; } m[] = {
+		{"admin", ROLE_ADMIN}, {"verifikator", ROLE_VERIFIKATOR}, {"subscriber", ROLE_SUBSCRIBER},
+		{"application", ROLE_APPLICATION}, {"auditor", ROLE_AUDITOR},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(m[i].n, role) == 0)
+			return m[i].b;
+	return 0;
+}
+
+unsigned http_status_for(enum tk_err e)
+{
+	switch (e) {
+	case TK_OK: return 200;
+	case TK_ERR_INVALID: return 400;
+	case TK_ERR_AUTH: return 401;
+	case TK_ERR_DENIED: return 403;
+	case TK_ERR_NOT_FOUND: return 404;
+	case TK_ERR_EXISTS:
+	case TK_ERR_CONFLICT: return 409;
+	case TK_ERR_LIMIT: return 413;
+	case TK_ERR_CRYPTO: return 422;
+	case TK_ERR_STORE:
+	case TK_ERR_IO: return 503;
+	case TK_ERR_NOMEM:
+	case TK_ERR_INTERNAL: return 500;
+	}
+	return 500;
+}
+
+enum tk_err http_header(struct http_resp *rs, const char *name, const char *value)
+{
+	enum tk_err rc;
+
+	if (rs->nheaders == HTTP_MAX_HEADERS)
+		return tk_fail(TK_ERR_INTERNAL, "http: too many headers");
+	if ((rc = str_copy(rs->headers[rs->nheaders].name, sizeof(rs->headers[0].name), name)) != TK_OK ||
+	    (rc = str_copy(rs->headers[rs->nheaders].value, sizeof(rs->headers[0].value), value)) != TK_OK)
+		return rc;
+	rs->nheaders++;
+	return TK_OK;
+}
+
+enum tk_err http_bytes(struct http_resp *rs, unsigned status, const char *ctype, const void *p, size_t len)
+{
+	enum tk_err rc;
+
+	rs->status = status;
+	buf_reset(&rs->body);
+	if ((rc = str_copy(rs->ctype, sizeof(rs->ctype), ctype)) != TK_OK)
+		return rc;
+	return buf_append(&rs->body, p, len);
+}
+
+enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j)
+{
+	char *txt;
+	enum tk_err rc;
+
+	if (j == NULL)
+		return tk_fail(TK_ERR_NOMEM, "http: out of memory");
+	txt = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (txt == NULL)
+		return tk_fail(TK_ERR_NOMEM, "http: out of memory");
+	rc = http_bytes(rs, status, "application/json; charset=utf-8", txt, strlen(txt));
+	free(txt);
+	return rc;
+}
+
+/* The error body of DESIGN.md: {"error":{"code":"snake_case","message":"..."}} */
+static void error_response(struct http_resp *rs, unsigned status, const char *code, const char *msg)
+{
+	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
+
+	if (http_json(rs, status, j) != TK_OK) {
+		static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"out of memory\"}}";
+		rs->status = 500;
+		rs->body.len = 0;
+		if (buf_append(&rs->body, fallback, sizeof(fallback) - 1) != TK_OK)
+			rs->body.len = 0;
+	}
+}
+
+static void error_from_last(struct http_resp *rs, enum tk_err e)
+{
+	const struct tk_error *le = tk_last_error();
+	unsigned st = http_status_for(e);
+
+	/* Internal failures are logged in full; clients get a generic message. */
+	if (st >= 500) {
+		log_msg(LOG_ERROR, "http.error", "%s", tk_errmsg());
+		error_response(rs, st, le->code[0] ? le->code : tk_err_code_default(e),
+		    st == 503 ? "service temporarily unavailable" : "internal error");
+		return;
+	}
+	error_response(rs, st, le->code[0] ? le->code : tk_err_code_default(e), tk_errmsg());
+}
+
+const char *http_header_get(struct http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie_get(struct http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_query_get(struct http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_date(int64_t t, char out[40])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+enum tk_err http_body_json(struct http_req *rq, json_t **out)
+{
+	json_error_t err;
+	json_t *j;
+
+	if (strncmp(rq->content_type, "application/json", 16) != 0)
+		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "expected Content-Type: application/json");
+	j = json_loadb((const char *)rq->body.p, rq->body.len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL)
+		return tk_fail_code(TK_ERR_INVALID, "malformed_json", "malformed JSON at line %d: %s", err.line, err.text);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return tk_fail_code(TK_ERR_INVALID, "malformed_json", "expected a JSON object");
+	}
+	*out = j;
+	return TK_OK;
+}
+
+enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxlen, const char **out)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return tk_fail_code(TK_ERR_INVALID, "missing_field", "field '%s' is required", key);
+		return TK_OK;
+	}
+	if (!json_is_string(v))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "field '%s' must be a string", key);
+	if (json_string_length(v) > maxlen || strlen(json_string_value(v)) != json_string_length(v))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "field '%s' is longer than %zu bytes or holds NUL", key, maxlen);
+	*out = json_string_value(v);
+	return TK_OK;
+}
+
+/* Matches path against pattern; {name} segments are copied into rq->params. */
+static int route_match(const char *pattern, const char *path, struct http_req *rq)
+{
+	size_t np = 0, used = 0;
+	const char *p = pattern, *q = path;
+
+	while (*p && *q) {
+		if (*p == '{') {
+			const char *e = strchr(p, '}'), *qe = q, *lit, *lit_end;
+			size_t n, litlen;
+			if (e == NULL)
+				return 0;
+			/* The literal after the parameter up to the next '/' (".crl" in "{ca}.crl"). */
+			lit = e + 1;
+			lit_end = lit;
+			while (*lit_end && *lit_end != '/' && *lit_end != '{')
+				lit_end++;
+			litlen = (size_t)(lit_end - lit);
+			while (*qe && *qe != '/')
+				qe++;
+			if ((size_t)(qe - q) < litlen || memcmp(qe - litlen, lit, litlen) != 0)
+				return 0;
+			qe -= litlen;
+			n = (size_t)(qe - q);
+			/* A parameter is one non-empty segment with no dot-dot tricks. */
+			if (n == 0 || np == HTTP_MAX_PARAMS || used + n + 1 > sizeof(rq->param_buf) ||
+			    (n == 2 && q[0] == '.' && q[1] == '.'))
+				return 0;
+			memcpy(rq->param_buf + used, q, n);
+			rq->param_buf[used + n] = '\0';
+			rq->params[np++] = rq->param_buf + used;
+			used += n + 1;
+			p = lit_end;
+			q = qe + litlen;
+			continue;
+		}
+		if (*p != *q)
+			return 0;
+		p++;
+		q++;
+	}
+	return *p == '\0' && *q == '\0';
+}
+
+/* Finds the route; *method_mismatch is set when only the method differs. */
+static const struct http_route *route_find(struct http_req *rq, int *method_mismatch)
+{
+	const struct http_route *r = NULL, *routes;
+	size_t n, i;
+
+	*method_mismatch = 0;
+	routes = http_routes(&n);
+	for (i = 0; i < n; i++) {
+		if (!route_match(routes[i].pattern, rq->path, rq))
+			continue;
+		if (strcmp(routes[i].method, rq->method) == 0 ||
+		    (strcmp(rq->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+			r = &routes[i];
+			break;
+		}
+		*method_mismatch = 1;
+	}
+	return r;
+}
+
+/* Authenticates from the session cookie or the Bearer header; anonymous otherwise. */
+static enum tk_err authenticate(struct http_req *rq)
+{
+	const char *authz = http_header_get(rq, "Authorization");
+	const char *cookie = MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, "teken_session");
+	enum tk_err rc;
+
+	if (authz != NULL) {
+		if (strncmp(authz, "Bearer ", 7) != 0)
+			return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "unsupported Authorization scheme (use Bearer)");
+		rc = auth_apikey(&rq->ctx, authz + 7, &rq->who);
+	} else if (cookie != NULL) {
+		rc = auth_session(&rq->ctx, cookie, &rq->who);
+		/* State changes with a cookie need the CSRF token of the session. */
+		if (rc == TK_OK && strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+			const char *t = http_header_get(rq, "X-CSRF-Token");
+			if (t == NULL || strlen(t) != strlen(rq->who.csrf) || CRYPTO_memcmp(t, rq->who.csrf, strlen(t)) != 0)
+				return tk_fail_code(TK_ERR_DENIED, "csrf_failed", "missing or wrong X-CSRF-Token header");
+		}
+	} else {
+		return TK_OK;
+	}
+	if (rc != TK_OK)
+		return rc;
+	if ((rc = str_copy(rq->ctx.actor.user, sizeof(rq->ctx.actor.user), rq->who.user)) != TK_OK)
+		return rc;
+	return str_copy(rq->ctx.actor.role, sizeof(rq->ctx.actor.role), rq->who.role);
+}
+
+static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp *rs)
+{
+	struct http_req *rq = &cs->rq;
+	const struct http_route *r = cs->route;
+	int mismatch = 0;
+	enum tk_err rc;
+
+	tk_clear_error();
+	if (r == NULL) {
+		r = route_find(rq, &mismatch);
+		if (r == NULL) {
+			if (mismatch)
+				error_response(rs, 405, "method_not_allowed", "method not allowed for this path");
+			else
+				error_response(rs, 404, "not_found", "no such resource");
+			return;
+		}
+	}
+	rq->ctx.inst = srv->inst;
+	if ((rc = thread_store(srv->inst, &rq->ctx.st)) != TK_OK) {
+		error_from_last(rs, rc);
+		return;
+	}
+	if (str_copy(rq->ctx.actor.user, sizeof(rq->ctx.actor.user), "anonymous") != TK_OK ||
+	    str_copy(rq->ctx.actor.role, sizeof(rq->ctx.actor.role), "public") != TK_OK ||
+	    str_copy(rq->ctx.actor.ip, sizeof(rq->ctx.actor.ip), rq->ip) != TK_OK) {
+		error_response(rs, 500, "internal_error", "internal error");
+		return;
+	}
+	if ((rc = authenticate(rq)) != TK_OK) {
+		/* A public route still works for a caller with a stale cookie. */
+		if (!(r->roles & ROLE_PUBLIC) || rc == TK_ERR_DENIED) {
+			error_from_last(rs, rc);
+			return;
+		}
+		memset(&rq->who, 0, sizeof(rq->who));
+	}
+	if (!(r->roles & ROLE_PUBLIC)) {
+		if (rq->who.role[0] == '\0') {
+			error_response(rs, 401, "unauthenticated", "log in or send an API key");
+			return;
+		}
+		if (!(r->roles & http_role_bit(rq->who.role))) {
+			error_response(rs, 403, "forbidden", "your role may not use this resource");
+			return;
+		}
+	}
+	rc = r->fn(rq, rs);
+	if (store_in_tx(rq->ctx.st))
+		store_rollback(rq->ctx.st); /* a handler must never leave one open */
+	if (rc != TK_OK)
+		error_from_last(rs, rc);
+}
+
+static void add_security_headers(struct MHD_Response *resp, int tls, const char *path)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+	if (tls)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+	if (strncmp(path, "/api/", 5) == 0)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+static enum MHD_Result send_resp(struct server *srv, struct MHD_Connection *conn, const char *path, struct http_resp *rs)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t i;
+
+	resp = MHD_create_response_from_buffer(rs->body.len, rs->body.p ? rs->body.p : (void *)"", MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (rs->ctype[0])
+		MHD_add_response_header(resp, "Content-Type", rs->ctype);
+	for (i = 0; i < rs->nheaders; i++)
+		MHD_add_response_header(resp, rs->headers[i].name, rs->headers[i].value);
+	add_security_headers(resp, srv->tls, path);
+	ret = MHD_queue_response(conn, rs->status ? rs->status : 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void conn_state_free(struct conn_state *cs)
+{
+	if (cs == NULL)
+		return;
+	buf_free(&cs->rq.body);
+	free(cs);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	conn_state_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct server *srv = cls;
+	struct conn_state *cs = *con_cls;
+	struct http_resp rs;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (cs == NULL) {
+		const union MHD_ConnectionInfo *ci;
+		const char *clen, *ct;
+		int mismatch;
+		size_t limit;
+		cs = calloc(1, sizeof(*cs));
+		if (cs == NULL)
+			return MHD_NO;
+		*con_cls = cs;
+		cs->rq.method = method;
+		cs->rq.path = url;
+		cs->rq.conn = conn;
+		cs->rq.tls = srv->tls;
+		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+		cs->rq.content_type = ct ? ct : "";
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, cs->rq.ip, sizeof(cs->rq.ip));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->rq.ip, sizeof(cs->rq.ip));
+		}
+		cs->route = route_find(&cs->rq, &mismatch);
+		limit = cs->route && cs->route->max_body ? cs->route->max_body : MAX_JSON_BODY;
+		buf_init(&cs->rq.body, limit);
+		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (clen != NULL) {
+			uint64_t v;
+			if (parse_u64_str(clen, UINT64_MAX, &v) != TK_OK || v > limit)
+				cs->too_large = 1;
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		if (!cs->too_large && buf_append(&cs->rq.body, upload_data, *upload_data_size) != TK_OK)
+			cs->too_large = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	memset(&rs, 0, sizeof(rs));
+	buf_init(&rs.body, (size_t)1 << 31);
+	if (cs->too_large) {
+		char msg[96];
+		if (str_fmt(msg, sizeof(msg), "request body exceeds the limit of %zu bytes", cs->rq.body.max) != TK_OK)
+			msg[0] = '\0';
+		error_response(&rs, 413, "too_large", msg);
+	} else {
+		dispatch(srv, cs, &rs);
+	}
+	log_msg(LOG_INFO, "http.request", "%s %s %u %s", method, url, rs.status, cs->rq.ip);
+	ret = send_resp(srv, conn, url, &rs);
+	buf_free(&rs.body);
+	return ret;
+}
+
+static enum tk_err parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+	size_t hl;
+
+	if (colon == NULL || parse_u64_str(colon + 1, 65535, &port) != TK_OK)
+		return tk_fail(TK_ERR_INVALID, "serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8443)");
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(host))
+		return tk_fail(TK_ERR_INVALID, "serve: listen host too long");
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+			return tk_fail(TK_ERR_INVALID, "serve: bad IPv6 address in --listen");
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return tk_fail(TK_ERR_INVALID, "serve: bad IPv4 address in --listen");
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+	}
+	return TK_OK;
+}
+
+enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
+{
+	struct server srv = {inst, 0};
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct MHD_Daemon *d;
+	uint8_t *cert = NULL, *key = NULL;
+	size_t certlen = 0, keylen = 0;
+	unsigned threads = o->threads ? o->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	const union MHD_DaemonInfo *di;
+	sigset_t set;
+	int sig = 0;
+	enum tk_err rc;
+
+	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK)
+		return rc;
+	(void)sl;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
+		return tk_fail(TK_ERR_INVALID, "serve: --tls-cert and --tls-key go together");
+	if (o->tls_cert != NULL) {
+		if ((rc = file_read(o->tls_cert, 1 << 20, &cert, &certlen)) != TK_OK ||
+		    (rc = file_read(o->tls_key, 1 << 20, &key, &keylen)) != TK_OK) {
+			free(cert);
+			return rc;
+		}
+		flags |= MHD_USE_TLS;
+		srv.tls = 1;
+	}
+	if (threads < 1 || threads > 256)
+		threads = 2;
+	/* Signals are taken by sigwait below: block them before threads start. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (srv.tls)
+		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_TIMEOUT_S,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)key, MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_TIMEOUT_S,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		    MHD_OPTION_END);
+	if (key != NULL)
+		OPENSSL_cleanse(key, keylen);
+	free(key);
+	free(cert);
+	if (d == NULL)
+		return tk_fail(TK_ERR_IO, "serve: cannot listen on %s (address in use or not permitted)", o->listen);
+	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	printf("teken: listening on %s://%s:%u\n", srv.tls ? "https" : "http",
+	    ss.ss_family == AF_INET6 ? "[::1]" : "127.0.0.1", di ? (unsigned)di->port : 0);
+	fflush(stdout);
+	log_msg(LOG_INFO, "http.start", "listening on %s with %u threads", o->listen, threads);
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_msg(LOG_INFO, "http.stop", "signal %d: finishing in-flight requests", sig);
+	/* Stop accepting, then let workers finish what they have. */
+	MHD_quiesce_daemon(d);
+	MHD_stop_daemon(d);
+	return TK_OK;
+}

@@ -1,0 +1,466 @@
+/* Users (Argon2id), sessions, login throttling and application API keys. */
+#include "svc/svc.h"
+
+#include "config/config.h"
+#include "crypto/crypto.h"
+#include "log/log.h"
+
+#include <argon2.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane. */
+#define PW_T_COST 2u
+#define PW_M_COST (19u * 1024u)
+#define PW_PARALLEL 1u
+#define PW_HASHLEN 32u
+#define PW_SALTLEN 16u
+#define PW_ENCODED_MAX 160u
+#define PW_MIN_LEN 10u
+#define PW_MAX_LEN 256u
+
+static const char *const roles[] = {"admin", "verifikator", "subscriber", "application", "auditor"};
+
+int auth_role_valid(const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcmp(roles[i], role) == 0)
+			return 1;
+	return 0;
+}
+
+static int username_ok(const char *u)
+{
+	size_t i, n = strlen(u);
+
+	if (n < 3 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = u[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_' || ch == '@'))
+			return 0;
+	}
+	return 1;
+}
+
+static enum tk_err hash_password(const char *pw, char out[PW_ENCODED_MAX])
+{
+	uint8_t salt[PW_SALTLEN];
+	enum tk_err rc;
+
+	if ((rc = rand_bytes(salt, sizeof(salt))) != TK_OK)
+		return rc;
+	if (argon2id_hash_encoded(PW_T_COST, PW_M_COST, PW_PARALLEL, pw, strlen(pw), salt, sizeof(salt), PW_HASHLEN, out,
+		PW_ENCODED_MAX) != ARGON2_OK)
+		return tk_fail(TK_ERR_INTERNAL, "auth: password hashing failed");
+	return TK_OK;
+}
+
+static void random_hex(uint8_t *tmp, size_t n, char *out, enum tk_err *rc)
+{
+	if ((*rc = rand_bytes(tmp, n)) == TK_OK)
+		hex_encode(tmp, n, out);
+	OPENSSL_cleanse(tmp, n);
+}
+
+enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *password, const char *role,
+    const char *display_name, int64_t *id)
+{
+	struct store_stmt *s = NULL;
+	char enc[PW_ENCODED_MAX], details[160];
+	int row = 0;
+	size_t pl = strlen(password);
+	enum tk_err rc;
+
+	if (!username_ok(user))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_username", "user name must be 3-64 characters of a-z 0-9 . - _ @");
+	if (!auth_role_valid(role))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_role", "role must be admin, verifikator, subscriber, application or auditor");
+	if (pl < PW_MIN_LEN || pl > PW_MAX_LEN)
+		return tk_fail_code(TK_ERR_INVALID, "weak_password", "password must be %u to %u characters", PW_MIN_LEN, PW_MAX_LEN);
+	if (strcmp(password, user) == 0)
+		return tk_fail_code(TK_ERR_INVALID, "weak_password", "password must differ from the user name");
+	if (strlen(display_name) == 0 || strlen(display_name) > 200)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_name", "display name must be 1-200 characters");
+	if ((rc = hash_password(password, enc)) != TK_OK)
+		return rc;
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "INSERT INTO users (username, display_name, role, pw_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_bind_text(s, 2, display_name)) != TK_OK ||
+	    (rc = store_bind_text(s, 3, role)) != TK_OK || (rc = store_bind_text(s, 4, enc)) != TK_OK ||
+	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK) {
+		if (rc == TK_ERR_EXISTS)
+			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "user %s already exists", user);
+		goto fail;
+	}
+	if (id != NULL)
+		*id = store_col_i64(s, 0);
+	store_finalize(s);
+	s = NULL;
+	if ((rc = str_fmt(details, sizeof(details), "{\"role\":\"%s\"}", role)) != TK_OK ||
+	    (rc = audit_append(c, "user.create", user, details)) != TK_OK)
+		goto fail;
+	rc = store_commit(c->st);
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	OPENSSL_cleanse(enc, sizeof(enc));
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err auth_user_list(struct svc_ctx *c, char **json_out)
+{
+	struct store_stmt *s = NULL;
+	json_t *arr = json_array();
+	int row = 0;
+	enum tk_err rc;
+
+	if (arr == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = store_prepare(c->st, "SELECT id, username, display_name, role, active, created_at FROM users ORDER BY id", &s)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		json_t *u = json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)store_col_i64(s, 0),
+		    "user", store_col_text(s, 1), "display_name", store_col_text(s, 2), "role", store_col_text(s, 3),
+		    "active", (int)store_col_i64(s, 4), "created_at", (json_int_t)store_col_i64(s, 5));
+		if (u == NULL || json_array_append_new(arr, u) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc == TK_OK && (*json_out = json_dumps(arr, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+out:
+	json_decref(arr);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active)
+{
+	struct store_stmt *s = NULL;
+	int row;
+	enum tk_err rc;
+
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "UPDATE users SET active = ? WHERE username = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, active ? 1 : 0)) != TK_OK || (rc = store_bind_text(s, 2, user)) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	if (store_changes(s) == 0) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no user %s", user);
+		goto fail;
+	}
+	store_finalize(s);
+	s = NULL;
+	if (!active) {
+		/* A deactivated user loses every open session at once. */
+		if ((rc = store_prepare(c->st, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", &s)) != TK_OK ||
+		    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+			goto fail;
+		store_finalize(s);
+		s = NULL;
+	}
+	if ((rc = audit_append(c, active ? "user.activate" : "user.deactivate", user, NULL)) != TK_OK)
+		goto fail;
+	rc = store_commit(c->st);
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* Records a failure for name; locks it once the limit is reached. */
+static enum tk_err note_failure(struct svc_ctx *c, const char *user, uint64_t limit, uint64_t lock_s)
+{
+	struct store_stmt *s = NULL;
+	int row;
+	int64_t now = tk_now();
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st,
+		 "INSERT INTO login_failures (username, failures, locked_until) VALUES (?, 1, 0)"
+		 " ON CONFLICT (username) DO UPDATE SET failures = login_failures.failures + 1,"
+		 " locked_until = CASE WHEN login_failures.failures + 1 >= ? THEN ? ELSE login_failures.locked_until END", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_bind_i64(s, 2, (int64_t)limit)) == TK_OK &&
+	    (rc = store_bind_i64(s, 3, now + (int64_t)lock_s)) == TK_OK)
+		rc = store_step(s, &row);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password, char token_out[64],
+    struct auth_principal *who)
+{
+	/* A real hash of a random password: unknown users cost the same time. */
+	static const char dummy[] = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+				    "Q2Y0n8zx1iD8nq3Oa+Cj0O9Ga1l4Y8K6wQf3u7yJc5E";
+	struct store_stmt *s = NULL;
+	char hash[PW_ENCODED_MAX] = "", role[24] = "", thash[65], csrf[33];
+	uint8_t tmp[24];
+	int64_t uid = 0, now = tk_now(), locked_until = 0;
+	uint64_t limit, lock_s, hours;
+	int row = 0, active = 0, ok;
+	enum tk_err rc;
+
+	memset(who, 0, sizeof(*who));
+	if ((rc = config_get_u64(c->inst->cfg, "http", "login_max_failures", 5, 100, &limit)) != TK_OK ||
+	    (rc = config_get_u64(c->inst->cfg, "http", "login_lock_seconds", 900, 86400, &lock_s)) != TK_OK ||
+	    (rc = config_get_u64(c->inst->cfg, "http", "session_hours", 8, 720, &hours)) != TK_OK)
+		return rc;
+	if (strlen(user) == 0 || strlen(user) > 64 || strlen(password) > PW_MAX_LEN)
+		return tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT locked_until FROM login_failures WHERE username = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	locked_until = row ? store_col_i64(s, 0) : 0;
+	store_finalize(s);
+	s = NULL;
+	if (locked_until > now) {
+		rc = tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many failed logins; try again later");
+		goto fail;
+	}
+	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active FROM users WHERE username = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	if (row) {
+		uid = store_col_i64(s, 0);
+		if ((rc = str_copy(hash, sizeof(hash), store_col_text(s, 1))) != TK_OK ||
+		    (rc = str_copy(role, sizeof(role), store_col_text(s, 2))) != TK_OK)
+			goto fail;
+		active = (int)store_col_i64(s, 3);
+	}
+	store_finalize(s);
+	s = NULL;
+	ok = argon2id_verify(row ? hash : dummy, password, strlen(password)) == ARGON2_OK;
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (!row || !ok || !active || strcmp(role, "application") == 0) {
+		if ((rc = note_failure(c, user, limit, lock_s)) != TK_OK ||
+		    (rc = audit_append(c, "auth.login_failed", user, NULL)) != TK_OK)
+			goto fail;
+		if ((rc = store_commit(c->st)) != TK_OK)
+			return rc;
+		return tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
+	}
+	random_hex(tmp, 24, token_out, &rc);
+	if (rc != TK_OK)
+		goto fail;
+	random_hex(tmp, 16, csrf, &rc);
+	if (rc != TK_OK)
+		goto fail;
+	sha256_hex(token_out, strlen(token_out), thash);
+	if ((rc = store_prepare(c->st, "INSERT INTO sessions (token_hash, user_id, csrf, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, thash)) != TK_OK || (rc = store_bind_i64(s, 2, uid)) != TK_OK ||
+	    (rc = store_bind_text(s, 3, csrf)) != TK_OK || (rc = store_bind_text(s, 4, c->actor.ip)) != TK_OK ||
+	    (rc = store_bind_i64(s, 5, now)) != TK_OK || (rc = store_bind_i64(s, 6, now + (int64_t)hours * 3600)) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	store_finalize(s);
+	s = NULL;
+	if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	store_finalize(s);
+	s = NULL;
+	if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), user)) != TK_OK ||
+	    (rc = str_copy(c->actor.role, sizeof(c->actor.role), role)) != TK_OK ||
+	    (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
+		goto fail;
+	if ((rc = store_commit(c->st)) != TK_OK)
+		goto out;
+	who->id = uid;
+	if ((rc = str_copy(who->user, sizeof(who->user), user)) != TK_OK ||
+	    (rc = str_copy(who->role, sizeof(who->role), role)) != TK_OK ||
+	    (rc = str_copy(who->kind, sizeof(who->kind), "session")) != TK_OK ||
+	    (rc = str_copy(who->csrf, sizeof(who->csrf), csrf)) != TK_OK)
+		goto out;
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	store_finalize(s);
+	if (rc != TK_OK)
+		OPENSSL_cleanse(token_out, 64);
+	return rc;
+}
+
+enum tk_err auth_session(struct svc_ctx *c, const char *token, struct auth_principal *who)
+{
+	struct store_stmt *s = NULL;
+	char thash[65];
+	int row = 0;
+	enum tk_err rc;
+
+	memset(who, 0, sizeof(*who));
+	if (strlen(token) != 48)
+		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "session expired or unknown; log in again");
+	sha256_hex(token, 48, thash);
+	if ((rc = store_prepare(c->st,
+		 "SELECT u.id, u.username, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
+		 " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, thash)) == TK_OK && (rc = store_bind_i64(s, 2, tk_now())) == TK_OK &&
+	    (rc = store_step(s, &row)) == TK_OK) {
+		if (!row)
+			rc = tk_fail_code(TK_ERR_AUTH, "unauthenticated", "session expired or unknown; log in again");
+		else {
+			who->id = store_col_i64(s, 0);
+			if ((rc = str_copy(who->user, sizeof(who->user), store_col_text(s, 1))) == TK_OK &&
+			    (rc = str_copy(who->role, sizeof(who->role), store_col_text(s, 2))) == TK_OK &&
+			    (rc = str_copy(who->csrf, sizeof(who->csrf), store_col_text(s, 3))) == TK_OK)
+				rc = str_copy(who->kind, sizeof(who->kind), "session");
+		}
+	}
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err auth_logout(struct svc_ctx *c, const char *token)
+{
+	struct store_stmt *s = NULL;
+	char thash[65];
+	int row;
+	enum tk_err rc;
+
+	sha256_hex(token, strlen(token), thash);
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "DELETE FROM sessions WHERE token_hash = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, thash)) != TK_OK || (rc = store_step(s, &row)) != TK_OK ||
+	    (rc = audit_append(c, "auth.logout", c->actor.user, NULL)) != TK_OK) {
+		store_rollback(c->st);
+		store_finalize(s);
+		return rc;
+	}
+	store_finalize(s);
+	return store_commit(c->st);
+}
+
+enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *units, char key_out[80], int64_t *id)
+{
+	struct store_stmt *s = NULL;
+	uint8_t tmp[20];
+	char prefix[17], secret[41], khash[65];
+	json_t *d = NULL;
+	char *dtxt = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if (strlen(name) == 0 || strlen(name) > 100)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_name", "application name must be 1-100 characters");
+	if (strlen(units) > 250)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_units", "units list too long");
+	random_hex(tmp, 8, prefix, &rc);
+	if (rc != TK_OK)
+		return rc;
+	random_hex(tmp, 20, secret, &rc);
+	if (rc != TK_OK)
+		return rc;
+	if ((rc = str_fmt(key_out, 80, "tk_%s_%s", prefix, secret)) != TK_OK)
+		return rc;
+	OPENSSL_cleanse(secret, sizeof(secret));
+	sha256_hex(key_out, strlen(key_out), khash);
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	if ((rc = store_prepare(c->st, "INSERT INTO api_keys (prefix, key_hash, name, units, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, prefix)) != TK_OK || (rc = store_bind_text(s, 2, khash)) != TK_OK ||
+	    (rc = store_bind_text(s, 3, name)) != TK_OK || (rc = store_bind_text(s, 4, units)) != TK_OK ||
+	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	if (id != NULL)
+		*id = store_col_i64(s, 0);
+	store_finalize(s);
+	s = NULL;
+	d = json_pack("{s:s, s:s, s:s}", "name", name, "units", units, "prefix", prefix);
+	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = audit_append(c, "apikey.create", name, dtxt)) != TK_OK)
+		goto fail;
+	rc = store_commit(c->st);
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	if (rc != TK_OK)
+		OPENSSL_cleanse(key_out, 80);
+	free(dtxt);
+	json_decref(d);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principal *who)
+{
+	struct store_stmt *s = NULL;
+	char prefix[17], khash[65];
+	int row = 0;
+	enum tk_err rc;
+
+	memset(who, 0, sizeof(*who));
+	/* tk_<16 hex>_<40 hex> */
+	if (strlen(key) != 3 + 16 + 1 + 40 || strncmp(key, "tk_", 3) != 0 || key[19] != '_')
+		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "invalid API key");
+	memcpy(prefix, key + 3, 16);
+	prefix[16] = '\0';
+	sha256_hex(key, strlen(key), khash);
+	if ((rc = store_prepare(c->st, "SELECT id, key_hash, name, units FROM api_keys WHERE prefix = ? AND revoked_at IS NULL", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, prefix)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row || CRYPTO_memcmp(store_col_text(s, 1), khash, 64) != 0) {
+			rc = tk_fail_code(TK_ERR_AUTH, "unauthenticated", "invalid API key");
+		} else {
+			who->id = store_col_i64(s, 0);
+			if ((rc = str_copy(who->user, sizeof(who->user), store_col_text(s, 2))) == TK_OK &&
+			    (rc = str_copy(who->units, sizeof(who->units), store_col_text(s, 3))) == TK_OK &&
+			    (rc = str_copy(who->role, sizeof(who->role), "application")) == TK_OK)
+				rc = str_copy(who->kind, sizeof(who->kind), "apikey");
+		}
+	}
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err auth_apikey_revoke(struct svc_ctx *c, int64_t id)
+{
+	struct store_stmt *s = NULL;
+	char obj[24];
+	int row;
+	enum tk_err rc;
+
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, id)) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	if (store_changes(s) == 0) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_api_key", "no active API key %lld", (long long)id);
+		goto fail;
+	}
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)id)) != TK_OK || (rc = audit_append(c, "apikey.revoke", obj, NULL)) != TK_OK)
+		goto fail;
+	store_finalize(s);
+	s = NULL;
+	rc = store_commit(c->st);
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	store_finalize(s);
+	return rc;
+}
