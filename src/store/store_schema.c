@@ -123,9 +123,94 @@ static const char *const migration_2[] = {
 	NULL,
 };
 
+/*
+ * Registration authority (R2, R4, R9, R16). Personal data (NIK, NIP, e-mail,
+ * phone, evidence files) is AES-256-GCM sealed under a key derived from the
+ * instance key; NIK lookup goes through an HMAC blind index.
+ */
+static const char *const migration_3[] = {
+	"CREATE TABLE subscribers ("
+	" id AUTOINC_PK,"
+	" user_id INTEGER UNIQUE REFERENCES users(id),"
+	" nik_index TEXT UNIQUE,"
+	" nik BLOB,"
+	" nip BLOB,"
+	" email BLOB,"
+	" phone BLOB,"
+	" full_name TEXT NOT NULL,"
+	" unit TEXT NOT NULL,"
+	" position TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','erased')),"
+	" created_at INTEGER NOT NULL,"
+	" erased_at INTEGER)",
+	"CREATE TABLE evidence ("
+	" id AUTOINC_PK,"
+	" subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),"
+	" kind TEXT NOT NULL,"
+	" filename TEXT NOT NULL,"
+	" mime TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" blob BLOB,"
+	" created_at INTEGER NOT NULL)",
+	/* Subscriber private keys: passphrase-sealed, then instance-sealed. */
+	"CREATE TABLE subscriber_keys ("
+	" id AUTOINC_PK,"
+	" subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),"
+	" alg TEXT NOT NULL,"
+	" pubkey BLOB NOT NULL,"
+	" blob BLOB,"
+	" cert_serial TEXT,"
+	" failed_attempts INTEGER NOT NULL DEFAULT 0,"
+	" status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','active','locked','destroyed')),"
+	" created_at INTEGER NOT NULL,"
+	" destroyed_at INTEGER)",
+	/* Requests that need Verifikator approval: issue, seal, revoke, hold,
+	 * release, reset, renew. payload is JSON without secrets. */
+	"CREATE TABLE requests ("
+	" id AUTOINC_PK,"
+	" kind TEXT NOT NULL,"
+	" subscriber_id INTEGER REFERENCES subscribers(id),"
+	" key_id INTEGER REFERENCES subscriber_keys(id),"
+	" submitted_by TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','approved','rejected','cancelled')),"
+	" required_approvals INTEGER NOT NULL,"
+	" payload TEXT NOT NULL,"
+	" result TEXT,"
+	" reason TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" decided_at INTEGER)",
+	"CREATE INDEX requests_status ON requests(status)",
+	"CREATE TABLE approvals ("
+	" request_id INTEGER NOT NULL REFERENCES requests(id),"
+	" verifikator TEXT NOT NULL,"
+	" decision TEXT NOT NULL CHECK (decision IN ('approve','reject')),"
+	" reason TEXT,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (request_id, verifikator))",
+	/* Notifications waiting for delivery (SMTP), and reminders already sent. */
+	"CREATE TABLE outbox ("
+	" id AUTOINC_PK,"
+	" recipient BLOB NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','sent','failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" sent_at INTEGER)",
+	"CREATE TABLE reminders_sent ("
+	" serial TEXT NOT NULL,"
+	" days INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (serial, days))",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 enum tk_err store_migrate(struct store *st)
