@@ -1,7 +1,10 @@
 /* AES-256-GCM sealing and hashes on OpenSSL EVP. */
 #include "crypto/crypto.h"
 
+#include <argon2.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 #include <limits.h>
@@ -109,4 +112,29 @@ void hmac_sha256(const uint8_t *key, size_t keylen, const void *p, size_t len, u
 	unsigned int n = 32;
 
 	HMAC(EVP_sha256(), key, (int)keylen, p, len, out, &n);
+}
+
+enum tk_err hkdf_sha256(const uint8_t key[32], const char *info, uint8_t out[32])
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM p[4];
+	enum tk_err rc = TK_OK;
+
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, 32);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
+	p[3] = OSSL_PARAM_construct_end();
+	if (ctx == NULL || EVP_KDF_derive(ctx, out, 32, p) != 1)
+		rc = tk_fail_ossl("hkdf");
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return rc;
+}
+
+enum tk_err kdf_passphrase(const char *pass, const uint8_t salt[16], uint8_t out[32])
+{
+	if (argon2id_hash_raw(2, 19u * 1024u, 1, pass, strlen(pass), salt, 16, out, 32) != ARGON2_OK)
+		return tk_fail(TK_ERR_INTERNAL, "kdf: Argon2id failed");
+	return TK_OK;
 }

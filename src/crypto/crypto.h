@@ -29,6 +29,10 @@ enum tk_err aead_open(const uint8_t key[AEAD_KEY_LEN], const char *aad,
 void sha256(const void *p, size_t len, uint8_t out[32]);
 /* Lower-case hex SHA-256 (65 bytes with NUL). */
 void sha256_hex(const void *p, size_t len, char out[65]);
+/* HKDF-SHA-256 (RFC 5869) of a 32-byte key with an info label, 32 bytes out. */
+enum tk_err hkdf_sha256(const uint8_t key[32], const char *info, uint8_t out[32]) WARN_UNUSED;
+/* Argon2id raw key from a passphrase (19 MiB, t=2, p=1), for sealing. */
+enum tk_err kdf_passphrase(const char *pass, const uint8_t salt[16], uint8_t out[32]) WARN_UNUSED;
 void hmac_sha256(const uint8_t *key, size_t keylen, const void *p, size_t len, uint8_t out[32]);
 
 #endif

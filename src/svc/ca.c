@@ -119,31 +119,57 @@ static enum tk_err check_nik(const char *nik)
 	return TK_OK;
 }
 
-enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_issue_out *out)
+enum tk_err ca_build(struct svc_ctx *c, const char *profile, EVP_PKEY *pubkey, const X509_NAME *subject, X509 **out,
+    int64_t *ca_id)
 {
 	struct x509_profile prof;
 	struct x509_issue_req r;
-	X509_REQ *req = NULL;
-	X509_NAME *name = NULL;
-	X509 *issuer = NULL, *cert = NULL;
+	X509 *issuer = NULL;
 	struct key *k = NULL;
 	char urlbuf[4][320];
-	int64_t ca_id = 0, now = tk_now();
-	int attempt;
+	int64_t now = tk_now();
 	enum tk_err rc;
 
 	memset(&r, 0, sizeof(r));
+	if ((rc = x509_profile_load(c->inst->cfg, profile, &prof)) != TK_OK)
+		return rc;
+	if (prof.ca)
+		return tk_fail_code(TK_ERR_DENIED, "profile_not_issuable", "ca: profile %s is for CA certificates, made only by teken init",
+		    profile);
+	if ((rc = x509_profile_check_key(&prof, pubkey)) != TK_OK || (rc = x509_profile_check_subject(&prof, subject)) != TK_OK)
+		return rc;
+	if ((rc = ca_load(c, "issuing", ca_id, &issuer, &k)) != TK_OK)
+		return rc;
+	if ((rc = svc_issue_urls(c->inst, "issuing", 1, urlbuf, &r.urls)) != TK_OK)
+		goto out;
+	r.profile = &prof;
+	r.issuer = issuer;
+	r.issuer_key = k;
+	r.pubkey = pubkey;
+	r.subject = subject;
+	r.not_before = now - 60;
+	r.not_after = now + (int64_t)prof.validity_days * 86400;
+	r.digest = c->inst->digest;
+	if ((rc = x509_serial_new(r.serial)) != TK_OK)
+		goto out;
+	rc = x509_issue(&r, out);
+out:
+	X509_free(issuer);
+	key_free(k);
+	return rc;
+}
+
+enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_issue_out *out)
+{
+	X509_REQ *req = NULL;
+	X509_NAME *name = NULL;
+	X509 *cert = NULL;
+	int64_t ca_id = 0;
+	int attempt;
+	enum tk_err rc;
+
 	buf_init(&out->der, MAX_CERT_BYTES);
-	if ((rc = x509_profile_load(c->inst->cfg, in->profile, &prof)) != TK_OK)
-		goto out;
-	if (prof.ca) {
-		rc = tk_fail_code(TK_ERR_DENIED, "profile_not_issuable", "ca: profile %s is for CA certificates, made only by teken init",
-		    in->profile);
-		goto out;
-	}
 	if ((rc = x509_csr_parse(in->csr, in->csr_len, &req)) != TK_OK)
-		goto out;
-	if ((rc = x509_profile_check_key(&prof, X509_REQ_get0_pubkey(req))) != TK_OK)
 		goto out;
 	if (in->subject != NULL)
 		rc = x509_name_parse(in->subject, &name);
@@ -165,26 +191,11 @@ enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_
 			goto out;
 		}
 	}
-	if ((rc = x509_profile_check_subject(&prof, name)) != TK_OK)
-		goto out;
-	if ((rc = ca_load(c, "issuing", &ca_id, &issuer, &k)) != TK_OK)
-		goto out;
-	if ((rc = svc_issue_urls(c->inst, "issuing", 1, urlbuf, &r.urls)) != TK_OK)
-		goto out;
-	r.profile = &prof;
-	r.issuer = issuer;
-	r.issuer_key = k;
-	r.pubkey = X509_REQ_get0_pubkey(req);
-	r.subject = name;
-	r.not_before = now - 60;
-	r.not_after = now + (int64_t)prof.validity_days * 86400;
-	r.digest = c->inst->digest;
-
 	/* Sign outside the transaction; a serial collision (2^-158) only costs a retry. */
 	for (attempt = 0; attempt < SERIAL_RETRIES; attempt++) {
 		X509_free(cert);
 		cert = NULL;
-		if ((rc = x509_serial_new(r.serial)) != TK_OK || (rc = x509_issue(&r, &cert)) != TK_OK)
+		if ((rc = ca_build(c, in->profile, X509_REQ_get0_pubkey(req), name, &cert, &ca_id)) != TK_OK)
 			goto out;
 		if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 			goto out;
@@ -207,9 +218,7 @@ out:
 		buf_free(&out->der);
 	X509_REQ_free(req);
 	X509_NAME_free(name);
-	X509_free(issuer);
 	X509_free(cert);
-	key_free(k);
 	return rc;
 }
 
@@ -240,68 +249,72 @@ static enum tk_err normalise_serial(const char *in, char out[65])
 	return TK_OK;
 }
 
-enum tk_err ca_revoke(struct svc_ctx *c, const char *serial_in, const char *reason_name)
+enum tk_err ca_revoke_in_tx(struct svc_ctx *c, const char *serial, int reason)
 {
 	struct store_stmt *s = NULL;
-	char serial[65], status[16];
+	char status[16];
 	json_t *d = NULL;
 	char *dtxt = NULL;
-	int reason = 0, row = 0;
-	int64_t now = tk_now();
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT status, profile FROM certs WHERE serial = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_certificate", "revoke: no certificate with serial %s", serial);
+		goto out;
+	}
+	if (strcmp(store_col_text(s, 1), "root-ca") == 0) {
+		rc = tk_fail_code(TK_ERR_DENIED, "cannot_revoke_root", "revoke: a root certificate cannot be revoked; retire the hierarchy instead");
+		goto out;
+	}
+	if ((rc = str_copy(status, sizeof(status), store_col_text(s, 0))) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	if (strcmp(status, "revoked") == 0) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "already_revoked", "revoke: certificate %s is already revoked", serial);
+		goto out;
+	}
+	if (strcmp(status, "hold") == 0 && reason == 6) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "already_on_hold", "revoke: certificate %s is already on hold", serial);
+		goto out;
+	}
+	if ((rc = store_prepare(c->st, "UPDATE certs SET status = ?, revoked_at = ?, reason = ? WHERE serial = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, reason == 6 ? "hold" : "revoked")) != TK_OK ||
+	    (rc = store_bind_i64(s, 2, tk_now())) != TK_OK || (rc = store_bind_i64(s, 3, reason)) != TK_OK ||
+	    (rc = store_bind_text(s, 4, serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	d = json_pack("{s:s}", "reason", x509_reason_name(reason));
+	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "revoke: out of memory");
+		goto out;
+	}
+	rc = audit_append(c, reason == 6 ? "cert.hold" : "cert.revoke", serial, dtxt);
+out:
+	store_finalize(s);
+	free(dtxt);
+	json_decref(d);
+	return rc;
+}
+
+enum tk_err ca_revoke(struct svc_ctx *c, const char *serial_in, const char *reason_name)
+{
+	char serial[65];
+	int reason = 0;
 	enum tk_err rc;
 
 	if ((rc = normalise_serial(serial_in, serial)) != TK_OK || (rc = x509_reason_parse(reason_name, &reason)) != TK_OK)
 		return rc;
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		return rc;
-	if ((rc = store_prepare(c->st, "SELECT status, profile FROM certs WHERE serial = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto fail;
-	if (!row) {
-		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_certificate", "revoke: no certificate with serial %s", serial);
-		goto fail;
+	if ((rc = ca_revoke_in_tx(c, serial, reason)) != TK_OK) {
+		store_rollback(c->st);
+		return rc;
 	}
-	if (strcmp(store_col_text(s, 1), "root-ca") == 0) {
-		rc = tk_fail_code(TK_ERR_DENIED, "cannot_revoke_root", "revoke: a root certificate cannot be revoked; retire the hierarchy instead");
-		goto fail;
-	}
-	if ((rc = str_copy(status, sizeof(status), store_col_text(s, 0))) != TK_OK)
-		goto fail;
-	store_finalize(s);
-	s = NULL;
-	if (strcmp(status, "revoked") == 0) {
-		rc = tk_fail_code(TK_ERR_CONFLICT, "already_revoked", "revoke: certificate %s is already revoked", serial);
-		goto fail;
-	}
-	if (strcmp(status, "hold") == 0 && reason == 6) {
-		rc = tk_fail_code(TK_ERR_CONFLICT, "already_on_hold", "revoke: certificate %s is already on hold", serial);
-		goto fail;
-	}
-	/* A held certificate keeps its original hold time when revoked for good (RFC 5280 5.3.2 allows either). */
-	if ((rc = store_prepare(c->st, "UPDATE certs SET status = ?, revoked_at = ?, reason = ? WHERE serial = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, reason == 6 ? "hold" : "revoked")) != TK_OK ||
-	    (rc = store_bind_i64(s, 2, now)) != TK_OK || (rc = store_bind_i64(s, 3, reason)) != TK_OK ||
-	    (rc = store_bind_text(s, 4, serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto fail;
-	d = json_pack("{s:s}", "reason", x509_reason_name(reason));
-	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
-		rc = tk_fail(TK_ERR_NOMEM, "revoke: out of memory");
-		goto fail;
-	}
-	if ((rc = audit_append(c, reason == 6 ? "cert.hold" : "cert.revoke", serial, dtxt)) != TK_OK)
-		goto fail;
-	store_finalize(s);
-	s = NULL;
-	rc = store_commit(c->st);
-	if (rc == TK_OK)
+	if ((rc = store_commit(c->st)) == TK_OK)
 		log_msg(LOG_INFO, "ca.revoke", "revoked %s (%s)", serial, x509_reason_name(reason));
-	goto out;
-fail:
-	store_rollback(c->st);
-out:
-	store_finalize(s);
-	free(dtxt);
-	json_decref(d);
 	return rc;
 }
 

@@ -12,4 +12,13 @@ enum tk_err svc_insert_cert(struct svc_ctx *c, X509 *cert, const char *profile, 
 enum tk_err svc_issue_urls(const struct instance *inst, const char *ca_name, int with_ocsp, char buf[4][320],
     struct x509_urls *u) WARN_UNUSED;
 
+/*
+ * Builds and signs a certificate under the issuing CA for pubkey and subject
+ * (checked against the profile); nothing is stored. Caller frees *out.
+ */
+enum tk_err ca_build(struct svc_ctx *c, const char *profile, EVP_PKEY *pubkey, const X509_NAME *subject, X509 **out,
+    int64_t *ca_id) WARN_UNUSED;
+/* Revokes a certificate inside the caller's write transaction (with audit). */
+enum tk_err ca_revoke_in_tx(struct svc_ctx *c, const char *serial_hex, int reason) WARN_UNUSED;
+
 #endif

@@ -83,6 +83,34 @@ out:
 	return rc;
 }
 
+enum tk_err x509_name_from_pairs(const char *const (*pairs)[2], size_t n, X509_NAME **out)
+{
+	X509_NAME *name = X509_NAME_new();
+	size_t i;
+
+	if (name == NULL)
+		return tk_fail(TK_ERR_NOMEM, "subject: out of memory");
+	for (i = 0; i < n; i++) {
+		const char *v = pairs[i][1];
+		size_t k;
+		int nid = OBJ_txt2nid(pairs[i][0]);
+		if (nid == NID_undef || v == NULL || v[0] == '\0' || strlen(v) > 256)
+			goto bad;
+		for (k = 0; v[k]; k++)
+			if ((unsigned char)v[k] < 0x20 || v[k] == 0x7f)
+				goto bad;
+		if (!X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8, (const unsigned char *)v, -1, -1, 0)) {
+			ERR_clear_error();
+			goto bad;
+		}
+	}
+	*out = name;
+	return TK_OK;
+bad:
+	X509_NAME_free(name);
+	return tk_fail_code(TK_ERR_INVALID, "bad_subject", "subject: invalid value for %s", pairs[i][0]);
+}
+
 enum tk_err x509_name_str(const X509_NAME *n, char *out, size_t outsz)
 {
 	BIO *b = BIO_new(BIO_s_mem());

@@ -63,6 +63,11 @@ enum tk_err x509_profile_check_subject(const struct x509_profile *p, const X509_
  * "/C=ID/O=Org/CN=Name" into a new X509_NAME (UTF-8). Caller frees.
  */
 enum tk_err x509_name_parse(const char *s, X509_NAME **out) WARN_UNUSED;
+/*
+ * Builds a name from (short name, value) pairs, most significant first.
+ * Values are taken literally (no separators parsed), as UTF-8. Caller frees.
+ */
+enum tk_err x509_name_from_pairs(const char *const (*pairs)[2], size_t n, X509_NAME **out) WARN_UNUSED;
 /* One-line RFC 2253 rendering into out. */
 enum tk_err x509_name_str(const X509_NAME *n, char *out, size_t outsz) WARN_UNUSED;
 
