@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "svc/svc.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 
 #include <stdio.h>
@@ -97,7 +98,9 @@ int cli_output(const char *path, const void *p, size_t len)
 
 int cli_open(const char *dir, struct instance **inst, struct svc_ctx *ctx)
 {
-	const char *user = getenv("USER");
+	/* The login of the process owner, not the $USER it claims. */
+	struct passwd *pw = getpwuid(geteuid());
+	const char *user = pw != NULL ? pw->pw_name : NULL;
 
 	*inst = NULL;
 	memset(ctx, 0, sizeof(*ctx));

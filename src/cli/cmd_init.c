@@ -16,6 +16,7 @@ int cmd_init(int argc, char **argv)
 		{"base-url", 1, &o.base_url, NULL, 0},
 		{"org", 1, &o.org, NULL, 0},
 		{"cps", 1, &o.cps_file, NULL, 0},
+		{"policy-oid", 1, &o.policy_oid, NULL, 0},
 		{"demo", 0, NULL, &o.demo, 0},
 		{NULL, 0, NULL, NULL, 0},
 	};

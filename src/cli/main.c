@@ -9,7 +9,7 @@ static const char usage[] =
     "teken - electronic certificates and document signing\n"
     "\n"
     "  teken init   --dir D [--demo] [--store sqlite|postgres://...] [--key-alg A] [--leaf-key-alg A]\n"
-    "               [--base-url URL] [--org NAME] [--cps FILE]\n"
+    "               [--base-url URL] [--org NAME] [--cps FILE] [--policy-oid OID]\n"
     "  teken ca chain  --dir D\n"
     "  teken ca issue  --dir D --csr F --profile P [--subject S] [--subject-nik N] [-o cert.pem]\n"
     "  teken ca show   --dir D --serial HEX\n"

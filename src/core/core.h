@@ -38,6 +38,12 @@
 #define MAX_PDF_WORK_FACTOR  64u                     /* bytes the lexer may examine per byte of file ... */
 #define MAX_PDF_WORK_MIN     (64u * 1024u * 1024u)   /* ... with at least this many */
 #define MAX_INFLATE_FLOOR    (64u * 1024u)           /* decoded bytes allowed whatever the ratio */
+/* online trust services (src/tsa, src/ocsp) */
+#define MAX_TSA_REQ_BYTES    4096u                   /* TimeStampReq; larger gets a badDataFormat rejection */
+#define MAX_OCSP_REQ_BYTES   4096u                   /* OCSPRequest; larger gets malformedRequest */
+#define MAX_OCSP_REQ_CERTS   16u                     /* CertIDs in one OCSPRequest */
+#define MAX_OCSP_NONCE_BYTES 32u                     /* RFC 8954 2.1 */
+#define MAX_TRUST_HTTP_BODY  (16u * 1024u)           /* body buffered for /tsa and /ocsp; above it a plain 413 */
 
 /* ---- errors ---- */
 enum tk_err {

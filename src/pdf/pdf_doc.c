@@ -108,15 +108,15 @@ static enum tk_err objstm_open(struct pdf_doc *d, const struct pdf_obj *st, stru
 	uint32_t i;
 	enum tk_err rc;
 
-	if (st->u.st.ostm != NULL) {
-		*out = st->u.st.ostm;
+	if (st->u.st->ostm != NULL) {
+		*out = st->u.st->ostm;
 		return TK_OK;
 	}
 	if ((rc = pdf_dict_get_resolved(d, st, "N", &no)) != TK_OK || (rc = pdf_dict_get_resolved(d, st, "First", &fo)) != TK_OK)
 		return rc;
 	if (!pdf_as_int(no, &n) || !pdf_as_int(fo, &first) || n < 0 || first < 0)
 		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.7: object stream %u has no valid /N and /First",
-		    st->u.st.num);
+		    st->u.st->num);
 	buf_init(&b, MAX_INFLATE_BYTES);
 	if ((rc = pdf_stream_decode(d, st, &b)) != TK_OK) {
 		buf_free(&b);
@@ -125,7 +125,7 @@ static enum tk_err objstm_open(struct pdf_doc *d, const struct pdf_obj *st, stru
 	if ((uint64_t)first > b.len || (uint64_t)n > (uint64_t)first / 2 + 1) {
 		buf_free(&b);
 		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.7: object stream %u: /N %lld and /First %lld do not fit its %zu bytes",
-		    st->u.st.num, (long long)n, (long long)first, b.len);
+		    st->u.st->num, (long long)n, (long long)first, b.len);
 	}
 	if ((os = arena_alloc(&d->arena, sizeof(*os))) == NULL) {
 		buf_free(&b);
@@ -154,11 +154,11 @@ static enum tk_err objstm_open(struct pdf_doc *d, const struct pdf_obj *st, stru
 		if (a.kind != TOK_INT || o.kind != TOK_INT || a.i < 0 || a.i > (int64_t)UINT32_MAX || o.i < 0 ||
 		    (uint64_t)o.i > os->len - os->first)
 			return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.7: object stream %u: entry %u of its header is not two valid integers",
-			    st->u.st.num, i);
+			    st->u.st->num, i);
 		os->nums[i] = (uint32_t)a.i;
 		os->offs[i] = (size_t)o.i;
 	}
-	((struct pdf_obj *)st)->u.st.ostm = os;
+	((struct pdf_obj *)st)->u.st->ostm = os;
 	*out = os;
 	return TK_OK;
 }
@@ -481,7 +481,6 @@ enum tk_err pdf_get_object(struct pdf_doc *d, uint32_t num, uint16_t gen, const 
 	return get_obj(d, num, gen, out);
 }
 
-bool pdf_length_lookup(struct pdf_doc *d, uint32_t num, uint16_t gen, int64_t *out);
 bool pdf_length_lookup(struct pdf_doc *d, uint32_t num, uint16_t gen, int64_t *out)
 {
 	const struct pdf_obj *o;
@@ -560,17 +559,17 @@ static enum tk_err read_xref_stream(struct pdf_doc *d, size_t off, const struct 
 	w = pdf_dict_get(st, "W");
 	sz = pdf_dict_get(st, "Size");
 	if (pdf_array_len(w) != 3 || !pdf_as_int(sz, &size) || size < 0)
-		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u has no valid /W or /Size", st->u.st.num);
+		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u has no valid /W or /Size", st->u.st->num);
 	for (i = 0; i < 3; i++)
 		if (!pdf_as_int(pdf_array_get(w, i), &wv[i]) || wv[i] < 0 || wv[i] > 8)
-			return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u: /W field %zu is not 0 to 8", st->u.st.num, i);
+			return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u: /W field %zu is not 0 to 8", st->u.st->num, i);
 	ws = wv[0] + wv[1] + wv[2];
 	if (ws == 0)
-		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u: /W fields are all zero", st->u.st.num);
+		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u: /W fields are all zero", st->u.st->num);
 	idx = pdf_dict_get(st, "Index");
 	nidx = idx ? pdf_array_len(idx) : 2;
 	if (nidx % 2 != 0)
-		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u: /Index has an odd length", st->u.st.num);
+		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u: /Index has an odd length", st->u.st->num);
 	if ((rc = pdf_stream_decode(d, st, &b)) != TK_OK)
 		goto out;
 	for (i = 0; i < nidx; i += 2) {
@@ -579,7 +578,7 @@ static enum tk_err read_xref_stream(struct pdf_doc *d, size_t off, const struct 
 			count = -1;
 		if (start < 0 || count < 0 || start > (int64_t)MAX_XREF_ENTRIES || count > (int64_t)MAX_XREF_ENTRIES - start) {
 			rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.2: xref stream %u: subsection %lld %lld is invalid or exceeds MAX_XREF_ENTRIES",
-			    st->u.st.num, (long long)start, (long long)count);
+			    st->u.st->num, (long long)start, (long long)count);
 			goto out;
 		}
 		for (k = 0; k < count; k++) {
@@ -589,7 +588,7 @@ static enum tk_err read_xref_stream(struct pdf_doc *d, size_t off, const struct 
 			int fi, bi;
 			if (b.len - pos < (size_t)ws) {
 				rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.3: xref stream %u ends before entry %lld",
-				    st->u.st.num, (long long)(start + k));
+				    st->u.st->num, (long long)(start + k));
 				goto out;
 			}
 			for (fi = 0; fi < 3; fi++) {
@@ -626,7 +625,7 @@ static enum tk_err read_xref_stream(struct pdf_doc *d, size_t off, const struct 
 			set_if_unset(d, x, &v);
 		}
 	}
-	*trailer = st->u.st.dict;
+	*trailer = st->u.st->dict;
 	rc = TK_OK;
 out:
 	buf_free(&b);
@@ -674,7 +673,8 @@ static enum tk_err read_xref_table(struct pdf_doc *d, size_t off, const struct p
 			uint64_t eo, eg;
 			struct tent *te;
 			size_t p;
-			if (!lex_uint(&lx, UINT64_MAX >> 1, &eo) || !lex_uint(&lx, 65535, &eg)) {
+			/* Generations are five digits; MuPDF writes 65536 for entry 0, so clamp. */
+			if (!lex_uint(&lx, UINT64_MAX >> 1, &eo) || !lex_uint(&lx, 99999, &eg)) {
 				rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.4: xref entry %llu is malformed",
 				    (unsigned long long)(start + k));
 				goto out;
@@ -688,7 +688,7 @@ static enum tk_err read_xref_table(struct pdf_doc *d, size_t off, const struct p
 				goto out;
 			}
 			lx.pos = p + 1;
-			if (first_sub && k == 0 && start == 1 && d->p[p] == 'f' && eg == 65535 && eo == 0)
+			if (first_sub && k == 0 && start == 1 && d->p[p] == 'f' && eg >= 65535 && eo == 0)
 				start = 0; /* a common writer bug: "1 n" for a table that starts at object 0 */
 			if (n == cap) {
 				size_t nc = cap ? cap * 2 : 256;
@@ -703,7 +703,7 @@ static enum tk_err read_xref_table(struct pdf_doc *d, size_t off, const struct p
 			te = &ents[n++];
 			memset(te, 0, sizeof(*te));
 			te->num = (uint32_t)(start + k);
-			te->e.gen = (uint16_t)eg;
+			te->e.gen = (uint16_t)(eg > 65535 ? 65535 : eg);
 			te->e.off = eo;
 			te->e.type = d->p[p] == 'n' ? XE_INUSE : XE_FREE;
 			if (te->e.type == XE_INUSE && eo == 0)
@@ -1111,26 +1111,29 @@ struct pframe {
 	struct inh inh;
 };
 
+/* A malformed attribute is ignored (the inherited one stays), as viewers do. */
+static const struct pdf_obj *attr(struct pdf_doc *d, const struct pdf_obj *node, const char *key)
+{
+	const struct pdf_obj *v;
+
+	if (pdf_dict_get_resolved(d, node, key, &v) != TK_OK) {
+		tk_clear_error();
+		return NULL;
+	}
+	return v;
+}
+
 static enum tk_err inherit(struct pdf_doc *d, const struct pdf_obj *node, struct inh *in)
 {
 	const struct pdf_obj *v;
-	enum tk_err rc;
 
-	if ((rc = pdf_dict_get_resolved(d, node, "Resources", &v)) != TK_OK)
-		return rc;
-	if (pdf_obj_type(v) == PDF_DICT)
+	if (pdf_obj_type(v = attr(d, node, "Resources")) == PDF_DICT)
 		in->res = v;
-	if ((rc = pdf_dict_get_resolved(d, node, "MediaBox", &v)) != TK_OK)
-		return rc;
-	if (pdf_array_len(v) == 4)
+	if (pdf_array_len(v = attr(d, node, "MediaBox")) == 4)
 		in->mbox = v;
-	if ((rc = pdf_dict_get_resolved(d, node, "CropBox", &v)) != TK_OK)
-		return rc;
-	if (pdf_array_len(v) == 4)
+	if (pdf_array_len(v = attr(d, node, "CropBox")) == 4)
 		in->cbox = v;
-	if ((rc = pdf_dict_get_resolved(d, node, "Rotate", &v)) != TK_OK)
-		return rc;
-	if (pdf_obj_type(v) == PDF_INT)
+	if (pdf_obj_type(v = attr(d, node, "Rotate")) == PDF_INT)
 		in->rot = v;
 	return TK_OK;
 }

@@ -255,7 +255,8 @@ static enum tk_err predict(struct pdf_doc *doc, const struct fctx *c, const stru
 		return tk_fail_code(TK_ERR_INVALID, "pdf_unsupported_filter",
 		    "pdf: ISO 32000-1 7.4.4.4: %s of object %u %u: predictor %lld is not supported", c->filter, c->num,
 		    (unsigned)c->gen, (long long)pred);
-	if ((prev = calloc(1, rowlen)) == NULL)
+	/* Rows never exceed the input, whatever /Columns claims. */
+	if ((prev = calloc(1, (rowlen < in->len ? rowlen : in->len) + 1)) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "pdf: out of memory");
 	for (pos = 0; pos < in->len;) {
 		uint8_t ft = in->p[pos++];
@@ -306,9 +307,9 @@ enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream,
 	buf_init(&nxt, 0);
 	if (stream == NULL || stream->type != PDF_STREAM)
 		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.3.8: object to decode is not a stream");
-	dict = stream->u.st.dict;
-	c.num = stream->u.st.num;
-	c.gen = stream->u.st.gen;
+	dict = stream->u.st->dict;
+	c.num = stream->u.st->num;
+	c.gen = stream->u.st->gen;
 	c.filter = "stream";
 	if (pdf_dict_get(dict, "F") != NULL)
 		return tk_fail_code(TK_ERR_INVALID, "pdf_unsupported_filter",
@@ -338,16 +339,16 @@ enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream,
 		    (unsigned)c.gen, pdf_type_name(pdf_obj_type(filt)));
 	}
 	if (nf == 0)
-		return buf_append(out, stream->u.st.p, stream->u.st.len);
+		return buf_append(out, stream->u.st->p, stream->u.st->len);
 	limit = MAX_INFLATE_BYTES;
-	if (stream->u.st.len < limit / MAX_INFLATE_RATIO) {
-		limit = stream->u.st.len * MAX_INFLATE_RATIO;
+	if (stream->u.st->len < limit / MAX_INFLATE_RATIO) {
+		limit = stream->u.st->len * MAX_INFLATE_RATIO;
 		if (limit < MAX_INFLATE_FLOOR)
 			limit = MAX_INFLATE_FLOOR;
 	}
 	for (i = 0; i < nf; i++) {
-		const uint8_t *in = i == 0 ? stream->u.st.p : cur.p;
-		size_t inlen = i == 0 ? stream->u.st.len : cur.len;
+		const uint8_t *in = i == 0 ? stream->u.st->p : cur.p;
+		size_t inlen = i == 0 ? stream->u.st->len : cur.len;
 		const struct pdf_obj *pm = pdf_obj_type(pl[i]) == PDF_DICT ? pl[i] : NULL;
 		const char *nm;
 		size_t nl;

@@ -35,6 +35,16 @@ struct pdf_kv {
 
 struct objstm;
 
+struct pdf_stm {
+	const struct pdf_obj *dict;
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	uint32_t num; /* for messages */
+	uint16_t gen;
+	struct objstm *ostm; /* cache when it is an object stream */
+};
+
 struct pdf_obj {
 	uint8_t type;  /* enum pdf_type */
 	uint8_t flags; /* OBJ_F_* */
@@ -54,15 +64,7 @@ struct pdf_obj {
 			struct pdf_kv *e;
 			size_t n, cap;
 		} d;
-		struct {
-			const struct pdf_obj *dict;
-			const uint8_t *p;
-			size_t len;
-			size_t off;
-			uint32_t num; /* for messages */
-			uint16_t gen;
-			struct objstm *ostm; /* cache when it is an object stream */
-		} st;
+		struct pdf_stm *st; /* out of line: keeps every object at 32 bytes */
 		struct {
 			uint32_t num;
 			uint16_t gen;
@@ -189,6 +191,11 @@ struct pdf_obj *obj_new(struct arena *a, enum pdf_type t);
 /* Sorts a dictionary's entries by key, the last of equal keys wins. */
 void dict_sort(struct skv *e, size_t *n);
 int key_cmp(const char *a, size_t al, const char *b, size_t bl);
+
+/* pdf_obj.c: index where key is, or would be inserted, in a sorted dictionary. */
+size_t pdf_dict_find_i(const struct pdf_obj *o, const char *key, size_t kl, bool *found);
+/* pdf_doc.c: the value of an indirect /Length when it can be read without looping. */
+bool pdf_length_lookup(struct pdf_doc *d, uint32_t num, uint16_t gen, int64_t *out);
 
 /* Scanning for "N G obj" when the xref is broken (pdf_doc.c). */
 enum tk_err pdf_scan_build(struct pdf_doc *d, struct xtable *t, const struct pdf_obj **trailer) WARN_UNUSED;

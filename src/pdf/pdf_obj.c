@@ -17,7 +17,8 @@
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t used, cap;
-	alignas(max_align_t) unsigned char data[];
+	/* 8 is enough for every object we store (no long double). */
+	alignas(8) unsigned char data[];
 };
 
 void arena_init(struct arena *a, size_t *used, size_t budget)
@@ -59,7 +60,7 @@ static bool arena_charge(struct arena *a, size_t n)
 void *arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_chunk *c = a->head;
-	size_t al = alignof(max_align_t);
+	size_t al = 8;
 	size_t need, cap;
 
 	if (n == 0)
@@ -630,7 +631,8 @@ static enum tk_err parse_dict(struct pdf_doc *d, struct lex *lx, const struct pc
 			goto out;
 	}
 	n = d->nkvs - base;
-	dict_sort(d->kvs + base, &n);
+	if (n > 1)
+		dict_sort(d->kvs + base, &n);
 	rc = TK_ERR_NOMEM;
 	if ((o = obj_new(&d->arena, PDF_DICT)) == NULL)
 		goto out;
@@ -732,9 +734,6 @@ enum tk_err pdf_parse_value(struct pdf_doc *d, struct lex *lx, uint32_t num, uin
 	return parse_tok(d, lx, &c, 0, &t, out);
 }
 
-/* Defined in pdf_doc.c: the value of an indirect /Length, when it can be had. */
-bool pdf_length_lookup(struct pdf_doc *d, uint32_t num, uint16_t gen, int64_t *out);
-
 enum tk_err pdf_parse_indirect(struct pdf_doc *d, size_t off, uint32_t expect_num, uint16_t expect_gen,
     const struct pdf_obj **out, uint32_t *got_num, uint16_t *got_gen)
 {
@@ -806,14 +805,16 @@ enum tk_err pdf_parse_indirect(struct pdf_doc *d, size_t off, uint32_t expect_nu
 		if (de > ds && d->p[de - 1] == '\r')
 			de--;
 	}
-	if ((st = obj_new(&d->arena, PDF_STREAM)) == NULL)
+	if ((st = obj_new(&d->arena, PDF_STREAM)) == NULL ||
+	    (st->u.st = arena_alloc(&d->arena, sizeof(*st->u.st))) == NULL)
 		return TK_ERR_NOMEM;
-	st->u.st.dict = v;
-	st->u.st.p = d->p + ds;
-	st->u.st.len = de - ds;
-	st->u.st.off = ds;
-	st->u.st.num = c.num;
-	st->u.st.gen = c.gen;
+	memset(st->u.st, 0, sizeof(*st->u.st));
+	st->u.st->dict = v;
+	st->u.st->p = d->p + ds;
+	st->u.st->len = de - ds;
+	st->u.st->off = ds;
+	st->u.st->num = c.num;
+	st->u.st->gen = c.gen;
 	*out = st;
 	return TK_OK;
 }
@@ -915,7 +916,7 @@ const struct pdf_obj *pdf_array_get(const struct pdf_obj *o, size_t i)
 static const struct pdf_obj *as_dict(const struct pdf_obj *o)
 {
 	if (o != NULL && o->type == PDF_STREAM)
-		o = o->u.st.dict;
+		o = o->u.st->dict;
 	return o != NULL && o->type == PDF_DICT ? o : NULL;
 }
 
@@ -971,22 +972,20 @@ bool pdf_dict_entry(const struct pdf_obj *o, size_t i, const char **key, size_t 
 
 const struct pdf_obj *pdf_stream_dict(const struct pdf_obj *o)
 {
-	return o != NULL && o->type == PDF_STREAM ? o->u.st.dict : NULL;
+	return o != NULL && o->type == PDF_STREAM ? o->u.st->dict : NULL;
 }
 
 bool pdf_stream_raw(const struct pdf_obj *o, const uint8_t **p, size_t *len, size_t *off)
 {
 	if (o == NULL || o->type != PDF_STREAM)
 		return false;
-	*p = o->u.st.p;
-	*len = o->u.st.len;
+	*p = o->u.st->p;
+	*len = o->u.st->len;
 	if (off != NULL)
-		*off = o->u.st.off;
+		*off = o->u.st->off;
 	return true;
 }
 
-/* Used by pdf_write.c: index where key is or would be inserted. */
-size_t pdf_dict_find_i(const struct pdf_obj *o, const char *key, size_t kl, bool *found);
 size_t pdf_dict_find_i(const struct pdf_obj *o, const char *key, size_t kl, bool *found)
 {
 	return dict_find(o, key, kl, found);

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <zlib.h>
 
-size_t pdf_dict_find_i(const struct pdf_obj *o, const char *key, size_t kl, bool *found);
-
 struct uent {
 	uint32_t num;
 	uint16_t gen;
@@ -162,7 +160,7 @@ struct pdf_obj *pdf_obj_copy(struct pdf_update *u, const struct pdf_obj *o)
 	struct pdf_obj *c;
 
 	if (o != NULL && o->type == PDF_STREAM)
-		o = o->u.st.dict;
+		o = o->u.st->dict;
 	if (o == NULL || (o->type != PDF_ARRAY && o->type != PDF_DICT))
 		return (struct pdf_obj *)(uintptr_t)o; /* immutable scalars are shared */
 	if ((c = mk(u, (enum pdf_type)o->type)) == NULL)

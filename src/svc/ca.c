@@ -101,24 +101,6 @@ enum tk_err ca_load(struct svc_ctx *c, const char *name, int64_t *id, X509 **cer
 	return TK_OK;
 }
 
-/* 16 digits, province code 11..94, date of birth day 1..31 or 41..71 (women). */
-static enum tk_err check_nik(const char *nik)
-{
-	size_t i;
-	int prov, day;
-
-	if (strlen(nik) != 16)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_nik", "NIK must be exactly 16 digits");
-	for (i = 0; i < 16; i++)
-		if (!isdigit((unsigned char)nik[i]))
-			return tk_fail_code(TK_ERR_INVALID, "invalid_nik", "NIK must be exactly 16 digits");
-	prov = (nik[0] - '0') * 10 + (nik[1] - '0');
-	day = (nik[6] - '0') * 10 + (nik[7] - '0');
-	if (prov < 11 || prov > 94 || !((day >= 1 && day <= 31) || (day >= 41 && day <= 71)))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_nik", "NIK is not a valid Indonesian NIK (province or birth date part)");
-	return TK_OK;
-}
-
 enum tk_err ca_build(struct svc_ctx *c, const char *profile, EVP_PKEY *pubkey, const X509_NAME *subject, X509 **out,
     int64_t *ca_id)
 {
@@ -180,7 +162,7 @@ enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_
 	if (in->subject_nik != NULL) {
 		char v[32];
 		/* ETSI EN 319 412-1 5.1.3 semantics identifier: IDC (identity card) + ID (Indonesia). */
-		if ((rc = check_nik(in->subject_nik)) != TK_OK || (rc = str_fmt(v, sizeof(v), "IDCID-%s", in->subject_nik)) != TK_OK)
+		if ((rc = nik_check(in->subject_nik)) != TK_OK || (rc = str_fmt(v, sizeof(v), "IDCID-%s", in->subject_nik)) != TK_OK)
 			goto out;
 		if (X509_NAME_get_index_by_NID(name, NID_serialNumber, -1) >= 0) {
 			rc = tk_fail_code(TK_ERR_INVALID, "bad_subject", "ca: subject already has a serialNumber; drop it or --subject-nik");
@@ -318,6 +300,17 @@ enum tk_err ca_revoke(struct svc_ctx *c, const char *serial_in, const char *reas
 	return rc;
 }
 
+static enum tk_err crl_validity_days(struct svc_ctx *c, const char *ca_name, uint64_t *days)
+{
+	int root = strcmp(ca_name, "root") == 0;
+	enum tk_err rc = config_get_u64(c->inst->cfg, "ca", root ? "root_crl_validity_days" : "crl_validity_days",
+	    root ? 90 : 7, 3650, days);
+
+	if (rc == TK_OK && *days == 0)
+		return tk_fail(TK_ERR_INVALID, "config [ca] %s must be at least 1", root ? "root_crl_validity_days" : "crl_validity_days");
+	return rc;
+}
+
 struct crl_iter {
 	struct store_stmt *s;
 };
@@ -351,8 +344,7 @@ enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out)
 	char num[24];
 	enum tk_err rc;
 
-	if ((rc = config_get_u64(c->inst->cfg, "ca", strcmp(ca_name, "root") == 0 ? "root_crl_validity_days" : "crl_validity_days",
-		 7, 3650, &days)) != TK_OK)
+	if ((rc = crl_validity_days(c, ca_name, &days)) != TK_OK)
 		return rc;
 	next = now + (int64_t)days * 86400;
 	if ((rc = ca_load(c, ca_name, &ca_id, &cert, &k)) != TK_OK)
@@ -360,8 +352,12 @@ enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out)
 	/* One write transaction: the CRL number and the revoked set are consistent. */
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		goto out;
-	if ((rc = store_prepare(c->st, "UPDATE cas SET crl_number = crl_number + 1 WHERE id = ? RETURNING crl_number", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, ca_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	/* CRL numbers never go back, even after a restore from an old backup:
+	 * the next number is at least the current time (RFC 5280 5.2.3). */
+	if ((rc = store_prepare(c->st, "UPDATE cas SET crl_number = CASE WHEN crl_number + 1 > ? THEN crl_number + 1 ELSE ? END"
+		 " WHERE id = ? RETURNING crl_number", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, ca_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto fail;
 	number = store_col_i64(s, 0);
 	store_finalize(s);
@@ -477,8 +473,7 @@ enum tk_err ca_crl_current(struct svc_ctx *c, const char *ca_name, struct buf *o
 	*this_update = now;
 	{
 		uint64_t days;
-		if ((rc = config_get_u64(c->inst->cfg, "ca", strcmp(ca_name, "root") == 0 ? "root_crl_validity_days" : "crl_validity_days",
-			 7, 3650, &days)) != TK_OK)
+		if ((rc = crl_validity_days(c, ca_name, &days)) != TK_OK)
 			return rc;
 		*next_update = now + (int64_t)days * 86400;
 	}

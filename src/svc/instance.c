@@ -34,7 +34,7 @@ static const char config_template[] =
     "key_alg = %s\n"
     "leaf_key_alg = %s\n"
     "digest = sha256\n"
-    "policy_oid = 2.16.360.1.1.1.99.1\n"
+    "policy_oid = %s\n"
     "crl_validity_days = 7\n"
     "root_crl_validity_days = 90\n"
     "\n"
@@ -166,6 +166,9 @@ enum tk_err instance_open(const char *dir, struct instance **out)
 		goto fail;
 	if ((rc = read_instance_key(dir, inst->ikey)) != TK_OK)
 		goto fail;
+	if ((rc = hkdf_sha256(inst->ikey, "teken-pii-v1", inst->pii_key)) != TK_OK ||
+	    (rc = hkdf_sha256(inst->ikey, "teken-nik-index-v1", inst->index_key)) != TK_OK)
+		goto fail;
 	*out = inst;
 	return TK_OK;
 fail:
@@ -184,6 +187,8 @@ void instance_close(struct instance *inst)
 	pthread_mutex_destroy(&inst->key_lock);
 	config_free(inst->cfg);
 	OPENSSL_cleanse(inst->ikey, sizeof(inst->ikey));
+	OPENSSL_cleanse(inst->pii_key, sizeof(inst->pii_key));
+	OPENSSL_cleanse(inst->index_key, sizeof(inst->index_key));
 	free(inst);
 }
 
@@ -558,6 +563,7 @@ enum tk_err instance_init(const struct init_opts *o)
 	const char *base = o->base_url ? o->base_url : "http://127.0.0.1:8443";
 	const char *org = o->org ? o->org : "Kementerian Contoh Republik Indonesia";
 	int64_t root_id = 0, issuing_id = 0;
+	int made_dir = 0;
 	size_t i;
 	enum tk_err rc;
 
@@ -572,7 +578,9 @@ enum tk_err instance_init(const struct init_opts *o)
 		rc = tk_fail(TK_ERR_INVALID, "init: organization must be one line without '/' and at most 200 bytes");
 		goto out;
 	}
-	if (mkdir(o->dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(o->dir, 0750) == 0)
+		made_dir = 1;
+	else if (errno != EEXIST) {
 		rc = tk_fail(TK_ERR_IO, "init: cannot create %s: %s", o->dir, strerror(errno));
 		goto out;
 	}
@@ -582,12 +590,25 @@ enum tk_err instance_init(const struct init_opts *o)
 		rc = tk_fail_code(TK_ERR_EXISTS, "instance_exists", "init: %s is already a teken instance", o->dir);
 		goto out;
 	}
-	if (o->store_url != NULL)
+	/* --store sqlite | sqlite:PATH | postgres://... | postgresql://... */
+	if (o->store_url == NULL || strcmp(o->store_url, "sqlite") == 0)
+		rc = str_copy(store_url, sizeof(store_url), "sqlite:teken.db");
+	else if (strncmp(o->store_url, "sqlite:", 7) == 0 || strncmp(o->store_url, "postgres://", 11) == 0 ||
+		 strncmp(o->store_url, "postgresql://", 13) == 0)
 		rc = str_copy(store_url, sizeof(store_url), o->store_url);
 	else
-		rc = str_copy(store_url, sizeof(store_url), "sqlite:teken.db");
+		rc = tk_fail(TK_ERR_INVALID, "init: --store must be sqlite, sqlite:PATH or a postgres:// URL");
 	if (rc != TK_OK)
 		goto out;
+	if (o->policy_oid != NULL) {
+		ASN1_OBJECT *obj = OBJ_txt2obj(o->policy_oid, 1);
+		if (obj == NULL || strspn(o->policy_oid, "0123456789.") != strlen(o->policy_oid)) {
+			ASN1_OBJECT_free(obj);
+			rc = tk_fail(TK_ERR_INVALID, "init: --policy-oid must be a dotted OID such as 2.16.360.1.1.1.99.1");
+			goto out;
+		}
+		ASN1_OBJECT_free(obj);
+	}
 
 	/* Keys and certificates are made before anything touches the disk. */
 	if ((rc = rand_bytes(ikey, sizeof(ikey))) != TK_OK)
@@ -610,7 +631,8 @@ enum tk_err instance_init(const struct init_opts *o)
 		goto out;
 	created_add(&cr, path);
 	if ((rc = buf_printf(&conf, config_template, o->demo ? "teken demo" : "teken", org, base, store_url,
-		 o->demo ? "demo" : "production", key_alg, leaf_alg)) != TK_OK)
+		 o->demo ? "demo" : "production", key_alg, leaf_alg,
+		 o->policy_oid ? o->policy_oid : "2.16.360.1.1.1.99.1")) != TK_OK)
 		goto out;
 	if ((rc = path_join(path, sizeof(path), o->dir, CONFIG_FILE)) != TK_OK ||
 	    (rc = file_create_excl(path, conf.p, conf.len, 0640)) != TK_OK)
@@ -698,6 +720,8 @@ out:
 	if (rc != TK_OK) {
 		/* Keep the caller's error message: cleanup must not overwrite it. */
 		created_undo(&cr);
+		if (made_dir)
+			rmdir(o->dir);
 	}
 	for (i = 0; i < 5; i++) {
 		key_free(made[i].k);

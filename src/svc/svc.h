@@ -30,6 +30,8 @@ struct instance {
 	char base_url[256];
 	char digest[16];
 	char policy_oid[64];
+	uint8_t pii_key[32];   /* seals personal data columns (HKDF of ikey) */
+	uint8_t index_key[32]; /* HMAC key of the NIK blind index */
 	/* Decrypted keys, loaded once per process (decoding an RSA key costs
 	 * more than signing with it). Names are immutable, so no invalidation. */
 	pthread_mutex_t key_lock;
@@ -78,6 +80,7 @@ struct init_opts {
 	const char *base_url;    /* NULL: http://127.0.0.1:8443 */
 	const char *org;         /* NULL: demo ministry name */
 	const char *cps_file;    /* optional first CPS (Markdown) */
+	const char *policy_oid;  /* certificatePolicies OID; NULL: the placeholder arc */
 	int demo;
 };
 
@@ -125,6 +128,94 @@ enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *
     int64_t *id) WARN_UNUSED;
 enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principal *who) WARN_UNUSED;
 enum tk_err auth_apikey_revoke(struct svc_ctx *c, int64_t id) WARN_UNUSED;
+
+/* ---- personal data (svc/pii.c) ---- */
+
+/* Seals a PII value under the instance PII key, bound to its field name. */
+enum tk_err pii_seal(const struct instance *inst, const char *field, const char *value, struct buf *out) WARN_UNUSED;
+/* Opens a sealed value into out as a NUL-terminated string (use a secret buf). */
+enum tk_err pii_open(const struct instance *inst, const char *field, const uint8_t *blob, size_t len,
+    struct buf *out) WARN_UNUSED;
+/* HMAC-SHA-256 blind index of a NIK, hex. */
+void pii_nik_index(const struct instance *inst, const char *nik, char out[65]);
+/* 16 digits with a plausible province code and birth date part. */
+enum tk_err nik_check(const char *nik) WARN_UNUSED;
+
+/* ---- registration authority (svc/ra.c) ---- */
+
+struct ra_identity {
+	const char *nik, *nip, *full_name, *email, *phone, *unit, *position;
+};
+
+struct ra_file {
+	const char *kind;     /* "sk" (appointment decree), "ktp" (ID card), "other" */
+	const char *filename;
+	const uint8_t *data;
+	size_t len;
+};
+
+struct ra_enroll_in {
+	struct ra_identity id;
+	const struct ra_file *files;
+	size_t nfiles;
+	const char *passphrase;  /* server-generated key, sealed under it ... */
+	const uint8_t *csr;      /* ... or the subscriber's own key */
+	size_t csr_len;
+	const char *username;    /* account of the official; NULL: the caller */
+};
+
+/* Records identity, evidence and key, and files an "issue" request. */
+enum tk_err ra_enroll(struct svc_ctx *c, const struct ra_enroll_in *in, int64_t *request_id) WARN_UNUSED;
+/* Requests as JSON text (caller frees); status NULL for all. */
+enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out) WARN_UNUSED;
+enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out) WARN_UNUSED;
+/*
+ * A Verifikator's decision. Enforces R9: at least two active Verifikators,
+ * no decision on one's own request or on a request that concerns oneself,
+ * one decision per Verifikator, N-of-M approvals per kind. When the last
+ * approval arrives the request is carried out in the same transaction.
+ * *out gets the request as JSON (caller frees).
+ */
+enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out) WARN_UNUSED;
+/*
+ * Revocation: a subscriber revoking their own certificate takes effect at
+ * once (*done = 1); anyone else files a request for Verifikators.
+ */
+enum tk_err ra_revoke(struct svc_ctx *c, const char *serial, const char *reason, int64_t *request_id, int *done) WARN_UNUSED;
+/* Suspend (certificateHold) or resume a certificate: a request for Verifikators. */
+enum tk_err ra_hold(struct svc_ctx *c, const char *serial, int hold, int64_t *request_id) WARN_UNUSED;
+/* Lost passphrase: a new key sealed under new_passphrase, pending approval; the old key is destroyed on approval. */
+enum tk_err ra_reset(struct svc_ctx *c, const char *username, const char *new_passphrase, int64_t *request_id) WARN_UNUSED;
+/* Renewal: a new key under passphrase for the same verified identity. */
+enum tk_err ra_renew(struct svc_ctx *c, const char *passphrase, int64_t *request_id) WARN_UNUSED;
+/* An organisational seal certificate for a unit (two approvals by default). */
+enum tk_err ra_seal(struct svc_ctx *c, const char *common_name, const char *unit, int64_t *request_id) WARN_UNUSED;
+/* Re-seals the caller's active key under a new passphrase (needs the old one). */
+enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const char *new_pass) WARN_UNUSED;
+/*
+ * Unlocks the newest active key of a subscriber for signing. A wrong
+ * passphrase and a missing key give the same error ("passphrase_invalid");
+ * too many wrong passphrases lock the key until a reset.
+ */
+enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key,
+    X509 **cert) WARN_UNUSED;
+/* The subscriber id of a user name (TK_ERR_NOT_FOUND when none). */
+enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *id) WARN_UNUSED;
+/* Subscribers as JSON (PII opened only for admin/verifikator callers). */
+enum tk_err ra_subscribers_json(struct svc_ctx *c, char **out) WARN_UNUSED;
+/* Everything held about the subscriber behind username (UU 27/2022 access right). */
+enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out) WARN_UNUSED;
+/* Erasure: PII replaced by a tombstone; certificates and audit records stay. */
+enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id) WARN_UNUSED;
+
+/* ---- notifications (svc/notify.c) ---- */
+
+/* Queues an e-mail (recipient sealed as PII) inside the caller's transaction. */
+enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *subject, const char *body) WARN_UNUSED;
+/* Delivers queued mail over SMTP ([smtp] url, from); counts what was sent. */
+enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed) WARN_UNUSED;
+/* Queues expiry reminders 30, 7 and 1 days before notAfter (once each). */
+enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
 
 /* ---- audit log (svc/audit.c) ---- */
 

@@ -178,7 +178,7 @@ teken audit verify --dir "$D" >/dev/null || die "audit chain broken by concurren
 
 # A failed init leaves nothing behind.
 expect_fail "init with bad key alg" teken init --dir "$TMP/i2" --key-alg dsa1024
-[ -z "$(ls -A "$TMP/i2" 2>/dev/null)" ] || die "failed init left files: $(ls "$TMP/i2")"; ok
+[ ! -e "$TMP/i2" ] || die "failed init left $(ls -A "$TMP/i2")"; ok
 expect_fail "init with missing CPS" teken init --dir "$TMP/i3" --cps "$TMP/none.md"
 [ ! -e "$TMP/i3/teken.conf" ] || die "failed init left a config"; ok
 
@@ -187,3 +187,10 @@ teken init --dir "$TMP/rsa" --demo --key-alg rsa2048 >/dev/null
 [ -f "$TMP/rsa/demo.json" ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['base_url']" "$TMP/rsa/demo.json" || die "demo.json"; ok
 teken ca chain --dir "$TMP/rsa" >"$TMP/rchain.pem"; split_pem "$TMP/rchain.pem" "$TMP/rca"
 openssl verify -CAfile "$TMP/rca2.pem" "$TMP/rca1.pem" >/dev/null || die "RSA chain"; ok
+
+# --store forms and the policy OID chosen at init.
+teken init --dir "$TMP/s1" --store sqlite --key-alg ec-p256 --policy-oid 2.16.360.1.2.3.4 >/dev/null
+[ -f "$TMP/s1/teken.db" ] || die "--store sqlite must use teken.db in the instance"; ok
+teken ca chain --dir "$TMP/s1" | awk '/BEGIN/{n++} n==1' | openssl x509 -noout -text | grep -q "Policy: 2.16.360.1.2.3.4" || die "policy OID"; ok
+expect_fail "bad store URL" teken init --dir "$TMP/s2" --store mysql://x
+expect_fail "bad policy OID" teken init --dir "$TMP/s3" --policy-oid "not-an-oid"
