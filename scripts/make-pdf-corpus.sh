@@ -259,9 +259,9 @@ X=$(size)
 qpdf --encrypt user owner 256 -- "$OUT/gs-3pages.pdf" "$OUT/bad-encrypted.pdf"
 qpdf --encrypt "" owner 128 --use-aes=y -- "$OUT/qpdf-objstm.pdf" "$OUT/bad-encrypted-objstm.pdf"
 
-# Fuzz seeds: every corpus file under 64 KiB.
+# Fuzz seeds: links to every corpus file under 64 KiB (no second copy in git).
 rm -f "$SEEDS"/*
 for f in "$OUT"/*; do
-  [ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$SEEDS/"
+  if [ "$(stat -c %s "$f")" -le 65536 ]; then ln -s "../../../$OUT/$(basename "$f")" "$SEEDS/$(basename "$f")"; fi
 done
 echo "make-pdf-corpus: $(ls "$OUT" | wc -l) files in $OUT ($(du -sk "$OUT" | cut -f1) KiB), $(ls "$SEEDS" | wc -l) fuzz seeds"

@@ -341,7 +341,7 @@ enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out)
 	uint64_t days;
 	size_t start = out->len;
 	int row;
-	char num[24];
+	char num[64];
 	enum tk_err rc;
 
 	if ((rc = crl_validity_days(c, ca_name, &days)) != TK_OK)
