@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* libinih's line buffer is 200 bytes including the newline and NUL. */
+#define CONFIG_MAX_LINE 197u
+
 struct entry {
 	char *section;
 	char *key;
@@ -79,6 +82,22 @@ enum tk_err config_parse(const char *text, size_t len, const char *name, struct 
 		free(copy);
 		config_free(c);
 		return tk_fail(TK_ERR_INVALID, "config %s: contains a NUL byte", name);
+	}
+	/* libinih cuts lines at 200 bytes and reads the rest as a new line:
+	 * refuse long lines instead of silently splitting a value. */
+	{
+		size_t i, start = 0, lineno = 1;
+		for (i = 0; i <= len; i++) {
+			if (i == len || copy[i] == '\n') {
+				if (i - start > CONFIG_MAX_LINE) {
+					free(copy);
+					config_free(c);
+					return tk_fail(TK_ERR_INVALID, "config %s: line %zu is longer than %u bytes", name, lineno, CONFIG_MAX_LINE);
+				}
+				start = i + 1;
+				lineno++;
+			}
+		}
 	}
 	line = ini_parse_string(copy, on_entry, c);
 	free(copy);

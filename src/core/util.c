@@ -48,10 +48,11 @@ enum tk_err parse_i64_str(const char *s, int64_t min, int64_t max, int64_t *out)
 		neg = 1;
 		s++;
 	}
-	if ((rc = parse_u64_str(s, (uint64_t)INT64_MAX, &v)) != TK_OK)
+	if ((rc = parse_u64_str(s, (uint64_t)INT64_MAX + (neg ? 1u : 0u), &v)) != TK_OK)
 		return rc;
 	{
-		int64_t r = neg ? -(int64_t)v : (int64_t)v;
+		/* -(2^63) is representable; negate in unsigned arithmetic. */
+		int64_t r = neg ? (int64_t)(0 - v) : (int64_t)v;
 		if (r < min || r > max)
 			return tk_fail(TK_ERR_INVALID, "number out of range");
 		*out = r;
@@ -137,8 +138,13 @@ enum tk_err time_parse_iso(const char *s, int64_t *out)
 	for (i = 0; i < 6; i++)
 		if (parse_u64(s + off[i], len[i], 9999, &v[i]) != TK_OK)
 			return tk_fail(TK_ERR_INVALID, "time must be YYYY-MM-DDTHH:MM:SSZ");
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
-		return tk_fail(TK_ERR_INVALID, "time out of range");
+	{
+		static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		int leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0;
+		if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[3] > 23 || v[4] > 59 || v[5] > 60 ||
+		    (int)v[2] > mdays[v[1] - 1] + (v[1] == 2 && leap))
+			return tk_fail(TK_ERR_INVALID, "time out of range");
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)v[0] - 1900;
 	tm.tm_mon = (int)v[1] - 1;

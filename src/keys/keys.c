@@ -84,6 +84,9 @@ enum tk_err key_alg_of(const EVP_PKEY *pk, char out[16])
 
 static enum tk_err aad_for(const char *name, char *aad, size_t sz)
 {
+	/* Names must fit struct key, or a sealed key could never be opened. */
+	if (strlen(name) == 0 || strlen(name) >= sizeof(((struct key *)0)->name))
+		return tk_fail(TK_ERR_INVALID, "key: name must be 1 to %zu bytes", sizeof(((struct key *)0)->name) - 1);
 	return str_fmt(aad, sz, "teken-key-v1:%s", name);
 }
 

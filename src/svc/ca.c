@@ -205,7 +205,7 @@ out:
 }
 
 /* Lower-case hex without colons; must be 1..64 hex digits. */
-static enum tk_err normalise_serial(const char *in, char out[65])
+enum tk_err ca_serial_normalise(const char *in, char out[65])
 {
 	size_t n = 0;
 	const char *p;
@@ -287,7 +287,7 @@ enum tk_err ca_revoke(struct svc_ctx *c, const char *serial_in, const char *reas
 	int reason = 0;
 	enum tk_err rc;
 
-	if ((rc = normalise_serial(serial_in, serial)) != TK_OK || (rc = x509_reason_parse(reason_name, &reason)) != TK_OK)
+	if ((rc = ca_serial_normalise(serial_in, serial)) != TK_OK || (rc = x509_reason_parse(reason_name, &reason)) != TK_OK)
 		return rc;
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		return rc;
@@ -421,7 +421,7 @@ enum tk_err ca_cert_pem(struct svc_ctx *c, const char *serial_in, struct buf *ou
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = normalise_serial(serial_in, serial)) != TK_OK)
+	if ((rc = ca_serial_normalise(serial_in, serial)) != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "SELECT der FROM certs WHERE serial = ?", &s)) != TK_OK)
 		return rc;
@@ -490,4 +490,37 @@ enum tk_err ca_cert_der(struct svc_ctx *c, const char *ca_name, struct buf *out)
 	rc = x509_to_der(cert, out);
 	X509_free(cert);
 	return rc;
+}
+
+enum tk_err ca_release_in_tx(struct svc_ctx *c, const char *serial)
+{
+	struct store_stmt *s = NULL;
+	int row;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "UPDATE certs SET status = 'valid', revoked_at = NULL, reason = NULL WHERE serial = ? AND status = 'hold'", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (store_changes(s) == 0) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "not_on_hold", "certificate %s is not on hold", serial);
+		goto out;
+	}
+	rc = audit_append(c, "cert.release", serial, NULL);
+out:
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, void *arg), void *arg)
+{
+	enum tk_err rc;
+
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = fn(c, arg)) != TK_OK) {
+		/* Keep fn's error: a rollback never fails in a way worth reporting. */
+		store_rollback(c->st);
+		return rc;
+	}
+	return store_commit(c->st);
 }

@@ -21,4 +21,11 @@ enum tk_err ca_build(struct svc_ctx *c, const char *profile, EVP_PKEY *pubkey, c
 /* Revokes a certificate inside the caller's write transaction (with audit). */
 enum tk_err ca_revoke_in_tx(struct svc_ctx *c, const char *serial_hex, int reason) WARN_UNUSED;
 
+/* Lower-case hex without colons (1..64 digits), as certs.serial stores it. */
+enum tk_err ca_serial_normalise(const char *in, char out[65]) WARN_UNUSED;
+/* Takes a certificate off hold (status valid again) inside the caller's transaction. */
+enum tk_err ca_release_in_tx(struct svc_ctx *c, const char *serial_hex) WARN_UNUSED;
+/* Runs fn(c, arg) in a write transaction; commits on TK_OK, rolls back otherwise. */
+enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, void *arg), void *arg) WARN_UNUSED;
+
 #endif

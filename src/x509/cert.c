@@ -116,6 +116,7 @@ static enum tk_err add_policies(X509 *c, const char *oid, const char *cps)
 		goto fail;
 	pi->policyid = OBJ_txt2obj(oid, 1);
 	if (pi->policyid == NULL) {
+		ERR_clear_error();
 		rc = tk_fail(TK_ERR_INVALID, "certificate: bad policy OID '%s'", oid);
 		goto out;
 	}
@@ -148,6 +149,24 @@ out:
 	return rc;
 }
 
+/* URLs go into OpenSSL's extension syntax: allow only characters that cannot
+ * start another entry there (no ',', ';', spaces or controls). */
+static int url_safe(const char *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return 1;
+	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+		return 0;
+	for (i = 0; u[i]; i++) {
+		unsigned char ch = (unsigned char)u[i];
+		if (ch <= 0x20 || ch >= 0x7f || ch == ',' || ch == ';' || ch == '"' || ch == '\\')
+			return 0;
+	}
+	return i < 256;
+}
+
 enum tk_err x509_issue(const struct x509_issue_req *r, X509 **out)
 {
 	const struct x509_profile *p = r->profile;
@@ -159,6 +178,11 @@ enum tk_err x509_issue(const struct x509_issue_req *r, X509 **out)
 	char val[512];
 	enum tk_err rc = TK_ERR_CRYPTO;
 
+	if (!url_safe(r->urls.crl) || !url_safe(r->urls.ocsp) || !url_safe(r->urls.ca_issuers) || !url_safe(r->urls.cps))
+		return tk_fail(TK_ERR_INVALID, "certificate: URLs must be http(s) without spaces, ',' or ';'");
+	/* RFC 5280 4.1.2.2: positive, minimal, at most 20 octets. */
+	if (r->serial[0] == 0 || (r->serial[0] & 0x80))
+		return tk_fail(TK_ERR_INVALID, "certificate: serial must start with a byte in 0x01..0x7f");
 	md = EVP_get_digestbyname(r->digest);
 	if (md == NULL || (strcmp(r->digest, "sha256") && strcmp(r->digest, "sha384") && strcmp(r->digest, "sha512")))
 		return tk_fail(TK_ERR_INVALID, "certificate: digest '%s' not allowed (sha256, sha384, sha512)", r->digest);

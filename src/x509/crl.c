@@ -71,7 +71,17 @@ static enum tk_err put_entry(struct buf *b, const struct x509_crl_entry *e)
 	uint8_t small[64];
 	enum tk_err rc;
 
-	/* Entries are small: frame them in a stack-sized scratch buffer. */
+	/* RFC 5280 5.3.1 reasons (7 is unused; removeFromCRL belongs to delta CRLs). */
+	if (e->reason < 0 || e->reason > 10 || e->reason == 7 || e->reason == 8)
+		return tk_fail(TK_ERR_INVALID, "crl: RFC 5280 5.3.1: invalid reason code %d", e->reason);
+	{
+		size_t z = 0;
+		while (z < e->serial_len && z < sizeof(e->serial) && e->serial[z] == 0)
+			z++;
+		if (e->serial_len == 0 || e->serial_len > sizeof(e->serial) || e->serial_len - z > 20)
+			return tk_fail(TK_ERR_INVALID, "crl: RFC 5280 4.1.2.2: serial of %zu octets", e->serial_len);
+	}
+	/* Entries are small: frame them in a small scratch buffer. */
 	buf_init(&tmp, sizeof(small) * 2);
 	rc = put_uint(&tmp, e->serial, e->serial_len);
 	if (rc == TK_OK)

@@ -33,16 +33,21 @@ enum tk_err x509_name_parse(const char *s, X509_NAME **out)
 		if (*p != '=' || ka == 0)
 			return tk_fail_code(TK_ERR_INVALID, "bad_subject", "subject: expected ATTR=value");
 		p++;
+		size_t kept = 0; /* value bytes that trimming may not remove (escaped) */
 		while (*p && *p != sep) {
-			if (*p == '\\' && p[1] != '\0')
+			if (*p == '\\') {
+				if (p[1] == '\0')
+					return tk_fail_code(TK_ERR_INVALID, "bad_subject", "subject: dangling '\\' in %s", attr);
 				p++;
+				kept = kv + 1;
+			}
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				return tk_fail_code(TK_ERR_INVALID, "bad_subject", "subject: control character in %s", attr);
 			if (kv >= sizeof(parts[0].v) - 1)
 				return tk_fail_code(TK_ERR_INVALID, "bad_subject", "subject: value of %s too long", attr);
 			val[kv++] = *p++;
 		}
-		while (!slash && kv > 0 && val[kv - 1] == ' ')
+		while (!slash && kv > kept && val[kv - 1] == ' ')
 			kv--;
 		val[kv] = '\0';
 		if (*p == sep)
@@ -135,14 +140,10 @@ enum tk_err x509_name_str(const X509_NAME *n, char *out, size_t outsz)
 	return rc;
 }
 
+/* DER starts with a SEQUENCE tag; anything else is treated as PEM text. */
 static int looks_pem(const uint8_t *p, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i + 11 <= len && i < 4096; i++)
-		if (memcmp(p + i, "-----BEGIN ", 11) == 0)
-			return 1;
-	return 0;
+	return len > 0 && p[0] != 0x30;
 }
 
 enum tk_err x509_csr_parse(const uint8_t *p, size_t len, X509_REQ **out)
