@@ -35,5 +35,10 @@ int cmd_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
+int cmd_ocsp(int argc, char **argv); /* cmd_trust.c */
+int cmd_subscriber(int argc, char **argv);
+int cmd_request(int argc, char **argv);
+/* Reads a secret: first line of a file, or of stdin when path is "-". */
+enum tk_err cli_read_secret(const char *path, char *out, size_t sz) WARN_UNUSED;
 
 #endif

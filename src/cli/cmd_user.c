@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads a secret from a file (first line, without newline) or from stdin when path is "-". */
-static enum tk_err read_secret(const char *path, char *out, size_t sz)
+enum tk_err cli_read_secret(const char *path, char *out, size_t sz)
 {
 	uint8_t *p = NULL;
 	size_t len = 0, n;
@@ -51,7 +50,7 @@ static int user_add(int argc, char **argv)
 		return r;
 	if (strcmp(role, "application") == 0)
 		return cli_usage_error("user add", "applications use API keys: teken apikey create");
-	if (read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
+	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
 		return cli_fail();
 	if ((r = cli_open(dir, &inst, &c)) != 0) {
 		OPENSSL_cleanse(pw, sizeof(pw));

@@ -23,6 +23,10 @@ static const char usage[] =
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
     "  teken user list|deactivate --dir D [--user U]\n"
     "  teken apikey create --dir D --name N [--units U1,U2]   /   teken apikey revoke --dir D --id ID\n"
+    "  teken subscriber list --dir D\n"
+    "  teken request list|show --dir D [--status S] [--id N]\n"
+    "  teken request approve|reject --dir D --id N --as VERIFIKATOR --password-file F|- [--reason R]\n"
+    "  teken ocsp refresh --dir D [--force]   # re-sign stored OCSP responses (cron)\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -35,6 +39,8 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
+		{"ocsp", cmd_ocsp},
+		{"subscriber", cmd_subscriber}, {"request", cmd_request},
 	};
 	size_t i;
 

@@ -13,6 +13,13 @@ static const struct http_route routes[] = {
 	{"GET", "/cps", ROLE_PUBLIC, h_cps, 0, "Current Certification Practice Statement"},
 	{"GET", "/api/v1/openapi.json", ROLE_PUBLIC, h_openapi, 0, "This API description (OpenAPI 3.0)"},
 	{"GET", "/api/v1/ca/chain", ROLE_PUBLIC, h_ca_chain, 0, "Issuing CA and root certificates (PEM)"},
+	/* online trust services; base64 in a GET path may contain '/', hence one pattern per segment count */
+	{"POST", "/tsa", ROLE_PUBLIC, h_tsa, MAX_TRUST_HTTP_BODY, "RFC 3161 time stamp (application/timestamp-query)"},
+	{"POST", "/ocsp", ROLE_PUBLIC, h_ocsp_post, MAX_TRUST_HTTP_BODY, "RFC 6960 OCSP request (application/ocsp-request)"},
+	{"GET", "/ocsp/{req}", ROLE_PUBLIC, h_ocsp_get, 0, "RFC 6960 / RFC 5019 OCSP, base64 DER request in the path"},
+	{"GET", "/ocsp/{req}/{r2}", ROLE_PUBLIC, h_ocsp_get, 0, "OCSP GET (base64 with one '/')"},
+	{"GET", "/ocsp/{req}/{r2}/{r3}", ROLE_PUBLIC, h_ocsp_get, 0, "OCSP GET (base64 with two '/')"},
+	{"GET", "/ocsp/{req}/{r2}/{r3}/{r4}", ROLE_PUBLIC, h_ocsp_get, 0, "OCSP GET (base64 with three '/')"},
 	/* sessions */
 	{"POST", "/api/v1/login", ROLE_PUBLIC, h_login, 0, "Log in with user and password; sets the session cookie"},
 	{"POST", "/api/v1/logout", ROLE_ANY_USER & ~ROLE_APPLICATION, h_logout, 0, "End the current session"},
@@ -26,6 +33,27 @@ static const struct http_route routes[] = {
 	/* certificates */
 	{"GET", "/api/v1/certificates/{serial}", ROLE_ANY_USER, h_cert_get, 0, "A certificate by serial (PEM)"},
 	{"GET", "/api/v1/audit/verify", ROLE_ADMIN | ROLE_AUDITOR, h_audit_verify, 0, "Verify the audit hash chain"},
+	/* registration authority */
+	{"POST", "/api/v1/enrollments", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_enroll, 60u << 20,
+	    "Enrol an official: multipart with JSON part 'data', evidence 'ktp' and 'sk', optional 'csr'"},
+	{"GET", "/api/v1/requests", ROLE_VERIFIKATOR | ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_requests_list, 0,
+	    "Requests (?status=pending|approved|rejected); subscribers see their own"},
+	{"GET", "/api/v1/requests/{id}", ROLE_VERIFIKATOR | ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_request_get, 0,
+	    "A request with identity data and decisions (reading PII is logged)"},
+	{"POST", "/api/v1/requests/{id}/approve", ROLE_VERIFIKATOR, h_request_approve, 0, "Approve (N-of-M; no self-approval)"},
+	{"POST", "/api/v1/requests/{id}/reject", ROLE_VERIFIKATOR, h_request_reject, 0, "Reject with a reason"},
+	{"POST", "/api/v1/certificates/{serial}/revoke", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_cert_revoke, 0,
+	    "Revoke: at once for one's own certificate, otherwise a request for Verifikators"},
+	{"POST", "/api/v1/certificates/{serial}/hold", ROLE_VERIFIKATOR | ROLE_ADMIN, h_cert_hold, 0, "Request suspension (certificateHold)"},
+	{"POST", "/api/v1/certificates/{serial}/release", ROLE_VERIFIKATOR | ROLE_ADMIN, h_cert_release, 0, "Request resumption"},
+	{"POST", "/api/v1/me/passphrase", ROLE_SUBSCRIBER, h_passphrase_change, 0, "Change the signing passphrase (needs the old one)"},
+	{"POST", "/api/v1/me/reset", ROLE_SUBSCRIBER, h_passphrase_reset, 0, "Lost passphrase: new key, old one destroyed on approval"},
+	{"POST", "/api/v1/me/renew", ROLE_SUBSCRIBER, h_renew, 0, "Renew: new key for the same verified identity"},
+	{"GET", "/api/v1/me/data", ROLE_SUBSCRIBER, h_my_data, 0, "Download all personal data held about me (UU 27/2022)"},
+	{"POST", "/api/v1/seals", ROLE_ADMIN, h_seal_request, 0, "Request an organisational seal certificate (two approvals)"},
+	{"GET", "/api/v1/subscribers", ROLE_ADMIN | ROLE_VERIFIKATOR | ROLE_AUDITOR, h_subscribers_list, 0, "Subscribers (no PII in the list)"},
+	{"POST", "/api/v1/subscribers/{id}/erase", ROLE_ADMIN, h_subscriber_erase, 0, "Erase personal data; certificates and audit stay"},
+	{"GET", "/api/v1/evidence/{id}", ROLE_VERIFIKATOR | ROLE_ADMIN, h_evidence_get, 0, "An evidence file (access logged)"},
 };
 
 const struct http_route *http_routes(size_t *n)

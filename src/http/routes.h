@@ -26,4 +26,32 @@ enum tk_err h_ca_chain(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_cert_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_audit_verify(struct http_req *rq, struct http_resp *rs);
 
+/* routes_trust.c */
+enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ocsp_get(struct http_req *rq, struct http_resp *rs);
+
+/* routes_ra.c */
+enum tk_err h_enroll(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_requests_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_request_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_request_approve(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_request_reject(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_cert_revoke(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_cert_hold(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_cert_release(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_passphrase_change(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_passphrase_reset(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_renew(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_seal_request(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_subscribers_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evidence_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_my_data(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs);
+
+/* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
+enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ocsp_get(struct http_req *rq, struct http_resp *rs);
+
 #endif

@@ -207,10 +207,30 @@ static const char *const migration_3[] = {
 	NULL,
 };
 
+/*
+ * Online trust services (R2): pre-produced OCSP responses, one row per
+ * certificate of the issuing CA (src/svc/trust.c). der answers SHA-1
+ * CertIDs (RFC 5019), der_sha256 SHA-256 ones (made on first request).
+ * cert_status is the certs.status the response states; a row whose
+ * certificate changed status since is never served.
+ */
+static const char *const migration_4[] = {
+	"CREATE TABLE ocsp_responses ("
+	" serial TEXT PRIMARY KEY REFERENCES certs(serial),"
+	" cert_status TEXT NOT NULL CHECK (cert_status IN ('valid','revoked','hold')),"
+	" der BLOB NOT NULL,"
+	" der_sha256 BLOB,"
+	" this_update INTEGER NOT NULL,"
+	" next_update INTEGER NOT NULL,"
+	" produced_at INTEGER NOT NULL)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 enum tk_err store_migrate(struct store *st)

@@ -1,6 +1,7 @@
 /* Certificate authority service: issue, revoke, CRL, chain. */
 #include "svc/svc.h"
 #include "svc/internal.h"
+#include "svc/trust.h"
 
 #include "config/config.h"
 #include "log/log.h"
@@ -195,6 +196,7 @@ enum tk_err ca_issue(struct svc_ctx *c, const struct ca_issue_in *in, struct ca_
 	if ((rc = x509_serial_hex(cert, out->serial, sizeof(out->serial))) != TK_OK || (rc = x509_to_der(cert, &out->der)) != TK_OK)
 		goto out;
 	log_msg(LOG_INFO, "ca.issue", "issued %s under profile %s", out->serial, in->profile);
+	trust_cert_changed(c, out->serial); /* pre-produce its OCSP response */
 out:
 	if (rc != TK_OK)
 		buf_free(&out->der);
@@ -295,8 +297,10 @@ enum tk_err ca_revoke(struct svc_ctx *c, const char *serial_in, const char *reas
 		store_rollback(c->st);
 		return rc;
 	}
-	if ((rc = store_commit(c->st)) == TK_OK)
+	if ((rc = store_commit(c->st)) == TK_OK) {
 		log_msg(LOG_INFO, "ca.revoke", "revoked %s (%s)", serial, x509_reason_name(reason));
+		trust_cert_changed(c, serial); /* OCSP shows it at once */
+	}
 	return rc;
 }
 

@@ -496,6 +496,60 @@ static enum tk_err demo_password(char out[17])
 	return rc;
 }
 
+#define DEMO_SUBSCRIBER "pejabat"
+#define DEMO_NIK "3174015708850003"
+
+/* A 1x1 PNG and a one-page PDF: stand-ins for the ID card and decree scans. */
+static const uint8_t demo_png[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
+	0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41,
+	0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
+	0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+static const char demo_pdf[] =
+    "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/* The demo official: enrolled with evidence and approved by verifikator1. */
+static enum tk_err seed_demo_subscriber(struct svc_ctx *c, char password[17], char passphrase[17])
+{
+	struct ra_file files[2] = {
+		{"ktp", "ktp-demo.png", demo_png, sizeof(demo_png)},
+		{"sk", "sk-pengangkatan-demo.pdf", (const uint8_t *)demo_pdf, sizeof(demo_pdf) - 1},
+	};
+	struct ra_enroll_in in;
+	struct actor saved = c->actor;
+	char *txt = NULL;
+	int64_t req = 0;
+	enum tk_err rc;
+
+	memset(&in, 0, sizeof(in));
+	if ((rc = demo_password(password)) != TK_OK || (rc = demo_password(passphrase)) != TK_OK ||
+	    (rc = auth_user_add(c, DEMO_SUBSCRIBER, password, "subscriber", "Siti Rahmawati", NULL)) != TK_OK)
+		return rc;
+	in.id.nik = DEMO_NIK;
+	in.id.nip = "198508172010012003";
+	in.id.full_name = "Siti Rahmawati";
+	in.id.email = "siti.rahmawati@kementerian.example";
+	in.id.phone = "+6281234567890";
+	in.id.unit = "Sekretariat Jenderal";
+	in.id.position = "Kepala Biro Umum";
+	in.files = files;
+	in.nfiles = 2;
+	in.passphrase = passphrase;
+	in.username = DEMO_SUBSCRIBER;
+	if ((rc = ra_enroll(c, &in, &req)) != TK_OK)
+		return rc;
+	if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), "verifikator1")) != TK_OK ||
+	    (rc = str_copy(c->actor.role, sizeof(c->actor.role), "verifikator")) != TK_OK)
+		goto out;
+	rc = ra_decide(c, req, 1, "demo: identitas diperiksa", &txt);
+out:
+	free(txt);
+	c->actor = saved;
+	return rc;
+}
+
 /*
  * Seeds the demo: an admin, two Verifikators, an auditor and an application
  * API key, and writes their credentials to demo.json (0600). It grows with
@@ -509,7 +563,7 @@ static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created 
 		{"verifikator2", "verifikator", "Verifikator Dua"},
 		{"auditor", "auditor", "Auditor BSSN"},
 	};
-	char pw[4][17], key[80], path[PATH_MAX];
+	char pw[4][17], key[80], path[PATH_MAX], sub_pw[17], passphrase[17];
 	json_t *j = NULL, *ver;
 	char *txt = NULL;
 	size_t i;
@@ -521,11 +575,14 @@ static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created 
 			goto out;
 	if ((rc = auth_apikey_create(c, "Aplikasi Demo (e-Office)", "Sekretariat Jenderal", key, NULL)) != TK_OK)
 		goto out;
+	if ((rc = seed_demo_subscriber(c, sub_pw, passphrase)) != TK_OK)
+		goto out;
 	ver = json_pack("[{s:s, s:s}, {s:s, s:s}]", "user", people[1].user, "password", pw[1], "user", people[2].user,
 	    "password", pw[2]);
-	j = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:{s:s, s:s}, s:{s:s}}", "mode", "demo", "base_url", c->inst->base_url,
-	    "admin", "user", people[0].user, "password", pw[0], "verifikators", ver, "auditor", "user", people[3].user,
-	    "password", pw[3], "application", "api_key", key);
+	j = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:{s:s, s:s}, s:{s:s}, s:{s:s, s:s, s:s, s:s}}", "mode", "demo",
+	    "base_url", c->inst->base_url, "admin", "user", people[0].user, "password", pw[0], "verifikators", ver, "auditor",
+	    "user", people[3].user, "password", pw[3], "application", "api_key", key, "subscriber", "user", DEMO_SUBSCRIBER,
+	    "password", sub_pw, "nik", DEMO_NIK, "passphrase", passphrase);
 	if (j == NULL || (txt = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "init: out of memory");
 		goto out;
@@ -540,6 +597,8 @@ out:
 	json_decref(j);
 	OPENSSL_cleanse(pw, sizeof(pw));
 	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(sub_pw, sizeof(sub_pw));
+	OPENSSL_cleanse(passphrase, sizeof(passphrase));
 	return rc;
 }
 

@@ -1316,3 +1316,334 @@ enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const 
 		    "passphrase wrong or signing locked (after %d wrong attempts a Verifikator must reset it)", RA_MAX_FAILED_UNLOCKS);
 	return TK_OK;
 }
+
+/* ------------------------------------------------------------ reading */
+
+static json_t *request_row_json(struct store_stmt *s)
+{
+	json_t *payload = json_loads(store_col_text(s, 7), 0, NULL);
+	json_t *result = store_col_null(s, 8) ? json_null() : json_loads(store_col_text(s, 8), 0, NULL);
+
+	return json_pack("{s:I, s:s, s:o, s:s, s:s, s:I, s:o, s:o, s:s?, s:I, s:o?}", "id", (json_int_t)store_col_i64(s, 0),
+	    "kind", store_col_text(s, 1), "subscriber_id", store_col_null(s, 2) ? json_null() : json_integer(store_col_i64(s, 2)),
+	    "submitted_by", store_col_text(s, 3), "status", store_col_text(s, 4), "required_approvals", (json_int_t)store_col_i64(s, 5),
+	    "payload", payload ? payload : json_null(), "result", result ? result : json_null(),
+	    "reason", store_col_null(s, 9) ? NULL : store_col_text(s, 9), "created_at", (json_int_t)store_col_i64(s, 10),
+	    "decided_at", store_col_null(s, 11) ? NULL : json_integer(store_col_i64(s, 11)));
+}
+
+#define REQUEST_COLS "id, kind, subscriber_id, submitted_by, status, required_approvals, key_id, payload, result, reason, created_at, decided_at"
+
+enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out)
+{
+	struct store_stmt *s = NULL;
+	json_t *arr = json_array();
+	int row = 0;
+	enum tk_err rc;
+
+	if (arr == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if (status != NULL && strcmp(status, "pending") && strcmp(status, "approved") && strcmp(status, "rejected")) {
+		json_decref(arr);
+		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be pending, approved or rejected");
+	}
+	rc = store_prepare(c->st, status ? "SELECT " REQUEST_COLS " FROM requests WHERE status = ? ORDER BY id DESC LIMIT 500"
+					 : "SELECT " REQUEST_COLS " FROM requests ORDER BY id DESC LIMIT 500", &s);
+	if (rc == TK_OK && status != NULL)
+		rc = store_bind_text(s, 1, status);
+	while (rc == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
+		json_t *r = request_row_json(s);
+		/* A subscriber sees only requests about themself. */
+		if (r != NULL && strcmp(c->actor.role, "subscriber") == 0) {
+			int64_t mine = 0;
+			json_t *sid = json_object_get(r, "subscriber_id");
+			if (ra_subscriber_of(c, c->actor.user, &mine) != TK_OK || !json_is_integer(sid) || json_integer_value(sid) != mine) {
+				tk_clear_error();
+				json_decref(r);
+				continue;
+			}
+		}
+		if (r == NULL || json_array_append_new(arr, r) != 0)
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	}
+	if (rc == TK_OK && (*out = json_dumps(arr, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	store_finalize(s);
+	json_decref(arr);
+	return rc;
+}
+
+/* Identity of a subscriber with PII opened, for Verifikators deciding a request. */
+static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, int with_pii, json_t **out)
+{
+	static const char *const fields[] = {"nik", "nip", "email", "phone"};
+	struct store_stmt *s = NULL;
+	json_t *j = NULL, *ev = NULL;
+	int row = 0;
+	size_t i;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, s.position, s.status, s.created_at, s.nik, s.nip, s.email, s.phone"
+		 " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "no subscriber %lld", (long long)sid);
+		goto out;
+	}
+	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)sid, "user", store_col_text(s, 1),
+	    "full_name", store_col_text(s, 2), "unit", store_col_text(s, 3), "position", store_col_text(s, 4),
+	    "status", store_col_text(s, 5), "created_at", (json_int_t)store_col_i64(s, 6));
+	if (j == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; with_pii && i < 4; i++) {
+		struct buf v;
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 7 + (int)i, &len);
+		if (store_col_null(s, 7 + (int)i)) {
+			json_object_set_new(j, fields[i], json_null());
+			continue;
+		}
+		buf_init_secret(&v, 1024);
+		if ((rc = pii_open(c->inst, fields[i], b, len, &v)) == TK_OK)
+			json_object_set_new(j, fields[i], json_stringn((const char *)v.p, v.len));
+		buf_free(&v);
+		if (rc != TK_OK)
+			goto out;
+	}
+	store_finalize(s);
+	s = NULL;
+	ev = json_array();
+	if ((rc = store_prepare(c->st, "SELECT id, kind, filename, mime, size, sha256 FROM evidence WHERE subscriber_id = ? ORDER BY id", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row)
+		json_array_append_new(ev, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)store_col_i64(s, 0), "kind",
+		    store_col_text(s, 1), "filename", store_col_text(s, 2), "mime", store_col_text(s, 3), "size",
+		    (json_int_t)store_col_i64(s, 4), "sha256", store_col_text(s, 5)));
+	if (rc == TK_OK) {
+		json_object_set_new(j, "evidence", ev);
+		ev = NULL;
+		*out = j;
+		j = NULL;
+	}
+out:
+	json_decref(ev);
+	json_decref(j);
+	store_finalize(s);
+	return rc;
+}
+
+/* Reading personal data is logged (UU 27/2022): one audit event per look. */
+static enum tk_err log_pii_read(struct svc_ctx *c, int64_t sid)
+{
+	char obj[24];
+	enum tk_err rc;
+
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) != TK_OK || (rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = audit_append(c, "pii.read", obj, NULL)) != TK_OK) {
+		store_rollback(c->st);
+		return rc;
+	}
+	return store_commit(c->st);
+}
+
+enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out)
+{
+	struct store_stmt *s = NULL;
+	json_t *r = NULL, *apps = NULL, *subj = NULL;
+	int row = 0, staff = strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0;
+	int64_t sid = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT " REQUEST_COLS " FROM requests WHERE id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_request", "no request %lld", (long long)id);
+		goto out;
+	}
+	r = request_row_json(s);
+	sid = store_col_null(s, 2) ? 0 : store_col_i64(s, 2);
+	store_finalize(s);
+	s = NULL;
+	if (r == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!staff) {
+		int64_t mine = 0;
+		if (ra_subscriber_of(c, c->actor.user, &mine) != TK_OK || mine != sid) {
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_request", "no request %lld", (long long)id);
+			goto out;
+		}
+	}
+	apps = json_array();
+	if ((rc = store_prepare(c->st, "SELECT verifikator, decision, reason, at FROM approvals WHERE request_id = ? ORDER BY at", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row)
+		json_array_append_new(apps, json_pack("{s:s, s:s, s:s?, s:I}", "verifikator", store_col_text(s, 0), "decision",
+		    store_col_text(s, 1), "reason", store_col_null(s, 2) ? NULL : store_col_text(s, 2), "at", (json_int_t)store_col_i64(s, 3)));
+	if (rc != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	json_object_set_new(r, "decisions", apps);
+	apps = NULL;
+	if (sid != 0) {
+		if ((rc = subscriber_json(c, sid, 1, &subj)) != TK_OK)
+			goto out;
+		json_object_set_new(r, "subscriber", subj);
+		subj = NULL;
+		if (staff && (rc = log_pii_read(c, sid)) != TK_OK)
+			goto out;
+	}
+	if ((*out = json_dumps(r, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+out:
+	json_decref(subj);
+	json_decref(apps);
+	json_decref(r);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err ra_subscribers_json(struct svc_ctx *c, char **out)
+{
+	struct store_stmt *s = NULL;
+	json_t *arr = json_array();
+	int row = 0;
+	enum tk_err rc;
+
+	if (arr == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	/* The list shows no PII beyond what certificates carry anyway. */
+	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, s.position, s.status, s.created_at,"
+		 " (SELECT k.cert_serial FROM subscriber_keys k WHERE k.subscriber_id = s.id AND k.status IN ('active','locked') ORDER BY k.id DESC LIMIT 1)"
+		 " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id ORDER BY s.id LIMIT 1000", &s)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row)
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s?}", "id", (json_int_t)store_col_i64(s, 0),
+		    "user", store_col_text(s, 1), "full_name", store_col_text(s, 2), "unit", store_col_text(s, 3), "position",
+		    store_col_text(s, 4), "status", store_col_text(s, 5), "created_at", (json_int_t)store_col_i64(s, 6),
+		    "certificate", store_col_null(s, 7) ? NULL : store_col_text(s, 7)));
+	if (rc == TK_OK && (*out = json_dumps(arr, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+out:
+	store_finalize(s);
+	json_decref(arr);
+	return rc;
+}
+
+enum tk_err ra_evidence_get(struct svc_ctx *c, int64_t id, struct buf *out, char mime[32])
+{
+	struct store_stmt *s = NULL;
+	char aad[64];
+	int64_t sid = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT subscriber_id, mime, blob FROM evidence WHERE id = ? AND blob IS NOT NULL", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_evidence", "no evidence file %lld", (long long)id);
+		goto out;
+	}
+	sid = store_col_i64(s, 0);
+	{
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 2, &len);
+		if ((rc = str_copy(mime, 32, store_col_text(s, 1))) != TK_OK || (rc = str_fmt(aad, sizeof(aad), "evidence-%lld", (long long)sid)) != TK_OK ||
+		    (rc = aead_open(c->inst->pii_key, aad, b, len, out)) != TK_OK)
+			goto out;
+	}
+	store_finalize(s);
+	s = NULL;
+	rc = log_pii_read(c, sid);
+out:
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out)
+{
+	struct store_stmt *s = NULL;
+	json_t *subj = NULL, *certs = NULL;
+	int64_t sid = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = ra_subscriber_of(c, username, &sid)) != TK_OK || (rc = subscriber_json(c, sid, 1, &subj)) != TK_OK)
+		return rc;
+	certs = json_array();
+	if ((rc = store_prepare(c->st, "SELECT serial, profile, subject, not_before, not_after, status FROM certs WHERE subscriber_id = ? ORDER BY created_at", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row)
+		json_array_append_new(certs, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "serial", store_col_text(s, 0), "profile",
+		    store_col_text(s, 1), "subject", store_col_text(s, 2), "not_before", (json_int_t)store_col_i64(s, 3), "not_after",
+		    (json_int_t)store_col_i64(s, 4), "status", store_col_text(s, 5)));
+	if (rc != TK_OK)
+		goto out;
+	json_object_set_new(subj, "certificates", certs);
+	certs = NULL;
+	json_object_set_new(subj, "exported_at", json_integer(tk_now()));
+	json_object_set_new(subj, "legal_basis", json_string("UU 27/2022 tentang Pelindungan Data Pribadi, hak akses subjek data"));
+	if ((*out = json_dumps(subj, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	else
+		rc = log_pii_read(c, sid);
+out:
+	store_finalize(s);
+	json_decref(certs);
+	json_decref(subj);
+	return rc;
+}
+
+struct erase_args {
+	int64_t sid;
+};
+
+static enum tk_err erase_tx(struct svc_ctx *c, void *arg)
+{
+	struct erase_args *a = arg;
+	struct store_stmt *s = NULL;
+	char obj[24];
+	int row;
+	enum tk_err rc;
+
+	/* Live certificates of an erased person must not stay usable. */
+	if ((rc = destroy_keys(c, a->sid, 0, 5 /* cessationOfOperation */)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "UPDATE subscribers SET nik_index = NULL, nik = NULL, nip = NULL, email = NULL, phone = NULL,"
+		 " full_name = '[dihapus]', unit = '[dihapus]', position = '[dihapus]', status = 'erased', erased_at = ?"
+		 " WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (store_changes(s) == 0) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "no active subscriber %lld", (long long)a->sid);
+		goto out;
+	}
+	store_finalize(s);
+	s = NULL;
+	if ((rc = store_prepare(c->st, "UPDATE evidence SET blob = NULL, filename = '[dihapus]' WHERE subscriber_id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)a->sid)) == TK_OK)
+		rc = audit_append(c, "subscriber.erase", obj, "{\"kept\":\"certificates, audit records\"}");
+out:
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id)
+{
+	struct erase_args a = {subscriber_id};
+
+	return svc_in_tx(c, erase_tx, &a);
+}

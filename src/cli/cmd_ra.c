@@ -1,0 +1,143 @@
+/* teken subscriber list, teken request list|show|approve|reject: the RA without the web UI. */
+#include "cli/cli.h"
+#include "svc/svc.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int subscriber_list(int argc, char **argv)
+{
+	const char *dir = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	char *txt = NULL;
+	int r;
+
+	if ((r = cli_parse("subscriber list", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = ra_subscribers_json(&c, &txt) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("%s\n", txt);
+	free(txt);
+	cli_close(inst, &c);
+	return r;
+}
+
+int cmd_subscriber(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return subscriber_list(argc - 1, argv + 1);
+	return cli_usage_error("subscriber", "expected list");
+}
+
+static int request_list(int argc, char **argv)
+{
+	const char *dir = NULL, *status = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"status", 1, &status, NULL, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	char *txt = NULL;
+	int r;
+
+	if ((r = cli_parse("request list", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = ra_requests_json(&c, status, &txt) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("%s\n", txt);
+	free(txt);
+	cli_close(inst, &c);
+	return r;
+}
+
+static int request_show(int argc, char **argv)
+{
+	const char *dir = NULL, *ids = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	char *txt = NULL;
+	uint64_t id;
+	int r;
+
+	if ((r = cli_parse("request show", argc, argv, opts)) != 0)
+		return r;
+	if (parse_u64_str(ids, INT64_MAX, &id) != TK_OK)
+		return cli_usage_error("request show", "--id must be a number");
+	if ((r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = ra_request_json(&c, (int64_t)id, &txt) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("%s\n", txt);
+	free(txt);
+	cli_close(inst, &c);
+	return r;
+}
+
+/*
+ * Decisions need a Verifikator's own credentials even on the console: the
+ * four-eyes rule is about people, not about who can read instance.key.
+ */
+static int request_decide(int argc, char **argv, int approve)
+{
+	const char *dir = NULL, *ids = NULL, *as = NULL, *pwfile = NULL, *reason = NULL;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {"as", 1, &as, NULL, 1},
+		{"password-file", 1, &pwfile, NULL, 1}, {"reason", 1, &reason, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst;
+	struct svc_ctx c;
+	struct auth_principal who;
+	char pw[300], token[64], *txt = NULL;
+	uint64_t id;
+	int r;
+
+	if ((r = cli_parse(approve ? "request approve" : "request reject", argc, argv, opts)) != 0)
+		return r;
+	if (parse_u64_str(ids, INT64_MAX, &id) != TK_OK)
+		return cli_usage_error("request", "--id must be a number");
+	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
+		return cli_fail();
+	if ((r = cli_open(dir, &inst, &c)) != 0) {
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return r;
+	}
+	if (auth_login(&c, as, pw, token, &who) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	(void)!auth_logout(&c, token);
+	if (strcmp(who.role, "verifikator") != 0) {
+		tk_fail_code(TK_ERR_DENIED, "forbidden", "%s is not a Verifikator", as);
+		r = cli_fail();
+		goto out;
+	}
+	if (str_copy(c.actor.user, sizeof(c.actor.user), who.user) != TK_OK ||
+	    str_copy(c.actor.role, sizeof(c.actor.role), who.role) != TK_OK || ra_decide(&c, (int64_t)id, approve, reason, &txt) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	printf("%s\n", txt);
+	r = 0;
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(token, sizeof(token));
+	free(txt);
+	cli_close(inst, &c);
+	return r;
+}
+
+int cmd_request(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return request_list(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		return request_show(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "approve") == 0)
+		return request_decide(argc - 1, argv + 1, 1);
+	if (argc >= 1 && strcmp(argv[0], "reject") == 0)
+		return request_decide(argc - 1, argv + 1, 0);
+	return cli_usage_error("request", "expected list, show, approve or reject");
+}

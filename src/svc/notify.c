@@ -1,0 +1,243 @@
+/*
+ * Notifications: an outbox in the store, filled inside the transaction of
+ * the change it reports, delivered over SMTP by libcurl when [smtp] url is
+ * configured. Expiry reminders 30, 7 and 1 days before notAfter.
+ */
+#include "svc/svc.h"
+
+#include "config/config.h"
+#include "log/log.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *subject, const char *body)
+{
+	struct store_stmt *s = NULL;
+	struct buf to;
+	int row;
+	enum tk_err rc;
+
+	if (recipient == NULL || recipient[0] == '\0')
+		return TK_OK; /* nobody to tell (e.g. erased subscriber) */
+	buf_init(&to, 1024);
+	if ((rc = pii_seal(c->inst, "outbox", recipient, &to)) != TK_OK)
+		goto out;
+	if ((rc = store_prepare(c->st, "INSERT INTO outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?)", &s)) != TK_OK ||
+	    (rc = store_bind_blob(s, 1, to.p, to.len)) != TK_OK || (rc = store_bind_text(s, 2, subject)) != TK_OK ||
+	    (rc = store_bind_text(s, 3, body)) != TK_OK || (rc = store_bind_i64(s, 4, tk_now())) != TK_OK)
+		goto out;
+	rc = store_step(s, &row);
+out:
+	store_finalize(s);
+	buf_free(&to);
+	return rc;
+}
+
+struct mail_src {
+	const char *p;
+	size_t len, off;
+};
+
+static size_t mail_read(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct mail_src *m = userp;
+	size_t n = size * nmemb;
+
+	if (n > m->len - m->off)
+		n = m->len - m->off;
+	memcpy(ptr, m->p + m->off, n);
+	m->off += n;
+	return n;
+}
+
+/* Header values must not smuggle new headers in. */
+static int header_safe(const char *s)
+{
+	return strchr(s, '\r') == NULL && strchr(s, '\n') == NULL;
+}
+
+static enum tk_err smtp_send(const char *url, const char *from, const char *to, const char *subject, const char *body,
+    char *err, size_t errsz)
+{
+	CURL *curl = curl_easy_init();
+	struct curl_slist *rcpt = NULL;
+	struct buf msg;
+	struct mail_src src;
+	char date[64], rcptbuf[300], frombuf[300];
+	time_t now = time(NULL);
+	struct tm tm;
+	CURLcode cc;
+	enum tk_err rc;
+
+	buf_init(&msg, 1 << 20);
+	if (curl == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "smtp: out of memory");
+		goto out;
+	}
+	if (!header_safe(to) || !header_safe(from) || !header_safe(subject)) {
+		rc = tk_fail(TK_ERR_INVALID, "smtp: line break in a header");
+		goto out;
+	}
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	/* RFC 5322 message; the subject is ASCII in our templates, body UTF-8. */
+	if ((rc = buf_printf(&msg, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\n"
+		 "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", date, from, to, subject)) != TK_OK)
+		goto out;
+	for (const char *p = body; *p; p++) {
+		/* Normalise to CRLF and dot-stuff is done by libcurl. */
+		if (*p == '\n' && (rc = buf_putc(&msg, '\r')) != TK_OK)
+			goto out;
+		if ((rc = buf_putc(&msg, (uint8_t)*p)) != TK_OK)
+			goto out;
+	}
+	if ((rc = str_fmt(rcptbuf, sizeof(rcptbuf), "<%s>", to)) != TK_OK || (rc = str_fmt(frombuf, sizeof(frombuf), "<%s>", from)) != TK_OK)
+		goto out;
+	rcpt = curl_slist_append(NULL, rcptbuf);
+	src.p = (const char *)msg.p;
+	src.len = msg.len;
+	src.off = 0;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, frombuf);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, mail_read);
+	curl_easy_setopt(curl, CURLOPT_READDATA, &src);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	cc = curl_easy_perform(curl);
+	if (cc != CURLE_OK) {
+		if (str_fmt(err, errsz, "%s", curl_easy_strerror(cc)) != TK_OK)
+			err[0] = '\0';
+		rc = tk_fail(TK_ERR_IO, "smtp: %s", curl_easy_strerror(cc));
+	}
+out:
+	curl_slist_free_all(rcpt);
+	if (curl != NULL)
+		curl_easy_cleanup(curl);
+	buf_free(&msg);
+	return rc;
+}
+
+enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
+{
+	const char *url = config_get(c->inst->cfg, "smtp", "url");
+	const char *from = config_get_or(c->inst->cfg, "smtp", "from", "teken@localhost");
+	struct store_stmt *s = NULL;
+	struct { int64_t id; char subject[200]; char *body; struct buf to; } batch[32];
+	size_t n = 0, i;
+	int row = 0;
+	enum tk_err rc;
+
+	*sent = *failed = 0;
+	if (url == NULL)
+		return TK_OK; /* mail not configured: the outbox keeps everything */
+	if ((rc = store_prepare(c->st, "SELECT id, recipient, subject, body FROM outbox WHERE status = 'queued' AND attempts < 5 ORDER BY id LIMIT 32", &s)) != TK_OK)
+		return rc;
+	while ((rc = store_step(s, &row)) == TK_OK && row && n < 32) {
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 1, &len);
+		batch[n].id = store_col_i64(s, 0);
+		buf_init_secret(&batch[n].to, 1024);
+		batch[n].body = strdup(store_col_text(s, 3));
+		if (batch[n].body == NULL || str_copy(batch[n].subject, sizeof(batch[n].subject), store_col_text(s, 2)) != TK_OK ||
+		    pii_open(c->inst, "outbox", b, len, &batch[n].to) != TK_OK) {
+			free(batch[n].body);
+			buf_free(&batch[n].to);
+			continue;
+		}
+		n++;
+	}
+	store_finalize(s);
+	s = NULL;
+	for (i = 0; i < n; i++) {
+		char err[200] = "";
+		int ok = smtp_send(url, from, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, err, sizeof(err)) == TK_OK;
+		if (store_prepare(c->st, ok ? "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE id = ?"
+					   : "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = CASE WHEN attempts + 1 >= 5 THEN 'failed' ELSE 'queued' END WHERE id = ?",
+			&s) == TK_OK) {
+			int r2;
+			if ((ok ? store_bind_i64(s, 1, tk_now()) : store_bind_text(s, 1, err)) == TK_OK && store_bind_i64(s, 2, batch[i].id) == TK_OK &&
+			    store_step(s, &r2) == TK_OK) {
+				/* recorded */
+			}
+			store_finalize(s);
+			s = NULL;
+		}
+		if (ok)
+			(*sent)++;
+		else {
+			(*failed)++;
+			log_msg(LOG_WARN, "notify.smtp", "outbox %lld: %s", (long long)batch[i].id, err);
+		}
+		free(batch[i].body);
+		buf_free(&batch[i].to);
+	}
+	return TK_OK;
+}
+
+enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued)
+{
+	static const int days[3] = {1, 7, 30}; /* nearest window first */
+	struct store_stmt *s = NULL, *m = NULL;
+	int64_t now = tk_now();
+	size_t d;
+	int row = 0;
+	enum tk_err rc;
+
+	*queued = 0;
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	for (d = 0; d < 3; d++) {
+		/* Certificates within the window that have not had this reminder. */
+		if ((rc = store_prepare(c->st,
+			 "SELECT c.serial, c.not_after, s.email FROM certs c JOIN subscribers s ON s.id = c.subscriber_id"
+			 " WHERE c.status = 'valid' AND s.status = 'active' AND c.not_after > ? AND c.not_after <= ?"
+			 " AND NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.serial = c.serial AND r.days = ?)", &s)) != TK_OK ||
+		    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, now + (int64_t)days[d] * 86400)) != TK_OK ||
+		    (rc = store_bind_i64(s, 3, days[d])) != TK_OK)
+			goto fail;
+		while ((rc = store_step(s, &row)) == TK_OK && row) {
+			struct buf email;
+			char serial[65], when[48], body[600], subj[120];
+			size_t len = 0;
+			const uint8_t *eb = store_col_blob(s, 2, &len);
+			int r2;
+			buf_init_secret(&email, 512);
+			time_wib(store_col_i64(s, 1), when);
+			if ((rc = str_copy(serial, sizeof(serial), store_col_text(s, 0))) != TK_OK ||
+			    (rc = pii_open(c->inst, "email", eb, len, &email)) != TK_OK ||
+			    (rc = str_fmt(subj, sizeof(subj), "Sertifikat berakhir dalam %d hari / Certificate expires in %d days", days[d], days[d])) != TK_OK ||
+			    (rc = str_fmt(body, sizeof(body),
+				 "Sertifikat elektronik Anda (nomor seri %s) berakhir pada %s. Ajukan pembaruan.\n"
+				 "Your electronic certificate (serial %s) expires on %s. Please request a renewal.\n", serial, when, serial, when)) != TK_OK ||
+			    (rc = notify_queue(c, (const char *)email.p, subj, body)) != TK_OK) {
+				buf_free(&email);
+				goto fail;
+			}
+			buf_free(&email);
+			/* This reminder also stands for the wider windows not yet sent. */
+			for (size_t w = d; w < 3; w++) {
+				if ((rc = store_prepare(c->st, "INSERT INTO reminders_sent (serial, days, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", &m)) != TK_OK ||
+				    (rc = store_bind_text(m, 1, serial)) != TK_OK || (rc = store_bind_i64(m, 2, days[w])) != TK_OK ||
+				    (rc = store_bind_i64(m, 3, now)) != TK_OK || (rc = store_step(m, &r2)) != TK_OK)
+					goto fail;
+				store_finalize(m);
+				m = NULL;
+			}
+			(*queued)++;
+		}
+		if (rc != TK_OK)
+			goto fail;
+		store_finalize(s);
+		s = NULL;
+	}
+	return store_commit(c->st);
+fail:
+	store_finalize(s);
+	store_finalize(m);
+	store_rollback(c->st);
+	return rc;
+}
