@@ -141,3 +141,31 @@ int cmd_request(int argc, char **argv)
 		return request_decide(argc - 1, argv + 1, 0);
 	return cli_usage_error("request", "expected list, show, approve or reject");
 }
+
+/* teken notify send|reminders: deliver the outbox, queue expiry reminders. */
+int cmd_notify(int argc, char **argv)
+{
+	const char *dir = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	int r, sent = 0, failed = 0, queued = 0;
+
+	if (argc < 1 || (strcmp(argv[0], "send") != 0 && strcmp(argv[0], "reminders") != 0))
+		return cli_usage_error("notify", "expected send or reminders");
+	if ((r = cli_parse("notify", argc - 1, argv + 1, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	if (strcmp(argv[0], "send") == 0) {
+		r = notify_deliver(&c, &sent, &failed) == TK_OK ? 0 : cli_fail();
+		if (r == 0)
+			printf("sent %d, failed %d\n", sent, failed);
+		if (r == 0 && failed > 0)
+			r = 1;
+	} else {
+		r = notify_expiry_reminders(&c, &queued) == TK_OK ? 0 : cli_fail();
+		if (r == 0)
+			printf("queued %d reminders\n", queued);
+	}
+	cli_close(inst, &c);
+	return r;
+}

@@ -27,6 +27,7 @@ static const char usage[] =
     "  teken request list|show --dir D [--status S] [--id N]\n"
     "  teken request approve|reject --dir D --id N --as VERIFIKATOR --password-file F|- [--reason R]\n"
     "  teken ocsp refresh --dir D [--force]   # re-sign stored OCSP responses (cron)\n"
+    "  teken notify send|reminders --dir D\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -40,7 +41,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
-		{"subscriber", cmd_subscriber}, {"request", cmd_request},
+		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"notify", cmd_notify},
 	};
 	size_t i;
 

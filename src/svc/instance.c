@@ -352,7 +352,9 @@ static enum tk_err insert_cert(struct svc_ctx *c, X509 *cert, const char *profil
 	    (rc = (subscriber_id ? store_bind_i64(s, 8, subscriber_id) : store_bind_null(s, 8))) != TK_OK ||
 	    (rc = store_bind_i64(s, 9, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
-	d = json_pack("{s:s, s:s}", "profile", profile, "subject", subject);
+	/* The subject may carry a NIK: the audit log (append-only, never erased)
+	 * refers to the certificate record instead of copying personal data. */
+	d = json_pack("{s:s}", "profile", profile);
 	dtxt = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (dtxt == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "audit: out of memory");

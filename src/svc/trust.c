@@ -494,10 +494,10 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 	hex_encode(id->serial, id->serial_len, p.serial);
 	rc = store_prepare(c->st,
 	    sha256 ? "SELECT c.status, c.revoked_at, c.reason, r.cert_status, r.this_update, r.next_update, r.der_sha256,"
-		     " r.der_sha256 IS NOT NULL FROM certs c LEFT JOIN ocsp_responses r ON r.serial = c.serial"
+		     " CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c LEFT JOIN ocsp_responses r ON r.serial = c.serial"
 		     " WHERE c.serial = ? AND c.ca_id = ?"
 		   : "SELECT c.status, c.revoked_at, c.reason, r.cert_status, r.this_update, r.next_update, r.der,"
-		     " r.der_sha256 IS NOT NULL FROM certs c LEFT JOIN ocsp_responses r ON r.serial = c.serial"
+		     " CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c LEFT JOIN ocsp_responses r ON r.serial = c.serial"
 		     " WHERE c.serial = ? AND c.ca_id = ?",
 	    &s);
 	if (rc == TK_OK && (rc = store_bind_text(s, 1, p.serial)) == TK_OK && (rc = store_bind_i64(s, 2, ts->issuing_id)) == TK_OK)
@@ -636,7 +636,7 @@ static enum tk_err refresh_one(struct svc_ctx *c, struct trust_state *ts, const 
 	if ((rc = serial_norm(serial, p.serial)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st,
-		 "SELECT c.status, c.revoked_at, c.reason, r.der_sha256 IS NOT NULL FROM certs c"
+		 "SELECT c.status, c.revoked_at, c.reason, CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c"
 		 " LEFT JOIN ocsp_responses r ON r.serial = c.serial WHERE c.serial = ? AND c.ca_id = ?", &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, p.serial)) != TK_OK || (rc = store_bind_i64(s, 2, ts->issuing_id)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
@@ -725,7 +725,7 @@ enum tk_err trust_ocsp_refresh(struct svc_ctx *c, int force, struct trust_refres
 	for (;;) {
 		int sha256[TRUST_REFRESH_BATCH];
 		if ((rc = store_prepare(c->st,
-			 "SELECT c.serial, c.status, c.revoked_at, c.reason, r.der_sha256 IS NOT NULL FROM certs c"
+			 "SELECT c.serial, c.status, c.revoked_at, c.reason, CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c"
 			 " LEFT JOIN ocsp_responses r ON r.serial = c.serial"
 			 " WHERE c.ca_id = ? AND c.not_after > ? AND c.serial > ? AND (? = 1 OR r.serial IS NULL"
 			 " OR r.cert_status <> c.status OR r.this_update + (r.next_update - r.this_update) / 2 <= ?)"

@@ -122,3 +122,73 @@ class Client:
 
 def finish(name):
     print("PASS: %s (%d checks)" % (name, CHECKS[0]))
+
+
+def multipart(fields, files):
+    """Encodes fields {name: str} and files [(name, filename, bytes)] as multipart/form-data."""
+    import uuid
+    b = "teken-" + uuid.uuid4().hex
+    out = bytearray()
+    for k, v in fields.items():
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" % (b, k)).encode()
+        out += v.encode() if isinstance(v, str) else v
+        out += b"\r\n"
+    for name, fname, data in files:
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                "Content-Type: application/octet-stream\r\n\r\n" % (b, name, fname)).encode()
+        out += data + b"\r\n"
+    out += ("--%s--\r\n" % b).encode()
+    return bytes(out), "multipart/form-data; boundary=" + b
+
+
+class SmtpSink:
+    """A real SMTP server on loopback that keeps every message it accepts."""
+
+    def __init__(self):
+        import socketserver
+        import threading
+        self.messages = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                w = self.wfile.write
+                w(b"220 sink ESMTP\r\n")
+                rcpt, data = [], None
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    cmd = line.strip().upper()
+                    if cmd.startswith(b"EHLO") or cmd.startswith(b"HELO"):
+                        w(b"250 sink\r\n")
+                    elif cmd.startswith(b"MAIL FROM"):
+                        w(b"250 ok\r\n")
+                    elif cmd.startswith(b"RCPT TO"):
+                        rcpt.append(line.strip()[8:].decode())
+                        w(b"250 ok\r\n")
+                    elif cmd == b"DATA":
+                        w(b"354 go\r\n")
+                        buf = []
+                        while True:
+                            l2 = self.rfile.readline()
+                            if l2 in (b".\r\n", b".\n", b""):
+                                break
+                            buf.append(l2)
+                        sink.messages.append({"rcpt": rcpt[:], "data": b"".join(buf).decode("utf-8", "replace")})
+                        rcpt.clear()
+                        w(b"250 queued\r\n")
+                    elif cmd == b"QUIT":
+                        w(b"221 bye\r\n")
+                        return
+                    else:
+                        w(b"250 ok\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        atexit.register(self.server.shutdown)
