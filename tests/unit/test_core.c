@@ -1253,7 +1253,7 @@ static void test_config_long_line_not_split(void **state)
 
 	(void)state;
 	memset(value, 'C', 192);
-	strcpy(value + 192, "evil = 1");
+	memcpy(value + 192, "evil = 1", 9);
 	snprintf(text, sizeof(text), "[a]\nname = %s\n", value);
 	rc = config_parse(text, strlen(text), "long.ini", &c);
 	if (rc == TK_OK) {
