@@ -15,6 +15,9 @@ static const char usage[] =
     "  teken ca show   --dir D --serial HEX\n"
     "  teken ca revoke --dir D --serial HEX --reason R\n"
     "  teken ca crl    --dir D [--ca issuing|root] [--pem] [-o crl.der]\n"
+    "  teken sign   --dir D --in a.pdf --out b.pdf (--seal | --subscriber U | --nik N) [--passphrase-file F|-]\n"
+    "               [--level B-B] [--visible page,x,y,w,h] [--certify 1|2|3] [--field NAME] [--reason R] [--location L]\n"
+    "  teken sign   --dir D --cades --in any.file --out any.file.p7s (--seal | ...)\n"
     "  teken cps publish --dir D --file cps.md --version V\n"
     "  teken cps show    --dir D [--version V] [--meta]\n"
     "  teken audit verify     --dir D\n"
@@ -41,7 +44,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
-		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"notify", cmd_notify},
+		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"notify", cmd_notify}, {"sign", cmd_sign},
 	};
 	size_t i;
 

@@ -226,11 +226,33 @@ static const char *const migration_4[] = {
 	NULL,
 };
 
+/* Document registry (R3, R7, R8): every signed output, for the QR page and usage reports. */
+static const char *const migration_5[] = {
+	"CREATE TABLE documents ("
+	" id TEXT PRIMARY KEY,"
+	" sha256 TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" pages INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('pades','cades')),"
+	" level TEXT NOT NULL,"
+	" signer TEXT NOT NULL,"
+	" cert_serial TEXT NOT NULL,"
+	" subscriber_id INTEGER,"
+	" application TEXT,"
+	" unit TEXT,"
+	" signed_by TEXT NOT NULL,"
+	" signed_at INTEGER NOT NULL)",
+	"CREATE INDEX documents_signed_at ON documents(signed_at)",
+	"CREATE INDEX documents_sha256 ON documents(sha256)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 
 enum tk_err store_migrate(struct store *st)

@@ -219,6 +219,42 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed) WARN_UNUSE
 /* Queues expiry reminders 30, 7 and 1 days before notAfter (once each). */
 enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
 
+/* ---- signing (svc/sign.c) ---- */
+
+struct sign_in {
+	const uint8_t *data;      /* the PDF (or any file for CAdES) */
+	size_t len;
+	int cades;                /* detached CMS of data instead of PAdES */
+	int seal;                 /* sign with the instance seal */
+	const char *subscriber;   /* or: a subscriber's user name ... */
+	const char *nik;          /* ... or NIK (applications) */
+	const char *passphrase;   /* the subscriber's passphrase */
+	const char *level;        /* "B-B" (default), "B-T" */
+	int docmdp;               /* certification P value, 0: approval */
+	const char *field;        /* existing empty field to use */
+	const char *reason, *location;
+	int visible;
+	size_t page;              /* from 0; SIZE_MAX: last */
+	double rect[4];
+	const char *application;  /* API key name, for the registry */
+	const char *unit;
+};
+
+struct sign_out {
+	char document_id[32];
+	char level[24];
+	size_t pages;
+	struct buf out;           /* PAdES: the new revision to append; CAdES: the .p7s (caller frees) */
+};
+
+/*
+ * Signs a PDF (PAdES, with the R8 statement) or any file (CAdES), records
+ * it in the document registry and the audit log. Caller frees out->out.
+ */
+enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out) WARN_UNUSED;
+/* The R8 statement text configured for this instance (never empty). */
+const char *sign_statement(const struct instance *inst);
+
 /* ---- audit log (svc/audit.c) ---- */
 
 /*

@@ -1,0 +1,180 @@
+/* teken sign: PAdES for PDFs, CAdES (detached .p7s) for any file. */
+#include "cli/cli.h"
+#include "svc/svc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "page,x,y,w,h" with page from 1 (or "last"); numbers in points. */
+static enum tk_err parse_visible(const char *s, size_t *page, double rect[4])
+{
+	char tmp[128], *p, *end;
+	size_t i;
+
+	if (str_copy(tmp, sizeof(tmp), s) != TK_OK)
+		return tk_fail(TK_ERR_INVALID, "--visible must be page,x,y,w,h");
+	p = tmp;
+	end = strchr(p, ',');
+	if (end == NULL)
+		return tk_fail(TK_ERR_INVALID, "--visible must be page,x,y,w,h");
+	*end = '\0';
+	if (strcmp(p, "last") == 0)
+		*page = SIZE_MAX;
+	else {
+		uint64_t v;
+		if (parse_u64_str(p, 100000, &v) != TK_OK || v == 0)
+			return tk_fail(TK_ERR_INVALID, "--visible: page must be a number from 1 or 'last'");
+		*page = (size_t)v - 1;
+	}
+	p = end + 1;
+	for (i = 0; i < 4; i++) {
+		char *e;
+		errno = 0;
+		rect[i] = strtod(p, &e);
+		if (e == p || errno != 0 || (i < 3 && *e != ',') || (i == 3 && *e != '\0') || rect[i] < 0 || rect[i] > 20000)
+			return tk_fail(TK_ERR_INVALID, "--visible must be page,x,y,w,h with numbers in points");
+		p = e + 1;
+	}
+	return TK_OK;
+}
+
+/* Maps a whole file read-only; the signer never copies the original. */
+static enum tk_err map_file(const char *path, const uint8_t **p, size_t *len)
+{
+	struct stat sb;
+	void *m;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return tk_fail(TK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return tk_fail(TK_ERR_IO, "%s is not a regular file", path);
+	}
+	if (sb.st_size == 0 || (uint64_t)sb.st_size > MAX_PDF_BYTES) {
+		close(fd);
+		return tk_fail(TK_ERR_LIMIT, "%s is empty or larger than %llu bytes", path, (unsigned long long)MAX_PDF_BYTES);
+	}
+	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return tk_fail(TK_ERR_IO, "cannot map %s: %s", path, strerror(errno));
+	*p = m;
+	*len = (size_t)sb.st_size;
+	return TK_OK;
+}
+
+/* Writes original + tail to path through a temp file and rename. */
+static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	char tmp[4200];
+	FILE *f;
+	int fd;
+	enum tk_err rc;
+
+	if ((rc = str_fmt(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path)) != TK_OK)
+		return rc;
+	if ((fd = mkstemp(tmp)) < 0)
+		return tk_fail(TK_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	if (fchmod(fd, 0644) != 0 || (f = fdopen(fd, "wb")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return tk_fail(TK_ERR_IO, "cannot write %s", path);
+	}
+	if (fwrite(a, 1, alen, f) != alen || (blen && fwrite(b, 1, blen, f) != blen) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(tmp);
+		return tk_fail(TK_ERR_IO, "cannot write %s", path);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return tk_fail(TK_ERR_IO, "cannot write %s", path);
+	}
+	return TK_OK;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	const char *dir = NULL, *inp = NULL, *outp = NULL, *subscriber = NULL, *nik = NULL, *ppfile = NULL, *level = NULL;
+	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL;
+	int seal = 0, cades = 0;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"in", 1, &inp, NULL, 1}, {"out", 1, &outp, NULL, 1}, {"seal", 0, NULL, &seal, 0},
+		{"subscriber", 1, &subscriber, NULL, 0}, {"nik", 1, &nik, NULL, 0}, {"passphrase-file", 1, &ppfile, NULL, 0},
+		{"level", 1, &level, NULL, 0}, {"visible", 1, &visible, NULL, 0}, {"certify", 1, &certify, NULL, 0},
+		{"field", 1, &field, NULL, 0}, {"reason", 1, &reason, NULL, 0}, {"location", 1, &location, NULL, 0},
+		{"cades", 0, NULL, &cades, 0}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst = NULL;
+	struct svc_ctx c;
+	struct sign_in in;
+	struct sign_out out;
+	char pass[300];
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(&in, 0, sizeof(in));
+	memset(&c, 0, sizeof(c));
+	pass[0] = '\0';
+	if ((r = cli_parse("sign", argc, argv, opts)) != 0)
+		return r;
+	if (seal == (subscriber != NULL || nik != NULL))
+		return cli_usage_error("sign", "choose --seal or --subscriber USER (or --nik N) with --passphrase-file");
+	if (!seal && ppfile == NULL)
+		return cli_usage_error("sign", "--passphrase-file is required with --subscriber/--nik");
+	in.page = SIZE_MAX;
+	if (visible != NULL && parse_visible(visible, &in.page, in.rect) != TK_OK)
+		return cli_fail();
+	if (certify != NULL) {
+		uint64_t p;
+		if (parse_u64_str(certify, 3, &p) != TK_OK || p == 0)
+			return cli_usage_error("sign", "--certify takes the DocMDP permission 1, 2 or 3");
+		in.docmdp = (int)p;
+	}
+	if (!seal && cli_read_secret(ppfile, pass, sizeof(pass)) != TK_OK)
+		return cli_fail();
+	if (map_file(inp, &data, &len) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	if ((r = cli_open(dir, &inst, &c)) != 0)
+		goto out;
+	in.data = data;
+	in.len = len;
+	in.cades = cades;
+	in.seal = seal;
+	in.subscriber = subscriber;
+	in.nik = nik;
+	in.passphrase = seal ? NULL : pass;
+	in.level = level;
+	in.field = field;
+	in.reason = reason;
+	in.location = location;
+	in.visible = visible != NULL;
+	if (sign_document(&c, &in, &out) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	if ((cades ? write_signed(outp, out.out.p, out.out.len, NULL, 0) : write_signed(outp, data, len, out.out.p, out.out.len)) != TK_OK)
+		r = cli_fail();
+	else {
+		printf("%s %s %s\n", out.document_id, out.level, outp);
+		r = 0;
+	}
+	buf_free(&out.out);
+out:
+	OPENSSL_cleanse(pass, sizeof(pass));
+	if (data != NULL)
+		munmap((void *)data, len);
+	if (inst != NULL)
+		cli_close(inst, &c);
+	return r;
+}

@@ -1,0 +1,64 @@
+/*
+ * pades: PAdES signing of PDF documents (ETSI EN 319 142-1) on our PDF
+ * engine and CMS layer. A signature is one incremental update holding the
+ * signature dictionary, its widget and AcroForm field, the visible stamp or
+ * the BSrE statement footer (R8), and a /Contents placeholder that is
+ * filled once the byte ranges are hashed. Earlier bytes are never touched,
+ * so earlier signatures stay valid.
+ */
+#ifndef TEKEN_PADES_H
+#define TEKEN_PADES_H
+
+#include "cms/cms.h"
+#include "core/core.h"
+#include "keys/keys.h"
+
+#include <openssl/x509.h>
+
+#define PADES_PAGE_LAST SIZE_MAX
+
+/* A visible stamp: page and rectangle, or an anchor text to place it at. */
+struct pades_visible {
+	int enabled;
+	size_t page;         /* from 0; PADES_PAGE_LAST for the last page */
+	double rect[4];      /* x, y, width, height in points, origin at the bottom-left of the page as displayed */
+	const char *anchor;  /* when set: the first occurrence of this text on the page gives x, y */
+	const uint8_t *image;/* optional signature image (PNG or JPEG) */
+	size_t image_len;
+};
+
+struct pades_opts {
+	const struct key *key;
+	X509 *cert;
+	X509 *const *chain;      /* issuing CA first */
+	size_t nchain;
+	enum cms_md md;
+	int rsa_pss;
+	const char *reason, *location, *contact; /* optional */
+	int docmdp;              /* 0: approval signature; 1..3: certification, DocMDP P value */
+	const char *field_name;  /* reuse this empty signature field; NULL: a new "Signature<n>" */
+	const char *statement;   /* R8 statement: required, never empty */
+	int statement_every_page;
+	const char *verify_url;  /* QR target, <base>/v/<document-id> */
+	const char *signer_name;
+	const char *signer_title;/* position and unit */
+	int64_t signing_time;    /* /M and the time shown; 0: now */
+	struct pades_visible visible;
+	/* PAdES B-T: called with the signature value; appends an RFC 3161 token. NULL: B-B. */
+	enum tk_err (*timestamp)(void *arg, const uint8_t *sigvalue, size_t len, struct buf *token);
+	void *ts_arg;
+	size_t ts_estimate;      /* bytes reserved for the token */
+};
+
+/*
+ * Signs pdf[0..len) and appends the new revision to tail (the signed file
+ * is pdf followed by tail). The /Contents placeholder is sized from the CMS
+ * estimate and enlarged automatically when the signature does not fit.
+ * *pages receives the page count. Does not keep pdf.
+ */
+enum tk_err pades_sign(const uint8_t *pdf, size_t len, const struct pades_opts *o, struct buf *tail, size_t *pages) WARN_UNUSED;
+
+/* "D:20261125170000+07'00'" for t shown in WIB (ISO 32000-1 7.9.4). */
+void pades_date(int64_t t, char out[32]);
+
+#endif

@@ -1,0 +1,281 @@
+/* Signing service: who signs with which key, the R8 statement, the document registry. */
+#include "svc/svc.h"
+#include "svc/internal.h"
+
+#include "cms/cms.h"
+#include "config/config.h"
+#include "crypto/crypto.h"
+#include "log/log.h"
+#include "pades/pades.h"
+#include "x509/x509.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PKS art. 4(1)j: every signed output says it was signed with a BSrE certificate. */
+static const char default_statement[] =
+    "Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik yang diterbitkan oleh "
+    "Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara.";
+
+const char *sign_statement(const struct instance *inst)
+{
+	const char *s = config_get(inst->cfg, "sign", "statement");
+
+	/* Configurable text, but never absent. */
+	return s != NULL && s[0] != '\0' ? s : default_statement;
+}
+
+/* 128 random bits as RFC 4648 base32, lower case, no padding (26 characters). */
+static enum tk_err new_document_id(char out[32])
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	uint8_t r[16];
+	size_t i, bits = 0, n = 0;
+	uint32_t acc = 0;
+	enum tk_err rc;
+
+	if ((rc = rand_bytes(r, sizeof(r))) != TK_OK)
+		return rc;
+	for (i = 0; i < sizeof(r); i++) {
+		acc = (acc << 8) | r[i];
+		bits += 8;
+		while (bits >= 5) {
+			out[n++] = alphabet[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		out[n++] = alphabet[(acc << (5 - bits)) & 31];
+	out[n] = '\0';
+	return TK_OK;
+}
+
+struct signer {
+	struct key *key;
+	X509 *cert;
+	X509 *issuing;
+	char name[256];
+	char title[300];
+	char serial[65];
+	int64_t subscriber_id;
+};
+
+static void signer_free(struct signer *s)
+{
+	key_free(s->key);
+	X509_free(s->cert);
+	X509_free(s->issuing);
+}
+
+static enum tk_err cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out, char serial[65])
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT c.der, c.serial, c.status FROM certs c JOIN meta m ON m.value = c.serial WHERE m.key = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, meta)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row)
+			rc = tk_fail(TK_ERR_NOT_FOUND, "sign: %s missing", meta);
+		else if (strcmp(store_col_text(s, 2), "valid") != 0)
+			rc = tk_fail_code(TK_ERR_CONFLICT, "certificate_not_valid", "sign: the seal certificate is revoked or suspended");
+		else {
+			size_t len = 0;
+			const uint8_t *der = store_col_blob(s, 0, &len);
+			if ((rc = str_copy(serial, 65, store_col_text(s, 1))) == TK_OK)
+				rc = x509_cert_parse(der, len, out);
+		}
+	}
+	store_finalize(s);
+	return rc;
+}
+
+static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, int64_t *sid)
+{
+	char idx[65];
+	int64_t v = 0;
+	enum tk_err rc;
+
+	if ((rc = nik_check(nik)) != TK_OK)
+		return rc;
+	pii_nik_index(c->inst, nik, idx);
+	rc = store_query_i64(c->st, "SELECT id FROM subscribers WHERE nik_index = ? AND status = 'active'", idx, &v);
+	if (rc == TK_ERR_NOT_FOUND)
+		/* Same answer as a wrong passphrase: the API does not confirm who is enrolled. */
+		return tk_fail_code(TK_ERR_AUTH, "passphrase_invalid", "passphrase wrong or signing locked");
+	*sid = v;
+	return rc;
+}
+
+static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, struct signer *sg)
+{
+	enum tk_err rc;
+
+	memset(sg, 0, sizeof(*sg));
+	if ((rc = ca_load(c, "issuing", NULL, &sg->issuing, NULL)) != TK_OK)
+		return rc;
+	if (in->seal) {
+		const char *org = config_get_or(c->inst->cfg, "instance", "organization", "");
+		if ((rc = cert_by_meta(c, "cert.seal", &sg->cert, sg->serial)) != TK_OK || (rc = svc_key_load(c, "seal", &sg->key)) != TK_OK)
+			return rc;
+		if (X509_NAME_get_text_by_NID(X509_get_subject_name(sg->cert), NID_commonName, sg->name, sizeof(sg->name)) < 0)
+			sg->name[0] = '\0';
+		return str_copy(sg->title, sizeof(sg->title), org);
+	}
+	if (in->passphrase == NULL)
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "a passphrase is required to sign as a subscriber");
+	if (in->subscriber != NULL)
+		rc = ra_subscriber_of(c, in->subscriber, &sg->subscriber_id);
+	else if (in->nik != NULL)
+		rc = subscriber_by_nik(c, in->nik, &sg->subscriber_id);
+	else
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "choose the seal or a subscriber to sign with");
+	if (rc == TK_ERR_NOT_FOUND)
+		rc = tk_fail_code(TK_ERR_AUTH, "passphrase_invalid", "passphrase wrong or signing locked");
+	if (rc != TK_OK || (rc = ra_key_unlock(c, sg->subscriber_id, in->passphrase, &sg->key, &sg->cert)) != TK_OK)
+		return rc;
+	if ((rc = x509_serial_hex(sg->cert, sg->serial, sizeof(sg->serial))) != TK_OK)
+		return rc;
+	{
+		struct store_stmt *s = NULL;
+		int row = 0;
+		if ((rc = store_prepare(c->st, "SELECT full_name, position, unit FROM subscribers WHERE id = ?", &s)) == TK_OK &&
+		    (rc = store_bind_i64(s, 1, sg->subscriber_id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
+			if ((rc = str_copy(sg->name, sizeof(sg->name), store_col_text(s, 0))) == TK_OK)
+				rc = str_fmt(sg->title, sizeof(sg->title), "%s, %s", store_col_text(s, 1), store_col_text(s, 2));
+		}
+		store_finalize(s);
+	}
+	return rc;
+}
+
+struct reg_args {
+	const struct sign_in *in;
+	const struct signer *sg;
+	const char *id;
+	const char *hash;
+	size_t size, pages;
+	const char *level;
+};
+
+static enum tk_err register_tx(struct svc_ctx *c, void *arg)
+{
+	struct reg_args *a = arg;
+	struct store_stmt *s = NULL;
+	json_t *d = NULL;
+	char *dtxt = NULL;
+	int row;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "INSERT INTO documents (id, sha256, size, pages, kind, level, signer, cert_serial, subscriber_id,"
+		 " application, unit, signed_by, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->hash)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, (int64_t)a->size)) != TK_OK || (rc = store_bind_i64(s, 4, (int64_t)a->pages)) != TK_OK ||
+	    (rc = store_bind_text(s, 5, a->in->cades ? "cades" : "pades")) != TK_OK || (rc = store_bind_text(s, 6, a->level)) != TK_OK ||
+	    (rc = store_bind_text(s, 7, a->sg->name)) != TK_OK || (rc = store_bind_text(s, 8, a->sg->serial)) != TK_OK ||
+	    (rc = a->sg->subscriber_id ? store_bind_i64(s, 9, a->sg->subscriber_id) : store_bind_null(s, 9)) != TK_OK ||
+	    (rc = a->in->application ? store_bind_text(s, 10, a->in->application) : store_bind_null(s, 10)) != TK_OK ||
+	    (rc = a->in->unit ? store_bind_text(s, 11, a->in->unit) : store_bind_null(s, 11)) != TK_OK ||
+	    (rc = store_bind_text(s, 12, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 13, tk_now())) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	d = json_pack("{s:s, s:s, s:s, s:s}", "sha256", a->hash, "level", a->level, "cert", a->sg->serial, "kind", a->in->cades ? "cades" : "pades");
+	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = audit_append(c, "document.sign", a->id, dtxt);
+out:
+	free(dtxt);
+	json_decref(d);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out)
+{
+	struct signer sg;
+	struct pades_opts po;
+	struct reg_args ra;
+	enum cms_md md = CMS_MD_SHA256;
+	char url[320], hash[65];
+	const char *level = in->level ? in->level : "B-B";
+	X509 *chain[1];
+	enum tk_err rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->out, MAX_PDF_BYTES);
+	memset(&po, 0, sizeof(po));
+	if (strcmp(level, "B-B") != 0)
+		return tk_fail_code(TK_ERR_INVALID, "unsupported_level",
+		    "signature level %s is not available yet; B-B is (B-T, B-LT and B-LTA come with the trust services)", level);
+	if ((rc = cms_md_parse(config_get_or(c->inst->cfg, "sign", "digest", "sha256"), &md)) != TK_OK)
+		return rc;
+	if ((rc = load_signer(c, in, &sg)) != TK_OK)
+		goto out;
+	if ((rc = new_document_id(out->document_id)) != TK_OK || (rc = str_fmt(url, sizeof(url), "%s/v/%s", c->inst->base_url, out->document_id)) != TK_OK)
+		goto out;
+	chain[0] = sg.issuing;
+	if (in->cades) {
+		struct cms_sign_opts co = {0, 1, 0, 0}; /* CAdES-B keeps signingTime */
+		if ((rc = cms_sign_detached(sg.key, sg.cert, chain, 1, md, in->data, in->len, &co, &out->out)) != TK_OK)
+			goto out;
+		sha256_hex(in->data, in->len, hash);
+		out->pages = 0;
+		if ((rc = str_fmt(out->level, sizeof(out->level), "CAdES-BASELINE-B")) != TK_OK)
+			goto out;
+	} else {
+		EVP_MD_CTX *h;
+		uint8_t d[32];
+		po.key = sg.key;
+		po.cert = sg.cert;
+		po.chain = chain;
+		po.nchain = 1;
+		po.md = md;
+		po.reason = in->reason;
+		po.location = in->location;
+		po.docmdp = in->docmdp;
+		po.field_name = in->field;
+		po.statement = sign_statement(c->inst);
+		po.statement_every_page = strcmp(config_get_or(c->inst->cfg, "sign", "statement_pages", "last"), "every") == 0;
+		po.verify_url = url;
+		po.signer_name = sg.name;
+		po.signer_title = sg.title;
+		po.visible.enabled = in->visible;
+		po.visible.page = in->page;
+		memcpy(po.visible.rect, in->rect, sizeof(po.visible.rect));
+		if ((rc = pades_sign(in->data, in->len, &po, &out->out, &out->pages)) != TK_OK)
+			goto out;
+		/* The registry keeps the hash of the whole signed file. */
+		h = EVP_MD_CTX_new();
+		if (h == NULL || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, in->data, in->len) != 1 ||
+		    EVP_DigestUpdate(h, out->out.p, out->out.len) != 1 || EVP_DigestFinal_ex(h, d, NULL) != 1) {
+			EVP_MD_CTX_free(h);
+			rc = tk_fail_ossl("sign: hashing");
+			goto out;
+		}
+		EVP_MD_CTX_free(h);
+		hex_encode(d, 32, hash);
+		if ((rc = str_fmt(out->level, sizeof(out->level), "PAdES-BASELINE-%s", level + 2)) != TK_OK)
+			goto out;
+	}
+	ra.in = in;
+	ra.sg = &sg;
+	ra.id = out->document_id;
+	ra.hash = hash;
+	ra.size = in->cades ? in->len : in->len + out->out.len;
+	ra.pages = out->pages;
+	ra.level = out->level;
+	if ((rc = svc_in_tx(c, register_tx, &ra)) != TK_OK)
+		goto out;
+	log_msg(LOG_INFO, "sign.document", "signed %s (%s) as %s", out->document_id, out->level, sg.serial);
+out:
+	if (rc != TK_OK)
+		buf_free(&out->out);
+	signer_free(&sg);
+	return rc;
+}
