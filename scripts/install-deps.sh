@@ -13,7 +13,7 @@ PKGS=(
   # HSM
   softhsm2 opensc libp11-kit-dev
   # tests and oracles
-  libcmocka-dev qpdf poppler-utils mupdf-tools ghostscript curl wrk procps time bc python3
+  libcmocka-dev qpdf poppler-utils mupdf-tools ghostscript curl wrk procps time bc python3 zbar-tools libnss3-tools
 )
 
 missing=()

@@ -410,8 +410,13 @@ static enum tk_err build(const struct key *k, X509 *signer, X509 *const *chain, 
 
 	/*
 	 * The signed attributes as they will be encoded: OpenSSL sorts the
-	 * SET OF on output (X.690 11.6), so take them from an encoding.
+	 * SET OF on output (X.690 11.6), so take them from an encoding (with
+	 * a placeholder signature, which they do not depend on).
 	 */
+	if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), "", 1) != 1) {
+		rc = tk_fail_ossl("cms: placeholder signature");
+		goto out;
+	}
 	if ((rc = encode(cms, &der)) != TK_OK)
 		goto out;
 	if ((rc = cms_signed_attrs(der.p, der.len, &sa, &salen)) != TK_OK) {
