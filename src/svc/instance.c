@@ -59,7 +59,7 @@ static const char config_template[] =
     "\n"
     "[profile seal]\n"
     "key_usage = digitalSignature,nonRepudiation\n"
-    "ext_key_usage = documentSigning\n"
+    "ext_key_usage = emailProtection,documentSigning\n"
     "validity_days = 1095\n"
     "subject_required = CN,O\n"
     "subject_allowed = CN,O,OU,C,L,ST,organizationIdentifier\n"
