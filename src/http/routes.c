@@ -33,6 +33,13 @@ static const struct http_route routes[] = {
 	/* certificates */
 	{"GET", "/api/v1/certificates/{serial}", ROLE_ANY_USER, h_cert_get, 0, "A certificate by serial (PEM)"},
 	{"GET", "/api/v1/audit/verify", ROLE_ADMIN | ROLE_AUDITOR, h_audit_verify, 0, "Verify the audit hash chain"},
+	/* signing */
+	{"POST", "/api/v1/sign/pdf", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_pdf, MAX_REQ_BODY,
+	    "Sign a PDF (PAdES): multipart 'file' + JSON 'options'; returns the PDF, X-Document-Id header"},
+	{"POST", "/api/v1/sign/cades", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_cades, MAX_REQ_BODY,
+	    "Detached CAdES signature (.p7s) of any file"},
+	{"POST", "/api/v1/sign/batch", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_batch, MAX_REQ_BODY,
+	    "Sign several PDFs with one passphrase entry; per-file results"},
 	/* registration authority */
 	{"POST", "/api/v1/enrollments", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_enroll, 60u << 20,
 	    "Enrol an official: multipart with JSON part 'data', evidence 'ktp' and 'sk', optional 'csr'"},

@@ -31,6 +31,11 @@ enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_get(struct http_req *rq, struct http_resp *rs);
 
+/* routes_sign.c */
+enum tk_err h_sign_pdf(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_sign_cades(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs);
+
 /* routes_ra.c */
 enum tk_err h_enroll(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_requests_list(struct http_req *rq, struct http_resp *rs);

@@ -1,0 +1,243 @@
+/* Signing over HTTP: PAdES, CAdES and batches. */
+#include "http/routes.h"
+
+#include "http/multipart.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Is unit one of the API key's units (comma list)? An empty list allows every unit. */
+static int unit_allowed(const char *units, const char *unit)
+{
+	size_t n = strlen(unit);
+	const char *p = units;
+
+	if (units[0] == '\0')
+		return 1;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		while (l > 0 && *p == ' ')
+			p++, l--;
+		while (l > 0 && p[l - 1] == ' ')
+			l--;
+		if (l == n && strncmp(p, unit, n) == 0)
+			return 1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* Reads the JSON options into in; strings point into j. */
+static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *in)
+{
+	json_t *vis = json_object_get(j, "visible"), *v;
+	const char *s = NULL;
+	enum tk_err rc;
+
+	in->page = SIZE_MAX;
+	if ((rc = http_json_str(j, "passphrase", 0, 256, &in->passphrase)) != TK_OK || (rc = http_json_str(j, "nik", 0, 16, &in->nik)) != TK_OK ||
+	    (rc = http_json_str(j, "level", 0, 8, &in->level)) != TK_OK || (rc = http_json_str(j, "field", 0, 100, &in->field)) != TK_OK ||
+	    (rc = http_json_str(j, "reason", 0, 200, &in->reason)) != TK_OK || (rc = http_json_str(j, "location", 0, 200, &in->location)) != TK_OK ||
+	    (rc = http_json_str(j, "unit", 0, 200, &s)) != TK_OK)
+		return rc;
+	if ((v = json_object_get(j, "certify")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3)
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "certify must be 1, 2 or 3");
+		in->docmdp = (int)json_integer_value(v);
+	}
+	if (vis != NULL && !json_is_null(vis)) {
+		static const char *const k[4] = {"x", "y", "w", "h"};
+		json_t *pg = json_object_get(vis, "page");
+		size_t i;
+		if (!json_is_object(vis))
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible must be {page, x, y, w, h}");
+		if (pg != NULL && !(json_is_integer(pg) && json_integer_value(pg) >= 1 && json_integer_value(pg) <= 100000))
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible.page must be a page number from 1");
+		in->page = pg ? (size_t)json_integer_value(pg) - 1 : SIZE_MAX;
+		for (i = 0; i < 4; i++) {
+			json_t *n = json_object_get(vis, k[i]);
+			if (!json_is_number(n) || json_number_value(n) < 0 || json_number_value(n) > 20000)
+				return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible.%s must be a number of points", k[i]);
+			in->rect[i] = json_number_value(n);
+		}
+		in->visible = 1;
+	}
+	/* Who signs: a subscriber signs as themself; an application with its seal or for an official by NIK. */
+	if (strcmp(rq->who.role, "subscriber") == 0) {
+		in->subscriber = rq->who.user;
+		in->nik = NULL;
+	} else {
+		in->application = rq->who.user;
+		in->unit = s;
+		if (in->nik == NULL) {
+			in->seal = 1;
+			in->passphrase = NULL;
+		} else if (s == NULL) {
+			return tk_fail_code(TK_ERR_INVALID, "missing_field", "unit is required when an application signs for an official");
+		}
+		if (s != NULL && !unit_allowed(rq->who.units, s))
+			return tk_fail_code(TK_ERR_DENIED, "unit_not_allowed", "this API key may not sign for unit '%s'", s);
+	}
+	return TK_OK;
+}
+
+/* Parses "options" (JSON) from a multipart form. */
+static enum tk_err form_options(const struct mp_form *f, json_t **out)
+{
+	const struct mp_part *o = mp_get(f, "options");
+	json_error_t e;
+
+	*out = o == NULL ? json_object() : json_loadb((const char *)o->data, o->len, JSON_REJECT_DUPLICATES, &e);
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return tk_fail_code(TK_ERR_INVALID, "malformed_json", "part 'options' is not a JSON object");
+	}
+	return TK_OK;
+}
+
+static void wipe_json_secret(json_t *j)
+{
+	json_t *pp = json_object_get(j, "passphrase");
+
+	if (json_is_string(pp))
+		OPENSSL_cleanse((void *)json_string_value(pp), json_string_length(pp));
+}
+
+static enum tk_err sign_one(struct http_req *rq, struct http_resp *rs, int cades)
+{
+	struct mp_form *form = calloc(1, sizeof(*form));
+	const struct mp_part *file;
+	json_t *opts = NULL;
+	struct sign_in in;
+	struct sign_out out;
+	enum tk_err rc;
+
+	memset(&in, 0, sizeof(in));
+	if (form == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK || (rc = form_options(form, &opts)) != TK_OK)
+		goto out;
+	if ((file = mp_get(form, "file")) == NULL || file->len == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'file' is required");
+		goto out;
+	}
+	if ((rc = sign_options(rq, opts, &in)) != TK_OK)
+		goto out;
+	in.data = file->data;
+	in.len = file->len;
+	in.cades = cades;
+	if (!cades && (file->len < 5 || memcmp(file->data, "%PDF-", 5) != 0)) {
+		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
+		goto out;
+	}
+	if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
+		goto out;
+	if (cades)
+		rc = http_bytes(rs, 200, "application/pkcs7-signature", out.out.p, out.out.len);
+	else {
+		/* The signed PDF: the original bytes followed by the new revision. */
+		rc = http_bytes(rs, 200, "application/pdf", file->data, file->len);
+		if (rc == TK_OK)
+			rc = buf_append(&rs->body, out.out.p, out.out.len);
+	}
+	if (rc == TK_OK && (rc = http_header(rs, "X-Document-Id", out.document_id)) == TK_OK)
+		rc = http_header(rs, "X-Signature-Level", out.level);
+	buf_free(&out.out);
+out:
+	if (opts != NULL)
+		wipe_json_secret(opts);
+	json_decref(opts);
+	free(form);
+	return rc;
+}
+
+enum tk_err h_sign_pdf(struct http_req *rq, struct http_resp *rs) { return sign_one(rq, rs, 0); }
+enum tk_err h_sign_cades(struct http_req *rq, struct http_resp *rs) { return sign_one(rq, rs, 1); }
+
+/* Base64 (RFC 4648) of p into a new JSON string. */
+static json_t *b64_json(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t total = alen + blen, cap = 4 * ((total + 2) / 3) + 1;
+	uint8_t *joined = malloc(total ? total : 1);
+	char *enc = malloc(cap);
+	json_t *j = NULL;
+
+	if (joined != NULL && enc != NULL) {
+		memcpy(joined, a, alen);
+		if (blen)
+			memcpy(joined + alen, b, blen);
+		EVP_EncodeBlock((unsigned char *)enc, joined, (int)total);
+		j = json_string(enc);
+	}
+	free(joined);
+	free(enc);
+	return j;
+}
+
+/* Many PDFs in one request ("file" parts), one passphrase, one result each. */
+enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = calloc(1, sizeof(*form));
+	json_t *opts = NULL, *results = NULL;
+	struct sign_in base;
+	size_t i, n = 0, ok = 0;
+	enum tk_err rc;
+
+	memset(&base, 0, sizeof(base));
+	if (form == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK || (rc = form_options(form, &opts)) != TK_OK ||
+	    (rc = sign_options(rq, opts, &base)) != TK_OK)
+		goto out;
+	results = json_array();
+	for (i = 0; i < form->n; i++) {
+		const struct mp_part *p = &form->parts[i];
+		struct sign_in in = base;
+		struct sign_out out;
+		json_t *r;
+		if (strcmp(p->name, "file") != 0)
+			continue;
+		n++;
+		in.data = p->data;
+		in.len = p->len;
+		tk_clear_error();
+		if (p->len < 5 || memcmp(p->data, "%PDF-", 5) != 0)
+			rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "not a PDF");
+		else
+			rc = sign_document(&rq->ctx, &in, &out);
+		if (rc == TK_OK) {
+			r = json_pack("{s:s, s:b, s:s, s:s, s:o}", "filename", p->filename, "ok", 1, "document_id", out.document_id, "level",
+			    out.level, "pdf_base64", b64_json(p->data, p->len, out.out.p, out.out.len));
+			buf_free(&out.out);
+			ok++;
+		} else {
+			const struct tk_error *e = tk_last_error();
+			r = json_pack("{s:s, s:b, s:{s:s, s:s}}", "filename", p->filename, "ok", 0, "error", "code", e->code, "message", tk_errmsg());
+			/* A wrong passphrase stops the batch: the next tries would only lock the key. */
+			if (strcmp(e->code, "passphrase_invalid") == 0) {
+				json_array_append_new(results, r);
+				break;
+			}
+		}
+		json_array_append_new(results, r);
+	}
+	if (n == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "at least one multipart part 'file' is required");
+		goto out;
+	}
+	rc = http_json(rs, 200, json_pack("{s:I, s:I, s:o}", "files", (json_int_t)n, "signed", (json_int_t)ok, "results", results));
+	results = NULL;
+out:
+	json_decref(results);
+	if (opts != NULL)
+		wipe_json_secret(opts);
+	json_decref(opts);
+	free(form);
+	return rc;
+}
