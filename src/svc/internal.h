@@ -28,4 +28,10 @@ enum tk_err ca_release_in_tx(struct svc_ctx *c, const char *serial_hex) WARN_UNU
 /* Runs fn(c, arg) in a write transaction; commits on TK_OK, rolls back otherwise. */
 enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, void *arg), void *arg) WARN_UNUSED;
 
+/*
+ * The one answer to a wrong passphrase, a locked key, a missing key or an
+ * unknown official: callers must not be able to tell them apart.
+ */
+enum tk_err ra_passphrase_error(void);
+
 #endif

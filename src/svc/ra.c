@@ -1137,6 +1137,12 @@ enum tk_err ra_seal(struct svc_ctx *c, const char *common_name, const char *unit
 
 /* ------------------------------------------------------------ key use */
 
+enum tk_err ra_passphrase_error(void)
+{
+	return tk_fail_code(TK_ERR_AUTH, "passphrase_invalid",
+	    "passphrase wrong or signing locked (after %d wrong attempts a Verifikator must reset it)", RA_MAX_FAILED_UNLOCKS);
+}
+
 struct unlock_args {
 	int64_t subscriber_id;
 	const char *pass;
@@ -1226,8 +1232,7 @@ enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *
 	if ((rc = svc_in_tx(c, unlock_tx, &a)) != TK_OK)
 		goto fail;
 	if (a.wrong) {
-		rc = tk_fail_code(TK_ERR_AUTH, "passphrase_invalid",
-		    "passphrase wrong or signing locked (after %d wrong attempts a Verifikator must reset it)", RA_MAX_FAILED_UNLOCKS);
+		rc = ra_passphrase_error();
 		goto fail;
 	}
 	if ((rc = store_prepare(c->st, "SELECT der FROM certs WHERE serial = ? AND status = 'valid'", &s)) != TK_OK ||
@@ -1312,8 +1317,7 @@ enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const 
 	if ((rc = svc_in_tx(c, change_tx, &a)) != TK_OK)
 		return rc;
 	if (a.done == -1)
-		return tk_fail_code(TK_ERR_AUTH, "passphrase_invalid",
-		    "passphrase wrong or signing locked (after %d wrong attempts a Verifikator must reset it)", RA_MAX_FAILED_UNLOCKS);
+		return ra_passphrase_error();
 	return TK_OK;
 }
 

@@ -105,7 +105,7 @@ static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, int64_t
 	rc = store_query_i64(c->st, "SELECT id FROM subscribers WHERE nik_index = ? AND status = 'active'", idx, &v);
 	if (rc == TK_ERR_NOT_FOUND)
 		/* Same answer as a wrong passphrase: the API does not confirm who is enrolled. */
-		return tk_fail_code(TK_ERR_AUTH, "passphrase_invalid", "passphrase wrong or signing locked");
+		return ra_passphrase_error();
 	*sid = v;
 	return rc;
 }
@@ -134,7 +134,7 @@ static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, stru
 	else
 		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "choose the seal or a subscriber to sign with");
 	if (rc == TK_ERR_NOT_FOUND)
-		rc = tk_fail_code(TK_ERR_AUTH, "passphrase_invalid", "passphrase wrong or signing locked");
+		rc = ra_passphrase_error();
 	if (rc != TK_OK || (rc = ra_key_unlock(c, sg->subscriber_id, in->passphrase, &sg->key, &sg->cert)) != TK_OK)
 		return rc;
 	if ((rc = x509_serial_hex(sg->cert, sg->serial, sizeof(sg->serial))) != TK_OK)
