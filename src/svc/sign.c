@@ -10,6 +10,7 @@
 #include "x509/x509.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,19 @@ static enum tk_err cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out,
 	return rc;
 }
 
+/*
+ * Same answer as a wrong passphrase, after the same Argon2id cost: the API
+ * confirms neither who is enrolled nor, by timing, who is not.
+ */
+static enum tk_err no_such_signer(void)
+{
+	uint8_t salt[16] = {0}, k[32];
+
+	if (kdf_passphrase("teken-no-such-signer", salt, k) == TK_OK)
+		OPENSSL_cleanse(k, sizeof(k));
+	return ra_passphrase_error();
+}
+
 static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, int64_t *sid)
 {
 	char idx[65];
@@ -104,8 +118,7 @@ static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, int64_t
 	pii_nik_index(c->inst, nik, idx);
 	rc = store_query_i64(c->st, "SELECT id FROM subscribers WHERE nik_index = ? AND status = 'active'", idx, &v);
 	if (rc == TK_ERR_NOT_FOUND)
-		/* Same answer as a wrong passphrase: the API does not confirm who is enrolled. */
-		return ra_passphrase_error();
+		return no_such_signer();
 	*sid = v;
 	return rc;
 }
@@ -134,7 +147,7 @@ static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, stru
 	else
 		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "choose the seal or a subscriber to sign with");
 	if (rc == TK_ERR_NOT_FOUND)
-		rc = ra_passphrase_error();
+		rc = no_such_signer();
 	if (rc != TK_OK || (rc = ra_key_unlock(c, sg->subscriber_id, in->passphrase, &sg->key, &sg->cert)) != TK_OK)
 		return rc;
 	if ((rc = x509_serial_hex(sg->cert, sg->serial, sizeof(sg->serial))) != TK_OK)
