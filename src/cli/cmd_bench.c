@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "svc/svc.h"
 #include "x509/x509.h"
+#include "pades/pades.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -128,9 +129,95 @@ out:
 	return r;
 }
 
+/*
+ * teken bench sign: PAdES signatures per second with the seal key on one
+ * PDF, in-process, without the registry write (pure signing path), beside
+ * the raw signature rate of the same key.
+ */
+static int bench_sign(int argc, char **argv)
+{
+	const char *dir = NULL, *nstr = "200", *inp = NULL;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"n", 1, &nstr, NULL, 0}, {"in", 1, &inp, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst;
+	struct svc_ctx c;
+	struct key *k = NULL;
+	X509 *issuing = NULL, *cert = NULL;
+	struct pades_opts po;
+	uint8_t *pdf = NULL;
+	size_t len = 0, pages = 0;
+	uint64_t n = 0;
+	size_t i;
+	double t0, t_sign, t_raw;
+	int r;
+
+	if ((r = cli_parse("bench sign", argc, argv, opts)) != 0)
+		return r;
+	if (parse_u64_str(nstr, 1000000, &n) != TK_OK || n == 0)
+		return cli_usage_error("bench sign", "-n must be 1..1000000");
+	if (file_read(inp, MAX_PDF_BYTES, &pdf, &len) != TK_OK)
+		return cli_fail();
+	if ((r = cli_open(dir, &inst, &c)) != 0) {
+		free(pdf);
+		return r;
+	}
+	if (svc_key_load(&c, "seal", &k) != TK_OK || ca_load(&c, "issuing", NULL, &issuing, NULL) != TK_OK ||
+	    ca_cert_by_meta(&c, "cert.seal", &cert) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	memset(&po, 0, sizeof(po));
+	po.key = k;
+	po.cert = cert;
+	po.chain = &issuing;
+	po.nchain = 1;
+	po.md = CMS_MD_SHA256;
+	po.statement = sign_statement(inst);
+	po.signer_name = "bench";
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		struct buf tail;
+		buf_init(&tail, MAX_PDF_BYTES);
+		if (pades_sign(pdf, len, &po, &tail, &pages) != TK_OK) {
+			buf_free(&tail);
+			r = cli_fail();
+			goto out;
+		}
+		buf_free(&tail);
+	}
+	t_sign = now_s() - t0;
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		struct buf sig;
+		uint8_t tbs[200];
+		memset(tbs, (int)i, sizeof(tbs));
+		buf_init(&sig, 8192);
+		if (key_sign(k, EVP_sha256(), 0, tbs, sizeof(tbs), &sig) != TK_OK) {
+			buf_free(&sig);
+			r = cli_fail();
+			goto out;
+		}
+		buf_free(&sig);
+	}
+	t_raw = now_s() - t0;
+	printf("{\"n\":%llu,\"bytes\":%zu,\"sign_per_s\":%.1f,\"raw_sign_per_s\":%.1f,\"ratio\":%.3f,\"mb_per_s\":%.1f}\n",
+	    (unsigned long long)n, len, (double)n / t_sign, (double)n / t_raw, t_raw / t_sign, (double)len * (double)n / t_sign / 1e6);
+	r = 0;
+out:
+	free(pdf);
+	X509_free(issuing);
+	X509_free(cert);
+	key_free(k);
+	cli_close(inst, &c);
+	return r;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "issue") == 0)
 		return bench_issue(argc - 1, argv + 1);
-	return cli_usage_error("bench", "expected issue");
+	if (argc >= 1 && strcmp(argv[0], "sign") == 0)
+		return bench_sign(argc - 1, argv + 1);
+	return cli_usage_error("bench", "expected issue or sign");
 }

@@ -147,7 +147,7 @@ static enum tk_err append_content(struct pdf_doc *doc, struct pdf_update *u, con
 		if (rc == TK_OK)
 			rc = buf_append(&b, extra->p, extra->len);
 		if (rc == TK_OK && (rc = pdf_update_alloc(u, &en)) == TK_OK)
-			rc = pdf_update_set_stream(u, en, 0, NULL, b.p, b.len, PDF_STREAM_FLATE);
+			rc = pdf_update_set_stream(u, en, 0, NULL, b.p, b.len, b.len > 16384 ? PDF_STREAM_FLATE : 0);
 		buf_free(&b);
 		if (rc != TK_OK || (rc = pdf_array_push(u, arr, pdf_new_ref(u, en, 0))) != TK_OK)
 			return rc;
@@ -444,7 +444,8 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 			    (rc = pdf_dict_set(u, form, "BBox", num_array(u, bbox, 4))) != TK_OK ||
 			    (rc = pdf_dict_set(u, form, "Matrix", num_array(u, mx, 6))) != TK_OK || (rc = pdf_dict_set(u, form, "Resources", res)) != TK_OK ||
 			    (rc = pdf_update_alloc(u, &ap_num)) != TK_OK ||
-			    (rc = pdf_update_set_stream(u, ap_num, 0, form, content.p, content.len, PDF_STREAM_FLATE)) != TK_OK ||
+			    /* zlib's set-up costs more than a small stamp saves. */
+			    (rc = pdf_update_set_stream(u, ap_num, 0, form, content.p, content.len, content.len > 16384 ? PDF_STREAM_FLATE : 0)) != TK_OK ||
 			    (rc = pdf_dict_set(u, ap, "N", pdf_new_ref(u, ap_num, 0))) != TK_OK || (rc = pdf_dict_set(u, widget, "AP", ap)) != TK_OK)
 				goto out;
 		}
@@ -576,10 +577,24 @@ enum tk_err pades_sign(const uint8_t *pdf, size_t len, const struct pades_opts *
 		return tk_fail_code(TK_ERR_INVALID, "statement_required", "pades: the BSrE statement (R8) is required");
 	if (o->docmdp < 0 || o->docmdp > 3)
 		return tk_fail_code(TK_ERR_INVALID, "bad_docmdp", "pades: DocMDP permission must be 1, 2 or 3");
-	if ((rc = cms_estimate_size(o->key, o->cert, o->chain, o->nchain, o->md, &copts, o->timestamp ? (o->ts_estimate ? o->ts_estimate : 8192) : 0,
-		 0, &est)) != TK_OK)
-		return rc;
-	placeholder = est + 256;
+	/* A quick upper bound (certificates + signature + attributes); building a
+	 * dummy CMS for an exact size costs as much as signing. Too small only
+	 * costs a retry. */
+	{
+		int n = i2d_X509(o->cert, NULL), ks = EVP_PKEY_get_size(key_pkey(o->key));
+		size_t i;
+		if (n <= 0 || ks <= 0)
+			return tk_fail_ossl("pades: sizing the signature");
+		est = (size_t)n + (size_t)ks + 1536;
+		for (i = 0; i < o->nchain; i++) {
+			int m = i2d_X509(o->chain[i], NULL);
+			est += m > 0 ? (size_t)m : 2048;
+		}
+		if (o->timestamp)
+			est += o->ts_estimate ? o->ts_estimate : 8192;
+	}
+	(void)copts;
+	placeholder = est;
 	for (attempt = 0; attempt < 3; attempt++) {
 		size_t start = tail->len;
 		needed = 0;

@@ -416,6 +416,7 @@ static const struct xent *scan_lookup(struct pdf_doc *d, uint32_t num)
 	if (d->kind == PDF_XREF_REBUILT)
 		return NULL; /* the table already is the scan */
 	if (d->scan_state == 0) {
+		d->scan_state = 2; /* building: a lookup made while scanning must not scan again */
 		d->scan_state = pdf_scan_build(d, &d->scan, &tr) == TK_OK ? 1 : -1;
 	}
 	if (d->scan_state != 1)

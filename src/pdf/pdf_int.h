@@ -150,7 +150,7 @@ struct pdf_doc {
 	struct arena arena;
 	struct xtable xref;
 	struct xtable scan; /* index built by scanning, used when xref entries are wrong */
-	int scan_state;     /* 0 not built, 1 built, -1 failed */
+	int scan_state;     /* 0 not built, 2 building, 1 built, -1 failed */
 	int depth;          /* nesting of object reads (length objects, object streams) */
 	const struct pdf_obj *trailer;
 	uint32_t root_num;

@@ -528,3 +528,24 @@ enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, vo
 	}
 	return store_commit(c->st);
 }
+
+enum tk_err ca_cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT c.der FROM certs c JOIN meta m ON m.value = c.serial WHERE m.key = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, meta)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row)
+			rc = tk_fail(TK_ERR_NOT_FOUND, "%s: no such certificate", meta);
+		else {
+			size_t len = 0;
+			const uint8_t *der = store_col_blob(s, 0, &len);
+			rc = x509_cert_parse(der, len, out);
+		}
+	}
+	store_finalize(s);
+	return rc;
+}

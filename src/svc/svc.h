@@ -303,6 +303,8 @@ enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out) WARN
  */
 enum tk_err ca_crl_current(struct svc_ctx *c, const char *ca_name, struct buf *out, int64_t *this_update,
     int64_t *next_update) WARN_UNUSED;
+/* A service certificate recorded in meta ("cert.seal", "cert.tsa", "cert.ocsp"). Caller frees. */
+enum tk_err ca_cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out) WARN_UNUSED;
 /* DER of a CA certificate ("root", "issuing"). */
 enum tk_err ca_cert_der(struct svc_ctx *c, const char *ca_name, struct buf *out) WARN_UNUSED;
 /* PEM of the issuing CA then the root. */
