@@ -184,14 +184,14 @@ B=$(size)
 printf 'xref\n3 2\n%010d 00000 n\r\n%010d 00000 n\r\ntrailer\n<< /Size 5 /Root 1 0 R /Prev %010d >>\nstartxref\n%d\n%%%%EOF\n' "${OFF[3]}" "${OFF[4]}" "$A" "$B" >> "$F"
 sed -i "s/PREVB/$(printf '%05d' "$B")/" "$F"
 
-# Deep nesting: 100000 '[' in an object the catalog points to.
+# Deep nesting: 5000 '[' in an object the catalog points to.
 hw_begin bad-nested.pdf
 hw_obj 1 '<< /Type /Catalog /Pages 2 0 R /Deep 5 0 R >>'
 hw_obj 2 '<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 200 200] >>'
 hw_obj 3 '<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>'
 hw_stream 4 '' "$TMP/content"
 OFF[5]=$(size)
-{ printf '5 0 obj\n'; head -c 100000 /dev/zero | tr '\0' '['; printf '\nendobj\n'; } >> "$F"
+{ printf '5 0 obj\n'; head -c 5000 /dev/zero | tr '\0' '['; printf '\nendobj\n'; } >> "$F"
 hw_xref 6 '<< /Size 6 /Root 1 0 R >>'
 
 # Huge object numbers: an xref subsection near 2^32, an object header and a reference beyond the limit.
