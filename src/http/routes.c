@@ -20,6 +20,13 @@ static const struct http_route routes[] = {
 	{"GET", "/ocsp/{req}/{r2}", ROLE_PUBLIC, h_ocsp_get, 0, "OCSP GET (base64 with one '/')"},
 	{"GET", "/ocsp/{req}/{r2}/{r3}", ROLE_PUBLIC, h_ocsp_get, 0, "OCSP GET (base64 with two '/')"},
 	{"GET", "/ocsp/{req}/{r2}/{r3}/{r4}", ROLE_PUBLIC, h_ocsp_get, 0, "OCSP GET (base64 with three '/')"},
+	/* web UI (web/) */
+	{"GET", "/", ROLE_PUBLIC, h_page_index, 0, "Home page (Indonesian, English toggle)"},
+	{"GET", "/app", ROLE_PUBLIC, h_page_app, 0, "Web application for officials, Verifikators, admins and auditors"},
+	{"GET", "/verify", ROLE_PUBLIC, h_page_verify, 0, "Public document verification page"},
+	{"GET", "/v/{id}", ROLE_PUBLIC, h_page_document, 0, "QR target: the registry record of a signed document"},
+	{"GET", "/literasi", ROLE_PUBLIC, h_page_literasi, 0, "Literacy page on electronic signatures"},
+	{"GET", "/static/{file}", ROLE_PUBLIC, h_static, 0, "Static assets of the web UI"},
 	/* sessions */
 	{"POST", "/api/v1/login", ROLE_PUBLIC, h_login, 0, "Log in with user and password; sets the session cookie"},
 	{"POST", "/api/v1/logout", ROLE_ANY_USER & ~ROLE_APPLICATION, h_logout, 0, "End the current session"},

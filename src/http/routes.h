@@ -31,6 +31,14 @@ enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_get(struct http_req *rq, struct http_resp *rs);
 
+/* routes_web.c */
+enum tk_err h_static(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_page_index(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_page_app(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_page_verify(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_page_document(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_page_literasi(struct http_req *rq, struct http_resp *rs);
+
 /* routes_sign.c */
 enum tk_err h_sign_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_sign_cades(struct http_req *rq, struct http_resp *rs);

@@ -1,0 +1,66 @@
+/*
+ * The static web UI (web/): pages and assets served as files. Names are a
+ * flat, whitelisted character set, so no path can leave the web root.
+ */
+#include "http/routes.h"
+
+#include "config/config.h"
+
+#include <stdlib.h>
+
+#include <string.h>
+
+#ifndef TEKEN_WEB_DIR
+#define TEKEN_WEB_DIR "web"
+#endif
+
+#define WEB_MAX_FILE (8u << 20)
+
+static const char *mime_of(const char *name)
+{
+	static const struct { const char *ext, *type; } m[] = {
+		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"}, {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
+		{".json", "application/json"}, {".map", "application/json"}, {".woff2", "font/woff2"},
+	};
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	for (i = 0; dot != NULL && i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(dot, m[i].ext) == 0)
+			return m[i].type;
+	return NULL;
+}
+
+static enum tk_err serve_file(struct http_req *rq, struct http_resp *rs, const char *sub, const char *name, int cache)
+{
+	const char *root = config_get_or(rq->ctx.inst->cfg, "http", "web_root", TEKEN_WEB_DIR);
+	const char *type = mime_of(name);
+	char path[4096];
+	uint8_t *data = NULL;
+	size_t len = 0, i;
+	enum tk_err rc;
+
+	for (i = 0; name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_' ||
+			(name[i] == '.' && i > 0 && name[i - 1] != '.')))
+			return tk_fail_code(TK_ERR_NOT_FOUND, "not_found", "no such resource");
+	if (type == NULL || i == 0 || i > 100)
+		return tk_fail_code(TK_ERR_NOT_FOUND, "not_found", "no such resource");
+	if ((rc = str_fmt(path, sizeof(path), "%s/%s%s", root, sub, name)) != TK_OK)
+		return rc;
+	if (file_read(path, WEB_MAX_FILE, &data, &len) != TK_OK)
+		return tk_fail_code(TK_ERR_NOT_FOUND, "not_found", "no such resource");
+	rc = http_bytes(rs, 200, type, data, len);
+	free(data);
+	if (rc == TK_OK)
+		rc = http_header(rs, "Cache-Control", cache ? "public, max-age=300" : "no-cache");
+	return rc;
+}
+
+enum tk_err h_static(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "static/", rq->params[0], 1); }
+enum tk_err h_page_index(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "index.html", 0); }
+enum tk_err h_page_app(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "app.html", 0); }
+enum tk_err h_page_verify(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "verify.html", 0); }
+enum tk_err h_page_document(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "document.html", 0); }
+enum tk_err h_page_literasi(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "literasi.html", 0); }
