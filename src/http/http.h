@@ -69,6 +69,7 @@ struct http_opts {
 	unsigned threads;      /* 0: number of cores */
 	const char *tls_cert;  /* PEM files; both or neither */
 	const char *tls_key;
+	int no_jobs;           /* do not run periodic jobs in this process */
 };
 
 /* Runs the server until SIGTERM or SIGINT; finishes in-flight requests. */

@@ -517,8 +517,46 @@ static enum tk_err parse_listen(const char *s, struct sockaddr_storage *ss, sock
 	return TK_OK;
 }
 
+/* The jobs thread: runs svc jobs every minute until the server stops. */
+struct jobs_thread {
+	struct instance *inst;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+};
+
+static void *jobs_main(void *arg)
+{
+	struct jobs_thread *jt = arg;
+	struct jobs_state js = {0, 0};
+	struct svc_ctx c;
+
+	pthread_mutex_lock(&jt->lock);
+	while (!jt->stop) {
+		struct timespec until;
+		pthread_mutex_unlock(&jt->lock);
+		if (svc_ctx_open(jt->inst, "teken-jobs", "admin", "local", &c) == TK_OK) {
+			if (jobs_run(&c, tk_now(), &js) != TK_OK)
+				log_msg(LOG_WARN, "jobs", "%s", tk_errmsg());
+			svc_ctx_done(&c);
+		} else {
+			log_msg(LOG_WARN, "jobs", "no store connection: %s", tk_errmsg());
+		}
+		pthread_mutex_lock(&jt->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 60;
+		while (!jt->stop && pthread_cond_timedwait(&jt->wake, &jt->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&jt->lock);
+	return NULL;
+}
+
 enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 {
+	struct jobs_thread jt = {inst, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	pthread_t jobs_tid;
+	int jobs_started = 0;
 	struct server srv = {inst, 0};
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -577,11 +615,20 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	    ss.ss_family == AF_INET6 ? "[::1]" : "127.0.0.1", di ? (unsigned)di->port : 0);
 	fflush(stdout);
 	log_msg(LOG_INFO, "http.start", "listening on %s with %u threads", o->listen, threads);
+	if (!o->no_jobs && pthread_create(&jobs_tid, NULL, jobs_main, &jt) == 0)
+		jobs_started = 1;
 	while (sigwait(&set, &sig) != 0)
 		;
 	log_msg(LOG_INFO, "http.stop", "signal %d: finishing in-flight requests", sig);
 	/* Stop accepting, then let workers finish what they have. */
 	MHD_quiesce_daemon(d);
+	if (jobs_started) {
+		pthread_mutex_lock(&jt.lock);
+		jt.stop = 1;
+		pthread_cond_signal(&jt.wake);
+		pthread_mutex_unlock(&jt.lock);
+		pthread_join(jobs_tid, NULL);
+	}
 	MHD_stop_daemon(d);
 	return TK_OK;
 }

@@ -1,6 +1,7 @@
 /* OCSP requests (strict parsing) and responses (signed or error) on OpenSSL. */
 #include "ocsp/ocsp.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <stdlib.h>
@@ -383,6 +384,7 @@ enum tk_err ocsp_resp_build(const struct ocsp_signer *s, const struct ocsp_singl
 
 	if (n == 0 || n > MAX_OCSP_REQ_CERTS)
 		return tk_fail(TK_ERR_INVALID, "ocsp: %zu single responses (1 to %u)", n, MAX_OCSP_REQ_CERTS);
+	ERR_clear_error(); /* see the check after signing */
 	if ((bs = OCSP_BASICRESP_new()) == NULL || (tu = ASN1_GENERALIZEDTIME_set(NULL, (time_t)this_update)) == NULL ||
 	    (nu = ASN1_GENERALIZEDTIME_set(NULL, (time_t)next_update)) == NULL) {
 		rc = tk_fail_ossl("ocsp: response");
@@ -424,11 +426,17 @@ enum tk_err ocsp_resp_build(const struct ocsp_signer *s, const struct ocsp_singl
 		rc = tk_fail_ossl("ocsp: nonce");
 		goto out;
 	}
-	if (!OCSP_basic_sign(bs, s->cert, key_pkey(s->k), s->md, NULL, OCSP_RESPID_KEY)) {
+	/* Under allocation failure OpenSSL can report success with an empty
+	 * signature, or sign after a failed encoding it only left in the error
+	 * queue (found by the failing-allocation tests): check what we send. */
+	if (!OCSP_basic_sign(bs, s->cert, key_pkey(s->k), s->md, NULL, OCSP_RESPID_KEY) ||
+	    OCSP_resp_get0_signature(bs) == NULL || ASN1_STRING_length(OCSP_resp_get0_signature(bs)) <= 0 ||
+	    ERR_peek_error() != 0) {
 		rc = tk_fail_ossl("ocsp: signing the response");
 		goto out;
 	}
-	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL || (len = i2d_OCSP_RESPONSE(resp, &der)) <= 0) {
+	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL ||
+	    OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL || (len = i2d_OCSP_RESPONSE(resp, &der)) <= 0) {
 		rc = tk_fail_ossl("ocsp: response encoding");
 		goto out;
 	}

@@ -194,10 +194,11 @@ static const char *const migration_3[] = {
 	" recipient BLOB NOT NULL,"
 	" subject TEXT NOT NULL,"
 	" body TEXT NOT NULL,"
-	" status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','sent','failed')),"
+	" status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','sending','sent','failed')),"
 	" attempts INTEGER NOT NULL DEFAULT 0,"
 	" last_error TEXT,"
 	" created_at INTEGER NOT NULL,"
+	" claimed_at INTEGER,"
 	" sent_at INTEGER)",
 	"CREATE TABLE reminders_sent ("
 	" serial TEXT NOT NULL,"

@@ -134,6 +134,19 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 	*sent = *failed = 0;
 	if (url == NULL)
 		return TK_OK; /* mail not configured: the outbox keeps everything */
+	/* A claim left by a node that died mid-send is released after ten minutes. */
+	if ((rc = store_prepare(c->st, "UPDATE outbox SET status = 'queued' WHERE status = 'sending' AND claimed_at < ?", &s)) != TK_OK)
+		return rc;
+	{
+		int r0;
+		rc = store_bind_i64(s, 1, tk_now() - 600);
+		if (rc == TK_OK)
+			rc = store_step(s, &r0);
+	}
+	store_finalize(s);
+	s = NULL;
+	if (rc != TK_OK)
+		return rc;
 	if ((rc = store_prepare(c->st, "SELECT id, recipient, subject, body FROM outbox WHERE status = 'queued' AND attempts < 5 ORDER BY id LIMIT 32", &s)) != TK_OK)
 		return rc;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < 32) {
@@ -154,7 +167,21 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 	s = NULL;
 	for (i = 0; i < n; i++) {
 		char err[200] = "";
-		int ok = smtp_send(url, from, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, err, sizeof(err)) == TK_OK;
+		int ok, claimed = 0;
+		/* Claim the row first: with several nodes, only one sends it. */
+		if (store_prepare(c->st, "UPDATE outbox SET status = 'sending', claimed_at = ? WHERE id = ? AND status = 'queued'", &s) == TK_OK) {
+			int r1;
+			if (store_bind_i64(s, 1, tk_now()) == TK_OK && store_bind_i64(s, 2, batch[i].id) == TK_OK && store_step(s, &r1) == TK_OK)
+				claimed = store_changes(s) == 1;
+			store_finalize(s);
+			s = NULL;
+		}
+		if (!claimed) {
+			free(batch[i].body);
+			buf_free(&batch[i].to);
+			continue;
+		}
+		ok = smtp_send(url, from, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, err, sizeof(err)) == TK_OK;
 		if (store_prepare(c->st, ok ? "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE id = ?"
 					   : "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = CASE WHEN attempts + 1 >= 5 THEN 'failed' ELSE 'queued' END WHERE id = ?",
 			&s) == TK_OK) {

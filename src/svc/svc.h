@@ -255,6 +255,15 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
 
+/* ---- periodic jobs (svc/jobs.c) ---- */
+
+struct jobs_state {
+	int64_t last_hourly; /* reminders, CRL and OCSP freshness */
+	int64_t last_daily;  /* signed audit checkpoint */
+};
+/* Runs what is due at now; failures are logged, never fatal. */
+enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js) WARN_UNUSED;
+
 /* ---- audit log (svc/audit.c) ---- */
 
 /*

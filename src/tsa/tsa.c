@@ -2,10 +2,11 @@
 #include "tsa/tsa.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pkcs7.h>
 #include <openssl/ts.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 struct tsa_signer {
 	TS_RESP_CTX *ctx;
 	struct key *k;
+	int ncerts; /* certificates a certReq token carries: the TSA's and the chain */
 };
 
 /*
@@ -122,6 +124,7 @@ enum tk_err tsa_signer_new(const struct tsa_settings *set, struct key *k, X509 *
 		rc = tk_fail_ossl("tsa: certificate chain");
 		goto out;
 	}
+	s->ncerts = 1 + (chain != NULL ? sk_X509_num(chain) : 0);
 	TS_RESP_CTX_add_flags(s->ctx, TS_TSA_NAME);
 	TS_RESP_CTX_set_serial_cb(s->ctx, serial_cb, NULL);
 	s->k = key_ref(k);
@@ -143,7 +146,8 @@ void tsa_signer_free(struct tsa_signer *s)
 	free(s);
 }
 
-enum tk_err tsa_req_check(const uint8_t *p, size_t len, enum tsa_fail *fail)
+/* tsa_req_check(), also telling whether the request sets certReq. */
+static enum tk_err req_check(const uint8_t *p, size_t len, enum tsa_fail *fail, int *cert_req)
 {
 	const unsigned char *q = p;
 	unsigned char *re = NULL;
@@ -174,11 +178,47 @@ enum tk_err tsa_req_check(const uint8_t *p, size_t len, enum tsa_fail *fail)
 		rc = tk_fail(TK_ERR_INVALID, "tsa: X.690 10: request is not in canonical DER");
 		goto out;
 	}
+	*cert_req = TS_REQ_get_cert_req(req);
 	rc = TK_OK;
 out:
 	OPENSSL_free(re);
 	TS_REQ_free(req);
 	return rc;
+}
+
+enum tk_err tsa_req_check(const uint8_t *p, size_t len, enum tsa_fail *fail)
+{
+	int cert_req = 0;
+
+	return req_check(p, len, fail, &cert_req);
+}
+
+/*
+ * OpenSSL ignores some failures while it builds a token (adding the
+ * certificates, for one) and can leave an empty status INTEGER that is
+ * sent as "granted"; the failing-allocation test found both. So a grant
+ * goes out only with a known status, a token with one non-empty
+ * signature, and every certificate certReq asked for.
+ */
+static int response_sane(const struct tsa_signer *s, TS_RESP *resp, long status, int cert_req)
+{
+	PKCS7 *tok = TS_RESP_get_token(resp);
+	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	PKCS7_SIGNER_INFO *si;
+
+	if (status < TS_STATUS_GRANTED || status > TS_STATUS_REVOCATION_NOTIFICATION)
+		return 0;
+	if (status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS)
+		return 1;
+	if (tok == NULL || TS_RESP_get_tst_info(resp) == NULL || !PKCS7_type_is_signed(tok) || tok->d.sign == NULL)
+		return 0;
+	sis = PKCS7_get_signer_info(tok);
+	if (sis == NULL || sk_PKCS7_SIGNER_INFO_num(sis) != 1 || (si = sk_PKCS7_SIGNER_INFO_value(sis, 0)) == NULL ||
+	    si->enc_digest == NULL || ASN1_STRING_length(si->enc_digest) <= 0)
+		return 0;
+	if (cert_req && (tok->d.sign->cert == NULL || sk_X509_num(tok->d.sign->cert) != s->ncerts))
+		return 0;
+	return 1;
 }
 
 /*
@@ -225,11 +265,11 @@ enum tk_err tsa_respond(struct tsa_signer *s, const uint8_t *req, size_t len, st
 	enum tsa_fail fail;
 	char text[TSA_TEXT_MAX + 1];
 	long status;
-	int n;
+	int n, cert_req = 0;
 	enum tk_err rc;
 
 	*granted = 0;
-	if (tsa_req_check(req, len, &fail) != TK_OK) {
+	if (req_check(req, len, &fail, &cert_req) != TK_OK) {
 		if (str_copy(text, sizeof(text), tk_errmsg()) != TK_OK)
 			memcpy(text, "tsa: bad request", sizeof("tsa: bad request"));
 		return tsa_reject(fail, text, out);
@@ -240,16 +280,17 @@ enum tk_err tsa_respond(struct tsa_signer *s, const uint8_t *req, size_t len, st
 	}
 	/* Version, algorithm, imprint length, policy and extensions are judged by
 	 * OpenSSL, which answers with the matching rejection itself. */
+	ERR_clear_error();
 	if ((resp = TS_RESP_create_response(s->ctx, bio)) == NULL) {
 		rc = tsa_reject(TSA_FAIL_SYSTEM_FAILURE, "tsa: cannot make a response now", out);
 		goto out;
 	}
 	status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp)));
-	fprintf(stderr, "status=%ld token=%p tst=%p\n", status, (void *)TS_RESP_get_token(resp), (void *)TS_RESP_get_tst_info(resp));
-	/* Under allocation failure OpenSSL can leave "granted" without a token
-	 * (found by the failing-allocation test): never send that. */
-	if ((status == TS_STATUS_GRANTED || status == TS_STATUS_GRANTED_WITH_MODS) &&
-	    (TS_RESP_get_token(resp) == NULL || TS_RESP_get_tst_info(resp) == NULL)) {
+	/* OpenSSL also ignores a failed encoding of the signed attributes and
+	 * signs the wrong bytes; it leaves an error queued when it does. */
+	if (!response_sane(s, resp, status, cert_req) ||
+	    ((status == TS_STATUS_GRANTED || status == TS_STATUS_GRANTED_WITH_MODS) && ERR_peek_error() != 0)) {
+		ERR_clear_error();
 		rc = tsa_reject(TSA_FAIL_SYSTEM_FAILURE, "tsa: cannot make a token now", out);
 		goto out;
 	}
