@@ -571,7 +571,7 @@ static enum tk_err parse_signed_attrs(CMS_SignerInfo *si, struct cms_info *info)
 {
 	int i, n = CMS_signed_get_attr_count(si);
 	struct ess_id id;
-	ASN1_TYPE *t;
+	ASN1_TYPE *t = NULL;
 	enum tk_err rc;
 
 	info->n_signed_attrs = n > 0 ? (size_t)n : 0;

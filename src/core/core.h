@@ -126,6 +126,12 @@ void hex_encode(const uint8_t *p, size_t len, char *out);
 /* Decodes even-length hex (either case) into out (cap bytes); *outlen set. */
 enum tk_err hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen) WARN_UNUSED;
 
+/* ---- base64 (RFC 4648 4, padding optional, no whitespace) ---- */
+/* Decodes into out (cap bytes); fails on any other character. */
+enum tk_err b64_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen) WARN_UNUSED;
+/* Appends the encoding of p to out. */
+enum tk_err b64_encode(const uint8_t *p, size_t len, struct buf *out) WARN_UNUSED;
+
 /* ---- time: UTC inside, WIB (UTC+7) shown to people ---- */
 int64_t tk_now(void);
 /* "2026-11-25T10:00:00Z" into out (>= 21 bytes). */

@@ -101,6 +101,72 @@ enum tk_err hex_decode(const char *s, size_t slen, uint8_t *out, size_t cap, siz
 	return TK_OK;
 }
 
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+enum tk_err b64_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen)
+{
+	uint32_t acc = 0;
+	size_t i, bits = 0, n = 0;
+
+	while (slen > 0 && s[slen - 1] == '=')
+		slen--;
+	if (slen % 4 == 1)
+		return tk_fail(TK_ERR_INVALID, "base64: RFC 4648 4: bad length");
+	for (i = 0; i < slen; i++) {
+		int v = b64val((unsigned char)s[i]);
+		if (v < 0)
+			return tk_fail(TK_ERR_INVALID, "base64: RFC 4648 4: invalid character at %zu", i);
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= cap)
+				return tk_fail(TK_ERR_LIMIT, "base64: decoded data larger than %zu bytes", cap);
+			out[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	*outlen = n;
+	return TK_OK;
+}
+
+enum tk_err b64_encode(const uint8_t *p, size_t len, struct buf *out)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	enum tk_err rc;
+
+	if ((rc = buf_reserve(out, (len + 2) / 3 * 4)) != TK_OK)
+		return rc;
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		out->p[out->len++] = (uint8_t)a[v >> 18];
+		out->p[out->len++] = (uint8_t)a[(v >> 12) & 63];
+		out->p[out->len++] = (uint8_t)a[(v >> 6) & 63];
+		out->p[out->len++] = (uint8_t)a[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
+		out->p[out->len++] = (uint8_t)a[v >> 18];
+		out->p[out->len++] = (uint8_t)a[(v >> 12) & 63];
+		out->p[out->len++] = i + 1 < len ? (uint8_t)a[(v >> 6) & 63] : '=';
+		out->p[out->len++] = '=';
+	}
+	return TK_OK;
+}
+
 int64_t tk_now(void)
 {
 	return (int64_t)time(NULL);

@@ -1186,7 +1186,7 @@ static enum tk_err add_page(struct pdf_doc *d, size_t *cap, uint32_t num, uint16
 
 static enum tk_err walk_pages(struct pdf_doc *d)
 {
-	const struct pdf_obj *cat, *root, *rref;
+	const struct pdf_obj *cat = NULL, *root = NULL, *rref = NULL;
 	struct pframe *stk = NULL;
 	uint8_t *seen = NULL;
 	size_t sp = 0, cap = 0;

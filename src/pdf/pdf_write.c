@@ -307,7 +307,7 @@ static enum tk_err slot(struct pdf_update *u, uint32_t num, uint16_t gen, struct
 
 enum tk_err pdf_update_set_object(struct pdf_update *u, uint32_t num, uint16_t gen, const struct pdf_obj *v)
 {
-	struct uent *e;
+	struct uent *e = NULL;
 	enum tk_err rc;
 
 	if (v == NULL)
@@ -324,7 +324,7 @@ enum tk_err pdf_update_set_stream(struct pdf_update *u, uint32_t num, uint16_t g
     const uint8_t *data, size_t len, unsigned flags)
 {
 	struct pdf_obj *d;
-	struct uent *e;
+	struct uent *e = NULL;
 	uint8_t *q;
 	size_t qlen = len;
 	enum tk_err rc;

@@ -133,6 +133,7 @@ static const char *const migration_3[] = {
 	" id AUTOINC_PK,"
 	" user_id INTEGER UNIQUE REFERENCES users(id),"
 	" nik_index TEXT UNIQUE,"
+	" email_index TEXT,"
 	" nik BLOB,"
 	" nip BLOB,"
 	" email BLOB,"
@@ -245,6 +246,13 @@ static const char *const migration_5[] = {
 	" signed_at INTEGER NOT NULL)",
 	"CREATE INDEX documents_signed_at ON documents(signed_at)",
 	"CREATE INDEX documents_sha256 ON documents(sha256)",
+	/* Signed files kept for a short while for clients of the BSrE-style
+	 * download endpoint (single use, then deleted by the jobs). */
+	"CREATE TABLE document_files ("
+	" id TEXT PRIMARY KEY REFERENCES documents(id),"
+	" data BLOB NOT NULL,"
+	" expires_at INTEGER NOT NULL)",
+	"CREATE INDEX subscribers_email ON subscribers(email_index)",
 	NULL,
 };
 

@@ -41,6 +41,21 @@ void pii_nik_index(const struct instance *inst, const char *nik, char out[65])
 	hex_encode(mac, sizeof(mac), out);
 }
 
+void pii_email_index(const struct instance *inst, const char *email, char out[65])
+{
+	char low[256];
+	uint8_t mac[32];
+	size_t i;
+
+	for (i = 0; email[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)email[i]);
+	low[i] = '\0';
+	/* A distinct label keeps e-mail and NIK indexes unrelated. */
+	hmac_sha256(inst->index_key, sizeof(inst->index_key), "email:", 6, mac);
+	hmac_sha256(mac, sizeof(mac), low, i, mac);
+	hex_encode(mac, sizeof(mac), out);
+}
+
 /* 16 digits: province (11..94), regency, district, birth date (day +40 for women), serial. */
 enum tk_err nik_check(const char *nik)
 {

@@ -816,7 +816,7 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 	const struct ra_identity *id = &in->id;
 	struct store_stmt *s = NULL;
 	struct buf nik, nip, email, phone, fblob;
-	char idx[65], role[24];
+	char idx[65], eidx[65], role[24];
 	int64_t uid = 0, sid = 0, key_id = 0, existing = 0;
 	json_t *payload = NULL;
 	size_t i;
@@ -851,14 +851,15 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 	    (rc = pii_seal(c->inst, "email", id->email, &email)) != TK_OK ||
 	    (rc = pii_seal(c->inst, "phone", id->phone ? id->phone : "", &phone)) != TK_OK)
 		goto out;
-	if ((rc = store_prepare(c->st, "INSERT INTO subscribers (user_id, nik_index, nik, nip, email, phone, full_name, unit, position, created_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+	pii_email_index(c->inst, id->email, eidx);
+	if ((rc = store_prepare(c->st, "INSERT INTO subscribers (user_id, nik_index, nik, nip, email, phone, full_name, unit, position, created_at, email_index)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, uid)) != TK_OK || (rc = store_bind_text(s, 2, idx)) != TK_OK ||
 	    (rc = store_bind_blob(s, 3, nik.p, nik.len)) != TK_OK || (rc = store_bind_blob(s, 4, nip.p, nip.len)) != TK_OK ||
 	    (rc = store_bind_blob(s, 5, email.p, email.len)) != TK_OK || (rc = store_bind_blob(s, 6, phone.p, phone.len)) != TK_OK ||
 	    (rc = store_bind_text(s, 7, id->full_name)) != TK_OK || (rc = store_bind_text(s, 8, id->unit)) != TK_OK ||
 	    (rc = store_bind_text(s, 9, id->position)) != TK_OK || (rc = store_bind_i64(s, 10, tk_now())) != TK_OK ||
-	    (rc = store_step(s, &row)) != TK_OK)
+	    (rc = store_bind_text(s, 11, eidx)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	sid = store_col_i64(s, 0);
 	store_finalize(s);
@@ -1624,7 +1625,7 @@ static enum tk_err erase_tx(struct svc_ctx *c, void *arg)
 	/* Live certificates of an erased person must not stay usable. */
 	if ((rc = destroy_keys(c, a->sid, 0, 5 /* cessationOfOperation */)) != TK_OK)
 		return rc;
-	if ((rc = store_prepare(c->st, "UPDATE subscribers SET nik_index = NULL, nik = NULL, nip = NULL, email = NULL, phone = NULL,"
+	if ((rc = store_prepare(c->st, "UPDATE subscribers SET nik_index = NULL, email_index = NULL, nik = NULL, nip = NULL, email = NULL, phone = NULL,"
 		 " full_name = '[dihapus]', unit = '[dihapus]', position = '[dihapus]', status = 'erased', erased_at = ?"
 		 " WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)

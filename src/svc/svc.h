@@ -138,6 +138,8 @@ enum tk_err pii_open(const struct instance *inst, const char *field, const uint8
     struct buf *out) WARN_UNUSED;
 /* HMAC-SHA-256 blind index of a NIK, hex. */
 void pii_nik_index(const struct instance *inst, const char *nik, char out[65]);
+/* Blind index of an e-mail address (compared case-insensitively), hex. */
+void pii_email_index(const struct instance *inst, const char *email, char out[65]);
 /* 16 digits with a plausible province code and birth date part. */
 enum tk_err nik_check(const char *nik) WARN_UNUSED;
 
