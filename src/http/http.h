@@ -59,7 +59,10 @@ struct http_route {
 	http_handler fn;
 	size_t max_body;       /* 0: MAX_JSON_BODY */
 	const char *summary;   /* for the OpenAPI document */
+	unsigned flags;        /* HTTP_ROUTE_BSRE: errors in the BSrE Esign Client format */
 };
+
+#define HTTP_ROUTE_BSRE 0x1u
 
 /* The one route table (src/http/routes.c). */
 const struct http_route *http_routes(size_t *n);

@@ -5,6 +5,9 @@
 #include "http/routes.h"
 
 
+/* Routes leave .flags out unless they need one: zero is the default. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const struct http_route routes[] = {
 	/* public */
 	{"GET", "/healthz", ROLE_PUBLIC, h_healthz, 0, "Liveness: store reachable, CA keys loadable"},
@@ -47,6 +50,12 @@ static const struct http_route routes[] = {
 	    "Detached CAdES signature (.p7s) of any file"},
 	{"POST", "/api/v1/sign/batch", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_batch, MAX_REQ_BODY,
 	    "Sign several PDFs with one passphrase entry; per-file results"},
+	/* BSrE Esign Client compatibility (HTTP Basic = the API key; docs/bsre-compat.md) */
+	{"POST", "/api/sign/pdf", ROLE_APPLICATION, h_bsre_v1_sign, MAX_REQ_BODY, "BSrE v1: sign a PDF (multipart); PDF + id_dokumen header", HTTP_ROUTE_BSRE},
+	{"GET", "/api/sign/download/{id}", ROLE_APPLICATION, h_bsre_v1_download, 0, "BSrE v1: download a signed PDF once", HTTP_ROUTE_BSRE},
+	{"GET", "/api/user/status/{nik}", ROLE_APPLICATION, h_bsre_v1_status, 0, "BSrE v1: certificate status of an official", HTTP_ROUTE_BSRE},
+	{"POST", "/api/v2/sign/pdf", ROLE_APPLICATION, h_bsre_v2_sign, (size_t)MAX_REQ_BODY * 2, "BSrE v2: sign base64 PDFs (JSON)", HTTP_ROUTE_BSRE},
+	{"POST", "/api/v2/user/check/status", ROLE_APPLICATION, h_bsre_v2_status, 0, "BSrE v2: certificate status by nik or email", HTTP_ROUTE_BSRE},
 	/* registration authority */
 	{"POST", "/api/v1/enrollments", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_enroll, 60u << 20,
 	    "Enrol an official: multipart with JSON part 'data', evidence 'ktp' and 'sk', optional 'csr'"},

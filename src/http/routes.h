@@ -31,6 +31,13 @@ enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_get(struct http_req *rq, struct http_resp *rs);
 
+/* routes_bsre.c */
+enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v1_download(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v1_status(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v2_status(struct http_req *rq, struct http_resp *rs);
+
 /* routes_web.c */
 enum tk_err h_static(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_index(struct http_req *rq, struct http_resp *rs);

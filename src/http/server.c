@@ -292,9 +292,11 @@ static enum tk_err authenticate(struct http_req *rq)
 	const char *cookie = MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, "teken_session");
 	enum tk_err rc;
 
-	if (authz != NULL) {
+	if (authz != NULL && strncmp(authz, "Basic ", 6) == 0) {
+		rc = auth_basic(&rq->ctx, authz + 6, &rq->who);
+	} else if (authz != NULL) {
 		if (strncmp(authz, "Bearer ", 7) != 0)
-			return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "unsupported Authorization scheme (use Bearer)");
+			return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "unsupported Authorization scheme (use Bearer or Basic)");
 		rc = auth_apikey(&rq->ctx, authz + 7, &rq->who);
 	} else if (cookie != NULL) {
 		rc = auth_session(&rq->ctx, cookie, &rq->who);
@@ -345,13 +347,23 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 	}
 	if ((rc = authenticate(rq)) != TK_OK) {
 		/* A public route still works for a caller with a stale cookie. */
-		if (!(r->roles & ROLE_PUBLIC) || rc == TK_ERR_DENIED) {
+		if ((!(r->roles & ROLE_PUBLIC) || rc == TK_ERR_DENIED) && !(r->flags & HTTP_ROUTE_BSRE)) {
 			error_from_last(rs, rc);
 			return;
 		}
 		memset(&rq->who, 0, sizeof(rq->who));
 	}
 	if (!(r->roles & ROLE_PUBLIC)) {
+		if (rq->who.role[0] == '\0' && (r->flags & HTTP_ROUTE_BSRE)) {
+			/* What clients of the BSrE Esign Client gateway expect (Spring's shape). */
+			char ts[32];
+			time_iso_utc(tk_now(), ts);
+			if (http_json(rs, 401, json_pack("{s:s, s:i, s:s, s:s}", "timestamp", ts, "status", 401, "error", "Unauthorized", "path",
+				rq->path)) == TK_OK && http_header(rs, "WWW-Authenticate", "Basic realm=\"teken\"") == TK_OK)
+				return;
+			error_response(rs, 401, "unauthenticated", "log in or send an API key");
+			return;
+		}
 		if (rq->who.role[0] == '\0') {
 			error_response(rs, 401, "unauthenticated", "log in or send an API key");
 			return;

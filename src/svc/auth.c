@@ -464,3 +464,44 @@ out:
 	store_finalize(s);
 	return rc;
 }
+
+enum tk_err auth_basic_of_key(const char *key, char user[24], char password[48])
+{
+	/* tk_<16 hex prefix>_<40 hex secret> */
+	if (strlen(key) != 60 || strncmp(key, "tk_", 3) != 0 || key[19] != '_')
+		return tk_fail(TK_ERR_INVALID, "not an API key");
+	memcpy(user, "esign-", 6);
+	memcpy(user + 6, key + 3, 16);
+	user[22] = '\0';
+	memcpy(password, key + 20, 40);
+	password[40] = '\0';
+	return TK_OK;
+}
+
+enum tk_err auth_basic(struct svc_ctx *c, const char *b64, struct auth_principal *who)
+{
+	uint8_t raw[160];
+	char key[80];
+	size_t n = 0;
+	const uint8_t *colon;
+	enum tk_err rc;
+
+	memset(who, 0, sizeof(*who));
+	if (strlen(b64) > 200 || b64_decode(b64, strlen(b64), raw, sizeof(raw), &n) != TK_OK ||
+	    (colon = memchr(raw, ':', n)) == NULL)
+		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "invalid Basic credentials");
+	/* user "esign-<16 hex>", password "<40 hex>" */
+	if ((size_t)(colon - raw) != 22 || memcmp(raw, "esign-", 6) != 0 || n - (size_t)(colon - raw) - 1 != 40) {
+		OPENSSL_cleanse(raw, sizeof(raw));
+		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "invalid Basic credentials");
+	}
+	memcpy(key, "tk_", 3);
+	memcpy(key + 3, raw + 6, 16);
+	key[19] = '_';
+	memcpy(key + 20, colon + 1, 40);
+	key[60] = '\0';
+	rc = auth_apikey(c, key, who);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}

@@ -565,7 +565,7 @@ static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created 
 		{"verifikator2", "verifikator", "Verifikator Dua"},
 		{"auditor", "auditor", "Auditor BSSN"},
 	};
-	char pw[4][17], key[80], path[PATH_MAX], sub_pw[17], passphrase[17];
+	char pw[4][17], key[80], path[PATH_MAX], sub_pw[17], passphrase[17], buser[24], bpass[48];
 	json_t *j = NULL, *ver;
 	char *txt = NULL;
 	size_t i;
@@ -581,10 +581,12 @@ static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created 
 		goto out;
 	ver = json_pack("[{s:s, s:s}, {s:s, s:s}]", "user", people[1].user, "password", pw[1], "user", people[2].user,
 	    "password", pw[2]);
-	j = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:{s:s, s:s}, s:{s:s}, s:{s:s, s:s, s:s, s:s}}", "mode", "demo",
+	if ((rc = auth_basic_of_key(key, buser, bpass)) != TK_OK)
+		goto out;
+	j = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}", "mode", "demo",
 	    "base_url", c->inst->base_url, "admin", "user", people[0].user, "password", pw[0], "verifikators", ver, "auditor",
-	    "user", people[3].user, "password", pw[3], "application", "api_key", key, "subscriber", "user", DEMO_SUBSCRIBER,
-	    "password", sub_pw, "nik", DEMO_NIK, "passphrase", passphrase);
+	    "user", people[3].user, "password", pw[3], "application", "api_key", key, "basic_user", buser, "basic_password", bpass,
+	    "subscriber", "user", DEMO_SUBSCRIBER, "password", sub_pw, "nik", DEMO_NIK, "passphrase", passphrase);
 	if (j == NULL || (txt = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "init: out of memory");
 		goto out;
@@ -600,6 +602,7 @@ out:
 	OPENSSL_cleanse(pw, sizeof(pw));
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(sub_pw, sizeof(sub_pw));
+	OPENSSL_cleanse(bpass, sizeof(bpass));
 	OPENSSL_cleanse(passphrase, sizeof(passphrase));
 	return rc;
 }

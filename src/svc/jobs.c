@@ -23,6 +23,15 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 		log_msg(LOG_WARN, "jobs.notify", "%s", tk_errmsg());
 	else if (sent + failed > 0)
 		log_msg(LOG_INFO, "jobs.notify", "sent %d, failed %d", sent, failed);
+	/* Signed files kept for a download window are deleted once it has passed. */
+	{
+		struct store_stmt *s = NULL;
+		int row;
+		if (store_prepare(c->st, "DELETE FROM document_files WHERE expires_at < ?", &s) != TK_OK || store_bind_i64(s, 1, now) != TK_OK ||
+		    store_step(s, &row) != TK_OK)
+			log_msg(LOG_WARN, "jobs.files", "%s", tk_errmsg());
+		store_finalize(s);
+	}
 	if (now - js->last_hourly >= 3600) {
 		js->last_hourly = now;
 		if (notify_expiry_reminders(c, &queued) != TK_OK)

@@ -1652,3 +1652,63 @@ enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id)
 
 	return svc_in_tx(c, erase_tx, &a);
 }
+
+enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, char status[32], int64_t *subscriber_id)
+{
+	struct store_stmt *s = NULL;
+	char idx[65];
+	int64_t sid = 0, now = tk_now();
+	int row = 0;
+	enum tk_err rc;
+
+	*subscriber_id = 0;
+	if (nik != NULL) {
+		if ((rc = nik_check(nik)) != TK_OK)
+			return str_copy(status, 32, "NOT_REGISTERED") == TK_OK ? TK_OK : rc;
+		pii_nik_index(c->inst, nik, idx);
+		rc = store_prepare(c->st, "SELECT id FROM subscribers WHERE nik_index = ? AND status = 'active'", &s);
+	} else if (email != NULL) {
+		pii_email_index(c->inst, email, idx);
+		rc = store_prepare(c->st, "SELECT id FROM subscribers WHERE email_index = ? AND status = 'active'", &s);
+	} else {
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "nik or email is required");
+	}
+	if (rc != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, idx)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+		sid = store_col_i64(s, 0);
+	store_finalize(s);
+	s = NULL;
+	if (rc != TK_OK)
+		return rc;
+	if (sid == 0)
+		return str_copy(status, 32, "NOT_REGISTERED");
+	*subscriber_id = sid;
+	/* The newest certificate of the newest usable key decides. */
+	if ((rc = store_prepare(c->st, "SELECT c.status, c.not_after, k.status FROM subscriber_keys k JOIN certs c ON c.serial = k.cert_serial"
+		 " WHERE k.subscriber_id = ? ORDER BY k.id DESC LIMIT 1", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_i64(s, 1, sid)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row) {
+			int64_t pending = 0;
+			char q[32];
+			store_finalize(s);
+			s = NULL;
+			if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)sid)) != TK_OK ||
+			    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM requests WHERE status = 'pending' AND subscriber_id = CAST(? AS INTEGER)", q,
+				 &pending)) != TK_OK)
+				return rc;
+			return str_copy(status, 32, pending ? "WAITING_FOR_VERIFICATION" : "NO_CERTIFICATE");
+		}
+		if (strcmp(store_col_text(s, 0), "revoked") == 0)
+			rc = str_copy(status, 32, "REVOKE");
+		else if (strcmp(store_col_text(s, 0), "hold") == 0)
+			rc = str_copy(status, 32, "SUSPEND");
+		else if (store_col_i64(s, 1) < now)
+			rc = str_copy(status, 32, "EXPIRED");
+		else
+			rc = str_copy(status, 32, "ISSUE");
+	}
+	store_finalize(s);
+	return rc;
+}

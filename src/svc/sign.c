@@ -140,7 +140,10 @@ static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, stru
 	}
 	if (in->passphrase == NULL)
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "a passphrase is required to sign as a subscriber");
-	if (in->subscriber != NULL)
+	if (in->subscriber_id != 0) {
+		sg->subscriber_id = in->subscriber_id;
+		rc = TK_OK;
+	} else if (in->subscriber != NULL)
 		rc = ra_subscriber_of(c, in->subscriber, &sg->subscriber_id);
 	else if (in->nik != NULL)
 		rc = subscriber_by_nik(c, in->nik, &sg->subscriber_id);
@@ -172,6 +175,7 @@ struct reg_args {
 	const char *hash;
 	size_t size, pages;
 	const char *level;
+	const struct buf *tail;
 };
 
 static enum tk_err register_tx(struct svc_ctx *c, void *arg)
@@ -201,7 +205,23 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = audit_append(c, "document.sign", a->id, dtxt);
+	if ((rc = audit_append(c, "document.sign", a->id, dtxt)) != TK_OK)
+		goto out;
+	if (a->in->keep_seconds > 0) {
+		/* The signed file as the client will download it. */
+		struct buf whole;
+		buf_init(&whole, MAX_PDF_BYTES);
+		store_finalize(s);
+		s = NULL;
+		rc = a->in->cades ? buf_append(&whole, a->tail->p, a->tail->len) : buf_append(&whole, a->in->data, a->in->len);
+		if (rc == TK_OK && !a->in->cades)
+			rc = buf_append(&whole, a->tail->p, a->tail->len);
+		if (rc == TK_OK && (rc = store_prepare(c->st, "INSERT INTO document_files (id, data, expires_at) VALUES (?, ?, ?)", &s)) == TK_OK &&
+		    (rc = store_bind_text(s, 1, a->id)) == TK_OK && (rc = store_bind_blob(s, 2, whole.p, whole.len)) == TK_OK &&
+		    (rc = store_bind_i64(s, 3, tk_now() + a->in->keep_seconds)) == TK_OK)
+			rc = store_step(s, &row);
+		buf_free(&whole);
+	}
 out:
 	free(dtxt);
 	json_decref(d);
@@ -230,7 +250,13 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 		return rc;
 	if ((rc = load_signer(c, in, &sg)) != TK_OK)
 		goto out;
-	if ((rc = new_document_id(out->document_id)) != TK_OK || (rc = str_fmt(url, sizeof(url), "%s/v/%s", c->inst->base_url, out->document_id)) != TK_OK)
+	if ((rc = new_document_id(out->document_id)) != TK_OK)
+		goto out;
+	if (in->qr_url != NULL)
+		rc = str_copy(url, sizeof(url), in->qr_url);
+	else
+		rc = str_fmt(url, sizeof(url), "%s/v/%s", c->inst->base_url, out->document_id);
+	if (rc != TK_OK)
 		goto out;
 	chain[0] = sg.issuing;
 	if (in->cades) {
@@ -283,6 +309,7 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 	ra.size = in->cades ? in->len : in->len + out->out.len;
 	ra.pages = out->pages;
 	ra.level = out->level;
+	ra.tail = &out->out;
 	if ((rc = svc_in_tx(c, register_tx, &ra)) != TK_OK)
 		goto out;
 	log_msg(LOG_INFO, "sign.document", "signed %s (%s) as %s", out->document_id, out->level, sg.serial);
@@ -291,4 +318,52 @@ out:
 		buf_free(&out->out);
 	signer_free(&sg);
 	return rc;
+}
+
+struct download_args {
+	const char *id, *app;
+	struct buf *out;
+};
+
+static enum tk_err download_tx(struct svc_ctx *c, void *arg)
+{
+	struct download_args *a = arg;
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT f.data FROM document_files f JOIN documents d ON d.id = f.id"
+		 " WHERE f.id = ? AND d.application = ? AND f.expires_at > ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->app)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_document", "document %s is not available (unknown, expired or already downloaded)", a->id);
+		goto out;
+	}
+	{
+		size_t len = 0;
+		const uint8_t *p = store_col_blob(s, 0, &len);
+		if ((rc = buf_append(a->out, p, len)) != TK_OK)
+			goto out;
+	}
+	store_finalize(s);
+	s = NULL;
+	/* Single use: the copy goes once it has been handed out. */
+	if ((rc = store_prepare(c->st, "DELETE FROM document_files WHERE id = ?", &s)) == TK_OK && (rc = store_bind_text(s, 1, a->id)) == TK_OK) {
+		int r2;
+		rc = store_step(s, &r2);
+	}
+	if (rc == TK_OK)
+		rc = audit_append(c, "document.download", a->id, NULL);
+out:
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err sign_download(struct svc_ctx *c, const char *document_id, const char *app, struct buf *out)
+{
+	struct download_args a = {document_id, app, out};
+
+	return svc_in_tx(c, download_tx, &a);
 }

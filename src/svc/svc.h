@@ -127,6 +127,14 @@ enum tk_err auth_logout(struct svc_ctx *c, const char *token) WARN_UNUSED;
 enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *units, char key_out[80],
     int64_t *id) WARN_UNUSED;
 enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principal *who) WARN_UNUSED;
+/*
+ * HTTP Basic credentials of an application (base64 "user:password" as in
+ * the header): user "esign-<key prefix>", password the key's secret part,
+ * so BSrE Esign Client integrations work with the same API key.
+ */
+enum tk_err auth_basic(struct svc_ctx *c, const char *b64, struct auth_principal *who) WARN_UNUSED;
+/* The Basic credentials of an API key (user out: 24 bytes, password: 48). */
+enum tk_err auth_basic_of_key(const char *key, char user[24], char password[48]) WARN_UNUSED;
 enum tk_err auth_apikey_revoke(struct svc_ctx *c, int64_t id) WARN_UNUSED;
 
 /* ---- personal data (svc/pii.c) ---- */
@@ -201,6 +209,9 @@ enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const 
  */
 enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key,
     X509 **cert) WARN_UNUSED;
+/* Certificate status of an official in the BSrE vocabulary: ISSUE, NOT_REGISTERED,
+ * NO_CERTIFICATE, WAITING_FOR_VERIFICATION, SUSPEND, REVOKE, EXPIRED. */
+enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, char status[32], int64_t *subscriber_id) WARN_UNUSED;
 /* The subscriber id of a user name (TK_ERR_NOT_FOUND when none). */
 enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *id) WARN_UNUSED;
 /* Subscribers as JSON (PII opened only for admin/verifikator callers). */
@@ -240,6 +251,9 @@ struct sign_in {
 	double rect[4];
 	const char *application;  /* API key name, for the registry */
 	const char *unit;
+	int64_t subscriber_id;    /* or: the subscriber found by the caller (takes precedence) */
+	const char *qr_url;       /* QR target instead of <base>/v/<id> (BSrE linkQR) */
+	int64_t keep_seconds;     /* keep the signed file for one download (BSrE v1) */
 };
 
 struct sign_out {
@@ -254,6 +268,8 @@ struct sign_out {
  * it in the document registry and the audit log. Caller frees out->out.
  */
 enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out) WARN_UNUSED;
+/* The signed file kept for app (single use: deleted once read). */
+enum tk_err sign_download(struct svc_ctx *c, const char *document_id, const char *app, struct buf *out) WARN_UNUSED;
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
 

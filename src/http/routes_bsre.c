@@ -1,0 +1,368 @@
+/*
+ * Compatibility with the BSrE "Esign Client Service" API that government
+ * applications call today (shared/reference/bsre-esign-client-api.md), so
+ * an application can switch to teken by changing its base URL and its
+ * Basic credentials. Only the application role may call these routes.
+ *
+ * v1: POST /api/sign/pdf (multipart) -> PDF bytes + header id_dokumen
+ *     GET  /api/sign/download/{id}   -> PDF bytes (single use)
+ *     GET  /api/user/status/{nik}    -> {status_code, status, message}
+ * v2: POST /api/v2/sign/pdf (JSON)   -> {time, file:[base64...]}
+ *     POST /api/v2/user/check/status -> {status_code, status, message}
+ * Errors: HTTP 400 {"error":"Proses signing gagal : <message> <code>","status_code":400}
+ * with the vendor's application codes 2011 (not registered) and 2031
+ * (wrong passphrase) where they are known.
+ */
+#include "http/routes.h"
+
+#include "http/multipart.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BSRE_KEEP_SECONDS 3600 /* v1 download window */
+
+/* The status codes observed in the field; others are ours (documented in docs/bsre-compat.md). */
+static int status_code_of(const char *status, int v2)
+{
+	static const struct { const char *s; int v1, v2; } m[] = {
+		{"ISSUE", 1111, 1111}, {"NOT_REGISTERED", 1110, 2011}, {"NO_CERTIFICATE", 1112, 2021},
+		{"WAITING_FOR_VERIFICATION", 1113, 2022}, {"SUSPEND", 1114, 2023}, {"REVOKE", 1115, 2024}, {"EXPIRED", 1116, 2025},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(m[i].s, status) == 0)
+			return v2 ? m[i].v2 : m[i].v1;
+	return 1006;
+}
+
+static const char *status_message(const char *status)
+{
+	if (strcmp(status, "ISSUE") == 0)
+		return "User sudah terdaftar dan memiliki sertifikat dengan status ISSUE";
+	if (strcmp(status, "NOT_REGISTERED") == 0)
+		return "User belum terdaftar";
+	if (strcmp(status, "NO_CERTIFICATE") == 0)
+		return "User terdaftar tetapi belum memiliki sertifikat";
+	if (strcmp(status, "WAITING_FOR_VERIFICATION") == 0)
+		return "Permohonan sertifikat menunggu verifikasi";
+	if (strcmp(status, "SUSPEND") == 0)
+		return "Sertifikat sedang ditangguhkan";
+	if (strcmp(status, "REVOKE") == 0)
+		return "Sertifikat telah dicabut";
+	return "Sertifikat telah kedaluwarsa";
+}
+
+/* The vendor's error body; 2011/2031 codes at the end of the message. */
+static enum tk_err bsre_error(struct http_resp *rs, unsigned http_status, const char *what)
+{
+	const struct tk_error *e = tk_last_error();
+	char msg[600];
+
+	if (strcmp(e->code, "passphrase_invalid") == 0)
+		(void)!str_fmt(msg, sizeof(msg), "%s gagal : Passphrase anda salah 2031", what);
+	else if (strcmp(e->code, "not_registered") == 0)
+		(void)!str_fmt(msg, sizeof(msg), "%s gagal : User tidak terdaftar 2011", what);
+	else
+		(void)!str_fmt(msg, sizeof(msg), "%s gagal : %s", what, tk_errmsg());
+	return http_json(rs, http_status, json_pack("{s:s, s:i}", "error", msg, "status_code", (int)http_status));
+}
+
+/* Finds the official by NIK or e-mail; an unusable certificate is an error here. */
+static enum tk_err signer_of(struct http_req *rq, const char *nik, const char *email, int64_t *sid)
+{
+	char status[32];
+	enum tk_err rc;
+
+	if ((rc = ra_status(&rq->ctx, nik, email, status, sid)) != TK_OK)
+		return rc;
+	if (strcmp(status, "NOT_REGISTERED") == 0)
+		return tk_fail_code(TK_ERR_NOT_FOUND, "not_registered", "user not registered");
+	if (strcmp(status, "ISSUE") != 0)
+		return tk_fail_code(TK_ERR_CONFLICT, "certificate_not_valid", "sertifikat berstatus %s", status);
+	return TK_OK;
+}
+
+/* Reads an integer form field (decimal), with a default when absent. */
+static enum tk_err form_num(const struct mp_form *f, const char *name, double dflt, double *out)
+{
+	const struct mp_part *p = mp_get(f, name);
+	char tmp[32];
+	char *end;
+
+	if (p == NULL || p->len == 0) {
+		*out = dflt;
+		return TK_OK;
+	}
+	if (p->len >= sizeof(tmp))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a number", name);
+	memcpy(tmp, p->data, p->len);
+	tmp[p->len] = '\0';
+	*out = strtod(tmp, &end);
+	if (end == tmp || *end != '\0' || *out < 0 || *out > 20000)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a number", name);
+	return TK_OK;
+}
+
+/* A form field as a NUL-terminated string in buf (at most sz-1 bytes). */
+static const char *form_str(const struct mp_form *f, const char *name, char *buf, size_t sz)
+{
+	const struct mp_part *p = mp_get(f, name);
+
+	if (p == NULL || p->len >= sz || memchr(p->data, '\0', p->len) != NULL)
+		return NULL;
+	memcpy(buf, p->data, p->len);
+	buf[p->len] = '\0';
+	return buf;
+}
+
+/* Visible placement shared by v1 and v2: page, x, y, w, h; tag placement is not supported. */
+static enum tk_err placement(struct sign_in *in, const char *tampilan, double page, double x, double y, double w, double h, const char *tag)
+{
+	if (strcasecmp(tampilan, "invisible") == 0)
+		return TK_OK;
+	if (strcasecmp(tampilan, "visible") != 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "tampilan must be visible or invisible");
+	if (tag != NULL && tag[0] != '\0')
+		return tk_fail_code(TK_ERR_INVALID, "anchor_not_supported",
+		    "tag_koordinat placement is not supported yet; give page, xAxis/originX, yAxis/originY, width and height");
+	in->visible = 1;
+	in->page = page >= 1 ? (size_t)page - 1 : 0;
+	in->rect[0] = x;
+	in->rect[1] = y;
+	in->rect[2] = w > 0 ? w : 200;
+	in->rect[3] = h > 0 ? h : 80;
+	return TK_OK;
+}
+
+enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = calloc(1, sizeof(*form));
+	const struct mp_part *file;
+	struct sign_in in;
+	struct sign_out out;
+	char nik[20], pass[300], tampilan[16], reason[201], location[201], link[300], tag[8];
+	const char *tag_s, *link_s, *img;
+	double page = 0, x = 0, y = 0, w = 0, h = 0;
+	enum tk_err rc;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	pass[0] = '\0';
+	if (form == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
+		goto fail;
+	if ((file = mp_get(form, "file")) == NULL || file->len < 5 || memcmp(file->data, "%PDF-", 5) != 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "file harus berupa PDF");
+		goto fail;
+	}
+	if (form_str(form, "nik", nik, sizeof(nik)) == NULL || form_str(form, "passphrase", pass, sizeof(pass)) == NULL) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "nik dan passphrase wajib diisi");
+		goto fail;
+	}
+	if (form_str(form, "tampilan", tampilan, sizeof(tampilan)) == NULL) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "tampilan wajib diisi (visible atau invisible)");
+		goto fail;
+	}
+	if ((rc = form_num(form, mp_get(form, "page") ? "page" : "halaman", 1, &page)) != TK_OK || (rc = form_num(form, "xAxis", 0, &x)) != TK_OK ||
+	    (rc = form_num(form, "yAxis", 0, &y)) != TK_OK || (rc = form_num(form, "width", 0, &w)) != TK_OK ||
+	    (rc = form_num(form, "height", 0, &h)) != TK_OK)
+		goto fail;
+	tag_s = form_str(form, "tag_koordinat", tag, sizeof(tag));
+	if ((rc = placement(&in, tampilan, page, x, y, w, h, tag_s)) != TK_OK)
+		goto fail;
+	img = mp_get(form, "image") != NULL && mp_get(form, "image")->len == 4 && memcmp(mp_get(form, "image")->data, "true", 4) == 0 ? "true" : NULL;
+	if (img != NULL) {
+		rc = tk_fail_code(TK_ERR_INVALID, "image_not_supported", "image=true (imageTTD) is not supported yet; use image=false with linkQR");
+		goto fail;
+	}
+	link_s = form_str(form, "linkQR", link, sizeof(link));
+	if (link_s != NULL && strncmp(link_s, "https://", 8) != 0 && strncmp(link_s, "http://", 7) != 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "linkQR must be an http(s) URL");
+		goto fail;
+	}
+	if ((rc = signer_of(rq, nik, NULL, &in.subscriber_id)) != TK_OK)
+		goto fail;
+	in.data = file->data;
+	in.len = file->len;
+	in.passphrase = pass;
+	in.reason = form_str(form, "reason", reason, sizeof(reason));
+	in.location = form_str(form, "location", location, sizeof(location));
+	in.application = rq->who.user;
+	in.qr_url = link_s;
+	in.keep_seconds = BSRE_KEEP_SECONDS;
+	if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
+		goto fail;
+	rc = http_bytes(rs, 200, "application/pdf", file->data, file->len);
+	if (rc == TK_OK)
+		rc = buf_append(&rs->body, out.out.p, out.out.len);
+	if (rc == TK_OK)
+		rc = http_header(rs, "id_dokumen", out.document_id);
+	buf_free(&out.out);
+	goto out;
+fail:
+	rc = bsre_error(rs, 400, "Proses signing");
+out:
+	OPENSSL_cleanse(pass, sizeof(pass));
+	OPENSSL_cleanse(rq->body.p, rq->body.len);
+	free(form);
+	return rc;
+}
+
+enum tk_err h_bsre_v1_download(struct http_req *rq, struct http_resp *rs)
+{
+	struct buf b;
+	enum tk_err rc;
+
+	buf_init(&b, MAX_PDF_BYTES);
+	if ((rc = sign_download(&rq->ctx, rq->params[0], rq->who.user, &b)) == TK_OK)
+		rc = http_bytes(rs, 200, "application/pdf", b.p, b.len);
+	else
+		rc = http_json(rs, 404, json_pack("{s:s, s:i}", "error", tk_errmsg(), "status_code", 404));
+	buf_free(&b);
+	return rc;
+}
+
+static enum tk_err status_reply(struct http_req *rq, struct http_resp *rs, const char *nik, const char *email, int v2)
+{
+	char status[32];
+	int64_t sid = 0;
+
+	if (ra_status(&rq->ctx, nik, email, status, &sid) != TK_OK)
+		return bsre_error(rs, 400, "Cek status");
+	/* HTTP 200 in every case: clients branch on status / status_code. */
+	return http_json(rs, 200, json_pack("{s:i, s:s, s:s}", "status_code", status_code_of(status, v2), "status", status, "message",
+	    status_message(status)));
+}
+
+enum tk_err h_bsre_v1_status(struct http_req *rq, struct http_resp *rs)
+{
+	return status_reply(rq, rs, rq->params[0], NULL, 0);
+}
+
+enum tk_err h_bsre_v2_status(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	const char *nik = NULL, *email = NULL;
+	enum tk_err rc;
+
+	if (http_body_json(rq, &j) != TK_OK || http_json_str(j, "nik", 0, 16, &nik) != TK_OK || http_json_str(j, "email", 0, 254, &email) != TK_OK) {
+		json_decref(j);
+		return bsre_error(rs, 400, "Cek status");
+	}
+	rc = status_reply(rq, rs, nik, nik ? NULL : email, 1);
+	json_decref(j);
+	return rc;
+}
+
+/* v2: {nik|email, passphrase, signatureProperties:[...], file:[base64...]} -> {time, file:[...]} */
+enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL, *props, *files, *result = NULL;
+	const char *nik = NULL, *email = NULL, *pass = NULL, *totp = NULL;
+	struct buf pdf, enc;
+	int64_t sid = 0;
+	struct timespec t0, t1;
+	size_t i;
+	enum tk_err rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	buf_init(&pdf, MAX_REQ_BODY);
+	buf_init(&enc, (size_t)MAX_REQ_BODY * 2);
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		goto fail;
+	if ((rc = http_json_str(j, "nik", 0, 16, &nik)) != TK_OK || (rc = http_json_str(j, "email", 0, 254, &email)) != TK_OK ||
+	    (rc = http_json_str(j, "passphrase", 0, 256, &pass)) != TK_OK || (rc = http_json_str(j, "totp", 0, 16, &totp)) != TK_OK)
+		goto fail;
+	if (pass == NULL) {
+		rc = tk_fail_code(TK_ERR_INVALID, totp ? "totp_not_supported" : "missing_field",
+		    totp ? "TOTP signing is not supported; use passphrase" : "passphrase wajib diisi");
+		goto fail;
+	}
+	props = json_object_get(j, "signatureProperties");
+	files = json_object_get(j, "file");
+	if (!json_is_array(files) || json_array_size(files) == 0 || json_array_size(files) > 32) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "file must be an array of 1 to 32 base64 PDFs");
+		goto fail;
+	}
+	if ((rc = signer_of(rq, nik, nik ? NULL : email, &sid)) != TK_OK)
+		goto fail;
+	result = json_array();
+	for (i = 0; i < json_array_size(files); i++) {
+		json_t *f = json_array_get(files, i), *p;
+		struct sign_in in;
+		struct sign_out out;
+		const char *tampilan = "INVISIBLE", *reason = NULL, *location = NULL, *tag = NULL;
+		/* One properties entry per file, or one for all. */
+		p = json_is_array(props) ? json_array_get(props, json_array_size(props) > i ? i : 0) : NULL;
+		memset(&in, 0, sizeof(in));
+		if (!json_is_string(f)) {
+			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "file[%zu] is not a base64 string", i);
+			goto fail;
+		}
+		buf_reset(&pdf);
+		if ((rc = buf_reserve(&pdf, json_string_length(f))) != TK_OK ||
+		    (rc = b64_decode(json_string_value(f), json_string_length(f), pdf.p, pdf.cap, &pdf.len)) != TK_OK)
+			goto fail;
+		if (pdf.len < 5 || memcmp(pdf.p, "%PDF-", 5) != 0) {
+			rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "file[%zu] is not a PDF", i);
+			goto fail;
+		}
+		if (json_is_object(p)) {
+			json_t *v;
+			if ((v = json_object_get(p, "tampilan")) != NULL && json_is_string(v))
+				tampilan = json_string_value(v);
+			if ((v = json_object_get(p, "reason")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
+				reason = json_string_value(v);
+			if ((v = json_object_get(p, "location")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
+				location = json_string_value(v);
+			if ((v = json_object_get(p, "tag_koordinat")) != NULL && json_is_string(v))
+				tag = json_string_value(v);
+			if (json_object_get(p, "imageBase64") != NULL && !json_is_null(json_object_get(p, "imageBase64"))) {
+				rc = tk_fail_code(TK_ERR_INVALID, "image_not_supported", "imageBase64 is not supported yet; the stamp carries a QR code");
+				goto fail;
+			}
+			if ((rc = placement(&in, tampilan, json_number_value(json_object_get(p, "page")), json_number_value(json_object_get(p, "originX")),
+				 json_number_value(json_object_get(p, "originY")), json_number_value(json_object_get(p, "width")),
+				 json_number_value(json_object_get(p, "height")), tag)) != TK_OK)
+				goto fail;
+		}
+		in.data = pdf.p;
+		in.len = pdf.len;
+		in.subscriber_id = sid;
+		in.passphrase = pass;
+		in.reason = reason;
+		in.location = location;
+		in.application = rq->who.user;
+		if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
+			goto fail;
+		buf_reset(&enc);
+		/* base64 of original + new revision, in one go */
+		rc = buf_append(&pdf, out.out.p, out.out.len);
+		if (rc == TK_OK)
+			rc = b64_encode(pdf.p, pdf.len, &enc);
+		buf_free(&out.out);
+		if (rc != TK_OK)
+			goto fail;
+		json_array_append_new(result, json_stringn((const char *)enc.p, enc.len));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rc = http_json(rs, 200, json_pack("{s:I, s:o}", "time",
+	    (json_int_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000), "file", result));
+	result = NULL;
+	goto out;
+fail:
+	rc = bsre_error(rs, 400, "Proses signing");
+out:
+	if (pass != NULL)
+		OPENSSL_cleanse((void *)pass, strlen(pass));
+	json_decref(result);
+	json_decref(j);
+	buf_free(&pdf);
+	buf_free(&enc);
+	return rc;
+}
