@@ -103,14 +103,14 @@ static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen,
 int cmd_sign(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *outp = NULL, *subscriber = NULL, *nik = NULL, *ppfile = NULL, *level = NULL;
-	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL;
+	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL, *anchor = NULL;
 	int seal = 0, cades = 0;
 	struct cli_opt opts[] = {
 		{"dir", 1, &dir, NULL, 1}, {"in", 1, &inp, NULL, 1}, {"out", 1, &outp, NULL, 1}, {"seal", 0, NULL, &seal, 0},
 		{"subscriber", 1, &subscriber, NULL, 0}, {"nik", 1, &nik, NULL, 0}, {"passphrase-file", 1, &ppfile, NULL, 0},
 		{"level", 1, &level, NULL, 0}, {"visible", 1, &visible, NULL, 0}, {"certify", 1, &certify, NULL, 0},
 		{"field", 1, &field, NULL, 0}, {"reason", 1, &reason, NULL, 0}, {"location", 1, &location, NULL, 0},
-		{"cades", 0, NULL, &cades, 0}, {NULL, 0, NULL, NULL, 0},
+		{"cades", 0, NULL, &cades, 0}, {"anchor", 1, &anchor, NULL, 0}, {NULL, 0, NULL, NULL, 0},
 	};
 	struct instance *inst = NULL;
 	struct svc_ctx c;
@@ -158,7 +158,12 @@ int cmd_sign(int argc, char **argv)
 	in.field = field;
 	in.reason = reason;
 	in.location = location;
-	in.visible = visible != NULL;
+	in.visible = visible != NULL || anchor != NULL;
+	in.anchor = anchor;
+	if (anchor != NULL && visible == NULL) {
+		in.rect[2] = 220;
+		in.rect[3] = 80;
+	}
 	if (sign_document(&c, &in, &out) != TK_OK) {
 		r = cli_fail();
 		goto out;

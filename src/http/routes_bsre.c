@@ -126,11 +126,13 @@ static enum tk_err placement(struct sign_in *in, const char *tampilan, double pa
 		return TK_OK;
 	if (strcasecmp(tampilan, "visible") != 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "tampilan must be visible or invisible");
-	if (tag != NULL && tag[0] != '\0')
-		return tk_fail_code(TK_ERR_INVALID, "anchor_not_supported",
-		    "tag_koordinat placement is not supported yet; give page, xAxis/originX, yAxis/originY, width and height");
 	in->visible = 1;
 	in->page = page >= 1 ? (size_t)page - 1 : 0;
+	if (tag != NULL && tag[0] != '\0') {
+		/* Placed at the tag character; a page given narrows the search. */
+		in->anchor = tag;
+		in->page = page >= 1 ? (size_t)page - 1 : SIZE_MAX;
+	}
 	in->rect[0] = x;
 	in->rect[1] = y;
 	in->rect[2] = w > 0 ? w : 200;

@@ -281,6 +281,25 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	if ((rc = check_docmdp(doc, cat, o->docmdp)) != TK_OK)
 		goto out;
 	page_idx = o->visible.enabled && o->visible.page != PADES_PAGE_LAST ? o->visible.page : npages - 1;
+	if (o->visible.enabled && o->visible.anchor != NULL && o->visible.page == PADES_PAGE_LAST) {
+		/* No page given: the first page that shows the anchor text. */
+		size_t k;
+		for (k = 0; k < npages; k++) {
+			double ax, ay;
+			if ((rc = pdf_page_get(doc, k, &pg)) != TK_OK)
+				goto out;
+			rc = anchor_find(doc, pg, o->visible.anchor, &ax, &ay);
+			if (rc == TK_OK)
+				break;
+			if (rc != TK_ERR_NOT_FOUND)
+				goto out;
+		}
+		if (k == npages) {
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "anchor_not_found", "pades: the text '%s' was not found in the document", o->visible.anchor);
+			goto out;
+		}
+		page_idx = k;
+	}
 	if (page_idx >= npages) {
 		rc = tk_fail_code(TK_ERR_INVALID, "bad_page", "pades: page %zu does not exist (the document has %zu)", page_idx + 1, npages);
 		goto out;
@@ -413,6 +432,22 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		struct stamp_text st = {o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url};
 		char shown[48];
 		uint32_t ap_num;
+		if (o->visible.anchor != NULL) {
+			/* The stamp's lower-left corner goes to the anchor glyph, kept on the page. */
+			double ux, uy;
+			if ((rc = anchor_find(doc, pg, o->visible.anchor, &ux, &uy)) != TK_OK)
+				goto out;
+			x = cm[0] * (ux - cm[4]) + cm[1] * (uy - cm[5]);
+			y = cm[2] * (ux - cm[4]) + cm[3] * (uy - cm[5]);
+			if (w <= 0)
+				w = 220;
+			if (h <= 0)
+				h = 80;
+			x = x + w > vw ? vw - w : x;
+			y = y + h > vh ? vh - h : y;
+			x = x < 0 ? 0 : x;
+			y = y < 0 ? 0 : y;
+		}
 		if (w <= 0 || h <= 0 || x < 0 || y < 0 || x + w > vw + 0.01 || y + h > vh + 0.01) {
 			rc = tk_fail_code(TK_ERR_INVALID, "bad_rect", "pades: the stamp rectangle %.0f,%.0f %.0fx%.0f lies outside the page (%.0f x %.0f)",
 			    x, y, w, h, vw, vh);

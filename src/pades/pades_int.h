@@ -19,7 +19,18 @@ enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, int has_i
  * points; cm maps displayed coordinates to user space. Font /TkF1.
  */
 enum tk_err stamp_footer(const char *statement, double vw, double vh, const double cm[6], struct buf *out) WARN_UNUSED;
+/* Advance width of one WinAnsi byte in Helvetica at size 1. */
+double glyph_width(unsigned char c);
 /* Width of UTF-8 text in Helvetica at size 1 (after WinAnsi mapping). */
 double text_width(const char *s, int bold);
+
+struct pdf_doc;
+struct pdf_page;
+/*
+ * Finds the first occurrence of text (single-byte, simple-font text) in the
+ * page's content and sets *x, *y to the user-space origin of its first
+ * glyph. TK_ERR_NOT_FOUND with code "anchor_not_found" otherwise.
+ */
+enum tk_err anchor_find(struct pdf_doc *doc, const struct pdf_page *pg, const char *text, double *x, double *y) WARN_UNUSED;
 
 #endif

@@ -54,6 +54,11 @@ static double char_width(unsigned char c, int bold)
 	return 0.556;
 }
 
+double glyph_width(unsigned char c)
+{
+	return char_width(c, 0);
+}
+
 double text_width(const char *s, int bold)
 {
 	double w = 0;

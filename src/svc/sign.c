@@ -287,6 +287,7 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 		po.visible.enabled = in->visible;
 		po.visible.page = in->page;
 		memcpy(po.visible.rect, in->rect, sizeof(po.visible.rect));
+		po.visible.anchor = in->anchor;
 		if ((rc = pades_sign(in->data, in->len, &po, &out->out, &out->pages)) != TK_OK)
 			goto out;
 		/* The registry keeps the hash of the whole signed file. */

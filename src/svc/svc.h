@@ -247,8 +247,9 @@ struct sign_in {
 	const char *field;        /* existing empty field to use */
 	const char *reason, *location;
 	int visible;
-	size_t page;              /* from 0; SIZE_MAX: last */
+	size_t page;              /* from 0; SIZE_MAX: last (or, with anchor, the first page showing it) */
 	double rect[4];
+	const char *anchor;       /* place the stamp at this text (rect gives only width and height) */
 	const char *application;  /* API key name, for the registry */
 	const char *unit;
 	int64_t subscriber_id;    /* or: the subscriber found by the caller (takes precedence) */

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TRUST_RELOAD_S 300          /* cached signers are re-read this often (certificate rollover) */
@@ -20,6 +21,9 @@
 #define TRUST_MAX_RESP_BYTES (64u * 1024u)
 #define TRUST_DEFAULT_VALIDITY_H 48u
 #define TRUST_MAX_VALIDITY_H 240u   /* 10 days, the usual upper bound for OCSP responses */
+#define TRUST_MAX_CACHE_MS 60000u   /* [ocsp] cache_ms: at most a minute of staleness across processes */
+#define TRUST_CACHE_SLOTS 4096u     /* entries of the in-process answer cache (a power of two) */
+#define TRUST_CACHE_LOCKS 64u
 
 /* Per-thread cache: a TS_RESP_CTX is not thread-safe, and parsing certificates per request is waste. */
 struct trust_state {
@@ -34,6 +38,7 @@ struct trust_state {
 	int64_t validity;            /* seconds from thisUpdate to nextUpdate */
 	unsigned max_on_demand;      /* signatures in flight for on-demand answers, per process */
 	int at_issuance;             /* [ocsp] produce_at_issuance */
+	int64_t cache_ms;            /* [ocsp] cache_ms: in-process cache of stored answers; 0 = off */
 };
 
 /* The status of a certificate as the store has it. */
@@ -119,12 +124,13 @@ static unsigned default_on_demand(void)
 
 static enum tk_err ocsp_settings(const struct instance *inst, struct trust_state *ts)
 {
-	uint64_t h, m;
+	uint64_t h, m, cache;
 	const char *v;
 	enum tk_err rc;
 
 	if ((rc = config_get_u64(inst->cfg, "ocsp", "validity_hours", TRUST_DEFAULT_VALIDITY_H, TRUST_MAX_VALIDITY_H, &h)) != TK_OK ||
-	    (rc = config_get_u64(inst->cfg, "ocsp", "max_on_demand", default_on_demand(), 1024, &m)) != TK_OK)
+	    (rc = config_get_u64(inst->cfg, "ocsp", "max_on_demand", default_on_demand(), 1024, &m)) != TK_OK ||
+	    (rc = config_get_u64(inst->cfg, "ocsp", "cache_ms", 0, TRUST_MAX_CACHE_MS, &cache)) != TK_OK)
 		return rc;
 	if (h == 0 || m == 0)
 		return tk_fail(TK_ERR_INVALID, "config [ocsp] validity_hours and max_on_demand must be at least 1");
@@ -134,6 +140,7 @@ static enum tk_err ocsp_settings(const struct instance *inst, struct trust_state
 	ts->validity = (int64_t)h * 3600;
 	ts->max_on_demand = (unsigned)m;
 	ts->at_issuance = strcmp(v, "yes") == 0;
+	ts->cache_ms = (int64_t)cache;
 	return TK_OK;
 }
 
@@ -271,6 +278,140 @@ enum tk_err trust_tsa_stamp(struct svc_ctx *c, const uint8_t *req, size_t len, s
 }
 
 /* ---------------------------------------------------------------- OCSP */
+
+/*
+ * Optional in-process cache of stored answers ([ocsp] cache_ms, default 0:
+ * off). It saves the store lookup of the hot path, at a price: a status
+ * change made by another process or node (or by a code path that does not
+ * call trust_cert_changed()) shows after at most cache_ms. Changes through
+ * trust_cert_changed() in this process drop the entry at once.
+ */
+struct cache_entry {
+	const struct instance *inst;
+	uint8_t serial[32];
+	size_t serial_len;
+	enum ocsp_hash hash;
+	int64_t expires_ms, this_update, next_update;
+	uint8_t *der;
+	size_t len;
+};
+
+static struct cache_entry cache[TRUST_CACHE_SLOTS];
+static pthread_mutex_t cache_locks[TRUST_CACHE_LOCKS] = {
+#define L PTHREAD_MUTEX_INITIALIZER
+	L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,
+	L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,
+#undef L
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static size_t cache_slot(const struct instance *inst, const uint8_t *serial, size_t len, enum ocsp_hash hash)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)inst ^ (uint64_t)hash;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ serial[i]) * 1099511628211ull;
+	return (size_t)(h & (TRUST_CACHE_SLOTS - 1));
+}
+
+static int cache_match(const struct cache_entry *e, const struct instance *inst, const uint8_t *serial, size_t len,
+    enum ocsp_hash hash)
+{
+	return e->der != NULL && e->inst == inst && e->hash == hash && e->serial_len == len && memcmp(e->serial, serial, len) == 0;
+}
+
+/* Copies a live entry into out; 1 on a hit. */
+static int cache_get(const struct trust_state *ts, const struct ocsp_certid *id, struct trust_ocsp_answer *out)
+{
+	size_t slot;
+	struct cache_entry *e;
+	int hit = 0;
+
+	if (ts->cache_ms <= 0)
+		return 0;
+	slot = cache_slot(ts->inst, id->serial, id->serial_len, id->hash);
+	e = &cache[slot];
+	pthread_mutex_lock(&cache_locks[slot % TRUST_CACHE_LOCKS]);
+	if (cache_match(e, ts->inst, id->serial, id->serial_len, id->hash) && mono_ms() < e->expires_ms &&
+	    tk_now() < e->next_update) {
+		buf_reset(&out->der);
+		if (buf_append(&out->der, e->der, e->len) == TK_OK) {
+			out->successful = out->cacheable = 1;
+			out->this_update = e->this_update;
+			out->next_update = e->next_update;
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&cache_locks[slot % TRUST_CACHE_LOCKS]);
+	return hit;
+}
+
+static void cache_put(const struct trust_state *ts, const struct ocsp_certid *id, const struct trust_ocsp_answer *a)
+{
+	size_t slot;
+	struct cache_entry *e;
+	uint8_t *copy;
+
+	if (ts->cache_ms <= 0 || (copy = malloc(a->der.len)) == NULL)
+		return;
+	memcpy(copy, a->der.p, a->der.len);
+	slot = cache_slot(ts->inst, id->serial, id->serial_len, id->hash);
+	e = &cache[slot];
+	pthread_mutex_lock(&cache_locks[slot % TRUST_CACHE_LOCKS]);
+	free(e->der);
+	e->inst = ts->inst;
+	memcpy(e->serial, id->serial, id->serial_len);
+	e->serial_len = id->serial_len;
+	e->hash = id->hash;
+	e->expires_ms = mono_ms() + ts->cache_ms;
+	e->this_update = a->this_update;
+	e->next_update = a->next_update;
+	e->der = copy;
+	e->len = a->der.len;
+	pthread_mutex_unlock(&cache_locks[slot % TRUST_CACHE_LOCKS]);
+}
+
+/* Drops the entries of a serial (both CertID hashes) of this instance. */
+static void cache_drop(const struct instance *inst, const char *hex)
+{
+	uint8_t serial[32];
+	size_t len = 0, slot;
+	enum ocsp_hash h;
+
+	if (hex_decode(hex, strlen(hex), serial, sizeof(serial), &len) != TK_OK) {
+		tk_clear_error();
+		return;
+	}
+	for (h = OCSP_HASH_SHA1; h <= OCSP_HASH_SHA256; h++) {
+		slot = cache_slot(inst, serial, len, h);
+		pthread_mutex_lock(&cache_locks[slot % TRUST_CACHE_LOCKS]);
+		if (cache_match(&cache[slot], inst, serial, len, h)) {
+			free(cache[slot].der);
+			cache[slot].der = NULL;
+		}
+		pthread_mutex_unlock(&cache_locks[slot % TRUST_CACHE_LOCKS]);
+	}
+}
+
+void trust_cache_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < TRUST_CACHE_SLOTS; i++) {
+		pthread_mutex_lock(&cache_locks[i % TRUST_CACHE_LOCKS]);
+		free(cache[i].der);
+		cache[i].der = NULL;
+		pthread_mutex_unlock(&cache_locks[i % TRUST_CACHE_LOCKS]);
+	}
+}
 
 static int slot_acquire(const struct trust_state *ts)
 {
@@ -491,6 +632,10 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 		rc = answer_on_demand(c, ts, r, out);
 		goto out;
 	}
+	if (cache_get(ts, id, out)) {
+		rc = TK_OK;
+		goto out;
+	}
 	hex_encode(id->serial, id->serial_len, p.serial);
 	rc = store_prepare(c->st,
 	    sha256 ? "SELECT c.status, c.revoked_at, c.reason, r.cert_status, r.this_update, r.next_update, r.der_sha256,"
@@ -530,7 +675,12 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 		out->next_update = nu;
 		/* Fresh until half its validity; after that the first request refreshes it,
 		 * unless signers are busy, when the still-valid response is good enough. */
-		if (now < tu + (nu - tu) / 2 || !(slot = slot_acquire(ts))) {
+		if (now < tu + (nu - tu) / 2) {
+			cache_put(ts, id, out);
+			rc = TK_OK;
+			goto out;
+		}
+		if (!(slot = slot_acquire(ts))) {
 			rc = TK_OK;
 			goto out;
 		}
@@ -563,6 +713,8 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 	out->cacheable = 1;
 	out->this_update = p.this_update;
 	out->next_update = p.next_update;
+	if (!skipped)
+		cache_put(ts, id, out);
 out:
 	if (slot)
 		slot_release();
@@ -673,9 +825,12 @@ enum tk_err trust_ocsp_refresh_serial(struct svc_ctx *c, const char *serial)
 void trust_cert_changed(struct svc_ctx *c, const char *serial)
 {
 	struct trust_state tmp, *ts = NULL;
+	char hex[65];
 	enum tk_err rc;
 
 	memset(&tmp, 0, sizeof(tmp));
+	if (serial_norm(serial, hex) == TK_OK)
+		cache_drop(c->inst, hex);
 	/* A server thread reuses its signer; elsewhere (CLI) a temporary one leaves nothing cached behind. */
 	if (thread_state(c, 0, &ts) != TK_OK || ts == NULL || ts->ocsp == NULL)
 		ts = NULL;
@@ -691,7 +846,6 @@ void trust_cert_changed(struct svc_ctx *c, const char *serial)
 		/* Issuance-time production may be switched off; status changes are always refreshed. */
 		struct certinfo ci;
 		int found = 0;
-		char hex[65];
 		if (serial_norm(serial, hex) == TK_OK && cert_lookup(c, ts->issuing_id, hex, &ci, &found) == TK_OK && found &&
 		    strcmp(ci.status, "valid") == 0) {
 			state_clear(&tmp);

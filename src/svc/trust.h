@@ -76,5 +76,7 @@ void trust_cert_changed(struct svc_ctx *c, const char *serial);
 
 /* Frees the signers this thread cached. Safe to call when there are none. */
 void trust_thread_done(void);
+/* Empties the process-wide OCSP answer cache ([ocsp] cache_ms); for shutdown and tests. */
+void trust_cache_clear(void);
 
 #endif

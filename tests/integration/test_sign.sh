@@ -120,3 +120,20 @@ expect_fail "no signer" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$
 [ ! -e "$TMP/x.pdf" ] || die "output written on failure"; ok
 [ "$(sqlite3 "$D/teken.db" "SELECT COUNT(*) FROM documents")" = "$rows" ] || die "failed signings changed the registry"; ok
 teken audit verify --dir "$D" >/dev/null || die "audit chain"; ok
+
+# Anchor placement: the stamp goes where the tag text is drawn.
+gs -q -sDEVICE=pdfwrite -o "$TMP/anchor.pdf" -c "/Helvetica findfont 12 scalefont setfont 72 700 moveto (Surat) show showpage 72 700 moveto (Halaman dua) show 100 200 moveto (Tanda tangan: #TTD#) show showpage"
+teken sign --dir "$D" --in "$TMP/anchor.pdf" --out "$TMP/anchor.signed.pdf" --seal --anchor '#TTD#' >/dev/null
+pdfsig_ok "$TMP/anchor.signed.pdf" 1
+python3 - "$TMP/anchor.signed.pdf" <<'PY' || die "stamp not placed at the anchor on page 2"
+import re, sys, zlib
+d = open(sys.argv[1], "rb").read()
+rect = re.findall(rb"/Rect\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", d)[-1]
+x0, y0 = float(rect[0]), float(rect[1])
+# "#TTD#" is drawn at x = 100 + width("Tanda tangan: ") ~ 178, y = 200 on page 2
+assert 150 < x0 < 200 and abs(y0 - 200) < 1, rect
+assert b"/P " in d
+PY
+ok
+expect_fail "anchor not in the document" teken sign --dir "$D" --in "$TMP/anchor.pdf" --out "$TMP/x.pdf" --seal --anchor 'TIDAK-ADA'
+expect_err_contains "not found"
