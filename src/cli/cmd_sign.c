@@ -103,14 +103,15 @@ static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen,
 int cmd_sign(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *outp = NULL, *subscriber = NULL, *nik = NULL, *ppfile = NULL, *level = NULL;
-	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL, *anchor = NULL;
+	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL, *anchor = NULL, *image = NULL;
 	int seal = 0, cades = 0;
 	struct cli_opt opts[] = {
 		{"dir", 1, &dir, NULL, 1}, {"in", 1, &inp, NULL, 1}, {"out", 1, &outp, NULL, 1}, {"seal", 0, NULL, &seal, 0},
 		{"subscriber", 1, &subscriber, NULL, 0}, {"nik", 1, &nik, NULL, 0}, {"passphrase-file", 1, &ppfile, NULL, 0},
 		{"level", 1, &level, NULL, 0}, {"visible", 1, &visible, NULL, 0}, {"certify", 1, &certify, NULL, 0},
 		{"field", 1, &field, NULL, 0}, {"reason", 1, &reason, NULL, 0}, {"location", 1, &location, NULL, 0},
-		{"cades", 0, NULL, &cades, 0}, {"anchor", 1, &anchor, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{"cades", 0, NULL, &cades, 0}, {"anchor", 1, &anchor, NULL, 0}, {"image", 1, &image, NULL, 0},
+		{NULL, 0, NULL, NULL, 0},
 	};
 	struct instance *inst = NULL;
 	struct svc_ctx c;
@@ -118,7 +119,8 @@ int cmd_sign(int argc, char **argv)
 	struct sign_out out;
 	char pass[300];
 	const uint8_t *data = NULL;
-	size_t len = 0;
+	uint8_t *img = NULL;
+	size_t len = 0, imglen = 0;
 	int r;
 
 	memset(&in, 0, sizeof(in));
@@ -141,6 +143,10 @@ int cmd_sign(int argc, char **argv)
 	}
 	if (!seal && cli_read_secret(ppfile, pass, sizeof(pass)) != TK_OK)
 		return cli_fail();
+	if (image != NULL && (visible == NULL && anchor == NULL))
+		return cli_usage_error("sign", "--image needs a visible stamp (--visible or --anchor)");
+	if (image != NULL && file_read(image, 8u << 20, &img, &imglen) != TK_OK)
+		return cli_fail();
 	if (map_file(inp, &data, &len) != TK_OK) {
 		r = cli_fail();
 		goto out;
@@ -160,6 +166,8 @@ int cmd_sign(int argc, char **argv)
 	in.location = location;
 	in.visible = visible != NULL || anchor != NULL;
 	in.anchor = anchor;
+	in.image = img;
+	in.image_len = imglen;
 	if (anchor != NULL && visible == NULL) {
 		in.rect[2] = 220;
 		in.rect[3] = 80;
@@ -177,6 +185,7 @@ int cmd_sign(int argc, char **argv)
 	buf_free(&out.out);
 out:
 	OPENSSL_cleanse(pass, sizeof(pass));
+	free(img);
 	if (data != NULL)
 		munmap((void *)data, len);
 	if (inst != NULL)

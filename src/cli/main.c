@@ -16,7 +16,7 @@ static const char usage[] =
     "  teken ca revoke --dir D --serial HEX --reason R\n"
     "  teken ca crl    --dir D [--ca issuing|root] [--pem] [-o crl.der]\n"
     "  teken sign   --dir D --in a.pdf --out b.pdf (--seal | --subscriber U | --nik N) [--passphrase-file F|-]\n"
-    "               [--level B-B] [--visible page,x,y,w,h] [--anchor TEXT] [--certify 1|2|3] [--field NAME] [--reason R] [--location L]\n"
+    "               [--level B-B] [--visible page,x,y,w,h] [--anchor TEXT] [--image sig.png] [--certify 1|2|3] [--field NAME] [--reason R] [--location L]\n"
     "  teken sign   --dir D --cades --in any.file --out any.file.p7s (--seal | ...)\n"
     "  teken cps publish --dir D --file cps.md --version V\n"
     "  teken cps show    --dir D [--version V] [--meta]\n"

@@ -179,8 +179,14 @@ enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
 		goto fail;
 	img = mp_get(form, "image") != NULL && mp_get(form, "image")->len == 4 && memcmp(mp_get(form, "image")->data, "true", 4) == 0 ? "true" : NULL;
 	if (img != NULL) {
-		rc = tk_fail_code(TK_ERR_INVALID, "image_not_supported", "image=true (imageTTD) is not supported yet; use image=false with linkQR");
-		goto fail;
+		/* image=true: the specimen signature image goes on the stamp (the QR stays). */
+		const struct mp_part *ttd = mp_get(form, "imageTTD");
+		if (ttd == NULL || ttd->len == 0) {
+			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "imageTTD wajib diisi bila image=true");
+			goto fail;
+		}
+		in.image = ttd->data;
+		in.image_len = ttd->len;
 	}
 	link_s = form_str(form, "linkQR", link, sizeof(link));
 	if (link_s != NULL && strncmp(link_s, "https://", 8) != 0 && strncmp(link_s, "http://", 7) != 0) {
@@ -266,7 +272,7 @@ enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *j = NULL, *props, *files, *result = NULL;
 	const char *nik = NULL, *email = NULL, *pass = NULL, *totp = NULL;
-	struct buf pdf, enc;
+	struct buf pdf, enc, imgbuf;
 	int64_t sid = 0;
 	struct timespec t0, t1;
 	size_t i;
@@ -275,6 +281,7 @@ enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	buf_init(&pdf, MAX_REQ_BODY);
 	buf_init(&enc, (size_t)MAX_REQ_BODY * 2);
+	buf_init(&imgbuf, 8u << 20);
 	if ((rc = http_body_json(rq, &j)) != TK_OK)
 		goto fail;
 	if ((rc = http_json_str(j, "nik", 0, 16, &nik)) != TK_OK || (rc = http_json_str(j, "email", 0, 254, &email)) != TK_OK ||
@@ -324,9 +331,13 @@ enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
 				location = json_string_value(v);
 			if ((v = json_object_get(p, "tag_koordinat")) != NULL && json_is_string(v))
 				tag = json_string_value(v);
-			if (json_object_get(p, "imageBase64") != NULL && !json_is_null(json_object_get(p, "imageBase64"))) {
-				rc = tk_fail_code(TK_ERR_INVALID, "image_not_supported", "imageBase64 is not supported yet; the stamp carries a QR code");
-				goto fail;
+			if ((v = json_object_get(p, "imageBase64")) != NULL && json_is_string(v) && json_string_length(v) > 0) {
+				buf_reset(&imgbuf);
+				if ((rc = buf_reserve(&imgbuf, json_string_length(v))) != TK_OK ||
+				    (rc = b64_decode(json_string_value(v), json_string_length(v), imgbuf.p, imgbuf.cap, &imgbuf.len)) != TK_OK)
+					goto fail;
+				in.image = imgbuf.p;
+				in.image_len = imgbuf.len;
 			}
 			if ((rc = placement(&in, tampilan, json_number_value(json_object_get(p, "page")), json_number_value(json_object_get(p, "originX")),
 				 json_number_value(json_object_get(p, "originY")), json_number_value(json_object_get(p, "width")),
@@ -366,5 +377,6 @@ out:
 	json_decref(j);
 	buf_free(&pdf);
 	buf_free(&enc);
+	buf_free(&imgbuf);
 	return rc;
 }

@@ -112,7 +112,7 @@ static void wipe_json_secret(json_t *j)
 static enum tk_err sign_one(struct http_req *rq, struct http_resp *rs, int cades)
 {
 	struct mp_form *form = calloc(1, sizeof(*form));
-	const struct mp_part *file;
+	const struct mp_part *file, *img;
 	json_t *opts = NULL;
 	struct sign_in in;
 	struct sign_out out;
@@ -132,6 +132,14 @@ static enum tk_err sign_one(struct http_req *rq, struct http_resp *rs, int cades
 	in.data = file->data;
 	in.len = file->len;
 	in.cades = cades;
+	if ((img = mp_get(form, "image")) != NULL && img->len > 0) {
+		if (!in.visible) {
+			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "a signature image needs a visible stamp (options.visible)");
+			goto out;
+		}
+		in.image = img->data;
+		in.image_len = img->len;
+	}
 	if (!cades && (file->len < 5 || memcmp(file->data, "%PDF-", 5) != 0)) {
 		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
 		goto out;

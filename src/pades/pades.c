@@ -155,6 +155,48 @@ static enum tk_err append_content(struct pdf_doc *doc, struct pdf_update *u, con
 	return pdf_dict_set(u, pcopy, "Contents", arr);
 }
 
+/* The signature image as an image XObject, with its alpha as /SMask (ISO 32000-1 8.9.5, 11.6.5.3). */
+static enum tk_err image_xobject(struct pdf_update *u, const uint8_t *p, size_t len, const struct pdf_obj **ref, double *aspect)
+{
+	struct stamp_image im;
+	struct pdf_obj *d, *m;
+	uint32_t num, mnum;
+	enum tk_err rc;
+
+	if ((rc = image_decode(p, len, &im)) != TK_OK)
+		return rc;
+	d = pdf_new_dict(u);
+	if ((rc = pdf_dict_set(u, d, "Type", pdf_new_name(u, "XObject"))) != TK_OK ||
+	    (rc = pdf_dict_set(u, d, "Subtype", pdf_new_name(u, "Image"))) != TK_OK ||
+	    (rc = pdf_dict_set(u, d, "Width", pdf_new_int(u, im.width))) != TK_OK ||
+	    (rc = pdf_dict_set(u, d, "Height", pdf_new_int(u, im.height))) != TK_OK ||
+	    (rc = pdf_dict_set(u, d, "ColorSpace", pdf_new_name(u, im.components == 1 ? "DeviceGray" : "DeviceRGB"))) != TK_OK ||
+	    (rc = pdf_dict_set(u, d, "BitsPerComponent", pdf_new_int(u, 8))) != TK_OK)
+		goto out;
+	if (im.dct && (rc = pdf_dict_set(u, d, "Filter", pdf_new_name(u, "DCTDecode"))) != TK_OK)
+		goto out;
+	if (im.alpha.len > 0) {
+		m = pdf_new_dict(u);
+		if ((rc = pdf_dict_set(u, m, "Type", pdf_new_name(u, "XObject"))) != TK_OK ||
+		    (rc = pdf_dict_set(u, m, "Subtype", pdf_new_name(u, "Image"))) != TK_OK ||
+		    (rc = pdf_dict_set(u, m, "Width", pdf_new_int(u, im.width))) != TK_OK ||
+		    (rc = pdf_dict_set(u, m, "Height", pdf_new_int(u, im.height))) != TK_OK ||
+		    (rc = pdf_dict_set(u, m, "ColorSpace", pdf_new_name(u, "DeviceGray"))) != TK_OK ||
+		    (rc = pdf_dict_set(u, m, "BitsPerComponent", pdf_new_int(u, 8))) != TK_OK || (rc = pdf_update_alloc(u, &mnum)) != TK_OK ||
+		    (rc = pdf_update_set_stream(u, mnum, 0, m, im.alpha.p, im.alpha.len, PDF_STREAM_FLATE)) != TK_OK ||
+		    (rc = pdf_dict_set(u, d, "SMask", pdf_new_ref(u, mnum, 0))) != TK_OK)
+			goto out;
+	}
+	if ((rc = pdf_update_alloc(u, &num)) != TK_OK ||
+	    (rc = pdf_update_set_stream(u, num, 0, d, im.data.p, im.data.len, im.dct ? 0 : PDF_STREAM_FLATE)) != TK_OK)
+		goto out;
+	*ref = pdf_new_ref(u, num, 0);
+	*aspect = (double)im.width / (double)im.height;
+out:
+	image_free(&im);
+	return rc;
+}
+
 /* Certification with P=1 forbids any change, signatures included (12.8.2.2). */
 static enum tk_err check_docmdp(struct pdf_doc *doc, const struct pdf_obj *cat, int certify)
 {
@@ -432,6 +474,8 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		struct stamp_text st = {o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url};
 		char shown[48];
 		uint32_t ap_num;
+		const struct pdf_obj *img_ref = NULL;
+		double img_aspect = 0;
 		if (o->visible.anchor != NULL) {
 			/* The stamp's lower-left corner goes to the anchor glyph, kept on the page. */
 			double ux, uy;
@@ -455,7 +499,9 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		}
 		time_wib(when, shown);
 		st.when = shown;
-		if ((rc = stamp_draw(&st, w, h, 0, &content)) != TK_OK)
+		if (o->visible.image != NULL && (rc = image_xobject(u, o->visible.image, o->visible.image_len, &img_ref, &img_aspect)) != TK_OK)
+			goto out;
+		if ((rc = stamp_draw(&st, w, h, img_aspect, &content)) != TK_OK)
 			goto out;
 		/* Rect: the displayed rectangle mapped to user space. */
 		px[0] = x, py[0] = y, px[1] = x + w, py[1] = y, px[2] = x, py[2] = y + h, px[3] = x + w, py[3] = y + h;
@@ -473,6 +519,11 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		{
 			double bbox[4] = {0, 0, w, h};
 			const struct pdf_obj *fr1 = std_font(u, "Helvetica", &f1), *fr2 = std_font(u, "Helvetica-Bold", &f2);
+			if (img_ref != NULL) {
+				struct pdf_obj *xo = pdf_new_dict(u);
+				if ((rc = pdf_dict_set(u, xo, "Im1", img_ref)) != TK_OK || (rc = pdf_dict_set(u, res, "XObject", xo)) != TK_OK)
+					goto out;
+			}
 			if ((rc = pdf_dict_set(u, fonts, "F1", fr1)) != TK_OK || (rc = pdf_dict_set(u, fonts, "F2", fr2)) != TK_OK ||
 			    (rc = pdf_dict_set(u, res, "Font", fonts)) != TK_OK || (rc = pdf_dict_set(u, form, "Type", pdf_new_name(u, "XObject"))) != TK_OK ||
 			    (rc = pdf_dict_set(u, form, "Subtype", pdf_new_name(u, "Form"))) != TK_OK ||

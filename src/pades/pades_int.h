@@ -12,8 +12,23 @@ struct stamp_text {
 	const char *url;       /* QR target; NULL: no QR */
 };
 
-/* The content of a stamp form of w x h points (fonts /F1 Helvetica, /F2 Helvetica-Bold; image /Im1 when has_image). */
-enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, int has_image, struct buf *out) WARN_UNUSED;
+/* A decoded signature image: 8-bit samples (or JPEG bytes) and an optional alpha channel. */
+struct stamp_image {
+	uint32_t width, height;
+	unsigned components; /* 1 gray, 3 RGB */
+	int dct;             /* data is a JPEG file (DCTDecode) */
+	struct buf data;
+	struct buf alpha;    /* width*height bytes, empty when opaque */
+};
+/* Decodes a PNG or JPEG signature image; free with image_free(). */
+enum tk_err image_decode(const uint8_t *p, size_t len, struct stamp_image *im) WARN_UNUSED;
+void image_free(struct stamp_image *im);
+
+/*
+ * The content of a stamp form of w x h points (fonts /F1 Helvetica, /F2
+ * Helvetica-Bold). img_aspect > 0 (width/height) draws image /Im1 above the text.
+ */
+enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, double img_aspect, struct buf *out) WARN_UNUSED;
 /*
  * A footer with the statement at the bottom of a page displayed as vw x vh
  * points; cm maps displayed coordinates to user space. Font /TkF1.

@@ -150,12 +150,12 @@ static enum tk_err draw_qr(struct buf *b, const char *url, double x, double y, d
 	return rc;
 }
 
-enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, int has_image, struct buf *b)
+enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, double img_aspect, struct buf *b)
 {
 	const char *lines[24];
 	size_t lens[24], n, i;
 	double pad = h * 0.06, qr = t->url ? h - 2 * pad : 0, tx = pad + (qr > 0 ? qr + pad : 0), tw = w - tx - pad;
-	double fs, y;
+	double fs, y, top = h - pad;
 	enum tk_err rc;
 
 	if (w < 40 || h < 20)
@@ -165,21 +165,30 @@ enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, int has_i
 		return rc;
 	if (t->url != NULL && (rc = draw_qr(b, t->url, pad, pad, qr)) != TK_OK)
 		return rc;
-	if (has_image && (rc = buf_printf(b, "q %.3f 0 0 %.3f %.3f %.3f cm /Im1 Do Q\n", tw * 0.4, h * 0.3, tx + tw * 0.6, h - pad - h * 0.3)) != TK_OK)
-		return rc;
 	if (tw < 20)
 		return TK_OK;
+	if (img_aspect > 0) {
+		/* The signature image on top of the text column, aspect kept. */
+		double ih = h * 0.32, iw = ih * img_aspect;
+		if (iw > tw) {
+			iw = tw;
+			ih = iw / img_aspect;
+		}
+		if ((rc = buf_printf(b, "q %.3f 0 0 %.3f %.3f %.3f cm /Im1 Do Q\n", iw, ih, tx, h - pad - ih)) != TK_OK)
+			return rc;
+		top = h - pad - ih - pad * 0.5;
+	}
 	/* Shrink the type until the text block fits. */
 	for (fs = h / 9.0; fs > 3.0; fs -= 0.25) {
 		double stmt = fs * 0.8;
 		size_t nst = wrap(t->statement, stmt, tw, 0, lines, lens, 24);
-		double need = fs * 1.2 * 4 + stmt * 1.15 * (double)nst + pad;
-		if (need <= h - pad && text_width(t->name, 1) * fs * 1.05 <= tw)
+		double need = fs * 1.2 * 4 + stmt * 1.15 * (double)nst;
+		if (need <= top && text_width(t->name, 1) * fs * 1.05 <= tw)
 			break;
 	}
 	if (fs < 3.0)
 		fs = 3.0;
-	y = h - pad - fs;
+	y = top - fs;
 	rc = buf_printf(b, "BT 0.1 0.1 0.1 rg /F1 %.2f Tf %.3f %.3f Td ", fs * 0.85, tx, y);
 	if (rc == TK_OK)
 		rc = put_string(b, "Ditandatangani secara elektronik oleh:", strlen("Ditandatangani secara elektronik oleh:"));

@@ -288,6 +288,8 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 		po.visible.page = in->page;
 		memcpy(po.visible.rect, in->rect, sizeof(po.visible.rect));
 		po.visible.anchor = in->anchor;
+		po.visible.image = in->image;
+		po.visible.image_len = in->image_len;
 		if ((rc = pades_sign(in->data, in->len, &po, &out->out, &out->pages)) != TK_OK)
 			goto out;
 		/* The registry keeps the hash of the whole signed file. */

@@ -250,6 +250,8 @@ struct sign_in {
 	size_t page;              /* from 0; SIZE_MAX: last (or, with anchor, the first page showing it) */
 	double rect[4];
 	const char *anchor;       /* place the stamp at this text (rect gives only width and height) */
+	const uint8_t *image;     /* signature image on the stamp (PNG or JPEG) */
+	size_t image_len;
 	const char *application;  /* API key name, for the registry */
 	const char *unit;
 	int64_t subscriber_id;    /* or: the subscriber found by the caller (takes precedence) */

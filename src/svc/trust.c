@@ -569,6 +569,26 @@ fail:
 	return rc;
 }
 
+/* Status of a serial of the issuing CA and whether a SHA-256 response is kept for it. */
+static enum tk_err cert_row(struct svc_ctx *c, int64_t ca_id, const char *hex, struct certinfo *ci, int *had_sha256, int *found)
+{
+	struct store_stmt *s = NULL;
+	enum tk_err rc;
+
+	*found = *had_sha256 = 0;
+	if ((rc = store_prepare(c->st,
+		 "SELECT c.status, c.revoked_at, c.reason, CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c"
+		 " LEFT JOIN ocsp_responses r ON r.serial = c.serial WHERE c.serial = ? AND c.ca_id = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, hex)) == TK_OK && (rc = store_bind_i64(s, 2, ca_id)) == TK_OK &&
+	    (rc = store_step(s, found)) == TK_OK && *found) {
+		rc = certinfo_read(s, 0, ci);
+		*had_sha256 = store_col_i64(s, 3) != 0;
+	}
+	store_finalize(s);
+	return rc;
+}
+
 /* Signs on demand: several CertIDs, a nonce, a serial we never issued, or a CertID in another encoding. */
 static enum tk_err answer_on_demand(struct svc_ctx *c, struct trust_state *ts, const struct ocsp_req *r,
     struct trust_ocsp_answer *out)
@@ -637,13 +657,12 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 		goto out;
 	}
 	hex_encode(id->serial, id->serial_len, p.serial);
+	/* The hot path: one lean statement (preparing it is most of the cost). */
 	rc = store_prepare(c->st,
-	    sha256 ? "SELECT c.status, c.revoked_at, c.reason, r.cert_status, r.this_update, r.next_update, r.der_sha256,"
-		     " CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c LEFT JOIN ocsp_responses r ON r.serial = c.serial"
-		     " WHERE c.serial = ? AND c.ca_id = ?"
-		   : "SELECT c.status, c.revoked_at, c.reason, r.cert_status, r.this_update, r.next_update, r.der,"
-		     " CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c LEFT JOIN ocsp_responses r ON r.serial = c.serial"
-		     " WHERE c.serial = ? AND c.ca_id = ?",
+	    sha256 ? "SELECT c.status, r.cert_status, r.this_update, r.next_update, r.der_sha256 FROM certs c"
+		     " LEFT JOIN ocsp_responses r ON r.serial = c.serial WHERE c.serial = ? AND c.ca_id = ?"
+		   : "SELECT c.status, r.cert_status, r.this_update, r.next_update, r.der FROM certs c"
+		     " LEFT JOIN ocsp_responses r ON r.serial = c.serial WHERE c.serial = ? AND c.ca_id = ?",
 	    &s);
 	if (rc == TK_OK && (rc = store_bind_text(s, 1, p.serial)) == TK_OK && (rc = store_bind_i64(s, 2, ts->issuing_id)) == TK_OK)
 		rc = store_step(s, &row);
@@ -658,13 +677,10 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 		rc = answer_on_demand(c, ts, r, out);
 		goto out;
 	}
-	if ((rc = certinfo_read(s, 0, &p.ci)) != TK_OK)
-		goto out;
-	had_sha256 = !store_col_null(s, 7) && store_col_i64(s, 7) != 0;
-	if (!store_col_null(s, 6) && strcmp(store_col_text(s, 3), p.ci.status) == 0 && now < store_col_i64(s, 5)) {
-		int64_t tu = store_col_i64(s, 4), nu = store_col_i64(s, 5);
+	if (!store_col_null(s, 4) && strcmp(store_col_text(s, 1), store_col_text(s, 0)) == 0 && now < store_col_i64(s, 3)) {
+		int64_t tu = store_col_i64(s, 2), nu = store_col_i64(s, 3);
 		size_t len = 0;
-		const uint8_t *der = store_col_blob(s, 6, &len);
+		const uint8_t *der = store_col_blob(s, 4, &len);
 		buf_reset(&out->der);
 		if ((rc = buf_append(&out->der, der, len)) != TK_OK)
 			goto out;
@@ -687,6 +703,19 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 	}
 	store_finalize(s);
 	s = NULL;
+	/* Missing, outdated or stale: read what a new response needs. */
+	if ((rc = cert_row(c, ts->issuing_id, p.serial, &p.ci, &had_sha256, &row)) != TK_OK) {
+		log_msg(LOG_ERROR, "ocsp.store", "%s", tk_errmsg());
+		rc = have ? TK_OK : error_answer(out, OCSP_ST_TRY_LATER);
+		goto out;
+	}
+	if (!row) {
+		if (slot)
+			slot_release();
+		slot = 0;
+		rc = answer_on_demand(c, ts, r, out);
+		goto out;
+	}
 	if (!slot && !(slot = slot_acquire(ts))) {
 		rc = error_answer(out, OCSP_ST_TRY_LATER);
 		goto out;
@@ -778,7 +807,6 @@ static enum tk_err serial_norm(const char *in, char out[65])
 
 static enum tk_err refresh_one(struct svc_ctx *c, struct trust_state *ts, const char *serial)
 {
-	struct store_stmt *s = NULL;
 	struct produced p, *pp = &p;
 	size_t skipped = 0;
 	int row = 0, had_sha256 = 0;
@@ -787,27 +815,17 @@ static enum tk_err refresh_one(struct svc_ctx *c, struct trust_state *ts, const 
 	produced_init(&p);
 	if ((rc = serial_norm(serial, p.serial)) != TK_OK)
 		goto out;
-	if ((rc = store_prepare(c->st,
-		 "SELECT c.status, c.revoked_at, c.reason, CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c"
-		 " LEFT JOIN ocsp_responses r ON r.serial = c.serial WHERE c.serial = ? AND c.ca_id = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, p.serial)) != TK_OK || (rc = store_bind_i64(s, 2, ts->issuing_id)) != TK_OK ||
-	    (rc = store_step(s, &row)) != TK_OK)
+	if ((rc = cert_row(c, ts->issuing_id, p.serial, &p.ci, &had_sha256, &row)) != TK_OK)
 		goto out;
 	if (!row) {
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_certificate", "ocsp: %s was not issued by the issuing CA", p.serial);
 		goto out;
 	}
-	if ((rc = certinfo_read(s, 0, &p.ci)) != TK_OK)
-		goto out;
-	had_sha256 = !store_col_null(s, 3) && store_col_i64(s, 3) != 0;
-	store_finalize(s);
-	s = NULL;
 	if ((rc = produce(ts, had_sha256, &p)) != TK_OK || (rc = store_produced(c, &pp, 1, &skipped)) != TK_OK)
 		goto out;
 	if (skipped)
 		rc = tk_fail_code(TK_ERR_CONFLICT, "status_changed", "ocsp: %s changed status while its response was made", p.serial);
 out:
-	store_finalize(s);
 	produced_free(&p);
 	return rc;
 }

@@ -67,6 +67,25 @@ subprocess.run(["pdftoppm", "-r", "150", "-png", p, os.path.join(T, "vis")], che
 qr = subprocess.run(["zbarimg", "-q", "--raw", os.path.join(T, "vis-1.png")], capture_output=True, text=True).stdout.strip()
 check(qr == "https://contoh.go.id/cek/123", "QR carries linkQR: %r" % qr)
 
+# image=true with imageTTD: the specimen image on the stamp.
+png = open(os.path.join(SRC, "fuzz", "corpus", "fuzz_image", "rgba.png"), "rb").read()
+body, ct = multipart(dict(fields, image="true"), [("file", "surat.pdf", pdf), ("imageTTD", "ttd.png", png)])
+r = c.request("POST", "/api/sign/pdf", body, ctype=ct, raw=True, headers=H)
+check(r.status == 200 and "Signature is Valid" in pdfsig(r.body), "v1 image=true: %s" % r.body[:200])
+req_img = {"nik": sub["nik"], "passphrase": sub["passphrase"], "file": [base64.b64encode(pdf).decode()],
+           "signatureProperties": [{"tampilan": "VISIBLE", "imageBase64": base64.b64encode(png).decode(), "page": 1,
+                                    "originX": 300, "originY": 40, "width": 250, "height": 90}]}
+r = c.request("POST", "/api/v2/sign/pdf", req_img, headers=H)
+check(r.status == 200 and "Signature is Valid" in pdfsig(base64.b64decode(r.json()["file"][0])), "v2 imageBase64")
+# tag_koordinat places the stamp at the tag character.
+tagged = subprocess.run(["gs", "-q", "-sDEVICE=pdfwrite", "-o", "-", "-c",
+                         "/Helvetica findfont 12 scalefont setfont 100 200 moveto (Tanda tangan ^) show showpage"],
+                        capture_output=True, check=True).stdout
+body, ct = multipart({"nik": sub["nik"], "passphrase": sub["passphrase"], "tampilan": "visible", "tag_koordinat": "^",
+                      "width": "200", "height": "80"}, [("file", "t.pdf", tagged)])
+r = c.request("POST", "/api/sign/pdf", body, ctype=ct, raw=True, headers=H)
+check(r.status == 200 and "Signature is Valid" in pdfsig(r.body), "v1 tag_koordinat: %s" % r.body[:200])
+
 # Download once.
 r = c.request("GET", "/api/sign/download/" + doc, headers=H)
 check(r.status == 200 and r.body.startswith(pdf) and "Signature is Valid" in pdfsig(r.body), "v1 download")

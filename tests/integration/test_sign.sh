@@ -137,3 +137,17 @@ PY
 ok
 expect_fail "anchor not in the document" teken sign --dir "$D" --in "$TMP/anchor.pdf" --out "$TMP/x.pdf" --seal --anchor 'TIDAK-ADA'
 expect_err_contains "not found"
+
+# Signature images on the stamp: PNG with alpha (soft mask) and JPEG.
+for img in "$SRC"/fuzz/corpus/fuzz_image/rgba.png "$SRC"/fuzz/corpus/fuzz_image/palette.png "$SRC"/fuzz/corpus/fuzz_image/gray.jpg; do
+  teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/img.pdf" --seal --visible 1,300,40,250,100 --image "$img" >/dev/null
+  pdfsig_ok "$TMP/img.pdf" 1
+  oracles_ok "$TMP/img.pdf"
+  pdfimages -list "$TMP/img.pdf" | grep -q -E "image|smask" || die "no image in the stamp for $img"; ok
+done
+pdfimages -list "$TMP/img.pdf" >/dev/null
+teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/img.pdf" --seal --visible 1,300,40,250,100 --image "$SRC/fuzz/corpus/fuzz_image/rgba.png" >/dev/null
+pdfimages -list "$TMP/img.pdf" | grep -q smask || die "PNG alpha not kept as a soft mask"; ok
+head -c 2000 /dev/urandom >"$TMP/bad.png"
+expect_fail "image that is not PNG/JPEG" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/x.pdf" --seal --visible 1,300,40,250,100 --image "$TMP/bad.png"
+expect_fail "image without a visible stamp" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/x.pdf" --seal --image "$SRC/fuzz/corpus/fuzz_image/rgba.png"
