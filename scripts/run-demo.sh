@@ -21,7 +21,10 @@ if "subscriber" in d:
     s = d["subscriber"]
     print("  subscriber:   %s / %s  (NIK %s, passphrase %s)" % (s["user"], s["password"], s["nik"], s["passphrase"]))
 if "application" in d:
-    print("  API key:      " + d["application"]["api_key"])
+    a = d["application"]
+    print("  API key:      " + a["api_key"])
+    if "basic_user" in a:
+        print("  BSrE-style Basic credentials: %s / %s" % (a["basic_user"], a["basic_password"]))
 print("  (credentials in %s; stop with Ctrl-C)" % sys.argv[1])
 print()
 PY
