@@ -320,7 +320,8 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		goto out;
 	}
 	*pages = npages;
-	if ((rc = check_docmdp(doc, cat, o->docmdp)) != TK_OK)
+	/* DocMDP never forbids DSS and document timestamps (ISO 32000-2 12.8.2.2.2). */
+	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp)) != TK_OK)
 		goto out;
 	page_idx = o->visible.enabled && o->visible.page != PADES_PAGE_LAST ? o->visible.page : npages - 1;
 	if (o->visible.enabled && o->visible.anchor != NULL && o->visible.page == PADES_PAGE_LAST) {
@@ -362,10 +363,10 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	for (i = 0; i < 4; i++)
 		if ((rc = pdf_array_push(u, br, pdf_new_int(u, i == 0 ? 0 : BYTERANGE_PLACEHOLDER))) != TK_OK)
 			goto out;
-	if ((rc = pdf_dict_set(u, sig, "Type", pdf_new_name(u, "Sig"))) != TK_OK ||
+	if ((rc = pdf_dict_set(u, sig, "Type", pdf_new_name(u, o->doc_timestamp ? "DocTimeStamp" : "Sig"))) != TK_OK ||
 	    (rc = pdf_dict_set(u, sig, "Filter", pdf_new_name(u, "Adobe.PPKLite"))) != TK_OK ||
-	    (rc = pdf_dict_set(u, sig, "SubFilter", pdf_new_name(u, "ETSI.CAdES.detached"))) != TK_OK ||
-	    (rc = pdf_dict_set(u, sig, "M", pdf_new_string(u, (const uint8_t *)date, strlen(date)))) != TK_OK ||
+	    (rc = pdf_dict_set(u, sig, "SubFilter", pdf_new_name(u, o->doc_timestamp ? "ETSI.RFC3161" : "ETSI.CAdES.detached"))) != TK_OK ||
+	    (!o->doc_timestamp && (rc = pdf_dict_set(u, sig, "M", pdf_new_string(u, (const uint8_t *)date, strlen(date)))) != TK_OK) ||
 	    (rc = pdf_dict_set(u, sig, "ByteRange", br)) != TK_OK)
 		goto out;
 	{
@@ -443,7 +444,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	}
 	if (widget == NULL) {
 		size_t k = pdf_array_len(fields) + 1;
-		if ((rc = str_fmt(name, sizeof(name), "Signature%zu", k)) != TK_OK)
+		if ((rc = str_fmt(name, sizeof(name), o->doc_timestamp ? "DocTimeStamp%zu" : "Signature%zu", k)) != TK_OK)
 			goto out;
 		widget = pdf_new_dict(u);
 		if ((rc = pdf_update_alloc(u, &w_num)) != TK_OK ||
@@ -467,7 +468,12 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		goto out;
 
 	page_view(pg, &vw, &vh, cm);
-	if (o->visible.enabled) {
+	if (o->doc_timestamp) {
+		/* A document timestamp has no appearance and adds no statement of its own. */
+		double zero[4] = {0, 0, 0, 0};
+		if ((rc = pdf_dict_set(u, widget, "Rect", num_array(u, zero, 4))) != TK_OK)
+			goto out;
+	} else if (o->visible.enabled) {
 		double x = o->visible.rect[0], y = o->visible.rect[1], w = o->visible.rect[2], h = o->visible.rect[3];
 		double r[4], px[4], py[4], mx[6] = {cm[0], cm[1], cm[2], cm[3], 0, 0};
 		struct pdf_obj *ap = pdf_new_dict(u), *form = pdf_new_dict(u), *res = pdf_new_dict(u), *fonts = pdf_new_dict(u);
@@ -613,10 +619,15 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		}
 		memset(tail->p + off + ba, ' ', width);
 		memcpy(tail->p + off + ba, brtxt, (size_t)n);
-		if ((rc = cms_digest_stream(o->md, next_range, &hs, digest, &dlen)) != TK_OK ||
-		    (rc = cms_sign_digest(o->key, o->cert, o->chain, o->nchain, o->md, digest, dlen, &copts, &der)) != TK_OK)
+		if ((rc = cms_digest_stream(o->md, next_range, &hs, digest, &dlen)) != TK_OK)
 			goto out;
-		if (o->timestamp != NULL) {
+		if (o->doc_timestamp) {
+			if ((rc = o->doc_ts(o->ts_arg, o->md, digest, dlen, &der)) != TK_OK)
+				goto out;
+		} else if ((rc = cms_sign_digest(o->key, o->cert, o->chain, o->nchain, o->md, digest, dlen, &copts, &der)) != TK_OK) {
+			goto out;
+		}
+		if (!o->doc_timestamp && o->timestamp != NULL) {
 			const uint8_t *sv;
 			size_t svl;
 			if ((rc = cms_signature_value(der.p, der.len, &sv, &svl)) != TK_OK || (rc = o->timestamp(o->ts_arg, sv, svl, &tok)) != TK_OK ||
@@ -639,6 +650,16 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 				hex[2 * i + 1] = digits[der.p[i] & 15];
 			}
 		}
+		if (o->contents_out != NULL) {
+			/* The /Contents value as a verifier decodes it: the DER and its zero padding. */
+			size_t total_bytes = (cb - ca - 1) / 2;
+			buf_reset(o->contents_out);
+			if ((rc = buf_append(o->contents_out, der.p, der.len)) != TK_OK)
+				goto out;
+			for (i = der.len; i < total_bytes; i++)
+				if ((rc = buf_putc(o->contents_out, 0)) != TK_OK)
+					goto out;
+		}
 	}
 	rc = TK_OK;
 out:
@@ -659,6 +680,19 @@ enum tk_err pades_sign(const uint8_t *pdf, size_t len, const struct pades_opts *
 	int attempt;
 	enum tk_err rc;
 
+	if (o->doc_timestamp) {
+		size_t start = tail->len;
+		placeholder = o->ts_estimate ? o->ts_estimate : 12288;
+		for (attempt = 0; attempt < 3; attempt++) {
+			needed = 0;
+			rc = sign_once(pdf, len, o, placeholder, tail, pages, &needed);
+			if (rc != TK_ERR_LIMIT || needed == 0)
+				break;
+			tail->len = start;
+			placeholder = needed + needed / 4 + 1024;
+		}
+		return rc;
+	}
 	if (o->statement == NULL || o->statement[0] == '\0')
 		return tk_fail_code(TK_ERR_INVALID, "statement_required", "pades: the BSrE statement (R8) is required");
 	if (o->docmdp < 0 || o->docmdp > 3)

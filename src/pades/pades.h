@@ -48,7 +48,32 @@ struct pades_opts {
 	enum tk_err (*timestamp)(void *arg, const uint8_t *sigvalue, size_t len, struct buf *token);
 	void *ts_arg;
 	size_t ts_estimate;      /* bytes reserved for the token */
+	/* Document timestamp (PAdES B-LTA): /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161,
+	 * contents from doc_ts() over the byte-range digest (md); key, cert and stamp unused. */
+	int doc_timestamp;
+	struct buf *contents_out; /* optional: receives the decoded /Contents (for VRI keys) */
+	enum tk_err (*doc_ts)(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token);
 };
+
+/* One DER object of validation data. */
+struct pades_blob {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* Validation data for the Document Security Store (ETSI EN 319 142-1 5.4.2). */
+struct pades_dss {
+	const struct pades_blob *certs, *crls, *ocsps;
+	size_t ncerts, ncrls, nocsps;
+	const struct pades_blob *sigs; /* signature /Contents values: VRI entries are keyed by their SHA-1 */
+	size_t nsigs;
+};
+
+/*
+ * Appends a revision holding a /DSS with the given validation data (merged
+ * with an existing /DSS) to tail. Does not keep pdf.
+ */
+enum tk_err pades_add_dss(const uint8_t *pdf, size_t len, const struct pades_dss *dss, struct buf *tail) WARN_UNUSED;
 
 /*
  * Signs pdf[0..len) and appends the new revision to tail (the signed file

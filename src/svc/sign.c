@@ -1,6 +1,7 @@
 /* Signing service: who signs with which key, the R8 statement, the document registry. */
 #include "svc/svc.h"
 #include "svc/internal.h"
+#include "svc/trust.h"
 
 #include "cms/cms.h"
 #include "config/config.h"
@@ -229,6 +230,172 @@ out:
 	return rc;
 }
 
+static enum tk_err ts_over_signature(void *arg, const uint8_t *sigvalue, size_t len, struct buf *token)
+{
+	return timestamp_token(arg, sigvalue, len, token);
+}
+
+static enum tk_err ts_over_digest(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token)
+{
+	(void)md; /* chosen from the same setting as timestamp_token_digest() uses */
+	return timestamp_token_digest(arg, digest, dlen, token);
+}
+
+/* Validation data this instance holds for its own certificates (PAdES B-LT). */
+struct vdata {
+	struct buf items[16];
+	struct pades_blob certs[8], crls[2], ocsps[4];
+	size_t ncerts, ncrls, nocsps, nitems;
+};
+
+static void vdata_free(struct vdata *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nitems; i++)
+		buf_free(&v->items[i]);
+}
+
+static struct buf *vdata_new(struct vdata *v)
+{
+	if (v->nitems == sizeof(v->items) / sizeof(v->items[0]))
+		return NULL;
+	buf_init(&v->items[v->nitems], (size_t)1 << 31);
+	return &v->items[v->nitems++];
+}
+
+static enum tk_err vdata_query(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, sql, &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, arg)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row)
+			rc = tk_fail(TK_ERR_NOT_FOUND, "ltv: no validation data for %s", arg);
+		else {
+			size_t len = 0;
+			const uint8_t *p = store_col_blob(s, 0, &len);
+			rc = buf_append(out, p, len);
+		}
+	}
+	store_finalize(s);
+	return rc;
+}
+
+static enum tk_err collect_vdata(struct svc_ctx *c, const char *signer_serial, struct vdata *v)
+{
+	static const char *const metas[] = {"cert.tsa", "cert.ocsp"};
+	char serials[3][65];
+	size_t nserials = 0, i;
+	struct buf *b;
+	int64_t tu, nu;
+	enum tk_err rc;
+
+	memset(v, 0, sizeof(*v));
+	if ((rc = str_copy(serials[nserials++], 65, signer_serial)) != TK_OK)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		int64_t dummy = 0;
+		(void)dummy;
+		if ((b = vdata_new(v)) == NULL || (rc = vdata_query(c, "SELECT value FROM meta WHERE key = ?", metas[i], b)) != TK_OK)
+			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
+		if (b->len >= 65)
+			return tk_fail(TK_ERR_INTERNAL, "ltv: bad serial");
+		memcpy(serials[nserials], b->p, b->len);
+		serials[nserials++][b->len] = '\0';
+		buf_free(b);
+		v->nitems--;
+	}
+	/* Certificates: the signer, TSA and OCSP signer, then both CAs. */
+	for (i = 0; i < nserials; i++) {
+		if ((b = vdata_new(v)) == NULL || (rc = vdata_query(c, "SELECT der FROM certs WHERE serial = ?", serials[i], b)) != TK_OK)
+			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
+		v->certs[v->ncerts].p = b->p;
+		v->certs[v->ncerts++].len = b->len;
+	}
+	for (i = 0; i < 2; i++) {
+		const char *ca = i == 0 ? "issuing" : "root";
+		if ((b = vdata_new(v)) == NULL || (rc = ca_cert_der(c, ca, b)) != TK_OK)
+			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
+		v->certs[v->ncerts].p = b->p;
+		v->certs[v->ncerts++].len = b->len;
+		if ((b = vdata_new(v)) == NULL || (rc = ca_crl_current(c, ca, b, &tu, &nu)) != TK_OK)
+			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
+		v->crls[v->ncrls].p = b->p;
+		v->crls[v->ncrls++].len = b->len;
+	}
+	/* OCSP responses of the signer and the TSA, made now when missing. */
+	for (i = 0; i < 2; i++) {
+		if ((b = vdata_new(v)) == NULL)
+			return tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
+		rc = vdata_query(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
+		if (rc == TK_ERR_NOT_FOUND && (rc = trust_ocsp_refresh_serial(c, serials[i])) == TK_OK)
+			rc = vdata_query(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
+		if (rc != TK_OK)
+			return rc;
+		v->ocsps[v->nocsps].p = b->p;
+		v->ocsps[v->nocsps++].len = b->len;
+	}
+	return TK_OK;
+}
+
+/*
+ * B-LT: a /DSS revision with the validation data; B-LTA: then a document
+ * timestamp over everything. Both are appended to tail, which already
+ * holds the signature revision of pdf.
+ */
+static enum tk_err add_ltv(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, const char *signer_serial,
+    const struct buf *contents, int lta)
+{
+	struct vdata v;
+	struct pades_dss dss;
+	struct pades_blob sig = {contents->p, contents->len};
+	struct pades_opts po;
+	struct buf full, t2;
+	size_t pages = 0;
+	enum cms_md md;
+	enum tk_err rc;
+
+	buf_init(&full, MAX_PDF_BYTES);
+	buf_init(&t2, MAX_PDF_BYTES);
+	if ((rc = collect_vdata(c, signer_serial, &v)) != TK_OK)
+		goto out;
+	memset(&dss, 0, sizeof(dss));
+	dss.certs = v.certs;
+	dss.ncerts = v.ncerts;
+	dss.crls = v.crls;
+	dss.ncrls = v.ncrls;
+	dss.ocsps = v.ocsps;
+	dss.nocsps = v.nocsps;
+	dss.sigs = &sig;
+	dss.nsigs = 1;
+	if ((rc = buf_append(&full, pdf, len)) != TK_OK || (rc = buf_append(&full, tail->p, tail->len)) != TK_OK ||
+	    (rc = pades_add_dss(full.p, full.len, &dss, &t2)) != TK_OK || (rc = buf_append(tail, t2.p, t2.len)) != TK_OK)
+		goto out;
+	if (!lta)
+		goto out;
+	if ((rc = buf_append(&full, t2.p, t2.len)) != TK_OK || (rc = cms_md_parse(timestamp_digest_name(c->inst), &md)) != TK_OK)
+		goto out;
+	memset(&po, 0, sizeof(po));
+	po.doc_timestamp = 1;
+	po.doc_ts = ts_over_digest;
+	po.ts_arg = c;
+	po.md = md;
+	po.ts_estimate = 12288;
+	buf_reset(&t2);
+	if ((rc = pades_sign(full.p, full.len, &po, &t2, &pages)) != TK_OK)
+		goto out;
+	rc = buf_append(tail, t2.p, t2.len);
+out:
+	vdata_free(&v);
+	buf_free(&full);
+	buf_free(&t2);
+	return rc;
+}
+
 enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out)
 {
 	struct signer sg;
@@ -238,14 +405,17 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 	char url[320], hash[65];
 	const char *level = in->level ? in->level : "B-B";
 	X509 *chain[1];
+	struct buf contents;
 	enum tk_err rc;
 
+	buf_init(&contents, CMS_MAX_BYTES);
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->out, MAX_PDF_BYTES);
 	memset(&po, 0, sizeof(po));
-	if (strcmp(level, "B-B") != 0)
-		return tk_fail_code(TK_ERR_INVALID, "unsupported_level",
-		    "signature level %s is not available yet; B-B is (B-T, B-LT and B-LTA come with the trust services)", level);
+	if (strcmp(level, "B-B") != 0 && strcmp(level, "B-T") != 0 && strcmp(level, "B-LT") != 0 && strcmp(level, "B-LTA") != 0)
+		return tk_fail_code(TK_ERR_INVALID, "unsupported_level", "signature level must be B-B, B-T, B-LT or B-LTA");
+	if (in->cades && strcmp(level, "B-B") != 0 && strcmp(level, "B-T") != 0)
+		return tk_fail_code(TK_ERR_INVALID, "unsupported_level", "CAdES signatures are made at B-B or B-T");
 	if ((rc = cms_md_parse(config_get_or(c->inst->cfg, "sign", "digest", "sha256"), &md)) != TK_OK)
 		return rc;
 	if ((rc = load_signer(c, in, &sg)) != TK_OK)
@@ -263,9 +433,26 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 		struct cms_sign_opts co = {0, 1, 0, 0}; /* CAdES-B keeps signingTime */
 		if ((rc = cms_sign_detached(sg.key, sg.cert, chain, 1, md, in->data, in->len, &co, &out->out)) != TK_OK)
 			goto out;
+		if (strcmp(level, "B-T") == 0) {
+			const uint8_t *sv;
+			size_t svl;
+			struct buf tok, withts;
+			buf_init(&tok, CMS_MAX_TOKEN_BYTES);
+			buf_init(&withts, CMS_MAX_BYTES);
+			if ((rc = cms_signature_value(out->out.p, out->out.len, &sv, &svl)) == TK_OK &&
+			    (rc = timestamp_token(c, sv, svl, &tok)) == TK_OK &&
+			    (rc = cms_add_unsigned_attr_timestamp(out->out.p, out->out.len, tok.p, tok.len, &withts)) == TK_OK) {
+				buf_reset(&out->out);
+				rc = buf_append(&out->out, withts.p, withts.len);
+			}
+			buf_free(&tok);
+			buf_free(&withts);
+			if (rc != TK_OK)
+				goto out;
+		}
 		sha256_hex(in->data, in->len, hash);
 		out->pages = 0;
-		if ((rc = str_fmt(out->level, sizeof(out->level), "CAdES-BASELINE-B")) != TK_OK)
+		if ((rc = str_fmt(out->level, sizeof(out->level), "CAdES-BASELINE-%s", level + 2)) != TK_OK)
 			goto out;
 	} else {
 		EVP_MD_CTX *h;
@@ -290,7 +477,17 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 		po.visible.anchor = in->anchor;
 		po.visible.image = in->image;
 		po.visible.image_len = in->image_len;
+		if (strcmp(level, "B-B") != 0) {
+			/* The signature-time-stamp over the signature value (ETSI EN 319 142-1 5.4). */
+			po.timestamp = ts_over_signature;
+			po.ts_arg = c;
+			po.ts_estimate = 12288;
+		}
+		po.contents_out = &contents;
 		if ((rc = pades_sign(in->data, in->len, &po, &out->out, &out->pages)) != TK_OK)
+			goto out;
+		if ((strcmp(level, "B-LT") == 0 || strcmp(level, "B-LTA") == 0) &&
+		    (rc = add_ltv(c, in->data, in->len, &out->out, sg.serial, &contents, strcmp(level, "B-LTA") == 0)) != TK_OK)
 			goto out;
 		/* The registry keeps the hash of the whole signed file. */
 		h = EVP_MD_CTX_new();
@@ -319,6 +516,7 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 out:
 	if (rc != TK_OK)
 		buf_free(&out->out);
+	buf_free(&contents);
 	signer_free(&sg);
 	return rc;
 }

@@ -273,6 +273,16 @@ struct sign_out {
 enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out) WARN_UNUSED;
 /* The signed file kept for app (single use: deleted once read). */
 enum tk_err sign_download(struct svc_ctx *c, const char *document_id, const char *app, struct buf *out) WARN_UNUSED;
+/*
+ * An RFC 3161 token (DER ContentInfo) over data from the configured TSA:
+ * [sign] tsa_url, or this instance's own TSA in-process. Checked for
+ * status, imprint and nonce. Appends to token.
+ */
+enum tk_err timestamp_token(struct svc_ctx *c, const uint8_t *data, size_t len, struct buf *token) WARN_UNUSED;
+/* The same over a digest made with timestamp_digest_name(). */
+enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
+/* The digest the configured TSA is asked to stamp ("sha256" by default). */
+const char *timestamp_digest_name(const struct instance *inst);
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
 
