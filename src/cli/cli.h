@@ -40,6 +40,7 @@ int cmd_subscriber(int argc, char **argv);
 int cmd_request(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_ltv(int argc, char **argv);
 /* Reads a secret: first line of a file, or of stdin when path is "-". */
 enum tk_err cli_read_secret(const char *path, char *out, size_t sz) WARN_UNUSED;
 

@@ -69,6 +69,20 @@ struct pades_dss {
 	size_t nsigs;
 };
 
+#define PADES_MAX_SIGS 64u
+
+/* The signatures of a document, in field order. */
+struct pades_sigs {
+	struct {
+		struct buf contents; /* the decoded /Contents (CMS or timestamp token, with padding) */
+		int doc_timestamp;   /* /SubFilter /ETSI.RFC3161 */
+	} s[PADES_MAX_SIGS];
+	size_t n;
+};
+/* Lists the signature values of pdf; free with pades_sigs_free(). */
+enum tk_err pades_signatures(const uint8_t *pdf, size_t len, struct pades_sigs *out) WARN_UNUSED;
+void pades_sigs_free(struct pades_sigs *s);
+
 /*
  * Appends a revision holding a /DSS with the given validation data (merged
  * with an existing /DSS) to tail. Does not keep pdf.

@@ -3,6 +3,7 @@
 #define TEKEN_SVC_INTERNAL_H
 
 #include "svc/svc.h"
+#include "cms/cms.h"
 #include "x509/x509.h"
 
 /* Records an issued certificate with its DER and an audit event (inside a write tx). */
@@ -33,5 +34,8 @@ enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, vo
  * unknown official: callers must not be able to tell them apart.
  */
 enum tk_err ra_passphrase_error(void);
+
+/* pades_opts.doc_ts for this instance's timestamp source (arg: struct svc_ctx *). */
+enum tk_err svc_doc_ts(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
 
 #endif

@@ -235,7 +235,7 @@ static enum tk_err ts_over_signature(void *arg, const uint8_t *sigvalue, size_t 
 	return timestamp_token(arg, sigvalue, len, token);
 }
 
-static enum tk_err ts_over_digest(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token)
+enum tk_err svc_doc_ts(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token)
 {
 	(void)md; /* chosen from the same setting as timestamp_token_digest() uses */
 	return timestamp_token_digest(arg, digest, dlen, token);
@@ -381,7 +381,7 @@ static enum tk_err add_ltv(struct svc_ctx *c, const uint8_t *pdf, size_t len, st
 		goto out;
 	memset(&po, 0, sizeof(po));
 	po.doc_timestamp = 1;
-	po.doc_ts = ts_over_digest;
+	po.doc_ts = svc_doc_ts;
 	po.ts_arg = c;
 	po.md = md;
 	po.ts_estimate = 12288;

@@ -283,6 +283,19 @@ enum tk_err timestamp_token(struct svc_ctx *c, const uint8_t *data, size_t len, 
 enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
 /* The digest the configured TSA is asked to stamp ("sha256" by default). */
 const char *timestamp_digest_name(const struct instance *inst);
+/* ---- long-term validation (svc/ltv.c) ---- */
+
+struct ltv_report {
+	size_t signatures, certs, crls, ocsps;
+	size_t missing;         /* certificates without reachable revocation data */
+	char missing_what[256];
+};
+/*
+ * Adds a /DSS with validation data for every signature and a document
+ * timestamp (PAdES B-LTA) to pdf; the new revisions are appended to tail.
+ */
+enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, struct ltv_report *r) WARN_UNUSED;
+
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
 

@@ -103,7 +103,7 @@ enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *dig, size_t
 		return tk_fail(TK_ERR_INTERNAL, "timestamp: digest of %zu bytes for %s", dlen, dname);
 	if (RAND_bytes(nb, sizeof(nb)) != 1)
 		return tk_fail_ossl("timestamp: nonce");
-	nb[0] &= 0x7f; /* a positive nonce */
+	nb[0] = (uint8_t)((nb[0] & 0x3f) | 0x40); /* positive and minimal: strict TSAs reject a leading zero byte */
 	if ((req = TS_REQ_new()) == NULL || (mi = TS_MSG_IMPRINT_new()) == NULL || (alg = X509_ALGOR_new()) == NULL ||
 	    (nonce = ASN1_INTEGER_new()) == NULL || !TS_REQ_set_version(req, 1) ||
 	    !X509_ALGOR_set0(alg, OBJ_nid2obj(EVP_MD_get_type(md)), V_ASN1_NULL, NULL) || !TS_MSG_IMPRINT_set_algo(mi, alg) ||

@@ -93,3 +93,32 @@ open(sys.argv[2] + ".sigval", "wb").write(pdfsigs.signature_value(cms))
 PY
 openssl ts -verify -in "$TMP/c.tst" -token_in -data "$TMP/c.sigval" -CAfile "$TMP/ca2.pem" -untrusted "$TMP/untrusted.pem" >/dev/null 2>&1 || die "CAdES-T timestamp"; ok
 expect_fail "CAdES at B-LTA" teken sign --dir "$D" --cades --level B-LTA --in "$PDF" --out "$TMP/x.p7s" --seal
+
+# teken ltv extend on a document signed elsewhere (instance B, its CRLs served over HTTP) and here.
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()")
+B="$TMP/other"
+teken init --dir "$B" --demo --key-alg ec-p256 --base-url "http://127.0.0.1:$port" >/dev/null
+"$TEKEN_BIN" serve --dir "$B" --listen "127.0.0.1:$port" --no-jobs >"$TMP/b.out" 2>"$TMP/b.err" &
+bpid=$!
+at_exit "kill -TERM $bpid 2>/dev/null; wait $bpid 2>/dev/null"
+for _ in $(seq 1 50); do grep -q listening "$TMP/b.out" && break; sleep 0.1; done
+teken sign --dir "$B" --in "$PDF" --out "$TMP/foreign.pdf" --seal >/dev/null
+teken sign --dir "$D" --in "$TMP/foreign.pdf" --out "$TMP/mixed.pdf" --seal --level B-T >/dev/null
+out=$(teken ltv extend --dir "$D" --in "$TMP/mixed.pdf" --out "$TMP/mixed.lta.pdf")
+grep -q "2 signature(s) preserved" <<<"$out" || die "ltv extend: $out"; ok
+! grep -q "warning" <<<"$out" || die "revocation data missing although reachable: $out"; ok
+[ "$(pdfsig -no-ocsp "$TMP/mixed.lta.pdf" | grep -c 'Signature is Valid')" = 2 ] || die "signatures broken by ltv extend"; ok
+qpdf --check "$TMP/mixed.lta.pdf" >/dev/null 2>&1 || die "qpdf after ltv extend"; ok
+python3 - "$TMP/mixed.lta.pdf" "$TMP/mts" <<'PY'
+import sys, pdfsigs
+ts = [x for x in pdfsigs.signatures(sys.argv[1]) if x["subfilter"] == "ETSI.RFC3161"][-1]
+open(sys.argv[2] + ".tst", "wb").write(pdfsigs.strip_padding(ts["contents"]))
+open(sys.argv[2] + ".digest", "w").write(ts["digest_sha256"])
+PY
+openssl ts -verify -in "$TMP/mts.tst" -token_in -digest "$(cat "$TMP/mts.digest")" -CAfile "$TMP/ca2.pem" -untrusted "$TMP/untrusted.pem" >/dev/null 2>&1 \
+  || die "document timestamp of ltv extend"; ok
+# With the other CA unreachable, the report says what is missing instead of pretending.
+kill -TERM $bpid; wait $bpid 2>/dev/null || true
+out=$(teken ltv extend --dir "$D" --in "$TMP/foreign.pdf" --out "$TMP/f.lta.pdf")
+grep -q "warning: .* without revocation data" <<<"$out" || die "missing revocation data not reported: $out"; ok
+expect_fail "ltv extend of an unsigned PDF" teken ltv extend --dir "$D" --in "$PDF" --out "$TMP/x.pdf"

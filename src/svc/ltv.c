@@ -1,0 +1,314 @@
+/*
+ * teken ltv extend: brings any signed PDF (ours or another tool's) to
+ * PAdES B-LTA. Collects the certificates embedded in every signature and
+ * signature timestamp, revocation data for each (ours from the store; for
+ * certificates of other CAs, the CRL at their HTTP distribution point,
+ * fetched with a time and size budget), writes them to a /DSS revision,
+ * then adds a document timestamp over the whole file.
+ */
+#include "svc/svc.h"
+#include "svc/internal.h"
+
+#include "cms/cms.h"
+#include "pades/pades.h"
+#include "svc/trust.h"
+#include "x509/x509.h"
+
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#define LTV_MAX_ITEMS 256u
+#define LTV_FETCH_BYTES (20u << 20)
+
+struct ltv_set {
+	STACK_OF(X509) *certs;
+	struct buf der[LTV_MAX_ITEMS];
+	struct pades_blob blobs_certs[LTV_MAX_ITEMS], blobs_crls[LTV_MAX_ITEMS], blobs_ocsps[LTV_MAX_ITEMS];
+	size_t nder, ncerts, ncrls, nocsps;
+	char crl_urls[32][256];
+	size_t nurls;
+};
+
+static struct buf *new_item(struct ltv_set *s)
+{
+	if (s->nder == LTV_MAX_ITEMS)
+		return NULL;
+	buf_init(&s->der[s->nder], LTV_FETCH_BYTES);
+	return &s->der[s->nder++];
+}
+
+static void add_cert(struct ltv_set *s, X509 *x)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(s->certs); i++)
+		if (X509_cmp(sk_X509_value(s->certs, i), x) == 0)
+			return;
+	if (X509_up_ref(x) == 1 && !sk_X509_push(s->certs, x))
+		X509_free(x);
+}
+
+/* Certificates of a CMS (signature or timestamp token), and of its timestamps. */
+static enum tk_err collect_cms(const uint8_t *p, size_t len, struct ltv_set *s, int depth)
+{
+	struct cms_info *info = NULL;
+	const uint8_t *val;
+	size_t vlen, total = 0, i;
+	uint8_t tag;
+	enum tk_err rc;
+
+	/* /Contents is zero-padded: the CMS is the first DER element. */
+	if ((rc = der_read(p, len, &tag, &val, &vlen, &total)) != TK_OK)
+		return tk_wrap(rc, "ltv: signature value");
+	if ((rc = cms_parse(p, total, &info)) != TK_OK)
+		return rc;
+	for (i = 0; i < (size_t)sk_X509_num(info->certs); i++)
+		add_cert(s, sk_X509_value(info->certs, (int)i));
+	for (i = 0; depth == 0 && i < info->n_timestamps && rc == TK_OK; i++)
+		rc = collect_cms(info->timestamps[i].der, info->timestamps[i].len, s, 1);
+	cms_info_free(info);
+	return rc;
+}
+
+struct sink {
+	struct buf *b;
+	int over;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *k = arg;
+
+	if (buf_append(k->b, p, size * n) != TK_OK) {
+		k->over = 1;
+		return 0;
+	}
+	return size * n;
+}
+
+/* A CRL from an http(s) URL, checked to be a CRL; nothing on failure. */
+static int fetch_crl(const char *url, struct buf *out)
+{
+	CURL *curl = curl_easy_init();
+	struct sink k = {out, 0};
+	const unsigned char *q;
+	X509_CRL *crl;
+	long code = 0;
+	int ok = 0;
+
+	if (curl == NULL)
+		return 0;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &k);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (curl_easy_perform(curl) == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200) {
+		q = out->p;
+		crl = d2i_X509_CRL(NULL, &q, (long)out->len);
+		ok = crl != NULL && q == out->p + out->len;
+		X509_CRL_free(crl);
+	}
+	curl_easy_cleanup(curl);
+	ERR_clear_error();
+	return ok;
+}
+
+/* The first http(s) URI of a certificate's CRL distribution points. */
+static int crl_url_of(X509 *x, char *out, size_t sz)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	int i, j, found = 0;
+
+	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && !found; i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;
+		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname) && !found; j++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+			const char *u;
+			if (g->type != GEN_URI)
+				continue;
+			u = (const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+			if ((strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && str_copy(out, sz, u) == TK_OK)
+				found = 1;
+		}
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return found;
+}
+
+static enum tk_err store_blob(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, sql, &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, arg)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row)
+			rc = TK_ERR_NOT_FOUND;
+		else {
+			size_t len = 0;
+			const uint8_t *p = store_col_blob(s, 0, &len);
+			rc = buf_append(out, p, len);
+		}
+	}
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, struct ltv_report *r)
+{
+	struct pades_sigs sigs;
+	struct ltv_set *s = NULL;
+	struct pades_blob vri[PADES_MAX_SIGS];
+	struct pades_dss dss;
+	struct pades_opts po;
+	X509 *issuing = NULL, *root = NULL;
+	struct buf full, t2, *b;
+	size_t i, nvri = 0, pages = 0;
+	int crl_issuing = 0, crl_root = 0;
+	int64_t tu, nu;
+	enum cms_md md;
+	enum tk_err rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&sigs, 0, sizeof(sigs));
+	buf_init(&full, MAX_PDF_BYTES);
+	buf_init(&t2, MAX_PDF_BYTES);
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->certs = sk_X509_new_null()) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "ltv: out of memory");
+		goto out;
+	}
+	if ((rc = pades_signatures(pdf, len, &sigs)) != TK_OK)
+		goto out;
+	for (i = 0; i < sigs.n; i++) {
+		if ((rc = collect_cms(sigs.s[i].contents.p, sigs.s[i].contents.len, s, 0)) != TK_OK) {
+			tk_wrap(rc, "ltv: signature %zu", i + 1);
+			goto out;
+		}
+		if (!sigs.s[i].doc_timestamp) {
+			vri[nvri].p = sigs.s[i].contents.p;
+			vri[nvri++].len = sigs.s[i].contents.len;
+		}
+	}
+	if (nvri == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "no_signature", "ltv: the document has no signature to preserve");
+		goto out;
+	}
+	r->signatures = nvri;
+	if ((rc = ca_load(c, "issuing", NULL, &issuing, NULL)) != TK_OK || (rc = ca_load(c, "root", NULL, &root, NULL)) != TK_OK)
+		goto out;
+	/* Our TSA signs the document timestamp: its certificate and chain go in too. */
+	add_cert(s, issuing);
+	add_cert(s, root);
+	{
+		X509 *tsa = NULL;
+		if (ca_cert_by_meta(c, "cert.tsa", &tsa) == TK_OK)
+			add_cert(s, tsa);
+		X509_free(tsa);
+	}
+	for (i = 0; i < (size_t)sk_X509_num(s->certs); i++) {
+		X509 *x = sk_X509_value(s->certs, (int)i);
+		char serial[65], url[256];
+		if ((b = new_item(s)) == NULL)
+			break;
+		if ((rc = x509_to_der(x, b)) != TK_OK)
+			goto out;
+		s->blobs_certs[s->ncerts].p = b->p;
+		s->blobs_certs[s->ncerts++].len = b->len;
+		if (X509_check_issued(x, x) == X509_V_OK)
+			continue; /* a root: trusted as such, nothing to check */
+		if (X509_check_issued(issuing, x) == X509_V_OK || X509_check_issued(root, x) == X509_V_OK) {
+			int by_issuing = X509_check_issued(issuing, x) == X509_V_OK;
+			int *have = by_issuing ? &crl_issuing : &crl_root;
+			if (!*have && (b = new_item(s)) != NULL) {
+				if ((rc = ca_crl_current(c, by_issuing ? "issuing" : "root", b, &tu, &nu)) != TK_OK)
+					goto out;
+				s->blobs_crls[s->ncrls].p = b->p;
+				s->blobs_crls[s->ncrls++].len = b->len;
+				*have = 1;
+			}
+			if (by_issuing && x509_serial_hex(x, serial, sizeof(serial)) == TK_OK && (b = new_item(s)) != NULL) {
+				rc = store_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serial, b);
+				if (rc == TK_ERR_NOT_FOUND && trust_ocsp_refresh_serial(c, serial) == TK_OK)
+					rc = store_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serial, b);
+				if (rc == TK_OK) {
+					s->blobs_ocsps[s->nocsps].p = b->p;
+					s->blobs_ocsps[s->nocsps++].len = b->len;
+				}
+				rc = TK_OK;
+			}
+			continue;
+		}
+		/* Another CA's certificate: its CRL, once per distribution point. */
+		if (crl_url_of(x, url, sizeof(url))) {
+			size_t k;
+			int dup = 0;
+			for (k = 0; k < s->nurls; k++)
+				dup |= strcmp(s->crl_urls[k], url) == 0;
+			if (dup)
+				continue;
+			if (s->nurls < 32 && str_copy(s->crl_urls[s->nurls], sizeof(s->crl_urls[0]), url) == TK_OK)
+				s->nurls++;
+			if ((b = new_item(s)) != NULL && fetch_crl(url, b)) {
+				s->blobs_crls[s->ncrls].p = b->p;
+				s->blobs_crls[s->ncrls++].len = b->len;
+				continue;
+			}
+		}
+		r->missing++;
+		if (r->missing_what[0] == '\0') {
+			char name[200];
+			if (x509_name_str(X509_get_subject_name(x), name, sizeof(name)) == TK_OK &&
+			    str_fmt(r->missing_what, sizeof(r->missing_what), "no revocation data reachable for %s", name) != TK_OK)
+				r->missing_what[0] = '\0';
+		}
+	}
+	memset(&dss, 0, sizeof(dss));
+	dss.certs = s->blobs_certs;
+	dss.ncerts = s->ncerts;
+	dss.crls = s->blobs_crls;
+	dss.ncrls = s->ncrls;
+	dss.ocsps = s->blobs_ocsps;
+	dss.nocsps = s->nocsps;
+	dss.sigs = vri;
+	dss.nsigs = nvri;
+	r->certs = s->ncerts;
+	r->crls = s->ncrls;
+	r->ocsps = s->nocsps;
+	if ((rc = pades_add_dss(pdf, len, &dss, &t2)) != TK_OK || (rc = buf_append(tail, t2.p, t2.len)) != TK_OK)
+		goto out;
+	if ((rc = buf_append(&full, pdf, len)) != TK_OK || (rc = buf_append(&full, t2.p, t2.len)) != TK_OK ||
+	    (rc = cms_md_parse(timestamp_digest_name(c->inst), &md)) != TK_OK)
+		goto out;
+	memset(&po, 0, sizeof(po));
+	po.doc_timestamp = 1;
+	po.doc_ts = svc_doc_ts;
+	po.ts_arg = c;
+	po.md = md;
+	po.ts_estimate = 12288;
+	buf_reset(&t2);
+	if ((rc = pades_sign(full.p, full.len, &po, &t2, &pages)) != TK_OK)
+		goto out;
+	rc = buf_append(tail, t2.p, t2.len);
+out:
+	if (s != NULL) {
+		for (i = 0; i < s->nder; i++)
+			buf_free(&s->der[i]);
+		sk_X509_pop_free(s->certs, X509_free);
+		free(s);
+	}
+	pades_sigs_free(&sigs);
+	X509_free(issuing);
+	X509_free(root);
+	buf_free(&full);
+	buf_free(&t2);
+	return rc;
+}
