@@ -78,6 +78,9 @@ struct http_opts {
 /* Runs the server until SIGTERM or SIGINT; finishes in-flight requests. */
 enum tk_err http_serve(struct instance *inst, const struct http_opts *o) WARN_UNUSED;
 
+/* Counters since start: requests by status class (index = status / 100), body bytes, total latency. */
+void http_metrics(uint64_t by_class[6], uint64_t *bytes_in, uint64_t *latency_us, int64_t *started);
+
 /* ---- helpers for handlers ---- */
 enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j); /* steals j */
 enum tk_err http_bytes(struct http_resp *rs, unsigned status, const char *ctype, const void *p, size_t len) WARN_UNUSED;

@@ -14,6 +14,7 @@ static const struct http_route routes[] = {
 	{"GET", "/crl/{ca}.crl", ROLE_PUBLIC, h_crl, 0, "Latest CRL of a CA (DER)"},
 	{"GET", "/ca/{ca}.crt", ROLE_PUBLIC, h_ca_cert, 0, "CA certificate (DER), for AIA caIssuers"},
 	{"GET", "/cps", ROLE_PUBLIC, h_cps, 0, "Current Certification Practice Statement"},
+	{"GET", "/metrics", ROLE_PUBLIC, h_metrics, 0, "Prometheus metrics (restrict at the proxy in production)"},
 	{"GET", "/api/v1/openapi.json", ROLE_PUBLIC, h_openapi, 0, "This API description (OpenAPI 3.0)"},
 	{"GET", "/api/v1/ca/chain", ROLE_PUBLIC, h_ca_chain, 0, "Issuing CA and root certificates (PEM)"},
 	/* online trust services; base64 in a GET path may contain '/', hence one pattern per segment count */

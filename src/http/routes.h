@@ -10,6 +10,7 @@ enum tk_err h_crl(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ca_cert(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_cps(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_openapi(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_metrics(struct http_req *rq, struct http_resp *rs);
 
 /* routes_auth.c */
 enum tk_err h_login(struct http_req *rq, struct http_resp *rs);

@@ -28,11 +28,29 @@ struct server {
 	int tls;
 };
 
+/* Request counters for /metrics, by status class; atomics, no lock. */
+static _Atomic uint64_t metric_requests[6];
+static _Atomic uint64_t metric_bytes_in;
+static _Atomic uint64_t metric_latency_us;
+static int64_t metric_started;
+
+void http_metrics(uint64_t by_class[6], uint64_t *bytes_in, uint64_t *latency_us, int64_t *started)
+{
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		by_class[i] = metric_requests[i];
+	*bytes_in = metric_bytes_in;
+	*latency_us = metric_latency_us;
+	*started = metric_started;
+}
+
 /* Per-request state kept across MHD's calls for one request. */
 struct conn_state {
 	struct http_req rq;
 	const struct http_route *route;
 	int too_large;
+	struct timespec started;
 };
 
 static pthread_key_t store_key;
@@ -448,6 +466,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (cs == NULL)
 			return MHD_NO;
 		*con_cls = cs;
+		clock_gettime(CLOCK_MONOTONIC, &cs->started);
 		cs->rq.method = method;
 		cs->rq.path = url;
 		cs->rq.conn = conn;
@@ -490,6 +509,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		dispatch(srv, cs, &rs);
 	}
 	log_msg(LOG_INFO, "http.request", "%s %s %u %s", method, url, rs.status, cs->rq.ip);
+	{
+		struct timespec now;
+		unsigned klass = rs.status / 100;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		metric_requests[klass < 6 ? klass : 0]++;
+		metric_bytes_in += cs->rq.body.len;
+		metric_latency_us += (uint64_t)((now.tv_sec - cs->started.tv_sec) * 1000000 + (now.tv_nsec - cs->started.tv_nsec) / 1000);
+	}
 	ret = send_resp(srv, conn, url, &rs);
 	buf_free(&rs.body);
 	return ret;
@@ -584,6 +611,7 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 
 	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK)
 		return rc;
+	metric_started = tk_now();
 	(void)sl;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

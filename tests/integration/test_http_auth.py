@@ -25,6 +25,8 @@ for h in ("x-content-type-options", "content-security-policy", "x-frame-options"
 check("frame-ancestors 'none'" in r.headers["content-security-policy"], "CSP frame-ancestors")
 check("strict-transport-security" not in r.headers, "no HSTS without TLS")
 spec = anon.request("GET", "/api/v1/openapi.json").json()
+m = anon.request("GET", "/metrics")
+check(m.status == 200 and b"teken_http_requests_total{class=\"2xx\"}" in m.body and b"teken_verifikators_active 2" in m.body, "metrics")
 check(spec["openapi"].startswith("3."), "openapi version")
 
 # Login: good, wrong password and unknown user look the same.
