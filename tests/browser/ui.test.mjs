@@ -1,0 +1,350 @@
+// Browser tests of the web UI: Playwright (playwright-core) driving Debian's
+// Chromium against a real `teken serve` on a demo instance. Started by
+// tests/integration/test_browser.sh, which makes the instance and the server.
+//
+//   node ui.test.mjs --base http://127.0.0.1:PORT --demo DIR/demo.json --tmp DIR --pdf some.pdf
+//
+// Every page is watched: any console error or warning that is not an
+// expected HTTP error of the API (e.g. the 401 of a wrong passphrase), and
+// any uncaught page error, fails the run. CSP violations are console errors.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const T0 = Date.now();
+const BUDGET_MS = 90_000;
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf('--' + name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const BASE = arg('base');
+const DEMO = JSON.parse(fs.readFileSync(arg('demo'), 'utf8'));
+const TMP = arg('tmp');
+const PDF = arg('pdf');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.TEKEN_SHOTS_DIR || path.join(TMP, 'shots');
+fs.mkdirSync(SHOTS, { recursive: true });
+
+const watchdog = setTimeout(() => {
+  console.error(`not ok: the browser test took longer than ${BUDGET_MS / 1000} s`);
+  process.exit(1);
+}, BUDGET_MS);
+
+let passed = 0;
+let failed = 0;
+function check(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+// ------------------------------------------------------------ API helpers (setup only)
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000'
+  + '1f15c4890000000d49444154789c63f8cfc0f01f0005000101ff89993d1d0000000049454e44ae426082', 'hex');
+const TINY_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n'
+  + 'trailer<</Root 1 0 R>>\n%%EOF\n');
+
+async function login(user, password) {
+  const r = await fetch(BASE + '/api/v1/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, password }) });
+  check(r.status === 200, `API login ${user}: ${r.status}`);
+  const j = await r.json();
+  return { cookie: r.headers.get('set-cookie').split(';')[0], csrf: j.csrf_token };
+}
+
+async function call(sess, method, p, { json, form } = {}) {
+  const headers = { Cookie: sess.cookie };
+  if (method !== 'GET') headers['X-CSRF-Token'] = sess.csrf;
+  let body;
+  if (json) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(json); }
+  if (form) body = form;
+  const r = await fetch(BASE + p, { method, headers, body });
+  const text = await r.text();
+  let data = null;
+  try { data = JSON.parse(text); } catch (e) { data = text; }
+  return { status: r.status, data };
+}
+
+async function enrol(sess, ident) {
+  const fd = new FormData();
+  fd.append('data', JSON.stringify(ident));
+  fd.append('ktp', new Blob([PNG], { type: 'image/png' }), 'ktp.png');
+  fd.append('sk', new Blob([TINY_PDF], { type: 'application/pdf' }), 'sk.pdf');
+  const r = await call(sess, 'POST', '/api/v1/enrollments', { form: fd });
+  check(r.status === 201, 'enrolment: ' + JSON.stringify(r.data));
+  return r.data.request_id;
+}
+
+// ------------------------------------------------------------ browser helpers
+
+const consoleProblems = [];
+let allowedHttp = []; // [{path, status}] API errors a scenario provokes on purpose
+
+function watch(page, label) {
+  page.on('console', (m) => {
+    const type = m.type();
+    if (type !== 'error' && type !== 'warning') return;
+    const text = m.text();
+    const loc = m.location() || {};
+    if (type === 'error' && text.startsWith('Failed to load resource: the server responded with a status of ')) {
+      let p = '';
+      try { p = new URL(loc.url).pathname; } catch (e) { p = ''; }
+      if (allowedHttp.some((a) => (a.path instanceof RegExp ? a.path.test(p) : a.path === p) && text.includes('status of ' + a.status))) return;
+    }
+    consoleProblems.push(`${label}: console ${type}: ${text} (${loc.url || ''})`);
+  });
+  page.on('pageerror', (e) => consoleProblems.push(`${label}: page error: ${e.message}`));
+}
+
+async function newPage(browser, label) {
+  const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, locale: 'id-ID' });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15_000);
+  watch(page, label);
+  return { ctx, page };
+}
+
+async function uiLogin(page, user, password) {
+  const resp = await page.goto(BASE + '/app');
+  const csp = resp.headers()['content-security-policy'] || '';
+  check(csp.includes("script-src 'self'") && csp.includes("style-src 'self'"), 'the app page is served with the strict CSP');
+  await page.fill('#login-user', user);
+  await page.fill('#login-password', password);
+  await page.click('#login-form button[type="submit"]');
+  await page.waitForSelector('#dash:not([hidden])');
+}
+
+// ------------------------------------------------------------ scenarios
+
+async function scenario(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name} (${Date.now() - t} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  // Playwright adds a fresh temporary --user-data-dir (under TMPDIR) itself.
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+const state = {};
+
+await scenario('home page in Indonesian, switches to English and remembers it', async () => {
+  const { ctx, page } = await newPage(browser, 'home');
+  const resp = await page.goto(BASE + '/');
+  check((resp.headers()['content-security-policy'] || '').includes("default-src 'self'"), 'home page has the CSP');
+  await page.waitForSelector('body.ready');
+  check(await page.getAttribute('html', 'lang') === 'id', 'html lang is id');
+  const h1 = await page.textContent('h1');
+  check(h1.includes('Sertifikat elektronik dan tanda tangan elektronik'), 'Indonesian heading: ' + h1);
+  for (const href of ['/verify', '/app', '/cps', '/literasi']) {
+    check(await page.locator(`main a[href="${href}"]`).count() === 1, 'home links to ' + href);
+  }
+  check((await page.textContent('#lang-toggle')).trim() === 'English', 'toggle offers English');
+  await page.click('#lang-toggle');
+  check(await page.getAttribute('html', 'lang') === 'en', 'html lang is en after the switch');
+  const h1en = await page.textContent('h1');
+  check(h1en.includes('Electronic certificates and electronic signatures'), 'English heading: ' + h1en);
+  check((await page.textContent('nav a[href="/verify"]')).includes('Verify'), 'nav in English');
+  await page.reload();
+  await page.waitForSelector('body.ready');
+  check(await page.getAttribute('html', 'lang') === 'en', 'English is remembered after a reload');
+  check((await page.textContent('h1')).includes('Electronic certificates'), 'English heading after reload');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.classList.contains('skip-link')), 'first Tab reaches the skip link');
+  await page.click('#lang-toggle');
+  check(await page.getAttribute('html', 'lang') === 'id', 'back to Indonesian');
+  // The other public pages render their texts without errors.
+  await page.goto(BASE + '/literasi');
+  await page.waitForSelector('body.ready');
+  check((await page.textContent('h1')).includes('Literasi tanda tangan elektronik'), 'literacy page heading');
+  check((await page.textContent('#pernyataan')).includes('Balai Besar Sertifikasi Elektronik (BSrE)'), 'literacy page explains the BSrE statement');
+  const cov = await page.evaluate(async () => (await import('/static/i18n.js')).coverage());
+  check(cov.onlyId.length === 0 && cov.onlyEn.length === 0, 'every text exists in both languages: ' + JSON.stringify(cov));
+  await page.goto(BASE + '/app');
+  await page.waitForSelector('#login:not([hidden])');
+  const unknown = await page.evaluate(async () => {
+    const { has } = await import('/static/i18n.js');
+    const roots = [document, ...Array.from(document.querySelectorAll('template'), (t) => t.content)];
+    const keys = roots.flatMap((r) => Array.from(r.querySelectorAll('[data-i18n]'), (e) => e.dataset.i18n)
+      .concat(Array.from(r.querySelectorAll('[data-i18n-attr]'), (e) => e.dataset.i18nAttr.split(',').map((p) => p.split(':')[1].trim())).flat()));
+    return keys.filter((k) => !has(k));
+  });
+  check(unknown.length === 0, 'every text key of the app page and its dashboards is in the table: ' + unknown.join(', '));
+  await page.goto(BASE + '/verify');
+  await page.waitForSelector('body.ready');
+  check(await page.locator('label[for="verify-file"]').count() === 1, 'verify page has a labelled file input');
+  allowedHttp = [{ path: /^\/api\/v1\/documents\//, status: 404 }];
+  await page.goto(BASE + '/v/tidakadadokumenini234567ab');
+  await page.waitForSelector('#doc-missing:not([hidden]), #doc-msg:not([hidden])');
+  const missing = await page.isVisible('#doc-missing');
+  const text = missing ? await page.textContent('#doc-missing') : await page.textContent('#doc-msg');
+  check(missing ? text.includes('Dokumen tidak terdaftar') : text.includes('belum dapat diakses'), 'unknown document id: clear page: ' + text);
+  allowedHttp = [];
+  await ctx.close();
+});
+
+await scenario('a Verifikator sees the queue and approves a request; self-approval is refused in Indonesian', async () => {
+  const admin = await login(DEMO.admin.user, DEMO.admin.password);
+  for (const [user, pw] of [['budi.uji', 'budi-login-pass-1'], ['sari.uji', 'sari-login-pass-1']]) {
+    const r = await call(admin, 'POST', '/api/v1/users', { json: { user, password: pw, role: 'subscriber', display_name: user } });
+    check(r.status === 201, 'create ' + user + ': ' + JSON.stringify(r.data));
+  }
+  const budi = await login('budi.uji', 'budi-login-pass-1');
+  const reqId = await enrol(budi, { nik: '3174011503800001', full_name: 'Budi Santoso', email: 'budi@kementerian.example',
+    unit: 'Biro Hukum', position: 'Analis Hukum', passphrase: 'rahasia-budi-2026' });
+  const v1 = DEMO.verifikators[0];
+  const v1s = await login(v1.user, v1.password);
+  const selfId = await enrol(v1s, { user: 'sari.uji', nik: '3273015507900004', full_name: 'Sari Dewi', email: 'sari@kementerian.example',
+    unit: 'Biro Umum', position: 'Pranata Komputer', passphrase: 'passphrase-sari-2026' });
+
+  const { ctx, page } = await newPage(browser, 'verifikator');
+  await uiLogin(page, v1.user, v1.password);
+  check((await page.textContent('#dash-title')).includes('Antrean verifikasi'), 'Verifikator dashboard title');
+  await page.waitForSelector(`#ver-queue-body button[data-request="${reqId}"]`);
+  check(await page.locator(`#ver-queue-body button[data-request="${selfId}"]`).count() === 1, 'both requests in the queue');
+  await page.screenshot({ path: path.join(SHOTS, 'verifikator-queue.png'), fullPage: true });
+
+  // Own submission: refused with the plain-Indonesian self_approval text.
+  allowedHttp = [{ path: `/api/v1/requests/${selfId}/approve`, status: 403 }];
+  await page.click(`#ver-queue-body button[data-request="${selfId}"]`);
+  await page.waitForSelector('#ver-detail:not([hidden])');
+  check((await page.textContent('#ver-detail-body')).includes('3273015507900004'), 'detail shows the NIK');
+  await page.click('#decide-approve');
+  await page.waitForSelector('#decide-msg.msg-error');
+  const selfMsg = await page.textContent('#decide-msg');
+  check(selfMsg.includes('Anda tidak boleh memutuskan permohonan yang Anda ajukan sendiri'), 'self-approval message: ' + selfMsg);
+  await page.click('#decide-back');
+
+  // Rejecting without a reason is stopped in the page.
+  await page.click(`#ver-queue-body button[data-request="${reqId}"]`);
+  await page.waitForSelector('#ver-detail:not([hidden])');
+  const detail = await page.textContent('#ver-detail-body');
+  check(detail.includes('Budi Santoso') && detail.includes('3174011503800001'), 'identity shown');
+  const ev = page.locator('#ver-detail-body a[href^="/api/v1/evidence/"]');
+  check(await ev.count() === 2, 'two evidence links');
+  const evHref = await ev.first().getAttribute('href');
+  const evResp = await page.request.get(BASE + evHref);
+  check(evResp.status() === 200 && (await evResp.body()).subarray(0, 4).equals(PNG.subarray(0, 4)), 'evidence link serves the KTP scan');
+  await page.click('#decide-reject');
+  await page.waitForSelector('#decide-msg.msg-error');
+  check((await page.textContent('#decide-msg')).includes('Penolakan harus disertai alasan'), 'reject needs a reason');
+  await page.click('#decide-approve');
+  await page.waitForSelector('#dash-msg.msg-ok');
+  check((await page.textContent('#dash-msg')).includes(`Permohonan no. ${reqId} disetujui`), 'approval confirmed');
+  await page.waitForSelector(`#ver-queue-body button[data-request="${selfId}"]`);
+  check(await page.locator(`#ver-queue-body button[data-request="${reqId}"]`).count() === 0, 'approved request left the queue');
+  const r = await call(admin, 'GET', `/api/v1/requests/${reqId}`);
+  check(r.status === 200 && r.data.status === 'approved' && r.data.result && r.data.result.serial, 'request approved and certificate issued');
+  allowedHttp = [];
+  await ctx.close();
+});
+
+await scenario('the subscriber signs a PDF in the page; a wrong passphrase shows the Indonesian error', async () => {
+  const sub = DEMO.subscriber;
+  const { ctx, page } = await newPage(browser, 'subscriber');
+  await uiLogin(page, sub.user, sub.password);
+  await page.waitForSelector('#sub-sign:not([hidden])');
+  check((await page.textContent('#sub-status')).includes('Sertifikat Anda sudah terbit'), 'certificate status shown');
+
+  allowedHttp = [{ path: '/api/v1/sign/pdf', status: 401 }];
+  await page.setInputFiles('#sign-file', PDF);
+  await page.fill('#sign-pass', 'passphrase-yang-salah');
+  await page.click('#sign-submit');
+  await page.waitForSelector('#sign-msg.msg-error');
+  const wrong = await page.textContent('#sign-msg');
+  check(wrong.includes('Passphrase salah'), 'wrong passphrase message in Indonesian: ' + wrong);
+  check(await page.inputValue('#sign-pass') === '', 'passphrase field cleared');
+
+  await page.fill('#sign-pass', sub.passphrase);
+  await page.fill('#sign-reason', 'Menyetujui');
+  await page.check('#look-visible');
+  await page.selectOption('#sign-page', 'last');
+  await page.selectOption('#sign-corner', 'br');
+  await page.click('#sign-submit');
+  await page.waitForSelector('#sign-download');
+  const docLink = await page.getAttribute('#sign-result a[href^="/v/"]', 'href');
+  check(/^\/v\/[a-z2-7]{26}$/.test(docLink), 'document id shown: ' + docLink);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sign-download')]);
+  const out = path.join(TMP, 'signed.pdf');
+  await download.saveAs(out);
+  const signed = fs.readFileSync(out);
+  const orig = fs.readFileSync(PDF);
+  check(signed.subarray(0, 5).toString('latin1') === '%PDF-', 'download starts with %PDF');
+  check(signed.length > orig.length, `signed file is larger (${signed.length} > ${orig.length})`);
+  check(signed.subarray(0, orig.length).equals(orig), 'signed file is the original plus an incremental update');
+  check(download.suggestedFilename().endsWith('-ditandatangani.pdf'), 'download name: ' + download.suggestedFilename());
+
+  const shot = path.join(SHOTS, 'dashboard-subscriber.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  const png = fs.readFileSync(shot);
+  check(png.length > 10_000 && png.subarray(1, 4).toString('latin1') === 'PNG', `dashboard screenshot is a non-empty PNG (${png.length} bytes)`);
+  state.docPath = docLink;
+  state.signed = out;
+
+  await page.click('#logout');
+  await page.waitForSelector('#login:not([hidden])');
+  allowedHttp = [];
+  await ctx.close();
+});
+
+await scenario('the QR page and the public verification page handle the signed file', async () => {
+  check(state.signed, 'needs the signed file of the previous scenario');
+  const { ctx, page } = await newPage(browser, 'public');
+  // The registry endpoint may not exist yet on this server: then the page says so plainly.
+  allowedHttp = [{ path: /^\/api\/v1\/documents\//, status: 404 }, { path: '/api/v1/verify', status: 404 }];
+  await page.goto(BASE + state.docPath);
+  await page.waitForSelector('#doc-found:not([hidden]), #doc-msg:not([hidden]), #doc-missing:not([hidden])');
+  if (await page.isVisible('#doc-found')) {
+    await page.setInputFiles('#doc-file', state.signed);
+    await page.waitForSelector('#doc-compare-verdict');
+    check(await page.getAttribute('#doc-compare-verdict', 'data-same') === 'true', 'the downloaded file is byte-identical to the registered one');
+    await page.setInputFiles('#doc-file', PDF);
+    await page.waitForSelector('#doc-compare-verdict[data-same="false"]');
+  } else {
+    const msg = await page.textContent('#doc-msg');
+    check(msg.includes('belum dapat diakses'), 'registry not available: plain message: ' + msg);
+  }
+  await page.goto(BASE + '/verify');
+  await page.setInputFiles('#verify-file', state.signed);
+  await page.click('#verify-form button[type="submit"]');
+  await page.waitForSelector('#verify-result:not([hidden]), #verify-msg.msg-warn, #verify-msg.msg-error');
+  if (await page.isVisible('#verify-result')) {
+    const ind = await page.getAttribute('#verdict', 'data-indication');
+    check(ind === 'TOTAL_PASSED' || ind === 'INDETERMINATE', 'verdict for a freshly signed file: ' + ind);
+    check((await page.textContent('#verify-result')).includes('Siti Rahmawati'), 'signer shown');
+  } else {
+    const msg = await page.textContent('#verify-msg');
+    check(msg.includes('Layanan verifikasi belum tersedia'), 'verification endpoint missing: plain message: ' + msg);
+  }
+  // The DESIGN section 5 report shape renders (served by a stub, whatever the server has).
+  await page.route('**/api/v1/verify', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+    file: 'x.pdf', indication: 'TOTAL_FAILED', signatures: [{ indication: 'TOTAL_FAILED', subindication: 'HASH_FAILURE', signer: 'Budi Santoso',
+      signing_time: '2026-01-02T03:04:05Z', level: 'PAdES-BASELINE-T', covers_whole_document: false,
+      modifications_after: [{ revision: 2, start: 0, end: 100, kinds: ['annotation'], details: ['page 1 changed'] }] }] }) }));
+  await page.click('#verify-form button[type="submit"]');
+  await page.waitForSelector('#verdict[data-indication="TOTAL_FAILED"]');
+  const res = await page.textContent('#verify-result');
+  check(res.includes('TIDAK sah') && res.includes('dokumen telah diubah') && res.includes('anotasi atau komentar') && res.includes('page 1 changed'),
+    'failed verdict in plain Indonesian: ' + res);
+  allowedHttp = [];
+  await ctx.close();
+});
+
+await scenario('no console errors, CSP violations or page errors on any page', async () => {
+  check(consoleProblems.length === 0, 'console problems:\n  ' + consoleProblems.join('\n  '));
+});
+
+await browser.close();
+clearTimeout(watchdog);
+console.log(`browser tests took ${((Date.now() - T0) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

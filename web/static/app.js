@@ -1,0 +1,122 @@
+// Application page: login, then a dashboard for the role from /api/v1/me.
+import { boot } from './common.js';
+import { apply, t } from './i18n.js';
+import { api, setCsrf } from './api.js';
+import { $, clear, say } from './dom.js';
+import { showError, busy } from './ui.js';
+import { mountSubscriber } from './app-subscriber.js';
+import { mountVerifikator } from './app-verifikator.js';
+import { mountAdmin } from './app-admin.js';
+import { mountAuditor } from './app-auditor.js';
+
+// Remembers that this browser holds a session, so a visitor without one is
+// not greeted by a 401 from /api/v1/me.
+const HINT = 'teken.session';
+function hint(on) {
+  try {
+    if (on) localStorage.setItem(HINT, '1');
+    else localStorage.removeItem(HINT);
+  } catch (e) { /* storage disabled */ }
+}
+function hinted() {
+  try { return localStorage.getItem(HINT) === '1'; } catch (e) { return true; }
+}
+
+const MOUNT = { subscriber: mountSubscriber, verifikator: mountVerifikator, admin: mountAdmin, auditor: mountAuditor };
+
+function showLogin(errKey) {
+  setCsrf(null);
+  hint(false);
+  $('#boot').hidden = true;
+  $('#dash').hidden = true;
+  clear($('#dash-body'));
+  $('#login').hidden = false;
+  const msg = $('#login-msg');
+  if (errKey) say(msg, 'error', errKey);
+  else say(msg, null);
+  $('#login-user').focus();
+}
+
+function showDashboard(me) {
+  setCsrf(me.csrf_token);
+  hint(true);
+  $('#boot').hidden = true;
+  $('#login').hidden = true;
+  $('#dash').hidden = false;
+  const title = $('#dash-title');
+  title.dataset.i18n = 'dash.h1.' + me.role;
+  const who = $('#dash-who');
+  who.dataset.i18n = 'dash.who';
+  who.dataset.i18nVars = JSON.stringify({ user: me.user, role: t('role.' + me.role) });
+  document.body.dataset.role = me.role;
+  const body = clear($('#dash-body'));
+  say($('#dash-msg'), null);
+  const mount = MOUNT[me.role];
+  if (mount) {
+    const tpl = document.getElementById('tpl-' + me.role);
+    body.append(tpl.content.cloneNode(true));
+    apply(body);
+    mount(body, me);
+  } else {
+    say($('#dash-msg'), 'info', 'dash.application');
+  }
+  apply();
+  title.setAttribute('tabindex', '-1');
+  title.focus();
+}
+
+async function start() {
+  boot('app');
+  // The role label inside "logged in as" follows the language.
+  document.addEventListener('teken:lang', () => {
+    const who = $('#dash-who');
+    if (who.dataset.i18nVars) {
+      const v = JSON.parse(who.dataset.i18nVars);
+      v.role = t('role.' + document.body.dataset.role);
+      who.dataset.i18nVars = JSON.stringify(v);
+      apply($('#dash'));
+    }
+  });
+  document.addEventListener('teken:logged-out', () => showLogin('err.unauthenticated'));
+
+  $('#login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const form = ev.currentTarget;
+    const user = $('#login-user').value.trim();
+    const password = $('#login-password').value;
+    const msg = $('#login-msg');
+    say(msg, null);
+    await busy(form, 'login.busy', async () => {
+      try {
+        const r = await api('POST', '/api/v1/login', { json: { user, password } });
+        $('#login-password').value = '';
+        showDashboard({ user: r.user, role: r.role, csrf_token: r.csrf_token });
+      } catch (e) {
+        showError(msg, e);
+        $('#login-password').select();
+      }
+    });
+  });
+
+  $('#logout').addEventListener('click', async () => {
+    try { await api('POST', '/api/v1/logout'); } catch (e) { /* session already gone */ }
+    showLogin(null);
+  });
+
+  if (!hinted()) {
+    showLogin(null);
+    return;
+  }
+  try {
+    const me = await api('GET', '/api/v1/me');
+    showDashboard(me);
+  } catch (e) {
+    if (e.code === 'unauthenticated') showLogin(null);
+    else {
+      showLogin(null);
+      showError($('#login-msg'), e);
+    }
+  }
+}
+
+start();
