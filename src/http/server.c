@@ -26,6 +26,8 @@
 struct server {
 	struct instance *inst;
 	int tls;
+	size_t doc_limit;  /* [http] max_document_mb: bodies of document routes */
+	size_t json_limit; /* [http] max_json_kb: every other body */
 };
 
 /* Request counters for /metrics, by status class; atomics, no lock. */
@@ -482,7 +484,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->rq.ip, sizeof(cs->rq.ip));
 		}
 		cs->route = route_find(&cs->rq, &mismatch);
-		limit = cs->route && cs->route->max_body ? cs->route->max_body : MAX_JSON_BODY;
+		/* Document routes take the configured document limit (twice it for base64 JSON bodies). */
+		if (cs->route == NULL || cs->route->max_body == 0)
+			limit = srv->json_limit;
+		else
+			limit = cs->route->max_body > MAX_REQ_BODY ? 2 * srv->doc_limit : srv->doc_limit;
 		buf_init(&cs->rq.body, limit);
 		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (clen != NULL) {
@@ -596,7 +602,8 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	struct jobs_thread jt = {inst, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 	pthread_t jobs_tid;
 	int jobs_started = 0;
-	struct server srv = {inst, 0};
+	struct server srv = {inst, 0, MAX_REQ_BODY, MAX_JSON_BODY};
+	uint64_t mb = 0, kb = 0;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct MHD_Daemon *d;
@@ -611,6 +618,13 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 
 	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK)
 		return rc;
+	if ((rc = config_get_u64(inst->cfg, "http", "max_document_mb", MAX_REQ_BODY >> 20, 1024, &mb)) != TK_OK ||
+	    (rc = config_get_u64(inst->cfg, "http", "max_json_kb", MAX_JSON_BODY >> 10, 16384, &kb)) != TK_OK)
+		return rc;
+	if (mb == 0 || kb == 0)
+		return tk_fail(TK_ERR_INVALID, "config [http] max_document_mb and max_json_kb must be at least 1");
+	srv.doc_limit = (size_t)mb << 20;
+	srv.json_limit = (size_t)kb << 10;
 	metric_started = tk_now();
 	(void)sl;
 	if (ss.ss_family == AF_INET6)
