@@ -19,6 +19,7 @@ static const char usage[] =
     "               [--level B-B] [--visible page,x,y,w,h] [--anchor TEXT] [--image sig.png] [--certify 1|2|3] [--field NAME] [--reason R] [--location L]\n"
     "  teken sign   --dir D --cades --in any.file --out any.file.p7s (--seal | ...)\n"
     "  teken ltv extend --dir D --in signed.pdf --out archived.pdf   # to PAdES B-LTA\n"
+    "  teken backup --dir D -o F [--include-instance-key]   /   teken restore --dir NEW -i F [--key instance.key]\n"
     "  teken cps publish --dir D --file cps.md --version V\n"
     "  teken cps show    --dir D [--version V] [--meta]\n"
     "  teken audit verify     --dir D\n"
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
-		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv},
+		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 	};
 	size_t i;
 

@@ -81,6 +81,11 @@ struct init_opts {
 	const char *org;         /* NULL: demo ministry name */
 	const char *cps_file;    /* optional first CPS (Markdown) */
 	const char *policy_oid;  /* certificatePolicies OID; NULL: the placeholder arc */
+	/* All three or none: the five instance keys are generated on this PKCS#11
+	 * token instead of in software (docs/hsm.md). */
+	const char *pkcs11_module;   /* module (shared library) path */
+	const char *pkcs11_token;    /* token label */
+	const char *pkcs11_pin_file; /* file with the user PIN, mode 0600 */
 	int demo;
 };
 
@@ -298,6 +303,18 @@ enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct
 
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
+
+/* ---- backup and restore (svc/backup.c) ---- */
+
+/* A tar of MANIFEST.json, teken.conf, a consistent copy of teken.db and, if asked, instance.key. */
+enum tk_err backup_create(struct svc_ctx *c, int with_key, struct buf *out) WARN_UNUSED;
+/*
+ * Restores a backup into a new instance directory, checking every member
+ * against the manifest and the audit chain afterwards; on failure nothing
+ * is left behind. key_file supplies an instance key kept apart.
+ */
+struct audit_report;
+enum tk_err backup_restore(const char *dir, const uint8_t *p, size_t len, const char *key_file, struct audit_report *report) WARN_UNUSED;
 
 /* ---- periodic jobs (svc/jobs.c) ---- */
 
