@@ -24,6 +24,7 @@
 #define TRUST_MAX_CACHE_MS 60000u   /* [ocsp] cache_ms: at most a minute of staleness across processes */
 #define TRUST_CACHE_SLOTS 4096u     /* entries of the in-process answer cache (a power of two) */
 #define TRUST_CACHE_LOCKS 64u
+#define TRUST_SLOT_WAIT_MS 50       /* how long an on-demand answer waits for a signing slot */
 
 /* Per-thread cache: a TS_RESP_CTX is not thread-safe, and parsing certificates per request is waste. */
 struct trust_state {
@@ -74,9 +75,17 @@ static void state_destroy(void *p)
 	free(p);
 }
 
+static void state_at_exit(void)
+{
+	trust_thread_done();
+}
+
+/* The key's destructor frees a worker thread's cache when the thread ends; the
+ * main thread's (a CLI command) is freed at exit, so callers need not remember. */
 static void state_key_init(void)
 {
 	(void)pthread_key_create(&state_key, state_destroy);
+	(void)atexit(state_at_exit);
 }
 
 void trust_thread_done(void)
@@ -401,18 +410,6 @@ static void cache_drop(const struct instance *inst, const char *hex)
 	}
 }
 
-void trust_cache_clear(void)
-{
-	size_t i;
-
-	for (i = 0; i < TRUST_CACHE_SLOTS; i++) {
-		pthread_mutex_lock(&cache_locks[i % TRUST_CACHE_LOCKS]);
-		free(cache[i].der);
-		cache[i].der = NULL;
-		pthread_mutex_unlock(&cache_locks[i % TRUST_CACHE_LOCKS]);
-	}
-}
-
 static int slot_acquire(const struct trust_state *ts)
 {
 	unsigned prev = atomic_fetch_add(&on_demand_inflight, 1u);
@@ -427,6 +424,20 @@ static int slot_acquire(const struct trust_state *ts)
 static void slot_release(void)
 {
 	atomic_fetch_sub(&on_demand_inflight, 1u);
+}
+
+/* A slot, waiting up to TRUST_SLOT_WAIT_MS for one: bursts of nonce requests queue briefly, floods get tryLater. */
+static int slot_acquire_wait(const struct trust_state *ts)
+{
+	const struct timespec ms = {0, 1000000};
+	int i;
+
+	for (i = 0; i < TRUST_SLOT_WAIT_MS; i++) {
+		if (slot_acquire(ts))
+			return 1;
+		nanosleep(&ms, NULL);
+	}
+	return slot_acquire(ts);
 }
 
 static enum tk_err error_answer(struct trust_ocsp_answer *out, enum ocsp_resp_status st)
@@ -617,7 +628,7 @@ static enum tk_err answer_on_demand(struct svc_ctx *c, struct trust_state *ts, c
 		single_from(&ci, found, &items[i]);
 	}
 	/* Each of these costs a signature: bound them so they cannot starve stored answers. */
-	if (!slot_acquire(ts))
+	if (!slot_acquire_wait(ts))
 		return error_answer(out, OCSP_ST_TRY_LATER);
 	buf_reset(&out->der);
 	rc = ocsp_resp_build(ts->ocsp, items, n, ocsp_req_has_nonce(r) ? r : NULL, now, now + ts->validity, &out->der);
@@ -716,7 +727,7 @@ static enum tk_err answer_stored(struct svc_ctx *c, struct trust_state *ts, cons
 		rc = answer_on_demand(c, ts, r, out);
 		goto out;
 	}
-	if (!slot && !(slot = slot_acquire(ts))) {
+	if (!slot && !(slot = slot_acquire_wait(ts))) {
 		rc = error_answer(out, OCSP_ST_TRY_LATER);
 		goto out;
 	}
@@ -843,35 +854,32 @@ enum tk_err trust_ocsp_refresh_serial(struct svc_ctx *c, const char *serial)
 void trust_cert_changed(struct svc_ctx *c, const char *serial)
 {
 	struct trust_state tmp, *ts = NULL;
+	struct certinfo ci;
 	char hex[65];
+	int found = 0;
 	enum tk_err rc;
 
 	memset(&tmp, 0, sizeof(tmp));
-	if (serial_norm(serial, hex) == TK_OK)
-		cache_drop(c->inst, hex);
+	if ((rc = serial_norm(serial, hex)) != TK_OK)
+		goto out;
+	cache_drop(c->inst, hex);
 	/* A server thread reuses its signer; elsewhere (CLI) a temporary one leaves nothing cached behind. */
-	if (thread_state(c, 0, &ts) != TK_OK || ts == NULL || ts->ocsp == NULL)
-		ts = NULL;
-	if (ts == NULL) {
+	if (thread_state(c, 0, &ts) != TK_OK || ts == NULL || ts->ocsp == NULL) {
 		tmp.inst = c->inst;
 		tmp.cfg = c->inst->cfg;
-		rc = load_ocsp(c, &tmp);
 		ts = &tmp;
+		rc = load_ocsp(c, ts);
 	} else {
 		rc = need_ocsp(c, ts);
 	}
-	if (rc == TK_OK && !ts->at_issuance) {
-		/* Issuance-time production may be switched off; status changes are always refreshed. */
-		struct certinfo ci;
-		int found = 0;
-		if (serial_norm(serial, hex) == TK_OK && cert_lookup(c, ts->issuing_id, hex, &ci, &found) == TK_OK && found &&
-		    strcmp(ci.status, "valid") == 0) {
-			state_clear(&tmp);
-			return;
-		}
-	}
-	if (rc == TK_OK)
-		rc = refresh_one(c, ts, serial);
+	if (rc != TK_OK)
+		goto out;
+	/* Issuance-time production may be switched off; status changes are always refreshed. */
+	if (!ts->at_issuance && (rc = cert_lookup(c, ts->issuing_id, hex, &ci, &found)) == TK_OK && found &&
+	    strcmp(ci.status, "valid") == 0)
+		goto out;
+	rc = refresh_one(c, ts, hex);
+out:
 	if (rc != TK_OK && rc != TK_ERR_NOT_FOUND)
 		log_msg(LOG_WARN, "ocsp.refresh_failed", "serial %s: %s (requests will sign on demand)", serial, tk_errmsg());
 	state_clear(&tmp);
@@ -942,6 +950,9 @@ enum tk_err trust_ocsp_refresh(struct svc_ctx *c, int force, struct trust_refres
 		if (n < TRUST_REFRESH_BATCH)
 			break;
 	}
+	/* The server runs this hourly on every node: an audit event only when something was done. */
+	if (out->refreshed == 0 && out->failed == 0)
+		goto out;
 	if ((rc = str_fmt(details, sizeof(details), "{\"failed\":%lld,\"refreshed\":%lld}", (long long)out->failed,
 		 (long long)out->refreshed)) != TK_OK)
 		goto out;

@@ -7,15 +7,16 @@
  * OCSP responses are pre-produced: one signed response per certificate of
  * the issuing CA is kept in the store (table ocsp_responses), made at
  * issuance and revocation (trust_cert_changed), refreshed at half its
- * validity by `teken ocsp refresh` (cron) and, as a safety net, by the
- * first request that finds it stale. A request without nonce for one
+ * validity by the server's hourly job or `teken ocsp refresh` and, as a
+ * safety net, by the first request that finds it stale. A request without nonce for one
  * certificate is then a store lookup. Requests with a nonce, for several
  * certificates or for serials we never issued are signed on demand, with a
  * bounded number of signatures in flight per process (tryLater beyond).
  *
- * Signers (the TSA's TS_RESP_CTX, the OCSP signer) are cached per thread;
- * a thread that used these functions calls trust_thread_done() before its
- * instance is closed (server worker threads do it when they end).
+ * Signers (the TSA's TS_RESP_CTX, the OCSP signer) are cached per thread
+ * and hold their own references (keys, certificates), so they outlive
+ * nothing: a worker thread's cache is freed when the thread ends, the main
+ * thread's at exit, or earlier with trust_thread_done().
  */
 #ifndef TEKEN_SVC_TRUST_H
 #define TEKEN_SVC_TRUST_H
@@ -62,7 +63,8 @@ struct trust_refresh_stats {
  * Refreshes stored OCSP responses of the issuing CA's unexpired
  * certificates: missing ones, ones whose certificate status changed and
  * ones past half their validity (all when force is set). Signs outside
- * transactions and writes in batches; writes one audit event.
+ * transactions and writes in batches; writes one audit event when it
+ * made or failed anything. `teken serve` runs it hourly (svc/jobs.c).
  */
 enum tk_err trust_ocsp_refresh(struct svc_ctx *c, int force, struct trust_refresh_stats *out) WARN_UNUSED;
 
@@ -76,7 +78,5 @@ void trust_cert_changed(struct svc_ctx *c, const char *serial);
 
 /* Frees the signers this thread cached. Safe to call when there are none. */
 void trust_thread_done(void);
-/* Empties the process-wide OCSP answer cache ([ocsp] cache_ms); for shutdown and tests. */
-void trust_cache_clear(void);
 
 #endif

@@ -115,7 +115,7 @@ expect_fail "unknown subscriber looks the same" bash -c "echo salah-salah-salah 
 expect_err_contains "passphrase"
 expect_fail "stamp outside the page" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/x.pdf" --seal --visible 1,500,700,300,200
 expect_fail "page that does not exist" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/x.pdf" --seal --visible 9,10,10,200,80
-expect_fail "unsupported level" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/x.pdf" --seal --level B-LTA
+expect_fail "unknown level" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/x.pdf" --seal --level B-X
 expect_fail "no signer" teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/x.pdf"
 [ ! -e "$TMP/x.pdf" ] || die "output written on failure"; ok
 [ "$(sqlite3 "$D/teken.db" "SELECT COUNT(*) FROM documents")" = "$rows" ] || die "failed signings changed the registry"; ok

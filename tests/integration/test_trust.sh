@@ -3,6 +3,7 @@
 # the RFC 6960 / 5019 OCSP responder, judged by `openssl ts` and
 # `openssl ocsp`; hostile requests get protocol-level error answers.
 source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/../lib/pg.sh"
 
 D="$TMP/inst"
 teken init --dir "$D" --key-alg ec-p256 >/dev/null
@@ -21,11 +22,15 @@ issue() { # issue NAME -> $TMP/NAME.pem, prints the serial as openssl shows it
 # GET paths are matched by at most four non-empty segments (docs/trust-services.md):
 # pick a leaf whose request's base64 fits, so the GET checks below are deterministic.
 fits() { case "$(base64 -w0 "$1")" in *//*|*/*/*/*/*|*/) return 1 ;; esac; }
+GETOK=0
 for _ in $(seq 1 10); do
   s_leaf=$(issue leaf)
   openssl ocsp -issuer "$TMP/ca1.pem" -cert "$TMP/leaf.pem" -no_nonce -reqout "$TMP/req.der" >/dev/null 2>&1
-  fits "$TMP/req.der" && break
+  if fits "$TMP/req.der"; then GETOK=1; break; fi
 done
+# The issuer's hashes are in every request: for a few CAs their base64 alone
+# has too many '/', and no leaf fits. Then the GET checks cannot run here.
+[ $GETOK = 1 ] || echo "note: this issuer's requests do not fit the GET route patterns; GET checks skipped" >&2
 lower=$(tr 'A-F' 'a-f' <<<"$s_leaf")
 [ "$(sqlite3 "$D/teken.db" "SELECT cert_status FROM ocsp_responses WHERE serial='$lower'")" = valid ] || die "issuance did not pre-produce an OCSP response"; ok
 
@@ -130,7 +135,7 @@ tsa_post "$TMP/v2.tsq" "$TMP/x.tsr" >/dev/null
 expect_reject "version 2" "$TMP/x.tsr" "transaction not permitted or supported"
 tsa_post "$TMP/q.tsq" "$TMP/x.tsr" "application/x-www-form-urlencoded" >/dev/null
 expect_reject "wrong content type" "$TMP/x.tsr" "transaction not permitted or supported"
-head -c 20000 /dev/zero >"$TMP/huge.tsq"
+head -c 100000 /dev/zero >"$TMP/huge.tsq"
 [ "$(tsa_post "$TMP/huge.tsq" "$TMP/x.tsr" | cut -d' ' -f1)" = 413 ] || die "body over the HTTP limit must be 413"; ok
 
 # Serials are unique, also under concurrent requests.
@@ -177,6 +182,7 @@ get() { # get REQ.der OUT.der [raw] -> headers in $TMP/h.txt, prints the HTTP co
   [ "${3:-}" = raw ] || b=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$b")
   curl -sS -D "$TMP/h.txt" -o "$2" -w '%{http_code}' "$BASE/ocsp/$b"
 }
+if [ $GETOK = 1 ]; then
 [ "$(get "$TMP/req.der" "$TMP/g.der")" = 200 ] || die "GET"; ok
 cmp -s "$TMP/g.der" "$TMP/a1.der" || die "GET and POST answers differ"; ok
 hdr() { grep -i "^$1:" "$TMP/h.txt" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
@@ -210,6 +216,9 @@ for i in $(seq 1 12); do
   slash=$((slash + 1)); [ $slash -ge 2 ] && break
 done
 [ $slash -ge 1 ] || die "no request with '/' in its base64 among 12 certificates"; ok
+else
+  for i in $(seq 1 12); do issue "g$i" >/dev/null; done
+fi
 
 # Revocation shows at once, without a restart, with reason and time; hold is revoked/certificateHold.
 teken ca revoke --dir "$D" --serial "$s_leaf" --reason keyCompromise >/dev/null
@@ -219,10 +228,12 @@ for v in "" -no_nonce; do
   grep -q "Reason: keyCompromise" <<<"$out" || die "revocation reason ($v)"; ok
   grep -q "Revocation Time:" <<<"$out" || die "revocation time ($v)"; ok
 done
-[ "$(get "$TMP/req.der" "$TMP/g2.der")" = 200 ] || die "GET after revocation"; ok
-openssl ocsp -respin "$TMP/g2.der" -issuer "$TMP/issuing.pem" -cert "$TMP/leaf.pem" -CAfile "$TMP/cafile.pem" 2>&1 | grep -q "leaf.pem: revoked" \
-  || die "GET after revocation still good"; ok
-[ "$(hdr ETag)" != "$etag" ] || die "ETag unchanged after revocation"; ok
+if [ $GETOK = 1 ]; then
+  [ "$(get "$TMP/req.der" "$TMP/g2.der")" = 200 ] || die "GET after revocation"; ok
+  openssl ocsp -respin "$TMP/g2.der" -issuer "$TMP/issuing.pem" -cert "$TMP/leaf.pem" -CAfile "$TMP/cafile.pem" 2>&1 | grep -q "leaf.pem: revoked" \
+    || die "GET after revocation still good"; ok
+  [ "$(hdr ETag)" != "$etag" ] || die "ETag unchanged after revocation"; ok
+fi
 s_hold=$(issue held)
 teken ca revoke --dir "$D" --serial "$s_hold" --reason certificateHold >/dev/null
 out=$(ocsp held -no_nonce)
@@ -306,7 +317,7 @@ ocsp_post "$TMP/nonce32.der" "$TMP/x.der" >/dev/null
 openssl ocsp -respin "$TMP/x.der" -resp_text -noverify 2>/dev/null | grep -q "OCSP Nonce" || die "32-byte nonce echoed"; ok
 [ "$(ocsp_post "$TMP/req.der" "$TMP/x.der" text/plain)" = 200 ] || die "wrong content type: HTTP"; ok
 expect_status "wrong content type" "$TMP/x.der" 01
-head -c 20000 /dev/zero >"$TMP/huge.der"
+head -c 100000 /dev/zero >"$TMP/huge.der"
 [ "$(ocsp_post "$TMP/huge.der" "$TMP/x.der")" = 413 ] || die "body over the HTTP limit must be 413"; ok
 for bad in '!!!notbase64' 'QUJD=' 'A' 'MA%3D%3D%3D'; do
   [ "$(curl -sS -o "$TMP/x.der" -w '%{http_code}' "$BASE/ocsp/$bad")" = 200 ] || die "GET $bad: HTTP"; ok
@@ -333,13 +344,58 @@ grep -q "g1.pem: good" <<<"$out" || die "expired stored response: $out"; ok
   || die "expired row not replaced"; ok
 teken audit verify --dir "$D" >/dev/null || die "audit chain after refresh"; ok
 
-# Load: many parallel GETs and nonce POSTs, all answered correctly.
-seq 1 60 | xargs -P 8 -I{} sh -c 'curl -sS -o "$1/p{}.der" "$2/ocsp/$3"' _ "$TMP" "$BASE" \
-  "$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$(base64 -w0 "$TMP/req.der")")"
-get "$TMP/req.der" "$TMP/g3.der" >/dev/null
-for i in $(seq 1 60); do cmp -s "$TMP/p$i.der" "$TMP/g3.der" || die "parallel GET $i differs"; done; ok
+# Load: many parallel requests, all answered with the stored response.
+ocsp_post "$TMP/req.der" "$TMP/g3.der" >/dev/null
+seq 1 60 | xargs -P 8 -I{} curl -sS -H 'Content-Type: application/ocsp-request' --data-binary @"$TMP/req.der" \
+  -o "$TMP/p{}.der" "$BASE/ocsp"
+for i in $(seq 1 60); do cmp -s "$TMP/p$i.der" "$TMP/g3.der" || die "parallel POST $i differs"; done; ok
+if [ $GETOK = 1 ]; then
+  seq 1 60 | xargs -P 8 -I{} sh -c 'curl -sS -o "$1/q{}.der" "$2/ocsp/$3"' _ "$TMP" "$BASE" \
+    "$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$(base64 -w0 "$TMP/req.der")")"
+  for i in $(seq 1 60); do cmp -s "$TMP/q$i.der" "$TMP/g3.der" || die "parallel GET $i differs"; done; ok
+fi
 
 # Clean shutdown: exit status 0 (under ASan this includes the leak check).
 kill -TERM "$SRV_PID"; rc=0; wait "$SRV_PID" || rc=$?
 [ "$rc" = 0 ] || die "server exit status $rc: $(tail -20 "$TMP/serve.log")"; ok
 ! grep -q '"level":"error"' "$TMP/serve.log" || die "server logged errors: $(grep '"level":"error"' "$TMP/serve.log" | head -3)"; ok
+
+# ------------------------------------------- two nodes on one PostgreSQL store
+# Node A serves; node B (same config and instance key) issues and revokes: the
+# shared stored row makes B's revocation visible on A at once, no restart.
+pg_start "$TMP/pg" >/dev/null
+at_exit "pg_stop '$TMP/pg'"
+A="$TMP/nodeA"; B="$TMP/nodeB"
+teken init --dir "$A" --store "$PG_URL" --key-alg ec-p256 >/dev/null
+mkdir -m 750 "$B"; cp -p "$A/teken.conf" "$A/instance.key" "$B/"
+teken ca chain --dir "$A" >"$TMP/pgchain.pem"; split_pem "$TMP/pgchain.pem" "$TMP/pgca"
+new_csr ec256 "/CN=Node Leaf" "$TMP/pgleaf.csr"
+teken ca issue --dir "$B" --csr "$TMP/pgleaf.csr" --profile individual -o "$TMP/pgleaf.pem" 2>/dev/null
+pgserial=$(openssl x509 -in "$TMP/pgleaf.pem" -noout -serial | cut -d= -f2)
+[ "$(psql -qtA "$PG_URL" -c "SELECT cert_status FROM ocsp_responses WHERE serial=lower('$pgserial')")" = valid ] \
+  || die "issuance on PostgreSQL did not pre-produce the response"; ok
+"$TEKEN_BIN" serve --dir "$A" --listen 127.0.0.1:0 --threads 2 >"$TMP/serveA.out" 2>"$TMP/serveA.log" &
+APID=$!
+at_exit "kill -TERM $APID 2>/dev/null; wait $APID 2>/dev/null"
+for _ in $(seq 1 200); do grep -q "listening on" "$TMP/serveA.out" 2>/dev/null && break; sleep 0.05; done
+APORT=$(head -1 "$TMP/serveA.out" | sed -n 's/^teken: listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p')
+[ -n "$APORT" ] || die "node A did not start"
+cat "$TMP/pgca1.pem" "$TMP/pgca2.pem" >"$TMP/pgcafile.pem"
+pgocsp() { openssl ocsp "$@" -issuer "$TMP/pgca1.pem" -cert "$TMP/pgleaf.pem" -url "http://127.0.0.1:$APORT/ocsp" -CAfile "$TMP/pgcafile.pem" 2>&1 || true; }
+pgocsp -no_nonce | grep -q "pgleaf.pem: good" || die "PostgreSQL: good"; ok
+pgocsp -no_nonce -sha256 | grep -q "pgleaf.pem: good" || die "PostgreSQL: SHA-256 CertID"; ok
+[ "$(psql -qtA "$PG_URL" -c "SELECT der_sha256 IS NOT NULL FROM ocsp_responses WHERE serial=lower('$pgserial')")" = t ] \
+  || die "PostgreSQL: SHA-256 response not stored"; ok
+teken ca revoke --dir "$B" --serial "$pgserial" --reason affiliationChanged >/dev/null
+out=$(pgocsp -no_nonce)
+grep -q "pgleaf.pem: revoked" <<<"$out" && grep -q "Reason: affiliationChanged" <<<"$out" || die "revocation on node B not visible on node A: $out"; ok
+pgocsp | grep -q "pgleaf.pem: revoked" || die "PostgreSQL: nonce request"; ok
+psql -q "$PG_URL" -c "UPDATE ocsp_responses SET this_update = this_update - 200000, next_update = next_update - 200000" >/dev/null
+out=$(teken ocsp refresh --dir "$B")
+grep -q "0 failed" <<<"$out" || die "PostgreSQL refresh: $out"; ok
+[ "$(psql -qtA "$PG_URL" -c "SELECT COUNT(*) FROM ocsp_responses WHERE next_update < extract(epoch FROM now())")" = 0 ] \
+  || die "PostgreSQL refresh left expired rows"; ok
+pgocsp -no_nonce | grep -q "pgleaf.pem: revoked" || die "after refresh"; ok
+teken audit verify --dir "$A" >/dev/null || die "PostgreSQL audit chain"; ok
+kill -TERM "$APID"; rc=0; wait "$APID" || rc=$?
+[ "$rc" = 0 ] || die "node A exit status $rc: $(tail -5 "$TMP/serveA.log")"; ok
