@@ -43,7 +43,6 @@
 #define MAX_OCSP_REQ_BYTES   4096u                   /* OCSPRequest; larger gets malformedRequest */
 #define MAX_OCSP_REQ_CERTS   16u                     /* CertIDs in one OCSPRequest */
 #define MAX_OCSP_NONCE_BYTES 32u                     /* RFC 8954 2.1 */
-#define MAX_TRUST_HTTP_BODY  (16u * 1024u)           /* body buffered for /tsa and /ocsp; above it a plain 413 */
 
 /* ---- errors ---- */
 enum tk_err {

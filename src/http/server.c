@@ -247,6 +247,15 @@ static int route_match(const char *pattern, const char *path, struct http_req *r
 	const char *p = pattern, *q = path;
 
 	while (*p && *q) {
+		if (*p == '{' && strncmp(strchr(p, '}') ? strchr(p, '}') - 3 : p, "...", 3) == 0 && strchr(p, '}')[1] == '\0') {
+			/* "{name...}" at the end takes the rest of the path, slashes included. */
+			size_t n = strlen(q);
+			if (n == 0 || np == HTTP_MAX_PARAMS || used + n + 1 > sizeof(rq->param_buf))
+				return 0;
+			memcpy(rq->param_buf + used, q, n + 1);
+			rq->params[np++] = rq->param_buf + used;
+			return 1;
+		}
 		if (*p == '{') {
 			const char *e = strchr(p, '}'), *qe = q, *lit, *lit_end;
 			size_t n, litlen;
