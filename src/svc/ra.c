@@ -7,6 +7,7 @@
  */
 #include "svc/svc.h"
 #include "svc/internal.h"
+#include "svc/trust.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"
@@ -789,6 +790,34 @@ out:
 	return rc;
 }
 
+/*
+ * After a committed decision: the stored OCSP responses of the certificates
+ * it touched are made again at once (best effort; the responder never
+ * serves a response whose status differs from the certificate's anyway).
+ */
+static void notify_trust(struct svc_ctx *c, int64_t id)
+{
+	struct store_stmt *s = NULL;
+	char serials[2][65];
+	size_t n = 0, i;
+	int row = 0;
+
+	if (store_prepare(c->st, "SELECT payload, result FROM requests WHERE id = ? AND status = 'approved'", &s) != TK_OK)
+		return;
+	if (store_bind_i64(s, 1, id) == TK_OK && store_step(s, &row) == TK_OK && row) {
+		for (i = 0; i < 2; i++) {
+			json_t *j = json_loads(store_col_text(s, (int)i), 0, NULL);
+			const char *v = json_string_value(json_object_get(j, "serial"));
+			if (v != NULL && str_copy(serials[n], sizeof(serials[0]), v) == TK_OK)
+				n++;
+			json_decref(j);
+		}
+	}
+	store_finalize(s);
+	for (i = 0; i < n; i++)
+		trust_cert_changed(c, serials[i]);
+}
+
 enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out)
 {
 	struct decide_args a = {id, approve, reason};
@@ -798,6 +827,7 @@ enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *re
 		return tk_fail_code(TK_ERR_INVALID, "invalid_reason", "reason must be at most 500 printable characters");
 	if ((rc = svc_in_tx(c, decide_tx, &a)) != TK_OK)
 		return rc;
+	notify_trust(c, id);
 	return ra_request_json(c, id, out);
 }
 
@@ -1005,6 +1035,8 @@ enum tk_err ra_revoke(struct svc_ctx *c, const char *serial, const char *reason,
 	a.reason = reason;
 	if ((rc = svc_in_tx(c, revoke_tx, &a)) != TK_OK)
 		return rc;
+	if (a.done)
+		trust_cert_changed(c, norm);
 	*request_id = a.request_id;
 	*done = a.done;
 	return TK_OK;

@@ -185,6 +185,12 @@ check(r.status == 200 and r.json()["status"] == "pending", "one approval is not 
 check(v2.request("POST", "/api/v1/requests/%d/approve" % rev_req).error_code() == "already_decided", "same Verifikator twice")
 r = adm_v.request("POST", "/api/v1/requests/%d/approve" % rev_req)
 check(r.status == 200 and r.json()["status"] == "approved", "second distinct approval revokes")
+# OCSP says revoked at once, without any refresh run.
+open(os.path.join(T, "revoked.pem"), "w").write(teken("ca", "show", "--dir", d, "--serial", new_serial).stdout)
+p = subprocess.run(["openssl", "ocsp", "-issuer", os.path.join(T, "issuing.pem"), "-cert", os.path.join(T, "revoked.pem"),
+                    "-url", srv.base + "/ocsp", "-CAfile", os.path.join(T, "root.pem"), "-verify_other", os.path.join(T, "issuing.pem")],
+                   capture_output=True, text=True)
+check(": revoked" in p.stdout and "Response verify OK" in p.stderr + p.stdout, "OCSP revoked after the decision: %s %s" % (p.stdout, p.stderr))
 crl = teken("ca", "crl", "--dir", d, "-o", os.path.join(T, "crl.der"))
 txt = subprocess.run(["openssl", "crl", "-inform", "DER", "-in", os.path.join(T, "crl.der"), "-noout", "-text"], capture_output=True, text=True).stdout
 check(new_serial.upper() in txt.upper(), "revoked serial in the CRL")
