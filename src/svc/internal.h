@@ -38,4 +38,9 @@ enum tk_err ra_passphrase_error(void);
 /* pades_opts.doc_ts for this instance's timestamp source (arg: struct svc_ctx *). */
 enum tk_err svc_doc_ts(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
 
+/* Appends the one blob column of the row sql (one text parameter) selects; TK_ERR_NOT_FOUND when none. */
+enum tk_err svc_query_blob(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out) WARN_UNUSED;
+/* Appends to tail a document timestamp revision (PAdES B-LTA) over pdf[0..len). */
+enum tk_err svc_doc_timestamp(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail) WARN_UNUSED;
+
 #endif

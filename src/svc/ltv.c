@@ -142,40 +142,17 @@ static int crl_url_of(X509 *x, char *out, size_t sz)
 	return found;
 }
 
-static enum tk_err store_blob(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out)
-{
-	struct store_stmt *s = NULL;
-	int row = 0;
-	enum tk_err rc;
-
-	if ((rc = store_prepare(c->st, sql, &s)) != TK_OK)
-		return rc;
-	if ((rc = store_bind_text(s, 1, arg)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
-		if (!row)
-			rc = TK_ERR_NOT_FOUND;
-		else {
-			size_t len = 0;
-			const uint8_t *p = store_col_blob(s, 0, &len);
-			rc = buf_append(out, p, len);
-		}
-	}
-	store_finalize(s);
-	return rc;
-}
-
 enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, struct ltv_report *r)
 {
 	struct pades_sigs sigs;
 	struct ltv_set *s = NULL;
 	struct pades_blob vri[PADES_MAX_SIGS];
 	struct pades_dss dss;
-	struct pades_opts po;
 	X509 *issuing = NULL, *root = NULL;
 	struct buf full, t2, *b;
-	size_t i, nvri = 0, pages = 0;
+	size_t i, nvri = 0;
 	int crl_issuing = 0, crl_root = 0;
 	int64_t tu, nu;
-	enum cms_md md;
 	enum tk_err rc;
 
 	memset(r, 0, sizeof(*r));
@@ -236,9 +213,9 @@ enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct
 				*have = 1;
 			}
 			if (by_issuing && x509_serial_hex(x, serial, sizeof(serial)) == TK_OK && (b = new_item(s)) != NULL) {
-				rc = store_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serial, b);
+				rc = svc_query_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serial, b);
 				if (rc == TK_ERR_NOT_FOUND && trust_ocsp_refresh_serial(c, serial) == TK_OK)
-					rc = store_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serial, b);
+					rc = svc_query_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serial, b);
 				if (rc == TK_OK) {
 					s->blobs_ocsps[s->nocsps].p = b->p;
 					s->blobs_ocsps[s->nocsps++].len = b->len;
@@ -285,19 +262,9 @@ enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct
 	r->ocsps = s->nocsps;
 	if ((rc = pades_add_dss(pdf, len, &dss, &t2)) != TK_OK || (rc = buf_append(tail, t2.p, t2.len)) != TK_OK)
 		goto out;
-	if ((rc = buf_append(&full, pdf, len)) != TK_OK || (rc = buf_append(&full, t2.p, t2.len)) != TK_OK ||
-	    (rc = cms_md_parse(timestamp_digest_name(c->inst), &md)) != TK_OK)
+	if ((rc = buf_append(&full, pdf, len)) != TK_OK || (rc = buf_append(&full, t2.p, t2.len)) != TK_OK)
 		goto out;
-	memset(&po, 0, sizeof(po));
-	po.doc_timestamp = 1;
-	po.doc_ts = svc_doc_ts;
-	po.ts_arg = c;
-	po.md = md;
-	po.ts_estimate = 12288;
-	buf_reset(&t2);
-	if ((rc = pades_sign(full.p, full.len, &po, &t2, &pages)) != TK_OK)
-		goto out;
-	rc = buf_append(tail, t2.p, t2.len);
+	rc = svc_doc_timestamp(c, full.p, full.len, tail);
 out:
 	if (s != NULL) {
 		for (i = 0; i < s->nder; i++)

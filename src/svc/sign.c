@@ -264,7 +264,7 @@ static struct buf *vdata_new(struct vdata *v)
 	return &v->items[v->nitems++];
 }
 
-static enum tk_err vdata_query(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out)
+enum tk_err svc_query_blob(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out)
 {
 	struct store_stmt *s = NULL;
 	int row = 0;
@@ -274,7 +274,7 @@ static enum tk_err vdata_query(struct svc_ctx *c, const char *sql, const char *a
 		return rc;
 	if ((rc = store_bind_text(s, 1, arg)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
-			rc = tk_fail(TK_ERR_NOT_FOUND, "ltv: no validation data for %s", arg);
+			rc = tk_fail(TK_ERR_NOT_FOUND, "no stored value for %s", arg);
 		else {
 			size_t len = 0;
 			const uint8_t *p = store_col_blob(s, 0, &len);
@@ -282,6 +282,29 @@ static enum tk_err vdata_query(struct svc_ctx *c, const char *sql, const char *a
 		}
 	}
 	store_finalize(s);
+	return rc;
+}
+
+enum tk_err svc_doc_timestamp(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail)
+{
+	struct pades_opts po;
+	struct buf t;
+	size_t pages = 0;
+	enum cms_md md;
+	enum tk_err rc;
+
+	if ((rc = cms_md_parse(timestamp_digest_name(c->inst), &md)) != TK_OK)
+		return rc;
+	memset(&po, 0, sizeof(po));
+	po.doc_timestamp = 1;
+	po.doc_ts = svc_doc_ts;
+	po.ts_arg = c;
+	po.md = md;
+	po.ts_estimate = 12288;
+	buf_init(&t, MAX_PDF_BYTES);
+	if ((rc = pades_sign(pdf, len, &po, &t, &pages)) == TK_OK)
+		rc = buf_append(tail, t.p, t.len);
+	buf_free(&t);
 	return rc;
 }
 
@@ -300,7 +323,7 @@ static enum tk_err collect_vdata(struct svc_ctx *c, const char *signer_serial, s
 	for (i = 0; i < 2; i++) {
 		int64_t dummy = 0;
 		(void)dummy;
-		if ((b = vdata_new(v)) == NULL || (rc = vdata_query(c, "SELECT value FROM meta WHERE key = ?", metas[i], b)) != TK_OK)
+		if ((b = vdata_new(v)) == NULL || (rc = svc_query_blob(c, "SELECT value FROM meta WHERE key = ?", metas[i], b)) != TK_OK)
 			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
 		if (b->len >= 65)
 			return tk_fail(TK_ERR_INTERNAL, "ltv: bad serial");
@@ -311,7 +334,7 @@ static enum tk_err collect_vdata(struct svc_ctx *c, const char *signer_serial, s
 	}
 	/* Certificates: the signer, TSA and OCSP signer, then both CAs. */
 	for (i = 0; i < nserials; i++) {
-		if ((b = vdata_new(v)) == NULL || (rc = vdata_query(c, "SELECT der FROM certs WHERE serial = ?", serials[i], b)) != TK_OK)
+		if ((b = vdata_new(v)) == NULL || (rc = svc_query_blob(c, "SELECT der FROM certs WHERE serial = ?", serials[i], b)) != TK_OK)
 			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
 		v->certs[v->ncerts].p = b->p;
 		v->certs[v->ncerts++].len = b->len;
@@ -331,9 +354,9 @@ static enum tk_err collect_vdata(struct svc_ctx *c, const char *signer_serial, s
 	for (i = 0; i < 2; i++) {
 		if ((b = vdata_new(v)) == NULL)
 			return tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
-		rc = vdata_query(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
+		rc = svc_query_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
 		if (rc == TK_ERR_NOT_FOUND && (rc = trust_ocsp_refresh_serial(c, serials[i])) == TK_OK)
-			rc = vdata_query(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
+			rc = svc_query_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
 		if (rc != TK_OK)
 			return rc;
 		v->ocsps[v->nocsps].p = b->p;
@@ -353,10 +376,7 @@ static enum tk_err add_ltv(struct svc_ctx *c, const uint8_t *pdf, size_t len, st
 	struct vdata v;
 	struct pades_dss dss;
 	struct pades_blob sig = {contents->p, contents->len};
-	struct pades_opts po;
 	struct buf full, t2;
-	size_t pages = 0;
-	enum cms_md md;
 	enum tk_err rc;
 
 	buf_init(&full, MAX_PDF_BYTES);
@@ -377,18 +397,9 @@ static enum tk_err add_ltv(struct svc_ctx *c, const uint8_t *pdf, size_t len, st
 		goto out;
 	if (!lta)
 		goto out;
-	if ((rc = buf_append(&full, t2.p, t2.len)) != TK_OK || (rc = cms_md_parse(timestamp_digest_name(c->inst), &md)) != TK_OK)
+	if ((rc = buf_append(&full, t2.p, t2.len)) != TK_OK)
 		goto out;
-	memset(&po, 0, sizeof(po));
-	po.doc_timestamp = 1;
-	po.doc_ts = svc_doc_ts;
-	po.ts_arg = c;
-	po.md = md;
-	po.ts_estimate = 12288;
-	buf_reset(&t2);
-	if ((rc = pades_sign(full.p, full.len, &po, &t2, &pages)) != TK_OK)
-		goto out;
-	rc = buf_append(tail, t2.p, t2.len);
+	rc = svc_doc_timestamp(c, full.p, full.len, tail);
 out:
 	vdata_free(&v);
 	buf_free(&full);
