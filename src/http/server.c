@@ -177,6 +177,12 @@ static void error_from_last(struct http_resp *rs, enum tk_err e)
 		    st == 503 ? "service temporarily unavailable" : "internal error");
 		return;
 	}
+	/* Throttling is 429 (RFC 6585 4), not a body too large. */
+	if (strcmp(le->code, "too_many_attempts") == 0) {
+		st = 429;
+		if (http_header(rs, "Retry-After", "900") != TK_OK)
+			st = 429;
+	}
 	error_response(rs, st, le->code[0] ? le->code : tk_err_code_default(e), tk_errmsg());
 }
 

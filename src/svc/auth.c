@@ -233,6 +233,14 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 		rc = tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many failed logins; try again later");
 		goto fail;
 	}
+	if (locked_until != 0) {
+		/* The lock has run out: the next attempts count from zero again. */
+		if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username = ?", &s)) != TK_OK ||
+		    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+			goto fail;
+		store_finalize(s);
+		s = NULL;
+	}
 	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active FROM users WHERE username = ?", &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto fail;

@@ -300,8 +300,20 @@ enum tk_err ca_revoke(struct svc_ctx *c, const char *serial_in, const char *reas
 	if ((rc = store_commit(c->st)) == TK_OK) {
 		log_msg(LOG_INFO, "ca.revoke", "revoked %s (%s)", serial, x509_reason_name(reason));
 		trust_cert_changed(c, serial); /* OCSP shows it at once */
+		ca_crl_after_change(c);
 	}
 	return rc;
+}
+
+void ca_crl_after_change(struct svc_ctx *c)
+{
+	struct buf der;
+
+	/* A new CRL right away, so /crl/issuing.crl never lags a revocation. */
+	buf_init(&der, (size_t)1 << 31);
+	if (ca_crl(c, "issuing", &der) != TK_OK)
+		log_msg(LOG_WARN, "ca.crl", "CRL after revocation not made: %s", tk_errmsg());
+	buf_free(&der);
 }
 
 static enum tk_err crl_validity_days(struct svc_ctx *c, const char *ca_name, uint64_t *days)

@@ -43,4 +43,7 @@ enum tk_err svc_query_blob(struct svc_ctx *c, const char *sql, const char *arg, 
 /* Appends to tail a document timestamp revision (PAdES B-LTA) over pdf[0..len). */
 enum tk_err svc_doc_timestamp(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail) WARN_UNUSED;
 
+/* Publishes a fresh issuing-CA CRL after a status change (best effort, logged). */
+void ca_crl_after_change(struct svc_ctx *c);
+
 #endif

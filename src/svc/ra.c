@@ -419,6 +419,22 @@ static enum tk_err request_file(struct svc_ctx *c, const char *kind, int64_t sub
 		if ((rc = str_fmt(action, sizeof(action), "request.%s", kind)) == TK_OK)
 			rc = audit_append(c, action, obj, ptxt);
 	}
+	/*
+	 * A Verifikator who files a revocation, suspension or resumption is its
+	 * first approver: "two distinct Verifikators" are the one who asks and
+	 * one other (with two appointed, the rule must stay satisfiable). Not for
+	 * issuance: whoever files an enrolment never verifies it.
+	 */
+	if (rc == TK_OK && strcmp(c->actor.role, "verifikator") == 0 &&
+	    (strcmp(kind, "revoke") == 0 || strcmp(kind, "hold") == 0 || strcmp(kind, "release") == 0)) {
+		int row2;
+		store_finalize(s);
+		s = NULL;
+		if ((rc = store_prepare(c->st, "INSERT INTO approvals (request_id, verifikator, decision, reason, at) VALUES (?, ?, 'approve', 'filed the request', ?)", &s)) == TK_OK &&
+		    (rc = store_bind_i64(s, 1, *id)) == TK_OK && (rc = store_bind_text(s, 2, c->actor.user)) == TK_OK &&
+		    (rc = store_bind_i64(s, 3, tk_now())) == TK_OK)
+			rc = store_step(s, &row2);
+	}
 out:
 	free(ptxt);
 	store_finalize(s);
@@ -816,6 +832,8 @@ static void notify_trust(struct svc_ctx *c, int64_t id)
 	store_finalize(s);
 	for (i = 0; i < n; i++)
 		trust_cert_changed(c, serials[i]);
+	if (n > 0)
+		ca_crl_after_change(c);
 }
 
 enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out)
@@ -1035,8 +1053,10 @@ enum tk_err ra_revoke(struct svc_ctx *c, const char *serial, const char *reason,
 	a.reason = reason;
 	if ((rc = svc_in_tx(c, revoke_tx, &a)) != TK_OK)
 		return rc;
-	if (a.done)
+	if (a.done) {
 		trust_cert_changed(c, norm);
+		ca_crl_after_change(c);
+	}
 	*request_id = a.request_id;
 	*done = a.done;
 	return TK_OK;
@@ -1492,7 +1512,8 @@ enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out)
 {
 	struct store_stmt *s = NULL;
 	json_t *r = NULL, *apps = NULL, *subj = NULL;
-	int row = 0, staff = strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0;
+	int row = 0, staff = strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0 ||
+			     strcmp(c->actor.role, "auditor") == 0;
 	int64_t sid = 0;
 	enum tk_err rc;
 
