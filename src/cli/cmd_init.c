@@ -17,6 +17,9 @@ int cmd_init(int argc, char **argv)
 		{"org", 1, &o.org, NULL, 0},
 		{"cps", 1, &o.cps_file, NULL, 0},
 		{"policy-oid", 1, &o.policy_oid, NULL, 0},
+		{"pkcs11-module", 1, &o.pkcs11_module, NULL, 0},
+		{"pkcs11-token", 1, &o.pkcs11_token, NULL, 0},
+		{"pkcs11-pin-file", 1, &o.pkcs11_pin_file, NULL, 0},
 		{"demo", 0, NULL, &o.demo, 0},
 		{NULL, 0, NULL, NULL, 0},
 	};

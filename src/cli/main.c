@@ -10,6 +10,7 @@ static const char usage[] =
     "\n"
     "  teken init   --dir D [--demo] [--store sqlite|postgres://...] [--key-alg A] [--leaf-key-alg A]\n"
     "               [--base-url URL] [--org NAME] [--cps FILE] [--policy-oid OID]\n"
+    "               [--pkcs11-module SO --pkcs11-token LABEL --pkcs11-pin-file F]   # keys on an HSM (docs/hsm.md)\n"
     "  teken ca chain  --dir D\n"
     "  teken ca issue  --dir D --csr F --profile P [--subject S] [--subject-nik N] [-o cert.pem]\n"
     "  teken ca show   --dir D --serial HEX\n"

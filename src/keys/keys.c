@@ -1,5 +1,6 @@
 /* Software keys: generation, sealing under the instance key, signing. */
 #include "keys/keys.h"
+#include "keys/keys_int.h"
 
 #include "crypto/crypto.h"
 
@@ -139,6 +140,11 @@ out:
 
 enum tk_err key_from_pkey(const char *name, EVP_PKEY *pk, struct key **out)
 {
+	return key_new(name, KEY_SOFT, pk, out);
+}
+
+enum tk_err key_new(const char *name, enum key_kind kind, EVP_PKEY *pk, struct key **out)
+{
 	struct key *k = calloc(1, sizeof(*k));
 
 	if (k == NULL || str_copy(k->name, sizeof(k->name), name) != TK_OK) {
@@ -147,7 +153,7 @@ enum tk_err key_from_pkey(const char *name, EVP_PKEY *pk, struct key **out)
 		return tk_fail(TK_ERR_INVALID, "key: bad name");
 	}
 	k->refs = 1;
-	k->kind = KEY_SOFT;
+	k->kind = kind;
 	k->pk = pk;
 	*out = k;
 	return TK_OK;

@@ -219,6 +219,30 @@ void svc_ctx_done(struct svc_ctx *c)
 	c->st = NULL;
 }
 
+/*
+ * A token key: module, token and PIN file from [hsm] in teken.conf (a
+ * relative pin_file is relative to the instance dir); the reference in the
+ * keys table names the object and supplies module and token when [hsm]
+ * does not.
+ */
+static enum tk_err p11_key_open(const struct instance *inst, const char *name, const char *ref, struct key **out)
+{
+	struct key_p11_token t;
+	char pin[PATH_MAX];
+	const char *pf = config_get(inst->cfg, "hsm", "pin_file");
+	enum tk_err rc;
+
+	t.module = config_get(inst->cfg, "hsm", "module");
+	t.token = config_get(inst->cfg, "hsm", "token");
+	t.pin_file = pf;
+	if (pf != NULL && pf[0] != '/') {
+		if ((rc = path_join(pin, sizeof(pin), inst->dir, pf)) != TK_OK)
+			return rc;
+		t.pin_file = pin;
+	}
+	return key_p11_open(&t, name, ref, out);
+}
+
 enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out)
 {
 	struct instance *inst = c->inst;
@@ -235,7 +259,7 @@ enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out)
 			return TK_OK;
 		}
 	pthread_mutex_unlock(&inst->key_lock);
-	if ((rc = store_prepare(c->st, "SELECT kind, blob FROM keys WHERE name = ?", &s)) != TK_OK)
+	if ((rc = store_prepare(c->st, "SELECT kind, blob, ref FROM keys WHERE name = ?", &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, name)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -247,14 +271,14 @@ enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out)
 		size_t len = 0;
 		const uint8_t *blob = store_col_blob(s, 1, &len);
 		rc = key_soft_open(c->inst->ikey, name, blob, len, out);
-		if (rc == TK_OK) {
-			pthread_mutex_lock(&inst->key_lock);
-			if (inst->nkeys < INSTANCE_KEY_CACHE)
-				inst->keys[inst->nkeys++] = key_ref(*out);
-			pthread_mutex_unlock(&inst->key_lock);
-		}
 	} else {
-		rc = tk_fail(TK_ERR_INVALID, "key %s: PKCS#11 keys are not supported by this build yet", name);
+		rc = p11_key_open(inst, name, store_col_text(s, 2), out);
+	}
+	if (rc == TK_OK) {
+		pthread_mutex_lock(&inst->key_lock);
+		if (inst->nkeys < INSTANCE_KEY_CACHE)
+			inst->keys[inst->nkeys++] = key_ref(*out);
+		pthread_mutex_unlock(&inst->key_lock);
 	}
 out:
 	store_finalize(s);
@@ -292,6 +316,7 @@ struct made {
 	struct key *k;
 	X509 *cert;
 	char alg[16];
+	char ref[KEY_P11_REF_MAX]; /* token key: its reference; "" for a software key */
 };
 
 static enum tk_err insert_key(struct svc_ctx *c, struct made *m)
@@ -302,6 +327,17 @@ static enum tk_err insert_key(struct svc_ctx *c, struct made *m)
 	enum tk_err rc;
 
 	buf_init(&blob, MAX_KEY_BLOB_BYTES);
+	if (m->ref[0] != '\0') {
+		/* On the token: only the reference is stored, never key material or the PIN. */
+		if ((rc = store_prepare(c->st, "INSERT INTO keys (name, kind, alg, blob, ref, created_at) VALUES (?, 'pkcs11', ?, NULL, ?, ?)", &s)) != TK_OK)
+			goto out;
+		if ((rc = store_bind_text(s, 1, m->key_name)) != TK_OK || (rc = store_bind_text(s, 2, m->alg)) != TK_OK ||
+		    (rc = store_bind_text(s, 3, m->ref)) != TK_OK || (rc = store_bind_i64(s, 4, tk_now())) != TK_OK ||
+		    (rc = store_step(s, &row)) != TK_OK)
+			goto out;
+		rc = audit_append(c, "key.create", m->key_name, "{\"kind\":\"pkcs11\"}");
+		goto out;
+	}
 	if ((rc = key_soft_seal(c->inst->ikey, m->key_name, m->pk, &blob)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st, "INSERT INTO keys (name, kind, alg, blob, created_at) VALUES (?, 'soft', ?, ?, ?)", &s)) != TK_OK)
@@ -607,15 +643,46 @@ out:
 	return rc;
 }
 
+/*
+ * Checks the --pkcs11-* options: all three or none; values go into
+ * teken.conf, so they must be one line without INI comment characters. The
+ * PIN file is stored as an absolute path (pin_abs).
+ */
+static enum tk_err p11_opts(const struct init_opts *o, struct key_p11_token *t, char pin_abs[PATH_MAX])
+{
+	const char *v[3] = {o->pkcs11_module, o->pkcs11_token, o->pkcs11_pin_file};
+	size_t i, n = 0;
+
+	for (i = 0; i < 3; i++)
+		n += v[i] != NULL;
+	if (n == 0)
+		return TK_OK;
+	if (n != 3)
+		return tk_fail(TK_ERR_INVALID, "init: --pkcs11-module, --pkcs11-token and --pkcs11-pin-file go together");
+	for (i = 0; i < 3; i++)
+		if (v[i][0] == '\0' || strpbrk(v[i], "\r\n;#") != NULL || v[i][0] == ' ' || v[i][strlen(v[i]) - 1] == ' ')
+			return tk_fail(TK_ERR_INVALID, "init: PKCS#11 module, token and PIN file must be one line without ';' or '#'");
+	if (realpath(o->pkcs11_pin_file, pin_abs) == NULL)
+		return tk_fail(TK_ERR_IO, "init: PIN file %s: %s", o->pkcs11_pin_file, strerror(errno));
+	if (strpbrk(pin_abs, "\r\n;#") != NULL)
+		return tk_fail(TK_ERR_INVALID, "init: the PIN file path must not contain ';' or '#'");
+	t->module = o->pkcs11_module;
+	t->token = o->pkcs11_token;
+	t->pin_file = pin_abs;
+	return TK_OK;
+}
+
 enum tk_err instance_init(const struct init_opts *o)
 {
 	struct made made[5] = {
-		{"ca-root", "root-ca", "teken Root CA", NULL, NULL, NULL, ""},
-		{"ca-issuing", "issuing-ca", "teken Issuing CA", NULL, NULL, NULL, ""},
-		{"tsa", "tsa", "teken Time Stamping Authority", NULL, NULL, NULL, ""},
-		{"ocsp", "ocsp", "teken OCSP Responder", NULL, NULL, NULL, ""},
-		{"seal", "seal", "teken Segel Instansi", NULL, NULL, NULL, ""},
+		{"ca-root", "root-ca", "teken Root CA", NULL, NULL, NULL, "", ""},
+		{"ca-issuing", "issuing-ca", "teken Issuing CA", NULL, NULL, NULL, "", ""},
+		{"tsa", "tsa", "teken Time Stamping Authority", NULL, NULL, NULL, "", ""},
+		{"ocsp", "ocsp", "teken OCSP Responder", NULL, NULL, NULL, "", ""},
+		{"seal", "seal", "teken Segel Instansi", NULL, NULL, NULL, "", ""},
 	};
+	struct key_p11_token p11 = {NULL, NULL, NULL};
+	char pin_abs[PATH_MAX];
 	struct created cr;
 	struct instance *inst = NULL;
 	struct svc_ctx c;
@@ -642,6 +709,8 @@ enum tk_err instance_init(const struct init_opts *o)
 		rc = tk_fail(TK_ERR_INVALID, "init: organization must be one line without '/' and at most 200 bytes");
 		goto out;
 	}
+	if ((rc = p11_opts(o, &p11, pin_abs)) != TK_OK)
+		goto out;
 	if (mkdir(o->dir, 0750) == 0)
 		made_dir = 1;
 	else if (errno != EEXIST) {
@@ -678,6 +747,14 @@ enum tk_err instance_init(const struct init_opts *o)
 	if ((rc = rand_bytes(ikey, sizeof(ikey))) != TK_OK)
 		goto out;
 	for (i = 0; i < 5; i++) {
+		if (p11.module != NULL) {
+			/* On the token; made[i].pk is then the public key only. */
+			if ((rc = key_p11_generate(&p11, made[i].key_name, i < 2 ? key_alg : leaf_alg, &made[i].k, &made[i].pk,
+				 made[i].ref)) != TK_OK ||
+			    (rc = key_alg_of(made[i].pk, made[i].alg)) != TK_OK)
+				goto out;
+			continue;
+		}
 		if ((rc = key_generate(i < 2 ? key_alg : leaf_alg, &made[i].pk)) != TK_OK)
 			goto out;
 		if (EVP_PKEY_up_ref(made[i].pk) != 1 || (rc = key_from_pkey(made[i].key_name, made[i].pk, &made[i].k)) != TK_OK) {
@@ -697,6 +774,10 @@ enum tk_err instance_init(const struct init_opts *o)
 	if ((rc = buf_printf(&conf, config_template, o->demo ? "teken demo" : "teken", org, base, store_url,
 		 o->demo ? "demo" : "production", key_alg, leaf_alg,
 		 o->policy_oid ? o->policy_oid : "2.16.360.1.1.1.99.1")) != TK_OK)
+		goto out;
+	/* The token reference; the PIN stays in its own file (docs/hsm.md). */
+	if (p11.module != NULL && (rc = buf_printf(&conf, "\n[hsm]\nmodule = %s\ntoken = %s\npin_file = %s\n", p11.module,
+				       p11.token, p11.pin_file)) != TK_OK)
 		goto out;
 	if ((rc = path_join(path, sizeof(path), o->dir, CONFIG_FILE)) != TK_OK ||
 	    (rc = file_create_excl(path, conf.p, conf.len, 0640)) != TK_OK)
@@ -783,9 +864,16 @@ out:
 	instance_close(inst);
 	if (rc != TK_OK) {
 		/* Keep the caller's error message: cleanup must not overwrite it. */
+		struct tk_error saved = *tk_last_error();
 		created_undo(&cr);
 		if (made_dir)
 			rmdir(o->dir);
+		/* Token keys of a failed init would be orphans on the HSM. */
+		for (i = 0; i < 5; i++)
+			if (made[i].k != NULL && made[i].ref[0] != '\0' && key_p11_destroy(made[i].k) != TK_OK)
+				log_msg(LOG_WARN, "instance.init", "token key %s of the failed init could not be removed",
+				    made[i].key_name);
+		tk_fail_code(saved.err, saved.code, "%s", saved.msg);
 	}
 	for (i = 0; i < 5; i++) {
 		key_free(made[i].k);
