@@ -34,10 +34,12 @@ int cmd_ltv(int argc, char **argv)
 	    buf_append(&whole, tail.p, tail.len) != TK_OK) {
 		r = cli_fail();
 	} else if ((r = cli_output(outp, whole.p, whole.len)) == 0) {
-		printf("%zu signature(s) preserved: %zu certificates, %zu CRLs, %zu OCSP responses; document timestamp added\n", rep.signatures,
+		/* The report goes to stderr when the PDF itself goes to stdout. */
+		FILE *rep_out = strcmp(outp, "-") == 0 ? stderr : stdout;
+		fprintf(rep_out, "%zu signature(s) preserved: %zu certificates, %zu CRLs, %zu OCSP responses; document timestamp added\n", rep.signatures,
 		    rep.certs, rep.crls, rep.ocsps);
 		if (rep.missing > 0)
-			printf("warning: %zu certificate(s) without revocation data (%s)\n", rep.missing, rep.missing_what);
+			fprintf(rep_out, "warning: %zu certificate(s) without revocation data (%s)\n", rep.missing, rep.missing_what);
 	}
 	buf_free(&tail);
 	buf_free(&whole);

@@ -198,7 +198,7 @@ out:
 }
 
 /* Certification with P=1 forbids any change, signatures included (12.8.2.2). */
-static enum tk_err check_docmdp(struct pdf_doc *doc, const struct pdf_obj *cat, int certify)
+static enum tk_err check_docmdp(struct pdf_doc *doc, const struct pdf_obj *cat, int certify, int visible)
 {
 	const struct pdf_obj *perms = NULL, *sig = NULL, *acro = NULL, *fields = NULL;
 	enum tk_err rc;
@@ -224,6 +224,11 @@ static enum tk_err check_docmdp(struct pdf_doc *doc, const struct pdf_obj *cat, 
 				return tk_fail_code(TK_ERR_CONFLICT, "document_locked",
 				    "pades: the document is certified with no changes allowed (DocMDP P=1); it cannot be signed again");
 		}
+		/* P=2/3 allow signing, not new page content: the statement must go in a stamp. */
+		if (!visible)
+			return tk_fail_code(TK_ERR_CONFLICT, "certified_needs_visible",
+			    "pades: the document is certified; sign it with a visible stamp (the BSrE statement then goes in the stamp, "
+			    "since a footer would change page content the certification forbids)");
 	}
 	if (certify) {
 		/* A certification signature must be the first signature. */
@@ -321,7 +326,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	}
 	*pages = npages;
 	/* DocMDP never forbids DSS and document timestamps (ISO 32000-2 12.8.2.2.2). */
-	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp)) != TK_OK)
+	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp, o->visible.enabled)) != TK_OK)
 		goto out;
 	page_idx = o->visible.enabled && o->visible.page != PADES_PAGE_LAST ? o->visible.page : npages - 1;
 	if (o->visible.enabled && o->visible.anchor != NULL && o->visible.page == PADES_PAGE_LAST) {

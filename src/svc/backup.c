@@ -158,6 +158,31 @@ static enum tk_err tar_read(const uint8_t *p, size_t len, struct member *mem, si
 	return tk_fail_code(TK_ERR_INVALID, "bad_backup", "restore: truncated backup");
 }
 
+/*
+ * The configuration with its store line pointing at the restored copy
+ * (sqlite:teken.db): a backup of an instance whose store was an absolute
+ * path must never write to that original database.
+ */
+static enum tk_err conf_local_store(const struct member *conf, struct buf *out)
+{
+	const char *p = (const char *)conf->p, *end = p + conf->len;
+	enum tk_err rc = TK_OK;
+
+	while (p < end && rc == TK_OK) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		const char *q = p;
+		while (q < p + n && (*q == ' ' || *q == '\t'))
+			q++;
+		if ((size_t)(p + n - q) > 5 && strncmp(q, "store", 5) == 0 && (q[5] == ' ' || q[5] == '=' || q[5] == '\t'))
+			rc = buf_puts(out, "store = sqlite:teken.db\n");
+		else
+			rc = buf_append(out, p, n);
+		p += n;
+	}
+	return rc;
+}
+
 enum tk_err backup_restore(const char *dir, const uint8_t *p, size_t len, const char *key_file, struct audit_report *report)
 {
 	struct member mem[8];
@@ -168,10 +193,12 @@ enum tk_err backup_restore(const char *dir, const uint8_t *p, size_t len, const 
 	char path[PATH_MAX], h[65];
 	struct instance *inst = NULL;
 	struct svc_ctx c;
+	struct buf confbuf;
 	int made = 0;
 	enum tk_err rc;
 
 	memset(&c, 0, sizeof(c));
+	buf_init(&confbuf, MAX_CONFIG_BYTES);
 	if ((rc = tar_read(p, len, mem, 8, &n)) != TK_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
@@ -227,8 +254,8 @@ enum tk_err backup_restore(const char *dir, const uint8_t *p, size_t len, const 
 	if ((rc = path_join(path, sizeof(path), dir, "instance.key")) != TK_OK ||
 	    (rc = file_create_excl(path, key ? key->p : extkey, key ? key->len : extlen, 0600)) != TK_OK ||
 	    (rc = path_join(path, sizeof(path), dir, "teken.db")) != TK_OK || (rc = file_create_excl(path, db->p, db->len, 0600)) != TK_OK ||
-	    (rc = path_join(path, sizeof(path), dir, "teken.conf")) != TK_OK ||
-	    (rc = file_create_excl(path, conf->p, conf->len, 0640)) != TK_OK)
+	    (rc = path_join(path, sizeof(path), dir, "teken.conf")) != TK_OK || (rc = conf_local_store(conf, &confbuf)) != TK_OK ||
+	    (rc = file_create_excl(path, confbuf.p, confbuf.len, 0640)) != TK_OK)
 		goto undo;
 	/* The restored instance must open and its audit chain must hold. */
 	if ((rc = instance_open(dir, &inst)) != TK_OK || (rc = svc_ctx_open(inst, "teken-restore", "admin", "local", &c)) != TK_OK ||
@@ -273,6 +300,7 @@ out:
 	instance_close(inst);
 	if (extkey != NULL)
 		OPENSSL_clear_free(extkey, extlen);
+	buf_free(&confbuf);
 	json_decref(m);
 	return rc;
 }

@@ -42,3 +42,13 @@ expect_fail "not a backup" teken restore --dir "$TMP/r5" -i "$TMP/garbage.tar" -
 head -c 32 /dev/urandom >"$TMP/wrong.key"; chmod 600 "$TMP/wrong.key"
 expect_fail "wrong instance key" teken restore --dir "$TMP/r6" -i "$TMP/b.tar" --key "$TMP/wrong.key"
 [ ! -e "$TMP/r6" ] || die "restore with a wrong key left files"; ok
+
+# A backup of an instance whose store has an absolute path restores onto its own copy.
+A="$TMP/abs"
+teken init --dir "$A" --store "sqlite:$TMP/abs-store.db" --key-alg ec-p256 >/dev/null
+teken backup --dir "$A" -o "$TMP/abs.tar" >/dev/null
+teken restore --dir "$TMP/abs-r" -i "$TMP/abs.tar" --key "$A/instance.key" >/dev/null
+grep -q "^store = sqlite:teken.db" "$TMP/abs-r/teken.conf" || die "restored config still points at the original store"; ok
+before=$(sqlite3 "$TMP/abs-store.db" "SELECT COUNT(*) FROM audit")
+teken ca crl --dir "$TMP/abs-r" -o "$TMP/x.crl"
+[ "$(sqlite3 "$TMP/abs-store.db" "SELECT COUNT(*) FROM audit")" = "$before" ] || die "the restored instance wrote to the original store"; ok

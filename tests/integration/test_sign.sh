@@ -78,7 +78,9 @@ cmp -n "$(stat -c %s "$TMP/pks1.pdf")" "$TMP/pks1.pdf" "$TMP/pks2.pdf" || die "s
 
 # Certification: P=2 allows a later approval signature, P=1 refuses it.
 teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/cert2.pdf" --seal --certify 2 >/dev/null
-echo "$PP" | teken sign --dir "$D" --in "$TMP/cert2.pdf" --out "$TMP/cert2b.pdf" --subscriber pejabat --passphrase-file - >/dev/null
+expect_fail "invisible signature on a certified document" teken sign --dir "$D" --in "$TMP/cert2.pdf" --out "$TMP/x.pdf" --seal
+expect_err_contains "visible stamp"
+echo "$PP" | teken sign --dir "$D" --in "$TMP/cert2.pdf" --out "$TMP/cert2b.pdf" --subscriber pejabat --passphrase-file - --visible 1,300,40,250,90 >/dev/null
 pdfsig_ok "$TMP/cert2b.pdf" 2
 teken sign --dir "$D" --in "$DATA/gs-pdf13.pdf" --out "$TMP/cert1.pdf" --seal --certify 1 >/dev/null
 expect_fail "signing a P=1 certified document" teken sign --dir "$D" --in "$TMP/cert1.pdf" --out "$TMP/x.pdf" --seal
