@@ -1665,7 +1665,40 @@ out:
 
 struct erase_args {
 	int64_t sid;
+	char email[256];
 };
+
+/* Queued mail to an erased address is dropped (recipients are sealed: open each). */
+static enum tk_err purge_outbox(struct svc_ctx *c, const char *email)
+{
+	struct store_stmt *s = NULL, *d = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT id, recipient FROM outbox WHERE status IN ('queued', 'sending')", &s)) != TK_OK)
+		return rc;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		struct buf to;
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 1, &len);
+		int hit;
+		buf_init_secret(&to, 1024);
+		hit = pii_open(c->inst, "outbox", b, len, &to) == TK_OK && to.len == strlen(email) && memcmp(to.p, email, to.len) == 0;
+		buf_free(&to);
+		if (!hit)
+			continue;
+		if ((rc = store_prepare(c->st, "DELETE FROM outbox WHERE id = ?", &d)) == TK_OK && (rc = store_bind_i64(d, 1, store_col_i64(s, 0))) == TK_OK) {
+			int r2;
+			rc = store_step(d, &r2);
+		}
+		store_finalize(d);
+		d = NULL;
+		if (rc != TK_OK)
+			break;
+	}
+	store_finalize(s);
+	return rc;
+}
 
 static enum tk_err erase_tx(struct svc_ctx *c, void *arg)
 {
@@ -1692,6 +1725,21 @@ static enum tk_err erase_tx(struct svc_ctx *c, void *arg)
 	if ((rc = store_prepare(c->st, "UPDATE evidence SET blob = NULL, filename = '[dihapus]' WHERE subscriber_id = ?", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
+	store_finalize(s);
+	s = NULL;
+	/* The account goes too (with its sessions), and no more mail to the address. */
+	if ((rc = store_prepare(c->st, "UPDATE users SET active = 0 WHERE id = (SELECT user_id FROM subscribers WHERE id = ?)", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	if ((rc = store_prepare(c->st, "DELETE FROM sessions WHERE user_id = (SELECT user_id FROM subscribers WHERE id = ?)", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	if (a->email[0] != '\0' && (rc = purge_outbox(c, a->email)) != TK_OK)
+		goto out;
 	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)a->sid)) == TK_OK)
 		rc = audit_append(c, "subscriber.erase", obj, "{\"kept\":\"certificates, audit records\"}");
 out:
@@ -1701,9 +1749,32 @@ out:
 
 enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id)
 {
-	struct erase_args a = {subscriber_id};
+	struct erase_args a;
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
 
-	return svc_in_tx(c, erase_tx, &a);
+	memset(&a, 0, sizeof(a));
+	a.sid = subscriber_id;
+	/* The address, while it can still be read, to drop mail queued to it. */
+	if ((rc = store_prepare(c->st, "SELECT email FROM subscribers WHERE id = ? AND email IS NOT NULL", &s)) == TK_OK &&
+	    (rc = store_bind_i64(s, 1, subscriber_id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
+		struct buf e;
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 0, &len);
+		buf_init_secret(&e, 512);
+		if (pii_open(c->inst, "email", b, len, &e) == TK_OK && e.len < sizeof(a.email)) {
+			memcpy(a.email, e.p, e.len);
+			a.email[e.len] = '\0';
+		}
+		buf_free(&e);
+	}
+	store_finalize(s);
+	if (rc != TK_OK)
+		return rc;
+	rc = svc_in_tx(c, erase_tx, &a);
+	OPENSSL_cleanse(a.email, sizeof(a.email));
+	return rc;
 }
 
 enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, char status[32], int64_t *subscriber_id)

@@ -161,7 +161,11 @@ static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, stru
 		int row = 0;
 		if ((rc = store_prepare(c->st, "SELECT full_name, position, unit FROM subscribers WHERE id = ?", &s)) == TK_OK &&
 		    (rc = store_bind_i64(s, 1, sg->subscriber_id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
-			if ((rc = str_copy(sg->name, sizeof(sg->name), store_col_text(s, 0))) == TK_OK)
+			/* An application signs for officials of the unit it names, and that
+			 * must be the official's own unit (its key is scoped to units). */
+			if (in->application != NULL && in->unit != NULL && strcmp(in->unit, store_col_text(s, 2)) != 0)
+				rc = tk_fail_code(TK_ERR_DENIED, "unit_mismatch", "the official does not belong to unit '%s'", in->unit);
+			else if ((rc = str_copy(sg->name, sizeof(sg->name), store_col_text(s, 0))) == TK_OK)
 				rc = str_fmt(sg->title, sizeof(sg->title), "%s, %s", store_col_text(s, 1), store_col_text(s, 2));
 		}
 		store_finalize(s);

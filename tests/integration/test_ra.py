@@ -226,6 +226,8 @@ kept = con.execute("SELECT COUNT(*) FROM certs WHERE serial = ?", (rina_serial,)
 con.close()
 check(row[0] is None and row[1] is None and row[2] == "[dihapus]" and row[3] == "erased", "PII replaced by a tombstone")
 check(kept == 1, "certificate record kept after erasure")
+check(sub3.request("GET", "/api/v1/me").status == 401, "the erased official's session ended")
+check(Client(srv).login("rina", "rina-login-pass-1").status == 401, "the erased official's account is closed")
 
 # Notifications: deliver the outbox through the SMTP sink.
 p = subprocess.run([os.environ["TEKEN_BIN"], "notify", "send", "--dir", d], capture_output=True, text=True)

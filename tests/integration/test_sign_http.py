@@ -56,6 +56,8 @@ check(r.status == 200 and "Signature is Valid" in pdfsig(r.body), "application s
 nik = demo["subscriber"]["nik"]
 r = sign(app, {"nik": nik, "passphrase": demo["subscriber"]["passphrase"], "unit": "Sekretariat Jenderal"})
 check(r.status == 200 and "Siti Rahmawati" in pdfsig(r.body), "application signs for an official: %s" % r.body[:200])
+r = sign(other, {"nik": nik, "passphrase": demo["subscriber"]["passphrase"], "unit": "Biro Keuangan"})
+check(r.status == 403 and r.error_code() == "unit_mismatch", "the official is not in the unit the key may sign for: %s" % r.body[:200])
 r = sign(other, {"nik": nik, "passphrase": demo["subscriber"]["passphrase"], "unit": "Sekretariat Jenderal"})
 check(r.status == 403 and r.error_code() == "unit_not_allowed", "unit outside the API key's scope")
 r = sign(app, {"nik": "3174015708859999", "passphrase": "whatever-passphrase", "unit": "Sekretariat Jenderal"})
