@@ -103,14 +103,14 @@ static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen,
 int cmd_sign(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *outp = NULL, *subscriber = NULL, *nik = NULL, *ppfile = NULL, *level = NULL;
-	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL, *anchor = NULL, *image = NULL;
+	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL, *anchor = NULL, *image = NULL, *seal_key = NULL;
 	int seal = 0, cades = 0;
 	struct cli_opt opts[] = {
 		{"dir", 1, &dir, NULL, 1}, {"in", 1, &inp, NULL, 1}, {"out", 1, &outp, NULL, 1}, {"seal", 0, NULL, &seal, 0},
 		{"subscriber", 1, &subscriber, NULL, 0}, {"nik", 1, &nik, NULL, 0}, {"passphrase-file", 1, &ppfile, NULL, 0},
 		{"level", 1, &level, NULL, 0}, {"visible", 1, &visible, NULL, 0}, {"certify", 1, &certify, NULL, 0},
 		{"field", 1, &field, NULL, 0}, {"reason", 1, &reason, NULL, 0}, {"location", 1, &location, NULL, 0},
-		{"cades", 0, NULL, &cades, 0}, {"anchor", 1, &anchor, NULL, 0}, {"image", 1, &image, NULL, 0},
+		{"cades", 0, NULL, &cades, 0}, {"anchor", 1, &anchor, NULL, 0}, {"image", 1, &image, NULL, 0}, {"seal-key", 1, &seal_key, NULL, 0},
 		{NULL, 0, NULL, NULL, 0},
 	};
 	struct instance *inst = NULL;
@@ -128,6 +128,8 @@ int cmd_sign(int argc, char **argv)
 	pass[0] = '\0';
 	if ((r = cli_parse("sign", argc, argv, opts)) != 0)
 		return r;
+	if (seal_key != NULL)
+		seal = 1;
 	if (seal == (subscriber != NULL || nik != NULL))
 		return cli_usage_error("sign", "choose --seal or --subscriber USER (or --nik N) with --passphrase-file");
 	if (!seal && ppfile == NULL)
@@ -156,7 +158,8 @@ int cmd_sign(int argc, char **argv)
 	in.data = data;
 	in.len = len;
 	in.cades = cades;
-	in.seal = seal;
+	in.seal = seal || seal_key != NULL;
+	in.seal_key = seal_key;
 	in.subscriber = subscriber;
 	in.nik = nik;
 	in.passphrase = seal ? NULL : pass;

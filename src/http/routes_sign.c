@@ -77,6 +77,8 @@ static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *
 		if (in->nik == NULL) {
 			in->seal = 1;
 			in->passphrase = NULL;
+			if ((rc = http_json_str(j, "seal_key", 0, 60, &in->seal_key)) != TK_OK)
+				return rc;
 		} else if (s == NULL) {
 			return tk_fail_code(TK_ERR_INVALID, "missing_field", "unit is required when an application signs for an official");
 		}

@@ -629,6 +629,17 @@ static enum tk_err issue_seal(struct svc_ctx *c, int64_t request_id, json_t *pay
 	    (rc = ca_build(c, "seal", pk, name, &cert, &ca_id)) != TK_OK ||
 	    (rc = svc_insert_cert(c, cert, "seal", ca_id, 0)) != TK_OK || (rc = x509_serial_hex(cert, serial, sizeof(serial))) != TK_OK)
 		goto out;
+	{
+		/* "cert.<key>" names the seal's certificate, as for the instance seal. */
+		char mk[64];
+		int r2;
+		store_finalize(s);
+		s = NULL;
+		if ((rc = str_fmt(mk, sizeof(mk), "cert.%s", key_name)) != TK_OK ||
+		    (rc = store_prepare(c->st, "INSERT INTO meta (key, value) VALUES (?, ?)", &s)) != TK_OK || (rc = store_bind_text(s, 1, mk)) != TK_OK ||
+		    (rc = store_bind_text(s, 2, serial)) != TK_OK || (rc = store_step(s, &r2)) != TK_OK)
+			goto out;
+	}
 	if (json_object_set_new(result, "serial", json_string(serial)) != 0 || json_object_set_new(result, "key_name", json_string(key_name)) != 0)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 out:

@@ -133,7 +133,18 @@ static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, stru
 		return rc;
 	if (in->seal) {
 		const char *org = config_get_or(c->inst->cfg, "instance", "organization", "");
-		if ((rc = cert_by_meta(c, "cert.seal", &sg->cert, sg->serial)) != TK_OK || (rc = svc_key_load(c, "seal", &sg->key)) != TK_OK)
+		const char *kn = in->seal_key ? in->seal_key : "seal";
+		char meta[80];
+		if (strncmp(kn, "seal", 4) != 0 || strlen(kn) > 60)
+			return tk_fail_code(TK_ERR_INVALID, "unknown_seal", "seal key must be 'seal' or a 'seal-<n>' from a seal request");
+		if ((rc = str_fmt(meta, sizeof(meta), "cert.%s", kn)) != TK_OK)
+			return rc;
+		if ((rc = cert_by_meta(c, meta, &sg->cert, sg->serial)) != TK_OK) {
+			if (rc == TK_ERR_NOT_FOUND)
+				rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_seal", "no seal certificate for key '%s'", kn);
+			return rc;
+		}
+		if ((rc = svc_key_load(c, kn, &sg->key)) != TK_OK)
 			return rc;
 		if (X509_NAME_get_text_by_NID(X509_get_subject_name(sg->cert), NID_commonName, sg->name, sizeof(sg->name)) < 0)
 			sg->name[0] = '\0';

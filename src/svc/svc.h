@@ -243,7 +243,8 @@ struct sign_in {
 	const uint8_t *data;      /* the PDF (or any file for CAdES) */
 	size_t len;
 	int cades;                /* detached CMS of data instead of PAdES */
-	int seal;                 /* sign with the instance seal */
+	int seal;                 /* sign with the instance seal ... */
+	const char *seal_key;     /* ... or with this seal (key name from an approved seal request, "seal-<n>") */
 	const char *subscriber;   /* or: a subscriber's user name ... */
 	const char *nik;          /* ... or NIK (applications) */
 	const char *passphrase;   /* the subscriber's passphrase */

@@ -205,6 +205,11 @@ seal_req = r.json()["request_id"]
 check(v1.request("POST", "/api/v1/requests/%d/approve" % seal_req).json()["status"] == "pending", "seal: first approval")
 r = v2.request("POST", "/api/v1/requests/%d/approve" % seal_req)
 check(r.json()["status"] == "approved" and "serial" in r.json()["result"], "seal: second approval issues")
+seal_key = r.json()["result"]["key_name"]
+out = teken("sign", "--dir", d, "--in", os.path.join(os.environ.get("TEKEN_SRC", "."), "tests", "data", "pdf", "gs-pdf13.pdf"),
+            "--out", os.path.join(T, "unitseal.pdf"), "--seal-key", seal_key)
+ps = subprocess.run(["pdfsig", "-no-ocsp", os.path.join(T, "unitseal.pdf")], capture_output=True, text=True).stdout
+check("Segel Biro Hukum" in ps and "Signature is Valid" in ps, "documents sign with the new unit seal: " + ps)
 
 # Subscriber self-revocation takes effect at once; only for their own certificate.
 sub3 = mkuser("rina", "subscriber", "rina-login-pass-1")
