@@ -862,6 +862,31 @@ enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *re
 
 /* ------------------------------------------------------------ enrolment */
 
+/* Takes a rejected official's old record out of the way of a new enrolment (audited). */
+static enum tk_err retire_rejected(struct svc_ctx *c, int64_t sid)
+{
+	struct store_stmt *s = NULL;
+	char obj[24];
+	int row;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "UPDATE evidence SET blob = NULL, filename = '[diganti]' WHERE subscriber_id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	/* The user link and indexes move to the new record; the old one keeps its history only. */
+	if ((rc = store_prepare(c->st, "UPDATE subscribers SET user_id = NULL, nik_index = NULL, email_index = NULL, nik = NULL, nip = NULL,"
+		 " email = NULL, phone = NULL, status = 'erased', erased_at = ? WHERE id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) == TK_OK)
+		rc = audit_append(c, "subscriber.replace", obj, "{\"why\":\"enrolment rejected, enrolling again\"}");
+out:
+	store_finalize(s);
+	return rc;
+}
+
 struct enroll_args {
 	const struct ra_enroll_in *in;
 	const char *username;
@@ -903,8 +928,29 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 	store_finalize(s);
 	s = NULL;
 	if (existing) {
-		rc = tk_fail_code(TK_ERR_EXISTS, "already_enrolled", "this user or NIK is already registered; use renewal or passphrase reset");
-		goto out;
+		/* An official whose enrolment was rejected (no key in use or waiting,
+		 * no open request) may enrol again: the old record is replaced. */
+		int64_t old_sid = 0, busy = 0;
+		if ((rc = store_prepare(c->st,
+			 "SELECT s.id, (SELECT COUNT(*) FROM subscriber_keys k WHERE k.subscriber_id = s.id AND k.status IN ('active','locked','pending'))"
+			 " + (SELECT COUNT(*) FROM requests r WHERE r.subscriber_id = s.id AND r.status = 'pending')"
+			 " FROM subscribers s WHERE s.user_id = ? AND s.status = 'active' AND (s.nik_index = ? OR NOT EXISTS"
+			 " (SELECT 1 FROM subscribers o WHERE o.nik_index = ? AND o.id <> s.id))", &s)) != TK_OK ||
+		    (rc = store_bind_i64(s, 1, uid)) != TK_OK || (rc = store_bind_text(s, 2, idx)) != TK_OK ||
+		    (rc = store_bind_text(s, 3, idx)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+			goto out;
+		if (row) {
+			old_sid = store_col_i64(s, 0);
+			busy = store_col_i64(s, 1);
+		}
+		store_finalize(s);
+		s = NULL;
+		if (old_sid == 0 || busy != 0) {
+			rc = tk_fail_code(TK_ERR_EXISTS, "already_enrolled", "this user or NIK is already registered; use renewal or passphrase reset");
+			goto out;
+		}
+		if ((rc = retire_rejected(c, old_sid)) != TK_OK)
+			goto out;
 	}
 	if ((rc = pii_seal(c->inst, "nik", id->nik, &nik)) != TK_OK || (rc = pii_seal(c->inst, "nip", id->nip ? id->nip : "", &nip)) != TK_OK ||
 	    (rc = pii_seal(c->inst, "email", id->email, &email)) != TK_OK ||

@@ -103,9 +103,11 @@ r = v2.request("POST", "/api/v1/requests/%d/reject" % on_behalf, {"reason": "dia
 check(r.status == 200 and r.json()["status"] == "rejected", "reject with reason")
 check(v2.request("POST", "/api/v1/requests/%d/approve" % on_behalf).status == 409, "closed request cannot be decided again")
 
-# The official enrols (NIK is now free again? No: the subscriber record stays; a second enrolment is refused).
+# After a rejection the official may enrol again (corrected data); while a request is open, not twice.
+r = enroll(sub, dict(ident, position="Analis Hukum Ahli Muda"))
+check(r.status == 201, "enrol again after a rejection: %s" % r.body)
 r = enroll(sub, ident)
-check(r.status == 409 and r.error_code() == "already_enrolled", "one enrolment per person: %s" % r.body)
+check(r.status == 409 and r.error_code() == "already_enrolled", "one open enrolment per person: %s" % r.body)
 
 # A fresh official, the normal path.
 sub2 = mkuser("sari", "subscriber", "sari-login-pass-1")
