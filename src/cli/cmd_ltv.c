@@ -30,7 +30,7 @@ int cmd_ltv(int argc, char **argv)
 	}
 	buf_init(&tail, MAX_PDF_BYTES);
 	buf_init(&whole, MAX_PDF_BYTES);
-	if (ltv_extend(&c, pdf, len, &tail, &rep) != TK_OK || buf_append(&whole, pdf, len) != TK_OK ||
+	if (ltv_extend(&c, pdf, len, 1, &tail, &rep) != TK_OK || buf_append(&whole, pdf, len) != TK_OK ||
 	    buf_append(&whole, tail.p, tail.len) != TK_OK) {
 		r = cli_fail();
 	} else if ((r = cli_output(outp, whole.p, whole.len)) == 0) {

@@ -655,16 +655,6 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 				hex[2 * i + 1] = digits[der.p[i] & 15];
 			}
 		}
-		if (o->contents_out != NULL) {
-			/* The /Contents value as a verifier decodes it: the DER and its zero padding. */
-			size_t total_bytes = (cb - ca - 1) / 2;
-			buf_reset(o->contents_out);
-			if ((rc = buf_append(o->contents_out, der.p, der.len)) != TK_OK)
-				goto out;
-			for (i = der.len; i < total_bytes; i++)
-				if ((rc = buf_putc(o->contents_out, 0)) != TK_OK)
-					goto out;
-		}
 	}
 	rc = TK_OK;
 out:

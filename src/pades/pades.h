@@ -51,7 +51,6 @@ struct pades_opts {
 	/* Document timestamp (PAdES B-LTA): /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161,
 	 * contents from doc_ts() over the byte-range digest (md); key, cert and stamp unused. */
 	int doc_timestamp;
-	struct buf *contents_out; /* optional: receives the decoded /Contents (for VRI keys) */
 	enum tk_err (*doc_ts)(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token);
 };
 

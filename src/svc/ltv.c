@@ -142,7 +142,7 @@ static int crl_url_of(X509 *x, char *out, size_t sz)
 	return found;
 }
 
-enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, struct ltv_report *r)
+enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, int lta, struct buf *tail, struct ltv_report *r)
 {
 	struct pades_sigs sigs;
 	struct ltv_set *s = NULL;
@@ -261,6 +261,8 @@ enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct
 	r->crls = s->ncrls;
 	r->ocsps = s->nocsps;
 	if ((rc = pades_add_dss(pdf, len, &dss, &t2)) != TK_OK || (rc = buf_append(tail, t2.p, t2.len)) != TK_OK)
+		goto out;
+	if (!lta)
 		goto out;
 	if ((rc = buf_append(&full, pdf, len)) != TK_OK || (rc = buf_append(&full, t2.p, t2.len)) != TK_OK)
 		goto out;

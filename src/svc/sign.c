@@ -256,29 +256,6 @@ enum tk_err svc_doc_ts(void *arg, enum cms_md md, const uint8_t *digest, size_t 
 	return timestamp_token_digest(arg, digest, dlen, token);
 }
 
-/* Validation data this instance holds for its own certificates (PAdES B-LT). */
-struct vdata {
-	struct buf items[16];
-	struct pades_blob certs[8], crls[2], ocsps[4];
-	size_t ncerts, ncrls, nocsps, nitems;
-};
-
-static void vdata_free(struct vdata *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->nitems; i++)
-		buf_free(&v->items[i]);
-}
-
-static struct buf *vdata_new(struct vdata *v)
-{
-	if (v->nitems == sizeof(v->items) / sizeof(v->items[0]))
-		return NULL;
-	buf_init(&v->items[v->nitems], (size_t)1 << 31);
-	return &v->items[v->nitems++];
-}
-
 enum tk_err svc_query_blob(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out)
 {
 	struct store_stmt *s = NULL;
@@ -323,102 +300,21 @@ enum tk_err svc_doc_timestamp(struct svc_ctx *c, const uint8_t *pdf, size_t len,
 	return rc;
 }
 
-static enum tk_err collect_vdata(struct svc_ctx *c, const char *signer_serial, struct vdata *v)
-{
-	static const char *const metas[] = {"cert.tsa", "cert.ocsp"};
-	char serials[3][65];
-	size_t nserials = 0, i;
-	struct buf *b;
-	int64_t tu, nu;
-	enum tk_err rc;
-
-	memset(v, 0, sizeof(*v));
-	if ((rc = str_copy(serials[nserials++], 65, signer_serial)) != TK_OK)
-		return rc;
-	for (i = 0; i < 2; i++) {
-		int64_t dummy = 0;
-		(void)dummy;
-		if ((b = vdata_new(v)) == NULL || (rc = svc_query_blob(c, "SELECT value FROM meta WHERE key = ?", metas[i], b)) != TK_OK)
-			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
-		if (b->len >= 65)
-			return tk_fail(TK_ERR_INTERNAL, "ltv: bad serial");
-		memcpy(serials[nserials], b->p, b->len);
-		serials[nserials++][b->len] = '\0';
-		buf_free(b);
-		v->nitems--;
-	}
-	/* Certificates: the signer, TSA and OCSP signer, then both CAs. */
-	for (i = 0; i < nserials; i++) {
-		if ((b = vdata_new(v)) == NULL || (rc = svc_query_blob(c, "SELECT der FROM certs WHERE serial = ?", serials[i], b)) != TK_OK)
-			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
-		v->certs[v->ncerts].p = b->p;
-		v->certs[v->ncerts++].len = b->len;
-	}
-	for (i = 0; i < 2; i++) {
-		const char *ca = i == 0 ? "issuing" : "root";
-		if ((b = vdata_new(v)) == NULL || (rc = ca_cert_der(c, ca, b)) != TK_OK)
-			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
-		v->certs[v->ncerts].p = b->p;
-		v->certs[v->ncerts++].len = b->len;
-		if ((b = vdata_new(v)) == NULL || (rc = ca_crl_current(c, ca, b, &tu, &nu)) != TK_OK)
-			return rc ? rc : tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
-		v->crls[v->ncrls].p = b->p;
-		v->crls[v->ncrls++].len = b->len;
-	}
-	/* OCSP responses of the signer and the TSA, made now when missing. */
-	for (i = 0; i < 2; i++) {
-		if ((b = vdata_new(v)) == NULL)
-			return tk_fail(TK_ERR_INTERNAL, "ltv: too many items");
-		rc = svc_query_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
-		if (rc == TK_ERR_NOT_FOUND && (rc = trust_ocsp_refresh_serial(c, serials[i])) == TK_OK)
-			rc = svc_query_blob(c, "SELECT der FROM ocsp_responses WHERE serial = ?", serials[i], b);
-		if (rc != TK_OK)
-			return rc;
-		v->ocsps[v->nocsps].p = b->p;
-		v->ocsps[v->nocsps++].len = b->len;
-	}
-	return TK_OK;
-}
-
 /*
- * B-LT: a /DSS revision with the validation data; B-LTA: then a document
- * timestamp over everything. Both are appended to tail, which already
- * holds the signature revision of pdf.
+ * B-LT and B-LTA go through the same path as `teken ltv extend`: validation
+ * data for every signature and timestamp found in the document, whoever
+ * made it (an outside TSA's chain included), then the document timestamp.
  */
-static enum tk_err add_ltv(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, const char *signer_serial,
-    const struct buf *contents, int lta)
+static enum tk_err add_ltv(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, int lta)
 {
-	struct vdata v;
-	struct pades_dss dss;
-	struct pades_blob sig = {contents->p, contents->len};
-	struct buf full, t2;
+	struct ltv_report rep;
+	struct buf full;
 	enum tk_err rc;
 
 	buf_init(&full, MAX_PDF_BYTES);
-	buf_init(&t2, MAX_PDF_BYTES);
-	if ((rc = collect_vdata(c, signer_serial, &v)) != TK_OK)
-		goto out;
-	memset(&dss, 0, sizeof(dss));
-	dss.certs = v.certs;
-	dss.ncerts = v.ncerts;
-	dss.crls = v.crls;
-	dss.ncrls = v.ncrls;
-	dss.ocsps = v.ocsps;
-	dss.nocsps = v.nocsps;
-	dss.sigs = &sig;
-	dss.nsigs = 1;
-	if ((rc = buf_append(&full, pdf, len)) != TK_OK || (rc = buf_append(&full, tail->p, tail->len)) != TK_OK ||
-	    (rc = pades_add_dss(full.p, full.len, &dss, &t2)) != TK_OK || (rc = buf_append(tail, t2.p, t2.len)) != TK_OK)
-		goto out;
-	if (!lta)
-		goto out;
-	if ((rc = buf_append(&full, t2.p, t2.len)) != TK_OK)
-		goto out;
-	rc = svc_doc_timestamp(c, full.p, full.len, tail);
-out:
-	vdata_free(&v);
+	if ((rc = buf_append(&full, pdf, len)) == TK_OK && (rc = buf_append(&full, tail->p, tail->len)) == TK_OK)
+		rc = ltv_extend(c, full.p, full.len, lta, tail, &rep);
 	buf_free(&full);
-	buf_free(&t2);
 	return rc;
 }
 
@@ -431,10 +327,8 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 	char url[320], hash[65];
 	const char *level = in->level ? in->level : "B-B";
 	X509 *chain[1];
-	struct buf contents;
 	enum tk_err rc;
 
-	buf_init(&contents, CMS_MAX_BYTES);
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->out, MAX_PDF_BYTES);
 	memset(&po, 0, sizeof(po));
@@ -509,11 +403,10 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 			po.ts_arg = c;
 			po.ts_estimate = 12288;
 		}
-		po.contents_out = &contents;
 		if ((rc = pades_sign(in->data, in->len, &po, &out->out, &out->pages)) != TK_OK)
 			goto out;
 		if ((strcmp(level, "B-LT") == 0 || strcmp(level, "B-LTA") == 0) &&
-		    (rc = add_ltv(c, in->data, in->len, &out->out, sg.serial, &contents, strcmp(level, "B-LTA") == 0)) != TK_OK)
+		    (rc = add_ltv(c, in->data, in->len, &out->out, strcmp(level, "B-LTA") == 0)) != TK_OK)
 			goto out;
 		/* The registry keeps the hash of the whole signed file. */
 		h = EVP_MD_CTX_new();
@@ -542,7 +435,6 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 out:
 	if (rc != TK_OK)
 		buf_free(&out->out);
-	buf_free(&contents);
 	signer_free(&sg);
 	return rc;
 }

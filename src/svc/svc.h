@@ -297,10 +297,11 @@ struct ltv_report {
 	char missing_what[256];
 };
 /*
- * Adds a /DSS with validation data for every signature and a document
- * timestamp (PAdES B-LTA) to pdf; the new revisions are appended to tail.
+ * Adds a /DSS with validation data for every signature (PAdES B-LT) and,
+ * with lta, a document timestamp (B-LTA) to pdf; the new revisions are
+ * appended to tail.
  */
-enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail, struct ltv_report *r) WARN_UNUSED;
+enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, int lta, struct buf *tail, struct ltv_report *r) WARN_UNUSED;
 
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
