@@ -28,7 +28,64 @@ struct server {
 	int tls;
 	size_t doc_limit;  /* [http] max_document_mb: bodies of document routes */
 	size_t json_limit; /* [http] max_json_kb: every other body */
+	const char *trusted_proxies; /* [http] trusted_proxies: peers whose X-Forwarded-For is believed */
+	int tls_proxy;     /* [http] behind_tls_proxy: clients see https (Secure cookies, HSTS) */
 };
+
+/* Is ip one of the comma-separated addresses in list? */
+static int ip_in_list(const char *list, const char *ip)
+{
+	size_t n = strlen(ip);
+	const char *p = list;
+
+	while (p != NULL && *p) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		while (l > 0 && *p == ' ')
+			p++, l--;
+		while (l > 0 && p[l - 1] == ' ')
+			l--;
+		if (l == n && strncmp(p, ip, n) == 0)
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * Behind a trusted reverse proxy the client is the right-most address of
+ * X-Forwarded-For that is not itself a trusted proxy (RFC 7239 spirit);
+ * the header of anyone else is ignored, since clients can write it.
+ */
+static void client_ip(const struct server *srv, struct MHD_Connection *conn, char ip[48])
+{
+	const char *xff;
+	char tmp[512];
+	size_t n;
+
+	if (srv->trusted_proxies == NULL || !ip_in_list(srv->trusted_proxies, ip))
+		return;
+	xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (xff == NULL || (n = strlen(xff)) >= sizeof(tmp))
+		return;
+	memcpy(tmp, xff, n + 1);
+	while (n > 0) {
+		char *start;
+		tmp[n] = '\0';
+		start = strrchr(tmp, ',');
+		start = start ? start + 1 : tmp;
+		while (*start == ' ')
+			start++;
+		if (*start != '\0' && !ip_in_list(srv->trusted_proxies, start)) {
+			struct in6_addr a6;
+			struct in_addr a4;
+			if ((inet_pton(AF_INET, start, &a4) == 1 || inet_pton(AF_INET6, start, &a6) == 1) && strlen(start) < 48)
+				memcpy(ip, start, strlen(start) + 1);
+			return;
+		}
+		n = start > tmp ? (size_t)(start - tmp - 1) : 0;
+	}
+}
 
 /* Request counters for /metrics, by status class; atomics, no lock. */
 static _Atomic uint64_t metric_requests[6];
@@ -442,7 +499,7 @@ static enum MHD_Result send_resp(struct server *srv, struct MHD_Connection *conn
 		MHD_add_response_header(resp, "Content-Type", rs->ctype);
 	for (i = 0; i < rs->nheaders; i++)
 		MHD_add_response_header(resp, rs->headers[i].name, rs->headers[i].value);
-	add_security_headers(resp, srv->tls, path);
+	add_security_headers(resp, srv->tls || srv->tls_proxy, path);
 	ret = MHD_queue_response(conn, rs->status ? rs->status : 200, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -487,7 +544,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		cs->rq.method = method;
 		cs->rq.path = url;
 		cs->rq.conn = conn;
-		cs->rq.tls = srv->tls;
+		cs->rq.tls = srv->tls || srv->tls_proxy;
 		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 		cs->rq.content_type = ct ? ct : "";
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -498,6 +555,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			else if (sa->sa_family == AF_INET6)
 				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->rq.ip, sizeof(cs->rq.ip));
 		}
+		client_ip(srv, conn, cs->rq.ip);
 		cs->route = route_find(&cs->rq, &mismatch);
 		/* Document routes take the configured document limit (twice it for base64 JSON bodies). */
 		if (cs->route == NULL || cs->route->max_body == 0)
@@ -617,7 +675,7 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	struct jobs_thread jt = {inst, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 	pthread_t jobs_tid;
 	int jobs_started = 0;
-	struct server srv = {inst, 0, MAX_REQ_BODY, MAX_JSON_BODY};
+	struct server srv = {inst, 0, MAX_REQ_BODY, MAX_JSON_BODY, NULL, 0};
 	uint64_t mb = 0, kb = 0;
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -638,6 +696,8 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 		return rc;
 	if (mb == 0 || kb == 0)
 		return tk_fail(TK_ERR_INVALID, "config [http] max_document_mb and max_json_kb must be at least 1");
+	srv.trusted_proxies = config_get(inst->cfg, "http", "trusted_proxies");
+	srv.tls_proxy = strcmp(config_get_or(inst->cfg, "http", "behind_tls_proxy", "no"), "yes") == 0;
 	srv.doc_limit = (size_t)mb << 20;
 	srv.json_limit = (size_t)kb << 10;
 	metric_started = tk_now();

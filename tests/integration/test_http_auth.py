@@ -12,6 +12,8 @@ from tekentest import Client, Server, check, finish, teken, tmpdir  # noqa: E402
 d = os.path.join(tmpdir(), "inst")
 teken("init", "--dir", d, "--demo", "--key-alg", "ec-p256")
 demo = json.load(open(os.path.join(d, "demo.json")))
+with open(os.path.join(d, "teken.conf"), "a") as f:
+    f.write("\n[http]\ntrusted_proxies = 127.0.0.1\n")
 for role in ("subscriber",):
     teken("user", "add", "--dir", d, "--user", "sub1", "--role", role, "--password-file", "-", input="subscriberpass1\n")
 srv = Server(d)
@@ -136,6 +138,16 @@ check(v.request("GET", "/api/v1/me").status == 401, "deactivated user's session 
 check(admin.request("POST", "/api/v1/logout").status == 200, "logout")
 check(admin.request("GET", "/api/v1/me").status == 401, "session ended")
 
+con = sqlite3.connect(db)
+ips = {r[0] for r in con.execute("SELECT ip FROM audit WHERE action = 'auth.login_failed'")}
+con.close()
+check("127.0.0.1" in ips, "audit records the peer address")
+r = Client(srv).request("POST", "/api/v1/login", {"user": "proxied", "password": "whatever-123"},
+                        headers={"X-Forwarded-For": "203.0.113.7, 127.0.0.1"})
+con = sqlite3.connect(db)
+ips = {r[0] for r in con.execute("SELECT ip FROM audit WHERE object = 'proxied'")}
+con.close()
+check(ips == {"203.0.113.7"}, "client address from X-Forwarded-For of a trusted proxy: %r" % ips)
 # Concurrent requests, then graceful shutdown.
 errors = []
 def worker():
