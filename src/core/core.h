@@ -140,7 +140,7 @@ void time_wib(int64_t t, char out[48]);
 enum tk_err time_parse_iso(const char *s, int64_t *out) WARN_UNUSED;
 
 /* ---- files ---- */
-/* Reads a whole file up to max bytes; caller frees *out. */
+/* Reads a whole file up to max bytes; caller frees *out. A NUL follows the data (not counted). */
 enum tk_err file_read(const char *path, size_t max, uint8_t **out, size_t *len) WARN_UNUSED;
 /*
  * Writes a file atomically (temp file in the same dir, fsync, rename) with

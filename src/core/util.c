@@ -250,8 +250,10 @@ enum tk_err file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 		}
 		rc = TK_ERR_IO;
 	}
-	if (b.p == NULL && (rc = buf_reserve(&b, 0)) != TK_OK)
+	/* Always NUL-terminated after the data (not counted in *len), for text users. */
+	if ((rc = buf_reserve(&b, 0)) != TK_OK)
 		goto out;
+	b.p[b.len] = '\0';
 	*out = buf_take(&b, len);
 	rc = TK_OK;
 out:
