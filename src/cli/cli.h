@@ -43,6 +43,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_ltv(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 /* Reads a secret: first line of a file, or of stdin when path is "-". */
 enum tk_err cli_read_secret(const char *path, char *out, size_t sz) WARN_UNUSED;
 

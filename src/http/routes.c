@@ -29,6 +29,10 @@ static const struct http_route routes[] = {
 	{"GET", "/v/{id}", ROLE_PUBLIC, h_page_document, 0, "QR target: the registry record of a signed document"},
 	{"GET", "/literasi", ROLE_PUBLIC, h_page_literasi, 0, "Literacy page on electronic signatures"},
 	{"GET", "/static/{file}", ROLE_PUBLIC, h_static, 0, "Static assets of the web UI"},
+	/* public verification (issue 7) */
+	{"POST", "/api/v1/verify", ROLE_PUBLIC, h_verify, MAX_REQ_BODY,
+	    "Verify the signatures of a PDF (application/pdf body, or multipart 'file' [+ 'signature' .p7s for CAdES]): ETSI EN 319 102-1 report"},
+	{"GET", "/api/v1/documents/{id}", ROLE_PUBLIC, h_document_get, 0, "Registry record of a signed document (QR target), rate limited"},
 	/* sessions */
 	{"POST", "/api/v1/login", ROLE_PUBLIC, h_login, 0, "Log in with user and password; sets the session cookie"},
 	{"POST", "/api/v1/logout", ROLE_ANY_USER & ~ROLE_APPLICATION, h_logout, 0, "End the current session"},

@@ -47,6 +47,10 @@ enum tk_err h_page_verify(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_document(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_literasi(struct http_req *rq, struct http_resp *rs);
 
+/* routes_verify.c */
+enum tk_err h_verify(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_document_get(struct http_req *rq, struct http_resp *rs);
+
 /* routes_sign.c */
 enum tk_err h_sign_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_sign_cades(struct http_req *rq, struct http_resp *rs);

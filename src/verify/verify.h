@@ -189,6 +189,7 @@ struct verify_sig {
 	char rev_source[48];        /* "dss-crl", "dss-ocsp", "crl-file", "registry", ... */
 	int64_t revoked_at;
 	int revoked_reason;
+	int rev_in_dss;             /* the document's /DSS holds revocation data for the signer (B-LT) */
 
 	struct verify_block bb[VERIFY_BB_COUNT_];
 	enum verify_ind ind;
@@ -254,6 +255,8 @@ struct verify_opts {
 	int64_t now;                /* validation time; 0: the current time */
 	unsigned max_seconds;       /* time budget; 0: VERIFY_DEFAULT_SECONDS */
 	int revocation_optional;    /* 1: missing revocation data for the signer is a note, not TRY_LATER */
+	uint32_t max_objects;       /* refuse (TK_ERR_LIMIT) documents with more object numbers; 0: MAX_PDF_OBJECTS.
+	                             * Memory grows with it: up to three revisions are held at once. */
 };
 
 /*

@@ -33,7 +33,8 @@ struct vctx {
 	/* validation data carried by the document (/DSS) */
 	STACK_OF(X509) *pool;           /* certificates (untrusted) */
 	STACK_OF(X509_CRL) *crls;
-	STACK_OF(OCSP_BASICRESP) *ocsps;
+	OCSP_BASICRESP **ocsps;        /* basic OCSP responses */
+	size_t nocsps, capocsps;
 	size_t dss_items, dss_bytes;
 };
 
@@ -117,6 +118,9 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
  */
 enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const struct vranges *data, int64_t check_at,
     struct verify_ts *ts, X509 **tsa_cert) WARN_UNUSED;
+
+/* Size of the BER (or DER) element at p[0..len), indefinite lengths included; 0 when malformed. */
+size_t vx_ber_size(const uint8_t *p, size_t len);
 
 /* Sets a block's result. */
 void vb_set(struct verify_sig *s, enum verify_bb b, enum verify_ind ind, enum verify_sub sub, const char *fmt, ...)

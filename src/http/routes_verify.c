@@ -1,0 +1,148 @@
+/* Public verification: POST /api/v1/verify and the document registry lookup behind the QR code. */
+#include "http/routes.h"
+
+#include "http/multipart.h"
+#include "svc/verify_svc.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Verifications running at once in this process. Each may hold a few
+ * parsed revisions of a 50 MB upload for up to its time budget; beyond
+ * this many a caller gets 503 with Retry-After instead of a slow server.
+ */
+#define VERIFY_HTTP_MAX_INFLIGHT 4
+
+static atomic_int inflight;
+
+static enum tk_err error_json(struct http_resp *rs, unsigned status, const char *code, const char *msg)
+{
+	return http_json(rs, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+}
+
+static int ctype_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = NULL;
+	struct verify_svc_in in;
+	const char *name = "upload.pdf";
+	json_t *report = NULL;
+	enum tk_err rc;
+
+	memset(&in, 0, sizeof(in));
+	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
+		in.data = rq->body.p;
+		in.len = rq->body.len;
+	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
+		const struct mp_part *f, *sig;
+		if ((form = calloc(1, sizeof(*form))) == NULL)
+			return tk_fail(TK_ERR_NOMEM, "out of memory");
+		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
+			goto out;
+		if ((f = mp_get(form, "file")) == NULL || f->len == 0) {
+			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'file' is required");
+			goto out;
+		}
+		in.data = f->data;
+		in.len = f->len;
+		if (f->filename[0])
+			name = f->filename;
+		/* A detached CAdES signature of the file, when given. */
+		if ((sig = mp_get(form, "signature")) != NULL && sig->len > 0) {
+			in.sig = sig->data;
+			in.sig_len = sig->len;
+		}
+	} else {
+		return error_json(rs, 415, "unsupported_media_type",
+		    "send the PDF as application/pdf, or multipart/form-data with part 'file' (and 'signature' for a .p7s)");
+	}
+	if (in.len == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "the request body is empty");
+		goto out;
+	}
+	if (in.sig == NULL && (in.len < 5 || memcmp(in.data, "%PDF-", 5) != 0)) {
+		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
+		goto out;
+	}
+	if (atomic_fetch_add(&inflight, 1) >= VERIFY_HTTP_MAX_INFLIGHT) {
+		atomic_fetch_sub(&inflight, 1);
+		if ((rc = error_json(rs, 503, "busy", "too many verifications are running; try again in a few seconds")) == TK_OK)
+			rc = http_header(rs, "Retry-After", "2");
+		goto out;
+	}
+	rc = verify_svc_request(&rq->ctx, &in, name, &report);
+	atomic_fetch_sub(&inflight, 1);
+	if (rc == TK_OK) {
+		rc = http_json(rs, 200, report);
+		report = NULL;
+	} else if (strcmp(tk_last_error()->code, "no_signature") == 0) {
+		rc = error_json(rs, 422, "no_signature", tk_errmsg());
+	}
+out:
+	json_decref(report);
+	free(form);
+	return rc;
+}
+
+/*
+ * Registry lookups per client address and minute. Ids are 128 random bits,
+ * so guessing is hopeless anyway; the limit keeps anyone from trying at
+ * volume. A small table: colliding addresses share a budget, which only
+ * errs on the strict side.
+ */
+#define DOC_LOOKUP_SLOTS 1024u
+#define DOC_LOOKUPS_PER_MINUTE 120u
+
+static struct {
+	uint64_t key;
+	int64_t minute;
+	unsigned count;
+} lookups[DOC_LOOKUP_SLOTS];
+static pthread_mutex_t lookups_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int lookup_allowed(const char *ip)
+{
+	uint64_t h = 1469598103934665603ull;
+	int64_t minute = tk_now() / 60;
+	size_t slot;
+	int ok;
+
+	for (; *ip; ip++)
+		h = (h ^ (uint8_t)*ip) * 1099511628211ull;
+	slot = (size_t)(h % DOC_LOOKUP_SLOTS);
+	pthread_mutex_lock(&lookups_lock);
+	if (lookups[slot].key != h || lookups[slot].minute != minute) {
+		lookups[slot].key = h;
+		lookups[slot].minute = minute;
+		lookups[slot].count = 0;
+	}
+	ok = ++lookups[slot].count <= DOC_LOOKUPS_PER_MINUTE;
+	pthread_mutex_unlock(&lookups_lock);
+	return ok;
+}
+
+enum tk_err h_document_get(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *rec = NULL;
+	enum tk_err rc;
+
+	if (!lookup_allowed(rq->ip)) {
+		if ((rc = error_json(rs, 429, "rate_limited", "too many registry lookups from this address; try again in a minute")) == TK_OK)
+			rc = http_header(rs, "Retry-After", "60");
+		return rc;
+	}
+	if ((rc = verify_svc_document(&rq->ctx, rq->params[0], &rec)) != TK_OK)
+		return rc;
+	if ((rc = http_json(rs, 200, rec)) == TK_OK)
+		rc = http_header(rs, "Cache-Control", "no-store");
+	return rc;
+}

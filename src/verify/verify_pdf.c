@@ -1,0 +1,1039 @@
+/*
+ * PAdES validation of a PDF (ISO 32000-1 12.8, ETSI EN 319 142-1,
+ * ETSI EN 319 102-1): finds the signature fields, checks the format of
+ * each signature dictionary, reads the /DSS, validates document
+ * timestamps from the newest back (each gives proof of existence to what
+ * it covers), validates the signatures, compares the revisions that came
+ * after them and applies DocMDP. Also CAdES over a content buffer.
+ */
+#include "verify/verify_int.h"
+
+#include "pdf/pdf.h"
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Work data of one signature field. */
+struct psig {
+	struct verify_sig *s;
+	const struct pdf_obj *dict;
+	uint32_t num;
+	uint16_t gen;
+	int fc_ok;
+	const uint8_t *cms;  /* decoded /Contents (owned by the document) framed to its DER */
+	size_t cms_len;
+	struct vranges rg;
+	int sha1_enveloped;
+	int ts_valid;        /* document timestamp that validated */
+	int64_t gen_time;
+	int64_t end;         /* byte range end, for ordering */
+	char why[160];       /* dict == NULL: why the signature dictionary could not be read */
+};
+
+/* ---- PDF text strings (7.9.2.2) to UTF-8 ---- */
+
+static size_t put_utf8(char *out, size_t pos, size_t cap, uint32_t c)
+{
+	uint8_t tmp[4];
+	size_t n, i;
+
+	if (c < 0x20 || c == 0x7f || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		c = '?';
+	if (c < 0x80) {
+		tmp[0] = (uint8_t)c;
+		n = 1;
+	} else if (c < 0x800) {
+		tmp[0] = (uint8_t)(0xc0 | (c >> 6));
+		tmp[1] = (uint8_t)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		tmp[0] = (uint8_t)(0xe0 | (c >> 12));
+		tmp[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+		tmp[2] = (uint8_t)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		tmp[0] = (uint8_t)(0xf0 | (c >> 18));
+		tmp[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3f));
+		tmp[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+		tmp[3] = (uint8_t)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	if (pos + n + 1 > cap)
+		return pos;
+	for (i = 0; i < n; i++)
+		out[pos + i] = (char)tmp[i];
+	return pos + n;
+}
+
+/* Appends the text string o to out (cap bytes, NUL-terminated); non-strings add nothing. */
+static void text_utf8(const struct pdf_obj *o, char *out, size_t cap)
+{
+	const uint8_t *p;
+	size_t len, i, pos = strlen(out);
+
+	if (cap == 0 || !pdf_as_string(o, &p, &len))
+		return;
+	if (len >= 2 && p[0] == 0xfe && p[1] == 0xff) {
+		for (i = 2; i + 1 < len && pos + 1 < cap; i += 2) {
+			uint32_t c = (uint32_t)p[i] << 8 | p[i + 1];
+			if (c >= 0xd800 && c < 0xdc00 && i + 3 < len) {
+				uint32_t lo = (uint32_t)p[i + 2] << 8 | p[i + 3];
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+					i += 2;
+				}
+			}
+			pos = put_utf8(out, pos, cap, c);
+		}
+	} else if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		for (i = 3; i < len && pos + 1 < cap; i++)
+			out[pos++] = (char)(p[i] < 0x20 ? '?' : p[i]);
+	} else {
+		for (i = 0; i < len && pos + 1 < cap; i++)
+			pos = put_utf8(out, pos, cap, p[i]);
+	}
+	out[pos] = '\0';
+}
+
+/* "D:YYYYMMDDHHmmSSOHH'mm'" (7.9.4) to UTC seconds; 0 when unreadable. */
+static int64_t pdf_date(const struct pdf_obj *o)
+{
+	const uint8_t *p;
+	size_t len, i;
+	int v[6] = {0, 1, 1, 0, 0, 0};
+	static const int w[6] = {4, 2, 2, 2, 2, 2};
+	struct tm tm;
+	int64_t t, off = 0;
+
+	if (!pdf_as_string(o, &p, &len))
+		return 0;
+	if (len >= 2 && p[0] == 'D' && p[1] == ':')
+		p += 2, len -= 2;
+	for (i = 0; i < 6; i++) {
+		int k, x = 0;
+		if (len < (size_t)w[i])
+			break;
+		for (k = 0; k < w[i]; k++) {
+			if (p[k] < '0' || p[k] > '9')
+				return i == 0 ? 0 : 0;
+			x = x * 10 + (p[k] - '0');
+		}
+		v[i] = x;
+		p += w[i];
+		len -= (size_t)w[i];
+	}
+	if (i == 0)
+		return 0;
+	if (len >= 3 && (p[0] == '+' || p[0] == '-') && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9') {
+		int hh = (p[1] - '0') * 10 + (p[2] - '0'), mm = 0;
+		if (len >= 6 && p[3] == '\'' && p[4] >= '0' && p[4] <= '9' && p[5] >= '0' && p[5] <= '9')
+			mm = (p[4] - '0') * 10 + (p[5] - '0');
+		off = (int64_t)(hh * 3600 + mm * 60) * (p[0] == '+' ? 1 : -1);
+	}
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	t = (int64_t)timegm(&tm);
+	return t - off;
+}
+
+/* ---- finding the signature fields (12.7.3.1, 12.7.4.5) ---- */
+
+struct fwalk {
+	struct pdf_doc *doc;
+	struct psig *sigs;
+	size_t n, cap;
+	uint8_t *seen;          /* visited object numbers (bitmap) */
+	uint32_t seen_size;
+	size_t fields;
+};
+
+static int seen_test_set(struct fwalk *w, const struct pdf_obj *ref)
+{
+	uint32_t num;
+	uint16_t gen;
+
+	if (!pdf_as_ref(ref, &num, &gen) || num >= w->seen_size)
+		return 0;
+	if (w->seen[num >> 3] & (1u << (num & 7)))
+		return 1;
+	w->seen[num >> 3] |= (uint8_t)(1u << (num & 7));
+	return 0;
+}
+
+static enum tk_err add_sig(struct fwalk *w, const struct pdf_obj *vref, const struct pdf_obj *sigdict, const char *name)
+{
+	struct psig *ps;
+	size_t i;
+	uint32_t num = 0;
+	uint16_t gen = 0;
+
+	if (pdf_as_ref(vref, &num, &gen))
+		for (i = 0; i < w->n; i++)
+			if (w->sigs[i].num == num)
+				return TK_OK; /* one dictionary named by two fields */
+	if (w->n >= VERIFY_MAX_SIGNATURES)
+		return tk_fail_code(TK_ERR_LIMIT, "verify_limit", "verify: more than %u signatures (VERIFY_MAX_SIGNATURES)", VERIFY_MAX_SIGNATURES);
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 4;
+		struct psig *np = realloc(w->sigs, nc * sizeof(*np));
+		if (np == NULL)
+			return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+		w->sigs = np;
+		w->cap = nc;
+	}
+	ps = &w->sigs[w->n++];
+	memset(ps, 0, sizeof(*ps));
+	ps->dict = sigdict;
+	ps->num = num;
+	ps->gen = gen;
+	if ((ps->s = calloc(1, sizeof(*ps->s))) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+	snprintf(ps->s->field, sizeof(ps->s->field), "%s", name);
+	return TK_OK;
+}
+
+struct fframe {
+	const struct pdf_obj *kids;
+	size_t i;
+	int sig;            /* inherited /FT is /Sig */
+	size_t namelen;     /* length of the qualified name before this level */
+};
+
+static enum tk_err walk_fields(struct fwalk *w, const struct pdf_obj *fields)
+{
+	struct fframe st[VERIFY_MAX_FIELD_DEPTH];
+	size_t depth = 0;
+	char name[256] = "";
+	enum tk_err rc;
+
+	st[0].kids = fields;
+	st[0].i = 0;
+	st[0].sig = 0;
+	st[0].namelen = 0;
+	depth = 1;
+	while (depth > 0) {
+		struct fframe *f = &st[depth - 1];
+		const struct pdf_obj *ref, *node = NULL, *ft, *v = NULL, *kids = NULL;
+		int sig;
+		size_t nl;
+		if (f->i >= pdf_array_len(f->kids)) {
+			depth--;
+			continue;
+		}
+		ref = pdf_array_get(f->kids, f->i++);
+		if (seen_test_set(w, ref))
+			continue;
+		if (++w->fields > VERIFY_MAX_FIELDS)
+			return tk_fail_code(TK_ERR_LIMIT, "verify_limit", "verify: more than %u form fields (VERIFY_MAX_FIELDS)", VERIFY_MAX_FIELDS);
+		if (pdf_resolve(w->doc, ref, &node) != TK_OK) {
+			tk_clear_error();
+			continue;
+		}
+		if (pdf_obj_type(node) != PDF_DICT)
+			continue;
+		ft = pdf_dict_get(node, "FT");
+		sig = ft != NULL ? pdf_name_is(ft, "Sig") : f->sig;
+		name[f->namelen] = '\0';
+		nl = f->namelen;
+		if (pdf_dict_get(node, "T") != NULL) {
+			if (nl > 0 && nl + 1 < sizeof(name)) {
+				name[nl] = '.';
+				name[nl + 1] = '\0';
+			}
+			text_utf8(pdf_dict_get(node, "T"), name, sizeof(name));
+			nl = strlen(name);
+		}
+		if (sig && pdf_dict_get(node, "V") != NULL) {
+			if ((rc = pdf_dict_get_resolved(w->doc, node, "V", &v)) != TK_OK) {
+				/* A value that does not parse is a broken signature, not a missing one. */
+				char why[MAX_ERRMSG];
+				snprintf(why, sizeof(why), "%s", tk_errmsg());
+				tk_clear_error();
+				if ((rc = add_sig(w, pdf_dict_get(node, "V"), NULL, name)) != TK_OK)
+					return rc;
+				snprintf(w->sigs[w->n - 1].why, sizeof(w->sigs[0].why), "%.150s", why);
+			} else if (pdf_obj_type(v) == PDF_DICT && (rc = add_sig(w, pdf_dict_get(node, "V"), v, name)) != TK_OK) {
+				return rc;
+			}
+		}
+		if (pdf_dict_get_resolved(w->doc, node, "Kids", &kids) != TK_OK) {
+			tk_clear_error();
+			kids = NULL;
+		}
+		if (pdf_obj_type(kids) == PDF_ARRAY && pdf_array_len(kids) > 0) {
+			if (depth >= VERIFY_MAX_FIELD_DEPTH)
+				return tk_fail_code(TK_ERR_LIMIT, "verify_limit",
+				    "pdf: ISO 32000-1 12.7.3.1: form fields nested deeper than %u levels (VERIFY_MAX_FIELD_DEPTH)", VERIFY_MAX_FIELD_DEPTH);
+			st[depth].kids = kids;
+			st[depth].i = 0;
+			st[depth].sig = sig;
+			st[depth].namelen = nl;
+			depth++;
+		}
+	}
+	return TK_OK;
+}
+
+static enum tk_err find_sigs(struct pdf_doc *doc, struct fwalk *w)
+{
+	const struct pdf_obj *cat = NULL, *acro = NULL, *fields = NULL;
+	enum tk_err rc;
+
+	w->doc = doc;
+	w->seen_size = pdf_xref_size(doc);
+	if ((w->seen = calloc((w->seen_size >> 3) + 1, 1)) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+	if ((rc = pdf_catalog(doc, &cat)) != TK_OK)
+		return rc;
+	if ((rc = pdf_dict_get_resolved(doc, cat, "AcroForm", &acro)) != TK_OK)
+		return rc;
+	if (pdf_obj_type(acro) != PDF_DICT)
+		return TK_OK;
+	if ((rc = pdf_dict_get_resolved(doc, acro, "Fields", &fields)) != TK_OK)
+		return rc;
+	if (pdf_obj_type(fields) != PDF_ARRAY)
+		return TK_OK;
+	return walk_fields(w, fields);
+}
+
+/* ---- format checking of one signature dictionary ---- */
+
+static int hexv(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int known_subfilter(const char *sf, int *doc_ts, int *sha1)
+{
+	*doc_ts = strcmp(sf, "ETSI.RFC3161") == 0;
+	*sha1 = strcmp(sf, "adbe.pkcs7.sha1") == 0;
+	return strcmp(sf, "ETSI.CAdES.detached") == 0 || strcmp(sf, "adbe.pkcs7.detached") == 0 || *doc_ts || *sha1;
+}
+
+static void fc_fail(struct psig *ps, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void fc_fail(struct psig *ps, const char *fmt, ...)
+{
+	va_list ap;
+	struct verify_block *b = &ps->s->bb[VERIFY_BB_FC];
+
+	b->done = 1;
+	b->ind = VERIFY_TOTAL_FAILED;
+	b->sub = VERIFY_SUB_FORMAT_FAILURE;
+	va_start(ap, fmt);
+	vsnprintf(b->msg, sizeof(b->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, const struct pdf_revision *revs, size_t nrevs, struct psig *ps)
+{
+	struct verify_sig *s = ps->s;
+	const struct pdf_obj *br = pdf_dict_get(ps->dict, "ByteRange"), *sf = pdf_dict_get(ps->dict, "SubFilter"), *ct, *ref, *m;
+	const uint8_t *cp;
+	size_t clen, i, gap0, gap1, nhex;
+	int64_t b[4];
+	int doc_ts = 0, sha1 = 0;
+	const char *sfn;
+	size_t sfl;
+
+	s->revision = SIZE_MAX;
+	if (ps->dict == NULL) {
+		fc_fail(ps, "the signature dictionary cannot be read (ISO 32000-1 12.8.1): %s", ps->why);
+		return;
+	}
+	text_utf8(pdf_dict_get(ps->dict, "Reason"), s->reason, sizeof(s->reason));
+	text_utf8(pdf_dict_get(ps->dict, "Location"), s->location, sizeof(s->location));
+	text_utf8(pdf_dict_get(ps->dict, "Name"), s->name, sizeof(s->name));
+	if ((m = pdf_dict_get(ps->dict, "M")) != NULL && (s->signing_time = pdf_date(m)) != 0) {
+		s->has_signing_time = 1;
+		snprintf(s->signing_time_source, sizeof(s->signing_time_source), "pdf-M");
+	}
+	if (pdf_as_name(sf, &sfn, &sfl))
+		snprintf(s->subfilter, sizeof(s->subfilter), "%.*s", (int)(sfl < 63 ? sfl : 63), sfn);
+	s->doc_timestamp = pdf_name_is(pdf_dict_get(ps->dict, "Type"), "DocTimeStamp") || strcmp(s->subfilter, "ETSI.RFC3161") == 0;
+
+	/* DocMDP transform (12.8.2.2): /Reference [ << /TransformMethod /DocMDP /TransformParams << /P n >> >> ]. */
+	if (pdf_dict_get_resolved(doc, ps->dict, "Reference", &ref) != TK_OK) {
+		tk_clear_error();
+		ref = NULL;
+	}
+	for (i = 0; i < pdf_array_len(ref); i++) {
+		const struct pdf_obj *sr = NULL, *tp = NULL, *pv = NULL;
+		int64_t pval = 2;
+		if (pdf_resolve(doc, pdf_array_get(ref, i), &sr) != TK_OK || !pdf_name_is(pdf_dict_get(sr, "TransformMethod"), "DocMDP")) {
+			tk_clear_error();
+			continue;
+		}
+		if (pdf_dict_get_resolved(doc, sr, "TransformParams", &tp) == TK_OK && tp != NULL &&
+		    pdf_dict_get_resolved(doc, tp, "P", &pv) == TK_OK && pv != NULL && pdf_as_int(pv, &pval) && (pval < 1 || pval > 3))
+			pval = 2;
+		tk_clear_error();
+		s->docmdp = (int)pval;
+	}
+
+	if (s->subfilter[0] == '\0') {
+		fc_fail(ps, "the signature dictionary has no /SubFilter (ISO 32000-1 12.8.1 Table 252)");
+		return;
+	}
+	if (!known_subfilter(s->subfilter, &doc_ts, &sha1)) {
+		fc_fail(ps, "SubFilter /%s is not supported (ETSI.CAdES.detached, adbe.pkcs7.detached, adbe.pkcs7.sha1, ETSI.RFC3161)", s->subfilter);
+		return;
+	}
+	if (doc_ts != s->doc_timestamp) {
+		fc_fail(ps, "a document timestamp needs /Type /DocTimeStamp with /SubFilter /ETSI.RFC3161 (ETSI EN 319 142-1 5.4.3)");
+		return;
+	}
+	ps->sha1_enveloped = sha1;
+
+	/* /ByteRange: [0 a b c], within the file, the gap exactly the /Contents string. */
+	if (pdf_obj_type(br) != PDF_ARRAY || pdf_array_len(br) != 4) {
+		fc_fail(ps, "/ByteRange is not an array of four integers (ISO 32000-1 12.8.1)");
+		return;
+	}
+	for (i = 0; i < 4; i++)
+		if (!pdf_as_int(pdf_array_get(br, i), &b[i]) || b[i] < 0 || (uint64_t)b[i] > (uint64_t)MAX_PDF_BYTES) {
+			fc_fail(ps, "/ByteRange entry %zu is not a non-negative integer (ISO 32000-1 12.8.1)", i);
+			return;
+		}
+	memcpy(s->byte_range, b, sizeof(b));
+	ps->end = b[2] + b[3];
+	if (b[0] != 0) {
+		fc_fail(ps, "/ByteRange does not start at the beginning of the file (ISO 32000-1 12.8.1)");
+		return;
+	}
+	if (b[1] < 1 || b[2] < b[0] + b[1] + 2) {
+		fc_fail(ps, "/ByteRange ranges overlap or leave no room for /Contents (ISO 32000-1 12.8.1)");
+		return;
+	}
+	if ((uint64_t)b[2] + (uint64_t)b[3] > len) {
+		fc_fail(ps, "/ByteRange ends at byte %lld, past the end of the file (%zu bytes): the file is truncated",
+		    (long long)(b[2] + b[3]), len);
+		return;
+	}
+	gap0 = (size_t)b[1];
+	gap1 = (size_t)b[2];
+	if (p[gap0] != '<' || p[gap1 - 1] != '>') {
+		fc_fail(ps, "the bytes excluded by /ByteRange are not a hexadecimal string (ISO 32000-1 12.8.1)");
+		return;
+	}
+	nhex = gap1 - gap0 - 2;
+	for (i = gap0 + 1; i < gap1 - 1; i++)
+		if (hexv(p[i]) < 0) {
+			fc_fail(ps, "/Contents holds a byte other than a hexadecimal digit at offset %zu (ISO 32000-1 12.8.1)", i);
+			return;
+		}
+	if (nhex % 2 != 0) {
+		fc_fail(ps, "/Contents has an odd number of hexadecimal digits (ISO 32000-1 7.3.4.3)");
+		return;
+	}
+	ct = pdf_dict_get(ps->dict, "Contents");
+	if (!pdf_as_string(ct, &cp, &clen) || clen != nhex / 2) {
+		fc_fail(ps, "/Contents is not the string the /ByteRange gap holds (ISO 32000-1 12.8.1)");
+		return;
+	}
+	for (i = 0; i < clen; i++)
+		if (cp[i] != (uint8_t)(hexv(p[gap0 + 1 + 2 * i]) << 4 | hexv(p[gap0 + 2 + 2 * i]))) {
+			fc_fail(ps, "/Contents differs from the bytes the /ByteRange gap holds (ISO 32000-1 12.8.1)");
+			return;
+		}
+	if (ps->num != 0) {
+		struct pdf_xref_info xi;
+		pdf_xref_get(doc, ps->num, &xi);
+		if (xi.type == PDF_XREF_COMPRESSED || (xi.type == PDF_XREF_INUSE && xi.off >= gap0)) {
+			fc_fail(ps, "the signature dictionary (object %u) does not enclose the /ByteRange gap (ISO 32000-1 12.8.1)", ps->num);
+			return;
+		}
+	}
+
+	/* The signature covers one whole revision (ETSI EN 319 142-1 5.1, ISO 32000-2 12.8.1). */
+	for (i = 0; i < nrevs; i++)
+		if ((uint64_t)ps->end >= revs[i].eof && (uint64_t)ps->end <= revs[i].end) {
+			s->revision = i;
+			break;
+		}
+	if (s->revision == SIZE_MAX) {
+		fc_fail(ps, "/ByteRange ends at byte %lld, which is not the end of a revision (%%%%EOF): the signed part is not a whole revision",
+		    (long long)ps->end);
+		return;
+	}
+	if (s->revision > 0 && gap0 < revs[s->revision - 1].eof) {
+		fc_fail(ps, "/Contents lies in an earlier revision than the one the signature covers (ISO 32000-1 7.5.6)");
+		return;
+	}
+	s->covers_whole_document = (size_t)ps->end == len;
+
+	/* The CMS inside: one DER element, then zero padding. */
+	{
+		size_t total = clen > 0 && cp[0] == 0x30 ? vx_ber_size(cp, clen) : 0;
+		if (total == 0) {
+			fc_fail(ps, "/Contents does not hold a DER or BER SEQUENCE (RFC 5652 3, ISO 32000-1 12.8.3.3)");
+			return;
+		}
+		for (i = total; i < clen; i++)
+			if (cp[i] != 0) {
+				fc_fail(ps, "/Contents has non-zero bytes after its DER value (ISO 32000-1 12.8.1)");
+				return;
+			}
+		ps->cms = cp;
+		ps->cms_len = total;
+	}
+	ps->rg.p = p;
+	ps->rg.off[0] = 0;
+	ps->rg.len[0] = (size_t)b[1];
+	ps->rg.off[1] = (size_t)b[2];
+	ps->rg.len[1] = (size_t)b[3];
+	ps->rg.n = 2;
+	ps->fc_ok = 1;
+	{
+		char r0[32];
+		snprintf(r0, sizeof(r0), "%zu", s->revision + 1);
+		vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE,
+		    "/ByteRange [0 %lld %lld %lld] covers revision %s except exactly its /Contents; SubFilter %s", (long long)b[1],
+		    (long long)b[2], (long long)b[3], r0, s->subfilter);
+	}
+}
+
+/* ---- /DSS (ETSI EN 319 142-1 5.4.2) ---- */
+
+enum dss_kind { DSS_CERT, DSS_CRL, DSS_OCSP };
+
+static enum tk_err dss_item(struct vctx *v, struct pdf_doc *doc, const struct pdf_obj *ref, enum dss_kind kind, struct buf *tmp)
+{
+	const struct pdf_obj *st = NULL;
+	const uint8_t *q;
+	enum tk_err rc;
+
+	if (v->dss_items >= VERIFY_MAX_DSS_ITEMS || v->dss_bytes >= VERIFY_MAX_DSS_BYTES)
+		return TK_OK; /* the rest is not read; what is missing shows as missing data */
+	v->dss_items++;
+	if (pdf_resolve(doc, ref, &st) != TK_OK || pdf_obj_type(st) != PDF_STREAM) {
+		tk_clear_error();
+		return TK_OK;
+	}
+	buf_reset(tmp);
+	tmp->max = kind == DSS_CRL ? VERIFY_MAX_CRL_BYTES : CMS_MAX_BYTES;
+	if ((rc = pdf_stream_decode(doc, st, tmp)) != TK_OK) {
+		if (rc == TK_ERR_NOMEM)
+			return rc;
+		tk_clear_error();
+		return TK_OK;
+	}
+	v->dss_bytes += tmp->len;
+	q = tmp->p;
+	if (kind == DSS_CERT) {
+		X509 *c = d2i_X509(NULL, &q, (long)tmp->len);
+		if (c != NULL && q == tmp->p + tmp->len && sk_X509_push(v->pool, c) > 0)
+			c = NULL;
+		X509_free(c);
+	} else if (kind == DSS_CRL) {
+		X509_CRL *c = d2i_X509_CRL(NULL, &q, (long)tmp->len);
+		if (c != NULL && q == tmp->p + tmp->len && sk_X509_CRL_push(v->crls, c) > 0)
+			c = NULL;
+		X509_CRL_free(c);
+	} else {
+		OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &q, (long)tmp->len);
+		OCSP_BASICRESP *bs = NULL;
+		if (r != NULL && q == tmp->p + tmp->len && OCSP_response_status(r) == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+		    (bs = OCSP_response_get1_basic(r)) != NULL) {
+			if (v->nocsps == v->capocsps) {
+				size_t nc = v->capocsps ? v->capocsps * 2 : 8;
+				OCSP_BASICRESP **nb = realloc(v->ocsps, nc * sizeof(*nb));
+				if (nb == NULL) {
+					OCSP_BASICRESP_free(bs);
+					OCSP_RESPONSE_free(r);
+					return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+				}
+				v->ocsps = nb;
+				v->capocsps = nc;
+			}
+			v->ocsps[v->nocsps++] = bs;
+			bs = NULL;
+		}
+		OCSP_BASICRESP_free(bs);
+		OCSP_RESPONSE_free(r);
+	}
+	ERR_clear_error();
+	return TK_OK;
+}
+
+static enum tk_err dss_load(struct vctx *v, struct pdf_doc *doc)
+{
+	static const char *const keys[] = {"Certs", "CRLs", "OCSPs"};
+	const struct pdf_obj *cat = NULL, *dss = NULL, *arr = NULL;
+	struct buf tmp;
+	size_t k, i;
+	enum tk_err rc = TK_OK;
+
+	buf_init(&tmp, VERIFY_MAX_CRL_BYTES);
+	if (pdf_catalog(doc, &cat) != TK_OK || pdf_dict_get_resolved(doc, cat, "DSS", &dss) != TK_OK || pdf_obj_type(dss) != PDF_DICT) {
+		tk_clear_error();
+		goto out;
+	}
+	for (k = 0; k < 3 && rc == TK_OK; k++) {
+		if (pdf_dict_get_resolved(doc, dss, keys[k], &arr) != TK_OK || pdf_obj_type(arr) != PDF_ARRAY) {
+			tk_clear_error();
+			continue;
+		}
+		for (i = 0; i < pdf_array_len(arr) && rc == TK_OK; i++)
+			rc = dss_item(v, doc, pdf_array_get(arr, i), (enum dss_kind)k, &tmp);
+	}
+out:
+	buf_free(&tmp);
+	return rc;
+}
+
+/* ---- revisions after the signatures ---- */
+
+static enum tk_err load_prefix(const uint8_t *p, size_t end, struct pdf_doc **out)
+{
+	return pdf_doc_load(p, end, PDF_LOAD_NO_REPAIR, out);
+}
+
+static enum tk_err analyse_revisions(struct vctx *v, const uint8_t *p, size_t len, const struct pdf_revision *revs, size_t nrevs,
+    size_t first, struct verify_report *r)
+{
+	struct pdf_doc *prev = NULL, *cur = NULL;
+	size_t k, work = 0, tail;
+	enum tk_err rc = TK_OK;
+
+	if ((r->changes = calloc(nrevs - first + 1, sizeof(*r->changes))) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+	for (k = first + 1; k < nrevs; k++) {
+		struct verify_change *ch = &r->changes[r->nchanges++];
+		ch->revision = k;
+		ch->start = revs[k - 1].end;
+		ch->end = revs[k].end;
+		if ((rc = vctx_check_time(v)) != TK_OK)
+			goto out;
+		if (k - first > VERIFY_MAX_REVISIONS) {
+			ch->kinds = VERIFY_MOD_UNANALYSED;
+			vd_detail(ch, "unanalysed: more than %u revisions after the first signature (VERIFY_MAX_REVISIONS)", VERIFY_MAX_REVISIONS);
+			continue;
+		}
+		if (prev == NULL && (rc = load_prefix(p, revs[k - 1].end, &prev)) != TK_OK) {
+			if (rc == TK_ERR_NOMEM)
+				goto out;
+			ch->kinds = VERIFY_MOD_UNANALYSED;
+			vd_detail(ch, "unanalysed: revision %zu cannot be read on its own: %s", k, tk_errmsg());
+			tk_clear_error();
+			rc = TK_OK;
+			prev = NULL;
+			continue;
+		}
+		if ((rc = load_prefix(p, revs[k].end, &cur)) != TK_OK) {
+			if (rc == TK_ERR_NOMEM)
+				goto out;
+			ch->kinds = VERIFY_MOD_UNANALYSED;
+			vd_detail(ch, "unanalysed: revision %zu cannot be read on its own: %s", k + 1, tk_errmsg());
+			tk_clear_error();
+			rc = TK_OK;
+			pdf_doc_free(prev);
+			prev = NULL;
+			continue;
+		}
+		if ((rc = vd_compare(v, prev, cur, ch, &work)) != TK_OK)
+			goto out;
+		if (ch->kinds == 0 && ch->ndetails == 0)
+			vd_detail(ch, "no object changed");
+		pdf_doc_free(prev);
+		prev = cur;
+		cur = NULL;
+	}
+	tail = nrevs > 0 ? revs[nrevs - 1].end : 0;
+	if (tail < len) {
+		struct verify_change *ch = &r->changes[r->nchanges++];
+		size_t i, junk = 0;
+		for (i = tail; i < len; i++)
+			if (p[i] != ' ' && p[i] != '\r' && p[i] != '\n' && p[i] != '\t' && p[i] != '\f' && p[i] != '\0')
+				junk++;
+		ch->revision = nrevs;
+		ch->start = tail;
+		ch->end = len;
+		if (junk) {
+			ch->kinds = VERIFY_MOD_APPENDED;
+			vd_detail(ch, "appended: %zu bytes after the last %%%%EOF are not a revision (ISO 32000-1 7.5.6)", len - tail);
+		} else {
+			vd_detail(ch, "%zu bytes of white space after the last %%%%EOF", len - tail);
+		}
+	}
+	rc = TK_OK;
+out:
+	pdf_doc_free(prev);
+	pdf_doc_free(cur);
+	return rc;
+}
+
+/* ---- putting it together ---- */
+
+static int sig_cmp(const void *x, const void *y)
+{
+	const struct psig *a = x, *b = y;
+
+	if (a->end != b->end)
+		return a->end < b->end ? -1 : 1;
+	return strcmp(a->s->field, b->s->field);
+}
+
+static void kinds_text(unsigned kinds, char *out, size_t outsz)
+{
+	unsigned bit;
+	size_t pos = 0;
+
+	out[0] = '\0';
+	for (bit = 1; bit <= VERIFY_MOD_UNANALYSED; bit <<= 1)
+		if (kinds & bit) {
+			int n = snprintf(out + pos, outsz - pos, "%s%s", pos ? ", " : "", verify_mod_name(bit));
+			if (n < 0 || (size_t)n >= outsz - pos)
+				break;
+			pos += (size_t)n;
+		}
+}
+
+#define BENIGN (VERIFY_MOD_SIGNATURE | VERIFY_MOD_DSS | VERIFY_MOD_DOC_TIMESTAMP)
+
+static void judge_changes(struct verify_report *r, struct verify_sig *s, size_t first_sig_rev)
+{
+	unsigned after = 0;
+	size_t i, first_bad = SIZE_MAX;
+	char kinds[160];
+
+	for (i = 0; i < r->nchanges; i++)
+		if (r->changes[i].revision > s->revision) {
+			after |= r->changes[i].kinds;
+			if ((r->changes[i].kinds & ~BENIGN) && first_bad == SIZE_MAX)
+				first_bad = r->changes[i].revision;
+		}
+	if (s->docmdp) {
+		unsigned forbidden = after & ~verify_docmdp_allowed(s->docmdp);
+		if (forbidden) {
+			for (i = 0; i < r->nchanges; i++)
+				if (r->changes[i].revision > s->revision && (r->changes[i].kinds & forbidden))
+					break;
+			kinds_text(forbidden, kinds, sizeof(kinds));
+			vb_set(s, VERIFY_BB_MDP, VERIFY_TOTAL_FAILED, VERIFY_SUB_SIG_CONSTRAINTS_FAILURE,
+			    "certified with DocMDP P=%d, which forbids the changes made later (%s, from revision %zu; ISO 32000-1 12.8.2.2)", s->docmdp,
+			    kinds, i < r->nchanges ? r->changes[i].revision + 1 : 0);
+			return;
+		}
+	}
+	if (after & ~BENIGN) {
+		kinds_text(after & ~BENIGN, kinds, sizeof(kinds));
+		vb_set(s, VERIFY_BB_MDP, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE,
+		    "the document was changed after this signature (%s, from revision %zu); those changes are not covered by it%s", kinds,
+		    first_bad == r->nrevisions ? first_bad : first_bad + 1, s->docmdp ? ", but DocMDP allows them" : "");
+	} else if (after) {
+		kinds_text(after, kinds, sizeof(kinds));
+		vb_set(s, VERIFY_BB_MDP, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "later revisions only add %s", kinds);
+	} else {
+		vb_set(s, VERIFY_BB_MDP, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "no change after this signature");
+	}
+	if (s->docmdp && s->revision != first_sig_rev)
+		snprintf(s->bb[VERIFY_BB_MDP].msg + strlen(s->bb[VERIFY_BB_MDP].msg),
+		    sizeof(s->bb[VERIFY_BB_MDP].msg) - strlen(s->bb[VERIFY_BB_MDP].msg),
+		    "; note: a certification signature should be the first (ISO 32000-1 12.8.2.2.1)");
+}
+
+static void set_level_suffix(struct verify_sig *s, const char *suffix)
+{
+	char *dash = strrchr(s->level, '-');
+
+	if (dash != NULL)
+		snprintf(dash + 1, sizeof(s->level) - (size_t)(dash + 1 - s->level), "%s", suffix);
+}
+
+static void tsa_fields(struct verify_sig *s, X509 *tsa)
+{
+	vx_cert_cn(tsa, s->signer, sizeof(s->signer));
+	vx_name(X509_get_subject_name(tsa), s->signer_dn, sizeof(s->signer_dn));
+	vx_name(X509_get_issuer_name(tsa), s->issuer_dn, sizeof(s->issuer_dn));
+	s->not_before = vx_time(X509_get0_notBefore(tsa));
+	s->not_after = vx_time(X509_get0_notAfter(tsa));
+	vx_key_name(X509_get0_pubkey(tsa), s->key, sizeof(s->key));
+}
+
+static void worst(struct verify_report *r)
+{
+	size_t i;
+
+	r->ind = VERIFY_TOTAL_PASSED;
+	r->sub = VERIFY_SUB_NONE;
+	for (i = 0; i < r->nsigs; i++)
+		if (r->sigs[i].ind > r->ind) {
+			r->ind = r->sigs[i].ind;
+			r->sub = r->sigs[i].sub;
+		}
+}
+
+static void sha256_of(const uint8_t *p, size_t len, char out[65])
+{
+	struct vranges all = {p, {0, 0}, {len, 0}, 1};
+	uint8_t h[EVP_MAX_MD_SIZE];
+	size_t hl = 0;
+
+	if (vx_digest(EVP_sha256(), &all, h, &hl) == TK_OK && hl == 32)
+		hex_encode(h, 32, out);
+	else
+		out[0] = '\0';
+	tk_clear_error();
+}
+
+enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o, struct verify_report **out)
+{
+	struct verify_report *r = NULL;
+	struct pdf_doc *doc = NULL;
+	const struct pdf_revision *revs = NULL;
+	size_t nrevs = 0, i, j, first = SIZE_MAX;
+	struct fwalk w;
+	struct vctx v;
+	enum tk_err rc;
+
+	*out = NULL;
+	memset(&w, 0, sizeof(w));
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+	vctx_init(&v, o, r);
+	if (o->trust == NULL) {
+		rc = tk_fail(TK_ERR_INVALID, "verify: no trust store");
+		goto out;
+	}
+	r->size = len;
+	r->validation_time = v.now;
+	if ((rc = vctx_check_time(&v)) != TK_OK)
+		goto out;
+	if ((rc = pdf_doc_load(p, len, 0, &doc)) != TK_OK)
+		goto out;
+	if (o->max_objects != 0 && pdf_xref_size(doc) > o->max_objects) {
+		rc = tk_fail_code(TK_ERR_LIMIT, "verify_limit", "verify: the document has %u object numbers, more than the %u this verifier accepts",
+		    pdf_xref_size(doc), o->max_objects);
+		goto out;
+	}
+	pdf_doc_version(doc, &r->pdf_major, &r->pdf_minor);
+	if (pdf_doc_damage(doc) != NULL)
+		snprintf(r->damage, sizeof(r->damage), "%s", pdf_doc_damage(doc));
+	if ((rc = pdf_revisions(doc, &revs, &nrevs)) != TK_OK)
+		goto out;
+	r->nrevisions = nrevs;
+	if ((rc = find_sigs(doc, &w)) != TK_OK)
+		goto out;
+	if (w.n == 0) {
+		/* Say why when the file looks cut or damaged: a lost last revision leaves an unsigned one. */
+		size_t tail = nrevs > 0 ? revs[nrevs - 1].end : 0, junk = 0;
+		for (i = tail; i < len && junk == 0; i++)
+			junk = !(p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t' || p[i] == '\f' || p[i] == '\0');
+		if (junk)
+			rc = tk_fail_code(TK_ERR_INVALID, "no_signature",
+			    "verify: the document has no signed signature field (ISO 32000-1 12.7.4.5); the %zu bytes after its last %%%%EOF are "
+			    "not a readable revision: the file may be truncated", len - tail);
+		else if (r->damage[0])
+			rc = tk_fail_code(TK_ERR_INVALID, "no_signature",
+			    "verify: the document has no signed signature field (ISO 32000-1 12.7.4.5); its structure is damaged: %.200s", r->damage);
+		else
+			rc = tk_fail_code(TK_ERR_INVALID, "no_signature", "verify: the document has no signed signature field (ISO 32000-1 12.7.4.5)");
+		goto out;
+	}
+	sha256_of(p, len, r->sha256);
+
+	/* FC for every signature, then file order. */
+	for (i = 0; i < w.n; i++)
+		check_format(doc, p, len, revs, nrevs, &w.sigs[i]);
+	qsort(w.sigs, w.n, sizeof(w.sigs[0]), sig_cmp);
+	for (i = 0; i < w.n; i++) {
+		w.sigs[i].s->index = i + 1;
+		if (w.sigs[i].fc_ok && w.sigs[i].s->revision < first)
+			first = w.sigs[i].s->revision;
+	}
+	if ((rc = dss_load(&v, doc)) != TK_OK)
+		goto out;
+
+	/* Document timestamps, newest first: each is validated when the next one proves it existed. */
+	for (i = w.n; i-- > 0;) {
+		struct psig *ps = &w.sigs[i];
+		struct verify_sig *s = ps->s;
+		struct verify_ts *t = &s->ts[0];
+		X509 *tsa = NULL;
+		int64_t at = v.now;
+		if (!s->doc_timestamp)
+			continue;
+		if (!ps->fc_ok) {
+			vs_conclude(s);
+			continue;
+		}
+		for (j = i + 1; j < w.n; j++)
+			if (w.sigs[j].ts_valid && w.sigs[j].s->revision > s->revision && w.sigs[j].gen_time < at)
+				at = w.sigs[j].gen_time;
+		memset(t, 0, sizeof(*t));
+		t->document = 1;
+		s->nts = 1;
+		if ((rc = vs_check_token(&v, ps->cms, ps->cms_len, &ps->rg, at, t, &tsa)) != TK_OK)
+			goto out;
+		if (tsa != NULL)
+			tsa_fields(s, tsa);
+		X509_free(tsa);
+		snprintf(s->digest, sizeof(s->digest), "%s", t->md);
+		s->has_signing_time = t->gen_time != 0;
+		s->signing_time = t->gen_time;
+		snprintf(s->signing_time_source, sizeof(s->signing_time_source), "tst-genTime");
+		s->best_signature_time = t->gen_time;
+		s->poe = 1;
+		vb_set(s, VERIFY_BB_TS, t->ind, t->sub, "%s", t->msg);
+		s->ind = t->ind;
+		s->sub = t->sub;
+		snprintf(s->msg, sizeof(s->msg), "%s", t->msg);
+		if (t->ind == VERIFY_TOTAL_PASSED) {
+			ps->ts_valid = 1;
+			ps->gen_time = t->gen_time;
+		}
+	}
+
+	/* Signatures. */
+	for (i = 0; i < w.n; i++) {
+		struct psig *ps = &w.sigs[i];
+		struct vsigned sd;
+		if (ps->s->doc_timestamp)
+			continue;
+		if (!ps->fc_ok) {
+			vs_conclude(ps->s);
+			continue;
+		}
+		memset(&sd, 0, sizeof(sd));
+		sd.ranges = &ps->rg;
+		sd.enveloped_sha1 = ps->sha1_enveloped;
+		sd.pades = 1;
+		for (j = 0; j < w.n; j++)
+			if (w.sigs[j].ts_valid && w.sigs[j].s->revision > ps->s->revision && (sd.doc_poe == 0 || w.sigs[j].gen_time < sd.doc_poe))
+				sd.doc_poe = w.sigs[j].gen_time;
+		if ((rc = vs_check_cms(&v, ps->s, ps->cms, ps->cms_len, &sd)) != TK_OK)
+			goto out;
+		if (ps->s->covering_doc_ts == 0)
+			for (j = 0; j < w.n; j++)
+				if (w.sigs[j].ts_valid && w.sigs[j].s->revision > ps->s->revision)
+					ps->s->covering_doc_ts++;
+	}
+
+	/* What came after. */
+	if (first != SIZE_MAX && (rc = analyse_revisions(&v, p, len, revs, nrevs, first, r)) != TK_OK)
+		goto out;
+	for (i = 0; i < r->nchanges; i++)
+		if (r->changes[i].kinds & ~BENIGN)
+			r->changed_after_signing = 1;
+	for (i = 0; i < w.n; i++) {
+		struct psig *ps = &w.sigs[i];
+		struct verify_sig *s = ps->s;
+		size_t last_dss = s->revision;
+		if (!ps->fc_ok)
+			continue;
+		if (s->docmdp && !s->doc_timestamp && (r->certified == 0 || s->index == 1))
+			r->certified = s->docmdp;
+		judge_changes(r, s, first);
+		if (s->doc_timestamp) {
+			if (s->bb[VERIFY_BB_MDP].ind == VERIFY_TOTAL_FAILED)
+				vs_conclude(s);
+			continue;
+		}
+		vs_conclude(s);
+		/* Level (ETSI EN 319 142-1 6): B-T with a timestamp, B-LT with validation data in /DSS, B-LTA with a document timestamp over it. */
+		if (strlen(s->level) < 2 || strcmp(s->level + strlen(s->level) - 2, "-T") != 0 || s->bb[VERIFY_BB_CV].ind != VERIFY_TOTAL_PASSED)
+			continue;
+		if (!s->rev_in_dss || s->nchain == 0)
+			continue;
+		set_level_suffix(s, "LT");
+		for (j = 0; j < r->nchanges; j++)
+			if ((r->changes[j].kinds & VERIFY_MOD_DSS) && r->changes[j].revision > last_dss)
+				last_dss = r->changes[j].revision;
+		for (j = 0; j < w.n; j++)
+			if (w.sigs[j].ts_valid && w.sigs[j].s->revision > last_dss) {
+				set_level_suffix(s, "LTA");
+				break;
+			}
+	}
+
+	if ((r->sigs = calloc(w.n, sizeof(*r->sigs))) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+		goto out;
+	}
+	for (i = 0; i < w.n; i++)
+		r->sigs[i] = *w.sigs[i].s;
+	r->nsigs = w.n;
+	worst(r);
+	*out = r;
+	r = NULL;
+	rc = TK_OK;
+out:
+	for (i = 0; i < w.n; i++)
+		free(w.sigs[i].s);
+	free(w.sigs);
+	free(w.seen);
+	pdf_doc_free(doc);
+	vctx_done(&v);
+	verify_report_free(r);
+	ERR_clear_error();
+	return rc;
+}
+
+enum tk_err verify_cades(const uint8_t *sig, size_t siglen, const uint8_t *content, size_t len, const struct verify_opts *o,
+    struct verify_report **out)
+{
+	struct verify_report *r = NULL;
+	struct verify_sig *s;
+	struct vranges rg = {content, {0, 0}, {len, 0}, 1};
+	struct vsigned sd;
+	struct vctx v;
+	enum tk_err rc;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->sigs = calloc(1, sizeof(*r->sigs))) == NULL) {
+		free(r);
+		return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+	}
+	vctx_init(&v, o, r);
+	if (o->trust == NULL) {
+		rc = tk_fail(TK_ERR_INVALID, "verify: no trust store");
+		goto out;
+	}
+	r->cades = 1;
+	r->size = len;
+	r->validation_time = v.now;
+	r->nsigs = 1;
+	s = &r->sigs[0];
+	s->index = 1;
+	s->revision = SIZE_MAX;
+	snprintf(s->subfilter, sizeof(s->subfilter), "CAdES");
+	if (siglen == 0 || sig[0] != 0x30 || vx_ber_size(sig, siglen) != siglen) {
+		rc = tk_fail_code(TK_ERR_INVALID, "cms_malformed", "verify: the signature file is not one DER or BER CMS SignedData (RFC 5652 3)");
+		goto out;
+	}
+	sha256_of(content, len, r->sha256);
+	s->covers_whole_document = 1;
+	memset(&sd, 0, sizeof(sd));
+	sd.ranges = &rg;
+	sd.cades = 1;
+	if ((rc = vs_check_cms(&v, s, sig, siglen, &sd)) != TK_OK)
+		goto out;
+	worst(r);
+	*out = r;
+	r = NULL;
+	rc = TK_OK;
+out:
+	vctx_done(&v);
+	verify_report_free(r);
+	ERR_clear_error();
+	return rc;
+}
+
+void verify_report_free(struct verify_report *r)
+{
+	if (r == NULL)
+		return;
+	free(r->sigs);
+	free(r->changes);
+	free(r);
+}
