@@ -155,6 +155,51 @@ static enum tk_err append_content(struct pdf_doc *doc, struct pdf_update *u, con
 	return pdf_dict_set(u, pcopy, "Contents", arr);
 }
 
+/*
+ * Sets the widget's /Rect from a rectangle on the page as displayed and its
+ * normal appearance to a form of w x h with content (fonts F1, F2; image Im1).
+ */
+static enum tk_err widget_appearance(struct pdf_update *u, struct pdf_obj *widget, const double cm[6], double x, double y, double w,
+    double h, const struct buf *content, const struct pdf_obj *img_ref, uint32_t *f1, uint32_t *f2)
+{
+	double r[4] = {1e30, 1e30, -1e30, -1e30}, px[4] = {x, x + w, x, x + w}, py[4] = {y, y, y + h, y + h};
+	double mx[6] = {cm[0], cm[1], cm[2], cm[3], 0, 0}, bbox[4] = {0, 0, w, h};
+	struct pdf_obj *ap = pdf_new_dict(u), *form = pdf_new_dict(u), *res = pdf_new_dict(u), *fonts = pdf_new_dict(u);
+	const struct pdf_obj *fr1, *fr2;
+	uint32_t ap_num;
+	size_t i;
+	enum tk_err rc;
+
+	/* Rect: the displayed rectangle mapped to user space; the form's Matrix turns it upright. */
+	for (i = 0; i < 4; i++) {
+		double ux = cm[0] * px[i] + cm[2] * py[i] + cm[4], uy = cm[1] * px[i] + cm[3] * py[i] + cm[5];
+		r[0] = ux < r[0] ? ux : r[0];
+		r[1] = uy < r[1] ? uy : r[1];
+		r[2] = ux > r[2] ? ux : r[2];
+		r[3] = uy > r[3] ? uy : r[3];
+	}
+	if ((rc = pdf_dict_set(u, widget, "Rect", num_array(u, r, 4))) != TK_OK)
+		return rc;
+	fr1 = std_font(u, "Helvetica", f1);
+	fr2 = std_font(u, "Helvetica-Bold", f2);
+	if (img_ref != NULL) {
+		struct pdf_obj *xo = pdf_new_dict(u);
+		if ((rc = pdf_dict_set(u, xo, "Im1", img_ref)) != TK_OK || (rc = pdf_dict_set(u, res, "XObject", xo)) != TK_OK)
+			return rc;
+	}
+	if ((rc = pdf_dict_set(u, fonts, "F1", fr1)) != TK_OK || (rc = pdf_dict_set(u, fonts, "F2", fr2)) != TK_OK ||
+	    (rc = pdf_dict_set(u, res, "Font", fonts)) != TK_OK || (rc = pdf_dict_set(u, form, "Type", pdf_new_name(u, "XObject"))) != TK_OK ||
+	    (rc = pdf_dict_set(u, form, "Subtype", pdf_new_name(u, "Form"))) != TK_OK ||
+	    (rc = pdf_dict_set(u, form, "BBox", num_array(u, bbox, 4))) != TK_OK ||
+	    (rc = pdf_dict_set(u, form, "Matrix", num_array(u, mx, 6))) != TK_OK || (rc = pdf_dict_set(u, form, "Resources", res)) != TK_OK ||
+	    (rc = pdf_update_alloc(u, &ap_num)) != TK_OK ||
+	    /* zlib's set-up costs more than a small stamp saves. */
+	    (rc = pdf_update_set_stream(u, ap_num, 0, form, content->p, content->len, content->len > 16384 ? PDF_STREAM_FLATE : 0)) != TK_OK ||
+	    (rc = pdf_dict_set(u, ap, "N", pdf_new_ref(u, ap_num, 0))) != TK_OK)
+		return rc;
+	return pdf_dict_set(u, widget, "AP", ap);
+}
+
 /* The signature image as an image XObject, with its alpha as /SMask (ISO 32000-1 8.9.5, 11.6.5.3). */
 static enum tk_err image_xobject(struct pdf_update *u, const uint8_t *p, size_t len, const struct pdf_obj **ref, double *aspect)
 {
@@ -224,11 +269,10 @@ static enum tk_err check_docmdp(struct pdf_doc *doc, const struct pdf_obj *cat, 
 				return tk_fail_code(TK_ERR_CONFLICT, "document_locked",
 				    "pades: the document is certified with no changes allowed (DocMDP P=1); it cannot be signed again");
 		}
-		/* P=2/3 allow signing, not new page content: the statement must go in a stamp. */
+		/* P=2/3 allow signing, not new page content: a footer in the page content would break it. */
 		if (!visible)
 			return tk_fail_code(TK_ERR_CONFLICT, "certified_needs_visible",
-			    "pades: the document is certified; sign it with a visible stamp (the BSrE statement then goes in the stamp, "
-			    "since a footer would change page content the certification forbids)");
+			    "pades: the document is certified and [sign] statement_pages = every would change its pages; sign it with a visible stamp");
 	}
 	if (certify) {
 		/* A certification signature must be the first signature. */
@@ -326,7 +370,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	}
 	*pages = npages;
 	/* DocMDP never forbids DSS and document timestamps (ISO 32000-2 12.8.2.2.2). */
-	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp, o->visible.enabled)) != TK_OK)
+	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp, o->visible.enabled || !o->statement_every_page)) != TK_OK)
 		goto out;
 	page_idx = o->visible.enabled && o->visible.page != PADES_PAGE_LAST ? o->visible.page : npages - 1;
 	if (o->visible.enabled && o->visible.anchor != NULL && o->visible.page == PADES_PAGE_LAST) {
@@ -480,11 +524,8 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 			goto out;
 	} else if (o->visible.enabled) {
 		double x = o->visible.rect[0], y = o->visible.rect[1], w = o->visible.rect[2], h = o->visible.rect[3];
-		double r[4], px[4], py[4], mx[6] = {cm[0], cm[1], cm[2], cm[3], 0, 0};
-		struct pdf_obj *ap = pdf_new_dict(u), *form = pdf_new_dict(u), *res = pdf_new_dict(u), *fonts = pdf_new_dict(u);
 		struct stamp_text st = {o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url};
 		char shown[48];
-		uint32_t ap_num;
 		const struct pdf_obj *img_ref = NULL;
 		double img_aspect = 0;
 		if (o->visible.anchor != NULL) {
@@ -514,50 +555,31 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 			goto out;
 		if ((rc = stamp_draw(&st, w, h, img_aspect, &content)) != TK_OK)
 			goto out;
-		/* Rect: the displayed rectangle mapped to user space. */
-		px[0] = x, py[0] = y, px[1] = x + w, py[1] = y, px[2] = x, py[2] = y + h, px[3] = x + w, py[3] = y + h;
-		r[0] = r[1] = 1e30;
-		r[2] = r[3] = -1e30;
-		for (i = 0; i < 4; i++) {
-			double ux = cm[0] * px[i] + cm[2] * py[i] + cm[4], uy = cm[1] * px[i] + cm[3] * py[i] + cm[5];
-			r[0] = ux < r[0] ? ux : r[0];
-			r[1] = uy < r[1] ? uy : r[1];
-			r[2] = ux > r[2] ? ux : r[2];
-			r[3] = uy > r[3] ? uy : r[3];
-		}
-		if ((rc = pdf_dict_set(u, widget, "Rect", num_array(u, r, 4))) != TK_OK)
+		if ((rc = widget_appearance(u, widget, cm, x, y, w, h, &content, img_ref, &f1, &f2)) != TK_OK)
 			goto out;
-		{
-			double bbox[4] = {0, 0, w, h};
-			const struct pdf_obj *fr1 = std_font(u, "Helvetica", &f1), *fr2 = std_font(u, "Helvetica-Bold", &f2);
-			if (img_ref != NULL) {
-				struct pdf_obj *xo = pdf_new_dict(u);
-				if ((rc = pdf_dict_set(u, xo, "Im1", img_ref)) != TK_OK || (rc = pdf_dict_set(u, res, "XObject", xo)) != TK_OK)
-					goto out;
-			}
-			if ((rc = pdf_dict_set(u, fonts, "F1", fr1)) != TK_OK || (rc = pdf_dict_set(u, fonts, "F2", fr2)) != TK_OK ||
-			    (rc = pdf_dict_set(u, res, "Font", fonts)) != TK_OK || (rc = pdf_dict_set(u, form, "Type", pdf_new_name(u, "XObject"))) != TK_OK ||
-			    (rc = pdf_dict_set(u, form, "Subtype", pdf_new_name(u, "Form"))) != TK_OK ||
-			    (rc = pdf_dict_set(u, form, "BBox", num_array(u, bbox, 4))) != TK_OK ||
-			    (rc = pdf_dict_set(u, form, "Matrix", num_array(u, mx, 6))) != TK_OK || (rc = pdf_dict_set(u, form, "Resources", res)) != TK_OK ||
-			    (rc = pdf_update_alloc(u, &ap_num)) != TK_OK ||
-			    /* zlib's set-up costs more than a small stamp saves. */
-			    (rc = pdf_update_set_stream(u, ap_num, 0, form, content.p, content.len, content.len > 16384 ? PDF_STREAM_FLATE : 0)) != TK_OK ||
-			    (rc = pdf_dict_set(u, ap, "N", pdf_new_ref(u, ap_num, 0))) != TK_OK || (rc = pdf_dict_set(u, widget, "AP", ap)) != TK_OK)
-				goto out;
-		}
+	} else if (!o->statement_every_page) {
+		/*
+		 * Invisible signature: the R8 statement, never absent, is the
+		 * appearance of the signature's widget, a band at the foot of the
+		 * last page. An annotation, not page content: earlier signatures
+		 * and a DocMDP certification see a signature added, nothing changed.
+		 */
+		double band = 0;
+		if ((rc = stamp_footer_form(o->statement, vw, &content, &band)) != TK_OK ||
+		    (rc = widget_appearance(u, widget, cm, 0, 0, vw, band, &content, NULL, &f1, &f2)) != TK_OK)
+			goto out;
 	} else {
-		/* Invisible signature: the R8 statement goes in a footer, never absent. */
+		/* Every page (policy): footers in the page content of each page. */
 		double zero[4] = {0, 0, 0, 0};
 		const struct pdf_obj *fr;
-		size_t first = o->statement_every_page ? 0 : npages - 1, k;
+		size_t k;
 		if ((rc = pdf_dict_set(u, widget, "Rect", num_array(u, zero, 4))) != TK_OK)
 			goto out;
 		if ((fr = std_font(u, "Helvetica", &f1)) == NULL) {
 			rc = tk_fail(TK_ERR_NOMEM, "pades: out of memory");
 			goto out;
 		}
-		for (k = first; k < npages; k++) {
+		for (k = 0; k < npages; k++) {
 			const struct pdf_page *p2;
 			double w2, h2, cm2[6];
 			if ((rc = pdf_page_get(doc, k, &p2)) != TK_OK)

@@ -36,6 +36,8 @@ enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, double im
 enum tk_err stamp_footer(const char *statement, double vw, double vh, const double cm[6], struct buf *out) WARN_UNUSED;
 /* Advance width of one WinAnsi byte in Helvetica at size 1. */
 double glyph_width(unsigned char c);
+/* The statement as the content of a form vw wide (font /F1); *band gets its height. */
+enum tk_err stamp_footer_form(const char *statement, double vw, struct buf *out, double *band) WARN_UNUSED;
 /* Width of UTF-8 text in Helvetica at size 1 (after WinAnsi mapping). */
 double text_width(const char *s, int bold);
 

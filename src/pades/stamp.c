@@ -245,3 +245,25 @@ enum tk_err stamp_footer(const char *statement, double vw, double vh, const doub
 	}
 	return rc == TK_OK ? buf_puts(b, "ET Q\n") : rc;
 }
+
+enum tk_err stamp_footer_form(const char *statement, double vw, struct buf *b, double *band)
+{
+	const char *lines[8];
+	size_t lens[8], n, i;
+	double fs = 6.0, margin = 18, y;
+	enum tk_err rc;
+
+	n = wrap(statement, fs, vw - 2 * margin, 0, lines, lens, 8);
+	*band = 8 + fs * 1.2 * (double)n + 2;
+	y = 8 + fs * 1.2 * (double)(n - 1);
+	rc = buf_printf(b, "BT 0.25 0.25 0.25 rg /F1 %.1f Tf %.3f %.3f Td ", fs, margin, y);
+	for (i = 0; rc == TK_OK && i < n; i++) {
+		if (i > 0)
+			rc = buf_printf(b, "0 %.3f Td ", -fs * 1.2);
+		if (rc == TK_OK)
+			rc = put_string(b, lines[i], lens[i]);
+		if (rc == TK_OK)
+			rc = buf_puts(b, " Tj ");
+	}
+	return rc == TK_OK ? buf_puts(b, "ET\n") : rc;
+}
