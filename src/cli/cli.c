@@ -76,6 +76,17 @@ int cli_parse(const char *cmd, int argc, char **argv, struct cli_opt *opts)
 	return 0;
 }
 
+int cli_print_text(enum tk_err rc, char **text)
+{
+	int r = rc == TK_OK ? 0 : cli_fail();
+
+	if (r == 0)
+		printf("%s\n", *text);
+	free(*text);
+	*text = NULL;
+	return r;
+}
+
 int cli_output(const char *path, const void *p, size_t len)
 {
 	if (path == NULL || strcmp(path, "-") == 0) {

@@ -20,6 +20,9 @@ int cli_fail(void);
 int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Writes data to path (atomically) or to stdout when path is NULL or "-". */
 int cli_output(const char *path, const void *p, size_t len);
+/* Ends a command whose service call produced text: prints it (rc == TK_OK) or the
+ * error, frees *text, and returns the exit code. */
+int cli_print_text(enum tk_err rc, char **text);
 
 struct instance;
 struct svc_ctx;

@@ -18,10 +18,7 @@ static int subscriber_list(int argc, char **argv)
 
 	if ((r = cli_parse("subscriber list", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
-	r = ra_subscribers_json(&c, &txt) == TK_OK ? 0 : cli_fail();
-	if (r == 0)
-		printf("%s\n", txt);
-	free(txt);
+	r = cli_print_text(ra_subscribers_json(&c, &txt), &txt);
 	cli_close(inst, &c);
 	return r;
 }
@@ -44,10 +41,7 @@ static int request_list(int argc, char **argv)
 
 	if ((r = cli_parse("request list", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
-	r = ra_requests_json(&c, status, &txt) == TK_OK ? 0 : cli_fail();
-	if (r == 0)
-		printf("%s\n", txt);
-	free(txt);
+	r = cli_print_text(ra_requests_json(&c, status, &txt), &txt);
 	cli_close(inst, &c);
 	return r;
 }
@@ -68,10 +62,7 @@ static int request_show(int argc, char **argv)
 		return cli_usage_error("request show", "--id must be a number");
 	if ((r = cli_open(dir, &inst, &c)) != 0)
 		return r;
-	r = ra_request_json(&c, (int64_t)id, &txt) == TK_OK ? 0 : cli_fail();
-	if (r == 0)
-		printf("%s\n", txt);
-	free(txt);
+	r = cli_print_text(ra_request_json(&c, (int64_t)id, &txt), &txt);
 	cli_close(inst, &c);
 	return r;
 }

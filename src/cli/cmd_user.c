@@ -75,10 +75,7 @@ static int user_list(int argc, char **argv)
 
 	if ((r = cli_parse("user list", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
-	r = auth_user_list(&c, &txt) == TK_OK ? 0 : cli_fail();
-	if (r == 0)
-		printf("%s\n", txt);
-	free(txt);
+	r = cli_print_text(auth_user_list(&c, &txt), &txt);
 	cli_close(inst, &c);
 	return r;
 }
