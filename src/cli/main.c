@@ -28,7 +28,7 @@ static const char usage[] =
     "  teken cps show    --dir D [--version V] [--meta]\n"
     "  teken audit verify     --dir D\n"
     "  teken audit checkpoint --dir D\n"
-    "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F]\n"
+    "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F] [--no-jobs]\n"
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
     "  teken user list|deactivate --dir D [--user U]\n"
     "  teken apikey create --dir D --name N [--units U1,U2]   /   teken apikey revoke --dir D --id ID\n"

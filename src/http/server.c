@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -678,7 +679,8 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	struct server srv = {inst, 0, MAX_REQ_BODY, MAX_JSON_BODY, NULL, 0};
 	uint64_t mb = 0, kb = 0;
 	struct sockaddr_storage ss;
-	socklen_t sl;
+	socklen_t sl = 0;
+	char host[INET6_ADDRSTRLEN];
 	struct MHD_Daemon *d;
 	uint8_t *cert = NULL, *key = NULL;
 	size_t certlen = 0, keylen = 0;
@@ -701,7 +703,6 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	srv.doc_limit = (size_t)mb << 20;
 	srv.json_limit = (size_t)kb << 10;
 	metric_started = tk_now();
-	(void)sl;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
@@ -740,8 +741,10 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	if (d == NULL)
 		return tk_fail(TK_ERR_IO, "serve: cannot listen on %s (address in use or not permitted)", o->listen);
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("teken: listening on %s://%s:%u\n", srv.tls ? "https" : "http",
-	    ss.ss_family == AF_INET6 ? "[::1]" : "127.0.0.1", di ? (unsigned)di->port : 0);
+	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(host, sizeof(host), "?");
+	printf("teken: listening on %s://%s%s%s:%u\n", srv.tls ? "https" : "http", ss.ss_family == AF_INET6 ? "[" : "", host,
+	    ss.ss_family == AF_INET6 ? "]" : "", di ? (unsigned)di->port : 0);
 	fflush(stdout);
 	log_msg(LOG_INFO, "http.start", "listening on %s with %u threads", o->listen, threads);
 	if (!o->no_jobs && pthread_create(&jobs_tid, NULL, jobs_main, &jt) == 0)
