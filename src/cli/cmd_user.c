@@ -64,7 +64,8 @@ static int user_add(int argc, char **argv)
 	return r;
 }
 
-static int user_list(int argc, char **argv)
+/* "<cmd> list --dir D": prints what a service list call returns. */
+static int list_cmd(const char *cmd, int argc, char **argv, enum tk_err (*list)(struct svc_ctx *c, char **json_out))
 {
 	const char *dir = NULL;
 	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
@@ -73,9 +74,9 @@ static int user_list(int argc, char **argv)
 	char *txt = NULL;
 	int r;
 
-	if ((r = cli_parse("user list", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
-	r = cli_print_text(auth_user_list(&c, &txt), &txt);
+	r = cli_print_text(list(&c, &txt), &txt);
 	cli_close(inst, &c);
 	return r;
 }
@@ -102,7 +103,7 @@ int cmd_user(int argc, char **argv)
 	if (argc >= 1 && strcmp(argv[0], "add") == 0)
 		return user_add(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "list") == 0)
-		return user_list(argc - 1, argv + 1);
+		return list_cmd("user list", argc - 1, argv + 1, auth_user_list);
 	if (argc >= 1 && strcmp(argv[0], "deactivate") == 0)
 		return user_deactivate(argc - 1, argv + 1);
 	return cli_usage_error("user", "expected add, list or deactivate");
@@ -156,5 +157,7 @@ int cmd_apikey(int argc, char **argv)
 		return apikey_create(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
 		return apikey_revoke(argc - 1, argv + 1);
-	return cli_usage_error("apikey", "expected create or revoke");
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return list_cmd("apikey list", argc - 1, argv + 1, auth_apikey_list);
+	return cli_usage_error("apikey", "expected create, list or revoke");
 }

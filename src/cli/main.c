@@ -31,7 +31,7 @@ static const char usage[] =
     "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F] [--no-jobs]\n"
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
     "  teken user list|deactivate --dir D [--user U]\n"
-    "  teken apikey create --dir D --name N [--units U1,U2]   /   teken apikey revoke --dir D --id ID\n"
+    "  teken apikey create --dir D --name N [--units U1,U2]   /   apikey list --dir D   /   apikey revoke --dir D --id ID\n"
     "  teken subscriber list --dir D\n"
     "  teken request list|show --dir D [--status S] [--id N]\n"
     "  teken request approve|reject --dir D --id N --as VERIFIKATOR --password-file F|- [--reason R]\n"

@@ -41,6 +41,7 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/users", ROLE_ADMIN | ROLE_AUDITOR, h_users_list, 0, "List users"},
 	{"POST", "/api/v1/users", ROLE_ADMIN, h_users_create, 0, "Create a user"},
 	{"POST", "/api/v1/users/{user}/deactivate", ROLE_ADMIN, h_user_deactivate, 0, "Deactivate a user and end their sessions"},
+	{"GET", "/api/v1/apikeys", ROLE_ADMIN | ROLE_AUDITOR, h_apikeys_list, 0, "List application API keys (never their secrets)"},
 	{"POST", "/api/v1/apikeys", ROLE_ADMIN, h_apikeys_create, 0, "Create an application API key (shown once)"},
 	{"POST", "/api/v1/apikeys/{id}/revoke", ROLE_ADMIN, h_apikey_revoke, 0, "Revoke an application API key"},
 	/* certificates */

@@ -19,6 +19,7 @@ enum tk_err h_me(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_user_deactivate(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_apikeys_list(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_apikeys_create(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_apikey_revoke(struct http_req *rq, struct http_resp *rs);
 

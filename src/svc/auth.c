@@ -115,7 +115,8 @@ out:
 	return rc;
 }
 
-enum tk_err auth_user_list(struct svc_ctx *c, char **json_out)
+/* Runs a parameterless query and returns its rows, each turned into an object by row_fn, as JSON array text. */
+static enum tk_err rows_json(struct svc_ctx *c, const char *sql, json_t *(*row_fn)(struct store_stmt *s), char **json_out)
 {
 	struct store_stmt *s = NULL;
 	json_t *arr = json_array();
@@ -124,13 +125,11 @@ enum tk_err auth_user_list(struct svc_ctx *c, char **json_out)
 
 	if (arr == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	if ((rc = store_prepare(c->st, "SELECT id, username, display_name, role, active, created_at FROM users ORDER BY id", &s)) != TK_OK)
+	if ((rc = store_prepare(c->st, sql, &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
-		json_t *u = json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)store_col_i64(s, 0),
-		    "user", store_col_text(s, 1), "display_name", store_col_text(s, 2), "role", store_col_text(s, 3),
-		    "active", (int)store_col_i64(s, 4), "created_at", (json_int_t)store_col_i64(s, 5));
-		if (u == NULL || json_array_append_new(arr, u) != 0) {
+		json_t *o = row_fn(s);
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -141,6 +140,31 @@ out:
 	json_decref(arr);
 	store_finalize(s);
 	return rc;
+}
+
+static json_t *user_row(struct store_stmt *s)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)store_col_i64(s, 0), "user", store_col_text(s, 1),
+	    "display_name", store_col_text(s, 2), "role", store_col_text(s, 3), "active", (int)store_col_i64(s, 4), "created_at",
+	    (json_int_t)store_col_i64(s, 5));
+}
+
+enum tk_err auth_user_list(struct svc_ctx *c, char **json_out)
+{
+	return rows_json(c, "SELECT id, username, display_name, role, active, created_at FROM users ORDER BY id", user_row, json_out);
+}
+
+/* The secret part of a key is never stored; the prefix identifies it in logs and in the Basic user name. */
+static json_t *apikey_row(struct store_stmt *s)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:o}", "id", (json_int_t)store_col_i64(s, 0), "prefix", store_col_text(s, 1),
+	    "name", store_col_text(s, 2), "units", store_col_text(s, 3), "created_at", (json_int_t)store_col_i64(s, 4),
+	    "revoked_at", store_col_null(s, 5) ? json_null() : json_integer(store_col_i64(s, 5)));
+}
+
+enum tk_err auth_apikey_list(struct svc_ctx *c, char **json_out)
+{
+	return rows_json(c, "SELECT id, prefix, name, units, created_at, revoked_at FROM api_keys ORDER BY id", apikey_row, json_out);
 }
 
 enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active)

@@ -132,6 +132,8 @@ enum tk_err auth_logout(struct svc_ctx *c, const char *token) WARN_UNUSED;
 enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *units, char key_out[80],
     int64_t *id) WARN_UNUSED;
 enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principal *who) WARN_UNUSED;
+/* Lists API keys (id, prefix, name, units, created_at, revoked_at; never the secret) as JSON array text. */
+enum tk_err auth_apikey_list(struct svc_ctx *c, char **json_out) WARN_UNUSED;
 /*
  * HTTP Basic credentials of an application (base64 "user:password" as in
  * the header): user "esign-<key prefix>", password the key's secret part,

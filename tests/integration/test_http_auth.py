@@ -131,6 +131,20 @@ r = admin.request("POST", "/api/v1/users", {"user": "o.brien", "password": "abcd
 check(r.status == 201, "SQL metacharacters in a free-text field are data")
 check(any(u["display_name"].startswith("O'Brien;") for u in admin.request("GET", "/api/v1/users").json()), "stored literally")
 
+# API keys: listed by prefix with their state, never with the secret; revocation shows.
+r = admin.request("POST", "/api/v1/apikeys", {"name": "SIMPEG", "units": "Biro Kepegawaian"})
+check(r.status == 201, "create API key")
+newkey = r.json()
+keys = admin.request("GET", "/api/v1/apikeys").json()
+row = [k for k in keys if k["id"] == newkey["id"]]
+check(len(row) == 1 and row[0]["name"] == "SIMPEG" and row[0]["revoked_at"] is None, "new key listed: %r" % row)
+check(row and newkey["api_key"].split("_")[1] == row[0]["prefix"], "listed by its prefix")
+check(newkey["api_key"].split("_")[2] not in json.dumps(keys), "secret not in the list")
+check(clients["subscriber"].request("GET", "/api/v1/apikeys").status == 403, "subscriber may not list API keys")
+check(admin.request("POST", "/api/v1/apikeys/%d/revoke" % newkey["id"]).status == 200, "revoke API key")
+row = [k for k in admin.request("GET", "/api/v1/apikeys").json() if k["id"] == newkey["id"]]
+check(row and isinstance(row[0]["revoked_at"], int), "revocation listed")
+
 # Logout ends the session; deactivation ends all sessions of a user.
 v = clients["verifikator"]
 check(admin.request("POST", "/api/v1/users/%s/deactivate" % demo["verifikators"][0]["user"]).status == 200, "deactivate")
