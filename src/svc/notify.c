@@ -58,9 +58,34 @@ static int header_safe(const char *s)
 	return strchr(s, '\r') == NULL && strchr(s, '\n') == NULL;
 }
 
-static enum tk_err smtp_send(const char *url, const char *from, const char *to, const char *subject, const char *body,
-    char *err, size_t errsz)
+/* Where and how mail leaves: [smtp] url, from, starttls, ca_file. */
+struct smtp_conf {
+	const char *url, *from, *ca_file;
+	long use_ssl; /* CURLUSESSL_* for smtp:// URLs; smtps:// is TLS from the start */
+};
+
+static enum tk_err smtp_conf_load(const struct config *cfg, struct smtp_conf *sc)
 {
+	const char *st = config_get_or(cfg, "smtp", "starttls", "try");
+
+	sc->url = config_get(cfg, "smtp", "url");
+	sc->from = config_get_or(cfg, "smtp", "from", "teken@localhost");
+	sc->ca_file = config_get(cfg, "smtp", "ca_file");
+	if (strcmp(st, "try") == 0)
+		sc->use_ssl = CURLUSESSL_TRY;
+	else if (strcmp(st, "required") == 0)
+		sc->use_ssl = CURLUSESSL_ALL;
+	else if (strcmp(st, "no") == 0)
+		sc->use_ssl = CURLUSESSL_NONE;
+	else
+		return tk_fail(TK_ERR_INVALID, "config [smtp] starttls must be try, required or no");
+	return TK_OK;
+}
+
+static enum tk_err smtp_send(const struct smtp_conf *sc, const char *to, const char *subject, const char *body, char *err,
+    size_t errsz)
+{
+	const char *from = sc->from;
 	CURL *curl = curl_easy_init();
 	struct curl_slist *rcpt = NULL;
 	struct buf msg;
@@ -99,7 +124,10 @@ static enum tk_err smtp_send(const char *url, const char *from, const char *to, 
 	src.p = (const char *)msg.p;
 	src.len = msg.len;
 	src.off = 0;
-	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_URL, sc->url);
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, sc->use_ssl);
+	if (sc->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, sc->ca_file);
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, frombuf);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(curl, CURLOPT_READFUNCTION, mail_read);
@@ -123,8 +151,7 @@ out:
 
 enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 {
-	const char *url = config_get(c->inst->cfg, "smtp", "url");
-	const char *from = config_get_or(c->inst->cfg, "smtp", "from", "teken@localhost");
+	struct smtp_conf sc;
 	struct store_stmt *s = NULL;
 	struct { int64_t id; char subject[200]; char *body; struct buf to; } batch[32];
 	size_t n = 0, i;
@@ -132,7 +159,9 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 	enum tk_err rc;
 
 	*sent = *failed = 0;
-	if (url == NULL)
+	if ((rc = smtp_conf_load(c->inst->cfg, &sc)) != TK_OK)
+		return rc;
+	if (sc.url == NULL)
 		return TK_OK; /* mail not configured: the outbox keeps everything */
 	/* A claim left by a node that died mid-send is released after ten minutes. */
 	if ((rc = store_prepare(c->st, "UPDATE outbox SET status = 'queued' WHERE status = 'sending' AND claimed_at < ?", &s)) != TK_OK)
@@ -181,7 +210,7 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 			buf_free(&batch[i].to);
 			continue;
 		}
-		ok = smtp_send(url, from, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, err, sizeof(err)) == TK_OK;
+		ok = smtp_send(&sc, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, err, sizeof(err)) == TK_OK;
 		if (store_prepare(c->st, ok ? "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE id = ?"
 					   : "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = CASE WHEN attempts + 1 >= 5 THEN 'failed' ELSE 'queued' END WHERE id = ?",
 			&s) == TK_OK) {

@@ -236,6 +236,21 @@ check(kept == 1, "certificate record kept after erasure")
 check(sub3.request("GET", "/api/v1/me").status == 401, "the erased official's session ended")
 check(Client(srv).login("rina", "rina-login-pass-1").status == 401, "the erased official's account is closed")
 
+# Notifications: with starttls = required a server without STARTTLS gets nothing (mail stays queued).
+conf = os.path.join(d, "teken.conf")
+orig_conf = open(conf).read()
+sent_before = len(smtp.messages)
+for value, want_out in (("required", "sent 0"), ("sometimes", "")):
+    open(conf, "w").write(orig_conf.replace("from = teken@kementerian.example\n", "from = teken@kementerian.example\nstarttls = %s\n" % value))
+    p = subprocess.run([os.environ["TEKEN_BIN"], "notify", "send", "--dir", d], capture_output=True, text=True)
+    check(p.returncode != 0 and want_out in p.stdout, "notify send with starttls = %s: %s %s" % (value, p.stdout, p.stderr))
+check("starttls" in p.stderr and len(p.stderr.strip().splitlines()) == 1, "bad starttls value: one-line error: %r" % p.stderr)
+open(conf, "w").write(orig_conf)
+con = sqlite3.connect(db)
+held = con.execute("SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND last_error IS NOT NULL").fetchone()[0]
+con.close()
+check(len(smtp.messages) == sent_before and held > 0, "no plaintext delivery when STARTTLS is required (%d held)" % held)
+
 # Notifications: deliver the outbox through the SMTP sink.
 p = subprocess.run([os.environ["TEKEN_BIN"], "notify", "send", "--dir", d], capture_output=True, text=True)
 check(p.returncode == 0 and "sent" in p.stdout, "notify send: %s %s" % (p.stdout, p.stderr))
