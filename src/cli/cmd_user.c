@@ -64,6 +64,32 @@ static int user_add(int argc, char **argv)
 	return r;
 }
 
+/* Operator recovery: the new password is read from a file or stdin, never from argv. */
+static int user_passwd(int argc, char **argv)
+{
+	const char *dir = NULL, *user = NULL, *pwfile = NULL;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {"password-file", 1, &pwfile, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst;
+	struct svc_ctx c;
+	char pw[300];
+	int r;
+
+	if ((r = cli_parse("user passwd", argc, argv, opts)) != 0)
+		return r;
+	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
+		return cli_fail();
+	if ((r = cli_open(dir, &inst, &c)) == 0) {
+		r = auth_user_set_password(&c, user, pw) == TK_OK ? 0 : cli_fail();
+		if (r == 0)
+			printf("password of %s set; their sessions ended\n", user);
+		cli_close(inst, &c);
+	}
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return r;
+}
+
 /* "<cmd> list --dir D": prints what a service list call returns. */
 static int list_cmd(const char *cmd, int argc, char **argv, enum tk_err (*list)(struct svc_ctx *c, char **json_out))
 {
@@ -106,7 +132,9 @@ int cmd_user(int argc, char **argv)
 		return list_cmd("user list", argc - 1, argv + 1, auth_user_list);
 	if (argc >= 1 && strcmp(argv[0], "deactivate") == 0)
 		return user_deactivate(argc - 1, argv + 1);
-	return cli_usage_error("user", "expected add, list or deactivate");
+	if (argc >= 1 && strcmp(argv[0], "passwd") == 0)
+		return user_passwd(argc - 1, argv + 1);
+	return cli_usage_error("user", "expected add, list, deactivate or passwd");
 }
 
 static int apikey_create(int argc, char **argv)

@@ -30,7 +30,7 @@ static const char usage[] =
     "  teken audit checkpoint --dir D\n"
     "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F] [--no-jobs]\n"
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
-    "  teken user list|deactivate --dir D [--user U]\n"
+    "  teken user list|deactivate --dir D [--user U]   /   teken user passwd --dir D --user U --password-file F|-\n"
     "  teken apikey create --dir D --name N [--units U1,U2]   /   apikey list --dir D   /   apikey revoke --dir D --id ID\n"
     "  teken subscriber list --dir D\n"
     "  teken request list|show --dir D [--status S] [--id N]\n"

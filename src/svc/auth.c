@@ -67,23 +67,79 @@ static void random_hex(uint8_t *tmp, size_t n, char *out, enum tk_err *rc)
 	OPENSSL_cleanse(tmp, n);
 }
 
+/* The password policy, one place for creation and reset. */
+static enum tk_err password_check(const char *user, const char *password)
+{
+	size_t pl = strlen(password);
+
+	if (pl < PW_MIN_LEN || pl > PW_MAX_LEN)
+		return tk_fail_code(TK_ERR_INVALID, "weak_password", "password must be %u to %u characters", PW_MIN_LEN, PW_MAX_LEN);
+	if (strcmp(password, user) == 0)
+		return tk_fail_code(TK_ERR_INVALID, "weak_password", "password must differ from the user name");
+	return TK_OK;
+}
+
+/* Runs one statement binding user (and, when non-NULL, a first text value before it). */
+static enum tk_err user_exec(struct svc_ctx *c, const char *sql, const char *first, const char *user, int64_t *changes)
+{
+	struct store_stmt *s = NULL;
+	int row, i = 1;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, sql, &s)) != TK_OK)
+		return rc;
+	if ((first == NULL || (rc = store_bind_text(s, i++, first)) == TK_OK) && (rc = store_bind_text(s, i, user)) == TK_OK &&
+	    (rc = store_step(s, &row)) == TK_OK && changes != NULL)
+		*changes = store_changes(s);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const char *password)
+{
+	char enc[PW_ENCODED_MAX];
+	int64_t n = 0;
+	enum tk_err rc;
+
+	if ((rc = password_check(user, password)) != TK_OK || (rc = hash_password(password, enc)) != TK_OK)
+		return rc;
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	/* Applications have no password; their credential is the API key. */
+	if ((rc = user_exec(c, "UPDATE users SET pw_hash = ? WHERE username = ? AND role <> 'application'", enc, user, &n)) != TK_OK)
+		goto fail;
+	if (n == 0) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no user %s with a password", user);
+		goto fail;
+	}
+	/* Whoever held the old password loses their sessions; the lockout is lifted. */
+	if ((rc = user_exec(c, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", NULL, user, NULL)) != TK_OK ||
+	    (rc = user_exec(c, "DELETE FROM login_failures WHERE username = ?", NULL, user, NULL)) != TK_OK ||
+	    (rc = audit_append(c, "user.password_set", user, NULL)) != TK_OK)
+		goto fail;
+	rc = store_commit(c->st);
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	OPENSSL_cleanse(enc, sizeof(enc));
+	return rc;
+}
+
 enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *password, const char *role,
     const char *display_name, int64_t *id)
 {
 	struct store_stmt *s = NULL;
 	char enc[PW_ENCODED_MAX], details[160];
 	int row = 0;
-	size_t pl = strlen(password);
 	enum tk_err rc;
 
 	if (!username_ok(user))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_username", "user name must be 3-64 characters of a-z 0-9 . - _ @");
 	if (!auth_role_valid(role))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_role", "role must be admin, verifikator, subscriber, application or auditor");
-	if (pl < PW_MIN_LEN || pl > PW_MAX_LEN)
-		return tk_fail_code(TK_ERR_INVALID, "weak_password", "password must be %u to %u characters", PW_MIN_LEN, PW_MAX_LEN);
-	if (strcmp(password, user) == 0)
-		return tk_fail_code(TK_ERR_INVALID, "weak_password", "password must differ from the user name");
+	if ((rc = password_check(user, password)) != TK_OK)
+		return rc;
 	if (strlen(display_name) == 0 || strlen(display_name) > 200)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_name", "display name must be 1-200 characters");
 	if ((rc = hash_password(password, enc)) != TK_OK)

@@ -118,6 +118,8 @@ enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *passw
 /* Lists users as a JSON array text (caller frees). */
 enum tk_err auth_user_list(struct svc_ctx *c, char **json_out) WARN_UNUSED;
 enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active) WARN_UNUSED;
+/* Sets a new password (operator recovery, e.g. a forgotten admin password): ends the user's sessions and lockout. */
+enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const char *password) WARN_UNUSED;
 /*
  * Checks a password and opens a session. Unknown user and wrong password
  * give the same error ("invalid_credentials"); after too many failures the

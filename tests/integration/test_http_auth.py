@@ -61,6 +61,19 @@ for i in range(5):
 check(Client(srv).login("ghost-user", "bad-password").error_code() == "too_many_attempts", "unknown names lock the same way")
 check(Client(srv).login(demo["auditor"]["user"], demo["auditor"]["password"]).status == 200, "other users unaffected")
 
+# Operator recovery: `teken user passwd` sets a new password, lifts the lockout, ends old sessions.
+aud = Client(srv)
+check(aud.login(demo["auditor"]["user"], demo["auditor"]["password"]).status == 200, "auditor session before reset")
+teken("user", "passwd", "--dir", d, "--user", "victim", "--password-file", "-", input="victim-new-pass-1\n")
+check(Client(srv).login("victim", "victim-new-pass-1").status == 200, "new password works, lockout lifted")
+check(Client(srv).login("victim", "victimpassword").status == 401, "old password refused")
+teken("user", "passwd", "--dir", d, "--user", demo["auditor"]["user"], "--password-file", "-", input="auditor-new-pass-1\n")
+check(aud.request("GET", "/api/v1/me").status == 401, "sessions opened with the old password end")
+demo["auditor"]["password"] = "auditor-new-pass-1"
+p = teken("user", "passwd", "--dir", d, "--user", "victim", "--password-file", "-", input="short\n", check_rc=False)
+check(p.returncode != 0 and p.stderr.count("\n") == 1 and "short" not in p.stderr, "weak password: one-line error without the secret")
+check(Client(srv).login("victim", "victim-new-pass-1").status == 200, "refused reset changed nothing")
+
 # Clients for every role.
 clients = {"public": anon, "admin": admin}
 for role, (u, p) in {"verifikator": (demo["verifikators"][0]["user"], demo["verifikators"][0]["password"]),
