@@ -84,6 +84,8 @@ void http_metrics(uint64_t by_class[6], uint64_t *bytes_in, uint64_t *latency_us
 /* ---- helpers for handlers ---- */
 enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j); /* steals j */
 enum tk_err http_bytes(struct http_resp *rs, unsigned status, const char *ctype, const void *p, size_t len) WARN_UNUSED;
+/* Answers with JSON text a service made; takes ownership of txt (freed). */
+enum tk_err http_json_text(struct http_resp *rs, unsigned status, char *txt) WARN_UNUSED;
 enum tk_err http_header(struct http_resp *rs, const char *name, const char *value) WARN_UNUSED;
 /* Parses the body as a JSON object; a clear 400 error otherwise. Caller decrefs. */
 enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;

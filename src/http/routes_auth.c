@@ -52,21 +52,14 @@ enum tk_err h_me(struct http_req *rq, struct http_resp *rs)
 	    "auth", rq->who.kind, "csrf_token", rq->who.csrf));
 }
 
-/* Answers 200 with the JSON text a service list call produced. */
-static enum tk_err list_reply(enum tk_err rc, char *txt, struct http_resp *rs)
-{
-	if (rc == TK_OK)
-		rc = http_bytes(rs, 200, "application/json; charset=utf-8", txt, strlen(txt));
-	free(txt);
-	return rc;
-}
-
 enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
 	enum tk_err rc = auth_user_list(&rq->ctx, &txt);
 
-	return list_reply(rc, txt, rs);
+	if (rc != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
 }
 
 enum tk_err h_apikeys_list(struct http_req *rq, struct http_resp *rs)
@@ -74,7 +67,9 @@ enum tk_err h_apikeys_list(struct http_req *rq, struct http_resp *rs)
 	char *txt = NULL;
 	enum tk_err rc = auth_apikey_list(&rq->ctx, &txt);
 
-	return list_reply(rc, txt, rs);
+	if (rc != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
 }
 
 enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs)

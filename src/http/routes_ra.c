@@ -7,14 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum tk_err json_text(struct http_resp *rs, unsigned status, char *txt)
-{
-	enum tk_err rc = http_bytes(rs, status, "application/json; charset=utf-8", txt, strlen(txt));
-
-	free(txt);
-	return rc;
-}
-
 static enum tk_err id_param(const char *s, int64_t *out)
 {
 	uint64_t v;
@@ -98,7 +90,7 @@ enum tk_err h_requests_list(struct http_req *rq, struct http_resp *rs)
 
 	if ((rc = ra_requests_json(&rq->ctx, http_query_get(rq, "status"), &txt)) != TK_OK)
 		return rc;
-	return json_text(rs, 200, txt);
+	return http_json_text(rs, 200, txt);
 }
 
 enum tk_err h_request_get(struct http_req *rq, struct http_resp *rs)
@@ -109,7 +101,7 @@ enum tk_err h_request_get(struct http_req *rq, struct http_resp *rs)
 
 	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = ra_request_json(&rq->ctx, id, &txt)) != TK_OK)
 		return rc;
-	return json_text(rs, 200, txt);
+	return http_json_text(rs, 200, txt);
 }
 
 static enum tk_err decide(struct http_req *rq, struct http_resp *rs, int approve)
@@ -132,7 +124,7 @@ static enum tk_err decide(struct http_req *rq, struct http_resp *rs, int approve
 	}
 	if ((rc = ra_decide(&rq->ctx, id, approve, reason, &txt)) != TK_OK)
 		goto out;
-	rc = json_text(rs, 200, txt);
+	rc = http_json_text(rs, 200, txt);
 out:
 	json_decref(j);
 	return rc;
@@ -235,7 +227,7 @@ enum tk_err h_subscribers_list(struct http_req *rq, struct http_resp *rs)
 
 	if ((rc = ra_subscribers_json(&rq->ctx, &txt)) != TK_OK)
 		return rc;
-	return json_text(rs, 200, txt);
+	return http_json_text(rs, 200, txt);
 }
 
 enum tk_err h_evidence_get(struct http_req *rq, struct http_resp *rs)
@@ -254,6 +246,16 @@ enum tk_err h_evidence_get(struct http_req *rq, struct http_resp *rs)
 	return rc;
 }
 
+enum tk_err h_my_certs(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = ra_my_certificates_json(&rq->ctx, rq->who.user, &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
 enum tk_err h_my_data(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
@@ -265,7 +267,7 @@ enum tk_err h_my_data(struct http_req *rq, struct http_resp *rs)
 		free(txt);
 		return rc;
 	}
-	return json_text(rs, 200, txt);
+	return http_json_text(rs, 200, txt);
 }
 
 enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs)

@@ -182,6 +182,14 @@ enum tk_err http_header(struct http_resp *rs, const char *name, const char *valu
 	return TK_OK;
 }
 
+enum tk_err http_json_text(struct http_resp *rs, unsigned status, char *txt)
+{
+	enum tk_err rc = http_bytes(rs, status, "application/json; charset=utf-8", txt, strlen(txt));
+
+	free(txt);
+	return rc;
+}
+
 enum tk_err http_bytes(struct http_resp *rs, unsigned status, const char *ctype, const void *p, size_t len)
 {
 	enum tk_err rc;

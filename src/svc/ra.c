@@ -1685,25 +1685,60 @@ out:
 	return rc;
 }
 
-enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out)
+/* A subscriber's certificates, oldest first: what a holder may see of them without an export. */
+static enum tk_err subscriber_certs(struct svc_ctx *c, int64_t sid, json_t **out)
 {
 	struct store_stmt *s = NULL;
+	json_t *certs = json_array();
+	int row = 0;
+	enum tk_err rc;
+
+	if (certs == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = store_prepare(c->st, "SELECT serial, profile, subject, not_before, not_after, status FROM certs WHERE subscriber_id = ? ORDER BY created_at", &s)) == TK_OK &&
+	    (rc = store_bind_i64(s, 1, sid)) == TK_OK) {
+		while ((rc = store_step(s, &row)) == TK_OK && row) {
+			json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "serial", store_col_text(s, 0), "profile", store_col_text(s, 1),
+			    "subject", store_col_text(s, 2), "not_before", (json_int_t)store_col_i64(s, 3), "not_after",
+			    (json_int_t)store_col_i64(s, 4), "status", store_col_text(s, 5));
+			if (o == NULL || json_array_append_new(certs, o) != 0) {
+				rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+				break;
+			}
+		}
+	}
+	store_finalize(s);
+	if (rc != TK_OK) {
+		json_decref(certs);
+		return rc;
+	}
+	*out = certs;
+	return TK_OK;
+}
+
+enum tk_err ra_my_certificates_json(struct svc_ctx *c, const char *username, char **out)
+{
+	json_t *certs = NULL;
+	int64_t sid = 0;
+	enum tk_err rc;
+
+	if ((rc = ra_subscriber_of(c, username, &sid)) != TK_OK || (rc = subscriber_certs(c, sid, &certs)) != TK_OK)
+		return rc;
+	if ((*out = json_dumps(certs, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	json_decref(certs);
+	return rc;
+}
+
+enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out)
+{
 	json_t *subj = NULL, *certs = NULL;
 	int64_t sid = 0;
-	int row = 0;
 	enum tk_err rc;
 
 	if ((rc = ra_subscriber_of(c, username, &sid)) != TK_OK || (rc = subscriber_json(c, sid, 1, &subj)) != TK_OK)
 		return rc;
-	certs = json_array();
-	if ((rc = store_prepare(c->st, "SELECT serial, profile, subject, not_before, not_after, status FROM certs WHERE subscriber_id = ? ORDER BY created_at", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, sid)) != TK_OK)
-		goto out;
-	while ((rc = store_step(s, &row)) == TK_OK && row)
-		json_array_append_new(certs, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "serial", store_col_text(s, 0), "profile",
-		    store_col_text(s, 1), "subject", store_col_text(s, 2), "not_before", (json_int_t)store_col_i64(s, 3), "not_after",
-		    (json_int_t)store_col_i64(s, 4), "status", store_col_text(s, 5)));
-	if (rc != TK_OK)
+	if ((rc = subscriber_certs(c, sid, &certs)) != TK_OK)
 		goto out;
 	json_object_set_new(subj, "certificates", certs);
 	certs = NULL;
@@ -1714,7 +1749,6 @@ enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out)
 	else
 		rc = log_pii_read(c, sid);
 out:
-	store_finalize(s);
 	json_decref(certs);
 	json_decref(subj);
 	return rc;

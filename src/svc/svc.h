@@ -227,6 +227,8 @@ enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *i
 enum tk_err ra_subscribers_json(struct svc_ctx *c, char **out) WARN_UNUSED;
 /* Everything held about the subscriber behind username (UU 27/2022 access right). */
 enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out) WARN_UNUSED;
+/* The certificates of the subscriber behind username (serial, profile, subject, validity, status); no PII read. */
+enum tk_err ra_my_certificates_json(struct svc_ctx *c, const char *username, char **out) WARN_UNUSED;
 /* An evidence file, opened (access logged); mime as sniffed at upload. */
 enum tk_err ra_evidence_get(struct svc_ctx *c, int64_t id, struct buf *out, char mime[32]) WARN_UNUSED;
 /* Erasure: PII replaced by a tombstone; certificates and audit records stay. */

@@ -339,6 +339,28 @@ await scenario('the QR page and the public verification page handle the signed f
   await ctx.close();
 });
 
+await scenario('a certificate holder revokes their own certificate in the page', async () => {
+  const { ctx, page } = await newPage(browser, 'subscriber-revoke');
+  await uiLogin(page, 'budi.uji', 'budi-login-pass-1');
+  await page.waitForSelector('#sub-revoke:not([hidden])');
+  check(!(await page.isHidden('#sub-sign')), 'signing offered while the certificate is valid');
+  const serial = await page.getAttribute('#sub-revoke', 'data-serial');
+  await page.selectOption('#rv-reason', 'keyCompromise');
+  await page.click('#revoke-submit'); // the confirmation box is required: nothing is sent
+  check(await page.isVisible('#sub-revoke'), 'not revoked without the confirmation');
+  await page.check('#rv-confirm');
+  await page.click('#revoke-submit');
+  await page.waitForSelector('#sub-revoke', { state: 'hidden' });
+  const status = await page.textContent('#sub-status');
+  check(status.includes('telah dicabut') && status.includes('Sertifikat telah dicabut.'), 'revoked status in Indonesian: ' + status);
+  check(await page.isHidden('#sub-sign') && await page.isHidden('#sub-pass'), 'signing and passphrase sections gone');
+  const budi = await login('budi.uji', 'budi-login-pass-1');
+  const r = await call(budi, 'GET', '/api/v1/me/certificates');
+  const c = r.data.find((x) => x.serial === serial);
+  check(r.status === 200 && c && c.status === 'revoked', 'the registry says revoked: ' + JSON.stringify(r.data));
+  await ctx.close();
+});
+
 await scenario('no console errors, CSP violations or page errors on any page', async () => {
   check(consoleProblems.length === 0, 'console problems:\n  ' + consoleProblems.join('\n  '));
 });

@@ -43,12 +43,27 @@ async function loadStatus(root) {
   const keyKinds = ['issue', 'renew', 'reset'];
   const keyReqs = reqs.filter((r) => keyKinds.includes(r.kind)); // newest first
   const issued = keyReqs.find((r) => r.status === 'approved' && r.result && r.result.serial);
+  let certs = [];
+  if (issued) {
+    try {
+      certs = await api('GET', '/api/v1/me/certificates');
+    } catch (e) {
+      const m = h('div');
+      slot.append(m);
+      showError(m, e);
+    }
+  }
   const latest = keyReqs[0];
   const enrolled = reqs.length > 0;
+  const cert = issued && certs.find((c) => c.serial === issued.result.serial);
+  const certStatus = cert ? cert.status : 'valid';
+  const usable = issued && certStatus === 'valid';
   $('#sub-enrol', root).hidden = enrolled;
-  $('#sub-sign', root).hidden = !issued;
-  $('#sub-pass', root).hidden = !issued;
-  $('#sub-reset', root).hidden = !issued;
+  $('#sub-sign', root).hidden = !usable;
+  $('#sub-pass', root).hidden = !usable;
+  $('#sub-reset', root).hidden = !usable;
+  $('#sub-revoke', root).hidden = !issued || certStatus === 'revoked';
+  $('#sub-revoke', root).dataset.serial = issued ? issued.result.serial : '';
 
   if (!enrolled) {
     slot.append(h('p', { class: 'msg msg-info', i18n: 'sub.status.none' }));
@@ -59,6 +74,10 @@ async function loadStatus(root) {
   } else if (latest && latest.status === 'rejected' && !issued) {
     slot.append(h('p', { class: 'msg msg-error', i18n: 'sub.status.rejected' }));
     if (latest.reason) slot.append(h('p', { i18n: 'sub.status.reason', vars: { reason: latest.reason } }));
+  } else if (issued && certStatus === 'revoked') {
+    slot.append(h('p', { class: 'msg msg-error', role: 'status', i18n: 'sub.status.revoked' }));
+  } else if (issued && certStatus === 'hold') {
+    slot.append(h('p', { class: 'msg msg-warn', role: 'status', i18n: 'sub.status.hold' }));
   } else if (issued) {
     slot.append(h('p', { class: 'msg msg-ok', i18n: 'sub.status.active' }));
   }
@@ -215,10 +234,33 @@ function wireReset(root) {
   });
 }
 
+function wireRevoke(root) {
+  const form = $('#revoke-form', root);
+  const msg = $('#revoke-msg', root);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    say(msg, null);
+    const serial = $('#sub-revoke', root).dataset.serial;
+    if (!serial) return;
+    await busy(form, null, async () => {
+      try {
+        await api('POST', '/api/v1/certificates/' + encodeURIComponent(serial) + '/revoke', { json: { reason: $('#rv-reason', root).value } });
+        await loadStatus(root);
+        say($('#sub-status', root).appendChild(h('div')), 'ok', 'sub.revoke.done');
+      } catch (e) {
+        showError(msg, e);
+      } finally {
+        form.reset();
+      }
+    });
+  });
+}
+
 export function mountSubscriber(root) {
   wireEnrol(root);
   wireSign(root);
   wirePassphrase(root);
   wireReset(root);
+  wireRevoke(root);
   loadStatus(root);
 }
