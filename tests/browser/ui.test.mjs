@@ -339,6 +339,33 @@ await scenario('the QR page and the public verification page handle the signed f
   await ctx.close();
 });
 
+await scenario('a Verifikator files a suspension from the page; a second Verifikator approves it', async () => {
+  const v1 = DEMO.verifikators[0];
+  const { ctx, page } = await newPage(browser, 'verifikator-hold');
+  await uiLogin(page, v1.user, v1.password);
+  const manage = page.locator(`#ver-subs tr:has-text("${DEMO.subscriber.user}") button[data-serial]`).first();
+  const serial = await manage.getAttribute('data-serial');
+  await manage.click();
+  check(await page.inputValue('#vc-serial') === serial, 'Kelola fills the serial');
+  check(await page.isHidden('#vc-reason-field'), 'no revocation reason for a suspension');
+  await page.selectOption('#vc-action', 'revoke');
+  check(await page.isVisible('#vc-reason-field'), 'revocation asks for a reason');
+  await page.selectOption('#vc-action', 'hold');
+  await page.click('#vc-submit');
+  await page.waitForSelector('#vc-msg.msg-ok');
+  const text = await page.textContent('#vc-msg');
+  const id = Number((/no\. (\d+)/.exec(text) || [])[1]);
+  check(id > 0 && text.includes('menunggu persetujuan Verifikator lain'), 'request filed, in Indonesian: ' + text);
+  await page.waitForSelector(`#ver-queue-body button[data-request="${id}"]`);
+  const v2 = DEMO.verifikators[1];
+  const r = await call(await login(v2.user, v2.password), 'POST', `/api/v1/requests/${id}/approve`);
+  check(r.status === 200 && r.data.status === 'approved', 'second Verifikator approves: ' + JSON.stringify(r.data));
+  const sub = await login(DEMO.subscriber.user, DEMO.subscriber.password);
+  const certs = await call(sub, 'GET', '/api/v1/me/certificates');
+  check(certs.data.some((c) => c.serial === serial && c.status === 'hold'), 'certificate on hold: ' + JSON.stringify(certs.data));
+  await ctx.close();
+});
+
 await scenario('a certificate holder revokes their own certificate in the page', async () => {
   const { ctx, page } = await newPage(browser, 'subscriber-revoke');
   await uiLogin(page, 'budi.uji', 'budi-login-pass-1');

@@ -39,7 +39,10 @@ async function loadSubscribers(root) {
       ['col.unit', (r) => r.unit],
       ['col.position', (r) => r.position],
       ['col.status', (r) => statusBadge(r.status)],
-      ['col.certificate', (r) => (r.certificate ? h('code', { text: r.certificate.slice(0, 16) + '…', title: r.certificate }) : null)],
+      ['col.certificate', (r) => (r.certificate ? h('span', {},
+        h('code', { text: r.certificate.slice(0, 16) + '…', title: r.certificate }), ' ',
+        h('button', { type: 'button', class: 'button button-small', i18n: 'ver.cert.manage', dataset: { serial: r.certificate },
+          on: { click: () => { $('#vc-serial', root).value = r.certificate; $('#vc-action', root).focus(); } } })) : null)],
     ], rows));
   } catch (e) {
     clear(slot).append(h('div'));
@@ -154,12 +157,40 @@ async function decide(root, approve) {
   }
 }
 
+// Hold, release and revoke are requests: they need a second Verifikator's approval (N-of-M).
+function wireCertActions(root) {
+  const form = $('#vc-form', root);
+  const msg = $('#vc-msg', root);
+  const action = $('#vc-action', root);
+  action.addEventListener('change', () => { $('#vc-reason-field', root).hidden = action.value !== 'revoke'; });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    say(msg, null);
+    const serial = $('#vc-serial', root).value.trim();
+    const opts = action.value === 'revoke' ? { json: { reason: $('#vc-reason', root).value } } : {};
+    const btn = $('#vc-submit', root);
+    btn.disabled = true;
+    try {
+      const r = await api('POST', '/api/v1/certificates/' + encodeURIComponent(serial) + '/' + action.value, opts);
+      say(msg, 'ok', 'ver.cert.filed', { id: r.request_id });
+      form.reset();
+      $('#vc-reason-field', root).hidden = true;
+      loadQueue(root);
+    } catch (e) {
+      showError(msg, e);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
+
 export function mountVerifikator(root) {
   $('#ver-refresh', root).addEventListener('click', () => { say($('#dash-msg'), null); loadQueue(root); });
   $('#decide-approve', root).addEventListener('click', () => decide(root, true));
   $('#decide-reject', root).addEventListener('click', () => decide(root, false));
   $('#decide-back', root).addEventListener('click', () => backToQueue(root, null));
   $('#decide-form', root).addEventListener('submit', (ev) => ev.preventDefault());
+  wireCertActions(root);
   loadQueue(root);
   loadSubscribers(root);
 }
