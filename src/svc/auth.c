@@ -225,38 +225,26 @@ enum tk_err auth_apikey_list(struct svc_ctx *c, char **json_out)
 
 enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active)
 {
-	struct store_stmt *s = NULL;
-	int row;
+	int64_t n = 0;
 	enum tk_err rc;
 
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		return rc;
-	if ((rc = store_prepare(c->st, "UPDATE users SET active = ? WHERE username = ?", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, active ? 1 : 0)) != TK_OK || (rc = store_bind_text(s, 2, user)) != TK_OK ||
-	    (rc = store_step(s, &row)) != TK_OK)
+	if ((rc = user_exec(c, active ? "UPDATE users SET active = 1 WHERE username = ?" : "UPDATE users SET active = 0 WHERE username = ?",
+		 NULL, user, &n)) != TK_OK)
 		goto fail;
-	if (store_changes(s) == 0) {
+	if (n == 0) {
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no user %s", user);
 		goto fail;
 	}
-	store_finalize(s);
-	s = NULL;
-	if (!active) {
-		/* A deactivated user loses every open session at once. */
-		if ((rc = store_prepare(c->st, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", &s)) != TK_OK ||
-		    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-			goto fail;
-		store_finalize(s);
-		s = NULL;
-	}
+	/* A deactivated user loses every open session at once. */
+	if (!active && (rc = user_exec(c, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", NULL, user, NULL)) != TK_OK)
+		goto fail;
 	if ((rc = audit_append(c, active ? "user.activate" : "user.deactivate", user, NULL)) != TK_OK)
 		goto fail;
-	rc = store_commit(c->st);
-	goto out;
+	return store_commit(c->st);
 fail:
 	store_rollback(c->st);
-out:
-	store_finalize(s);
 	return rc;
 }
 
