@@ -21,6 +21,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return 2;
 }
 
+int cli_dispatch(const char *cmd, int argc, char **argv, const struct cli_sub *subs, const char *expected)
+{
+	for (; argc >= 1 && subs->name != NULL; subs++)
+		if (strcmp(argv[0], subs->name) == 0)
+			return subs->run(argc - 1, argv + 1);
+	return cli_usage_error(cmd, "expected %s", expected);
+}
+
 int cli_fail(void)
 {
 	char one[MAX_ERRMSG];

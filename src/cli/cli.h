@@ -18,6 +18,14 @@ int cli_parse(const char *cmd, int argc, char **argv, struct cli_opt *opts);
 /* Prints "teken: error: <last error>" on one line and returns the exit code 1. */
 int cli_fail(void);
 int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* One subcommand: "teken <cmd> <name> ...". A table ends with a NULL name. */
+struct cli_sub {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+/* Runs the subcommand argv[0] names with the rest of argv; otherwise a usage error "expected <expected>". */
+int cli_dispatch(const char *cmd, int argc, char **argv, const struct cli_sub *subs, const char *expected);
 /* Writes data to path (atomically) or to stdout when path is NULL or "-". */
 int cli_output(const char *path, const void *p, size_t len);
 /* Ends a command whose service call produced text: prints it (rc == TK_OK) or the

@@ -50,9 +50,11 @@ static int audit_checkpoint_cmd(int argc, char **argv)
 
 int cmd_audit(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "verify") == 0)
-		return audit_verify_cmd(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "checkpoint") == 0)
-		return audit_checkpoint_cmd(argc - 1, argv + 1);
-	return cli_usage_error("audit", "expected verify or checkpoint");
+	static const struct cli_sub subs[] = {
+		{"verify", audit_verify_cmd},
+		{"checkpoint", audit_checkpoint_cmd},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("audit", argc, argv, subs, "verify or checkpoint");
 }

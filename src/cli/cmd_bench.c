@@ -215,9 +215,11 @@ out:
 
 int cmd_bench(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "issue") == 0)
-		return bench_issue(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "sign") == 0)
-		return bench_sign(argc - 1, argv + 1);
-	return cli_usage_error("bench", "expected issue or sign");
+	static const struct cli_sub subs[] = {
+		{"issue", bench_issue},
+		{"sign", bench_sign},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("bench", argc, argv, subs, "issue or sign");
 }

@@ -70,9 +70,11 @@ static int cps_show_cmd(int argc, char **argv)
 
 int cmd_cps(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "publish") == 0)
-		return cps_publish_cmd(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "show") == 0)
-		return cps_show_cmd(argc - 1, argv + 1);
-	return cli_usage_error("cps", "expected publish or show");
+	static const struct cli_sub subs[] = {
+		{"publish", cps_publish_cmd},
+		{"show", cps_show_cmd},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("cps", argc, argv, subs, "publish or show");
 }

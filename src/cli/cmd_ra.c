@@ -25,9 +25,12 @@ static int subscriber_list(int argc, char **argv)
 
 int cmd_subscriber(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "list") == 0)
-		return subscriber_list(argc - 1, argv + 1);
-	return cli_usage_error("subscriber", "expected list");
+	static const struct cli_sub subs[] = {
+		{"list", subscriber_list},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("subscriber", argc, argv, subs, "list");
 }
 
 static int request_list(int argc, char **argv)
@@ -120,17 +123,20 @@ out:
 	return r;
 }
 
+static int request_approve(int argc, char **argv) { return request_decide(argc, argv, 1); }
+static int request_reject(int argc, char **argv) { return request_decide(argc, argv, 0); }
+
 int cmd_request(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "list") == 0)
-		return request_list(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "show") == 0)
-		return request_show(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "approve") == 0)
-		return request_decide(argc - 1, argv + 1, 1);
-	if (argc >= 1 && strcmp(argv[0], "reject") == 0)
-		return request_decide(argc - 1, argv + 1, 0);
-	return cli_usage_error("request", "expected list, show, approve or reject");
+	static const struct cli_sub subs[] = {
+		{"list", request_list},
+		{"show", request_show},
+		{"approve", request_approve},
+		{"reject", request_reject},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("request", argc, argv, subs, "list, show, approve or reject");
 }
 
 /* teken notify send|reminders: deliver the outbox, queue expiry reminders. */

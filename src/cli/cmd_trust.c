@@ -31,7 +31,10 @@ static int ocsp_refresh_cmd(int argc, char **argv)
 
 int cmd_ocsp(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "refresh") == 0)
-		return ocsp_refresh_cmd(argc - 1, argv + 1);
-	return cli_usage_error("ocsp", "expected refresh");
+	static const struct cli_sub subs[] = {
+		{"refresh", ocsp_refresh_cmd},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("ocsp", argc, argv, subs, "refresh");
 }

@@ -124,17 +124,19 @@ static int user_deactivate(int argc, char **argv)
 	return r;
 }
 
+static int user_list(int argc, char **argv) { return list_cmd("user list", argc, argv, auth_user_list); }
+
 int cmd_user(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "add") == 0)
-		return user_add(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "list") == 0)
-		return list_cmd("user list", argc - 1, argv + 1, auth_user_list);
-	if (argc >= 1 && strcmp(argv[0], "deactivate") == 0)
-		return user_deactivate(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "passwd") == 0)
-		return user_passwd(argc - 1, argv + 1);
-	return cli_usage_error("user", "expected add, list, deactivate or passwd");
+	static const struct cli_sub subs[] = {
+		{"add", user_add},
+		{"list", user_list},
+		{"deactivate", user_deactivate},
+		{"passwd", user_passwd},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("user", argc, argv, subs, "add, list, deactivate or passwd");
 }
 
 static int apikey_create(int argc, char **argv)
@@ -179,13 +181,16 @@ static int apikey_revoke(int argc, char **argv)
 	return r;
 }
 
+static int apikey_list(int argc, char **argv) { return list_cmd("apikey list", argc, argv, auth_apikey_list); }
+
 int cmd_apikey(int argc, char **argv)
 {
-	if (argc >= 1 && strcmp(argv[0], "create") == 0)
-		return apikey_create(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
-		return apikey_revoke(argc - 1, argv + 1);
-	if (argc >= 1 && strcmp(argv[0], "list") == 0)
-		return list_cmd("apikey list", argc - 1, argv + 1, auth_apikey_list);
-	return cli_usage_error("apikey", "expected create, list or revoke");
+	static const struct cli_sub subs[] = {
+		{"create", apikey_create},
+		{"list", apikey_list},
+		{"revoke", apikey_revoke},
+		{NULL, NULL},
+	};
+
+	return cli_dispatch("apikey", argc, argv, subs, "create, list or revoke");
 }

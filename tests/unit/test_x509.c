@@ -61,7 +61,7 @@
 #define URL_CPS "http://127.0.0.1:8443/cps"
 #define POLICY_OID "2.16.360.1.1.1.99.1"
 
-/* The [profile ...] sections written by src/svc/instance.c. */
+/* Profile sections modelled on the defaults of src/svc/instance.c; a fixture of its own, so x509 is tested without svc. */
 static const char profiles_ini[] =
     "[profile root-ca]\n"
     "ca = yes\n"
