@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "testpki.h"
 
 #include "cms/cms.h"
 #include "keys/keys.h"
@@ -55,41 +56,9 @@ static size_t base_len;
 
 /* ---- PKI ---- */
 
-static void add_ext(X509 *c, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx_nodb(&ctx);
-	X509V3_set_ctx(&ctx, issuer, c, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(e);
-	assert_int_equal(X509_add_ext(c, e, -1), 1);
-	X509_EXTENSION_free(e);
-}
-
 static X509 *mk_cert(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *ikey, long serial, int ca, const char *eku, long nb, long na)
 {
-	X509 *c = X509_new();
-	X509_NAME *n = X509_NAME_new();
-
-	assert_non_null(c);
-	assert_int_equal(X509_set_version(c, 2), 1);
-	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(c), serial), 1);
-	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(c), nb));
-	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(c), na));
-	assert_int_equal(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0), 1);
-	assert_int_equal(X509_set_subject_name(c, n), 1);
-	assert_int_equal(X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : n), 1);
-	assert_int_equal(X509_set_pubkey(c, pub), 1);
-	add_ext(c, issuer ? issuer : c, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-	add_ext(c, issuer ? issuer : c, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation");
-	add_ext(c, issuer ? issuer : c, NID_subject_key_identifier, "hash");
-	if (eku != NULL)
-		add_ext(c, issuer ? issuer : c, NID_ext_key_usage, eku);
-	assert_true(X509_sign(c, ikey, EVP_sha256()) > 0);
-	X509_NAME_free(n);
-	return c;
+	return tp_cert(cn, pub, issuer, ikey, serial, ca, "critical,digitalSignature,nonRepudiation", eku, nb, na);
 }
 
 /* A CRL of the root listing the given certificates as revoked at revoked_at (keyCompromise), current for `days`. */
