@@ -1,6 +1,6 @@
 /* Option parsing and output helpers shared by all commands. */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
 
 #include <pwd.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* teken audit verify|checkpoint */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
 
 #include <stdio.h>
 #include <string.h>

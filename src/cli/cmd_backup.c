@@ -1,6 +1,8 @@
 /* teken backup / teken restore */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/audit/audit.h"
+#include "svc/backup/backup.h"
+#include "svc/base/base.h"
 
 #include <stdio.h>
 #include <stdlib.h>

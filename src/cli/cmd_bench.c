@@ -4,7 +4,9 @@
  * Prints; asserts nothing (targets live in bench/issue.sh).
  */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/sign/sign.h"
 #include "x509/x509.h"
 #include "pades/pades.h"
 

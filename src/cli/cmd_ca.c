@@ -1,6 +1,7 @@
 /* teken ca chain|issue|show|revoke|crl */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
 #include "x509/x509.h"
 
 #include <stdio.h>

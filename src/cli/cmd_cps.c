@@ -1,6 +1,7 @@
 /* teken cps publish|show */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* teken init: create a new instance. */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
 
 #include <stdio.h>
 

@@ -1,6 +1,7 @@
 /* teken ltv extend: bring a signed PDF (ours or another tool's) to PAdES B-LTA. */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/trust/trust.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,9 @@
 /* teken subscriber list, teken request list|show|approve|reject: the RA without the web UI. */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/auth/auth.h"
+#include "svc/base/base.h"
+#include "svc/notify/notify.h"
+#include "svc/ra/ra.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #include "config/config.h"
 #include "http/http.h"
 #include "log/log.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
 
 #include <stdio.h>
 

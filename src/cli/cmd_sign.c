@@ -1,6 +1,7 @@
 /* teken sign: PAdES for PDFs, CAdES (detached .p7s) for any file. */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/sign/sign.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* teken ocsp refresh: re-sign stored OCSP responses before their nextUpdate (run from cron). */
 #include "cli/cli.h"
-#include "svc/svc.h"
-#include "svc/trust.h"
+#include "svc/base/base.h"
+#include "svc/trust/trust.h"
 
 #include <stdio.h>
 #include <string.h>

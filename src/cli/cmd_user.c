@@ -1,6 +1,7 @@
 /* teken user add|list|deactivate and teken apikey create|revoke: operators without the web UI. */
 #include "cli/cli.h"
-#include "svc/svc.h"
+#include "svc/auth/auth.h"
+#include "svc/base/base.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>

@@ -10,7 +10,8 @@
  * 2 bad usage.
  */
 #include "cli/cli.h"
-#include "svc/verify_svc.h"
+#include "svc/base/base.h"
+#include "svc/verify/verify_svc.h"
 
 #include <errno.h>
 #include <fcntl.h>

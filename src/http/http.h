@@ -8,7 +8,7 @@
 #define TEKEN_HTTP_H
 
 #include "core/core.h"
-#include "svc/svc.h"
+#include "svc/base/base.h"
 
 #include <jansson.h>
 

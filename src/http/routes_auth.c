@@ -1,5 +1,6 @@
 /* Login, logout, users and API keys. */
 #include "http/routes.h"
+#include "svc/auth/auth.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>

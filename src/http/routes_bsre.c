@@ -16,6 +16,8 @@
 #include "http/routes.h"
 
 #include "http/multipart.h"
+#include "svc/ra/ra.h"
+#include "svc/sign/sign.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>

@@ -1,5 +1,7 @@
 /* Certificate and audit resources. */
 #include "http/routes.h"
+#include "svc/audit/audit.h"
+#include "svc/ca/ca.h"
 
 enum tk_err h_ca_chain(struct http_req *rq, struct http_resp *rs)
 {

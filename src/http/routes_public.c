@@ -1,5 +1,6 @@
 /* Public, unauthenticated resources: health, CRLs, CA certificates, CPS, OpenAPI. */
 #include "http/routes.h"
+#include "svc/ca/ca.h"
 
 #include <stdlib.h>
 #include <string.h>

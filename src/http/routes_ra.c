@@ -2,6 +2,7 @@
 #include "http/routes.h"
 
 #include "http/multipart.h"
+#include "svc/ra/ra.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
 #include "http/routes.h"
 
 #include "http/multipart.h"
+#include "svc/sign/sign.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

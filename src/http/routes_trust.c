@@ -9,7 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "ocsp/ocsp.h"
-#include "svc/trust.h"
+#include "svc/trust/trust.h"
 #include "tsa/tsa.h"
 
 #include <string.h>

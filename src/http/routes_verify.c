@@ -2,7 +2,7 @@
 #include "http/routes.h"
 
 #include "http/multipart.h"
-#include "svc/verify_svc.h"
+#include "svc/verify/verify_svc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

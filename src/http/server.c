@@ -7,6 +7,8 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "svc/auth/auth.h"
+#include "svc/jobs/jobs.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

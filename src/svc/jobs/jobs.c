@@ -4,10 +4,14 @@
  * Every job is safe to run on several nodes at once (idempotent or claimed
  * row by row), so `teken serve` runs them on every node.
  */
-#include "svc/svc.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/jobs/jobs.h"
+#include "svc/notify/notify.h"
+#include "svc/trust/trust.h"
 
 #include "log/log.h"
-#include "svc/trust.h"
 
 #include <string.h>
 

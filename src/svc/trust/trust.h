@@ -21,7 +21,8 @@
 #ifndef TEKEN_SVC_TRUST_H
 #define TEKEN_SVC_TRUST_H
 
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "cms/cms.h"
 
 #define TRUST_DEFAULT_TSA_POLICY "2.16.360.1.1.1.99.2" /* placeholder arc, like the CPS policy OID */
 
@@ -78,5 +79,37 @@ void trust_cert_changed(struct svc_ctx *c, const char *serial);
 
 /* Frees the signers this thread cached. Safe to call when there are none. */
 void trust_thread_done(void);
+
+
+/* ---- time-stamp client (svc/trust/timestamp.c) ---- */
+
+/*
+ * An RFC 3161 token (DER ContentInfo) over data from the configured TSA:
+ * [sign] tsa_url, or this instance's own TSA in-process. Checked for
+ * status, imprint and nonce. Appends to token.
+ */
+enum tk_err timestamp_token(struct svc_ctx *c, const uint8_t *data, size_t len, struct buf *token) WARN_UNUSED;
+/* The same over a digest made with timestamp_digest_name(). */
+enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
+/* The digest the configured TSA is asked to stamp ("sha256" by default). */
+const char *timestamp_digest_name(const struct instance *inst);
+/* pades_opts.doc_ts for this instance's timestamp source (arg: struct svc_ctx *). */
+enum tk_err svc_doc_ts(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
+/* Appends to tail a document timestamp revision (PAdES B-LTA) over pdf[0..len). */
+enum tk_err svc_doc_timestamp(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct buf *tail) WARN_UNUSED;
+
+/* ---- long-term validation (svc/ltv.c) ---- */
+
+struct ltv_report {
+	size_t signatures, certs, crls, ocsps;
+	size_t missing;         /* certificates without reachable revocation data */
+	char missing_what[256];
+};
+/*
+ * Adds a /DSS with validation data for every signature (PAdES B-LT) and,
+ * with lta, a document timestamp (B-LTA) to pdf; the new revisions are
+ * appended to tail.
+ */
+enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, int lta, struct buf *tail, struct ltv_report *r) WARN_UNUSED;
 
 #endif

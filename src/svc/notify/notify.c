@@ -3,7 +3,9 @@
  * the change it reports, delivered over SMTP by libcurl when [smtp] url is
  * configured. Expiry reminders 30, 7 and 1 days before notAfter.
  */
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/notify/notify.h"
+#include "svc/pii/pii.h"
 
 #include "config/config.h"
 #include "log/log.h"

@@ -1,7 +1,9 @@
 /* Certificate authority service: issue, revoke, CRL, chain. */
-#include "svc/svc.h"
-#include "svc/internal.h"
-#include "svc/trust.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/pii/pii.h"
+#include "svc/trust/trust.h"
 
 #include "config/config.h"
 #include "log/log.h"

@@ -1,5 +1,7 @@
 /* Certification Practice Statement: versioned, immutable, hashed (R10). */
-#include "svc/svc.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
 
 #include "crypto/crypto.h"
 

@@ -5,9 +5,13 @@
  * Every decision and its effect (issuance, revocation, key destruction)
  * commit in one transaction with their audit events.
  */
-#include "svc/svc.h"
-#include "svc/internal.h"
-#include "svc/trust.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/notify/notify.h"
+#include "svc/pii/pii.h"
+#include "svc/ra/ra.h"
+#include "svc/trust/trust.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"

@@ -1,7 +1,11 @@
 /* Signing service: who signs with which key, the R8 statement, the document registry. */
-#include "svc/svc.h"
-#include "svc/internal.h"
-#include "svc/trust.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/pii/pii.h"
+#include "svc/ra/ra.h"
+#include "svc/sign/sign.h"
+#include "svc/trust/trust.h"
 
 #include "cms/cms.h"
 #include "config/config.h"

@@ -6,12 +6,12 @@
  * fetched with a time and size budget), writes them to a /DSS revision,
  * then adds a document timestamp over the whole file.
  */
-#include "svc/svc.h"
-#include "svc/internal.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/trust/trust.h"
 
 #include "cms/cms.h"
 #include "pades/pades.h"
-#include "svc/trust.h"
 #include "x509/x509.h"
 
 #include <curl/curl.h>

@@ -1,6 +1,9 @@
 /* Instance directory: creation (teken init) and opening. */
-#include "svc/svc.h"
-#include "svc/internal.h"
+#include "svc/audit/audit.h"
+#include "svc/auth/auth.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/ra/ra.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"

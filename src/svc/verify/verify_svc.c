@@ -1,5 +1,7 @@
 /* Verification service: the instance's trust, registry status and document registry around src/verify. */
-#include "svc/verify_svc.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/verify/verify_svc.h"
 
 #include "config/config.h"
 #include "x509/x509.h"

@@ -1,5 +1,6 @@
 /* Personal data at rest (UU 27/2022): sealed columns and the NIK blind index. */
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/pii/pii.h"
 
 #include "crypto/crypto.h"
 

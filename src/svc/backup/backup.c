@@ -6,7 +6,9 @@
  * (docs/backup-restore.md). Restoring checks every member's SHA-256 against
  * the manifest, then the audit chain, before the instance is used.
  */
-#include "svc/svc.h"
+#include "svc/audit/audit.h"
+#include "svc/backup/backup.h"
+#include "svc/base/base.h"
 
 #include "crypto/crypto.h"
 

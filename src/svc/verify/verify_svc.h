@@ -11,9 +11,8 @@
 #ifndef TEKEN_SVC_VERIFY_SVC_H
 #define TEKEN_SVC_VERIFY_SVC_H
 
-#include "svc/svc.h"
+#include "svc/base/base.h"
 #include "verify/verify.h"
-
 #include <jansson.h>
 
 #define VERIFY_SVC_MAX_SECONDS 20u        /* default time budget of one verification over HTTP ([verify] max_seconds) */

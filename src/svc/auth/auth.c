@@ -1,5 +1,7 @@
 /* Users (Argon2id), sessions, login throttling and application API keys. */
-#include "svc/svc.h"
+#include "svc/audit/audit.h"
+#include "svc/auth/auth.h"
+#include "svc/base/base.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"

@@ -1,6 +1,8 @@
 /* Online trust services: RFC 3161 time stamps and the pre-producing RFC 6960 / 5019 OCSP responder. */
-#include "svc/trust.h"
-#include "svc/internal.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
+#include "svc/ca/ca.h"
+#include "svc/trust/trust.h"
 
 #include "config/config.h"
 #include "log/log.h"

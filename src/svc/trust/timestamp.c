@@ -5,10 +5,10 @@
  * The hash algorithm is configurable per TSA ([sign] tsa_digest), since
  * some TSAs accept only one.
  */
-#include "svc/svc.h"
+#include "svc/base/base.h"
+#include "svc/trust/trust.h"
 
 #include "config/config.h"
-#include "svc/trust.h"
 
 #include <curl/curl.h>
 #include <openssl/rand.h>

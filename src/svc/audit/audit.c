@@ -10,7 +10,8 @@
  * concurrent appenders. Checkpoints sign (seq, hash) with the seal key, so
  * rewriting the whole chain after a checkpoint is also detected.
  */
-#include "svc/svc.h"
+#include "svc/audit/audit.h"
+#include "svc/base/base.h"
 
 #include "crypto/crypto.h"
 #include "x509/x509.h"

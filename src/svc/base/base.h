@@ -1,0 +1,112 @@
+/*
+ * svc/base: the instance (directory, config, keys, store), the caller
+ * (struct actor) and the per-call context every service function takes.
+ */
+#ifndef TEKEN_SVC_BASE_H
+#define TEKEN_SVC_BASE_H
+
+#include "core/core.h"
+#include "keys/keys.h"
+#include "store/store.h"
+#include <limits.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+
+#define INSTANCE_KEY_CACHE 16
+
+struct config;
+
+struct instance {
+	char dir[PATH_MAX];
+	char store_url[PATH_MAX + 16];
+	struct config *cfg;
+	uint8_t ikey[32]; /* instance key: wraps software keys and PII keys */
+	char base_url[256];
+	char digest[16];
+	char policy_oid[64];
+	uint8_t pii_key[32];   /* seals personal data columns (HKDF of ikey) */
+	uint8_t index_key[32]; /* HMAC key of the NIK blind index */
+	/* Decrypted keys, loaded once per process (decoding an RSA key costs
+	 * more than signing with it). Names are immutable, so no invalidation. */
+	pthread_mutex_t key_lock;
+	struct key *keys[INSTANCE_KEY_CACHE];
+	size_t nkeys;
+	/* CA certificates by name, parsed once (decoding is costly in OpenSSL 3). */
+	struct {
+		char name[32];
+		char key_name[64];
+		int64_t id;
+		X509 *cert;
+	} cas[4];
+	size_t ncas;
+};
+
+/* Who acts, for the audit log. */
+struct actor {
+	char user[64];
+	char role[24];
+	char ip[48];
+};
+
+struct svc_ctx {
+	struct instance *inst;
+	struct store *st;
+	struct actor actor;
+};
+
+/* Who is calling over HTTP, after authentication. */
+struct auth_principal {
+	int64_t id;       /* user id or API key id; 0 when anonymous */
+	char user[64];
+	char role[24];    /* "" when anonymous */
+	char kind[8];     /* "session", "apikey" or "" */
+	char csrf[40];    /* session CSRF token */
+	char units[256];  /* API key: comma list of units it may act for */
+};
+
+/* ---- instance (svc/instance.c) ---- */
+
+struct init_opts {
+	const char *dir;
+	const char *store_url;   /* NULL: sqlite in dir */
+	const char *key_alg;     /* CA keys; NULL: rsa3072 */
+	const char *leaf_key_alg;/* TSA, OCSP, seal; NULL: same as key_alg */
+	const char *base_url;    /* NULL: http://127.0.0.1:8443 */
+	const char *org;         /* NULL: demo ministry name */
+	const char *cps_file;    /* optional first CPS (Markdown) */
+	const char *policy_oid;  /* certificatePolicies OID; NULL: the placeholder arc */
+	/* All three or none: the five instance keys are generated on this PKCS#11
+	 * token instead of in software (docs/hsm.md). */
+	const char *pkcs11_module;   /* module (shared library) path */
+	const char *pkcs11_token;    /* token label */
+	const char *pkcs11_pin_file; /* file with the user PIN, mode 0600 */
+	int demo;
+};
+
+/*
+ * Creates a new instance in opts->dir: config, instance key, store, root
+ * and issuing CA, TSA, OCSP signer and seal certificates, all in one
+ * transaction with audit events. Refuses (TK_ERR_EXISTS) an initialised
+ * dir; on any failure removes what it created.
+ */
+enum tk_err instance_init(const struct init_opts *opts) WARN_UNUSED;
+/* Opens an instance; caller frees with instance_close(). */
+enum tk_err instance_open(const char *dir, struct instance **out) WARN_UNUSED;
+void instance_close(struct instance *inst);
+/* Opens a store connection of the instance for one thread. */
+enum tk_err instance_connect(struct instance *inst, struct store **out) WARN_UNUSED;
+/* Fills a context with a fresh connection; release with svc_ctx_done(). */
+enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *role, const char *ip,
+    struct svc_ctx *out) WARN_UNUSED;
+void svc_ctx_done(struct svc_ctx *c);
+/* Loads a private key by name (software or PKCS#11). Caller frees. */
+enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out) WARN_UNUSED;
+
+/* ---- shared by the services (svc/base/instance.c) ---- */
+
+/* Runs fn(c, arg) in a write transaction; commits on TK_OK, rolls back otherwise. */
+enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, void *arg), void *arg) WARN_UNUSED;
+/* Appends the one blob column of the row sql (one text parameter) selects; TK_ERR_NOT_FOUND when none. */
+enum tk_err svc_query_blob(struct svc_ctx *c, const char *sql, const char *arg, struct buf *out) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,21 @@
+/* svc/pii: personal data sealed at rest and the blind indexes. */
+#ifndef TEKEN_SVC_PII_H
+#define TEKEN_SVC_PII_H
+
+#include "svc/base/base.h"
+
+/* ---- personal data (svc/pii.c) ---- */
+
+/* Seals a PII value under the instance PII key, bound to its field name. */
+enum tk_err pii_seal(const struct instance *inst, const char *field, const char *value, struct buf *out) WARN_UNUSED;
+/* Opens a sealed value into out as a NUL-terminated string (use a secret buf). */
+enum tk_err pii_open(const struct instance *inst, const char *field, const uint8_t *blob, size_t len,
+    struct buf *out) WARN_UNUSED;
+/* HMAC-SHA-256 blind index of a NIK, hex. */
+void pii_nik_index(const struct instance *inst, const char *nik, char out[65]);
+/* Blind index of an e-mail address (compared case-insensitively), hex. */
+void pii_email_index(const struct instance *inst, const char *email, char out[65]);
+/* 16 digits with a plausible province code and birth date part. */
+enum tk_err nik_check(const char *nik) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * svc/ra: the registration authority: enrolment with evidence, the
+ * Verifikator queue (R9), subscriber keys, revocation and hold requests.
+ */
+#ifndef TEKEN_SVC_RA_H
+#define TEKEN_SVC_RA_H
+
+#include "svc/base/base.h"
+
+/* ---- registration authority (svc/ra.c) ---- */
+
+struct ra_identity {
+	const char *nik, *nip, *full_name, *email, *phone, *unit, *position;
+};
+
+struct ra_file {
+	const char *kind;     /* "sk" (appointment decree), "ktp" (ID card), "other" */
+	const char *filename;
+	const uint8_t *data;
+	size_t len;
+};
+
+struct ra_enroll_in {
+	struct ra_identity id;
+	const struct ra_file *files;
+	size_t nfiles;
+	const char *passphrase;  /* server-generated key, sealed under it ... */
+	const uint8_t *csr;      /* ... or the subscriber's own key */
+	size_t csr_len;
+	const char *username;    /* account of the official; NULL: the caller */
+};
+
+/* Records identity, evidence and key, and files an "issue" request. */
+enum tk_err ra_enroll(struct svc_ctx *c, const struct ra_enroll_in *in, int64_t *request_id) WARN_UNUSED;
+/* Requests as JSON text (caller frees); status NULL for all. */
+enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out) WARN_UNUSED;
+enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out) WARN_UNUSED;
+/*
+ * A Verifikator's decision. Enforces R9: at least two active Verifikators,
+ * no decision on one's own request or on a request that concerns oneself,
+ * one decision per Verifikator, N-of-M approvals per kind. When the last
+ * approval arrives the request is carried out in the same transaction.
+ * *out gets the request as JSON (caller frees).
+ */
+enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out) WARN_UNUSED;
+/*
+ * Revocation: a subscriber revoking their own certificate takes effect at
+ * once (*done = 1); anyone else files a request for Verifikators.
+ */
+enum tk_err ra_revoke(struct svc_ctx *c, const char *serial, const char *reason, int64_t *request_id, int *done) WARN_UNUSED;
+/* Suspend (certificateHold) or resume a certificate: a request for Verifikators. */
+enum tk_err ra_hold(struct svc_ctx *c, const char *serial, int hold, int64_t *request_id) WARN_UNUSED;
+/* Lost passphrase: a new key sealed under new_passphrase, pending approval; the old key is destroyed on approval. */
+enum tk_err ra_reset(struct svc_ctx *c, const char *username, const char *new_passphrase, int64_t *request_id) WARN_UNUSED;
+/* Renewal: a new key under passphrase for the same verified identity. */
+enum tk_err ra_renew(struct svc_ctx *c, const char *passphrase, int64_t *request_id) WARN_UNUSED;
+/* An organisational seal certificate for a unit (two approvals by default). */
+enum tk_err ra_seal(struct svc_ctx *c, const char *common_name, const char *unit, int64_t *request_id) WARN_UNUSED;
+/* Re-seals the caller's active key under a new passphrase (needs the old one). */
+enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const char *new_pass) WARN_UNUSED;
+/*
+ * Unlocks the newest active key of a subscriber for signing. A wrong
+ * passphrase and a missing key give the same error ("passphrase_invalid");
+ * too many wrong passphrases lock the key until a reset.
+ */
+enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key,
+    X509 **cert) WARN_UNUSED;
+/* Certificate status of an official in the BSrE vocabulary: ISSUE, NOT_REGISTERED,
+ * NO_CERTIFICATE, WAITING_FOR_VERIFICATION, SUSPEND, REVOKE, EXPIRED. */
+enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, char status[32], int64_t *subscriber_id) WARN_UNUSED;
+/* The subscriber id of a user name (TK_ERR_NOT_FOUND when none). */
+enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *id) WARN_UNUSED;
+/* Subscribers as JSON (PII opened only for admin/verifikator callers). */
+enum tk_err ra_subscribers_json(struct svc_ctx *c, char **out) WARN_UNUSED;
+/* Everything held about the subscriber behind username (UU 27/2022 access right). */
+enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out) WARN_UNUSED;
+/* The certificates of the subscriber behind username (serial, profile, subject, validity, status); no PII read. */
+enum tk_err ra_my_certificates_json(struct svc_ctx *c, const char *username, char **out) WARN_UNUSED;
+/* An evidence file, opened (access logged); mime as sniffed at upload. */
+enum tk_err ra_evidence_get(struct svc_ctx *c, int64_t id, struct buf *out, char mime[32]) WARN_UNUSED;
+/* Erasure: PII replaced by a tombstone; certificates and audit records stay. */
+enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id) WARN_UNUSED;
+
+/*
+ * The one answer to a wrong passphrase, a locked key, a missing key or an
+ * unknown official: callers must not be able to tell them apart.
+ */
+enum tk_err ra_passphrase_error(void);
+
+#endif

@@ -1,0 +1,54 @@
+/* svc/sign: who signs with which key, the R8 statement, the document registry. */
+#ifndef TEKEN_SVC_SIGN_H
+#define TEKEN_SVC_SIGN_H
+
+#include "svc/base/base.h"
+
+/* ---- signing (svc/sign.c) ---- */
+
+struct sign_in {
+	const uint8_t *data;      /* the PDF (or any file for CAdES) */
+	size_t len;
+	int cades;                /* detached CMS of data instead of PAdES */
+	int seal;                 /* sign with the instance seal ... */
+	const char *seal_key;     /* ... or with this seal (key name from an approved seal request, "seal-<n>") */
+	const char *subscriber;   /* or: a subscriber's user name ... */
+	const char *nik;          /* ... or NIK (applications) */
+	const char *passphrase;   /* the subscriber's passphrase */
+	const char *level;        /* "B-B" (default), "B-T" */
+	int docmdp;               /* certification P value, 0: approval */
+	const char *field;        /* existing empty field to use */
+	const char *reason, *location;
+	int visible;
+	size_t page;              /* from 0; SIZE_MAX: last (or, with anchor, the first page showing it) */
+	double rect[4];
+	const char *anchor;       /* place the stamp at this text (rect gives only width and height) */
+	const uint8_t *image;     /* signature image on the stamp (PNG or JPEG) */
+	size_t image_len;
+	const char *application;  /* API key name, for the registry */
+	const char *unit;
+	int64_t subscriber_id;    /* or: the subscriber found by the caller (takes precedence) */
+	const char *qr_url;       /* QR target instead of <base>/v/<id> (BSrE linkQR) */
+	int64_t keep_seconds;     /* keep the signed file for one download (BSrE v1) */
+};
+
+struct sign_out {
+	char document_id[32];
+	char level[24];
+	size_t pages;
+	struct buf out;           /* PAdES: the new revision to append; CAdES: the .p7s (caller frees) */
+};
+
+/*
+ * Signs a PDF (PAdES, with the R8 statement) or any file (CAdES), records
+ * it in the document registry and the audit log. Caller frees out->out.
+ */
+enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out) WARN_UNUSED;
+/* The signed file kept for app (single use: deleted once read). */
+enum tk_err sign_download(struct svc_ctx *c, const char *document_id, const char *app, struct buf *out) WARN_UNUSED;
+
+
+/* The R8 statement text configured for this instance (never empty). */
+const char *sign_statement(const struct instance *inst);
+
+#endif
