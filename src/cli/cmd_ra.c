@@ -86,8 +86,7 @@ static int request_decide(int argc, char **argv, int approve)
 	};
 	struct instance *inst;
 	struct svc_ctx c;
-	struct auth_principal who;
-	char pw[300], token[64], *txt = NULL;
+	char pw[300], token[64], csrf[40], *txt = NULL;
 	uint64_t id;
 	int r;
 
@@ -101,18 +100,17 @@ static int request_decide(int argc, char **argv, int approve)
 		OPENSSL_cleanse(pw, sizeof(pw));
 		return r;
 	}
-	if (auth_login(&c, as, pw, token, &who) != TK_OK) {
+	if (auth_login(&c, as, pw, token, csrf) != TK_OK) {
 		r = cli_fail();
 		goto out;
 	}
 	(void)!auth_logout(&c, token);
-	if (strcmp(who.role, "verifikator") != 0) {
+	if (strcmp(c.actor.role, "verifikator") != 0) {
 		tk_fail_code(TK_ERR_DENIED, "forbidden", "%s is not a Verifikator", as);
 		r = cli_fail();
 		goto out;
 	}
-	if (str_copy(c.actor.user, sizeof(c.actor.user), who.user) != TK_OK ||
-	    str_copy(c.actor.role, sizeof(c.actor.role), who.role) != TK_OK || ra_decide(&c, (int64_t)id, approve, reason, &txt) != TK_OK) {
+	if (ra_decide(&c, (int64_t)id, approve, reason, &txt) != TK_OK) {
 		r = cli_fail();
 		goto out;
 	}

@@ -38,8 +38,8 @@ struct http_req {
 	void *conn; /* struct MHD_Connection */
 	const char *params[HTTP_MAX_PARAMS]; /* {name} segments of the route, in order */
 	char param_buf[512];
-	struct svc_ctx ctx;      /* store connection of this thread + actor */
-	struct auth_principal who; /* who is calling (role "" when anonymous) */
+	struct svc_ctx ctx;      /* store connection of this thread + the caller (ctx.actor) */
+	char csrf[40];           /* CSRF token of the session, when the caller has one */
 };
 
 struct http_resp {

@@ -10,15 +10,14 @@ enum tk_err h_login(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *j = NULL;
 	const char *user, *password;
-	char token[64], cookie[160];
-	struct auth_principal who;
+	char token[64], cookie[160], csrf[40];
 	enum tk_err rc;
 
 	if ((rc = http_body_json(rq, &j)) != TK_OK)
 		return rc;
 	if ((rc = http_json_str(j, "user", 1, 64, &user)) != TK_OK || (rc = http_json_str(j, "password", 1, 256, &password)) != TK_OK)
 		goto out;
-	if ((rc = auth_login(&rq->ctx, user, password, token, &who)) != TK_OK)
+	if ((rc = auth_login(&rq->ctx, user, password, token, csrf)) != TK_OK)
 		goto out;
 	rc = str_fmt(cookie, sizeof(cookie), "teken_session=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
 	    rq->tls ? "; Secure" : "");
@@ -26,7 +25,7 @@ enum tk_err h_login(struct http_req *rq, struct http_resp *rs)
 	if (rc != TK_OK || (rc = http_header(rs, "Set-Cookie", cookie)) != TK_OK)
 		goto out;
 	OPENSSL_cleanse(cookie, sizeof(cookie));
-	rc = http_json(rs, 200, json_pack("{s:s, s:s, s:s}", "user", who.user, "role", who.role, "csrf_token", who.csrf));
+	rc = http_json(rs, 200, json_pack("{s:s, s:s, s:s}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role, "csrf_token", csrf));
 out:
 	json_decref(j);
 	return rc;
@@ -37,7 +36,7 @@ enum tk_err h_logout(struct http_req *rq, struct http_resp *rs)
 	const char *cookie = NULL;
 	enum tk_err rc;
 
-	if (strcmp(rq->who.kind, "session") != 0)
+	if (rq->ctx.actor.kind != ACTOR_PERSON)
 		return tk_fail_code(TK_ERR_INVALID, "no_session", "not logged in with a session");
 	cookie = http_cookie_get(rq, "teken_session");
 	if (cookie != NULL && (rc = auth_logout(&rq->ctx, cookie)) != TK_OK)
@@ -49,8 +48,8 @@ enum tk_err h_logout(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_me(struct http_req *rq, struct http_resp *rs)
 {
-	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s}", "user", rq->who.user, "role", rq->who.role,
-	    "auth", rq->who.kind, "csrf_token", rq->who.csrf));
+	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role,
+	    "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf));
 }
 
 enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs)
@@ -101,7 +100,7 @@ enum tk_err h_user_deactivate(struct http_req *rq, struct http_resp *rs)
 {
 	enum tk_err rc;
 
-	if (strcmp(rq->params[0], rq->who.user) == 0)
+	if (strcmp(rq->params[0], rq->ctx.actor.user) == 0)
 		return tk_fail_code(TK_ERR_CONFLICT, "self_deactivation", "you cannot deactivate yourself");
 	if ((rc = auth_user_set_active(&rq->ctx, rq->params[0], 0)) != TK_OK)
 		return rc;

@@ -195,7 +195,7 @@ static enum tk_err newkey(struct http_req *rq, struct http_resp *rs, int reset)
 	if ((rc = http_body_json(rq, &j)) != TK_OK)
 		return rc;
 	if ((rc = http_json_str(j, "passphrase", 1, 256, &pass)) == TK_OK &&
-	    (rc = reset ? ra_reset(&rq->ctx, rq->who.user, pass, &req) : ra_renew(&rq->ctx, pass, &req)) == TK_OK)
+	    (rc = reset ? ra_reset(&rq->ctx, rq->ctx.actor.user, pass, &req) : ra_renew(&rq->ctx, pass, &req)) == TK_OK)
 		rc = http_json(rs, 202, json_pack("{s:I, s:s}", "request_id", (json_int_t)req, "status", "pending"));
 	OPENSSL_cleanse(rq->body.p, rq->body.len);
 	json_decref(j);
@@ -252,7 +252,7 @@ enum tk_err h_my_certs(struct http_req *rq, struct http_resp *rs)
 	char *txt = NULL;
 	enum tk_err rc;
 
-	if ((rc = ra_my_certificates_json(&rq->ctx, rq->who.user, &txt)) != TK_OK)
+	if ((rc = ra_my_certificates_json(&rq->ctx, rq->ctx.actor.user, &txt)) != TK_OK)
 		return rc;
 	return http_json_text(rs, 200, txt);
 }
@@ -262,7 +262,7 @@ enum tk_err h_my_data(struct http_req *rq, struct http_resp *rs)
 	char *txt = NULL;
 	enum tk_err rc;
 
-	if ((rc = ra_export_json(&rq->ctx, rq->who.user, &txt)) != TK_OK)
+	if ((rc = ra_export_json(&rq->ctx, rq->ctx.actor.user, &txt)) != TK_OK)
 		return rc;
 	if ((rc = http_header(rs, "Content-Disposition", "attachment; filename=\"data-pribadi.json\"")) != TK_OK) {
 		free(txt);

@@ -69,11 +69,11 @@ static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *
 		in->visible = 1;
 	}
 	/* Who signs: a subscriber signs as themself; an application with its seal or for an official by NIK. */
-	if (strcmp(rq->who.role, "subscriber") == 0) {
-		in->subscriber = rq->who.user;
+	if (strcmp(rq->ctx.actor.role, "subscriber") == 0) {
+		in->subscriber = rq->ctx.actor.user;
 		in->nik = NULL;
 	} else {
-		in->application = rq->who.user;
+		in->application = rq->ctx.actor.user;
 		in->unit = s;
 		if (in->nik == NULL) {
 			in->seal = 1;
@@ -83,7 +83,7 @@ static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *
 		} else if (s == NULL) {
 			return tk_fail_code(TK_ERR_INVALID, "missing_field", "unit is required when an application signs for an official");
 		}
-		if (s != NULL && !unit_allowed(rq->who.units, s))
+		if (s != NULL && !unit_allowed(rq->ctx.actor.units, s))
 			return tk_fail_code(TK_ERR_DENIED, "unit_not_allowed", "this API key may not sign for unit '%s'", s);
 	}
 	return TK_OK;

@@ -388,7 +388,7 @@ static const struct http_route *route_find(struct http_req *rq, int *method_mism
 	return r;
 }
 
-/* Authenticates from the session cookie or the Bearer header; anonymous otherwise. */
+/* Authenticates from the session cookie, Bearer or Basic header into rq->ctx.actor; anonymous otherwise. */
 static enum tk_err authenticate(struct http_req *rq)
 {
 	const char *authz = http_header_get(rq, "Authorization");
@@ -396,27 +396,36 @@ static enum tk_err authenticate(struct http_req *rq)
 	enum tk_err rc;
 
 	if (authz != NULL && strncmp(authz, "Basic ", 6) == 0) {
-		rc = auth_basic(&rq->ctx, authz + 6, &rq->who);
+		rc = auth_basic(&rq->ctx, authz + 6);
 	} else if (authz != NULL) {
 		if (strncmp(authz, "Bearer ", 7) != 0)
 			return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "unsupported Authorization scheme (use Bearer or Basic)");
-		rc = auth_apikey(&rq->ctx, authz + 7, &rq->who);
+		rc = auth_apikey(&rq->ctx, authz + 7);
 	} else if (cookie != NULL) {
-		rc = auth_session(&rq->ctx, cookie, &rq->who);
+		rc = auth_session(&rq->ctx, cookie, rq->csrf);
 		/* State changes with a cookie need the CSRF token of the session. */
 		if (rc == TK_OK && strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
 			const char *t = http_header_get(rq, "X-CSRF-Token");
-			if (t == NULL || strlen(t) != strlen(rq->who.csrf) || CRYPTO_memcmp(t, rq->who.csrf, strlen(t)) != 0)
+			if (t == NULL || strlen(t) != strlen(rq->csrf) || CRYPTO_memcmp(t, rq->csrf, strlen(t)) != 0)
 				return tk_fail_code(TK_ERR_DENIED, "csrf_failed", "missing or wrong X-CSRF-Token header");
 		}
 	} else {
 		return TK_OK;
 	}
-	if (rc != TK_OK)
+	return rc;
+}
+
+/* The caller before authentication: anonymous, from this address. */
+static enum tk_err actor_anonymous(struct http_req *rq)
+{
+	enum tk_err rc;
+
+	memset(&rq->ctx.actor, 0, sizeof(rq->ctx.actor));
+	rq->csrf[0] = '\0';
+	if ((rc = str_copy(rq->ctx.actor.user, sizeof(rq->ctx.actor.user), "anonymous")) != TK_OK ||
+	    (rc = str_copy(rq->ctx.actor.role, sizeof(rq->ctx.actor.role), "public")) != TK_OK)
 		return rc;
-	if ((rc = str_copy(rq->ctx.actor.user, sizeof(rq->ctx.actor.user), rq->who.user)) != TK_OK)
-		return rc;
-	return str_copy(rq->ctx.actor.role, sizeof(rq->ctx.actor.role), rq->who.role);
+	return str_copy(rq->ctx.actor.ip, sizeof(rq->ctx.actor.ip), rq->ip);
 }
 
 static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp *rs)
@@ -442,9 +451,7 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 		error_from_last(rs, rc);
 		return;
 	}
-	if (str_copy(rq->ctx.actor.user, sizeof(rq->ctx.actor.user), "anonymous") != TK_OK ||
-	    str_copy(rq->ctx.actor.role, sizeof(rq->ctx.actor.role), "public") != TK_OK ||
-	    str_copy(rq->ctx.actor.ip, sizeof(rq->ctx.actor.ip), rq->ip) != TK_OK) {
+	if (actor_anonymous(rq) != TK_OK) {
 		error_response(rs, 500, "internal_error", "internal error");
 		return;
 	}
@@ -454,10 +461,13 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 			error_from_last(rs, rc);
 			return;
 		}
-		memset(&rq->who, 0, sizeof(rq->who));
+		if (actor_anonymous(rq) != TK_OK) {
+			error_response(rs, 500, "internal_error", "internal error");
+			return;
+		}
 	}
 	if (!(r->roles & ROLE_PUBLIC)) {
-		if (rq->who.role[0] == '\0' && (r->flags & HTTP_ROUTE_BSRE)) {
+		if (rq->ctx.actor.kind == ACTOR_ANONYMOUS && (r->flags & HTTP_ROUTE_BSRE)) {
 			/* What clients of the BSrE Esign Client gateway expect (Spring's shape). */
 			char ts[32];
 			time_iso_utc(tk_now(), ts);
@@ -467,11 +477,11 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 			error_response(rs, 401, "unauthenticated", "log in or send an API key");
 			return;
 		}
-		if (rq->who.role[0] == '\0') {
+		if (rq->ctx.actor.kind == ACTOR_ANONYMOUS) {
 			error_response(rs, 401, "unauthenticated", "log in or send an API key");
 			return;
 		}
-		if (!(r->roles & http_role_bit(rq->who.role))) {
+		if (!(r->roles & http_role_bit(rq->ctx.actor.role))) {
 			error_response(rs, 403, "forbidden", "your role may not use this resource");
 			return;
 		}

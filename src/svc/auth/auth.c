@@ -270,8 +270,21 @@ static enum tk_err note_failure(struct svc_ctx *c, const char *user, uint64_t li
 	return rc;
 }
 
+/* The context's caller becomes this logged-in person. */
+static enum tk_err set_person(struct svc_ctx *c, int64_t uid, const char *user, const char *role)
+{
+	enum tk_err rc;
+
+	c->actor.kind = ACTOR_PERSON;
+	c->actor.id = uid;
+	c->actor.units[0] = '\0';
+	if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), user)) != TK_OK)
+		return rc;
+	return str_copy(c->actor.role, sizeof(c->actor.role), role);
+}
+
 enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password, char token_out[64],
-    struct auth_principal *who)
+    char csrf_out[40])
 {
 	/* A real hash of a random password: unknown users cost the same time. */
 	static const char dummy[] = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
@@ -284,7 +297,7 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 	int row = 0, active = 0, ok;
 	enum tk_err rc;
 
-	memset(who, 0, sizeof(*who));
+	csrf_out[0] = '\0';
 	if ((rc = config_get_u64(c->inst->cfg, "http", "login_max_failures", 5, 100, &limit)) != TK_OK ||
 	    (rc = config_get_u64(c->inst->cfg, "http", "login_lock_seconds", 900, 86400, &lock_s)) != TK_OK ||
 	    (rc = config_get_u64(c->inst->cfg, "http", "session_hours", 8, 720, &hours)) != TK_OK)
@@ -353,18 +366,11 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 		goto fail;
 	store_finalize(s);
 	s = NULL;
-	if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), user)) != TK_OK ||
-	    (rc = str_copy(c->actor.role, sizeof(c->actor.role), role)) != TK_OK ||
-	    (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
+	if ((rc = set_person(c, uid, user, role)) != TK_OK || (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
 		goto fail;
 	if ((rc = store_commit(c->st)) != TK_OK)
 		goto out;
-	who->id = uid;
-	if ((rc = str_copy(who->user, sizeof(who->user), user)) != TK_OK ||
-	    (rc = str_copy(who->role, sizeof(who->role), role)) != TK_OK ||
-	    (rc = str_copy(who->kind, sizeof(who->kind), "session")) != TK_OK ||
-	    (rc = str_copy(who->csrf, sizeof(who->csrf), csrf)) != TK_OK)
-		goto out;
+	rc = str_copy(csrf_out, 40, csrf);
 	goto out;
 fail:
 	store_rollback(c->st);
@@ -375,14 +381,14 @@ out:
 	return rc;
 }
 
-enum tk_err auth_session(struct svc_ctx *c, const char *token, struct auth_principal *who)
+enum tk_err auth_session(struct svc_ctx *c, const char *token, char csrf_out[40])
 {
 	struct store_stmt *s = NULL;
 	char thash[65];
 	int row = 0;
 	enum tk_err rc;
 
-	memset(who, 0, sizeof(*who));
+	csrf_out[0] = '\0';
 	if (strlen(token) != 48)
 		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "session expired or unknown; log in again");
 	sha256_hex(token, 48, thash);
@@ -394,13 +400,8 @@ enum tk_err auth_session(struct svc_ctx *c, const char *token, struct auth_princ
 	    (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
 			rc = tk_fail_code(TK_ERR_AUTH, "unauthenticated", "session expired or unknown; log in again");
-		else {
-			who->id = store_col_i64(s, 0);
-			if ((rc = str_copy(who->user, sizeof(who->user), store_col_text(s, 1))) == TK_OK &&
-			    (rc = str_copy(who->role, sizeof(who->role), store_col_text(s, 2))) == TK_OK &&
-			    (rc = str_copy(who->csrf, sizeof(who->csrf), store_col_text(s, 3))) == TK_OK)
-				rc = str_copy(who->kind, sizeof(who->kind), "session");
-		}
+		else if ((rc = set_person(c, store_col_i64(s, 0), store_col_text(s, 1), store_col_text(s, 2))) == TK_OK)
+			rc = str_copy(csrf_out, 40, store_col_text(s, 3));
 	}
 	store_finalize(s);
 	return rc;
@@ -482,14 +483,13 @@ out:
 	return rc;
 }
 
-enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principal *who)
+enum tk_err auth_apikey(struct svc_ctx *c, const char *key)
 {
 	struct store_stmt *s = NULL;
 	char prefix[17], khash[65];
 	int row = 0;
 	enum tk_err rc;
 
-	memset(who, 0, sizeof(*who));
 	/* tk_<16 hex>_<40 hex> */
 	if (strlen(key) != 3 + 16 + 1 + 40 || strncmp(key, "tk_", 3) != 0 || key[19] != '_')
 		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "invalid API key");
@@ -502,11 +502,11 @@ enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principa
 		if (!row || CRYPTO_memcmp(store_col_text(s, 1), khash, 64) != 0) {
 			rc = tk_fail_code(TK_ERR_AUTH, "unauthenticated", "invalid API key");
 		} else {
-			who->id = store_col_i64(s, 0);
-			if ((rc = str_copy(who->user, sizeof(who->user), store_col_text(s, 2))) == TK_OK &&
-			    (rc = str_copy(who->units, sizeof(who->units), store_col_text(s, 3))) == TK_OK &&
-			    (rc = str_copy(who->role, sizeof(who->role), "application")) == TK_OK)
-				rc = str_copy(who->kind, sizeof(who->kind), "apikey");
+			c->actor.kind = ACTOR_APPLICATION;
+			c->actor.id = store_col_i64(s, 0);
+			if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), store_col_text(s, 2))) == TK_OK &&
+			    (rc = str_copy(c->actor.units, sizeof(c->actor.units), store_col_text(s, 3))) == TK_OK)
+				rc = str_copy(c->actor.role, sizeof(c->actor.role), "application");
 		}
 	}
 	store_finalize(s);
@@ -556,7 +556,7 @@ enum tk_err auth_basic_of_key(const char *key, char user[24], char password[48])
 	return TK_OK;
 }
 
-enum tk_err auth_basic(struct svc_ctx *c, const char *b64, struct auth_principal *who)
+enum tk_err auth_basic(struct svc_ctx *c, const char *b64)
 {
 	uint8_t raw[160];
 	char key[80];
@@ -564,7 +564,6 @@ enum tk_err auth_basic(struct svc_ctx *c, const char *b64, struct auth_principal
 	const uint8_t *colon;
 	enum tk_err rc;
 
-	memset(who, 0, sizeof(*who));
 	if (strlen(b64) > 200 || b64_decode(b64, strlen(b64), raw, sizeof(raw), &n) != TK_OK ||
 	    (colon = memchr(raw, ':', n)) == NULL)
 		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "invalid Basic credentials");
@@ -578,7 +577,7 @@ enum tk_err auth_basic(struct svc_ctx *c, const char *b64, struct auth_principal
 	key[19] = '_';
 	memcpy(key + 20, colon + 1, 40);
 	key[60] = '\0';
-	rc = auth_apikey(c, key, who);
+	rc = auth_apikey(c, key);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;

@@ -23,13 +23,15 @@ enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const ch
  * token_out receives the session token (shown once; only its hash is stored).
  */
 enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password, char token_out[64],
-    struct auth_principal *who) WARN_UNUSED;
-enum tk_err auth_session(struct svc_ctx *c, const char *token, struct auth_principal *who) WARN_UNUSED;
+    char csrf_out[40]) WARN_UNUSED;
+/* The caller behind a session token, into c->actor (kind person); csrf_out gets the session CSRF token. */
+enum tk_err auth_session(struct svc_ctx *c, const char *token, char csrf_out[40]) WARN_UNUSED;
 enum tk_err auth_logout(struct svc_ctx *c, const char *token) WARN_UNUSED;
 /* Creates an API key for an application; key_out is shown once. */
 enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *units, char key_out[80],
     int64_t *id) WARN_UNUSED;
-enum tk_err auth_apikey(struct svc_ctx *c, const char *key, struct auth_principal *who) WARN_UNUSED;
+/* The application behind an API key, into c->actor (kind application, with its units). */
+enum tk_err auth_apikey(struct svc_ctx *c, const char *key) WARN_UNUSED;
 /* Lists API keys (id, prefix, name, units, created_at, revoked_at; never the secret) as JSON array text. */
 enum tk_err auth_apikey_list(struct svc_ctx *c, char **json_out) WARN_UNUSED;
 /*
@@ -37,7 +39,7 @@ enum tk_err auth_apikey_list(struct svc_ctx *c, char **json_out) WARN_UNUSED;
  * the header): user "esign-<key prefix>", password the key's secret part,
  * so BSrE Esign Client integrations work with the same API key.
  */
-enum tk_err auth_basic(struct svc_ctx *c, const char *b64, struct auth_principal *who) WARN_UNUSED;
+enum tk_err auth_basic(struct svc_ctx *c, const char *b64) WARN_UNUSED;
 /* The Basic credentials of an API key (user out: 24 bytes, password: 48). */
 enum tk_err auth_basic_of_key(const char *key, char user[24], char password[48]) WARN_UNUSED;
 enum tk_err auth_apikey_revoke(struct svc_ctx *c, int64_t id) WARN_UNUSED;

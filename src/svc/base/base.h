@@ -41,27 +41,40 @@ struct instance {
 	size_t ncas;
 };
 
-/* Who acts, for the audit log. */
+/*
+ * The caller of a service function. Every service entry point receives it
+ * (in its svc_ctx) and decides by it: role, who the person or application
+ * is and, for an application, the units its API key may act for. The CLI
+ * is a named operator on the machine (kind ACTOR_OPERATOR); an HTTP
+ * request starts anonymous and is filled in by auth_session/auth_apikey.
+ */
+enum actor_kind {
+	ACTOR_ANONYMOUS = 0,
+	ACTOR_PERSON,      /* logged-in human (session cookie) */
+	ACTOR_APPLICATION, /* API key (Bearer or BSrE-style Basic) */
+	ACTOR_OPERATOR,    /* the CLI, as the logged-in OS user */
+};
+
+#define ACTOR_ALL_UNITS "*" /* an API key's explicit, audited "every unit" */
+
 struct actor {
-	char user[64];
-	char role[24];
+	enum actor_kind kind;
+	char role[24];    /* admin verifikator subscriber application auditor; "public" when anonymous */
+	int64_t id;       /* users.id of a person, api_keys.id of an application; 0 otherwise */
+	char user[64];    /* login name, application (API key) name, "cli:<login>" or "anonymous" */
+	char units[256];  /* application: comma list of its key's units, or ACTOR_ALL_UNITS */
 	char ip[48];
 };
+
+/* "session", "apikey", "operator" or "" (for /api/v1/me). */
+const char *actor_kind_name(const struct actor *a);
+/* Is the actor an application whose key may act for unit? Exact match; "*" admits every unit. */
+int actor_may_act_for_unit(const struct actor *a, const char *unit);
 
 struct svc_ctx {
 	struct instance *inst;
 	struct store *st;
 	struct actor actor;
-};
-
-/* Who is calling over HTTP, after authentication. */
-struct auth_principal {
-	int64_t id;       /* user id or API key id; 0 when anonymous */
-	char user[64];
-	char role[24];    /* "" when anonymous */
-	char kind[8];     /* "session", "apikey" or "" */
-	char csrf[40];    /* session CSRF token */
-	char units[256];  /* API key: comma list of units it may act for */
 };
 
 /* ---- instance (svc/instance.c) ---- */

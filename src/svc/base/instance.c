@@ -207,11 +207,52 @@ enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *ro
 
 	memset(out, 0, sizeof(*out));
 	out->inst = inst;
+	out->actor.kind = ACTOR_OPERATOR;
 	if ((rc = str_copy(out->actor.user, sizeof(out->actor.user), user)) != TK_OK ||
 	    (rc = str_copy(out->actor.role, sizeof(out->actor.role), role)) != TK_OK ||
 	    (rc = str_copy(out->actor.ip, sizeof(out->actor.ip), ip)) != TK_OK)
 		return rc;
 	return instance_connect(inst, &out->st);
+}
+
+const char *actor_kind_name(const struct actor *a)
+{
+	switch (a->kind) {
+	case ACTOR_PERSON:
+		return "session";
+	case ACTOR_APPLICATION:
+		return "apikey";
+	case ACTOR_OPERATOR:
+		return "operator";
+	default:
+		return "";
+	}
+}
+
+int actor_may_act_for_unit(const struct actor *a, const char *unit)
+{
+	size_t n;
+	const char *p;
+
+	if (a->kind != ACTOR_APPLICATION || unit == NULL || unit[0] == '\0')
+		return 0;
+	if (strcmp(a->units, ACTOR_ALL_UNITS) == 0)
+		return 1;
+	n = strlen(unit);
+	for (p = a->units; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		while (l > 0 && *p == ' ')
+			p++, l--;
+		while (l > 0 && p[l - 1] == ' ')
+			l--;
+		if (l == n && strncmp(p, unit, n) == 0)
+			return 1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
 }
 
 void svc_ctx_done(struct svc_ctx *c)
