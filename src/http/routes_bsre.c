@@ -202,7 +202,6 @@ enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
 	in.passphrase = pass;
 	in.reason = form_str(form, "reason", reason, sizeof(reason));
 	in.location = form_str(form, "location", location, sizeof(location));
-	in.application = rq->ctx.actor.user;
 	in.qr_url = link_s;
 	in.keep_seconds = BSRE_KEEP_SECONDS;
 	if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
@@ -229,7 +228,7 @@ enum tk_err h_bsre_v1_download(struct http_req *rq, struct http_resp *rs)
 	enum tk_err rc;
 
 	buf_init(&b, MAX_PDF_BYTES);
-	if ((rc = sign_download(&rq->ctx, rq->params[0], rq->ctx.actor.user, &b)) == TK_OK)
+	if ((rc = sign_download(&rq->ctx, rq->params[0], &b)) == TK_OK)
 		rc = http_bytes(rs, 200, "application/pdf", b.p, b.len);
 	else
 		rc = http_json(rs, 404, json_pack("{s:s, s:i}", "error", tk_errmsg(), "status_code", 404));
@@ -352,8 +351,7 @@ enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
 		in.passphrase = pass;
 		in.reason = reason;
 		in.location = location;
-		in.application = rq->ctx.actor.user;
-		if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
+			if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
 			goto fail;
 		buf_reset(&enc);
 		/* base64 of original + new revision, in one go */

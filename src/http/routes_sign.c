@@ -9,30 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Is unit one of the API key's units (comma list)? An empty list allows every unit. */
-static int unit_allowed(const char *units, const char *unit)
-{
-	size_t n = strlen(unit);
-	const char *p = units;
-
-	if (units[0] == '\0')
-		return 1;
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		while (l > 0 && *p == ' ')
-			p++, l--;
-		while (l > 0 && p[l - 1] == ' ')
-			l--;
-		if (l == n && strncmp(p, unit, n) == 0)
-			return 1;
-		if (e == NULL)
-			break;
-		p = e + 1;
-	}
-	return 0;
-}
-
 /* Reads the JSON options into in; strings point into j. */
 static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *in)
 {
@@ -68,23 +44,13 @@ static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *
 		}
 		in->visible = 1;
 	}
-	/* Who signs: a subscriber signs as themself; an application with its seal or for an official by NIK. */
-	if (strcmp(rq->ctx.actor.role, "subscriber") == 0) {
-		in->subscriber = rq->ctx.actor.user;
-		in->nik = NULL;
-	} else {
-		in->application = rq->ctx.actor.user;
-		in->unit = s;
-		if (in->nik == NULL) {
-			in->seal = 1;
-			in->passphrase = NULL;
-			if ((rc = http_json_str(j, "seal_key", 0, 60, &in->seal_key)) != TK_OK)
-				return rc;
-		} else if (s == NULL) {
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "unit is required when an application signs for an official");
-		}
-		if (s != NULL && !unit_allowed(rq->ctx.actor.units, s))
-			return tk_fail_code(TK_ERR_DENIED, "unit_not_allowed", "this API key may not sign for unit '%s'", s);
+	/* Who may sign with what is the service's decision (sign_document); this only passes the request on. */
+	in->unit = s;
+	if (in->nik == NULL && rq->ctx.actor.kind == ACTOR_APPLICATION) {
+		in->seal = 1;
+		in->passphrase = NULL;
+		if ((rc = http_json_str(j, "seal_key", 0, 60, &in->seal_key)) != TK_OK)
+			return rc;
 	}
 	return TK_OK;
 }

@@ -442,6 +442,12 @@ enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *
 		return tk_fail_code(TK_ERR_INVALID, "invalid_name", "application name must be 1-100 characters");
 	if (strlen(units) > 250)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_units", "units list too long");
+	/* An application acts only for the units named here; every unit is an explicit choice ("*"), never a default. */
+	if (units[0] == '\0' || strspn(units, " ,") == strlen(units))
+		return tk_fail_code(TK_ERR_INVALID, "units_required",
+		    "name the units the application may act for (comma list), or \"%s\" for every unit", ACTOR_ALL_UNITS);
+	if (strchr(units, '*') != NULL && strcmp(units, ACTOR_ALL_UNITS) != 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_units", "\"%s\" (every unit) stands alone", ACTOR_ALL_UNITS);
 	random_hex(tmp, 8, prefix, &rc);
 	if (rc != TK_OK)
 		return rc;
@@ -463,7 +469,7 @@ enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *
 		*id = store_col_i64(s, 0);
 	store_finalize(s);
 	s = NULL;
-	d = json_pack("{s:s, s:s, s:s}", "name", name, "units", units, "prefix", prefix);
+	d = json_pack("{s:s, s:s, s:s, s:b}", "name", name, "units", units, "prefix", prefix, "all_units", strcmp(units, ACTOR_ALL_UNITS) == 0);
 	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto fail;

@@ -65,6 +65,7 @@ struct signer {
 	char name[256];
 	char title[300];
 	char serial[65];
+	char unit[201];           /* the official's registered unit, or the seal's */
 	int64_t subscriber_id;
 };
 
@@ -128,6 +129,152 @@ static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, int64_t
 	return rc;
 }
 
+/* The unit a seal belongs to: the OU of its certificate (set from the approved seal request). */
+static enum tk_err seal_unit(X509 *cert, char unit[201])
+{
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_organizationalUnitName, unit, 201) < 0)
+		unit[0] = '\0';
+	return TK_OK;
+}
+
+/*
+ * The seal an application signs with when it names none: the newest valid
+ * unit seal of the unit it names, or of its key's only unit.
+ */
+static enum tk_err default_seal(struct svc_ctx *c, const char *unit, char key_name[64])
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if (unit == NULL || unit[0] == '\0' || strchr(unit, ',') != NULL || strcmp(unit, ACTOR_ALL_UNITS) == 0)
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "name the unit (options.unit) or the seal (options.seal_key) to sign with");
+	if ((rc = store_prepare(c->st, "SELECT substr(m.key, 6), c.der FROM meta m JOIN certs c ON c.serial = m.value"
+		 " WHERE m.key LIKE 'cert.seal-%' AND c.status = 'valid' AND c.not_after > ? ORDER BY c.not_before DESC", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK)
+		goto out;
+	key_name[0] = '\0';
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		size_t len = 0;
+		const uint8_t *der = store_col_blob(s, 1, &len);
+		X509 *x = NULL;
+		char u[201];
+		if (x509_cert_parse(der, len, &x) != TK_OK)
+			continue;
+		(void)seal_unit(x, u);
+		X509_free(x);
+		if (strcmp(u, unit) == 0) {
+			rc = str_copy(key_name, 64, store_col_text(s, 0));
+			break;
+		}
+	}
+	if (rc == TK_OK && key_name[0] == '\0')
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_seal", "unit '%s' has no valid seal; a seal request for it must be approved first", unit);
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/*
+ * Seals: the CLI operator may use any seal, the instance seal included; an
+ * application only the seals of its units ("seal-<n>"), never the
+ * instance's own keys (the instance seal also signs audit checkpoints and
+ * reports). Everyone else signs as a person.
+ */
+static enum tk_err load_seal(struct svc_ctx *c, const struct sign_in *in, struct signer *sg)
+{
+	const char *org = config_get_or(c->inst->cfg, "instance", "organization", "");
+	char kn[64], meta[80];
+	enum tk_err rc;
+
+	if (c->actor.kind == ACTOR_APPLICATION) {
+		const char *unit = in->unit != NULL ? in->unit : c->actor.units;
+		if (in->seal_key != NULL)
+			rc = str_copy(kn, sizeof(kn), in->seal_key);
+		else if (in->unit != NULL && !actor_may_act_for_unit(&c->actor, in->unit))
+			return tk_fail_code(TK_ERR_DENIED, "unit_not_allowed", "this API key may not act for unit '%s'", in->unit);
+		else
+			rc = default_seal(c, unit, kn);
+		if (rc != TK_OK)
+			return rc;
+		if (strncmp(kn, "seal-", 5) != 0)
+			return tk_fail_code(TK_ERR_DENIED, "seal_not_allowed", "applications sign only with the seals of their units ('seal-<n>')");
+	} else if (c->actor.kind == ACTOR_OPERATOR) {
+		if ((rc = str_copy(kn, sizeof(kn), in->seal_key ? in->seal_key : "seal")) != TK_OK)
+			return rc;
+		if (strcmp(kn, "seal") != 0 && strncmp(kn, "seal-", 5) != 0)
+			return tk_fail_code(TK_ERR_INVALID, "unknown_seal", "seal key must be 'seal' or a 'seal-<n>' from a seal request");
+	} else {
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only applications (with their unit's seal) and the operator sign with a seal");
+	}
+	if ((rc = str_fmt(meta, sizeof(meta), "cert.%s", kn)) != TK_OK)
+		return rc;
+	if ((rc = cert_by_meta(c, meta, &sg->cert, sg->serial)) != TK_OK) {
+		if (rc == TK_ERR_NOT_FOUND)
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_seal", "no seal certificate for key '%s'", kn);
+		return rc;
+	}
+	(void)seal_unit(sg->cert, sg->unit);
+	if (c->actor.kind == ACTOR_APPLICATION && !actor_may_act_for_unit(&c->actor, sg->unit))
+		return tk_fail_code(TK_ERR_DENIED, "seal_not_allowed", "seal '%s' belongs to a unit this API key may not act for", kn);
+	if ((rc = svc_key_load(c, kn, &sg->key)) != TK_OK)
+		return rc;
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(sg->cert), NID_commonName, sg->name, sizeof(sg->name)) < 0)
+		sg->name[0] = '\0';
+	return str_copy(sg->title, sizeof(sg->title), org);
+}
+
+/*
+ * Which official signs, decided by the caller: an official signs only as
+ * themself; an application only for officials registered in one of its
+ * key's units (checked here, before any passphrase is tried); the CLI
+ * operator names the official (who types the passphrase). Nobody else.
+ */
+static enum tk_err official_of(struct svc_ctx *c, const struct sign_in *in, struct signer *sg)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if (c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "subscriber") == 0)
+		rc = ra_subscriber_of(c, c->actor.user, &sg->subscriber_id);
+	else if (c->actor.kind == ACTOR_APPLICATION) {
+		if (in->unit != NULL && !actor_may_act_for_unit(&c->actor, in->unit))
+			return tk_fail_code(TK_ERR_DENIED, "unit_not_allowed", "this API key may not act for unit '%s'", in->unit);
+		if (in->subscriber_id != 0) {
+			sg->subscriber_id = in->subscriber_id;
+			rc = TK_OK;
+		} else if (in->nik != NULL)
+			rc = subscriber_by_nik(c, in->nik, &sg->subscriber_id);
+		else
+			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "name the official (nik) or sign with a seal");
+	} else if (c->actor.kind == ACTOR_OPERATOR && in->subscriber != NULL)
+		rc = ra_subscriber_of(c, in->subscriber, &sg->subscriber_id);
+	else
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only officials (for themselves) and applications (for officials of their units) sign");
+	if (rc == TK_ERR_NOT_FOUND)
+		return no_such_signer();
+	if (rc != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT full_name, position, unit FROM subscribers WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sg->subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = no_such_signer();
+		goto out;
+	}
+	if (c->actor.kind == ACTOR_APPLICATION && !actor_may_act_for_unit(&c->actor, store_col_text(s, 2)))
+		rc = tk_fail_code(TK_ERR_DENIED, "unit_not_allowed", "this API key may not sign for officials of that unit");
+	else if (c->actor.kind == ACTOR_APPLICATION && in->unit != NULL && strcmp(in->unit, store_col_text(s, 2)) != 0)
+		rc = tk_fail_code(TK_ERR_DENIED, "unit_mismatch", "the official does not belong to unit '%s'", in->unit);
+	else if ((rc = str_copy(sg->name, sizeof(sg->name), store_col_text(s, 0))) == TK_OK &&
+		 (rc = str_copy(sg->unit, sizeof(sg->unit), store_col_text(s, 2))) == TK_OK)
+		rc = str_fmt(sg->title, sizeof(sg->title), "%s, %s", store_col_text(s, 1), store_col_text(s, 2));
+out:
+	store_finalize(s);
+	return rc;
+}
+
 static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, struct signer *sg)
 {
 	enum tk_err rc;
@@ -135,57 +282,15 @@ static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, stru
 	memset(sg, 0, sizeof(*sg));
 	if ((rc = ca_load(c, "issuing", NULL, &sg->issuing, NULL)) != TK_OK)
 		return rc;
-	if (in->seal) {
-		const char *org = config_get_or(c->inst->cfg, "instance", "organization", "");
-		const char *kn = in->seal_key ? in->seal_key : "seal";
-		char meta[80];
-		if (strncmp(kn, "seal", 4) != 0 || strlen(kn) > 60)
-			return tk_fail_code(TK_ERR_INVALID, "unknown_seal", "seal key must be 'seal' or a 'seal-<n>' from a seal request");
-		if ((rc = str_fmt(meta, sizeof(meta), "cert.%s", kn)) != TK_OK)
-			return rc;
-		if ((rc = cert_by_meta(c, meta, &sg->cert, sg->serial)) != TK_OK) {
-			if (rc == TK_ERR_NOT_FOUND)
-				rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_seal", "no seal certificate for key '%s'", kn);
-			return rc;
-		}
-		if ((rc = svc_key_load(c, kn, &sg->key)) != TK_OK)
-			return rc;
-		if (X509_NAME_get_text_by_NID(X509_get_subject_name(sg->cert), NID_commonName, sg->name, sizeof(sg->name)) < 0)
-			sg->name[0] = '\0';
-		return str_copy(sg->title, sizeof(sg->title), org);
-	}
+	if (in->seal)
+		return load_seal(c, in, sg);
+	if ((rc = official_of(c, in, sg)) != TK_OK)
+		return rc;
 	if (in->passphrase == NULL)
-		return tk_fail_code(TK_ERR_INVALID, "missing_field", "a passphrase is required to sign as a subscriber");
-	if (in->subscriber_id != 0) {
-		sg->subscriber_id = in->subscriber_id;
-		rc = TK_OK;
-	} else if (in->subscriber != NULL)
-		rc = ra_subscriber_of(c, in->subscriber, &sg->subscriber_id);
-	else if (in->nik != NULL)
-		rc = subscriber_by_nik(c, in->nik, &sg->subscriber_id);
-	else
-		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "choose the seal or a subscriber to sign with");
-	if (rc == TK_ERR_NOT_FOUND)
-		rc = no_such_signer();
-	if (rc != TK_OK || (rc = ra_key_unlock(c, sg->subscriber_id, in->passphrase, &sg->key, &sg->cert)) != TK_OK)
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "a passphrase is required to sign as an official");
+	if ((rc = ra_key_unlock(c, sg->subscriber_id, in->passphrase, &sg->key, &sg->cert)) != TK_OK)
 		return rc;
-	if ((rc = x509_serial_hex(sg->cert, sg->serial, sizeof(sg->serial))) != TK_OK)
-		return rc;
-	{
-		struct store_stmt *s = NULL;
-		int row = 0;
-		if ((rc = store_prepare(c->st, "SELECT full_name, position, unit FROM subscribers WHERE id = ?", &s)) == TK_OK &&
-		    (rc = store_bind_i64(s, 1, sg->subscriber_id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
-			/* An application signs for officials of the unit it names, and that
-			 * must be the official's own unit (its key is scoped to units). */
-			if (in->application != NULL && in->unit != NULL && strcmp(in->unit, store_col_text(s, 2)) != 0)
-				rc = tk_fail_code(TK_ERR_DENIED, "unit_mismatch", "the official does not belong to unit '%s'", in->unit);
-			else if ((rc = str_copy(sg->name, sizeof(sg->name), store_col_text(s, 0))) == TK_OK)
-				rc = str_fmt(sg->title, sizeof(sg->title), "%s, %s", store_col_text(s, 1), store_col_text(s, 2));
-		}
-		store_finalize(s);
-	}
-	return rc;
+	return x509_serial_hex(sg->cert, sg->serial, sizeof(sg->serial));
 }
 
 struct reg_args {
@@ -215,8 +320,8 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	    (rc = store_bind_text(s, 5, a->in->cades ? "cades" : "pades")) != TK_OK || (rc = store_bind_text(s, 6, a->level)) != TK_OK ||
 	    (rc = store_bind_text(s, 7, a->sg->name)) != TK_OK || (rc = store_bind_text(s, 8, a->sg->serial)) != TK_OK ||
 	    (rc = a->sg->subscriber_id ? store_bind_i64(s, 9, a->sg->subscriber_id) : store_bind_null(s, 9)) != TK_OK ||
-	    (rc = a->in->application ? store_bind_text(s, 10, a->in->application) : store_bind_null(s, 10)) != TK_OK ||
-	    (rc = a->in->unit ? store_bind_text(s, 11, a->in->unit) : store_bind_null(s, 11)) != TK_OK ||
+	    (rc = c->actor.kind == ACTOR_APPLICATION ? store_bind_text(s, 10, c->actor.user) : store_bind_null(s, 10)) != TK_OK ||
+	    (rc = a->sg->unit[0] ? store_bind_text(s, 11, a->sg->unit) : store_bind_null(s, 11)) != TK_OK ||
 	    (rc = store_bind_text(s, 12, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 13, tk_now())) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -484,9 +589,11 @@ out:
 	return rc;
 }
 
-enum tk_err sign_download(struct svc_ctx *c, const char *document_id, const char *app, struct buf *out)
+enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out)
 {
-	struct download_args a = {document_id, app, out};
+	struct download_args a = {document_id, c->actor.user, out};
 
+	if (c->actor.kind != ACTOR_APPLICATION)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the application that signed a document downloads it");
 	return svc_in_tx(c, download_tx, &a);
 }

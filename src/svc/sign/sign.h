@@ -10,10 +10,10 @@ struct sign_in {
 	const uint8_t *data;      /* the PDF (or any file for CAdES) */
 	size_t len;
 	int cades;                /* detached CMS of data instead of PAdES */
-	int seal;                 /* sign with the instance seal ... */
-	const char *seal_key;     /* ... or with this seal (key name from an approved seal request, "seal-<n>") */
-	const char *subscriber;   /* or: a subscriber's user name ... */
-	const char *nik;          /* ... or NIK (applications) */
+	int seal;                 /* sign with a seal: applications their unit's, the operator any */
+	const char *seal_key;     /* the seal by key name ("seal-<n>" from an approved seal request; "seal": instance, operator only) */
+	const char *subscriber;   /* operator (CLI): the official's user name; officials always sign as themselves */
+	const char *nik;          /* application: the official by NIK (must be of one of its key's units) */
 	const char *passphrase;   /* the subscriber's passphrase */
 	const char *level;        /* "B-B" (default), "B-T" */
 	int docmdp;               /* certification P value, 0: approval */
@@ -25,9 +25,8 @@ struct sign_in {
 	const char *anchor;       /* place the stamp at this text (rect gives only width and height) */
 	const uint8_t *image;     /* signature image on the stamp (PNG or JPEG) */
 	size_t image_len;
-	const char *application;  /* API key name, for the registry */
-	const char *unit;
-	int64_t subscriber_id;    /* or: the subscriber found by the caller (takes precedence) */
+	const char *unit;         /* application: the unit it acts for (checked against the key and the official) */
+	int64_t subscriber_id;    /* application: the official found by the caller (takes precedence over nik) */
 	const char *qr_url;       /* QR target instead of <base>/v/<id> (BSrE linkQR) */
 	int64_t keep_seconds;     /* keep the signed file for one download (BSrE v1) */
 };
@@ -41,11 +40,15 @@ struct sign_out {
 
 /*
  * Signs a PDF (PAdES, with the R8 statement) or any file (CAdES), records
- * it in the document registry and the audit log. Caller frees out->out.
+ * it in the document registry and the audit log. Who may sign with which
+ * key is decided here from c->actor, the same for every front door:
+ * officials sign as themselves; applications for officials and with seals
+ * of their key's units only, checked before any passphrase is tried; the
+ * instance's own keys are the operator's. Caller frees out->out.
  */
 enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out) WARN_UNUSED;
 /* The signed file kept for app (single use: deleted once read). */
-enum tk_err sign_download(struct svc_ctx *c, const char *document_id, const char *app, struct buf *out) WARN_UNUSED;
+enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out) WARN_UNUSED;
 
 
 /* The R8 statement text configured for this instance (never empty). */
