@@ -75,6 +75,8 @@ static const struct http_route routes[] = {
 	{"POST", "/api/v1/certificates/{serial}/release", ROLE_VERIFIKATOR | ROLE_ADMIN, h_cert_release, 0, "Request resumption"},
 	{"POST", "/api/v1/me/passphrase", ROLE_SUBSCRIBER, h_passphrase_change, 0, "Change the signing passphrase (needs the old one)"},
 	{"POST", "/api/v1/me/reset", ROLE_SUBSCRIBER, h_passphrase_reset, 0, "Lost passphrase: new key, old one destroyed on approval"},
+	{"POST", "/api/v1/unlock-requests", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_unlock_request, 0,
+	    "Ask Verifikators to end an official's wrong-passphrase delays ({\"user\"}, default oneself)"},
 	{"POST", "/api/v1/me/renew", ROLE_SUBSCRIBER, h_renew, 0, "Renew: new key for the same verified identity"},
 	{"GET", "/api/v1/me/certificates", ROLE_SUBSCRIBER, h_my_certs, 0, "My certificates and their status"},
 	{"GET", "/api/v1/me/data", ROLE_SUBSCRIBER, h_my_data, 0, "Download all personal data held about me (UU 27/2022)"},

@@ -70,6 +70,7 @@ enum tk_err h_passphrase_change(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_passphrase_reset(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_renew(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_seal_request(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_unlock_request(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_subscribers_list(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_evidence_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_certs(struct http_req *rq, struct http_resp *rs);

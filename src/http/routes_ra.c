@@ -205,6 +205,23 @@ static enum tk_err newkey(struct http_req *rq, struct http_resp *rs, int reset)
 enum tk_err h_passphrase_reset(struct http_req *rq, struct http_resp *rs) { return newkey(rq, rs, 1); }
 enum tk_err h_renew(struct http_req *rq, struct http_resp *rs) { return newkey(rq, rs, 0); }
 
+/* {"user"} (default: oneself): ask Verifikators to end an official's passphrase delays. */
+enum tk_err h_unlock_request(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	const char *user = NULL;
+	int64_t req = 0;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = http_json_str(j, "user", 0, 64, &user)) == TK_OK &&
+	    (rc = ra_unlock_request(&rq->ctx, user != NULL ? user : rq->ctx.actor.user, &req)) == TK_OK)
+		rc = http_json(rs, 202, json_pack("{s:I, s:s}", "request_id", (json_int_t)req, "status", "pending"));
+	json_decref(j);
+	return rc;
+}
+
 enum tk_err h_seal_request(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *j = NULL;

@@ -256,12 +256,24 @@ static const char *const migration_5[] = {
 	NULL,
 };
 
+/* Passphrase throttling per official (last failure) and per caller; no more permanent locks. */
+static const char *const migration_6[] = {
+	"ALTER TABLE subscriber_keys ADD COLUMN last_failed_at INTEGER NOT NULL DEFAULT 0",
+	"UPDATE subscriber_keys SET status = 'active' WHERE status = 'locked'",
+	"CREATE TABLE unlock_throttle ("
+	" caller TEXT PRIMARY KEY,"
+	" failures INTEGER NOT NULL,"
+	" last_at INTEGER NOT NULL)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
 	migration_5,
+	migration_6,
 };
 
 enum tk_err store_migrate(struct store *st)

@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RA_MAX_FAILED_UNLOCKS 5
 #define RA_MAX_FILES 8
 
 /* ------------------------------------------------------------ policy */
@@ -33,7 +32,7 @@
 static enum tk_err approvals_needed(struct svc_ctx *c, const char *kind, int64_t *out)
 {
 	static const struct { const char *kind; uint64_t dflt; } d[] = {
-		{"issue", 1}, {"seal", 2}, {"revoke", 2}, {"hold", 1}, {"release", 1}, {"reset", 1}, {"renew", 1},
+		{"issue", 1}, {"seal", 2}, {"revoke", 2}, {"hold", 1}, {"release", 1}, {"reset", 1}, {"renew", 1}, {"unlock", 1},
 	};
 	char key[48];
 	uint64_t v = 1;
@@ -656,6 +655,8 @@ out:
 }
 
 /* Carries out an approved request inside the decision's transaction. */
+static enum tk_err unlock_execute(struct svc_ctx *c, int64_t key_id);
+
 static enum tk_err request_execute(struct svc_ctx *c, int64_t id, const char *kind, int64_t subscriber_id, int64_t key_id,
     json_t *payload, json_t *result)
 {
@@ -672,6 +673,8 @@ static enum tk_err request_execute(struct svc_ctx *c, int64_t id, const char *ki
 	}
 	if (strcmp(kind, "seal") == 0)
 		return issue_seal(c, id, payload, result);
+	if (strcmp(kind, "unlock") == 0)
+		return unlock_execute(c, key_id);
 	if (serial == NULL)
 		return tk_fail(TK_ERR_INTERNAL, "request %lld has no serial", (long long)id);
 	if (strcmp(kind, "revoke") == 0) {
@@ -1208,8 +1211,9 @@ static enum tk_err newkey(struct svc_ctx *c, const char *kind, const char *usern
 
 enum tk_err ra_reset(struct svc_ctx *c, const char *username, const char *new_passphrase, int64_t *request_id)
 {
-	if (strcmp(c->actor.role, "subscriber") == 0 && strcmp(username, c->actor.user) != 0)
-		return tk_fail_code(TK_ERR_DENIED, "forbidden", "a subscriber can reset only their own passphrase");
+	/* Sole control: only the official ever chooses their passphrase (staff approve, never choose). */
+	if (c->actor.kind == ACTOR_APPLICATION || strcmp(username, c->actor.user) != 0)
+		return tk_fail_code(TK_ERR_DENIED, "sole_control", "only the official sets a new passphrase; staff approve the reset request");
 	return newkey(c, "reset", username, new_passphrase, request_id);
 }
 
@@ -1253,189 +1257,407 @@ enum tk_err ra_seal(struct svc_ctx *c, const char *common_name, const char *unit
 
 enum tk_err ra_passphrase_error(void)
 {
-	return tk_fail_code(TK_ERR_AUTH, "passphrase_invalid",
-	    "passphrase wrong or signing locked (after %d wrong attempts a Verifikator must reset it)", RA_MAX_FAILED_UNLOCKS);
+	return tk_fail_code(TK_ERR_AUTH, "passphrase_invalid", "passphrase wrong (or no usable key for this official)");
 }
 
-struct unlock_args {
-	int64_t subscriber_id;
-	const char *pass;
-	EVP_PKEY *pk;
-	char serial[65];
-	int64_t key_id;
-	int wrong;
-};
+/*
+ * Passphrase guessing (issue "Who may act for whom"): wrong passphrases are
+ * throttled per official (on the key) and per caller (API key, person or
+ * address) with delays that double after a few free attempts, capped, so a
+ * guesser is slowed to a crawl but nobody can lock an official out for
+ * good. A Verifikator-approved "unlock" request clears an official's delay.
+ * Argon2 runs outside any write transaction; the bookkeeping is one short
+ * transaction after it. Two guesses racing through the same window can each
+ * be counted once: the cap on concurrent signing requests bounds that.
+ */
+#define RA_UNLOCK_FREE_OFFICIAL 3  /* wrong passphrases before the first delay */
+#define RA_UNLOCK_FREE_CALLER 10
+#define RA_UNLOCK_BASE_DELAY 30    /* seconds, doubled per further failure */
+#define RA_UNLOCK_MAX_DELAY 3600
 
-static enum tk_err unlock_tx(struct svc_ctx *c, void *arg)
+/* Seconds to wait after the failures-th wrong passphrase (0: none). */
+static int64_t unlock_delay(int64_t failures, int64_t free_attempts, int64_t max_delay)
 {
-	struct unlock_args *a = arg;
-	struct store_stmt *s = NULL;
-	uint8_t *blob = NULL;
-	size_t len = 0;
-	int64_t failed = 0;
-	int row = 0, locked = 0;
+	int64_t d = RA_UNLOCK_BASE_DELAY, i;
+
+	if (failures < free_attempts)
+		return 0;
+	for (i = free_attempts; i < failures && d < max_delay; i++)
+		d *= 2;
+	return d < max_delay ? d : max_delay;
+}
+
+/* The throttle key of the caller: who is guessing, whatever official they try. */
+static enum tk_err caller_key(const struct actor *a, char out[96])
+{
+	switch (a->kind) {
+	case ACTOR_APPLICATION:
+		return str_fmt(out, 96, "app:%lld", (long long)a->id);
+	case ACTOR_PERSON:
+		return str_fmt(out, 96, "user:%lld", (long long)a->id);
+	case ACTOR_OPERATOR:
+		return str_fmt(out, 96, "op:%.60s", a->user);
+	default:
+		return str_fmt(out, 96, "ip:%.60s", a->ip);
+	}
+}
+
+static enum tk_err throttle_limits(struct svc_ctx *c, int64_t *free_official, int64_t *free_caller, int64_t *max_delay)
+{
+	uint64_t a, b, m;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT id, blob, failed_attempts, status, cert_serial FROM subscriber_keys"
-		 " WHERE subscriber_id = ? AND status IN ('active','locked') AND blob IS NOT NULL ORDER BY id DESC LIMIT 1", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, a->subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto out;
-	if (row) {
-		const uint8_t *b = store_col_blob(s, 1, &len);
-		a->key_id = store_col_i64(s, 0);
-		failed = store_col_i64(s, 2);
-		locked = strcmp(store_col_text(s, 3), "locked") == 0;
-		if ((rc = str_copy(a->serial, sizeof(a->serial), store_col_text(s, 4))) != TK_OK)
-			goto out;
-		if ((blob = malloc(len ? len : 1)) == NULL) {
-			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(blob, b, len);
-	}
-	store_finalize(s);
-	s = NULL;
-	if (!row || locked) {
-		/* Same cost and answer as a wrong passphrase: nothing to learn here. */
-		uint8_t salt[16] = {0}, k[32];
-		if (kdf_passphrase(a->pass, salt, k) == TK_OK)
-			OPENSSL_cleanse(k, sizeof(k));
-		a->wrong = 1;
-		goto out;
-	}
-	rc = subkey_open(c, a->key_id, a->pass, blob, len, &a->pk);
-	if (rc == TK_ERR_CRYPTO && strcmp(tk_last_error()->code, "passphrase_invalid") == 0) {
-		char obj[24];
-		a->wrong = 1;
-		failed++;
-		if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = ?, status = ? WHERE id = ?", &s)) != TK_OK ||
-		    (rc = store_bind_i64(s, 1, failed)) != TK_OK ||
-		    (rc = store_bind_text(s, 2, failed >= RA_MAX_FAILED_UNLOCKS ? "locked" : "active")) != TK_OK ||
-		    (rc = store_bind_i64(s, 3, a->key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-			goto out;
-		if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)a->key_id)) != TK_OK ||
-		    (rc = audit_append(c, failed >= RA_MAX_FAILED_UNLOCKS ? "key.locked" : "key.unlock_failed", obj, NULL)) != TK_OK)
-			goto out;
-		goto out;
-	}
-	if (rc != TK_OK)
-		goto out;
-	if (failed > 0) {
-		if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = 0 WHERE id = ?", &s)) != TK_OK ||
-		    (rc = store_bind_i64(s, 1, a->key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-			goto out;
-	}
-out:
-	if (blob != NULL)
-		OPENSSL_clear_free(blob, len);
-	store_finalize(s);
-	return rc;
+	if ((rc = config_get_u64(c->inst->cfg, "ra", "unlock_free_attempts", RA_UNLOCK_FREE_OFFICIAL, 100, &a)) != TK_OK ||
+	    (rc = config_get_u64(c->inst->cfg, "ra", "unlock_free_attempts_caller", RA_UNLOCK_FREE_CALLER, 1000, &b)) != TK_OK ||
+	    (rc = config_get_u64(c->inst->cfg, "ra", "unlock_max_delay_seconds", RA_UNLOCK_MAX_DELAY, 86400, &m)) != TK_OK)
+		return rc;
+	*free_official = (int64_t)a;
+	*free_caller = (int64_t)b;
+	*max_delay = m < RA_UNLOCK_BASE_DELAY ? RA_UNLOCK_BASE_DELAY : (int64_t)m;
+	return TK_OK;
 }
 
-enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key, X509 **cert)
+struct unlock_state {
+	int64_t subscriber_id, key_id;
+	int64_t failed, last_failed_at;          /* the official's key */
+	int64_t caller_failed, caller_last_at;   /* the caller */
+	char caller[96];
+	char serial[65];
+	struct buf blob;                         /* the sealed key */
+};
+
+/* Reads the key and both throttle counters (no transaction: a snapshot is enough to decide). */
+static enum tk_err unlock_read(struct svc_ctx *c, struct unlock_state *u, int *found)
 {
-	struct unlock_args a;
 	struct store_stmt *s = NULL;
 	int row = 0;
 	enum tk_err rc;
 
-	memset(&a, 0, sizeof(a));
-	a.subscriber_id = subscriber_id;
-	a.pass = passphrase;
-	/* The failure count must persist even though the caller's operation fails. */
-	if ((rc = svc_in_tx(c, unlock_tx, &a)) != TK_OK)
-		goto fail;
-	if (a.wrong) {
-		rc = ra_passphrase_error();
-		goto fail;
+	*found = 0;
+	if ((rc = store_prepare(c->st, "SELECT id, blob, failed_attempts, last_failed_at, cert_serial FROM subscriber_keys"
+		 " WHERE subscriber_id = ? AND status IN ('active','locked') AND blob IS NOT NULL ORDER BY id DESC LIMIT 1", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, u->subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (row) {
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 1, &len);
+		*found = 1;
+		u->key_id = store_col_i64(s, 0);
+		u->failed = store_col_i64(s, 2);
+		u->last_failed_at = store_col_i64(s, 3);
+		if ((rc = buf_append(&u->blob, b, len)) != TK_OK || (rc = str_copy(u->serial, sizeof(u->serial), store_col_text(s, 4))) != TK_OK)
+			goto out;
 	}
+	store_finalize(s);
+	s = NULL;
+	if ((rc = store_prepare(c->st, "SELECT failures, last_at FROM unlock_throttle WHERE caller = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, u->caller)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (row) {
+		u->caller_failed = store_col_i64(s, 0);
+		u->caller_last_at = store_col_i64(s, 1);
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* Queues a mail to the official about failed attempts on their key (inside the caller's tx). */
+static enum tk_err notify_official_failures(struct svc_ctx *c, int64_t sid, int64_t failures, int64_t delay)
+{
+	struct store_stmt *s = NULL;
+	struct buf email;
+	char body[900];
+	int row = 0;
+	enum tk_err rc;
+
+	buf_init_secret(&email, 512);
+	if ((rc = store_prepare(c->st, "SELECT email FROM subscribers WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK || !row)
+		goto out;
+	{
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 0, &len);
+		if ((rc = pii_open(c->inst, "email", b, len, &email)) != TK_OK)
+			goto out;
+	}
+	if ((rc = str_fmt(body, sizeof(body),
+		 "Ada %lld percobaan passphrase yang salah untuk kunci tanda tangan Anda. Penandatanganan ditunda %lld detik.\n"
+		 "Bila bukan Anda, hubungi Verifikator.\n\n"
+		 "There were %lld wrong passphrase attempts on your signing key. Signing is paused for %lld seconds.\n"
+		 "If this was not you, contact a Verifikator.\n",
+		 (long long)failures, (long long)delay, (long long)failures, (long long)delay)) != TK_OK)
+		goto out;
+	rc = notify_queue(c, (const char *)email.p, "Percobaan passphrase salah / Wrong passphrase attempts", body);
+out:
+	store_finalize(s);
+	buf_free(&email);
+	return rc;
+}
+
+struct unlock_record {
+	struct unlock_state *u;
+	int wrong;
+	int64_t free_official, max_delay;
+};
+
+/* After the passphrase check: counts or clears, audits, notifies. */
+static enum tk_err unlock_record_tx(struct svc_ctx *c, void *arg)
+{
+	struct unlock_record *r = arg;
+	struct unlock_state *u = r->u;
+	struct store_stmt *s = NULL;
+	int64_t now = tk_now();
+	char obj[24];
+	int row;
+	enum tk_err rc;
+
+	if (!r->wrong) {
+		if (u->failed == 0 && u->caller_failed == 0)
+			return TK_OK;
+		if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = 0, last_failed_at = 0, status = 'active' WHERE id = ?", &s)) != TK_OK ||
+		    (rc = store_bind_i64(s, 1, u->key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+			goto out;
+		store_finalize(s);
+		s = NULL;
+		if ((rc = store_prepare(c->st, "DELETE FROM unlock_throttle WHERE caller = ?", &s)) != TK_OK ||
+		    (rc = store_bind_text(s, 1, u->caller)) != TK_OK)
+			goto out;
+		rc = store_step(s, &row);
+		goto out;
+	}
+	if ((rc = store_prepare(c->st, "INSERT INTO unlock_throttle (caller, failures, last_at) VALUES (?, 1, ?)"
+		 " ON CONFLICT (caller) DO UPDATE SET failures = unlock_throttle.failures + 1, last_at = excluded.last_at", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, u->caller)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	if (u->key_id == 0)
+		goto out; /* no key: nothing of the official's to count */
+	if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = failed_attempts + 1, last_failed_at = ? WHERE id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, u->key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)u->key_id)) != TK_OK ||
+	    (rc = audit_append(c, "key.unlock_failed", obj, NULL)) != TK_OK)
+		goto out;
+	/* The official hears of the first failure and of every delay that starts. */
+	{
+		int64_t n = u->failed + 1, d = unlock_delay(n, r->free_official, r->max_delay);
+		if (n == 1 || d > 0)
+			rc = notify_official_failures(c, u->subscriber_id, n, d);
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/*
+ * Opens the official's newest usable key with passphrase, throttled as
+ * above. Wrong passphrase, no key and unknown official answer alike;
+ * a running delay answers too_many_attempts (HTTP 429) without trying.
+ */
+static enum tk_err unlock_pkey(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, EVP_PKEY **pk,
+    struct unlock_state *u)
+{
+	struct unlock_record rec;
+	int64_t free_caller = 0, now = tk_now(), wait_official, wait_caller, wait;
+	int found = 0;
+	enum tk_err rc;
+
+	*pk = NULL;
+	memset(&rec, 0, sizeof(rec));
+	rec.u = u;
+	u->subscriber_id = subscriber_id;
+	if ((rc = throttle_limits(c, &rec.free_official, &free_caller, &rec.max_delay)) != TK_OK ||
+	    (rc = caller_key(&c->actor, u->caller)) != TK_OK || (rc = unlock_read(c, u, &found)) != TK_OK)
+		return rc;
+	wait_official = found ? u->last_failed_at + unlock_delay(u->failed, rec.free_official, rec.max_delay) - now : 0;
+	wait_caller = u->caller_last_at + unlock_delay(u->caller_failed, free_caller, rec.max_delay) - now;
+	wait = wait_official > wait_caller ? wait_official : wait_caller;
+	if (wait > 0)
+		return tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many wrong passphrases; try again in %lld seconds", (long long)wait);
+	if (!found) {
+		/* Same cost and answer as a wrong passphrase: nothing to learn here. */
+		uint8_t salt[16] = {0}, k[32];
+		if (kdf_passphrase(passphrase, salt, k) == TK_OK)
+			OPENSSL_cleanse(k, sizeof(k));
+		rec.wrong = 1;
+	} else {
+		rc = subkey_open(c, u->key_id, passphrase, u->blob.p, u->blob.len, pk);
+		if (rc == TK_ERR_CRYPTO && strcmp(tk_last_error()->code, "passphrase_invalid") == 0)
+			rec.wrong = 1;
+		else if (rc != TK_OK)
+			return rc;
+	}
+	if ((rc = svc_in_tx(c, unlock_record_tx, &rec)) != TK_OK) {
+		EVP_PKEY_free(*pk);
+		*pk = NULL;
+		return rc;
+	}
+	return rec.wrong ? ra_passphrase_error() : TK_OK;
+}
+
+enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key, X509 **cert)
+{
+	struct unlock_state u;
+	struct store_stmt *s = NULL;
+	EVP_PKEY *pk = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	memset(&u, 0, sizeof(u));
+	buf_init_secret(&u.blob, MAX_KEY_BLOB_BYTES);
+	if ((rc = unlock_pkey(c, subscriber_id, passphrase, &pk, &u)) != TK_OK)
+		goto out;
 	if ((rc = store_prepare(c->st, "SELECT der FROM certs WHERE serial = ? AND status = 'valid'", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, a.serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto fail;
+	    (rc = store_bind_text(s, 1, u.serial)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
 	if (!row) {
 		rc = tk_fail_code(TK_ERR_CONFLICT, "certificate_not_valid", "your certificate is revoked, suspended or not yet issued");
-		goto fail;
+		goto out;
 	}
 	{
 		size_t len = 0;
 		const uint8_t *der = store_col_blob(s, 0, &len);
 		if ((rc = x509_cert_parse(der, len, cert)) != TK_OK)
-			goto fail;
+			goto out;
 	}
-	store_finalize(s);
-	s = NULL;
-	if ((rc = key_from_pkey(a.serial, a.pk, key)) != TK_OK) {
-		a.pk = NULL;
+	rc = key_from_pkey(u.serial, pk, key);
+	pk = NULL; /* key_from_pkey takes it, also on failure */
+	if (rc != TK_OK) {
 		X509_free(*cert);
 		*cert = NULL;
-		return rc;
-	}
-	return TK_OK;
-fail:
-	store_finalize(s);
-	EVP_PKEY_free(a.pk);
-	return rc;
-}
-
-static enum tk_err change_tx(struct svc_ctx *c, void *arg)
-{
-	struct simple_args *a = arg;
-	struct unlock_args u;
-	struct store_stmt *s = NULL;
-	struct buf blob;
-	int64_t sid = 0;
-	int row;
-	enum tk_err rc;
-
-	memset(&u, 0, sizeof(u));
-	buf_init(&blob, MAX_KEY_BLOB_BYTES);
-	if ((rc = ra_subscriber_of(c, c->actor.user, &sid)) != TK_OK)
-		goto out;
-	u.subscriber_id = sid;
-	u.pass = a->reason; /* old passphrase */
-	if ((rc = unlock_tx(c, &u)) != TK_OK)
-		goto out;
-	if (u.wrong) {
-		/* Commit the failure count, then report. */
-		a->done = -1;
-		goto out;
-	}
-	if ((rc = subkey_seal(c, u.key_id, a->pass, u.pk, &blob)) != TK_OK)
-		goto out;
-	if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET blob = ?, failed_attempts = 0 WHERE id = ?", &s)) != TK_OK ||
-	    (rc = store_bind_blob(s, 1, blob.p, blob.len)) != TK_OK || (rc = store_bind_i64(s, 2, u.key_id)) != TK_OK ||
-	    (rc = store_step(s, &row)) != TK_OK)
-		goto out;
-	{
-		char obj[24];
-		if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)u.key_id)) == TK_OK)
-			rc = audit_append(c, "key.passphrase_change", obj, NULL);
 	}
 out:
 	store_finalize(s);
-	EVP_PKEY_free(u.pk);
-	buf_free(&blob);
+	EVP_PKEY_free(pk);
+	buf_free(&u.blob);
+	return rc;
+}
+
+struct change_args {
+	int64_t key_id;
+	const struct buf *old_blob, *new_blob;
+};
+
+static enum tk_err change_tx(struct svc_ctx *c, void *arg)
+{
+	struct change_args *a = arg;
+	struct store_stmt *s = NULL;
+	char obj[24];
+	int row;
+	enum tk_err rc;
+
+	/* Only if the key is still the one that was opened (no reset or change in between). */
+	if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET blob = ?, failed_attempts = 0, last_failed_at = 0 WHERE id = ? AND blob = ?", &s)) != TK_OK ||
+	    (rc = store_bind_blob(s, 1, a->new_blob->p, a->new_blob->len)) != TK_OK || (rc = store_bind_i64(s, 2, a->key_id)) != TK_OK ||
+	    (rc = store_bind_blob(s, 3, a->old_blob->p, a->old_blob->len)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (store_changes(s) != 1) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "key_changed", "your key changed meanwhile; try again");
+		goto out;
+	}
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)a->key_id)) == TK_OK)
+		rc = audit_append(c, "key.passphrase_change", obj, NULL);
+out:
+	store_finalize(s);
 	return rc;
 }
 
 enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const char *new_pass)
 {
-	struct simple_args a;
+	struct unlock_state u;
+	struct change_args a;
+	struct buf blob;
+	EVP_PKEY *pk = NULL;
+	int64_t sid = 0;
 	enum tk_err rc;
 
-	memset(&a, 0, sizeof(a));
-	if ((rc = passphrase_check(c, new_pass, NULL, c->actor.user)) != TK_OK)
+	memset(&u, 0, sizeof(u));
+	buf_init_secret(&u.blob, MAX_KEY_BLOB_BYTES);
+	buf_init(&blob, MAX_KEY_BLOB_BYTES);
+	if (c->actor.kind != ACTOR_PERSON || strcmp(c->actor.role, "subscriber") != 0) {
+		rc = tk_fail_code(TK_ERR_DENIED, "forbidden", "only the official changes their own passphrase");
+		goto out;
+	}
+	if ((rc = passphrase_check(c, new_pass, NULL, c->actor.user)) != TK_OK || (rc = ra_subscriber_of(c, c->actor.user, &sid)) != TK_OK ||
+	    (rc = unlock_pkey(c, sid, old_pass, &pk, &u)) != TK_OK)
+		goto out;
+	/* The new Argon2 derivation, before the write transaction. */
+	if ((rc = subkey_seal(c, u.key_id, new_pass, pk, &blob)) != TK_OK)
+		goto out;
+	a.key_id = u.key_id;
+	a.old_blob = &u.blob;
+	a.new_blob = &blob;
+	rc = svc_in_tx(c, change_tx, &a);
+out:
+	EVP_PKEY_free(pk);
+	buf_free(&u.blob);
+	buf_free(&blob);
+	return rc;
+}
+
+struct unlock_req_args {
+	const char *username;
+	int64_t request_id;
+};
+
+static enum tk_err unlock_request_tx(struct svc_ctx *c, void *arg)
+{
+	struct unlock_req_args *a = arg;
+	int64_t sid = 0, key_id = 0;
+	json_t *payload;
+	enum tk_err rc;
+
+	if ((rc = quorum_check(c)) != TK_OK || (rc = ra_subscriber_of(c, a->username, &sid)) != TK_OK)
 		return rc;
-	a.reason = old_pass;
-	a.pass = new_pass;
-	if ((rc = svc_in_tx(c, change_tx, &a)) != TK_OK)
+	{
+		char q[32];
+		if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)sid)) != TK_OK)
+			return rc;
+		rc = store_query_i64(c->st, "SELECT id FROM subscriber_keys WHERE subscriber_id = CAST(? AS INTEGER)"
+		    " AND status IN ('active','locked') AND failed_attempts > 0 ORDER BY id DESC LIMIT 1", q, &key_id);
+		if (rc == TK_ERR_NOT_FOUND)
+			return tk_fail_code(TK_ERR_CONFLICT, "not_throttled", "this official's key has no failed attempts to clear");
+		if (rc != TK_OK)
+			return rc;
+	}
+	if ((payload = json_pack("{s:s}", "user", a->username)) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	rc = request_file(c, "unlock", sid, key_id, payload, &a->request_id);
+	json_decref(payload);
+	return rc;
+}
+
+enum tk_err ra_unlock_request(struct svc_ctx *c, const char *username, int64_t *request_id)
+{
+	struct unlock_req_args a = {username, 0};
+	enum tk_err rc;
+
+	if (c->actor.kind == ACTOR_APPLICATION || c->actor.kind == ACTOR_ANONYMOUS || strcmp(c->actor.role, "auditor") == 0)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "the official or RA staff file an unlock request");
+	if (strcmp(c->actor.role, "subscriber") == 0 && strcmp(username, c->actor.user) != 0)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "a subscriber can only ask to unlock their own key");
+	if ((rc = svc_in_tx(c, unlock_request_tx, &a)) != TK_OK)
 		return rc;
-	if (a.done == -1)
-		return ra_passphrase_error();
+	*request_id = a.request_id;
 	return TK_OK;
 }
 
-/* ------------------------------------------------------------ reading */
+/* The approved "unlock" request: the official's delays end. */
+static enum tk_err unlock_execute(struct svc_ctx *c, int64_t key_id)
+{
+	struct store_stmt *s = NULL;
+	int row;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = 0, last_failed_at = 0, status = 'active'"
+		 " WHERE id = ? AND status IN ('active','locked')", &s)) == TK_OK &&
+	    (rc = store_bind_i64(s, 1, key_id)) == TK_OK)
+		rc = store_step(s, &row);
+	store_finalize(s);
+	return rc;
+}
 
 static json_t *request_row_json(struct store_stmt *s)
 {

@@ -56,13 +56,18 @@ enum tk_err ra_reset(struct svc_ctx *c, const char *username, const char *new_pa
 enum tk_err ra_renew(struct svc_ctx *c, const char *passphrase, int64_t *request_id) WARN_UNUSED;
 /* An organisational seal certificate for a unit (two approvals by default). */
 enum tk_err ra_seal(struct svc_ctx *c, const char *common_name, const char *unit, int64_t *request_id) WARN_UNUSED;
-/* Re-seals the caller's active key under a new passphrase (needs the old one). */
+/* Re-seals the caller's active key under a new passphrase (needs the old one; throttled like signing). */
 enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const char *new_pass) WARN_UNUSED;
 /*
  * Unlocks the newest active key of a subscriber for signing. A wrong
- * passphrase and a missing key give the same error ("passphrase_invalid");
- * too many wrong passphrases lock the key until a reset.
+ * passphrase and a missing key give the same error ("passphrase_invalid").
+ * Wrong passphrases are throttled per official and per caller (c->actor)
+ * with growing delays ("too_many_attempts", HTTP 429, while one runs); the
+ * official is mailed; nothing locks a key for good. Argon2 runs outside
+ * any write transaction.
  */
+/* Files an "unlock" request (the official, or RA staff for them): once approved, the official's delays end. */
+enum tk_err ra_unlock_request(struct svc_ctx *c, const char *username, int64_t *request_id) WARN_UNUSED;
 enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key,
     X509 **cert) WARN_UNUSED;
 /* Certificate status of an official in the BSrE vocabulary: ISSUE, NOT_REGISTERED,

@@ -101,19 +101,23 @@ static enum tk_err cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out,
 }
 
 /*
- * Same answer as a wrong passphrase, after the same Argon2id cost: the API
- * confirms neither who is enrolled nor, by timing, who is not.
+ * An official nobody can sign for (unknown, or not active): the same answer,
+ * cost and throttling as a wrong passphrase (the unlock path with no key
+ * counts the caller's failure), so guessing NIKs is slowed like guessing
+ * passphrases and the API confirms nobody's enrolment.
  */
-static enum tk_err no_such_signer(void)
+static enum tk_err no_such_signer(struct svc_ctx *c, const char *passphrase)
 {
-	uint8_t salt[16] = {0}, k[32];
+	struct key *k = NULL;
+	X509 *x = NULL;
+	enum tk_err rc = ra_key_unlock(c, 0, passphrase != NULL ? passphrase : "", &k, &x);
 
-	if (kdf_passphrase("teken-no-such-signer", salt, k) == TK_OK)
-		OPENSSL_cleanse(k, sizeof(k));
-	return ra_passphrase_error();
+	key_free(k);
+	X509_free(x);
+	return rc == TK_OK ? ra_passphrase_error() : rc;
 }
 
-static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, int64_t *sid)
+static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, const char *passphrase, int64_t *sid)
 {
 	char idx[65];
 	int64_t v = 0;
@@ -124,7 +128,7 @@ static enum tk_err subscriber_by_nik(struct svc_ctx *c, const char *nik, int64_t
 	pii_nik_index(c->inst, nik, idx);
 	rc = store_query_i64(c->st, "SELECT id FROM subscribers WHERE nik_index = ? AND status = 'active'", idx, &v);
 	if (rc == TK_ERR_NOT_FOUND)
-		return no_such_signer();
+		return no_such_signer(c, passphrase);
 	*sid = v;
 	return rc;
 }
@@ -245,7 +249,7 @@ static enum tk_err official_of(struct svc_ctx *c, const struct sign_in *in, stru
 			sg->subscriber_id = in->subscriber_id;
 			rc = TK_OK;
 		} else if (in->nik != NULL)
-			rc = subscriber_by_nik(c, in->nik, &sg->subscriber_id);
+			rc = subscriber_by_nik(c, in->nik, in->passphrase, &sg->subscriber_id);
 		else
 			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "name the official (nik) or sign with a seal");
 	} else if (c->actor.kind == ACTOR_OPERATOR && in->subscriber != NULL)
@@ -253,14 +257,14 @@ static enum tk_err official_of(struct svc_ctx *c, const struct sign_in *in, stru
 	else
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only officials (for themselves) and applications (for officials of their units) sign");
 	if (rc == TK_ERR_NOT_FOUND)
-		return no_such_signer();
+		return no_such_signer(c, in->passphrase);
 	if (rc != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "SELECT full_name, position, unit FROM subscribers WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, sg->subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
-		rc = no_such_signer();
+		rc = no_such_signer(c, in->passphrase);
 		goto out;
 	}
 	if (c->actor.kind == ACTOR_APPLICATION && !actor_may_act_for_unit(&c->actor, store_col_text(s, 2)))
