@@ -148,7 +148,7 @@ subj = subprocess.run(["openssl", "x509", "-noout", "-subject", "-in", os.path.j
 check("CN = Sari Dewi" in subj and "OU = Biro Hukum" in subj and "O = Kementerian Uji" in subj, "subject from verified data: " + subj)
 check(v2.request("POST", "/api/v1/requests/%d/approve" % req).status == 409, "approved request is closed")
 
-# Passphrase: wrong passphrase looks the same with or without a key; five wrong lock signing.
+# Passphrase: wrong passphrase looks the same with or without a key; wrong ones delay signing (no lock for good).
 nokey = mkuser("tanpa.kunci", "subscriber", "tanpa-kunci-pass")
 r_nokey = nokey.request("POST", "/api/v1/me/passphrase", {"old_passphrase": "salah-salah-1", "new_passphrase": "baru-baru-baru-1"})
 r_wrong = sub2.request("POST", "/api/v1/me/passphrase", {"old_passphrase": "salah-salah-1", "new_passphrase": "baru-baru-baru-1"})
@@ -159,7 +159,7 @@ check(r.status == 200, "passphrase change with the old one: %s" % r.body)
 for i in range(5):
     sub2.request("POST", "/api/v1/me/passphrase", {"old_passphrase": "salah-%d-xxxxxx" % i, "new_passphrase": "whatever-123456"})
 r = sub2.request("POST", "/api/v1/me/passphrase", {"old_passphrase": "passphrase-baru-2027", "new_passphrase": "whatever-123456"})
-check(r.status == 401 and r.error_code() == "passphrase_invalid", "locked after five wrong passphrases")
+check(r.status == 429 and r.error_code() == "too_many_attempts", "delayed after five wrong passphrases: %s" % r.body)
 
 # Reset: new key on approval, old key destroyed and its certificate revoked.
 r = sub2.request("POST", "/api/v1/me/reset", {"passphrase": "passphrase-reset-2027"})
