@@ -55,6 +55,23 @@ struct x509_issue_req {
 enum tk_err x509_profile_load(const struct config *cfg, const char *name, struct x509_profile *out) WARN_UNUSED;
 /* Checks that a key algorithm (keys.h name) is allowed by the profile. */
 enum tk_err x509_profile_check_key(const struct x509_profile *p, EVP_PKEY *pk) WARN_UNUSED;
+/* Public-key policy (CA/Browser Forum Baseline Requirements 6.1.5-6.1.6). */
+#define X509_RSA_MIN_BITS          2048u
+#define X509_RSA_MAX_BITS          8192u
+#define X509_RSA_MIN_EXPONENT      65537u /* 2^16 + 1 */
+#define X509_RSA_MAX_EXPONENT_BITS 256u   /* e < 2^256 */
+
+/*
+ * Checks a public key that comes from outside (a CSR, a subscriber's own
+ * key) before anything is issued for it: EC on the named curves P-256 or
+ * P-384 only (RFC 5480 2.1.1; explicit parameters refused), RSA with a
+ * modulus of X509_RSA_MIN_BITS..X509_RSA_MAX_BITS bits and an odd exponent
+ * in [65537, 2^256), and public-key validation passed; every other type
+ * refused. Fails with TK_ERR_INVALID and code "key_not_allowed". Does not
+ * take ownership of pk. The profile's allowed_keys is checked separately
+ * by x509_profile_check_key().
+ */
+enum tk_err x509_pubkey_check(EVP_PKEY *pk) WARN_UNUSED;
 /* Checks required and allowed subject attributes against the profile. */
 enum tk_err x509_profile_check_subject(const struct x509_profile *p, const X509_NAME *n) WARN_UNUSED;
 

@@ -103,6 +103,8 @@ bpid=$!
 at_exit "kill -TERM $bpid 2>/dev/null; wait $bpid 2>/dev/null"
 for _ in $(seq 1 50); do grep -q listening "$TMP/b.out" && break; sleep 0.1; done
 teken sign --dir "$B" --in "$PDF" --out "$TMP/foreign.pdf" --seal >/dev/null
+# Outside CRLs are fetched only from hosts on the allow-list (tests/integration/test_ltv_fetch.py).
+printf '\n[ltv]\nfetch_allow = 127.0.0.1:%s\n' "$port" >>"$D/teken.conf"
 teken sign --dir "$D" --in "$TMP/foreign.pdf" --out "$TMP/mixed.pdf" --seal --level B-T >/dev/null
 out=$(teken ltv extend --dir "$D" --in "$TMP/mixed.pdf" --out "$TMP/mixed.lta.pdf")
 grep -q "2 signature(s) preserved" <<<"$out" || die "ltv extend: $out"; ok

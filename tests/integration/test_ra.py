@@ -87,6 +87,18 @@ bad_cases = [
 for what, data, files, code in bad_cases:
     r = enroll(sub, data, files)
     check(400 <= r.status < 500 and r.error_code() == code, "%s: %d %s" % (what, r.status, r.body[:160]))
+# The official's own key (CSR) must meet the key policy before anything is stored (RFC 5480 2.1.1).
+no_pass = {k: v for k, v in ident.items() if k != "passphrase"}
+for what, gen, msg in [
+    ("explicit EC parameters", ["ecparam", "-name", "prime256v1", "-param_enc", "explicit", "-genkey"], "explicit EC parameters"),
+    ("RSA-1024", ["genrsa", "1024"], "RSA modulus of 1024 bits"),
+]:
+    key = subprocess.run(["openssl", *gen], capture_output=True, check=True).stdout
+    csr = subprocess.run(["openssl", "req", "-new", "-key", "/dev/stdin", "-subj", "/CN=Budi Santoso", "-outform", "PEM"],
+                         input=key, capture_output=True, check=True).stdout
+    r = enroll(sub, no_pass, None, csr=csr)
+    check(r.status == 400 and r.error_code() == "key_not_allowed" and msg in r.json()["error"]["message"], "%s CSR refused: %d %s" % (what, r.status, r.body[:200]))
+check(counts() == before, "refused CSRs changed nothing")
 r = sub.request("POST", "/api/v1/enrollments", b"--x\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{}",
                 ctype="multipart/form-data; boundary=x", raw=True)
 check(r.status == 400 and r.error_code() == "malformed_multipart", "truncated multipart")

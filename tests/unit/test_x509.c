@@ -21,8 +21,10 @@
 
 #include <limits.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -1088,6 +1090,205 @@ static void test_csr_key_policy(void **state)
 	X509_REQ_free(got);
 	buf_free(&der);
 	X509_REQ_free(req);
+}
+
+/* ------------------------------------------------------------------ */
+/* public-key policy (x509_pubkey_check)                               */
+/* ------------------------------------------------------------------ */
+
+/* P-256 key pair whose parameters are spelled out (RFC 3279 ECParameters) instead of named. */
+static EVP_PKEY *ec_explicit_p256(void)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+
+	assert_non_null(pk);
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(pk, OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_EXPLICIT), 1);
+	return pk;
+}
+
+/* An RSA public key (no private part) with modulus n and exponent e. */
+static EVP_PKEY *rsa_pub(const BIGNUM *n, const BIGNUM *e)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pk = NULL;
+
+	assert_non_null(bld);
+	assert_non_null(ctx);
+	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n), 1);
+	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e), 1);
+	params = OSSL_PARAM_BLD_to_param(bld);
+	assert_non_null(params);
+	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return pk;
+}
+
+/* The key as it arrives: inside a signed CSR, parsed back by x509_csr_parse. */
+static enum tk_err check_via_csr(EVP_PKEY *pk)
+{
+	X509_REQ *req = make_req(pk, pk, "/CN=Key Policy");
+	X509_REQ *got = NULL;
+	struct buf der;
+	enum tk_err rc;
+
+	req_der(req, &der);
+	assert_ok(csr_parse_copy(der.p, der.len, &got));
+	rc = x509_pubkey_check(X509_REQ_get0_pubkey(got));
+	X509_REQ_free(got);
+	X509_REQ_free(req);
+	buf_free(&der);
+	return rc;
+}
+
+static void expect_key_refused(EVP_PKEY *pk, const char *msg_part)
+{
+	assert_err_code(x509_pubkey_check(pk), TK_ERR_INVALID, "key_not_allowed");
+	if (strstr(tk_errmsg(), msg_part) == NULL)
+		fail_msg("message '%s' lacks '%s'", tk_errmsg(), msg_part);
+}
+
+static void test_pubkey_check_ec(void **state)
+{
+	EVP_PKEY *expl = ec_explicit_p256();
+	EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+	EVP_PKEY *p521 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+	EVP_PKEY *p224 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-224");
+	char group[64] = "";
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(k1);
+	assert_non_null(p521);
+	assert_non_null(p224);
+	/* Named P-256 and P-384 pass, directly and through a CSR. */
+	assert_ok(x509_pubkey_check(G.leaf_ec));
+	assert_ok(x509_pubkey_check(G.inter_ec));
+	assert_ok(check_via_csr(G.leaf_ec));
+	assert_ok(check_via_csr(G.inter_ec));
+	/* OpenSSL names the explicit group after the curve it equals, so a
+	 * check on the group name alone would let it through. */
+	assert_int_equal(EVP_PKEY_get_utf8_string_param(expl, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &n), 1);
+	assert_string_equal(group, "prime256v1");
+	expect_key_refused(expl, "x509: RFC 5480 2.1.1: explicit EC parameters are not accepted; use a named curve (P-256 or P-384)");
+	assert_err_code(check_via_csr(expl), TK_ERR_INVALID, "key_not_allowed");
+	assert_non_null(strstr(tk_errmsg(), "explicit EC parameters"));
+	expect_key_refused(k1, "EC curve secp256k1 is not accepted");
+	assert_err_code(check_via_csr(k1), TK_ERR_INVALID, "key_not_allowed");
+	expect_key_refused(p521, "EC curve secp521r1 is not accepted");
+	expect_key_refused(p224, "EC curve secp224r1 is not accepted");
+	assert_int_equal(ERR_peek_error(), 0);
+	EVP_PKEY_free(expl);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(p521);
+	EVP_PKEY_free(p224);
+}
+
+static void test_pubkey_check_rsa(void **state)
+{
+	EVP_PKEY *r1024 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	EVP_PKEY *r2050 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2050);
+	EVP_PKEY *e3 = NULL, *pk = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	BIGNUM *n = NULL, *e = BN_new(), *big = BN_new();
+
+	(void)state;
+	assert_non_null(r1024);
+	assert_non_null(r2050);
+	assert_non_null(ctx);
+	assert_non_null(e);
+	assert_non_null(big);
+	assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048), 1);
+	assert_int_equal(BN_set_word(e, 3), 1);
+	assert_int_equal(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e), 1);
+	assert_int_equal(EVP_PKEY_keygen(ctx, &e3), 1);
+
+	assert_ok(x509_pubkey_check(G.leaf_rsa));
+	assert_ok(check_via_csr(G.root_rsa));
+	/* Sizes need not be a multiple of 8. */
+	assert_ok(x509_pubkey_check(r2050));
+	expect_key_refused(r1024, "RSA modulus of 1024 bits is not accepted; use 2048 to 8192 bits");
+	assert_err_code(check_via_csr(r1024), TK_ERR_INVALID, "key_not_allowed");
+	expect_key_refused(e3, "RSA public exponent must be odd, at least 65537");
+	assert_err_code(check_via_csr(e3), TK_ERR_INVALID, "key_not_allowed");
+
+	/* Public keys built from a good modulus with other exponents. */
+	assert_int_equal(EVP_PKEY_get_bn_param(G.leaf_rsa, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	assert_int_equal(BN_set_word(e, 65538), 1); /* even */
+	pk = rsa_pub(n, e);
+	expect_key_refused(pk, "RSA public exponent");
+	EVP_PKEY_free(pk);
+	assert_int_equal(BN_set_word(e, 65535), 1); /* odd, below 2^16 + 1 */
+	pk = rsa_pub(n, e);
+	expect_key_refused(pk, "RSA public exponent");
+	EVP_PKEY_free(pk);
+	assert_int_equal(BN_set_word(e, 1), 1);
+	assert_int_equal(BN_lshift(e, e, 256), 1);
+	assert_int_equal(BN_add_word(e, 1), 1); /* 2^256 + 1 */
+	pk = rsa_pub(n, e);
+	expect_key_refused(pk, "below 2^256");
+	EVP_PKEY_free(pk);
+	assert_int_equal(BN_rshift1(e, e), 1);
+	assert_int_equal(BN_set_bit(e, 0), 1); /* 2^255 + 1: largest power-of-two form allowed */
+	pk = rsa_pub(n, e);
+	assert_ok(x509_pubkey_check(pk));
+	EVP_PKEY_free(pk);
+
+	/* Moduli that are not products of two large primes. */
+	assert_int_equal(BN_set_word(e, 65537), 1);
+	assert_int_equal(BN_copy(big, n) != NULL, 1);
+	assert_int_equal(BN_add_word(big, 1), 1); /* even */
+	pk = rsa_pub(big, e);
+	expect_key_refused(pk, "RSA modulus is even");
+	EVP_PKEY_free(pk);
+	assert_int_equal(BN_copy(big, n) != NULL, 1);
+	assert_int_equal(BN_mul_word(big, 3), 1); /* odd, 2050 bits, a factor of 3 */
+	pk = rsa_pub(big, e);
+	expect_key_refused(pk, "fails public-key validation");
+	EVP_PKEY_free(pk);
+	assert_int_equal(BN_lshift(big, n, (int)X509_RSA_MAX_BITS + 1 - BN_num_bits(n)), 1);
+	assert_int_equal(BN_set_bit(big, 0), 1); /* odd, 8193 bits */
+	assert_int_equal(BN_num_bits(big), (int)X509_RSA_MAX_BITS + 1);
+	pk = rsa_pub(big, e);
+	expect_key_refused(pk, "RSA modulus of 8193 bits");
+	EVP_PKEY_free(pk);
+	assert_int_equal(ERR_peek_error(), 0);
+
+	BN_free(n);
+	BN_free(e);
+	BN_free(big);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(r1024);
+	EVP_PKEY_free(r2050);
+	EVP_PKEY_free(e3);
+}
+
+static void test_pubkey_check_other_types(void **state)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+	EVP_PKEY *pss = NULL;
+	EVP_PKEY *ed448 = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+
+	(void)state;
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048), 1);
+	assert_int_equal(EVP_PKEY_keygen(ctx, &pss), 1);
+	EVP_PKEY_CTX_free(ctx);
+	assert_non_null(ed448);
+	/* Ed25519: verified in foreign signatures only; teken cannot sign with it. */
+	expect_key_refused(G.ed25519, "ED25519 public keys are not accepted");
+	assert_err_code(check_via_csr(G.ed25519), TK_ERR_INVALID, "key_not_allowed");
+	expect_key_refused(ed448, "public keys are not accepted");
+	expect_key_refused(pss, "RSA-PSS public keys are not accepted");
+	expect_key_refused(NULL, "no subject public key");
+	EVP_PKEY_free(pss);
+	EVP_PKEY_free(ed448);
 }
 
 static void test_cert_parse(void **state)
@@ -2433,6 +2634,9 @@ int main(void)
 		cmocka_unit_test(test_csr_parse_certificate_is_not_a_csr),
 		cmocka_unit_test(test_csr_parse_der_containing_pem_marker),
 		cmocka_unit_test(test_csr_key_policy),
+		cmocka_unit_test(test_pubkey_check_ec),
+		cmocka_unit_test(test_pubkey_check_rsa),
+		cmocka_unit_test(test_pubkey_check_other_types),
 		cmocka_unit_test(test_cert_parse),
 		cmocka_unit_test(test_serial_new),
 		cmocka_unit_test(test_serial_hex),

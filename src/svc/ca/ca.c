@@ -121,7 +121,9 @@ enum tk_err ca_build(struct svc_ctx *c, const char *profile, EVP_PKEY *pubkey, c
 	if (prof.ca)
 		return tk_fail_code(TK_ERR_DENIED, "profile_not_issuable", "ca: profile %s is for CA certificates, made only by teken init",
 		    profile);
-	if ((rc = x509_profile_check_key(&prof, pubkey)) != TK_OK || (rc = x509_profile_check_subject(&prof, subject)) != TK_OK)
+	/* Every issuance passes here: CSRs (ca_issue) and stored subscriber keys (RA approval). */
+	if ((rc = x509_pubkey_check(pubkey)) != TK_OK || (rc = x509_profile_check_key(&prof, pubkey)) != TK_OK ||
+	    (rc = x509_profile_check_subject(&prof, subject)) != TK_OK)
 		return rc;
 	if ((rc = ca_load(c, "issuing", ca_id, &issuer, &k)) != TK_OK)
 		return rc;

@@ -342,7 +342,9 @@ static enum tk_err key_add(struct svc_ctx *c, int64_t subscriber_id, const char 
 	if (csr != NULL) {
 		if ((rc = x509_csr_parse(csr, csr_len, &req)) != TK_OK)
 			goto out;
-		pk = X509_REQ_get_pubkey(req);
+		/* The subscriber's own key: refused here, before it is stored (RFC 5480, CA/B BR 6.1.5-6.1.6). */
+		if ((pk = X509_REQ_get_pubkey(req)) != NULL && (rc = x509_pubkey_check(pk)) != TK_OK)
+			goto out;
 	} else if ((rc = key_generate(config_get_or(c->inst->cfg, "ra", "key_alg", "ec-p256"), &pk)) != TK_OK) {
 		goto out;
 	}

@@ -3,7 +3,8 @@
  * PAdES B-LTA. Collects the certificates embedded in every signature and
  * signature timestamp, revocation data for each (ours from the store; for
  * certificates of other CAs, the CRL at their HTTP distribution point,
- * fetched with a time and size budget), writes them to a /DSS revision,
+ * fetched through net_fetch() under the [ltv] fetch_allow policy with a
+ * time and size budget), writes them to a /DSS revision,
  * then adds a document timestamp over the whole file.
  */
 #include "svc/base/base.h"
@@ -11,10 +12,11 @@
 #include "svc/trust/trust.h"
 
 #include "cms/cms.h"
+#include "log/log.h"
+#include "net/net.h"
 #include "pades/pades.h"
 #include "x509/x509.h"
 
-#include <curl/curl.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <openssl/x509v3.h>
@@ -22,6 +24,7 @@
 
 #define LTV_MAX_ITEMS 256u
 #define LTV_FETCH_BYTES (20u << 20)
+#define LTV_FETCH_TIMEOUT NET_FETCH_TIMEOUT
 
 struct ltv_set {
 	STACK_OF(X509) *certs;
@@ -30,6 +33,7 @@ struct ltv_set {
 	size_t nder, ncerts, ncrls, nocsps;
 	char crl_urls[32][256];
 	size_t nurls;
+	struct net_policy fetch; /* [ltv] fetch_allow: where CRLs named by outside certificates may be fetched */
 };
 
 static struct buf *new_item(struct ltv_set *s)
@@ -73,47 +77,21 @@ static enum tk_err collect_cms(const uint8_t *p, size_t len, struct ltv_set *s, 
 	return rc;
 }
 
-struct sink {
-	struct buf *b;
-	int over;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
+/* A CRL from an http(s) URL the policy allows, checked to be a CRL; nothing on failure (logged). */
+static int fetch_crl(const struct net_policy *pol, const char *url, struct buf *out)
 {
-	struct sink *k = arg;
-
-	if (buf_append(k->b, p, size * n) != TK_OK) {
-		k->over = 1;
-		return 0;
-	}
-	return size * n;
-}
-
-/* A CRL from an http(s) URL, checked to be a CRL; nothing on failure. */
-static int fetch_crl(const char *url, struct buf *out)
-{
-	CURL *curl = curl_easy_init();
-	struct sink k = {out, 0};
 	const unsigned char *q;
 	X509_CRL *crl;
-	long code = 0;
 	int ok = 0;
 
-	if (curl == NULL)
+	if (net_fetch(pol, url, LTV_FETCH_BYTES, LTV_FETCH_TIMEOUT, out) != TK_OK) {
+		log_msg(LOG_WARN, "ltv.crl_fetch", "%s", tk_errmsg()); /* names the host only */
 		return 0;
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &k);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (curl_easy_perform(curl) == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200) {
-		q = out->p;
-		crl = d2i_X509_CRL(NULL, &q, (long)out->len);
-		ok = crl != NULL && q == out->p + out->len;
-		X509_CRL_free(crl);
 	}
-	curl_easy_cleanup(curl);
+	q = out->p;
+	crl = d2i_X509_CRL(NULL, &q, (long)out->len);
+	ok = crl != NULL && q == out->p + out->len;
+	X509_CRL_free(crl);
 	ERR_clear_error();
 	return ok;
 }
@@ -163,7 +141,8 @@ enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, int lt
 		rc = tk_fail(TK_ERR_NOMEM, "ltv: out of memory");
 		goto out;
 	}
-	if ((rc = pades_signatures(pdf, len, &sigs)) != TK_OK)
+	if ((rc = net_policy_load(c->inst->cfg, "ltv", c->inst->base_url, &s->fetch)) != TK_OK ||
+	    (rc = pades_signatures(pdf, len, &sigs)) != TK_OK)
 		goto out;
 	for (i = 0; i < sigs.n; i++) {
 		if ((rc = collect_cms(sigs.s[i].contents.p, sigs.s[i].contents.len, s, 0)) != TK_OK) {
@@ -234,7 +213,7 @@ enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, int lt
 				continue;
 			if (s->nurls < 32 && str_copy(s->crl_urls[s->nurls], sizeof(s->crl_urls[0]), url) == TK_OK)
 				s->nurls++;
-			if ((b = new_item(s)) != NULL && fetch_crl(url, b)) {
+			if ((b = new_item(s)) != NULL && fetch_crl(&s->fetch, url, b)) {
 				s->blobs_crls[s->ncrls].p = b->p;
 				s->blobs_crls[s->ncrls++].len = b->len;
 				continue;

@@ -52,9 +52,11 @@ static enum tk_err post_tsa(const char *url, const uint8_t *req, size_t len, str
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)out->max);
 	cc = curl_easy_perform(curl);
 	if (cc != CURLE_OK)
-		rc = tk_fail_code(TK_ERR_IO, "tsa_unavailable", "timestamp: TSA %s: %s", url, s.overflow ? "reply too large" : curl_easy_strerror(cc));
+		rc = tk_fail_code(TK_ERR_IO, "tsa_unavailable", "timestamp: TSA %s: %s", url, s.overflow || cc == CURLE_FILESIZE_EXCEEDED ? "reply too large" : curl_easy_strerror(cc));
 	else if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code != 200)
 		rc = tk_fail_code(TK_ERR_IO, "tsa_unavailable", "timestamp: TSA %s answered HTTP %ld", url, code);
 	curl_slist_free_all(h);
