@@ -160,8 +160,8 @@ enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
 		goto fail;
-	if ((file = mp_get(form, "file")) == NULL || file->len < 5 || memcmp(file->data, "%PDF-", 5) != 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "file harus berupa PDF");
+	if ((file = mp_get(form, "file")) == NULL || file->len == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "file wajib diisi (PDF)");
 		goto fail;
 	}
 	if (form_str(form, "nik", nik, sizeof(nik)) == NULL || form_str(form, "passphrase", pass, sizeof(pass)) == NULL) {
@@ -318,10 +318,6 @@ enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
 		if ((rc = buf_reserve(&pdf, json_string_length(f))) != TK_OK ||
 		    (rc = b64_decode(json_string_value(f), json_string_length(f), pdf.p, pdf.cap, &pdf.len)) != TK_OK)
 			goto fail;
-		if (pdf.len < 5 || memcmp(pdf.p, "%PDF-", 5) != 0) {
-			rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "file[%zu] is not a PDF", i);
-			goto fail;
-		}
 		if (json_is_object(p)) {
 			json_t *v;
 			if ((v = json_object_get(p, "tampilan")) != NULL && json_is_string(v))

@@ -5,7 +5,6 @@
 #include "svc/sign/sign.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,10 +108,6 @@ static enum tk_err sign_one(struct http_req *rq, struct http_resp *rs, int cades
 		in.image = img->data;
 		in.image_len = img->len;
 	}
-	if (!cades && (file->len < 5 || memcmp(file->data, "%PDF-", 5) != 0)) {
-		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
-		goto out;
-	}
 	if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
 		goto out;
 	if (cades)
@@ -137,23 +132,18 @@ out:
 enum tk_err h_sign_pdf(struct http_req *rq, struct http_resp *rs) { return sign_one(rq, rs, 0); }
 enum tk_err h_sign_cades(struct http_req *rq, struct http_resp *rs) { return sign_one(rq, rs, 1); }
 
-/* Base64 (RFC 4648) of p into a new JSON string. */
+/* Base64 (RFC 4648) of a then b, as one JSON string. */
 static json_t *b64_json(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	size_t total = alen + blen, cap = 4 * ((total + 2) / 3) + 1;
-	uint8_t *joined = malloc(total ? total : 1);
-	char *enc = malloc(cap);
+	struct buf joined, enc;
 	json_t *j = NULL;
 
-	if (joined != NULL && enc != NULL) {
-		memcpy(joined, a, alen);
-		if (blen)
-			memcpy(joined + alen, b, blen);
-		EVP_EncodeBlock((unsigned char *)enc, joined, (int)total);
-		j = json_string(enc);
-	}
-	free(joined);
-	free(enc);
+	buf_init(&joined, alen + blen + 1);
+	buf_init(&enc, 4 * ((alen + blen + 2) / 3) + 1);
+	if (buf_append(&joined, a, alen) == TK_OK && buf_append(&joined, b, blen) == TK_OK && b64_encode(joined.p, joined.len, &enc) == TK_OK)
+		j = json_stringn((const char *)enc.p, enc.len);
+	buf_free(&joined);
+	buf_free(&enc);
 	return j;
 }
 
@@ -184,10 +174,7 @@ enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs)
 		in.data = p->data;
 		in.len = p->len;
 		tk_clear_error();
-		if (p->len < 5 || memcmp(p->data, "%PDF-", 5) != 0)
-			rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "not a PDF");
-		else
-			rc = sign_document(&rq->ctx, &in, &out);
+		rc = sign_document(&rq->ctx, &in, &out);
 		if (rc == TK_OK) {
 			r = json_pack("{s:s, s:b, s:s, s:s, s:o}", "filename", p->filename, "ok", 1, "document_id", out.document_id, "level",
 			    out.level, "pdf_base64", b64_json(p->data, p->len, out.out.p, out.out.len));

@@ -1,5 +1,6 @@
 /* Public verification: POST /api/v1/verify and the document registry lookup behind the QR code. */
 #include "http/routes.h"
+#include "pdf/pdf.h"
 
 #include "http/multipart.h"
 #include "svc/verify/verify_svc.h"
@@ -69,7 +70,7 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "the request body is empty");
 		goto out;
 	}
-	if (in.sig == NULL && (in.len < 5 || memcmp(in.data, "%PDF-", 5) != 0)) {
+	if (in.sig == NULL && !pdf_header_ok(in.data, in.len)) {
 		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
 		goto out;
 	}

@@ -154,6 +154,8 @@ enum tk_err pdf_dict_get_resolved(struct pdf_doc *doc, const struct pdf_obj *dic
 enum pdf_type pdf_obj_type(const struct pdf_obj *o);
 const char *pdf_type_name(enum pdf_type t);
 bool pdf_is_null(const struct pdf_obj *o);
+/* Does p start like a PDF file ("%PDF-", ISO 32000-1 7.5.2)? The one cheap check before parsing. */
+bool pdf_header_ok(const uint8_t *p, size_t len);
 bool pdf_as_bool(const struct pdf_obj *o, bool *out);
 bool pdf_as_int(const struct pdf_obj *o, int64_t *out);
 /* Integers and reals. */

@@ -1130,3 +1130,8 @@ enum tk_err pdf_obj_serialize(const struct pdf_obj *o, struct buf *out)
 {
 	return ser(o, out, 0);
 }
+
+bool pdf_header_ok(const uint8_t *p, size_t len)
+{
+	return p != NULL && len >= 5 && memcmp(p, "%PDF-", 5) == 0;
+}

@@ -88,6 +88,13 @@ r = bsre.request("POST", "/api/v2/sign/pdf", {"nik": nik, "passphrase": sub["pas
                  headers=basic_of(other_key))
 check(r.status == 400 and "file" not in r.json(), "BSrE v2 refused: %s" % r.body[:200])
 check(documents() == before, "nothing signed by the other unit's key")
+# Status look-ups are scoped too: to the other unit's key the official is not registered.
+r = bsre.request("GET", "/api/user/status/" + nik, headers=basic_of(other_key))
+check(r.status == 200 and r.json()["status"] == "NOT_REGISTERED", "status outside the key's units: %s" % r.body[:200])
+r = bsre.request("POST", "/api/v2/user/check/status", {"nik": nik}, headers=basic_of(other_key))
+check(r.status == 200 and r.json()["status"] == "NOT_REGISTERED", "v2 status outside the key's units")
+r = bsre.request("GET", "/api/user/status/" + nik, headers=basic_of(demo["application"]["api_key"]))
+check(r.status == 200 and r.json()["status"] == "ISSUE", "status inside the key's units")
 
 # The right key still signs for its own official (the refusals did not break anything).
 r = v1(app, {"nik": nik, "passphrase": sub["passphrase"]})

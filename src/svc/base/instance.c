@@ -215,6 +215,20 @@ enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *ro
 	return instance_connect(inst, &out->st);
 }
 
+enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, void *arg), void *arg)
+{
+	enum tk_err rc;
+
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = fn(c, arg)) != TK_OK) {
+		/* Keep fn's error: a rollback never fails in a way worth reporting. */
+		store_rollback(c->st);
+		return rc;
+	}
+	return store_commit(c->st);
+}
+
 const char *actor_kind_name(const struct actor *a)
 {
 	switch (a->kind) {

@@ -531,37 +531,37 @@ out:
 	return rc;
 }
 
-enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, void *arg), void *arg)
-{
-	enum tk_err rc;
-
-	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
-		return rc;
-	if ((rc = fn(c, arg)) != TK_OK) {
-		/* Keep fn's error: a rollback never fails in a way worth reporting. */
-		store_rollback(c->st);
-		return rc;
-	}
-	return store_commit(c->st);
-}
-
-enum tk_err ca_cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out)
+/* The certificate meta names, with its serial; valid_only refuses a revoked or held one. */
+static enum tk_err cert_by_meta(struct svc_ctx *c, const char *meta, int valid_only, X509 **out, char serial[65])
 {
 	struct store_stmt *s = NULL;
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT c.der FROM certs c JOIN meta m ON m.value = c.serial WHERE m.key = ?", &s)) != TK_OK)
+	if ((rc = store_prepare(c->st, "SELECT c.der, c.serial, c.status FROM certs c JOIN meta m ON m.value = c.serial WHERE m.key = ?", &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, meta)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
 			rc = tk_fail(TK_ERR_NOT_FOUND, "%s: no such certificate", meta);
+		else if (valid_only && strcmp(store_col_text(s, 2), "valid") != 0)
+			rc = tk_fail_code(TK_ERR_CONFLICT, "certificate_not_valid", "%s: the certificate is revoked or suspended", meta);
 		else {
 			size_t len = 0;
 			const uint8_t *der = store_col_blob(s, 0, &len);
-			rc = x509_cert_parse(der, len, out);
+			if (serial == NULL || (rc = str_copy(serial, 65, store_col_text(s, 1))) == TK_OK)
+				rc = x509_cert_parse(der, len, out);
 		}
 	}
 	store_finalize(s);
 	return rc;
+}
+
+enum tk_err ca_cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out)
+{
+	return cert_by_meta(c, meta, 0, out, NULL);
+}
+
+enum tk_err ca_cert_by_meta_valid(struct svc_ctx *c, const char *meta, X509 **out, char serial[65])
+{
+	return cert_by_meta(c, meta, 1, out, serial);
 }

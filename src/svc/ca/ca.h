@@ -35,6 +35,8 @@ enum tk_err ca_crl_current(struct svc_ctx *c, const char *ca_name, struct buf *o
     int64_t *next_update) WARN_UNUSED;
 /* A service certificate recorded in meta ("cert.seal", "cert.tsa", "cert.ocsp"). Caller frees. */
 enum tk_err ca_cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out) WARN_UNUSED;
+/* The same, refusing a revoked or held certificate (certificate_not_valid); serial gets its hex serial. */
+enum tk_err ca_cert_by_meta_valid(struct svc_ctx *c, const char *meta, X509 **out, char serial[65]) WARN_UNUSED;
 /* DER of a CA certificate ("root", "issuing"). */
 enum tk_err ca_cert_der(struct svc_ctx *c, const char *ca_name, struct buf *out) WARN_UNUSED;
 /* PEM of the issuing CA then the root. */

@@ -2109,16 +2109,18 @@ enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, cha
 		if ((rc = nik_check(nik)) != TK_OK)
 			return str_copy(status, 32, "NOT_REGISTERED") == TK_OK ? TK_OK : rc;
 		pii_nik_index(c->inst, nik, idx);
-		rc = store_prepare(c->st, "SELECT id FROM subscribers WHERE nik_index = ? AND status = 'active'", &s);
+		rc = store_prepare(c->st, "SELECT id, unit FROM subscribers WHERE nik_index = ? AND status = 'active'", &s);
 	} else if (email != NULL) {
 		pii_email_index(c->inst, email, idx);
-		rc = store_prepare(c->st, "SELECT id FROM subscribers WHERE email_index = ? AND status = 'active'", &s);
+		rc = store_prepare(c->st, "SELECT id, unit FROM subscribers WHERE email_index = ? AND status = 'active'", &s);
 	} else {
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "nik or email is required");
 	}
 	if (rc != TK_OK)
 		return rc;
-	if ((rc = store_bind_text(s, 1, idx)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+	/* An application sees only the officials of its units; the rest look unregistered to it. */
+	if ((rc = store_bind_text(s, 1, idx)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row &&
+	    (c->actor.kind != ACTOR_APPLICATION || actor_may_act_for_unit(&c->actor, store_col_text(s, 1))))
 		sid = store_col_i64(s, 0);
 	store_finalize(s);
 	s = NULL;

@@ -71,7 +71,8 @@ enum tk_err ra_unlock_request(struct svc_ctx *c, const char *username, int64_t *
 enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key,
     X509 **cert) WARN_UNUSED;
 /* Certificate status of an official in the BSrE vocabulary: ISSUE, NOT_REGISTERED,
- * NO_CERTIFICATE, WAITING_FOR_VERIFICATION, SUSPEND, REVOKE, EXPIRED. */
+ * NO_CERTIFICATE, WAITING_FOR_VERIFICATION, SUSPEND, REVOKE, EXPIRED. An
+ * application (c->actor) sees only officials of its units: others are NOT_REGISTERED. */
 enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, char status[32], int64_t *subscriber_id) WARN_UNUSED;
 /* The subscriber id of a user name (TK_ERR_NOT_FOUND when none). */
 enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *id) WARN_UNUSED;

@@ -12,6 +12,7 @@
 #include "crypto/crypto.h"
 #include "log/log.h"
 #include "pades/pades.h"
+#include "pdf/pdf.h"
 #include "x509/x509.h"
 
 #include <jansson.h>
@@ -74,30 +75,6 @@ static void signer_free(struct signer *s)
 	key_free(s->key);
 	X509_free(s->cert);
 	X509_free(s->issuing);
-}
-
-static enum tk_err cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out, char serial[65])
-{
-	struct store_stmt *s = NULL;
-	int row = 0;
-	enum tk_err rc;
-
-	if ((rc = store_prepare(c->st, "SELECT c.der, c.serial, c.status FROM certs c JOIN meta m ON m.value = c.serial WHERE m.key = ?", &s)) != TK_OK)
-		return rc;
-	if ((rc = store_bind_text(s, 1, meta)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
-		if (!row)
-			rc = tk_fail(TK_ERR_NOT_FOUND, "sign: %s missing", meta);
-		else if (strcmp(store_col_text(s, 2), "valid") != 0)
-			rc = tk_fail_code(TK_ERR_CONFLICT, "certificate_not_valid", "sign: the seal certificate is revoked or suspended");
-		else {
-			size_t len = 0;
-			const uint8_t *der = store_col_blob(s, 0, &len);
-			if ((rc = str_copy(serial, 65, store_col_text(s, 1))) == TK_OK)
-				rc = x509_cert_parse(der, len, out);
-		}
-	}
-	store_finalize(s);
-	return rc;
 }
 
 /*
@@ -213,7 +190,7 @@ static enum tk_err load_seal(struct svc_ctx *c, const struct sign_in *in, struct
 	}
 	if ((rc = str_fmt(meta, sizeof(meta), "cert.%s", kn)) != TK_OK)
 		return rc;
-	if ((rc = cert_by_meta(c, meta, &sg->cert, sg->serial)) != TK_OK) {
+	if ((rc = ca_cert_by_meta_valid(c, meta, &sg->cert, sg->serial)) != TK_OK) {
 		if (rc == TK_ERR_NOT_FOUND)
 			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_seal", "no seal certificate for key '%s'", kn);
 		return rc;
@@ -449,6 +426,8 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_level", "signature level must be B-B, B-T, B-LT or B-LTA");
 	if (in->cades && strcmp(level, "B-B") != 0 && strcmp(level, "B-T") != 0)
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_level", "CAdES signatures are made at B-B or B-T");
+	if (!in->cades && !pdf_header_ok(in->data, in->len))
+		return tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
 	if ((rc = cms_md_parse(config_get_or(c->inst->cfg, "sign", "digest", "sha256"), &md)) != TK_OK)
 		return rc;
 	if ((rc = load_signer(c, in, &sg)) != TK_OK)
