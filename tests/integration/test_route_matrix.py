@@ -107,7 +107,15 @@ EXPECTED = {
     ("POST", "/api/v1/seals"): (S({"admin"}), "organisational seals are requested by admin"),
     ("GET", "/api/v1/subscribers"): (S({"admin", "verif", "auditor"}), "staff list (no PII)"),
     ("POST", "/api/v1/subscribers/{id}/erase"): (S({"admin"}), "erasure is an admin action (second person follows)"),
-    ("GET", "/api/v1/evidence/{id}"): (S({"verif"}), "KTP/SK scans: Verifikators check evidence (DESIGN 1), least privilege (R16)"),
+    ("GET", "/api/v1/evidence/{id}"): (S({"verif"}), "KTP/SK scans: Verifikators check evidence (DESIGN 1), least privilege (R16); others only with an approved PII-access grant, which no caller here has"),
+}
+
+# Rows for routes being added on other branches today: checked like the others once the
+# server serves them, not reported missing before. Move a row up into EXPECTED when it lands.
+ANNOUNCED = {
+    ("POST", "/api/v1/me/activate"): (SUBS, "only the official activates their own approved enrolment (sole control)"),
+    ("POST", "/api/v1/me/erase"): (SUBS, "an official asks for the erasure of their own data"),
+    ("POST", "/api/v1/pii-access"): (S({"auditor", "admin"}), "staff without PII duties ask for access; Verifikators need none, officials and apps never"),
 }
 
 # Rows whose refusal may be a 404 (someone else's object; hiding it is a refusal).
@@ -310,6 +318,9 @@ def run_matrix(backend, pg_url=None):
     spec = Client(srv).request("GET", "/api/v1/openapi.json").json()
     served = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops
               if m in ("get", "post", "put", "patch", "delete")}
+    for k in ANNOUNCED:
+        if k in served:
+            EXPECTED[k] = ANNOUNCED[k]
     for k in sorted(served - set(EXPECTED)):
         problems.append("served but not in the matrix (add a row): %s %s" % k)
     for k in sorted(set(EXPECTED) - served):
@@ -330,6 +341,8 @@ def run_matrix(backend, pg_url=None):
             r = send(c, key[0], path, body_of(key, who))
             calls += 1
             tag = "%s %s %s as %s -> %d %s" % (backend, key[0], path, who, r.status, r.body[:160])
+            if os.environ.get("MATRIX_VERBOSE"):
+                print(("+ " if who in admitted else "- ") + tag)
             if who in admitted:
                 # A wrong or missing signing passphrase is 401 passphrase_invalid: past the route's decision.
                 if (r.status in (401, 403) and r.error_code() != "passphrase_invalid") or r.status >= 500:
@@ -354,7 +367,7 @@ def run_matrix(backend, pg_url=None):
                 problems.append("NOT REFUSED (intent: %s): %s%s" % (why, tag, (" store changed: %s" % changed) if changed else ""))
             else:
                 check(True, tag)
-            # Content: a subscriber's list of requests never shows another official's.
+        # Content: a subscriber's list of requests never shows another official's.
         r = client("sub2").request("GET", "/api/v1/requests") if key == ("GET", "/api/v1/requests") else None
         if r is not None and r.status == 200:
             if str(req_id) in [str(x.get("id")) for x in (r.json().get("requests", []) if isinstance(r.json(), dict) else r.json())]:
