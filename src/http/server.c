@@ -231,25 +231,67 @@ static void error_response(struct http_resp *rs, unsigned status, const char *co
 	}
 }
 
-static void error_from_last(struct http_resp *rs, enum tk_err e)
+/* 5xx codes that say something useful to a client and nothing about our insides. */
+static int public_5xx_code(const char *code)
 {
-	const struct tk_error *le = tk_last_error();
-	unsigned st = http_status_for(e);
+	return strcmp(code, "tsa_unavailable") == 0;
+}
 
-	/* Internal failures are logged in full; clients get a generic message. */
-	if (st >= 500) {
-		log_msg(LOG_ERROR, "http.error", "%s", tk_errmsg());
-		error_response(rs, st, le->code[0] ? le->code : tk_err_code_default(e),
-		    st == 503 ? "service temporarily unavailable" : "internal error");
-		return;
+void http_error_public(enum tk_err e, const struct tk_error *le, struct http_public_error *out)
+{
+	const char *dflt = tk_err_code_default(e);
+
+	out->status = http_status_for(e);
+	out->code = le->code[0] ? le->code : dflt;
+	out->message = le->msg[0] ? le->msg : "unknown error";
+	out->withheld = 0;
+	switch (e) {
+	case TK_ERR_STORE:
+	case TK_ERR_IO:
+	case TK_ERR_NOMEM:
+	case TK_ERR_INTERNAL:
+		/* SQL text, file paths, host names: for the server log only. */
+		if (!public_5xx_code(out->code))
+			out->code = "internal_error";
+		out->message = HTTP_INTERNAL_MESSAGE;
+		out->withheld = 1;
+		break;
+	case TK_ERR_EXISTS:
+	case TK_ERR_CONFLICT:
+		/*
+		 * A service that means "exists" or "conflict" says so with its own
+		 * code; the default code means the store raised it (unique key,
+		 * serialisation failure), and its text names tables and constraints.
+		 */
+		if (strcmp(out->code, dflt) == 0) {
+			out->message = e == TK_ERR_EXISTS ? "the record already exists"
+			                                  : "a concurrent request changed the same data; try again";
+			out->withheld = 1;
+		}
+		break;
+	default:
+		break;
 	}
 	/* Throttling is 429 (RFC 6585 4), not a body too large. */
-	if (strcmp(le->code, "too_many_attempts") == 0) {
-		st = 429;
-		if (http_header(rs, "Retry-After", "900") != TK_OK)
-			st = 429;
-	}
-	error_response(rs, st, le->code[0] ? le->code : tk_err_code_default(e), tk_errmsg());
+	if (strcmp(out->code, "too_many_attempts") == 0)
+		out->status = 429;
+}
+
+void http_error_public_last(enum tk_err e, struct http_public_error *out)
+{
+	http_error_public(e, tk_last_error(), out);
+	if (out->withheld)
+		log_msg(out->status >= 500 ? LOG_ERROR : LOG_WARN, "http.error", "%s", tk_errmsg());
+}
+
+static void error_from_last(struct http_resp *rs, enum tk_err e)
+{
+	struct http_public_error pe;
+
+	http_error_public_last(e, &pe);
+	error_response(rs, pe.status, pe.code, pe.message);
+	if (pe.status == 429 && http_header(rs, "Retry-After", "900") != TK_OK)
+		log_msg(LOG_WARN, "http.error", "Retry-After not set: %s", tk_errmsg());
 }
 
 const char *http_header_get(struct http_req *rq, const char *name)
@@ -443,7 +485,7 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 	if (str_copy(rq->ctx.actor.user, sizeof(rq->ctx.actor.user), "anonymous") != TK_OK ||
 	    str_copy(rq->ctx.actor.role, sizeof(rq->ctx.actor.role), "public") != TK_OK ||
 	    str_copy(rq->ctx.actor.ip, sizeof(rq->ctx.actor.ip), rq->ip) != TK_OK) {
-		error_response(rs, 500, "internal_error", "internal error");
+		error_response(rs, 500, "internal_error", HTTP_INTERNAL_MESSAGE);
 		return;
 	}
 	if ((rc = authenticate(rq)) != TK_OK) {
