@@ -63,6 +63,7 @@ struct http_route {
 };
 
 #define HTTP_ROUTE_BSRE 0x1u
+#define HTTP_ROUTE_SIGNING 0x2u /* counts against [http] max_concurrent_signing */
 
 /* The one route table (src/http/routes.c). */
 const struct http_route *http_routes(size_t *n);
@@ -93,6 +94,7 @@ enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;
 enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxlen, const char **out) WARN_UNUSED;
 /* Maps an error to its HTTP status. */
 unsigned http_status_for(enum tk_err e);
+
 /* The one message clients get for errors whose text is for the server log only. */
 #define HTTP_INTERNAL_MESSAGE "internal error; see the server log"
 
