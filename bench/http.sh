@@ -13,6 +13,8 @@ trap cleanup EXIT
 
 "$T" init --dir "$W/i" --key-alg ec-p256 >/dev/null
 sed -i 's/^log_level = info/log_level = warn/' "$W/i/teken.conf"
+# wrk hammers from one loopback address: no per-address rate or connection limit.
+printf '\n[http]\nrate_per_ip = 0\nmax_connections_per_ip = 0\n' >>"$W/i/teken.conf"
 echo "bench-password-1" | "$T" user add --dir "$W/i" --user bench --role auditor --password-file - >/dev/null
 "$T" serve --dir "$W/i" --listen 127.0.0.1:0 --threads "$(nproc)" >"$W/out" 2>"$W/err" &
 PID=$!

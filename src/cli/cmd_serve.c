@@ -27,6 +27,9 @@ int cmd_serve(int argc, char **argv)
 	if (threads != NULL && (parse_u64_str(threads, 256, &t) != TK_OK || t == 0))
 		return cli_usage_error("serve", "--threads must be 1..256");
 	o.threads = (unsigned)t;
+	/* Before any key or passphrase is in memory: no core file may hold them. */
+	if (core_disable_core_dumps() != TK_OK)
+		return cli_fail();
 	if (instance_open(dir, &inst) != TK_OK)
 		return cli_fail();
 	if (log_level_parse(config_get_or(inst->cfg, "instance", "log_level", "info"), &lvl) != TK_OK ||

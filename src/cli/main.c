@@ -55,6 +55,8 @@ int main(int argc, char **argv)
 	};
 	size_t i;
 
+	/* Before any JSON work: jansson wipes what it frees (passphrases arrive in JSON). */
+	core_json_wiping_alloc_install();
 	if (log_open(LOG_WARN, NULL) != TK_OK)
 		return 1;
 	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

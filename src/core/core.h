@@ -167,4 +167,16 @@ enum tk_err der_read(const uint8_t *p, size_t len, uint8_t *tag, const uint8_t *
 /* ---- randomness (CSPRNG) ---- */
 enum tk_err rand_bytes(uint8_t *p, size_t n) WARN_UNUSED;
 
+/* ---- process hardening (harden.c) ---- */
+/* Sets RLIMIT_CORE to 0 (soft and hard) and marks the process not dumpable. For servers, at start. */
+enum tk_err core_disable_core_dumps(void) WARN_UNUSED;
+/*
+ * Makes jansson wipe every block it frees (parsed passphrases, dump
+ * buffers). Idempotent and safe at any time: blocks allocated before stay
+ * valid, and text from json_dumps may still be freed with free().
+ */
+void core_json_wiping_alloc_install(void);
+/* 1 when jansson allocates through the wiping functions above. */
+int core_json_wiping_alloc_installed(void);
+
 #endif

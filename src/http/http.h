@@ -63,6 +63,7 @@ struct http_route {
 };
 
 #define HTTP_ROUTE_BSRE 0x1u
+#define HTTP_ROUTE_SIGNING 0x2u /* counts against [http] max_concurrent_signing */
 
 /* The one route table (src/http/routes.c). */
 const struct http_route *http_routes(size_t *n);
@@ -93,6 +94,25 @@ enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;
 enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxlen, const char **out) WARN_UNUSED;
 /* Maps an error to its HTTP status. */
 unsigned http_status_for(enum tk_err e);
+
+/* The one message clients get for errors whose text is for the server log only. */
+#define HTTP_INTERNAL_MESSAGE "internal error; see the server log"
+
+/* What a client may see of an error (strings are static or point into the tk_error). */
+struct http_public_error {
+	unsigned status;
+	const char *code;
+	const char *message;
+	int withheld; /* the real message is not for clients: log it */
+};
+/*
+ * Maps an error to status, code and public message. Store, I/O, memory and
+ * internal errors, and 409s raised by the store itself, get fixed messages
+ * (HTTP_INTERNAL_MESSAGE, code internal_error for the 5xx ones). Pure: logs nothing.
+ */
+void http_error_public(enum tk_err e, const struct tk_error *le, struct http_public_error *out);
+/* The same for this thread's last error; logs the real message when it is withheld. */
+void http_error_public_last(enum tk_err e, struct http_public_error *out);
 const char *http_header_get(struct http_req *rq, const char *name);
 const char *http_cookie_get(struct http_req *rq, const char *name);
 const char *http_query_get(struct http_req *rq, const char *name);

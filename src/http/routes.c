@@ -49,16 +49,18 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/audit/verify", ROLE_ADMIN | ROLE_AUDITOR, h_audit_verify, 0, "Verify the audit hash chain"},
 	/* signing */
 	{"POST", "/api/v1/sign/pdf", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_pdf, MAX_REQ_BODY,
-	    "Sign a PDF (PAdES): multipart 'file' + JSON 'options'; returns the PDF, X-Document-Id header"},
+	    "Sign a PDF (PAdES): multipart 'file' + JSON 'options'; returns the PDF, X-Document-Id header", HTTP_ROUTE_SIGNING},
 	{"POST", "/api/v1/sign/cades", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_cades, MAX_REQ_BODY,
-	    "Detached CAdES signature (.p7s) of any file"},
+	    "Detached CAdES signature (.p7s) of any file", HTTP_ROUTE_SIGNING},
 	{"POST", "/api/v1/sign/batch", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_batch, MAX_REQ_BODY,
-	    "Sign several PDFs with one passphrase entry; per-file results"},
+	    "Sign several PDFs with one passphrase entry; per-file results", HTTP_ROUTE_SIGNING},
 	/* BSrE Esign Client compatibility (HTTP Basic = the API key; docs/bsre-compat.md) */
-	{"POST", "/api/sign/pdf", ROLE_APPLICATION, h_bsre_v1_sign, MAX_REQ_BODY, "BSrE v1: sign a PDF (multipart); PDF + id_dokumen header", HTTP_ROUTE_BSRE},
+	{"POST", "/api/sign/pdf", ROLE_APPLICATION, h_bsre_v1_sign, MAX_REQ_BODY, "BSrE v1: sign a PDF (multipart); PDF + id_dokumen header",
+	    HTTP_ROUTE_BSRE | HTTP_ROUTE_SIGNING},
 	{"GET", "/api/sign/download/{id}", ROLE_APPLICATION, h_bsre_v1_download, 0, "BSrE v1: download a signed PDF once", HTTP_ROUTE_BSRE},
 	{"GET", "/api/user/status/{nik}", ROLE_APPLICATION, h_bsre_v1_status, 0, "BSrE v1: certificate status of an official", HTTP_ROUTE_BSRE},
-	{"POST", "/api/v2/sign/pdf", ROLE_APPLICATION, h_bsre_v2_sign, (size_t)MAX_REQ_BODY * 2, "BSrE v2: sign base64 PDFs (JSON)", HTTP_ROUTE_BSRE},
+	{"POST", "/api/v2/sign/pdf", ROLE_APPLICATION, h_bsre_v2_sign, (size_t)MAX_REQ_BODY * 2, "BSrE v2: sign base64 PDFs (JSON)",
+	    HTTP_ROUTE_BSRE | HTTP_ROUTE_SIGNING},
 	{"POST", "/api/v2/user/check/status", ROLE_APPLICATION, h_bsre_v2_status, 0, "BSrE v2: certificate status by nik or email", HTTP_ROUTE_BSRE},
 	/* registration authority */
 	{"POST", "/api/v1/enrollments", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_enroll, 60u << 20,

@@ -58,18 +58,27 @@ static const char *status_message(const char *status)
 	return "Sertifikat telah kedaluwarsa";
 }
 
-/* The vendor's error body; 2011/2031 codes at the end of the message. */
+/*
+ * The vendor's error body; 2011/2031 codes at the end of the message. Our
+ * own failures (store, I/O) keep the shape but say only that they happened,
+ * with their 5xx status.
+ */
 static enum tk_err bsre_error(struct http_resp *rs, unsigned http_status, const char *what)
 {
 	const struct tk_error *e = tk_last_error();
+	struct http_public_error pe;
 	char msg[600];
 
-	if (strcmp(e->code, "passphrase_invalid") == 0)
+	if (strcmp(e->code, "passphrase_invalid") == 0) {
 		(void)!str_fmt(msg, sizeof(msg), "%s gagal : Passphrase anda salah 2031", what);
-	else if (strcmp(e->code, "not_registered") == 0)
+	} else if (strcmp(e->code, "not_registered") == 0) {
 		(void)!str_fmt(msg, sizeof(msg), "%s gagal : User tidak terdaftar 2011", what);
-	else
-		(void)!str_fmt(msg, sizeof(msg), "%s gagal : %s", what, tk_errmsg());
+	} else {
+		http_error_public_last(e->err, &pe);
+		if (pe.status >= 500)
+			http_status = pe.status;
+		(void)!str_fmt(msg, sizeof(msg), "%s gagal : %s", what, pe.message);
+	}
 	return http_json(rs, http_status, json_pack("{s:s, s:i}", "error", msg, "status_code", (int)http_status));
 }
 
@@ -228,10 +237,15 @@ enum tk_err h_bsre_v1_download(struct http_req *rq, struct http_resp *rs)
 	enum tk_err rc;
 
 	buf_init(&b, MAX_PDF_BYTES);
-	if ((rc = sign_download(&rq->ctx, rq->params[0], &b)) == TK_OK)
+	if ((rc = sign_download(&rq->ctx, rq->params[0], &b)) == TK_OK) {
 		rc = http_bytes(rs, 200, "application/pdf", b.p, b.len);
-	else
-		rc = http_json(rs, 404, json_pack("{s:s, s:i}", "error", tk_errmsg(), "status_code", 404));
+	} else {
+		struct http_public_error pe;
+		http_error_public_last(rc, &pe);
+		if (pe.status < 500)
+			pe.status = 404;
+		rc = http_json(rs, pe.status, json_pack("{s:s, s:i}", "error", pe.message, "status_code", (int)pe.status));
+	}
 	buf_free(&b);
 	return rc;
 }

@@ -181,10 +181,11 @@ enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs)
 			buf_free(&out.out);
 			ok++;
 		} else {
-			const struct tk_error *e = tk_last_error();
-			r = json_pack("{s:s, s:b, s:{s:s, s:s}}", "filename", p->filename, "ok", 0, "error", "code", e->code, "message", tk_errmsg());
+			struct http_public_error pe;
+			http_error_public_last(rc, &pe);
+			r = json_pack("{s:s, s:b, s:{s:s, s:s}}", "filename", p->filename, "ok", 0, "error", "code", pe.code, "message", pe.message);
 			/* A wrong passphrase stops the batch: the next tries would only lock the key. */
-			if (strcmp(e->code, "passphrase_invalid") == 0) {
+			if (strcmp(pe.code, "passphrase_invalid") == 0) {
 				json_array_append_new(results, r);
 				break;
 			}

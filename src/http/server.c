@@ -6,6 +6,7 @@
 #include "http/http.h"
 
 #include "config/config.h"
+#include "http/ratelimit.h"
 #include "log/log.h"
 #include "svc/auth/auth.h"
 #include "svc/jobs/jobs.h"
@@ -18,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,10 @@
 
 #define HTTP_CONN_MEMORY (64u * 1024u) /* headers + buffers per connection */
 #define HTTP_TIMEOUT_S 60u
+#define HTTP_PER_IP_CONNECTIONS 32u /* [http] max_connections_per_ip default */
+#define HTTP_RATE_PER_IP 50u        /* [http] rate_per_ip default: requests/s, burst twice that */
+#define HTTP_MAX_RATE 1000000u
+#define HTTP_MAX_SIGNING 4096u
 
 struct server {
 	struct instance *inst;
@@ -33,6 +39,10 @@ struct server {
 	size_t json_limit; /* [http] max_json_kb: every other body */
 	const char *trusted_proxies; /* [http] trusted_proxies: peers whose X-Forwarded-For is believed */
 	int tls_proxy;     /* [http] behind_tls_proxy: clients see https (Secure cookies, HSTS) */
+	struct http_rl *rl; /* [http] rate_per_ip; NULL when 0 (no limit) */
+	unsigned rate_per_ip;
+	unsigned max_signing;       /* [http] max_concurrent_signing; 0: no cap */
+	atomic_uint signing;        /* signing requests admitted and not yet completed */
 };
 
 /* Is ip one of the comma-separated addresses in list? */
@@ -112,6 +122,7 @@ struct conn_state {
 	struct http_req rq;
 	const struct http_route *route;
 	int too_large;
+	int signing_slot; /* holds one of [http] max_concurrent_signing until the request completes */
 	struct timespec started;
 };
 
@@ -233,25 +244,67 @@ static void error_response(struct http_resp *rs, unsigned status, const char *co
 	}
 }
 
-static void error_from_last(struct http_resp *rs, enum tk_err e)
+/* 5xx codes that say something useful to a client and nothing about our insides. */
+static int public_5xx_code(const char *code)
 {
-	const struct tk_error *le = tk_last_error();
-	unsigned st = http_status_for(e);
+	return strcmp(code, "tsa_unavailable") == 0;
+}
 
-	/* Internal failures are logged in full; clients get a generic message. */
-	if (st >= 500) {
-		log_msg(LOG_ERROR, "http.error", "%s", tk_errmsg());
-		error_response(rs, st, le->code[0] ? le->code : tk_err_code_default(e),
-		    st == 503 ? "service temporarily unavailable" : "internal error");
-		return;
+void http_error_public(enum tk_err e, const struct tk_error *le, struct http_public_error *out)
+{
+	const char *dflt = tk_err_code_default(e);
+
+	out->status = http_status_for(e);
+	out->code = le->code[0] ? le->code : dflt;
+	out->message = le->msg[0] ? le->msg : "unknown error";
+	out->withheld = 0;
+	switch (e) {
+	case TK_ERR_STORE:
+	case TK_ERR_IO:
+	case TK_ERR_NOMEM:
+	case TK_ERR_INTERNAL:
+		/* SQL text, file paths, host names: for the server log only. */
+		if (!public_5xx_code(out->code))
+			out->code = "internal_error";
+		out->message = HTTP_INTERNAL_MESSAGE;
+		out->withheld = 1;
+		break;
+	case TK_ERR_EXISTS:
+	case TK_ERR_CONFLICT:
+		/*
+		 * A service that means "exists" or "conflict" says so with its own
+		 * code; the default code means the store raised it (unique key,
+		 * serialisation failure), and its text names tables and constraints.
+		 */
+		if (strcmp(out->code, dflt) == 0) {
+			out->message = e == TK_ERR_EXISTS ? "the record already exists"
+			                                  : "a concurrent request changed the same data; try again";
+			out->withheld = 1;
+		}
+		break;
+	default:
+		break;
 	}
 	/* Throttling is 429 (RFC 6585 4), not a body too large. */
-	if (strcmp(le->code, "too_many_attempts") == 0) {
-		st = 429;
-		if (http_header(rs, "Retry-After", "900") != TK_OK)
-			st = 429;
-	}
-	error_response(rs, st, le->code[0] ? le->code : tk_err_code_default(e), tk_errmsg());
+	if (strcmp(out->code, "too_many_attempts") == 0)
+		out->status = 429;
+}
+
+void http_error_public_last(enum tk_err e, struct http_public_error *out)
+{
+	http_error_public(e, tk_last_error(), out);
+	if (out->withheld)
+		log_msg(out->status >= 500 ? LOG_ERROR : LOG_WARN, "http.error", "%s", tk_errmsg());
+}
+
+static void error_from_last(struct http_resp *rs, enum tk_err e)
+{
+	struct http_public_error pe;
+
+	http_error_public_last(e, &pe);
+	error_response(rs, pe.status, pe.code, pe.message);
+	if (pe.status == 429 && http_header(rs, "Retry-After", "900") != TK_OK)
+		log_msg(LOG_WARN, "http.error", "Retry-After not set: %s", tk_errmsg());
 }
 
 const char *http_header_get(struct http_req *rq, const char *name)
@@ -428,42 +481,79 @@ static enum tk_err actor_anonymous(struct http_req *rq)
 	return str_copy(rq->ctx.actor.ip, sizeof(rq->ctx.actor.ip), rq->ip);
 }
 
-static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp *rs)
+/* A refusal with Retry-After, in the BSrE format on BSrE routes ({"error": text, "status_code": n}). */
+static void refuse(struct http_resp *rs, const struct http_route *r, unsigned status, const char *code, const char *msg,
+    unsigned retry_after_s)
+{
+	char ra[16];
+
+	if (r != NULL && (r->flags & HTTP_ROUTE_BSRE)) {
+		if (http_json(rs, status, json_pack("{s:s, s:i}", "error", msg, "status_code", (int)status)) != TK_OK)
+			error_response(rs, status, code, msg);
+	} else {
+		error_response(rs, status, code, msg);
+	}
+	if (retry_after_s > 0 && (str_fmt(ra, sizeof(ra), "%u", retry_after_s) != TK_OK || http_header(rs, "Retry-After", ra) != TK_OK))
+		log_msg(LOG_WARN, "http.error", "Retry-After not set: %s", tk_errmsg());
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/*
+ * Decides a request from its request line and headers alone, before any of
+ * its body is read: route, rate per address, credentials and role, declared
+ * size, signing capacity. Returns 1 when the body may be read and the
+ * handler run; 0 with the refusal in rs. A refused upload is never read: MHD
+ * answers and closes the connection.
+ */
+static int admit(struct server *srv, struct conn_state *cs, struct http_resp *rs)
 {
 	struct http_req *rq = &cs->rq;
-	const struct http_route *r = cs->route;
+	const struct http_route *r;
+	const char *clen;
 	int mismatch = 0;
+	unsigned retry = 0;
+	size_t limit;
 	enum tk_err rc;
 
-	tk_clear_error();
-	if (r == NULL) {
-		r = route_find(rq, &mismatch);
-		if (r == NULL) {
-			if (mismatch)
-				error_response(rs, 405, "method_not_allowed", "method not allowed for this path");
-			else
-				error_response(rs, 404, "not_found", "no such resource");
-			return;
-		}
+	r = cs->route = route_find(rq, &mismatch);
+	/* Every request counts, unknown paths and public routes included. */
+	if (srv->rl != NULL && !http_rl_take(srv->rl, rq->ip, now_ms(), &retry)) {
+		refuse(rs, r, 429, "rate_limited", "too many requests from this address; try again later", retry);
+		return 0;
 	}
+	if (r == NULL) {
+		if (mismatch)
+			error_response(rs, 405, "method_not_allowed", "method not allowed for this path");
+		else
+			error_response(rs, 404, "not_found", "no such resource");
+		return 0;
+	}
+	tk_clear_error();
 	rq->ctx.inst = srv->inst;
 	if ((rc = thread_store(srv->inst, &rq->ctx.st)) != TK_OK) {
 		error_from_last(rs, rc);
-		return;
+		return 0;
 	}
 	if (actor_anonymous(rq) != TK_OK) {
-		error_response(rs, 500, "internal_error", "internal error");
-		return;
+		error_response(rs, 500, "internal_error", HTTP_INTERNAL_MESSAGE);
+		return 0;
 	}
 	if ((rc = authenticate(rq)) != TK_OK) {
 		/* A public route still works for a caller with a stale cookie. */
 		if ((!(r->roles & ROLE_PUBLIC) || rc == TK_ERR_DENIED) && !(r->flags & HTTP_ROUTE_BSRE)) {
 			error_from_last(rs, rc);
-			return;
+			return 0;
 		}
 		if (actor_anonymous(rq) != TK_OK) {
-			error_response(rs, 500, "internal_error", "internal error");
-			return;
+			error_response(rs, 500, "internal_error", HTTP_INTERNAL_MESSAGE);
+			return 0;
 		}
 	}
 	if (!(r->roles & ROLE_PUBLIC)) {
@@ -473,20 +563,60 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 			time_iso_utc(tk_now(), ts);
 			if (http_json(rs, 401, json_pack("{s:s, s:i, s:s, s:s}", "timestamp", ts, "status", 401, "error", "Unauthorized", "path",
 				rq->path)) == TK_OK && http_header(rs, "WWW-Authenticate", "Basic realm=\"teken\"") == TK_OK)
-				return;
+				return 0;
 			error_response(rs, 401, "unauthenticated", "log in or send an API key");
-			return;
+			return 0;
 		}
 		if (rq->ctx.actor.kind == ACTOR_ANONYMOUS) {
 			error_response(rs, 401, "unauthenticated", "log in or send an API key");
-			return;
+			return 0;
 		}
 		if (!(r->roles & http_role_bit(rq->ctx.actor.role))) {
 			error_response(rs, 403, "forbidden", "your role may not use this resource");
-			return;
+			return 0;
 		}
 	}
-	rc = r->fn(rq, rs);
+	/* Document routes take the configured document limit (twice it for base64 JSON bodies). */
+	if (r->max_body == 0)
+		limit = srv->json_limit;
+	else
+		limit = r->max_body > MAX_REQ_BODY ? 2 * srv->doc_limit : srv->doc_limit;
+	buf_init_secret(&rq->body, limit);
+	clen = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Content-Length");
+	if (clen != NULL) {
+		uint64_t v;
+		if (parse_u64_str(clen, UINT64_MAX, &v) != TK_OK || v > limit) {
+			char msg[96];
+			if (str_fmt(msg, sizeof(msg), "request body exceeds the limit of %zu bytes", limit) != TK_OK)
+				msg[0] = '\0';
+			error_response(rs, 413, "too_large", msg);
+			return 0;
+		}
+	}
+	if ((r->flags & HTTP_ROUTE_SIGNING) && srv->max_signing > 0) {
+		if (atomic_fetch_add(&srv->signing, 1) >= srv->max_signing) {
+			atomic_fetch_sub(&srv->signing, 1);
+			refuse(rs, r, 503, "server_busy", "all signing slots are busy; try again in a moment", 1);
+			return 0;
+		}
+		cs->signing_slot = 1;
+	}
+	return 1;
+}
+
+/* Runs the handler of an admitted request whose body is complete. */
+static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp *rs)
+{
+	struct http_req *rq = &cs->rq;
+	enum tk_err rc;
+
+	tk_clear_error();
+	/* MHD serves a connection from one pool thread: this is the store authentication used. */
+	if ((rc = thread_store(srv->inst, &rq->ctx.st)) != TK_OK) {
+		error_from_last(rs, rc);
+		return;
+	}
+	rc = cs->route->fn(rq, rs);
 	if (store_in_tx(rq->ctx.st))
 		store_rollback(rq->ctx.st); /* a handler must never leave one open */
 	if (rc != TK_OK)
@@ -526,20 +656,91 @@ static enum MHD_Result send_resp(struct server *srv, struct MHD_Connection *conn
 	return ret;
 }
 
-static void conn_state_free(struct conn_state *cs)
+/*
+ * What the request log says of a path: the route pattern when one matched
+ * ("/api/user/status/{nik}"), otherwise the path with every segment that is
+ * not a plain word replaced by "{…}", so NIKs, e-mail addresses and document
+ * ids never reach the log. MHD has already taken the query string off.
+ */
+static void log_path(const struct conn_state *cs, char *out, size_t cap)
+{
+	static const char mask[] = "{\xe2\x80\xa6}";
+	const char *p = cs->rq.path;
+	size_t n = 0;
+
+	if (cs->route != NULL) {
+		if (str_copy(out, cap, cs->route->pattern) != TK_OK)
+			out[0] = '\0';
+		return;
+	}
+	out[0] = '\0';
+	while (*p == '/') {
+		const char *seg = ++p;
+		size_t len, i;
+		int plain;
+		while (*p && *p != '/')
+			p++;
+		len = (size_t)(p - seg);
+		plain = len <= 32;
+		for (i = 0; i < len && plain; i++)
+			plain = (seg[i] >= 'a' && seg[i] <= 'z') || (seg[i] >= 'A' && seg[i] <= 'Z') || seg[i] == '-' || seg[i] == '_' ||
+			    (seg[i] == '.' && i > 0);
+		if (!plain) {
+			seg = mask;
+			len = sizeof(mask) - 1;
+		}
+		if (n + 1 + len + 1 > cap)
+			break;
+		out[n++] = '/';
+		memcpy(out + n, seg, len);
+		n += len;
+		out[n] = '\0';
+	}
+	if (n == 0 && cap > 1) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+}
+
+/* Logs, counts and queues the answer to a request, admitted or refused. */
+static enum MHD_Result respond(struct server *srv, struct conn_state *cs, struct http_resp *rs)
+{
+	struct timespec now;
+	char where[256];
+	unsigned klass;
+	enum MHD_Result ret;
+
+	if (rs->status == 0)
+		rs->status = 200;
+	log_path(cs, where, sizeof(where));
+	log_msg(LOG_INFO, "http.request", "%s %s %u %s", cs->rq.method, where, rs->status, cs->rq.ip);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	klass = rs->status / 100;
+	metric_requests[klass < 6 ? klass : 0]++;
+	metric_bytes_in += cs->rq.body.len;
+	metric_latency_us += (uint64_t)((now.tv_sec - cs->started.tv_sec) * 1000000 + (now.tv_nsec - cs->started.tv_nsec) / 1000);
+	ret = send_resp(srv, cs->rq.conn, cs->rq.path, rs);
+	buf_free(&rs->body);
+	return ret;
+}
+
+/* The one place a request's state ends: its body (passphrases, documents) is wiped here. */
+static void conn_state_free(struct server *srv, struct conn_state *cs)
 {
 	if (cs == NULL)
 		return;
-	buf_free(&cs->rq.body);
+	if (cs->signing_slot)
+		atomic_fetch_sub(&srv->signing, 1);
+	buf_free(&cs->rq.body); /* a secret buffer: cleansed before it is freed */
+	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
 	(void)conn;
 	(void)toe;
-	conn_state_free(*con_cls);
+	conn_state_free(cls, *con_cls);
 	*con_cls = NULL;
 }
 
@@ -549,14 +750,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct server *srv = cls;
 	struct conn_state *cs = *con_cls;
 	struct http_resp rs;
-	enum MHD_Result ret;
 
 	(void)version;
 	if (cs == NULL) {
 		const union MHD_ConnectionInfo *ci;
-		const char *clen, *ct;
-		int mismatch;
-		size_t limit;
+		const char *ct;
 		cs = calloc(1, sizeof(*cs));
 		if (cs == NULL)
 			return MHD_NO;
@@ -577,24 +775,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->rq.ip, sizeof(cs->rq.ip));
 		}
 		client_ip(srv, conn, cs->rq.ip);
-		cs->route = route_find(&cs->rq, &mismatch);
-		/* Document routes take the configured document limit (twice it for base64 JSON bodies). */
-		if (cs->route == NULL || cs->route->max_body == 0)
-			limit = srv->json_limit;
-		else
-			limit = cs->route->max_body > MAX_REQ_BODY ? 2 * srv->doc_limit : srv->doc_limit;
-		buf_init(&cs->rq.body, limit);
-		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (clen != NULL) {
-			uint64_t v;
-			if (parse_u64_str(clen, UINT64_MAX, &v) != TK_OK || v > limit)
-				cs->too_large = 1;
-		}
-		return MHD_YES;
+		memset(&rs, 0, sizeof(rs));
+		buf_init(&rs.body, (size_t)1 << 31);
+		if (admit(srv, cs, &rs))
+			return MHD_YES; /* read the body */
+		/* Answered from the headers: MHD sends this and reads none of the body. */
+		return respond(srv, cs, &rs);
 	}
 	if (*upload_data_size != 0) {
 		if (!cs->too_large && buf_append(&cs->rq.body, upload_data, *upload_data_size) != TK_OK)
 			cs->too_large = 1;
+		/* The bytes also sat in MHD's read buffer (a pool of this connection): wipe them there too. */
+		OPENSSL_cleanse((void *)upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -608,18 +800,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		dispatch(srv, cs, &rs);
 	}
-	log_msg(LOG_INFO, "http.request", "%s %s %u %s", method, url, rs.status, cs->rq.ip);
-	{
-		struct timespec now;
-		unsigned klass = rs.status / 100;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		metric_requests[klass < 6 ? klass : 0]++;
-		metric_bytes_in += cs->rq.body.len;
-		metric_latency_us += (uint64_t)((now.tv_sec - cs->started.tv_sec) * 1000000 + (now.tv_nsec - cs->started.tv_nsec) / 1000);
-	}
-	ret = send_resp(srv, conn, url, &rs);
-	buf_free(&rs.body);
-	return ret;
+	return respond(srv, cs, &rs);
 }
 
 static enum tk_err parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
@@ -691,53 +872,82 @@ static void *jobs_main(void *arg)
 	return NULL;
 }
 
+/* Reads the [http] limits of the front door into srv. */
+static enum tk_err serve_limits(struct server *srv, const struct config *cfg, unsigned threads, unsigned *per_ip)
+{
+	uint64_t mb = 0, kb = 0, conns = 0, rate = 0, signing = 0;
+	enum tk_err rc;
+
+	if ((rc = config_get_u64(cfg, "http", "max_document_mb", MAX_REQ_BODY >> 20, 1024, &mb)) != TK_OK ||
+	    (rc = config_get_u64(cfg, "http", "max_json_kb", MAX_JSON_BODY >> 10, 16384, &kb)) != TK_OK)
+		return rc;
+	if (mb == 0 || kb == 0)
+		return tk_fail(TK_ERR_INVALID, "config [http] max_document_mb and max_json_kb must be at least 1");
+	srv->trusted_proxies = config_get(cfg, "http", "trusted_proxies");
+	srv->tls_proxy = strcmp(config_get_or(cfg, "http", "behind_tls_proxy", "no"), "yes") == 0;
+	srv->doc_limit = (size_t)mb << 20;
+	srv->json_limit = (size_t)kb << 10;
+	/*
+	 * MHD counts connections by TCP peer: behind a trusted reverse proxy that
+	 * is the proxy, so there the default is no per-address connection limit
+	 * (the proxy limits its clients; the rate limit still sees them).
+	 */
+	if ((rc = config_get_u64(cfg, "http", "max_connections_per_ip", srv->trusted_proxies ? 0 : HTTP_PER_IP_CONNECTIONS, 65535,
+		 &conns)) != TK_OK ||
+	    (rc = config_get_u64(cfg, "http", "rate_per_ip", HTTP_RATE_PER_IP, HTTP_MAX_RATE, &rate)) != TK_OK ||
+	    (rc = config_get_u64(cfg, "http", "max_concurrent_signing", 2u * threads, HTTP_MAX_SIGNING, &signing)) != TK_OK)
+		return rc;
+	*per_ip = (unsigned)conns;
+	srv->max_signing = (unsigned)signing;
+	srv->rate_per_ip = (unsigned)rate;
+	if (rate > 0 && (rc = http_rl_new((uint32_t)rate, (uint32_t)(2 * rate), HTTP_RL_BUCKETS, &srv->rl)) != TK_OK)
+		return rc;
+	return TK_OK;
+}
+
 enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 {
 	struct jobs_thread jt = {inst, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 	pthread_t jobs_tid;
 	int jobs_started = 0;
-	struct server srv = {inst, 0, MAX_REQ_BODY, MAX_JSON_BODY, NULL, 0};
-	uint64_t mb = 0, kb = 0;
+	struct server srv;
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
 	char host[INET6_ADDRSTRLEN];
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d = NULL;
 	uint8_t *cert = NULL, *key = NULL;
 	size_t certlen = 0, keylen = 0;
 	unsigned threads = o->threads ? o->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned per_ip = 0;
 	const union MHD_DaemonInfo *di;
 	sigset_t set;
 	int sig = 0;
 	enum tk_err rc;
 
-	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK)
-		return rc;
-	if ((rc = config_get_u64(inst->cfg, "http", "max_document_mb", MAX_REQ_BODY >> 20, 1024, &mb)) != TK_OK ||
-	    (rc = config_get_u64(inst->cfg, "http", "max_json_kb", MAX_JSON_BODY >> 10, 16384, &kb)) != TK_OK)
-		return rc;
-	if (mb == 0 || kb == 0)
-		return tk_fail(TK_ERR_INVALID, "config [http] max_document_mb and max_json_kb must be at least 1");
-	srv.trusted_proxies = config_get(inst->cfg, "http", "trusted_proxies");
-	srv.tls_proxy = strcmp(config_get_or(inst->cfg, "http", "behind_tls_proxy", "no"), "yes") == 0;
-	srv.doc_limit = (size_t)mb << 20;
-	srv.json_limit = (size_t)kb << 10;
+	memset(&srv, 0, sizeof(srv));
+	srv.inst = inst;
+	atomic_init(&srv.signing, 0);
+	/* Request bodies are parsed by jansson: what it frees is wiped (idempotent; main does it first). */
+	core_json_wiping_alloc_install();
+	if (threads < 1 || threads > 256)
+		threads = 2;
+	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK || (rc = serve_limits(&srv, inst->cfg, threads, &per_ip)) != TK_OK)
+		goto out;
 	metric_started = tk_now();
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
-		return tk_fail(TK_ERR_INVALID, "serve: --tls-cert and --tls-key go together");
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		rc = tk_fail(TK_ERR_INVALID, "serve: --tls-cert and --tls-key go together");
+		goto out;
+	}
 	if (o->tls_cert != NULL) {
 		if ((rc = file_read(o->tls_cert, 1 << 20, &cert, &certlen)) != TK_OK ||
-		    (rc = file_read(o->tls_key, 1 << 20, &key, &keylen)) != TK_OK) {
-			free(cert);
-			return rc;
-		}
+		    (rc = file_read(o->tls_key, 1 << 20, &key, &keylen)) != TK_OK)
+			goto out;
 		flags |= MHD_USE_TLS;
 		srv.tls = 1;
 	}
-	if (threads < 1 || threads > 256)
-		threads = 2;
 	/* Signals are taken by sigwait below: block them before threads start. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -747,26 +957,26 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	if (srv.tls)
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_TIMEOUT_S,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 		    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert, MHD_OPTION_HTTPS_MEM_KEY, (const char *)key, MHD_OPTION_END);
 	else
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_TIMEOUT_S,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		    MHD_OPTION_END);
-	if (key != NULL)
-		OPENSSL_cleanse(key, keylen);
-	free(key);
-	free(cert);
-	if (d == NULL)
-		return tk_fail(TK_ERR_IO, "serve: cannot listen on %s (address in use or not permitted)", o->listen);
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
+	if (d == NULL) {
+		rc = tk_fail(TK_ERR_IO, "serve: cannot listen on %s (address in use or not permitted)", o->listen);
+		goto out;
+	}
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 		snprintf(host, sizeof(host), "?");
 	printf("teken: listening on %s://%s%s%s:%u\n", srv.tls ? "https" : "http", ss.ss_family == AF_INET6 ? "[" : "", host,
 	    ss.ss_family == AF_INET6 ? "]" : "", di ? (unsigned)di->port : 0);
 	fflush(stdout);
-	log_msg(LOG_INFO, "http.start", "listening on %s with %u threads", o->listen, threads);
+	log_msg(LOG_INFO, "http.start", "listening on %s with %u threads; per address: %u connections, %u requests/s; %u signing at once",
+	    o->listen, threads, per_ip, srv.rate_per_ip, srv.max_signing);
 	if (!o->no_jobs && pthread_create(&jobs_tid, NULL, jobs_main, &jt) == 0)
 		jobs_started = 1;
 	while (sigwait(&set, &sig) != 0)
@@ -782,5 +992,12 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 		pthread_join(jobs_tid, NULL);
 	}
 	MHD_stop_daemon(d);
-	return TK_OK;
+	rc = TK_OK;
+out:
+	if (key != NULL)
+		OPENSSL_cleanse(key, keylen);
+	free(key);
+	free(cert);
+	http_rl_free(srv.rl);
+	return rc;
 }

@@ -6,6 +6,7 @@ SRC=${TEKEN_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 D="$TMP/inst"
 teken init --dir "$D" --demo --key-alg ec-p256 >/dev/null
+no_rate_limit "$D"
 "$TEKEN_BIN" serve --dir "$D" --listen 127.0.0.1:0 --no-jobs >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 at_exit "kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null"

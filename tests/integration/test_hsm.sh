@@ -122,6 +122,7 @@ teken audit verify --dir "$D" >/dev/null || die "audit verify"; ok
 
 # ------------------------------------- online TSA and OCSP via teken serve
 SRV_OUT="$TMP/serve.out"
+no_rate_limit "$D"
 "$TEKEN_BIN" serve --dir "$D" --listen 127.0.0.1:0 --threads 4 >"$SRV_OUT" 2>"$TMP/serve.log" &
 SRV_PID=$!
 at_exit "kill -TERM $SRV_PID 2>/dev/null; wait $SRV_PID 2>/dev/null"

@@ -98,6 +98,7 @@ expect_fail "CAdES at B-LTA" teken sign --dir "$D" --cades --level B-LTA --in "$
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()")
 B="$TMP/other"
 teken init --dir "$B" --demo --key-alg ec-p256 --base-url "http://127.0.0.1:$port" >/dev/null
+no_rate_limit "$B"
 "$TEKEN_BIN" serve --dir "$B" --listen "127.0.0.1:$port" --no-jobs >"$TMP/b.out" 2>"$TMP/b.err" &
 bpid=$!
 at_exit "kill -TERM $bpid 2>/dev/null; wait $bpid 2>/dev/null"

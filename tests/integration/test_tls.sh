@@ -4,6 +4,7 @@ source "$(dirname "$0")/../lib/common.sh"
 
 D="$TMP/inst"
 teken init --dir "$D" --key-alg ec-p256 >/dev/null
+no_rate_limit "$D"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/tls.key" -out "$TMP/tls.crt" \
   -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null
 "$TEKEN_BIN" serve --dir "$D" --listen 127.0.0.1:0 --tls-cert "$TMP/tls.crt" --tls-key "$TMP/tls.key" --no-jobs >"$TMP/out" 2>"$TMP/err" &

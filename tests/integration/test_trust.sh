@@ -35,6 +35,7 @@ lower=$(tr 'A-F' 'a-f' <<<"$s_leaf")
 [ "$(sqlite3 "$D/teken.db" "SELECT cert_status FROM ocsp_responses WHERE serial='$lower'")" = valid ] || die "issuance did not pre-produce an OCSP response"; ok
 
 SRV_OUT="$TMP/serve.out"
+no_rate_limit "$D"
 "$TEKEN_BIN" serve --dir "$D" --listen 127.0.0.1:0 --threads 2 >"$SRV_OUT" 2>"$TMP/serve.log" &
 SRV_PID=$!
 at_exit "kill -TERM $SRV_PID 2>/dev/null; wait $SRV_PID 2>/dev/null"
@@ -367,6 +368,7 @@ pg_start "$TMP/pg" >/dev/null
 at_exit "pg_stop '$TMP/pg'"
 A="$TMP/nodeA"; B="$TMP/nodeB"
 teken init --dir "$A" --store "$PG_URL" --key-alg ec-p256 >/dev/null
+no_rate_limit "$A"
 mkdir -m 750 "$B"; cp -p "$A/teken.conf" "$A/instance.key" "$B/"
 teken ca chain --dir "$A" >"$TMP/pgchain.pem"; split_pem "$TMP/pgchain.pem" "$TMP/pgca"
 new_csr ec256 "/CN=Node Leaf" "$TMP/pgleaf.csr"

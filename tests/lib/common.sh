@@ -40,6 +40,12 @@ expect_err_contains() {
   case "$LAST_ERR" in *"$1"*) ok ;; *) die "error '$LAST_ERR' lacks '$1'" ;; esac
 }
 
+# no_rate_limit DIR: turns off the per-address request-rate limit of DIR's
+# server ([http] rate_per_ip = 0); tests send bursts from loopback.
+no_rate_limit() {
+  printf '\n[http]\nrate_per_ip = 0\n' >>"$1/teken.conf"
+}
+
 # Counts rows of the main tables of a SQLite instance, for "changes nothing" checks.
 db_counts() {
   sqlite3 "$1/teken.db" "SELECT (SELECT COUNT(*) FROM certs)||','||(SELECT COUNT(*) FROM audit)||','||(SELECT COUNT(*) FROM keys)||','||(SELECT COUNT(*) FROM cps)||','||(SELECT crl_number FROM cas WHERE name='issuing')"
