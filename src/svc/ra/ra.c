@@ -452,7 +452,9 @@ static enum tk_err subject_for(struct svc_ctx *c, int64_t subscriber_id, X509_NA
 	struct buf nik, email;
 	char sn[32], name[256], unit[256], pos[256];
 	const char *org = config_get_or(c->inst->cfg, "instance", "organization", "Kementerian");
-	int with_nik = strcmp(config_get_or(c->inst->cfg, "ra", "nik_in_certificate", "yes"), "yes") == 0;
+	/* Off unless asked for: a certificate is handed to everyone who gets a
+	 * signed document, and the NIK is not needed to verify a signature. */
+	int with_nik = strcmp(config_get_or(c->inst->cfg, "ra", "nik_in_certificate", "no"), "yes") == 0;
 	int row = 0;
 	enum tk_err rc;
 
