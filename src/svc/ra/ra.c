@@ -79,7 +79,8 @@ static enum tk_err user_lookup(struct svc_ctx *c, const char *username, int64_t 
 		return rc;
 	if ((rc = store_bind_text(s, 1, username)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
-			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no active user %s", username);
+			/* User names may be e-mail addresses: errors never repeat them. */
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no active user of that name");
 		else {
 			*id = store_col_i64(s, 0);
 			rc = str_copy(role, 24, store_col_text(s, 1));
@@ -99,7 +100,7 @@ enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *i
 		return rc;
 	if ((rc = store_bind_text(s, 1, username)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
-			rc = tk_fail_code(TK_ERR_NOT_FOUND, "not_enrolled", "%s has no subscriber record", username);
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "not_enrolled", "this account has no subscriber record (not enrolled, or erased)");
 		else
 			*id = store_col_i64(s, 0);
 	}
