@@ -427,10 +427,12 @@ static enum tk_err request_file(struct svc_ctx *c, const char *kind, int64_t sub
 	/*
 	 * A Verifikator who files a revocation, suspension or resumption is its
 	 * first approver: "two distinct Verifikators" are the one who asks and
-	 * one other (with two appointed, the rule must stay satisfiable). Not for
-	 * issuance: whoever files an enrolment never verifies it.
+	 * one other (with two appointed, the rule must stay satisfiable). Only a
+	 * Verifikator, logged in as themself: an admin's filing counts for
+	 * nothing and needs every approval from Verifikators (dual control).
+	 * Not for issuance: whoever files an enrolment never verifies it.
 	 */
-	if (rc == TK_OK && strcmp(c->actor.role, "verifikator") == 0 &&
+	if (rc == TK_OK && c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "verifikator") == 0 &&
 	    (strcmp(kind, "revoke") == 0 || strcmp(kind, "hold") == 0 || strcmp(kind, "release") == 0)) {
 		int row2;
 		store_finalize(s);
@@ -711,6 +713,9 @@ static enum tk_err decide_tx(struct svc_ctx *c, void *arg)
 		return rc;
 	if ((rc = user_lookup(c, c->actor.user, &me, role)) != TK_OK)
 		return rc;
+	/* Decided here, not by the route: only an active Verifikator decides. */
+	if (strcmp(role, "verifikator") != 0)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only a Verifikator decides requests");
 	if ((rc = store_prepare(c->st, "SELECT kind, subscriber_id, key_id, submitted_by, status, required_approvals, payload FROM requests WHERE id = ?", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -1066,6 +1071,19 @@ static enum tk_err cert_owner(struct svc_ctx *c, const char *serial, int64_t *su
 	return rc;
 }
 
+/*
+ * Who may file a revocation, suspension or resumption for Verifikators to
+ * decide: a Verifikator or admin (logged in), or the CA operator on the
+ * machine. A holder revokes their own certificate directly (revoke_tx).
+ */
+static enum tk_err staff_filer_check(const struct svc_ctx *c)
+{
+	if (c->actor.kind == ACTOR_OPERATOR ||
+	    (c->actor.kind == ACTOR_PERSON && (strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0)))
+		return TK_OK;
+	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only Verifikators and admins file requests on certificates");
+}
+
 static enum tk_err revoke_tx(struct svc_ctx *c, void *arg)
 {
 	struct simple_args *a = arg;
@@ -1091,7 +1109,7 @@ static enum tk_err revoke_tx(struct svc_ctx *c, void *arg)
 		a->done = 1;
 		return destroy_key_of_cert(c, a->serial);
 	}
-	if ((rc = quorum_check(c)) != TK_OK)
+	if ((rc = staff_filer_check(c)) != TK_OK || (rc = quorum_check(c)) != TK_OK)
 		return rc;
 	payload = json_pack("{s:s, s:s}", "serial", a->serial, "reason", a->reason);
 	if (payload == NULL)
@@ -1134,7 +1152,8 @@ static enum tk_err hold_tx(struct svc_ctx *c, void *arg)
 	json_t *payload;
 	enum tk_err rc;
 
-	if ((rc = quorum_check(c)) != TK_OK || (rc = cert_owner(c, a->serial, &owner, status)) != TK_OK)
+	if ((rc = staff_filer_check(c)) != TK_OK || (rc = quorum_check(c)) != TK_OK ||
+	    (rc = cert_owner(c, a->serial, &owner, status)) != TK_OK)
 		return rc;
 	if (strcmp(a->kind, "hold") == 0 && strcmp(status, "valid") != 0)
 		return tk_fail_code(TK_ERR_CONFLICT, "not_valid", "certificate %s is %s, not valid", a->serial, status);
