@@ -197,9 +197,14 @@ RINA_NIK, RINA_EMAIL = "5171014101950005", "rina@kementerian.example"
 check(admin.request("POST", "/api/v1/users", {"user": "rina", "password": "rina-login-pass-1", "role": "subscriber",
                                                "display_name": "Rina Putri"}).status == 201, "second official's account")
 rina = login("rina", "rina-login-pass-1")
-body, ct = multipart({"data": json.dumps({"nik": RINA_NIK, "full_name": "Rina Putri", "email": RINA_EMAIL, "unit": "Biro Hukum",
-                                          "position": "Analis Hukum", "passphrase": "rina-passphrase-26"})},
-                     [("ktp", "ktp.png", PNG), ("sk", "sk.pdf", PDF)])
+rina_data = {"data": json.dumps({"nik": RINA_NIK, "full_name": "Rina Putri", "email": RINA_EMAIL, "unit": "Biro Hukum",
+                                 "position": "Analis Hukum", "passphrase": "rina-passphrase-26"})}
+before = state()
+body, ct = multipart(rina_data, [("ktp", "ktp-%s.png" % RINA_NIK, b"MZ\x90\x00 not an image"), ("sk", "sk.pdf", PDF)])
+r = rina.request("POST", "/api/v1/enrollments", body, ctype=ct, raw=True)
+check(r.status == 400 and r.error_code() == "invalid_evidence" and RINA_NIK.encode() not in r.body, "evidence error names no file: %s" % r.body)
+check(state() == before, "refused enrolment changed nothing")
+body, ct = multipart(rina_data, [("ktp", "ktp.png", PNG), ("sk", "sk.pdf", PDF)])
 r = rina.request("POST", "/api/v1/enrollments", body, ctype=ct, raw=True)
 check(r.status == 201, "second official enrols: %s" % r.body)
 rina_req = r.json()["request_id"]

@@ -205,11 +205,12 @@ static enum tk_err files_check(struct svc_ctx *c, const struct ra_file *f, size_
 			return tk_fail_code(TK_ERR_INVALID, "invalid_evidence", "evidence kind must be ktp, sk or other");
 		if ((rc = filename_check(f[i].filename)) != TK_OK)
 			return rc;
+		/* By position and kind, not by name: file names often carry a NIK or a name. */
 		if (f[i].len == 0 || f[i].len > max)
-			return tk_fail_code(TK_ERR_LIMIT, "evidence_too_large", "evidence file %s is empty or larger than %llu bytes",
-			    f[i].filename, (unsigned long long)max);
+			return tk_fail_code(TK_ERR_LIMIT, "evidence_too_large", "evidence file %zu (%s) is empty or larger than %llu bytes",
+			    i + 1, f[i].kind, (unsigned long long)max);
 		if (sniff_mime(f[i].data, f[i].len) == NULL)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_evidence", "evidence file %s is not a PDF, PNG or JPEG", f[i].filename);
+			return tk_fail_code(TK_ERR_INVALID, "invalid_evidence", "evidence file %zu (%s) is not a PDF, PNG or JPEG", i + 1, f[i].kind);
 	}
 	/* Each required kind at least once. */
 	{
