@@ -68,7 +68,7 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/requests", ROLE_VERIFIKATOR | ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_requests_list, 0,
 	    "Requests (?status=pending|approved|rejected); subscribers see their own"},
 	{"GET", "/api/v1/requests/{id}", ROLE_VERIFIKATOR | ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_request_get, 0,
-	    "A request with identity data and decisions (reading PII is logged)"},
+	    "A request with decisions and the official's record as the caller may see it (reading PII is logged)"},
 	{"POST", "/api/v1/requests/{id}/approve", ROLE_VERIFIKATOR, h_request_approve, 0, "Approve (N-of-M; no self-approval)"},
 	{"POST", "/api/v1/requests/{id}/reject", ROLE_VERIFIKATOR, h_request_reject, 0, "Reject with a reason"},
 	{"POST", "/api/v1/certificates/{serial}/revoke", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_cert_revoke, 0,
@@ -82,10 +82,16 @@ static const struct http_route routes[] = {
 	{"POST", "/api/v1/me/renew", ROLE_SUBSCRIBER, h_renew, 0, "Renew: new key for the same verified identity"},
 	{"GET", "/api/v1/me/certificates", ROLE_SUBSCRIBER, h_my_certs, 0, "My certificates and their status"},
 	{"GET", "/api/v1/me/data", ROLE_SUBSCRIBER, h_my_data, 0, "Download all personal data held about me (UU 27/2022)"},
+	{"POST", "/api/v1/me/erase", ROLE_SUBSCRIBER, h_my_erase, 0, "Ask for the erasure of my personal data (a request for Verifikators)"},
 	{"POST", "/api/v1/seals", ROLE_ADMIN, h_seal_request, 0, "Request an organisational seal certificate (two approvals)"},
-	{"GET", "/api/v1/subscribers", ROLE_ADMIN | ROLE_VERIFIKATOR | ROLE_AUDITOR, h_subscribers_list, 0, "Subscribers (no PII in the list)"},
-	{"POST", "/api/v1/subscribers/{id}/erase", ROLE_ADMIN, h_subscriber_erase, 0, "Erase personal data; certificates and audit stay"},
-	{"GET", "/api/v1/evidence/{id}", ROLE_VERIFIKATOR | ROLE_ADMIN, h_evidence_get, 0, "An evidence file (access logged)"},
+	{"GET", "/api/v1/subscribers", ROLE_ADMIN | ROLE_VERIFIKATOR | ROLE_AUDITOR, h_subscribers_list, 0,
+	    "Subscribers (no sealed PII; auditors see pseudonyms instead of names)"},
+	{"POST", "/api/v1/subscribers/{id}/erase", ROLE_ADMIN, h_subscriber_erase, 0,
+	    "Request erasure of personal data (Verifikators approve; certificates and audit stay)"},
+	{"POST", "/api/v1/pii-access", ROLE_AUDITOR | ROLE_ADMIN, h_pii_access_request, 0,
+	    "Request time-limited access to one official's personal data (Verifikators approve)"},
+	{"GET", "/api/v1/evidence/{id}", ROLE_VERIFIKATOR | ROLE_ADMIN | ROLE_AUDITOR, h_evidence_get, 0,
+	    "An evidence file (Verifikators, or with an approved PII-access request; access logged)"},
 };
 
 const struct http_route *http_routes(size_t *n)

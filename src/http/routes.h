@@ -76,6 +76,8 @@ enum tk_err h_evidence_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_certs(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_data(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_my_erase(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_pii_access_request(struct http_req *rq, struct http_resp *rs);
 
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);

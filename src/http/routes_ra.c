@@ -288,12 +288,49 @@ enum tk_err h_my_data(struct http_req *rq, struct http_resp *rs)
 	return http_json_text(rs, 200, txt);
 }
 
+/* Erasure is a request for Verifikators (202); an official asks for their own at /api/v1/me/erase. */
+static enum tk_err erase(struct http_req *rq, struct http_resp *rs, int64_t id)
+{
+	int64_t req = 0;
+	enum tk_err rc;
+
+	if ((rc = ra_erase(&rq->ctx, id, &req)) != TK_OK)
+		return rc;
+	return http_json(rs, 202, json_pack("{s:I, s:s}", "request_id", (json_int_t)req, "status", "pending"));
+}
+
 enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs)
 {
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = ra_erase(&rq->ctx, id)) != TK_OK)
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
-	return http_json(rs, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "erased"));
+	return erase(rq, rs, id);
+}
+
+enum tk_err h_my_erase(struct http_req *rq, struct http_resp *rs) { return erase(rq, rs, 0); }
+
+/* {"subscriber_id": N | "pseudonym": "...", "reason": "..."}: a PII-access request (202). */
+enum tk_err h_pii_access_request(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL, *sid;
+	const char *pseudonym = NULL, *reason = NULL;
+	int64_t req = 0;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	sid = json_object_get(j, "subscriber_id");
+	if (sid != NULL && (!json_is_integer(sid) || json_integer_value(sid) < 1)) {
+		rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "subscriber_id must be a positive number");
+		goto out;
+	}
+	if ((rc = http_json_str(j, "pseudonym", 0, 32, &pseudonym)) != TK_OK || (rc = http_json_str(j, "reason", 1, 500, &reason)) != TK_OK ||
+	    (rc = ra_pii_access(&rq->ctx, sid ? (int64_t)json_integer_value(sid) : 0, pseudonym, reason, &req)) != TK_OK)
+		goto out;
+	rc = http_json(rs, 202, json_pack("{s:I, s:s}", "request_id", (json_int_t)req, "status", "pending"));
+out:
+	json_decref(j);
+	return rc;
 }

@@ -238,7 +238,13 @@ check(r.status == 200 and r.json()["status"] == "revoked", "self-revocation at o
 r = sub3.request("GET", "/api/v1/me/data")
 check(r.status == 200 and r.json()["nik"] == "5171014101950005" and r.json()["certificates"], "export own data")
 sid = r.json()["id"]
-check(admin.request("POST", "/api/v1/subscribers/%d/erase" % sid).status == 200, "erase")
+# Erasure by an admin is a request: two Verifikators approve it (dual control), then it is carried out.
+r = admin.request("POST", "/api/v1/subscribers/%d/erase" % sid)
+check(r.status == 202 and r.json()["status"] == "pending", "erasure filed: %s" % r.body)
+erase_req = r.json()["request_id"]
+check(sub3.request("GET", "/api/v1/me").status == 200, "nothing erased while pending")
+check(v1.request("POST", "/api/v1/requests/%d/approve" % erase_req).json()["status"] == "pending", "erase: first approval")
+check(v2.request("POST", "/api/v1/requests/%d/approve" % erase_req).json()["status"] == "approved", "erase: second approval erases")
 con = sqlite3.connect(db)
 row = con.execute("SELECT nik, email, full_name, status FROM subscribers WHERE id = ?", (sid,)).fetchone()
 kept = con.execute("SELECT COUNT(*) FROM certs WHERE serial = ?", (rina_serial,)).fetchone()[0]

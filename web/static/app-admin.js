@@ -1,5 +1,6 @@
 // Dashboard of an administrator: users, API keys, seal requests, subscribers
-// (with erasure of personal data), all requests, audit chain check.
+// (with requests to erase personal data, decided by Verifikators), all
+// requests, audit chain check.
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { h, $, clear, say } from './dom.js';
@@ -71,12 +72,13 @@ async function erase(root, sub) {
   if (!(await confirmDialog('adm.erase.q', { name: sub.full_name, user: typed }, typed))) return;
   const m = $('#dash-msg');
   try {
-    await api('POST', '/api/v1/subscribers/' + encodeURIComponent(sub.id) + '/erase');
-    say(m, 'ok', 'adm.erased', { id: sub.id });
+    const r = await api('POST', '/api/v1/subscribers/' + encodeURIComponent(sub.id) + '/erase');
+    say(m, 'ok', 'adm.erased', { id: r.request_id });
   } catch (e) {
     showError(m, e);
   }
   loadSubscribers(root);
+  loadRequests(root);
 }
 
 async function loadRequests(root) {

@@ -40,7 +40,8 @@ export function table(cols, rows, caption) {
 
 export function subjectOf(req) {
   const p = req.payload || {};
-  return p.user || p.common_name || p.serial || (req.subscriber_id ? '#' + req.subscriber_id : '—');
+  // Auditors get a pseudonym instead of the official's account and record id.
+  return p.user || p.common_name || p.serial || (req.subscriber_id ? '#' + req.subscriber_id : req.subscriber_pseudonym || '—');
 }
 
 export const requestCols = [

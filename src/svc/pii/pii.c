@@ -57,6 +57,21 @@ void pii_email_index(const struct instance *inst, const char *email, char out[65
 	hex_encode(mac, sizeof(mac), out);
 }
 
+void pii_pseudonym(const struct instance *inst, int64_t subscriber_id, char out[PII_PSEUDONYM_LEN + 1])
+{
+	char id[24], hex[65];
+	uint8_t mac[32];
+
+	if (str_fmt(id, sizeof(id), "%lld", (long long)subscriber_id) != TK_OK)
+		id[0] = '\0'; /* cannot happen: 24 bytes hold any int64 */
+	/* Its own label, as for the e-mail index: unrelated to both indexes. */
+	hmac_sha256(inst->index_key, sizeof(inst->index_key), "pseudonym:", 10, mac);
+	hmac_sha256(mac, sizeof(mac), id, strlen(id), mac);
+	hex_encode(mac, sizeof(mac), hex);
+	memcpy(out, hex, PII_PSEUDONYM_LEN);
+	out[PII_PSEUDONYM_LEN] = '\0';
+}
+
 /* 16 digits: province (11..94), regency, district, birth date (day +40 for women), serial. */
 enum tk_err nik_check(const char *nik)
 {

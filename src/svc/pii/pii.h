@@ -15,6 +15,14 @@ enum tk_err pii_open(const struct instance *inst, const char *field, const uint8
 void pii_nik_index(const struct instance *inst, const char *nik, char out[65]);
 /* Blind index of an e-mail address (compared case-insensitively), hex. */
 void pii_email_index(const struct instance *inst, const char *email, char out[65]);
+/*
+ * A stable pseudonym of a subscriber record: the first 12 hex digits of an
+ * HMAC of its id under a key of the instance (no one without instance.key
+ * can link it to the id, or the id to it). Shown to callers who may not see
+ * who the person is (auditors, R16).
+ */
+#define PII_PSEUDONYM_LEN 12
+void pii_pseudonym(const struct instance *inst, int64_t subscriber_id, char out[PII_PSEUDONYM_LEN + 1]);
 /* 16 digits with a plausible province code and birth date part. */
 enum tk_err nik_check(const char *nik) WARN_UNUSED;
 

@@ -26,13 +26,16 @@
 #include <string.h>
 
 #define RA_MAX_FILES 8
+#define RA_MAX_PII_ACCESS_HOURS 168 /* a week: the longest look at one person's data */
+#define RA_MAX_ERASE_SERIALS 16
 
 /* ------------------------------------------------------------ policy */
 
 static enum tk_err approvals_needed(struct svc_ctx *c, const char *kind, int64_t *out)
 {
 	static const struct { const char *kind; uint64_t dflt; } d[] = {
-		{"issue", 1}, {"seal", 2}, {"revoke", 2}, {"hold", 1}, {"release", 1}, {"reset", 1}, {"renew", 1}, {"unlock", 1},
+		{"issue", 1}, {"seal", 2}, {"revoke", 2}, {"hold", 1}, {"release", 1}, {"reset", 1}, {"renew", 1},
+		{"unlock", 1}, {"erase", 2}, {"pii_access", 2},
 	};
 	char key[48];
 	uint64_t v = 1;
@@ -78,7 +81,8 @@ static enum tk_err user_lookup(struct svc_ctx *c, const char *username, int64_t 
 		return rc;
 	if ((rc = store_bind_text(s, 1, username)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
-			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no active user %s", username);
+			/* User names may be e-mail addresses: errors never repeat them. */
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no active user of that name");
 		else {
 			*id = store_col_i64(s, 0);
 			rc = str_copy(role, 24, store_col_text(s, 1));
@@ -98,7 +102,7 @@ enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *i
 		return rc;
 	if ((rc = store_bind_text(s, 1, username)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
-			rc = tk_fail_code(TK_ERR_NOT_FOUND, "not_enrolled", "%s has no subscriber record", username);
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "not_enrolled", "this account has no subscriber record (not enrolled, or erased)");
 		else
 			*id = store_col_i64(s, 0);
 	}
@@ -200,11 +204,12 @@ static enum tk_err files_check(struct svc_ctx *c, const struct ra_file *f, size_
 			return tk_fail_code(TK_ERR_INVALID, "invalid_evidence", "evidence kind must be ktp, sk or other");
 		if ((rc = filename_check(f[i].filename)) != TK_OK)
 			return rc;
+		/* By position and kind, not by name: file names often carry a NIK or a name. */
 		if (f[i].len == 0 || f[i].len > max)
-			return tk_fail_code(TK_ERR_LIMIT, "evidence_too_large", "evidence file %s is empty or larger than %llu bytes",
-			    f[i].filename, (unsigned long long)max);
+			return tk_fail_code(TK_ERR_LIMIT, "evidence_too_large", "evidence file %zu (%s) is empty or larger than %llu bytes",
+			    i + 1, f[i].kind, (unsigned long long)max);
 		if (sniff_mime(f[i].data, f[i].len) == NULL)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_evidence", "evidence file %s is not a PDF, PNG or JPEG", f[i].filename);
+			return tk_fail_code(TK_ERR_INVALID, "invalid_evidence", "evidence file %zu (%s) is not a PDF, PNG or JPEG", i + 1, f[i].kind);
 	}
 	/* Each required kind at least once. */
 	{
@@ -427,10 +432,12 @@ static enum tk_err request_file(struct svc_ctx *c, const char *kind, int64_t sub
 	/*
 	 * A Verifikator who files a revocation, suspension or resumption is its
 	 * first approver: "two distinct Verifikators" are the one who asks and
-	 * one other (with two appointed, the rule must stay satisfiable). Not for
-	 * issuance: whoever files an enrolment never verifies it.
+	 * one other (with two appointed, the rule must stay satisfiable). Only a
+	 * Verifikator, logged in as themself: an admin's filing counts for
+	 * nothing and needs every approval from Verifikators (dual control).
+	 * Not for issuance: whoever files an enrolment never verifies it.
 	 */
-	if (rc == TK_OK && strcmp(c->actor.role, "verifikator") == 0 &&
+	if (rc == TK_OK && c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "verifikator") == 0 &&
 	    (strcmp(kind, "revoke") == 0 || strcmp(kind, "hold") == 0 || strcmp(kind, "release") == 0)) {
 		int row2;
 		store_finalize(s);
@@ -453,7 +460,9 @@ static enum tk_err subject_for(struct svc_ctx *c, int64_t subscriber_id, X509_NA
 	struct buf nik, email;
 	char sn[32], name[256], unit[256], pos[256];
 	const char *org = config_get_or(c->inst->cfg, "instance", "organization", "Kementerian");
-	int with_nik = strcmp(config_get_or(c->inst->cfg, "ra", "nik_in_certificate", "yes"), "yes") == 0;
+	/* Off unless asked for: a certificate is handed to everyone who gets a
+	 * signed document, and the NIK is not needed to verify a signature. */
+	int with_nik = strcmp(config_get_or(c->inst->cfg, "ra", "nik_in_certificate", "no"), "yes") == 0;
 	int row = 0;
 	enum tk_err rc;
 
@@ -656,6 +665,32 @@ out:
 	return rc;
 }
 
+static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result);
+
+/*
+ * An approved PII-access request becomes a grant: its filer sees the full
+ * record of that one subscriber until result.expires_at (pii_grant_find).
+ * The hours were fixed when it was filed, so Verifikators approve a known
+ * window.
+ */
+static enum tk_err pii_grant_in_tx(struct svc_ctx *c, int64_t id, int64_t sid, json_t *payload, json_t *result)
+{
+	json_int_t hours = json_integer_value(json_object_get(payload, "hours"));
+	int64_t expires;
+	char obj[24], d[96];
+	enum tk_err rc;
+
+	if (sid == 0 || hours < 1 || hours > RA_MAX_PII_ACCESS_HOURS)
+		return tk_fail(TK_ERR_INTERNAL, "request %lld: PII-access request without subscriber or hours", (long long)id);
+	expires = tk_now() + (int64_t)hours * 3600;
+	if (json_object_set_new(result, "expires_at", json_integer(expires)) != 0)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) != TK_OK ||
+	    (rc = str_fmt(d, sizeof(d), "{\"request\":%lld,\"expires_at\":%lld}", (long long)id, (long long)expires)) != TK_OK)
+		return rc;
+	return audit_append(c, "pii.grant", obj, d);
+}
+
 /* Carries out an approved request inside the decision's transaction. */
 static enum tk_err unlock_execute(struct svc_ctx *c, int64_t key_id);
 
@@ -664,6 +699,11 @@ static enum tk_err request_execute(struct svc_ctx *c, int64_t id, const char *ki
 {
 	const char *serial = json_string_value(json_object_get(payload, "serial"));
 	enum tk_err rc;
+
+	if (strcmp(kind, "pii_access") == 0)
+		return pii_grant_in_tx(c, id, subscriber_id, payload, result);
+	if (strcmp(kind, "erase") == 0)
+		return erase_in_tx(c, subscriber_id, result);
 
 	if (strcmp(kind, "issue") == 0 || strcmp(kind, "renew") == 0)
 		return issue_for_key(c, subscriber_id, key_id, result);
@@ -713,6 +753,9 @@ static enum tk_err decide_tx(struct svc_ctx *c, void *arg)
 		return rc;
 	if ((rc = user_lookup(c, c->actor.user, &me, role)) != TK_OK)
 		return rc;
+	/* Decided here, not by the route: only an active Verifikator decides. */
+	if (strcmp(role, "verifikator") != 0)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only a Verifikator decides requests");
 	if ((rc = store_prepare(c->st, "SELECT kind, subscriber_id, key_id, submitted_by, status, required_approvals, payload FROM requests WHERE id = ?", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -834,8 +877,8 @@ out:
 static void notify_trust(struct svc_ctx *c, int64_t id)
 {
 	struct store_stmt *s = NULL;
-	char serials[2][65];
-	size_t n = 0, i;
+	char serials[RA_MAX_ERASE_SERIALS + 2][65];
+	size_t n = 0, i, k;
 	int row = 0;
 
 	if (store_prepare(c->st, "SELECT payload, result FROM requests WHERE id = ? AND status = 'approved'", &s) != TK_OK)
@@ -843,9 +886,15 @@ static void notify_trust(struct svc_ctx *c, int64_t id)
 	if (store_bind_i64(s, 1, id) == TK_OK && store_step(s, &row) == TK_OK && row) {
 		for (i = 0; i < 2; i++) {
 			json_t *j = json_loads(store_col_text(s, (int)i), 0, NULL);
+			json_t *list = json_object_get(j, "revoked"); /* erasure: every certificate it revoked */
 			const char *v = json_string_value(json_object_get(j, "serial"));
-			if (v != NULL && str_copy(serials[n], sizeof(serials[0]), v) == TK_OK)
+			if (v != NULL && n < sizeof(serials) / sizeof(serials[0]) && str_copy(serials[n], sizeof(serials[0]), v) == TK_OK)
 				n++;
+			for (k = 0; k < json_array_size(list); k++) {
+				v = json_string_value(json_array_get(list, k));
+				if (v != NULL && n < sizeof(serials) / sizeof(serials[0]) && str_copy(serials[n], sizeof(serials[0]), v) == TK_OK)
+					n++;
+			}
 			json_decref(j);
 		}
 	}
@@ -1068,6 +1117,19 @@ static enum tk_err cert_owner(struct svc_ctx *c, const char *serial, int64_t *su
 	return rc;
 }
 
+/*
+ * Who may file a revocation, suspension or resumption for Verifikators to
+ * decide: a Verifikator or admin (logged in), or the CA operator on the
+ * machine. A holder revokes their own certificate directly (revoke_tx).
+ */
+static enum tk_err staff_filer_check(const struct svc_ctx *c)
+{
+	if (c->actor.kind == ACTOR_OPERATOR ||
+	    (c->actor.kind == ACTOR_PERSON && (strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0)))
+		return TK_OK;
+	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only Verifikators and admins file requests on certificates");
+}
+
 static enum tk_err revoke_tx(struct svc_ctx *c, void *arg)
 {
 	struct simple_args *a = arg;
@@ -1093,7 +1155,7 @@ static enum tk_err revoke_tx(struct svc_ctx *c, void *arg)
 		a->done = 1;
 		return destroy_key_of_cert(c, a->serial);
 	}
-	if ((rc = quorum_check(c)) != TK_OK)
+	if ((rc = staff_filer_check(c)) != TK_OK || (rc = quorum_check(c)) != TK_OK)
 		return rc;
 	payload = json_pack("{s:s, s:s}", "serial", a->serial, "reason", a->reason);
 	if (payload == NULL)
@@ -1136,7 +1198,8 @@ static enum tk_err hold_tx(struct svc_ctx *c, void *arg)
 	json_t *payload;
 	enum tk_err rc;
 
-	if ((rc = quorum_check(c)) != TK_OK || (rc = cert_owner(c, a->serial, &owner, status)) != TK_OK)
+	if ((rc = staff_filer_check(c)) != TK_OK || (rc = quorum_check(c)) != TK_OK ||
+	    (rc = cert_owner(c, a->serial, &owner, status)) != TK_OK)
 		return rc;
 	if (strcmp(a->kind, "hold") == 0 && strcmp(status, "valid") != 0)
 		return tk_fail_code(TK_ERR_CONFLICT, "not_valid", "certificate %s is %s, not valid", a->serial, status);
@@ -1661,6 +1724,151 @@ static enum tk_err unlock_execute(struct svc_ctx *c, int64_t key_id)
 	return rc;
 }
 
+/* ------------------------------------------------------------ who sees personal data (R16) */
+
+/*
+ * What one caller sees of one subscriber record (docs/security.md,
+ * "Personal data: who sees what"):
+ *   full           NIK, NIP, e-mail, phone, evidence files, name, account
+ *   names          name and account; no sealed field, no evidence file
+ *   pseudonymised  unit, position, status, dates and a pseudonym
+ * Verifikators verify identity, so they see everything; so do the official
+ * (their own record) and the operator on the machine, who holds
+ * instance.key and could open every column anyway. Admins manage accounts
+ * and see names; auditors see pseudonyms. An admin or auditor sees one
+ * record in full while a PII-access request they filed, approved by
+ * Verifikators, runs. Every full or names view of a record is logged.
+ */
+enum pii_view { PII_VIEW_NONE = 0, PII_VIEW_PSEUDONYM, PII_VIEW_NAMES, PII_VIEW_FULL };
+
+struct pii_basis {
+	enum pii_view view;
+	const char *why; /* verifikator, self, operator, grant, admin, auditor */
+	int64_t grant;   /* the approved pii_access request behind a grant */
+};
+
+static const char *pii_view_name(enum pii_view v)
+{
+	switch (v) {
+	case PII_VIEW_FULL:
+		return "full";
+	case PII_VIEW_NAMES:
+		return "names";
+	case PII_VIEW_PSEUDONYM:
+		return "pseudonymised";
+	default:
+		return "none";
+	}
+}
+
+/* The newest unexpired grant of the caller for subscriber sid: *grant gets its request id, 0 when none. */
+static enum tk_err pii_grant_find(struct svc_ctx *c, int64_t sid, int64_t *grant)
+{
+	struct store_stmt *s = NULL;
+	int64_t now = tk_now();
+	int row = 0;
+	enum tk_err rc;
+
+	*grant = 0;
+	if ((rc = store_prepare(c->st, "SELECT id, result FROM requests WHERE kind = 'pii_access' AND status = 'approved'"
+		 " AND submitted_by = ? AND subscriber_id = ? ORDER BY id DESC LIMIT 50", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK)
+		goto out;
+	while (*grant == 0 && (rc = store_step(s, &row)) == TK_OK && row) {
+		json_t *r = store_col_null(s, 1) ? NULL : json_loads(store_col_text(s, 1), 0, NULL);
+		json_t *e = json_object_get(r, "expires_at");
+		if (json_is_integer(e) && json_integer_value(e) > now)
+			*grant = store_col_i64(s, 0);
+		json_decref(r);
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* The caller's view of subscriber sid (sid 0: of no record in particular). */
+static enum tk_err pii_basis_of(struct svc_ctx *c, int64_t sid, struct pii_basis *b)
+{
+	const char *role = c->actor.role;
+	int64_t mine = 0;
+	enum tk_err rc;
+
+	memset(b, 0, sizeof(*b));
+	b->view = PII_VIEW_NONE;
+	b->why = "none";
+	if (c->actor.kind == ACTOR_OPERATOR) {
+		b->view = PII_VIEW_FULL;
+		b->why = "operator";
+	} else if (c->actor.kind != ACTOR_PERSON) {
+		return TK_OK;
+	} else if (strcmp(role, "verifikator") == 0) {
+		b->view = PII_VIEW_FULL;
+		b->why = "verifikator";
+	} else if (strcmp(role, "subscriber") == 0) {
+		if (sid != 0 && ra_subscriber_of(c, c->actor.user, &mine) == TK_OK && mine == sid) {
+			b->view = PII_VIEW_FULL;
+			b->why = "self";
+		}
+		tk_clear_error();
+	} else if (strcmp(role, "admin") == 0 || strcmp(role, "auditor") == 0) {
+		if (sid != 0 && (rc = pii_grant_find(c, sid, &b->grant)) != TK_OK)
+			return rc;
+		if (b->grant != 0) {
+			b->view = PII_VIEW_FULL;
+			b->why = "grant";
+		} else {
+			b->view = strcmp(role, "admin") == 0 ? PII_VIEW_NAMES : PII_VIEW_PSEUDONYM;
+			b->why = strcmp(role, "admin") == 0 ? "admin" : "auditor";
+		}
+	}
+	return TK_OK;
+}
+
+/* The view of lists (requests, subscribers): never sealed fields, so no grant applies. */
+static enum pii_view pii_list_view(const struct svc_ctx *c)
+{
+	if (c->actor.kind == ACTOR_OPERATOR)
+		return PII_VIEW_NAMES;
+	if (c->actor.kind != ACTOR_PERSON)
+		return PII_VIEW_NONE;
+	if (strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0 || strcmp(c->actor.role, "subscriber") == 0)
+		return PII_VIEW_NAMES;
+	if (strcmp(c->actor.role, "auditor") == 0)
+		return PII_VIEW_PSEUDONYM;
+	return PII_VIEW_NONE;
+}
+
+/*
+ * Reading personal data is logged (UU 27/2022): one audit event per look,
+ * with what was seen and on what basis (never the data itself).
+ */
+static enum tk_err log_pii_read(struct svc_ctx *c, int64_t sid, const struct pii_basis *b, int64_t evidence_id)
+{
+	json_t *d = json_pack("{s:s, s:s}", "view", pii_view_name(b->view), "basis", b->why);
+	char obj[24], *dtxt = NULL;
+	enum tk_err rc;
+
+	if (d == NULL || (b->grant != 0 && json_object_set_new(d, "grant", json_integer(b->grant)) != 0) ||
+	    (evidence_id != 0 && json_object_set_new(d, "evidence", json_integer(evidence_id)) != 0) ||
+	    (dtxt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) != TK_OK || (rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	if ((rc = audit_append(c, "pii.read", obj, dtxt)) != TK_OK) {
+		store_rollback(c->st);
+		goto out;
+	}
+	rc = store_commit(c->st);
+out:
+	free(dtxt);
+	json_decref(d);
+	return rc;
+}
+
+/* ------------------------------------------------------------ reading */
+
 static json_t *request_row_json(struct store_stmt *s)
 {
 	json_t *payload = json_loads(store_col_text(s, 7), 0, NULL);
@@ -1674,39 +1882,79 @@ static json_t *request_row_json(struct store_stmt *s)
 	    "decided_at", store_col_null(s, 11) ? NULL : json_integer(store_col_i64(s, 11)));
 }
 
-#define REQUEST_COLS "id, kind, subscriber_id, submitted_by, status, required_approvals, key_id, payload, result, reason, created_at, decided_at"
+/* Column 12 is the role of the submitter (NULL for the CLI operator). */
+#define REQUEST_COLS "r.id, r.kind, r.subscriber_id, r.submitted_by, r.status, r.required_approvals, r.key_id, r.payload, r.result," \
+		     " r.reason, r.created_at, r.decided_at, su.role"
+#define REQUEST_FROM " FROM requests r LEFT JOIN users su ON su.username = r.submitted_by"
+
+/*
+ * Adds the subscriber's pseudonym to a request and, for a pseudonymised
+ * view, takes out what names the official: their account in the payload,
+ * their account as the submitter, the record id.
+ */
+static enum tk_err request_render(struct svc_ctx *c, json_t *r, int64_t sid, const char *submitter_role, enum pii_view view)
+{
+	char p[PII_PSEUDONYM_LEN + 1], who[PII_PSEUDONYM_LEN + 16];
+	enum tk_err rc;
+
+	p[0] = '\0';
+	if (sid != 0) {
+		pii_pseudonym(c->inst, sid, p);
+		if (json_object_set_new(r, "subscriber_pseudonym", json_string(p)) != 0)
+			return tk_fail(TK_ERR_NOMEM, "out of memory");
+	}
+	if (view != PII_VIEW_PSEUDONYM)
+		return TK_OK;
+	json_object_del(json_object_get(r, "payload"), "user");
+	json_object_del(r, "subscriber_id");
+	if (submitter_role != NULL && strcmp(submitter_role, "subscriber") == 0) {
+		if ((rc = str_fmt(who, sizeof(who), "subscriber%s%s", p[0] ? ":" : "", p)) != TK_OK)
+			return rc;
+		if (json_object_set_new(r, "submitted_by", json_string(who)) != 0)
+			return tk_fail(TK_ERR_NOMEM, "out of memory");
+	}
+	return TK_OK;
+}
 
 enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out)
 {
 	struct store_stmt *s = NULL;
 	json_t *arr = json_array();
+	enum pii_view view = pii_list_view(c);
+	int own_only = strcmp(c->actor.role, "subscriber") == 0;
+	int64_t mine = 0;
 	int row = 0;
 	enum tk_err rc;
 
 	if (arr == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	if (status != NULL && strcmp(status, "pending") && strcmp(status, "approved") && strcmp(status, "rejected")) {
+	if (view == PII_VIEW_NONE) {
 		json_decref(arr);
-		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be pending, approved or rejected");
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "requests are for staff and the officials they concern");
 	}
-	rc = store_prepare(c->st, status ? "SELECT " REQUEST_COLS " FROM requests WHERE status = ? ORDER BY id DESC LIMIT 500"
-					 : "SELECT " REQUEST_COLS " FROM requests ORDER BY id DESC LIMIT 500", &s);
+	if (status != NULL && strcmp(status, "pending") && strcmp(status, "approved") && strcmp(status, "rejected") && strcmp(status, "cancelled")) {
+		json_decref(arr);
+		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be pending, approved, rejected or cancelled");
+	}
+	/* A subscriber sees only requests about themself. */
+	if (own_only && ra_subscriber_of(c, c->actor.user, &mine) != TK_OK) {
+		tk_clear_error();
+		mine = 0;
+	}
+	rc = store_prepare(c->st, status ? "SELECT " REQUEST_COLS REQUEST_FROM " WHERE r.status = ? ORDER BY r.id DESC LIMIT 500"
+					 : "SELECT " REQUEST_COLS REQUEST_FROM " ORDER BY r.id DESC LIMIT 500", &s);
 	if (rc == TK_OK && status != NULL)
 		rc = store_bind_text(s, 1, status);
 	while (rc == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
-		json_t *r = request_row_json(s);
-		/* A subscriber sees only requests about themself. */
-		if (r != NULL && strcmp(c->actor.role, "subscriber") == 0) {
-			int64_t mine = 0;
-			json_t *sid = json_object_get(r, "subscriber_id");
-			if (ra_subscriber_of(c, c->actor.user, &mine) != TK_OK || !json_is_integer(sid) || json_integer_value(sid) != mine) {
-				tk_clear_error();
-				json_decref(r);
-				continue;
-			}
-		}
-		if (r == NULL || json_array_append_new(arr, r) != 0)
+		int64_t sid = store_col_null(s, 2) ? 0 : store_col_i64(s, 2);
+		json_t *r;
+		if (own_only && (sid == 0 || sid != mine))
+			continue;
+		if ((r = request_row_json(s)) == NULL || json_array_append_new(arr, r) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			break;
+		}
+		rc = request_render(c, r, sid, store_col_null(s, 12) ? NULL : store_col_text(s, 12), view);
 	}
 	if (rc == TK_OK && (*out = json_dumps(arr, JSON_COMPACT)) == NULL)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
@@ -1715,17 +1963,19 @@ enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out)
 	return rc;
 }
 
-/* Identity of a subscriber with PII opened, for Verifikators deciding a request. */
-static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, int with_pii, json_t **out)
+/* One subscriber record as the caller may see it (pii_basis_of decides view). */
+static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, enum pii_view view, json_t **out)
 {
 	static const char *const fields[] = {"nik", "nip", "email", "phone"};
 	struct store_stmt *s = NULL;
 	json_t *j = NULL, *ev = NULL;
+	char pseud[PII_PSEUDONYM_LEN + 1];
 	int row = 0;
 	size_t i;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, s.position, s.status, s.created_at, s.nik, s.nip, s.email, s.phone"
+	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, s.position, s.status, s.created_at, s.nik, s.nip, s.email, s.phone,"
+		 " (SELECT COUNT(*) FROM evidence e WHERE e.subscriber_id = s.id AND e.blob IS NOT NULL)"
 		 " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = ?", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -1733,14 +1983,23 @@ static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, int with_pii,
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "no subscriber %lld", (long long)sid);
 		goto out;
 	}
-	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)sid, "user", store_col_text(s, 1),
-	    "full_name", store_col_text(s, 2), "unit", store_col_text(s, 3), "position", store_col_text(s, 4),
-	    "status", store_col_text(s, 5), "created_at", (json_int_t)store_col_i64(s, 6));
-	if (j == NULL) {
+	pii_pseudonym(c->inst, sid, pseud);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "pseudonym", pseud, "unit", store_col_text(s, 3), "position",
+	    store_col_text(s, 4), "status", store_col_text(s, 5), "created_at", (json_int_t)store_col_i64(s, 6), "view", pii_view_name(view));
+	if (j == NULL || (view >= PII_VIEW_NAMES &&
+			     (json_object_set_new(j, "id", json_integer(sid)) != 0 ||
+				 json_object_set_new(j, "user", store_col_null(s, 1) ? json_null() : json_string(store_col_text(s, 1))) != 0 ||
+				 json_object_set_new(j, "full_name", json_string(store_col_text(s, 2))) != 0)) ||
+	    (view < PII_VIEW_FULL && json_object_set_new(j, "evidence_count", json_integer(store_col_i64(s, 11))) != 0)) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; with_pii && i < 4; i++) {
+	if (view < PII_VIEW_FULL) {
+		*out = j;
+		j = NULL;
+		goto out;
+	}
+	for (i = 0; i < 4; i++) {
 		struct buf v;
 		size_t len = 0;
 		const uint8_t *b = store_col_blob(s, 7 + (int)i, &len);
@@ -1778,31 +2037,19 @@ out:
 	return rc;
 }
 
-/* Reading personal data is logged (UU 27/2022): one audit event per look. */
-static enum tk_err log_pii_read(struct svc_ctx *c, int64_t sid)
-{
-	char obj[24];
-	enum tk_err rc;
-
-	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) != TK_OK || (rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
-		return rc;
-	if ((rc = audit_append(c, "pii.read", obj, NULL)) != TK_OK) {
-		store_rollback(c->st);
-		return rc;
-	}
-	return store_commit(c->st);
-}
-
 enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out)
 {
 	struct store_stmt *s = NULL;
 	json_t *r = NULL, *apps = NULL, *subj = NULL;
-	int row = 0, staff = strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0 ||
-			     strcmp(c->actor.role, "auditor") == 0;
+	struct pii_basis b;
+	char submitter_role[24];
+	int row = 0;
 	int64_t sid = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT " REQUEST_COLS " FROM requests WHERE id = ?", &s)) != TK_OK ||
+	memset(&b, 0, sizeof(b));
+	submitter_role[0] = '\0';
+	if ((rc = store_prepare(c->st, "SELECT " REQUEST_COLS REQUEST_FROM " WHERE r.id = ?", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -1811,19 +2058,27 @@ enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out)
 	}
 	r = request_row_json(s);
 	sid = store_col_null(s, 2) ? 0 : store_col_i64(s, 2);
+	if (!store_col_null(s, 12) && (rc = str_copy(submitter_role, sizeof(submitter_role), store_col_text(s, 12))) != TK_OK)
+		goto out;
 	store_finalize(s);
 	s = NULL;
 	if (r == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!staff) {
-		int64_t mine = 0;
-		if (ra_subscriber_of(c, c->actor.user, &mine) != TK_OK || mine != sid) {
-			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_request", "no request %lld", (long long)id);
+	if (sid != 0) {
+		if ((rc = pii_basis_of(c, sid, &b)) != TK_OK)
 			goto out;
-		}
+	} else if (strcmp(c->actor.role, "subscriber") != 0) {
+		b.view = pii_list_view(c); /* about a certificate or a seal: no record to open */
 	}
+	/* Someone else's request looks like no request at all to an official. */
+	if (b.view == PII_VIEW_NONE) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_request", "no request %lld", (long long)id);
+		goto out;
+	}
+	if ((rc = request_render(c, r, sid, submitter_role[0] ? submitter_role : NULL, b.view)) != TK_OK)
+		goto out;
 	apps = json_array();
 	if ((rc = store_prepare(c->st, "SELECT verifikator, decision, reason, at FROM approvals WHERE request_id = ? ORDER BY at", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
@@ -1838,11 +2093,11 @@ enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out)
 	json_object_set_new(r, "decisions", apps);
 	apps = NULL;
 	if (sid != 0) {
-		if ((rc = subscriber_json(c, sid, 1, &subj)) != TK_OK)
+		if ((rc = subscriber_json(c, sid, b.view, &subj)) != TK_OK)
 			goto out;
 		json_object_set_new(r, "subscriber", subj);
 		subj = NULL;
-		if (staff && (rc = log_pii_read(c, sid)) != TK_OK)
+		if (b.view >= PII_VIEW_NAMES && (rc = log_pii_read(c, sid, &b, 0)) != TK_OK)
 			goto out;
 	}
 	if ((*out = json_dumps(r, JSON_COMPACT)) == NULL)
@@ -1859,21 +2114,40 @@ enum tk_err ra_subscribers_json(struct svc_ctx *c, char **out)
 {
 	struct store_stmt *s = NULL;
 	json_t *arr = json_array();
+	enum pii_view view = pii_list_view(c);
 	int row = 0;
 	enum tk_err rc;
 
 	if (arr == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	/* The list shows no PII beyond what certificates carry anyway. */
+	if (view == PII_VIEW_NONE || strcmp(c->actor.role, "subscriber") == 0) {
+		json_decref(arr);
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "the list of certificate holders is for staff");
+	}
+	/* The list opens no sealed field; auditors get pseudonyms instead of names. */
 	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, s.position, s.status, s.created_at,"
 		 " (SELECT k.cert_serial FROM subscriber_keys k WHERE k.subscriber_id = s.id AND k.status IN ('active','locked') ORDER BY k.id DESC LIMIT 1)"
 		 " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id ORDER BY s.id LIMIT 1000", &s)) != TK_OK)
 		goto out;
-	while ((rc = store_step(s, &row)) == TK_OK && row)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s?}", "id", (json_int_t)store_col_i64(s, 0),
-		    "user", store_col_text(s, 1), "full_name", store_col_text(s, 2), "unit", store_col_text(s, 3), "position",
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		char p[PII_PSEUDONYM_LEN + 1];
+		json_t *o;
+		pii_pseudonym(c->inst, store_col_i64(s, 0), p);
+		o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?}", "pseudonym", p, "unit", store_col_text(s, 3), "position",
 		    store_col_text(s, 4), "status", store_col_text(s, 5), "created_at", (json_int_t)store_col_i64(s, 6),
-		    "certificate", store_col_null(s, 7) ? NULL : store_col_text(s, 7)));
+		    "certificate", store_col_null(s, 7) ? NULL : store_col_text(s, 7));
+		if (o != NULL && view >= PII_VIEW_NAMES &&
+		    (json_object_set_new(o, "id", json_integer(store_col_i64(s, 0))) != 0 ||
+			json_object_set_new(o, "user", store_col_null(s, 1) ? json_null() : json_string(store_col_text(s, 1))) != 0 ||
+			json_object_set_new(o, "full_name", json_string(store_col_text(s, 2))) != 0)) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			break;
+		}
+	}
 	if (rc == TK_OK && (*out = json_dumps(arr, JSON_COMPACT)) == NULL)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 out:
@@ -1885,32 +2159,59 @@ out:
 enum tk_err ra_evidence_get(struct svc_ctx *c, int64_t id, struct buf *out, char mime[32])
 {
 	struct store_stmt *s = NULL;
+	struct pii_basis b;
 	char aad[64];
 	int64_t sid = 0;
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT subscriber_id, mime, blob FROM evidence WHERE id = ? AND blob IS NOT NULL", &s)) != TK_OK ||
+	if ((rc = store_prepare(c->st, "SELECT subscriber_id FROM evidence WHERE id = ? AND blob IS NOT NULL", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (row)
+		sid = store_col_i64(s, 0);
+	store_finalize(s);
+	s = NULL;
+	/* Whoever may not open it gets the same answer whether or not the file exists. */
+	if ((rc = pii_basis_of(c, sid, &b)) != TK_OK)
+		goto out;
+	if (b.view != PII_VIEW_FULL) {
+		rc = tk_fail_code(TK_ERR_DENIED, "pii_access_required",
+		    "evidence files are shown to Verifikators, or with an approved PII-access request (kind pii_access) for this subscriber");
+		goto out;
+	}
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_evidence", "no evidence file %lld", (long long)id);
+		goto out;
+	}
+	if ((rc = store_prepare(c->st, "SELECT mime, blob FROM evidence WHERE id = ? AND blob IS NOT NULL", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_evidence", "no evidence file %lld", (long long)id);
 		goto out;
 	}
-	sid = store_col_i64(s, 0);
 	{
 		size_t len = 0;
-		const uint8_t *b = store_col_blob(s, 2, &len);
-		if ((rc = str_copy(mime, 32, store_col_text(s, 1))) != TK_OK || (rc = str_fmt(aad, sizeof(aad), "evidence-%lld", (long long)sid)) != TK_OK ||
-		    (rc = aead_open(c->inst->pii_key, aad, b, len, out)) != TK_OK)
+		const uint8_t *blob = store_col_blob(s, 1, &len);
+		if ((rc = str_copy(mime, 32, store_col_text(s, 0))) != TK_OK || (rc = str_fmt(aad, sizeof(aad), "evidence-%lld", (long long)sid)) != TK_OK ||
+		    (rc = aead_open(c->inst->pii_key, aad, blob, len, out)) != TK_OK)
 			goto out;
 	}
 	store_finalize(s);
 	s = NULL;
-	rc = log_pii_read(c, sid);
+	rc = log_pii_read(c, sid, &b, id);
 out:
 	store_finalize(s);
 	return rc;
+}
+
+/* Only the official themself (or the operator on the machine) reads their whole record this way. */
+static enum tk_err own_record_check(const struct svc_ctx *c, const char *username)
+{
+	if (c->actor.kind == ACTOR_OPERATOR || (c->actor.kind == ACTOR_PERSON && strcmp(username, c->actor.user) == 0))
+		return TK_OK;
+	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the official themself can read this");
 }
 
 /* A subscriber's certificates, oldest first: what a holder may see of them without an export. */
@@ -1950,7 +2251,8 @@ enum tk_err ra_my_certificates_json(struct svc_ctx *c, const char *username, cha
 	int64_t sid = 0;
 	enum tk_err rc;
 
-	if ((rc = ra_subscriber_of(c, username, &sid)) != TK_OK || (rc = subscriber_certs(c, sid, &certs)) != TK_OK)
+	if ((rc = own_record_check(c, username)) != TK_OK || (rc = ra_subscriber_of(c, username, &sid)) != TK_OK ||
+	    (rc = subscriber_certs(c, sid, &certs)) != TK_OK)
 		return rc;
 	if ((*out = json_dumps(certs, JSON_COMPACT)) == NULL)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
@@ -1961,10 +2263,15 @@ enum tk_err ra_my_certificates_json(struct svc_ctx *c, const char *username, cha
 enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out)
 {
 	json_t *subj = NULL, *certs = NULL;
+	struct pii_basis b;
 	int64_t sid = 0;
 	enum tk_err rc;
 
-	if ((rc = ra_subscriber_of(c, username, &sid)) != TK_OK || (rc = subscriber_json(c, sid, 1, &subj)) != TK_OK)
+	memset(&b, 0, sizeof(b));
+	b.view = PII_VIEW_FULL;
+	b.why = c->actor.kind == ACTOR_OPERATOR ? "operator" : "self";
+	if ((rc = own_record_check(c, username)) != TK_OK || (rc = ra_subscriber_of(c, username, &sid)) != TK_OK ||
+	    (rc = subscriber_json(c, sid, PII_VIEW_FULL, &subj)) != TK_OK)
 		return rc;
 	if ((rc = subscriber_certs(c, sid, &certs)) != TK_OK)
 		goto out;
@@ -1974,17 +2281,132 @@ enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out)
 	json_object_set_new(subj, "legal_basis", json_string("UU 27/2022 tentang Pelindungan Data Pribadi, hak akses subjek data"));
 	if ((*out = json_dumps(subj, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
-	else
-		rc = log_pii_read(c, sid);
+	else if ((rc = log_pii_read(c, sid, &b, 0)) != TK_OK) {
+		free(*out);
+		*out = NULL;
+	}
 out:
 	json_decref(certs);
 	json_decref(subj);
 	return rc;
 }
 
+/* ------------------------------------------------------------ PII access and erasure requests */
+
+struct pii_access_args {
+	int64_t sid;
+	const char *pseudonym, *reason;
+	int64_t request_id;
+};
+
+/* The active subscriber behind a pseudonym: a scan, since pseudonyms are computed, never stored. */
+static enum tk_err subscriber_by_pseudonym(struct svc_ctx *c, const char *pseudonym, int64_t *sid)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	*sid = 0;
+	if ((rc = store_prepare(c->st, "SELECT id FROM subscribers WHERE status = 'active'", &s)) != TK_OK)
+		return rc;
+	while (*sid == 0 && (rc = store_step(s, &row)) == TK_OK && row) {
+		char p[PII_PSEUDONYM_LEN + 1];
+		pii_pseudonym(c->inst, store_col_i64(s, 0), p);
+		if (strcmp(p, pseudonym) == 0)
+			*sid = store_col_i64(s, 0);
+	}
+	store_finalize(s);
+	if (rc == TK_OK && *sid == 0)
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "no active subscriber with that pseudonym");
+	return rc;
+}
+
+static enum tk_err active_subscriber_check(struct svc_ctx *c, int64_t sid)
+{
+	char q[24];
+	int64_t n = 0;
+	enum tk_err rc;
+
+	if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)sid)) != TK_OK ||
+	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM subscribers WHERE id = CAST(? AS INTEGER) AND status = 'active'", q, &n)) != TK_OK)
+		return rc;
+	return n ? TK_OK : tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "no active subscriber %lld", (long long)sid);
+}
+
+static enum tk_err pii_access_tx(struct svc_ctx *c, void *arg)
+{
+	struct pii_access_args *a = arg;
+	struct store_stmt *s = NULL;
+	json_t *payload = NULL;
+	uint64_t hours = 24;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = quorum_check(c)) != TK_OK)
+		return rc;
+	if (a->pseudonym != NULL)
+		rc = subscriber_by_pseudonym(c, a->pseudonym, &a->sid);
+	else
+		rc = active_subscriber_check(c, a->sid);
+	if (rc != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT COUNT(*) FROM requests WHERE kind = 'pii_access' AND status = 'pending'"
+		 " AND submitted_by = ? AND subscriber_id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 2, a->sid)) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (store_col_i64(s, 0) != 0) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "request_pending", "your PII-access request for this subscriber is already waiting for Verifikators");
+		goto out;
+	}
+	/* The window is fixed now, so the Verifikators approve a known one. */
+	if ((rc = config_get_u64(c->inst->cfg, "ra", "pii_access_hours", 24, RA_MAX_PII_ACCESS_HOURS, &hours)) != TK_OK)
+		goto out;
+	if (hours < 1)
+		hours = 1;
+	if ((payload = json_pack("{s:s, s:I}", "reason", a->reason, "hours", (json_int_t)hours)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = request_file(c, "pii_access", a->sid, 0, payload, &a->request_id);
+out:
+	json_decref(payload);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err ra_pii_access(struct svc_ctx *c, int64_t subscriber_id, const char *pseudonym, const char *reason, int64_t *request_id)
+{
+	struct pii_access_args a;
+	size_t i;
+	enum tk_err rc;
+
+	memset(&a, 0, sizeof(a));
+	if (c->actor.kind != ACTOR_PERSON || (strcmp(c->actor.role, "auditor") != 0 && strcmp(c->actor.role, "admin") != 0))
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "PII-access requests are for auditors and admins (Verifikators see identity data already)");
+	if (!text_ok(reason, 10, 500))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_reason", "reason must be 10 to 500 printable characters");
+	if ((subscriber_id > 0) == (pseudonym != NULL))
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "name the subscriber by subscriber_id or by pseudonym (one of them)");
+	if (pseudonym != NULL) {
+		if (strlen(pseudonym) != PII_PSEUDONYM_LEN)
+			return tk_fail_code(TK_ERR_INVALID, "invalid_pseudonym", "a pseudonym is %d lowercase hex digits", PII_PSEUDONYM_LEN);
+		for (i = 0; i < PII_PSEUDONYM_LEN; i++)
+			if (!isxdigit((unsigned char)pseudonym[i]) || isupper((unsigned char)pseudonym[i]))
+				return tk_fail_code(TK_ERR_INVALID, "invalid_pseudonym", "a pseudonym is %d lowercase hex digits", PII_PSEUDONYM_LEN);
+	}
+	a.sid = subscriber_id;
+	a.pseudonym = pseudonym;
+	a.reason = reason;
+	if ((rc = svc_in_tx(c, pii_access_tx, &a)) != TK_OK)
+		return rc;
+	*request_id = a.request_id;
+	return TK_OK;
+}
+
 struct erase_args {
 	int64_t sid;
-	char email[256];
+	int64_t request_id;
 };
 
 /* Queued mail to an erased address is dropped (recipients are sealed: open each). */
@@ -2019,81 +2441,161 @@ static enum tk_err purge_outbox(struct svc_ctx *c, const char *email)
 	return rc;
 }
 
-static enum tk_err erase_tx(struct svc_ctx *c, void *arg)
+/*
+ * Carries out an approved erasure inside the decision's transaction: live
+ * certificates revoked (listed in result.revoked, for OCSP and the CRL after
+ * the commit) and keys destroyed, PII replaced by a tombstone, evidence
+ * deleted, the account closed, mail queued to the address dropped, other
+ * pending requests about the person cancelled.
+ */
+static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result)
 {
-	struct erase_args *a = arg;
 	struct store_stmt *s = NULL;
-	char obj[24];
-	int row;
+	json_t *revoked = json_array();
+	char email[256], obj[24], d[96];
+	int64_t cancelled = 0;
+	int row = 0;
 	enum tk_err rc;
 
-	/* Live certificates of an erased person must not stay usable. */
-	if ((rc = destroy_keys(c, a->sid, 0, 5 /* cessationOfOperation */)) != TK_OK)
-		return rc;
-	if ((rc = store_prepare(c->st, "UPDATE subscribers SET nik_index = NULL, email_index = NULL, nik = NULL, nip = NULL, email = NULL, phone = NULL,"
-		 " full_name = '[dihapus]', unit = '[dihapus]', position = '[dihapus]', status = 'erased', erased_at = ?"
-		 " WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	email[0] = '\0';
+	if (revoked == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	/* The address, while it can still be read, to drop mail queued to it. */
+	if ((rc = store_prepare(c->st, "SELECT email FROM subscribers WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
-	if (store_changes(s) == 0) {
-		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "no active subscriber %lld", (long long)a->sid);
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "no active subscriber %lld", (long long)sid);
 		goto out;
+	}
+	if (!store_col_null(s, 0)) {
+		struct buf e;
+		size_t len = 0;
+		const uint8_t *b = store_col_blob(s, 0, &len);
+		buf_init_secret(&e, 512);
+		if (pii_open(c->inst, "email", b, len, &e) == TK_OK && e.len < sizeof(email)) {
+			memcpy(email, e.p, e.len);
+			email[e.len] = '\0';
+		}
+		buf_free(&e);
+		tk_clear_error();
 	}
 	store_finalize(s);
 	s = NULL;
+	if ((rc = store_prepare(c->st, "SELECT k.cert_serial FROM subscriber_keys k JOIN certs c ON c.serial = k.cert_serial"
+		 " WHERE k.subscriber_id = ? AND c.status IN ('valid', 'hold')", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row)
+		if (json_array_size(revoked) < RA_MAX_ERASE_SERIALS && json_array_append_new(revoked, json_string(store_col_text(s, 0))) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	if (rc != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	if (json_object_set_new(result, "revoked", revoked) != 0) {
+		revoked = NULL;
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	revoked = NULL;
+	/* Live certificates of an erased person must not stay usable. */
+	if ((rc = destroy_keys(c, sid, 0, 5 /* cessationOfOperation */)) != TK_OK)
+		goto out;
+	if ((rc = store_prepare(c->st, "UPDATE subscribers SET nik_index = NULL, email_index = NULL, nik = NULL, nip = NULL, email = NULL, phone = NULL,"
+		 " full_name = '[dihapus]', unit = '[dihapus]', position = '[dihapus]', status = 'erased', erased_at = ?"
+		 " WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
 	if ((rc = store_prepare(c->st, "UPDATE evidence SET blob = NULL, filename = '[dihapus]' WHERE subscriber_id = ?", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	store_finalize(s);
 	s = NULL;
 	/* The account goes too (with its sessions), and no more mail to the address. */
 	if ((rc = store_prepare(c->st, "UPDATE users SET active = 0 WHERE id = (SELECT user_id FROM subscribers WHERE id = ?)", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	store_finalize(s);
 	s = NULL;
 	if ((rc = store_prepare(c->st, "DELETE FROM sessions WHERE user_id = (SELECT user_id FROM subscribers WHERE id = ?)", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, a->sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	store_finalize(s);
 	s = NULL;
-	if (a->email[0] != '\0' && (rc = purge_outbox(c, a->email)) != TK_OK)
+	/* Nothing else about the person can be decided any more (the erasure itself is still pending here). */
+	if ((rc = store_prepare(c->st, "UPDATE requests SET status = 'cancelled', reason = 'subscriber erased', decided_at = ?"
+		 " WHERE subscriber_id = ? AND status = 'pending' AND kind <> 'erase'", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
-	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)a->sid)) == TK_OK)
-		rc = audit_append(c, "subscriber.erase", obj, "{\"kept\":\"certificates, audit records\"}");
+	cancelled = store_changes(s);
+	store_finalize(s);
+	s = NULL;
+	if (email[0] != '\0' && (rc = purge_outbox(c, email)) != TK_OK)
+		goto out;
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) == TK_OK &&
+	    (rc = str_fmt(d, sizeof(d), "{\"kept\":\"certificates, audit records\",\"cancelled_requests\":%lld}", (long long)cancelled)) == TK_OK)
+		rc = audit_append(c, "subscriber.erase", obj, d);
 out:
+	OPENSSL_cleanse(email, sizeof(email));
+	json_decref(revoked);
 	store_finalize(s);
 	return rc;
 }
 
-enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id)
+static enum tk_err erase_file_tx(struct svc_ctx *c, void *arg)
+{
+	struct erase_args *a = arg;
+	int self = c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "subscriber") == 0;
+	int64_t mine = 0, pending = 0;
+	json_t *payload;
+	char q[24];
+	enum tk_err rc;
+
+	if ((rc = quorum_check(c)) != TK_OK)
+		return rc;
+	if (self) {
+		if ((rc = ra_subscriber_of(c, c->actor.user, &mine)) != TK_OK)
+			return rc;
+		if (a->sid == 0)
+			a->sid = mine;
+		if (a->sid != mine)
+			return tk_fail_code(TK_ERR_DENIED, "forbidden", "an official can ask only for the erasure of their own data");
+	}
+	if ((rc = active_subscriber_check(c, a->sid)) != TK_OK || (rc = str_fmt(q, sizeof(q), "%lld", (long long)a->sid)) != TK_OK ||
+	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM requests WHERE kind = 'erase' AND status = 'pending' AND subscriber_id = CAST(? AS INTEGER)",
+		 q, &pending)) != TK_OK)
+		return rc;
+	if (pending)
+		return tk_fail_code(TK_ERR_CONFLICT, "request_pending", "an erasure of this subscriber is already waiting for Verifikators");
+	if ((payload = json_pack("{s:s}", "by", self ? "subject" : c->actor.kind == ACTOR_OPERATOR ? "operator" : "admin")) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	rc = request_file(c, "erase", a->sid, 0, payload, &a->request_id);
+	json_decref(payload);
+	return rc;
+}
+
+enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id, int64_t *request_id)
 {
 	struct erase_args a;
-	struct store_stmt *s = NULL;
-	int row = 0;
+	int admin = c->actor.kind == ACTOR_OPERATOR || (c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "admin") == 0);
+	int self = c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "subscriber") == 0;
 	enum tk_err rc;
 
 	memset(&a, 0, sizeof(a));
+	if (!admin && !self)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "erasure is asked for by an admin or by the official themself");
+	if (admin && subscriber_id <= 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "subscriber id must be a positive number");
 	a.sid = subscriber_id;
-	/* The address, while it can still be read, to drop mail queued to it. */
-	if ((rc = store_prepare(c->st, "SELECT email FROM subscribers WHERE id = ? AND email IS NOT NULL", &s)) == TK_OK &&
-	    (rc = store_bind_i64(s, 1, subscriber_id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
-		struct buf e;
-		size_t len = 0;
-		const uint8_t *b = store_col_blob(s, 0, &len);
-		buf_init_secret(&e, 512);
-		if (pii_open(c->inst, "email", b, len, &e) == TK_OK && e.len < sizeof(a.email)) {
-			memcpy(a.email, e.p, e.len);
-			a.email[e.len] = '\0';
-		}
-		buf_free(&e);
-	}
-	store_finalize(s);
-	if (rc != TK_OK)
+	if ((rc = svc_in_tx(c, erase_file_tx, &a)) != TK_OK)
 		return rc;
-	rc = svc_in_tx(c, erase_tx, &a);
-	OPENSSL_cleanse(a.email, sizeof(a.email));
-	return rc;
+	*request_id = a.request_id;
+	return TK_OK;
 }
 
 enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, char status[32], int64_t *subscriber_id)
@@ -2140,7 +2642,8 @@ enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, cha
 			store_finalize(s);
 			s = NULL;
 			if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)sid)) != TK_OK ||
-			    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM requests WHERE status = 'pending' AND subscriber_id = CAST(? AS INTEGER)", q,
+			    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM requests WHERE status = 'pending' AND kind IN ('issue','reset','renew')"
+				 " AND subscriber_id = CAST(? AS INTEGER)", q,
 				 &pending)) != TK_OK)
 				return rc;
 			return str_copy(status, 32, pending ? "WAITING_FOR_VERIFICATION" : "NO_CERTIFICATE");

@@ -32,8 +32,20 @@ struct ra_enroll_in {
 
 /* Records identity, evidence and key, and files an "issue" request. */
 enum tk_err ra_enroll(struct svc_ctx *c, const struct ra_enroll_in *in, int64_t *request_id) WARN_UNUSED;
-/* Requests as JSON text (caller frees); status NULL for all. */
+/*
+ * Requests as JSON text (caller frees); status NULL for all. What the
+ * caller sees is decided here (docs/security.md, "Personal data: who sees
+ * what"): officials only their own; auditors pseudonymised rows (no
+ * subscriber_id, no account names of officials, a subscriber_pseudonym).
+ */
 enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out) WARN_UNUSED;
+/*
+ * One request with its decisions and, when it concerns an official, their
+ * record as the caller may see it: full for Verifikators, the official and
+ * the operator; names for admins; pseudonymised for auditors; full for an
+ * admin or auditor holding an unexpired PII-access grant for that official.
+ * Every full or names view is logged (pii.read). *out: caller frees.
+ */
 enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out) WARN_UNUSED;
 /*
  * A Verifikator's decision. Enforces R9: at least two active Verifikators,
@@ -45,7 +57,8 @@ enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out) WARN_UNUS
 enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out) WARN_UNUSED;
 /*
  * Revocation: a subscriber revoking their own certificate takes effect at
- * once (*done = 1); anyone else files a request for Verifikators.
+ * once (*done = 1); a Verifikator or admin files a request for Verifikators
+ * (a Verifikator's filing counts as the first approval, an admin's does not).
  */
 enum tk_err ra_revoke(struct svc_ctx *c, const char *serial, const char *reason, int64_t *request_id, int *done) WARN_UNUSED;
 /* Suspend (certificateHold) or resume a certificate: a request for Verifikators. */
@@ -76,16 +89,34 @@ enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *
 enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, char status[32], int64_t *subscriber_id) WARN_UNUSED;
 /* The subscriber id of a user name (TK_ERR_NOT_FOUND when none). */
 enum tk_err ra_subscriber_of(struct svc_ctx *c, const char *username, int64_t *id) WARN_UNUSED;
-/* Subscribers as JSON (PII opened only for admin/verifikator callers). */
+/* Subscribers as JSON for staff (no sealed field opened; auditors get pseudonyms, not names). Caller frees. */
 enum tk_err ra_subscribers_json(struct svc_ctx *c, char **out) WARN_UNUSED;
-/* Everything held about the subscriber behind username (UU 27/2022 access right). */
+/* Everything held about the subscriber behind username (UU 27/2022 access right); only for that official (or the operator). */
 enum tk_err ra_export_json(struct svc_ctx *c, const char *username, char **out) WARN_UNUSED;
-/* The certificates of the subscriber behind username (serial, profile, subject, validity, status); no PII read. */
+/* The certificates of the subscriber behind username (serial, profile, subject, validity, status); only for that official. */
 enum tk_err ra_my_certificates_json(struct svc_ctx *c, const char *username, char **out) WARN_UNUSED;
-/* An evidence file, opened (access logged); mime as sniffed at upload. */
+/*
+ * An evidence file, opened (access logged); mime as sniffed at upload.
+ * Callers without the full view of its owner (pii_access_required) cannot
+ * tell whether the file exists.
+ */
 enum tk_err ra_evidence_get(struct svc_ctx *c, int64_t id, struct buf *out, char mime[32]) WARN_UNUSED;
-/* Erasure: PII replaced by a tombstone; certificates and audit records stay. */
-enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id) WARN_UNUSED;
+/*
+ * A PII-access request (kind pii_access) of an auditor or admin for one
+ * official, named by subscriber_id (> 0) or by pseudonym (the other 0/NULL),
+ * with a reason. Verifikators decide it like any request; once approved the
+ * filer sees that official's full record for [ra] pii_access_hours.
+ */
+enum tk_err ra_pii_access(struct svc_ctx *c, int64_t subscriber_id, const char *pseudonym, const char *reason,
+    int64_t *request_id) WARN_UNUSED;
+/*
+ * Erasure (kind erase), filed by an admin for any official or by an official
+ * for themself (subscriber_id 0: the caller's own record). Verifikators
+ * decide it; on the last approval the certificates are revoked, keys
+ * destroyed, PII replaced by a tombstone and the account closed; certificates
+ * and audit records stay.
+ */
+enum tk_err ra_erase(struct svc_ctx *c, int64_t subscriber_id, int64_t *request_id) WARN_UNUSED;
 
 /*
  * The one answer to a wrong passphrase, a locked key, a missing key or an
