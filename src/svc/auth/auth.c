@@ -22,6 +22,8 @@
 #define PW_ENCODED_MAX 160u
 #define PW_MIN_LEN 10u
 #define PW_MAX_LEN 256u
+/* Stale login_failures rows deleted per auth_purge_failures() call. */
+#define AUTH_PURGE_MAX_ROWS 5000
 
 static const char *const roles[] = {"admin", "verifikator", "subscriber", "application", "auditor"};
 
@@ -250,21 +252,36 @@ fail:
 	return rc;
 }
 
-/* Records a failure for name; locks it once the limit is reached. */
-static enum tk_err note_failure(struct svc_ctx *c, const char *user, uint64_t limit, uint64_t lock_s)
+/* One audit event whose details are a JSON object built by the caller (stolen). */
+static enum tk_err audit_json(struct svc_ctx *c, const char *action, const char *object, json_t *details)
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if (details == NULL || (txt = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	else
+		rc = audit_append(c, action, object, txt);
+	free(txt);
+	json_decref(details);
+	return rc;
+}
+
+/* Records a failure for name; locks it once the limit is reached. Inside the caller's write transaction. */
+static enum tk_err note_failure(struct svc_ctx *c, const char *user, uint64_t limit, uint64_t lock_s, int64_t now)
 {
 	struct store_stmt *s = NULL;
 	int row;
-	int64_t now = tk_now();
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st,
-		 "INSERT INTO login_failures (username, failures, locked_until) VALUES (?, 1, 0)"
+		 "INSERT INTO login_failures (username, failures, locked_until, last_failure_at) VALUES (?, 1, 0, ?)"
 		 " ON CONFLICT (username) DO UPDATE SET failures = login_failures.failures + 1,"
-		 " locked_until = CASE WHEN login_failures.failures + 1 >= ? THEN ? ELSE login_failures.locked_until END", &s)) != TK_OK)
+		 " locked_until = CASE WHEN login_failures.failures + 1 >= ? THEN ? ELSE login_failures.locked_until END,"
+		 " last_failure_at = excluded.last_failure_at", &s)) != TK_OK)
 		return rc;
-	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_bind_i64(s, 2, (int64_t)limit)) == TK_OK &&
-	    (rc = store_bind_i64(s, 3, now + (int64_t)lock_s)) == TK_OK)
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_bind_i64(s, 2, now)) == TK_OK &&
+	    (rc = store_bind_i64(s, 3, (int64_t)limit)) == TK_OK && (rc = store_bind_i64(s, 4, now + (int64_t)lock_s)) == TK_OK)
 		rc = store_step(s, &row);
 	store_finalize(s);
 	return rc;
@@ -283,6 +300,60 @@ static enum tk_err set_person(struct svc_ctx *c, int64_t uid, const char *user, 
 	return str_copy(c->actor.role, sizeof(c->actor.role), role);
 }
 
+/* locked_until of a name (0 when it has no failures). */
+static enum tk_err lock_state(struct svc_ctx *c, const char *user, int64_t *locked_until)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	*locked_until = 0;
+	if ((rc = store_prepare(c->st, "SELECT locked_until FROM login_failures WHERE username = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+		*locked_until = store_col_i64(s, 0);
+	store_finalize(s);
+	return rc;
+}
+
+/* What a login needs of a user row; found = 0 for an unknown name. */
+struct login_row {
+	int found;
+	int64_t id;
+	char hash[PW_ENCODED_MAX];
+	char role[24];
+	int active;
+};
+
+static enum tk_err login_row_load(struct svc_ctx *c, const char *user, struct login_row *r)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active FROM users WHERE username = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
+		r->found = 1;
+		r->id = store_col_i64(s, 0);
+		if ((rc = str_copy(r->hash, sizeof(r->hash), store_col_text(s, 1))) == TK_OK)
+			rc = str_copy(r->role, sizeof(r->role), store_col_text(s, 2));
+		r->active = (int)store_col_i64(s, 3);
+	}
+	store_finalize(s);
+	return rc;
+}
+
+/*
+ * Login runs in three steps so that Argon2id (tens of milliseconds, by
+ * design) never holds the write lock: a flood of logins with made-up names
+ * must not stall every writer of the instance. (1) read the lock state and
+ * the user row without a transaction, (2) verify the password, (3) a short
+ * write transaction re-checks the lock and the row and records the failure
+ * or the session. A row that changed in between (new password,
+ * deactivation) makes the attempt fail.
+ */
 enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password, char token_out[64],
     char csrf_out[40])
 {
@@ -290,11 +361,12 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 	static const char dummy[] = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
 				    "Q2Y0n8zx1iD8nq3Oa+Cj0O9Ga1l4Y8K6wQf3u7yJc5E";
 	struct store_stmt *s = NULL;
-	char hash[PW_ENCODED_MAX] = "", role[24] = "", thash[65], csrf[33];
+	struct login_row *before = NULL, *now_row = NULL;
+	char thash[65], csrf[33];
 	uint8_t tmp[24];
-	int64_t uid = 0, now = tk_now(), locked_until = 0;
+	int64_t now = tk_now(), locked_until = 0;
 	uint64_t limit, lock_s, hours;
-	int row = 0, active = 0, ok;
+	int row = 0, ok;
 	enum tk_err rc;
 
 	csrf_out[0] = '\0';
@@ -304,47 +376,53 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 		return rc;
 	if (strlen(user) == 0 || strlen(user) > 64 || strlen(password) > PW_MAX_LEN)
 		return tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
-	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
-		return rc;
-	if ((rc = store_prepare(c->st, "SELECT locked_until FROM login_failures WHERE username = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto fail;
-	locked_until = row ? store_col_i64(s, 0) : 0;
-	store_finalize(s);
-	s = NULL;
+	if (store_in_tx(c->st))
+		return tk_fail(TK_ERR_INTERNAL, "auth: login must not run inside a transaction (Argon2id would hold it)");
+	if ((before = calloc(1, sizeof(*before))) == NULL || (now_row = calloc(1, sizeof(*now_row))) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* (1) Read only: a locked name costs no Argon2id and no write. */
+	if ((rc = lock_state(c, user, &locked_until)) != TK_OK)
+		goto out;
 	if (locked_until > now) {
+		rc = tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many failed logins; try again later");
+		goto out;
+	}
+	if ((rc = login_row_load(c, user, before)) != TK_OK)
+		goto out;
+	/* (2) Outside any transaction. */
+	ok = argon2id_verify(before->found ? before->hash : dummy, password, strlen(password)) == ARGON2_OK;
+	ok = ok && before->found && before->active && strcmp(before->role, "application") != 0;
+	/* (3) Short write transaction. */
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	if ((rc = lock_state(c, user, &locked_until)) != TK_OK)
+		goto fail;
+	if (locked_until > now) {
+		/* Other attempts locked the name while this one was verified. */
 		rc = tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many failed logins; try again later");
 		goto fail;
 	}
 	if (locked_until != 0) {
 		/* The lock has run out: the next attempts count from zero again. */
-		if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username = ?", &s)) != TK_OK ||
-		    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		if ((rc = user_exec(c, "DELETE FROM login_failures WHERE username = ?", NULL, user, NULL)) != TK_OK)
 			goto fail;
-		store_finalize(s);
-		s = NULL;
 	}
-	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active FROM users WHERE username = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto fail;
-	if (row) {
-		uid = store_col_i64(s, 0);
-		if ((rc = str_copy(hash, sizeof(hash), store_col_text(s, 1))) != TK_OK ||
-		    (rc = str_copy(role, sizeof(role), store_col_text(s, 2))) != TK_OK)
+	if (ok) {
+		/* The row the password was checked against must still be the user's. */
+		if ((rc = login_row_load(c, user, now_row)) != TK_OK)
 			goto fail;
-		active = (int)store_col_i64(s, 3);
+		ok = now_row->found && now_row->id == before->id && now_row->active && strcmp(now_row->role, before->role) == 0 &&
+		     strcmp(now_row->hash, before->hash) == 0;
 	}
-	store_finalize(s);
-	s = NULL;
-	ok = argon2id_verify(row ? hash : dummy, password, strlen(password)) == ARGON2_OK;
-	OPENSSL_cleanse(hash, sizeof(hash));
-	if (!row || !ok || !active || strcmp(role, "application") == 0) {
-		if ((rc = note_failure(c, user, limit, lock_s)) != TK_OK ||
+	if (!ok) {
+		if ((rc = note_failure(c, user, limit, lock_s, now)) != TK_OK ||
 		    (rc = audit_append(c, "auth.login_failed", user, NULL)) != TK_OK)
 			goto fail;
-		if ((rc = store_commit(c->st)) != TK_OK)
-			return rc;
-		return tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
+		if ((rc = store_commit(c->st)) == TK_OK)
+			rc = tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
+		goto out;
 	}
 	random_hex(tmp, 24, token_out, &rc);
 	if (rc != TK_OK)
@@ -354,19 +432,16 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 		goto fail;
 	sha256_hex(token_out, strlen(token_out), thash);
 	if ((rc = store_prepare(c->st, "INSERT INTO sessions (token_hash, user_id, csrf, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, thash)) != TK_OK || (rc = store_bind_i64(s, 2, uid)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, thash)) != TK_OK || (rc = store_bind_i64(s, 2, now_row->id)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, csrf)) != TK_OK || (rc = store_bind_text(s, 4, c->actor.ip)) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, now)) != TK_OK || (rc = store_bind_i64(s, 6, now + (int64_t)hours * 3600)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto fail;
 	store_finalize(s);
 	s = NULL;
-	if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	if ((rc = user_exec(c, "DELETE FROM login_failures WHERE username = ?", NULL, user, NULL)) != TK_OK)
 		goto fail;
-	store_finalize(s);
-	s = NULL;
-	if ((rc = set_person(c, uid, user, role)) != TK_OK || (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
+	if ((rc = set_person(c, now_row->id, user, now_row->role)) != TK_OK || (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
 		goto fail;
 	if ((rc = store_commit(c->st)) != TK_OK)
 		goto out;
@@ -376,8 +451,53 @@ fail:
 	store_rollback(c->st);
 out:
 	store_finalize(s);
+	if (before != NULL)
+		OPENSSL_cleanse(before->hash, sizeof(before->hash));
+	if (now_row != NULL)
+		OPENSSL_cleanse(now_row->hash, sizeof(now_row->hash));
+	free(before);
+	free(now_row);
 	if (rc != TK_OK)
 		OPENSSL_cleanse(token_out, 64);
+	return rc;
+}
+
+/*
+ * login_failures gains a row for every name anyone tries, so rows whose
+ * lock has run out and whose last failure is older than the lock window
+ * are deleted, at most AUTH_PURGE_MAX_ROWS per call (the hourly job).
+ */
+enum tk_err auth_purge_failures(struct svc_ctx *c, int64_t now, int64_t *n)
+{
+	struct store_stmt *s = NULL;
+	uint64_t lock_s;
+	int row = 0;
+	enum tk_err rc;
+
+	*n = 0;
+	if (c->actor.kind != ACTOR_OPERATOR)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the instance's own jobs purge login failures");
+	if ((rc = config_get_u64(c->inst->cfg, "http", "login_lock_seconds", 900, 86400, &lock_s)) != TK_OK)
+		return rc;
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username IN (SELECT username FROM login_failures"
+		 " WHERE locked_until <= ? AND last_failure_at < ? ORDER BY last_failure_at LIMIT ?)", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, now - (int64_t)lock_s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, AUTH_PURGE_MAX_ROWS)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	*n = store_changes(s);
+	store_finalize(s);
+	s = NULL;
+	if (*n > 0 && (rc = audit_json(c, "auth.failures_purged", "login_failures", json_pack("{s:I}", "rows", (json_int_t)*n))) != TK_OK)
+		goto fail;
+	if ((rc = store_commit(c->st)) != TK_OK)
+		*n = 0;
+	return rc;
+fail:
+	store_finalize(s);
+	store_rollback(c->st);
+	*n = 0;
 	return rc;
 }
 

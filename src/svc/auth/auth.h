@@ -21,9 +21,16 @@ enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const ch
  * give the same error ("invalid_credentials"); after too many failures the
  * name is locked for a while ("too_many_attempts"), whether it exists or not.
  * token_out receives the session token (shown once; only its hash is stored).
+ * Argon2id runs outside any transaction, so calling it inside one is refused.
  */
 enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password, char token_out[64],
     char csrf_out[40]) WARN_UNUSED;
+/*
+ * Deletes login_failures rows whose lock has run out and whose last failure
+ * is older than [http] login_lock_seconds before now, a bounded number per
+ * call (*n: how many). For the periodic jobs (operator context).
+ */
+enum tk_err auth_purge_failures(struct svc_ctx *c, int64_t now, int64_t *n) WARN_UNUSED;
 /* The caller behind a session token, into c->actor (kind person); csrf_out gets the session CSRF token. */
 enum tk_err auth_session(struct svc_ctx *c, const char *token, char csrf_out[40]) WARN_UNUSED;
 enum tk_err auth_logout(struct svc_ctx *c, const char *token) WARN_UNUSED;
