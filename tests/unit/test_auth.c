@@ -1,6 +1,7 @@
 /*
  * svc/auth against a real instance (SQLite in a temp dir): where Argon2id
- * runs relative to the write lock, and the purge of stale login-failure rows.
+ * runs relative to the write lock, dual control of staff accounts at the
+ * service layer, and the purge of stale login-failure rows.
  *
  * The Argon2 oracle is structural, not a timing: this file defines
  * argon2id_verify itself, so the test executable's definition wins over
@@ -116,10 +117,11 @@ static int64_t q_i64(struct svc_ctx *c, const char *sql, const char *arg)
 
 static void add_direct(struct svc_ctx *c, const char *user, const char *password, const char *role)
 {
-	int64_t id = 0;
+	int64_t id = 0, req = -1;
 
-	must(auth_user_add(c, user, password, role, user, &id));
+	must(auth_user_add(c, user, password, role, user, &id, &req));
 	assert_true(id > 0);
+	assert_int_equal(req, 0);
 }
 
 static void test_argon2_outside_write_tx(void **state)
@@ -148,6 +150,102 @@ static void test_argon2_outside_write_tx(void **state)
 	assert_int_equal(auth_login(&c, "alice", "alice-password-1", token, csrf), TK_ERR_INTERNAL);
 	store_rollback(c.st);
 	svc_ctx_done(&c);
+}
+
+static void test_staff_dual_control(void **state)
+{
+	struct svc_ctx op, a1, a2, sub;
+	char *txt = NULL;
+	int64_t id = -1, req = 0, users, req2 = 0;
+
+	(void)state;
+	operator_ctx(&op);
+	/* Bootstrap: alice (previous test) is the only admin, so the operator adds a second one at once. */
+	add_direct(&op, "bob", "bob-password-12", "admin");
+	/* Now there are two: the operator's Verifikator is a request, and nothing else. */
+	users = q_i64(&op, "SELECT COUNT(*) FROM users", NULL);
+	assert_int_equal(auth_user_add(&op, "vera", "vera-password-1", "verifikator", "Vera", &id, NULL), TK_ERR_CONFLICT);
+	assert_string_equal(tk_last_error()->code, "approval_required");
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM account_requests", NULL), 0);
+	must(auth_user_add(&op, "vera", "vera-password-1", "verifikator", "Vera", &id, &req));
+	assert_int_equal(id, 0);
+	assert_true(req > 0);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users", NULL), users);
+	/* Subscribers and auditors stay one admin's (here the operator's) decision. */
+	add_direct(&op, "sam", "sam-password-12", "subscriber");
+	add_direct(&op, "audrey", "audrey-password", "auditor");
+	users += 2;
+	/* The operator cannot decide: a decision is an admin's, as a person. */
+	assert_int_equal(auth_account_request_decide(&op, req, 1, NULL, &txt), TK_ERR_DENIED);
+
+	person_ctx(&a1, "alice", "alice-password-1");
+	person_ctx(&a2, "bob", "bob-password-12");
+	person_ctx(&sub, "sam", "sam-password-12");
+	/* A person who is not an admin can neither file nor decide. */
+	assert_int_equal(auth_user_add(&sub, "eve", "eve-password-1", "verifikator", "Eve", &id, &req2), TK_ERR_DENIED);
+	assert_int_equal(auth_account_request_decide(&sub, req, 1, NULL, &txt), TK_ERR_DENIED);
+	/* Operator-filed: the filer is no admin, so both admins approve. */
+	must(auth_account_request_decide(&a1, req, 1, NULL, &txt));
+	assert_non_null(strstr(txt, "\"status\":\"pending\""));
+	free(txt);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users WHERE username = ?", "vera"), 0);
+	assert_int_equal(auth_account_request_decide(&a1, req, 1, NULL, &txt), TK_ERR_CONFLICT);
+	assert_string_equal(tk_last_error()->code, "already_decided");
+	must(auth_account_request_decide(&a2, req, 1, NULL, &txt));
+	assert_non_null(strstr(txt, "\"status\":\"approved\""));
+	assert_null(strstr(txt, "argon2"));
+	free(txt);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users WHERE username = ? AND role = 'verifikator' AND active = 1", "vera"), 1);
+	users++;
+
+	/* Admin-filed: the filer counts once and cannot approve; the second admin completes it. */
+	must(auth_user_add(&a1, "victor", "victor-password", "verifikator", "Victor", &id, &req2));
+	assert_true(req2 > 0);
+	assert_int_equal(auth_account_request_decide(&a1, req2, 1, NULL, &txt), TK_ERR_DENIED);
+	assert_string_equal(tk_last_error()->code, "self_approval");
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users", NULL), users);
+	/* One pending request per name. */
+	assert_int_equal(auth_user_add(&a2, "victor", "victor-password", "admin", "Victor", &id, &req), TK_ERR_CONFLICT);
+	assert_string_equal(tk_last_error()->code, "request_pending");
+	must(auth_account_request_decide(&a2, req2, 1, NULL, &txt));
+	free(txt);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users", NULL), users + 1);
+	users++;
+
+	/* A role change to verifikator waits; a rejection needs a reason and changes nothing. */
+	must(auth_user_set_role(&a1, "sam", "verifikator", &req));
+	assert_true(req > 0);
+	assert_int_equal(auth_account_request_decide(&a2, req, 0, NULL, &txt), TK_ERR_INVALID);
+	must(auth_account_request_decide(&a2, req, 0, "not appointed by decree", &txt));
+	assert_non_null(strstr(txt, "\"status\":\"rejected\""));
+	free(txt);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users WHERE username = ? AND role = 'subscriber'", "sam"), 1);
+	/* A role change away from staff is one admin's. */
+	must(auth_user_set_role(&a1, "victor", "auditor", &req));
+	assert_int_equal(req, 0);
+
+	/* Reactivation of a Verifikator waits for the second admin; deactivation does not. */
+	must(auth_user_set_active(&a1, "vera", 0, &req));
+	assert_int_equal(req, 0);
+	must(auth_user_set_active(&a1, "vera", 1, &req));
+	assert_true(req > 0);
+	assert_int_equal(q_i64(&op, "SELECT active FROM users WHERE username = ?", "vera"), 0);
+	must(auth_account_request_decide(&a2, req, 1, NULL, &txt));
+	free(txt);
+	assert_int_equal(q_i64(&op, "SELECT active FROM users WHERE username = ?", "vera"), 1);
+	/* Nobody deactivates themself. */
+	assert_int_equal(auth_user_set_active(&a1, "alice", 0, &req), TK_ERR_CONFLICT);
+
+	/* No password hash outlives a decision; none is ever in the audit log. */
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM account_requests WHERE status <> 'pending' AND pw_hash IS NOT NULL", NULL), 0);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE details LIKE '%argon2%'", NULL), 0);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE details LIKE '%password%'", NULL), 0);
+	assert_true(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE action = 'user.request_approve'", NULL) >= 4);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE action = 'user.request_reject'", NULL), 1);
+	svc_ctx_done(&sub);
+	svc_ctx_done(&a2);
+	svc_ctx_done(&a1);
+	svc_ctx_done(&op);
 }
 
 static void insert_failure(struct svc_ctx *c, const char *user, int64_t locked_until, int64_t last)
@@ -211,6 +309,7 @@ int main(void)
 	/* In order: each builds on the accounts the previous one left. */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_argon2_outside_write_tx),
+		cmocka_unit_test(test_staff_dual_control),
 		cmocka_unit_test(test_purge_failures),
 	};
 
