@@ -220,6 +220,14 @@ static void test_staff_dual_control(void **state)
 	assert_non_null(strstr(txt, "\"status\":\"rejected\""));
 	free(txt);
 	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users WHERE username = ? AND role = 'subscriber'", "sam"), 1);
+	/* The filer may withdraw (reject) their own request; it is then closed. */
+	must(auth_user_add(&a1, "wanda", "wanda-password", "admin", "Wanda", &id, &req));
+	must(auth_account_request_decide(&a1, req, 0, "filed by mistake", &txt));
+	assert_non_null(strstr(txt, "\"status\":\"rejected\""));
+	free(txt);
+	assert_int_equal(auth_account_request_decide(&a2, req, 1, NULL, &txt), TK_ERR_CONFLICT);
+	assert_string_equal(tk_last_error()->code, "request_closed");
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM users WHERE username = ?", "wanda"), 0);
 	/* A role change away from staff is one admin's. */
 	must(auth_user_set_role(&a1, "victor", "auditor", &req));
 	assert_int_equal(req, 0);
@@ -241,7 +249,7 @@ static void test_staff_dual_control(void **state)
 	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE details LIKE '%argon2%'", NULL), 0);
 	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE details LIKE '%password%'", NULL), 0);
 	assert_true(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE action = 'user.request_approve'", NULL) >= 4);
-	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE action = 'user.request_reject'", NULL), 1);
+	assert_int_equal(q_i64(&op, "SELECT COUNT(*) FROM audit WHERE action = 'user.request_reject'", NULL), 2);
 	svc_ctx_done(&sub);
 	svc_ctx_done(&a2);
 	svc_ctx_done(&a1);

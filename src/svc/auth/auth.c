@@ -726,7 +726,11 @@ static enum tk_err account_decide_tx(struct svc_ctx *c, void *arg)
 		rc = tk_fail_code(TK_ERR_DENIED, "self_approval", "this request concerns you; another admin must approve it");
 		goto out;
 	}
-	if ((rc = store_prepare(c->st, "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)", &s)) != TK_OK ||
+	/* A rejection replaces the rejecting admin's earlier approval (a filer withdrawing their request). */
+	if ((rc = store_prepare(c->st, a->approve ? "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)"
+						  : "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)"
+						    " ON CONFLICT (request_id, admin) DO UPDATE SET decision = excluded.decision,"
+						    " reason = excluded.reason, at = excluded.at", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, c->actor.user)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->approve ? "approve" : "reject")) != TK_OK ||
 	    (rc = a->reason ? store_bind_text(s, 4, a->reason) : store_bind_null(s, 4)) != TK_OK ||
