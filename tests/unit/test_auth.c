@@ -1,7 +1,8 @@
 /*
- * svc/auth against a real instance (SQLite in a temp dir): where Argon2id
- * runs relative to the write lock, dual control of staff accounts at the
- * service layer, and the purge of stale login-failure rows.
+ * svc/auth against a real instance (SQLite in a temp dir, or the
+ * PostgreSQL database TEKEN_PG_URL names: tests/integration/test_store_pg.sh):
+ * where Argon2id runs relative to the write lock, dual control of staff
+ * accounts at the service layer, and the purge of stale login-failure rows.
  *
  * The Argon2 oracle is structural, not a timing: this file defines
  * argon2id_verify itself, so the test executable's definition wins over
@@ -76,6 +77,7 @@ static int group_setup(void **state)
 	memset(&o, 0, sizeof(o));
 	o.dir = g_dir;
 	o.key_alg = "ec-p256";
+	o.store_url = getenv("TEKEN_PG_URL") != NULL && *getenv("TEKEN_PG_URL") ? getenv("TEKEN_PG_URL") : NULL;
 	if (instance_init(&o) != TK_OK || instance_open(g_dir, &g_inst) != TK_OK) {
 		fprintf(stderr, "setup: %s\n", tk_errmsg());
 		return -1;
