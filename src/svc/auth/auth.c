@@ -444,7 +444,7 @@ enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active
 		return rc;
 	if ((rc = user_state(c, user, role, &was)) != TK_OK)
 		goto fail;
-	if (was == active) {
+	if ((was != 0) == (active != 0)) {
 		store_rollback(c->st); /* nothing to change, nothing to record */
 		return TK_OK;
 	}
