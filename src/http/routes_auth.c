@@ -1,4 +1,4 @@
-/* Login, logout, users and API keys. */
+/* Login, logout, users, account requests (dual control of staff accounts) and API keys. */
 #include "http/routes.h"
 #include "svc/auth/auth.h"
 
@@ -76,7 +76,7 @@ enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *j = NULL;
 	const char *user, *password, *role, *name;
-	int64_t id = 0;
+	int64_t id = 0, req = 0;
 	enum tk_err rc;
 
 	if ((rc = http_body_json(rq, &j)) != TK_OK)
@@ -84,28 +84,104 @@ enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs)
 	if ((rc = http_json_str(j, "user", 1, 64, &user)) != TK_OK || (rc = http_json_str(j, "password", 1, 256, &password)) != TK_OK ||
 	    (rc = http_json_str(j, "role", 1, 24, &role)) != TK_OK || (rc = http_json_str(j, "display_name", 1, 200, &name)) != TK_OK)
 		goto out;
-	if (strcmp(role, "application") == 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "invalid_role", "applications use API keys: POST /api/v1/apikeys");
+	if ((rc = auth_user_add(&rq->ctx, user, password, role, name, &id, &req)) != TK_OK)
 		goto out;
-	}
-	if ((rc = auth_user_add(&rq->ctx, user, password, role, name, &id)) != TK_OK)
-		goto out;
-	rc = http_json(rs, 201, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "user", user, "role", role));
+	if (req != 0)
+		rc = http_json(rs, 202, json_pack("{s:I, s:s, s:s, s:s}", "request_id", (json_int_t)req, "status", "pending", "user", user,
+		    "role", role));
+	else
+		rc = http_json(rs, 201, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "user", user, "role", role));
 out:
-	json_decref(j);
+	if (j != NULL) {
+		/* The new user's password lived in this JSON. */
+		json_t *pw = json_object_get(j, "password");
+		if (json_is_string(pw))
+			OPENSSL_cleanse((void *)json_string_value(pw), json_string_length(pw));
+		json_decref(j);
+	}
 	return rc;
+}
+
+/* 200 with the account's new state, or 202 with the account request that now waits for admins. */
+static enum tk_err user_change_reply(struct http_resp *rs, const char *user, int64_t req, json_t *done)
+{
+	if (req == 0)
+		return http_json(rs, 200, done);
+	json_decref(done);
+	return http_json(rs, 202, json_pack("{s:I, s:s, s:s}", "request_id", (json_int_t)req, "status", "pending", "user", user));
 }
 
 enum tk_err h_user_deactivate(struct http_req *rq, struct http_resp *rs)
 {
 	enum tk_err rc;
 
-	if (strcmp(rq->params[0], rq->ctx.actor.user) == 0)
-		return tk_fail_code(TK_ERR_CONFLICT, "self_deactivation", "you cannot deactivate yourself");
-	if ((rc = auth_user_set_active(&rq->ctx, rq->params[0], 0)) != TK_OK)
+	if ((rc = auth_user_set_active(&rq->ctx, rq->params[0], 0, NULL)) != TK_OK)
 		return rc;
 	return http_json(rs, 200, json_pack("{s:s, s:b}", "user", rq->params[0], "active", 0));
 }
+
+enum tk_err h_user_activate(struct http_req *rq, struct http_resp *rs)
+{
+	int64_t req = 0;
+	enum tk_err rc;
+
+	if ((rc = auth_user_set_active(&rq->ctx, rq->params[0], 1, &req)) != TK_OK)
+		return rc;
+	return user_change_reply(rs, rq->params[0], req, json_pack("{s:s, s:b}", "user", rq->params[0], "active", 1));
+}
+
+enum tk_err h_user_role(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	const char *role;
+	int64_t req = 0;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = http_json_str(j, "role", 1, 24, &role)) == TK_OK &&
+	    (rc = auth_user_set_role(&rq->ctx, rq->params[0], role, &req)) == TK_OK)
+		rc = user_change_reply(rs, rq->params[0], req, json_pack("{s:s, s:s}", "user", rq->params[0], "role", role));
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_account_requests_list(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = auth_account_requests_json(&rq->ctx, http_query_get(rq, "status"), &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
+static enum tk_err account_decide(struct http_req *rq, struct http_resp *rs, int approve)
+{
+	json_t *j = NULL;
+	const char *reason = NULL;
+	char *txt = NULL;
+	uint64_t id;
+	enum tk_err rc;
+
+	if (parse_u64_str(rq->params[0], INT64_MAX, &id) != TK_OK)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "account request id must be a number");
+	if (rq->body.len > 0) {
+		if ((rc = http_body_json(rq, &j)) != TK_OK)
+			return rc;
+		if ((rc = http_json_str(j, "reason", 0, 500, &reason)) != TK_OK)
+			goto out;
+	}
+	if ((rc = auth_account_request_decide(&rq->ctx, (int64_t)id, approve, reason, &txt)) != TK_OK)
+		goto out;
+	rc = http_json_text(rs, 200, txt);
+out:
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_account_request_approve(struct http_req *rq, struct http_resp *rs) { return account_decide(rq, rs, 1); }
+enum tk_err h_account_request_reject(struct http_req *rq, struct http_resp *rs) { return account_decide(rq, rs, 0); }
 
 enum tk_err h_apikeys_create(struct http_req *rq, struct http_resp *rs)
 {

@@ -264,6 +264,43 @@ static const char *const migration_6[] = {
 	" caller TEXT PRIMARY KEY,"
 	" failures INTEGER NOT NULL,"
 	" last_at INTEGER NOT NULL)",
+NULL,
+};
+
+/*
+ * Dual control of staff accounts (R9, PKS art. 4(1)l) and login throttling
+ * housekeeping (src/svc/auth/auth.c). A new admin or Verifikator account,
+ * the reactivation of one, or a role change to admin or verifikator waits
+ * in account_requests until enough other admins approve it. pw_hash is the
+ * Argon2id hash the filer set (never the password); it moves into users on
+ * approval and is cleared on rejection. One pending request per user name.
+ * login_failures.last_failure_at lets the periodic jobs purge stale rows.
+ */
+static const char *const migration_7[] = {
+	"CREATE TABLE account_requests ("
+	" id AUTOINC_PK,"
+	" kind TEXT NOT NULL CHECK (kind IN ('create','activate','role')),"
+	" username TEXT NOT NULL,"
+	" role TEXT NOT NULL CHECK (role IN ('admin','verifikator')),"
+	" display_name TEXT,"
+	" pw_hash TEXT,"
+	" filed_by TEXT NOT NULL,"
+	" filed_by_kind TEXT NOT NULL CHECK (filed_by_kind IN ('person','operator')),"
+	" status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','approved','rejected')),"
+	" required_approvals INTEGER NOT NULL,"
+	" reason TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" decided_at INTEGER)",
+	"CREATE UNIQUE INDEX account_requests_pending ON account_requests(username) WHERE status = 'pending'",
+	"CREATE TABLE account_approvals ("
+	" request_id INTEGER NOT NULL REFERENCES account_requests(id),"
+	" admin TEXT NOT NULL,"
+	" decision TEXT NOT NULL CHECK (decision IN ('approve','reject')),"
+	" reason TEXT,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (request_id, admin))",
+	"ALTER TABLE login_failures ADD COLUMN last_failure_at INTEGER NOT NULL DEFAULT 0",
+	"CREATE INDEX login_failures_last ON login_failures(last_failure_at)",
 	NULL,
 };
 
@@ -274,6 +311,7 @@ static const char *const *const migrations[] = {
 	migration_4,
 	migration_5,
 	migration_6,
+	migration_7,
 };
 
 enum tk_err store_migrate(struct store *st)

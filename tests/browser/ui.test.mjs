@@ -388,6 +388,27 @@ await scenario('a certificate holder revokes their own certificate in the page',
   await ctx.close();
 });
 
+await scenario('an admin files a Verifikator account from the page; it waits for a second admin', async () => {
+  const { ctx, page } = await newPage(browser, 'admin-staff');
+  await uiLogin(page, DEMO.admin.user, DEMO.admin.password);
+  await page.fill('#nu-user', 'verif.baru');
+  await page.fill('#nu-name', 'Verifikator Baru');
+  await page.selectOption('#nu-role', 'verifikator');
+  await page.fill('#nu-pass', 'verif-baru-pass-1');
+  await page.click('#user-form button[type="submit"]');
+  await page.waitForSelector('#user-msg.msg-ok');
+  const text = await page.textContent('#user-msg');
+  const id = Number((/no\. (\d+)/.exec(text) || [])[1]);
+  check(id > 0 && text.includes('menunggu persetujuan administrator lain'), 'account request filed, in Indonesian: ' + text);
+  const row = page.locator('#adm-acct tr:has-text("verif.baru")');
+  await row.waitFor();
+  check(await row.locator('button:has-text("Setujui")').count() === 0, 'the filer is offered no approval');
+  const r = await fetch(BASE + '/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user: 'verif.baru', password: 'verif-baru-pass-1' }) });
+  check(r.status === 401, 'the requested Verifikator cannot log in yet: ' + r.status);
+  await ctx.close();
+});
+
 await scenario('no console errors, CSP violations or page errors on any page', async () => {
   check(consoleProblems.length === 0, 'console problems:\n  ' + consoleProblems.join('\n  '));
 });

@@ -16,6 +16,8 @@ smtp = SmtpSink()
 with open(os.path.join(d, "teken.conf"), "a") as f:
     f.write("\n[smtp]\nurl = smtp://127.0.0.1:%d\nfrom = teken@kementerian.example\n" % smtp.port)
 teken("user", "add", "--dir", d, "--user", "admin", "--role", "admin", "--password-file", "-", input="admin-password-1\n")
+# A second admin (first-run bootstrap) approves the Verifikator accounts the first one files (dual control).
+teken("user", "add", "--dir", d, "--user", "admin2", "--role", "admin", "--password-file", "-", input="admin-password-2\n")
 srv = Server(d)
 db = os.path.join(d, "teken.db")
 
@@ -30,11 +32,18 @@ def counts():
 
 admin = Client(srv)
 check(admin.login("admin", "admin-password-1").status == 200, "admin login")
+admin2 = Client(srv)
+check(admin2.login("admin2", "admin-password-2").status == 200, "second admin login")
 
 
 def mkuser(user, role, pw):
     r = admin.request("POST", "/api/v1/users", {"user": user, "password": pw, "role": role, "display_name": user.title()})
-    check(r.status == 201, "create %s: %s" % (user, r.body))
+    if role in ("admin", "verifikator"):
+        check(r.status == 202, "staff account %s is a request: %s" % (user, r.body))
+        r = admin2.request("POST", "/api/v1/account-requests/%d/approve" % r.json()["request_id"])
+        check(r.status == 200 and r.json()["status"] == "approved", "second admin approves %s: %s" % (user, r.body))
+    else:
+        check(r.status == 201, "create %s: %s" % (user, r.body))
     c = Client(srv)
     check(c.login(user, pw).status == 200, "login " + user)
     return c

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The shared store suite (tests/unit/test_store.c) against PostgreSQL: starts
 # a throwaway cluster, runs test_store with TEKEN_PG_URL, always cleans up.
+# Then the auth suite (tests/unit/test_auth.c) on the cluster's own database.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,3 +20,4 @@ trap 'exit 130' INT TERM
 pg_start "$tmp/pg" >/dev/null
 # The SQLite half runs in its own temp dir under tmp.
 TMPDIR=$tmp TEKEN_PG_URL=$PG_URL "$bin"
+TMPDIR=$tmp TEKEN_PG_URL=$PG_URL "$TEKEN_BUILD/test_auth"

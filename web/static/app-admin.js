@@ -1,6 +1,6 @@
-// Dashboard of an administrator: users, API keys, seal requests, subscribers
-// (with requests to erase personal data, decided by Verifikators), all
-// requests, audit chain check.
+// Dashboard of an administrator: users, staff account requests, API keys, seal
+// requests, subscribers (with requests to erase personal data, decided by
+// Verifikators), all requests, audit chain check.
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { h, $, clear, say } from './dom.js';
@@ -33,6 +33,52 @@ async function loadUsers(root) {
   } catch (e) {
     errorInto(slot, e);
   }
+}
+
+// Pending staff account requests: another admin approves or rejects (dual control).
+async function loadAccountRequests(root) {
+  const slot = $('#adm-acct', root);
+  try {
+    const rows = await api('GET', '/api/v1/account-requests?status=pending');
+    clear(slot).append(table([
+      ['col.id', (r) => String(r.id)],
+      ['col.kind', (r) => h('span', { i18n: 'acct.kind.' + r.kind })],
+      ['col.user', (r) => r.user],
+      ['col.role', (r) => roleLabel(r.role)],
+      ['col.submitted_by', (r) => r.filed_by],
+      ['col.approvals', (r) => r.approvals + ' / ' + r.required_approvals],
+      ['col.actions', (r) => acctActions(root, r)],
+    ], rows));
+  } catch (e) {
+    errorInto(slot, e);
+  }
+}
+
+function acctActions(root, r) {
+  const me = root.dataset.me;
+  const reason = h('input', { type: 'text', maxlength: '500', class: 'input-small', 'aria-label': t('adm.acct.reason'),
+    placeholder: t('adm.acct.reason') });
+  const mine = r.user === me || (r.filed_by_kind === 'person' && r.filed_by === me)
+    || r.decisions.some((d) => d.admin === me);
+  return h('div', { class: 'actions' },
+    mine ? null : h('button', { type: 'button', class: 'button button-small button-primary', i18n: 'adm.acct.approve',
+      on: { click: () => decideAccount(root, r.id, true, null) } }),
+    reason,
+    h('button', { type: 'button', class: 'button button-small button-danger', i18n: 'adm.acct.reject',
+      on: { click: () => decideAccount(root, r.id, false, reason.value.trim()) } }));
+}
+
+async function decideAccount(root, id, approve, reason) {
+  const m = $('#dash-msg');
+  try {
+    const r = await api('POST', '/api/v1/account-requests/' + id + (approve ? '/approve' : '/reject'),
+      approve ? {} : { json: { reason } });
+    say(m, 'ok', 'adm.acct.decided', { id, status: t('status.' + r.status) });
+  } catch (e) {
+    showError(m, e);
+  }
+  loadAccountRequests(root);
+  loadUsers(root);
 }
 
 async function deactivate(root, user) {
@@ -102,8 +148,10 @@ function wireUserForm(root) {
       try {
         const r = await api('POST', '/api/v1/users', { json: body });
         form.reset();
-        say(msg, 'ok', 'adm.users.done', { user: r.user });
+        if (r.request_id) say(msg, 'ok', 'adm.users.requested', { user: r.user, id: r.request_id });
+        else say(msg, 'ok', 'adm.users.done', { user: r.user });
         loadUsers(root);
+        loadAccountRequests(root);
       } catch (e) {
         showError(msg, e);
       }
@@ -172,6 +220,7 @@ export function mountAdmin(root, me) {
   wireSealForm(root);
   wireChainCheck(root);
   loadUsers(root);
+  loadAccountRequests(root);
   loadSubscribers(root);
   loadRequests(root);
 }

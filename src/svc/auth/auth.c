@@ -22,6 +22,8 @@
 #define PW_ENCODED_MAX 160u
 #define PW_MIN_LEN 10u
 #define PW_MAX_LEN 256u
+/* Stale login_failures rows deleted per auth_purge_failures() call. */
+#define AUTH_PURGE_MAX_ROWS 5000
 
 static const char *const roles[] = {"admin", "verifikator", "subscriber", "application", "auditor"};
 
@@ -97,13 +99,66 @@ static enum tk_err user_exec(struct svc_ctx *c, const char *sql, const char *fir
 	return rc;
 }
 
+/* ------------------------------------------------ who manages accounts */
+
+int auth_role_is_staff(const char *role)
+{
+	return strcmp(role, "admin") == 0 || strcmp(role, "verifikator") == 0;
+}
+
+/* Admins (a logged-in person) and the operator on the machine manage accounts. */
+static enum tk_err may_manage_users(const struct svc_ctx *c)
+{
+	if (c->actor.kind == ACTOR_OPERATOR || (c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "admin") == 0))
+		return TK_OK;
+	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only an admin manages user accounts");
+}
+
+/*
+ * [auth] staff_approvals: how many distinct admins agree to a staff account
+ * change, the filing admin counting as the first. Never below two: one
+ * admin alone must not be able to meet the two-Verifikator rule (R9).
+ */
+static enum tk_err staff_approvals(const struct svc_ctx *c, int64_t *out)
+{
+	uint64_t v;
+	enum tk_err rc;
+
+	if ((rc = config_get_u64(c->inst->cfg, "auth", "staff_approvals", 2, 10, &v)) != TK_OK)
+		return rc;
+	*out = v < 2 ? 2 : (int64_t)v;
+	return TK_OK;
+}
+
+/*
+ * Whether a change of a staff account waits for approvals (*out = 1) or is
+ * made at once. Only the operator on the machine acts at once, and only
+ * while the instance has fewer active admins than approvals are needed: no
+ * request could ever be approved then (first-run bootstrap, teken init
+ * --demo). Runs inside the write transaction of the change.
+ */
+static enum tk_err staff_change_waits(struct svc_ctx *c, int64_t need, int *out)
+{
+	int64_t admins = 0;
+	enum tk_err rc;
+
+	*out = 1;
+	if (c->actor.kind != ACTOR_OPERATOR)
+		return TK_OK;
+	if ((rc = store_query_i64(c->st, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1", NULL, &admins)) != TK_OK)
+		return rc;
+	*out = admins >= need;
+	return TK_OK;
+}
+
 enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const char *password)
 {
 	char enc[PW_ENCODED_MAX];
 	int64_t n = 0;
 	enum tk_err rc;
 
-	if ((rc = password_check(user, password)) != TK_OK || (rc = hash_password(password, enc)) != TK_OK)
+	if ((rc = may_manage_users(c)) != TK_OK || (rc = password_check(user, password)) != TK_OK ||
+	    (rc = hash_password(password, enc)) != TK_OK)
 		return rc;
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		goto out;
@@ -128,48 +183,168 @@ out:
 	return rc;
 }
 
-enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *password, const char *role,
-    const char *display_name, int64_t *id)
+/* One audit event whose details are a JSON object built by the caller (stolen). */
+static enum tk_err audit_json(struct svc_ctx *c, const char *action, const char *object, json_t *details)
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if (details == NULL || (txt = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	else
+		rc = audit_append(c, action, object, txt);
+	free(txt);
+	json_decref(details);
+	return rc;
+}
+
+struct account_change {
+	const char *kind;         /* create, activate or role */
+	const char *user;
+	const char *role;         /* the staff role the user gets or keeps */
+	const char *display_name; /* create only */
+	const char *pw_hash;      /* create only: Argon2id hash the filer chose */
+};
+
+/*
+ * Files an account request inside the caller's write transaction. An admin
+ * who files is its first approver; the operator is not an identified admin,
+ * so an operator's request needs all its approvals from admins. The
+ * password hash is stored with the request, never in the audit log.
+ */
+static enum tk_err account_request_file(struct svc_ctx *c, const struct account_change *ch, int64_t need, int64_t *id)
 {
 	struct store_stmt *s = NULL;
-	char enc[PW_ENCODED_MAX], details[160];
+	int person = c->actor.kind == ACTOR_PERSON, row = 0;
+	int64_t now = tk_now();
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "INSERT INTO account_requests (kind, username, role, display_name, pw_hash, filed_by,"
+		 " filed_by_kind, required_approvals, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, ch->kind)) != TK_OK || (rc = store_bind_text(s, 2, ch->user)) != TK_OK ||
+	    (rc = store_bind_text(s, 3, ch->role)) != TK_OK ||
+	    (rc = ch->display_name ? store_bind_text(s, 4, ch->display_name) : store_bind_null(s, 4)) != TK_OK ||
+	    (rc = ch->pw_hash ? store_bind_text(s, 5, ch->pw_hash) : store_bind_null(s, 5)) != TK_OK ||
+	    (rc = store_bind_text(s, 6, c->actor.user)) != TK_OK || (rc = store_bind_text(s, 7, person ? "person" : "operator")) != TK_OK ||
+	    (rc = store_bind_i64(s, 8, need)) != TK_OK || (rc = store_bind_i64(s, 9, now)) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK) {
+		if (rc == TK_ERR_EXISTS)
+			rc = tk_fail_code(TK_ERR_CONFLICT, "request_pending", "an account request for %s is already pending", ch->user);
+		goto out;
+	}
+	*id = store_col_i64(s, 0);
+	store_finalize(s);
+	s = NULL;
+	if (person) {
+		if ((rc = store_prepare(c->st, "INSERT INTO account_approvals (request_id, admin, decision, reason, at)"
+			 " VALUES (?, ?, 'approve', 'filed the request', ?)", &s)) != TK_OK ||
+		    (rc = store_bind_i64(s, 1, *id)) != TK_OK || (rc = store_bind_text(s, 2, c->actor.user)) != TK_OK ||
+		    (rc = store_bind_i64(s, 3, now)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+			goto out;
+	}
+	rc = audit_json(c, "user.request", ch->user, json_pack("{s:I, s:s, s:s, s:I}", "request", (json_int_t)*id, "kind", ch->kind,
+	    "role", ch->role, "required_approvals", (json_int_t)need));
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* Inserts a user row; *id receives its id. */
+static enum tk_err user_insert(struct svc_ctx *c, const char *user, const char *display_name, const char *role, const char *pw_hash,
+    int64_t *id)
+{
+	struct store_stmt *s = NULL;
 	int row = 0;
 	enum tk_err rc;
 
+	if ((rc = store_prepare(c->st, "INSERT INTO users (username, display_name, role, pw_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_bind_text(s, 2, display_name)) != TK_OK ||
+	    (rc = store_bind_text(s, 3, role)) != TK_OK || (rc = store_bind_text(s, 4, pw_hash)) != TK_OK ||
+	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK) {
+		if (rc == TK_ERR_EXISTS)
+			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "user %s already exists", user);
+	} else if (id != NULL) {
+		*id = store_col_i64(s, 0);
+	}
+	store_finalize(s);
+	return rc;
+}
+
+/* A request that would need approvals, with no way to report its id: refused. */
+static enum tk_err approval_required(const char *user)
+{
+	return tk_fail_code(TK_ERR_CONFLICT, "approval_required", "the change of %s needs a second admin's approval", user);
+}
+
+enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *password, const char *role,
+    const char *display_name, int64_t *id, int64_t *request_id)
+{
+	char enc[PW_ENCODED_MAX];
+	int64_t need = 0, taken = 0, rid = 0, uid = 0;
+	int waits = 0;
+	enum tk_err rc;
+
+	if (id != NULL)
+		*id = 0;
+	if (request_id != NULL)
+		*request_id = 0;
+	if ((rc = may_manage_users(c)) != TK_OK)
+		return rc;
 	if (!username_ok(user))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_username", "user name must be 3-64 characters of a-z 0-9 . - _ @");
 	if (!auth_role_valid(role))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_role", "role must be admin, verifikator, subscriber, application or auditor");
+	if (strcmp(role, "application") == 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_role", "applications use API keys: teken apikey create, POST /api/v1/apikeys");
 	if ((rc = password_check(user, password)) != TK_OK)
 		return rc;
 	if (strlen(display_name) == 0 || strlen(display_name) > 200)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_name", "display name must be 1-200 characters");
+	if ((rc = staff_approvals(c, &need)) != TK_OK)
+		return rc;
+	/* Argon2id before the write transaction: hashing must not hold the write lock. */
 	if ((rc = hash_password(password, enc)) != TK_OK)
 		return rc;
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
-		return rc;
-	if ((rc = store_prepare(c->st, "INSERT INTO users (username, display_name, role, pw_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_bind_text(s, 2, display_name)) != TK_OK ||
-	    (rc = store_bind_text(s, 3, role)) != TK_OK || (rc = store_bind_text(s, 4, enc)) != TK_OK ||
-	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK) {
-		if (rc == TK_ERR_EXISTS)
+		goto out;
+	if (auth_role_is_staff(role) && (rc = staff_change_waits(c, need, &waits)) != TK_OK)
+		goto fail;
+	if (waits) {
+		struct account_change ch = {"create", user, role, display_name, enc};
+		if (request_id == NULL) {
+			rc = approval_required(user);
+			goto fail;
+		}
+		/* A name already taken is refused now, not when the last approval arrives. */
+		if ((rc = store_query_i64(c->st, "SELECT COUNT(*) FROM users WHERE username = ?", user, &taken)) != TK_OK)
+			goto fail;
+		if (taken) {
 			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "user %s already exists", user);
-		goto fail;
+			goto fail;
+		}
+		if ((rc = account_request_file(c, &ch, need, &rid)) != TK_OK)
+			goto fail;
+	} else {
+		if ((rc = user_insert(c, user, display_name, role, enc, &uid)) != TK_OK)
+			goto fail;
+		/* A staff account made at once is the operator's bootstrap: say so in the log. */
+		if ((rc = audit_json(c, "user.create", user, auth_role_is_staff(role) ?
+			 json_pack("{s:s, s:b}", "role", role, "bootstrap", 1) : json_pack("{s:s}", "role", role))) != TK_OK)
+			goto fail;
 	}
+	if ((rc = store_commit(c->st)) != TK_OK)
+		goto out;
 	if (id != NULL)
-		*id = store_col_i64(s, 0);
-	store_finalize(s);
-	s = NULL;
-	if ((rc = str_fmt(details, sizeof(details), "{\"role\":\"%s\"}", role)) != TK_OK ||
-	    (rc = audit_append(c, "user.create", user, details)) != TK_OK)
-		goto fail;
-	rc = store_commit(c->st);
+		*id = uid;
+	if (request_id != NULL)
+		*request_id = rid;
 	goto out;
 fail:
 	store_rollback(c->st);
 out:
 	OPENSSL_cleanse(enc, sizeof(enc));
-	store_finalize(s);
 	return rc;
 }
 
@@ -225,46 +400,421 @@ enum tk_err auth_apikey_list(struct svc_ctx *c, char **json_out)
 	return rows_json(c, "SELECT id, prefix, name, units, created_at, revoked_at FROM api_keys ORDER BY id", apikey_row, json_out);
 }
 
-enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active)
+/* The role and active flag of a user; TK_ERR_NOT_FOUND when there is none. */
+static enum tk_err user_state(struct svc_ctx *c, const char *user, char role[24], int *active)
 {
-	int64_t n = 0;
+	struct store_stmt *s = NULL;
+	int row = 0;
 	enum tk_err rc;
 
+	if ((rc = store_prepare(c->st, "SELECT role, active FROM users WHERE username = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
+		if (!row)
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no user %s", user);
+		else if ((rc = str_copy(role, 24, store_col_text(s, 0))) == TK_OK)
+			*active = (int)store_col_i64(s, 1);
+	}
+	store_finalize(s);
+	return rc;
+}
+
+/* Ends every session of user (deactivation, role change). */
+static enum tk_err end_sessions(struct svc_ctx *c, const char *user)
+{
+	return user_exec(c, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", NULL, user, NULL);
+}
+
+enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active, int64_t *request_id)
+{
+	char role[24];
+	int64_t need = 0, rid = 0;
+	int was = 0, waits = 0;
+	enum tk_err rc;
+
+	if (request_id != NULL)
+		*request_id = 0;
+	if ((rc = may_manage_users(c)) != TK_OK)
+		return rc;
+	if (!active && c->actor.kind == ACTOR_PERSON && strcmp(user, c->actor.user) == 0)
+		return tk_fail_code(TK_ERR_CONFLICT, "self_deactivation", "you cannot deactivate yourself");
+	if ((rc = staff_approvals(c, &need)) != TK_OK)
+		return rc;
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		return rc;
-	if ((rc = user_exec(c, active ? "UPDATE users SET active = 1 WHERE username = ?" : "UPDATE users SET active = 0 WHERE username = ?",
-		 NULL, user, &n)) != TK_OK)
+	if ((rc = user_state(c, user, role, &was)) != TK_OK)
 		goto fail;
-	if (n == 0) {
-		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no user %s", user);
-		goto fail;
+	if ((was != 0) == (active != 0)) {
+		store_rollback(c->st); /* nothing to change, nothing to record */
+		return TK_OK;
 	}
-	/* A deactivated user loses every open session at once. */
-	if (!active && (rc = user_exec(c, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", NULL, user, NULL)) != TK_OK)
+	/* Taking a right away needs one admin; giving a staff account back needs dual control. */
+	if (active && auth_role_is_staff(role) && (rc = staff_change_waits(c, need, &waits)) != TK_OK)
 		goto fail;
-	if ((rc = audit_append(c, active ? "user.activate" : "user.deactivate", user, NULL)) != TK_OK)
-		goto fail;
-	return store_commit(c->st);
+	if (waits) {
+		struct account_change ch = {"activate", user, role, NULL, NULL};
+		if (request_id == NULL) {
+			rc = approval_required(user);
+			goto fail;
+		}
+		if ((rc = account_request_file(c, &ch, need, &rid)) != TK_OK)
+			goto fail;
+	} else {
+		if ((rc = user_exec(c, active ? "UPDATE users SET active = 1 WHERE username = ?" : "UPDATE users SET active = 0 WHERE username = ?",
+			 NULL, user, NULL)) != TK_OK)
+			goto fail;
+		/* A deactivated user loses every open session at once. */
+		if (!active && (rc = end_sessions(c, user)) != TK_OK)
+			goto fail;
+		if ((rc = audit_append(c, active ? "user.activate" : "user.deactivate", user, NULL)) != TK_OK)
+			goto fail;
+	}
+	if ((rc = store_commit(c->st)) == TK_OK && request_id != NULL)
+		*request_id = rid;
+	return rc;
 fail:
 	store_rollback(c->st);
 	return rc;
 }
 
-/* Records a failure for name; locks it once the limit is reached. */
-static enum tk_err note_failure(struct svc_ctx *c, const char *user, uint64_t limit, uint64_t lock_s)
+enum tk_err auth_user_set_role(struct svc_ctx *c, const char *user, const char *role, int64_t *request_id)
+{
+	char was[24];
+	int64_t need = 0, rid = 0;
+	int active = 0, waits = 0;
+	enum tk_err rc;
+
+	if (request_id != NULL)
+		*request_id = 0;
+	if ((rc = may_manage_users(c)) != TK_OK)
+		return rc;
+	if (!auth_role_valid(role) || strcmp(role, "application") == 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_role", "role must be admin, verifikator, subscriber or auditor");
+	if (c->actor.kind == ACTOR_PERSON && strcmp(user, c->actor.user) == 0)
+		return tk_fail_code(TK_ERR_CONFLICT, "self_role_change", "you cannot change your own role");
+	if ((rc = staff_approvals(c, &need)) != TK_OK)
+		return rc;
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = user_state(c, user, was, &active)) != TK_OK)
+		goto fail;
+	if (strcmp(was, "application") == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "invalid_role", "%s is an application account; applications use API keys", user);
+		goto fail;
+	}
+	if (strcmp(was, role) == 0) {
+		store_rollback(c->st);
+		return TK_OK;
+	}
+	if (auth_role_is_staff(role) && (rc = staff_change_waits(c, need, &waits)) != TK_OK)
+		goto fail;
+	if (waits) {
+		struct account_change ch = {"role", user, role, NULL, NULL};
+		if (request_id == NULL) {
+			rc = approval_required(user);
+			goto fail;
+		}
+		if ((rc = account_request_file(c, &ch, need, &rid)) != TK_OK)
+			goto fail;
+	} else {
+		/* Sessions carry no role (it is read per request), but a changed role starts afresh. */
+		if ((rc = user_exec(c, "UPDATE users SET role = ? WHERE username = ?", role, user, NULL)) != TK_OK ||
+		    (rc = end_sessions(c, user)) != TK_OK ||
+		    (rc = audit_json(c, "user.role", user, json_pack("{s:s, s:s}", "from", was, "to", role))) != TK_OK)
+			goto fail;
+	}
+	if ((rc = store_commit(c->st)) == TK_OK && request_id != NULL)
+		*request_id = rid;
+	return rc;
+fail:
+	store_rollback(c->st);
+	return rc;
+}
+
+/* ------------------------------------------------- account requests */
+
+#define ACCOUNT_REQUEST_COLS \
+	"id, kind, username, role, display_name, filed_by, filed_by_kind, status, required_approvals, reason, created_at, decided_at"
+
+/* One account request as JSON, with its decisions (never the password hash). */
+static enum tk_err account_request_row(struct svc_ctx *c, struct store_stmt *r, json_t **out)
+{
+	struct store_stmt *s = NULL;
+	json_t *o, *dec = json_array();
+	int64_t id = store_col_i64(r, 0), have = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:I, s:o}", "id", (json_int_t)id, "kind", store_col_text(r, 1),
+	    "user", store_col_text(r, 2), "role", store_col_text(r, 3), "display_name",
+	    store_col_null(r, 4) ? json_null() : json_string(store_col_text(r, 4)), "filed_by", store_col_text(r, 5), "filed_by_kind",
+	    store_col_text(r, 6), "status", store_col_text(r, 7), "required_approvals", (json_int_t)store_col_i64(r, 8), "reason",
+	    store_col_null(r, 9) ? json_null() : json_string(store_col_text(r, 9)), "created_at", (json_int_t)store_col_i64(r, 10),
+	    "decided_at", store_col_null(r, 11) ? json_null() : json_integer(store_col_i64(r, 11)));
+	if (o == NULL || dec == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = store_prepare(c->st, "SELECT admin, decision, reason, at FROM account_approvals WHERE request_id = ? ORDER BY at, admin", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		json_t *d = json_pack("{s:s, s:s, s:o, s:I}", "admin", store_col_text(s, 0), "decision", store_col_text(s, 1), "reason",
+		    store_col_null(s, 2) ? json_null() : json_string(store_col_text(s, 2)), "at", (json_int_t)store_col_i64(s, 3));
+		if (d == NULL || json_array_append_new(dec, d) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (strcmp(store_col_text(s, 1), "approve") == 0)
+			have++;
+	}
+	if (rc != TK_OK)
+		goto out;
+	if (json_object_set_new(o, "approvals", json_integer(have)) != 0 || json_object_set(o, "decisions", dec) != 0) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*out = o;
+	o = NULL;
+out:
+	store_finalize(s);
+	json_decref(dec);
+	json_decref(o);
+	return rc;
+}
+
+/* Admins decide account requests; auditors may read them. */
+static enum tk_err may_read_account_requests(const struct svc_ctx *c)
+{
+	if (c->actor.kind == ACTOR_OPERATOR ||
+	    (c->actor.kind == ACTOR_PERSON && (strcmp(c->actor.role, "admin") == 0 || strcmp(c->actor.role, "auditor") == 0)))
+		return TK_OK;
+	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only admins and auditors see account requests");
+}
+
+enum tk_err auth_account_requests_json(struct svc_ctx *c, const char *status, char **json_out)
+{
+	struct store_stmt *s = NULL;
+	json_t *arr = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = may_read_account_requests(c)) != TK_OK)
+		return rc;
+	if (status != NULL && strcmp(status, "pending") != 0 && strcmp(status, "approved") != 0 && strcmp(status, "rejected") != 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be pending, approved or rejected");
+	if ((arr = json_array()) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	rc = store_prepare(c->st, status ? "SELECT " ACCOUNT_REQUEST_COLS " FROM account_requests WHERE status = ? ORDER BY id DESC LIMIT 500"
+					 : "SELECT " ACCOUNT_REQUEST_COLS " FROM account_requests ORDER BY id DESC LIMIT 500", &s);
+	if (rc == TK_OK && status != NULL)
+		rc = store_bind_text(s, 1, status);
+	while (rc == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
+		json_t *o = NULL;
+		if ((rc = account_request_row(c, s, &o)) == TK_OK && json_array_append_new(arr, o) != 0)
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	}
+	if (rc == TK_OK && (*json_out = json_dumps(arr, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	store_finalize(s);
+	json_decref(arr);
+	return rc;
+}
+
+struct account_request {
+	char kind[16];
+	char user[65];
+	char role[24];
+	char display_name[201];
+	char pw_hash[PW_ENCODED_MAX];
+	char filed_by[64];
+	int by_person;
+	int pending;
+	int64_t need;
+};
+
+static enum tk_err account_request_load(struct svc_ctx *c, int64_t id, struct account_request *r)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT kind, username, role, display_name, pw_hash, filed_by, filed_by_kind, status,"
+		 " required_approvals FROM account_requests WHERE id = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_request", "no account request %lld", (long long)id);
+		goto out;
+	}
+	if ((rc = str_copy(r->kind, sizeof(r->kind), store_col_text(s, 0))) != TK_OK ||
+	    (rc = str_copy(r->user, sizeof(r->user), store_col_text(s, 1))) != TK_OK ||
+	    (rc = str_copy(r->role, sizeof(r->role), store_col_text(s, 2))) != TK_OK ||
+	    (rc = str_copy(r->display_name, sizeof(r->display_name), store_col_text(s, 3))) != TK_OK ||
+	    (rc = str_copy(r->pw_hash, sizeof(r->pw_hash), store_col_text(s, 4))) != TK_OK ||
+	    (rc = str_copy(r->filed_by, sizeof(r->filed_by), store_col_text(s, 5))) != TK_OK)
+		goto out;
+	r->by_person = strcmp(store_col_text(s, 6), "person") == 0;
+	r->pending = strcmp(store_col_text(s, 7), "pending") == 0;
+	r->need = store_col_i64(s, 8);
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* The change an approved request stands for, made now (same transaction as the last approval). */
+static enum tk_err account_request_execute(struct svc_ctx *c, int64_t id, const struct account_request *r)
+{
+	char was[24], rid[24];
+	int active = 0;
+	int64_t n = 0;
+	enum tk_err rc;
+
+	if ((rc = str_fmt(rid, sizeof(rid), "%lld", (long long)id)) != TK_OK)
+		return rc;
+	if (strcmp(r->kind, "create") == 0) {
+		if ((rc = user_insert(c, r->user, r->display_name, r->role, r->pw_hash, NULL)) != TK_OK)
+			return rc;
+		return audit_json(c, "user.create", r->user, json_pack("{s:s, s:I}", "role", r->role, "request", (json_int_t)id));
+	}
+	if ((rc = user_state(c, r->user, was, &active)) != TK_OK)
+		return rc;
+	if (strcmp(r->kind, "activate") == 0) {
+		/* The request was for the account as it was: a role changed since needs a request of its own. */
+		if (strcmp(was, r->role) != 0)
+			return tk_fail_code(TK_ERR_CONFLICT, "request_stale", "%s is no longer a %s; reject request %s", r->user, r->role, rid);
+		if ((rc = user_exec(c, "UPDATE users SET active = 1 WHERE username = ?", NULL, r->user, &n)) != TK_OK)
+			return rc;
+		return audit_json(c, "user.activate", r->user, json_pack("{s:s, s:I}", "role", r->role, "request", (json_int_t)id));
+	}
+	if ((rc = user_exec(c, "UPDATE users SET role = ? WHERE username = ?", r->role, r->user, &n)) != TK_OK ||
+	    (rc = end_sessions(c, r->user)) != TK_OK)
+		return rc;
+	return audit_json(c, "user.role", r->user, json_pack("{s:s, s:s, s:I}", "from", was, "to", r->role, "request", (json_int_t)id));
+}
+
+struct decide_args {
+	int64_t id;
+	int approve;
+	const char *reason;
+};
+
+static enum tk_err account_decide_tx(struct svc_ctx *c, void *arg)
+{
+	struct decide_args *a = arg;
+	struct account_request *r;
+	struct store_stmt *s = NULL;
+	int64_t have = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = account_request_load(c, a->id, r)) != TK_OK)
+		goto out;
+	if (!r->pending) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "request_closed", "account request %lld is already decided", (long long)a->id);
+		goto out;
+	}
+	/* Withdrawing or refusing needs one admin; agreeing needs another than the filer and the person concerned. */
+	if (a->approve && r->by_person && strcmp(r->filed_by, c->actor.user) == 0) {
+		rc = tk_fail_code(TK_ERR_DENIED, "self_approval", "you filed this request; another admin must approve it");
+		goto out;
+	}
+	if (a->approve && strcmp(r->user, c->actor.user) == 0) {
+		rc = tk_fail_code(TK_ERR_DENIED, "self_approval", "this request concerns you; another admin must approve it");
+		goto out;
+	}
+	/* A rejection replaces the rejecting admin's earlier approval (a filer withdrawing their request). */
+	if ((rc = store_prepare(c->st, a->approve ? "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)"
+						  : "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)"
+						    " ON CONFLICT (request_id, admin) DO UPDATE SET decision = excluded.decision,"
+						    " reason = excluded.reason, at = excluded.at", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, c->actor.user)) != TK_OK ||
+	    (rc = store_bind_text(s, 3, a->approve ? "approve" : "reject")) != TK_OK ||
+	    (rc = a->reason ? store_bind_text(s, 4, a->reason) : store_bind_null(s, 4)) != TK_OK ||
+	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK) {
+		if (rc == TK_ERR_EXISTS)
+			rc = tk_fail_code(TK_ERR_CONFLICT, "already_decided", "you have already decided account request %lld", (long long)a->id);
+		goto out;
+	}
+	store_finalize(s);
+	s = NULL;
+	if (a->approve)
+		rc = audit_json(c, "user.request_approve", r->user, json_pack("{s:I}", "request", (json_int_t)a->id));
+	else
+		rc = audit_json(c, "user.request_reject", r->user, json_pack("{s:I, s:s}", "request", (json_int_t)a->id, "reason", a->reason));
+	if (rc != TK_OK)
+		goto out;
+	if (a->approve) {
+		if ((rc = store_prepare(c->st, "SELECT COUNT(*) FROM account_approvals WHERE request_id = ? AND decision = 'approve'", &s)) != TK_OK ||
+		    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+			goto out;
+		have = store_col_i64(s, 0);
+		store_finalize(s);
+		s = NULL;
+		if (have < r->need)
+			goto out; /* waits for more admins */
+		if ((rc = account_request_execute(c, a->id, r)) != TK_OK)
+			goto out;
+	}
+	/* Decided either way: the password hash leaves the request (it lives on in users when approved). */
+	if ((rc = store_prepare(c->st, "UPDATE account_requests SET status = ?, pw_hash = NULL, reason = ?, decided_at = ? WHERE id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, a->approve ? "approved" : "rejected")) != TK_OK ||
+	    (rc = a->reason ? store_bind_text(s, 2, a->reason) : store_bind_null(s, 2)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, tk_now())) != TK_OK || (rc = store_bind_i64(s, 4, a->id)) != TK_OK)
+		goto out;
+	rc = store_step(s, &row);
+out:
+	store_finalize(s);
+	OPENSSL_cleanse(r->pw_hash, sizeof(r->pw_hash));
+	free(r);
+	return rc;
+}
+
+enum tk_err auth_account_request_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **json_out)
+{
+	struct decide_args a = {id, approve, reason};
+	struct store_stmt *s = NULL;
+	json_t *o = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	/* A decision is a person's: the operator approves as an admin (teken user approve --as). */
+	if (c->actor.kind != ACTOR_PERSON || strcmp(c->actor.role, "admin") != 0)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only an admin, logged in as themself, decides account requests");
+	if (!approve && (reason == NULL || reason[0] == '\0'))
+		return tk_fail_code(TK_ERR_INVALID, "reason_required", "a rejection needs a reason");
+	if (reason != NULL && strlen(reason) > 500)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_reason", "reason must be at most 500 characters");
+	if ((rc = svc_in_tx(c, account_decide_tx, &a)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT " ACCOUNT_REQUEST_COLS " FROM account_requests WHERE id = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_i64(s, 1, id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row &&
+	    (rc = account_request_row(c, s, &o)) == TK_OK && (*json_out = json_dumps(o, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+	json_decref(o);
+	store_finalize(s);
+	return rc;
+}
+
+/* Records a failure for name; locks it once the limit is reached. Inside the caller's write transaction. */
+static enum tk_err note_failure(struct svc_ctx *c, const char *user, uint64_t limit, uint64_t lock_s, int64_t now)
 {
 	struct store_stmt *s = NULL;
 	int row;
-	int64_t now = tk_now();
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st,
-		 "INSERT INTO login_failures (username, failures, locked_until) VALUES (?, 1, 0)"
+		 "INSERT INTO login_failures (username, failures, locked_until, last_failure_at) VALUES (?, 1, 0, ?)"
 		 " ON CONFLICT (username) DO UPDATE SET failures = login_failures.failures + 1,"
-		 " locked_until = CASE WHEN login_failures.failures + 1 >= ? THEN ? ELSE login_failures.locked_until END", &s)) != TK_OK)
+		 " locked_until = CASE WHEN login_failures.failures + 1 >= ? THEN ? ELSE login_failures.locked_until END,"
+		 " last_failure_at = excluded.last_failure_at", &s)) != TK_OK)
 		return rc;
-	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_bind_i64(s, 2, (int64_t)limit)) == TK_OK &&
-	    (rc = store_bind_i64(s, 3, now + (int64_t)lock_s)) == TK_OK)
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_bind_i64(s, 2, now)) == TK_OK &&
+	    (rc = store_bind_i64(s, 3, (int64_t)limit)) == TK_OK && (rc = store_bind_i64(s, 4, now + (int64_t)lock_s)) == TK_OK)
 		rc = store_step(s, &row);
 	store_finalize(s);
 	return rc;
@@ -283,6 +833,60 @@ static enum tk_err set_person(struct svc_ctx *c, int64_t uid, const char *user, 
 	return str_copy(c->actor.role, sizeof(c->actor.role), role);
 }
 
+/* locked_until of a name (0 when it has no failures). */
+static enum tk_err lock_state(struct svc_ctx *c, const char *user, int64_t *locked_until)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	*locked_until = 0;
+	if ((rc = store_prepare(c->st, "SELECT locked_until FROM login_failures WHERE username = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+		*locked_until = store_col_i64(s, 0);
+	store_finalize(s);
+	return rc;
+}
+
+/* What a login needs of a user row; found = 0 for an unknown name. */
+struct login_row {
+	int found;
+	int64_t id;
+	char hash[PW_ENCODED_MAX];
+	char role[24];
+	int active;
+};
+
+static enum tk_err login_row_load(struct svc_ctx *c, const char *user, struct login_row *r)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active FROM users WHERE username = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
+		r->found = 1;
+		r->id = store_col_i64(s, 0);
+		if ((rc = str_copy(r->hash, sizeof(r->hash), store_col_text(s, 1))) == TK_OK)
+			rc = str_copy(r->role, sizeof(r->role), store_col_text(s, 2));
+		r->active = (int)store_col_i64(s, 3);
+	}
+	store_finalize(s);
+	return rc;
+}
+
+/*
+ * Login runs in three steps so that Argon2id (tens of milliseconds, by
+ * design) never holds the write lock: a flood of logins with made-up names
+ * must not stall every writer of the instance. (1) read the lock state and
+ * the user row without a transaction, (2) verify the password, (3) a short
+ * write transaction re-checks the lock and the row and records the failure
+ * or the session. A row that changed in between (new password,
+ * deactivation) makes the attempt fail.
+ */
 enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password, char token_out[64],
     char csrf_out[40])
 {
@@ -290,11 +894,12 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 	static const char dummy[] = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
 				    "Q2Y0n8zx1iD8nq3Oa+Cj0O9Ga1l4Y8K6wQf3u7yJc5E";
 	struct store_stmt *s = NULL;
-	char hash[PW_ENCODED_MAX] = "", role[24] = "", thash[65], csrf[33];
+	struct login_row *before = NULL, *now_row = NULL;
+	char thash[65], csrf[33];
 	uint8_t tmp[24];
-	int64_t uid = 0, now = tk_now(), locked_until = 0;
+	int64_t now = tk_now(), locked_until = 0;
 	uint64_t limit, lock_s, hours;
-	int row = 0, active = 0, ok;
+	int row = 0, ok;
 	enum tk_err rc;
 
 	csrf_out[0] = '\0';
@@ -304,47 +909,53 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 		return rc;
 	if (strlen(user) == 0 || strlen(user) > 64 || strlen(password) > PW_MAX_LEN)
 		return tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
-	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
-		return rc;
-	if ((rc = store_prepare(c->st, "SELECT locked_until FROM login_failures WHERE username = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto fail;
-	locked_until = row ? store_col_i64(s, 0) : 0;
-	store_finalize(s);
-	s = NULL;
+	if (store_in_tx(c->st))
+		return tk_fail(TK_ERR_INTERNAL, "auth: login must not run inside a transaction (Argon2id would hold it)");
+	if ((before = calloc(1, sizeof(*before))) == NULL || (now_row = calloc(1, sizeof(*now_row))) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* (1) Read only: a locked name costs no Argon2id and no write. */
+	if ((rc = lock_state(c, user, &locked_until)) != TK_OK)
+		goto out;
 	if (locked_until > now) {
+		rc = tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many failed logins; try again later");
+		goto out;
+	}
+	if ((rc = login_row_load(c, user, before)) != TK_OK)
+		goto out;
+	/* (2) Outside any transaction. */
+	ok = argon2id_verify(before->found ? before->hash : dummy, password, strlen(password)) == ARGON2_OK;
+	ok = ok && before->found && before->active && strcmp(before->role, "application") != 0;
+	/* (3) Short write transaction. */
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	if ((rc = lock_state(c, user, &locked_until)) != TK_OK)
+		goto fail;
+	if (locked_until > now) {
+		/* Other attempts locked the name while this one was verified. */
 		rc = tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many failed logins; try again later");
 		goto fail;
 	}
 	if (locked_until != 0) {
 		/* The lock has run out: the next attempts count from zero again. */
-		if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username = ?", &s)) != TK_OK ||
-		    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		if ((rc = user_exec(c, "DELETE FROM login_failures WHERE username = ?", NULL, user, NULL)) != TK_OK)
 			goto fail;
-		store_finalize(s);
-		s = NULL;
 	}
-	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active FROM users WHERE username = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto fail;
-	if (row) {
-		uid = store_col_i64(s, 0);
-		if ((rc = str_copy(hash, sizeof(hash), store_col_text(s, 1))) != TK_OK ||
-		    (rc = str_copy(role, sizeof(role), store_col_text(s, 2))) != TK_OK)
+	if (ok) {
+		/* The row the password was checked against must still be the user's. */
+		if ((rc = login_row_load(c, user, now_row)) != TK_OK)
 			goto fail;
-		active = (int)store_col_i64(s, 3);
+		ok = now_row->found && now_row->id == before->id && now_row->active && strcmp(now_row->role, before->role) == 0 &&
+		     strcmp(now_row->hash, before->hash) == 0;
 	}
-	store_finalize(s);
-	s = NULL;
-	ok = argon2id_verify(row ? hash : dummy, password, strlen(password)) == ARGON2_OK;
-	OPENSSL_cleanse(hash, sizeof(hash));
-	if (!row || !ok || !active || strcmp(role, "application") == 0) {
-		if ((rc = note_failure(c, user, limit, lock_s)) != TK_OK ||
+	if (!ok) {
+		if ((rc = note_failure(c, user, limit, lock_s, now)) != TK_OK ||
 		    (rc = audit_append(c, "auth.login_failed", user, NULL)) != TK_OK)
 			goto fail;
-		if ((rc = store_commit(c->st)) != TK_OK)
-			return rc;
-		return tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
+		if ((rc = store_commit(c->st)) == TK_OK)
+			rc = tk_fail_code(TK_ERR_AUTH, "invalid_credentials", "user name or password is wrong");
+		goto out;
 	}
 	random_hex(tmp, 24, token_out, &rc);
 	if (rc != TK_OK)
@@ -354,19 +965,16 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 		goto fail;
 	sha256_hex(token_out, strlen(token_out), thash);
 	if ((rc = store_prepare(c->st, "INSERT INTO sessions (token_hash, user_id, csrf, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, thash)) != TK_OK || (rc = store_bind_i64(s, 2, uid)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, thash)) != TK_OK || (rc = store_bind_i64(s, 2, now_row->id)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, csrf)) != TK_OK || (rc = store_bind_text(s, 4, c->actor.ip)) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, now)) != TK_OK || (rc = store_bind_i64(s, 6, now + (int64_t)hours * 3600)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto fail;
 	store_finalize(s);
 	s = NULL;
-	if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username = ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	if ((rc = user_exec(c, "DELETE FROM login_failures WHERE username = ?", NULL, user, NULL)) != TK_OK)
 		goto fail;
-	store_finalize(s);
-	s = NULL;
-	if ((rc = set_person(c, uid, user, role)) != TK_OK || (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
+	if ((rc = set_person(c, now_row->id, user, now_row->role)) != TK_OK || (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
 		goto fail;
 	if ((rc = store_commit(c->st)) != TK_OK)
 		goto out;
@@ -376,8 +984,53 @@ fail:
 	store_rollback(c->st);
 out:
 	store_finalize(s);
+	if (before != NULL)
+		OPENSSL_cleanse(before->hash, sizeof(before->hash));
+	if (now_row != NULL)
+		OPENSSL_cleanse(now_row->hash, sizeof(now_row->hash));
+	free(before);
+	free(now_row);
 	if (rc != TK_OK)
 		OPENSSL_cleanse(token_out, 64);
+	return rc;
+}
+
+/*
+ * login_failures gains a row for every name anyone tries, so rows whose
+ * lock has run out and whose last failure is older than the lock window
+ * are deleted, at most AUTH_PURGE_MAX_ROWS per call (the hourly job).
+ */
+enum tk_err auth_purge_failures(struct svc_ctx *c, int64_t now, int64_t *n)
+{
+	struct store_stmt *s = NULL;
+	uint64_t lock_s;
+	int row = 0;
+	enum tk_err rc;
+
+	*n = 0;
+	if (c->actor.kind != ACTOR_OPERATOR)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the instance's own jobs purge login failures");
+	if ((rc = config_get_u64(c->inst->cfg, "http", "login_lock_seconds", 900, 86400, &lock_s)) != TK_OK)
+		return rc;
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username IN (SELECT username FROM login_failures"
+		 " WHERE locked_until <= ? AND last_failure_at < ? ORDER BY last_failure_at LIMIT ?)", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, now - (int64_t)lock_s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, AUTH_PURGE_MAX_ROWS)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto fail;
+	*n = store_changes(s);
+	store_finalize(s);
+	s = NULL;
+	if (*n > 0 && (rc = audit_json(c, "auth.failures_purged", "login_failures", json_pack("{s:I}", "rows", (json_int_t)*n))) != TK_OK)
+		goto fail;
+	if ((rc = store_commit(c->st)) != TK_OK)
+		*n = 0;
+	return rc;
+fail:
+	store_finalize(s);
+	store_rollback(c->st);
+	*n = 0;
 	return rc;
 }
 

@@ -621,7 +621,7 @@ static enum tk_err seed_demo_subscriber(struct svc_ctx *c, char password[17], ch
 
 	memset(&in, 0, sizeof(in));
 	if ((rc = demo_password(password)) != TK_OK || (rc = demo_password(passphrase)) != TK_OK ||
-	    (rc = auth_user_add(c, DEMO_SUBSCRIBER, password, "subscriber", "Siti Rahmawati", NULL)) != TK_OK)
+	    (rc = auth_user_add(c, DEMO_SUBSCRIBER, password, "subscriber", "Siti Rahmawati", NULL, NULL)) != TK_OK)
 		return rc;
 	in.id.nik = DEMO_NIK;
 	in.id.nip = "198508172010012003";
@@ -681,6 +681,9 @@ static enum tk_err seed_demo_seal(struct svc_ctx *c)
  * Seeds the demo: an admin, two Verifikators, an auditor and an application
  * API key, and writes their credentials to demo.json (0600). It grows with
  * the features that exist: the subscriber arrives with the registration service.
+ * The staff accounts use the operator's first-run bootstrap of dual control
+ * (fewer active admins than [auth] staff_approvals): request_id NULL makes
+ * auth_user_add refuse rather than file a request if that ever changes.
  */
 static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created *cr)
 {
@@ -698,7 +701,7 @@ static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created 
 
 	for (i = 0; i < 4; i++)
 		if ((rc = demo_password(pw[i])) != TK_OK ||
-		    (rc = auth_user_add(c, people[i].user, pw[i], people[i].role, people[i].name, NULL)) != TK_OK)
+		    (rc = auth_user_add(c, people[i].user, pw[i], people[i].role, people[i].name, NULL, NULL)) != TK_OK)
 			goto out;
 	if ((rc = auth_apikey_create(c, "Aplikasi Demo (e-Office)", "Sekretariat Jenderal", key, NULL)) != TK_OK)
 		goto out;

@@ -5,6 +5,7 @@
  * row by row), so `teken serve` runs them on every node.
  */
 #include "svc/audit/audit.h"
+#include "svc/auth/auth.h"
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/jobs/jobs.h"
@@ -52,6 +53,14 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 		memset(&ts, 0, sizeof(ts));
 		if (trust_ocsp_refresh(c, 0, &ts) != TK_OK)
 			log_msg(LOG_WARN, "jobs.ocsp", "%s", tk_errmsg());
+		{
+			/* Throttling rows of names nobody tried for a lock window. */
+			int64_t purged = 0;
+			if (auth_purge_failures(c, now, &purged) != TK_OK)
+				log_msg(LOG_WARN, "jobs.logins", "%s", tk_errmsg());
+			else if (purged > 0)
+				log_msg(LOG_INFO, "jobs.logins", "purged %lld stale login failure rows", (long long)purged);
+		}
 	}
 	if (now - js->last_daily >= 86400) {
 		int64_t seq = 0;
