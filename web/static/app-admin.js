@@ -1,10 +1,11 @@
-// Dashboard of an administrator: users, API keys, seal requests, subscribers
-// (with erasure of personal data), all requests, audit chain check.
+// Dashboard of an administrator: users, API keys, seal requests, enrolment of
+// officials, subscribers (with erasure of personal data), all requests, audit chain check.
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { h, $, clear, say } from './dom.js';
 import { showError, statusBadge, table, requestCols, confirmDialog, busy } from './ui.js';
 import { wireChainCheck } from './app-auditor.js';
+import { mountStaffEnrol } from './app-enrol.js';
 
 function errorInto(slot, e) {
   clear(slot).append(h('div'));
@@ -168,6 +169,7 @@ export function mountAdmin(root, me) {
   wireUserForm(root);
   wireKeyForm(root);
   wireSealForm(root);
+  mountStaffEnrol(root, () => loadRequests(root));
   wireChainCheck(root);
   loadUsers(root);
   loadSubscribers(root);
