@@ -49,6 +49,7 @@ int cmd_apikey(int argc, char **argv);
 int cmd_ocsp(int argc, char **argv); /* cmd_trust.c */
 int cmd_subscriber(int argc, char **argv);
 int cmd_request(int argc, char **argv);
+int cmd_activate(int argc, char **argv); /* cmd_ra.c */
 int cmd_notify(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_ltv(int argc, char **argv);

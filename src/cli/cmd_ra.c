@@ -1,4 +1,4 @@
-/* teken subscriber list, teken request list|show|approve|reject: the RA without the web UI. */
+/* teken subscriber list, teken request list|show|approve|reject, teken activate: the RA without the web UI. */
 #include "cli/cli.h"
 #include "svc/auth/auth.h"
 #include "svc/base/base.h"
@@ -138,6 +138,64 @@ int cmd_request(int argc, char **argv)
 	};
 
 	return cli_dispatch("request", argc, argv, subs, "list, show, approve or reject");
+}
+
+/*
+ * teken activate: the official's own first-login activation on the console.
+ * Like the web form, it needs the official's login password (auth_login),
+ * then their new passphrase or their own CSR; the operator's access to the
+ * instance is not enough (sole control of the signing key). With both
+ * secrets on standard input ("-"), the password is the first line and the
+ * passphrase the second.
+ */
+int cmd_activate(int argc, char **argv)
+{
+	const char *dir = NULL, *as = NULL, *pwfile = NULL, *ppfile = NULL, *csrfile = NULL;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"as", 1, &as, NULL, 1}, {"password-file", 1, &pwfile, NULL, 1},
+		{"passphrase-file", 1, &ppfile, NULL, 0}, {"csr", 1, &csrfile, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst = NULL;
+	struct svc_ctx c;
+	char pw[300], pp[300], token[64], csrf[40], *txt = NULL;
+	uint8_t *csr = NULL;
+	size_t csr_len = 0;
+	int r;
+
+	memset(pw, 0, sizeof(pw));
+	memset(pp, 0, sizeof(pp));
+	memset(token, 0, sizeof(token));
+	if ((r = cli_parse("activate", argc, argv, opts)) != 0)
+		return r;
+	if ((ppfile == NULL) == (csrfile == NULL))
+		return cli_usage_error("activate", "give --passphrase-file or --csr");
+	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK || (ppfile != NULL && cli_read_secret(ppfile, pp, sizeof(pp)) != TK_OK) ||
+	    (csrfile != NULL && file_read(csrfile, MAX_CSR_BYTES, &csr, &csr_len) != TK_OK)) {
+		r = cli_fail();
+		goto wipe;
+	}
+	if ((r = cli_open(dir, &inst, &c)) != 0)
+		goto wipe;
+	if (auth_login(&c, as, pw, token, csrf) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	(void)!auth_logout(&c, token);
+	if (ra_activate(&c, ppfile != NULL ? pp : NULL, csr, csr_len, &txt) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	printf("%s\n", txt);
+	r = 0;
+out:
+	cli_close(inst, &c);
+wipe:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(pp, sizeof(pp));
+	OPENSSL_cleanse(token, sizeof(token));
+	free(txt);
+	free(csr);
+	return r;
 }
 
 /* teken notify send|reminders: deliver the outbox, queue expiry reminders. */

@@ -37,6 +37,7 @@ static const char usage[] =
     "  teken subscriber list --dir D\n"
     "  teken request list|show --dir D [--status S] [--id N]\n"
     "  teken request approve|reject --dir D --id N --as VERIFIKATOR --password-file F|- [--reason R]\n"
+    "  teken activate --dir D --as OFFICIAL --password-file F|- (--passphrase-file G|- | --csr F)   # official's own first activation\n"
     "  teken ocsp refresh --dir D [--force]   # re-sign stored OCSP responses (cron)\n"
     "  teken notify send|reminders --dir D\n"
     "  teken bench issue --dir D [-n N]\n"
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
-		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
+		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify},
 	};
 	size_t i;

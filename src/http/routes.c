@@ -36,7 +36,7 @@ static const struct http_route routes[] = {
 	/* sessions */
 	{"POST", "/api/v1/login", ROLE_PUBLIC, h_login, 0, "Log in with user and password; sets the session cookie"},
 	{"POST", "/api/v1/logout", ROLE_ANY_USER & ~ROLE_APPLICATION, h_logout, 0, "End the current session"},
-	{"GET", "/api/v1/me", ROLE_ANY_USER, h_me, 0, "Who am I"},
+	{"GET", "/api/v1/me", ROLE_ANY_USER, h_me, 0, "Who am I; \"activation\":\"pending\" when an official's approved enrolment awaits activation"},
 	/* administration */
 	{"GET", "/api/v1/users", ROLE_ADMIN | ROLE_AUDITOR, h_users_list, 0, "List users"},
 	{"POST", "/api/v1/users", ROLE_ADMIN, h_users_create, 0, "Create a user"},
@@ -80,6 +80,8 @@ static const struct http_route routes[] = {
 	    "Revoke: at once for one's own certificate, otherwise a request for Verifikators"},
 	{"POST", "/api/v1/certificates/{serial}/hold", ROLE_VERIFIKATOR | ROLE_ADMIN, h_cert_hold, 0, "Request suspension (certificateHold)"},
 	{"POST", "/api/v1/certificates/{serial}/release", ROLE_VERIFIKATOR | ROLE_ADMIN, h_cert_release, 0, "Request resumption"},
+	{"POST", "/api/v1/me/activate", ROLE_SUBSCRIBER, h_activate, 0,
+	    "First-login activation by the official (once, after approval): {\"passphrase\"} or multipart 'csr'; issues the certificate"},
 	{"POST", "/api/v1/me/passphrase", ROLE_SUBSCRIBER, h_passphrase_change, 0, "Change the signing passphrase (needs the old one)"},
 	{"POST", "/api/v1/me/reset", ROLE_SUBSCRIBER, h_passphrase_reset, 0, "Lost passphrase: new key, old one destroyed on approval"},
 	{"POST", "/api/v1/unlock-requests", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_unlock_request, 0,

@@ -72,6 +72,7 @@ enum tk_err h_cert_revoke(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_cert_hold(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_cert_release(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_passphrase_change(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_activate(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_passphrase_reset(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_renew(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_seal_request(struct http_req *rq, struct http_resp *rs);

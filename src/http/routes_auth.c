@@ -1,6 +1,7 @@
 /* Login, logout, users, account requests (dual control of staff accounts) and API keys. */
 #include "http/routes.h"
 #include "svc/auth/auth.h"
+#include "svc/ra/ra.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -48,8 +49,13 @@ enum tk_err h_logout(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_me(struct http_req *rq, struct http_resp *rs)
 {
-	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role,
-	    "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf));
+	char activation[16];
+	enum tk_err rc;
+
+	if ((rc = ra_activation_state(&rq->ctx, activation)) != TK_OK)
+		return rc;
+	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role,
+	    "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf, "activation", activation));
 }
 
 enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs)

@@ -202,6 +202,41 @@ static enum tk_err newkey(struct http_req *rq, struct http_resp *rs, int reset)
 	return rc;
 }
 
+/* First-login activation: JSON {"passphrase"} (key made on the server) or
+ * multipart with a "csr" part (the official's own key). */
+enum tk_err h_activate(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = NULL;
+	const struct mp_part *csr = NULL;
+	const char *pass = NULL;
+	json_t *j = NULL;
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if (strncmp(rq->content_type, "multipart/form-data", 19) == 0) {
+		if ((form = calloc(1, sizeof(*form))) == NULL)
+			return tk_fail(TK_ERR_NOMEM, "out of memory");
+		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
+			goto out;
+		if ((csr = mp_get(form, "csr")) == NULL) {
+			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'csr' (PKCS#10, PEM or DER) is required");
+			goto out;
+		}
+	} else if ((rc = http_body_json(rq, &j)) != TK_OK || (rc = http_json_str(j, "passphrase", 1, 256, &pass)) != TK_OK) {
+		goto out;
+	}
+	if ((rc = ra_activate(&rq->ctx, pass, csr ? csr->data : NULL, csr ? csr->len : 0, &txt)) != TK_OK)
+		goto out;
+	rc = http_json_text(rs, 201, txt);
+out:
+	if (pass != NULL)
+		OPENSSL_cleanse((void *)pass, strlen(pass));
+	OPENSSL_cleanse(rq->body.p, rq->body.len);
+	json_decref(j);
+	free(form);
+	return rc;
+}
+
 enum tk_err h_passphrase_reset(struct http_req *rq, struct http_resp *rs) { return newkey(rq, rs, 1); }
 enum tk_err h_renew(struct http_req *rq, struct http_resp *rs) { return newkey(rq, rs, 0); }
 

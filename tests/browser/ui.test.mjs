@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const T0 = Date.now();
-const BUDGET_MS = 90_000;
+const BUDGET_MS = 120_000; // seven scenarios; heavy machines need the margin
 const arg = (name, dflt) => {
   const i = process.argv.indexOf('--' + name);
   return i > 0 ? process.argv[i + 1] : dflt;
@@ -194,7 +194,8 @@ await scenario('home page in Indonesian, switches to English and remembers it', 
 
 await scenario('a Verifikator sees the queue and approves a request; self-approval is refused in Indonesian', async () => {
   const admin = await login(DEMO.admin.user, DEMO.admin.password);
-  for (const [user, pw] of [['budi.uji', 'budi-login-pass-1'], ['sari.uji', 'sari-login-pass-1']]) {
+  // rina.uji is enrolled later by a Verifikator in the page and activates her own key.
+  for (const [user, pw] of [['budi.uji', 'budi-login-pass-1'], ['sari.uji', 'sari-login-pass-1'], ['rina.uji', 'rina-login-pass-1']]) {
     const r = await call(admin, 'POST', '/api/v1/users', { json: { user, password: pw, role: 'subscriber', display_name: user } });
     check(r.status === 201, 'create ' + user + ': ' + JSON.stringify(r.data));
   }
@@ -203,8 +204,9 @@ await scenario('a Verifikator sees the queue and approves a request; self-approv
     unit: 'Biro Hukum', position: 'Analis Hukum', passphrase: 'rahasia-budi-2026' });
   const v1 = DEMO.verifikators[0];
   const v1s = await login(v1.user, v1.password);
+  // Staff enrol with identity and evidence only (sole control: the official activates the key).
   const selfId = await enrol(v1s, { user: 'sari.uji', nik: '3273015507900004', full_name: 'Sari Dewi', email: 'sari@kementerian.example',
-    unit: 'Biro Umum', position: 'Pranata Komputer', passphrase: 'passphrase-sari-2026' });
+    unit: 'Biro Umum', position: 'Pranata Komputer' });
 
   const { ctx, page } = await newPage(browser, 'verifikator');
   await uiLogin(page, v1.user, v1.password);
@@ -407,6 +409,75 @@ await scenario('an admin files a Verifikator account from the page; it waits for
     body: JSON.stringify({ user: 'verif.baru', password: 'verif-baru-pass-1' }) });
   check(r.status === 401, 'the requested Verifikator cannot log in yet: ' + r.status);
   await ctx.close();
+});
+
+await scenario('a Verifikator enrols an official without a passphrase; another approves; the official activates and signs', async () => {
+  const ktp = path.join(TMP, 'ktp.png');
+  fs.writeFileSync(ktp, PNG);
+
+  // The staff form: identity and evidence, no passphrase; it says who chooses it.
+  const v1 = DEMO.verifikators[0];
+  const { ctx, page } = await newPage(browser, 'staff-enrol');
+  await uiLogin(page, v1.user, v1.password);
+  await page.waitForSelector('#staff-enrol-form');
+  check(await page.locator('#staff-enrol-form input[type="password"]').count() === 0, 'the staff enrolment form has no passphrase field');
+  const note = await page.textContent('#staff-enrol-activation');
+  check(note.includes('pejabat memilih sendiri passphrase') && note.includes('aktivasi'), 'the form explains activation by the official: ' + note);
+  await page.fill('#se-user', 'rina.uji');
+  await page.fill('#se-nik', '5171014101950005');
+  await page.fill('#se-name', 'Rina Putri');
+  await page.fill('#se-email', 'rina@kementerian.example');
+  await page.fill('#se-unit', 'Biro Perencanaan');
+  await page.fill('#se-position', 'Perencana Ahli Muda');
+  await page.setInputFiles('#se-ktp', ktp);
+  await page.setInputFiles('#se-sk', PDF);
+  await page.locator('#staff-enrol').screenshot({ path: path.join(SHOTS, 'staff-enrol.png') });
+  await page.click('#staff-enrol-form button[type="submit"]');
+  await page.waitForSelector('#staff-enrol-msg.msg-ok');
+  const filed = await page.textContent('#staff-enrol-msg');
+  const reqId = Number((/no\. (\d+)/.exec(filed) || [])[1]);
+  check(reqId > 0 && filed.includes('rina.uji') && filed.includes('aktivasi sendiri'), 'enrolment filed, in Indonesian: ' + filed);
+  await page.waitForSelector(`#ver-queue-body button[data-request="${reqId}"]`);
+  await ctx.close();
+
+  // Not the filer (self_approval): the second Verifikator approves; nothing is issued before activation.
+  const v2 = DEMO.verifikators[1];
+  const ok = await call(await login(v2.user, v2.password), 'POST', `/api/v1/requests/${reqId}/approve`);
+  check(ok.status === 200 && ok.data.status === 'approved' && ok.data.result.activation === 'pending' && !ok.data.result.serial,
+    'approved, awaiting activation: ' + JSON.stringify(ok.data.result));
+
+  // First login of the official: the Aktivasi form, then the certificate, then signing.
+  const { ctx: c2, page: p2 } = await newPage(browser, 'activation');
+  await uiLogin(p2, 'rina.uji', 'rina-login-pass-1');
+  await p2.waitForSelector('#sub-activate:not([hidden])');
+  check((await p2.textContent('#sub-status')).includes('Lakukan aktivasi'), 'status asks for activation');
+  check(await p2.isHidden('#sub-sign') && await p2.isHidden('#sub-enrol'), 'no signing and no enrolment form before activation');
+  check((await p2.textContent('#act-pass-hint')).includes('Minimal 8 karakter'), 'the passphrase strength hint is shown');
+  await p2.screenshot({ path: path.join(SHOTS, 'activation.png'), fullPage: true });
+  await p2.fill('#act-pass', 'passphrase-rina-2026');
+  await p2.fill('#act-pass2', 'passphrase-rina-2025');
+  await p2.click('#activate-submit');
+  await p2.waitForSelector('#activate-msg.msg-error');
+  check((await p2.textContent('#activate-msg')).includes('tidak sama'), 'mismatched passphrases stopped in the page');
+  await p2.fill('#act-pass', 'passphrase-rina-2026');
+  await p2.fill('#act-pass2', 'passphrase-rina-2026');
+  await p2.click('#activate-submit');
+  await p2.waitForSelector('#sub-sign:not([hidden])');
+  check(await p2.isHidden('#sub-activate'), 'the activation form is gone');
+  const st = await p2.textContent('#sub-status');
+  check(st.includes('Aktivasi berhasil') && st.includes('Sertifikat Anda sudah terbit'), 'certificate shown after activation: ' + st);
+  await p2.setInputFiles('#sign-file', PDF);
+  await p2.fill('#sign-pass', 'passphrase-rina-2026');
+  await p2.click('#sign-submit');
+  await p2.waitForSelector('#sign-download');
+  const [download] = await Promise.all([p2.waitForEvent('download'), p2.click('#sign-download')]);
+  const out = path.join(TMP, 'signed-rina.pdf');
+  await download.saveAs(out);
+  const signed = fs.readFileSync(out);
+  const orig = fs.readFileSync(PDF);
+  check(signed.length > orig.length && signed.subarray(0, orig.length).equals(orig), 'the official signed with the passphrase only they chose');
+  await p2.screenshot({ path: path.join(SHOTS, 'dashboard-activated.png'), fullPage: true });
+  await c2.close();
 });
 
 await scenario('no console errors, CSP violations or page errors on any page', async () => {

@@ -91,7 +91,6 @@ bad_cases = [
     ("evidence not PDF/PNG/JPEG", ident, [("ktp", "ktp.png", b"MZ\x90\x00 not an image"), ("sk", "sk.pdf", PDF)], "invalid_evidence"),
     ("missing decree", ident, [("ktp", "ktp.png", PNG)], "missing_evidence"),
     ("SQL metacharacters in name", dict(ident, full_name="x'); DROP TABLE subscribers; --\x01"), None, "invalid_name"),
-    ("no key", {k: v for k, v in ident.items() if k != "passphrase"}, None, "key_mode"),
 ]
 for what, data, files, code in bad_cases:
     r = enroll(sub, data, files)
@@ -113,8 +112,15 @@ r = sub.request("POST", "/api/v1/enrollments", b"--x\r\nContent-Disposition: for
 check(r.status == 400 and r.error_code() == "malformed_multipart", "truncated multipart")
 r = sub.request("POST", "/api/v1/enrollments", json.dumps(ident), ctype="application/json", raw=True)
 check(r.status == 400 and r.error_code() == "unsupported_media_type", "JSON instead of multipart")
-r = enroll(v1, dict(ident, user="budi"), None)  # verifikator submits for budi: allowed (checked below)
-check(r.status == 201, "Verifikator may enrol on behalf of an official")
+r = enroll(sub, ident, None, csr=b"-----BEGIN CERTIFICATE REQUEST-----")
+check(r.status == 400 and r.error_code() == "key_mode", "passphrase and CSR together: %d %s" % (r.status, r.body[:160]))
+# Sole control: staff enrol with identity and evidence only; the official activates after approval (test_sole_control.py).
+r = enroll(v1, dict(ident, user="budi"), None)
+check(r.status == 403 and r.error_code() == "sole_control", "Verifikator may not choose the official's passphrase: %s" % r.body)
+check(counts() == before, "that refusal stored nothing")
+ident_staff = {k: v for k, v in ident.items() if k != "passphrase"}
+r = enroll(v1, dict(ident_staff, user="budi"), None)  # verifikator submits for budi: allowed (checked below)
+check(r.status == 201, "Verifikator may enrol on behalf of an official, without a key")
 on_behalf = r.json()["request_id"]
 check(counts() != before, "that one did write")
 # Self-approval: the submitter may not decide their own request.

@@ -1,11 +1,12 @@
 // Dashboard of an administrator: users, staff account requests, API keys, seal
-// requests, subscribers (with requests to erase personal data, decided by
-// Verifikators), all requests, audit chain check.
+// requests, enrolment of officials, subscribers (with requests to erase
+// personal data, decided by Verifikators), all requests, audit chain check.
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { h, $, clear, say } from './dom.js';
 import { showError, statusBadge, table, requestCols, confirmDialog, busy } from './ui.js';
 import { wireChainCheck } from './app-auditor.js';
+import { mountStaffEnrol } from './app-enrol.js';
 
 function errorInto(slot, e) {
   clear(slot).append(h('div'));
@@ -218,6 +219,7 @@ export function mountAdmin(root, me) {
   wireUserForm(root);
   wireKeyForm(root);
   wireSealForm(root);
+  mountStaffEnrol(root, () => loadRequests(root));
   wireChainCheck(root);
   loadUsers(root);
   loadAccountRequests(root);

@@ -1,8 +1,9 @@
-// Dashboard of a certificate holder: status, enrolment, signing, passphrase, own data.
+// Dashboard of a certificate holder: status, enrolment, first-login activation,
+// signing, passphrase, own data.
 import { api } from './api.js';
 import { has } from './i18n.js';
 import { h, $, clear, say, dl, fmtBytes } from './dom.js';
-import { showError, table, requestCols, busy } from './ui.js';
+import { showError, table, requestCols, busy, evidenceName } from './ui.js';
 
 const MAX_FILE = 50 * 1024 * 1024;
 // Visible stamp presets on an A4 page (595 x 842 pt): 200 x 80 pt, 36 pt from the edges.
@@ -16,12 +17,6 @@ const CORNERS = {
 };
 
 let lastUrl = null;
-
-// Evidence file names must be plain: send a fixed name with the right extension.
-function evidenceName(kind, file) {
-  const m = /\.(pdf|png|jpe?g)$/i.exec(file.name || '');
-  return kind + (m ? m[0].toLowerCase() : '');
-}
 
 async function isPdf(file) {
   const head = new Uint8Array(await file.slice(0, 5).arrayBuffer());
@@ -39,6 +34,15 @@ async function loadStatus(root) {
     slot.append(m);
     showError(m, e);
     return;
+  }
+  // Staff enrolled this official without a key: after approval they activate it themself.
+  let activation = 'none';
+  try {
+    activation = (await api('GET', '/api/v1/me')).activation || 'none';
+  } catch (e) {
+    const m = h('div');
+    slot.append(m);
+    showError(m, e);
   }
   const keyKinds = ['issue', 'renew', 'reset'];
   const keyReqs = reqs.filter((r) => keyKinds.includes(r.kind)); // newest first
@@ -59,6 +63,7 @@ async function loadStatus(root) {
   const certStatus = cert ? cert.status : 'valid';
   const usable = issued && certStatus === 'valid';
   $('#sub-enrol', root).hidden = enrolled;
+  $('#sub-activate', root).hidden = activation !== 'pending';
   $('#sub-sign', root).hidden = !usable;
   $('#sub-pass', root).hidden = !usable;
   $('#sub-reset', root).hidden = !usable;
@@ -69,7 +74,9 @@ async function loadStatus(root) {
     slot.append(h('p', { class: 'msg msg-info', i18n: 'sub.status.none' }));
     return;
   }
-  if (latest && latest.status === 'pending') {
+  if (activation === 'pending') {
+    slot.append(h('p', { class: 'msg msg-warn', role: 'status', i18n: 'sub.status.activate' }));
+  } else if (latest && latest.status === 'pending') {
     slot.append(h('p', { class: 'msg msg-warn', role: 'status', i18n: 'sub.status.pending' }));
   } else if (latest && latest.status === 'rejected' && !issued) {
     slot.append(h('p', { class: 'msg msg-error', i18n: 'sub.status.rejected' }));
@@ -128,6 +135,36 @@ function wireEnrol(root) {
       } finally {
         $('#en-pass', root).value = '';
         $('#en-pass2', root).value = '';
+      }
+    });
+  });
+}
+
+// First-login activation: the official's own passphrase, never chosen or seen by staff.
+function wireActivate(root) {
+  const form = $('#activate-form', root);
+  const msg = $('#activate-msg', root);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    say(msg, null);
+    if ($('#act-pass', root).value !== $('#act-pass2', root).value) {
+      say(msg, 'error', 'mismatch');
+      $('#act-pass2', root).focus();
+      return;
+    }
+    await busy(form, 'sub.activate.busy', async () => {
+      try {
+        const r = await api('POST', '/api/v1/me/activate', { json: { passphrase: $('#act-pass', root).value } });
+        form.reset();
+        await loadStatus(root);
+        const note = h('div');
+        $('#sub-status', root).prepend(note);
+        say(note, 'ok', 'sub.activate.done', { serial: r.serial });
+      } catch (e) {
+        showError(msg, e);
+      } finally {
+        $('#act-pass', root).value = '';
+        $('#act-pass2', root).value = '';
       }
     });
   });
@@ -258,6 +295,7 @@ function wireRevoke(root) {
 
 export function mountSubscriber(root) {
   wireEnrol(root);
+  wireActivate(root);
   wireSign(root);
   wirePassphrase(root);
   wireReset(root);

@@ -1,9 +1,10 @@
 // Dashboard of a Verifikator: the queue of pending requests, a request's
-// identity and evidence, approve or reject with a reason.
+// identity and evidence, approve or reject with a reason, enrol an official.
 import { api } from './api.js';
 import { has } from './i18n.js';
 import { h, $, clear, say, dl, fmtBytes } from './dom.js';
 import { showError, statusBadge, kindLabel, table, requestCols } from './ui.js';
+import { mountStaffEnrol } from './app-enrol.js';
 
 let current = null; // the request on screen
 
@@ -191,6 +192,7 @@ export function mountVerifikator(root) {
   $('#decide-back', root).addEventListener('click', () => backToQueue(root, null));
   $('#decide-form', root).addEventListener('submit', (ev) => ev.preventDefault());
   wireCertActions(root);
+  mountStaffEnrol(root, () => loadQueue(root));
   loadQueue(root);
   loadSubscribers(root);
 }

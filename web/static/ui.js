@@ -38,6 +38,12 @@ export function table(cols, rows, caption) {
   return h('div', { class: 'table-wrap' }, h('table', {}, caption ? h('caption', { class: 'note', i18n: caption }) : null, thead, tbody));
 }
 
+// Evidence file names must be plain: send a fixed name with the right extension.
+export function evidenceName(kind, file) {
+  const m = /\.(pdf|png|jpe?g)$/i.exec(file.name || '');
+  return kind + (m ? m[0].toLowerCase() : '');
+}
+
 export function subjectOf(req) {
   const p = req.payload || {};
   // Auditors get a pseudonym instead of the official's account and record id.

@@ -606,7 +606,13 @@ static const char demo_pdf[] =
     "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
-/* The demo official: enrolled with evidence and approved by verifikator1. */
+/*
+ * The demo official, as in production: staff (the init operator) enrol them
+ * with identity and evidence only, verifikator1 approves, and then the
+ * official themself (a logged-in person with role subscriber) activates
+ * the key with a passphrase only they hold (sole control, PKS art. 4(1)c).
+ * That passphrase goes to demo.json, because the demo official is us.
+ */
 static enum tk_err seed_demo_subscriber(struct svc_ctx *c, char password[17], char passphrase[17])
 {
 	struct ra_file files[2] = {
@@ -616,12 +622,12 @@ static enum tk_err seed_demo_subscriber(struct svc_ctx *c, char password[17], ch
 	struct ra_enroll_in in;
 	struct actor saved = c->actor;
 	char *txt = NULL;
-	int64_t req = 0;
+	int64_t req = 0, uid = 0;
 	enum tk_err rc;
 
 	memset(&in, 0, sizeof(in));
 	if ((rc = demo_password(password)) != TK_OK || (rc = demo_password(passphrase)) != TK_OK ||
-	    (rc = auth_user_add(c, DEMO_SUBSCRIBER, password, "subscriber", "Siti Rahmawati", NULL, NULL)) != TK_OK)
+	    (rc = auth_user_add(c, DEMO_SUBSCRIBER, password, "subscriber", "Siti Rahmawati", &uid, NULL)) != TK_OK)
 		return rc;
 	in.id.nik = DEMO_NIK;
 	in.id.nip = "198508172010012003";
@@ -632,14 +638,22 @@ static enum tk_err seed_demo_subscriber(struct svc_ctx *c, char password[17], ch
 	in.id.position = "Kepala Biro Umum";
 	in.files = files;
 	in.nfiles = 2;
-	in.passphrase = passphrase;
 	in.username = DEMO_SUBSCRIBER;
 	if ((rc = ra_enroll(c, &in, &req)) != TK_OK)
 		return rc;
+	c->actor.kind = ACTOR_PERSON;
 	if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), "verifikator1")) != TK_OK ||
-	    (rc = str_copy(c->actor.role, sizeof(c->actor.role), "verifikator")) != TK_OK)
+	    (rc = str_copy(c->actor.role, sizeof(c->actor.role), "verifikator")) != TK_OK ||
+	    (rc = ra_decide(c, req, 1, "demo: identitas diperiksa", &txt)) != TK_OK)
 		goto out;
-	rc = ra_decide(c, req, 1, "demo: identitas diperiksa", &txt);
+	free(txt);
+	txt = NULL;
+	/* First login of the official: they choose the passphrase. */
+	c->actor.id = uid;
+	if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), DEMO_SUBSCRIBER)) != TK_OK ||
+	    (rc = str_copy(c->actor.role, sizeof(c->actor.role), "subscriber")) != TK_OK)
+		goto out;
+	rc = ra_activate(c, passphrase, NULL, 0, &txt);
 out:
 	free(txt);
 	c->actor = saved;

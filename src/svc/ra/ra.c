@@ -257,35 +257,63 @@ static enum tk_err key_aad(const char *what, int64_t key_id, char *out, size_t s
 }
 
 /*
+ * The passphrase layer's key: a fresh salt and the Argon2id key derived
+ * from it. Made before a write transaction opens (Argon2 is slow on
+ * purpose and must not hold the store's write lock); wipe with
+ * OPENSSL_cleanse after use.
+ */
+struct subkey_kek {
+	uint8_t salt[16];
+	uint8_t k[32];
+};
+
+static enum tk_err subkey_kek_derive(const char *pass, struct subkey_kek *out)
+{
+	enum tk_err rc;
+
+	if ((rc = rand_bytes(out->salt, sizeof(out->salt))) != TK_OK || (rc = kdf_passphrase(pass, out->salt, out->k)) != TK_OK)
+		OPENSSL_cleanse(out, sizeof(*out));
+	return rc;
+}
+
+/*
  * Subscriber key blob: instance-sealed( salt(16) || passphrase-sealed(PKCS#8) ).
  * The inner layer needs the passphrase; the outer layer needs the instance key,
- * so a stolen database alone allows no offline guessing.
+ * so a stolen database alone allows no offline guessing. subkey_open() reads it.
  */
-static enum tk_err subkey_seal(struct svc_ctx *c, int64_t key_id, const char *pass, EVP_PKEY *pk, struct buf *out)
+static enum tk_err subkey_seal_kek(struct svc_ctx *c, int64_t key_id, const struct subkey_kek *kek, EVP_PKEY *pk, struct buf *out)
 {
-	uint8_t salt[16], k[32];
 	uint8_t *der = NULL;
 	struct buf inner;
 	char aad[64];
-	int n;
+	int n = 0;
 	enum tk_err rc;
 
 	buf_init(&inner, MAX_KEY_BLOB_BYTES);
-	if ((rc = rand_bytes(salt, sizeof(salt))) != TK_OK || (rc = kdf_passphrase(pass, salt, k)) != TK_OK)
-		goto out;
 	if ((n = i2d_PrivateKey(pk, &der)) <= 0) {
 		rc = tk_fail_ossl("subscriber key: encoding");
 		goto out;
 	}
-	if ((rc = buf_append(&inner, salt, sizeof(salt))) != TK_OK || (rc = key_aad("subkey", key_id, aad, sizeof(aad))) != TK_OK ||
-	    (rc = aead_seal(k, aad, der, (size_t)n, &inner)) != TK_OK || (rc = key_aad("subkey-wrap", key_id, aad, sizeof(aad))) != TK_OK)
+	if ((rc = buf_append(&inner, kek->salt, sizeof(kek->salt))) != TK_OK || (rc = key_aad("subkey", key_id, aad, sizeof(aad))) != TK_OK ||
+	    (rc = aead_seal(kek->k, aad, der, (size_t)n, &inner)) != TK_OK || (rc = key_aad("subkey-wrap", key_id, aad, sizeof(aad))) != TK_OK)
 		goto out;
 	rc = aead_seal(c->inst->ikey, aad, inner.p, inner.len, out);
 out:
 	if (der != NULL)
 		OPENSSL_clear_free(der, (size_t)n);
-	OPENSSL_cleanse(k, sizeof(k));
 	buf_free(&inner);
+	return rc;
+}
+
+/* The same with the key derived here (callers that already hold a transaction). */
+static enum tk_err subkey_seal(struct svc_ctx *c, int64_t key_id, const char *pass, EVP_PKEY *pk, struct buf *out)
+{
+	struct subkey_kek kek;
+	enum tk_err rc;
+
+	if ((rc = subkey_kek_derive(pass, &kek)) == TK_OK)
+		rc = subkey_seal_kek(c, key_id, &kek, pk, out);
+	OPENSSL_cleanse(&kek, sizeof(kek));
 	return rc;
 }
 
@@ -325,11 +353,12 @@ out:
 
 /*
  * Adds a pending subscriber key inside the caller's transaction: generated
- * here and sealed under pass, or the public key of a CSR (proof of possession
+ * here and sealed under kek (derived from the official's passphrase before
+ * the transaction), or the public key of a CSR (proof of possession
  * checked) whose private key stays with the subscriber.
  */
-static enum tk_err key_add(struct svc_ctx *c, int64_t subscriber_id, const char *pass, const uint8_t *csr, size_t csr_len,
-    int64_t *key_id)
+static enum tk_err key_add(struct svc_ctx *c, int64_t subscriber_id, const struct subkey_kek *kek, const uint8_t *csr,
+    size_t csr_len, int64_t *key_id)
 {
 	struct store_stmt *s = NULL;
 	X509_REQ *req = NULL;
@@ -342,6 +371,10 @@ static enum tk_err key_add(struct svc_ctx *c, int64_t subscriber_id, const char 
 	enum tk_err rc;
 
 	buf_init(&blob, MAX_KEY_BLOB_BYTES);
+	if (csr == NULL && kek == NULL) {
+		rc = tk_fail(TK_ERR_INTERNAL, "subscriber key: neither a CSR nor a passphrase key");
+		goto out;
+	}
 	if ((rc = x509_profile_load(c->inst->cfg, "individual", &prof)) != TK_OK)
 		goto out;
 	if (csr != NULL) {
@@ -372,7 +405,7 @@ static enum tk_err key_add(struct svc_ctx *c, int64_t subscriber_id, const char 
 	store_finalize(s);
 	s = NULL;
 	if (csr == NULL) {
-		if ((rc = subkey_seal(c, *key_id, pass, pk, &blob)) != TK_OK)
+		if ((rc = subkey_seal_kek(c, *key_id, kek, pk, &blob)) != TK_OK)
 			goto out;
 		if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET blob = ? WHERE id = ?", &s)) != TK_OK ||
 		    (rc = store_bind_blob(s, 1, blob.p, blob.len)) != TK_OK || (rc = store_bind_i64(s, 2, *key_id)) != TK_OK ||
@@ -495,6 +528,73 @@ out:
 	store_finalize(s);
 	buf_free(&nik);
 	buf_free(&email);
+	return rc;
+}
+
+/*
+ * The NIK and/or the e-mail address of an active subscriber (either out
+ * pointer may be NULL), opened for the service's own use: passphrase rules
+ * and mail. No person sees them, so this is no pii.read.
+ */
+static enum tk_err subscriber_contact(struct svc_ctx *c, int64_t subscriber_id, char nik_out[17], char email_out[256])
+{
+	struct store_stmt *s = NULL;
+	struct buf nik, email;
+	int row = 0;
+	enum tk_err rc;
+
+	buf_init_secret(&nik, 64);
+	buf_init_secret(&email, 512);
+	if ((rc = store_prepare(c->st, "SELECT nik, email FROM subscribers WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "subscriber %lld not found", (long long)subscriber_id);
+		goto out;
+	}
+	{
+		size_t nl = 0, el = 0;
+		const uint8_t *nb = store_col_blob(s, 0, &nl), *eb = store_col_blob(s, 1, &el);
+		if (nik_out != NULL &&
+		    ((rc = pii_open(c->inst, "nik", nb, nl, &nik)) != TK_OK || (rc = str_copy(nik_out, 17, (const char *)nik.p)) != TK_OK))
+			goto out;
+		if (email_out != NULL &&
+		    ((rc = pii_open(c->inst, "email", eb, el, &email)) != TK_OK || (rc = str_copy(email_out, 256, (const char *)email.p)) != TK_OK))
+			goto out;
+	}
+out:
+	store_finalize(s);
+	buf_free(&nik);
+	buf_free(&email);
+	return rc;
+}
+
+/*
+ * An approved enrolment that names no key (staff enrolled the official):
+ * nothing is certified yet. The official activates it themself with
+ * ra_activate(), choosing a passphrase or sending a CSR that nobody else
+ * ever sees (sole control, PKS art. 4(1)c); a mail tells them to.
+ */
+static enum tk_err activation_await(struct svc_ctx *c, int64_t subscriber_id, json_t *result)
+{
+	char email[256], body[1024];
+	enum tk_err rc;
+
+	if ((rc = subscriber_contact(c, subscriber_id, NULL, email)) != TK_OK)
+		goto out;
+	if ((rc = str_fmt(body, sizeof(body),
+		 "Permohonan sertifikat elektronik Anda telah disetujui. Masuk ke %s/app dan lakukan aktivasi:\n"
+		 "pilih sendiri passphrase penandatanganan Anda; sertifikat terbit setelah aktivasi.\n"
+		 "Petugas tidak pernah menanyakan passphrase Anda.\n\n"
+		 "Your certificate request has been approved. Log in at %s/app and activate it:\n"
+		 "choose your own signing passphrase; the certificate is issued on activation.\n"
+		 "Staff never ask for your passphrase.\n", c->inst->base_url, c->inst->base_url)) != TK_OK ||
+	    (rc = notify_queue(c, email, "Aktivasi sertifikat elektronik / Activate your certificate", body)) != TK_OK)
+		goto out;
+	if (json_object_set_new(result, "activation", json_string("pending")) != 0)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+out:
+	OPENSSL_cleanse(email, sizeof(email));
 	return rc;
 }
 
@@ -700,6 +800,8 @@ static enum tk_err request_execute(struct svc_ctx *c, int64_t id, const char *ki
 	const char *serial = json_string_value(json_object_get(payload, "serial"));
 	enum tk_err rc;
 
+	if (strcmp(kind, "issue") == 0 && key_id == 0)
+		return activation_await(c, subscriber_id, result);
 	if (strcmp(kind, "pii_access") == 0)
 		return pii_grant_in_tx(c, id, subscriber_id, payload, result);
 	if (strcmp(kind, "erase") == 0)
@@ -948,6 +1050,7 @@ out:
 struct enroll_args {
 	const struct ra_enroll_in *in;
 	const char *username;
+	const struct subkey_kek *kek; /* a passphrase's key, derived before the transaction; NULL without */
 	int64_t request_id;
 };
 
@@ -987,11 +1090,13 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 	s = NULL;
 	if (existing) {
 		/* An official whose enrolment was rejected (no key in use or waiting,
-		 * no open request) may enrol again: the old record is replaced. */
+		 * no open request, no approved enrolment awaiting activation) may
+		 * enrol again: the old record is replaced. */
 		int64_t old_sid = 0, busy = 0;
 		if ((rc = store_prepare(c->st,
 			 "SELECT s.id, (SELECT COUNT(*) FROM subscriber_keys k WHERE k.subscriber_id = s.id AND k.status IN ('active','locked','pending'))"
-			 " + (SELECT COUNT(*) FROM requests r WHERE r.subscriber_id = s.id AND r.status = 'pending')"
+			 " + (SELECT COUNT(*) FROM requests r WHERE r.subscriber_id = s.id AND (r.status = 'pending'"
+			 " OR (r.kind = 'issue' AND r.status = 'approved' AND r.key_id IS NULL)))"
 			 " FROM subscribers s WHERE s.user_id = ? AND s.status = 'active' AND (s.nik_index = ? OR NOT EXISTS"
 			 " (SELECT 1 FROM subscribers o WHERE o.nik_index = ? AND o.id <> s.id))", &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, uid)) != TK_OK || (rc = store_bind_text(s, 2, idx)) != TK_OK ||
@@ -1050,9 +1155,10 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 		if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) != TK_OK || (rc = audit_append(c, "subscriber.create", obj, NULL)) != TK_OK)
 			goto out;
 	}
-	if ((rc = key_add(c, sid, in->passphrase, in->csr, in->csr_len, &key_id)) != TK_OK)
+	/* Without a key the official activates one after approval (ra_activate). */
+	if ((a->kek != NULL || in->csr != NULL) && (rc = key_add(c, sid, a->kek, in->csr, in->csr_len, &key_id)) != TK_OK)
 		goto out;
-	payload = json_pack("{s:s, s:s}", "user", a->username, "key", in->csr ? "csr" : "server");
+	payload = json_pack("{s:s, s:s}", "user", a->username, "key", in->csr ? "csr" : a->kek ? "server" : "activation");
 	if (payload == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
@@ -1071,18 +1177,38 @@ out:
 
 enum tk_err ra_enroll(struct svc_ctx *c, const struct ra_enroll_in *in, int64_t *request_id)
 {
-	struct enroll_args a = {in, in->username ? in->username : c->actor.user, 0};
+	struct enroll_args a = {in, in->username ? in->username : c->actor.user, NULL, 0};
+	struct subkey_kek kek;
+	int for_other = strcmp(a.username, c->actor.user) != 0;
 	enum tk_err rc;
 
+	memset(&kek, 0, sizeof(kek));
+	if (strcmp(c->actor.role, "subscriber") == 0 && for_other)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "a subscriber can only enrol themself");
+	/*
+	 * Sole control of the signing key (PKS art. 4(1)c, UU 27/2022): whoever
+	 * enrols someone else (a Verifikator, an admin, the console operator)
+	 * brings identity and evidence only. A passphrase they chose, or a key
+	 * pair they made for a CSR, would let them sign as the official. The
+	 * official activates the key themself after approval (ra_activate).
+	 */
+	if (for_other && (in->passphrase != NULL || in->csr != NULL))
+		return tk_fail_code(TK_ERR_DENIED, "sole_control",
+		    "enrolling another person takes identity and evidence only: the official chooses their own passphrase "
+		    "or sends their own CSR when activating (sole control of the signing key)");
 	if ((rc = identity_check(&in->id)) != TK_OK || (rc = files_check(c, in->files, in->nfiles)) != TK_OK)
 		return rc;
-	if ((in->passphrase == NULL) == (in->csr == NULL))
-		return tk_fail_code(TK_ERR_INVALID, "key_mode", "give either a passphrase (key made on the server) or a CSR (your own key)");
-	if (in->passphrase != NULL && (rc = passphrase_check(c, in->passphrase, in->id.nik, a.username)) != TK_OK)
-		return rc;
-	if (strcmp(c->actor.role, "subscriber") == 0 && strcmp(a.username, c->actor.user) != 0)
-		return tk_fail_code(TK_ERR_DENIED, "forbidden", "a subscriber can only enrol themself");
-	if ((rc = svc_in_tx(c, enroll_tx, &a)) != TK_OK)
+	if (in->passphrase != NULL && in->csr != NULL)
+		return tk_fail_code(TK_ERR_INVALID, "key_mode", "give a passphrase (key made on the server) or a CSR (your own key), not both");
+	if (in->passphrase != NULL) {
+		if ((rc = passphrase_check(c, in->passphrase, in->id.nik, a.username)) != TK_OK ||
+		    (rc = subkey_kek_derive(in->passphrase, &kek)) != TK_OK)
+			return rc;
+		a.kek = &kek;
+	}
+	rc = svc_in_tx(c, enroll_tx, &a);
+	OPENSSL_cleanse(&kek, sizeof(kek));
+	if (rc != TK_OK)
 		return rc;
 	*request_id = a.request_id;
 	log_msg(LOG_INFO, "ra.enroll", "request %lld filed", (long long)a.request_id);
@@ -1093,6 +1219,7 @@ enum tk_err ra_enroll(struct svc_ctx *c, const struct ra_enroll_in *in, int64_t 
 
 struct simple_args {
 	const char *kind, *serial, *reason, *pass, *username, *cn, *unit;
+	const struct subkey_kek *kek; /* reset, renew: the new passphrase's key, derived before the transaction */
 	int64_t request_id;
 	int done;
 };
@@ -1248,7 +1375,7 @@ static enum tk_err newkey_tx(struct svc_ctx *c, void *arg)
 	}
 	if (pending)
 		return tk_fail_code(TK_ERR_CONFLICT, "request_pending", "a key request for this subscriber is already waiting for a Verifikator");
-	if ((rc = key_add(c, sid, a->pass, NULL, 0, &key_id)) != TK_OK)
+	if ((rc = key_add(c, sid, a->kek, NULL, 0, &key_id)) != TK_OK)
 		return rc;
 	if ((payload = json_pack("{s:s}", "user", a->username)) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
@@ -1260,15 +1387,18 @@ static enum tk_err newkey_tx(struct svc_ctx *c, void *arg)
 static enum tk_err newkey(struct svc_ctx *c, const char *kind, const char *username, const char *pass, int64_t *request_id)
 {
 	struct simple_args a;
+	struct subkey_kek kek;
 	enum tk_err rc;
 
 	memset(&a, 0, sizeof(a));
-	if ((rc = passphrase_check(c, pass, NULL, username)) != TK_OK)
+	if ((rc = passphrase_check(c, pass, NULL, username)) != TK_OK || (rc = subkey_kek_derive(pass, &kek)) != TK_OK)
 		return rc;
 	a.kind = kind;
 	a.username = username;
-	a.pass = pass;
-	if ((rc = svc_in_tx(c, newkey_tx, &a)) != TK_OK)
+	a.kek = &kek;
+	rc = svc_in_tx(c, newkey_tx, &a);
+	OPENSSL_cleanse(&kek, sizeof(kek));
+	if (rc != TK_OK)
 		return rc;
 	*request_id = a.request_id;
 	return TK_OK;
@@ -1276,9 +1406,10 @@ static enum tk_err newkey(struct svc_ctx *c, const char *kind, const char *usern
 
 enum tk_err ra_reset(struct svc_ctx *c, const char *username, const char *new_passphrase, int64_t *request_id)
 {
-	/* Sole control: only the official ever chooses their passphrase (staff approve, never choose). */
+	/* Sole control: only the official chooses their new passphrase; staff approve the reset, never set it. */
 	if (c->actor.kind == ACTOR_APPLICATION || strcmp(username, c->actor.user) != 0)
-		return tk_fail_code(TK_ERR_DENIED, "sole_control", "only the official sets a new passphrase; staff approve the reset request");
+		return tk_fail_code(TK_ERR_DENIED, strcmp(c->actor.role, "subscriber") == 0 ? "forbidden" : "sole_control",
+		    "only the official themself chooses a new passphrase; a Verifikator approves the reset");
 	return newkey(c, "reset", username, new_passphrase, request_id);
 }
 
@@ -1316,6 +1447,164 @@ enum tk_err ra_seal(struct svc_ctx *c, const char *common_name, const char *unit
 		return rc;
 	*request_id = a.request_id;
 	return TK_OK;
+}
+
+/* ------------------------------------------------------------ activation */
+
+/*
+ * May the subscriber activate now? TK_OK with their approved "issue"
+ * request that names no key yet in *request_id; otherwise a 409 saying
+ * why (key already there, enrolment not yet approved, nothing to activate).
+ */
+static enum tk_err activation_open(struct svc_ctx *c, int64_t subscriber_id, int64_t *request_id)
+{
+	struct store_stmt *s = NULL;
+	int64_t keys, pending;
+	int row = 0;
+	enum tk_err rc;
+
+	*request_id = 0;
+	if ((rc = store_prepare(c->st,
+		 "SELECT (SELECT COUNT(*) FROM subscriber_keys WHERE subscriber_id = ? AND status IN ('pending','active','locked')),"
+		 " (SELECT COUNT(*) FROM requests WHERE subscriber_id = ? AND kind = 'issue' AND status = 'pending'),"
+		 " (SELECT MAX(id) FROM requests WHERE subscriber_id = ? AND kind = 'issue' AND status = 'approved' AND key_id IS NULL)",
+		 &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, subscriber_id)) != TK_OK || (rc = store_bind_i64(s, 2, subscriber_id)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	keys = store_col_i64(s, 0);
+	pending = store_col_i64(s, 1);
+	*request_id = store_col_null(s, 2) ? 0 : store_col_i64(s, 2);
+	if (keys > 0)
+		rc = tk_fail_code(TK_ERR_CONFLICT, "already_activated", "your signing key already exists: activation happens once");
+	else if (*request_id == 0 && pending > 0)
+		rc = tk_fail_code(TK_ERR_CONFLICT, "not_approved", "your enrolment is still waiting for a Verifikator's approval");
+	else if (*request_id == 0)
+		rc = tk_fail_code(TK_ERR_CONFLICT, "nothing_to_activate", "there is no approved enrolment waiting for activation");
+out:
+	store_finalize(s);
+	return rc;
+}
+
+struct activate_args {
+	int64_t subscriber_id;
+	const struct subkey_kek *kek; /* passphrase mode: derived before the transaction */
+	const uint8_t *csr;           /* ... or the official's own key */
+	size_t csr_len;
+	int64_t request_id;
+	char serial[65];
+};
+
+static enum tk_err activate_tx(struct svc_ctx *c, void *arg)
+{
+	struct activate_args *a = arg;
+	struct store_stmt *s = NULL;
+	json_t *result = NULL;
+	const char *serial;
+	char *rtxt = NULL, obj[24], d[192];
+	int64_t key_id = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = activation_open(c, a->subscriber_id, &a->request_id)) != TK_OK ||
+	    (rc = key_add(c, a->subscriber_id, a->kek, a->csr, a->csr_len, &key_id)) != TK_OK)
+		return rc;
+	if ((result = json_object()) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = issue_for_key(c, a->subscriber_id, key_id, result)) != TK_OK)
+		goto out;
+	if ((serial = json_string_value(json_object_get(result, "serial"))) == NULL) {
+		rc = tk_fail(TK_ERR_INTERNAL, "activation: issuance gave no serial");
+		goto out;
+	}
+	if ((rc = str_copy(a->serial, sizeof(a->serial), serial)) != TK_OK)
+		goto out;
+	if (json_object_set_new(result, "activation", json_string("done")) != 0 ||
+	    json_object_set_new(result, "activated_at", json_integer(tk_now())) != 0 || (rtxt = json_dumps(result, JSON_COMPACT)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* The request now names its key and certificate; the guard makes a
+	 * concurrent second activation find nothing to claim. */
+	if ((rc = store_prepare(c->st, "UPDATE requests SET key_id = ?, result = ? WHERE id = ? AND key_id IS NULL", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, key_id)) != TK_OK || (rc = store_bind_text(s, 2, rtxt)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, a->request_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (store_changes(s) != 1) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "already_activated", "your signing key already exists: activation happens once");
+		goto out;
+	}
+	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)key_id)) != TK_OK ||
+	    (rc = str_fmt(d, sizeof(d), "{\"request\":%lld,\"serial\":\"%s\",\"held_by\":\"%s\"}", (long long)a->request_id, a->serial,
+		 a->csr != NULL ? "subscriber" : "server")) != TK_OK)
+		goto out;
+	rc = audit_append(c, "key.activate", obj, d);
+out:
+	free(rtxt);
+	json_decref(result);
+	store_finalize(s);
+	return rc;
+}
+
+enum tk_err ra_activate(struct svc_ctx *c, const char *passphrase, const uint8_t *csr, size_t csr_len, char **out_json)
+{
+	struct activate_args a;
+	struct subkey_kek kek;
+	char nik[17] = "";
+	int64_t req = 0;
+	json_t *j = NULL;
+	enum tk_err rc;
+
+	*out_json = NULL;
+	memset(&a, 0, sizeof(a));
+	memset(&kek, 0, sizeof(kek));
+	/* Sole control: the official, logged in as themself; never staff, an application or the console. */
+	if (c->actor.kind != ACTOR_PERSON || strcmp(c->actor.role, "subscriber") != 0)
+		return tk_fail_code(TK_ERR_DENIED, "sole_control", "only the official, logged in as themself, activates their signing key");
+	if ((passphrase == NULL) == (csr == NULL))
+		return tk_fail_code(TK_ERR_INVALID, "key_mode", "give either a passphrase (key made on the server) or a CSR (your own key)");
+	/* The cheap checks first: a refused activation costs no Argon2. */
+	if ((rc = ra_subscriber_of(c, c->actor.user, &a.subscriber_id)) != TK_OK || (rc = activation_open(c, a.subscriber_id, &req)) != TK_OK)
+		return rc;
+	if (passphrase != NULL) {
+		if ((rc = subscriber_contact(c, a.subscriber_id, nik, NULL)) != TK_OK ||
+		    (rc = passphrase_check(c, passphrase, nik, c->actor.user)) != TK_OK || (rc = subkey_kek_derive(passphrase, &kek)) != TK_OK)
+			goto out;
+		a.kek = &kek;
+	}
+	a.csr = csr;
+	a.csr_len = csr_len;
+	if ((rc = svc_in_tx(c, activate_tx, &a)) != TK_OK)
+		goto out;
+	trust_cert_changed(c, a.serial);
+	log_msg(LOG_INFO, "ra.activate", "request %lld activated", (long long)a.request_id);
+	j = json_pack("{s:I, s:s, s:s, s:s}", "request_id", (json_int_t)a.request_id, "serial", a.serial, "key", csr != NULL ? "csr" : "server",
+	    "status", "issued");
+	if (j == NULL || (*out_json = json_dumps(j, JSON_COMPACT)) == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+out:
+	json_decref(j);
+	OPENSSL_cleanse(&kek, sizeof(kek));
+	OPENSSL_cleanse(nik, sizeof(nik));
+	return rc;
+}
+
+enum tk_err ra_activation_state(struct svc_ctx *c, char state[16])
+{
+	int64_t sid = 0, req = 0;
+	enum tk_err rc;
+
+	if (c->actor.kind != ACTOR_PERSON || strcmp(c->actor.role, "subscriber") != 0)
+		return str_copy(state, 16, "none");
+	if ((rc = ra_subscriber_of(c, c->actor.user, &sid)) == TK_OK)
+		rc = activation_open(c, sid, &req);
+	if (rc == TK_ERR_NOT_FOUND || rc == TK_ERR_CONFLICT) {
+		tk_clear_error();
+		return str_copy(state, 16, "none");
+	}
+	if (rc != TK_OK)
+		return rc;
+	return str_copy(state, 16, "pending");
 }
 
 /* ------------------------------------------------------------ key use */

@@ -25,13 +25,29 @@ struct ra_enroll_in {
 	const struct ra_file *files;
 	size_t nfiles;
 	const char *passphrase;  /* server-generated key, sealed under it ... */
-	const uint8_t *csr;      /* ... or the subscriber's own key */
+	const uint8_t *csr;      /* ... or the subscriber's own key; neither: activated after approval */
 	size_t csr_len;
 	const char *username;    /* account of the official; NULL: the caller */
 };
 
-/* Records identity, evidence and key, and files an "issue" request. */
+/*
+ * Records identity, evidence and (optionally) key, and files an "issue"
+ * request. Sole control: a caller enrolling someone else (staff, the
+ * console) gives no passphrase and no CSR (403 sole_control); the official
+ * then activates their key with ra_activate() once the request is approved.
+ */
 enum tk_err ra_enroll(struct svc_ctx *c, const struct ra_enroll_in *in, int64_t *request_id) WARN_UNUSED;
+/*
+ * First-login activation by the official themself (a logged-in person with
+ * role subscriber): with their approved enrolment that names no key, makes
+ * the key (server-held under passphrase, checked like at enrolment, or the
+ * public key of their CSR) and issues the certificate in one transaction
+ * (audit "key.activate"). Once only: later calls are a 409. *out_json gets
+ * {"request_id","serial","key","status"} (caller frees).
+ */
+enum tk_err ra_activate(struct svc_ctx *c, const char *passphrase, const uint8_t *csr, size_t csr_len, char **out_json) WARN_UNUSED;
+/* "pending" when the caller is an official whose approved enrolment awaits ra_activate(), else "none". */
+enum tk_err ra_activation_state(struct svc_ctx *c, char state[16]) WARN_UNUSED;
 /*
  * Requests as JSON text (caller frees); status NULL for all. What the
  * caller sees is decided here (docs/security.md, "Personal data: who sees
@@ -63,7 +79,8 @@ enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *re
 enum tk_err ra_revoke(struct svc_ctx *c, const char *serial, const char *reason, int64_t *request_id, int *done) WARN_UNUSED;
 /* Suspend (certificateHold) or resume a certificate: a request for Verifikators. */
 enum tk_err ra_hold(struct svc_ctx *c, const char *serial, int hold, int64_t *request_id) WARN_UNUSED;
-/* Lost passphrase: a new key sealed under new_passphrase, pending approval; the old key is destroyed on approval. */
+/* Lost passphrase: a new key sealed under new_passphrase, pending approval; the old key is destroyed on approval.
+ * Only for the caller's own account (sole control: staff approve resets, never choose the passphrase). */
 enum tk_err ra_reset(struct svc_ctx *c, const char *username, const char *new_passphrase, int64_t *request_id) WARN_UNUSED;
 /* Renewal: a new key under passphrase for the same verified identity. */
 enum tk_err ra_renew(struct svc_ctx *c, const char *passphrase, int64_t *request_id) WARN_UNUSED;
