@@ -28,6 +28,7 @@ static const char usage[] =
     "  teken cps show    --dir D [--version V] [--meta]\n"
     "  teken audit verify     --dir D\n"
     "  teken audit checkpoint --dir D [--if-due]\n"
+    "  teken audit export-heads --dir D -o heads.json [--since N]   /   teken audit verify-heads --dir D -i heads.json\n"
     "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F] [--no-jobs]\n"
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
     "  teken user list|deactivate --dir D [--user U]   /   teken user passwd --dir D --user U --password-file F|-\n"

@@ -29,19 +29,25 @@
 #include "svc/audit/audit.h"
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
+#include "svc/trust/trust.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"
 #include "log/log.h"
 #include "x509/x509.h"
 
+#include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
 #include <openssl/x509v3.h>
 #include <string.h>
 
 #define AUDIT_KEY_NAME  "audit"
 #define AUDIT_CERT_META "cert.audit"
+#define AUDIT_HEADS_FORMAT "teken-audit-heads-v1"
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define CHECKPOINT_TBS_MAX 320
 #define MAX_CHECKPOINT_SIG 8192
@@ -861,5 +867,322 @@ out:
 	X509_free(st.root);
 	X509_free(st.issuing);
 	X509_free(st.cert);
+	return rc;
+}
+
+/* ----------------------------------------------------- exported heads */
+
+/* One stored checkpoint as a head object (the members the timestamp covers). */
+static enum tk_err head_json(struct svc_ctx *c, struct store_stmt *s, json_t **out)
+{
+	struct buf b64, der;
+	const char *b64s = NULL, *serial = store_col_text(s, 7);
+	char cert_hash[65] = "";
+	size_t slen = 0;
+	const uint8_t *sig = store_col_blob(s, 3, &slen);
+	json_t *h = NULL;
+	enum tk_err rc;
+
+	buf_init(&b64, 2 * MAX_CHECKPOINT_SIG);
+	buf_init(&der, MAX_CERT_BYTES);
+	if ((rc = b64_encode(sig, slen, &b64)) != TK_OK || (rc = buf_cstr(&b64, &b64s)) != TK_OK)
+		goto out;
+	if ((rc = svc_query_blob(c, "SELECT der FROM certs WHERE serial = ?", serial, &der)) != TK_OK)
+		goto out;
+	sha256_hex(der.p, der.len, cert_hash);
+	h = json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "number", (json_int_t)store_col_i64(s, 4), "seq",
+	    (json_int_t)store_col_i64(s, 0), "hash", store_col_text(s, 1), "time", (json_int_t)store_col_i64(s, 2), "version",
+	    (json_int_t)store_col_i64(s, 5), "prev", store_col_text(s, 6), "cert_serial", serial, "cert_sha256", cert_hash,
+	    "signature", b64s);
+	if (h == NULL)
+		rc = tk_fail(TK_ERR_NOMEM, "audit: out of memory");
+	*out = h;
+out:
+	buf_free(&b64);
+	buf_free(&der);
+	return rc;
+}
+
+/* The canonical bytes the timestamp covers: compact JSON, keys sorted. Caller frees. */
+static enum tk_err heads_canonical(const json_t *heads, char **out)
+{
+	*out = json_dumps(heads, JSON_COMPACT | JSON_SORT_KEYS);
+	return *out != NULL ? TK_OK : tk_fail(TK_ERR_NOMEM, "audit: out of memory");
+}
+
+/* Adds {"serial","sha256","pem"} of the certificate to certs unless it is there. */
+static enum tk_err add_cert(struct svc_ctx *c, json_t *certs, const char *serial, const char *sha)
+{
+	struct buf pem;
+	const char *p = NULL;
+	size_t i;
+	json_t *v;
+	enum tk_err rc;
+
+	json_array_foreach(certs, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "serial")), serial) == 0)
+			return TK_OK;
+	buf_init(&pem, 4 * MAX_CERT_BYTES);
+	if ((rc = ca_cert_pem(c, serial, &pem)) == TK_OK && (rc = buf_cstr(&pem, &p)) == TK_OK &&
+	    json_array_append_new(certs, json_pack("{s:s, s:s, s:s}", "serial", serial, "sha256", sha, "pem", p)) != 0)
+		rc = tk_fail(TK_ERR_NOMEM, "audit: out of memory");
+	buf_free(&pem);
+	return rc;
+}
+
+enum tk_err audit_export_heads(struct svc_ctx *c, int64_t since, struct buf *out)
+{
+	struct audit_report rep;
+	struct store_stmt *s = NULL;
+	struct buf token, tok64;
+	json_t *heads = json_array(), *certs = json_array(), *doc = NULL, *h = NULL;
+	char *canon = NULL, *txt = NULL, digest_hex[2 * EVP_MAX_MD_SIZE + 1], when[32];
+	const char *dname = timestamp_digest_name(c->inst), *t64 = NULL;
+	const EVP_MD *md = EVP_get_digestbyname(dname);
+	uint8_t dig[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	buf_init(&token, 256u << 10);
+	buf_init(&tok64, 512u << 10);
+	if (heads == NULL || certs == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "audit: out of memory");
+		goto out;
+	}
+	/* Heads of a damaged log would anchor the damage. */
+	if ((rc = audit_verify(c, &rep)) != TK_OK)
+		goto out;
+	if (rep.first_bad_seq != 0) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "audit_broken", "audit: log damaged at %s; nothing exported", rep.problem);
+		goto out;
+	}
+	if ((rc = store_prepare(c->st,
+		 "SELECT seq, hash, ts, signature, num, version, prev, cert_serial FROM audit_checkpoints WHERE num >= ? ORDER BY num",
+		 &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, since)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		if ((rc = head_json(c, s, &h)) != TK_OK)
+			goto out;
+		if ((rc = add_cert(c, certs, store_col_text(s, 7), json_string_value(json_object_get(h, "cert_sha256")))) != TK_OK)
+			goto out;
+		if (json_array_append_new(heads, h) != 0) {
+			h = NULL;
+			rc = tk_fail(TK_ERR_NOMEM, "audit: out of memory");
+			goto out;
+		}
+		h = NULL;
+	}
+	if (rc != TK_OK)
+		goto out;
+	if (json_array_size(heads) == 0) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "no_checkpoints", "audit: no checkpoint numbered %lld or later; run teken audit checkpoint",
+		    (long long)since);
+		goto out;
+	}
+	if ((rc = heads_canonical(heads, &canon)) != TK_OK)
+		goto out;
+	if (md == NULL || EVP_Digest(canon, strlen(canon), dig, &dlen, md, NULL) != 1) {
+		rc = tk_fail(TK_ERR_INVALID, "config [sign] tsa_digest must be sha256, sha384 or sha512");
+		goto out;
+	}
+	hex_encode(dig, dlen, digest_hex);
+	if ((rc = timestamp_token(c, (const uint8_t *)canon, strlen(canon), &token)) != TK_OK ||
+	    (rc = b64_encode(token.p, token.len, &tok64)) != TK_OK || (rc = buf_cstr(&tok64, &t64)) != TK_OK)
+		goto out;
+	time_iso_utc(tk_now(), when);
+	doc = json_pack("{s:s, s:s, s:s, s:I, s:O, s:{s:s, s:s}, s:O, s:s}", "format", AUDIT_HEADS_FORMAT, "instance", c->inst->base_url,
+	    "exported_at", when, "since", (json_int_t)since, "heads", heads, "heads_digest", "alg", dname, "hex", digest_hex, "certs",
+	    certs, "timestamp_token", t64);
+	if (doc == NULL || (txt = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "audit: out of memory");
+		goto out;
+	}
+	if ((rc = buf_puts(out, txt)) == TK_OK)
+		rc = buf_putc(out, '\n');
+out:
+	store_finalize(s);
+	json_decref(h);
+	json_decref(heads);
+	json_decref(certs);
+	json_decref(doc);
+	free(canon);
+	free(txt);
+	buf_free(&token);
+	buf_free(&tok64);
+	return rc;
+}
+
+static enum tk_err heads_malformed(const char *what)
+{
+	return tk_fail_code(TK_ERR_INVALID, "heads_malformed", "audit: heads file: %s", what);
+}
+
+/* Checks that the token's message imprint is the digest of canon; fills the genTime. */
+static enum tk_err token_matches(const char *tok64, const char *canon, struct audit_heads_report *r)
+{
+	struct buf der;
+	PKCS7 *p7 = NULL;
+	TS_TST_INFO *ti = NULL;
+	const unsigned char *q;
+	uint8_t dig[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	enum tk_err rc;
+
+	buf_init(&der, 256u << 10);
+	if ((rc = buf_reserve(&der, strlen(tok64))) != TK_OK)
+		goto out;
+	if (b64_decode(tok64, strlen(tok64), der.p, der.cap, &der.len) != TK_OK) {
+		rc = heads_malformed("timestamp_token is not base64");
+		goto out;
+	}
+	q = der.p;
+	if ((p7 = d2i_PKCS7(NULL, &q, (long)der.len)) == NULL || q != der.p + der.len || (ti = PKCS7_to_TS_TST_INFO(p7)) == NULL) {
+		ERR_clear_error();
+		rc = heads_malformed("timestamp_token is not an RFC 3161 TimeStampToken");
+		goto out;
+	}
+	{
+		TS_MSG_IMPRINT *mi = TS_TST_INFO_get_msg_imprint(ti);
+		const ASN1_OCTET_STRING *d = TS_MSG_IMPRINT_get_msg(mi);
+		const EVP_MD *md = EVP_get_digestbyobj(TS_MSG_IMPRINT_get_algo(mi)->algorithm);
+		const ASN1_GENERALIZEDTIME *gt = TS_TST_INFO_get_time(ti);
+		struct tm tm;
+		if (md == NULL || EVP_Digest(canon, strlen(canon), dig, &dlen, md, NULL) != 1 || (size_t)ASN1_STRING_length(d) != dlen ||
+		    CRYPTO_memcmp(ASN1_STRING_get0_data(d), dig, dlen) != 0) {
+			ERR_clear_error();
+			if (str_copy(r->problem, sizeof(r->problem), "the timestamp token does not cover these heads (the file was edited)") != TK_OK)
+				r->problem[0] = '\0';
+			rc = TK_OK;
+			goto out;
+		}
+		if (gt != NULL && ASN1_TIME_to_tm(gt, &tm) == 1)
+			time_iso_utc((int64_t)timegm(&tm), r->token_time);
+	}
+	rc = TK_OK;
+out:
+	TS_TST_INFO_free(ti);
+	PKCS7_free(p7);
+	buf_free(&der);
+	return rc;
+}
+
+static int64_t jint(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v != NULL ? v : "";
+}
+
+/* Compares one exported head with the store; sets r->first_bad and r->problem on a mismatch. */
+static enum tk_err head_check(struct svc_ctx *c, const json_t *h, struct audit_heads_report *r)
+{
+	struct store_stmt *s = NULL;
+	struct buf b64, der;
+	const char *b64s = NULL;
+	char cert_hash[65] = "";
+	int64_t num = jint(h, "number");
+	int row = 0, same;
+	enum tk_err rc;
+
+	buf_init(&b64, 2 * MAX_CHECKPOINT_SIG);
+	buf_init(&der, MAX_CERT_BYTES);
+	if ((rc = store_prepare(c->st, "SELECT seq, hash, ts, signature, version, prev, cert_serial FROM audit_checkpoints WHERE num = ?",
+		 &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, num)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		r->first_bad = num;
+		rc = str_fmt(r->problem, sizeof(r->problem), "checkpoint %lld of the export is not in the store (deleted after export)",
+		    (long long)num);
+		goto out;
+	}
+	{
+		size_t slen = 0;
+		const uint8_t *sig = store_col_blob(s, 3, &slen);
+		if ((rc = b64_encode(sig, slen, &b64)) != TK_OK || (rc = buf_cstr(&b64, &b64s)) != TK_OK)
+			goto out;
+	}
+	rc = svc_query_blob(c, "SELECT der FROM certs WHERE serial = ?", store_col_text(s, 6), &der);
+	if (rc == TK_OK)
+		sha256_hex(der.p, der.len, cert_hash);
+	else if (rc == TK_ERR_NOT_FOUND)
+		rc = TK_OK;
+	if (rc != TK_OK)
+		goto out;
+	same = jint(h, "seq") == store_col_i64(s, 0) && strcmp(jstr(h, "hash"), store_col_text(s, 1)) == 0 &&
+	       jint(h, "time") == store_col_i64(s, 2) && strcmp(jstr(h, "signature"), b64s) == 0 &&
+	       jint(h, "version") == store_col_i64(s, 4) && strcmp(jstr(h, "prev"), store_col_text(s, 5)) == 0 &&
+	       strcmp(jstr(h, "cert_serial"), store_col_text(s, 6)) == 0 && strcmp(jstr(h, "cert_sha256"), cert_hash) == 0;
+	if (!same) {
+		r->first_bad = num;
+		rc = str_fmt(r->problem, sizeof(r->problem),
+		    "checkpoint %lld differs from the exported head (history rewritten after export)", (long long)num);
+	}
+out:
+	store_finalize(s);
+	buf_free(&b64);
+	buf_free(&der);
+	return rc;
+}
+
+enum tk_err audit_verify_heads(struct svc_ctx *c, const uint8_t *doc, size_t len, struct audit_heads_report *r)
+{
+	struct audit_report rep;
+	json_error_t jerr;
+	json_t *root = NULL, *heads, *h;
+	char *canon = NULL;
+	const char *tok;
+	size_t i;
+	int64_t expect = 0;
+	enum tk_err rc;
+
+	memset(r, 0, sizeof(*r));
+	if (len > AUDIT_MAX_HEADS_BYTES)
+		return tk_fail_code(TK_ERR_LIMIT, "heads_too_large", "audit: heads file larger than %u bytes", AUDIT_MAX_HEADS_BYTES);
+	if ((root = json_loadb((const char *)doc, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		return heads_malformed("not JSON");
+	heads = json_object_get(root, "heads");
+	tok = json_string_value(json_object_get(root, "timestamp_token"));
+	if (!json_is_object(root) || strcmp(jstr(root, "format"), AUDIT_HEADS_FORMAT) != 0 || !json_is_array(heads) ||
+	    json_array_size(heads) == 0 || tok == NULL) {
+		rc = heads_malformed("not a " AUDIT_HEADS_FORMAT " document with heads and a timestamp_token");
+		goto out;
+	}
+	json_array_foreach(heads, i, h) {
+		int64_t n = jint(h, "number");
+		if (!json_is_object(h) || n < 1 || (expect != 0 && n != expect)) {
+			rc = heads_malformed("heads must be objects numbered consecutively from 1 or later");
+			goto out;
+		}
+		expect = n + 1;
+	}
+	r->heads = (int64_t)json_array_size(heads);
+	r->first = jint(json_array_get(heads, 0), "number");
+	r->last = expect - 1;
+	if ((rc = heads_canonical(heads, &canon)) != TK_OK || (rc = token_matches(tok, canon, r)) != TK_OK || r->problem[0] != '\0')
+		goto out;
+	/* The store must be intact itself, and still hold every exported head unchanged. */
+	if ((rc = audit_verify(c, &rep)) != TK_OK)
+		goto out;
+	if (rep.first_bad_seq != 0) {
+		r->first_bad = rep.first_bad_checkpoint;
+		rc = str_fmt(r->problem, sizeof(r->problem), "the audit log is damaged at %s", rep.problem);
+		goto out;
+	}
+	json_array_foreach(heads, i, h)
+		if ((rc = head_check(c, h, r)) != TK_OK || r->problem[0] != '\0')
+			goto out;
+out:
+	free(canon);
+	json_decref(root);
 	return rc;
 }

@@ -4,6 +4,9 @@
 
 #include "svc/base/base.h"
 
+/* Largest heads file `teken audit verify-heads` reads (about 3 KB a checkpoint). */
+#define AUDIT_MAX_HEADS_BYTES (256u * 1024u * 1024u)
+
 /*
  * Extended key usage of the audit key's certificate. teken alone issues
  * it (no config profile carries it), and `teken audit verify` accepts a v2
@@ -62,5 +65,29 @@ enum tk_err audit_checkpoint_due(struct svc_ctx *c, int64_t now, int64_t *seq) W
  * others find it. Must be called outside a transaction.
  */
 enum tk_err audit_key_ensure(struct svc_ctx *c) WARN_UNUSED;
+
+/*
+ * Writes the checkpoint heads numbered since and later (0 or 1: all) as a
+ * JSON document for the issuer to keep, with an RFC 3161 token over the
+ * canonical JSON of the heads array (docs/security.md). Refuses a damaged
+ * log. Appends the document to out.
+ */
+enum tk_err audit_export_heads(struct svc_ctx *c, int64_t since, struct buf *out) WARN_UNUSED;
+
+struct audit_heads_report {
+	int64_t heads;           /* heads in the file */
+	int64_t first, last;     /* their checkpoint numbers */
+	int64_t first_bad;       /* 0 when every head matches the store */
+	char token_time[32];     /* genTime of the token, ISO 8601 UTC */
+	char problem[256];
+};
+/*
+ * Checks a document from audit_export_heads() (untrusted bytes) against
+ * the store: the log verifies, the token's imprint matches the heads, and
+ * every head is still in the store unchanged. r->first_bad != 0 (or
+ * r->problem set) on a mismatch; the token's signature is for the issuer
+ * to check with its own copy of the TSA's chain.
+ */
+enum tk_err audit_verify_heads(struct svc_ctx *c, const uint8_t *doc, size_t len, struct audit_heads_report *r) WARN_UNUSED;
 
 #endif
