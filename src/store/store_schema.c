@@ -304,6 +304,25 @@ static const char *const migration_7[] = {
 	NULL,
 };
 
+/*
+ * Continuous audit checkpoints (docs/security.md, "Audit anchoring"): a
+ * number, the hash of the previous checkpoint's signature, the signing
+ * certificate and the tbs version per row. Checkpoints made before (v1,
+ * seal key) are numbered in chain order and keep verifying as v1; the
+ * audit key itself is made by the service on first need, since key
+ * generation needs the instance key or the token, which SQL does not have.
+ */
+static const char *const migration_8[] = {
+	"ALTER TABLE audit_checkpoints ADD COLUMN num INTEGER",
+	"ALTER TABLE audit_checkpoints ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+	"ALTER TABLE audit_checkpoints ADD COLUMN prev TEXT",
+	"ALTER TABLE audit_checkpoints ADD COLUMN cert_serial TEXT",
+	"UPDATE audit_checkpoints SET num = (SELECT COUNT(*) FROM audit_checkpoints p WHERE p.seq <= audit_checkpoints.seq),"
+	" cert_serial = (SELECT value FROM meta WHERE key = 'cert.seal')",
+	"CREATE UNIQUE INDEX audit_checkpoints_num ON audit_checkpoints(num)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -312,6 +331,7 @@ static const char *const *const migrations[] = {
 	migration_5,
 	migration_6,
 	migration_7,
+	migration_8,
 };
 
 enum tk_err store_migrate(struct store *st)

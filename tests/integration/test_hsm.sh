@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PKCS#11 keys (docs/hsm.md) on a throwaway SoftHSM2 token: `teken init`
-# generates the five instance keys on the token; certificates, CRLs, PDF
+# generates the instance keys (and the audit key) on the token; certificates, CRLs, PDF
 # seals, audit checkpoints, timestamps and OCSP responses are signed there
 # and judged by openssl, pdfsig and pkcs11-tool. The store and the config
 # hold references only; a wrong or badly protected PIN file fails with one
@@ -61,22 +61,22 @@ expect_fail "init failing late" hsm_init "$D" "$TMP/pin" --key-alg ec-p256 --cps
 # --------------------------------------------------------------- init
 # RSA CA keys and EC service keys: both kinds of token signature in one instance.
 hsm_init "$D" "$TMP/pin" --key-alg rsa2048 --leaf-key-alg ec-p256 >/dev/null
-[ "$(sqlite3 "$D/teken.db" "SELECT COUNT(*) FROM keys WHERE kind='pkcs11' AND blob IS NULL AND ref LIKE 'pkcs11:token=$LABEL;object=' || name || ';id=%'")" = 5 ] \
+[ "$(sqlite3 "$D/teken.db" "SELECT COUNT(*) FROM keys WHERE kind='pkcs11' AND blob IS NULL AND ref LIKE 'pkcs11:token=$LABEL;object=' || name || ';id=%'")" = 6 ] \
   || die "keys table: $(sqlite3 "$D/teken.db" "SELECT name, kind, length(blob), ref FROM keys")"; ok
 [ "$(sqlite3 "$D/teken.db" "SELECT group_concat(name || ':' || alg, ' ') FROM (SELECT * FROM keys ORDER BY name)")" \
-  = "ca-issuing:rsa2048 ca-root:rsa2048 ocsp:ec-p256 seal:ec-p256 tsa:ec-p256" ] || die "key algorithms"; ok
+  = "audit:ec-p256 ca-issuing:rsa2048 ca-root:rsa2048 ocsp:ec-p256 seal:ec-p256 tsa:ec-p256" ] || die "key algorithms"; ok
 sqlite3 "$D/teken.db" "SELECT ref FROM keys" | grep -q "module-path=$MODULE" || die "ref lacks the module path"; ok
 grep -q "^\[hsm\]" "$D/teken.conf" && grep -q "^module = $MODULE$" "$D/teken.conf" && grep -q "^token = $LABEL$" "$D/teken.conf" \
   && grep -q "^pin_file = $TMP/pin$" "$D/teken.conf" || die "[hsm] in teken.conf: $(cat "$D/teken.conf")"; ok
 for f in "$D"/*; do
   if grep -aq -- "$PIN" "$f"; then die "the PIN is in $f"; fi
 done; ok
-# On the token: five private keys, sensitive and never extractable, labelled by name.
+# On the token: six private keys, sensitive and never extractable, labelled by name.
 objs=$(p11 --login --pin "$PIN" --list-objects)
-for k in ca-root ca-issuing tsa ocsp seal; do
+for k in ca-root ca-issuing tsa ocsp seal audit; do
   grep -A6 '^Private Key Object' <<<"$objs" | grep -q "label: *$k$" || die "private key $k not on the token: $objs"
 done; ok
-[ "$(grep -c 'Access: *sensitive, always sensitive, never extractable' <<<"$objs")" = 5 ] || die "key access flags: $objs"; ok
+[ "$(grep -c 'Access: *sensitive, always sensitive, never extractable' <<<"$objs")" = 6 ] || die "key access flags: $objs"; ok
 
 # ------------------------------------------------------ CA operations
 teken ca chain --dir "$D" >"$TMP/chain.pem"; split_pem "$TMP/chain.pem" "$TMP/ca"   # ca1 issuing, ca2 root
@@ -117,7 +117,10 @@ openssl cms -verify -binary -inform DER -in "$TMP/doc.p7s" -content "$SRC/tests/
   -CAfile "$TMP/ca2.pem" -certfile "$TMP/chain.pem" -purpose any -out /dev/null 2>/dev/null || die "CAdES does not verify"; ok
 
 # ---------------------------------------------------------------- audit
+# Signed with the audit key on the token; verify checks it against the audit certificate.
 teken audit checkpoint --dir "$D" >/dev/null
+[ "$(sqlite3 "$D/teken.db" "SELECT COUNT(*) FROM audit_checkpoints WHERE version = 2 AND cert_serial = (SELECT value FROM meta WHERE key = 'cert.audit')")" = 1 ] \
+  || die "checkpoint not signed by the audit key"; ok
 teken audit verify --dir "$D" >/dev/null || die "audit verify"; ok
 
 # ------------------------------------- online TSA and OCSP via teken serve
@@ -169,4 +172,4 @@ expect_err_contains "permissions 644 are too open"
 [ "$(db_counts "$D")" = "$before" ] || die "failed operations changed the store: $before -> $(db_counts "$D")"; ok
 chmod 600 "$TMP/pin"
 teken ca crl --dir "$D" -o "$TMP/crl3.der" >/dev/null || die "CRL after restoring the PIN file"; ok
-[ "$(token_objects)" = 5 ] || die "token should hold exactly the five instance keys"; ok
+[ "$(token_objects)" = 6 ] || die "token should hold exactly the five instance keys and the audit key"; ok

@@ -224,6 +224,89 @@ static void test_migrations(void **state)
 	assert_int_equal(q_i64(f->st, "SELECT COUNT(*) FROM audit_head"), 1);
 }
 
+/* Inserts an audit_checkpoints row of schema 5 (seq, hash, ts, signature). */
+static void v5_checkpoint(struct store *st, int64_t seq, const char *hash)
+{
+	struct store_stmt *s = NULL;
+	const uint8_t sig[3] = {0x30, 0x00, (uint8_t)seq};
+	int row;
+
+	must(store_prepare(st, "INSERT INTO audit_checkpoints (seq, hash, ts, signature) VALUES (?, ?, ?, ?)", &s));
+	must(store_bind_i64(s, 1, seq));
+	must(store_bind_text(s, 2, hash));
+	must(store_bind_i64(s, 3, 1700000000 + seq));
+	must(store_bind_blob(s, 4, sig, sizeof(sig)));
+	must(store_step(s, &row));
+	store_finalize(s);
+}
+
+/*
+ * Migration 6 (continuous audit checkpoints) on a store that has v1
+ * checkpoints: they are numbered in chain order, keep version 1 and name
+ * the seal certificate as signer; new rows need a unique number. The store
+ * is taken back to schema 5 by hand, which works while 6 is the newest
+ * migration; after that the upgrade stays covered by
+ * tests/integration/test_audit_anchor.sh (SQLite fixture at schema 5).
+ */
+static void test_checkpoint_migration(void **state)
+{
+	static const char *const back_to_5[] = {
+		"DROP INDEX audit_checkpoints_num",
+		"ALTER TABLE audit_checkpoints DROP COLUMN num",
+		"ALTER TABLE audit_checkpoints DROP COLUMN version",
+		"ALTER TABLE audit_checkpoints DROP COLUMN prev",
+		"ALTER TABLE audit_checkpoints DROP COLUMN cert_serial",
+		"DELETE FROM schema_migrations WHERE version = 6",
+		"INSERT INTO meta (key, value) VALUES ('cert.seal', '4a5e')",
+		NULL,
+	};
+	struct fx *f = *state;
+	struct store_stmt *s = NULL;
+	int64_t v = 0;
+	size_t i;
+	int row = 0;
+
+	must(store_schema_version(f->st, &v));
+	if (v != 6)
+		skip();
+	must(store_begin(f->st, STORE_TX_WRITE));
+	for (i = 0; back_to_5[i] != NULL; i++)
+		exec_ok(f->st, back_to_5[i]);
+	/* Out of order on purpose: numbers follow the chain (seq), not insertion. */
+	v5_checkpoint(f->st, 40, "h40");
+	v5_checkpoint(f->st, 11, "h11");
+	v5_checkpoint(f->st, 25, "h25");
+	must(store_commit(f->st));
+	store_close(f->st);
+	f->st = NULL;
+	must(store_open(f->loc[0].url, 1, &f->st));
+	must(store_schema_version(f->st, &v));
+	assert_int_equal(v, 6);
+
+	must(store_prepare(f->st, "SELECT seq, num, version, cert_serial, prev FROM audit_checkpoints ORDER BY seq", &s));
+	for (i = 0; i < 3; i++) {
+		static const int64_t seqs[3] = {11, 25, 40};
+		must(store_step(s, &row));
+		assert_true(row);
+		assert_int_equal(store_col_i64(s, 0), seqs[i]);
+		assert_int_equal(store_col_i64(s, 1), (int64_t)i + 1);
+		assert_int_equal(store_col_i64(s, 2), 1);
+		assert_string_equal(store_col_text(s, 3), "4a5e");
+		assert_true(store_col_null(s, 4));
+	}
+	must(store_step(s, &row));
+	assert_false(row);
+	store_finalize(s);
+	/* Checkpoint numbers are unique. */
+	must(store_begin(f->st, STORE_TX_WRITE));
+	assert_int_equal(run_text(f->st, "INSERT INTO audit_checkpoints (seq, hash, ts, signature, num, version, prev, cert_serial)"
+					  " VALUES (50, 'h50', 1, 'x', 3, 2, ?, 'aa')", "p"), TK_ERR_EXISTS);
+	assert_int_equal(run_text(f->st, "INSERT INTO audit_checkpoints (seq, hash, ts, signature, num, version, prev, cert_serial)"
+					  " VALUES (50, 'h50', 1, 'x', 4, 2, ?, 'aa')", "p"), TK_OK);
+	must(store_commit(f->st));
+	assert_int_equal(q_i64(f->st, "SELECT version FROM audit_checkpoints WHERE seq = 50"), 2);
+}
+
 struct opener {
 	const char *url;
 	struct store *st;
@@ -954,6 +1037,7 @@ static int group_setup_pg(void **state)
 
 #define SHARED_TESTS                                                                          \
 	cmocka_unit_test_setup_teardown(test_migrations, fx_setup, fx_teardown),              \
+	cmocka_unit_test_setup_teardown(test_checkpoint_migration, fx_setup, fx_teardown),    \
 	cmocka_unit_test_setup_teardown(test_concurrent_migration, fx_setup, fx_teardown),    \
 	cmocka_unit_test_setup_teardown(test_text_and_i64, fx_setup, fx_teardown),            \
 	cmocka_unit_test_setup_teardown(test_blobs_exact, fx_setup, fx_teardown),             \

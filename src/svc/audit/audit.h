@@ -1,27 +1,93 @@
-/* svc/audit: the hash-chained audit log and its signed checkpoints. */
+/* svc/audit: the hash-chained audit log and its signed, continuous checkpoints. */
 #ifndef TEKEN_SVC_AUDIT_H
 #define TEKEN_SVC_AUDIT_H
 
 #include "svc/base/base.h"
 
-/* ---- audit log (svc/audit.c) ---- */
+/* Largest heads file `teken audit verify-heads` reads (about 3 KB a checkpoint). */
+#define AUDIT_MAX_HEADS_BYTES (256u * 1024u * 1024u)
+
+/*
+ * Extended key usage of the audit key's certificate. teken alone issues
+ * it (no config profile carries it), and `teken audit verify` accepts a v2
+ * checkpoint only from a certificate with it that chains to the issuing CA.
+ * Under the same placeholder arc as the policy OIDs (docs/cps.md 1.2).
+ */
+#define AUDIT_EKU_OID "2.16.360.1.1.1.99.3"
+
+/* ---- audit log (svc/audit/audit.c) ---- */
 
 /*
  * Appends an event to the hash chain. Must run inside a write transaction
  * so the event commits or rolls back with the change it records.
  * details is a JSON object text (or NULL) and must hold no secret.
+ * Every [audit] checkpoint_events-th event also gets a signed checkpoint in
+ * the same transaction when the audit key exists (best effort: a failure
+ * is logged and left to the jobs loop, never fails the caller).
  */
 enum tk_err audit_append(struct svc_ctx *c, const char *action, const char *object, const char *details) WARN_UNUSED;
 
 struct audit_report {
 	int64_t events;
 	int64_t checkpoints;
-	int64_t first_bad_seq; /* 0 when the chain is intact */
+	int64_t first_bad_seq;        /* 0 when the chain is intact */
+	int64_t first_bad_checkpoint; /* 0 when every checkpoint is intact */
+	int64_t unanchored;           /* events after the last checkpoint */
+	char audit_cert_sha256[65];   /* of the newest audit certificate, "" without one */
+	char problem[256];
+	char warning[256];            /* "" or why the cadence looks missed (not a failure) */
+};
+/*
+ * Recomputes the chain and checks the signed checkpoints: consecutive
+ * numbers, each linking to the one before, v2 ones signed by an audit
+ * certificate of the issuing CA. r->first_bad_seq != 0 on damage; the
+ * return value reports only failures to read.
+ */
+enum tk_err audit_verify(struct svc_ctx *c, struct audit_report *r) WARN_UNUSED;
+/*
+ * Signs a checkpoint of the current chain tip with the audit key (made
+ * first on an instance that has none). *seq receives the event it covers.
+ * Fails with code "checkpoint_exists" when the tip has one already.
+ */
+enum tk_err audit_checkpoint(struct svc_ctx *c, int64_t *seq) WARN_UNUSED;
+/*
+ * For the jobs loop: signs a checkpoint when events happened since the
+ * last one and either [audit] checkpoint_seconds have passed or
+ * checkpoint_events events have piled up. *seq is 0 when none was due.
+ */
+enum tk_err audit_checkpoint_due(struct svc_ctx *c, int64_t now, int64_t *seq) WARN_UNUSED;
+/*
+ * Makes the audit key and its certificate when the instance has none
+ * (teken init, and the first checkpoint of an instance made before audit
+ * keys existed): on the [hsm] token or in software like the other instance
+ * keys, certified under the issuing CA, stored in one write transaction
+ * with its audit events. Safe when several nodes race: one makes it, the
+ * others find it. Must be called outside a transaction.
+ */
+enum tk_err audit_key_ensure(struct svc_ctx *c) WARN_UNUSED;
+
+/*
+ * Writes the checkpoint heads numbered since and later (0 or 1: all) as a
+ * JSON document for the issuer to keep, with an RFC 3161 token over the
+ * canonical JSON of the heads array (docs/security.md). Refuses a damaged
+ * log. Appends the document to out.
+ */
+enum tk_err audit_export_heads(struct svc_ctx *c, int64_t since, struct buf *out) WARN_UNUSED;
+
+struct audit_heads_report {
+	int64_t heads;           /* heads in the file */
+	int64_t first, last;     /* their checkpoint numbers */
+	int64_t first_bad;       /* 0 when every head matches the store */
+	char token_time[32];     /* genTime of the token, ISO 8601 UTC */
 	char problem[256];
 };
-/* Recomputes the chain and checks signed checkpoints; r->first_bad_seq != 0 on damage. */
-enum tk_err audit_verify(struct svc_ctx *c, struct audit_report *r) WARN_UNUSED;
-/* Signs the current chain tip with the seal key and stores the checkpoint. */
-enum tk_err audit_checkpoint(struct svc_ctx *c, int64_t *seq) WARN_UNUSED;
+/*
+ * Checks a document from audit_export_heads() (untrusted bytes) against
+ * the store: the log verifies, the token's imprint matches the heads, and
+ * every head is still in the store unchanged. r->first_bad != 0 (or
+ * r->problem set) on a mismatch; the token's signature is for the issuer
+ * to check with its own copy of the TSA's chain.
+ */
+enum tk_err audit_verify_heads(struct svc_ctx *c, const uint8_t *doc, size_t len, struct audit_heads_report *r) WARN_UNUSED;
 
 #endif

@@ -88,8 +88,8 @@ struct init_opts {
 	const char *org;         /* NULL: demo ministry name */
 	const char *cps_file;    /* optional first CPS (Markdown) */
 	const char *policy_oid;  /* certificatePolicies OID; NULL: the placeholder arc */
-	/* All three or none: the five instance keys are generated on this PKCS#11
-	 * token instead of in software (docs/hsm.md). */
+	/* All three or none: the instance keys (five, and the audit key) are
+	 * generated on this PKCS#11 token instead of in software (docs/hsm.md). */
 	const char *pkcs11_module;   /* module (shared library) path */
 	const char *pkcs11_token;    /* token label */
 	const char *pkcs11_pin_file; /* file with the user PIN, mode 0600 */
@@ -99,8 +99,9 @@ struct init_opts {
 /*
  * Creates a new instance in opts->dir: config, instance key, store, root
  * and issuing CA, TSA, OCSP signer and seal certificates, all in one
- * transaction with audit events. Refuses (TK_ERR_EXISTS) an initialised
- * dir; on any failure removes what it created.
+ * transaction with audit events, then the audit key (audit_key_ensure()).
+ * Refuses (TK_ERR_EXISTS) an initialised dir; on any failure removes what
+ * it created.
  */
 enum tk_err instance_init(const struct init_opts *opts) WARN_UNUSED;
 /* Opens an instance; caller frees with instance_close(). */
@@ -112,6 +113,11 @@ enum tk_err instance_connect(struct instance *inst, struct store **out) WARN_UNU
 enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *role, const char *ip,
     struct svc_ctx *out) WARN_UNUSED;
 void svc_ctx_done(struct svc_ctx *c);
+/*
+ * The instance's [hsm] token from teken.conf: members NULL when not set; a
+ * relative pin_file is made absolute (into pin) against the instance dir.
+ */
+enum tk_err svc_hsm_token(const struct instance *inst, struct key_p11_token *t, char pin[PATH_MAX]) WARN_UNUSED;
 /* Loads a private key by name (software or PKCS#11). Caller frees. */
 enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out) WARN_UNUSED;
 

@@ -283,21 +283,30 @@ void svc_ctx_done(struct svc_ctx *c)
  * keys table names the object and supplies module and token when [hsm]
  * does not.
  */
+enum tk_err svc_hsm_token(const struct instance *inst, struct key_p11_token *t, char pin[PATH_MAX])
+{
+	const char *pf = config_get(inst->cfg, "hsm", "pin_file");
+
+	t->module = config_get(inst->cfg, "hsm", "module");
+	t->token = config_get(inst->cfg, "hsm", "token");
+	t->pin_file = pf;
+	if (pf != NULL && pf[0] != '/') {
+		enum tk_err rc = path_join(pin, PATH_MAX, inst->dir, pf);
+		if (rc != TK_OK)
+			return rc;
+		t->pin_file = pin;
+	}
+	return TK_OK;
+}
+
 static enum tk_err p11_key_open(const struct instance *inst, const char *name, const char *ref, struct key **out)
 {
 	struct key_p11_token t;
 	char pin[PATH_MAX];
-	const char *pf = config_get(inst->cfg, "hsm", "pin_file");
 	enum tk_err rc;
 
-	t.module = config_get(inst->cfg, "hsm", "module");
-	t.token = config_get(inst->cfg, "hsm", "token");
-	t.pin_file = pf;
-	if (pf != NULL && pf[0] != '/') {
-		if ((rc = path_join(pin, sizeof(pin), inst->dir, pf)) != TK_OK)
-			return rc;
-		t.pin_file = pin;
-	}
+	if ((rc = svc_hsm_token(inst, &t, pin)) != TK_OK)
+		return rc;
 	return key_p11_open(&t, name, ref, out);
 }
 
@@ -959,6 +968,10 @@ enum tk_err instance_init(const struct init_opts *o)
 			goto out;
 	}
 	if (o->demo && (rc = seed_demo(&c, o->dir, &cr)) != TK_OK)
+		goto out;
+	/* Last, so a failure before it leaves no audit key on a token; made the
+	 * way an instance from before audit keys makes it on first need. */
+	if ((rc = audit_key_ensure(&c)) != TK_OK)
 		goto out;
 	log_msg(LOG_INFO, "instance.init", "created instance in %s", o->dir);
 	rc = TK_OK;

@@ -1,6 +1,6 @@
 /*
  * Periodic jobs of a running instance: deliver mail, queue expiry
- * reminders, keep CRLs and OCSP responses fresh, sign audit checkpoints.
+ * reminders, keep CRLs and OCSP responses fresh, sign audit checkpoints when due.
  * Every job is safe to run on several nodes at once (idempotent or claimed
  * row by row), so `teken serve` runs them on every node.
  */
@@ -62,12 +62,16 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 				log_msg(LOG_INFO, "jobs.logins", "purged %lld stale login failure rows", (long long)purged);
 		}
 	}
-	if (now - js->last_daily >= 86400) {
+	if (now - js->last_audit >= 60) {
 		int64_t seq = 0;
-		js->last_daily = now;
-		/* A daily signed checkpoint bounds what a silent rewrite could hide. */
-		if (audit_checkpoint(c, &seq) != TK_OK && strcmp(tk_last_error()->code, "checkpoint_exists") != 0)
+		js->last_audit = now;
+		/* At least every [audit] checkpoint_seconds when events happened, and a
+		 * catch-up when an inline every-N-events checkpoint could not be made
+		 * (first checkpoint of an upgraded instance makes the audit key). */
+		if (audit_checkpoint_due(c, now, &seq) != TK_OK)
 			log_msg(LOG_WARN, "jobs.audit", "%s", tk_errmsg());
+		else if (seq > 0)
+			log_msg(LOG_INFO, "jobs.audit", "signed checkpoint at event %lld", (long long)seq);
 	}
 	return TK_OK;
 }

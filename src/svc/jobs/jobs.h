@@ -8,7 +8,7 @@
 
 struct jobs_state {
 	int64_t last_hourly; /* reminders, CRL and OCSP freshness */
-	int64_t last_daily;  /* signed audit checkpoint */
+	int64_t last_audit;  /* last check for a due audit checkpoint (audit_checkpoint_due) */
 };
 /* Runs what is due at now; failures are logged, never fatal. */
 enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js) WARN_UNUSED;
