@@ -134,7 +134,9 @@ check(mails() == mails_before + 1, "the official is told by mail to activate")
 me = andi.request("GET", "/api/v1/me").json()
 check(me["activation"] == "pending", "GET /api/v1/me says activation pending: %r" % me)
 check(andi.request("GET", "/api/v1/me/certificates").json() == [], "no certificate listed")
-basic = "Basic " + base64.b64encode(("%s:%s" % (demo["application"]["basic_user"], demo["application"]["basic_password"])).encode()).decode()
+# An application of the official's unit asks (the demo application serves another unit, to which Andi is unknown).
+umum_key = teken("apikey", "create", "--dir", d, "--name", "Aplikasi Biro Umum", "--units", "Biro Umum").stdout.strip()
+basic = "Basic " + base64.b64encode(("esign-%s:%s" % (umum_key[3:19], umum_key[20:])).encode()).decode()
 r = Client(srv).request("POST", "/api/v2/user/check/status", {"nik": andi_id["nik"]}, headers={"Authorization": basic})
 check(r.json()["status"] == "NO_CERTIFICATE", "BSrE status while awaiting activation: %s" % r.body)
 check(login(demo["subscriber"]["user"], demo["subscriber"]["password"]).request("GET", "/api/v1/me").json()["activation"] == "none",
