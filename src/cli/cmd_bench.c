@@ -94,7 +94,7 @@ static int bench_issue(int argc, char **argv)
 		uint8_t tbs[1200];
 		memset(tbs, (int)i, sizeof(tbs));
 		buf_init(&sig, 8192);
-		if (key_sign(k, EVP_get_digestbyname(inst->digest), 0, tbs, sizeof(tbs), &sig) != TK_OK) {
+		if (key_sign(k, EVP_get_digestbyname(instance_digest(inst)), 0, tbs, sizeof(tbs), &sig) != TK_OK) {
 			buf_free(&sig);
 			r = cli_fail();
 			goto out;

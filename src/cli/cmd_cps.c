@@ -58,7 +58,7 @@ static int cps_show_cmd(int argc, char **argv)
 		if (meta) {
 			char when[48];
 			time_wib(d.published_at, when);
-			printf("version: %s\nsha256: %s\npublished: %s\nurl: %s/cps\n", d.version, d.sha256, when, inst->base_url);
+			printf("version: %s\nsha256: %s\npublished: %s\nurl: %s/cps\n", d.version, d.sha256, when, instance_base_url(inst));
 			r = 0;
 		} else {
 			r = cli_output(NULL, d.body.p, d.body.len);

@@ -17,7 +17,6 @@ int cmd_serve(int argc, char **argv)
 		{NULL, 0, NULL, NULL, 0},
 	};
 	struct instance *inst = NULL;
-	struct store *st = NULL;
 	enum log_level lvl;
 	uint64_t t = 0;
 	int r;
@@ -32,17 +31,16 @@ int cmd_serve(int argc, char **argv)
 		return cli_fail();
 	if (instance_open(dir, &inst) != TK_OK)
 		return cli_fail();
-	if (log_level_parse(config_get_or(inst->cfg, "instance", "log_level", "info"), &lvl) != TK_OK ||
-	    log_open(lvl, config_get(inst->cfg, "instance", "log_file")) != TK_OK) {
+	if (log_level_parse(config_get_or(instance_config(inst), "instance", "log_level", "info"), &lvl) != TK_OK ||
+	    log_open(lvl, config_get(instance_config(inst), "instance", "log_file")) != TK_OK) {
 		r = cli_fail();
 		goto out;
 	}
 	/* Migrate once, before any worker opens its own connection. */
-	if (instance_connect(inst, &st) != TK_OK) {
+	if (instance_migrate(inst) != TK_OK) {
 		r = cli_fail();
 		goto out;
 	}
-	store_close(st);
 	r = http_serve(inst, &o) == TK_OK ? 0 : cli_fail();
 out:
 	instance_close(inst);

@@ -1,23 +1,17 @@
 /* Public, unauthenticated resources: health, CRLs, CA certificates, CPS, OpenAPI. */
 #include "http/routes.h"
 #include "svc/ca/ca.h"
+#include "svc/monitor/monitor.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 enum tk_err h_healthz(struct http_req *rq, struct http_resp *rs)
 {
-	X509 *cert = NULL;
-	struct key *k = NULL;
-	enum tk_err rc;
+	const char *failed = NULL;
 
-	if ((rc = store_ping(rq->ctx.st)) != TK_OK)
-		return http_json(rs, 503, json_pack("{s:s, s:s}", "status", "fail", "check", "store"));
-	rc = ca_load(&rq->ctx, "issuing", NULL, &cert, &k);
-	X509_free(cert);
-	key_free(k);
-	if (rc != TK_OK)
-		return http_json(rs, 503, json_pack("{s:s, s:s}", "status", "fail", "check", "ca_keys"));
+	if (monitor_health(&rq->ctx, &failed) != TK_OK)
+		return http_json(rs, 503, json_pack("{s:s, s:s}", "status", "fail", "check", failed ? failed : "unknown"));
 	return http_json(rs, 200, json_pack("{s:s}", "status", "ok"));
 }
 
@@ -182,17 +176,9 @@ enum tk_err h_openapi(struct http_req *rq, struct http_resp *rs)
 /* Prometheus text format (0.0.4): process counters and store-wide totals. */
 enum tk_err h_metrics(struct http_req *rq, struct http_resp *rs)
 {
-	static const struct { const char *name, *help, *sql; } gauges[] = {
-		{"teken_certificates", "Certificates in the store by status", NULL},
-		{"teken_documents_signed_total", "Documents in the registry", "SELECT COUNT(*) FROM documents"},
-		{"teken_requests_pending", "Requests waiting for Verifikators", "SELECT COUNT(*) FROM requests WHERE status = 'pending'"},
-		{"teken_verifikators_active", "Active Verifikators (R9 needs at least 2)", "SELECT COUNT(*) FROM users WHERE role = 'verifikator' AND active = 1"},
-		{"teken_outbox_queued", "Notifications waiting for delivery", "SELECT COUNT(*) FROM outbox WHERE status = 'queued'"},
-		{"teken_audit_events_total", "Events in the audit chain", "SELECT seq FROM audit_head WHERE id = 1"},
-	};
 	static const char *const classes[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
 	uint64_t by[6], bytes, lat;
-	int64_t started, v;
+	int64_t started;
 	struct buf b;
 	size_t i;
 	enum tk_err rc;
@@ -208,16 +194,7 @@ enum tk_err h_metrics(struct http_req *rq, struct http_resp *rs)
 				    "# TYPE teken_start_time_seconds gauge\nteken_start_time_seconds %lld\n",
 		    (unsigned long long)bytes, (double)lat / 1e6, (long long)started);
 	if (rc == TK_OK)
-		rc = buf_printf(&b, "# HELP %s %s\n# TYPE %s gauge\n", gauges[0].name, gauges[0].help, gauges[0].name);
-	for (i = 0; rc == TK_OK && i < 3; i++) {
-		static const char *const st[3] = {"valid", "revoked", "hold"};
-		if ((rc = store_query_i64(rq->ctx.st, "SELECT COUNT(*) FROM certs WHERE status = ?", st[i], &v)) == TK_OK)
-			rc = buf_printf(&b, "teken_certificates{status=\"%s\"} %lld\n", st[i], (long long)v);
-	}
-	for (i = 1; rc == TK_OK && i < sizeof(gauges) / sizeof(gauges[0]); i++)
-		if ((rc = store_query_i64(rq->ctx.st, gauges[i].sql, NULL, &v)) == TK_OK)
-			rc = buf_printf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", gauges[i].name, gauges[i].help, gauges[i].name, gauges[i].name,
-			    (long long)v);
+		rc = monitor_gauges(&rq->ctx, &b);
 	if (rc == TK_OK)
 		rc = http_bytes(rs, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	buf_free(&b);

@@ -126,28 +126,6 @@ struct conn_state {
 	struct timespec started;
 };
 
-static pthread_key_t store_key;
-static pthread_once_t store_once = PTHREAD_ONCE_INIT;
-
-static void store_destroy(void *p) { store_close(p); }
-static void store_key_init(void) { (void)pthread_key_create(&store_key, store_destroy); }
-
-static enum tk_err thread_store(struct instance *inst, struct store **out)
-{
-	struct store *st;
-	enum tk_err rc;
-
-	pthread_once(&store_once, store_key_init);
-	st = pthread_getspecific(store_key);
-	if (st == NULL) {
-		if ((rc = instance_connect(inst, &st)) != TK_OK)
-			return rc;
-		pthread_setspecific(store_key, st);
-	}
-	*out = st;
-	return TK_OK;
-}
-
 unsigned http_role_bit(const char *role)
 {
 	static const struct { const char *n; unsigned b; } m[] = {
@@ -536,8 +514,7 @@ static int admit(struct server *srv, struct conn_state *cs, struct http_resp *rs
 		return 0;
 	}
 	tk_clear_error();
-	rq->ctx.inst = srv->inst;
-	if ((rc = thread_store(srv->inst, &rq->ctx.st)) != TK_OK) {
+	if ((rc = svc_ctx_thread(srv->inst, &rq->ctx)) != TK_OK) {
 		error_from_last(rs, rc);
 		return 0;
 	}
@@ -612,13 +589,12 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 
 	tk_clear_error();
 	/* MHD serves a connection from one pool thread: this is the store authentication used. */
-	if ((rc = thread_store(srv->inst, &rq->ctx.st)) != TK_OK) {
+	if ((rc = svc_ctx_thread(srv->inst, &rq->ctx)) != TK_OK) {
 		error_from_last(rs, rc);
 		return;
 	}
 	rc = cs->route->fn(rq, rs);
-	if (store_in_tx(rq->ctx.st))
-		store_rollback(rq->ctx.st); /* a handler must never leave one open */
+	svc_ctx_request_end(&rq->ctx); /* a handler must never leave a transaction open */
 	if (rc != TK_OK)
 		error_from_last(rs, rc);
 }
@@ -932,7 +908,7 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	core_json_wiping_alloc_install();
 	if (threads < 1 || threads > 256)
 		threads = 2;
-	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK || (rc = serve_limits(&srv, inst->cfg, threads, &per_ip)) != TK_OK)
+	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK || (rc = serve_limits(&srv, instance_config(inst), threads, &per_ip)) != TK_OK)
 		goto out;
 	metric_started = tk_now();
 	if (ss.ss_family == AF_INET6)

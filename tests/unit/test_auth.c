@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "store/store.h"
 #include "svc/auth/auth.h"
 #include "svc/base/base.h"
 

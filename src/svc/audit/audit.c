@@ -30,6 +30,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/trust/trust.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"

@@ -2,6 +2,7 @@
 #include "svc/audit/audit.h"
 #include "svc/auth/auth.h"
 #include "svc/base/base.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"

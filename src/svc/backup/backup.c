@@ -9,6 +9,7 @@
 #include "svc/audit/audit.h"
 #include "svc/backup/backup.h"
 #include "svc/base/base.h"
+#include "svc/base/base_int.h"
 
 #include "crypto/crypto.h"
 

@@ -7,7 +7,6 @@
 
 #include "core/core.h"
 #include "keys/keys.h"
-#include "store/store.h"
 #include <limits.h>
 #include <openssl/x509.h>
 #include <pthread.h>
@@ -15,31 +14,11 @@
 #define INSTANCE_KEY_CACHE 16
 
 struct config;
+struct store; /* opaque to front ends: only src/svc talks to the store */
 
-struct instance {
-	char dir[PATH_MAX];
-	char store_url[PATH_MAX + 16];
-	struct config *cfg;
-	uint8_t ikey[32]; /* instance key: wraps software keys and PII keys */
-	char base_url[256];
-	char digest[16];
-	char policy_oid[64];
-	uint8_t pii_key[32];   /* seals personal data columns (HKDF of ikey) */
-	uint8_t index_key[32]; /* HMAC key of the NIK blind index */
-	/* Decrypted keys, loaded once per process (decoding an RSA key costs
-	 * more than signing with it). Names are immutable, so no invalidation. */
-	pthread_mutex_t key_lock;
-	struct key *keys[INSTANCE_KEY_CACHE];
-	size_t nkeys;
-	/* CA certificates by name, parsed once (decoding is costly in OpenSSL 3). */
-	struct {
-		char name[32];
-		char key_name[64];
-		int64_t id;
-		X509 *cert;
-	} cas[4];
-	size_t ncas;
-};
+/* An open instance: directory, configuration, keys. Opaque outside src/svc (svc/base/base_int.h). */
+struct instance;
+
 
 /*
  * The caller of a service function. Every service entry point receives it
@@ -107,6 +86,22 @@ enum tk_err instance_init(const struct init_opts *opts) WARN_UNUSED;
 /* Opens an instance; caller frees with instance_close(). */
 enum tk_err instance_open(const char *dir, struct instance **out) WARN_UNUSED;
 void instance_close(struct instance *inst);
+/* The instance's configuration (teken.conf), for front ends' own settings ([http], [instance] log). */
+const struct config *instance_config(const struct instance *inst);
+/* The public base URL ([instance] public_base_url). */
+const char *instance_base_url(const struct instance *inst);
+/* The message digest the instance signs with ("sha256", ...). */
+const char *instance_digest(const struct instance *inst);
+/* Applies pending store migrations once (before serving threads open their own connections). */
+enum tk_err instance_migrate(struct instance *inst) WARN_UNUSED;
+/*
+ * For a serving thread: sets c->inst and c->st to this thread's store
+ * connection (opened on first use, closed when the thread ends); c->actor
+ * is left as it is. Call svc_ctx_request_end() when the request is done.
+ */
+enum tk_err svc_ctx_thread(struct instance *inst, struct svc_ctx *c) WARN_UNUSED;
+/* Ends a request on a thread context: a transaction a handler left open is rolled back. */
+void svc_ctx_request_end(struct svc_ctx *c);
 /* Opens a store connection of the instance for one thread. */
 enum tk_err instance_connect(struct instance *inst, struct store **out) WARN_UNUSED;
 /* Fills a context with a fresh connection; release with svc_ctx_done(). */

@@ -4,6 +4,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/ra/ra.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"
@@ -227,6 +228,49 @@ enum tk_err svc_in_tx(struct svc_ctx *c, enum tk_err (*fn)(struct svc_ctx *c, vo
 		return rc;
 	}
 	return store_commit(c->st);
+}
+
+const struct config *instance_config(const struct instance *inst) { return inst->cfg; }
+const char *instance_base_url(const struct instance *inst) { return inst->base_url; }
+const char *instance_digest(const struct instance *inst) { return inst->digest; }
+
+enum tk_err instance_migrate(struct instance *inst)
+{
+	struct store *st = NULL;
+	enum tk_err rc = instance_connect(inst, &st); /* connecting migrates */
+
+	store_close(st);
+	return rc;
+}
+
+/* One store connection per serving thread, closed when the thread ends. */
+static pthread_key_t thread_store_key;
+static pthread_once_t thread_store_once = PTHREAD_ONCE_INIT;
+
+static void thread_store_destroy(void *p) { store_close(p); }
+static void thread_store_key_init(void) { (void)pthread_key_create(&thread_store_key, thread_store_destroy); }
+
+enum tk_err svc_ctx_thread(struct instance *inst, struct svc_ctx *c)
+{
+	struct store *st;
+	enum tk_err rc;
+
+	pthread_once(&thread_store_once, thread_store_key_init);
+	st = pthread_getspecific(thread_store_key);
+	if (st == NULL) {
+		if ((rc = instance_connect(inst, &st)) != TK_OK)
+			return rc;
+		pthread_setspecific(thread_store_key, st);
+	}
+	c->inst = inst;
+	c->st = st;
+	return TK_OK;
+}
+
+void svc_ctx_request_end(struct svc_ctx *c)
+{
+	if (c->st != NULL && store_in_tx(c->st))
+		store_rollback(c->st);
 }
 
 const char *actor_kind_name(const struct actor *a)

@@ -4,6 +4,7 @@
 #include "svc/ca/ca.h"
 #include "svc/pii/pii.h"
 #include "svc/trust/trust.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "log/log.h"

@@ -2,6 +2,7 @@
 #include "svc/audit/audit.h"
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
+#include "store/store.h"
 
 #include "crypto/crypto.h"
 

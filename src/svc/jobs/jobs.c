@@ -11,6 +11,7 @@
 #include "svc/jobs/jobs.h"
 #include "svc/notify/notify.h"
 #include "svc/trust/trust.h"
+#include "store/store.h"
 
 #include "log/log.h"
 

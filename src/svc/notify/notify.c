@@ -6,6 +6,7 @@
 #include "svc/base/base.h"
 #include "svc/notify/notify.h"
 #include "svc/pii/pii.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "log/log.h"

@@ -1,6 +1,7 @@
 /* Personal data at rest (UU 27/2022): sealed columns and the NIK blind index. */
 #include "svc/base/base.h"
 #include "svc/pii/pii.h"
+#include "svc/base/base_int.h"
 
 #include "crypto/crypto.h"
 

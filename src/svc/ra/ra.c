@@ -12,6 +12,7 @@
 #include "svc/pii/pii.h"
 #include "svc/ra/ra.h"
 #include "svc/trust/trust.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"

@@ -6,6 +6,7 @@
 #include "svc/ra/ra.h"
 #include "svc/sign/sign.h"
 #include "svc/trust/trust.h"
+#include "svc/base/base_int.h"
 
 #include "cms/cms.h"
 #include "config/config.h"

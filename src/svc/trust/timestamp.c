@@ -7,6 +7,7 @@
  */
 #include "svc/base/base.h"
 #include "svc/trust/trust.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 

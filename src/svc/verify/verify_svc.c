@@ -2,6 +2,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/verify/verify_svc.h"
+#include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "x509/x509.h"

@@ -1,0 +1,40 @@
+/*
+ * Private to src/svc: the layout of an open instance. Front ends (src/http,
+ * src/cli) see struct instance as opaque and use the accessors in base.h.
+ */
+#ifndef TEKEN_SVC_BASE_INT_H
+#define TEKEN_SVC_BASE_INT_H
+
+#include "svc/base/base.h"
+#include "store/store.h"
+
+#include <limits.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+
+struct instance {
+	char dir[PATH_MAX];
+	char store_url[PATH_MAX + 16];
+	struct config *cfg;
+	uint8_t ikey[32]; /* instance key: wraps software keys and PII keys */
+	char base_url[256];
+	char digest[16];
+	char policy_oid[64];
+	uint8_t pii_key[32];   /* seals personal data columns (HKDF of ikey) */
+	uint8_t index_key[32]; /* HMAC key of the NIK blind index */
+	/* Decrypted keys, loaded once per process (decoding an RSA key costs
+	 * more than signing with it). Names are immutable, so no invalidation. */
+	pthread_mutex_t key_lock;
+	struct key *keys[INSTANCE_KEY_CACHE];
+	size_t nkeys;
+	/* CA certificates by name, parsed once (decoding is costly in OpenSSL 3). */
+	struct {
+		char name[32];
+		char key_name[64];
+		int64_t id;
+		X509 *cert;
+	} cas[4];
+	size_t ncas;
+};
+
+#endif
