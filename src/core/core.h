@@ -111,6 +111,8 @@ void buf_free(struct buf *b);
 
 /* Bounded string copy into a fixed array; fails when it does not fit. */
 enum tk_err str_copy(char *dst, size_t dstsz, const char *src) WARN_UNUSED;
+/* Is item (exactly, case-sensitive) one of the comma-separated entries of list? Spaces around entries are ignored; NULL list: no. */
+int str_list_has(const char *list, const char *item);
 /* snprintf that fails instead of truncating. */
 enum tk_err str_fmt(char *dst, size_t dstsz, const char *fmt, ...) PRINTF_LIKE(3, 4) WARN_UNUSED;
 

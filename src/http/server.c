@@ -45,26 +45,6 @@ struct server {
 	atomic_uint signing;        /* signing requests admitted and not yet completed */
 };
 
-/* Is ip one of the comma-separated addresses in list? */
-static int ip_in_list(const char *list, const char *ip)
-{
-	size_t n = strlen(ip);
-	const char *p = list;
-
-	while (p != NULL && *p) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		while (l > 0 && *p == ' ')
-			p++, l--;
-		while (l > 0 && p[l - 1] == ' ')
-			l--;
-		if (l == n && strncmp(p, ip, n) == 0)
-			return 1;
-		p = e ? e + 1 : NULL;
-	}
-	return 0;
-}
-
 /*
  * Behind a trusted reverse proxy the client is the right-most address of
  * X-Forwarded-For that is not itself a trusted proxy (RFC 7239 spirit);
@@ -76,7 +56,7 @@ static void client_ip(const struct server *srv, struct MHD_Connection *conn, cha
 	char tmp[512];
 	size_t n;
 
-	if (srv->trusted_proxies == NULL || !ip_in_list(srv->trusted_proxies, ip))
+	if (srv->trusted_proxies == NULL || !str_list_has(srv->trusted_proxies, ip))
 		return;
 	xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
 	if (xff == NULL || (n = strlen(xff)) >= sizeof(tmp))
@@ -89,7 +69,7 @@ static void client_ip(const struct server *srv, struct MHD_Connection *conn, cha
 		start = start ? start + 1 : tmp;
 		while (*start == ' ')
 			start++;
-		if (*start != '\0' && !ip_in_list(srv->trusted_proxies, start)) {
+		if (*start != '\0' && !str_list_has(srv->trusted_proxies, start)) {
 			struct in6_addr a6;
 			struct in_addr a4;
 			if ((inet_pton(AF_INET, start, &a4) == 1 || inet_pton(AF_INET6, start, &a6) == 1) && strlen(start) < 48)

@@ -289,28 +289,9 @@ const char *actor_kind_name(const struct actor *a)
 
 int actor_may_act_for_unit(const struct actor *a, const char *unit)
 {
-	size_t n;
-	const char *p;
-
 	if (a->kind != ACTOR_APPLICATION || unit == NULL || unit[0] == '\0')
 		return 0;
-	if (strcmp(a->units, ACTOR_ALL_UNITS) == 0)
-		return 1;
-	n = strlen(unit);
-	for (p = a->units; *p;) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		while (l > 0 && *p == ' ')
-			p++, l--;
-		while (l > 0 && p[l - 1] == ' ')
-			l--;
-		if (l == n && strncmp(p, unit, n) == 0)
-			return 1;
-		if (e == NULL)
-			break;
-		p = e + 1;
-	}
-	return 0;
+	return strcmp(a->units, ACTOR_ALL_UNITS) == 0 || str_list_has(a->units, unit);
 }
 
 void svc_ctx_done(struct svc_ctx *c)

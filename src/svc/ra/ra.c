@@ -487,51 +487,6 @@ out:
 	return rc;
 }
 
-/* The subject of an individual certificate, from verified identity data only. */
-static enum tk_err subject_for(struct svc_ctx *c, int64_t subscriber_id, X509_NAME **out, char email_out[256])
-{
-	struct store_stmt *s = NULL;
-	struct buf nik, email;
-	char sn[32], name[256], unit[256], pos[256];
-	const char *org = config_get_or(c->inst->cfg, "instance", "organization", "Kementerian");
-	/* Off unless asked for: a certificate is handed to everyone who gets a
-	 * signed document, and the NIK is not needed to verify a signature. */
-	int with_nik = strcmp(config_get_or(c->inst->cfg, "ra", "nik_in_certificate", "no"), "yes") == 0;
-	int row = 0;
-	enum tk_err rc;
-
-	buf_init_secret(&nik, 64);
-	buf_init_secret(&email, 512);
-	if ((rc = store_prepare(c->st, "SELECT full_name, unit, position, nik, email FROM subscribers WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto out;
-	if (!row) {
-		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_subscriber", "subscriber %lld not found", (long long)subscriber_id);
-		goto out;
-	}
-	{
-		size_t nl = 0, el = 0;
-		const uint8_t *nb = store_col_blob(s, 3, &nl), *eb = store_col_blob(s, 4, &el);
-		if ((rc = str_copy(name, sizeof(name), store_col_text(s, 0))) != TK_OK ||
-		    (rc = str_copy(unit, sizeof(unit), store_col_text(s, 1))) != TK_OK ||
-		    (rc = str_copy(pos, sizeof(pos), store_col_text(s, 2))) != TK_OK ||
-		    (rc = pii_open(c->inst, "nik", nb, nl, &nik)) != TK_OK || (rc = pii_open(c->inst, "email", eb, el, &email)) != TK_OK)
-			goto out;
-	}
-	if ((rc = str_fmt(sn, sizeof(sn), "IDCID-%s", (const char *)nik.p)) != TK_OK ||
-	    (rc = str_copy(email_out, 256, (const char *)email.p)) != TK_OK)
-		goto out;
-	{
-		const char *pairs[6][2] = {{"C", "ID"}, {"O", org}, {"OU", unit}, {"title", pos}, {"CN", name}, {"serialNumber", sn}};
-		rc = x509_name_from_pairs((const char *const(*)[2])pairs, with_nik ? 6 : 5, out);
-	}
-out:
-	store_finalize(s);
-	buf_free(&nik);
-	buf_free(&email);
-	return rc;
-}
-
 /*
  * The NIK and/or the e-mail address of an active subscriber (either out
  * pointer may be NULL), opened for the service's own use: passphrase rules
@@ -569,6 +524,38 @@ out:
 	buf_free(&email);
 	return rc;
 }
+/* The subject of an individual certificate, from verified identity data only. */
+static enum tk_err subject_for(struct svc_ctx *c, int64_t subscriber_id, X509_NAME **out, char email_out[256])
+{
+	struct store_stmt *s = NULL;
+	char sn[32], nik[17], name[256], unit[256], pos[256];
+	const char *org = config_get_or(c->inst->cfg, "instance", "organization", "Kementerian");
+	/* Off unless asked for: a certificate is handed to everyone who gets a
+	 * signed document, and the NIK is not needed to verify a signature. */
+	int with_nik = strcmp(config_get_or(c->inst->cfg, "ra", "nik_in_certificate", "no"), "yes") == 0;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = subscriber_contact(c, subscriber_id, with_nik ? nik : NULL, email_out)) != TK_OK)
+		goto out;
+	if ((rc = store_prepare(c->st, "SELECT full_name, unit, position FROM subscribers WHERE id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK || !row)
+		goto out;
+	if ((rc = str_copy(name, sizeof(name), store_col_text(s, 0))) != TK_OK || (rc = str_copy(unit, sizeof(unit), store_col_text(s, 1))) != TK_OK ||
+	    (rc = str_copy(pos, sizeof(pos), store_col_text(s, 2))) != TK_OK)
+		goto out;
+	if (with_nik && (rc = str_fmt(sn, sizeof(sn), "IDCID-%s", nik)) != TK_OK)
+		goto out;
+	{
+		const char *pairs[6][2] = {{"C", "ID"}, {"O", org}, {"OU", unit}, {"title", pos}, {"CN", name}, {"serialNumber", with_nik ? sn : ""}};
+		rc = x509_name_from_pairs((const char *const(*)[2])pairs, with_nik ? 6 : 5, out);
+	}
+out:
+	OPENSSL_cleanse(nik, sizeof(nik));
+	store_finalize(s);
+	return rc;
+}
+
 
 /*
  * An approved enrolment that names no key (staff enrolled the official):
