@@ -69,6 +69,7 @@ struct tk_error {
 	enum tk_err err;
 	char code[48];
 	char msg[MAX_ERRMSG];
+	int64_t retry_after; /* seconds, for throttling errors (HTTP Retry-After); 0: unknown */
 };
 
 /* Records err with a default code for it and a formatted message; returns err. */
@@ -84,6 +85,8 @@ const struct tk_error *tk_last_error(void);
 const char *tk_errmsg(void);
 const char *tk_err_code_default(enum tk_err err);
 void tk_clear_error(void);
+/* Attaches how long to wait (seconds) to the last error; returns its code. */
+enum tk_err tk_error_retry_after(int64_t seconds);
 
 /* ---- growable buffer with a maximum size fixed at creation ---- */
 struct buf {

@@ -39,6 +39,7 @@ static void set_code(const char *code)
 static enum tk_err vfail(enum tk_err err, const char *code, const char *fmt, va_list ap)
 {
 	last.err = err;
+	last.retry_after = 0;
 	set_code(code ? code : tk_err_code_default(err));
 	vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
 	return err;
@@ -124,4 +125,10 @@ const char *tk_errmsg(void)
 void tk_clear_error(void)
 {
 	memset(&last, 0, sizeof(last));
+}
+
+enum tk_err tk_error_retry_after(int64_t seconds)
+{
+	last.retry_after = seconds > 0 ? seconds : 0;
+	return last.err;
 }

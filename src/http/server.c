@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define HTTP_CONN_MEMORY (64u * 1024u) /* headers + buffers per connection */
@@ -45,6 +46,33 @@ struct server {
 	atomic_uint signing;        /* signing requests admitted and not yet completed */
 };
 
+struct xff_join {
+	char *buf;
+	size_t cap, len;
+	int overflow;
+};
+
+static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct xff_join *j = cls;
+	size_t n;
+
+	(void)kind;
+	if (key == NULL || value == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	n = strlen(value);
+	if (j->len + n + 2 > j->cap) {
+		j->overflow = 1;
+		return MHD_NO;
+	}
+	if (j->len > 0)
+		j->buf[j->len++] = ',';
+	memcpy(j->buf + j->len, value, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+	return MHD_YES;
+}
+
 /*
  * Behind a trusted reverse proxy the client is the right-most address of
  * X-Forwarded-For that is not itself a trusted proxy (RFC 7239 spirit);
@@ -52,16 +80,17 @@ struct server {
  */
 static void client_ip(const struct server *srv, struct MHD_Connection *conn, char ip[48])
 {
-	const char *xff;
 	char tmp[512];
+	struct xff_join j = {tmp, sizeof(tmp), 0, 0};
 	size_t n;
 
 	if (srv->trusted_proxies == NULL || !str_list_has(srv->trusted_proxies, ip))
 		return;
-	xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
-	if (xff == NULL || (n = strlen(xff)) >= sizeof(tmp))
+	/* Every X-Forwarded-For line in order, as one list (a proxy may add its own line). */
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_collect, &j);
+	if (j.overflow || j.len == 0)
 		return;
-	memcpy(tmp, xff, n + 1);
+	n = j.len;
 	while (n > 0) {
 		char *start;
 		tmp[n] = '\0';
@@ -260,8 +289,12 @@ static void error_from_last(struct http_resp *rs, enum tk_err e)
 	struct http_public_error pe;
 
 	http_error_public_last(e, &pe);
+	int64_t wait = tk_last_error()->retry_after;
+	char ra[24];
+
 	error_response(rs, pe.status, pe.code, pe.message);
-	if (pe.status == 429 && http_header(rs, "Retry-After", "900") != TK_OK)
+	if (pe.status == 429 && (str_fmt(ra, sizeof(ra), "%lld", (long long)(wait > 0 ? wait : 900)) != TK_OK ||
+				 http_header(rs, "Retry-After", ra) != TK_OK))
 		log_msg(LOG_WARN, "http.error", "Retry-After not set: %s", tk_errmsg());
 }
 
@@ -567,11 +600,24 @@ static void dispatch(struct server *srv, struct conn_state *cs, struct http_resp
 	struct http_req *rq = &cs->rq;
 	enum tk_err rc;
 
+	struct actor admitted = rq->ctx.actor;
+
 	tk_clear_error();
 	/* MHD serves a connection from one pool thread: this is the store authentication used. */
 	if ((rc = svc_ctx_thread(srv->inst, &rq->ctx)) != TK_OK) {
 		error_from_last(rs, rc);
 		return;
+	}
+	/*
+	 * The caller again, now that the body is in: a slow upload must not
+	 * outlive a logout, a deactivation, a role change or a revoked key.
+	 */
+	if (admitted.kind != ACTOR_ANONYMOUS) {
+		if (actor_anonymous(rq) != TK_OK || (rc = authenticate(rq)) != TK_OK || rq->ctx.actor.kind != admitted.kind ||
+		    rq->ctx.actor.id != admitted.id || strcmp(rq->ctx.actor.role, admitted.role) != 0) {
+			error_response(rs, 401, "unauthenticated", "your session or key ended while the request was being sent; log in again");
+			return;
+		}
 	}
 	rc = cs->route->fn(rq, rs);
 	svc_ctx_request_end(&rq->ctx); /* a handler must never leave a transaction open */

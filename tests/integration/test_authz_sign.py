@@ -70,16 +70,20 @@ bsre = Client(srv)
 
 # --- Unit scope, every front door: the other unit's key cannot sign as the Sekretariat Jenderal official.
 before = documents()
-for unit in ("Sekretariat Jenderal", "Biro Lain", None):
+# Naming a unit outside the key: 403. Otherwise the official is, to this key, nobody: the same
+# answer as an unknown NIK or a wrong passphrase (no NIK oracle), and the guess counts against the key.
+r = v1(other, {"nik": nik, "passphrase": sub["passphrase"], "unit": "Sekretariat Jenderal"})
+check(r.status == 403 and r.error_code() == "unit_not_allowed", "v1 naming another unit: %d %s" % (r.status, r.body[:200]))
+for unit in ("Biro Lain", None):
     opts = {"nik": nik, "passphrase": sub["passphrase"]}
     if unit:
         opts["unit"] = unit
     r = v1(other, opts)
-    check(r.status == 403 and r.error_code() == "unit_not_allowed", "v1 unit=%s: %d %s" % (unit, r.status, r.body[:200]))
+    check(r.status == 401 and r.error_code() == "passphrase_invalid", "v1 unit=%s: %d %s" % (unit, r.status, r.body[:200]))
 r = v1(other, {"nik": nik, "passphrase": sub["passphrase"]}, [("file", "a.pdf", pdf), ("file", "b.pdf", pdf)], "/api/v1/sign/batch")
 check(r.status in (200, 403) and (r.status == 403 or r.json()["signed"] == 0), "batch refused: %s" % r.body[:300])
 r = v1(other, {"nik": nik, "passphrase": sub["passphrase"]}, [("file", "d.bin", b"data")], "/api/v1/sign/cades")
-check(r.status == 403 and r.error_code() == "unit_not_allowed", "CAdES refused: %s" % r.body[:200])
+check(r.status in (401, 429) and r.error_code() in ("passphrase_invalid", "too_many_attempts"), "CAdES refused: %s" % r.body[:200])
 body, ct = multipart({"nik": nik, "passphrase": sub["passphrase"], "tampilan": "invisible"}, [("file", "s.pdf", pdf)])
 r = bsre.request("POST", "/api/sign/pdf", body, ctype=ct, raw=True, headers=basic_of(other_key))
 check(r.status == 400 and "Proses signing gagal" in r.json()["error"] and r.body.find(b"%PDF") < 0, "BSrE v1 refused: %s" % r.body[:200])
@@ -123,17 +127,18 @@ for _ in range(5):
 check(count("SELECT failed_attempts FROM subscriber_keys WHERE status = 'active'") == 0,
       "an application of another unit never touches the official's counter")
 
-# Per official: after the free attempts a delay (429), even for the right passphrase; not a lock.
+# Per official: after the free attempts other callers wait (429, Retry-After), even with the right passphrase.
 sess = Client(srv)
 check(sess.login(sub["user"], sub["password"]).status == 200, "official logs in")
 for i in range(2):
     r = v1(app, {"nik": nik, "passphrase": "salah-salah-%d" % i})
     check(r.status == 401 and r.error_code() == "passphrase_invalid", "wrong passphrase %d: %s" % (i, r.body[:200]))
-r = v1(sess, {"passphrase": sub["passphrase"]})
-check(r.status == 429 and r.error_code() == "too_many_attempts", "delay runs, whoever asks: %d %s" % (r.status, r.body[:200]))
+r = v1(app, {"nik": nik, "passphrase": sub["passphrase"]})
+check(r.status == 429 and r.error_code() == "too_many_attempts", "the guessing caller waits: %d %s" % (r.status, r.body[:200]))
+check(0 < int(r.headers.get("retry-after", "0")) <= 30, "Retry-After says the real wait: %r" % r.headers.get("retry-after"))
 check(count("SELECT COUNT(*) FROM subscriber_keys WHERE status = 'locked'") == 0, "no key is locked")
 check(count("SELECT COUNT(*) FROM outbox") >= 1, "the official is mailed about the failures")
-# The official asks for the delay to end; a Verifikator approves; signing works at once.
+# A Verifikator-approved unlock request ends the delay.
 r = sess.request("POST", "/api/v1/unlock-requests", {})
 check(r.status == 202, "unlock request filed: %s" % r.body[:200])
 req = r.json()["request_id"]
@@ -141,18 +146,32 @@ ver = Client(srv)
 ver.login(demo["verifikators"][0]["user"], demo["verifikators"][0]["password"])
 r = ver.request("POST", "/api/v1/requests/%d/approve" % req, {})
 check(r.status == 200, "Verifikator approves the unlock: %s" % r.body[:200])
-r = v1(sess, {"passphrase": sub["passphrase"]})
-check(r.status == 200, "the official signs again: %s" % r.body[:200])
-# Staff cannot choose an official's new passphrase (sole control).
+r = v1(app, {"nik": nik, "passphrase": sub["passphrase"]})
+check(r.status == 200, "the application signs again after the unlock: %s" % r.body[:200])
 r = ver.request("POST", "/api/v1/unlock-requests", {"user": "nobody-here"})
 check(r.status in (403, 404, 409), "unlock for an unknown user refused")
+# Nobody can lock the official out: after others' wrong guesses the official's own session still signs.
+third_key = teken("apikey", "create", "--dir", d, "--name", "Aplikasi Ketiga", "--units", "Sekretariat Jenderal").stdout.strip()
+third = Client(srv)
+third.bearer = third_key
+for i in range(3):
+    v1(third, {"nik": nik, "passphrase": "tebak-lagi-%d" % i})
+check(v1(third, {"nik": nik, "passphrase": sub["passphrase"]}).status == 429, "the other caller is delayed")
+r = v1(sess, {"passphrase": sub["passphrase"]})
+check(r.status == 200, "the official's own session is not locked out by others' guesses: %s" % r.body[:200])
 
-# Per caller: one application guessing is slowed, whoever it tries; others are not affected.
-# (The two wrong passphrases above were this application's too: 4 free attempts, so 2 more.)
+# Per caller: one application guessing across officials is slowed (4 free here), whoever it tries;
+# a legitimate signature in between does not wipe its count.
+fourth = Client(srv)
+fourth.bearer = teken("apikey", "create", "--dir", d, "--name", "Aplikasi Keempat", "--units", "Sekretariat Jenderal").stdout.strip()
 for i in range(2):
-    r = v1(app, {"nik": "3174015708859999", "passphrase": "tebak-tebak-%d" % i})
+    r = v1(fourth, {"nik": "3174015708859999", "passphrase": "tebak-tebak-%d" % i})
     check(r.status == 401 and r.error_code() == "passphrase_invalid", "unknown NIK answers like a wrong passphrase (%d)" % i)
-r = v1(app, {"nik": nik, "passphrase": sub["passphrase"]})
+check(v1(fourth, {"nik": nik, "passphrase": sub["passphrase"]}).status == 200, "a right one in between")
+for i in range(2):
+    r = v1(fourth, {"nik": "3174015708859998", "passphrase": "tebak-lagi-%d" % i})
+    check(r.status == 401, "more guesses (%d)" % i)
+r = v1(fourth, {"nik": nik, "passphrase": sub["passphrase"]})
 check(r.status == 429 and r.error_code() == "too_many_attempts", "the guessing application waits: %s" % r.body[:200])
 r = v1(sess, {"passphrase": sub["passphrase"]})
 check(r.status == 200, "the official is not slowed by the application's guesses")

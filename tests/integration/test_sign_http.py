@@ -57,7 +57,8 @@ nik = demo["subscriber"]["nik"]
 r = sign(app, {"nik": nik, "passphrase": demo["subscriber"]["passphrase"], "unit": "Sekretariat Jenderal"})
 check(r.status == 200 and "Siti Rahmawati" in pdfsig(r.body), "application signs for an official: %s" % r.body[:200])
 r = sign(other, {"nik": nik, "passphrase": demo["subscriber"]["passphrase"], "unit": "Biro Keuangan"})
-check(r.status == 403 and r.error_code() == "unit_not_allowed", "the official is not in the unit the key may sign for: %s" % r.body[:200])
+check(r.status == 401 and r.error_code() == "passphrase_invalid",
+      "an official outside the key's units is nobody to it (no NIK oracle): %s" % r.body[:200])
 r = sign(other, {"nik": nik, "passphrase": demo["subscriber"]["passphrase"], "unit": "Sekretariat Jenderal"})
 check(r.status == 403 and r.error_code() == "unit_not_allowed", "unit outside the API key's scope")
 r = sign(app, {"nik": nik, "passphrase": demo["subscriber"]["passphrase"], "unit": "Biro Keuangan"})

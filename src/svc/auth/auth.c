@@ -1092,8 +1092,8 @@ enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *
 	int row = 0;
 	enum tk_err rc;
 
-	if (strlen(name) == 0 || strlen(name) > 100)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_name", "application name must be 1-100 characters");
+	if (strlen(name) == 0 || strlen(name) >= sizeof(((struct actor *)0)->user))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_name", "application name must be 1-%zu characters", sizeof(((struct actor *)0)->user) - 1);
 	if (strlen(units) > 250)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_units", "units list too long");
 	/* An application acts only for the units named here; every unit is an explicit choice ("*"), never a default. */

@@ -780,7 +780,8 @@ static enum tk_err pii_grant_in_tx(struct svc_ctx *c, int64_t id, int64_t sid, j
 }
 
 /* Carries out an approved request inside the decision's transaction. */
-static enum tk_err unlock_execute(struct svc_ctx *c, int64_t key_id);
+static enum tk_err unlock_execute(struct svc_ctx *c, int64_t subscriber_id, int64_t key_id);
+static enum tk_err clear_own_throttle(struct svc_ctx *c, int64_t subscriber_id);
 
 static enum tk_err request_execute(struct svc_ctx *c, int64_t id, const char *kind, int64_t subscriber_id, int64_t key_id,
     json_t *payload, json_t *result)
@@ -799,14 +800,15 @@ static enum tk_err request_execute(struct svc_ctx *c, int64_t id, const char *ki
 		return issue_for_key(c, subscriber_id, key_id, result);
 	if (strcmp(kind, "reset") == 0) {
 		/* A lost passphrase means a lost key: destroy it, then certify the new one. */
-		if ((rc = destroy_keys(c, subscriber_id, key_id, 4 /* superseded */)) != TK_OK)
+		if ((rc = destroy_keys(c, subscriber_id, key_id, 4 /* superseded */)) != TK_OK ||
+		    (rc = clear_own_throttle(c, subscriber_id)) != TK_OK)
 			return rc;
 		return issue_for_key(c, subscriber_id, key_id, result);
 	}
 	if (strcmp(kind, "seal") == 0)
 		return issue_seal(c, id, payload, result);
 	if (strcmp(kind, "unlock") == 0)
-		return unlock_execute(c, key_id);
+		return unlock_execute(c, subscriber_id, key_id);
 	if (serial == NULL)
 		return tk_fail(TK_ERR_INTERNAL, "request %lld has no serial", (long long)id);
 	if (strcmp(kind, "revoke") == 0) {
@@ -1603,17 +1605,23 @@ enum tk_err ra_passphrase_error(void)
 }
 
 /*
- * Passphrase guessing (issue "Who may act for whom"): wrong passphrases are
- * throttled per official (on the key) and per caller (API key, person or
- * address) with delays that double after a few free attempts, capped, so a
- * guesser is slowed to a crawl but nobody can lock an official out for
- * good. A Verifikator-approved "unlock" request clears an official's delay.
- * Argon2 runs outside any write transaction; the bookkeeping is one short
- * transaction after it. Two guesses racing through the same window can each
- * be counted once: the cap on concurrent signing requests bounds that.
+ * Passphrase guessing (issue "Who may act for whom"). Every attempt is
+ * counted per official (on the key) and per caller (API key, person,
+ * operator or address) *before* Argon2 runs, in one short write
+ * transaction that also checks the delays under the store's write lock, so
+ * parallel guesses cannot slip past the count; a right passphrase then
+ * clears the official's counter and refunds the caller's reservation.
+ * After a few free attempts each further failure doubles the delay (capped).
+ * Other callers' failures never delay the official's own session (only
+ * their own count does), so nobody can lock an official out; the caller's
+ * count decays after [ra] unlock_caller_window_seconds without failures
+ * rather than being reset by a success, so legitimate signatures cannot
+ * launder guesses. A Verifikator-approved "unlock" request clears an
+ * official's delay.
  */
 #define RA_UNLOCK_FREE_OFFICIAL 3  /* wrong passphrases before the first delay */
-#define RA_UNLOCK_FREE_CALLER 10
+#define RA_UNLOCK_FREE_CALLER 50   /* per caller and window, across officials */
+#define RA_UNLOCK_CALLER_WINDOW 3600
 #define RA_UNLOCK_BASE_DELAY 30    /* seconds, doubled per further failure */
 #define RA_UNLOCK_MAX_DELAY 3600
 
@@ -1644,49 +1652,65 @@ static enum tk_err caller_key(const struct actor *a, char out[96])
 	}
 }
 
-static enum tk_err throttle_limits(struct svc_ctx *c, int64_t *free_official, int64_t *free_caller, int64_t *max_delay)
+struct unlock_limits {
+	int64_t free_official, free_caller, window, max_delay;
+};
+
+static enum tk_err throttle_limits(struct svc_ctx *c, struct unlock_limits *l)
 {
-	uint64_t a, b, m;
+	uint64_t a, b, w, m;
 	enum tk_err rc;
 
 	if ((rc = config_get_u64(c->inst->cfg, "ra", "unlock_free_attempts", RA_UNLOCK_FREE_OFFICIAL, 100, &a)) != TK_OK ||
-	    (rc = config_get_u64(c->inst->cfg, "ra", "unlock_free_attempts_caller", RA_UNLOCK_FREE_CALLER, 1000, &b)) != TK_OK ||
+	    (rc = config_get_u64(c->inst->cfg, "ra", "unlock_free_attempts_caller", RA_UNLOCK_FREE_CALLER, 10000, &b)) != TK_OK ||
+	    (rc = config_get_u64(c->inst->cfg, "ra", "unlock_caller_window_seconds", RA_UNLOCK_CALLER_WINDOW, 7 * 86400, &w)) != TK_OK ||
 	    (rc = config_get_u64(c->inst->cfg, "ra", "unlock_max_delay_seconds", RA_UNLOCK_MAX_DELAY, 86400, &m)) != TK_OK)
 		return rc;
-	*free_official = (int64_t)a;
-	*free_caller = (int64_t)b;
-	*max_delay = m < RA_UNLOCK_BASE_DELAY ? RA_UNLOCK_BASE_DELAY : (int64_t)m;
+	l->free_official = (int64_t)a;
+	l->free_caller = (int64_t)b;
+	l->window = w < 60 ? 60 : (int64_t)w;
+	l->max_delay = m < RA_UNLOCK_BASE_DELAY ? RA_UNLOCK_BASE_DELAY : (int64_t)m;
 	return TK_OK;
 }
 
 struct unlock_state {
 	int64_t subscriber_id, key_id;
-	int64_t failed, last_failed_at;          /* the official's key */
-	int64_t caller_failed, caller_last_at;   /* the caller */
+	int64_t failed;          /* the official's count before this attempt */
+	int64_t wait;            /* > 0: refused, seconds to wait */
+	int own;                 /* the caller is the official themself */
 	char caller[96];
 	char serial[65];
-	struct buf blob;                         /* the sealed key */
+	struct buf blob;         /* the sealed key */
+	struct unlock_limits lim;
 };
 
-/* Reads the key and both throttle counters (no transaction: a snapshot is enough to decide). */
-static enum tk_err unlock_read(struct svc_ctx *c, struct unlock_state *u, int *found)
+/*
+ * Checks the delays and reserves this attempt as a failure (under the
+ * write lock); reads the key to try. Sets u->wait instead when refused.
+ */
+static enum tk_err unlock_reserve_tx(struct svc_ctx *c, void *arg)
 {
+	struct unlock_state *u = arg;
 	struct store_stmt *s = NULL;
+	int64_t now = tk_now(), last_failed_at = 0, caller_failed = 0, caller_last = 0, w;
 	int row = 0;
 	enum tk_err rc;
 
-	*found = 0;
-	if ((rc = store_prepare(c->st, "SELECT id, blob, failed_attempts, last_failed_at, cert_serial FROM subscriber_keys"
-		 " WHERE subscriber_id = ? AND status IN ('active','locked') AND blob IS NOT NULL ORDER BY id DESC LIMIT 1", &s)) != TK_OK ||
+	u->key_id = 0;
+	u->own = 0;
+	buf_reset(&u->blob);
+	if ((rc = store_prepare(c->st, "SELECT k.id, k.blob, k.failed_attempts, k.last_failed_at, k.cert_serial, s.user_id"
+		 " FROM subscriber_keys k JOIN subscribers s ON s.id = k.subscriber_id WHERE k.subscriber_id = ?"
+		 " AND k.status IN ('active','locked') AND k.blob IS NOT NULL ORDER BY k.id DESC LIMIT 1", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, u->subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (row) {
 		size_t len = 0;
 		const uint8_t *b = store_col_blob(s, 1, &len);
-		*found = 1;
 		u->key_id = store_col_i64(s, 0);
 		u->failed = store_col_i64(s, 2);
-		u->last_failed_at = store_col_i64(s, 3);
+		last_failed_at = store_col_i64(s, 3);
+		u->own = c->actor.kind == ACTOR_PERSON && !store_col_null(s, 5) && store_col_i64(s, 5) == c->actor.id;
 		if ((rc = buf_append(&u->blob, b, len)) != TK_OK || (rc = str_copy(u->serial, sizeof(u->serial), store_col_text(s, 4))) != TK_OK)
 			goto out;
 	}
@@ -1695,10 +1719,34 @@ static enum tk_err unlock_read(struct svc_ctx *c, struct unlock_state *u, int *f
 	if ((rc = store_prepare(c->st, "SELECT failures, last_at FROM unlock_throttle WHERE caller = ?", &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, u->caller)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
-	if (row) {
-		u->caller_failed = store_col_i64(s, 0);
-		u->caller_last_at = store_col_i64(s, 1);
+	if (row && store_col_i64(s, 1) > now - u->lim.window) {
+		caller_failed = store_col_i64(s, 0);
+		caller_last = store_col_i64(s, 1);
 	}
+	store_finalize(s);
+	s = NULL;
+	/* The official's own session answers only for its own guesses. */
+	w = caller_last + unlock_delay(caller_failed, u->own ? u->lim.free_official : u->lim.free_caller, u->lim.max_delay) - now;
+	if (u->key_id != 0 && !u->own) {
+		int64_t wo = last_failed_at + unlock_delay(u->failed, u->lim.free_official, u->lim.max_delay) - now;
+		if (wo > w)
+			w = wo;
+	}
+	if (w > 0) {
+		u->wait = w;
+		goto out;
+	}
+	if ((rc = store_prepare(c->st, "INSERT INTO unlock_throttle (caller, failures, last_at) VALUES (?, 1, ?) ON CONFLICT (caller) DO UPDATE SET"
+		 " failures = CASE WHEN unlock_throttle.last_at > ? THEN unlock_throttle.failures + 1 ELSE 1 END, last_at = excluded.last_at", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, u->caller)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK ||
+	    (rc = store_bind_i64(s, 3, now - u->lim.window)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	if (u->key_id != 0 &&
+	    ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = failed_attempts + 1, last_failed_at = ? WHERE id = ?", &s)) != TK_OK ||
+		(rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, u->key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK))
+		goto out;
 out:
 	store_finalize(s);
 	return rc;
@@ -1740,51 +1788,38 @@ out:
 struct unlock_record {
 	struct unlock_state *u;
 	int wrong;
-	int64_t free_official, max_delay;
 };
 
-/* After the passphrase check: counts or clears, audits, notifies. */
+/* After the passphrase check: a success clears the official and refunds the caller; a failure is audited and told. */
 static enum tk_err unlock_record_tx(struct svc_ctx *c, void *arg)
 {
 	struct unlock_record *r = arg;
 	struct unlock_state *u = r->u;
 	struct store_stmt *s = NULL;
-	int64_t now = tk_now();
 	char obj[24];
 	int row;
 	enum tk_err rc;
 
 	if (!r->wrong) {
-		if (u->failed == 0 && u->caller_failed == 0)
-			return TK_OK;
 		if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = 0, last_failed_at = 0, status = 'active' WHERE id = ?", &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, u->key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;
 		store_finalize(s);
 		s = NULL;
-		if ((rc = store_prepare(c->st, "DELETE FROM unlock_throttle WHERE caller = ?", &s)) != TK_OK ||
+		if ((rc = store_prepare(c->st, "UPDATE unlock_throttle SET failures = failures - 1 WHERE caller = ? AND failures > 0", &s)) != TK_OK ||
 		    (rc = store_bind_text(s, 1, u->caller)) != TK_OK)
 			goto out;
 		rc = store_step(s, &row);
 		goto out;
 	}
-	if ((rc = store_prepare(c->st, "INSERT INTO unlock_throttle (caller, failures, last_at) VALUES (?, 1, ?)"
-		 " ON CONFLICT (caller) DO UPDATE SET failures = unlock_throttle.failures + 1, last_at = excluded.last_at", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, u->caller)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto out;
-	store_finalize(s);
-	s = NULL;
 	if (u->key_id == 0)
-		goto out; /* no key: nothing of the official's to count */
-	if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = failed_attempts + 1, last_failed_at = ? WHERE id = ?", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, u->key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto out;
+		goto out; /* no key: only the caller's count, already taken */
 	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)u->key_id)) != TK_OK ||
 	    (rc = audit_append(c, "key.unlock_failed", obj, NULL)) != TK_OK)
 		goto out;
 	/* The official hears of the first failure and of every delay that starts. */
 	{
-		int64_t n = u->failed + 1, d = unlock_delay(n, r->free_official, r->max_delay);
+		int64_t n = u->failed + 1, d = unlock_delay(n, u->lim.free_official, u->lim.max_delay);
 		if (n == 1 || d > 0)
 			rc = notify_official_failures(c, u->subscriber_id, n, d);
 	}
@@ -1796,29 +1831,28 @@ out:
 /*
  * Opens the official's newest usable key with passphrase, throttled as
  * above. Wrong passphrase, no key and unknown official answer alike;
- * a running delay answers too_many_attempts (HTTP 429) without trying.
+ * a running delay answers too_many_attempts (HTTP 429, with the wait)
+ * without trying.
  */
 static enum tk_err unlock_pkey(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, EVP_PKEY **pk,
     struct unlock_state *u)
 {
 	struct unlock_record rec;
-	int64_t free_caller = 0, now = tk_now(), wait_official, wait_caller, wait;
-	int found = 0;
 	enum tk_err rc;
 
 	*pk = NULL;
 	memset(&rec, 0, sizeof(rec));
 	rec.u = u;
 	u->subscriber_id = subscriber_id;
-	if ((rc = throttle_limits(c, &rec.free_official, &free_caller, &rec.max_delay)) != TK_OK ||
-	    (rc = caller_key(&c->actor, u->caller)) != TK_OK || (rc = unlock_read(c, u, &found)) != TK_OK)
+	u->wait = 0;
+	if ((rc = throttle_limits(c, &u->lim)) != TK_OK || (rc = caller_key(&c->actor, u->caller)) != TK_OK ||
+	    (rc = svc_in_tx(c, unlock_reserve_tx, u)) != TK_OK)
 		return rc;
-	wait_official = found ? u->last_failed_at + unlock_delay(u->failed, rec.free_official, rec.max_delay) - now : 0;
-	wait_caller = u->caller_last_at + unlock_delay(u->caller_failed, free_caller, rec.max_delay) - now;
-	wait = wait_official > wait_caller ? wait_official : wait_caller;
-	if (wait > 0)
-		return tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many wrong passphrases; try again in %lld seconds", (long long)wait);
-	if (!found) {
+	if (u->wait > 0) {
+		tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many wrong passphrases; try again in %lld seconds", (long long)u->wait);
+		return tk_error_retry_after(u->wait);
+	}
+	if (u->key_id == 0) {
 		/* Same cost and answer as a wrong passphrase: nothing to learn here. */
 		uint8_t salt[16] = {0}, k[32];
 		if (kdf_passphrase(passphrase, salt, k) == TK_OK)
@@ -1986,8 +2020,34 @@ enum tk_err ra_unlock_request(struct svc_ctx *c, const char *username, int64_t *
 	return TK_OK;
 }
 
+/* The official's own wrong guesses are forgiven (their session's count), after a Verifikator's decision. */
+static enum tk_err clear_own_throttle(struct svc_ctx *c, int64_t subscriber_id)
+{
+	struct store_stmt *s = NULL;
+	char caller[96];
+	int64_t uid = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT user_id FROM subscribers WHERE id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row || store_col_null(s, 0))
+		goto out;
+	uid = store_col_i64(s, 0);
+	store_finalize(s);
+	s = NULL;
+	if ((rc = str_fmt(caller, sizeof(caller), "user:%lld", (long long)uid)) != TK_OK ||
+	    (rc = store_prepare(c->st, "DELETE FROM unlock_throttle WHERE caller = ?", &s)) != TK_OK || (rc = store_bind_text(s, 1, caller)) != TK_OK)
+		goto out;
+	rc = store_step(s, &row);
+out:
+	store_finalize(s);
+	return rc;
+}
+
 /* The approved "unlock" request: the official's delays end. */
-static enum tk_err unlock_execute(struct svc_ctx *c, int64_t key_id)
+static enum tk_err unlock_execute(struct svc_ctx *c, int64_t subscriber_id, int64_t key_id)
 {
 	struct store_stmt *s = NULL;
 	int row;
@@ -1998,7 +2058,7 @@ static enum tk_err unlock_execute(struct svc_ctx *c, int64_t key_id)
 	    (rc = store_bind_i64(s, 1, key_id)) == TK_OK)
 		rc = store_step(s, &row);
 	store_finalize(s);
-	return rc;
+	return rc == TK_OK ? clear_own_throttle(c, subscriber_id) : rc;
 }
 
 /* ------------------------------------------------------------ who sees personal data (R16) */

@@ -245,9 +245,12 @@ static enum tk_err official_of(struct svc_ctx *c, const struct sign_in *in, stru
 		rc = no_such_signer(c, in->passphrase);
 		goto out;
 	}
-	if (c->actor.kind == ACTOR_APPLICATION && !actor_may_act_for_unit(&c->actor, store_col_text(s, 2)))
-		rc = tk_fail_code(TK_ERR_DENIED, "unit_not_allowed", "this API key may not sign for officials of that unit");
-	else if (c->actor.kind == ACTOR_APPLICATION && in->unit != NULL && strcmp(in->unit, store_col_text(s, 2)) != 0)
+	/* An official outside the key's units is, to that application, nobody: same answer, cost and count. */
+	if (c->actor.kind == ACTOR_APPLICATION && !actor_may_act_for_unit(&c->actor, store_col_text(s, 2))) {
+		store_finalize(s); /* no statement may stay open across the throttle's transactions */
+		s = NULL;
+		rc = no_such_signer(c, in->passphrase);
+	} else if (c->actor.kind == ACTOR_APPLICATION && in->unit != NULL && strcmp(in->unit, store_col_text(s, 2)) != 0)
 		rc = tk_fail_code(TK_ERR_DENIED, "unit_mismatch", "the official does not belong to unit '%s'", in->unit);
 	else if ((rc = str_copy(sg->name, sizeof(sg->name), store_col_text(s, 0))) == TK_OK &&
 		 (rc = str_copy(sg->unit, sizeof(sg->unit), store_col_text(s, 2))) == TK_OK)
