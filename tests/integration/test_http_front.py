@@ -281,7 +281,49 @@ def item_limits(srv):
     check(st == 200, "connections are accepted again once they closed: %d" % st)
 
 
-ITEMS = sys.argv[1:] or ["early", "signing", "logs", "errors", "dumps", "limits"]
+# ---------------------------------------------------------------- the caller again once the body is in
+def item_stale(srv):
+    """A request admitted from its headers is decided again when its body is complete: a deactivation in between wins."""
+    teken("user", "add", "--dir", d, "--user", "operator.lambat", "--role", "subscriber", "--password-file", "-",
+          input="lambat-password-1\n")
+    c = Client(srv)
+    check(c.login("operator.lambat", "lambat-password-1").status == 200, "login")
+    cookie = c.cookie
+    body = json.dumps({"old_passphrase": "x" * 12, "new_passphrase": "y" * 12}).encode()
+    hdr = {"Cookie": "teken_session=" + cookie, "X-CSRF-Token": c.csrf, "Content-Type": "application/json",
+           "Content-Length": str(len(body))}
+    s = raw(srv.port, head("POST", "/api/v1/me/passphrase", hdr) + body[:5], keep=True, timeout=10.0)
+    time.sleep(0.5)
+    teken("user", "deactivate", "--dir", d, "--user", "operator.lambat")
+    s.sendall(body[5:])
+    resp = b""
+    try:
+        while b"\r\n\r\n" not in resp:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            resp += chunk
+    finally:
+        s.close()
+    check(resp.startswith(b"HTTP/1.1 401") and b"unauthenticated" in resp,
+          "deactivated while uploading: the handler never runs for the stale caller: %r" % resp[:200])
+
+
+# ---------------------------------------------------------------- a proxy that adds its own X-Forwarded-For line
+def item_xff(srv):
+    import sqlite3
+    # The trusted proxy (loopback) keeps the client's header and appends its own line with the real client.
+    body = b'{"user":"nobody-xff","password":"xxxx"}'
+    req = head("POST", "/api/v1/login", {"Content-Type": "application/json", "Content-Length": str(len(body)), "X-Forwarded-For": "6.6.6.6"})
+    req = req.replace(b"X-Forwarded-For: 6.6.6.6\r\n", b"X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 10.1.2.3\r\n")
+    st, h, b, secs = raw(srv.port, req + body)
+    con = sqlite3.connect(os.path.join(d, "teken.db"))
+    ip = con.execute("SELECT ip FROM audit WHERE action = 'auth.login_failed' AND object = 'nobody-xff' ORDER BY seq DESC LIMIT 1").fetchone()
+    con.close()
+    check(st == 401 and ip is not None and ip[0] == "10.1.2.3", "the right-most address of all X-Forwarded-For lines: %r %r" % (st, ip))
+
+
+ITEMS = sys.argv[1:] or ["early", "stale", "signing", "logs", "errors", "dumps", "limits"]
 phase1 = [i for i in ITEMS if i != "limits"]
 if phase1:
     configure("[http]\nrate_per_ip = 0\nmax_concurrent_signing = 1\n")
@@ -293,6 +335,7 @@ if "limits" in ITEMS:
     configure("[http]\nrate_per_ip = 5\nmax_connections_per_ip = 4\ntrusted_proxies = 127.0.0.1\n")
     srv = Server(d, rate_limit=True)
     item_limits(srv)
+    item_xff(srv)
     check(srv.stop() == 0, "server stops cleanly")
 log = open(os.path.join(d, "serve.log")).read()
 check("AddressSanitizer" not in log and "LeakSanitizer" not in log, "no sanitizer report")
