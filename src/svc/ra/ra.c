@@ -1798,7 +1798,7 @@ static enum tk_err unlock_record_tx(struct svc_ctx *c, void *arg)
 	struct store_stmt *s = NULL;
 	char obj[24];
 	int row;
-	enum tk_err rc;
+	enum tk_err rc = TK_OK;
 
 	if (!r->wrong) {
 		if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = 0, last_failed_at = 0, status = 'active' WHERE id = ?", &s)) != TK_OK ||
