@@ -323,6 +323,12 @@ static const char *const migration_8[] = {
 	NULL,
 };
 
+/* The API key that signed a document: names are not unique, the key's id is (single-use downloads). */
+static const char *const migration_9[] = {
+	"ALTER TABLE documents ADD COLUMN application_key_id INTEGER",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -332,6 +338,7 @@ static const char *const *const migrations[] = {
 	migration_6,
 	migration_7,
 	migration_8,
+	migration_9,
 };
 
 enum tk_err store_migrate(struct store *st)

@@ -104,6 +104,17 @@ check(r.status == 200 and r.json()["status"] == "ISSUE", "status inside the key'
 r = v1(app, {"nik": nik, "passphrase": sub["passphrase"]})
 check(r.status == 200 and "Siti Rahmawati" in pdfsig(r.body), "own unit's application signs: %s" % r.body[:200])
 
+# --- A kept file (BSrE v1) goes back only to the API key that signed it, not to another key of the same name.
+twin_key = teken("apikey", "create", "--dir", d, "--name", "Aplikasi Demo (e-Office)", "--units", "Sekretariat Jenderal").stdout.strip()
+body, ct = multipart({"nik": nik, "passphrase": sub["passphrase"], "tampilan": "invisible"}, [("file", "s.pdf", pdf)])
+r = bsre.request("POST", "/api/sign/pdf", body, ctype=ct, raw=True, headers=basic_of(demo["application"]["api_key"]))
+check(r.status == 200 and "id_dokumen" in r.headers, "BSrE v1 sign keeps the file: %d %s" % (r.status, r.body[:200]))
+kept = r.headers["id_dokumen"]
+r = bsre.request("GET", "/api/sign/download/" + kept, headers=basic_of(twin_key))
+check(r.status == 404 and not r.body.startswith(b"%PDF"), "a same-named key gets nothing: %d" % r.status)
+r = bsre.request("GET", "/api/sign/download/" + kept, headers=basic_of(demo["application"]["api_key"]))
+check(r.status == 200 and r.body.startswith(b"%PDF"), "the signing key downloads it: %d" % r.status)
+
 # --- Seals: never the instance seal; only the seals of the key's units.
 before = documents()
 for who, opts, code in [(app, {"seal_key": "seal"}, "seal_not_allowed"), (other, {"seal_key": "seal"}, "seal_not_allowed"),

@@ -298,7 +298,7 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO documents (id, sha256, size, pages, kind, level, signer, cert_serial, subscriber_id,"
-		 " application, unit, signed_by, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK)
+		 " application, unit, signed_by, signed_at, application_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->hash)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, (int64_t)a->size)) != TK_OK || (rc = store_bind_i64(s, 4, (int64_t)a->pages)) != TK_OK ||
@@ -308,6 +308,7 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	    (rc = c->actor.kind == ACTOR_APPLICATION ? store_bind_text(s, 10, c->actor.user) : store_bind_null(s, 10)) != TK_OK ||
 	    (rc = a->sg->unit[0] ? store_bind_text(s, 11, a->sg->unit) : store_bind_null(s, 11)) != TK_OK ||
 	    (rc = store_bind_text(s, 12, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 13, tk_now())) != TK_OK ||
+	    (rc = c->actor.kind == ACTOR_APPLICATION ? store_bind_i64(s, 14, c->actor.id) : store_bind_null(s, 14)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	d = json_pack("{s:s, s:s, s:s, s:s}", "sha256", a->hash, "level", a->level, "cert", a->sg->serial, "kind", a->in->cades ? "cades" : "pades");
@@ -536,7 +537,8 @@ out:
 }
 
 struct download_args {
-	const char *id, *app;
+	const char *id;
+	int64_t key_id;  /* the API key that signed it: names are not unique */
 	struct buf *out;
 };
 
@@ -548,8 +550,8 @@ static enum tk_err download_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT f.data FROM document_files f JOIN documents d ON d.id = f.id"
-		 " WHERE f.id = ? AND d.application = ? AND f.expires_at > ?", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->app)) != TK_OK ||
+		 " WHERE f.id = ? AND d.application_key_id = ? AND f.expires_at > ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->key_id)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -578,7 +580,7 @@ out:
 
 enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out)
 {
-	struct download_args a = {document_id, c->actor.user, out};
+	struct download_args a = {document_id, c->actor.id, out};
 
 	if (c->actor.kind != ACTOR_APPLICATION)
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the application that signed a document downloads it");
