@@ -167,7 +167,7 @@ enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const ch
 	if ((rc = user_exec(c, "UPDATE users SET pw_hash = ? WHERE username = ? AND role <> 'application'", enc, user, &n)) != TK_OK)
 		goto fail;
 	if (n == 0) {
-		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no user %s with a password", user);
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no such user with a password");
 		goto fail;
 	}
 	/* Whoever held the old password loses their sessions; the lockout is lifted. */
@@ -231,7 +231,7 @@ static enum tk_err account_request_file(struct svc_ctx *c, const struct account_
 	    (rc = store_bind_i64(s, 8, need)) != TK_OK || (rc = store_bind_i64(s, 9, now)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK) {
 		if (rc == TK_ERR_EXISTS)
-			rc = tk_fail_code(TK_ERR_CONFLICT, "request_pending", "an account request for %s is already pending", ch->user);
+			rc = tk_fail_code(TK_ERR_CONFLICT, "request_pending", "an account request for that user name is already pending");
 		goto out;
 	}
 	*id = store_col_i64(s, 0);
@@ -265,7 +265,7 @@ static enum tk_err user_insert(struct svc_ctx *c, const char *user, const char *
 	    (rc = store_bind_text(s, 3, role)) != TK_OK || (rc = store_bind_text(s, 4, pw_hash)) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK) {
 		if (rc == TK_ERR_EXISTS)
-			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "user %s already exists", user);
+			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "that user name is already taken");
 	} else if (id != NULL) {
 		*id = store_col_i64(s, 0);
 	}
@@ -274,9 +274,9 @@ static enum tk_err user_insert(struct svc_ctx *c, const char *user, const char *
 }
 
 /* A request that would need approvals, with no way to report its id: refused. */
-static enum tk_err approval_required(const char *user)
+static enum tk_err approval_required(void)
 {
-	return tk_fail_code(TK_ERR_CONFLICT, "approval_required", "the change of %s needs a second admin's approval", user);
+	return tk_fail_code(TK_ERR_CONFLICT, "approval_required", "this change of a staff account needs a second admin's approval");
 }
 
 enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *password, const char *role,
@@ -315,14 +315,14 @@ enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *passw
 	if (waits) {
 		struct account_change ch = {"create", user, role, display_name, enc};
 		if (request_id == NULL) {
-			rc = approval_required(user);
+			rc = approval_required();
 			goto fail;
 		}
 		/* A name already taken is refused now, not when the last approval arrives. */
 		if ((rc = store_query_i64(c->st, "SELECT COUNT(*) FROM users WHERE username = ?", user, &taken)) != TK_OK)
 			goto fail;
 		if (taken) {
-			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "user %s already exists", user);
+			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "that user name is already taken");
 			goto fail;
 		}
 		if ((rc = account_request_file(c, &ch, need, &rid)) != TK_OK)
@@ -412,7 +412,7 @@ static enum tk_err user_state(struct svc_ctx *c, const char *user, char role[24]
 		return rc;
 	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
-			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no user %s", user);
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no such user");
 		else if ((rc = str_copy(role, 24, store_col_text(s, 0))) == TK_OK)
 			*active = (int)store_col_i64(s, 1);
 	}
@@ -455,7 +455,7 @@ enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active
 	if (waits) {
 		struct account_change ch = {"activate", user, role, NULL, NULL};
 		if (request_id == NULL) {
-			rc = approval_required(user);
+			rc = approval_required();
 			goto fail;
 		}
 		if ((rc = account_request_file(c, &ch, need, &rid)) != TK_OK)
@@ -500,7 +500,7 @@ enum tk_err auth_user_set_role(struct svc_ctx *c, const char *user, const char *
 	if ((rc = user_state(c, user, was, &active)) != TK_OK)
 		goto fail;
 	if (strcmp(was, "application") == 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "invalid_role", "%s is an application account; applications use API keys", user);
+		rc = tk_fail_code(TK_ERR_INVALID, "invalid_role", "that is an application account; applications use API keys");
 		goto fail;
 	}
 	if (strcmp(was, role) == 0) {
@@ -512,7 +512,7 @@ enum tk_err auth_user_set_role(struct svc_ctx *c, const char *user, const char *
 	if (waits) {
 		struct account_change ch = {"role", user, role, NULL, NULL};
 		if (request_id == NULL) {
-			rc = approval_required(user);
+			rc = approval_required();
 			goto fail;
 		}
 		if ((rc = account_request_file(c, &ch, need, &rid)) != TK_OK)
@@ -684,7 +684,7 @@ static enum tk_err account_request_execute(struct svc_ctx *c, int64_t id, const 
 	if (strcmp(r->kind, "activate") == 0) {
 		/* The request was for the account as it was: a role changed since needs a request of its own. */
 		if (strcmp(was, r->role) != 0)
-			return tk_fail_code(TK_ERR_CONFLICT, "request_stale", "%s is no longer a %s; reject request %s", r->user, r->role, rid);
+			return tk_fail_code(TK_ERR_CONFLICT, "request_stale", "the user is no longer a %s; reject request %s", r->role, rid);
 		if ((rc = user_exec(c, "UPDATE users SET active = 1 WHERE username = ?", NULL, r->user, &n)) != TK_OK)
 			return rc;
 		return audit_json(c, "user.activate", r->user, json_pack("{s:s, s:I}", "role", r->role, "request", (json_int_t)id));
