@@ -1,7 +1,9 @@
 /* Option parsing and output helpers shared by all commands. */
 #include "cli/cli.h"
+#include "svc/auth/auth.h"
 #include "svc/base/base.h"
 
+#include <openssl/crypto.h>
 #include <pwd.h>
 #include <stdlib.h>
 
@@ -136,6 +138,24 @@ int cli_open(const char *dir, struct instance **inst, struct svc_ctx *ctx)
 			return r;
 		}
 	}
+	return 0;
+}
+
+int cli_open_as(const char *dir, const char *user, const char *password, struct instance **inst, struct svc_ctx *ctx)
+{
+	char token[64], csrf[40];
+	int r;
+
+	if ((r = cli_open(dir, inst, ctx)) != 0)
+		return r;
+	if (auth_login(ctx, user, password, token, csrf) != TK_OK) {
+		r = cli_fail();
+		cli_close(*inst, ctx);
+		*inst = NULL;
+		return r;
+	}
+	(void)!auth_logout(ctx, token);
+	OPENSSL_cleanse(token, sizeof(token));
 	return 0;
 }
 

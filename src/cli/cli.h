@@ -36,6 +36,14 @@ struct instance;
 struct svc_ctx;
 /* Opens the instance in dir and a context acting as the local operator. */
 int cli_open(const char *dir, struct instance **inst, struct svc_ctx *ctx);
+/*
+ * cli_open, then acts as the person user: logs in with their password (as
+ * the web does, audited, throttled) and ends that session at once, so the
+ * context's caller is that person. Decisions that need a person (approvals,
+ * activation) are about people, not about who can read instance.key.
+ * Returns 0, or an exit code with the error printed (nothing to close).
+ */
+int cli_open_as(const char *dir, const char *user, const char *password, struct instance **inst, struct svc_ctx *ctx);
 void cli_close(struct instance *inst, struct svc_ctx *ctx);
 
 int cmd_init(int argc, char **argv);

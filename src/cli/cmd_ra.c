@@ -86,7 +86,7 @@ static int request_decide(int argc, char **argv, int approve)
 	};
 	struct instance *inst;
 	struct svc_ctx c;
-	char pw[300], token[64], csrf[40], *txt = NULL;
+	char pw[300], *txt = NULL;
 	uint64_t id;
 	int r;
 
@@ -96,30 +96,12 @@ static int request_decide(int argc, char **argv, int approve)
 		return cli_usage_error("request", "--id must be a number");
 	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
 		return cli_fail();
-	if ((r = cli_open(dir, &inst, &c)) != 0) {
-		OPENSSL_cleanse(pw, sizeof(pw));
-		return r;
-	}
-	if (auth_login(&c, as, pw, token, csrf) != TK_OK) {
-		r = cli_fail();
-		goto out;
-	}
-	(void)!auth_logout(&c, token);
-	if (strcmp(c.actor.role, "verifikator") != 0) {
-		tk_fail_code(TK_ERR_DENIED, "forbidden", "%s is not a Verifikator", as);
-		r = cli_fail();
-		goto out;
-	}
-	if (ra_decide(&c, (int64_t)id, approve, reason, &txt) != TK_OK) {
-		r = cli_fail();
-		goto out;
-	}
-	printf("%s\n", txt);
-	r = 0;
-out:
+	r = cli_open_as(dir, as, pw, &inst, &c);
 	OPENSSL_cleanse(pw, sizeof(pw));
-	OPENSSL_cleanse(token, sizeof(token));
-	free(txt);
+	if (r != 0)
+		return r;
+	/* ra_decide refuses anyone but an active Verifikator, the filer and the person concerned. */
+	r = cli_print_text(ra_decide(&c, (int64_t)id, approve, reason, &txt), &txt);
 	cli_close(inst, &c);
 	return r;
 }
@@ -157,14 +139,13 @@ int cmd_activate(int argc, char **argv)
 	};
 	struct instance *inst = NULL;
 	struct svc_ctx c;
-	char pw[300], pp[300], token[64], csrf[40], *txt = NULL;
+	char pw[300], pp[300], *txt = NULL;
 	uint8_t *csr = NULL;
 	size_t csr_len = 0;
 	int r;
 
 	memset(pw, 0, sizeof(pw));
 	memset(pp, 0, sizeof(pp));
-	memset(token, 0, sizeof(token));
 	if ((r = cli_parse("activate", argc, argv, opts)) != 0)
 		return r;
 	if ((ppfile == NULL) == (csrfile == NULL))
@@ -174,13 +155,8 @@ int cmd_activate(int argc, char **argv)
 		r = cli_fail();
 		goto wipe;
 	}
-	if ((r = cli_open(dir, &inst, &c)) != 0)
+	if ((r = cli_open_as(dir, as, pw, &inst, &c)) != 0)
 		goto wipe;
-	if (auth_login(&c, as, pw, token, csrf) != TK_OK) {
-		r = cli_fail();
-		goto out;
-	}
-	(void)!auth_logout(&c, token);
 	if (ra_activate(&c, ppfile != NULL ? pp : NULL, csr, csr_len, &txt) != TK_OK) {
 		r = cli_fail();
 		goto out;
@@ -192,7 +168,6 @@ out:
 wipe:
 	OPENSSL_cleanse(pw, sizeof(pw));
 	OPENSSL_cleanse(pp, sizeof(pp));
-	OPENSSL_cleanse(token, sizeof(token));
 	free(txt);
 	free(csr);
 	return r;

@@ -206,7 +206,7 @@ static int user_decide(int argc, char **argv, int approve)
 	};
 	struct instance *inst;
 	struct svc_ctx c;
-	char pw[300], token[64], csrf[40], *txt = NULL;
+	char pw[300], *txt = NULL;
 	uint64_t id;
 	int r;
 
@@ -216,19 +216,11 @@ static int user_decide(int argc, char **argv, int approve)
 		return cli_usage_error(approve ? "user approve" : "user reject", "--id must be a number");
 	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
 		return cli_fail();
-	if ((r = cli_open(dir, &inst, &c)) != 0) {
-		OPENSSL_cleanse(pw, sizeof(pw));
-		return r;
-	}
-	if (auth_login(&c, as, pw, token, csrf) != TK_OK) {
-		r = cli_fail();
-		goto out;
-	}
-	(void)!auth_logout(&c, token);
-	r = cli_print_text(auth_account_request_decide(&c, (int64_t)id, approve, reason, &txt), &txt);
-out:
+	r = cli_open_as(dir, as, pw, &inst, &c);
 	OPENSSL_cleanse(pw, sizeof(pw));
-	OPENSSL_cleanse(token, sizeof(token));
+	if (r != 0)
+		return r;
+	r = cli_print_text(auth_account_request_decide(&c, (int64_t)id, approve, reason, &txt), &txt);
 	cli_close(inst, &c);
 	return r;
 }
