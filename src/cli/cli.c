@@ -159,6 +159,34 @@ int cli_open_as(const char *dir, const char *user, const char *password, struct 
 	return 0;
 }
 
+int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_fn fn)
+{
+	const char *dir = NULL, *ids = NULL, *as = NULL, *pwfile = NULL, *reason = NULL;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {"as", 1, &as, NULL, 1},
+		{"password-file", 1, &pwfile, NULL, 1}, {"reason", 1, &reason, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst;
+	struct svc_ctx c;
+	char pw[300], *txt = NULL;
+	uint64_t id;
+	int r;
+
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0)
+		return r;
+	if (parse_u64_str(ids, INT64_MAX, &id) != TK_OK)
+		return cli_usage_error(cmd, "--id must be a number");
+	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
+		return cli_fail();
+	r = cli_open_as(dir, as, pw, &inst, &c);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (r != 0)
+		return r;
+	r = cli_print_text(fn(&c, (int64_t)id, approve, reason, &txt), &txt);
+	cli_close(inst, &c);
+	return r;
+}
+
 void cli_close(struct instance *inst, struct svc_ctx *ctx)
 {
 	svc_ctx_done(ctx);

@@ -44,6 +44,15 @@ int cli_open(const char *dir, struct instance **inst, struct svc_ctx *ctx);
  * Returns 0, or an exit code with the error printed (nothing to close).
  */
 int cli_open_as(const char *dir, const char *user, const char *password, struct instance **inst, struct svc_ctx *ctx);
+
+/* A service decision on a numbered request: approve (1) or reject (0), optional reason, JSON out (caller frees). */
+typedef enum tk_err (*cli_decide_fn)(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out);
+/*
+ * `<cmd> approve|reject --dir D --id N --as USER --password-file F [--reason R]`:
+ * acts as that person (cli_open_as) and prints the request after fn. The
+ * service decides whether that person may decide.
+ */
+int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_fn fn);
 void cli_close(struct instance *inst, struct svc_ctx *ctx);
 
 int cmd_init(int argc, char **argv);

@@ -73,41 +73,9 @@ static int request_show(int argc, char **argv)
 	return r;
 }
 
-/*
- * Decisions need a Verifikator's own credentials even on the console: the
- * four-eyes rule is about people, not about who can read instance.key.
- */
-static int request_decide(int argc, char **argv, int approve)
-{
-	const char *dir = NULL, *ids = NULL, *as = NULL, *pwfile = NULL, *reason = NULL;
-	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {"as", 1, &as, NULL, 1},
-		{"password-file", 1, &pwfile, NULL, 1}, {"reason", 1, &reason, NULL, 0}, {NULL, 0, NULL, NULL, 0},
-	};
-	struct instance *inst;
-	struct svc_ctx c;
-	char pw[300], *txt = NULL;
-	uint64_t id;
-	int r;
-
-	if ((r = cli_parse(approve ? "request approve" : "request reject", argc, argv, opts)) != 0)
-		return r;
-	if (parse_u64_str(ids, INT64_MAX, &id) != TK_OK)
-		return cli_usage_error("request", "--id must be a number");
-	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
-		return cli_fail();
-	r = cli_open_as(dir, as, pw, &inst, &c);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	if (r != 0)
-		return r;
-	/* ra_decide refuses anyone but an active Verifikator, the filer and the person concerned. */
-	r = cli_print_text(ra_decide(&c, (int64_t)id, approve, reason, &txt), &txt);
-	cli_close(inst, &c);
-	return r;
-}
-
-static int request_approve(int argc, char **argv) { return request_decide(argc, argv, 1); }
-static int request_reject(int argc, char **argv) { return request_decide(argc, argv, 0); }
+/* Decisions need a Verifikator's own credentials even on the console (ra_decide refuses anyone else). */
+static int request_approve(int argc, char **argv) { return cli_decide("request approve", argc, argv, 1, ra_decide); }
+static int request_reject(int argc, char **argv) { return cli_decide("request reject", argc, argv, 0, ra_decide); }
 
 int cmd_request(int argc, char **argv)
 {

@@ -192,41 +192,9 @@ static int user_requests(int argc, char **argv)
 	return r;
 }
 
-/*
- * Decisions on account requests need an admin's own credentials even on the
- * console: dual control is about people, not about who can read
- * instance.key. The service decides whether that person may decide.
- */
-static int user_decide(int argc, char **argv, int approve)
-{
-	const char *dir = NULL, *ids = NULL, *as = NULL, *pwfile = NULL, *reason = NULL;
-	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {"as", 1, &as, NULL, 1},
-		{"password-file", 1, &pwfile, NULL, 1}, {"reason", 1, &reason, NULL, 0}, {NULL, 0, NULL, NULL, 0},
-	};
-	struct instance *inst;
-	struct svc_ctx c;
-	char pw[300], *txt = NULL;
-	uint64_t id;
-	int r;
-
-	if ((r = cli_parse(approve ? "user approve" : "user reject", argc, argv, opts)) != 0)
-		return r;
-	if (parse_u64_str(ids, INT64_MAX, &id) != TK_OK)
-		return cli_usage_error(approve ? "user approve" : "user reject", "--id must be a number");
-	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
-		return cli_fail();
-	r = cli_open_as(dir, as, pw, &inst, &c);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	if (r != 0)
-		return r;
-	r = cli_print_text(auth_account_request_decide(&c, (int64_t)id, approve, reason, &txt), &txt);
-	cli_close(inst, &c);
-	return r;
-}
-
-static int user_approve(int argc, char **argv) { return user_decide(argc, argv, 1); }
-static int user_reject(int argc, char **argv) { return user_decide(argc, argv, 0); }
+/* Decisions on account requests need an admin's own credentials even on the console (dual control is about people). */
+static int user_approve(int argc, char **argv) { return cli_decide("user approve", argc, argv, 1, auth_account_request_decide); }
+static int user_reject(int argc, char **argv) { return cli_decide("user reject", argc, argv, 0, auth_account_request_decide); }
 
 static int user_list(int argc, char **argv) { return list_cmd("user list", argc, argv, auth_user_list); }
 
