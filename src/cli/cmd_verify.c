@@ -29,7 +29,7 @@
 #define VERIFY_CLI_MAX_THREADS 64u
 #define VERIFY_CLI_SECONDS 600u     /* time budget of one verification on the command line (a 2 GB file hashes in seconds) */
 
-enum { EXIT_VERIFY_INDETERMINATE = 3, EXIT_VERIFY_FAILED = 4, EXIT_VERIFY_CHANGED = 5 };
+enum { EXIT_VERIFY_INDETERMINATE = 3, EXIT_VERIFY_FAILED = 4, EXIT_VERIFY_CHANGED = 5, EXIT_VERIFY_NO_SIGNATURE = 6 };
 
 /* Maps a file read-only: the byte ranges are hashed where they lie. */
 static enum tk_err map_ro(const char *path, const uint8_t **p, size_t *len)
@@ -159,6 +159,8 @@ static int repeat(const struct verify_trust *t, const struct verify_svc_in *in, 
 
 static int exit_code(const struct verify_report *r)
 {
+	if (r->no_signature)
+		return EXIT_VERIFY_NO_SIGNATURE;
 	if (r->ind == VERIFY_TOTAL_FAILED)
 		return EXIT_VERIFY_FAILED;
 	if (r->ind == VERIFY_INDETERMINATE)

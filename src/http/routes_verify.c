@@ -85,8 +85,6 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 	if (rc == TK_OK) {
 		rc = http_json(rs, 200, report);
 		report = NULL;
-	} else if (strcmp(tk_last_error()->code, "no_signature") == 0) {
-		rc = error_json(rs, 422, "no_signature", tk_errmsg());
 	}
 out:
 	json_decref(report);

@@ -205,6 +205,9 @@ struct verify_report {
 	unsigned pdf_major, pdf_minor;
 	size_t nrevisions;
 	char damage[320];           /* "" or why the cross-reference data had to be repaired */
+	int no_signature;           /* the PDF holds no signed signature field (BSrE NO_SIGNATURE): nsigs == 0,
+	                             * ind INDETERMINATE, notice says why when the file looks cut or damaged */
+	char notice[400];           /* "" or a plain statement about the document as a whole */
 
 	struct verify_sig *sigs;    /* signatures and document timestamps, in file order */
 	size_t nsigs;
@@ -263,9 +266,9 @@ struct verify_opts {
  * Verifies every signature of the PDF in p[0..len). Does not take
  * ownership of p and never copies it (an mmap is fine). Returns TK_OK
  * with a report whenever the file could be examined, even when every
- * signature fails; TK_ERR_INVALID (code "pdf_...") when it is not a usable
- * PDF, code "no_signature" when it holds no signed signature field,
- * TK_ERR_LIMIT over a named limit or the time budget. Caller frees *out
+ * signature fails or there is none (no_signature set, nsigs 0);
+ * TK_ERR_INVALID (code "pdf_...") when it is not a usable PDF, TK_ERR_LIMIT
+ * over a named limit or the time budget. Caller frees *out
  * with verify_report_free().
  */
 enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o, struct verify_report **out) WARN_UNUSED;

@@ -824,24 +824,28 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 	r->nrevisions = nrevs;
 	if ((rc = find_sigs(doc, &w)) != TK_OK)
 		goto out;
+	sha256_of(p, len, r->sha256);
 	if (w.n == 0) {
-		/* Say why when the file looks cut or damaged: a lost last revision leaves an unsigned one. */
+		/* A report, not an error: "this file holds no signature" is an answer. Say why when the file
+		 * looks cut or damaged: a lost last revision leaves an unsigned one. */
 		size_t tail = nrevs > 0 ? revs[nrevs - 1].end : 0, junk = 0;
 		for (i = tail; i < len && junk == 0; i++)
 			junk = !(p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t' || p[i] == '\f' || p[i] == '\0');
 		if (junk)
-			rc = tk_fail_code(TK_ERR_INVALID, "no_signature",
-			    "verify: the document has no signed signature field (ISO 32000-1 12.7.4.5); the %zu bytes after its last %%%%EOF are "
-			    "not a readable revision: the file may be truncated", len - tail);
+			snprintf(r->notice, sizeof(r->notice), "the document has no signed signature field (ISO 32000-1 12.7.4.5); the %zu bytes "
+			    "after its last %%%%EOF are not a readable revision: the file may be truncated", len - tail);
 		else if (r->damage[0])
-			rc = tk_fail_code(TK_ERR_INVALID, "no_signature",
-			    "verify: the document has no signed signature field (ISO 32000-1 12.7.4.5); its structure is damaged: %.200s", r->damage);
+			snprintf(r->notice, sizeof(r->notice),
+			    "the document has no signed signature field (ISO 32000-1 12.7.4.5); its structure is damaged: %.200s", r->damage);
 		else
-			rc = tk_fail_code(TK_ERR_INVALID, "no_signature", "verify: the document has no signed signature field (ISO 32000-1 12.7.4.5)");
+			snprintf(r->notice, sizeof(r->notice), "the document has no signed signature field (ISO 32000-1 12.7.4.5)");
+		r->no_signature = 1;
+		r->ind = VERIFY_INDETERMINATE;
+		*out = r;
+		r = NULL;
+		rc = TK_OK;
 		goto out;
 	}
-	sha256_of(p, len, r->sha256);
-
 	/* FC for every signature, then file order. */
 	for (i = 0; i < w.n; i++)
 		check_format(doc, p, len, revs, nrevs, &w.sigs[i]);

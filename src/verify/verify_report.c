@@ -207,7 +207,10 @@ static json_t *jsig(const struct verify_report *r, const struct verify_sig *s)
 /* One sentence per outcome, Indonesian then English. */
 static void summary(const struct verify_report *r, const char **id, const char **en)
 {
-	if (r->ind == VERIFY_TOTAL_PASSED && !r->changed_after_signing) {
+	if (r->no_signature) {
+		*id = "Dokumen ini tidak memuat tanda tangan elektronik.";
+		*en = "This document holds no electronic signature.";
+	} else if (r->ind == VERIFY_TOTAL_PASSED && !r->changed_after_signing) {
 		*id = "Semua tanda tangan sah dan dokumen tidak diubah setelah ditandatangani.";
 		*en = "All signatures are valid and the document was not changed after signing.";
 	} else if (r->ind == VERIFY_TOTAL_PASSED) {
@@ -239,10 +242,12 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 	}
 	json_object_set_new(o, "signatures", sigs);
 	sigs = NULL;
-	json_object_set_new(o, "indication", json_string(verify_ind_name(r->ind)));
+	/* NO_SIGNATURE is not an ETSI indication: it says there was nothing to validate (BSrE's conclusion of the same name). */
+	json_object_set_new(o, "indication", json_string(r->no_signature ? "NO_SIGNATURE" : verify_ind_name(r->ind)));
 	json_object_set_new(o, "subindication", jstr(verify_sub_name(r->sub)));
 	summary(r, &id, &en);
 	json_object_set_new(o, "summary", json_pack("{s:s, s:s}", "id", id, "en", en));
+	json_object_set_new(o, "notice", jstr(r->notice));
 	json_object_set_new(o, "changed_after_signing", json_boolean(r->changed_after_signing));
 	json_object_set_new(o, "format", json_string(r->cades ? "cades" : "pdf"));
 	json_object_set_new(o, "size", json_integer((json_int_t)r->size));
@@ -340,9 +345,12 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 	    (rc = buf_printf(out, "SHA-256: %s\n", r->sha256)) != TK_OK ||
 	    (rc = buf_printf(out, "Waktu verifikasi / Validation time: %s\n\n", t)) != TK_OK ||
 	    (rc = buf_printf(out, "KESIMPULAN / CONCLUSION: %s\n  %s\n  %s\n",
-		 r->ind == VERIFY_TOTAL_PASSED && r->changed_after_signing ? "SAH, TETAPI DIUBAH SETELAH DITANDATANGANI / VALID, BUT CHANGED AFTER SIGNING"
-									   : ind_text(r->ind),
+		 r->no_signature ? "TIDAK ADA TANDA TANGAN / NO SIGNATURE"
+		 : r->ind == VERIFY_TOTAL_PASSED && r->changed_after_signing ? "SAH, TETAPI DIUBAH SETELAH DITANDATANGANI / VALID, BUT CHANGED AFTER SIGNING"
+									     : ind_text(r->ind),
 		 id, en)) != TK_OK)
+		return rc;
+	if (r->notice[0] && (rc = buf_printf(out, "  Catatan / Note: %s\n", r->notice)) != TK_OK)
 		return rc;
 	if (r->damage[0] && (rc = buf_printf(out, "  Peringatan / Warning: struktur PDF diperbaiki / the PDF structure was repaired: %s\n", r->damage)) != TK_OK)
 		return rc;

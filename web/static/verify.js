@@ -67,8 +67,9 @@ function render(body, report, fileName) {
   const sigs = Array.isArray(report.signatures) ? report.signatures : [];
   body.append(dl([['verify.file.name', report.file || fileName]]));
   if (sigs.length === 0) {
-    body.append(h('div', { class: 'verdict verdict-warn', id: 'verdict' },
+    body.append(h('div', { class: 'verdict verdict-warn', id: 'verdict', dataset: { indication: 'NO_SIGNATURE' } },
       h('h3', { i18n: 'verify.none' }), h('p', { i18n: 'verify.none.p' })));
+    if (report.notice) body.append(h('p', { class: 'msg msg-warn', text: String(report.notice) }));
   } else {
     const ind = report.indication || sigs.map((s) => s.indication).sort((a, b) =>
       ['TOTAL_FAILED', 'INDETERMINATE', 'TOTAL_PASSED'].indexOf(a) - ['TOTAL_FAILED', 'INDETERMINATE', 'TOTAL_PASSED'].indexOf(b))[0];
