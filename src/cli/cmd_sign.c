@@ -1,7 +1,10 @@
 /* teken sign: PAdES for PDFs, CAdES (detached .p7s) for any file. */
 #include "cli/cli.h"
 #include "svc/base/base.h"
+#include "pades/pades.h"
+#include "pdf/pdf.h"
 #include "svc/sign/sign.h"
+#include <jansson.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,12 +104,67 @@ static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen,
 	return TK_OK;
 }
 
+/* teken sign fields --in a.pdf: where a signature can go (no instance needed). */
+static int sign_fields_cmd(int argc, char **argv)
+{
+	const char *inp = NULL;
+	struct cli_opt opts[] = {{"in", 1, &inp, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct pades_field *f = NULL;
+	const uint8_t *data = NULL;
+	size_t len = 0, n = 0, i;
+	json_t *arr = NULL;
+	char *s = NULL;
+	int r;
+
+	if ((r = cli_parse("sign fields", argc, argv, opts)) != 0)
+		return r;
+	if (map_file(inp, &data, &len) != TK_OK)
+		return cli_fail();
+	r = 1;
+	if ((f = calloc(PADES_MAX_FIELDS, sizeof(*f))) == NULL || (arr = json_array()) == NULL) {
+		tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!pdf_header_ok(data, len)) {
+		tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "%s is not a PDF (no %%PDF- header)", inp);
+		goto out;
+	}
+	if (pades_fields(data, len, f, PADES_MAX_FIELDS, &n) != TK_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:{s:f, s:f, s:f, s:f}, s:b}", "name", f[i].name, "page",
+		    f[i].page == PADES_PAGE_LAST ? json_null() : json_integer((json_int_t)f[i].page + 1), "rect", "x", f[i].rect[0], "y",
+		    f[i].rect[1], "w", f[i].rect[2], "h", f[i].rect[3], "signed", f[i].has_value));
+	{
+		json_t *doc = json_pack("{s:o}", "fields", arr);
+		arr = NULL;
+		s = doc != NULL ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(doc);
+	}
+	if (s == NULL) {
+		tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = cli_output(NULL, s, strlen(s));
+	if (r == 0)
+		r = cli_output(NULL, "\n", 1);
+out:
+	if (r == 1 && tk_last_error()->err != TK_OK)
+		r = cli_fail();
+	free(s);
+	json_decref(arr);
+	free(f);
+	munmap((void *)data, len);
+	return r;
+}
+
 int cmd_sign(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *outp = NULL, *subscriber = NULL, *nik = NULL, *ppfile = NULL, *level = NULL;
 	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL, *anchor = NULL, *image = NULL, *seal_key = NULL;
-	int seal = 0, cades = 0;
+	int seal = 0, cades = 0, new_field = 0;
 	struct cli_opt opts[] = {
+		{"new-field", 0, NULL, &new_field, 0},
 		{"dir", 1, &dir, NULL, 1}, {"in", 1, &inp, NULL, 1}, {"out", 1, &outp, NULL, 1}, {"seal", 0, NULL, &seal, 0},
 		{"subscriber", 1, &subscriber, NULL, 0}, {"nik", 1, &nik, NULL, 0}, {"passphrase-file", 1, &ppfile, NULL, 0},
 		{"level", 1, &level, NULL, 0}, {"visible", 1, &visible, NULL, 0}, {"certify", 1, &certify, NULL, 0},
@@ -127,8 +185,12 @@ int cmd_sign(int argc, char **argv)
 	memset(&in, 0, sizeof(in));
 	memset(&c, 0, sizeof(c));
 	pass[0] = '\0';
+	if (argc > 0 && strcmp(argv[0], "fields") == 0)
+		return sign_fields_cmd(argc - 1, argv + 1);
 	if ((r = cli_parse("sign", argc, argv, opts)) != 0)
 		return r;
+	if (field != NULL && new_field)
+		return cli_usage_error("sign", "--field and --new-field exclude each other");
 	if (seal_key != NULL)
 		seal = 1;
 	if (seal == (subscriber != NULL || nik != NULL))
@@ -166,6 +228,7 @@ int cmd_sign(int argc, char **argv)
 	in.passphrase = seal ? NULL : pass;
 	in.level = level;
 	in.field = field;
+	in.new_field = new_field;
 	in.reason = reason;
 	in.location = location;
 	in.visible = visible != NULL || anchor != NULL;

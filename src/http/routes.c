@@ -57,6 +57,8 @@ static const struct http_route routes[] = {
 	    "Sign a PDF (PAdES): multipart 'file' + JSON 'options'; returns the PDF, X-Document-Id header", HTTP_ROUTE_SIGNING},
 	{"POST", "/api/v1/sign/cades", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_cades, MAX_REQ_BODY,
 	    "Detached CAdES signature (.p7s) of any file", HTTP_ROUTE_SIGNING},
+	{"POST", "/api/v1/fields", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_fields, MAX_REQ_BODY,
+	    "Signature fields of a PDF (body or multipart part file): name, page, rect, signed"},
 	{"POST", "/api/v1/sign/batch", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_batch, MAX_REQ_BODY,
 	    "Sign several PDFs with one passphrase entry; per-file results", HTTP_ROUTE_SIGNING},
 	/* BSrE Esign Client compatibility (HTTP Basic = the API key; docs/bsre-compat.md) */

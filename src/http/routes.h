@@ -61,6 +61,7 @@ enum tk_err h_document_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_sign_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_sign_cades(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_fields(struct http_req *rq, struct http_resp *rs);
 
 /* routes_ra.c */
 enum tk_err h_enroll(struct http_req *rq, struct http_resp *rs);

@@ -157,7 +157,7 @@ enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
 	const struct mp_part *file;
 	struct sign_in in;
 	struct sign_out out;
-	char nik[20], pass[300], tampilan[16], reason[201], location[201], link[300], tag[8];
+	char nik[20], pass[300], tampilan[16], reason[201], location[201], link[300], tag[128];
 	const char *tag_s, *link_s, *img;
 	double page = 0, x = 0, y = 0, w = 0, h = 0;
 	enum tk_err rc;

@@ -2,11 +2,13 @@
 #include "http/routes.h"
 
 #include "http/multipart.h"
+#include "pades/pades.h"
 #include "svc/sign/sign.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Reads the JSON options into in; strings point into j. */
 static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *in)
@@ -21,6 +23,11 @@ static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *
 	    (rc = http_json_str(j, "reason", 0, 200, &in->reason)) != TK_OK || (rc = http_json_str(j, "location", 0, 200, &in->location)) != TK_OK ||
 	    (rc = http_json_str(j, "unit", 0, 200, &s)) != TK_OK)
 		return rc;
+	if ((v = json_object_get(j, "new_field")) != NULL) {
+		if (!json_is_boolean(v))
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "new_field must be true or false");
+		in->new_field = json_is_true(v);
+	}
 	if ((v = json_object_get(j, "certify")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3)
 			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "certify must be 1, 2 or 3");
@@ -204,5 +211,56 @@ out:
 		wipe_json_secret(opts);
 	json_decref(opts);
 	free(form);
+	return rc;
+}
+
+/* The signature fields of a PDF (the body, or multipart part "file"): where a signature can go. */
+enum tk_err h_fields(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = NULL;
+	struct pades_field *f = NULL;
+	const uint8_t *data = rq->body.p;
+	size_t len = rq->body.len, n = 0, i;
+	json_t *arr = NULL;
+	enum tk_err rc;
+
+	if (rq->content_type != NULL && strncasecmp(rq->content_type, "multipart/form-data", 19) == 0) {
+		const struct mp_part *p;
+		if ((form = calloc(1, sizeof(*form))) == NULL)
+			return tk_fail(TK_ERR_NOMEM, "out of memory");
+		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
+			goto out;
+		if ((p = mp_get(form, "file")) == NULL) {
+			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'file' is required");
+			goto out;
+		}
+		data = p->data;
+		len = p->len;
+	}
+	if ((f = calloc(PADES_MAX_FIELDS, sizeof(*f))) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = sign_fields(&rq->ctx, data, len, f, PADES_MAX_FIELDS, &n)) != TK_OK)
+		goto out;
+	if ((arr = json_array()) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:o, s:{s:f, s:f, s:f, s:f}, s:b}", "name", f[i].name, "page",
+		    f[i].page == PADES_PAGE_LAST ? json_null() : json_integer((json_int_t)f[i].page + 1), "rect", "x", f[i].rect[0], "y",
+		    f[i].rect[1], "w", f[i].rect[2], "h", f[i].rect[3], "signed", f[i].has_value);
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	rc = http_json(rs, 200, json_pack("{s:o}", "fields", arr));
+	arr = NULL;
+out:
+	json_decref(arr);
+	free(form);
+	free(f);
 	return rc;
 }

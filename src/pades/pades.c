@@ -58,31 +58,6 @@ static struct pdf_obj *std_font(struct pdf_update *u, const char *base, uint32_t
 	return pdf_new_ref(u, *num, 0);
 }
 
-/* Displayed size of a page and the matrix from displayed to user space (/Rotate). */
-static void page_view(const struct pdf_page *pg, double *vw, double *vh, double cm[6])
-{
-	double x0 = pg->crop_box[0], y0 = pg->crop_box[1], x1 = pg->crop_box[2], y1 = pg->crop_box[3];
-	double w = x1 - x0, h = y1 - y0;
-
-	switch (pg->rotate) {
-	case 90:
-		*vw = h, *vh = w;
-		cm[0] = 0, cm[1] = 1, cm[2] = -1, cm[3] = 0, cm[4] = x1, cm[5] = y0;
-		break;
-	case 180:
-		*vw = w, *vh = h;
-		cm[0] = -1, cm[1] = 0, cm[2] = 0, cm[3] = -1, cm[4] = x1, cm[5] = y1;
-		break;
-	case 270:
-		*vw = h, *vh = w;
-		cm[0] = 0, cm[1] = -1, cm[2] = 1, cm[3] = 0, cm[4] = x0, cm[5] = y1;
-		break;
-	default:
-		*vw = w, *vh = h;
-		cm[0] = 1, cm[1] = 0, cm[2] = 0, cm[3] = 1, cm[4] = x0, cm[5] = y0;
-	}
-}
-
 static struct pdf_obj *num_array(struct pdf_update *u, const double *v, size_t n)
 {
 	struct pdf_obj *a = pdf_new_array(u);
@@ -332,6 +307,50 @@ static enum tk_err find_value(const uint8_t *span, size_t n, const char *key, ch
 	return TK_OK;
 }
 
+/*
+ * The prepared field to sign into: the one named; else (a BSrE tag) the
+ * empty field named like the anchor text; else, when no placement was
+ * asked for, the document's only empty field with a visible box. NULL
+ * means a new field. *sf is the caller's to free.
+ */
+static enum tk_err pick_field(struct pdf_doc *doc, const struct pades_opts *o, struct sigfield **sf, size_t *nsf,
+    const struct sigfield **target)
+{
+	const char *want = o->field_name;
+	size_t i, usable = 0;
+	enum tk_err rc;
+
+	*target = NULL;
+	if ((*sf = calloc(PADES_MAX_FIELDS, sizeof(**sf))) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "pades: out of memory");
+	if ((rc = sigfields_find(doc, *sf, PADES_MAX_FIELDS, nsf)) != TK_OK)
+		return rc;
+	if (want == NULL && o->visible.enabled && o->visible.anchor != NULL)
+		for (i = 0; i < *nsf && want == NULL; i++)
+			if (!(*sf)[i].pub.has_value && strcmp((*sf)[i].pub.name, o->visible.anchor) == 0)
+				want = o->visible.anchor;
+	if (want != NULL) {
+		for (i = 0; i < *nsf && *target == NULL; i++)
+			if (strcmp((*sf)[i].pub.name, want) == 0)
+				*target = &(*sf)[i];
+		if (*target == NULL)
+			return tk_fail_code(TK_ERR_NOT_FOUND, "field_not_found", "pades: the document has no signature field named '%s'", want);
+		if ((*target)->pub.has_value)
+			return tk_fail_code(TK_ERR_CONFLICT, "field_signed", "pades: field '%s' is already signed", want);
+		if ((*target)->pub.page == PADES_PAGE_LAST)
+			return tk_fail_code(TK_ERR_INVALID, "field_no_page", "pades: field '%s' has no widget on any page", want);
+		return TK_OK;
+	}
+	if (o->new_field || o->visible.enabled)
+		return TK_OK;
+	for (i = 0; i < *nsf; i++)
+		if (sigfield_usable(&(*sf)[i]) && usable++ == 0)
+			*target = &(*sf)[i];
+	if (usable != 1)
+		*target = NULL;
+	return TK_OK;
+}
+
 static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_opts *o, size_t placeholder, struct buf *tail,
     size_t *pages, size_t *needed)
 {
@@ -343,7 +362,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	struct pdf_obj *sig, *widget, *catcopy, *acrocopy, *fieldscopy, *pcopy, *annotscopy, *br;
 	struct buf der, tok, withts, content;
 	uint32_t sig_num, w_num, f1 = 0, f2 = 0, acro_num = 0;
-	uint16_t acro_gen = 0;
+	uint16_t acro_gen = 0, w_gen = 0;
 	size_t npages = 0, page_idx, i, off = 0, olen = 0, ca, cb, ba, bb;
 	double vw, vh, cm[6];
 	char date[32], name[48];
@@ -351,8 +370,15 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	size_t dlen = 0;
 	int64_t when = o->signing_time ? o->signing_time : tk_now();
 	struct cms_sign_opts copts = {o->rsa_pss, 0, 0, 0};
+	struct sigfield *sf = NULL;
+	const struct sigfield *target = NULL;
+	size_t nsf = 0;
+	int vis = o->visible.enabled;
+	double vrect[4];
+	const char *vanchor = o->visible.anchor;
 	enum tk_err rc;
 
+	memcpy(vrect, o->visible.rect, sizeof(vrect));
 	buf_init(&der, CMS_MAX_BYTES);
 	buf_init(&tok, CMS_MAX_TOKEN_BYTES);
 	buf_init(&withts, CMS_MAX_BYTES);
@@ -369,25 +395,33 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		goto out;
 	}
 	*pages = npages;
-	/* DocMDP never forbids DSS and document timestamps (ISO 32000-2 12.8.2.2.2). */
-	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp, o->visible.enabled || !o->statement_every_page)) != TK_OK)
+	if (!o->doc_timestamp && (rc = pick_field(doc, o, &sf, &nsf, &target)) != TK_OK)
 		goto out;
-	page_idx = o->visible.enabled && o->visible.page != PADES_PAGE_LAST ? o->visible.page : npages - 1;
-	if (o->visible.enabled && o->visible.anchor != NULL && o->visible.page == PADES_PAGE_LAST) {
+	if (target != NULL) {
+		/* The field decides where the signature goes: its page, its rectangle (none: the statement band). */
+		vanchor = NULL;
+		vis = target->pub.rect[2] >= 1.0 && target->pub.rect[3] >= 1.0;
+		memcpy(vrect, target->pub.rect, sizeof(vrect));
+	}
+	/* DocMDP never forbids DSS and document timestamps (ISO 32000-2 12.8.2.2.2). */
+	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp, vis || !o->statement_every_page)) != TK_OK)
+		goto out;
+	page_idx = target != NULL ? target->pub.page : vis && o->visible.page != PADES_PAGE_LAST ? o->visible.page : npages - 1;
+	if (vis && vanchor != NULL && o->visible.page == PADES_PAGE_LAST) {
 		/* No page given: the first page that shows the anchor text. */
 		size_t k;
 		for (k = 0; k < npages; k++) {
 			double ax, ay;
 			if ((rc = pdf_page_get(doc, k, &pg)) != TK_OK)
 				goto out;
-			rc = anchor_find(doc, pg, o->visible.anchor, &ax, &ay);
+			rc = anchor_find(doc, pg, vanchor, &ax, &ay);
 			if (rc == TK_OK)
 				break;
 			if (rc != TK_ERR_NOT_FOUND)
 				goto out;
 		}
 		if (k == npages) {
-			rc = tk_fail_code(TK_ERR_NOT_FOUND, "anchor_not_found", "pades: the text '%s' was not found in the document", o->visible.anchor);
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "anchor_not_found", "pades: the text '%s' was not found in the document", vanchor);
 			goto out;
 		}
 		page_idx = k;
@@ -462,34 +496,33 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	fieldscopy = pdf_new_array(u);
 	widget = NULL;
 	w_num = 0;
-	for (i = 0; i < pdf_array_len(fields); i++) {
-		const struct pdf_obj *f = NULL, *ft = NULL, *tn = NULL, *v = NULL;
-		const uint8_t *sp;
-		size_t sl;
+	w_gen = 0;
+	for (i = 0; i < pdf_array_len(fields); i++)
 		if ((rc = pdf_array_push(u, fieldscopy, pdf_array_get(fields, i))) != TK_OK)
 			goto out;
-		if (o->field_name == NULL || widget != NULL)
-			continue;
-		if (pdf_resolve(doc, pdf_array_get(fields, i), &f) != TK_OK || pdf_dict_get_resolved(doc, f, "FT", &ft) != TK_OK ||
-		    pdf_dict_get_resolved(doc, f, "T", &tn) != TK_OK || pdf_dict_get_resolved(doc, f, "V", &v) != TK_OK)
-			continue;
-		if (pdf_name_is(ft, "Sig") && pdf_as_string(tn, &sp, &sl) && sl == strlen(o->field_name) &&
-		    memcmp(sp, o->field_name, sl) == 0) {
-			uint16_t g;
-			if (v != NULL && !pdf_is_null(v)) {
-				rc = tk_fail_code(TK_ERR_CONFLICT, "field_signed", "pades: field '%s' is already signed", o->field_name);
+	if (target != NULL) {
+		w_num = target->widget_num;
+		w_gen = target->widget_gen;
+		widget = pdf_obj_copy(u, target->widget);
+		if (target->field_num != target->widget_num) {
+			/* The value goes on the field, the appearance on its widget kid. */
+			struct pdf_obj *fcopy = pdf_obj_copy(u, target->field);
+			if ((rc = pdf_dict_set(u, fcopy, "V", pdf_new_ref(u, sig_num, 0))) != TK_OK ||
+			    (rc = pdf_update_set_object(u, target->field_num, target->field_gen, fcopy)) != TK_OK)
 				goto out;
-			}
-			if (!pdf_as_ref(pdf_array_get(fields, i), &w_num, &g)) {
-				rc = tk_fail_code(TK_ERR_INVALID, "pdf_unsupported", "pades: field '%s' is not an indirect object", o->field_name);
-				goto out;
-			}
-			widget = pdf_obj_copy(u, f);
 		}
-	}
-	if (o->field_name != NULL && widget == NULL) {
-		rc = tk_fail_code(TK_ERR_NOT_FOUND, "field_not_found", "pades: no empty signature field named '%s'", o->field_name);
-		goto out;
+		if ((rc = pdf_dict_set(u, widget, "P", pdf_new_ref(u, pg->num, pg->gen))) != TK_OK)
+			goto out;
+		if (!target->in_annots) {
+			/* Some producers forget the page's /Annots: a widget not listed there is not shown. */
+			pcopy = page_copy(u, t, pg);
+			if (pcopy == NULL || (rc = pdf_dict_get_resolved(doc, pg->dict, "Annots", &annots)) != TK_OK)
+				goto out;
+			annotscopy = annots && pdf_obj_type(annots) == PDF_ARRAY ? pdf_obj_copy(u, annots) : pdf_new_array(u);
+			if ((rc = pdf_array_push(u, annotscopy, pdf_new_ref(u, w_num, w_gen))) != TK_OK ||
+			    (rc = pdf_dict_set(u, pcopy, "Annots", annotscopy)) != TK_OK)
+				goto out;
+		}
 	}
 	if (widget == NULL) {
 		size_t k = pdf_array_len(fields) + 1;
@@ -512,26 +545,28 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		if ((rc = pdf_array_push(u, annotscopy, pdf_new_ref(u, w_num, 0))) != TK_OK || (rc = pdf_dict_set(u, pcopy, "Annots", annotscopy)) != TK_OK)
 			goto out;
 	}
-	if ((rc = pdf_dict_set(u, widget, "V", pdf_new_ref(u, sig_num, 0))) != TK_OK ||
-	    (rc = pdf_dict_set(u, widget, "F", pdf_new_int(u, 132))) != TK_OK) /* print + locked */
+	/* On a separate widget kid too: poppler (pdfsig, Evince, Okular) reads /V from the widget, others from the field. */
+	if ((rc = pdf_dict_set(u, widget, "V", pdf_new_ref(u, sig_num, 0))) != TK_OK)
+		goto out;
+	if ((rc = pdf_dict_set(u, widget, "F", pdf_new_int(u, 132))) != TK_OK) /* print + locked */
 		goto out;
 
-	page_view(pg, &vw, &vh, cm);
+	pades_page_view(pg, &vw, &vh, cm);
 	if (o->doc_timestamp) {
 		/* A document timestamp has no appearance and adds no statement of its own. */
 		double zero[4] = {0, 0, 0, 0};
 		if ((rc = pdf_dict_set(u, widget, "Rect", num_array(u, zero, 4))) != TK_OK)
 			goto out;
-	} else if (o->visible.enabled) {
-		double x = o->visible.rect[0], y = o->visible.rect[1], w = o->visible.rect[2], h = o->visible.rect[3];
+	} else if (vis) {
+		double x = vrect[0], y = vrect[1], w = vrect[2], h = vrect[3];
 		struct stamp_text st = {o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url};
 		char shown[48];
 		const struct pdf_obj *img_ref = NULL;
 		double img_aspect = 0;
-		if (o->visible.anchor != NULL) {
+		if (vanchor != NULL) {
 			/* The stamp's lower-left corner goes to the anchor glyph, kept on the page. */
 			double ux, uy;
-			if ((rc = anchor_find(doc, pg, o->visible.anchor, &ux, &uy)) != TK_OK)
+			if ((rc = anchor_find(doc, pg, vanchor, &ux, &uy)) != TK_OK)
 				goto out;
 			x = cm[0] * (ux - cm[4]) + cm[1] * (uy - cm[5]);
 			y = cm[2] * (ux - cm[4]) + cm[3] * (uy - cm[5]);
@@ -586,14 +621,14 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 				goto out;
 			if (p2->num == 0)
 				continue;
-			page_view(p2, &w2, &h2, cm2);
+			pades_page_view(p2, &w2, &h2, cm2);
 			buf_reset(&content);
 			if ((pcopy = page_copy(u, t, p2)) == NULL || (rc = stamp_footer(o->statement, w2, h2, cm2, &content)) != TK_OK ||
 			    (rc = append_content(doc, u, p2, pcopy, &content)) != TK_OK || (rc = add_font_resource(doc, u, p2, pcopy, "TkF1", fr)) != TK_OK)
 				goto out;
 		}
 	}
-	if ((rc = pdf_update_set_object(u, w_num, 0, widget)) != TK_OK)
+	if ((rc = pdf_update_set_object(u, w_num, w_gen, widget)) != TK_OK)
 		goto out;
 	for (i = 0; i < t->n; i++)
 		if ((rc = pdf_update_set_object(u, t->num[i], 0, t->dict[i])) != TK_OK)
@@ -682,6 +717,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 out:
 	pdf_update_free(u);
 	pdf_doc_free(doc);
+	free(sf);
 	free(t);
 	buf_free(&der);
 	buf_free(&tok);

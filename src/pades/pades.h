@@ -36,7 +36,9 @@ struct pades_opts {
 	int rsa_pss;
 	const char *reason, *location, *contact; /* optional */
 	int docmdp;              /* 0: approval signature; 1..3: certification, DocMDP P value */
-	const char *field_name;  /* reuse this empty signature field; NULL: a new "Signature<n>" */
+	const char *field_name;  /* sign into this empty signature field (fully qualified name); NULL: see new_field */
+	int new_field;           /* with no field_name: 1 always adds a field; 0 signs into the document's one empty,
+	                          * visible signature field when it has exactly one and no stamp placement is asked for */
 	const char *statement;   /* R8 statement: required, never empty */
 	int statement_every_page;
 	const char *verify_url;  /* QR target, <base>/v/<document-id> */
@@ -53,6 +55,18 @@ struct pades_opts {
 	int doc_timestamp;
 	enum tk_err (*doc_ts)(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token);
 };
+
+#define PADES_MAX_FIELDS 256u
+
+/* A signature field the document already holds. */
+struct pades_field {
+	char name[256];    /* fully qualified (ISO 32000-1 12.7.3.2) */
+	size_t page;       /* from 0; PADES_PAGE_LAST when no page shows its widget */
+	double rect[4];    /* x, y, width, height as displayed, origin bottom-left (as struct pades_visible) */
+	int has_value;     /* already signed */
+};
+/* Lists up to max signature fields of pdf (TK_ERR_LIMIT beyond); *n gets the count. */
+enum tk_err pades_fields(const uint8_t *pdf, size_t len, struct pades_field *out, size_t max, size_t *n) WARN_UNUSED;
 
 /* One DER object of validation data. */
 struct pades_blob {

@@ -3,6 +3,7 @@
 #define TEKEN_PADES_INT_H
 
 #include "core/core.h"
+#include "pades/pades.h"
 
 struct stamp_text {
 	const char *name;      /* signer */
@@ -49,5 +50,22 @@ struct pdf_page;
  * glyph. TK_ERR_NOT_FOUND with code "anchor_not_found" otherwise.
  */
 enum tk_err anchor_find(struct pdf_doc *doc, const struct pdf_page *pg, const char *text, double *x, double *y) WARN_UNUSED;
+
+/* Displayed size of a page and the matrix from displayed to user space (/Rotate). */
+void pades_page_view(const struct pdf_page *pg, double *vw, double *vh, double cm[6]);
+
+struct pdf_obj;
+/* A signature field of the document with the objects behind it (fields.c). */
+struct sigfield {
+	struct pades_field pub;
+	uint32_t field_num, widget_num; /* the terminal field, and its widget (the same object when merged) */
+	uint16_t field_gen, widget_gen;
+	const struct pdf_obj *field, *widget;
+	int in_annots;                  /* the widget is listed in its page's /Annots */
+};
+/* Every signature field with a widget held as an indirect object, in field-tree order. */
+enum tk_err sigfields_find(struct pdf_doc *doc, struct sigfield *out, size_t max, size_t *n) WARN_UNUSED;
+/* Empty, on a page, with a rectangle a stamp can be drawn in. */
+int sigfield_usable(const struct sigfield *f);
 
 #endif

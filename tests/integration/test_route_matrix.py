@@ -91,6 +91,7 @@ EXPECTED = {
     ("POST", "/api/v1/sign/pdf"): (S({"sub", "sub2", "app"}), "officials sign as themselves; app2 names an official of another unit"),
     ("POST", "/api/v1/sign/cades"): (S({"sub", "sub2", "app"}), "as sign/pdf"),
     ("POST", "/api/v1/sign/batch"): (S({"sub", "sub2", "app"}), "as sign/pdf"),
+    ("POST", "/api/v1/fields"): (S({"sub", "sub2", "app", "app2"}), "signers list where a signature can go; no key, nothing stored"),
     # --- BSrE Esign Client compatibility: applications by HTTP Basic
     ("POST", "/api/sign/pdf"): (APP, "BSrE v1 sign; app2 names an official of another unit"),
     ("GET", "/api/sign/download/{id}"): (APP, "a signed document goes back only to the application that signed it"),
@@ -314,6 +315,8 @@ def run_matrix(backend, pg_url=None):
             return (b"\x30\x00", "application/octet-stream")
         if p == "/api/v1/verify":
             return (b"%PDF-1.4\n", "application/pdf")
+        if p == "/api/v1/fields":
+            return (PDF, "application/pdf")
         return {}
 
     problems = []

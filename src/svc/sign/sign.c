@@ -483,6 +483,7 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 		po.location = in->location;
 		po.docmdp = in->docmdp;
 		po.field_name = in->field;
+		po.new_field = in->new_field;
 		po.statement = sign_statement(c->inst);
 		po.statement_every_page = strcmp(config_get_or(c->inst->cfg, "sign", "statement_pages", "last"), "every") == 0;
 		po.verify_url = url;
@@ -585,4 +586,15 @@ enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf
 	if (c->actor.kind != ACTOR_APPLICATION)
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the application that signed a document downloads it");
 	return svc_in_tx(c, download_tx, &a);
+}
+
+enum tk_err sign_fields(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct pades_field *out, size_t max, size_t *n)
+{
+	*n = 0;
+	if (!(c->actor.kind == ACTOR_APPLICATION || c->actor.kind == ACTOR_OPERATOR ||
+	      (c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "subscriber") == 0)))
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only signers list a document's signature fields");
+	if (!pdf_header_ok(pdf, len))
+		return tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
+	return pades_fields(pdf, len, out, max, n);
 }

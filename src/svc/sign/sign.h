@@ -17,7 +17,8 @@ struct sign_in {
 	const char *passphrase;   /* the subscriber's passphrase */
 	const char *level;        /* "B-B" (default), "B-T" */
 	int docmdp;               /* certification P value, 0: approval */
-	const char *field;        /* existing empty field to use */
+	const char *field;        /* existing empty field to use (fully qualified name) */
+	int new_field;            /* add a field even when the document has one prepared empty field (else signed into it) */
 	const char *reason, *location;
 	int visible;
 	size_t page;              /* from 0; SIZE_MAX: last (or, with anchor, the first page showing it) */
@@ -47,6 +48,13 @@ struct sign_out {
  * instance's own keys are the operator's. Caller frees out->out.
  */
 enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out) WARN_UNUSED;
+/*
+ * The signature fields a PDF holds (for a signer choosing where to sign):
+ * up to max entries, *n the count. Signers only: officials, applications
+ * and the operator; nothing is stored.
+ */
+struct pades_field;
+enum tk_err sign_fields(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct pades_field *out, size_t max, size_t *n) WARN_UNUSED;
 /* The signed file kept for app (single use: deleted once read). */
 enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out) WARN_UNUSED;
 
