@@ -207,8 +207,9 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	text = format != NULL && strcmp(format, "text") == 0;
-	if (revocation != NULL && strcmp(revocation, "required") != 0 && strcmp(revocation, "optional") != 0) {
-		r = cli_usage_error("verify", "--revocation must be required or optional");
+	if (revocation != NULL && strcmp(revocation, "required") != 0 && strcmp(revocation, "optional") != 0 &&
+	    strcmp(revocation, "online") != 0) {
+		r = cli_usage_error("verify", "--revocation must be required, optional or online");
 		goto out;
 	}
 	in.revocation_optional = revocation != NULL && strcmp(revocation, "optional") == 0;
@@ -234,6 +235,10 @@ int cmd_verify(int argc, char **argv)
 		cp = &c;
 	}
 	if (verify_svc_trust(cp, trust, ntrust, crls, ncrls, &t) != TK_OK) {
+		r = cli_fail();
+		goto out;
+	}
+	if (revocation != NULL && strcmp(revocation, "online") == 0 && verify_svc_online(cp, t) != TK_OK) {
 		r = cli_fail();
 		goto out;
 	}

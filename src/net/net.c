@@ -233,6 +233,10 @@ enum tk_err net_policy_add(struct net_policy *p, const char *entry)
 		e--;
 	if (e == s)
 		return tk_fail_code(TK_ERR_INVALID, "bad_url", "net: empty allow-list entry");
+	if (e == s + 1 && *s == '*') {
+		p->any_public = 1;
+		return TK_OK;
+	}
 	if (*s == '[') {
 		const char *rb = memchr(s, ']', (size_t)(e - s));
 		if (rb == NULL || (rb + 1 != e && rb[1] != ':'))
@@ -337,11 +341,17 @@ static enum tk_err allow_match(const struct net_policy *p, struct net_target *t)
 	char hp[NET_HOSTPORT_MAX];
 	size_t i;
 
+	static const struct net_allow any = {"*", 0, 0};
+
 	for (i = 0; i < p->nallow; i++)
 		if (strcmp(p->allow[i].host, t->host) == 0 && (p->allow[i].port == 0 || p->allow[i].port == t->port)) {
 			t->entry = &p->allow[i];
 			return TK_OK;
 		}
+	if (p->any_public) {
+		t->entry = &any;
+		return TK_OK;
+	}
 	hostport(t->host, t->port, hp);
 	return tk_fail_code(TK_ERR_DENIED, "fetch_refused", "net: host %s is not on the fetch allow-list", hp);
 }
@@ -541,7 +551,7 @@ enum tk_err net_fetch(const struct net_policy *p, const char *url, size_t max_by
 		goto out;
 	hostport(u.t.host, u.t.port, hp);
 	/* The operator named this very address, or allows internal hosts. */
-	f.private_ok = u.t.entry->literal || p->private_ok;
+	f.private_ok = u.t.entry->literal || (p->private_ok && strcmp(u.t.entry->host, "*") != 0);
 	f.out = out;
 	f.max = max_bytes;
 	if ((rc = resolve_check(&u.t, f.private_ok, hp, line)) != TK_OK)

@@ -42,6 +42,7 @@ struct net_policy {
 	struct net_allow allow[NET_MAX_ALLOW];
 	size_t nallow;
 	int private_ok; /* listed host names may resolve to non-public addresses (internal CRL servers) */
+	int any_public; /* entry "*": any host whose addresses are all public (never private, whatever private_ok says) */
 };
 
 /* What an address is, after RFC 6890 and RFC 4291 2.4; only NET_ADDR_PUBLIC is fetched from freely. */
@@ -60,7 +61,8 @@ enum net_addr_kind {
 void net_policy_init(struct net_policy *p);
 /*
  * Adds one allow-list entry: "host", "host:port", "[v6addr]" or
- * "[v6addr]:port" (surrounding spaces ignored). Fails with TK_ERR_INVALID
+ * "[v6addr]:port" (surrounding spaces ignored), or "*" for any host whose
+ * addresses are all public. Fails with TK_ERR_INVALID
  * on a malformed entry, TK_ERR_LIMIT past NET_MAX_ALLOW.
  */
 enum tk_err net_policy_add(struct net_policy *p, const char *entry) WARN_UNUSED;

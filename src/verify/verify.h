@@ -237,6 +237,16 @@ struct verify_trust;
 typedef enum tk_err (*verify_status_fn)(void *arg, X509 *cert, X509 *issuer, int *known, int *revoked,
     int64_t *revoked_at, int *reason);
 
+/*
+ * Online revocation: fetches current revocation data for cert (issued by
+ * issuer) when neither the document, the CRL files nor the status hook gave
+ * a status. Appends a DER OCSPResponse to ocsp and/or a DER CRL to crl
+ * (either may stay empty); the engine checks them as it checks /DSS data.
+ * Must be thread-safe when the trust store is shared. A failure other than
+ * "nothing found" stops the verification.
+ */
+typedef enum tk_err (*verify_online_fn)(void *arg, X509 *cert, X509 *issuer, struct buf *ocsp, struct buf *crl);
+
 enum tk_err verify_trust_new(struct verify_trust **out) WARN_UNUSED;
 void verify_trust_free(struct verify_trust *t);
 /* Adds every certificate of a PEM (or one DER) buffer as a trust anchor; what names it in errors. */
@@ -249,6 +259,8 @@ enum tk_err verify_trust_add_anchor(struct verify_trust *t, X509 *cert) WARN_UNU
 enum tk_err verify_trust_add_crls(struct verify_trust *t, const uint8_t *p, size_t len, const char *what) WARN_UNUSED;
 /* Installs the status hook (arg is borrowed). */
 void verify_trust_set_status(struct verify_trust *t, verify_status_fn fn, void *arg);
+/* Installs the online revocation hook; free_arg (may be NULL) releases arg with the trust store. */
+void verify_trust_set_online(struct verify_trust *t, verify_online_fn fn, void *arg, void (*free_arg)(void *));
 size_t verify_trust_anchor_count(const struct verify_trust *t);
 
 /* ---- verification ---- */

@@ -21,6 +21,9 @@ struct verify_trust {
 	STACK_OF(X509_CRL) *crls;       /* --crl files */
 	verify_status_fn status;
 	void *status_arg;
+	verify_online_fn online;        /* NULL: no network */
+	void *online_arg;
+	void (*online_free)(void *);
 };
 
 /* One verification. */

@@ -197,7 +197,18 @@ void verify_trust_free(struct verify_trust *t)
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->anchors, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	if (t->online_free != NULL)
+		t->online_free(t->online_arg);
 	free(t);
+}
+
+void verify_trust_set_online(struct verify_trust *t, verify_online_fn fn, void *arg, void (*free_arg)(void *))
+{
+	if (t->online_free != NULL)
+		t->online_free(t->online_arg);
+	t->online = fn;
+	t->online_arg = arg;
+	t->online_free = free_arg;
 }
 
 void verify_trust_set_status(struct verify_trust *t, verify_status_fn fn, void *arg)
@@ -549,46 +560,91 @@ out:
 	return ok;
 }
 
-static void ocsp_check(struct vctx *v, X509 *cert, X509 *issuer, int64_t at, struct vrev *acc)
+/* What one basic OCSP response says about cert, when its signer may speak for issuer (RFC 6960 4.2.2.2). */
+static void ocsp_check_one(struct vctx *v, OCSP_BASICRESP *bs, X509 *cert, X509 *issuer, int64_t at, const char *source, int dss,
+    struct vrev *acc)
 {
-	int i, j;
+	int j, checked = 0, ok = 0;
 
-	for (i = 0; (size_t)i < v->nocsps; i++) {
-		OCSP_BASICRESP *bs = v->ocsps[i];
-		int checked = 0, ok = 0;
-		for (j = 0; j < OCSP_resp_count(bs); j++) {
-			OCSP_SINGLERESP *sr = OCSP_resp_get0(bs, j);
-			const OCSP_CERTID *cid = OCSP_SINGLERESP_get0_id(sr);
-			ASN1_OBJECT *mdoid = NULL;
-			OCSP_CERTID *mine;
-			const EVP_MD *md;
-			int reason = 0, st;
-			ASN1_GENERALIZEDTIME *rt = NULL, *tu = NULL, *nu = NULL;
-			if (OCSP_id_get0_info(NULL, &mdoid, NULL, NULL, (OCSP_CERTID *)cid) != 1 ||
-			    (md = EVP_get_digestbyobj(mdoid)) == NULL)
-				continue;
-			if ((mine = OCSP_cert_to_id(md, cert, issuer)) == NULL)
-				continue;
-			st = OCSP_id_cmp(mine, cid);
-			OCSP_CERTID_free(mine);
-			if (st != 0)
-				continue;
-			if (!checked) {
-				ok = ocsp_signer_ok(bs, issuer, v->pool);
-				checked = 1;
-			}
-			if (!ok)
-				break;
-			st = OCSP_single_get0_status(sr, &reason, &rt, &tu, &nu);
-			if (st == V_OCSP_CERTSTATUS_REVOKED)
-				rev_merge(acc, VERIFY_REV_REVOKED, "dss-ocsp", vx_time(rt), reason > 0 ? reason : 0, 1);
-			else if (st == V_OCSP_CERTSTATUS_GOOD && fresh(vx_time(tu), vx_time(nu), at))
-				rev_merge(acc, VERIFY_REV_GOOD, "dss-ocsp", 0, 0, 1);
-			else if (st != V_OCSP_CERTSTATUS_GOOD)
-				rev_merge(acc, VERIFY_REV_UNKNOWN, "dss-ocsp", 0, 0, 1);
+	for (j = 0; j < OCSP_resp_count(bs); j++) {
+		OCSP_SINGLERESP *sr = OCSP_resp_get0(bs, j);
+		const OCSP_CERTID *cid = OCSP_SINGLERESP_get0_id(sr);
+		ASN1_OBJECT *mdoid = NULL;
+		OCSP_CERTID *mine;
+		const EVP_MD *md;
+		int reason = 0, st;
+		ASN1_GENERALIZEDTIME *rt = NULL, *tu = NULL, *nu = NULL;
+		if (OCSP_id_get0_info(NULL, &mdoid, NULL, NULL, (OCSP_CERTID *)cid) != 1 || (md = EVP_get_digestbyobj(mdoid)) == NULL)
+			continue;
+		if ((mine = OCSP_cert_to_id(md, cert, issuer)) == NULL)
+			continue;
+		st = OCSP_id_cmp(mine, cid);
+		OCSP_CERTID_free(mine);
+		if (st != 0)
+			continue;
+		if (!checked) {
+			ok = ocsp_signer_ok(bs, issuer, v->pool);
+			checked = 1;
 		}
+		if (!ok)
+			break;
+		st = OCSP_single_get0_status(sr, &reason, &rt, &tu, &nu);
+		if (st == V_OCSP_CERTSTATUS_REVOKED)
+			rev_merge(acc, VERIFY_REV_REVOKED, source, vx_time(rt), reason > 0 ? reason : 0, dss);
+		else if (st == V_OCSP_CERTSTATUS_GOOD && fresh(vx_time(tu), vx_time(nu), at))
+			rev_merge(acc, VERIFY_REV_GOOD, source, 0, 0, dss);
+		else if (st != V_OCSP_CERTSTATUS_GOOD)
+			rev_merge(acc, VERIFY_REV_UNKNOWN, source, 0, 0, dss);
 	}
 	ERR_clear_error();
+}
+
+static void ocsp_check(struct vctx *v, X509 *cert, X509 *issuer, int64_t at, struct vrev *acc)
+{
+	size_t i;
+
+	for (i = 0; i < v->nocsps; i++)
+		ocsp_check_one(v, v->ocsps[i], cert, issuer, at, "dss-ocsp", 1, acc);
+}
+
+/*
+ * Revocation data fetched from the network by the trust store's online
+ * hook, checked exactly like data carried by the document: an OCSP
+ * response (its signer must speak for the issuer) and CRLs (signed by the
+ * issuer). Unreadable data is ignored: the status stays unknown.
+ */
+static enum tk_err online_check(struct vctx *v, X509 *cert, X509 *issuer, int64_t at, struct vrev *acc)
+{
+	struct buf ocsp, crl;
+	enum tk_err rc;
+
+	buf_init(&ocsp, VERIFY_MAX_CRL_BYTES);
+	buf_init(&crl, VERIFY_MAX_CRL_BYTES);
+	rc = v->trust->online(v->trust->online_arg, cert, issuer, &ocsp, &crl);
+	if (rc == TK_OK && ocsp.len > 0) {
+		const unsigned char *q = ocsp.p;
+		OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &q, (long)ocsp.len);
+		OCSP_BASICRESP *bs = resp != NULL && OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL ? OCSP_response_get1_basic(resp) : NULL;
+		if (bs != NULL)
+			ocsp_check_one(v, bs, cert, issuer, at, "online-ocsp", 0, acc);
+		OCSP_BASICRESP_free(bs);
+		OCSP_RESPONSE_free(resp);
+	}
+	if (rc == TK_OK && crl.len > 0 && acc->st != VERIFY_REV_GOOD && acc->st != VERIFY_REV_REVOKED) {
+		STACK_OF(X509_CRL) *sk = sk_X509_CRL_new_null();
+		const unsigned char *q = crl.p;
+		X509_CRL *c = d2i_X509_CRL(NULL, &q, (long)crl.len);
+		if (sk != NULL && c != NULL && sk_X509_CRL_push(sk, c) > 0) {
+			c = NULL;
+			crl_check(sk, cert, issuer, at, "online-crl", 0, acc);
+		}
+		X509_CRL_free(c);
+		sk_X509_CRL_pop_free(sk, X509_CRL_free);
+	}
+	ERR_clear_error();
+	buf_free(&ocsp);
+	buf_free(&crl);
+	return rc;
 }
 
 static enum tk_err rev_check(struct vctx *v, X509 *cert, X509 *issuer, int64_t at, struct vrev *acc)
@@ -609,6 +665,9 @@ static enum tk_err rev_check(struct vctx *v, X509 *cert, X509 *issuer, int64_t a
 		if (known)
 			rev_merge(acc, revoked ? VERIFY_REV_REVOKED : VERIFY_REV_GOOD, "registry", when, reason, 0);
 	}
+	/* The network last, and only when nothing else answered. */
+	if (v->trust->online != NULL && acc->st != VERIFY_REV_GOOD && acc->st != VERIFY_REV_REVOKED)
+		return online_check(v, cert, issuer, at, acc);
 	return TK_OK;
 }
 

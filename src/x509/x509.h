@@ -131,6 +131,10 @@ enum tk_err x509_crl_build(X509 *issuer, const struct key *k, const char *digest
 
 /* RFC 5280 reason names: unspecified keyCompromise cACompromise affiliationChanged
  * superseded cessationOfOperation certificateHold privilegeWithdrawn aACompromise. */
+/* The first http(s) URI of a certificate's CRL distribution points (RFC 5280 4.2.1.13); 0 when none. */
+int x509_crl_url(X509 *x, char *out, size_t sz);
+/* The first http(s) OCSP responder of its Authority Information Access (RFC 5280 4.2.2.1); 0 when none. */
+int x509_ocsp_url(X509 *x, char *out, size_t sz);
 enum tk_err x509_reason_parse(const char *s, int *out) WARN_UNUSED;
 const char *x509_reason_name(int reason);
 

@@ -515,6 +515,22 @@ static void test_fetch_allow_list(void **state)
 	assert_ok(net_fetch(&p, u, 1024, 5, &out));
 	assert_int_equal(out.len, strlen(BODY));
 	assert_int_equal(S.hits, before + 1);
+	buf_reset(&out);
+
+	/* "*": any host, but only public addresses: loopback by name or by number stays refused, private_ok or not. */
+	before = S.hits;
+	net_policy_init(&p);
+	assert_ok(net_policy_add(&p, " * "));
+	p.private_ok = 1;
+	assert_err_code(net_fetch(&p, u, 1024, 5, &out), TK_ERR_DENIED, "fetch_refused");
+	url(u, sizeof(u), "127.0.0.1", "/ok");
+	assert_err_code(net_fetch(&p, u, 1024, 5, &out), TK_ERR_DENIED, "fetch_refused");
+	assert_int_equal(S.hits, before);
+	{
+		struct net_target t;
+		assert_ok(net_url_check(&p, "https://ocsp.example.org/x", &t));
+		assert_string_equal(t.host, "ocsp.example.org");
+	}
 	buf_free(&out);
 }
 

@@ -97,30 +97,6 @@ static int fetch_crl(const struct net_policy *pol, const char *url, struct buf *
 	return ok;
 }
 
-/* The first http(s) URI of a certificate's CRL distribution points. */
-static int crl_url_of(X509 *x, char *out, size_t sz)
-{
-	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
-	int i, j, found = 0;
-
-	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && !found; i++) {
-		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
-		if (dp->distpoint == NULL || dp->distpoint->type != 0)
-			continue;
-		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname) && !found; j++) {
-			GENERAL_NAME *g = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
-			const char *u;
-			if (g->type != GEN_URI)
-				continue;
-			u = (const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
-			if ((strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && str_copy(out, sz, u) == TK_OK)
-				found = 1;
-		}
-	}
-	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
-	return found;
-}
-
 enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, int lta, struct buf *tail, struct ltv_report *r)
 {
 	struct pades_sigs sigs;
@@ -205,7 +181,7 @@ enum tk_err ltv_extend(struct svc_ctx *c, const uint8_t *pdf, size_t len, int lt
 			continue;
 		}
 		/* Another CA's certificate: its CRL, once per distribution point. */
-		if (crl_url_of(x, url, sizeof(url))) {
+		if (x509_crl_url(x, url, sizeof(url))) {
 			size_t k;
 			int dup = 0;
 			for (k = 0; k < s->nurls; k++)

@@ -90,6 +90,10 @@ enum tk_err verify_svc_trust(struct svc_ctx *c, const char *const *paths, size_t
 			goto out;
 		}
 		verify_trust_set_status(t, registry_status, c);
+		if (verify_svc_online_configured(c) && (rc = verify_svc_online(c, t)) != TK_OK) {
+			tk_wrap(rc, "[verify] fetch_allow");
+			goto out;
+		}
 	}
 	for (i = 0; i < npaths; i++)
 		if ((rc = verify_trust_add_path(t, paths[i])) != TK_OK)

@@ -40,6 +40,18 @@ enum tk_err verify_svc_trust(struct svc_ctx *c, const char *const *paths, size_t
     struct verify_trust **out) WARN_UNUSED;
 
 /*
+ * Online revocation on t (svc/verify/verify_online.c): the OCSP responder
+ * or CRL a certificate names, for certificates no other source answers
+ * for, fetched under [verify] fetch_allow / fetch_private when the
+ * instance's configuration has fetch_allow, else from any host whose
+ * addresses are all public (also for c == NULL, the CLI without --dir).
+ * Answers are cached in the process until their nextUpdate.
+ */
+enum tk_err verify_svc_online(struct svc_ctx *c, struct verify_trust *t) WARN_UNUSED;
+/* [verify] revocation = online: verify_svc_trust() installs online revocation itself. */
+int verify_svc_online_configured(const struct svc_ctx *c);
+
+/*
  * Verifies in->data (PDF) or in->sig over in->data (CAdES) against t.
  * Caller frees *out with verify_report_free(). Errors as verify_pdf().
  */
