@@ -9,7 +9,7 @@ PKGS=(
   # libraries (DESIGN.md section 4)
   libssl-dev openssl libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
   libpq-dev postgresql libargon2-dev libqrencode-dev libhpdf-dev zlib1g-dev
-  libxlsxwriter-dev libcurl4-openssl-dev libinih-dev
+  libxlsxwriter-dev libcurl4-openssl-dev libinih-dev libzip-dev
   # HSM
   softhsm2 opensc libp11-kit-dev
   # tests and oracles

@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -191,4 +195,29 @@ void cli_close(struct instance *inst, struct svc_ctx *ctx)
 {
 	svc_ctx_done(ctx);
 	instance_close(inst);
+}
+
+enum tk_err cli_map_file(const char *path, const uint8_t **p, size_t *len)
+{
+	struct stat sb;
+	void *m;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return tk_fail(TK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return tk_fail(TK_ERR_IO, "%s is not a regular file", path);
+	}
+	if (sb.st_size == 0 || (uint64_t)sb.st_size > MAX_PDF_BYTES) {
+		close(fd);
+		return tk_fail(TK_ERR_LIMIT, "%s is empty or larger than %llu bytes", path, (unsigned long long)MAX_PDF_BYTES);
+	}
+	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return tk_fail(TK_ERR_IO, "cannot map %s: %s", path, strerror(errno));
+	*p = m;
+	*len = (size_t)sb.st_size;
+	return TK_OK;
 }

@@ -73,6 +73,38 @@ int cmd_ltv(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+/*
+ * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
+ * are hashed where they lie, never copied. Release with munmap.
+ */
+enum tk_err cli_map_file(const char *path, const uint8_t **p, size_t *len) WARN_UNUSED;
+
+struct verify_report;
+/* teken verify's exit code for a report: 0, 3, 4, 5 or 6 (docs/verification.md). */
+int cli_verify_exit(const struct verify_report *r);
+
+#define VERIFY_MANY_MAX_THREADS 64u
+struct actor;
+struct verify_svc_in;
+/* Many documents in one run (cli/verify_many.c). */
+struct verify_many_opts {
+	struct instance *inst;                /* NULL: no instance */
+	struct svc_ctx *ctx;                  /* with inst: the command's context */
+	const struct actor *actor;            /* with inst: who verifies (each worker acts as this caller) */
+	const char *const *trust, *const *crls;
+	size_t ntrust, ncrls;
+	int online;                           /* --revocation online */
+	const struct verify_svc_in *base;     /* validation time, budget, revocation policy for every file */
+	size_t threads;                       /* 0: one per online CPU */
+};
+/*
+ * Verifies every file of inputs (PDF files, or directories walked for
+ * *.pdf) and prints one JSON report per line in input order. Returns the
+ * worst exit code over the files, 1 when one could not be read, or the
+ * exit code of a usage or set-up error (printed).
+ */
+int verify_many(const char *const *inputs, size_t ninputs, const struct verify_many_opts *o);
+
 /* Reads a secret: first line of a file, or of stdin when path is "-". */
 enum tk_err cli_read_secret(const char *path, char *out, size_t sz) WARN_UNUSED;
 

@@ -49,31 +49,6 @@ static enum tk_err parse_visible(const char *s, size_t *page, double rect[4])
 	return TK_OK;
 }
 
-/* Maps a whole file read-only; the signer never copies the original. */
-static enum tk_err map_file(const char *path, const uint8_t **p, size_t *len)
-{
-	struct stat sb;
-	void *m;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return tk_fail(TK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return tk_fail(TK_ERR_IO, "%s is not a regular file", path);
-	}
-	if (sb.st_size == 0 || (uint64_t)sb.st_size > MAX_PDF_BYTES) {
-		close(fd);
-		return tk_fail(TK_ERR_LIMIT, "%s is empty or larger than %llu bytes", path, (unsigned long long)MAX_PDF_BYTES);
-	}
-	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return tk_fail(TK_ERR_IO, "cannot map %s: %s", path, strerror(errno));
-	*p = m;
-	*len = (size_t)sb.st_size;
-	return TK_OK;
-}
 
 /* Writes original + tail to path through a temp file and rename. */
 static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -118,7 +93,7 @@ static int sign_fields_cmd(int argc, char **argv)
 
 	if ((r = cli_parse("sign fields", argc, argv, opts)) != 0)
 		return r;
-	if (map_file(inp, &data, &len) != TK_OK)
+	if (cli_map_file(inp, &data, &len) != TK_OK)
 		return cli_fail();
 	r = 1;
 	if ((f = calloc(PADES_MAX_FIELDS, sizeof(*f))) == NULL || (arr = json_array()) == NULL) {
@@ -212,7 +187,7 @@ int cmd_sign(int argc, char **argv)
 		return cli_usage_error("sign", "--image needs a visible stamp (--visible or --anchor)");
 	if (image != NULL && file_read(image, 8u << 20, &img, &imglen) != TK_OK)
 		return cli_fail();
-	if (map_file(inp, &data, &len) != TK_OK) {
+	if (cli_map_file(inp, &data, &len) != TK_OK) {
 		r = cli_fail();
 		goto out;
 	}

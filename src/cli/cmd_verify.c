@@ -31,35 +31,10 @@
 
 enum { EXIT_VERIFY_INDETERMINATE = 3, EXIT_VERIFY_FAILED = 4, EXIT_VERIFY_CHANGED = 5, EXIT_VERIFY_NO_SIGNATURE = 6 };
 
-/* Maps a file read-only: the byte ranges are hashed where they lie. */
-static enum tk_err map_ro(const char *path, const uint8_t **p, size_t *len)
-{
-	struct stat sb;
-	void *m;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return tk_fail(TK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return tk_fail(TK_ERR_IO, "%s is not a regular file", path);
-	}
-	if (sb.st_size == 0 || (uint64_t)sb.st_size > MAX_PDF_BYTES) {
-		close(fd);
-		return tk_fail(TK_ERR_LIMIT, "%s is empty or larger than %llu bytes", path, (unsigned long long)MAX_PDF_BYTES);
-	}
-	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return tk_fail(TK_ERR_IO, "cannot map %s: %s", path, strerror(errno));
-	*p = m;
-	*len = (size_t)sb.st_size;
-	return TK_OK;
-}
-
-/* Takes --trust and --crl (repeatable, each with one or more values) out of argv. */
+/* Takes --trust, --crl and --in (repeatable, each with one or more values) out of argv. */
 static int take_lists(int argc, char **argv, char **rest, int *nrest, const char **trust, size_t *ntrust, const char **crls,
-    size_t *ncrls)
+    size_t *ncrls, const char **ins, size_t *nins)
 {
 	int i;
 
@@ -72,6 +47,16 @@ static int take_lists(int argc, char **argv, char **rest, int *nrest, const char
 			list = trust, n = ntrust;
 		else if (strncmp(a, "--crl", 5) == 0 && (a[5] == '\0' || a[5] == '='))
 			list = crls, n = ncrls;
+		else if (strncmp(a, "--in", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {
+			/* Any number of documents or folders (argc bounds the list). */
+			if (strchr(a, '=') != NULL)
+				ins[(*nins)++] = strchr(a, '=') + 1;
+			else if (i + 1 >= argc || argv[i + 1][0] == '-')
+				return cli_usage_error("verify", "option --in needs a file or a folder");
+			while (i + 1 < argc && argv[i + 1][0] != '-')
+				ins[(*nins)++] = argv[++i];
+			continue;
+		}
 		if (list == NULL) {
 			rest[(*nrest)++] = argv[i];
 			continue;
@@ -157,7 +142,7 @@ static int repeat(const struct verify_trust *t, const struct verify_svc_in *in, 
 	return 0;
 }
 
-static int exit_code(const struct verify_report *r)
+int cli_verify_exit(const struct verify_report *r)
 {
 	if (r->no_signature)
 		return EXIT_VERIFY_NO_SIGNATURE;
@@ -172,14 +157,16 @@ int cmd_verify(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *content = NULL, *format = NULL, *at = NULL, *revocation = NULL, *rep = NULL, *thr = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 0}, {"in", 1, &inp, NULL, 1}, {"content", 1, &content, NULL, 0}, {"format", 1, &format, NULL, 0},
+		{"dir", 1, &dir, NULL, 0}, {"content", 1, &content, NULL, 0}, {"format", 1, &format, NULL, 0},
 		{"at", 1, &at, NULL, 0}, {"revocation", 1, &revocation, NULL, 0}, {"repeat", 1, &rep, NULL, 0}, {"threads", 1, &thr, NULL, 0},
 		{NULL, 0, NULL, NULL, 0},
 	};
 	const char *trust[VERIFY_CLI_MAX_FILES], *crls[VERIFY_CLI_MAX_FILES];
 	char **rest = NULL;
 	size_t ntrust = 0, ncrls = 0;
-	int nrest = 0, r, text = 0;
+	int nrest = 0, r, text = 0, many = 0;
+	const char **ins = NULL;
+	size_t nins = 0;
 	uint64_t nrep = 0, nthreads = 1;
 	struct instance *inst = NULL;
 	struct svc_ctx c, *cp = NULL;
@@ -196,9 +183,28 @@ int cmd_verify(int argc, char **argv)
 		tk_fail(TK_ERR_NOMEM, "out of memory");
 		return cli_fail();
 	}
-	if ((r = take_lists(argc, argv, rest, &nrest, trust, &ntrust, crls, &ncrls)) != 0 || (r = cli_parse("verify", nrest, rest, opts)) != 0)
+	if ((ins = calloc((size_t)argc + 1, sizeof(*ins))) == NULL) {
+		tk_fail(TK_ERR_NOMEM, "out of memory");
+		r = cli_fail();
+		goto out;
+	}
+	if ((r = take_lists(argc, argv, rest, &nrest, trust, &ntrust, crls, &ncrls, ins, &nins)) != 0 ||
+	    (r = cli_parse("verify", nrest, rest, opts)) != 0)
 		goto out;
 	r = 2;
+	if (nins == 0) {
+		r = cli_usage_error("verify", "--in FILE (or several files, or a folder) is required");
+		goto out;
+	}
+	inp = ins[0];
+	{
+		struct stat sb;
+		many = nins > 1 || (stat(inp, &sb) == 0 && S_ISDIR(sb.st_mode));
+	}
+	if (many && (content != NULL || rep != NULL || (format != NULL && strcmp(format, "json") != 0))) {
+		r = cli_usage_error("verify", "several files or a folder give one JSON report per line: no --content, --repeat or --format");
+		goto out;
+	}
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
 		if (strcmp(format, "html") == 0 || strcmp(format, "pdf") == 0)
 			r = cli_usage_error("verify", "--format %s is not available yet; use --format json or --format text", format);
@@ -221,11 +227,32 @@ int cmd_verify(int argc, char **argv)
 		r = cli_usage_error("verify", "--repeat takes a count from 1 to %u", VERIFY_CLI_MAX_REPEAT);
 		goto out;
 	}
-	if (thr != NULL && (parse_u64_str(thr, VERIFY_CLI_MAX_THREADS, &nthreads) != TK_OK || nthreads == 0 || rep == NULL || dir != NULL)) {
-		r = cli_usage_error("verify", "--threads (1 to %u) goes with --repeat and --trust, not --dir", VERIFY_CLI_MAX_THREADS);
+	if (thr != NULL && (parse_u64_str(thr, VERIFY_CLI_MAX_THREADS, &nthreads) != TK_OK || nthreads == 0 ||
+			    (!many && (rep == NULL || dir != NULL)))) {
+		r = cli_usage_error("verify", "--threads (1 to %u) goes with several files, or with --repeat and --trust", VERIFY_CLI_MAX_THREADS);
 		goto out;
 	}
-	if (map_ro(inp, content ? &sig : &data, content ? &slen : &dlen) != TK_OK || (content && map_ro(content, &data, &dlen) != TK_OK)) {
+	if (many) {
+		struct verify_many_opts mo;
+		if (dir != NULL && (r = cli_open(dir, &inst, &c)) != 0)
+			goto out;
+		in.max_seconds = VERIFY_CLI_SECONDS;
+		in.max_objects = MAX_PDF_OBJECTS;
+		memset(&mo, 0, sizeof(mo));
+		mo.inst = inst;
+		mo.ctx = inst != NULL ? &c : NULL;
+		mo.actor = inst != NULL ? &c.actor : NULL;
+		mo.trust = trust;
+		mo.ntrust = ntrust;
+		mo.crls = crls;
+		mo.ncrls = ncrls;
+		mo.online = revocation != NULL && strcmp(revocation, "online") == 0;
+		mo.base = &in;
+		mo.threads = thr != NULL ? (size_t)nthreads : 0;
+		r = verify_many(ins, nins, &mo);
+		goto out;
+	}
+	if (cli_map_file(inp, content ? &sig : &data, content ? &slen : &dlen) != TK_OK || (content && cli_map_file(content, &data, &dlen) != TK_OK)) {
 		r = cli_fail();
 		goto out;
 	}
@@ -282,7 +309,7 @@ int cmd_verify(int argc, char **argv)
 		free(s);
 	}
 	if (r == 0)
-		r = exit_code(rep_out);
+		r = cli_verify_exit(rep_out);
 out:
 	json_decref(j);
 	verify_report_free(rep_out);
@@ -294,5 +321,6 @@ out:
 	if (inst != NULL)
 		cli_close(inst, &c);
 	free(rest);
+	free(ins);
 	return r;
 }

@@ -55,6 +55,7 @@ enum tk_err h_page_literasi(struct http_req *rq, struct http_resp *rs);
 
 /* routes_verify.c */
 enum tk_err h_verify(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_verify_batch(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_document_get(struct http_req *rq, struct http_resp *rs);
 
 /* routes_sign.c */

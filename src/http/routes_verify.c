@@ -4,6 +4,7 @@
 
 #include "http/multipart.h"
 #include "svc/verify/verify_svc.h"
+#include "zip/zip.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -88,6 +89,73 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 	}
 out:
 	json_decref(report);
+	free(form);
+	return rc;
+}
+
+/*
+ * Many documents at once (any signed-in caller): several multipart parts
+ * "file", or one ZIP archive as the body (application/zip), whose entries
+ * are the documents. One verification slot for the whole batch.
+ */
+enum tk_err h_verify_batch(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = NULL;
+	struct zip_item *zitems = NULL;
+	struct verify_batch_item *items = NULL;
+	size_t n = 0, nz = 0, i;
+	json_t *out = NULL;
+	enum tk_err rc;
+
+	if ((items = calloc(VERIFY_BATCH_MAX_FILES, sizeof(*items))) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if (ctype_is(rq->content_type, "application/zip")) {
+		if ((rc = zip_read(rq->body.p, rq->body.len, VERIFY_BATCH_MAX_FILES, MAX_REQ_BODY, 4u * MAX_REQ_BODY, &zitems, &nz)) != TK_OK)
+			goto out;
+		for (i = 0; i < nz; i++) {
+			items[n].name = zitems[i].name;
+			items[n].data = zitems[i].data.p;
+			items[n++].len = zitems[i].data.len;
+		}
+	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
+		if ((form = calloc(1, sizeof(*form))) == NULL) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
+			goto out;
+		for (i = 0; i < form->n; i++) {
+			const struct mp_part *p = &form->parts[i];
+			if (strcmp(p->name, "file") != 0)
+				continue;
+			if (n == VERIFY_BATCH_MAX_FILES) {
+				rc = tk_fail_code(TK_ERR_LIMIT, "too_many_files", "at most %u documents in one batch", VERIFY_BATCH_MAX_FILES);
+				goto out;
+			}
+			items[n].name = p->filename[0] ? p->filename : "upload.pdf";
+			items[n].data = p->data;
+			items[n++].len = p->len;
+		}
+	} else {
+		rc = error_json(rs, 415, "unsupported_media_type", "send multipart/form-data with parts 'file', or one application/zip archive");
+		goto out;
+	}
+	if (atomic_fetch_add(&inflight, 1) >= VERIFY_HTTP_MAX_INFLIGHT) {
+		atomic_fetch_sub(&inflight, 1);
+		if ((rc = error_json(rs, 503, "busy", "too many verifications are running; try again in a few seconds")) == TK_OK)
+			rc = http_header(rs, "Retry-After", "2");
+		goto out;
+	}
+	rc = verify_svc_batch(&rq->ctx, items, n, &out);
+	atomic_fetch_sub(&inflight, 1);
+	if (rc == TK_OK) {
+		rc = http_json(rs, 200, out);
+		out = NULL;
+	}
+out:
+	json_decref(out);
+	zip_items_free(zitems, nz);
+	free(items);
 	free(form);
 	return rc;
 }

@@ -64,6 +64,7 @@ EXPECTED = {
     ("GET", "/literasi"): (EVERYONE, "literacy page (R14)"),
     ("GET", "/static/{file}"): (EVERYONE, "static assets"),
     ("POST", "/api/v1/verify"): (EVERYONE, "anyone holding a document verifies it"),
+    ("POST", "/api/v1/verify/batch"): (USERS, "folders of documents: signed-in callers (one public document at a time stays open)"),
     ("GET", "/api/v1/documents/{id}"): (EVERYONE, "registry record behind the QR code"),
     ("POST", "/api/v1/login"): (EVERYONE, "logging in needs no prior login"),
     # --- sessions
@@ -315,6 +316,8 @@ def run_matrix(backend, pg_url=None):
             return (b"\x30\x00", "application/octet-stream")
         if p == "/api/v1/verify":
             return (b"%PDF-1.4\n", "application/pdf")
+        if p == "/api/v1/verify/batch":
+            return multipart({}, [("file", "a.pdf", PDF)])
         if p == "/api/v1/fields":
             return (PDF, "application/pdf")
         return {}

@@ -71,6 +71,22 @@ enum tk_err verify_svc_json(struct svc_ctx *c, const struct verify_report *r, co
  */
 enum tk_err verify_svc_request(struct svc_ctx *c, const struct verify_svc_in *in, const char *file, json_t **out) WARN_UNUSED;
 
+/* One document of a batch: a label (its file name) and its bytes, borrowed. */
+struct verify_batch_item {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+};
+#define VERIFY_BATCH_MAX_FILES 100u /* documents in one batch request */
+#define VERIFY_BATCH_SECONDS   120u /* the whole batch; later documents get a "batch_time" error entry */
+/*
+ * Verifies items[0..n) with the instance's trust (svc/verify/verify_batch.c):
+ * {"count":n, "results":[report (verify_svc_json, "file" = its name) or
+ * {"file","error":{"code","message"}} for a document that could not be
+ * verified]}, in order. Caller owns *out.
+ */
+enum tk_err verify_svc_batch(struct svc_ctx *c, const struct verify_batch_item *items, size_t n, json_t **out) WARN_UNUSED;
+
 /*
  * The public registry record of a signed document (the QR code target):
  * id, sha256, size, pages, kind, level, signer, signed_at, application,
