@@ -250,6 +250,35 @@ j = r.json()
 check(r.status == 200 and j["conclusion"] == "INVALID" and j["signatureInformations"][0]["integrityValid"] is False,
       "v2 tampered INVALID, integrityValid false: %s" % r.body[:300])
 
+# ---- changed after signing: new page content in an incremental update written by MuPDF ----
+with open(path("mod.js"), "w") as f:
+    f.write("""var doc = new PDFDocument(scriptArgs[0]);
+var page = doc.findPage(0);
+var contents = page.get("Contents");
+var extra = doc.addStream("q 1 0 0 rg 100 100 200 50 re f Q\\n", {});
+var arr = doc.newArray();
+if (contents.isArray()) { for (var i = 0; i < contents.length; i++) arr.push(contents.get(i)); } else arr.push(contents);
+arr.push(extra);
+page.put("Contents", arr);
+doc.save(scriptArgs[1], "incremental");
+""")
+run("mutool", "run", path("mod.js"), path("one.pdf"), path("changed.pdf"))
+changed = open(path("changed.pdf"), "rb").read()
+check(changed[:len(one)] == one, "mutool wrote an incremental update")
+ps = pdfsig_view(changed)
+check(len(ps) == 1 and ps[0]["valid"] and not ps[0]["total"], "pdfsig: signature valid, not the total document")
+r = v1(changed)
+j = r.json()
+check(r.status == 200 and j["summary"] == "DOCUMENT NOT VALID !!!" and j["notes"] == "Konten Dokumen mengalami perubahan oleh pihak yang tidak berhak",
+      "v1 changed after signing: NOT VALID: %s" % r.body[:300])
+check(j["details"][0]["signature_document"]["document_integrity"] is False, "v1 changed: document_integrity false")
+r = v2(changed)
+j = r.json()
+si = j["signatureInformations"][0]
+check(r.status == 200 and j["conclusion"] == "WARNING" and si["modified"] is True and si["integrityValid"] is True,
+      "v2 changed after signing: WARNING, modified, the signed revision intact: %s" % r.body[:300])
+check(j["description"].startswith("Dokumen diubah setelah ditandatangani"), "v2 changed: description %r" % j["description"])
+
 # ---- unsigned ----
 r = v1(BASE, name="polos.pdf")
 check(r.status == 200 and r.json() == {"nama_dokumen": "polos.pdf", "jumlah_signature": 0, "notes": None, "details": [], "summary": None},

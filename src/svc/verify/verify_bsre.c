@@ -46,6 +46,7 @@
 #define DESC_NO_SIGNATURE "Dokumen tidak memiliki tanda tangan elektronik"
 #define DESC_MODIFIED "Dokumen tidak valid, konten dokumen mengalami perubahan setelah ditandatangani"
 #define DESC_INVALID "Dokumen tidak valid, tanda tangan elektronik tidak valid"
+#define DESC_CHANGED "Dokumen diubah setelah ditandatangani; tanda tangan elektronik hanya berlaku untuk versi yang ditandatangani"
 #define DESC_WARNING "Tanda tangan elektronik belum dapat divalidasi sepenuhnya"
 
 /* What one signature's CMS adds to the report (all owned). */
@@ -425,10 +426,28 @@ static int integrity_ok(const struct verify_sig *s)
 	return s->bb[VERIFY_BB_CV].done && s->bb[VERIFY_BB_CV].ind == VERIFY_TOTAL_PASSED;
 }
 
-/* Changes after this signature that its signer did not permit (the MDP block failed). */
-static int modified_after(const struct verify_sig *s)
+/*
+ * The document was changed after this signature: its DocMDP forbids the
+ * changes (the MDP block failed), or a later revision changes more than
+ * signatures, validation data, document timestamps and what a DocMDP
+ * certification permits. An approval signature followed by new page
+ * content passes in the engine (the signed revision is intact, the report
+ * lists the change); the vendor's formats have no "valid, changed later",
+ * so the BSrE answer says "modified" (docs/bsre-compat.md).
+ */
+static int modified_after(const struct verify_report *r, const struct verify_sig *s)
 {
-	return s->bb[VERIFY_BB_MDP].done && s->bb[VERIFY_BB_MDP].ind == VERIFY_TOTAL_FAILED;
+	unsigned allowed = VERIFY_MOD_SIGNATURE | VERIFY_MOD_DSS | VERIFY_MOD_DOC_TIMESTAMP;
+	size_t i;
+
+	if (s->bb[VERIFY_BB_MDP].done && s->bb[VERIFY_BB_MDP].ind == VERIFY_TOTAL_FAILED)
+		return 1;
+	if (s->docmdp)
+		allowed |= verify_docmdp_allowed(s->docmdp);
+	for (i = 0; i < r->nchanges; i++)
+		if ((s->revision == SIZE_MAX || r->changes[i].revision > s->revision) && (r->changes[i].kinds & ~allowed))
+			return 1;
+	return 0;
 }
 
 static int is_ltv(const struct verify_sig *s)
@@ -448,7 +467,7 @@ static const char *v1_notes(const struct verify_report *r)
 			continue;
 		if (!integrity_ok(s) && s->bb[VERIFY_BB_CV].done && s->bb[VERIFY_BB_CV].sub == VERIFY_SUB_HASH_FAILURE)
 			return NOTES_MODIFIED;
-		if (modified_after(s))
+		if (modified_after(r, s))
 			return NOTES_MODIFIED;
 		untrusted |= !cert_trusted(s);
 		invalid |= s->ind == VERIFY_TOTAL_FAILED;
@@ -472,18 +491,19 @@ static size_t count_sigs(const struct verify_report *r)
 	return n;
 }
 
+/* Every signature passed and none was followed by a change of content: VALID. */
 static int all_passed(const struct verify_report *r)
 {
 	size_t i;
 
 	for (i = 0; i < r->nsigs; i++)
-		if (!r->sigs[i].doc_timestamp && r->sigs[i].ind != VERIFY_TOTAL_PASSED)
+		if (!r->sigs[i].doc_timestamp && (r->sigs[i].ind != VERIFY_TOTAL_PASSED || modified_after(r, &r->sigs[i])))
 			return 0;
 	return 1;
 }
 
 /* One details[] entry of v1 (reference 4.1). */
-static json_t *v1_detail(const struct verify_sig *s, const struct sig_cms *x)
+static json_t *v1_detail(const struct verify_report *r, const struct verify_sig *s, const struct sig_cms *x)
 {
 	char signed_in[32];
 	json_t *tsa = json_null();
@@ -495,12 +515,12 @@ static json_t *v1_detail(const struct verify_sig *s, const struct sig_cms *x)
 	    s->field, "info_signer", "issuer_dn", s->issuer_dn, "signer_name", s->signer, "signer_cert_validity",
 	    j_validity(x->signer, s->not_before, s->not_after), "signer_dn", s->signer_dn, "cert_user_certified", cert_trusted(s),
 	    "signature_document", "signed_using_tsa", s->nts > 0 && s->ts[0].ind == VERIFY_TOTAL_PASSED, "reason", j_str_or_null(s->reason),
-	    "document_integrity", integrity_ok(s) && !modified_after(s), "signature_value", j_str_or_null(x->sigval), "signed_in",
+	    "document_integrity", integrity_ok(s) && !modified_after(r, s), "signature_value", j_str_or_null(x->sigval), "signed_in",
 	    j_str_or_null(signed_in), "location", j_str_or_null(s->location), "hash_value", j_str_or_null(x->hash));
 }
 
 /* One signatureInformations[] entry of v2 (reference 4.2, the vendor's spellings kept). */
-static json_t *v2_info(const struct verify_sig *s, const struct sig_cms *x, STACK_OF(X509) *extra, int last)
+static json_t *v2_info(const struct verify_report *r, const struct verify_sig *s, const struct sig_cms *x, STACK_OF(X509) *extra, int last)
 {
 	STACK_OF(X509) *pools[2] = {x->certs, extra};
 	X509 *chain[BSRE_MAX_CHAIN];
@@ -520,7 +540,7 @@ static json_t *v2_info(const struct verify_sig *s, const struct sig_cms *x, STAC
 	    "reason", j_str_or_null(s->reason), "location", j_str_or_null(s->location), "certLevelCode", s->docmdp, "signatureAlgorithm",
 	    j_str_or_null(x->signer && md[0] ? alg : NULL), "digestAlgorithm", j_str_or_null(md), "timestampInfomation", ts,
 	    "certificateDetails", certs, "integrityValid", integrity_ok(s), "certificateTrusted", cert_trusted(s), "lastSignature", last, "ltv",
-	    is_ltv(s), "modified", modified_after(s));
+	    is_ltv(s), "modified", modified_after(r, s));
 	return o;
 }
 
@@ -540,7 +560,7 @@ static void v2_conclusion(const struct verify_report *r, const char **conclusion
 		if (s->doc_timestamp)
 			continue;
 		failed |= s->ind == VERIFY_TOTAL_FAILED;
-		modified |= !integrity_ok(s) || modified_after(s);
+		modified |= !integrity_ok(s) || modified_after(r, s);
 		untrusted |= !cert_trusted(s);
 	}
 	if (all_passed(r)) {
@@ -551,7 +571,7 @@ static void v2_conclusion(const struct verify_report *r, const char **conclusion
 		*desc = modified ? DESC_MODIFIED : DESC_INVALID;
 	} else {
 		*conclusion = "WARNING";
-		*desc = untrusted && !modified ? DESC_UNTRUSTED : DESC_WARNING;
+		*desc = modified ? DESC_CHANGED : untrusted ? DESC_UNTRUSTED : DESC_WARNING;
 	}
 }
 
@@ -574,7 +594,7 @@ enum tk_err verify_bsre_json(const struct verify_report *r, const uint8_t *pdf, 
 		if ((rc = read_cms(pdf, len, s, &x)) != TK_OK)
 			goto out;
 		seen++;
-		e = api == VERIFY_BSRE_V1 ? v1_detail(s, &x) : v2_info(s, &x, extra, seen == n);
+		e = api == VERIFY_BSRE_V1 ? v1_detail(r, s, &x) : v2_info(r, s, &x, extra, seen == n);
 		sig_cms_free(&x);
 		if (e == NULL || json_array_append_new(list, e) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "verify: out of memory");
