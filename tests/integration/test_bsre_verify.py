@@ -356,6 +356,33 @@ fcn = [x["commonName"] for x in si["certificateDetails"]]
 check(fcn[0] == "Orang Asing" and fcn[-1] in ("Orang Asing", "CA Asing"), "v2 foreign certificateDetails: %s" % fcn)
 check(x509_fields(open(path("fleaf.pem")).read())["serial"] == si["certificateDetails"][0]["serialNumber"], "v2 foreign serial as openssl")
 
+# ---- a document larger than a JSON body (the base64 route's own limit applies) ----
+def big_pdf(n):
+    content = b"BT /F1 12 Tf 72 720 Td (Lampiran) Tj ET\n" + (b"% " + b"x" * 78 + b"\n") * n
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.7\n")
+    offs = []
+    for i, o in enumerate(objs):
+        offs.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    x = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offs)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
+    return bytes(out)
+
+
+write("big.pdf", big_pdf(3000))
+run("qpdf", "--check", path("big.pdf"))
+teken("sign", "--dir", D, "--in", path("big.pdf"), "--out", path("big-signed.pdf"), "--seal")
+big = open(path("big-signed.pdf"), "rb").read()
+check(len(base64.b64encode(big)) > 4 * 64 * 1024, "the request is larger than the JSON limit: %d" % len(big))
+r = v2(big)
+check(r.status == 200 and r.json()["conclusion"] == "VALID", "v2 verify of a %d-byte PDF: %d %s" % (len(big), r.status, r.body[:200]))
+check(v1(big).json()["summary"] == "DOCUMENT VALID !!!", "v1 verify of the same")
+
 # ---- v2 password field accepted (encrypted PDFs are another helper's part) ----
 r = v2(one, password="rahasia")
 check(r.status == 200 and r.json()["conclusion"] == "VALID", "v2 with password field")
