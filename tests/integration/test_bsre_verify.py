@@ -388,6 +388,10 @@ check(v1(big).json()["summary"] == "DOCUMENT VALID !!!", "v1 verify of the same"
 # ---- v2 password field accepted (encrypted PDFs are another helper's part) ----
 r = v2(one, password="rahasia")
 check(r.status == 200 and r.json()["conclusion"] == "VALID", "v2 with password field")
+enc = open(os.path.join(SRC, "tests", "data", "pdf", "bad-encrypted.pdf"), "rb").read()
+r = v2(enc, password="rahasia")
+check(r.status in (200, 400) and ("conclusion" in r.json() if r.status == 200 else r.json()["error"].startswith("Verifikasi gagal")),
+      "v2 encrypted PDF with password: a report or the vendor's error, never a crash: %d %s" % (r.status, r.body[:200]))
 
 # ---- bad input: the vendor's error shape, never a crash ----
 r = v1(b"bukan pdf")
