@@ -203,6 +203,33 @@ static void test_tampered_and_changed(void **state)
 	json_decref(j);
 }
 
+/* Strings that are not UTF-8 (a Latin-1 name, raw bytes) are shown with '?', never fail the answer. */
+static void test_not_utf8(void **state)
+{
+	struct verify_report r;
+	struct verify_sig s;
+	json_t *j, *d;
+	(void)state;
+
+	memset(&r, 0, sizeof(r));
+	passed_sig(&s, 1, 0);
+	snprintf(s.field, sizeof(s.field), "Tanda\xfftangan");
+	snprintf(s.signer, sizeof(s.signer), "Jos\xe9");
+	snprintf(s.reason, sizeof(s.reason), "Setuju \xc3\xa9 \xc3");
+	r.sigs = &s;
+	r.nsigs = 1;
+	assert_ok(verify_bsre_json(&r, (const uint8_t *)"x", 1, "surat\xff.pdf", VERIFY_BSRE_V1, NULL, &j));
+	assert_string_equal(str(j, "nama_dokumen"), "surat?.pdf");
+	d = json_array_get(json_object_get(j, "details"), 0);
+	assert_string_equal(str(d, "signature_field"), "Tanda?tangan");
+	assert_string_equal(str(json_object_get(d, "info_signer"), "signer_name"), "Jos?");
+	assert_string_equal(str(json_object_get(d, "signature_document"), "reason"), "Setuju ?? ?");
+	json_decref(j);
+	j = map(&r, (const uint8_t *)"x", 1, VERIFY_BSRE_V2);
+	assert_string_equal(str(json_array_get(json_object_get(j, "signatureInformations"), 0), "signerName"), "Jos?");
+	json_decref(j);
+}
+
 /* /ByteRange and /Contents as an attacker writes them: no field, no read outside pdf. */
 static void test_hostile_contents(void **state)
 {
@@ -274,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_no_signature),
 		cmocka_unit_test(test_valid_then_untrusted),
 		cmocka_unit_test(test_tampered_and_changed),
+		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_hostile_contents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,9 +233,36 @@ static int64_t asn1_time(const ASN1_TIME *a)
 	return (int64_t)timegm(&tm);
 }
 
+/*
+ * A string of the report or a certificate as JSON text. Such strings come
+ * from outside (PDF text strings, certificate names) and may not be UTF-8,
+ * which jansson refuses: then every byte outside ASCII becomes '?', so
+ * one odd name never fails the whole answer. NULL only when out of memory.
+ */
+static json_t *j_text(const char *s)
+{
+	json_t *j;
+	char *c;
+	size_t i, n;
+
+	if (s == NULL)
+		s = "";
+	if ((j = json_string(s)) != NULL)
+		return j;
+	n = strlen(s);
+	if ((c = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		c[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+	c[n] = '\0';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
 static json_t *j_str_or_null(const char *s)
 {
-	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+	return s != NULL && s[0] != '\0' ? j_text(s) : json_null();
 }
 
 /* "2025-01-01 07:00:00 to 2027-01-01 07:00:00" (WIB), the v1 validity text. */
@@ -266,9 +293,9 @@ static json_t *j_name_encoded_order(const X509_NAME *n)
 
 	if (b == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(b, n, 0, (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV) & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (l = BIO_get_mem_data(b, &p)) >= 0)
-		j = json_stringn(p != NULL ? p : "", (size_t)l);
+	if (X509_NAME_print_ex(b, n, 0, (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV) & ~ASN1_STRFLGS_ESC_MSB) >= 0 && BIO_write(b, "", 1) == 1 &&
+	    (l = BIO_get_mem_data(b, &p)) > 0 && p != NULL && memchr(p, '\0', (size_t)l) != NULL)
+		j = j_text(p);
 	BIO_free(b);
 	return j;
 }
@@ -349,7 +376,7 @@ static json_t *j_cert_detail(X509 *x)
 	OPENSSL_free(der);
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) < 0)
 		cn[0] = '\0';
-	o = json_pack("{s:s, s:s, s:o*, s:o, s:o, s:o, s:o, s:o}", "id", id, "commonName", cn, "issuerName",
+	o = json_pack("{s:s, s:o, s:o*, s:o, s:o, s:o, s:o, s:o}", "id", id, "commonName", j_text(cn), "issuerName",
 	    j_name_encoded_order(X509_get_issuer_name(x)), "serialNumber", j_str_or_null(dec), "notAfterDate",
 	    j_iso(asn1_time(X509_get0_notAfter(x))), "notBeforeDate", j_iso(asn1_time(X509_get0_notBefore(x))), "signatureAlgoritm",
 	    j_cert_sigalg(x), "keyUsages", j_key_usages(x));
@@ -509,11 +536,11 @@ static json_t *v1_detail(const struct verify_report *r, const struct verify_sig 
 	json_t *tsa = json_null();
 
 	if (s->nts > 0)
-		tsa = json_pack("{s:s, s:o}", "name", s->ts[0].tsa, "tsa_cert_validity", j_validity(x->tsa, 0, 0));
+		tsa = json_pack("{s:o, s:o}", "name", j_text(s->ts[0].tsa), "tsa_cert_validity", j_validity(x->tsa, 0, 0));
 	wib_ymd(s->signing_time, signed_in);
-	return json_pack("{s:o, s:s, s:{s:s, s:s, s:o, s:s, s:b}, s:{s:b, s:o, s:b, s:o, s:o, s:o, s:o}}", "info_tsa", tsa, "signature_field",
-	    s->field, "info_signer", "issuer_dn", s->issuer_dn, "signer_name", s->signer, "signer_cert_validity",
-	    j_validity(x->signer, s->not_before, s->not_after), "signer_dn", s->signer_dn, "cert_user_certified", cert_trusted(s),
+	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o, s:o, s:b}, s:{s:b, s:o, s:b, s:o, s:o, s:o, s:o}}", "info_tsa", tsa, "signature_field",
+	    j_text(s->field), "info_signer", "issuer_dn", j_text(s->issuer_dn), "signer_name", j_text(s->signer), "signer_cert_validity",
+	    j_validity(x->signer, s->not_before, s->not_after), "signer_dn", j_text(s->signer_dn), "cert_user_certified", cert_trusted(s),
 	    "signature_document", "signed_using_tsa", s->nts > 0 && s->ts[0].ind == VERIFY_TOTAL_PASSED, "reason", j_str_or_null(s->reason),
 	    "document_integrity", integrity_ok(s) && !modified_after(r, s), "signature_value", j_str_or_null(x->sigval), "signed_in",
 	    j_str_or_null(signed_in), "location", j_str_or_null(s->location), "hash_value", j_str_or_null(x->hash));
@@ -531,12 +558,13 @@ static json_t *v2_info(const struct verify_report *r, const struct verify_sig *s
 	for (i = 0; certs != NULL && i < n; i++)
 		json_array_append_new(certs, j_cert_detail(chain[i]));
 	if (s->nts > 0)
-		ts = json_pack("{s:s, s:s, s:o}", "id", x->tst_id, "signerName", s->ts[0].tsa, "timestampDate", j_iso(s->ts[0].gen_time));
+		ts = json_pack("{s:s, s:o, s:o}", "id", x->tst_id, "signerName", j_text(s->ts[0].tsa), "timestampDate", j_iso(s->ts[0].gen_time));
 	md_upper(s->digest, md);
 	if (str_fmt(alg, sizeof(alg), "%s with %s", key_alg_name(x->signer ? X509_get0_pubkey(x->signer) : NULL), md) != TK_OK)
 		alg[0] = '\0';
-	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b}", "id", x->id, "signatureFormat",
-	    s->level[0] ? s->level : "UNKNOWN", "signerName", s->signer, "signatureDate", j_iso(s->signing_time), "fieldName", s->field,
+	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:b}", "id", x->id, "signatureFormat",
+	    j_text(s->level[0] ? s->level : "UNKNOWN"), "signerName", j_text(s->signer), "signatureDate", j_iso(s->signing_time), "fieldName",
+	    j_text(s->field),
 	    "reason", j_str_or_null(s->reason), "location", j_str_or_null(s->location), "certLevelCode", s->docmdp, "signatureAlgorithm",
 	    j_str_or_null(x->signer && md[0] ? alg : NULL), "digestAlgorithm", j_str_or_null(md), "timestampInfomation", ts,
 	    "certificateDetails", certs, "integrityValid", integrity_ok(s), "certificateTrusted", cert_trusted(s), "lastSignature", last, "ltv",
@@ -603,10 +631,10 @@ enum tk_err verify_bsre_json(const struct verify_report *r, const uint8_t *pdf, 
 	}
 	if (api == VERIFY_BSRE_V1) {
 		if (n == 0)
-			o = json_pack("{s:s, s:i, s:n, s:o, s:n}", "nama_dokumen", file ? file : "", "jumlah_signature", 0, "notes", "details", list,
+			o = json_pack("{s:o, s:i, s:n, s:o, s:n}", "nama_dokumen", j_text(file), "jumlah_signature", 0, "notes", "details", list,
 			    "summary");
 		else
-			o = json_pack("{s:s, s:I, s:s, s:o, s:s}", "nama_dokumen", file ? file : "", "jumlah_signature", (json_int_t)n, "notes",
+			o = json_pack("{s:o, s:I, s:s, s:o, s:s}", "nama_dokumen", j_text(file), "jumlah_signature", (json_int_t)n, "notes",
 			    v1_notes(r), "details", list, "summary", all_passed(r) ? "DOCUMENT VALID !!!" : "DOCUMENT NOT VALID !!!");
 	} else {
 		const char *conclusion, *desc;
