@@ -79,6 +79,16 @@ static void test_no_signature(void **state)
 	assert_string_equal(str(j, "conclusion"), "NO_SIGNATURE");
 	assert_int_equal(json_integer_value(json_object_get(j, "signatureCount")), 0);
 	json_decref(j);
+
+	/* Nothing listed, but the engine did not call it unsigned (e.g. an encrypted PDF without its password). */
+	r.no_signature = 0;
+	j = map(&r, (const uint8_t *)"%PDF-1.4\n", 9, VERIFY_BSRE_V2);
+	assert_string_equal(str(j, "conclusion"), "WARNING");
+	json_decref(j);
+	j = map(&r, (const uint8_t *)"%PDF-1.4\n", 9, VERIFY_BSRE_V1);
+	assert_string_equal(str(j, "summary"), "DOCUMENT NOT VALID !!!");
+	assert_int_equal(json_integer_value(json_object_get(j, "jumlah_signature")), 0);
+	json_decref(j);
 }
 
 static void test_valid_then_untrusted(void **state)

@@ -518,6 +518,16 @@ static size_t count_sigs(const struct verify_report *r)
 	return n;
 }
 
+/*
+ * No signature listed although the engine did not find the document
+ * unsigned (e.g. an encrypted PDF it could not open without its password):
+ * neither NO_SIGNATURE nor valid.
+ */
+static int unexamined(const struct verify_report *r)
+{
+	return r->nsigs == 0 && !r->no_signature;
+}
+
 /* Every signature passed and none was followed by a change of content: VALID. */
 static int all_passed(const struct verify_report *r)
 {
@@ -578,6 +588,11 @@ static void v2_conclusion(const struct verify_report *r, const char **conclusion
 	size_t i;
 	int failed = 0, modified = 0, untrusted = 0;
 
+	if (unexamined(r)) {
+		*conclusion = "WARNING";
+		*desc = DESC_WARNING;
+		return;
+	}
 	if (r->no_signature || count_sigs(r) == 0) {
 		*conclusion = "NO_SIGNATURE";
 		*desc = DESC_NO_SIGNATURE;
@@ -630,7 +645,10 @@ enum tk_err verify_bsre_json(const struct verify_report *r, const uint8_t *pdf, 
 		}
 	}
 	if (api == VERIFY_BSRE_V1) {
-		if (n == 0)
+		if (unexamined(r))
+			o = json_pack("{s:o, s:i, s:s, s:o, s:s}", "nama_dokumen", j_text(file), "jumlah_signature", 0, "notes", NOTES_INDETERMINATE,
+			    "details", list, "summary", "DOCUMENT NOT VALID !!!");
+		else if (n == 0)
 			o = json_pack("{s:o, s:i, s:n, s:o, s:n}", "nama_dokumen", j_text(file), "jumlah_signature", 0, "notes", "details", list,
 			    "summary");
 		else
