@@ -44,6 +44,11 @@ enum tk_err h_bsre_v1_download(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_bsre_v1_status(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_bsre_v2_status(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v2_seal(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v1_verify(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v2_verify(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_v2_chain(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_bsre_totp_unsupported(struct http_req *rq, struct http_resp *rs);
 
 /* routes_web.c */
 enum tk_err h_static(struct http_req *rq, struct http_resp *rs);

@@ -9,6 +9,11 @@
  *     GET  /api/user/status/{nik}    -> {status_code, status, message}
  * v2: POST /api/v2/sign/pdf (JSON)   -> {time, file:[base64...]}
  *     POST /api/v2/user/check/status -> {status_code, status, message}
+ *     POST /api/v2/seal/pdf (JSON)   -> {time, file:[base64...]} with a unit seal
+ *     GET  /api/v2/user/certificate/chain/{id} -> {success, data:[base64 DER...]}
+ *     TOTP routes (seal activation, get/totp) -> 501 {error, status_code}
+ * verify: POST /api/sign/verify (multipart signed_file), POST /api/v2/verify/pdf
+ *     (JSON {file, password?}) -> the vendor's report shapes (svc/verify/verify_bsre.c)
  * Errors: HTTP 400 {"error":"Proses signing gagal : <message> <code>","status_code":400}
  * with the vendor's application codes 2011 (not registered) and 2031
  * (wrong passphrase) where they are known.
@@ -18,8 +23,11 @@
 #include "http/multipart.h"
 #include "svc/ra/ra.h"
 #include "svc/sign/sign.h"
+#include "svc/verify/verify_svc.h"
+#include "pdf/pdf.h"
 
 #include <openssl/crypto.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -282,21 +290,110 @@ enum tk_err h_bsre_v2_status(struct http_req *rq, struct http_resp *rs)
 	return rc;
 }
 
-/* v2: {nik|email, passphrase, signatureProperties:[...], file:[base64...]} -> {time, file:[...]} */
-enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
+/*
+ * Signs every base64 PDF of files with the signer in who (an official with
+ * passphrase, or a seal), one signatureProperties entry per file or one for
+ * all; the results (base64 of original + new revision) go to *result.
+ */
+static enum tk_err sign_files(struct http_req *rq, json_t *files, json_t *props, const struct sign_in *who, json_t **result)
 {
-	json_t *j = NULL, *props, *files, *result = NULL;
-	const char *nik = NULL, *email = NULL, *pass = NULL, *totp = NULL;
 	struct buf pdf, enc, imgbuf;
-	int64_t sid = 0;
-	struct timespec t0, t1;
 	size_t i;
-	enum tk_err rc;
+	enum tk_err rc = TK_OK;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	buf_init(&pdf, MAX_REQ_BODY);
 	buf_init(&enc, (size_t)MAX_REQ_BODY * 2);
 	buf_init(&imgbuf, 8u << 20);
+	if ((*result = json_array()) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < json_array_size(files); i++) {
+		json_t *f = json_array_get(files, i), *p;
+		struct sign_in in;
+		struct sign_out out;
+		const char *tampilan = "INVISIBLE", *tag = NULL;
+		/* One properties entry per file, or one for all. */
+		p = json_is_array(props) ? json_array_get(props, json_array_size(props) > i ? i : 0) : NULL;
+		in = *who;
+		if (!json_is_string(f)) {
+			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "file[%zu] is not a base64 string", i);
+			goto out;
+		}
+		buf_reset(&pdf);
+		if ((rc = buf_reserve(&pdf, json_string_length(f))) != TK_OK ||
+		    (rc = b64_decode(json_string_value(f), json_string_length(f), pdf.p, pdf.cap, &pdf.len)) != TK_OK)
+			goto out;
+		if (json_is_object(p)) {
+			json_t *v;
+			if ((v = json_object_get(p, "tampilan")) != NULL && json_is_string(v))
+				tampilan = json_string_value(v);
+			if ((v = json_object_get(p, "reason")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
+				in.reason = json_string_value(v);
+			if ((v = json_object_get(p, "location")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
+				in.location = json_string_value(v);
+			if ((v = json_object_get(p, "tag_koordinat")) != NULL && json_is_string(v))
+				tag = json_string_value(v);
+			if ((v = json_object_get(p, "imageBase64")) != NULL && json_is_string(v) && json_string_length(v) > 0) {
+				buf_reset(&imgbuf);
+				if ((rc = buf_reserve(&imgbuf, json_string_length(v))) != TK_OK ||
+				    (rc = b64_decode(json_string_value(v), json_string_length(v), imgbuf.p, imgbuf.cap, &imgbuf.len)) != TK_OK)
+					goto out;
+				in.image = imgbuf.p;
+				in.image_len = imgbuf.len;
+			}
+			if ((rc = placement(&in, tampilan, json_number_value(json_object_get(p, "page")), json_number_value(json_object_get(p, "originX")),
+				 json_number_value(json_object_get(p, "originY")), json_number_value(json_object_get(p, "width")),
+				 json_number_value(json_object_get(p, "height")), tag)) != TK_OK)
+				goto out;
+		}
+		in.data = pdf.p;
+		in.len = pdf.len;
+		if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
+			goto out;
+		buf_reset(&enc);
+		/* base64 of original + new revision, in one go */
+		rc = buf_append(&pdf, out.out.p, out.out.len);
+		if (rc == TK_OK)
+			rc = b64_encode(pdf.p, pdf.len, &enc);
+		buf_free(&out.out);
+		if (rc != TK_OK)
+			goto out;
+		if (json_array_append_new(*result, json_stringn((const char *)enc.p, enc.len)) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+out:
+	if (rc != TK_OK) {
+		json_decref(*result);
+		*result = NULL;
+	}
+	buf_free(&pdf);
+	buf_free(&enc);
+	buf_free(&imgbuf);
+	return rc;
+}
+
+static json_int_t elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (json_int_t)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* v2: {nik|email, passphrase, signatureProperties:[...], file:[base64...]} -> {time, file:[...]} */
+enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL, *files, *result = NULL;
+	const char *nik = NULL, *email = NULL, *pass = NULL, *totp = NULL;
+	struct sign_in who;
+	struct timespec t0;
+	enum tk_err rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&who, 0, sizeof(who));
 	if ((rc = http_body_json(rq, &j)) != TK_OK)
 		goto fail;
 	if ((rc = http_json_str(j, "nik", 0, 16, &nik)) != TK_OK || (rc = http_json_str(j, "email", 0, 254, &email)) != TK_OK ||
@@ -307,75 +404,17 @@ enum tk_err h_bsre_v2_sign(struct http_req *rq, struct http_resp *rs)
 		    totp ? "TOTP signing is not supported; use passphrase" : "passphrase wajib diisi");
 		goto fail;
 	}
-	props = json_object_get(j, "signatureProperties");
 	files = json_object_get(j, "file");
 	if (!json_is_array(files) || json_array_size(files) == 0 || json_array_size(files) > 32) {
 		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "file must be an array of 1 to 32 base64 PDFs");
 		goto fail;
 	}
-	if ((rc = signer_of(rq, nik, nik ? NULL : email, &sid)) != TK_OK)
+	if ((rc = signer_of(rq, nik, nik ? NULL : email, &who.subscriber_id)) != TK_OK)
 		goto fail;
-	result = json_array();
-	for (i = 0; i < json_array_size(files); i++) {
-		json_t *f = json_array_get(files, i), *p;
-		struct sign_in in;
-		struct sign_out out;
-		const char *tampilan = "INVISIBLE", *reason = NULL, *location = NULL, *tag = NULL;
-		/* One properties entry per file, or one for all. */
-		p = json_is_array(props) ? json_array_get(props, json_array_size(props) > i ? i : 0) : NULL;
-		memset(&in, 0, sizeof(in));
-		if (!json_is_string(f)) {
-			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "file[%zu] is not a base64 string", i);
-			goto fail;
-		}
-		buf_reset(&pdf);
-		if ((rc = buf_reserve(&pdf, json_string_length(f))) != TK_OK ||
-		    (rc = b64_decode(json_string_value(f), json_string_length(f), pdf.p, pdf.cap, &pdf.len)) != TK_OK)
-			goto fail;
-		if (json_is_object(p)) {
-			json_t *v;
-			if ((v = json_object_get(p, "tampilan")) != NULL && json_is_string(v))
-				tampilan = json_string_value(v);
-			if ((v = json_object_get(p, "reason")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
-				reason = json_string_value(v);
-			if ((v = json_object_get(p, "location")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
-				location = json_string_value(v);
-			if ((v = json_object_get(p, "tag_koordinat")) != NULL && json_is_string(v))
-				tag = json_string_value(v);
-			if ((v = json_object_get(p, "imageBase64")) != NULL && json_is_string(v) && json_string_length(v) > 0) {
-				buf_reset(&imgbuf);
-				if ((rc = buf_reserve(&imgbuf, json_string_length(v))) != TK_OK ||
-				    (rc = b64_decode(json_string_value(v), json_string_length(v), imgbuf.p, imgbuf.cap, &imgbuf.len)) != TK_OK)
-					goto fail;
-				in.image = imgbuf.p;
-				in.image_len = imgbuf.len;
-			}
-			if ((rc = placement(&in, tampilan, json_number_value(json_object_get(p, "page")), json_number_value(json_object_get(p, "originX")),
-				 json_number_value(json_object_get(p, "originY")), json_number_value(json_object_get(p, "width")),
-				 json_number_value(json_object_get(p, "height")), tag)) != TK_OK)
-				goto fail;
-		}
-		in.data = pdf.p;
-		in.len = pdf.len;
-		in.subscriber_id = sid;
-		in.passphrase = pass;
-		in.reason = reason;
-		in.location = location;
-			if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
-			goto fail;
-		buf_reset(&enc);
-		/* base64 of original + new revision, in one go */
-		rc = buf_append(&pdf, out.out.p, out.out.len);
-		if (rc == TK_OK)
-			rc = b64_encode(pdf.p, pdf.len, &enc);
-		buf_free(&out.out);
-		if (rc != TK_OK)
-			goto fail;
-		json_array_append_new(result, json_stringn((const char *)enc.p, enc.len));
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rc = http_json(rs, 200, json_pack("{s:I, s:o}", "time",
-	    (json_int_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000), "file", result));
+	who.passphrase = pass;
+	if ((rc = sign_files(rq, files, json_object_get(j, "signatureProperties"), &who, &result)) != TK_OK)
+		goto fail;
+	rc = http_json(rs, 200, json_pack("{s:I, s:o}", "time", elapsed_ms(&t0), "file", result));
 	result = NULL;
 	goto out;
 fail:
@@ -385,8 +424,185 @@ out:
 		OPENSSL_cleanse((void *)pass, strlen(pass));
 	json_decref(result);
 	json_decref(j);
-	buf_free(&pdf);
-	buf_free(&enc);
-	buf_free(&imgbuf);
 	return rc;
+}
+
+/*
+ * v2 seal: {idSubscriber, totp, signatureProperties, file:[base64...]} ->
+ * {time, file:[...]}. idSubscriber names the unit seal: its key name
+ * ("seal-<n>") or its unit; an application uses only the seals of its
+ * key's units (403 otherwise, decided in svc/sign). totp is accepted and
+ * ignored: a unit seal has no second factor in teken (docs/bsre-compat.md).
+ */
+enum tk_err h_bsre_v2_seal(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL, *files, *result = NULL, *one = NULL;
+	const char *id = NULL, *totp = NULL;
+	struct sign_in who;
+	struct timespec t0;
+	enum tk_err rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&who, 0, sizeof(who));
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		goto fail;
+	if ((rc = http_json_str(j, "idSubscriber", 1, 200, &id)) != TK_OK || (rc = http_json_str(j, "totp", 0, 16, &totp)) != TK_OK)
+		goto fail;
+	files = json_object_get(j, "file");
+	if (json_is_string(files)) {
+		/* One PDF as a plain string: taken as a list of one. */
+		if ((one = json_pack("[O]", files)) == NULL) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		files = one;
+	}
+	if (!json_is_array(files) || json_array_size(files) == 0 || json_array_size(files) > 32) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "file must be an array of 1 to 32 base64 PDFs");
+		goto fail;
+	}
+	who.seal = 1;
+	if (strncmp(id, "seal-", 5) == 0)
+		who.seal_key = id;
+	else
+		who.unit = id;
+	if ((rc = sign_files(rq, files, json_object_get(j, "signatureProperties"), &who, &result)) != TK_OK)
+		goto fail;
+	rc = http_json(rs, 200, json_pack("{s:I, s:o}", "time", elapsed_ms(&t0), "file", result));
+	result = NULL;
+	goto out;
+fail:
+	{
+		const struct tk_error *e = tk_last_error();
+		rc = bsre_error(rs, e->err == TK_ERR_DENIED ? 403 : e->err == TK_ERR_NOT_FOUND ? 404 : 400, "Proses segel");
+	}
+out:
+	json_decref(one);
+	json_decref(result);
+	json_decref(j);
+	return rc;
+}
+
+/*
+ * Verifications running at once through the BSrE routes; beyond this many a
+ * caller gets 503 with Retry-After (the same budget idea as /api/v1/verify).
+ */
+#define BSRE_VERIFY_MAX_INFLIGHT 4
+
+static atomic_int verify_inflight;
+
+/* Runs one verification under the in-flight limit; the vendor's error body on failure. */
+static enum tk_err bsre_verify(struct http_req *rq, struct http_resp *rs, const struct verify_svc_in *in, const char *file,
+    enum verify_bsre_api api)
+{
+	json_t *report = NULL;
+	enum tk_err rc;
+
+	if (in->len == 0 || !pdf_header_ok(in->data, in->len)) {
+		(void)!tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "dokumen bukan PDF");
+		return bsre_error(rs, 400, "Verifikasi");
+	}
+	if (atomic_fetch_add(&verify_inflight, 1) >= BSRE_VERIFY_MAX_INFLIGHT) {
+		atomic_fetch_sub(&verify_inflight, 1);
+		if ((rc = http_json(rs, 503, json_pack("{s:s, s:i}", "error", "Verifikasi gagal : server sibuk, coba lagi", "status_code", 503))) ==
+		    TK_OK)
+			rc = http_header(rs, "Retry-After", "2");
+		return rc;
+	}
+	rc = verify_svc_bsre(&rq->ctx, in, file, api, &report);
+	atomic_fetch_sub(&verify_inflight, 1);
+	if (rc != TK_OK)
+		return bsre_error(rs, 400, "Verifikasi");
+	return http_json(rs, 200, report);
+}
+
+/* v1: multipart 'signed_file' -> reference 4.1 (nama_dokumen is the uploaded file's name). */
+enum tk_err h_bsre_v1_verify(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = calloc(1, sizeof(*form));
+	const struct mp_part *f;
+	struct verify_svc_in in;
+	enum tk_err rc;
+
+	memset(&in, 0, sizeof(in));
+	if (form == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK) {
+		rc = bsre_error(rs, 400, "Verifikasi");
+		goto out;
+	}
+	if ((f = mp_get(form, "signed_file")) == NULL || f->len == 0) {
+		(void)!tk_fail_code(TK_ERR_INVALID, "missing_field", "signed_file wajib diisi (PDF)");
+		rc = bsre_error(rs, 400, "Verifikasi");
+		goto out;
+	}
+	in.data = f->data;
+	in.len = f->len;
+	rc = bsre_verify(rq, rs, &in, f->filename[0] ? f->filename : "signed_file.pdf", VERIFY_BSRE_V1);
+out:
+	free(form);
+	return rc;
+}
+
+/* v2: {file: base64, password?} -> reference 4.2. */
+enum tk_err h_bsre_v2_verify(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL, *f;
+	struct verify_svc_in in;
+	struct buf pdf;
+	const char *password = NULL;
+	enum tk_err rc;
+
+	memset(&in, 0, sizeof(in));
+	buf_init(&pdf, MAX_REQ_BODY);
+	if ((rc = http_body_json(rq, &j)) != TK_OK || (rc = http_json_str(j, "password", 0, 256, &password)) != TK_OK)
+		goto fail;
+	if (!json_is_string(f = json_object_get(j, "file")) || json_string_length(f) == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "file wajib diisi (base64 PDF)");
+		goto fail;
+	}
+	if ((rc = buf_reserve(&pdf, json_string_length(f) / 4 * 3 + 3)) != TK_OK ||
+	    (rc = b64_decode(json_string_value(f), json_string_length(f), pdf.p, pdf.cap, &pdf.len)) != TK_OK)
+		goto fail;
+	in.data = pdf.p;
+	in.len = pdf.len;
+	in.password = password;
+	rc = bsre_verify(rq, rs, &in, NULL, VERIFY_BSRE_V2);
+	goto out;
+fail:
+	rc = bsre_error(rs, 400, "Verifikasi");
+out:
+	if (password != NULL)
+		OPENSSL_cleanse((void *)password, strlen(password));
+	buf_free(&pdf);
+	json_decref(j);
+	return rc;
+}
+
+/* v2: the certificate chain of an official (NIK or e-mail) -> {success:true, data:[base64 DER...]}. */
+enum tk_err h_bsre_v2_chain(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *data = NULL;
+	struct http_public_error pe;
+	enum tk_err rc;
+
+	if ((rc = verify_svc_bsre_chain(&rq->ctx, rq->params[0], &data)) == TK_OK)
+		return http_json(rs, 200, json_pack("{s:b, s:o}", "success", 1, "data", data));
+	http_error_public_last(rc, &pe);
+	if (pe.status < 500)
+		pe.status = rc == TK_ERR_NOT_FOUND ? 404 : 400;
+	return http_json(rs, pe.status, json_pack("{s:b, s:s, s:i}", "success", 0, "error", pe.message, "status_code", (int)pe.status));
+}
+
+/*
+ * TOTP routes (seal activation, TOTP requests): teken has no TOTP second
+ * factor, so they answer 501 in the vendor's error shape; clients branch on
+ * the status or on status_code (docs/bsre-compat.md).
+ */
+enum tk_err h_bsre_totp_unsupported(struct http_req *rq, struct http_resp *rs)
+{
+	(void)rq;
+	return http_json(rs, 501, json_pack("{s:s, s:i, s:b}", "error",
+	    "Fitur TOTP tidak didukung: segel unit dipakai tanpa aktivasi TOTP, penandatanganan memakai passphrase", "status_code", 501,
+	    "success", 0));
 }

@@ -99,6 +99,14 @@ EXPECTED = {
     ("GET", "/api/user/status/{nik}"): (APP, "NIK -> certificate status is personal data; only for the key's units (R16)"),
     ("POST", "/api/v2/sign/pdf"): (APP, "BSrE v2 sign; app2 names an official of another unit"),
     ("POST", "/api/v2/user/check/status"): (APP, "as /api/user/status"),
+    ("POST", "/api/sign/verify"): (APPS, "BSrE v1 verify: Basic auth on every gateway route (reference 0); any application, not unit-bound"),
+    ("POST", "/api/v2/verify/pdf"): (APPS, "BSrE v2 verify: as /api/sign/verify"),
+    ("GET", "/api/v2/user/certificate/chain/{id}"): (APP, "an official's certificates only for the key's units; app2 gets the unknown-official 404"),
+    ("POST", "/api/v2/seal/pdf"): (APP, "unit seals are unit-bound: app2 names the demo unit's seal and is refused (403)"),
+    ("POST", "/api/v2/sign/get/totp"): (APPS, "no TOTP in teken: 501 for every application"),
+    ("POST", "/api/v2/seal/get/activation"): (APPS, "no TOTP in teken: 501 for every application"),
+    ("POST", "/api/v2/seal/revoke/activation"): (APPS, "no TOTP in teken: 501 for every application"),
+    ("POST", "/api/v2/seal/get/totp"): (APPS, "no TOTP in teken: 501 for every application"),
     # --- registration authority
     ("POST", "/api/v1/enrollments"): (S({"sub", "sub2", "verif", "admin"}), "officials enrol themselves, staff enrol for them"),
     ("GET", "/api/v1/requests"): (S({"verif", "admin", "auditor", "sub", "sub2"}), "staff see all; a subscriber sees only their own (checked)"),
@@ -124,6 +132,9 @@ EXPECTED = {
 # server serves them, not reported missing before. Move a row up into EXPECTED when it lands.
 ANNOUNCED = {}
 
+# Rows an admitted caller answers 501 Not Implemented (a documented "not supported"; docs/bsre-compat.md).
+NOT_SUPPORTED = {("POST", "/api/v2/sign/get/totp"), ("POST", "/api/v2/seal/get/activation"), ("POST", "/api/v2/seal/revoke/activation"),
+                 ("POST", "/api/v2/seal/get/totp")}
 # Rows whose refusal may be a 404 (someone else's object; hiding it is a refusal).
 OWNED = {("GET", "/api/v1/requests/{id}"), ("POST", "/api/v1/certificates/{serial}/revoke"),
          ("POST", "/api/v1/unlock-requests")}
@@ -183,6 +194,11 @@ class Store:
             if line.strip() == "__end__":
                 return "".join(out)
             out.append(line)
+
+    def seal_name(self):
+        """The demo unit's seal key name ("seal-<n>")."""
+        sql = "SELECT substr(key, 6) FROM meta WHERE key LIKE 'cert.seal-%'"
+        return self.psql(sql).split()[0] if self.pg else self.sqlite(sql)[0][0]
 
     def snapshot(self):
         if self.pg:
@@ -270,10 +286,12 @@ def run_matrix(backend, pg_url=None):
 
     params = {"{ca}": "issuing", "{req...}": "MAo=", "{id}": "999999", "{file}": "app.js", "{user}": "throwaway",
               "{serial}": serial, "{nik}": sub["nik"]}
+    seal_name = store.seal_name()
     ids = {("GET", "/api/v1/requests/{id}"): req_id, ("POST", "/api/v1/requests/{id}/approve"): req_id,
            ("POST", "/api/v1/requests/{id}/reject"): req_id, ("GET", "/api/sign/download/{id}"): doc_id,
            ("POST", "/api/v1/apikeys/{id}/revoke"): throwaway_key_id, ("POST", "/api/v1/subscribers/{id}/erase"): sub_id,
-           ("GET", "/api/v1/evidence/{id}"): 1, ("GET", "/api/v1/documents/{id}"): doc_id, ("GET", "/v/{id}"): doc_id}
+           ("GET", "/api/v1/evidence/{id}"): 1, ("GET", "/api/v1/documents/{id}"): doc_id, ("GET", "/v/{id}"): doc_id,
+           ("GET", "/api/v2/user/certificate/chain/{id}"): sub["nik"]}
 
     def path_of(key):
         p = key[1]
@@ -304,6 +322,13 @@ def run_matrix(backend, pg_url=None):
                     "file": [base64.b64encode(PDF).decode()]}
         if p == "/api/v2/user/check/status":
             return {"nik": sub["nik"]}
+        if p == "/api/sign/verify":
+            return multipart({}, [("signed_file", "s.pdf", PDF)])
+        if p == "/api/v2/verify/pdf":
+            return {"file": base64.b64encode(PDF).decode()}
+        if p == "/api/v2/seal/pdf":
+            return {"idSubscriber": seal_name, "totp": "000000", "signatureProperties": [{"tampilan": "INVISIBLE"}],
+                    "file": [base64.b64encode(PDF).decode()]}
         if p == "/api/v1/certificates/{serial}/revoke":
             return {"reason": "keyCompromise"}
         if p == "/api/v1/requests/{id}/reject":
@@ -355,6 +380,12 @@ def run_matrix(backend, pg_url=None):
                 print(("+ " if who in admitted else "- ") + tag)
             if who in admitted:
                 # A wrong or missing signing passphrase is 401 passphrase_invalid: past the route's decision.
+                if key in NOT_SUPPORTED:
+                    if r.status != 501 or r.json().get("status_code") != 501:
+                        problems.append("ADMITTED caller not answered 501 not supported: " + tag)
+                    else:
+                        check(True, tag)
+                    continue
                 if (r.status in (401, 403) and r.error_code() != "passphrase_invalid") or r.status >= 500:
                     problems.append("ADMITTED caller refused or crashed: " + tag)
                 else:

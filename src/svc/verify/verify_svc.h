@@ -27,6 +27,7 @@ struct verify_svc_in {
 	unsigned max_seconds;    /* 0: [verify] max_seconds, else VERIFY_SVC_MAX_SECONDS */
 	int revocation_optional; /* missing revocation data is a note, not TRY_LATER */
 	uint32_t max_objects;    /* 0: [verify] max_objects with an instance, else unbounded (MAX_PDF_OBJECTS) */
+	const char *password;    /* an encrypted PDF's user (or owner) password; NULL: the empty one. Borrowed, never logged or kept */
 };
 
 /*
@@ -95,5 +96,43 @@ enum tk_err verify_svc_batch(struct svc_ctx *c, const struct verify_batch_item *
  * Caller owns *out.
  */
 enum tk_err verify_svc_document(struct svc_ctx *c, const char *id, json_t **out) WARN_UNUSED;
+
+/* ---- BSrE Esign Client compatibility (svc/verify/verify_bsre.c, docs/bsre-compat.md) ---- */
+
+enum verify_bsre_api { VERIFY_BSRE_V1 = 1, VERIFY_BSRE_V2 = 2 };
+
+/*
+ * Maps a report to the BSrE Esign Client verification response: v1
+ * (POST /api/sign/verify, reference 4.1: nama_dokumen = file, details[],
+ * summary) or v2 (POST /api/v2/verify/pdf, reference 4.2: conclusion,
+ * signatureInformations[] with the vendor's spellings). What the report
+ * does not hold (signature value, message digest, certificates, the TSA
+ * certificate) is read from each signature's CMS at its /ByteRange in
+ * pdf[0..len), which must be the bytes r was made from. extra holds
+ * certificates that may complete a chain (the instance's CAs); may be
+ * NULL. Pure: no store, no clock. Caller owns *out.
+ */
+enum tk_err verify_bsre_json(const struct verify_report *r, const uint8_t *pdf, size_t len, const char *file, enum verify_bsre_api api,
+    STACK_OF(X509) *extra, json_t **out) WARN_UNUSED;
+
+/*
+ * One call for the BSrE routes: verifies in->data (a PDF) with the same
+ * trust and engine as `teken verify` on this instance, records the
+ * verification in the audit log ("document.verify", object the file's
+ * SHA-256, no content) and maps the report with verify_bsre_json().
+ * Caller owns *out.
+ */
+enum tk_err verify_svc_bsre(struct svc_ctx *c, const struct verify_svc_in *in, const char *file, enum verify_bsre_api api,
+    json_t **out) WARN_UNUSED;
+
+/*
+ * BSrE GET /api/v2/user/certificate/chain/{id}: the newest certificate of
+ * the official whose NIK (16 digits) or e-mail (contains '@') is id, then
+ * its issuing CA and root, each as base64 DER, in *out (a JSON array).
+ * An application sees only the officials of its key's units: anyone
+ * else, unknown or without a certificate is TK_ERR_NOT_FOUND
+ * ("not_registered" / "no_certificate"). Caller owns *out.
+ */
+enum tk_err verify_svc_bsre_chain(struct svc_ctx *c, const char *id, json_t **out) WARN_UNUSED;
 
 #endif
