@@ -205,6 +205,9 @@ struct verify_report {
 	unsigned pdf_major, pdf_minor;
 	size_t nrevisions;
 	char damage[320];           /* "" or why the cross-reference data had to be repaired */
+	char encryption[64];        /* "" or how the PDF is encrypted (standard security handler), e.g. "AES-256, R6" */
+	int needs_password;         /* 1: encrypted with a user password that was not given or is wrong: not examined */
+	char note[320];             /* "" or why the document could not be examined at all (then nsigs is 0, ind INDETERMINATE) */
 
 	struct verify_sig *sigs;    /* signatures and document timestamps, in file order */
 	size_t nsigs;
@@ -257,6 +260,7 @@ struct verify_opts {
 	int revocation_optional;    /* 1: missing revocation data for the signer is a note, not TRY_LATER */
 	uint32_t max_objects;       /* refuse (TK_ERR_LIMIT) documents with more object numbers; 0: MAX_PDF_OBJECTS.
 	                             * Memory grows with it: up to three revisions are held at once. */
+	const char *password;       /* an encrypted PDF's user (or owner) password; NULL: the empty user password. Borrowed, never kept */
 };
 
 /*
@@ -264,7 +268,10 @@ struct verify_opts {
  * ownership of p and never copies it (an mmap is fine). Returns TK_OK
  * with a report whenever the file could be examined, even when every
  * signature fails; TK_ERR_INVALID (code "pdf_...") when it is not a usable
- * PDF, code "no_signature" when it holds no signed signature field,
+ * PDF. An encrypted PDF that cannot be opened (user password needed or
+ * wrong, another security handler, RC4 not available) is not an error: the
+ * report has no signatures, ind INDETERMINATE, note saying why and, for a
+ * password, needs_password set. Code "no_signature" when it holds no signed signature field,
  * TK_ERR_LIMIT over a named limit or the time budget. Caller frees *out
  * with verify_report_free().
  */

@@ -207,7 +207,13 @@ static json_t *jsig(const struct verify_report *r, const struct verify_sig *s)
 /* One sentence per outcome, Indonesian then English. */
 static void summary(const struct verify_report *r, const char **id, const char **en)
 {
-	if (r->ind == VERIFY_TOTAL_PASSED && !r->changed_after_signing) {
+	if (r->note[0] && r->needs_password) {
+		*id = "Dokumen dilindungi kata sandi pengguna; tanda tangannya belum dapat diperiksa tanpa kata sandi itu.";
+		*en = "The document is protected by a user password; its signatures cannot be checked without it.";
+	} else if (r->note[0]) {
+		*id = "Dokumen terenkripsi dengan cara yang tidak dapat dibuka; tanda tangannya belum dapat diperiksa.";
+		*en = "The document is encrypted in a way that cannot be opened; its signatures could not be checked.";
+	} else if (r->ind == VERIFY_TOTAL_PASSED && !r->changed_after_signing) {
 		*id = "Semua tanda tangan sah dan dokumen tidak diubah setelah ditandatangani.";
 		*en = "All signatures are valid and the document was not changed after signing.";
 	} else if (r->ind == VERIFY_TOTAL_PASSED) {
@@ -243,6 +249,10 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 	json_object_set_new(o, "subindication", jstr(verify_sub_name(r->sub)));
 	summary(r, &id, &en);
 	json_object_set_new(o, "summary", json_pack("{s:s, s:s}", "id", id, "en", en));
+	if (r->note[0]) {
+		json_object_set_new(o, "note", json_string(r->note));
+		json_object_set_new(o, "needs_password", json_boolean(r->needs_password));
+	}
 	json_object_set_new(o, "changed_after_signing", json_boolean(r->changed_after_signing));
 	json_object_set_new(o, "format", json_string(r->cades ? "cades" : "pdf"));
 	json_object_set_new(o, "size", json_integer((json_int_t)r->size));
@@ -251,8 +261,9 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 	if (!r->cades) {
 		char ver[16];
 		snprintf(ver, sizeof(ver), "%u.%u", r->pdf_major, r->pdf_minor);
-		json_object_set_new(o, "pdf", json_pack("{s:s, s:I, s:o, s:o}", "version", ver, "revisions", (json_int_t)r->nrevisions, "damage",
-						  jstr(r->damage), "certified_docmdp", r->certified ? json_integer(r->certified) : json_null()));
+		json_object_set_new(o, "pdf", json_pack("{s:s, s:I, s:o, s:o, s:o}", "version", ver, "revisions", (json_int_t)r->nrevisions, "damage",
+						  jstr(r->damage), "certified_docmdp", r->certified ? json_integer(r->certified) : json_null(),
+						  "encryption", jstr(r->encryption)));
 		for (i = 0; i < r->nchanges; i++) {
 			json_t *c = jchange(&r->changes[i], r->certified);
 			if (c == NULL || json_array_append_new(changes, c) != 0)
@@ -345,6 +356,14 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 		 id, en)) != TK_OK)
 		return rc;
 	if (r->damage[0] && (rc = buf_printf(out, "  Peringatan / Warning: struktur PDF diperbaiki / the PDF structure was repaired: %s\n", r->damage)) != TK_OK)
+		return rc;
+	if (r->needs_password &&
+	    (rc = buf_printf(out, "  Dokumen dilindungi kata sandi pengguna; berikan dengan --password-file / %s\n", r->note)) != TK_OK)
+		return rc;
+	if (!r->needs_password && r->note[0] && (rc = buf_printf(out, "  Dokumen tidak dapat dibuka / %s\n", r->note)) != TK_OK)
+		return rc;
+	if (r->encryption[0] && !r->note[0] &&
+	    (rc = buf_printf(out, "  Dokumen terenkripsi / The document is encrypted: %s\n", r->encryption)) != TK_OK)
 		return rc;
 	for (i = 0; i < r->nsigs; i++) {
 		const struct verify_sig *s = &r->sigs[i];

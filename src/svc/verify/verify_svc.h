@@ -27,6 +27,7 @@ struct verify_svc_in {
 	unsigned max_seconds;    /* 0: [verify] max_seconds, else VERIFY_SVC_MAX_SECONDS */
 	int revocation_optional; /* missing revocation data is a note, not TRY_LATER */
 	uint32_t max_objects;    /* 0: [verify] max_objects with an instance, else unbounded (MAX_PDF_OBJECTS) */
+	const char *password;    /* an encrypted PDF's user (or owner) password; NULL: the empty one. Borrowed, never logged or kept */
 };
 
 /*
