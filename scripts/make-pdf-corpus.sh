@@ -277,6 +277,9 @@ qpdf --encrypt "" owner 256 -- "$TMP/info.pdf" "$OUT/enc-aes256.pdf"
 qpdf --allow-weak-crypto --encrypt "" owner 256 --force-R5 -- "$TMP/info.pdf" "$OUT/enc-aes256-r5.pdf"
 qpdf --allow-weak-crypto --encrypt geheim pemilik 128 --use-aes=n -- "$TMP/info.pdf" "$OUT/enc-user-rc4-128.pdf"
 qpdf --encrypt geheim pemilik 256 -- "$TMP/info.pdf" "$OUT/enc-user-aes256.pdf"
+# Identity /StmF and /StrF with one stream behind a /Crypt filter (7.4.10): no tool writes it, so a
+# script does; MuPDF (mutool show / draw) decrypts it and qpdf --show-encryption-key gives its key.
+python3 scripts/make-enc-cryptfilter.py "$OUT/enc-cryptfilter.pdf"
 
 # Fuzz seeds: links to every corpus file under 64 KiB (no second copy in git).
 rm -f "$SEEDS"/*

@@ -202,8 +202,10 @@ bool pdf_stream_raw(const struct pdf_obj *o, const uint8_t **p, size_t *len, siz
 /*
  * Appends the decoded data of stream to out, applying /Filter with its
  * /DecodeParms: FlateDecode (with PNG predictors and TIFF predictor 2 for
- * 8-bit components), ASCIIHexDecode, ASCII85Decode, in chains. Other filters
- * fail with code "pdf_unsupported_filter". Output is bounded by out->max,
+ * 8-bit components), ASCIIHexDecode, ASCII85Decode, in chains; in an
+ * encrypted document the data is decrypted first (a leading /Crypt filter
+ * names how, ISO 32000-1 7.4.10). Other filters fail with code
+ * "pdf_unsupported_filter". Output is bounded by out->max,
  * MAX_INFLATE_BYTES and MAX_INFLATE_RATIO times the encoded size.
  */
 enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream, struct buf *out) WARN_UNUSED;

@@ -699,8 +699,11 @@ enum tk_err pdf_crypt_stream_method(struct pdf_doc *d, const struct pdf_obj *st,
 	if (d == NULL || d->crypt == NULL)
 		return TK_OK;
 	/* Only streams read from the file; never the /Encrypt object or an xref stream (7.6.2). */
-	if (st->u.st->p < d->p || st->u.st->p > d->p + d->len || st->u.st->len > (size_t)(d->p + d->len - st->u.st->p))
-		return TK_OK;
+	{
+		uintptr_t a = (uintptr_t)st->u.st->p, lo = (uintptr_t)d->p;
+		if (a < lo || a - lo > d->len || st->u.st->len > d->len - (a - lo))
+			return TK_OK;
+	}
 	if ((st->u.st->num == d->enc_num && st->u.st->gen == d->enc_gen) || pdf_name_is(pdf_dict_get(dict, "Type"), "XRef"))
 		return TK_OK;
 	if (!d->crypt->encrypt_metadata && pdf_name_is(pdf_dict_get(dict, "Type"), "Metadata"))

@@ -957,6 +957,44 @@ static void test_encrypted(void **state)
 	}
 }
 
+/*
+ * enc-cryptfilter.pdf (scripts/make-enc-cryptfilter.py): /StmF and /StrF
+ * /Identity, so strings and streams are in clear, except the page content
+ * behind a /Crypt filter naming the RC4 filter /StdCF (7.4.10). MuPDF
+ * (mutool show) decodes that stream to the same bytes; the key is qpdf's.
+ */
+static void test_crypt_filter(void **state)
+{
+	size_t len;
+	uint8_t *p = load_file("enc-cryptfilter.pdf", &len);
+	struct pdf_doc *d = NULL;
+	const struct pdf_obj *info, *x;
+	const struct pdf_page *pg;
+	const struct pdf_obj *content;
+	char key[65];
+	struct buf b;
+
+	(void)state;
+	OK(pdf_doc_load(p, len, 0, &d));
+	hex_of(d->crypt->key, d->crypt->keylen, key);
+	assert_string_equal(key, "4de3d4932d1e3fa3b4b2a8cfb5f8c000");
+	OK(pdf_dict_get_resolved(d, pdf_trailer(d), "Info", &info));
+	assert_str(pdf_dict_get(info, "Title"), "Identity: strings in clear");
+	OK(pdf_page_get(d, 0, &pg));
+	OK(pdf_dict_get_resolved(d, pg->dict, "Contents", &content));
+	buf_init(&b, 1u << 20);
+	OK(pdf_stream_decode(d, content, &b));
+	assert_int_equal(b.len, strlen(CONTENT));
+	assert_memory_equal(b.p, CONTENT, b.len);
+	buf_reset(&b);
+	x = obj(d, 6);
+	OK(pdf_stream_decode(d, x, &b));
+	assert_true(buf_has(&b, "% plain stream, StmF Identity"));
+	buf_free(&b);
+	pdf_doc_free(d);
+	free(p);
+}
+
 /* Builds a one-page document whose trailer names /Encrypt 5 0 R = enc. */
 static void enc_doc(struct buf *out, const char *enc, const char *id)
 {
@@ -1348,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_encrypted),
 		cmocka_unit_test(test_encrypt_hostile),
+		cmocka_unit_test(test_crypt_filter),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_writer_details),
 		cmocka_unit_test(test_writer_oracles),
