@@ -550,6 +550,9 @@ enum tk_err pdf_crypt_open(const struct pdf_obj *enc, const struct pdf_obj *id, 
 	if (r == 5 || (c->stm == PDF_CM_AESV3 && c->str == PDF_CM_AESV3))
 		if (str_fmt(c->desc, sizeof(c->desc), "AES-256, R%d%s", h.r, r == 5 ? " (deprecated Adobe extension)" : "") != TK_OK)
 			c->desc[0] = '\0';
+	if (c->stm == PDF_CM_IDENTITY && c->str == PDF_CM_IDENTITY &&
+	    str_fmt(c->desc, sizeof(c->desc), "Identity crypt filters (in clear), R%d", h.r) != TK_OK)
+		c->desc[0] = '\0';
 	*out = c;
 	c = NULL;
 	rc = TK_OK;

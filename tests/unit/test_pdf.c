@@ -978,6 +978,7 @@ static void test_crypt_filter(void **state)
 	OK(pdf_doc_load(p, len, 0, &d));
 	hex_of(d->crypt->key, d->crypt->keylen, key);
 	assert_string_equal(key, "4de3d4932d1e3fa3b4b2a8cfb5f8c000");
+	assert_string_equal(pdf_doc_encryption(d), "Identity crypt filters (in clear), R4");
 	OK(pdf_dict_get_resolved(d, pdf_trailer(d), "Info", &info));
 	assert_str(pdf_dict_get(info, "Title"), "Identity: strings in clear");
 	OK(pdf_page_get(d, 0, &pg));
