@@ -255,9 +255,31 @@ X=$(size)
   printf '\001'; be3 "$X"; printf '\000'
   printf '\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n' "$X"; } >> "$F"
 
-# Encrypted (7.6): must be refused with pdf_encrypted.
+# Encrypted (7.6, standard security handler). bad-encrypted needs the user
+# password "user" (pdf_password without it); bad-encrypted-objstm opens with
+# the empty user password (AES-128, object streams).
 qpdf --encrypt user owner 256 -- "$OUT/gs-3pages.pdf" "$OUT/bad-encrypted.pdf"
 qpdf --encrypt "" owner 128 --use-aes=y -- "$OUT/qpdf-objstm.pdf" "$OUT/bad-encrypted-objstm.pdf"
+# enc-*: one page with /Info /Title, in every method the handler reads;
+# tests/unit/test_pdf.c holds qpdf's --show-encryption-key for each (the
+# /ID and salts are random: update those keys when these files are rebuilt).
+cat > "$TMP/info.ps" <<'EOF'
+%!PS
+[ /Title (Laporan Rahasia \(uji\)) /Author (Budi Santoso) /DOCINFO pdfmark
+/Helvetica findfont 24 scalefont setfont
+72 720 moveto (Teken encrypted page) show showpage
+EOF
+$GS -o "$TMP/info.pdf" "$TMP/info.ps"
+qpdf --allow-weak-crypto --encrypt "" owner 40 -- "$TMP/info.pdf" "$OUT/enc-rc4-40.pdf"
+qpdf --allow-weak-crypto --encrypt "" owner 128 --use-aes=n -- "$TMP/info.pdf" "$OUT/enc-rc4-128.pdf"
+qpdf --encrypt "" owner 128 --use-aes=y --cleartext-metadata -- "$TMP/info.pdf" "$OUT/enc-aes128-clearmeta.pdf"
+qpdf --encrypt "" owner 256 -- "$TMP/info.pdf" "$OUT/enc-aes256.pdf"
+qpdf --allow-weak-crypto --encrypt "" owner 256 --force-R5 -- "$TMP/info.pdf" "$OUT/enc-aes256-r5.pdf"
+qpdf --allow-weak-crypto --encrypt geheim pemilik 128 --use-aes=n -- "$TMP/info.pdf" "$OUT/enc-user-rc4-128.pdf"
+qpdf --encrypt geheim pemilik 256 -- "$TMP/info.pdf" "$OUT/enc-user-aes256.pdf"
+# Identity /StmF and /StrF with one stream behind a /Crypt filter (7.4.10): no tool writes it, so a
+# script does; MuPDF (mutool show / draw) decrypts it and qpdf --show-encryption-key gives its key.
+python3 scripts/make-enc-cryptfilter.py "$OUT/enc-cryptfilter.pdf"
 
 # Fuzz seeds: links to every corpus file under 64 KiB (no second copy in git).
 rm -f "$SEEDS"/*

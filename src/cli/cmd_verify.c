@@ -7,13 +7,17 @@
  * them; 3 the worst result is INDETERMINATE; 4 the worst is TOTAL_FAILED;
  * 5 every signature passed but the document was changed after signing;
  * 1 the input could not be verified (not a PDF, no signature, I/O);
- * 2 bad usage.
+ * 2 bad usage. An encrypted PDF whose user password is not given (or is
+ * wrong) is a report (INDETERMINATE, exit 3) that asks for --password-file;
+ * the password is read from that file (first line, or stdin for "-"),
+ * never from the command line.
  */
 #include "cli/cli.h"
 #include "svc/base/base.h"
 #include "svc/verify/verify_svc.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -155,11 +159,12 @@ int cli_verify_exit(const struct verify_report *r)
 
 int cmd_verify(int argc, char **argv)
 {
-	const char *dir = NULL, *inp = NULL, *content = NULL, *format = NULL, *at = NULL, *revocation = NULL, *rep = NULL, *thr = NULL;
+	const char *dir = NULL, *inp = NULL, *content = NULL, *format = NULL, *at = NULL, *revocation = NULL, *rep = NULL, *thr = NULL,
+		   *pwfile = NULL;
 	struct cli_opt opts[] = {
 		{"dir", 1, &dir, NULL, 0}, {"content", 1, &content, NULL, 0}, {"format", 1, &format, NULL, 0},
 		{"at", 1, &at, NULL, 0}, {"revocation", 1, &revocation, NULL, 0}, {"repeat", 1, &rep, NULL, 0}, {"threads", 1, &thr, NULL, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{"password-file", 1, &pwfile, NULL, 0}, {NULL, 0, NULL, NULL, 0},
 	};
 	const char *trust[VERIFY_CLI_MAX_FILES], *crls[VERIFY_CLI_MAX_FILES];
 	char **rest = NULL;
@@ -176,7 +181,9 @@ int cmd_verify(int argc, char **argv)
 	const uint8_t *data = NULL, *sig = NULL;
 	size_t dlen = 0, slen = 0;
 	json_t *j = NULL;
+	char pw[1024];
 
+	pw[0] = '\0';
 	memset(&c, 0, sizeof(c));
 	memset(&in, 0, sizeof(in));
 	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL) {
@@ -231,6 +238,17 @@ int cmd_verify(int argc, char **argv)
 			    (!many && (rep == NULL || dir != NULL)))) {
 		r = cli_usage_error("verify", "--threads (1 to %u) goes with several files, or with --repeat and --trust", VERIFY_CLI_MAX_THREADS);
 		goto out;
+	}
+	if (pwfile != NULL) {
+		if (content != NULL) {
+			r = cli_usage_error("verify", "--password-file is for an encrypted PDF, not with --content");
+			goto out;
+		}
+		if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK) {
+			r = cli_fail();
+			goto out;
+		}
+		in.password = pw;
 	}
 	if (many) {
 		struct verify_many_opts mo;
@@ -322,5 +340,6 @@ out:
 		cli_close(inst, &c);
 	free(rest);
 	free(ins);
+	OPENSSL_cleanse(pw, sizeof(pw));
 	return r;
 }

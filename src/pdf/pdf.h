@@ -54,14 +54,29 @@ enum pdf_type {
 /*
  * Loads the document in p[0..len). Does not take ownership of p and never
  * writes to it; p must stay valid and unchanged until pdf_doc_free().
- * Fails with code "pdf_encrypted" when the trailer has /Encrypt, with
- * TK_ERR_LIMIT when len exceeds MAX_PDF_BYTES, and with TK_ERR_INVALID
- * (message naming the clause) for anything that is not a usable PDF.
- * Loading the prefix p[0..rev.end) of a file gives the document as it was
- * at that revision (see pdf_revisions()). Caller frees *out with
+ * Fails with TK_ERR_LIMIT when len exceeds MAX_PDF_BYTES, and with
+ * TK_ERR_INVALID (message naming the clause) for anything that is not a
+ * usable PDF. Loading the prefix p[0..rev.end) of a file gives the document
+ * as it was at that revision (see pdf_revisions()). Caller frees *out with
  * pdf_doc_free().
+ *
+ * Encrypted documents (standard security handler, ISO 32000-1 7.6.3 and
+ * ISO 32000-2 7.6.4: RC4 40-128, AES-128, AES-256 R5/R6) open with the
+ * empty user password; strings and streams are decrypted as they are
+ * read (pdf_stream_raw() still gives the bytes as stored). Otherwise the
+ * load fails with code "pdf_password" (a user password is needed),
+ * "pdf_crypt_unsupported" (another security handler or method, or RC4 not
+ * available from OpenSSL) or "pdf_encrypt_invalid" (malformed /Encrypt).
  */
 enum tk_err pdf_doc_load(const uint8_t *p, size_t len, unsigned flags, struct pdf_doc **out) WARN_UNUSED;
+/*
+ * pdf_doc_load() with a password for an encrypted document (the user or
+ * the owner password; NULL or "" for the empty user password). The
+ * password is not kept; it is ignored for a document that is not encrypted.
+ */
+enum tk_err pdf_doc_load_pw(const uint8_t *p, size_t len, unsigned flags, const char *password, struct pdf_doc **out) WARN_UNUSED;
+/* NULL for a document that is not encrypted; else its method, e.g. "AES-256, R6" (owned by doc). */
+const char *pdf_doc_encryption(const struct pdf_doc *doc);
 /* Frees the document and every object read from it; accepts NULL. */
 void pdf_doc_free(struct pdf_doc *doc);
 
@@ -187,8 +202,10 @@ bool pdf_stream_raw(const struct pdf_obj *o, const uint8_t **p, size_t *len, siz
 /*
  * Appends the decoded data of stream to out, applying /Filter with its
  * /DecodeParms: FlateDecode (with PNG predictors and TIFF predictor 2 for
- * 8-bit components), ASCIIHexDecode, ASCII85Decode, in chains. Other filters
- * fail with code "pdf_unsupported_filter". Output is bounded by out->max,
+ * 8-bit components), ASCIIHexDecode, ASCII85Decode, in chains; in an
+ * encrypted document the data is decrypted first (a leading /Crypt filter
+ * names how, ISO 32000-1 7.4.10). Other filters fail with code
+ * "pdf_unsupported_filter". Output is bounded by out->max,
  * MAX_INFLATE_BYTES and MAX_INFLATE_RATIO times the encoded size.
  */
 enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream, struct buf *out) WARN_UNUSED;
@@ -226,7 +243,8 @@ enum tk_err pdf_obj_serialize(const struct pdf_obj *o, struct buf *out) WARN_UNU
 /* ---- incremental update (7.5.6) ---- */
 
 /*
- * A new revision for doc. Borrows doc (and its buffer) until
+ * A new revision for doc. Fails with code "pdf_encrypted" for an encrypted
+ * document (we do not write encrypted updates). Borrows doc (and its buffer) until
  * pdf_update_free(). Objects made by the pdf_new_*() functions below belong
  * to the update and are freed with it.
  */

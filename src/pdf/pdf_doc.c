@@ -468,6 +468,8 @@ static enum tk_err get_obj(struct pdf_doc *d, uint32_t num, uint16_t gen, const 
 			}
 		}
 	}
+	if (rc == TK_OK && e->type != XE_COMP)
+		rc = pdf_crypt_object(d, num, gen, o); /* 7.6.2: objects in object streams are decrypted with their stream */
 	d->depth--;
 	e->busy = 0;
 	if (rc != TK_OK)
@@ -830,7 +832,40 @@ static void reset_xref(struct pdf_doc *d)
 	d->startxref = 0;
 }
 
+/*
+ * 7.6.1: the newest /Encrypt of the trailers and the first /ID; opens the
+ * security handler with password. The /Encrypt object is read (and cached)
+ * before decryption starts, so it stays as written.
+ */
+static enum tk_err open_crypt(struct pdf_doc *d, const struct pdf_obj *const *trs, size_t ntr, const char *password)
+{
+	const struct pdf_obj *er = NULL, *id = NULL, *enc = NULL;
+	size_t i;
+	enum tk_err rc;
+
+	for (i = 0; i < ntr; i++) {
+		if (er == NULL && !pdf_is_null(pdf_dict_get(trs[i], "Encrypt")))
+			er = pdf_dict_get(trs[i], "Encrypt");
+		if (id == NULL && pdf_array_len(pdf_dict_get(trs[i], "ID")) >= 1)
+			id = pdf_dict_get(trs[i], "ID");
+	}
+	if (er == NULL)
+		return TK_OK;
+	d->enc_num = UINT32_MAX;
+	if (pdf_as_ref(er, &d->enc_num, &d->enc_gen) && (rc = get_obj(d, d->enc_num, d->enc_gen, &enc)) != TK_OK)
+		return tk_wrap(rc == TK_ERR_NOT_FOUND ? TK_ERR_INVALID : rc, "pdf: ISO 32000-1 7.6.1: the trailer's /Encrypt cannot be read");
+	if (enc == NULL)
+		enc = er;
+	d->crypt_dict = enc;
+	return pdf_crypt_open(enc, id, password, &d->crypt);
+}
+
 enum tk_err pdf_doc_load(const uint8_t *p, size_t len, unsigned flags, struct pdf_doc **out)
+{
+	return pdf_doc_load_pw(p, len, flags, NULL, out);
+}
+
+enum tk_err pdf_doc_load_pw(const uint8_t *p, size_t len, unsigned flags, const char *password, struct pdf_doc **out)
 {
 	struct pdf_doc *d = NULL;
 	const struct pdf_obj **trs = NULL;
@@ -863,13 +898,8 @@ enum tk_err pdf_doc_load(const uint8_t *p, size_t len, unsigned flags, struct pd
 	rc = read_xref_chain(d, &trs, &ntr);
 	if (rc == TK_OK) {
 		d->trailer = trs[0];
-		for (i = 0; i < ntr; i++) {
-			if (!pdf_is_null(pdf_dict_get(trs[i], "Encrypt"))) {
-				rc = tk_fail_code(TK_ERR_INVALID, "pdf_encrypted",
-				    "pdf: ISO 32000-1 7.6: the document is encrypted (/Encrypt in the trailer); not supported");
-				goto out;
-			}
-		}
+		if ((rc = open_crypt(d, trs, ntr, password)) != TK_OK && d->crypt_dict != NULL)
+			goto out; /* the handler itself refused: no repair helps */
 		for (i = 0; i < ntr && d->root_num == 0; i++) {
 			const struct pdf_obj *r = pdf_dict_get(trs[i], "Root");
 			if (pdf_obj_type(r) == PDF_REF) {
@@ -877,7 +907,7 @@ enum tk_err pdf_doc_load(const uint8_t *p, size_t len, unsigned flags, struct pd
 				d->root_gen = r->u.ref.gen;
 			}
 		}
-		if (!root_ok(d)) {
+		if (rc == TK_OK && !root_ok(d)) {
 			rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.7.2: the trailer's /Root is not a catalog dictionary");
 			if (d->damage[0] != '\0')
 				rc = tk_fail(TK_ERR_INVALID, "%s", d->damage);
@@ -902,10 +932,19 @@ enum tk_err pdf_doc_load(const uint8_t *p, size_t len, unsigned flags, struct pd
 			goto out;
 		}
 		d->trailer = tr;
-		if (!pdf_is_null(pdf_dict_get(tr, "Encrypt"))) {
-			rc = tk_fail_code(TK_ERR_INVALID, "pdf_encrypted",
-			    "pdf: ISO 32000-1 7.6: the document is encrypted (/Encrypt in the trailer); not supported");
+		pdf_crypt_free(d->crypt);
+		d->crypt = NULL;
+		d->crypt_dict = NULL;
+		if ((rc = open_crypt(d, &tr, 1, password)) != TK_OK)
 			goto out;
+		if (d->crypt != NULL) {
+			/* Object streams could not be read before the key was known: scan again with it. */
+			reset_xref(d);
+			if ((rc = pdf_scan_build(d, &d->xref, &tr)) != TK_OK) {
+				tk_wrap(rc, "pdf: xref unusable (%s) and rebuilding failed", why);
+				goto out;
+			}
+			d->trailer = tr;
 		}
 		if (pdf_obj_type(pdf_dict_get(tr, "Root")) == PDF_REF) {
 			d->root_num = pdf_dict_get(tr, "Root")->u.ref.num;
@@ -940,6 +979,7 @@ void pdf_doc_free(struct pdf_doc *d)
 		return;
 	xt_free(&d->xref);
 	xt_free(&d->scan);
+	pdf_crypt_free(d->crypt);
 	arena_free(&d->arena);
 	free(d->sections);
 	free(d->revs);
@@ -959,6 +999,11 @@ void pdf_doc_version(const struct pdf_doc *d, unsigned *major, unsigned *minor)
 {
 	*major = d->vmaj;
 	*minor = d->vmin;
+}
+
+const char *pdf_doc_encryption(const struct pdf_doc *d)
+{
+	return d->crypt != NULL ? d->crypt->desc : NULL;
 }
 
 const char *pdf_doc_damage(const struct pdf_doc *d)

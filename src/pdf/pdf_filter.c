@@ -298,13 +298,16 @@ enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream,
 {
 	const struct pdf_obj *filt = NULL, *parms = NULL, *dict;
 	const struct pdf_obj *fl[MAX_PDF_FILTERS], *pl[MAX_PDF_FILTERS];
-	struct buf cur, nxt;
+	struct buf cur, nxt, dec;
 	struct fctx c;
-	size_t nf = 0, i, limit;
+	size_t nf = 0, i, limit, first = 0, srclen;
+	const uint8_t *src;
+	enum pdf_cm cm = PDF_CM_NONE;
 	enum tk_err rc;
 
 	buf_init(&cur, 0);
 	buf_init(&nxt, 0);
+	buf_init(&dec, 0);
 	if (stream == NULL || stream->type != PDF_STREAM)
 		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.3.8: object to decode is not a stream");
 	dict = stream->u.st->dict;
@@ -338,17 +341,34 @@ enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream,
 		return tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.3.8.2: /Filter of object %u %u is a %s", c.num,
 		    (unsigned)c.gen, pdf_type_name(pdf_obj_type(filt)));
 	}
-	if (nf == 0)
-		return buf_append(out, stream->u.st->p, stream->u.st->len);
+	/* 7.6.2, 7.4.10: an encrypted stream is decrypted before its filters run; a leading /Crypt filter picks how. */
+	if (nf > 0 && pdf_name_is(fl[0], "Crypt"))
+		first = 1;
+	if ((rc = pdf_crypt_stream_method(doc, stream, first ? pl[0] : NULL, first == 1, &cm)) != TK_OK)
+		return rc;
+	src = stream->u.st->p;
+	srclen = stream->u.st->len;
+	if (cm != PDF_CM_NONE && cm != PDF_CM_IDENTITY && srclen > 0) {
+		buf_init(&dec, srclen);
+		if ((rc = buf_reserve(&dec, srclen)) != TK_OK ||
+		    (rc = pdf_crypt_data(doc->crypt, cm, c.num, c.gen, src, srclen, dec.p, &dec.len)) != TK_OK)
+			goto out;
+		src = dec.p;
+		srclen = dec.len;
+	}
+	if (nf == first) {
+		rc = buf_append(out, src, srclen);
+		goto out;
+	}
 	limit = MAX_INFLATE_BYTES;
 	if (stream->u.st->len < limit / MAX_INFLATE_RATIO) {
 		limit = stream->u.st->len * MAX_INFLATE_RATIO;
 		if (limit < MAX_INFLATE_FLOOR)
 			limit = MAX_INFLATE_FLOOR;
 	}
-	for (i = 0; i < nf; i++) {
-		const uint8_t *in = i == 0 ? stream->u.st->p : cur.p;
-		size_t inlen = i == 0 ? stream->u.st->len : cur.len;
+	for (i = first; i < nf; i++) {
+		const uint8_t *in = i == first ? src : cur.p;
+		size_t inlen = i == first ? srclen : cur.len;
 		const struct pdf_obj *pm = pdf_obj_type(pl[i]) == PDF_DICT ? pl[i] : NULL;
 		const char *nm;
 		size_t nl;
@@ -393,5 +413,6 @@ enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream,
 out:
 	buf_free(&cur);
 	buf_free(&nxt);
+	buf_free(&dec);
 	return rc;
 }

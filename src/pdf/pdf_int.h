@@ -138,6 +138,30 @@ struct xent *xt_get(const struct xtable *t, uint32_t num);
 struct xent *xt_slot(struct xtable *t, uint32_t num);
 void xt_free(struct xtable *t);
 
+/* ---- the standard security handler (pdf_crypt.c) ---- */
+enum pdf_cm { PDF_CM_NONE = 0, PDF_CM_IDENTITY, PDF_CM_RC4, PDF_CM_AESV2, PDF_CM_AESV3 };
+struct pdf_crypt {
+	int v, r;
+	uint8_t key[32];      /* the file key (secret: cleansed on free) */
+	size_t keylen;
+	enum pdf_cm stm, str; /* methods of /StmF and /StrF (V1, V2: RC4) */
+	bool encrypt_metadata;
+	char desc[64];        /* "AES-256, R6", "RC4 with a 40-bit key, R2", ... */
+};
+/*
+ * Authenticates password (NULL: the empty user password) against the
+ * /Encrypt dictionary enc with the first /ID string of id. Codes:
+ * "pdf_password" (a user password is needed or the one given is wrong),
+ * "pdf_crypt_unsupported" (another handler or method, RC4 not available),
+ * "pdf_encrypt_invalid" (malformed dictionary). Frees with pdf_crypt_free().
+ */
+enum tk_err pdf_crypt_open(const struct pdf_obj *enc, const struct pdf_obj *id, const char *password, struct pdf_crypt **out) WARN_UNUSED;
+void pdf_crypt_free(struct pdf_crypt *c);
+bool pdf_crypt_rc4_available(void);
+/* Decrypts in[0..len) of object num gen with method m into out (room for len bytes, no overlap). */
+enum tk_err pdf_crypt_data(const struct pdf_crypt *c, enum pdf_cm m, uint32_t num, uint16_t gen, const uint8_t *in, size_t len,
+    uint8_t *out, size_t *outlen) WARN_UNUSED;
+
 /* ---- the document ---- */
 struct pdf_doc {
 	const uint8_t *p;
@@ -161,6 +185,10 @@ struct pdf_doc {
 	size_t nsections;
 	uint32_t alloc_min; /* first object number safe for new objects */
 	bool has_comp;      /* some entries are in object streams */
+	struct pdf_crypt *crypt;           /* NULL unless the document is encrypted */
+	const struct pdf_obj *crypt_dict;  /* its /Encrypt dictionary (never decrypted) */
+	uint32_t enc_num;                  /* object number of /Encrypt; UINT32_MAX when direct */
+	uint16_t enc_gen;
 	char damage[MAX_ERRMSG];
 	struct pdf_revision *revs;
 	size_t nrevs;
@@ -196,6 +224,15 @@ int key_cmp(const char *a, size_t al, const char *b, size_t bl);
 size_t pdf_dict_find_i(const struct pdf_obj *o, const char *key, size_t kl, bool *found);
 /* pdf_doc.c: the value of an indirect /Length when it can be read without looping. */
 bool pdf_length_lookup(struct pdf_doc *d, uint32_t num, uint16_t gen, int64_t *out);
+
+/* pdf_crypt.c: decrypts the strings of indirect object num gen in place (none of the 7.6.2 exceptions). */
+enum tk_err pdf_crypt_object(struct pdf_doc *d, uint32_t num, uint16_t gen, const struct pdf_obj *o) WARN_UNUSED;
+/*
+ * pdf_crypt.c: how the data of stream st is to be decrypted (PDF_CM_NONE:
+ * not at all); crypt_parms are the /DecodeParms of a leading /Crypt filter.
+ */
+enum tk_err pdf_crypt_stream_method(struct pdf_doc *d, const struct pdf_obj *st, const struct pdf_obj *crypt_parms,
+    bool has_crypt_filter, enum pdf_cm *out) WARN_UNUSED;
 
 /* Scanning for "N G obj" when the xref is broken (pdf_doc.c). */
 enum tk_err pdf_scan_build(struct pdf_doc *d, struct xtable *t, const struct pdf_obj **trailer) WARN_UNUSED;

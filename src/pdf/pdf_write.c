@@ -40,6 +40,10 @@ enum tk_err pdf_update_new(struct pdf_doc *doc, struct pdf_update **out)
 	struct pdf_update *u;
 
 	*out = NULL;
+	if (doc->crypt != NULL)
+		return tk_fail_code(TK_ERR_INVALID, "pdf_encrypted",
+		    "pdf: ISO 32000-1 7.6: the document is encrypted (%s); writing an incremental update into an encrypted document "
+		    "is not supported", doc->crypt->desc);
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "pdf: out of memory");
 	u->doc = doc;

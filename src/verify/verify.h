@@ -205,9 +205,12 @@ struct verify_report {
 	unsigned pdf_major, pdf_minor;
 	size_t nrevisions;
 	char damage[320];           /* "" or why the cross-reference data had to be repaired */
+	char encryption[64];        /* "" or how the PDF is encrypted (standard security handler), e.g. "AES-256, R6" */
+	int needs_password;         /* 1: encrypted with a user password that was not given or is wrong: not examined */
 	int no_signature;           /* the PDF holds no signed signature field (BSrE NO_SIGNATURE): nsigs == 0,
 	                             * ind INDETERMINATE, notice says why when the file looks cut or damaged */
-	char notice[400];           /* "" or a plain statement about the document as a whole */
+	char notice[400];           /* "" or a plain statement about the document as a whole: why it holds no signature,
+	                             * or why it could not be examined at all (then nsigs is 0, ind INDETERMINATE) */
 
 	struct verify_sig *sigs;    /* signatures and document timestamps, in file order */
 	size_t nsigs;
@@ -272,6 +275,7 @@ struct verify_opts {
 	int revocation_optional;    /* 1: missing revocation data for the signer is a note, not TRY_LATER */
 	uint32_t max_objects;       /* refuse (TK_ERR_LIMIT) documents with more object numbers; 0: MAX_PDF_OBJECTS.
 	                             * Memory grows with it: up to three revisions are held at once. */
+	const char *password;       /* an encrypted PDF's user (or owner) password; NULL: the empty user password. Borrowed, never kept */
 };
 
 /*
@@ -279,8 +283,12 @@ struct verify_opts {
  * ownership of p and never copies it (an mmap is fine). Returns TK_OK
  * with a report whenever the file could be examined, even when every
  * signature fails or there is none (no_signature set, nsigs 0);
- * TK_ERR_INVALID (code "pdf_...") when it is not a usable PDF, TK_ERR_LIMIT
- * over a named limit or the time budget. Caller frees *out
+ * TK_ERR_INVALID (code "pdf_...") when it is not a usable PDF. An
+ * encrypted PDF that cannot be opened (user password needed or wrong,
+ * another security handler, RC4 not available) is not an error either: the
+ * report has no signatures, ind INDETERMINATE, notice saying why and, for a
+ * password, needs_password set. TK_ERR_LIMIT over a named limit or the
+ * time budget. Caller frees *out
  * with verify_report_free().
  */
 enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o, struct verify_report **out) WARN_UNUSED;

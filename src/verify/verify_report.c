@@ -207,7 +207,13 @@ static json_t *jsig(const struct verify_report *r, const struct verify_sig *s)
 /* One sentence per outcome, Indonesian then English. */
 static void summary(const struct verify_report *r, const char **id, const char **en)
 {
-	if (r->no_signature) {
+	if (r->needs_password) {
+		*id = "Dokumen dilindungi kata sandi pengguna; tanda tangannya belum dapat diperiksa tanpa kata sandi itu.";
+		*en = "The document is protected by a user password; its signatures cannot be checked without it.";
+	} else if (r->nsigs == 0 && !r->no_signature && r->notice[0]) {
+		*id = "Dokumen terenkripsi dengan cara yang tidak dapat dibuka; tanda tangannya belum dapat diperiksa.";
+		*en = "The document is encrypted in a way that cannot be opened; its signatures could not be checked.";
+	} else if (r->no_signature) {
 		*id = "Dokumen ini tidak memuat tanda tangan elektronik.";
 		*en = "This document holds no electronic signature.";
 	} else if (r->ind == VERIFY_TOTAL_PASSED && !r->changed_after_signing) {
@@ -248,6 +254,7 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 	summary(r, &id, &en);
 	json_object_set_new(o, "summary", json_pack("{s:s, s:s}", "id", id, "en", en));
 	json_object_set_new(o, "notice", jstr(r->notice));
+	json_object_set_new(o, "needs_password", json_boolean(r->needs_password));
 	json_object_set_new(o, "changed_after_signing", json_boolean(r->changed_after_signing));
 	json_object_set_new(o, "format", json_string(r->cades ? "cades" : "pdf"));
 	json_object_set_new(o, "size", json_integer((json_int_t)r->size));
@@ -256,8 +263,9 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 	if (!r->cades) {
 		char ver[16];
 		snprintf(ver, sizeof(ver), "%u.%u", r->pdf_major, r->pdf_minor);
-		json_object_set_new(o, "pdf", json_pack("{s:s, s:I, s:o, s:o}", "version", ver, "revisions", (json_int_t)r->nrevisions, "damage",
-						  jstr(r->damage), "certified_docmdp", r->certified ? json_integer(r->certified) : json_null()));
+		json_object_set_new(o, "pdf", json_pack("{s:s, s:I, s:o, s:o, s:o}", "version", ver, "revisions", (json_int_t)r->nrevisions, "damage",
+						  jstr(r->damage), "certified_docmdp", r->certified ? json_integer(r->certified) : json_null(),
+						  "encryption", jstr(r->encryption)));
 		for (i = 0; i < r->nchanges; i++) {
 			json_t *c = jchange(&r->changes[i], r->certified);
 			if (c == NULL || json_array_append_new(changes, c) != 0)
@@ -353,6 +361,11 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 	if (r->notice[0] && (rc = buf_printf(out, "  Catatan / Note: %s\n", r->notice)) != TK_OK)
 		return rc;
 	if (r->damage[0] && (rc = buf_printf(out, "  Peringatan / Warning: struktur PDF diperbaiki / the PDF structure was repaired: %s\n", r->damage)) != TK_OK)
+		return rc;
+	if (r->needs_password && (rc = buf_printf(out, "  Dokumen dilindungi kata sandi pengguna; berikan dengan --password-file\n")) != TK_OK)
+		return rc;
+	if (r->encryption[0] && r->nsigs > 0 &&
+	    (rc = buf_printf(out, "  Dokumen terenkripsi / The document is encrypted: %s\n", r->encryption)) != TK_OK)
 		return rc;
 	for (i = 0; i < r->nsigs; i++) {
 		const struct verify_sig *s = &r->sigs[i];

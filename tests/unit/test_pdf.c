@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "pdf/pdf.h"
+#include "pdf/pdf_int.h" /* the derived file key, for the known-answer tests */
 
 #define OK(x) assert_int_equal((x), TK_OK)
 #define CONTENT "q 0 0 1 rg 20 20 160 160 re f Q\n"
@@ -678,8 +679,9 @@ static void test_hostile(void **state)
 	expect_load_fail("bad-empty.pdf", TK_ERR_INVALID, "pdf_not_pdf", "7.5.2");
 	expect_load_fail("bad-notpdf.bin", TK_ERR_INVALID, "pdf_not_pdf", "%PDF-");
 	expect_load_fail("bad-garbage.pdf", TK_ERR_INVALID, NULL, "ISO 32000-1");
-	expect_load_fail("bad-encrypted.pdf", TK_ERR_INVALID, "pdf_encrypted", "encrypted");
-	expect_load_fail("bad-encrypted-objstm.pdf", TK_ERR_INVALID, "pdf_encrypted", "7.6");
+	/* Encrypted with a user password: refused until it is given (test_encrypted opens it). */
+	expect_load_fail("bad-encrypted.pdf", TK_ERR_INVALID, "pdf_password", "encrypted with a user password");
+	/* bad-encrypted-objstm.pdf has the empty user password: it opens now (test_encrypted). */
 
 	/* Truncated files: rebuilt by scanning or refused, never a crash. */
 	d = try_load("bad-truncated.pdf", 0, &rc, &p);
@@ -801,9 +803,294 @@ static void test_hostile(void **state)
 }
 
 /* Every prefix and many one-byte changes of small files: errors, never crashes. */
+/* ---- encrypted documents (ISO 32000-1 7.6.3, ISO 32000-2 7.6.4) ---- */
+
+/*
+ * Known answers: the file keys qpdf reports for the enc-* fixtures
+ * (qpdf --show-encryption --show-encryption-key, with --password=geheim for
+ * the user-password ones); algorithm 2 (R2-R4) and 2.A/2.B (R5, R6) must
+ * derive the same key from the same password, the user's or the owner's.
+ */
+struct enc_case {
+	const char *file, *password, *key_hex, *desc;
+};
+
+static const struct enc_case enc_cases[] = {
+	{"enc-rc4-40.pdf", NULL, "ee50d75aec", "RC4 with a 40-bit key, R2"},
+	{"enc-rc4-128.pdf", NULL, "7d1ff0fdc1ab249677061198526061a7", "RC4 with a 128-bit key, R3"},
+	{"enc-aes128-clearmeta.pdf", NULL, "9a478987c427e728852e9cf0ccf28221", "AES-128 with a 128-bit key, R4"},
+	{"enc-aes256.pdf", NULL, "f117ad82a5791cdc5115030c4aa1a05664239749ef1cce20082547120be9458d", "AES-256, R6"},
+	{"enc-aes256-r5.pdf", "", "7bd6814012646b73f56644adad370062cb60be0483b77284593261c1e9a62954",
+	    "AES-256, R5 (deprecated Adobe extension)"},
+	{"enc-user-rc4-128.pdf", "geheim", "04b3c2831e69ad8f80115fd365ed5455", "RC4 with a 128-bit key, R3"},
+	{"enc-user-rc4-128.pdf", "pemilik", "04b3c2831e69ad8f80115fd365ed5455", "RC4 with a 128-bit key, R3"},
+	{"enc-user-aes256.pdf", "geheim", "8e7804135c15e638bd9670e69d7cf7541e277a3f7a065ba0432b46c37bfd5dfd", "AES-256, R6"},
+	{"enc-user-aes256.pdf", "pemilik", "8e7804135c15e638bd9670e69d7cf7541e277a3f7a065ba0432b46c37bfd5dfd", "AES-256, R6"},
+};
+
+static void hex_of(const uint8_t *p, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static bool buf_has(const struct buf *b, const char *s)
+{
+	return b->len >= strlen(s) && memmem(b->p, b->len, s, strlen(s)) != NULL;
+}
+
+static void test_encrypted(void **state)
+{
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(enc_cases) / sizeof(enc_cases[0]); k++) {
+		const struct enc_case *c = &enc_cases[k];
+		size_t len, np;
+		uint8_t *p = load_file(c->file, &len);
+		struct pdf_doc *d = NULL;
+		const struct pdf_obj *info, *cat, *meta;
+		const struct pdf_page *pg;
+		const uint8_t *raw;
+		size_t rawlen;
+		char key[65];
+		struct buf b;
+		struct pdf_update *u = NULL;
+
+		if (pdf_doc_load_pw(p, len, 0, c->password, &d) != TK_OK)
+			fail_msg("%s (password %s): %s", c->file, c->password ? c->password : "none", tk_errmsg());
+		hex_of(d->crypt->key, d->crypt->keylen, key);
+		if (strcmp(key, c->key_hex) != 0)
+			fail_msg("%s: file key %s, qpdf says %s", c->file, key, c->key_hex);
+		assert_string_equal(pdf_doc_encryption(d), c->desc);
+		/* Strings: /Info /Title as qpdf --decrypt shows it. */
+		OK(pdf_dict_get_resolved(d, pdf_trailer(d), "Info", &info));
+		assert_str(pdf_dict_get(info, "Title"), "Laporan Rahasia (uji)");
+		assert_str(pdf_dict_get(info, "Author"), "Budi Santoso");
+		/* Streams: the page content, and the XMP metadata (left in clear by --cleartext-metadata). */
+		OK(pdf_page_count(d, &np));
+		assert_int_equal(np, 1);
+		OK(pdf_page_get(d, 0, &pg));
+		buf_init(&b, 1u << 20);
+		{
+			const struct pdf_obj *content;
+			OK(pdf_dict_get_resolved(d, pg->dict, "Contents", &content));
+			assert_true(pdf_stream_raw(content, &raw, &rawlen, NULL));
+			assert_null(memmem(raw, rawlen, "Teken encrypted page", 20));
+			OK(pdf_stream_decode(d, content, &b));
+			if (!buf_has(&b, "(Teken encrypted page)Tj"))
+				fail_msg("%s: page content not decrypted", c->file);
+		}
+		buf_reset(&b);
+		OK(pdf_catalog(d, &cat));
+		OK(pdf_dict_get_resolved(d, cat, "Metadata", &meta));
+		OK(pdf_stream_decode(d, meta, &b));
+		assert_true(buf_has(&b, "<?xpacket begin="));
+		buf_free(&b);
+		/* We do not write encrypted updates. */
+		assert_int_equal(pdf_update_new(d, &u), TK_ERR_INVALID);
+		assert_string_equal(tk_last_error()->code, "pdf_encrypted");
+		assert_null(u);
+		pdf_doc_free(d);
+		free(p);
+	}
+
+	/* A user password is needed: a clear refusal, with or without a wrong password. */
+	{
+		static const char *const files[] = {"enc-user-rc4-128.pdf", "enc-user-aes256.pdf", "bad-encrypted.pdf"};
+		for (k = 0; k < 3; k++) {
+			size_t len;
+			uint8_t *p = load_file(files[k], &len);
+			struct pdf_doc *d = NULL;
+			assert_int_equal(pdf_doc_load(p, len, 0, &d), TK_ERR_INVALID);
+			assert_string_equal(tk_last_error()->code, "pdf_password");
+			assert_non_null(strstr(tk_errmsg(), "user password"));
+			assert_int_equal(pdf_doc_load_pw(p, len, 0, "salah", &d), TK_ERR_INVALID);
+			assert_string_equal(tk_last_error()->code, "pdf_password");
+			assert_non_null(strstr(tk_errmsg(), "neither"));
+			assert_null(d);
+			free(p);
+		}
+	}
+	/* The corpus' own encrypted files: R6 with user password "user", AES-128 with object streams. */
+	{
+		size_t len, np;
+		uint8_t *p = load_file("bad-encrypted.pdf", &len);
+		struct pdf_doc *d = NULL;
+		const struct pdf_obj *info;
+		OK(pdf_doc_load_pw(p, len, 0, "user", &d));
+		OK(pdf_page_count(d, &np));
+		assert_int_equal(np, 3);
+		OK(pdf_dict_get_resolved(d, pdf_trailer(d), "Info", &info));
+		assert_str(pdf_dict_get(info, "Producer"), "GPL Ghostscript 10.00.0");
+		pdf_doc_free(d);
+		free(p);
+
+		p = load_file("bad-encrypted-objstm.pdf", &len);
+		OK(pdf_doc_load(p, len, 0, &d));
+		assert_string_equal(pdf_doc_encryption(d), "AES-128 with a 128-bit key, R4");
+		assert_int_equal(pdf_xref_kind(d), PDF_XREF_STREAM);
+		OK(pdf_page_count(d, &np));
+		assert_int_equal(np, 3);
+		{
+			const struct pdf_page *pg;
+			const struct pdf_obj *content;
+			struct buf b;
+			struct pdf_xref_info xi;
+			OK(pdf_page_get(d, 1, &pg));
+			pdf_xref_get(d, pg->num, &xi);
+			assert_int_equal(xi.type, PDF_XREF_COMPRESSED); /* the page came out of a decrypted object stream */
+			OK(pdf_dict_get_resolved(d, pg->dict, "Contents", &content));
+			buf_init(&b, 1u << 20);
+			OK(pdf_stream_decode(d, content, &b));
+			assert_true(buf_has(&b, "Teken page two, A4"));
+			buf_free(&b);
+		}
+		pdf_doc_free(d);
+		free(p);
+	}
+}
+
+/*
+ * enc-cryptfilter.pdf (scripts/make-enc-cryptfilter.py): /StmF and /StrF
+ * /Identity, so strings and streams are in clear, except the page content
+ * behind a /Crypt filter naming the RC4 filter /StdCF (7.4.10). MuPDF
+ * (mutool show) decodes that stream to the same bytes; the key is qpdf's.
+ */
+static void test_crypt_filter(void **state)
+{
+	size_t len;
+	uint8_t *p = load_file("enc-cryptfilter.pdf", &len);
+	struct pdf_doc *d = NULL;
+	const struct pdf_obj *info, *x;
+	const struct pdf_page *pg;
+	const struct pdf_obj *content;
+	char key[65];
+	struct buf b;
+
+	(void)state;
+	OK(pdf_doc_load(p, len, 0, &d));
+	hex_of(d->crypt->key, d->crypt->keylen, key);
+	assert_string_equal(key, "4de3d4932d1e3fa3b4b2a8cfb5f8c000");
+	assert_string_equal(pdf_doc_encryption(d), "Identity crypt filters (in clear), R4");
+	OK(pdf_dict_get_resolved(d, pdf_trailer(d), "Info", &info));
+	assert_str(pdf_dict_get(info, "Title"), "Identity: strings in clear");
+	OK(pdf_page_get(d, 0, &pg));
+	OK(pdf_dict_get_resolved(d, pg->dict, "Contents", &content));
+	buf_init(&b, 1u << 20);
+	OK(pdf_stream_decode(d, content, &b));
+	assert_int_equal(b.len, strlen(CONTENT));
+	assert_memory_equal(b.p, CONTENT, b.len);
+	buf_reset(&b);
+	x = obj(d, 6);
+	OK(pdf_stream_decode(d, x, &b));
+	assert_true(buf_has(&b, "% plain stream, StmF Identity"));
+	buf_free(&b);
+	pdf_doc_free(d);
+	free(p);
+}
+
+/* Builds a one-page document whose trailer names /Encrypt 5 0 R = enc. */
+static void enc_doc(struct buf *out, const char *enc, const char *id)
+{
+	struct pb pb;
+	char extra[256];
+
+	pb_base(&pb);
+	pb_obj(&pb, enc);
+	if (str_fmt(extra, sizeof(extra), "/Encrypt 5 0 R %s", id ? id : "") != TK_OK)
+		fail_msg("extra");
+	pb_end(&pb, extra);
+	*out = pb.b;
+}
+
+static void expect_enc_fail(const char *enc, const char *id, const char *code, const char *msgpart)
+{
+	struct buf b;
+	struct pdf_doc *d = NULL;
+	enum tk_err rc;
+
+	enc_doc(&b, enc, id);
+	rc = pdf_doc_load(b.p, b.len, 0, &d);
+	if (rc == TK_OK)
+		fail_msg("/Encrypt %s loaded", enc);
+	assert_null(d);
+	if (strcmp(tk_last_error()->code, code) != 0 || strstr(tk_errmsg(), msgpart) == NULL)
+		fail_msg("/Encrypt %s: got %s \"%s\", want %s \"%s\"", enc, tk_last_error()->code, tk_errmsg(), code, msgpart);
+	buf_free(&b);
+}
+
+#define O32 "<00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff>"
+#define O48 "<00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677aabbccddeeff0011>"
+#define ID "/ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]"
+
+static void test_encrypt_hostile(void **state)
+{
+	(void)state;
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 99 /Length 128 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_encrypt_invalid", "/R");
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 7 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_encrypt_invalid", "/Length");
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 4096 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_encrypt_invalid", "/Length");
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 128 /O <0011> /U " O32 " /P -4 >>", ID, "pdf_encrypt_invalid", "/O");
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 128 /O " O32 " /U 12 /P -4 >>", ID, "pdf_encrypt_invalid", "/U");
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 128 /O " O32 " /U " O32 " >>", ID, "pdf_encrypt_invalid", "/P");
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 128 /O " O32 " /U " O32 " /P -4 >>", NULL, "pdf_encrypt_invalid", "/ID");
+	expect_enc_fail("<< /Filter /Standard /V 5 /R 6 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_encrypt_invalid", "48 bytes");
+	expect_enc_fail("<< /Filter /Standard /V 5 /R 6 /O " O48 " /U " O48 " /OE <00> /UE <00> /P -4 /StmF /StdCF /StrF /StdCF "
+	    "/CF << /StdCF << /CFM /AESV3 >> >> >>", ID, "pdf_encrypt_invalid", "/OE");
+	expect_enc_fail("<< /Filter /Standard /V 5 /R 3 /O " O48 " /U " O48 " /P -4 >>", ID, "pdf_encrypt_invalid", "/V");
+	expect_enc_fail("<< /Filter /Standard /V 4 /R 4 /O " O32 " /U " O32 " /P -4 /StmF /Nope /StrF /Nope >>", ID, "pdf_encrypt_invalid",
+	    "/CF");
+	expect_enc_fail("<< /Filter /Standard /V 4 /R 4 /O " O32 " /U " O32 " /P -4 /StmF /X /StrF /X /CF << /X << /CFM /ROT13 >> >> >>", ID,
+	    "pdf_crypt_unsupported", "/CFM");
+	expect_enc_fail("<< /Filter /Adobe.PubSec /V 4 /R 4 >>", ID, "pdf_crypt_unsupported", "Adobe.PubSec");
+	expect_enc_fail("<< /Filter /Standard /V 3 /R 3 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_crypt_unsupported", "/V 3");
+	expect_enc_fail("42", ID, "pdf_encrypt_invalid", "not a dictionary");
+	/* Well formed, but /U was not made from the empty password: one is needed. */
+	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 128 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_password", "user password");
+	expect_enc_fail("<< /Filter /Standard /V 5 /R 6 /O " O48 " /U " O48 " /OE " O32 " /UE " O32 " /P -4 /StmF /StdCF /StrF /StdCF "
+	    "/CF << /StdCF << /CFM /AESV3 >> >> >>", ID, "pdf_password", "user password");
+
+	/* Every byte of a real /Encrypt dictionary changed: an error or a load, never a crash. */
+	{
+		static const char *const names[] = {"enc-rc4-128.pdf", "enc-aes256.pdf", "enc-aes128-clearmeta.pdf"};
+		size_t f;
+		for (f = 0; f < 3; f++) {
+			size_t len, i, start, end;
+			uint8_t *p = load_file(names[f], &len), *q = malloc(len);
+			const uint8_t *e = memmem(p, len, "/Filter /Standard", 17);
+			assert_non_null(q);
+			assert_non_null(e);
+			start = (size_t)(e - p);
+			while (start > 0 && memcmp(p + start, "obj", 3) != 0)
+				start--;
+			end = (size_t)((const uint8_t *)memmem(p + start, len - start, "endobj", 6) - p);
+			for (i = start; i < end; i++) {
+				static const uint8_t subst[] = {'0', '9', ' ', '<', '(', '/', 0xff, '5'};
+				struct pdf_doc *d = NULL;
+				memcpy(q, p, len);
+				q[i] = subst[i % sizeof(subst)];
+				if (pdf_doc_load(q, len, 0, &d) == TK_OK)
+					walk_all(d);
+				else
+					assert_true(tk_errmsg()[0] != '\0');
+				pdf_doc_free(d);
+			}
+			free(q);
+			free(p);
+		}
+	}
+}
+
 static void test_mutations(void **state)
 {
-	static const char *const names[] = {"hw-minimal.pdf", "hw-hybrid.pdf", "qpdf-objstm.pdf", "mu-incr2.pdf"};
+	static const char *const names[] = {"hw-minimal.pdf", "hw-hybrid.pdf", "qpdf-objstm.pdf", "mu-incr2.pdf", "enc-rc4-40.pdf",
+	    "bad-encrypted-objstm.pdf"};
 	size_t f;
 
 	(void)state;
@@ -1098,6 +1385,9 @@ int main(void)
 		cmocka_unit_test(test_good_corpus),
 		cmocka_unit_test(test_inherit_and_special),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_encrypted),
+		cmocka_unit_test(test_encrypt_hostile),
+		cmocka_unit_test(test_crypt_filter),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_writer_details),
 		cmocka_unit_test(test_writer_oracles),

@@ -125,6 +125,7 @@ enum tk_err verify_svc_run(struct svc_ctx *c, const struct verify_trust *t, cons
 	o.now = in->at;
 	o.revocation_optional = in->revocation_optional;
 	o.max_seconds = in->max_seconds;
+	o.password = in->password;
 	if (o.max_seconds == 0 && c != NULL) {
 		uint64_t v = 0;
 		if (config_get_u64(c->inst->cfg, "verify", "max_seconds", VERIFY_SVC_MAX_SECONDS, 3600, &v) == TK_OK)
