@@ -203,7 +203,7 @@ struct cms_info {
 	/* signed attributes */
 	int has_signed_attrs;
 	size_t n_signed_attrs;
-	int signed_attrs_unsorted; /* the SET OF is not in DER order (X.690 11.6); signed as received */
+	int signed_attrs_unsorted; /* the SET OF is not in DER order (X.690 11.6) */
 	int has_content_type;
 	int content_type_nid;
 	int has_message_digest;
@@ -225,8 +225,9 @@ struct cms_info {
 	size_t n_timestamps;
 
 	/* raw bytes for cms_verify_signature() (owned copies) */
-	uint8_t *signed_attrs_der; /* as signed: SET tag 0x31 */
+	uint8_t *signed_attrs_der; /* as received, SET tag 0x31 in place of [0] */
 	size_t signed_attrs_len;
+	uint8_t *signed_attrs_sorted; /* when unsorted: their DER (sorted) encoding, signed_attrs_len bytes; else NULL */
 	uint8_t *signature;
 	size_t signature_len;
 };
@@ -258,5 +259,15 @@ void cms_info_free(struct cms_info *info);
  * unsupported algorithms.
  */
 enum tk_err cms_verify_signature(const struct cms_info *info, const uint8_t *digest, size_t digest_len) WARN_UNUSED;
+
+/*
+ * cms_verify_signature(), telling which encoding of signed attributes that
+ * arrived out of DER order the signature is over: the bytes as received are
+ * tried first (what most such signers signed; OpenSSL does the same), then
+ * their DER (sorted) encoding, which RFC 5652 5.4 names. *resorted (may be
+ * NULL) is set to 1 when only the sorted encoding verifies, else left alone.
+ */
+enum tk_err cms_verify_signature_ex(const struct cms_info *info, const uint8_t *digest, size_t digest_len, int *resorted)
+    WARN_UNUSED;
 
 #endif

@@ -733,6 +733,23 @@ static enum tk_err parse_unsigned_attrs(CMS_SignerInfo *si, struct cms_info *inf
 	return TK_OK;
 }
 
+struct span {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* X.690 11.6: SET OF components in ascending order of their encodings. */
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->p, y->p, n);
+
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
 /*
  * X.690 11.6: the elements of a DER SET OF are in ascending order of their
  * encodings (shorter first when one is a prefix of the other). 1 when the
@@ -770,6 +787,39 @@ static enum tk_err copy_bytes(const uint8_t *p, size_t len, uint8_t **out)
 	if ((*out = malloc(len > 0 ? len : 1)) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "cms: out of memory");
 	memcpy(*out, p, len);
+	return TK_OK;
+}
+
+/*
+ * The DER encoding of the signed attributes t of p when they arrived out of
+ * order: the same elements sorted (X.690 11.6), SET tag, same length.
+ * *out is malloc'd, tlv_len(t) bytes.
+ */
+static enum tk_err sorted_copy(const uint8_t *p, const struct tlv *t, uint8_t **out)
+{
+	struct span elems[CMS_MAX_ATTRS];
+	size_t n = 0, off = tlv_val(t), end = tlv_end(t), at, i;
+	enum tk_err rc;
+
+	while (off < end) {
+		struct tlv c;
+		if ((rc = tlv_read(p, off, end, &c)) != TK_OK)
+			return rc;
+		if (n == CMS_MAX_ATTRS)
+			return tk_fail(TK_ERR_LIMIT, "cms: more than %u signed attributes", CMS_MAX_ATTRS);
+		elems[n].p = p + c.off;
+		elems[n].len = tlv_len(&c);
+		n++;
+		off = tlv_end(&c);
+	}
+	qsort(elems, n, sizeof(elems[0]), span_cmp);
+	if ((rc = copy_bytes(p + t->off, tlv_len(t), out)) != TK_OK)
+		return rc;
+	(*out)[0] = 0x31;
+	for (i = 0, at = t->hl; i < n; i++) {
+		memcpy(*out + at, elems[i].p, elems[i].len);
+		at += elems[i].len;
+	}
 	return TK_OK;
 }
 
@@ -835,6 +885,8 @@ enum tk_err cms_parse(const uint8_t *der, size_t len, struct cms_info **out)
 		info->signed_attrs_der[0] = 0x31;
 		info->signed_attrs_len = tlv_len(&sk.sattrs);
 		info->signed_attrs_unsorted = !set_of_sorted(der, &sk.sattrs);
+		if (info->signed_attrs_unsorted && (rc = sorted_copy(der, &sk.sattrs, &info->signed_attrs_sorted)) != TK_OK)
+			goto out;
 	}
 	if ((rc = parse_unsigned_attrs(si, info)) != TK_OK)
 		goto out;
@@ -868,6 +920,7 @@ void cms_info_free(struct cms_info *info)
 	for (i = 0; i < info->n_timestamps; i++)
 		free(info->timestamps[i].der);
 	free(info->signed_attrs_der);
+	free(info->signed_attrs_sorted);
 	free(info->signature);
 	free(info);
 }
@@ -1001,6 +1054,11 @@ static enum tk_err check_alg(const struct cms_info *info, EVP_PKEY *pk)
 
 enum tk_err cms_verify_signature(const struct cms_info *info, const uint8_t *digest, size_t digest_len)
 {
+	return cms_verify_signature_ex(info, digest, digest_len, NULL);
+}
+
+enum tk_err cms_verify_signature_ex(const struct cms_info *info, const uint8_t *digest, size_t digest_len, int *resorted)
+{
 	EVP_PKEY *pk;
 	const EVP_MD *md;
 	uint8_t h[CMS_MAX_DIGEST];
@@ -1043,7 +1101,19 @@ enum tk_err cms_verify_signature(const struct cms_info *info, const uint8_t *dig
 	/* RFC 5652 5.4: the digest of the signed attributes as received (the SET OF tag in place of [0]). */
 	if ((rc = cms_digest(info->md, info->signed_attrs_der, info->signed_attrs_len, h, &hl)) != TK_OK)
 		return rc;
-	return verify_hash(info, pk, md, h, hl);
+	rc = verify_hash(info, pk, md, h, hl);
+	if (rc != TK_ERR_CRYPTO || info->signed_attrs_sorted == NULL)
+		return rc;
+	/*
+	 * Out of DER order as received: 5.4 says the DER encoding is signed, which
+	 * is the sorted one (what a signer that re-encodes, e.g. BouncyCastle, signed).
+	 */
+	tk_clear_error();
+	if ((rc = cms_digest(info->md, info->signed_attrs_sorted, info->signed_attrs_len, h, &hl)) != TK_OK)
+		return rc;
+	if ((rc = verify_hash(info, pk, md, h, hl)) == TK_OK && resorted != NULL)
+		*resorted = 1;
+	return rc;
 }
 
 /* ---- adding a signature timestamp ---- */
@@ -1089,23 +1159,6 @@ out:
 	TS_TST_INFO_free(tst);
 	PKCS7_free(p7);
 	return rc;
-}
-
-struct span {
-	const uint8_t *p;
-	size_t len;
-};
-
-/* X.690 11.6: SET OF components in ascending order of their encodings. */
-static int span_cmp(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->p, y->p, n);
-
-	if (c != 0)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
 }
 
 static size_t hdr_len(size_t vlen)

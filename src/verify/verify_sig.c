@@ -590,8 +590,6 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		    "the signed attributes lack contentType or messageDigest (RFC 5652 5.3, 11.1, 11.2)");
 		goto conclude;
 	}
-	if (info->signed_attrs_unsorted)
-		vs_warn(s, "the signed attributes are not in DER order (X.690 11.6, RFC 5652 5.4); the signature was checked over them as received");
 
 	if (!s->bb[VERIFY_BB_FC].done)
 		vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "well-formed CMS SignedData with one SignerInfo%s",
@@ -661,7 +659,11 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		goto conclude;
 	}
 	{
-		enum tk_err vr = cms_verify_signature(info, d, dlen);
+		int resorted = 0;
+		enum tk_err vr = cms_verify_signature_ex(info, d, dlen, &resorted);
+		if (info->signed_attrs_unsorted)
+			vs_warn(s, "the signed attributes are not in DER order (X.690 11.6, RFC 5652 5.4)%s",
+			    vr != TK_OK ? "" : resorted ? "; the signature is over their DER (sorted) encoding" : "; the signature is over them as received");
 		if (vr == TK_ERR_NOMEM) {
 			rc = vr;
 			goto out;

@@ -134,6 +134,20 @@ fixture("ber", b"adbe.pkcs7.detached", lambda d: cb.to_ber(openssl_cms(d, "rsa.k
 fixture("ber_noattr", b"adbe.pkcs7.detached", lambda d: cb.to_ber(openssl_cms(d, "ec.key", "ec.pem", "-noattr", "-md", "sha256")))
 # Signed attributes out of DER order (X.690 11.6 broken; what was signed is unchanged): passes with a warning.
 fixture("unsorted", b"ETSI.CAdES.detached", ec_sign("sha256", "ecdsa-with-SHA256", order=[1, 0, 2]))
+# The same, but signed over the DER (sorted) encoding and sent out of order (a re-encoding signer such as
+# BouncyCastle; RFC 5652 5.4 names the DER encoding). OpenSSL verifies the bytes as received, so it refuses this one.
+
+
+def signed_sorted_sent_unsorted(data):
+    sorted_sa = cb.signed_attrs(hashlib.sha256(data).digest(), EC_DER)
+    sent = cb.signed_attrs(hashlib.sha256(data).digest(), EC_DER, order=[2, 0, 1])
+    _, vs, ve, _ = cb.der(sent, 0)
+    els = [sent[e[1]:e[3]] for e in cb.children(sent, vs, ve)]
+    check(sorted(els) != els and sent != sorted_sa, "fixture is out of order")
+    return cb.signed_data(EC_DER, "sha256", "ecdsa-with-SHA256", cb.openssl_sign(sorted_sa, path("ec.key"), "sha256"), sent)
+
+
+fixture("unsorted_signed_der", b"ETSI.CAdES.detached", signed_sorted_sent_unsorted, oracle="none")
 # 4. ecdsa-plain (BSI TR-03111 5.2.1): r || s. OpenSSL's CMS cannot verify these (it expects ECDSA-Sig-Value).
 fixture("plain_sha256", b"ETSI.CAdES.detached", ec_sign("sha256", "ecdsa-plain-SHA256"), oracle="none")
 fixture("plain_sha3", b"ETSI.CAdES.detached", ec_sign("sha3-256", "ecdsa-plain-SHA3-256"), oracle="none")
@@ -242,7 +256,10 @@ for name, fx in FIX.items():
     fx["pdfsig"] = v
     if v in ("Signature is Valid.",):
         check(bb(s, "cryptographic_verification") == "PASSED", "%s: pdfsig says valid" % name)
-    elif v in ("Digest Mismatch.", "Signature is Invalid.") and name != "sha1_sha256":
+    elif v in ("Digest Mismatch.", "Signature is Invalid.") and name not in ("sha1_sha256", "unsorted_signed_der"):
+        # (unsorted_signed_der: NSS, like OpenSSL, hashes the signed attributes as received and refuses a signature
+        # over their DER encoding; RFC 5652 5.4 names the DER encoding, and the SET value is the same. We accept
+        # both encodings and warn; checked above with openssl dgst.)
         # (poppler hashes the byte ranges with the CMS digestAlgorithm even for adbe.pkcs7.sha1, so an
         # adbe.pkcs7.sha1 CMS with SHA-256 over the SHA-1 content is a "Digest Mismatch" to it; OpenSSL and ISO
         # 32000-1 12.8.3.3.1 say the SHA-1 digest is the content, hashed again with the CMS digest.)
@@ -287,9 +304,12 @@ for n in ("sha1_attrs", "sha1_noattr", "sha1_sha256"):
 check(R["sha1_attrs"]["digest"] == "sha1" and R["sha1_sha256"]["digest"] == "sha256", "sha1 fixtures: digests reported")
 for n in ("ber", "ber_noattr"):
     check("BER" in R[n]["building_blocks"]["format_checking"]["message"], "%s: BER framing is reported" % n)
-check(len(R["unsorted"]["warnings"]) == 1 and "DER order" in R["unsorted"]["warnings"][0], "unsorted attributes: one warning")
+check(len(R["unsorted"]["warnings"]) == 1 and "DER order" in R["unsorted"]["warnings"][0] and "as received" in R["unsorted"]["warnings"][0],
+      "unsorted attributes: one warning: %s" % R["unsorted"]["warnings"])
+w = R["unsorted_signed_der"]["warnings"]
+check(len(w) == 1 and "DER (sorted) encoding" in w[0], "signed sorted, sent unsorted: one warning: %s" % w)
 for n in FIX:
-    if n != "unsorted":
+    if n not in ("unsorted", "unsorted_signed_der"):
         check(R[n]["warnings"] == [], "%s: no warning" % n)
 check(R["plain_sha256"]["signature_algorithm"] == "ecdsa-plain" and R["plain_sha3"]["digest"] == "sha3-256", "plain ECDSA reported")
 check(R["sha3_rsa"]["digest"] == "sha3-256" and R["sha3_ec"]["signature_algorithm"] == "ecdsa", "SHA-3 reported")
@@ -311,6 +331,22 @@ write("sa.sig", signature_value(cms))
 run("openssl", "x509", "-in", path("ec.pem"), "-pubkey", "-noout", "-out", path("ec.pub"))
 p = run("openssl", "dgst", "-sha256", "-verify", path("ec.pub"), "-signature", path("sa.sig"), path("sa.der"), check_rc=False)
 check(p.returncode == 0, "openssl dgst: the signature is over the received (unsorted) signed attributes")
+
+# The sorted-signed fixture: openssl dgst verifies the signature over the sorted attributes, not over the ones sent,
+# and OpenSSL's CMS (which uses the bytes as received) refuses it.
+cms = open(FIX["unsorted_signed_der"]["cms"], "rb").read()
+sent = cb.signed_attrs_as_signed(cms)
+_, vs, ve, _ = cb.der(sent, 0)
+write("sorted.der", sent[:vs] + b"".join(sorted(sent[e[1]:e[3]] for e in cb.children(sent, vs, ve))))
+write("sent.der", sent)
+write("sorted.sig", signature_value(cms))
+check(run("openssl", "dgst", "-sha256", "-verify", path("ec.pub"), "-signature", path("sorted.sig"), path("sorted.der"), check_rc=False).returncode == 0,
+      "openssl dgst: signature over the DER-sorted attributes")
+check(run("openssl", "dgst", "-sha256", "-verify", path("ec.pub"), "-signature", path("sorted.sig"), path("sent.der"), check_rc=False).returncode != 0,
+      "openssl dgst: not over the attributes as sent")
+p = run("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", FIX["unsorted_signed_der"]["cms"], "-content", FIX["unsorted_signed_der"]["data"],
+        "-CAfile", path("ca.pem"), "-purpose", "any", "-out", "/dev/null", check_rc=False)
+print("note: openssl cms -verify on the sorted-signed, unsorted-sent fixture: %s" % ("accepts" if p.returncode == 0 else "refuses (it hashes the bytes as received)"))
 
 # Plain ECDSA: the r || s value, converted by hand to ECDSA-Sig-Value, verifies with openssl dgst (the oracle OpenSSL's CMS lacks).
 cms = open(FIX["plain_sha256"]["cms"], "rb").read()

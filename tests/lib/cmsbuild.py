@@ -99,7 +99,8 @@ def attr(name, value):
 
 
 def signed_attrs(content_digest, cert, order=None):
-    """contentType id-data, messageDigest, signingCertificateV2 (SHA-256 of cert, RFC 5035). order: indexes, None for DER order."""
+    """contentType id-data, messageDigest, signingCertificateV2 (SHA-256 of cert, RFC 5035). order: indexes, None for DER order.
+    (DER order of these three happens to be [0, 1, 2]: the attributes' encodings differ in their length octet.)"""
     attrs = [attr("contentType", oid(OID["data"])), attr("messageDigest", octets(content_digest)),
              attr("signingCertificateV2", seq(seq(seq(octets(hashlib.sha256(cert).digest())))))]
     if order is None:

@@ -1359,20 +1359,26 @@ static void test_foreign_plain_ecdsa(void **state)
 	}
 }
 
-/* Signed attributes in the order given (messageDigest first is not DER order), signed as they are. */
+/*
+ * Signed attributes in the order given (messageDigest first is not DER order), signed as they are
+ * (order 0, 1), or signed in DER order but sent unsorted (order 2).
+ */
 static void test_foreign_unsorted_attrs(void **state)
 {
 	int order;
 
 	(void)state;
-	for (order = 0; order <= 1; order++) {
-		struct buf in, set, b, sig;
+	for (order = 0; order <= 2; order++) {
+		struct buf in, set, b, sig, sorted_in, sorted_set;
 		struct cms_info *info = NULL;
 		EVP_MD_CTX *c = EVP_MD_CTX_new();
 		size_t sl = 0;
+		int resorted = 0;
 		buf_init(&in, 4096);
 		buf_init(&set, 4096);
 		buf_init(&sig, 4096);
+		buf_init(&sorted_in, 4096);
+		buf_init(&sorted_set, 4096);
 		if (order == 0) {
 			raw(&in, ATTR_CT, sizeof(ATTR_CT));
 			attr_md(&in);
@@ -1381,23 +1387,43 @@ static void test_foreign_unsorted_attrs(void **state)
 			raw(&in, ATTR_CT, sizeof(ATTR_CT));
 		}
 		tlv(&set, 0x31, &in);
+		raw(&sorted_in, ATTR_CT, sizeof(ATTR_CT));
+		attr_md(&sorted_in);
+		tlv(&sorted_set, 0x31, &sorted_in);
 		assert_non_null(c);
 		assert_int_equal(EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, G.pk[S_RSA2048]), 1);
-		assert_int_equal(EVP_DigestSign(c, NULL, &sl, set.p, set.len), 1);
-		assert_ok(buf_reserve(&sig, sl));
-		assert_int_equal(EVP_DigestSign(c, sig.p, &sl, set.p, set.len), 1);
+		{
+			const struct buf *tbs = order == 2 ? &sorted_set : &set;
+			assert_int_equal(EVP_DigestSign(c, NULL, &sl, tbs->p, tbs->len), 1);
+			assert_ok(buf_reserve(&sig, sl));
+			assert_int_equal(EVP_DigestSign(c, sig.p, &sl, tbs->p, tbs->len), 1);
+		}
 		sig.len = sl;
 		foreign_sd(S_RSA2048, ALG_SHA256, sizeof(ALG_SHA256), &set, ALG_RSA, sizeof(ALG_RSA), sig.p, sig.len, &b);
 		assert_ok(cms_parse(b.p, b.len, &info));
-		assert_int_equal(info->signed_attrs_unsorted, order);
+		assert_int_equal(info->signed_attrs_unsorted, order != 0);
+		assert_true(order == 0 ? info->signed_attrs_sorted == NULL
+				       : memcmp(info->signed_attrs_sorted, sorted_set.p, sorted_set.len) == 0);
+		assert_ok(cms_verify_signature_ex(info, G.digest[CMS_MD_SHA256], 32, &resorted));
+		assert_int_equal(resorted, order == 2);
 		assert_ok(cms_verify_signature(info, G.digest[CMS_MD_SHA256], 32));
+		/* Neither encoding helps a changed content. */
+		{
+			uint8_t bad[32];
+			memcpy(bad, G.digest[CMS_MD_SHA256], 32);
+			bad[0] ^= 1;
+			assert_int_equal(cms_verify_signature(info, bad, 32), TK_ERR_CRYPTO);
+		}
 		cms_info_free(info);
-		/* OpenSSL keeps the received encoding too: it agrees. */
-		expect_oracle_ok_cms(&b, G.content, CONTENT_LEN);
+		/* OpenSSL hashes the received encoding: it agrees on orders 0 and 1 (and refuses 2). */
+		if (order < 2)
+			expect_oracle_ok_cms(&b, G.content, CONTENT_LEN);
 		buf_free(&b);
 		buf_free(&in);
 		buf_free(&set);
 		buf_free(&sig);
+		buf_free(&sorted_in);
+		buf_free(&sorted_set);
 		EVP_MD_CTX_free(c);
 	}
 }
