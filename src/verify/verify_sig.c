@@ -461,9 +461,9 @@ enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const
 		uint8_t ed[EVP_MAX_MD_SIZE];
 		size_t edl = 0;
 		int ok;
+		enum tk_err vr;
 		if ((rc = vx_digest(emd, &er, ed, &edl)) != TK_OK)
 			goto out;
-		enum tk_err vr;
 		if ((vr = cms_verify_signature(info, ed, edl)) == TK_ERR_NOMEM) {
 			rc = vr;
 			goto out;
@@ -590,7 +590,6 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		    "the signed attributes lack contentType or messageDigest (RFC 5652 5.3, 11.1, 11.2)");
 		goto conclude;
 	}
-
 	if (!s->bb[VERIFY_BB_FC].done)
 		vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "well-formed CMS SignedData with one SignerInfo%s",
 		    was_ber ? " (BER framing, read as DER)" : "");
