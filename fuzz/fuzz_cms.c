@@ -8,8 +8,9 @@
  *
  * Seeds (fuzz/corpus/fuzz_cms/) come from tests/unit/test_cms.c run with
  * TEKEN_CMS_SEED_DIR set: our signatures of each algorithm, one with a
- * timestamp, one made by the openssl CLI, a synthetic frame, and a
- * signature followed by a matching token.
+ * timestamp, one made by the openssl CLI, a synthetic frame, a
+ * signature followed by a matching token, and other signers' shapes: no
+ * signed attributes, ecdsa-plain, signed attributes out of DER order.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +42,11 @@ static void check_parsed(const uint8_t *data, size_t size, const struct cms_info
 	} else if (cms_signed_attrs(data, size, &p, &plen) != TK_ERR_NOT_FOUND) {
 		abort();
 	}
+	/* Signed attributes out of DER order come with their sorted encoding, a permutation of the same length. */
+	if ((info->signed_attrs_sorted != NULL) != (info->has_signed_attrs && info->signed_attrs_unsorted) ||
+	    (info->signed_attrs_sorted != NULL &&
+		(info->signed_attrs_sorted[0] != 0x31 || memcmp(info->signed_attrs_sorted, info->signed_attrs_der, info->signed_attrs_len) == 0)))
+		abort();
 	/* Runs the whole check (messageDigest matches by construction). */
 	if (cms_verify_signature(info, info->message_digest, info->message_digest_len) != TK_OK)
 		tk_clear_error();

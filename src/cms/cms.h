@@ -32,21 +32,39 @@
 #define CMS_MAX_DER_DEPTH    64u              /* nesting of constructed DER elements */
 #define CMS_MAX_DIGEST       64u              /* bytes of the largest digest (SHA-512) */
 
-/* Digest algorithms we sign with. CMS_MD_OTHER only appears in parsed input. */
-enum cms_md { CMS_MD_SHA256 = 0, CMS_MD_SHA384, CMS_MD_SHA512, CMS_MD_OTHER };
+/*
+ * Digest algorithms. We sign with SHA-256/384/512 only (cms_md_parse);
+ * SHA-3 (FIPS 202, OIDs of RFC 8702 / NIST CSOR) and SHA-1 are read from
+ * other signers' input, SHA-1 only so that the verifier can say it is
+ * refused by policy after checking it. CMS_MD_OTHER: anything else.
+ */
+enum cms_md {
+	CMS_MD_SHA256 = 0,
+	CMS_MD_SHA384,
+	CMS_MD_SHA512,
+	CMS_MD_SHA3_256,
+	CMS_MD_SHA3_384,
+	CMS_MD_SHA3_512,
+	CMS_MD_SHA1,
+	CMS_MD_OTHER,
+};
 
-/* Signature algorithms. CMS_SIG_OTHER only appears in parsed input. */
-enum cms_sig { CMS_SIG_RSA_PKCS1 = 0, CMS_SIG_RSA_PSS, CMS_SIG_ECDSA, CMS_SIG_OTHER };
+/*
+ * Signature algorithms. CMS_SIG_ECDSA_PLAIN (BSI TR-03111 5.2.1
+ * ecdsa-plain-*, OIDs 0.4.0.127.0.7.1.1.4.1.x: the value is r || s, each
+ * as long as the group order) and CMS_SIG_OTHER only appear in parsed input.
+ */
+enum cms_sig { CMS_SIG_RSA_PKCS1 = 0, CMS_SIG_RSA_PSS, CMS_SIG_ECDSA, CMS_SIG_ECDSA_PLAIN, CMS_SIG_OTHER };
 
-/* "sha256", "sha384", "sha512" ("other" for CMS_MD_OTHER). */
+/* "sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512", "sha1" ("other" for CMS_MD_OTHER). */
 const char *cms_md_name(enum cms_md md);
 /* Digest length in bytes (0 for CMS_MD_OTHER). */
 size_t cms_md_size(enum cms_md md);
 /* OpenSSL's digest (NULL for CMS_MD_OTHER); static, never freed. */
 const EVP_MD *cms_md_evp(enum cms_md md);
-/* Parses "sha256", "sha384", "sha512". */
+/* Parses "sha256", "sha384", "sha512" (the digests we sign with). */
 enum tk_err cms_md_parse(const char *name, enum cms_md *out) WARN_UNUSED;
-/* "rsa-pkcs1", "rsa-pss", "ecdsa", "other". */
+/* "rsa-pkcs1", "rsa-pss", "ecdsa", "ecdsa-plain", "other". */
 const char *cms_sig_name(enum cms_sig sig);
 
 /* ---- digests of content ---- */
@@ -174,7 +192,10 @@ struct cms_info {
 	enum cms_md md;          /* digestAlgorithm */
 	int md_nid;
 	enum cms_sig sig;        /* signatureAlgorithm */
-	int sig_nid;
+	int sig_nid;             /* NID_undef for ecdsa-plain-* (OpenSSL has no NID for them) */
+	enum cms_md sig_md;      /* hash the signatureAlgorithm names (sha256WithRSAEncryption, ecdsa-plain-SHA256, ...);
+				    CMS_MD_OTHER when it names none (rsaEncryption, id-ecPublicKey, RSASSA-PSS) */
+	int sig_names_md;        /* 1: sig_md comes from the signatureAlgorithm */
 	enum cms_md pss_md;      /* RSASSA-PSS: hash, MGF1 hash, salt length */
 	enum cms_md pss_mgf1_md;
 	size_t pss_salt_len;
@@ -182,6 +203,7 @@ struct cms_info {
 	/* signed attributes */
 	int has_signed_attrs;
 	size_t n_signed_attrs;
+	int signed_attrs_unsorted; /* the SET OF is not in DER order (X.690 11.6) */
 	int has_content_type;
 	int content_type_nid;
 	int has_message_digest;
@@ -203,8 +225,9 @@ struct cms_info {
 	size_t n_timestamps;
 
 	/* raw bytes for cms_verify_signature() (owned copies) */
-	uint8_t *signed_attrs_der; /* as signed: SET tag 0x31 */
+	uint8_t *signed_attrs_der; /* as received, SET tag 0x31 in place of [0] */
 	size_t signed_attrs_len;
+	uint8_t *signed_attrs_sorted; /* when unsorted: their DER (sorted) encoding, signed_attrs_len bytes; else NULL */
 	uint8_t *signature;
 	size_t signature_len;
 };
@@ -221,15 +244,30 @@ enum tk_err cms_parse(const uint8_t *der, size_t len, struct cms_info **out) WAR
 void cms_info_free(struct cms_info *info);
 
 /*
- * Checks the first SignerInfo cryptographically: the signer certificate
- * is embedded; signed attributes are present with contentType equal to
- * eContentType and messageDigest equal to digest (the caller's digest of
- * the content with info->md); a signingCertificate(V2) attribute, when
- * present, names the signer; and the signature over the signed
- * attributes verifies with the signer's public key. No path validation,
- * revocation or time checks. TK_OK when all hold, TK_ERR_CRYPTO (with
- * the reason) when one fails, TK_ERR_INVALID for unsupported algorithms.
+ * Checks the first SignerInfo cryptographically; digest is the caller's
+ * digest of the content with info->md. With signed attributes: contentType
+ * equals eContentType, messageDigest equals digest, a
+ * signingCertificate(V2) attribute, when present, names the signer, and
+ * the signature over the signed attributes (their bytes as received, RFC
+ * 5652 5.4) verifies. Without signed attributes (RFC 5652 5.4: only for
+ * eContentType id-data): the signature verifies over digest itself. The
+ * signer certificate must be embedded. Signature values of
+ * CMS_SIG_ECDSA_PLAIN are converted to ECDSA-Sig-Value first. SHA-1 is
+ * verified like any digest: refusing it is policy, not done here; neither
+ * are path validation, revocation or time checks. TK_OK when all hold,
+ * TK_ERR_CRYPTO (with the reason) when one fails, TK_ERR_INVALID for
+ * unsupported algorithms.
  */
 enum tk_err cms_verify_signature(const struct cms_info *info, const uint8_t *digest, size_t digest_len) WARN_UNUSED;
+
+/*
+ * cms_verify_signature(), telling which encoding of signed attributes that
+ * arrived out of DER order the signature is over: the bytes as received are
+ * tried first (what most such signers signed; OpenSSL does the same), then
+ * their DER (sorted) encoding, which RFC 5652 5.4 names. *resorted (may be
+ * NULL) is set to 1 when only the sorted encoding verifies, else left alone.
+ */
+enum tk_err cms_verify_signature_ex(const struct cms_info *info, const uint8_t *digest, size_t digest_len, int *resorted)
+    WARN_UNUSED;
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
@@ -310,7 +311,39 @@ static enum cms_md md_of_nid(int nid)
 	case NID_sha256: return CMS_MD_SHA256;
 	case NID_sha384: return CMS_MD_SHA384;
 	case NID_sha512: return CMS_MD_SHA512;
+	case NID_sha3_256: return CMS_MD_SHA3_256;
+	case NID_sha3_384: return CMS_MD_SHA3_384;
+	case NID_sha3_512: return CMS_MD_SHA3_512;
+	case NID_sha1: return CMS_MD_SHA1;
 	default: return CMS_MD_OTHER;
+	}
+}
+
+/*
+ * BSI TR-03111 5.2.1: ecdsa-plain-signatures OBJECT IDENTIFIER ::=
+ * { bsi-de algorithms(1) id-ecc(1) signatures(4) 1 } = 0.4.0.127.0.7.1.1.4.1,
+ * then ecdsa-plain-SHA1(1) SHA224(2) SHA256(3) SHA384(4) SHA512(5)
+ * RIPEMD160(6) SHA3-224(8) SHA3-256(9) SHA3-384(10) SHA3-512(11).
+ * The hash of the arc's last number, or -1 when alg is not of that arc
+ * (NID_undef for the ones we do not support).
+ */
+static int plain_ecdsa_hash(const ASN1_OBJECT *alg)
+{
+	static const uint8_t arc[] = {0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01};
+	const uint8_t *d = OBJ_get0_data(alg);
+	size_t n = OBJ_length(alg);
+
+	if (d == NULL || n != sizeof(arc) + 1 || memcmp(d, arc, sizeof(arc)) != 0)
+		return -1;
+	switch (d[sizeof(arc)]) {
+	case 1: return NID_sha1;
+	case 3: return NID_sha256;
+	case 4: return NID_sha384;
+	case 5: return NID_sha512;
+	case 9: return NID_sha3_256;
+	case 10: return NID_sha3_384;
+	case 11: return NID_sha3_512;
+	default: return NID_undef;
 	}
 }
 
@@ -386,6 +419,7 @@ out:
 static enum tk_err parse_algs(CMS_SignerInfo *si, struct cms_info *info)
 {
 	X509_ALGOR *dig = NULL, *sig = NULL;
+	int hnid = NID_undef, pknid = NID_undef;
 
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sig);
 	if (dig == NULL || sig == NULL)
@@ -397,25 +431,49 @@ static enum tk_err parse_algs(CMS_SignerInfo *si, struct cms_info *info)
 		return tk_fail(TK_ERR_INVALID, "cms: RFC 5754 2: digestAlgorithm %s with parameters", nid_name(info->md_nid));
 	info->sig_nid = OBJ_obj2nid(sig->algorithm);
 	info->pss_md = info->pss_mgf1_md = CMS_MD_OTHER;
+	info->sig_md = CMS_MD_OTHER;
+	info->sig_names_md = 0;
+	if ((hnid = plain_ecdsa_hash(sig->algorithm)) >= 0) {
+		/* TR-03111 5.2.1: parameters absent. */
+		if (sig->parameter != NULL && sig->parameter->type != V_ASN1_NULL)
+			return tk_fail(TK_ERR_INVALID, "cms: BSI TR-03111 5.2.1: ecdsa-plain signatureAlgorithm with parameters");
+		info->sig = hnid != NID_undef ? CMS_SIG_ECDSA_PLAIN : CMS_SIG_OTHER;
+		info->sig_md = md_of_nid(hnid);
+		info->sig_names_md = 1;
+		return TK_OK;
+	}
 	switch (info->sig_nid) {
 	case NID_rsaEncryption:
+	case NID_sha1WithRSAEncryption:
 	case NID_sha256WithRSAEncryption:
 	case NID_sha384WithRSAEncryption:
 	case NID_sha512WithRSAEncryption:
+	case NID_RSA_SHA3_256:
+	case NID_RSA_SHA3_384:
+	case NID_RSA_SHA3_512:
 		info->sig = CMS_SIG_RSA_PKCS1;
 		break;
 	case NID_rsassaPss:
 		info->sig = CMS_SIG_RSA_PSS;
 		return parse_pss(sig, info);
+	case NID_ecdsa_with_SHA1:
 	case NID_ecdsa_with_SHA256:
 	case NID_ecdsa_with_SHA384:
 	case NID_ecdsa_with_SHA512:
+	case NID_ecdsa_with_SHA3_256:
+	case NID_ecdsa_with_SHA3_384:
+	case NID_ecdsa_with_SHA3_512:
 	case NID_X9_62_id_ecPublicKey:
 		info->sig = CMS_SIG_ECDSA;
 		break;
 	default:
 		info->sig = CMS_SIG_OTHER;
 		break;
+	}
+	/* A signatureAlgorithm naming a hash (sha256WithRSAEncryption, ecdsa-with-SHA3-256) must name the digestAlgorithm. */
+	if (info->sig != CMS_SIG_OTHER && OBJ_find_sigid_algs(info->sig_nid, &hnid, &pknid) == 1 && hnid != NID_undef) {
+		info->sig_md = md_of_nid(hnid);
+		info->sig_names_md = 1;
 	}
 	return TK_OK;
 }
@@ -675,11 +733,93 @@ static enum tk_err parse_unsigned_attrs(CMS_SignerInfo *si, struct cms_info *inf
 	return TK_OK;
 }
 
+struct span {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* X.690 11.6: SET OF components in ascending order of their encodings. */
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->p, y->p, n);
+
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/*
+ * X.690 11.6: the elements of a DER SET OF are in ascending order of their
+ * encodings (shorter first when one is a prefix of the other). 1 when the
+ * set t of p is, 0 when not.
+ */
+static int set_of_sorted(const uint8_t *p, const struct tlv *t)
+{
+	size_t off = tlv_val(t), end = tlv_end(t), poff = 0, plen = 0;
+	int first = 1;
+
+	while (off < end) {
+		struct tlv c;
+		size_t n;
+		int cmp;
+		if (tlv_read(p, off, end, &c) != TK_OK) {
+			tk_clear_error();
+			return 0;
+		}
+		if (!first) {
+			n = plen < tlv_len(&c) ? plen : tlv_len(&c);
+			cmp = memcmp(p + poff, p + c.off, n);
+			if (cmp > 0 || (cmp == 0 && plen > tlv_len(&c)))
+				return 0;
+		}
+		first = 0;
+		poff = c.off;
+		plen = tlv_len(&c);
+		off = tlv_end(&c);
+	}
+	return 1;
+}
+
 static enum tk_err copy_bytes(const uint8_t *p, size_t len, uint8_t **out)
 {
 	if ((*out = malloc(len > 0 ? len : 1)) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "cms: out of memory");
 	memcpy(*out, p, len);
+	return TK_OK;
+}
+
+/*
+ * The DER encoding of the signed attributes t of p when they arrived out of
+ * order: the same elements sorted (X.690 11.6), SET tag, same length.
+ * *out is malloc'd, tlv_len(t) bytes.
+ */
+static enum tk_err sorted_copy(const uint8_t *p, const struct tlv *t, uint8_t **out)
+{
+	struct span elems[CMS_MAX_ATTRS];
+	size_t n = 0, off = tlv_val(t), end = tlv_end(t), at, i;
+	enum tk_err rc;
+
+	while (off < end) {
+		struct tlv c;
+		if ((rc = tlv_read(p, off, end, &c)) != TK_OK)
+			return rc;
+		if (n == CMS_MAX_ATTRS)
+			return tk_fail(TK_ERR_LIMIT, "cms: more than %u signed attributes", CMS_MAX_ATTRS);
+		elems[n].p = p + c.off;
+		elems[n].len = tlv_len(&c);
+		n++;
+		off = tlv_end(&c);
+	}
+	qsort(elems, n, sizeof(elems[0]), span_cmp);
+	if ((rc = copy_bytes(p + t->off, tlv_len(t), out)) != TK_OK)
+		return rc;
+	(*out)[0] = 0x31;
+	for (i = 0, at = t->hl; i < n; i++) {
+		memcpy(*out + at, elems[i].p, elems[i].len);
+		at += elems[i].len;
+	}
 	return TK_OK;
 }
 
@@ -744,6 +884,9 @@ enum tk_err cms_parse(const uint8_t *der, size_t len, struct cms_info **out)
 			goto out;
 		info->signed_attrs_der[0] = 0x31;
 		info->signed_attrs_len = tlv_len(&sk.sattrs);
+		info->signed_attrs_unsorted = !set_of_sorted(der, &sk.sattrs);
+		if (info->signed_attrs_unsorted && (rc = sorted_copy(der, &sk.sattrs, &info->signed_attrs_sorted)) != TK_OK)
+			goto out;
 	}
 	if ((rc = parse_unsigned_attrs(si, info)) != TK_OK)
 		goto out;
@@ -777,104 +920,86 @@ void cms_info_free(struct cms_info *info)
 	for (i = 0; i < info->n_timestamps; i++)
 		free(info->timestamps[i].der);
 	free(info->signed_attrs_der);
+	free(info->signed_attrs_sorted);
 	free(info->signature);
 	free(info);
 }
 
 /* ---- signature check ---- */
 
-/* For signature algorithms that name a hash (sha256WithRSAEncryption, ecdsa-with-SHA384): it must be the digest. */
-static enum tk_err check_implied_hash(const struct cms_info *info)
+/*
+ * BSI TR-03111 5.2.1 plain format: r || s, each exactly as long as the
+ * group order, turned into the ECDSA-Sig-Value (RFC 5480 / X9.62)
+ *   ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }
+ * that OpenSSL verifies. The DER goes to *out (OPENSSL_free()).
+ */
+static enum tk_err plain_to_der(EVP_PKEY *pk, const uint8_t *sig, size_t len, uint8_t **out, size_t *outlen)
 {
-	int hnid = NID_undef, pknid = NID_undef;
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	EC_GROUP *grp = NULL;
+	char gname[64];
+	size_t half, olen;
+	int n;
+	enum tk_err rc = TK_ERR_CRYPTO;
 
-	if (OBJ_find_sigid_algs(info->sig_nid, &hnid, &pknid) == 1 && hnid != NID_undef && hnid != info->md_nid)
-		return tk_fail(TK_ERR_INVALID, "cms: RFC 5754 3: signatureAlgorithm %s does not match digestAlgorithm %s",
-		    nid_name(info->sig_nid), nid_name(info->md_nid));
-	return TK_OK;
+	*out = NULL;
+	if (EVP_PKEY_get_group_name(pk, gname, sizeof(gname), NULL) != 1 ||
+	    (grp = EC_GROUP_new_by_curve_name(OBJ_sn2nid(gname))) == NULL) {
+		rc = tk_fail(TK_ERR_INVALID, "cms: BSI TR-03111 5.2.1: the signer's curve is not a named curve we know");
+		goto out;
+	}
+	olen = ((size_t)EC_GROUP_order_bits(grp) + 7) / 8;
+	if (len % 2 != 0 || (half = len / 2) != olen) {
+		rc = tk_fail(TK_ERR_CRYPTO, "cms: BSI TR-03111 5.2.1: plain ECDSA signature of %zu bytes, want 2 x %zu", len, olen);
+		goto out;
+	}
+	if ((es = ECDSA_SIG_new()) == NULL || (r = BN_bin2bn(sig, (int)half, NULL)) == NULL ||
+	    (s = BN_bin2bn(sig + half, (int)half, NULL)) == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
+		rc = tk_fail_ossl("cms: plain ECDSA signature");
+		goto out;
+	}
+	r = s = NULL; /* owned by es */
+	if ((n = i2d_ECDSA_SIG(es, out)) <= 0) {
+		*out = NULL;
+		rc = tk_fail_ossl("cms: plain ECDSA signature");
+		goto out;
+	}
+	*outlen = (size_t)n;
+	rc = TK_OK;
+out:
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	EC_GROUP_free(grp);
+	return rc;
 }
 
-enum tk_err cms_verify_signature(const struct cms_info *info, const uint8_t *digest, size_t digest_len)
+/*
+ * The signature value of info over hash h (hl bytes of md): PKCS #1 v1.5
+ * (DigestInfo of md), RSASSA-PSS with the parsed parameters, or ECDSA.
+ * TK_ERR_CRYPTO when it does not verify.
+ */
+static enum tk_err verify_hash(const struct cms_info *info, EVP_PKEY *pk, const EVP_MD *md, const uint8_t *h, size_t hl)
 {
-	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
-	EVP_PKEY *pk;
-	const EVP_MD *md;
-	enum tk_err rc = TK_ERR_INVALID;
+	uint8_t *conv = NULL;
+	const uint8_t *sig = info->signature;
+	size_t siglen = info->signature_len;
+	enum tk_err rc = TK_ERR_CRYPTO;
 
-	if (info == NULL || digest == NULL) {
-		rc = tk_fail(TK_ERR_INVALID, "cms: nothing to verify");
-		goto out;
-	}
-	if (info->signer == NULL) {
-		rc = tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 5.3: the signer certificate named by sid is not embedded");
-		goto out;
-	}
-	if (!info->has_signed_attrs || info->signed_attrs_der == NULL) {
-		rc = tk_fail(TK_ERR_INVALID, "cms: ETSI EN 319 122-1 5.1: SignerInfo has no signed attributes");
-		goto out;
-	}
-	if ((md = cms_md_evp(info->md)) == NULL) {
-		rc = tk_fail(TK_ERR_INVALID, "cms: digest algorithm %s is not accepted (sha256, sha384, sha512)",
-		    nid_name(info->md_nid));
-		goto out;
-	}
-	if (!info->has_content_type || info->content_type_nid != info->econtent_nid) {
-		rc = tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 11.1: contentType attribute missing or not the eContentType");
-		goto out;
-	}
-	if (!info->has_message_digest) {
-		rc = tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 11.2: messageDigest attribute missing");
-		goto out;
-	}
-	if (digest_len != cms_md_size(info->md) || info->message_digest_len != digest_len ||
-	    CRYPTO_memcmp(info->message_digest, digest, digest_len) != 0) {
-		rc = tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 11.2: messageDigest does not match the content");
-		goto out;
-	}
-	if ((info->has_signing_cert_v2 && !info->signing_cert_v2_match) ||
-	    (info->has_signing_cert && !info->signing_cert_match)) {
-		rc = tk_fail(TK_ERR_CRYPTO, "cms: RFC 5035 5.4: signingCertificate attribute does not name the signer certificate");
-		goto out;
-	}
-	if ((pk = X509_get0_pubkey(info->signer)) == NULL) {
-		rc = tk_fail_ossl("cms: signer public key");
-		goto out;
-	}
-	switch (info->sig) {
-	case CMS_SIG_RSA_PKCS1:
-		if (!EVP_PKEY_is_a(pk, "RSA")) {
-			rc = tk_fail(TK_ERR_CRYPTO, "cms: RSA signature but the signer key is not RSA");
+	if (info->sig == CMS_SIG_ECDSA_PLAIN) {
+		if ((rc = plain_to_der(pk, info->signature, info->signature_len, &conv, &siglen)) != TK_OK)
 			goto out;
-		}
-		if ((rc = check_implied_hash(info)) != TK_OK)
-			goto out;
-		break;
-	case CMS_SIG_RSA_PSS:
-		if (!EVP_PKEY_is_a(pk, "RSA") && !EVP_PKEY_is_a(pk, "RSA-PSS")) {
-			rc = tk_fail(TK_ERR_CRYPTO, "cms: RSA-PSS signature but the signer key is not RSA");
-			goto out;
-		}
-		if (info->pss_md != info->md || info->pss_mgf1_md == CMS_MD_OTHER) {
-			rc = tk_fail(TK_ERR_INVALID, "cms: RFC 4056 3: RSASSA-PSS hash differs from digestAlgorithm or is not accepted");
-			goto out;
-		}
-		break;
-	case CMS_SIG_ECDSA:
-		if (!EVP_PKEY_is_a(pk, "EC")) {
-			rc = tk_fail(TK_ERR_CRYPTO, "cms: ECDSA signature but the signer key is not EC");
-			goto out;
-		}
-		if ((rc = check_implied_hash(info)) != TK_OK)
-			goto out;
-		break;
-	case CMS_SIG_OTHER:
-	default:
-		rc = tk_fail(TK_ERR_INVALID, "cms: signature algorithm %s is not supported", nid_name(info->sig_nid));
-		goto out;
+		sig = conv;
 	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestVerifyInit(ctx, &pctx, md, NULL, pk) != 1) {
+	if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL || EVP_PKEY_verify_init(pctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pctx, md) != 1) {
 		rc = tk_fail_ossl("cms: verify init");
+		goto out;
+	}
+	if (info->sig == CMS_SIG_RSA_PKCS1 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
+		rc = tk_fail_ossl("cms: RSA padding");
 		goto out;
 	}
 	if (info->sig == CMS_SIG_RSA_PSS &&
@@ -884,15 +1009,110 @@ enum tk_err cms_verify_signature(const struct cms_info *info, const uint8_t *dig
 		rc = tk_fail_ossl("cms: RSA-PSS parameters");
 		goto out;
 	}
-	if (EVP_DigestVerify(ctx, info->signature, info->signature_len, info->signed_attrs_der,
-		info->signed_attrs_len) != 1) {
-		ERR_clear_error();
+	if (EVP_PKEY_verify(pctx, sig, siglen, h, hl) != 1) {
 		rc = tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 5.6: signature does not verify with the signer's public key");
 		goto out;
 	}
 	rc = TK_OK;
 out:
-	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	OPENSSL_free(conv);
+	EVP_PKEY_CTX_free(pctx);
+	return rc;
+}
+
+/* The signer's key must fit the signature algorithm, and a hash the algorithm names must be the digestAlgorithm. */
+static enum tk_err check_alg(const struct cms_info *info, EVP_PKEY *pk)
+{
+	switch (info->sig) {
+	case CMS_SIG_RSA_PKCS1:
+		if (!EVP_PKEY_is_a(pk, "RSA"))
+			return tk_fail(TK_ERR_CRYPTO, "cms: RSA signature but the signer key is not RSA");
+		break;
+	case CMS_SIG_RSA_PSS:
+		if (!EVP_PKEY_is_a(pk, "RSA") && !EVP_PKEY_is_a(pk, "RSA-PSS"))
+			return tk_fail(TK_ERR_CRYPTO, "cms: RSA-PSS signature but the signer key is not RSA");
+		if (info->pss_md != info->md || info->pss_mgf1_md == CMS_MD_OTHER)
+			return tk_fail(TK_ERR_INVALID,
+			    "cms: RFC 4056 3: RSASSA-PSS hash differs from digestAlgorithm or is not accepted");
+		break;
+	case CMS_SIG_ECDSA:
+	case CMS_SIG_ECDSA_PLAIN:
+		if (!EVP_PKEY_is_a(pk, "EC"))
+			return tk_fail(TK_ERR_CRYPTO, "cms: ECDSA signature but the signer key is not EC");
+		break;
+	case CMS_SIG_OTHER:
+	default:
+		return tk_fail(TK_ERR_INVALID, "cms: signature algorithm %s is not supported",
+		    info->sig_nid != NID_undef ? nid_name(info->sig_nid) : "(unknown OID)");
+	}
+	if (info->sig_names_md && info->sig_md != info->md)
+		return tk_fail(TK_ERR_INVALID, "cms: RFC 5754 3: signatureAlgorithm %s does not match digestAlgorithm %s",
+		    info->sig == CMS_SIG_ECDSA_PLAIN ? "ecdsa-plain" : nid_name(info->sig_nid), nid_name(info->md_nid));
+	return TK_OK;
+}
+
+enum tk_err cms_verify_signature(const struct cms_info *info, const uint8_t *digest, size_t digest_len)
+{
+	return cms_verify_signature_ex(info, digest, digest_len, NULL);
+}
+
+enum tk_err cms_verify_signature_ex(const struct cms_info *info, const uint8_t *digest, size_t digest_len, int *resorted)
+{
+	EVP_PKEY *pk;
+	const EVP_MD *md;
+	uint8_t h[CMS_MAX_DIGEST];
+	size_t hl = 0;
+	enum tk_err rc;
+
+	if (info == NULL || digest == NULL)
+		return tk_fail(TK_ERR_INVALID, "cms: nothing to verify");
+	if (info->signer == NULL)
+		return tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 5.3: the signer certificate named by sid is not embedded");
+	if ((md = cms_md_evp(info->md)) == NULL)
+		return tk_fail(TK_ERR_INVALID, "cms: digest algorithm %s is not supported (SHA-2, SHA-3, SHA-1)",
+		    nid_name(info->md_nid));
+	if ((pk = X509_get0_pubkey(info->signer)) == NULL)
+		return tk_fail_ossl("cms: signer public key");
+	if ((rc = check_alg(info, pk)) != TK_OK)
+		return rc;
+	if (digest_len != cms_md_size(info->md))
+		return tk_fail(TK_ERR_CRYPTO, "cms: digest of %zu bytes for %s", digest_len, cms_md_name(info->md));
+	if (!info->has_signed_attrs) {
+		/* RFC 5652 5.4: without signedAttrs the content digest is what is signed; 5.3: only for id-data. */
+		if (info->econtent_nid != NID_pkcs7_data)
+			return tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 5.3: signedAttrs are required when eContentType is not id-data");
+		if ((rc = verify_hash(info, pk, md, digest, digest_len)) == TK_ERR_CRYPTO)
+			return tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 5.4: without signed attributes the signature must verify over the "
+						      "content digest, and it does not: the content or the signature was changed");
+		return rc;
+	}
+	if (info->signed_attrs_der == NULL)
+		return tk_fail(TK_ERR_INVALID, "cms: signed attributes were not kept");
+	if (!info->has_content_type || info->content_type_nid != info->econtent_nid)
+		return tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 11.1: contentType attribute missing or not the eContentType");
+	if (!info->has_message_digest)
+		return tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 11.2: messageDigest attribute missing");
+	if (info->message_digest_len != digest_len || CRYPTO_memcmp(info->message_digest, digest, digest_len) != 0)
+		return tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 11.2: messageDigest does not match the content");
+	if ((info->has_signing_cert_v2 && !info->signing_cert_v2_match) ||
+	    (info->has_signing_cert && !info->signing_cert_match))
+		return tk_fail(TK_ERR_CRYPTO, "cms: RFC 5035 5.4: signingCertificate attribute does not name the signer certificate");
+	/* RFC 5652 5.4: the digest of the signed attributes as received (the SET OF tag in place of [0]). */
+	if ((rc = cms_digest(info->md, info->signed_attrs_der, info->signed_attrs_len, h, &hl)) != TK_OK)
+		return rc;
+	rc = verify_hash(info, pk, md, h, hl);
+	if (rc != TK_ERR_CRYPTO || info->signed_attrs_sorted == NULL)
+		return rc;
+	/*
+	 * Out of DER order as received: 5.4 says the DER encoding is signed, which
+	 * is the sorted one (what a signer that re-encodes, e.g. BouncyCastle, signed).
+	 */
+	tk_clear_error();
+	if ((rc = cms_digest(info->md, info->signed_attrs_sorted, info->signed_attrs_len, h, &hl)) != TK_OK)
+		return rc;
+	if ((rc = verify_hash(info, pk, md, h, hl)) == TK_OK && resorted != NULL)
+		*resorted = 1;
 	return rc;
 }
 
@@ -921,8 +1141,8 @@ static enum tk_err ts_imprint_check(const uint8_t *tok, size_t toklen, const uin
 	}
 	mi = TS_TST_INFO_get_msg_imprint(tst);
 	md = md_of_nid(OBJ_obj2nid(TS_MSG_IMPRINT_get_algo(mi)->algorithm));
-	if (md == CMS_MD_OTHER) {
-		rc = tk_fail(TK_ERR_INVALID, "cms: RFC 3161 2.4.2: timestamp imprint hash is not sha256, sha384 or sha512");
+	if (md == CMS_MD_OTHER || md == CMS_MD_SHA1) {
+		rc = tk_fail(TK_ERR_INVALID, "cms: RFC 3161 2.4.2: timestamp imprint hash is not SHA-2 or SHA-3");
 		goto out;
 	}
 	if ((rc = cms_digest(md, sig, siglen, h, &hn)) != TK_OK)
@@ -939,23 +1159,6 @@ out:
 	TS_TST_INFO_free(tst);
 	PKCS7_free(p7);
 	return rc;
-}
-
-struct span {
-	const uint8_t *p;
-	size_t len;
-};
-
-/* X.690 11.6: SET OF components in ascending order of their encodings. */
-static int span_cmp(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->p, y->p, n);
-
-	if (c != 0)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
 }
 
 static size_t hdr_len(size_t vlen)

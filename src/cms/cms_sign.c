@@ -45,6 +45,10 @@ const char *cms_md_name(enum cms_md md)
 	case CMS_MD_SHA256: return "sha256";
 	case CMS_MD_SHA384: return "sha384";
 	case CMS_MD_SHA512: return "sha512";
+	case CMS_MD_SHA3_256: return "sha3-256";
+	case CMS_MD_SHA3_384: return "sha3-384";
+	case CMS_MD_SHA3_512: return "sha3-512";
+	case CMS_MD_SHA1: return "sha1";
 	case CMS_MD_OTHER: break;
 	}
 	return "other";
@@ -56,6 +60,10 @@ size_t cms_md_size(enum cms_md md)
 	case CMS_MD_SHA256: return 32;
 	case CMS_MD_SHA384: return 48;
 	case CMS_MD_SHA512: return 64;
+	case CMS_MD_SHA3_256: return 32;
+	case CMS_MD_SHA3_384: return 48;
+	case CMS_MD_SHA3_512: return 64;
+	case CMS_MD_SHA1: return 20;
 	case CMS_MD_OTHER: break;
 	}
 	return 0;
@@ -67,6 +75,10 @@ const EVP_MD *cms_md_evp(enum cms_md md)
 	case CMS_MD_SHA256: return EVP_sha256();
 	case CMS_MD_SHA384: return EVP_sha384();
 	case CMS_MD_SHA512: return EVP_sha512();
+	case CMS_MD_SHA3_256: return EVP_sha3_256();
+	case CMS_MD_SHA3_384: return EVP_sha3_384();
+	case CMS_MD_SHA3_512: return EVP_sha3_512();
+	case CMS_MD_SHA1: return EVP_sha1();
 	case CMS_MD_OTHER: break;
 	}
 	return NULL;
@@ -76,7 +88,7 @@ enum tk_err cms_md_parse(const char *name, enum cms_md *out)
 {
 	enum cms_md m;
 
-	for (m = CMS_MD_SHA256; m < CMS_MD_OTHER; m++) {
+	for (m = CMS_MD_SHA256; m <= CMS_MD_SHA512; m++) {
 		if (strcmp(name, cms_md_name(m)) == 0) {
 			*out = m;
 			return TK_OK;
@@ -91,6 +103,7 @@ const char *cms_sig_name(enum cms_sig sig)
 	case CMS_SIG_RSA_PKCS1: return "rsa-pkcs1";
 	case CMS_SIG_RSA_PSS: return "rsa-pss";
 	case CMS_SIG_ECDSA: return "ecdsa";
+	case CMS_SIG_ECDSA_PLAIN: return "ecdsa-plain";
 	case CMS_SIG_OTHER: break;
 	}
 	return "other";
@@ -337,6 +350,10 @@ static enum tk_err build(const struct key *k, X509 *signer, X509 *const *chain, 
 	}
 	if ((rc = md_check(md)) != TK_OK)
 		goto out;
+	if (md != CMS_MD_SHA256 && md != CMS_MD_SHA384 && md != CMS_MD_SHA512) {
+		rc = tk_fail(TK_ERR_INVALID, "cms: we sign with sha256, sha384 or sha512, not %s", cms_md_name(md));
+		goto out;
+	}
 	evp = cms_md_evp(md);
 	if (digest == NULL || dlen != cms_md_size(md)) {
 		rc = tk_fail(TK_ERR_INVALID, "cms: %s digest must be %zu bytes, got %zu", cms_md_name(md),

@@ -195,6 +195,8 @@ struct verify_sig {
 	enum verify_ind ind;
 	enum verify_sub sub;
 	char msg[320];              /* why, for the final indication */
+	char warnings[4][200];      /* rules broken without changing what was signed (e.g. signed attributes not in DER order) */
+	size_t nwarnings;
 };
 
 struct verify_report {

@@ -158,6 +158,12 @@ static json_t *jsig(const struct verify_report *r, const struct verify_sig *s)
 	json_object_set_new(o, "best_signature_time", jtime(s->best_signature_time));
 	json_object_set_new(o, "proof_of_existence", json_boolean(s->poe));
 	json_object_set_new(o, "level_note", jstr(s->level_note));
+	{
+		json_t *w = json_array();
+		for (i = 0; w != NULL && i < s->nwarnings; i++)
+			json_array_append_new(w, json_string(s->warnings[i]));
+		json_object_set_new(o, "warnings", w != NULL ? w : json_null());
+	}
 	json_object_set_new(o, "signer_subject", jstr(s->signer_dn));
 	json_object_set_new(o, "issuer", jstr(s->issuer_dn));
 	json_object_set_new(o, "serial", jstr(s->serial));
@@ -343,7 +349,7 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 {
 	const char *id, *en;
 	char t[48];
-	size_t i, j;
+	size_t i, j, k;
 	enum tk_err rc;
 
 	summary(r, &id, &en);
@@ -379,6 +385,9 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 			return rc;
 		if (s->msg[0] && (rc = buf_printf(out, "  Rincian / Details: %s\n", s->msg)) != TK_OK)
 			return rc;
+		for (k = 0; k < s->nwarnings; k++)
+			if ((rc = buf_printf(out, "  Peringatan / Warning: %s\n", s->warnings[k])) != TK_OK)
+				return rc;
 		if ((rc = buf_printf(out, "  %s: %s\n", s->doc_timestamp ? "Penerbit cap waktu / TSA" : "Penanda tangan / Signer",
 			 s->signer[0] ? s->signer : "-")) != TK_OK)
 			return rc;

@@ -289,39 +289,26 @@ static enum tk_err parse_any(const uint8_t *der, size_t len, struct cms_info **i
 	return tk_fail_code(first.err, first.code, "%s", first.msg);
 }
 
-/* The EVP digest of a parsed digestAlgorithm: SHA-2 always, SHA-1 only to judge it (it is refused in SAV). */
-static const EVP_MD *md_for(enum cms_md md, int nid)
-{
-	if (md != CMS_MD_OTHER)
-		return cms_md_evp(md);
-	return nid == NID_sha1 ? EVP_sha1() : NULL;
-}
-
+/* Digest name for reports: ours, else OpenSSL's short name. */
 static const char *md_label(enum cms_md md, int nid)
 {
 	if (md != CMS_MD_OTHER)
 		return cms_md_name(md);
-	return nid == NID_sha1 ? "sha1" : nid != NID_undef ? OBJ_nid2sn(nid) : "unknown";
+	return nid != NID_undef ? OBJ_nid2sn(nid) : "unknown";
 }
 
-/*
- * SHA-1 signatures are outside cms_verify_signature(); check them here so
- * that a broken one is SIG_CRYPTO_FAILURE and a good one only fails
- * acceptance (CRYPTO_CONSTRAINTS_FAILURE).
- */
-static int legacy_verify(const struct cms_info *info, const EVP_MD *md)
+/* Adds a warning to s (kept up to its capacity): something a standard forbids that did not change what was signed. */
+static void vs_warn(struct verify_sig *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void vs_warn(struct verify_sig *s, const char *fmt, ...)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	EVP_PKEY *pk = info->signer ? X509_get0_pubkey(info->signer) : NULL;
-	int ok = 0;
+	va_list ap;
 
-	if (c != NULL && pk != NULL && info->signed_attrs_der != NULL && (info->sig == CMS_SIG_RSA_PKCS1 || info->sig == CMS_SIG_ECDSA) &&
-	    EVP_DigestVerifyInit(c, NULL, md, NULL, pk) == 1 &&
-	    EVP_DigestVerify(c, info->signature, info->signature_len, info->signed_attrs_der, info->signed_attrs_len) == 1)
-		ok = 1;
-	EVP_MD_CTX_free(c);
-	ERR_clear_error();
-	return ok;
+	if (s->nwarnings >= sizeof(s->warnings) / sizeof(s->warnings[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->warnings[s->nwarnings], sizeof(s->warnings[0]), fmt, ap);
+	va_end(ap);
+	s->nwarnings++;
 }
 
 /* The eContent of a SignedData (adbe.pkcs7.sha1, timestamp tokens); copied into out. */
@@ -440,6 +427,7 @@ enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const
 		ASN1_OCTET_STRING *h = TS_MSG_IMPRINT_get_msg(mi);
 		int nid = OBJ_obj2nid(alg->algorithm);
 		imd = nid == NID_sha256 ? EVP_sha256() : nid == NID_sha384 ? EVP_sha384() : nid == NID_sha512 ? EVP_sha512()
+		    : nid == NID_sha3_256 ? EVP_sha3_256() : nid == NID_sha3_384 ? EVP_sha3_384() : nid == NID_sha3_512 ? EVP_sha3_512()
 		    : nid == NID_sha1 ? EVP_sha1() : NULL;
 		snprintf(ts->md, sizeof(ts->md), "%s", imd ? EVP_MD_get0_name(imd) : "unknown");
 		if (imd == NULL) {
@@ -463,7 +451,7 @@ enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const
 		    "timestamp token: the TSA certificate is not embedded (RFC 3161 2.4.1 certReq)");
 		goto out;
 	}
-	if ((emd = md_for(info->md, info->md_nid)) == NULL) {
+	if ((emd = cms_md_evp(info->md)) == NULL) {
 		ts_set(ts, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, "timestamp token: digest %s is not supported",
 		    md_label(info->md, info->md_nid));
 		goto out;
@@ -473,13 +461,19 @@ enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const
 		uint8_t ed[EVP_MAX_MD_SIZE];
 		size_t edl = 0;
 		int ok;
+		enum tk_err vr;
 		if ((rc = vx_digest(emd, &er, ed, &edl)) != TK_OK)
 			goto out;
-		if (info->md == CMS_MD_OTHER)
-			ok = info->has_message_digest && info->message_digest_len == edl && CRYPTO_memcmp(info->message_digest, ed, edl) == 0 &&
-			     legacy_verify(info, emd);
-		else
-			ok = cms_verify_signature(info, ed, edl) == TK_OK;
+		if ((vr = cms_verify_signature(info, ed, edl)) == TK_ERR_NOMEM) {
+			rc = vr;
+			goto out;
+		}
+		ok = vr == TK_OK;
+		if (!ok && vr != TK_ERR_CRYPTO) {
+			ts_set(ts, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, "timestamp token: %s", tk_errmsg());
+			tk_clear_error();
+			goto out;
+		}
 		if (!ok) {
 			ts_set(ts, VERIFY_TOTAL_FAILED, VERIFY_SUB_SIG_CRYPTO_FAILURE, "timestamp token: %s",
 			    tk_errmsg()[0] ? tk_errmsg() : "the TSA signature does not verify (RFC 5652 5.6)");
@@ -493,7 +487,7 @@ enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const
 		    "timestamp token: no ESS signingCertificate(V2) attribute (RFC 3161 2.4.2, RFC 5816)");
 		goto out;
 	}
-	if (imd == EVP_sha1() || info->md == CMS_MD_OTHER) {
+	if (imd == EVP_sha1() || info->md == CMS_MD_SHA1 || (info->sig_names_md && info->sig_md == CMS_MD_SHA1)) {
 		ts_set(ts, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, "timestamp token: SHA-1 is not accepted (ETSI TS 119 312)");
 		goto out;
 	}
@@ -568,7 +562,8 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		goto conclude;
 	}
 	snprintf(s->digest, sizeof(s->digest), "%s", md_label(info->md, info->md_nid));
-	snprintf(s->sig_alg, sizeof(s->sig_alg), "%s", info->sig == CMS_SIG_OTHER ? OBJ_nid2sn(info->sig_nid) : cms_sig_name(info->sig));
+	snprintf(s->sig_alg, sizeof(s->sig_alg), "%s",
+	    info->sig != CMS_SIG_OTHER ? cms_sig_name(info->sig) : info->sig_nid != NID_undef ? OBJ_nid2sn(info->sig_nid) : "unknown");
 	if (info->n_signers != 1) {
 		vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE,
 		    "the SignedData has %zu SignerInfos; exactly one is allowed (ISO 32000-1 12.8.3.3.1)", info->n_signers);
@@ -585,9 +580,14 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		    "eContentType is %s, not id-data (ETSI EN 319 122-1 5.1.1)", OBJ_nid2sn(info->econtent_nid));
 		goto conclude;
 	}
-	if (!info->has_signed_attrs || !info->has_message_digest || !info->has_content_type) {
+	/*
+	 * Signed attributes are optional for id-data (RFC 5652 5.3); without them
+	 * the signature is over the content digest itself (5.4). When present
+	 * they must hold contentType and messageDigest (5.3, 11.1, 11.2).
+	 */
+	if (info->has_signed_attrs && (!info->has_message_digest || !info->has_content_type)) {
 		vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE,
-		    "the SignerInfo lacks signed attributes with contentType and messageDigest (ETSI EN 319 122-1 5.1, RFC 5652 5.3)");
+		    "the signed attributes lack contentType or messageDigest (RFC 5652 5.3, 11.1, 11.2)");
 		goto conclude;
 	}
 	if (!s->bb[VERIFY_BB_FC].done)
@@ -621,12 +621,13 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 				     : "signing certificate identified by sid only (no ESS signing-certificate attribute)");
 
 	/* CV (5.2.7): digest of the signed data, then the signature. */
-	if ((md = md_for(info->md, info->md_nid)) == NULL) {
-		vb_set(s, VERIFY_BB_SAV, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE,
-		    "digest algorithm %s is not supported (ETSI TS 119 312)", s->digest);
+	if ((md = cms_md_evp(info->md)) == NULL) {
+		vb_set(s, VERIFY_BB_CV, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE,
+		    "digest algorithm %s is not supported (SHA-2, SHA-3; SHA-1 only to refuse it)", s->digest);
 		goto conclude;
 	}
 	if (sd->enveloped_sha1) {
+		/* ISO 32000-1 12.8.3.3.1: the signed content is the SHA-1 digest of the byte ranges. */
 		uint8_t h1[20];
 		size_t h1l = 0;
 		if ((rc = econtent(der, len, &ec)) != TK_OK) {
@@ -650,20 +651,18 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 	} else if ((rc = vx_digest(md, sd->ranges, d, &dlen)) != TK_OK) {
 		goto out;
 	}
-	if (info->message_digest_len != dlen || CRYPTO_memcmp(info->message_digest, d, dlen) != 0) {
+	if (info->has_signed_attrs && (info->message_digest_len != dlen || CRYPTO_memcmp(info->message_digest, d, dlen) != 0)) {
 		vb_set(s, VERIFY_BB_CV, VERIFY_TOTAL_FAILED, VERIFY_SUB_HASH_FAILURE, "%s",
 		    sd->cades ? "the digest of the content does not match messageDigest (RFC 5652 11.2): the content was changed"
 			      : "the digest of the signed byte ranges does not match messageDigest (RFC 5652 11.2): the document was changed");
 		goto conclude;
 	}
-	if (info->md == CMS_MD_OTHER) {
-		if (!legacy_verify(info, md)) {
-			vb_set(s, VERIFY_BB_CV, VERIFY_TOTAL_FAILED, VERIFY_SUB_SIG_CRYPTO_FAILURE,
-			    "the signature does not verify with the signer's public key (RFC 5652 5.6)");
-			goto conclude;
-		}
-	} else {
-		enum tk_err vr = cms_verify_signature(info, d, dlen);
+	{
+		int resorted = 0;
+		enum tk_err vr = cms_verify_signature_ex(info, d, dlen, &resorted);
+		if (info->signed_attrs_unsorted)
+			vs_warn(s, "the signed attributes are not in DER order (X.690 11.6, RFC 5652 5.4)%s",
+			    vr != TK_OK ? "" : resorted ? "; the signature is over their DER (sorted) encoding" : "; the signature is over them as received");
 		if (vr == TK_ERR_NOMEM) {
 			rc = vr;
 			goto out;
@@ -679,11 +678,12 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 			goto conclude;
 		}
 	}
-	vb_set(s, VERIFY_BB_CV, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "%s digest of the %s matches; %s signature verifies", s->digest,
-	    sd->cades ? "content" : "byte ranges", s->sig_alg);
+	vb_set(s, VERIFY_BB_CV, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "%s digest of the %s matches; %s signature verifies%s", s->digest,
+	    sd->enveloped_sha1 ? "SHA-1 digest of the byte ranges" : sd->cades ? "content" : "byte ranges", s->sig_alg,
+	    info->has_signed_attrs ? " over the signed attributes" : " over the content digest (no signed attributes)");
 
-	/* SAV (5.2.8): algorithm policy. */
-	if (info->md == CMS_MD_OTHER)
+	/* SAV (5.2.8): algorithm policy (ETSI TS 119 312: SHA-2 and SHA-3 accepted, SHA-1 not for signatures). */
+	if (info->md == CMS_MD_SHA1)
 		vb_set(s, VERIFY_BB_SAV, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE,
 		    "digest algorithm %s is not accepted for signatures (ETSI TS 119 312 6.2.2)", s->digest);
 	else if (sd->enveloped_sha1)
@@ -692,7 +692,7 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 	else if (!vx_key_ok(X509_get0_pubkey(info->signer), why, sizeof(why)))
 		vb_set(s, VERIFY_BB_SAV, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, "signing key: %s", why);
 	else
-		vb_set(s, VERIFY_BB_SAV, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "%s with a %s key is accepted", s->digest, s->key);
+		vb_set(s, VERIFY_BB_SAV, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "%s with a %s key (%s) is accepted", s->digest, s->key, s->sig_alg);
 
 	/* Timestamps (5.4) give proof of existence: the earliest valid one is the best signature time. */
 	bst = v->now;

@@ -29,6 +29,7 @@
 #include "cms/cms.h"
 
 #include <openssl/cms.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -62,7 +63,7 @@ static struct {
 	X509 *root, *ca, *tsa, *cert[NSIGNERS];
 	struct key *key[NSIGNERS];
 	uint8_t *content;
-	uint8_t digest[3][CMS_MAX_DIGEST]; /* of content, per enum cms_md */
+	uint8_t digest[CMS_MD_OTHER][CMS_MAX_DIGEST]; /* of content, per enum cms_md */
 	int have_openssl;
 } G;
 
@@ -141,18 +142,23 @@ static void write_pem_cert(const char *name, X509 *const *certs, size_t n)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* The oracle: `openssl cms -verify` of sig against content, trusting only the root. */
-static int oracle_verify(const struct buf *sig, const uint8_t *content, size_t len, char *out, size_t outsz)
+/* The oracle: `openssl cms -verify` of sig against content, trusting only the root; cades: ESS checks too. */
+static int oracle_verify_as(const struct buf *sig, const uint8_t *content, size_t len, int cades, char *out, size_t outsz)
 {
 	char cmd[1024];
 
 	write_file("sig.p7s", sig->p, sig->len);
 	write_file("content.bin", content, len);
 	if (str_fmt(cmd, sizeof(cmd),
-		"openssl cms -verify -binary -inform DER -in '%s' -content '%s' -CAfile '%s' -purpose any -cades -out /dev/null",
-		path("sig.p7s"), path("content.bin"), path("root.pem")) != TK_OK)
+		"openssl cms -verify -binary -inform DER -in '%s' -content '%s' -CAfile '%s' -purpose any %s -out /dev/null",
+		path("sig.p7s"), path("content.bin"), path("root.pem"), cades ? "-cades" : "") != TK_OK)
 		fail_msg("command too long");
 	return run(cmd, out, outsz);
+}
+
+static int oracle_verify(const struct buf *sig, const uint8_t *content, size_t len, char *out, size_t outsz)
+{
+	return oracle_verify_as(sig, content, len, 1, out, outsz);
 }
 
 static void oracle_print(const struct buf *sig, char *out, size_t outsz)
@@ -176,6 +182,17 @@ static void expect_oracle_ok(const struct buf *sig, const uint8_t *content, size
 		fail_msg("openssl cms -verify rejected our signature:\n%s", out);
 	if (strstr(out, "Verification successful") == NULL)
 		fail_msg("openssl cms -verify said:\n%s", out);
+}
+
+/* The oracle for signatures without ESS signing-certificate attributes (other signers). */
+static void expect_oracle_ok_cms(const struct buf *sig, const uint8_t *content, size_t len)
+{
+	static char out[16384];
+
+	if (!G.have_openssl)
+		return;
+	if (oracle_verify_as(sig, content, len, 0, out, sizeof(out)) != 0 || strstr(out, "Verification successful") == NULL)
+		fail_msg("openssl cms -verify rejected the signature:\n%s", out);
 }
 
 static void expect_oracle_fail(const struct buf *sig, const uint8_t *content, size_t len)
@@ -410,7 +427,24 @@ static void test_md_helpers(void **state)
 	assert_ok(cms_md_parse("sha512", &m));
 	assert_int_equal(m, CMS_MD_SHA512);
 	assert_err(cms_md_parse("sha1", &m), TK_ERR_INVALID);
+	/* Read from others' signatures, never signed with. */
+	assert_err(cms_md_parse("sha3-256", &m), TK_ERR_INVALID);
+	assert_string_equal(cms_md_name(CMS_MD_SHA3_384), "sha3-384");
+	assert_int_equal(cms_md_size(CMS_MD_SHA3_256), 32);
+	assert_int_equal(cms_md_size(CMS_MD_SHA1), 20);
+	assert_ptr_equal(cms_md_evp(CMS_MD_SHA3_512), EVP_sha3_512());
 	assert_string_equal(cms_sig_name(CMS_SIG_RSA_PSS), "rsa-pss");
+	assert_string_equal(cms_sig_name(CMS_SIG_ECDSA_PLAIN), "ecdsa-plain");
+	{
+		struct buf b;
+		buf_init(&b, SIG_MAX);
+		assert_err(cms_sign_digest(G.key[S_RSA2048], G.cert[S_RSA2048], NULL, 0, CMS_MD_SHA3_256, G.digest[CMS_MD_SHA3_256], 32,
+		    NULL, &b), TK_ERR_INVALID);
+		assert_err(cms_sign_digest(G.key[S_RSA2048], G.cert[S_RSA2048], NULL, 0, CMS_MD_SHA1, G.digest[CMS_MD_SHA1], 20, NULL, &b),
+		    TK_ERR_INVALID);
+		assert_int_equal(b.len, 0);
+		buf_free(&b);
+	}
 }
 
 /* Common checks on what cms_parse() says about one of our signatures. */
@@ -540,7 +574,7 @@ static void test_matrix(void **state)
 
 	(void)state;
 	for (s = 0; s < NSIGNERS; s++) {
-		for (m = CMS_MD_SHA256; m < CMS_MD_OTHER; m++) {
+		for (m = CMS_MD_SHA256; m <= CMS_MD_SHA512; m++) {
 			for (pss = 0; pss <= (s == S_P256 ? 0 : 1); pss++) {
 				struct cms_sign_opts o = {.rsa_pss = pss};
 				struct buf sig;
@@ -873,7 +907,7 @@ static void test_estimate(void **state)
 
 	(void)state;
 	for (s = 0; s < NSIGNERS; s++) {
-		for (m = CMS_MD_SHA256; m < CMS_MD_OTHER; m++) {
+		for (m = CMS_MD_SHA256; m <= CMS_MD_SHA512; m++) {
 			for (pss = 0; pss <= (s == S_P256 ? 0 : 1); pss++) {
 				for (st = 0; st <= 1; st++) {
 					struct cms_sign_opts o = {.rsa_pss = pss, .signing_time = st, .include_root = st};
@@ -1087,6 +1121,316 @@ static void synth(struct buf *out, const struct buf *certs, const struct buf *cr
 	buf_free(&sdseq);
 	buf_free(&e0);
 	buf_free(&ci);
+}
+
+/* ---- signatures as other signers make them (issue 13) ---- */
+
+/* A detached CMS over G.content by OpenSSL's own API: the given digest, flags (CMS_NOATTR, ...). */
+static void openssl_cms(int s, const EVP_MD *md, unsigned flags, struct buf *out)
+{
+	CMS_ContentInfo *cms;
+	BIO *in = BIO_new_mem_buf(G.content, (int)CONTENT_LEN);
+	uint8_t *der = NULL;
+	int n;
+
+	assert_non_null(in);
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | flags);
+	assert_non_null(cms);
+	assert_non_null(CMS_add1_signer(cms, G.cert[s], G.pk[s], md, CMS_BINARY | flags));
+	assert_int_equal(CMS_add1_cert(cms, G.ca), 1);
+	assert_int_equal(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY | flags), 1);
+	n = i2d_CMS_ContentInfo(cms, &der);
+	assert_true(n > 0);
+	buf_init(out, SIG_MAX);
+	raw(out, der, (size_t)n);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+}
+
+static void test_foreign_openssl(void **state)
+{
+	static const struct {
+		int s;
+		enum cms_md md;
+		unsigned flags;
+	} v[] = {
+		{S_RSA2048, CMS_MD_SHA256, CMS_NOATTR},  /* RFC 5652 5.4: signature over the content digest */
+		{S_P256, CMS_MD_SHA256, CMS_NOATTR},
+		{S_RSA3072, CMS_MD_SHA3_256, 0},         /* SHA-3 with signed attributes */
+		{S_RSA2048, CMS_MD_SHA3_512, CMS_NOATTR},
+		{S_RSA2048, CMS_MD_SHA1, 0},             /* checked like any digest; policy is the verifier's */
+		{S_RSA2048, CMS_MD_SHA1, CMS_NOATTR},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct buf b;
+		struct cms_info *info = NULL;
+		uint8_t bad[CMS_MAX_DIGEST];
+		size_t dl = cms_md_size(v[i].md);
+		openssl_cms(v[i].s, cms_md_evp(v[i].md), v[i].flags, &b);
+		assert_ok(cms_parse(b.p, b.len, &info));
+		assert_int_equal(info->md, v[i].md);
+		assert_int_equal(info->has_signed_attrs, (v[i].flags & CMS_NOATTR) ? 0 : 1);
+		assert_int_equal(info->signed_attrs_unsorted, 0);
+		assert_int_equal(info->sig, v[i].s == S_P256 ? CMS_SIG_ECDSA : CMS_SIG_RSA_PKCS1);
+		assert_ok(cms_verify_signature(info, G.digest[v[i].md], dl));
+		/* Another content: a failed signature (no signed attributes) or messageDigest mismatch. */
+		memcpy(bad, G.digest[v[i].md], dl);
+		bad[3] ^= 0x01;
+		assert_err(cms_verify_signature(info, bad, dl), TK_ERR_CRYPTO);
+		/* The digest of another algorithm's size is refused, not read past. */
+		assert_err(cms_verify_signature(info, G.digest[v[i].md], dl == 32 ? 48 : 32), TK_ERR_CRYPTO);
+		cms_info_free(info);
+		expect_oracle_ok_cms(&b, G.content, CONTENT_LEN);
+		if (i == 0)
+			seed("openssl-noattr.p7s", &b);
+		buf_free(&b);
+	}
+}
+
+/* issuerAndSerialNumber of c, DER. */
+static void sid_of(X509 *c, struct buf *out)
+{
+	uint8_t *n = NULL, *sn = NULL;
+	int nl = i2d_X509_NAME(X509_get_issuer_name(c), &n), sl = i2d_ASN1_INTEGER(X509_get0_serialNumber(c), &sn);
+	struct buf in;
+
+	assert_true(nl > 0 && sl > 0);
+	buf_init(&in, 4096);
+	raw(&in, n, (size_t)nl);
+	raw(&in, sn, (size_t)sl);
+	buf_init(out, 4096);
+	tlv(out, 0x30, &in);
+	buf_free(&in);
+	OPENSSL_free(n);
+	OPENSSL_free(sn);
+}
+
+/*
+ * ContentInfo(SignedData) over id-data, detached, with the signer's certificate, one SignerInfo with
+ * digestAlgorithm md_alg (DER AlgorithmIdentifier), signedAttrs sattrs (a DER SET, tag 0x31; NULL: none),
+ * signatureAlgorithm sig_alg and the signature value sig.
+ */
+static void foreign_sd(int s, const uint8_t *md_alg, size_t mdl, const struct buf *sattrs, const uint8_t *sig_alg, size_t sal,
+    const uint8_t *sig, size_t siglen, struct buf *out)
+{
+	struct buf si, sis, sd, sdseq, e0, ci, sid, cert, tmp, mds;
+	uint8_t *cd = NULL, *cad = NULL;
+	int cl = i2d_X509(G.cert[s], &cd), cal = i2d_X509(G.ca, &cad);
+
+	assert_true(cl > 0 && cal > 0);
+	buf_init(&si, SIG_MAX);
+	buf_init(&sis, SIG_MAX);
+	buf_init(&sd, SIG_MAX);
+	buf_init(&sdseq, SIG_MAX);
+	buf_init(&e0, SIG_MAX);
+	buf_init(&ci, SIG_MAX);
+	buf_init(&cert, SIG_MAX);
+	buf_init(&tmp, SIG_MAX);
+	buf_init(&mds, SIG_MAX);
+	sid_of(G.cert[s], &sid);
+	raw(&si, "\x02\x01\x01", 3);
+	raw(&si, sid.p, sid.len);
+	raw(&si, md_alg, mdl);
+	if (sattrs != NULL) {
+		raw(&si, "\xa0", 1);
+		raw(&si, sattrs->p + 1, sattrs->len - 1);
+	}
+	raw(&si, sig_alg, sal);
+	assert_ok(der_put_tlv(&si, 0x04, sig, siglen));
+	tlv(&sis, 0x30, &si);
+	raw(&sd, "\x02\x01\x01", 3);
+	raw(&tmp, md_alg, mdl);
+	tlv(&mds, 0x31, &tmp);
+	raw(&sd, mds.p, mds.len);
+	raw(&sd, "\x30\x0b", 2);
+	raw(&sd, OID_DATA, sizeof(OID_DATA));
+	raw(&cert, cd, (size_t)cl);
+	raw(&cert, cad, (size_t)cal);
+	tlv(&sd, 0xa0, &cert);
+	tlv(&sd, 0x31, &sis);
+	tlv(&sdseq, 0x30, &sd);
+	raw(&e0, OID_SIGNED, sizeof(OID_SIGNED));
+	tlv(&e0, 0xa0, &sdseq);
+	tlv(&ci, 0x30, &e0);
+	buf_init(out, SIG_MAX);
+	raw(out, ci.p, ci.len);
+	OPENSSL_free(cd);
+	OPENSSL_free(cad);
+	buf_free(&si);
+	buf_free(&sis);
+	buf_free(&sd);
+	buf_free(&sdseq);
+	buf_free(&e0);
+	buf_free(&ci);
+	buf_free(&sid);
+	buf_free(&cert);
+	buf_free(&tmp);
+	buf_free(&mds);
+}
+
+/* ECDSA over hash h by the P-256 signer, as r || s of 32 bytes each (BSI TR-03111 5.2.1). */
+static void sign_plain(const uint8_t *h, size_t hl, uint8_t out[64])
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(G.pk[S_P256], NULL);
+	uint8_t der[80];
+	const uint8_t *q = der;
+	size_t dl = sizeof(der);
+	ECDSA_SIG *es;
+	const BIGNUM *r, *s;
+
+	assert_non_null(c);
+	assert_int_equal(EVP_PKEY_sign_init(c), 1);
+	assert_int_equal(EVP_PKEY_sign(c, der, &dl, h, hl), 1);
+	es = d2i_ECDSA_SIG(NULL, &q, (long)dl);
+	assert_non_null(es);
+	ECDSA_SIG_get0(es, &r, &s);
+	assert_int_equal(BN_bn2binpad(r, out, 32), 32);
+	assert_int_equal(BN_bn2binpad(s, out + 32, 32), 32);
+	ECDSA_SIG_free(es);
+	EVP_PKEY_CTX_free(c);
+}
+
+/* ecdsa-plain-SHA256 0.4.0.127.0.7.1.1.4.1.3 and ecdsa-plain-SHA384 (.4), parameters absent. */
+static const uint8_t ALG_PLAIN256[] = {0x30, 0x0c, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01, 0x03};
+static const uint8_t ALG_PLAIN384[] = {0x30, 0x0c, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01, 0x04};
+static const uint8_t ALG_ECDSA256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+
+static void test_foreign_plain_ecdsa(void **state)
+{
+	uint8_t sig[64];
+	struct buf b;
+	struct cms_info *info = NULL;
+
+	(void)state;
+	/* No signed attributes: r || s over the content digest itself. */
+	sign_plain(G.digest[CMS_MD_SHA256], 32, sig);
+	foreign_sd(S_P256, ALG_SHA256, sizeof(ALG_SHA256), NULL, ALG_PLAIN256, sizeof(ALG_PLAIN256), sig, 64, &b);
+	assert_ok(cms_parse(b.p, b.len, &info));
+	assert_int_equal(info->sig, CMS_SIG_ECDSA_PLAIN);
+	assert_int_equal(info->sig_nid, NID_undef);
+	assert_int_equal(info->sig_md, CMS_MD_SHA256);
+	assert_ok(cms_verify_signature(info, G.digest[CMS_MD_SHA256], 32));
+	cms_info_free(info);
+	seed("ecdsa-plain.p7s", &b);
+	buf_free(&b);
+
+	/* One bit of s changed. */
+	sig[40] ^= 0x01;
+	foreign_sd(S_P256, ALG_SHA256, sizeof(ALG_SHA256), NULL, ALG_PLAIN256, sizeof(ALG_PLAIN256), sig, 64, &b);
+	assert_ok(cms_parse(b.p, b.len, &info));
+	assert_err(cms_verify_signature(info, G.digest[CMS_MD_SHA256], 32), TK_ERR_CRYPTO);
+	cms_info_free(info);
+	buf_free(&b);
+	sig[40] ^= 0x01;
+
+	/* The wrong length (63, 66 bytes) is a signature failure, not a crash. */
+	foreign_sd(S_P256, ALG_SHA256, sizeof(ALG_SHA256), NULL, ALG_PLAIN256, sizeof(ALG_PLAIN256), sig, 63, &b);
+	assert_ok(cms_parse(b.p, b.len, &info));
+	assert_err(cms_verify_signature(info, G.digest[CMS_MD_SHA256], 32), TK_ERR_CRYPTO);
+	cms_info_free(info);
+	buf_free(&b);
+
+	/* ecdsa-plain-SHA384 over a SHA-256 digestAlgorithm: refused (RFC 5754 3 in spirit). */
+	foreign_sd(S_P256, ALG_SHA256, sizeof(ALG_SHA256), NULL, ALG_PLAIN384, sizeof(ALG_PLAIN384), sig, 64, &b);
+	assert_ok(cms_parse(b.p, b.len, &info));
+	assert_err(cms_verify_signature(info, G.digest[CMS_MD_SHA256], 32), TK_ERR_INVALID);
+	cms_info_free(info);
+	buf_free(&b);
+
+	/* The same r || s as a DER ECDSA-Sig-Value under ecdsa-with-SHA256 is an ordinary signature. */
+	{
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		uint8_t *d = NULL;
+		int dl;
+		assert_non_null(es);
+		assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL)), 1);
+		dl = i2d_ECDSA_SIG(es, &d);
+		assert_true(dl > 0);
+		foreign_sd(S_P256, ALG_SHA256, sizeof(ALG_SHA256), NULL, ALG_ECDSA256, sizeof(ALG_ECDSA256), d, (size_t)dl, &b);
+		assert_ok(cms_parse(b.p, b.len, &info));
+		assert_int_equal(info->sig, CMS_SIG_ECDSA);
+		assert_ok(cms_verify_signature(info, G.digest[CMS_MD_SHA256], 32));
+		cms_info_free(info);
+		expect_oracle_ok_cms(&b, G.content, CONTENT_LEN);
+		buf_free(&b);
+		OPENSSL_free(d);
+		ECDSA_SIG_free(es);
+	}
+}
+
+/*
+ * Signed attributes in the order given (messageDigest first is not DER order), signed as they are
+ * (order 0, 1), or signed in DER order but sent unsorted (order 2).
+ */
+static void test_foreign_unsorted_attrs(void **state)
+{
+	int order;
+
+	(void)state;
+	for (order = 0; order <= 2; order++) {
+		struct buf in, set, b, sig, sorted_in, sorted_set;
+		struct cms_info *info = NULL;
+		EVP_MD_CTX *c = EVP_MD_CTX_new();
+		size_t sl = 0;
+		int resorted = 0;
+		buf_init(&in, 4096);
+		buf_init(&set, 4096);
+		buf_init(&sig, 4096);
+		buf_init(&sorted_in, 4096);
+		buf_init(&sorted_set, 4096);
+		if (order == 0) {
+			raw(&in, ATTR_CT, sizeof(ATTR_CT));
+			attr_md(&in);
+		} else {
+			attr_md(&in);
+			raw(&in, ATTR_CT, sizeof(ATTR_CT));
+		}
+		tlv(&set, 0x31, &in);
+		raw(&sorted_in, ATTR_CT, sizeof(ATTR_CT));
+		attr_md(&sorted_in);
+		tlv(&sorted_set, 0x31, &sorted_in);
+		assert_non_null(c);
+		assert_int_equal(EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, G.pk[S_RSA2048]), 1);
+		{
+			const struct buf *tbs = order == 2 ? &sorted_set : &set;
+			assert_int_equal(EVP_DigestSign(c, NULL, &sl, tbs->p, tbs->len), 1);
+			assert_ok(buf_reserve(&sig, sl));
+			assert_int_equal(EVP_DigestSign(c, sig.p, &sl, tbs->p, tbs->len), 1);
+		}
+		sig.len = sl;
+		foreign_sd(S_RSA2048, ALG_SHA256, sizeof(ALG_SHA256), &set, ALG_RSA, sizeof(ALG_RSA), sig.p, sig.len, &b);
+		assert_ok(cms_parse(b.p, b.len, &info));
+		assert_int_equal(info->signed_attrs_unsorted, order != 0);
+		assert_true(order == 0 ? info->signed_attrs_sorted == NULL
+				       : memcmp(info->signed_attrs_sorted, sorted_set.p, sorted_set.len) == 0);
+		assert_ok(cms_verify_signature_ex(info, G.digest[CMS_MD_SHA256], 32, &resorted));
+		assert_int_equal(resorted, order == 2);
+		assert_ok(cms_verify_signature(info, G.digest[CMS_MD_SHA256], 32));
+		/* Neither encoding helps a changed content. */
+		{
+			uint8_t bad[32];
+			memcpy(bad, G.digest[CMS_MD_SHA256], 32);
+			bad[0] ^= 1;
+			assert_int_equal(cms_verify_signature(info, bad, 32), TK_ERR_CRYPTO);
+		}
+		cms_info_free(info);
+		/* OpenSSL hashes the received encoding: it agrees on orders 0 and 1 (and refuses 2). */
+		if (order < 2)
+			expect_oracle_ok_cms(&b, G.content, CONTENT_LEN);
+		if (order == 2)
+			seed("unsorted-attrs.p7s", &b);
+		buf_free(&b);
+		buf_free(&in);
+		buf_free(&set);
+		buf_free(&sig);
+		buf_free(&sorted_in);
+		buf_free(&sorted_set);
+		EVP_MD_CTX_free(c);
+	}
 }
 
 static enum tk_err parse_only(const struct buf *b)
@@ -1314,6 +1658,9 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_openssl_made),
 		cmocka_unit_test(test_synthetic),
+		cmocka_unit_test(test_foreign_openssl),
+		cmocka_unit_test(test_foreign_plain_ecdsa),
+		cmocka_unit_test(test_foreign_unsorted_attrs),
 		cmocka_unit_test(test_hostile),
 	};
 

@@ -27,6 +27,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
@@ -959,6 +960,95 @@ static void test_cades(void **state)
 	buf_free(&content);
 }
 
+/* A detached CMS over content by OpenSSL's own API (not our signer): digest md, CMS_NOATTR or not. */
+static void openssl_detached(X509 *cert, EVP_PKEY *pk, const struct buf *content, const EVP_MD *md, unsigned flags, struct buf *out)
+{
+	BIO *in = BIO_new_mem_buf(content->p, (int)content->len);
+	CMS_ContentInfo *cms;
+	uint8_t *der = NULL;
+	int n;
+
+	assert_non_null(in);
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | flags);
+	assert_non_null(cms);
+	assert_non_null(CMS_add1_signer(cms, cert, pk, md, CMS_BINARY | flags));
+	assert_int_equal(CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY | flags), 1);
+	n = i2d_CMS_ContentInfo(cms, &der);
+	assert_true(n > 0);
+	buf_init(out, CMS_MAX_BYTES);
+	assert_ok(buf_append(out, der, (size_t)n));
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+}
+
+/* CAdES from other signers: no signed attributes, SHA-3, SHA-1 (issue 13). */
+static void test_cades_foreign(void **state)
+{
+	static const struct {
+		const char *md;
+		unsigned flags;
+		enum verify_ind ind;
+		enum verify_sub sub;
+		enum verify_sub tampered;
+	} v[] = {
+		{"SHA256", CMS_NOATTR, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_SIG_CRYPTO_FAILURE},
+		{"SHA3-256", 0, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_HASH_FAILURE},
+		{"SHA3-384", CMS_NOATTR, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_SIG_CRYPTO_FAILURE},
+		{"SHA1", 0, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, VERIFY_SUB_HASH_FAILURE},
+		{"SHA1", CMS_NOATTR, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, VERIFY_SUB_SIG_CRYPTO_FAILURE},
+	};
+	struct buf content, crl;
+	struct verify_trust *t = NULL;
+	struct verify_opts o;
+	size_t i;
+	/* RSA: OpenSSL 3.0's CMS signs SHA-3 only with RSA. */
+	EVP_PKEY *rk = EVP_RSA_gen(2048);
+	X509 *rc;
+
+	(void)state;
+	assert_non_null(rk);
+	rc = mk_cert("RSA Signer Lain", rk, root_cert, root_key, 5, 0, NULL, -DAY, 30 * DAY);
+	buf_init(&crl, 1 << 20);
+	buf_init(&content, 1 << 20);
+	mk_crl(NULL, 0, 0, &crl);
+	assert_ok(buf_puts(&content, "berkas dari penanda tangan lain\n"));
+	assert_ok(verify_trust_new(&t));
+	assert_ok(verify_trust_add_anchor(t, root_cert));
+	assert_ok(verify_trust_add_crls(t, crl.p, crl.len, "crl"));
+	memset(&o, 0, sizeof(o));
+	o.trust = t;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct verify_report *r = NULL;
+		struct buf sig;
+		json_t *j = NULL, *w;
+		EVP_MD *md = EVP_MD_fetch(NULL, v[i].md, NULL);
+		assert_non_null(md);
+		openssl_detached(rc, rk, &content, md, v[i].flags, &sig);
+		assert_ok(verify_cades(sig.p, sig.len, content.p, content.len, &o, &r));
+		expect(r, 0, v[i].ind, v[i].sub);
+		assert_true(r->sigs[0].bb[VERIFY_BB_CV].done && r->sigs[0].bb[VERIFY_BB_CV].ind == VERIFY_TOTAL_PASSED);
+		assert_int_equal(r->sigs[0].nwarnings, 0);
+		assert_ok(verify_report_json(r, "x.p7s", &j));
+		w = json_object_get(json_array_get(json_object_get(j, "signatures"), 0), "warnings");
+		assert_true(json_is_array(w) && json_array_size(w) == 0);
+		json_decref(j);
+		verify_report_free(r);
+		content.p[2] ^= 1;
+		assert_ok(verify_cades(sig.p, sig.len, content.p, content.len, &o, &r));
+		expect(r, 0, VERIFY_TOTAL_FAILED, v[i].tampered);
+		verify_report_free(r);
+		content.p[2] ^= 1;
+		buf_free(&sig);
+		EVP_MD_free(md);
+	}
+	verify_trust_free(t);
+	X509_free(rc);
+	EVP_PKEY_free(rk);
+	buf_free(&crl);
+	buf_free(&content);
+}
+
 /* Every file of the PDF corpus, hostile ones included, and every truncation of a signed file. */
 static void test_hostile(void **state)
 {
@@ -1058,6 +1148,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_ber),
 		cmocka_unit_test(test_cades),
+		cmocka_unit_test(test_cades_foreign),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_trust_inputs),
 	};
