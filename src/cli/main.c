@@ -19,7 +19,7 @@ static const char usage[] =
     "  teken sign   --dir D --in a.pdf --out b.pdf (--seal | --subscriber U | --nik N) [--passphrase-file F|-]\n"
     "               [--level B-B] [--visible page,x,y,w,h] [--anchor TEXT] [--image sig.png] [--certify 1|2|3] [--field NAME] [--reason R] [--location L]\n"
     "  teken sign   --dir D --cades --in any.file --out any.file.p7s (--seal | ...)\n"
-    "  teken verify [--dir D] [--trust roots.pem|DIR...] [--crl F...] --in b.pdf [--format json|text]\n"
+    "  teken verify [--dir D] [--trust roots.pem|DIR...] [--crl F...] --in b.pdf [--format json|text|html|pdf] [-o F]\n"
     "               [--at TIME] [--revocation required|optional]   (exit 0 valid, 3 indeterminate, 4 failed, 5 changed)\n"
     "  teken verify ... --in sig.p7s --content any.file             # CAdES\n"
     "  teken ltv extend --dir D --in signed.pdf --out archived.pdf   # to PAdES B-LTA\n"

@@ -190,6 +190,10 @@ r = c.request("POST", "/api/v1/verify", body, ctype=ctype, headers={"Accept": "t
 html = r.body.decode()
 check("Surat &lt;i&gt;penting.pdf" in html and "<i>penting" not in html, "the uploaded name is escaped in the HTML report")
 check("/v/" + j["registry"]["id"] in html, "the HTML report links the registry record")
+# In the quoted filename a backslash escapes the next one: the header carries a\\b for the name a\b.
+body, ctype = multipart({}, [("file", "a\\\\b\u202egnp.pdf", signed)])
+r = c.request("POST", "/api/v1/verify", body, ctype=ctype)
+check(r.status == 200 and r.json()["file"] == "bgnp.pdf", "backslash paths and bidi overrides dropped: %r" % r.json().get("file"))
 body, ctype = multipart({}, [("file", "", signed)])
 r = c.request("POST", "/api/v1/verify", body, ctype=ctype)
 check(r.status == 200 and r.json()["file"] == "upload.pdf", "no file name: upload.pdf")

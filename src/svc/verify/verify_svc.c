@@ -300,6 +300,13 @@ void verify_svc_file_name(const char *raw, char out[VERIFY_SVC_MAX_FILE_NAME + 1
 				break;
 		if (k < len)
 			continue; /* a broken sequence: dropped */
+		/* Bidirectional controls (U+202A..U+202E, U+2066..U+2069) would let a name read backwards ("fdp.exe"). */
+		if (len == 3 && ch == 0xE2 &&
+		    (((unsigned char)base[i + 1] == 0x80 && (unsigned char)base[i + 2] >= 0xAA && (unsigned char)base[i + 2] <= 0xAE) ||
+			((unsigned char)base[i + 1] == 0x81 && (unsigned char)base[i + 2] >= 0xA6 && (unsigned char)base[i + 2] <= 0xA9))) {
+			i += len - 1;
+			continue;
+		}
 		if (n + len > VERIFY_SVC_MAX_FILE_NAME)
 			break;
 		memcpy(out + n, base + i, len);

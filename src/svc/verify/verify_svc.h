@@ -87,7 +87,7 @@ enum tk_err verify_svc_request_report(struct svc_ctx *c, const struct verify_svc
 
 /*
  * The name of an uploaded document as the reports show it: the last path
- * component, control characters and quotes dropped, cut at
+ * component, control characters, bidirectional controls and quotes dropped, cut at
  * VERIFY_SVC_MAX_FILE_NAME bytes on a UTF-8 boundary; "upload.pdf" when
  * nothing is left. raw may be NULL.
  */
