@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define assert_ok(expr)                                                              \
 	do {                                                                         \
@@ -238,6 +239,29 @@ static void test_pdf_report(void **state)
 	assert_true(has(&b, "/Type /Page"));
 	/* Twelve signatures with long strings do not fit on one page. */
 	assert_true(count(&b, "/Type /Page") - count(&b, "/Type /Pages") > 2);
+	/* Oracle: pdftotext extracts the non-Latin-1 name (embedded DejaVu) and U+FFFD for the broken bytes. */
+	{
+		char tmpl[] = "/tmp/teken-vrep-XXXXXX", cmd[128], out[65536];
+		int fd = mkstemp(tmpl);
+		FILE *f, *pp;
+		size_t n;
+		assert_true(fd >= 0);
+		f = fdopen(fd, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(b.p, 1, b.len, f), b.len);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "pdftotext -q %s - 2>/dev/null", tmpl);
+		pp = popen(cmd, "r");
+		assert_non_null(pp);
+		n = fread(out, 1, sizeof(out) - 1, pp);
+		out[n] = '\0';
+		assert_int_equal(pclose(pp), 0); /* pdftotext missing or failing is a failure, not a skip */
+		unlink(tmpl);
+		assert_non_null(strstr(out, "Zoë Ελληνικά"));
+		assert_non_null(strstr(out, "\xef\xbf\xbd"));
+		assert_non_null(strstr(out, "TIDAK SAH / NOT VALID"));
+		assert_non_null(strstr(out, "Halaman 1 /"));
+	}
 	buf_free(&b);
 	verify_report_free(r);
 }

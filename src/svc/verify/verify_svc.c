@@ -6,7 +6,6 @@
 #include "svc/base/base_int.h"
 
 #include "config/config.h"
-#include "log/log.h"
 #include "x509/x509.h"
 
 #include "pdfgen/pdfgen.h"
