@@ -125,12 +125,16 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 	if (rc == TK_OK && fmt == VERIFY_SVC_JSON) {
 		rc = http_json(rs, 200, report);
 		report = NULL;
+		if (rc == TK_OK)
+			rc = http_header(rs, "Vary", "Accept");
 	} else if (rc == TK_OK) {
 		int pdf = fmt == VERIFY_SVC_PDF;
 		/* A download, never rendered in this origin. */
 		if ((rc = http_bytes(rs, 200, pdf ? "application/pdf" : "text/html; charset=utf-8", doc.p, doc.len)) == TK_OK)
 			rc = http_header(rs, "Content-Disposition",
 			    pdf ? "attachment; filename=\"laporan-verifikasi.pdf\"" : "attachment; filename=\"laporan-verifikasi.html\"");
+		if (rc == TK_OK)
+			rc = http_header(rs, "Vary", "Accept");
 	}
 out:
 	buf_free(&doc);

@@ -168,6 +168,7 @@ for name, f, code, verdict, signer in CASES:
     r = c.request("POST", "/api/v1/verify", data, ctype="application/pdf", headers={"Accept": "text/html"})
     check(r.status == 200 and r.headers["content-type"].startswith("text/html"), "%s: Accept text/html (%d)" % (name, r.status))
     check(r.headers.get("content-disposition", "").startswith("attachment"), name + ": the HTML report is a download")
+    check(r.headers.get("vary") == "Accept", name + ": the answer varies with Accept")
     html = r.body.decode()
     check(verdict in html and sha256(f) in html and "<script" not in html.lower(), name + ": HTML report over HTTP")
     check(re.search(r"Pemverifikasi / Verifier</th><td>https?://[^<]+</td>", html) is not None, name + ": the instance is named as verifier")
