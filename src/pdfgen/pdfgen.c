@@ -119,52 +119,57 @@ static size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
 }
 
 /*
- * Copies s into g->san in the fonts' encoding: control characters but '\n'
+ * Copies s into dst (g->san for sanitise()) in the fonts' encoding: control characters but '\n'
  * become spaces; outside the Basic Multilingual Plane (which libharu's
  * UTF-8 encoder does not take) U+FFFD; with the built-in font, everything
  * outside Latin-1 '?'. NUL-terminated.
  */
-static enum tk_err sanitise(struct pdfgen *g, const char *s)
+static enum tk_err sanitise_to(struct pdfgen *g, const char *s, struct buf *dst)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n = strlen((const char *)p), i = 0;
 	enum tk_err rc = TK_OK;
 
-	buf_reset(&g->san);
+	buf_reset(dst);
 	if (n > PDFGEN_MAX_TEXT)
 		return tk_fail(TK_ERR_LIMIT, "pdfgen: a text of %zu bytes is over the limit of %u", n, PDFGEN_MAX_TEXT);
 	while (i < n && rc == TK_OK) {
 		uint32_t cp;
 		i += utf8_next(p + i, n - i, &cp);
 		if (cp == '\n')
-			rc = buf_putc(&g->san, '\n');
+			rc = buf_putc(dst, '\n');
 		else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029)
-			rc = buf_putc(&g->san, ' ');
+			rc = buf_putc(dst, ' ');
 		else if (!g->utf8)
-			rc = buf_putc(&g->san, cp <= 0xFF ? (uint8_t)cp : '?');
+			rc = buf_putc(dst, cp <= 0xFF ? (uint8_t)cp : '?');
 		else {
 			uint8_t u[3];
 			if (cp > 0xFFFF)
 				cp = 0xFFFD;
 			if (cp < 0x80)
-				rc = buf_putc(&g->san, (uint8_t)cp);
+				rc = buf_putc(dst, (uint8_t)cp);
 			else if (cp < 0x800) {
 				u[0] = (uint8_t)(0xC0 | (cp >> 6));
 				u[1] = (uint8_t)(0x80 | (cp & 0x3F));
-				rc = buf_append(&g->san, u, 2);
+				rc = buf_append(dst, u, 2);
 			} else {
 				u[0] = (uint8_t)(0xE0 | (cp >> 12));
 				u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
 				u[2] = (uint8_t)(0x80 | (cp & 0x3F));
-				rc = buf_append(&g->san, u, 3);
+				rc = buf_append(dst, u, 3);
 			}
 		}
 	}
 	if (rc == TK_OK)
-		rc = buf_putc(&g->san, '\0');
+		rc = buf_putc(dst, '\0');
 	if (rc == TK_OK)
-		g->san.len--; /* the NUL stays in the buffer, not in the length */
+		dst->len--; /* the NUL stays in the buffer, not in the length */
 	return rc;
+}
+
+static enum tk_err sanitise(struct pdfgen *g, const char *s)
+{
+	return sanitise_to(g, s, &g->san);
 }
 
 /* Length of the character at p[0..n) in the sanitised encoding. */
@@ -203,13 +208,13 @@ static enum tk_err lines_push(struct lines *l, size_t off, size_t len)
 }
 
 /*
- * Breaks g->san into lines no wider than w: at spaces when a word fits, at
+ * Breaks src (sanitised) into lines no wider than w: at spaces when a word fits, at
  * '\n' always, between characters when one word is wider than the line.
  */
-static enum tk_err wrap(struct pdfgen *g, HPDF_Font f, double size, double w, struct lines *out)
+static enum tk_err wrap_buf(struct pdfgen *g, const struct buf *src, HPDF_Font f, double size, double w, struct lines *out)
 {
-	const char *t = (const char *)g->san.p;
-	size_t n = g->san.len, pos = 0;
+	const char *t = (const char *)src->p;
+	size_t n = src->len, pos = 0;
 	enum tk_err rc;
 
 	out->n = 0;
@@ -258,6 +263,11 @@ static enum tk_err wrap(struct pdfgen *g, HPDF_Font f, double size, double w, st
 		}
 	}
 	return TK_OK;
+}
+
+static enum tk_err wrap(struct pdfgen *g, HPDF_Font f, double size, double w, struct lines *out)
+{
+	return wrap_buf(g, &g->san, f, size, w, out);
 }
 
 /* ---- pages ---- */
@@ -661,8 +671,9 @@ static enum tk_err table_row(struct pdfgen *g, const char *const *cells, enum pd
 	tone_colours(tone, fill, edge);
 	for (c = 0; c < g->ncols && rc == TK_OK; c++) {
 		HPDF_Font f = header || (g->kv_table && c == 0) ? g->bold : g->font;
-		if ((rc = sanitise(g, cells[c])) == TK_OK && (rc = wrap(g, f, SIZE_BODY, g->colw[c] - 2 * CELL_PAD, &l[c])) == TK_OK)
-			rc = buf_append(&text[c], g->san.p, g->san.len);
+		/* Into the row's own buffers: a page break inside may draw the header row again (g->san stays the caller's). */
+		if ((rc = sanitise_to(g, cells[c], &text[c])) == TK_OK)
+			rc = wrap_buf(g, &text[c], f, SIZE_BODY, g->colw[c] - 2 * CELL_PAD, &l[c]);
 		if (l[c].n > maxl)
 			maxl = l[c].n;
 	}

@@ -224,6 +224,31 @@ static int has(const struct buf *b, const char *needle)
 	return count(b, needle) > 0;
 }
 
+/* The text of a PDF by poppler's pdftotext (an oracle outside our code; missing is a failure). Caller frees. */
+static char *pdftotext(const struct buf *b)
+{
+	char tmpl[] = "/tmp/teken-vrep-XXXXXX", cmd[128];
+	char *out = malloc(1u << 20);
+	int fd = mkstemp(tmpl);
+	FILE *f, *pp;
+	size_t n;
+
+	assert_non_null(out);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b->p, 1, b->len, f), b->len);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "pdftotext -q %s - 2>/dev/null", tmpl);
+	pp = popen(cmd, "r");
+	assert_non_null(pp);
+	n = fread(out, 1, (1u << 20) - 1, pp);
+	out[n] = '\0';
+	assert_int_equal(pclose(pp), 0);
+	unlink(tmpl);
+	return out;
+}
+
 static void test_pdf_report(void **state)
 {
 	struct verify_report *r = hostile_report(12, 1);
@@ -241,26 +266,12 @@ static void test_pdf_report(void **state)
 	assert_true(count(&b, "/Type /Page") - count(&b, "/Type /Pages") > 2);
 	/* Oracle: pdftotext extracts the non-Latin-1 name (embedded DejaVu) and U+FFFD for the broken bytes. */
 	{
-		char tmpl[] = "/tmp/teken-vrep-XXXXXX", cmd[128], out[65536];
-		int fd = mkstemp(tmpl);
-		FILE *f, *pp;
-		size_t n;
-		assert_true(fd >= 0);
-		f = fdopen(fd, "wb");
-		assert_non_null(f);
-		assert_int_equal(fwrite(b.p, 1, b.len, f), b.len);
-		fclose(f);
-		snprintf(cmd, sizeof(cmd), "pdftotext -q %s - 2>/dev/null", tmpl);
-		pp = popen(cmd, "r");
-		assert_non_null(pp);
-		n = fread(out, 1, sizeof(out) - 1, pp);
-		out[n] = '\0';
-		assert_int_equal(pclose(pp), 0); /* pdftotext missing or failing is a failure, not a skip */
-		unlink(tmpl);
+		char *out = pdftotext(&b);
 		assert_non_null(strstr(out, "Zoë Ελληνικά"));
 		assert_non_null(strstr(out, "\xef\xbf\xbd"));
 		assert_non_null(strstr(out, "TIDAK SAH / NOT VALID"));
 		assert_non_null(strstr(out, "Halaman 1 /"));
+		free(out);
 	}
 	buf_free(&b);
 	verify_report_free(r);
@@ -329,6 +340,54 @@ static void test_pdfgen_limits(void **state)
 	free(huge);
 }
 
+/* Text that flows over page breaks while a table with a header is open: the header drawn again on each page must not disturb it. */
+static void test_pdfgen_text_across_breaks(void **state)
+{
+	struct pdfgen *g = NULL;
+	struct pdfgen_opts o = {NULL, NULL, NULL, "f", 0};
+	static const double w[2] = {1, 1};
+	static const char *const head[2] = {"HEADONE", "HEADTWO"};
+	struct buf text, b;
+	char *out, word[32];
+	size_t i;
+
+	(void)state;
+	buf_init(&text, 1u << 20);
+	for (i = 0; i < 3000; i++)
+		assert_ok(buf_printf(&text, "w%zu ", i));
+	assert_ok(buf_putc(&text, '\0'));
+	assert_ok(pdfgen_new(&o, &g));
+	assert_ok(pdfgen_table_begin(g, 2, w, head));
+	assert_ok(pdfgen_paragraph(g, (const char *)text.p, 0, 0));
+	/* Notices draw after making room: a page break there repeats the header first. */
+	for (i = 0; i < 80; i++) {
+		const char *cells[2] = {"a", "b"};
+		snprintf(word, sizeof(word), "notice%zu body", i);
+		assert_ok(pdfgen_table_row(g, cells, PDFGEN_PLAIN));
+		assert_ok(pdfgen_notice(g, PDFGEN_INFO, "T", word));
+	}
+	assert_ok(pdfgen_table_end(g));
+	assert_true(pdfgen_pages(g) > 1);
+	buf_init(&b, 64u << 20);
+	assert_ok(pdfgen_finish(g, &b));
+	out = pdftotext(&b);
+	for (i = 0; i < 3000; i += 137) {
+		snprintf(word, sizeof(word), "w%zu ", i);
+		if (strstr(out, word) == NULL && (snprintf(word, sizeof(word), "w%zu\n", i), strstr(out, word) == NULL))
+			fail_msg("word w%zu lost", i);
+	}
+	for (i = 0; i < 80; i++) {
+		snprintf(word, sizeof(word), "notice%zu body", i);
+		if (strstr(out, word) == NULL)
+			fail_msg("notice %zu lost", i);
+	}
+	assert_non_null(strstr(out, "HEADONE"));
+	free(out);
+	buf_free(&b);
+	buf_free(&text);
+	pdfgen_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_pdf_report),
 		cmocka_unit_test(test_pdfgen_flow),
 		cmocka_unit_test(test_pdfgen_limits),
+		cmocka_unit_test(test_pdfgen_text_across_breaks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
