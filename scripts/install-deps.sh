@@ -10,6 +10,8 @@ PKGS=(
   libssl-dev openssl libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
   libpq-dev postgresql libargon2-dev libqrencode-dev libhpdf-dev zlib1g-dev
   libxlsxwriter-dev libcurl4-openssl-dev libinih-dev libzip-dev
+  # embedded in generated PDFs (src/pdfgen): names outside Latin-1 need a TrueType font
+  fonts-dejavu-core
   # HSM
   softhsm2 opensc libp11-kit-dev
   # tests and oracles

@@ -12,7 +12,7 @@ if [ -n "$hits" ]; then
 fi
 # Layering (docs/security.md, "Where authorization is decided"): front ends parse, call one
 # service function and render; only src/svc talks to the store or sees inside an instance.
-hits=$(grep -rnE '#include "(store/|svc/base/base_int\.h)|\bstore_[a-z_]+\(|STORE_TX_' src/http src/cli 2>/dev/null || true)
+hits=$(grep -rnE '#include "(store/|svc/[a-z_]+/[a-z_]+_int\.h)|\bstore_[a-z_]+\(|STORE_TX_' src/http src/cli 2>/dev/null || true)
 if [ -n "$hits" ]; then
   echo "lint: handlers and CLI commands must go through src/svc (no store, no instance internals):" >&2
   echo "$hits" >&2

@@ -160,11 +160,11 @@ int cli_verify_exit(const struct verify_report *r)
 int cmd_verify(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *content = NULL, *format = NULL, *at = NULL, *revocation = NULL, *rep = NULL, *thr = NULL,
-		   *pwfile = NULL;
+		   *pwfile = NULL, *outp = NULL;
 	struct cli_opt opts[] = {
 		{"dir", 1, &dir, NULL, 0}, {"content", 1, &content, NULL, 0}, {"format", 1, &format, NULL, 0},
 		{"at", 1, &at, NULL, 0}, {"revocation", 1, &revocation, NULL, 0}, {"repeat", 1, &rep, NULL, 0}, {"threads", 1, &thr, NULL, 0},
-		{"password-file", 1, &pwfile, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{"password-file", 1, &pwfile, NULL, 0}, {"o", 1, &outp, NULL, 0}, {NULL, 0, NULL, NULL, 0},
 	};
 	const char *trust[VERIFY_CLI_MAX_FILES], *crls[VERIFY_CLI_MAX_FILES];
 	char **rest = NULL;
@@ -172,6 +172,7 @@ int cmd_verify(int argc, char **argv)
 	int nrest = 0, r, text = 0, many = 0;
 	const char **ins = NULL;
 	size_t nins = 0;
+	enum verify_svc_format printable = VERIFY_SVC_JSON;
 	uint64_t nrep = 0, nthreads = 1;
 	struct instance *inst = NULL;
 	struct svc_ctx c, *cp = NULL;
@@ -208,18 +209,20 @@ int cmd_verify(int argc, char **argv)
 		struct stat sb;
 		many = nins > 1 || (stat(inp, &sb) == 0 && S_ISDIR(sb.st_mode));
 	}
-	if (many && (content != NULL || rep != NULL || (format != NULL && strcmp(format, "json") != 0))) {
-		r = cli_usage_error("verify", "several files or a folder give one JSON report per line: no --content, --repeat or --format");
+	if (many && (content != NULL || rep != NULL || outp != NULL || (format != NULL && strcmp(format, "json") != 0))) {
+		r = cli_usage_error("verify", "several files or a folder give one JSON report per line: no --content, --repeat, -o or --format");
 		goto out;
 	}
-	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
-		if (strcmp(format, "html") == 0 || strcmp(format, "pdf") == 0)
-			r = cli_usage_error("verify", "--format %s is not available yet; use --format json or --format text", format);
-		else
-			r = cli_usage_error("verify", "--format must be json or text");
+	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0 && strcmp(format, "html") != 0 &&
+	    strcmp(format, "pdf") != 0) {
+		r = cli_usage_error("verify", "--format must be json, text, html or pdf");
 		goto out;
 	}
 	text = format != NULL && strcmp(format, "text") == 0;
+	if (format != NULL && strcmp(format, "html") == 0)
+		printable = VERIFY_SVC_HTML;
+	else if (format != NULL && strcmp(format, "pdf") == 0)
+		printable = VERIFY_SVC_PDF;
 	if (revocation != NULL && strcmp(revocation, "required") != 0 && strcmp(revocation, "optional") != 0 &&
 	    strcmp(revocation, "online") != 0) {
 		r = cli_usage_error("verify", "--revocation must be required, optional or online");
@@ -303,7 +306,21 @@ int cmd_verify(int argc, char **argv)
 		r = cli_fail();
 		goto out;
 	}
-	if (text) {
+	if (printable != VERIFY_SVC_JSON) {
+		/* The printable report; with --dir the PDF is sealed by the instance (verify_svc_render). */
+		struct buf b;
+		int sealed = 0;
+		buf_init(&b, MAX_PDF_BYTES);
+		if (verify_svc_render(cp, rep_out, inp, printable, &b, &sealed) != TK_OK) {
+			buf_free(&b);
+			r = cli_fail();
+			goto out;
+		}
+		if (printable == VERIFY_SVC_PDF && !sealed)
+			fprintf(stderr, "teken: warning: the PDF report is not signed (no --dir instance to seal it); it says so on every page\n");
+		r = cli_output(outp, b.p, b.len);
+		buf_free(&b);
+	} else if (text) {
 		struct buf b;
 		buf_init(&b, 16u << 20);
 		if (verify_report_text(rep_out, inp, &b) != TK_OK) {
@@ -311,7 +328,7 @@ int cmd_verify(int argc, char **argv)
 			r = cli_fail();
 			goto out;
 		}
-		r = cli_output(NULL, b.p, b.len);
+		r = cli_output(outp, b.p, b.len);
 		buf_free(&b);
 	} else {
 		char *s = NULL;
@@ -321,9 +338,14 @@ int cmd_verify(int argc, char **argv)
 			r = cli_fail();
 			goto out;
 		}
-		r = cli_output(NULL, s, strlen(s));
-		if (r == 0)
-			r = cli_output(NULL, "\n", 1);
+		/* One write, so -o F gets the whole report with its newline at once. */
+		struct buf b;
+		buf_init(&b, 64u << 20);
+		if (buf_puts(&b, s) != TK_OK || buf_putc(&b, '\n') != TK_OK)
+			r = cli_fail();
+		else
+			r = cli_output(outp, b.p, b.len);
+		buf_free(&b);
 		free(s);
 	}
 	if (r == 0)

@@ -21,7 +21,7 @@ static const char usage[] =
     "               (a document with exactly one empty signature field is signed into it unless --visible/--anchor/--new-field)\n"
     "  teken sign fields --in a.pdf   # the signature fields of a PDF as JSON: name, page, rect, signed\n"
     "  teken sign   --dir D --cades --in any.file --out any.file.p7s (--seal | ...)\n"
-    "  teken verify [--dir D] [--trust roots.pem|DIR...] [--crl F...] --in b.pdf [--format json|text]\n"
+    "  teken verify [--dir D] [--trust roots.pem|DIR...] [--crl F...] --in b.pdf [--format json|text|html|pdf] [-o F]\n"
     "               [--at TIME] [--revocation required|optional|online] [--password-file F|-]   (exit 0 valid, 3 indeterminate, 4 failed, 5 changed)\n"
     "  teken verify ... --in sig.p7s --content any.file             # CAdES\n"
     "  teken verify ... --in a.pdf b.pdf ... | --in DIR [--threads N]  # many documents on all cores: one JSON report per line\n"

@@ -31,7 +31,7 @@ static const struct http_route routes[] = {
 	{"GET", "/static/{file}", ROLE_PUBLIC, h_static, 0, "Static assets of the web UI"},
 	/* public verification (issue 7) */
 	{"POST", "/api/v1/verify", ROLE_PUBLIC, h_verify, MAX_REQ_BODY,
-	    "Verify the signatures of a PDF (application/pdf body, or multipart 'file' [+ 'signature' .p7s for CAdES]): ETSI EN 319 102-1 report"},
+	    "Verify the signatures of a PDF (application/pdf body, or multipart 'file' [+ 'signature' .p7s for CAdES]): ETSI EN 319 102-1 report; Accept text/html or application/pdf: printable report (PDF sealed by the instance)"},
 	{"POST", "/api/v1/verify/batch", ROLE_ANY_USER, h_verify_batch, MAX_REQ_BODY,
 	    "Verify many PDFs: multipart parts 'file' or one application/zip; one report (or error) per document"},
 	{"GET", "/api/v1/documents/{id}", ROLE_PUBLIC, h_document_get, 0, "Registry record of a signed document (QR target), rate limited"},

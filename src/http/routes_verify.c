@@ -7,6 +7,7 @@
 #include "zip/zip.h"
 
 #include <pthread.h>
+#include <strings.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,45 @@ static int ctype_is(const char *ct, const char *want)
 	return ct != NULL && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+/*
+ * The report format from the Accept header: the first of application/json,
+ * text/html, application/pdf it lists (parameters and q-values aside);
+ * JSON when it names none of them.
+ */
+static enum verify_svc_format accept_format(const char *accept)
+{
+	const char *p = accept;
+
+	while (p != NULL && *p != '\0') {
+		size_t n;
+		while (*p == ' ' || *p == ',')
+			p++;
+		n = strcspn(p, ",;");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 16 && strncasecmp(p, "application/json", n) == 0)
+			return VERIFY_SVC_JSON;
+		if (n == 9 && strncasecmp(p, "text/html", n) == 0)
+			return VERIFY_SVC_HTML;
+		if (n == 15 && strncasecmp(p, "application/pdf", n) == 0)
+			return VERIFY_SVC_PDF;
+		p = strchr(p, ',');
+	}
+	return VERIFY_SVC_JSON;
+}
+
 enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 {
 	struct mp_form *form = NULL;
 	struct verify_svc_in in;
-	const char *name = "upload.pdf";
+	char name[VERIFY_SVC_MAX_FILE_NAME + 1];
+	enum verify_svc_format fmt = accept_format(http_header_get(rq, "Accept"));
 	json_t *report = NULL;
+	struct buf doc;
 	enum tk_err rc;
+
+	buf_init(&doc, MAX_PDF_BYTES);
+	verify_svc_file_name(NULL, name);
 
 	memset(&in, 0, sizeof(in));
 	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
@@ -46,8 +79,10 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 		in.len = rq->body.len;
 	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
 		const struct mp_part *f, *sig;
-		if ((form = calloc(1, sizeof(*form))) == NULL)
-			return tk_fail(TK_ERR_NOMEM, "out of memory");
+		if ((form = calloc(1, sizeof(*form))) == NULL) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
 		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
 			goto out;
 		if ((f = mp_get(form, "file")) == NULL || f->len == 0) {
@@ -56,14 +91,15 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 		}
 		in.data = f->data;
 		in.len = f->len;
-		if (f->filename[0])
-			name = f->filename;
+		/* The uploader's own name for the file, sanitised (it is shown in reports and the page). */
+		verify_svc_file_name(f->filename, name);
 		/* A detached CAdES signature of the file, when given. */
 		if ((sig = mp_get(form, "signature")) != NULL && sig->len > 0) {
 			in.sig = sig->data;
 			in.sig_len = sig->len;
 		}
 	} else {
+		buf_free(&doc);
 		return error_json(rs, 415, "unsupported_media_type",
 		    "send the PDF as application/pdf, or multipart/form-data with part 'file' (and 'signature' for a .p7s)");
 	}
@@ -81,13 +117,28 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 			rc = http_header(rs, "Retry-After", "2");
 		goto out;
 	}
-	rc = verify_svc_request(&rq->ctx, &in, name, &report);
+	/* The printable reports (and sealing the PDF) count against the same in-flight limit. */
+	if (fmt == VERIFY_SVC_JSON)
+		rc = verify_svc_request(&rq->ctx, &in, name, &report);
+	else
+		rc = verify_svc_request_report(&rq->ctx, &in, name, fmt, &doc);
 	atomic_fetch_sub(&inflight, 1);
-	if (rc == TK_OK) {
+	if (rc == TK_OK && fmt == VERIFY_SVC_JSON) {
 		rc = http_json(rs, 200, report);
 		report = NULL;
+		if (rc == TK_OK)
+			rc = http_header(rs, "Vary", "Accept");
+	} else if (rc == TK_OK) {
+		int pdf = fmt == VERIFY_SVC_PDF;
+		/* A download, never rendered in this origin. */
+		if ((rc = http_bytes(rs, 200, pdf ? "application/pdf" : "text/html; charset=utf-8", doc.p, doc.len)) == TK_OK)
+			rc = http_header(rs, "Content-Disposition",
+			    pdf ? "attachment; filename=\"laporan-verifikasi.pdf\"" : "attachment; filename=\"laporan-verifikasi.html\"");
+		if (rc == TK_OK)
+			rc = http_header(rs, "Vary", "Accept");
 	}
 out:
+	buf_free(&doc);
 	json_decref(report);
 	free(form);
 	return rc;

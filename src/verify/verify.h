@@ -317,4 +317,33 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 /* The simple report as text, Indonesian first with English, appended to out. */
 enum tk_err verify_report_text(const struct verify_report *r, const char *file, struct buf *out) WARN_UNUSED;
 
+/* ---- printable reports (verify_doc.c, verify_html.c, verify_pdfrep.c) ---- */
+
+/*
+ * What a printable report says about itself besides the validation: the
+ * document's name, who validated it and how the report is authenticated.
+ * Every string may come from outside (an upload's file name) and is
+ * escaped by the renderers.
+ */
+struct verify_doc_info {
+	const char *file;         /* the document's name as given; NULL: none */
+	const char *verifier;     /* the validating instance (its base URL); NULL: no instance */
+	const char *registry_url; /* the registry record of this very file (<base>/v/<id>); NULL: none */
+	int sealed;               /* PDF: 1 the caller seals the report (it says by whom); 0 it says visibly it is not signed */
+};
+
+/*
+ * The simple report (verdict and one row per signature, Indonesian first,
+ * English beside) followed by the detailed report (per signature the ETSI
+ * EN 319 102-1 building blocks, chain, revocation data, timestamps; then
+ * revisions and changes), as one self-contained HTML document: inline CSS,
+ * no script, no outside resource, a restrictive CSP meta element; every
+ * string of the document is escaped. Appended to out.
+ */
+enum tk_err verify_report_html(const struct verify_report *r, const struct verify_doc_info *info, struct buf *out) WARN_UNUSED;
+/* The same report as an A4 PDF (src/pdfgen), appended to out; unsigned (the service seals it). */
+enum tk_err verify_report_pdf(const struct verify_report *r, const struct verify_doc_info *info, struct buf *out) WARN_UNUSED;
+/* Appends s with & < > " ' escaped as HTML character references (safe in text and quoted attributes). NULL: nothing. */
+enum tk_err verify_html_escape(struct buf *out, const char *s) WARN_UNUSED;
+
 #endif

@@ -4,6 +4,7 @@
  * Indonesian first, then English.
  */
 #include "verify/verify_int.h"
+#include "verify/verify_doc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -211,7 +212,7 @@ static json_t *jsig(const struct verify_report *r, const struct verify_sig *s)
 }
 
 /* One sentence per outcome, Indonesian then English. */
-static void summary(const struct verify_report *r, const char **id, const char **en)
+void verify_summary(const struct verify_report *r, const char **id, const char **en)
 {
 	if (r->needs_password) {
 		*id = "Dokumen dilindungi kata sandi pengguna; tanda tangannya belum dapat diperiksa tanpa kata sandi itu.";
@@ -257,7 +258,7 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 	/* NO_SIGNATURE is not an ETSI indication: it says there was nothing to validate (BSrE's conclusion of the same name). */
 	json_object_set_new(o, "indication", json_string(r->no_signature ? "NO_SIGNATURE" : verify_ind_name(r->ind)));
 	json_object_set_new(o, "subindication", jstr(verify_sub_name(r->sub)));
-	summary(r, &id, &en);
+	verify_summary(r, &id, &en);
 	json_object_set_new(o, "summary", json_pack("{s:s, s:s}", "id", id, "en", en));
 	json_object_set_new(o, "notice", jstr(r->notice));
 	json_object_set_new(o, "needs_password", json_boolean(r->needs_password));
@@ -292,7 +293,7 @@ nomem:
 
 /* ---- text ---- */
 
-static const char *ind_text(enum verify_ind i)
+const char *verify_ind_text(enum verify_ind i)
 {
 	switch (i) {
 	case VERIFY_TOTAL_PASSED: return "SAH / VALID";
@@ -301,7 +302,7 @@ static const char *ind_text(enum verify_ind i)
 	}
 }
 
-static const char *sub_text(enum verify_sub s)
+const char *verify_sub_text(enum verify_sub s)
 {
 	switch (s) {
 	case VERIFY_SUB_FORMAT_FAILURE: return "Struktur tanda tangan rusak / The signature is malformed";
@@ -328,7 +329,7 @@ static const char *sub_text(enum verify_sub s)
 	}
 }
 
-static const char *kind_text(unsigned bit)
+const char *verify_mod_text(unsigned bit)
 {
 	switch (bit) {
 	case VERIFY_MOD_SIGNATURE: return "tanda tangan ditambahkan / signature added";
@@ -352,7 +353,7 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 	size_t i, j, k;
 	enum tk_err rc;
 
-	summary(r, &id, &en);
+	verify_summary(r, &id, &en);
 	time_wib(r->validation_time, t);
 	if ((rc = buf_printf(out, "Laporan verifikasi tanda tangan elektronik / Electronic signature verification report\n")) != TK_OK ||
 	    (rc = buf_printf(out, "Berkas / File: %s (%zu bytes)\n", file ? file : "-", r->size)) != TK_OK ||
@@ -361,7 +362,7 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 	    (rc = buf_printf(out, "KESIMPULAN / CONCLUSION: %s\n  %s\n  %s\n",
 		 r->no_signature ? "TIDAK ADA TANDA TANGAN / NO SIGNATURE"
 		 : r->ind == VERIFY_TOTAL_PASSED && r->changed_after_signing ? "SAH, TETAPI DIUBAH SETELAH DITANDATANGANI / VALID, BUT CHANGED AFTER SIGNING"
-									     : ind_text(r->ind),
+									     : verify_ind_text(r->ind),
 		 id, en)) != TK_OK)
 		return rc;
 	if (r->notice[0] && (rc = buf_printf(out, "  Catatan / Note: %s\n", r->notice)) != TK_OK)
@@ -378,10 +379,10 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 		unsigned after = 0;
 		if ((rc = buf_printf(out, "\n%s %zu / %zu: %s\n", s->doc_timestamp ? "Cap waktu dokumen / Document timestamp" : "Tanda tangan / Signature",
 			 s->index, r->nsigs, s->field[0] ? s->field : "-")) != TK_OK ||
-		    (rc = buf_printf(out, "  Hasil / Result: %s (%s%s%s)\n", ind_text(s->ind), verify_ind_name(s->ind), s->sub ? ", " : "",
+		    (rc = buf_printf(out, "  Hasil / Result: %s (%s%s%s)\n", verify_ind_text(s->ind), verify_ind_name(s->ind), s->sub ? ", " : "",
 			 verify_sub_name(s->sub))) != TK_OK)
 			return rc;
-		if (s->sub && (rc = buf_printf(out, "  Sebab / Reason: %s\n", sub_text(s->sub))) != TK_OK)
+		if (s->sub && (rc = buf_printf(out, "  Sebab / Reason: %s\n", verify_sub_text(s->sub))) != TK_OK)
 			return rc;
 		if (s->msg[0] && (rc = buf_printf(out, "  Rincian / Details: %s\n", s->msg)) != TK_OK)
 			return rc;
@@ -416,7 +417,7 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 			if ((rc = buf_printf(out, "  Perubahan setelah ditandatangani / Changes after signing: %s\n", after ? "" : "tidak ada / none")) != TK_OK)
 				return rc;
 			for (bit = 1; bit <= VERIFY_MOD_UNANALYSED; bit <<= 1)
-				if ((after & bit) && (rc = buf_printf(out, "    - %s\n", kind_text(bit))) != TK_OK)
+				if ((after & bit) && (rc = buf_printf(out, "    - %s\n", verify_mod_text(bit))) != TK_OK)
 					return rc;
 		}
 		if (s->reason[0] && (rc = buf_printf(out, "  Alasan / Reason: %s\n", s->reason)) != TK_OK)

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const T0 = Date.now();
-const BUDGET_MS = 120_000; // seven scenarios; heavy machines need the margin
+const BUDGET_MS = 300_000; // ten scenarios (one seals a PDF report); heavy, shared machines need the margin
 const arg = (name, dflt) => {
   const i = process.argv.indexOf('--' + name);
   return i > 0 ? process.argv[i + 1] : dflt;
@@ -338,6 +338,46 @@ await scenario('the QR page and the public verification page handle the signed f
   check(res.includes('TIDAK sah') && res.includes('dokumen telah diubah') && res.includes('anotasi atau komentar') && res.includes('page 1 changed'),
     'failed verdict in plain Indonesian: ' + res);
   allowedHttp = [];
+  await ctx.close();
+});
+
+await scenario('the public verify page names the upload by its own name and hands out the HTML and PDF reports', async () => {
+  check(state.signed, 'needs the signed file of an earlier scenario');
+  const { ctx, page } = await newPage(browser, 'verify-report');
+  const name = 'Surat Keputusan – Nomor 7.pdf';
+  const upload = path.join(TMP, name);
+  fs.copyFileSync(state.signed, upload);
+  await page.goto(BASE + '/verify');
+  await page.setInputFiles('#verify-file', upload);
+  await page.click('#verify-form button[type="submit"]');
+  await page.waitForSelector('#verify-result:not([hidden])');
+  check((await page.textContent('#verify-file-name')) === name, 'the file is shown by its own name: ' + await page.textContent('#verify-file-name'));
+  const reg = await page.getAttribute('#verify-registry', 'href');
+  check(/^\/v\/[a-z2-7]{26}$/.test(reg || ''), 'the registry record of the file signed here is linked: ' + reg);
+  // HTML report: a download that opens and renders on its own (file://, its CSP allows only its inline CSS).
+  const [dh] = await Promise.all([page.waitForEvent('download'), page.click('#report-html')]);
+  check(dh.suggestedFilename().endsWith('.html'), 'HTML report name: ' + dh.suggestedFilename());
+  const htmlPath = path.join(TMP, 'laporan.html');
+  await dh.saveAs(htmlPath);
+  const html = fs.readFileSync(htmlPath, 'utf8');
+  check(html.startsWith('<!doctype html>') && html.includes('Laporan rinci / Detailed report') && html.includes(name), 'HTML report content');
+  check(!/<script/i.test(html), 'HTML report has no script');
+  const rp = await ctx.newPage();
+  watch(rp, 'report-html');
+  await rp.goto('file://' + htmlPath);
+  check((await rp.textContent('h1')).includes('Laporan Verifikasi'), 'HTML report renders its title');
+  const bg = await rp.evaluate(() => getComputedStyle(document.querySelector('thead th')).backgroundColor);
+  check(bg !== 'rgba(0, 0, 0, 0)', 'the report inline CSS applies (table header background ' + bg + ')');
+  await rp.screenshot({ path: path.join(SHOTS, 'verify-report-html.png'), fullPage: true });
+  await rp.close();
+  // PDF report, sealed by the instance.
+  const [dp] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#report-pdf')]);
+  check(dp.suggestedFilename().endsWith('.pdf'), 'PDF report name: ' + dp.suggestedFilename());
+  const pdfPath = path.join(TMP, 'laporan.pdf');
+  await dp.saveAs(pdfPath);
+  const pdf = fs.readFileSync(pdfPath);
+  check(pdf.subarray(0, 5).toString('latin1') === '%PDF-' && pdf.length > 10_000, 'PDF report arrives (%PDF header, ' + pdf.length + ' bytes)');
+  await page.screenshot({ path: path.join(SHOTS, 'verify-page-report.png'), fullPage: true });
   await ctx.close();
 });
 

@@ -59,5 +59,5 @@ done
 [ -n "$BASE" ] || fail "teken serve did not print its address within 10 s"
 
 # Chromium's temporary profile (a fresh --user-data-dir) lands in TMP too.
-TMPDIR="$TMP" CHROMIUM="$CHROMIUM" timeout 150 node "$BROWSER_DIR/ui.test.mjs" \
+TMPDIR="$TMP" CHROMIUM="$CHROMIUM" timeout 330 node "$BROWSER_DIR/ui.test.mjs" \
   --base "$BASE" --demo "$TMP/inst/demo.json" --tmp "$TMP" --pdf "$SRC/tests/data/pdf/gs-3pages.pdf"

@@ -15,9 +15,10 @@ export class ApiError extends Error {
   }
 }
 
-// opts: json (object body), form (FormData), body + type (raw), as: 'json'|'blob'|'text'
+// opts: json (object body), form (FormData), body + type (raw), as: 'json'|'blob'|'text',
+// accept (the Accept header; default application/json)
 export async function api(method, path, opts = {}) {
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: opts.accept || 'application/json' };
   let body;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';

@@ -1,5 +1,8 @@
-// Public verification: upload a PDF (raw body) to POST /api/v1/verify and show
-// a plain-language verdict per signature (ETSI EN 319 102-1 indications).
+// Public verification: upload a PDF (multipart, so the server knows the file's
+// own name) to POST /api/v1/verify and show a plain-language verdict per
+// signature (ETSI EN 319 102-1 indications); then offer the validation report
+// as a sealed PDF or an HTML file, by posting the same file again with
+// Accept: application/pdf or text/html.
 import { boot } from './common.js';
 import { has } from './i18n.js';
 import { api, ApiError, errorKey } from './api.js';
@@ -63,9 +66,55 @@ function signatureCard(sig, n) {
   return card;
 }
 
+// The report named after the document: "laporan-verifikasi-<name>.<ext>".
+function reportName(fileName, ext) {
+  const stem = String(fileName || 'dokumen').replace(/\.pdf$/i, '').replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 80) || 'dokumen';
+  return 'laporan-verifikasi-' + stem + '.' + ext;
+}
+
+async function download(file, accept, ext, msg) {
+  say(msg, 'info', 'verify.report.busy');
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const r = await api('POST', '/api/v1/verify', { form, accept, as: 'blob' });
+  const url = URL.createObjectURL(r.blob);
+  const a = h('a', { href: url, download: reportName(file.name, ext), hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  say(msg, null);
+}
+
+function reportActions(file, msg) {
+  const fail = (e) => {
+    if (errorKey(e)) say(msg, 'error', errorKey(e));
+    else say(msg, 'error', 'err.generic', null, e && e.message);
+  };
+  const pdf = h('button', { type: 'button', class: 'button button-primary', id: 'report-pdf', i18n: 'verify.report.pdf' });
+  const html = h('button', { type: 'button', class: 'button', id: 'report-html', i18n: 'verify.report.html' });
+  const busy = (on) => { pdf.disabled = on; html.disabled = on; };
+  pdf.addEventListener('click', async () => {
+    busy(true);
+    try { await download(file, 'application/pdf', 'pdf', msg); } catch (e) { fail(e); } finally { busy(false); }
+  });
+  html.addEventListener('click', async () => {
+    busy(true);
+    try { await download(file, 'text/html', 'html', msg); } catch (e) { fail(e); } finally { busy(false); }
+  });
+  return h('div', { class: 'card', id: 'verify-report' },
+    h('p', { i18n: 'verify.report' }),
+    h('div', { class: 'actions' }, pdf, ' ', html),
+    h('p', { class: 'hint', i18n: 'verify.report.note' }));
+}
+
 function render(body, report, fileName) {
   const sigs = Array.isArray(report.signatures) ? report.signatures : [];
-  body.append(dl([['verify.file.name', report.file || fileName]]));
+  const reg = report.registry && typeof report.registry.id === 'string' && /^[a-z2-7]{26}$/.test(report.registry.id) ? report.registry : null;
+  body.append(dl([
+    ['verify.file.name', h('span', { id: 'verify-file-name', text: String(report.file || fileName) })],
+    ['verify.registry', reg ? h('a', { href: '/v/' + reg.id, id: 'verify-registry', text: '/v/' + reg.id }) : undefined],
+  ]));
   if (sigs.length === 0) {
     body.append(h('div', { class: 'verdict verdict-warn', id: 'verdict', dataset: { indication: 'NO_SIGNATURE' } },
       h('h3', { i18n: 'verify.none' }), h('p', { i18n: 'verify.none.p' })));
@@ -116,9 +165,13 @@ function start() {
       const bytes = await file.arrayBuffer();
       const head = String.fromCharCode(...new Uint8Array(bytes.slice(0, 5)));
       if (head !== '%PDF-') { say(msg, 'error', 'file.not_pdf'); return; }
-      const report = await api('POST', '/api/v1/verify', { body: bytes, type: 'application/pdf' });
+      // Multipart with the file's own name: the server shows it (sanitised) instead of "upload.pdf".
+      const fd = new FormData();
+      fd.append('file', file, file.name);
+      const report = await api('POST', '/api/v1/verify', { form: fd });
       say(msg, null);
       render(body, report || {}, file.name);
+      body.append(reportActions(file, msg));
       result.hidden = false;
       result.focus();
     } catch (e) {

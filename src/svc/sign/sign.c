@@ -5,6 +5,7 @@
 #include "svc/pii/pii.h"
 #include "svc/ra/ra.h"
 #include "svc/sign/sign.h"
+#include "svc/sign/sign_int.h"
 #include "svc/trust/trust.h"
 #include "svc/base/base_int.h"
 
@@ -533,6 +534,64 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
 out:
 	if (rc != TK_OK)
 		buf_free(&out->out);
+	signer_free(&sg);
+	return rc;
+}
+
+enum tk_err sign_instance_document(struct svc_ctx *c, const uint8_t *pdf, size_t len, const char *reason, struct buf *tail, char level[24])
+{
+	struct signer sg;
+	struct pades_opts po;
+	enum cms_md md = CMS_MD_SHA256;
+	char url[320];
+	X509 *chain[1];
+	size_t pages = 0;
+	enum tk_err rc;
+
+	memset(&sg, 0, sizeof(sg));
+	memset(&po, 0, sizeof(po));
+	level[0] = '\0';
+	if (tail->len != 0) /* add_ltv() takes pdf followed by exactly the new revisions */
+		return tk_fail(TK_ERR_INTERNAL, "sign: the tail must start empty");
+	if (!pdf_header_ok(pdf, len))
+		return tk_fail(TK_ERR_INTERNAL, "sign: the generated document is not a PDF");
+	if ((rc = cms_md_parse(config_get_or(c->inst->cfg, "sign", "digest", "sha256"), &md)) != TK_OK ||
+	    (rc = str_fmt(url, sizeof(url), "%s/verify", c->inst->base_url)) != TK_OK)
+		return rc;
+	if ((rc = ca_load(c, "issuing", NULL, &sg.issuing, NULL)) != TK_OK)
+		goto out;
+	if ((rc = ca_cert_by_meta_valid(c, "cert.seal", &sg.cert, sg.serial)) != TK_OK) {
+		if (rc == TK_ERR_NOT_FOUND)
+			rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_seal", "this instance has no valid seal certificate");
+		goto out;
+	}
+	if ((rc = svc_key_load(c, "seal", &sg.key)) != TK_OK)
+		goto out;
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(sg.cert), NID_commonName, sg.name, sizeof(sg.name)) < 0)
+		sg.name[0] = '\0';
+	if ((rc = str_copy(sg.title, sizeof(sg.title), config_get_or(c->inst->cfg, "instance", "organization", ""))) != TK_OK)
+		goto out;
+	chain[0] = sg.issuing;
+	po.key = sg.key;
+	po.cert = sg.cert;
+	po.chain = chain;
+	po.nchain = 1;
+	po.md = md;
+	po.reason = reason;
+	po.statement = sign_statement(c->inst);
+	po.verify_url = url;
+	po.signer_name = sg.name;
+	po.signer_title = sg.title;
+	po.timestamp = ts_over_signature;
+	po.ts_arg = c;
+	po.ts_estimate = 12288;
+	if ((rc = pades_sign(pdf, len, &po, tail, &pages)) != TK_OK)
+		goto out;
+	if ((rc = add_ltv(c, pdf, len, tail, 0)) != TK_OK)
+		goto out;
+	rc = str_copy(level, 24, "PAdES-BASELINE-LT");
+	log_msg(LOG_INFO, "sign.instance", "sealed a generated document (%zu bytes) as %s", len + tail->len, sg.serial);
+out:
 	signer_free(&sg);
 	return rc;
 }

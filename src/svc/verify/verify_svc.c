@@ -1,11 +1,14 @@
 /* Verification service: the instance's trust, registry status and document registry around src/verify. */
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
+#include "svc/sign/sign_int.h"
 #include "svc/verify/verify_svc.h"
 #include "svc/base/base_int.h"
 
 #include "config/config.h"
 #include "x509/x509.h"
+
+#include "pdfgen/pdfgen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +220,106 @@ enum tk_err verify_svc_request(struct svc_ctx *c, const struct verify_svc_in *in
 	verify_report_free(r);
 	verify_trust_free(t);
 	return rc;
+}
+
+enum tk_err verify_svc_render(struct svc_ctx *c, const struct verify_report *r, const char *file, enum verify_svc_format fmt,
+    struct buf *out, int *sealed)
+{
+	struct verify_doc_info info;
+	char url[400];
+	json_t *reg = NULL;
+	enum tk_err rc;
+
+	*sealed = 0;
+	memset(&info, 0, sizeof(info));
+	info.file = file;
+	if (c != NULL) {
+		info.verifier = c->inst->base_url;
+		if (r->sha256[0] != '\0') {
+			if ((rc = registry_row(c, NULL, r->sha256, &reg)) != TK_OK)
+				return rc;
+			if (reg != NULL && json_is_string(json_object_get(reg, "id"))) {
+				if ((rc = str_fmt(url, sizeof(url), "%s/v/%s", c->inst->base_url, json_string_value(json_object_get(reg, "id")))) != TK_OK) {
+					json_decref(reg);
+					return rc;
+				}
+				info.registry_url = url;
+			}
+		}
+	}
+	if (fmt == VERIFY_SVC_HTML)
+		rc = verify_report_html(r, &info, out);
+	else if (fmt != VERIFY_SVC_PDF)
+		rc = tk_fail(TK_ERR_INVALID, "verify: the printable report is HTML or PDF");
+	else if (c == NULL)
+		rc = verify_report_pdf(r, &info, out);
+	else {
+		/* Rendered here and sealed as generated: the seal signs only what this function wrote. */
+		struct buf pdf, tail;
+		char level[24];
+		info.sealed = 1;
+		buf_init(&pdf, PDFGEN_MAX_BYTES);
+		buf_init(&tail, MAX_PDF_BYTES);
+		if ((rc = verify_report_pdf(r, &info, &pdf)) == TK_OK &&
+		    (rc = sign_instance_document(c, pdf.p, pdf.len, "Laporan verifikasi / Validation report", &tail, level)) == TK_OK &&
+		    (rc = buf_append(out, pdf.p, pdf.len)) == TK_OK && (rc = buf_append(out, tail.p, tail.len)) == TK_OK)
+			*sealed = 1;
+		buf_free(&pdf);
+		buf_free(&tail);
+	}
+	json_decref(reg);
+	return rc;
+}
+
+enum tk_err verify_svc_request_report(struct svc_ctx *c, const struct verify_svc_in *in, const char *file, enum verify_svc_format fmt,
+    struct buf *out)
+{
+	struct verify_trust *t = NULL;
+	struct verify_report *r = NULL;
+	int sealed = 0;
+	enum tk_err rc;
+
+	if ((rc = verify_svc_trust(c, NULL, 0, NULL, 0, &t)) == TK_OK && (rc = verify_svc_run(c, t, in, &r)) == TK_OK)
+		rc = verify_svc_render(c, r, file, fmt, out, &sealed);
+	verify_report_free(r);
+	verify_trust_free(t);
+	return rc;
+}
+
+void verify_svc_file_name(const char *raw, char out[VERIFY_SVC_MAX_FILE_NAME + 1])
+{
+	const char *base = raw != NULL ? raw : "";
+	size_t n = 0, i;
+
+	for (i = 0; base[i] != '\0'; i++)
+		if (base[i] == '/' || base[i] == '\\')
+			base += i + 1, i = (size_t)-1;
+	for (i = 0; base[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)base[i];
+		size_t len = ch < 0x80 ? 1 : (ch & 0xE0) == 0xC0 ? 2 : (ch & 0xF0) == 0xE0 ? 3 : (ch & 0xF8) == 0xF0 ? 4 : 0, k;
+		if (ch < 0x20 || ch == 0x7F || ch == '"' || len == 0)
+			continue;
+		for (k = 1; k < len; k++)
+			if (((unsigned char)base[i + k] & 0xC0) != 0x80)
+				break;
+		if (k < len)
+			continue; /* a broken sequence: dropped */
+		/* Bidirectional controls (U+202A..U+202E, U+2066..U+2069) would let a name read backwards ("fdp.exe"). */
+		if (len == 3 && ch == 0xE2 &&
+		    (((unsigned char)base[i + 1] == 0x80 && (unsigned char)base[i + 2] >= 0xAA && (unsigned char)base[i + 2] <= 0xAE) ||
+			((unsigned char)base[i + 1] == 0x81 && (unsigned char)base[i + 2] >= 0xA6 && (unsigned char)base[i + 2] <= 0xA9))) {
+			i += len - 1;
+			continue;
+		}
+		if (n + len > VERIFY_SVC_MAX_FILE_NAME)
+			break;
+		memcpy(out + n, base + i, len);
+		n += len;
+		i += len - 1;
+	}
+	out[n] = '\0';
+	if (n == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+		memcpy(out, "upload.pdf", sizeof("upload.pdf"));
 }
 
 enum tk_err verify_svc_document(struct svc_ctx *c, const char *id, json_t **out)

@@ -88,6 +88,40 @@ struct verify_batch_item {
  */
 enum tk_err verify_svc_batch(struct svc_ctx *c, const struct verify_batch_item *items, size_t n, json_t **out) WARN_UNUSED;
 
+/* ---- printable reports ---- */
+
+enum verify_svc_format { VERIFY_SVC_JSON = 0, VERIFY_SVC_HTML, VERIFY_SVC_PDF };
+
+#define VERIFY_SVC_MAX_FILE_NAME 120u /* bytes of a document name kept for the report */
+
+/*
+ * The printable report of r (verify_report_html / verify_report_pdf) for
+ * the document named file. With an instance: the verifier is its base URL,
+ * the registry record is linked when the file is one this instance signed,
+ * and the PDF is sealed by the instance itself (sign_instance_document:
+ * instance seal, PAdES B-LT), *sealed = 1. Any caller of the verification
+ * service gets the sealed report; that gives no use of the seal for
+ * anything else. Without an instance (c NULL) the PDF is not signed and
+ * says so, *sealed = 0. Appends to out.
+ */
+enum tk_err verify_svc_render(struct svc_ctx *c, const struct verify_report *r, const char *file, enum verify_svc_format fmt,
+    struct buf *out, int *sealed) WARN_UNUSED;
+
+/*
+ * verify_svc_request() for a printable report: trust of the instance,
+ * verification with the [verify] time budget, then verify_svc_render().
+ */
+enum tk_err verify_svc_request_report(struct svc_ctx *c, const struct verify_svc_in *in, const char *file, enum verify_svc_format fmt,
+    struct buf *out) WARN_UNUSED;
+
+/*
+ * The name of an uploaded document as the reports show it: the last path
+ * component, control characters, bidirectional controls and quotes dropped, cut at
+ * VERIFY_SVC_MAX_FILE_NAME bytes on a UTF-8 boundary; "upload.pdf" when
+ * nothing is left. raw may be NULL.
+ */
+void verify_svc_file_name(const char *raw, char out[VERIFY_SVC_MAX_FILE_NAME + 1]);
+
 /*
  * The public registry record of a signed document (the QR code target):
  * id, sha256, size, pages, kind, level, signer, signed_at, application,
