@@ -39,7 +39,7 @@ void vd_detail(struct verify_change *ch, const char *fmt, ...)
 	ch->ndetails++;
 }
 
-enum role_kind { ROLE_CONTENT = 1, ROLE_ANNOTS, ROLE_AP, ROLE_WIDGET_AP, ROLE_FIELDS, ROLE_PAGE, ROLE_RESDICT, ROLE_FONT, ROLE_XOBJECT };
+enum role_kind { ROLE_CONTENT = 1, ROLE_ANNOTS, ROLE_AP, ROLE_WIDGET_AP, ROLE_FIELDS, ROLE_PAGE, ROLE_FONTDICT, ROLE_XODICT, ROLE_FONT, ROLE_XOBJECT };
 
 struct role {
 	uint32_t num;
@@ -359,7 +359,7 @@ static void roles_build(struct dctx *d)
 			size_t k, m;
 			for (k = 0; k < 2; k++) {
 				const struct pdf_obj *sub = pdf_dict_get(pg->resources, rk[k]), *sr;
-				role_add(d, sub, ROLE_RESDICT, (uint32_t)i + 1);
+				role_add(d, sub, k == 0 ? ROLE_FONTDICT : ROLE_XODICT, (uint32_t)i + 1);
 				sr = res(d->b, sub);
 				for (m = 0; pdf_obj_type(sr) == PDF_DICT && m < pdf_dict_len(sr) && m < 1024; m++) {
 					const char *kn;
@@ -873,8 +873,9 @@ static void classify(struct dctx *d, uint32_t num, const struct pdf_obj *oa, con
 				touch(d, r->page, VERIFY_SHADOW_REPLACE);
 			}
 			break;
-		case ROLE_RESDICT: {
-			struct res_arg arg = {r->page, "resource"};
+		case ROLE_FONTDICT:
+		case ROLE_XODICT: {
+			struct res_arg arg = {r->page, r->kind == ROLE_FONTDICT ? "font" : "XObject"};
 			if (pdf_obj_type(oa) == PDF_DICT && pdf_obj_type(ob) == PDF_DICT)
 				dict_delta(d, oa, ob, res_entry, &arg);
 			else
