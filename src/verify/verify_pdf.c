@@ -36,6 +36,7 @@ struct psig {
 	int rg_ok;           /* rg lies inside the file */
 	/* Found by a raw scan of the bytes (raw_at: offset of its /ByteRange), not through the form. */
 	int raw;
+	int cut;             /* only a signature field was found: its signature dictionary was cut off */
 	size_t raw_at;
 	uint8_t *own;        /* decoded /Contents of a raw signature (owned) */
 };
@@ -697,6 +698,48 @@ static enum tk_err raw_scan(struct fwalk *w, const uint8_t *p, size_t from, size
 	return TK_OK;
 }
 
+/*
+ * After a cut in the middle of a signing revision there may be no /ByteRange
+ * left, only the signature field that was to hold it: one signature whose
+ * dictionary is missing, named after the field's /T when it can be read.
+ */
+static enum tk_err raw_scan_fields(struct fwalk *w, const uint8_t *p, size_t from, size_t len)
+{
+	static const char *const marks[] = {"/FT /Sig", "/FT/Sig", "/Type /Sig", "/Type/Sig"};
+	size_t k, at = SIZE_MAX, os, oe, t;
+	struct psig *ps;
+	enum tk_err rc;
+
+	for (k = 0; k < 4 && at == SIZE_MAX; k++)
+		at = mem_find(p, from, len, marks[k]);
+	if (at == SIZE_MAX)
+		return TK_OK;
+	if ((rc = add_sig(w, NULL, NULL, "")) != TK_OK)
+		return rc;
+	ps = &w->sigs[w->n - 1];
+	ps->raw = 1;
+	ps->cut = 1;
+	ps->raw_at = at;
+	ps->end = (int64_t)len;
+	snprintf(ps->s->field, sizeof(ps->s->field), "(signature field at byte %zu)", at);
+	os = at > 4096 ? at - 4096 : 0;
+	if ((t = mem_rfind(p, os, at, "obj")) != SIZE_MAX)
+		os = t;
+	oe = at + 4096 < len ? at + 4096 : len;
+	if ((t = mem_find(p, at, oe, "endobj")) != SIZE_MAX)
+		oe = t;
+	/* The field name: a literal string without escapes is enough to recognise it. */
+	if ((t = mem_find(p, os, oe, "/T (")) != SIZE_MAX || (t = mem_find(p, os, oe, "/T(")) != SIZE_MAX) {
+		size_t i = t + (p[t + 2] == ' ' ? 4 : 3), n = 0;
+		char *f = ps->s->field;
+		while (i < oe && p[i] != ')' && p[i] != '\\' && n + 1 < sizeof(ps->s->field) && p[i] >= 0x20 && p[i] < 0x7f)
+			f[n++] = (char)p[i++];
+		if (n > 0)
+			f[n] = '\0';
+	}
+	return TK_OK;
+}
+
 /* Format checking of a signature found by the raw scan: it fails, and says what was found. */
 static void raw_format(struct psig *ps, size_t len)
 {
@@ -704,7 +747,10 @@ static void raw_format(struct psig *ps, size_t len)
 	const int64_t *b = s->byte_range;
 
 	s->revision = SIZE_MAX;
-	if (!ps->rg_ok)
+	if (ps->cut)
+		fc_fail(ps, "a signature field was found after the last complete revision, but its signature dictionary was cut off: the file is "
+		    "truncated (ETSI EN 319 102-1 5.2.2)");
+	else if (!ps->rg_ok)
 		fc_fail(ps, "%s; its /ByteRange [%lld %lld %lld %lld] runs past the end of the file (%zu bytes) (ETSI EN 319 102-1 5.2.2)",
 		    ps->why, (long long)b[0], (long long)b[1], (long long)b[2], (long long)b[3], len);
 	else
@@ -1252,6 +1298,8 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 			    tail > 0 ? "found after the last complete revision, in bytes that end before their own %%EOF: the file looks truncated"
 				     : "found by scanning the bytes: the document's form cannot be read")) != TK_OK)
 				goto out;
+			if (w.n == before && tail > 0 && (rc = raw_scan_fields(&w, p, tail, len)) != TK_OK)
+				goto out;
 			nraw = w.n - before;
 		}
 	}
@@ -1426,6 +1474,9 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		}
 	if (nraw > 0)
 		raw_notice(r, nraw, tail, len);
+	else if (tail > 0 && mem_find(p, tail, len, " obj") != SIZE_MAX && mem_find(p, tail, len, "%%EOF") == SIZE_MAX)
+		snprintf(r->notice, sizeof(r->notice), "the %zu bytes after the last complete revision (%%%%EOF) hold objects but no "
+		    "cross-reference section or %%%%EOF: the file looks truncated, and whatever that revision held is lost", len - tail);
 	else if (r->damage[0] != '\0')
 		snprintf(r->notice, sizeof(r->notice), "the document's structure is damaged (%.240s); no signature in it can pass", r->damage);
 
