@@ -681,10 +681,13 @@ static enum tk_err raw_scan(struct fwalk *w, const uint8_t *p, size_t from, size
 			for (h = c + 9; h < len && is_pdf_ws(p[h]); h++)
 				;
 			if (h < len && p[h] == '<') {
-				cap = CMS_MAX_BYTES;
-				if ((ps->own = malloc(cap)) == NULL)
+				size_t e = ++h;
+				while (e < len && e - h < 2 * (size_t)CMS_MAX_BYTES && hexv(p[e]) >= 0)
+					e++;
+				cap = (e - h) / 2;
+				if (cap > 0 && (ps->own = malloc(cap)) == NULL)
 					return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
-				for (h++; h + 1 < len && nd < cap && hexv(p[h]) >= 0 && hexv(p[h + 1]) >= 0; h += 2)
+				for (; h + 1 < e && nd < cap; h += 2)
 					ps->own[nd++] = (uint8_t)(hexv(p[h]) << 4 | hexv(p[h + 1]));
 				if (nd > 0 && ps->own[0] == 0x30 && (k = vx_ber_size(ps->own, nd)) != 0) {
 					ps->cms = ps->own;
