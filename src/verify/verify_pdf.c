@@ -1285,6 +1285,7 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 			if (r->damage[0] == '\0')
 				snprintf(r->damage, sizeof(r->damage), "%s", tk_errmsg());
 			tk_clear_error();
+			r->unreadable = 1;
 			for (i = 0; i < w.n; i++)
 				free(w.sigs[i].s);
 			w.n = 0;
@@ -1293,15 +1294,15 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 			tail = nrevs > 0 ? revs[nrevs - 1].end : 0;
 		}
 		/* A cut file: the signature of the lost last revision is still in the bytes after the last %%EOF. */
-		for (i = tail, j = 0; i < len && j == 0; i++)
+		for (i = tail, j = r->unreadable; i < len && j == 0; i++)
 			j = !(p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t' || p[i] == '\f' || p[i] == '\0');
 		if (j) {
 			size_t before = w.n;
 			if ((rc = raw_scan(&w, p, tail, len,
-			    tail > 0 ? "found after the last complete revision, in bytes that end before their own %%EOF: the file looks truncated"
-				     : "found by scanning the bytes: the document's form cannot be read")) != TK_OK)
+			    !r->unreadable ? "found after the last complete revision, in bytes that end before their own %%EOF: the file looks truncated"
+					   : "found by scanning the bytes of a file whose PDF structure cannot be read")) != TK_OK)
 				goto out;
-			if (w.n == before && tail > 0 && (rc = raw_scan_fields(&w, p, tail, len)) != TK_OK)
+			if (w.n == before && tail > 0 && !r->unreadable && (rc = raw_scan_fields(&w, p, tail, len)) != TK_OK)
 				goto out;
 			nraw = w.n - before;
 		}
