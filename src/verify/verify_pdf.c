@@ -1480,7 +1480,8 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		raw_notice(r, nraw, tail, len);
 	else if (tail > 0 && mem_find(p, tail, len, " obj") != SIZE_MAX && mem_find(p, tail, len, "%%EOF") == SIZE_MAX)
 		snprintf(r->notice, sizeof(r->notice), "the %zu bytes after the last complete revision (%%%%EOF) hold objects but no "
-		    "cross-reference section or %%%%EOF: the file looks truncated, and whatever that revision held is lost", len - tail);
+		    "cross-reference section or %%%%EOF: the file looks truncated (or an update was left incomplete), and whatever that revision "
+		    "held is lost", len - tail);
 	else if (r->damage[0] != '\0')
 		snprintf(r->notice, sizeof(r->notice), "the document's structure is damaged (%.240s); no signature in it can pass", r->damage);
 
