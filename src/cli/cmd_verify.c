@@ -161,10 +161,12 @@ int cmd_verify(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *content = NULL, *format = NULL, *at = NULL, *revocation = NULL, *rep = NULL, *thr = NULL,
 		   *pwfile = NULL, *outp = NULL;
+	const char *pages = NULL;
 	struct cli_opt opts[] = {
 		{"dir", 1, &dir, NULL, 0}, {"content", 1, &content, NULL, 0}, {"format", 1, &format, NULL, 0},
 		{"at", 1, &at, NULL, 0}, {"revocation", 1, &revocation, NULL, 0}, {"repeat", 1, &rep, NULL, 0}, {"threads", 1, &thr, NULL, 0},
-		{"password-file", 1, &pwfile, NULL, 0}, {"o", 1, &outp, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{"password-file", 1, &pwfile, NULL, 0}, {"o", 1, &outp, NULL, 0}, {"page-changes", 1, &pages, NULL, 0},
+		{NULL, 0, NULL, NULL, 0},
 	};
 	const char *trust[VERIFY_CLI_MAX_FILES], *crls[VERIFY_CLI_MAX_FILES];
 	char **rest = NULL;
@@ -229,6 +231,11 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	in.revocation_optional = revocation != NULL && strcmp(revocation, "optional") == 0;
+	if (pages != NULL && strcmp(pages, "fail") != 0 && strcmp(pages, "warn") != 0) {
+		r = cli_usage_error("verify", "--page-changes must be fail or warn");
+		goto out;
+	}
+	in.page_changes = pages == NULL ? VERIFY_SVC_PAGES_CONFIG : strcmp(pages, "warn") == 0 ? VERIFY_SVC_PAGES_WARN : VERIFY_SVC_PAGES_FAIL;
 	if (at != NULL && time_parse_iso(at, &in.at) != TK_OK) {
 		r = cli_usage_error("verify", "--at takes a UTC time like 2026-11-25T10:00:00Z");
 		goto out;

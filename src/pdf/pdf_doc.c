@@ -220,7 +220,9 @@ static bool parse_header_back(const uint8_t *p, size_t q, uint32_t *num, uint16_
 		v += (uint64_t)(p[j - 1] - '0') * m;
 		m *= 10;
 	}
-	if (j == e || (j > 0 && !pdf_is_ws(p[j - 1]) && !pdf_is_delim(p[j - 1])) || v >= MAX_XREF_ENTRIES)
+	/* "%%EOF1 0 obj": a revision appended without an end-of-line after the previous one (readers accept it). */
+	if (j == e || (j > 0 && !pdf_is_ws(p[j - 1]) && !pdf_is_delim(p[j - 1]) && !(j >= 5 && memcmp(p + j - 5, "%%EOF", 5) == 0)) ||
+	    v >= MAX_XREF_ENTRIES)
 		return false;
 	*num = (uint32_t)v;
 	*gen = (uint16_t)g;

@@ -125,10 +125,24 @@ unsigned verify_docmdp_allowed(int p);
 /* Kind names for reports: "signature", "dss", ...; one per bit. */
 const char *verify_mod_name(unsigned bit);
 
+/*
+ * Visible-content changes, named after the shadow attacks on PDF signatures
+ * (Mainka, Mladenov, Rohlmann, NDSS 2021): hide (something shown in the
+ * signed revision is covered or dropped later), replace (a content stream,
+ * font or XObject the page draws with is swapped), both: hide-and-replace.
+ */
+#define VERIFY_SHADOW_HIDE    0x1u
+#define VERIFY_SHADOW_REPLACE 0x2u
+#define VERIFY_MAX_PAGE_LIST  32u /* page numbers kept per list (added, removed, changed) */
+
 struct verify_change {
 	size_t revision;            /* revision number from 0; for VERIFY_MOD_APPENDED the count of revisions */
 	size_t start, end;          /* bytes of the file it occupies */
 	unsigned kinds;             /* VERIFY_MOD_* */
+	unsigned shadow;            /* VERIFY_SHADOW_* found in this revision */
+	uint32_t pages[VERIFY_MAX_PAGE_LIST]; /* pages (numbers in this revision, from 1) whose visible content changed */
+	size_t npages;              /* how many (may exceed the list) */
+	size_t pages_added, pages_removed; /* page objects added to or removed from the page tree */
 	char details[VERIFY_MAX_DETAILS][120];
 	size_t ndetails;
 };
@@ -157,6 +171,16 @@ struct verify_sig {
 	size_t revision;            /* revision it was added in; SIZE_MAX when unknown */
 	int covers_whole_document;
 	int docmdp;                 /* certification signature: DocMDP P (1..3); 0: approval */
+	struct verify_pages {       /* the pages as signed against the pages now (pages.known 0: not compared) */
+		int known;
+		size_t signed_count, now_count;
+		uint32_t added[VERIFY_MAX_PAGE_LIST];   /* page numbers in the current document */
+		uint32_t removed[VERIFY_MAX_PAGE_LIST]; /* page numbers in the signed revision */
+		uint32_t changed[VERIFY_MAX_PAGE_LIST]; /* pages whose visible content a later revision changed */
+		size_t nadded, nremoved, nchanged;      /* totals (may exceed the lists) */
+		int reordered;          /* same pages in another order */
+		unsigned shadow;        /* VERIFY_SHADOW_* over all later revisions */
+	} pages;
 
 	/* signer (from the signing certificate) */
 	char signer[256];           /* commonName, else the subject */
@@ -206,7 +230,9 @@ struct verify_report {
 	int64_t validation_time;
 	unsigned pdf_major, pdf_minor;
 	size_t nrevisions;
-	char damage[320];           /* "" or why the cross-reference data had to be repaired */
+	char damage[320];           /* "" or why the cross-reference data had to be repaired (or could not be) */
+	int unreadable;             /* the object structure could not be parsed at all: signatures come from a raw
+	                             * scan of the bytes, each TOTAL_FAILED FORMAT_FAILURE */
 	char encryption[64];        /* "" or how the PDF is encrypted (standard security handler), e.g. "AES-256, R6" */
 	int needs_password;         /* 1: encrypted with a user password that was not given or is wrong: not examined */
 	int no_signature;           /* the PDF holds no signed signature field (BSrE NO_SIGNATURE): nsigs == 0,
@@ -278,20 +304,23 @@ struct verify_opts {
 	uint32_t max_objects;       /* refuse (TK_ERR_LIMIT) documents with more object numbers; 0: MAX_PDF_OBJECTS.
 	                             * Memory grows with it: up to three revisions are held at once. */
 	const char *password;       /* an encrypted PDF's user (or owner) password; NULL: the empty user password. Borrowed, never kept */
+	int page_changes_allowed;   /* 1: pages added or removed after a signature are a warning; 0 (default): that
+	                             * signature fails (TOTAL_FAILED, SIG_CONSTRAINTS_FAILURE) */
 };
 
 /*
  * Verifies every signature of the PDF in p[0..len). Does not take
  * ownership of p and never copies it (an mmap is fine). Returns TK_OK
- * with a report whenever the file could be examined, even when every
- * signature fails or there is none (no_signature set, nsigs 0);
- * TK_ERR_INVALID (code "pdf_...") when it is not a usable PDF. An
- * encrypted PDF that cannot be opened (user password needed or wrong,
- * another security handler, RC4 not available) is not an error either: the
- * report has no signatures, ind INDETERMINATE, notice saying why and, for a
- * password, needs_password set. TK_ERR_LIMIT over a named limit or the
- * time budget. Caller frees *out
- * with verify_report_free().
+ * with a report for any file with a %PDF- header, even when every
+ * signature fails, there is none (no_signature set, nsigs 0) or the file
+ * is damaged: then r->damage says why, signatures found by a raw scan of
+ * the bytes are reported as TOTAL_FAILED FORMAT_FAILURE. An encrypted PDF
+ * that cannot be opened (user password needed or wrong, another security
+ * handler, RC4 not available) is a report too: no signatures, ind
+ * INDETERMINATE, notice saying why and, for a password, needs_password.
+ * TK_ERR_INVALID (code "not_a_pdf") without a header in the first 1024
+ * bytes, "pdf_encrypt_invalid" for a malformed /Encrypt, TK_ERR_LIMIT over
+ * a named limit or the time budget. Caller frees *out with verify_report_free().
  */
 enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o, struct verify_report **out) WARN_UNUSED;
 

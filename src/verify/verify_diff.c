@@ -39,7 +39,7 @@ void vd_detail(struct verify_change *ch, const char *fmt, ...)
 	ch->ndetails++;
 }
 
-enum role_kind { ROLE_CONTENT = 1, ROLE_ANNOTS, ROLE_AP, ROLE_WIDGET_AP, ROLE_FIELDS, ROLE_PAGE };
+enum role_kind { ROLE_CONTENT = 1, ROLE_ANNOTS, ROLE_AP, ROLE_WIDGET_AP, ROLE_FIELDS, ROLE_PAGE, ROLE_FONTDICT, ROLE_XODICT, ROLE_FONT, ROLE_XOBJECT };
 
 struct role {
 	uint32_t num;
@@ -72,6 +72,22 @@ static void mark(struct dctx *d, unsigned kind, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	vd_detail(d->ch, "%s: %s", verify_mod_name(kind), line);
+}
+
+/* A visible change on page (from 1; 0 when unknown), of shadow class shadow (VERIFY_SHADOW_*, may be 0). */
+static void touch(struct dctx *d, uint32_t page, unsigned shadow)
+{
+	size_t i;
+
+	d->ch->shadow |= shadow;
+	if (page == 0)
+		return;
+	for (i = 0; i < d->ch->npages && i < VERIFY_MAX_PAGE_LIST; i++)
+		if (d->ch->pages[i] == page)
+			return;
+	if (d->ch->npages < VERIFY_MAX_PAGE_LIST)
+		d->ch->pages[d->ch->npages] = page;
+	d->ch->npages++;
 }
 
 /* ---- structural equality ---- */
@@ -338,6 +354,23 @@ static void roles_build(struct dctx *d)
 		for (j = 0; pdf_obj_type(cr) == PDF_ARRAY && j < pdf_array_len(cr); j++)
 			role_add(d, pdf_array_get(cr, j), ROLE_CONTENT, (uint32_t)i + 1);
 		role_add(d, pdf_dict_get(pg->dict, "Resources"), ROLE_CONTENT, (uint32_t)i + 1);
+		if (pdf_obj_type(pg->resources) == PDF_DICT) {
+			static const char *const rk[] = {"Font", "XObject"};
+			size_t k, m;
+			for (k = 0; k < 2; k++) {
+				const struct pdf_obj *sub = pdf_dict_get(pg->resources, rk[k]), *sr;
+				role_add(d, sub, k == 0 ? ROLE_FONTDICT : ROLE_XODICT, (uint32_t)i + 1);
+				sr = res(d->b, sub);
+				for (m = 0; pdf_obj_type(sr) == PDF_DICT && m < pdf_dict_len(sr) && m < 1024; m++) {
+					const char *kn;
+					size_t kl;
+					const struct pdf_obj *rv;
+					if (pdf_dict_entry(sr, m, &kn, &kl, &rv))
+						role_add(d, rv, k == 0 ? ROLE_FONT : ROLE_XOBJECT, (uint32_t)i + 1);
+				}
+				(*d->work) += m;
+			}
+		}
 		an = pdf_dict_get(pg->dict, "Annots");
 		role_add(d, an, ROLE_ANNOTS, (uint32_t)i + 1);
 		ar = res(d->b, an);
@@ -502,6 +535,9 @@ static void annot_added(struct dctx *d, const struct pdf_obj *e, uint32_t page)
 			mark(d, VERIFY_MOD_SIGNATURE, "signature widget added on page %u", page);
 		else
 			mark(d, VERIFY_MOD_OTHER, "form field widget (%s) added on page %u", ft, page);
+	} else if (pdf_dict_get(dict_of(a), "AP") != NULL && strcmp(st, "Link") != 0 && strcmp(st, "Popup") != 0) {
+		mark(d, VERIFY_MOD_ANNOTATION, "/%s annotation added on page %u, drawn over the signed content", st, page);
+		touch(d, page, VERIFY_SHADOW_HIDE);
 	} else {
 		mark(d, VERIFY_MOD_ANNOTATION, "/%s annotation added on page %u", st, page);
 	}
@@ -637,14 +673,99 @@ struct page_arg {
 	uint32_t page;
 };
 
+/* A page's /Contents before and after: appended to (drawn over what was signed) or replaced. */
+static void contents_diff(struct dctx *d, const struct pdf_obj *va, const struct pdf_obj *vb, uint32_t page)
+{
+	const struct pdf_obj *ab = res(d->b, vb);
+	size_t i, na, nb;
+
+	na = pdf_obj_type(va) == PDF_ARRAY ? pdf_array_len(va) : va != NULL ? 1 : 0;
+	nb = pdf_obj_type(ab) == PDF_ARRAY ? pdf_array_len(ab) : 0;
+	if (na > 0 && nb > na) {
+		const struct pdf_obj *aa = pdf_obj_type(va) == PDF_ARRAY ? va : NULL;
+		for (i = 0; i < na; i++)
+			if (!obj_equal(aa != NULL ? pdf_array_get(aa, i) : va, pdf_array_get(ab, i), 0, d->work))
+				break;
+		if (i == na) {
+			mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: content appended, drawn over what was signed", page);
+			touch(d, page, VERIFY_SHADOW_HIDE);
+			return;
+		}
+	}
+	if (vb == NULL) {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: content removed", page);
+		touch(d, page, VERIFY_SHADOW_HIDE);
+		return;
+	}
+	mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: content stream replaced", page);
+	touch(d, page, VERIFY_SHADOW_REPLACE);
+}
+
+struct res_arg {
+	uint32_t page;
+	const char *what;   /* "font", "XObject" */
+};
+
+static void res_entry(struct dctx *d, const char *key, const struct pdf_obj *va, const struct pdf_obj *vb, void *arg)
+{
+	const struct res_arg *ra = arg;
+
+	if (va == NULL) {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: %s /%s added to the resources", ra->page, ra->what, key);
+		touch(d, ra->page, 0);
+	} else if (vb == NULL) {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: %s /%s removed from the resources", ra->page, ra->what, key);
+		touch(d, ra->page, VERIFY_SHADOW_HIDE);
+	} else {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: %s /%s replaced by another object", ra->page, ra->what, key);
+		touch(d, ra->page, VERIFY_SHADOW_REPLACE);
+	}
+}
+
+/* Two resource dictionaries (7.8.3): which fonts and XObjects changed; anything else is a resources change. */
+static void resources_diff(struct dctx *d, const struct pdf_obj *va, const struct pdf_obj *vb, uint32_t page)
+{
+	static const char *const keys[] = {"Font", "XObject"};
+	static const char *const what[] = {"font", "XObject"};
+	const struct pdf_obj *ra = res(d->a, va), *rb = res(d->b, vb);
+	size_t k, before = d->ch->ndetails;
+	unsigned kinds = d->ch->kinds;
+
+	if (pdf_obj_type(ra) != PDF_DICT || pdf_obj_type(rb) != PDF_DICT) {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: resources replaced", page);
+		touch(d, page, VERIFY_SHADOW_REPLACE);
+		return;
+	}
+	for (k = 0; k < 2; k++) {
+		const struct pdf_obj *sa = res(d->a, pdf_dict_get(ra, keys[k])), *sb = res(d->b, pdf_dict_get(rb, keys[k]));
+		struct res_arg arg = {page, what[k]};
+		if (sa == NULL && sb == NULL)
+			continue;
+		dict_delta(d, pdf_obj_type(sa) == PDF_DICT ? sa : NULL, pdf_obj_type(sb) == PDF_DICT ? sb : NULL, res_entry, &arg);
+	}
+	if (d->ch->ndetails == before && d->ch->kinds == kinds) {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: resources changed", page);
+		touch(d, page, 0);
+	}
+}
+
 static void page_key(struct dctx *d, const char *key, const struct pdf_obj *va, const struct pdf_obj *vb, void *arg)
 {
 	const struct page_arg *pa = arg;
 
-	if (strcmp(key, "Annots") == 0)
+	if (strcmp(key, "Annots") == 0) {
 		annots_diff(d, va, vb, pa->page);
-	else
+	} else if (strcmp(key, "Contents") == 0) {
+		contents_diff(d, va, vb, pa->page);
+	} else if (strcmp(key, "Resources") == 0) {
+		resources_diff(d, va, vb, pa->page);
+	} else if (strcmp(key, "MediaBox") == 0 || strcmp(key, "CropBox") == 0 || strcmp(key, "Rotate") == 0) {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: /%s changed: what is shown of the page changed", pa->page, key);
+		touch(d, pa->page, VERIFY_SHADOW_HIDE);
+	} else {
 		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: /%s changed", pa->page, key);
+		touch(d, pa->page, 0);
+	}
 }
 
 static uint32_t page_number(struct dctx *d, uint32_t num)
@@ -742,7 +863,34 @@ static void classify(struct dctx *d, uint32_t num, const struct pdf_obj *oa, con
 		}
 		switch (r->kind) {
 		case ROLE_CONTENT:
-			mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: content or resources (object %u) changed", r->page, num);
+			if (pdf_obj_type(ob) == PDF_STREAM) {
+				mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: content stream (object %u) rewritten", r->page, num);
+				touch(d, r->page, VERIFY_SHADOW_REPLACE);
+			} else if (pdf_obj_type(ob) == PDF_DICT) {
+				resources_diff(d, oa, ob, r->page);
+			} else {
+				mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: content or resources (object %u) changed", r->page, num);
+				touch(d, r->page, VERIFY_SHADOW_REPLACE);
+			}
+			break;
+		case ROLE_FONTDICT:
+		case ROLE_XODICT: {
+			struct res_arg arg = {r->page, r->kind == ROLE_FONTDICT ? "font" : "XObject"};
+			if (pdf_obj_type(oa) == PDF_DICT && pdf_obj_type(ob) == PDF_DICT)
+				dict_delta(d, oa, ob, res_entry, &arg);
+			else
+				mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: resources (object %u) replaced", r->page, num);
+			touch(d, r->page, VERIFY_SHADOW_REPLACE);
+			break;
+		}
+		case ROLE_FONT:
+			mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: font (object %u) replaced: the same text codes can show other glyphs",
+			    r->page, num);
+			touch(d, r->page, VERIFY_SHADOW_REPLACE);
+			break;
+		case ROLE_XOBJECT:
+			mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u: image or form XObject (object %u) replaced", r->page, num);
+			touch(d, r->page, VERIFY_SHADOW_REPLACE);
 			break;
 		case ROLE_ANNOTS:
 			annots_diff(d, oa, ob, r->page);
@@ -760,6 +908,123 @@ static void classify(struct dctx *d, uint32_t num, const struct pdf_obj *oa, con
 			mark(d, VERIFY_MOD_OTHER, "object %u changed", num);
 		}
 	}
+}
+
+/* ---- pages as lists of page objects ---- */
+
+enum tk_err vd_page_list(struct pdf_doc *doc, uint32_t **nums, size_t *n)
+{
+	size_t np = 0, i;
+	uint32_t *v;
+
+	*nums = NULL;
+	*n = 0;
+	if (pdf_page_count(doc, &np) != TK_OK) {
+		if (tk_last_error()->err == TK_ERR_NOMEM)
+			return TK_ERR_NOMEM;
+		tk_clear_error();
+		return TK_ERR_INVALID;
+	}
+	if (np > DIFF_MAX_PAGES)
+		return TK_ERR_LIMIT;
+	if ((v = calloc(np ? np : 1, sizeof(*v))) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+	for (i = 0; i < np; i++) {
+		const struct pdf_page *pg = NULL;
+		if (pdf_page_get(doc, i, &pg) == TK_OK)
+			v[i] = pg->num;
+		tk_clear_error();
+	}
+	*nums = v;
+	*n = np;
+	return TK_OK;
+}
+
+static int u32_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static int u32_in(const uint32_t *sorted, size_t n, uint32_t x)
+{
+	return n > 0 && bsearch(&x, sorted, n, sizeof(x), u32_cmp) != NULL;
+}
+
+/* Positions (from 1) of the entries of x that are not in y; direct pages (0) are never counted. */
+static enum tk_err list_missing(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny, uint32_t *out, size_t *nout)
+{
+	uint32_t *sy = malloc((ny ? ny : 1) * sizeof(*sy));
+	size_t i;
+
+	*nout = 0;
+	if (sy == NULL)
+		return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+	if (ny > 0)
+		memcpy(sy, y, ny * sizeof(*sy));
+	qsort(sy, ny, sizeof(*sy), u32_cmp);
+	for (i = 0; i < nx; i++)
+		if (x[i] != 0 && !u32_in(sy, ny, x[i])) {
+			if (*nout < VERIFY_MAX_PAGE_LIST)
+				out[*nout] = (uint32_t)i + 1;
+			(*nout)++;
+		}
+	free(sy);
+	return TK_OK;
+}
+
+enum tk_err vd_pages_compare(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, struct verify_pages *out)
+{
+	enum tk_err rc;
+
+	out->known = 1;
+	out->signed_count = na;
+	out->now_count = nb;
+	if ((rc = list_missing(b, nb, a, na, out->added, &out->nadded)) != TK_OK)
+		return rc;
+	if ((rc = list_missing(a, na, b, nb, out->removed, &out->nremoved)) != TK_OK)
+		return rc;
+	/* Same count, same objects, other order: the pages were reordered. */
+	if (out->nadded == 0 && out->nremoved == 0 && na == nb && na > 0 && memcmp(a, b, na * sizeof(*a)) != 0)
+		out->reordered = 1;
+	return TK_OK;
+}
+
+/* Pages added and removed between a and b, as details of ch. */
+static enum tk_err pages_delta(struct dctx *d)
+{
+	uint32_t *pa = NULL, *pb = NULL;
+	size_t na = 0, nb = 0, i;
+	struct verify_pages pg;
+	enum tk_err rc;
+
+	memset(&pg, 0, sizeof(pg));
+	if ((rc = vd_page_list(d->a, &pa, &na)) != TK_OK || (rc = vd_page_list(d->b, &pb, &nb)) != TK_OK) {
+		if (rc == TK_ERR_NOMEM)
+			goto out;
+		rc = TK_OK; /* the page tree is judged through the objects that changed */
+		goto out;
+	}
+	*d->work += na + nb;
+	if ((rc = vd_pages_compare(pa, na, pb, nb, &pg)) != TK_OK)
+		goto out;
+	for (i = 0; i < pg.nadded && i < VERIFY_MAX_PAGE_LIST; i++)
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u added (the document had %zu pages, now %zu)", pg.added[i], na, nb);
+	for (i = 0; i < pg.nremoved && i < VERIFY_MAX_PAGE_LIST; i++)
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "page %u removed (the document had %zu pages, now %zu)", pg.removed[i], na, nb);
+	if (pg.nremoved > 0)
+		d->ch->shadow |= VERIFY_SHADOW_HIDE;
+	if (pg.reordered) {
+		mark(d, VERIFY_MOD_PAGE_CONTENT, "the pages were put in another order");
+		d->ch->shadow |= VERIFY_SHADOW_REPLACE;
+	}
+	d->ch->pages_added += pg.nadded;
+	d->ch->pages_removed += pg.nremoved;
+out:
+	free(pa);
+	free(pb);
+	return rc;
 }
 
 /* Do two xref entries certainly name the same bytes of the shared prefix? */
@@ -822,6 +1087,8 @@ enum tk_err vd_compare(struct vctx *v, struct pdf_doc *a, struct pdf_doc *b, str
 		dss_collect(&d, cat);
 	}
 	tk_clear_error();
+	if ((rc = pages_delta(&d)) != TK_OK)
+		goto out;
 	info = pdf_dict_get(pdf_trailer(b), "Info");
 	if (pdf_as_ref(info, &n, &g))
 		d.info_b = n;

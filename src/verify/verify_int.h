@@ -139,6 +139,14 @@ void vs_conclude(struct verify_sig *s);
  * *work counts xref entries examined against VERIFY_MAX_DIFF_WORK.
  */
 enum tk_err vd_compare(struct vctx *v, struct pdf_doc *a, struct pdf_doc *b, struct verify_change *ch, size_t *work) WARN_UNUSED;
+/*
+ * The page objects of doc in page order (0 for a page that is a direct
+ * dictionary) into a malloc'd *nums (caller frees). TK_ERR_INVALID or
+ * TK_ERR_LIMIT (error cleared) when the page tree cannot be walked.
+ */
+enum tk_err vd_page_list(struct pdf_doc *doc, uint32_t **nums, size_t *n) WARN_UNUSED;
+/* Pages of b not in a (added, numbered in b) and of a not in b (removed, numbered in a), into *out. */
+enum tk_err vd_pages_compare(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, struct verify_pages *out) WARN_UNUSED;
 /* Adds a formatted detail line to ch (kept up to VERIFY_MAX_DETAILS). */
 void vd_detail(struct verify_change *ch, const char *fmt, ...) PRINTF_LIKE(2, 3);
 

@@ -31,6 +31,14 @@ struct psig {
 	int64_t gen_time;
 	int64_t end;         /* byte range end, for ordering */
 	char why[160];       /* dict == NULL: why the signature dictionary could not be read */
+	/* A signature that fails format checking but whose CMS can still be read (signer, what it signed). */
+	int partial;
+	int rg_ok;           /* rg lies inside the file */
+	/* Found by a raw scan of the bytes (raw_at: offset of its /ByteRange), not through the form. */
+	int raw;
+	int cut;             /* only a signature field was found: its signature dictionary was cut off */
+	size_t raw_at;
+	uint8_t *own;        /* decoded /Contents of a raw signature (owned) */
 };
 
 /* ---- PDF text strings (7.9.2.2) to UTF-8 ---- */
@@ -334,6 +342,41 @@ static void fc_fail(struct psig *ps, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The byte ranges of ps->s->byte_range when they lie inside the file. */
+static void set_ranges(struct psig *ps, const uint8_t *p, size_t len)
+{
+	const int64_t *b = ps->s->byte_range;
+
+	ps->rg.p = p;
+	ps->rg.n = 2;
+	if (b[0] == 0 && b[1] > 0 && b[2] >= b[1] && b[3] >= 0 && (uint64_t)b[2] + (uint64_t)b[3] <= len) {
+		ps->rg.off[0] = 0;
+		ps->rg.len[0] = (size_t)b[1];
+		ps->rg.off[1] = (size_t)b[2];
+		ps->rg.len[1] = (size_t)b[3];
+		ps->rg_ok = 1;
+	}
+}
+
+/* Format checking failed: keep the CMS of /Contents when it can be read, to name the signer. */
+static void partial_cms(struct psig *ps, const uint8_t *p, size_t len)
+{
+	const uint8_t *cp;
+	size_t clen, total;
+
+	if (ps->dict == NULL || !pdf_as_string(pdf_dict_get(ps->dict, "Contents"), &cp, &clen))
+		return;
+	total = clen > 0 && cp[0] == 0x30 ? vx_ber_size(cp, clen) : 0;
+	if (total == 0)
+		return;
+	ps->cms = cp;
+	ps->cms_len = total;
+	ps->partial = 1;
+	set_ranges(ps, p, len);
+}
+
+static void raw_format(struct psig *ps, size_t len);
+
 static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, const struct pdf_revision *revs, size_t nrevs, struct psig *ps)
 {
 	struct verify_sig *s = ps->s;
@@ -346,6 +389,10 @@ static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, cons
 	size_t sfl;
 
 	s->revision = SIZE_MAX;
+	if (ps->raw) {
+		raw_format(ps, len);
+		return;
+	}
 	if (ps->dict == NULL) {
 		fc_fail(ps, "the signature dictionary cannot be read (ISO 32000-1 12.8.1): %s", ps->why);
 		return;
@@ -406,6 +453,12 @@ static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, cons
 		}
 	memcpy(s->byte_range, b, sizeof(b));
 	ps->end = b[2] + b[3];
+	/* The revision it closes is known from /ByteRange alone: later checks may fail, the change analysis still runs. */
+	for (i = 0; i < nrevs; i++)
+		if ((uint64_t)ps->end >= revs[i].eof && (uint64_t)ps->end <= revs[i].end) {
+			s->revision = i;
+			break;
+		}
 	if (b[0] != 0) {
 		fc_fail(ps, "/ByteRange does not start at the beginning of the file (ISO 32000-1 12.8.1)");
 		return;
@@ -415,8 +468,9 @@ static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, cons
 		return;
 	}
 	if ((uint64_t)b[2] + (uint64_t)b[3] > len) {
-		fc_fail(ps, "/ByteRange ends at byte %lld, past the end of the file (%zu bytes): the file is truncated",
-		    (long long)(b[2] + b[3]), len);
+		fc_fail(ps, "/ByteRange ends at byte %lld, past the end of the file (%zu bytes): the file is truncated or the signature "
+		    "dictionary lies about what it signed (ISO 32000-1 12.8.1)", (long long)(b[2] + b[3]), len);
+		partial_cms(ps, p, len);
 		return;
 	}
 	gap0 = (size_t)b[1];
@@ -455,14 +509,10 @@ static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, cons
 	}
 
 	/* The signature covers one whole revision (ETSI EN 319 142-1 5.1, ISO 32000-2 12.8.1). */
-	for (i = 0; i < nrevs; i++)
-		if ((uint64_t)ps->end >= revs[i].eof && (uint64_t)ps->end <= revs[i].end) {
-			s->revision = i;
-			break;
-		}
 	if (s->revision == SIZE_MAX) {
 		fc_fail(ps, "/ByteRange ends at byte %lld, which is not the end of a revision (%%%%EOF): the signed part is not a whole revision",
 		    (long long)ps->end);
+		partial_cms(ps, p, len);
 		return;
 	}
 	if (s->revision > 0 && gap0 < revs[s->revision - 1].eof) {
@@ -500,6 +550,246 @@ static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, cons
 		    "/ByteRange [0 %lld %lld %lld] covers revision %s except exactly its /Contents; SubFilter %s", (long long)b[1],
 		    (long long)b[2], (long long)b[3], r0, s->subfilter);
 	}
+}
+
+/* ---- raw scan: signature dictionaries in bytes that do not parse as a document ---- */
+
+#define RAW_WINDOW (512u * 1024u) /* bytes searched around a /ByteRange for the rest of its dictionary */
+
+static size_t mem_find(const uint8_t *p, size_t from, size_t to, const char *needle)
+{
+	size_t nl = strlen(needle);
+	const uint8_t *r;
+
+	if (from >= to || to - from < nl)
+		return SIZE_MAX;
+	r = memmem(p + from, to - from, needle, nl);
+	return r != NULL ? (size_t)(r - p) : SIZE_MAX;
+}
+
+static size_t mem_rfind(const uint8_t *p, size_t from, size_t to, const char *needle)
+{
+	size_t nl = strlen(needle), i;
+
+	if (from >= to || to - from < nl)
+		return SIZE_MAX;
+	for (i = to - nl + 1; i-- > from;)
+		if (memcmp(p + i, needle, nl) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static int is_pdf_ws(uint8_t c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
+}
+
+/* A non-negative decimal integer at p[*i..to) after white space; advances *i. */
+static int raw_int(const uint8_t *p, size_t *i, size_t to, int64_t *out)
+{
+	int64_t v = 0;
+	size_t n = 0;
+
+	while (*i < to && is_pdf_ws(p[*i]))
+		(*i)++;
+	while (*i < to && p[*i] >= '0' && p[*i] <= '9' && n < 15) {
+		v = v * 10 + (p[*i] - '0');
+		(*i)++;
+		n++;
+	}
+	*out = v;
+	return n > 0 && n < 15;
+}
+
+/* The name after key ("/SubFilter /ETSI.CAdES.detached") within p[from..to), into out. */
+static void raw_name(const uint8_t *p, size_t from, size_t to, const char *key, char *out, size_t outsz)
+{
+	size_t i = mem_find(p, from, to, key), n = 0;
+
+	out[0] = '\0';
+	if (i == SIZE_MAX)
+		return;
+	i += strlen(key);
+	while (i < to && is_pdf_ws(p[i]))
+		i++;
+	if (i >= to || p[i] != '/')
+		return;
+	for (i++; i < to && n + 1 < outsz && ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
+						 p[i] == '.' || p[i] == '_' || p[i] == '-'); i++)
+		out[n++] = (char)p[i];
+	out[n] = '\0';
+}
+
+/*
+ * Finds "/ByteRange [a b c d]" in p[from..len) and, around each, the rest of
+ * its signature dictionary by plain byte search: /SubFilter, /Type
+ * /DocTimeStamp, /Contents <hex>. Each becomes a signature that fails format
+ * checking (why says in what state the file is); its CMS is kept when it can
+ * be read so that the report can still name the signer.
+ */
+static enum tk_err raw_scan(struct fwalk *w, const uint8_t *p, size_t from, size_t len, const char *why)
+{
+	size_t at = from;
+	enum tk_err rc;
+
+	while ((at = mem_find(p, at, len, "/ByteRange")) != SIZE_MAX) {
+		size_t i = at + 10, os, oe, c, k;
+		int64_t b[4];
+		struct psig *ps;
+		struct verify_sig *s;
+		int good = 1;
+
+		while (i < len && is_pdf_ws(p[i]))
+			i++;
+		if (i >= len || p[i] != '[') {
+			at += 10;
+			continue;
+		}
+		i++;
+		for (k = 0; k < 4 && good; k++)
+			good = raw_int(p, &i, len, &b[k]);
+		at += 10;
+		if (!good)
+			continue;
+		/* Skip one already found through the document's structure. */
+		for (k = 0; k < w->n; k++)
+			if (memcmp(w->sigs[k].s->byte_range, b, sizeof(b)) == 0)
+				break;
+		if (k < w->n)
+			continue;
+		os = at > RAW_WINDOW ? at - RAW_WINDOW : 0;
+		if ((c = mem_rfind(p, os, at, "obj")) != SIZE_MAX)
+			os = c;
+		oe = mem_find(p, at, at + RAW_WINDOW < len ? at + RAW_WINDOW : len, "endobj");
+		if (oe == SIZE_MAX)
+			oe = at + RAW_WINDOW < len ? at + RAW_WINDOW : len;
+		if ((rc = add_sig(w, NULL, NULL, "")) != TK_OK)
+			return rc;
+		ps = &w->sigs[w->n - 1];
+		s = ps->s;
+		ps->raw = 1;
+		ps->raw_at = at - 10;
+		snprintf(ps->why, sizeof(ps->why), "%s", why);
+		snprintf(s->field, sizeof(s->field), "(signature dictionary at byte %zu)", ps->raw_at);
+		memcpy(s->byte_range, b, sizeof(b));
+		ps->end = b[2] + b[3];
+		raw_name(p, os, oe, "/SubFilter", s->subfilter, sizeof(s->subfilter));
+		s->doc_timestamp = mem_find(p, os, oe, "/DocTimeStamp") != SIZE_MAX || strcmp(s->subfilter, "ETSI.RFC3161") == 0;
+		/* /Contents: the hex string, as much of it as the file holds. */
+		if ((c = mem_find(p, os, oe, "/Contents")) != SIZE_MAX) {
+			size_t h, nd = 0, cap;
+			for (h = c + 9; h < len && is_pdf_ws(p[h]); h++)
+				;
+			if (h < len && p[h] == '<') {
+				size_t e = ++h;
+				while (e < len && e - h < 2 * (size_t)CMS_MAX_BYTES && hexv(p[e]) >= 0)
+					e++;
+				cap = (e - h) / 2;
+				if (cap > 0 && (ps->own = malloc(cap)) == NULL)
+					return tk_fail(TK_ERR_NOMEM, "verify: out of memory");
+				for (; h + 1 < e && nd < cap; h += 2)
+					ps->own[nd++] = (uint8_t)(hexv(p[h]) << 4 | hexv(p[h + 1]));
+				if (nd > 0 && ps->own[0] == 0x30 && (k = vx_ber_size(ps->own, nd)) != 0) {
+					ps->cms = ps->own;
+					ps->cms_len = k;
+					ps->partial = 1;
+				}
+			}
+		}
+		set_ranges(ps, p, len);
+	}
+	return TK_OK;
+}
+
+/*
+ * After a cut in the middle of a signing revision there may be no /ByteRange
+ * left, only the signature field that was to hold it: one signature whose
+ * dictionary is missing, named after the field's /T when it can be read.
+ */
+static enum tk_err raw_scan_fields(struct fwalk *w, const uint8_t *p, size_t from, size_t len)
+{
+	static const char *const marks[] = {"/FT /Sig", "/FT/Sig", "/Type /Sig", "/Type/Sig"};
+	size_t k, at = SIZE_MAX, os, oe, t;
+	struct psig *ps;
+	enum tk_err rc;
+
+	for (k = 0; k < 4 && at == SIZE_MAX; k++)
+		at = mem_find(p, from, len, marks[k]);
+	if (at == SIZE_MAX)
+		return TK_OK;
+	if ((rc = add_sig(w, NULL, NULL, "")) != TK_OK)
+		return rc;
+	ps = &w->sigs[w->n - 1];
+	ps->raw = 1;
+	ps->cut = 1;
+	ps->raw_at = at;
+	ps->end = (int64_t)len;
+	snprintf(ps->s->field, sizeof(ps->s->field), "(signature field at byte %zu)", at);
+	os = at > 4096 ? at - 4096 : 0;
+	if ((t = mem_rfind(p, os, at, "obj")) != SIZE_MAX)
+		os = t;
+	oe = at + 4096 < len ? at + 4096 : len;
+	if ((t = mem_find(p, at, oe, "endobj")) != SIZE_MAX)
+		oe = t;
+	/* The field name: a literal string without escapes is enough to recognise it. */
+	if ((t = mem_find(p, os, oe, "/T (")) != SIZE_MAX || (t = mem_find(p, os, oe, "/T(")) != SIZE_MAX) {
+		size_t i = t + (p[t + 2] == ' ' ? 4 : 3), n = 0;
+		char *f = ps->s->field;
+		while (i < oe && p[i] != ')' && p[i] != '\\' && n + 1 < sizeof(ps->s->field) && p[i] >= 0x20 && p[i] < 0x7f)
+			f[n++] = (char)p[i++];
+		if (n > 0)
+			f[n] = '\0';
+	}
+	return TK_OK;
+}
+
+/* Format checking of a signature found by the raw scan: it fails, and says what was found. */
+static void raw_format(struct psig *ps, size_t len)
+{
+	struct verify_sig *s = ps->s;
+	const int64_t *b = s->byte_range;
+
+	s->revision = SIZE_MAX;
+	if (ps->cut)
+		fc_fail(ps, "a signature field was found after the last complete revision, but its signature dictionary was cut off: the file is "
+		    "truncated (ETSI EN 319 102-1 5.2.2)");
+	else if (!ps->rg_ok)
+		fc_fail(ps, "%s; its /ByteRange [%lld %lld %lld %lld] runs past the end of the file (%zu bytes) (ETSI EN 319 102-1 5.2.2)",
+		    ps->why, (long long)b[0], (long long)b[1], (long long)b[2], (long long)b[3], len);
+	else
+		fc_fail(ps, "%s (ETSI EN 319 102-1 5.2.2)", ps->why);
+}
+
+/*
+ * Signature value and signer of a signature that failed format checking,
+ * for the report only: its indication stays the format failure. When the
+ * signed bytes are not all in the file the value is not checked at all.
+ */
+static enum tk_err partial_check(struct vctx *v, struct psig *ps, size_t len)
+{
+	struct verify_sig *s = ps->s;
+	struct verify_block fc = s->bb[VERIFY_BB_FC];
+	struct vranges none = {ps->rg.p, {0, 0}, {0, 0}, 1};
+	struct vsigned sd;
+	enum tk_err rc;
+
+	memset(&sd, 0, sizeof(sd));
+	sd.ranges = ps->rg_ok ? &ps->rg : &none;
+	sd.enveloped_sha1 = ps->sha1_enveloped;
+	sd.pades = 1;
+	if ((rc = vs_check_cms(v, s, ps->cms, ps->cms_len, &sd)) != TK_OK)
+		return rc;
+	if (s->bb[VERIFY_BB_FC].ind != VERIFY_TOTAL_PASSED && strcmp(s->bb[VERIFY_BB_FC].msg, fc.msg) != 0) {
+		size_t l = strlen(fc.msg);
+		snprintf(fc.msg + l, sizeof(fc.msg) - l, "; the CMS cannot be read either: %s", s->bb[VERIFY_BB_FC].msg);
+	}
+	s->bb[VERIFY_BB_FC] = fc;
+	if (!ps->rg_ok)
+		vb_set(s, VERIFY_BB_CV, VERIFY_INDETERMINATE, VERIFY_SUB_SIGNED_DATA_NOT_FOUND,
+		    "the signed bytes are not all in the file (/ByteRange ends at byte %lld, the file has %zu bytes): the signature value "
+		    "cannot be checked (ETSI EN 319 102-1 5.2.7)", (long long)ps->end, len);
+	vs_conclude(s);
+	return TK_OK;
 }
 
 /* ---- /DSS (ETSI EN 319 142-1 5.4.2) ---- */
@@ -700,11 +990,13 @@ static void kinds_text(unsigned kinds, char *out, size_t outsz)
 
 #define BENIGN (VERIFY_MOD_SIGNATURE | VERIFY_MOD_DSS | VERIFY_MOD_DOC_TIMESTAMP)
 
-static void judge_changes(struct verify_report *r, struct verify_sig *s, size_t first_sig_rev)
+static void pages_text(const struct verify_pages *pg, char *out, size_t outsz);
+
+static void judge_changes(struct verify_report *r, struct verify_sig *s, size_t first_sig_rev, int pages_allowed)
 {
 	unsigned after = 0;
 	size_t i, first_bad = SIZE_MAX;
-	char kinds[160];
+	char kinds[160], pw[320] = "";
 
 	for (i = 0; i < r->nchanges; i++)
 		if (r->changes[i].revision > s->revision) {
@@ -725,6 +1017,19 @@ static void judge_changes(struct verify_report *r, struct verify_sig *s, size_t 
 			return;
 		}
 	}
+	/* Pages added or removed after signing: the signed document is not the one shown (policy page_changes). */
+	if (s->pages.known && (s->pages.nadded > 0 || s->pages.nremoved > 0)) {
+		char what[200];
+		pages_text(&s->pages, what, sizeof(what));
+		if (!pages_allowed) {
+			vb_set(s, VERIFY_BB_MDP, VERIFY_TOTAL_FAILED, VERIFY_SUB_SIG_CONSTRAINTS_FAILURE,
+			    "the pages changed after this signature (%s): it signed %zu pages, the document now has %zu; the validation policy "
+			    "(page_changes = fail) does not accept that (ETSI EN 319 102-1 5.2.8)", what, s->pages.signed_count, s->pages.now_count);
+			return;
+		}
+		snprintf(pw, sizeof(pw), "; warning: the pages changed after this signature (%.150s): it signed %zu pages, the document now has %zu",
+		    what, s->pages.signed_count, s->pages.now_count);
+	}
 	if (after & ~BENIGN) {
 		kinds_text(after & ~BENIGN, kinds, sizeof(kinds));
 		vb_set(s, VERIFY_BB_MDP, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE,
@@ -740,6 +1045,9 @@ static void judge_changes(struct verify_report *r, struct verify_sig *s, size_t 
 		snprintf(s->bb[VERIFY_BB_MDP].msg + strlen(s->bb[VERIFY_BB_MDP].msg),
 		    sizeof(s->bb[VERIFY_BB_MDP].msg) - strlen(s->bb[VERIFY_BB_MDP].msg),
 		    "; note: a certification signature should be the first (ISO 32000-1 12.8.2.2.1)");
+	if (pw[0])
+		snprintf(s->bb[VERIFY_BB_MDP].msg + strlen(s->bb[VERIFY_BB_MDP].msg),
+		    sizeof(s->bb[VERIFY_BB_MDP].msg) - strlen(s->bb[VERIFY_BB_MDP].msg), "%s", pw);
 }
 
 static void set_level_suffix(struct verify_sig *s, const char *suffix)
@@ -786,12 +1094,137 @@ static void sha256_of(const uint8_t *p, size_t len, char out[65])
 	tk_clear_error();
 }
 
+/* "%PDF-1.7" anywhere in the first 1024 bytes (ISO 32000-1 7.5.2; readers allow leading junk). */
+static const uint8_t *pdf_header(const uint8_t *p, size_t len)
+{
+	return len >= 5 ? memmem(p, len < 1024 ? len : 1024, "%PDF-", 5) : NULL;
+}
+
+/* Pages as signed against pages now, and the visible changes after, for every signature whose revision is known. */
+static enum tk_err pages_summary(struct vctx *v, const uint8_t *p, const struct pdf_revision *revs, size_t nrevs, struct pdf_doc *doc,
+    struct fwalk *w, struct verify_report *r)
+{
+	uint32_t *now = NULL, *then = NULL;
+	size_t nnow = 0, nthen = 0, i, j, k, loaded = SIZE_MAX;
+	enum tk_err rc;
+
+	if ((rc = vd_page_list(doc, &now, &nnow)) != TK_OK) {
+		if (rc != TK_ERR_NOMEM)
+			rc = TK_OK; /* no page tree to count: nothing to compare */
+		goto out;
+	}
+	for (i = 0; i < w->n; i++) {
+		struct verify_sig *s = w->sigs[i].s;
+		const uint32_t *a;
+		size_t na;
+		if (s->revision == SIZE_MAX || s->revision >= nrevs)
+			continue;
+		if (s->revision == nrevs - 1) {
+			a = now;
+			na = nnow;
+		} else {
+			if (s->revision != loaded) {
+				struct pdf_doc *d = NULL;
+				free(then);
+				then = NULL;
+				loaded = SIZE_MAX;
+				if ((rc = vctx_check_time(v)) != TK_OK)
+					goto out;
+				if ((rc = load_prefix(v, p, revs[s->revision].end, &d)) != TK_OK) {
+					if (rc == TK_ERR_NOMEM)
+						goto out;
+					tk_clear_error();
+					rc = TK_OK;
+					continue;
+				}
+				rc = vd_page_list(d, &then, &nthen);
+				pdf_doc_free(d);
+				if (rc == TK_ERR_NOMEM)
+					goto out;
+				if (rc != TK_OK) {
+					rc = TK_OK;
+					continue;
+				}
+				loaded = s->revision;
+			}
+			a = then;
+			na = nthen;
+		}
+		if ((rc = vd_pages_compare(a, na, now, nnow, &s->pages)) != TK_OK)
+			goto out;
+		for (j = 0; j < r->nchanges; j++) {
+			const struct verify_change *ch = &r->changes[j];
+			if (ch->revision <= s->revision)
+				continue;
+			s->pages.shadow |= ch->shadow;
+			for (k = 0; k < ch->npages && k < VERIFY_MAX_PAGE_LIST; k++) {
+				size_t m;
+				for (m = 0; m < s->pages.nchanged && m < VERIFY_MAX_PAGE_LIST; m++)
+					if (s->pages.changed[m] == ch->pages[k])
+						break;
+				if (m < s->pages.nchanged && m < VERIFY_MAX_PAGE_LIST)
+					continue;
+				if (s->pages.nchanged < VERIFY_MAX_PAGE_LIST)
+					s->pages.changed[s->pages.nchanged] = ch->pages[k];
+				s->pages.nchanged++;
+			}
+		}
+	}
+	rc = TK_OK;
+out:
+	free(now);
+	free(then);
+	return rc;
+}
+
+/* "page 4 added; pages 2, 3 removed" into out. */
+static void pages_text(const struct verify_pages *pg, char *out, size_t outsz)
+{
+	size_t pos = 0, i, k;
+
+	out[0] = '\0';
+	for (k = 0; k < 2; k++) {
+		const uint32_t *l = k == 0 ? pg->added : pg->removed;
+		size_t n = k == 0 ? pg->nadded : pg->nremoved;
+		int m;
+		if (n == 0)
+			continue;
+		m = snprintf(out + pos, outsz - pos, "%s%s ", pos ? "; " : "", n == 1 ? "page" : "pages");
+		if (m < 0 || (size_t)m >= outsz - pos)
+			return;
+		pos += (size_t)m;
+		for (i = 0; i < n && i < VERIFY_MAX_PAGE_LIST; i++) {
+			m = snprintf(out + pos, outsz - pos, "%s%u", i ? ", " : "", l[i]);
+			if (m < 0 || (size_t)m >= outsz - pos)
+				return;
+			pos += (size_t)m;
+		}
+		m = snprintf(out + pos, outsz - pos, "%s %s", n > VERIFY_MAX_PAGE_LIST ? ", ..." : "", k == 0 ? "added" : "removed");
+		if (m < 0 || (size_t)m >= outsz - pos)
+			return;
+		pos += (size_t)m;
+	}
+}
+
+static void raw_notice(struct verify_report *r, size_t nraw, size_t tail, size_t len)
+{
+	if (r->unreadable)
+		snprintf(r->notice, sizeof(r->notice),
+		    "the file starts like a PDF but its structure cannot be read (%.180s); %zu signature dictionar%s found by scanning its bytes, "
+		    "none can pass", r->damage, nraw, nraw == 1 ? "y was" : "ies were");
+	else
+		snprintf(r->notice, sizeof(r->notice),
+		    "the %zu bytes after the last complete revision (%%%%EOF) hold %zu signature dictionar%s but no complete revision: the file "
+		    "looks truncated", len - tail, nraw, nraw == 1 ? "y" : "ies");
+}
+
 enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o, struct verify_report **out)
 {
 	struct verify_report *r = NULL;
 	struct pdf_doc *doc = NULL;
 	const struct pdf_revision *revs = NULL;
-	size_t nrevs = 0, i, j, first = SIZE_MAX;
+	const uint8_t *hp;
+	size_t nrevs = 0, i, j, first = SIZE_MAX, tail = 0, nraw = 0;
 	struct fwalk w;
 	struct vctx v;
 	enum tk_err rc;
@@ -809,7 +1242,21 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 	r->validation_time = v.now;
 	if ((rc = vctx_check_time(&v)) != TK_OK)
 		goto out;
+	if ((uint64_t)len > MAX_PDF_BYTES) {
+		rc = tk_fail(TK_ERR_LIMIT, "verify: file of %zu bytes exceeds MAX_PDF_BYTES", len);
+		goto out;
+	}
+	if ((hp = pdf_header(p, len)) == NULL) {
+		rc = tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "verify: not a PDF file (no %%PDF- header in the first 1024 bytes, ISO 32000-1 7.5.2)");
+		goto out;
+	}
+	if ((size_t)(hp - p) + 7 < len && hp[5] >= '0' && hp[5] <= '9' && hp[6] == '.' && hp[7] >= '0' && hp[7] <= '9') {
+		r->pdf_major = (unsigned)(hp[5] - '0');
+		r->pdf_minor = (unsigned)(hp[7] - '0');
+	}
+	sha256_of(p, len, r->sha256);
 	if ((rc = pdf_doc_load_pw(p, len, 0, o->password, &doc)) != TK_OK) {
+		char why[160];
 		const char *code = tk_last_error()->code;
 		/* An encrypted file we cannot open gets a verdict, not an error (docs/verification.md). */
 		if (strcmp(code, "pdf_password") == 0 || strcmp(code, "pdf_crypt_unsupported") == 0) {
@@ -820,53 +1267,87 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 				    o->password != NULL && o->password[0] != '\0' ? " and the password given is not right" : "");
 			else
 				snprintf(r->notice, sizeof(r->notice), "the document is encrypted in a way this verifier cannot open: %.250s", tk_errmsg());
-			snprintf(r->encryption, sizeof(r->encryption), "%s", "standard security handler");
-			if (!r->needs_password)
-				snprintf(r->encryption, sizeof(r->encryption), "%s", "unsupported");
-			sha256_of(p, len, r->sha256);
-			if (len > 8 && memcmp(p, "%PDF-", 5) == 0 && p[5] >= '0' && p[5] <= '9' && p[6] == '.' && p[7] >= '0' && p[7] <= '9') {
-				r->pdf_major = (unsigned)(p[5] - '0');
-				r->pdf_minor = (unsigned)(p[7] - '0');
-			}
+			snprintf(r->encryption, sizeof(r->encryption), "%s", r->needs_password ? "standard security handler" : "unsupported");
 			r->ind = VERIFY_INDETERMINATE;
 			r->sub = VERIFY_SUB_NONE;
 			tk_clear_error();
 			*out = r;
 			r = NULL;
 			rc = TK_OK;
+			goto out;
 		}
-		goto out;
+		if (rc != TK_ERR_INVALID || strcmp(code, "pdf_encrypted") == 0 || strcmp(code, "pdf_encrypt_invalid") == 0)
+			goto out;
+		/* Not even a rebuilt structure: what the bytes show is still an answer (a verdict, never only an error). */
+		snprintf(r->damage, sizeof(r->damage), "%s", tk_errmsg());
+		tk_clear_error();
+		r->unreadable = 1;
+		snprintf(why, sizeof(why), "found by scanning the bytes of a file whose PDF structure cannot be read");
+		if ((rc = raw_scan(&w, p, 0, len, why)) != TK_OK)
+			goto out;
+		nraw = w.n;
+	} else {
+		if (pdf_doc_encryption(doc) != NULL)
+			snprintf(r->encryption, sizeof(r->encryption), "%s", pdf_doc_encryption(doc));
+		if (o->max_objects != 0 && pdf_xref_size(doc) > o->max_objects) {
+			rc = tk_fail_code(TK_ERR_LIMIT, "verify_limit", "verify: the document has %u object numbers, more than the %u this verifier accepts",
+			    pdf_xref_size(doc), o->max_objects);
+			goto out;
+		}
+		if (pdf_doc_damage(doc) != NULL)
+			snprintf(r->damage, sizeof(r->damage), "%s", pdf_doc_damage(doc));
+		if ((rc = pdf_revisions(doc, &revs, &nrevs)) != TK_OK)
+			goto out;
+		r->nrevisions = nrevs;
+		if ((rc = find_sigs(doc, &w)) != TK_OK) {
+			if (rc != TK_ERR_INVALID)
+				goto out;
+			/* A catalog or form that does not parse: the raw scan below still finds the signatures. */
+			if (r->damage[0] == '\0')
+				snprintf(r->damage, sizeof(r->damage), "%s", tk_errmsg());
+			tk_clear_error();
+			r->unreadable = 1;
+			for (i = 0; i < w.n; i++)
+				free(w.sigs[i].s);
+			w.n = 0;
+			tail = 0;
+		} else {
+			tail = nrevs > 0 ? revs[nrevs - 1].end : 0;
+		}
+		/* A cut file: the signature of the lost last revision is still in the bytes after the last %%EOF. */
+		for (i = tail, j = r->unreadable; i < len && j == 0; i++)
+			j = !(p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t' || p[i] == '\f' || p[i] == '\0');
+		if (j) {
+			size_t before = w.n;
+			if ((rc = raw_scan(&w, p, tail, len,
+			    !r->unreadable ? "found after the last complete revision, in bytes that end before their own %%EOF: the file looks truncated"
+					   : "found by scanning the bytes of a file whose PDF structure cannot be read")) != TK_OK)
+				goto out;
+			if (w.n == before && tail > 0 && !r->unreadable && (rc = raw_scan_fields(&w, p, tail, len)) != TK_OK)
+				goto out;
+			nraw = w.n - before;
+		}
 	}
-	if (pdf_doc_encryption(doc) != NULL)
-		snprintf(r->encryption, sizeof(r->encryption), "%s", pdf_doc_encryption(doc));
-	if (o->max_objects != 0 && pdf_xref_size(doc) > o->max_objects) {
-		rc = tk_fail_code(TK_ERR_LIMIT, "verify_limit", "verify: the document has %u object numbers, more than the %u this verifier accepts",
-		    pdf_xref_size(doc), o->max_objects);
-		goto out;
-	}
-	pdf_doc_version(doc, &r->pdf_major, &r->pdf_minor);
-	if (pdf_doc_damage(doc) != NULL)
-		snprintf(r->damage, sizeof(r->damage), "%s", pdf_doc_damage(doc));
-	if ((rc = pdf_revisions(doc, &revs, &nrevs)) != TK_OK)
-		goto out;
-	r->nrevisions = nrevs;
-	if ((rc = find_sigs(doc, &w)) != TK_OK)
-		goto out;
-	sha256_of(p, len, r->sha256);
 	if (w.n == 0) {
 		/* A report, not an error: "this file holds no signature" is an answer. Say why when the file
 		 * looks cut or damaged: a lost last revision leaves an unsigned one. */
-		size_t tail = nrevs > 0 ? revs[nrevs - 1].end : 0, junk = 0;
-		for (i = tail; i < len && junk == 0; i++)
-			junk = !(p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t' || p[i] == '\f' || p[i] == '\0');
-		if (junk)
-			snprintf(r->notice, sizeof(r->notice), "the document has no signed signature field (ISO 32000-1 12.7.4.5); the %zu bytes "
-			    "after its last %%%%EOF are not a readable revision: the file may be truncated", len - tail);
-		else if (r->damage[0])
-			snprintf(r->notice, sizeof(r->notice),
-			    "the document has no signed signature field (ISO 32000-1 12.7.4.5); its structure is damaged: %.200s", r->damage);
-		else
-			snprintf(r->notice, sizeof(r->notice), "the document has no signed signature field (ISO 32000-1 12.7.4.5)");
+		size_t junk = 0;
+		if (r->unreadable) {
+			snprintf(r->notice, sizeof(r->notice), "the file starts like a PDF but its structure cannot be read (%.200s); no signature "
+			    "dictionary was found in its bytes", r->damage);
+		} else {
+			tail = nrevs > 0 ? revs[nrevs - 1].end : 0;
+			for (i = tail; i < len && junk == 0; i++)
+				junk = !(p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t' || p[i] == '\f' || p[i] == '\0');
+			if (junk)
+				snprintf(r->notice, sizeof(r->notice), "the document has no signed signature field (ISO 32000-1 12.7.4.5); the %zu bytes "
+				    "after its last %%%%EOF are not a readable revision: the file may be truncated", len - tail);
+			else if (r->damage[0])
+				snprintf(r->notice, sizeof(r->notice),
+				    "the document has no signed signature field (ISO 32000-1 12.7.4.5); its structure is damaged: %.200s", r->damage);
+			else
+				snprintf(r->notice, sizeof(r->notice), "the document has no signed signature field (ISO 32000-1 12.7.4.5)");
+		}
 		r->no_signature = 1;
 		r->ind = VERIFY_INDETERMINATE;
 		*out = r;
@@ -880,10 +1361,10 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 	qsort(w.sigs, w.n, sizeof(w.sigs[0]), sig_cmp);
 	for (i = 0; i < w.n; i++) {
 		w.sigs[i].s->index = i + 1;
-		if (w.sigs[i].fc_ok && w.sigs[i].s->revision < first)
+		if (w.sigs[i].s->revision < first)
 			first = w.sigs[i].s->revision;
 	}
-	if ((rc = dss_load(&v, doc)) != TK_OK)
+	if (doc != NULL && (rc = dss_load(&v, doc)) != TK_OK)
 		goto out;
 
 	/* Document timestamps, newest first: each is validated when the next one proves it existed. */
@@ -920,7 +1401,7 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		s->ind = t->ind;
 		s->sub = t->sub;
 		snprintf(s->msg, sizeof(s->msg), "%s", t->msg);
-		if (t->ind == VERIFY_TOTAL_PASSED) {
+		if (t->ind == VERIFY_TOTAL_PASSED && r->damage[0] == '\0') {
 			ps->ts_valid = 1;
 			ps->gen_time = t->gen_time;
 		}
@@ -933,7 +1414,12 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		if (ps->s->doc_timestamp)
 			continue;
 		if (!ps->fc_ok) {
-			vs_conclude(ps->s);
+			if (ps->partial) {
+				if ((rc = partial_check(&v, ps, len)) != TK_OK)
+					goto out;
+			} else {
+				vs_conclude(ps->s);
+			}
 			continue;
 		}
 		memset(&sd, 0, sizeof(sd));
@@ -951,8 +1437,10 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 					ps->s->covering_doc_ts++;
 	}
 
-	/* What came after. */
-	if (first != SIZE_MAX && (rc = analyse_revisions(&v, p, len, revs, nrevs, first, r)) != TK_OK)
+	/* What came after: also after a signature that failed, as long as the revision it closes is known. */
+	if (doc != NULL && first != SIZE_MAX && (rc = analyse_revisions(&v, p, len, revs, nrevs, first, r)) != TK_OK)
+		goto out;
+	if (doc != NULL && first != SIZE_MAX && (rc = pages_summary(&v, p, revs, nrevs, doc, &w, r)) != TK_OK)
 		goto out;
 	for (i = 0; i < r->nchanges; i++)
 		if (r->changes[i].kinds & ~BENIGN)
@@ -961,11 +1449,16 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		struct psig *ps = &w.sigs[i];
 		struct verify_sig *s = ps->s;
 		size_t last_dss = s->revision;
-		if (!ps->fc_ok)
+		if (s->revision == SIZE_MAX)
 			continue;
+		if (!ps->fc_ok) {
+			judge_changes(r, s, first, o->page_changes_allowed);
+			vs_conclude(s);
+			continue;
+		}
 		if (s->docmdp && !s->doc_timestamp && (r->certified == 0 || s->index == 1))
 			r->certified = s->docmdp;
-		judge_changes(r, s, first);
+		judge_changes(r, s, first, o->page_changes_allowed);
 		if (s->doc_timestamp) {
 			if (s->bb[VERIFY_BB_MDP].ind == VERIFY_TOTAL_FAILED)
 				vs_conclude(s);
@@ -988,6 +1481,31 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 			}
 	}
 
+	/*
+	 * A damaged file (cross-reference data rebuilt by scanning or broken
+	 * entries): what a reader shows depends on how it repairs the file, so
+	 * it cannot be tied to what was signed. Format failure (ETSI EN 319
+	 * 102-1 5.2.2), even when the signature value itself is intact.
+	 */
+	if (r->damage[0] != '\0' && !r->unreadable)
+		for (i = 0; i < w.n; i++) {
+			struct verify_sig *s = w.sigs[i].s;
+			if (!w.sigs[i].fc_ok)
+				continue;
+			vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE,
+			    "the file's cross-reference data is damaged (%.160s): what a reader shows cannot be tied to what was signed "
+			    "(ISO 32000-1 7.5.4, ETSI EN 319 102-1 5.2.2)", r->damage);
+			vs_conclude(s);
+		}
+	if (nraw > 0)
+		raw_notice(r, nraw, tail, len);
+	else if (tail > 0 && mem_find(p, tail, len, " obj") != SIZE_MAX && mem_find(p, tail, len, "%%EOF") == SIZE_MAX)
+		snprintf(r->notice, sizeof(r->notice), "the %zu bytes after the last complete revision (%%%%EOF) hold objects but no "
+		    "cross-reference section or %%%%EOF: the file looks truncated (or an update was left incomplete), and whatever that revision "
+		    "held is lost", len - tail);
+	else if (r->damage[0] != '\0')
+		snprintf(r->notice, sizeof(r->notice), "the document's structure is damaged (%.240s); no signature in it can pass", r->damage);
+
 	if ((r->sigs = calloc(w.n, sizeof(*r->sigs))) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "verify: out of memory");
 		goto out;
@@ -1000,8 +1518,10 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 	r = NULL;
 	rc = TK_OK;
 out:
-	for (i = 0; i < w.n; i++)
+	for (i = 0; i < w.n; i++) {
 		free(w.sigs[i].s);
+		free(w.sigs[i].own);
+	}
 	free(w.sigs);
 	free(w.seen);
 	pdf_doc_free(doc);

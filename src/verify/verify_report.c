@@ -100,6 +100,37 @@ static json_t *jkinds(unsigned kinds)
 	return a;
 }
 
+static json_t *jpagelist(const uint32_t *l, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n && i < VERIFY_MAX_PAGE_LIST; i++)
+		json_array_append_new(a, json_integer((json_int_t)l[i]));
+	return a != NULL ? a : json_null();
+}
+
+/* Shadow-attack class of visible changes: "hide", "replace", "hide_and_replace", or null. */
+static json_t *jshadow(unsigned sh)
+{
+	if ((sh & VERIFY_SHADOW_HIDE) && (sh & VERIFY_SHADOW_REPLACE))
+		return json_string("hide_and_replace");
+	if (sh & VERIFY_SHADOW_HIDE)
+		return json_string("hide");
+	if (sh & VERIFY_SHADOW_REPLACE)
+		return json_string("replace");
+	return json_null();
+}
+
+static json_t *jpages(const struct verify_pages *pg)
+{
+	if (!pg->known)
+		return json_null();
+	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:b, s:o}", "signed", (json_int_t)pg->signed_count, "now", (json_int_t)pg->now_count,
+	    "added", jpagelist(pg->added, pg->nadded), "removed", jpagelist(pg->removed, pg->nremoved), "content_changed",
+	    jpagelist(pg->changed, pg->nchanged), "reordered", pg->reordered, "shadow", jshadow(pg->shadow));
+}
+
 static json_t *jchange(const struct verify_change *c, int certified_p)
 {
 	json_t *d = json_array(), *o;
@@ -109,6 +140,12 @@ static json_t *jchange(const struct verify_change *c, int certified_p)
 		json_array_append_new(d, json_string(c->details[i]));
 	o = json_pack("{s:I, s:I, s:I, s:o, s:o}", "revision", (json_int_t)(c->revision + 1), "start", (json_int_t)c->start, "end",
 	    (json_int_t)c->end, "kinds", jkinds(c->kinds), "details", d ? d : json_array());
+	if (o != NULL) {
+		json_object_set_new(o, "pages", jpagelist(c->pages, c->npages));
+		json_object_set_new(o, "pages_added", json_integer((json_int_t)c->pages_added));
+		json_object_set_new(o, "pages_removed", json_integer((json_int_t)c->pages_removed));
+		json_object_set_new(o, "shadow", jshadow(c->shadow));
+	}
 	if (o != NULL && certified_p)
 		json_object_set_new(o, "allowed_by_docmdp",
 		    json_boolean((c->kinds & ~verify_docmdp_allowed(certified_p)) == 0));
@@ -155,6 +192,7 @@ static json_t *jsig(const struct verify_report *r, const struct verify_sig *s)
 				json_array_append_new(mods, c);
 		}
 	json_object_set_new(o, "modifications_after", mods);
+	json_object_set_new(o, "pages", r->cades ? json_null() : jpages(&s->pages));
 	json_object_set_new(o, "signing_time_source", jstr(s->signing_time_source));
 	json_object_set_new(o, "best_signature_time", jtime(s->best_signature_time));
 	json_object_set_new(o, "proof_of_existence", json_boolean(s->poe));
@@ -273,6 +311,7 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 		json_object_set_new(o, "pdf", json_pack("{s:s, s:I, s:o, s:o, s:o}", "version", ver, "revisions", (json_int_t)r->nrevisions, "damage",
 						  jstr(r->damage), "certified_docmdp", r->certified ? json_integer(r->certified) : json_null(),
 						  "encryption", jstr(r->encryption)));
+		json_object_set_new(json_object_get(o, "pdf"), "unreadable", json_boolean(r->unreadable));
 		for (i = 0; i < r->nchanges; i++) {
 			json_t *c = jchange(&r->changes[i], r->certified);
 			if (c == NULL || json_array_append_new(changes, c) != 0)
@@ -311,7 +350,8 @@ const char *verify_sub_text(enum verify_sub s)
 	case VERIFY_SUB_REVOKED: return "Sertifikat penanda tangan telah dicabut / The signer's certificate was revoked";
 	case VERIFY_SUB_EXPIRED: return "Sertifikat kedaluwarsa / The certificate had expired";
 	case VERIFY_SUB_NOT_YET_VALID: return "Sertifikat belum berlaku saat itu / The certificate was not yet valid";
-	case VERIFY_SUB_SIG_CONSTRAINTS_FAILURE: return "Perubahan yang dilarang oleh sertifikasi / Changes the certification forbids";
+	case VERIFY_SUB_SIG_CONSTRAINTS_FAILURE:
+		return "Perubahan yang dilarang oleh sertifikasi atau kebijakan / Changes the certification or the policy forbids";
 	case VERIFY_SUB_CHAIN_CONSTRAINTS_FAILURE: return "Sertifikat tidak memenuhi batasan / A certificate breaks its constraints";
 	case VERIFY_SUB_CERTIFICATE_CHAIN_GENERAL_FAILURE: return "Rantai sertifikat tidak sah / The certificate chain is invalid";
 	case VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE: return "Algoritme terlalu lemah / An algorithm is too weak";
@@ -346,6 +386,48 @@ const char *verify_mod_text(unsigned bit)
 	return "?";
 }
 
+static enum tk_err page_list_text(struct buf *out, const char *label, const uint32_t *l, size_t n)
+{
+	size_t i;
+	enum tk_err rc;
+
+	if (n == 0)
+		return TK_OK;
+	if ((rc = buf_printf(out, "    - %s:", label)) != TK_OK)
+		return rc;
+	for (i = 0; i < n && i < VERIFY_MAX_PAGE_LIST; i++)
+		if ((rc = buf_printf(out, "%s %u", i ? "," : "", l[i])) != TK_OK)
+			return rc;
+	return buf_printf(out, "%s\n", n > VERIFY_MAX_PAGE_LIST ? ", ..." : "");
+}
+
+/* Pages as signed and now, and the visible changes in plain words (shadow attacks: hide, replace, both). */
+static enum tk_err pages_text(struct buf *out, const struct verify_pages *pg)
+{
+	enum tk_err rc;
+
+	if (!pg->known)
+		return TK_OK;
+	if ((rc = buf_printf(out, "  Halaman / Pages: saat ditandatangani / when signed %zu, sekarang / now %zu\n", pg->signed_count,
+		 pg->now_count)) != TK_OK ||
+	    (rc = page_list_text(out, "halaman ditambahkan setelah ditandatangani / pages added after signing", pg->added, pg->nadded)) != TK_OK ||
+	    (rc = page_list_text(out, "halaman dihapus setelah ditandatangani / pages removed after signing", pg->removed, pg->nremoved)) != TK_OK ||
+	    (rc = page_list_text(out, "tampilan halaman berubah / visible content changed on page", pg->changed, pg->nchanged)) != TK_OK)
+		return rc;
+	if (pg->reordered && (rc = buf_printf(out, "    - urutan halaman diubah / the pages were reordered\n")) != TK_OK)
+		return rc;
+	if ((pg->shadow & VERIFY_SHADOW_HIDE) && (pg->shadow & VERIFY_SHADOW_REPLACE))
+		return buf_printf(out, "    - POLA SERANGAN sembunyikan-dan-ganti: isi yang ditandatangani ditutupi dan diganti / ATTACK PATTERN "
+		    "hide-and-replace: signed content was covered and replaced\n");
+	if (pg->shadow & VERIFY_SHADOW_HIDE)
+		return buf_printf(out, "    - POLA SERANGAN sembunyikan: isi yang ditandatangani ditutupi atau dibuang / ATTACK PATTERN hide: "
+		    "signed content was covered or dropped\n");
+	if (pg->shadow & VERIFY_SHADOW_REPLACE)
+		return buf_printf(out, "    - POLA SERANGAN ganti: isi, huruf (font) atau gambar halaman diganti / ATTACK PATTERN replace: a "
+		    "content stream, font or image of a page was swapped\n");
+	return TK_OK;
+}
+
 enum tk_err verify_report_text(const struct verify_report *r, const char *file, struct buf *out)
 {
 	const char *id, *en;
@@ -367,7 +449,10 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 		return rc;
 	if (r->notice[0] && (rc = buf_printf(out, "  Catatan / Note: %s\n", r->notice)) != TK_OK)
 		return rc;
-	if (r->damage[0] && (rc = buf_printf(out, "  Peringatan / Warning: struktur PDF diperbaiki / the PDF structure was repaired: %s\n", r->damage)) != TK_OK)
+	if (r->damage[0] && (rc = buf_printf(out, "  Peringatan / Warning: %s: %s\n",
+				 r->unreadable ? "struktur PDF tidak dapat dibaca / the PDF structure cannot be read"
+					       : "struktur PDF rusak dan diperbaiki / the PDF structure is damaged and was repaired",
+				 r->damage)) != TK_OK)
 		return rc;
 	if (r->needs_password && (rc = buf_printf(out, "  Dokumen dilindungi kata sandi pengguna; berikan dengan --password-file\n")) != TK_OK)
 		return rc;
@@ -419,6 +504,16 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 			for (bit = 1; bit <= VERIFY_MOD_UNANALYSED; bit <<= 1)
 				if ((after & bit) && (rc = buf_printf(out, "    - %s\n", verify_mod_text(bit))) != TK_OK)
 					return rc;
+			for (j = 0; j < r->nchanges; j++) {
+				size_t k;
+				if (s->revision == SIZE_MAX || r->changes[j].revision <= s->revision || r->changes[j].kinds == 0)
+					continue;
+				for (k = 0; k < r->changes[j].ndetails; k++)
+					if ((rc = buf_printf(out, "      revisi / revision %zu: %s\n", r->changes[j].revision + 1, r->changes[j].details[k])) != TK_OK)
+						return rc;
+			}
+			if ((rc = pages_text(out, &s->pages)) != TK_OK)
+				return rc;
 		}
 		if (s->reason[0] && (rc = buf_printf(out, "  Alasan / Reason: %s\n", s->reason)) != TK_OK)
 			return rc;

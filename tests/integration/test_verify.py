@@ -317,14 +317,14 @@ cm = reports["x_cert1_modified.pdf"]["signatures"][0]
 check("DocMDP P=1" in cm["message"], "DocMDP violation explained: %s" % cm["message"])
 
 # Cut files: a report that does not pass (FORMAT_FAILURE, or no signature with a note), never a pass.
-# Cut inside its last revision, a file reads as the earlier, unsigned revision followed by junk, and
-# the report says so.
+# Cut inside its last revision, a file reads as the earlier, unsigned revision followed by junk; the
+# signature dictionary still in those bytes is reported as a format failure, with its signer.
 for name in ("x_trunc_tail.pdf", "x_trunc_half.pdf"):
     rc, rep, err = verify(name)
     check(rep is not None and rep["indication"] in (F, "NO_SIGNATURE") and rc in (4, 6), "%s does not pass: %r %s" % (name, rc, err))
 rc, rep, err = verify("x_trunc_tail.pdf")
-check(rep is not None and rc == 6 and rep["indication"] == "NO_SIGNATURE" and "truncated" in rep["notice"],
-      "cut in the last revision: %r" % (rep and rep.get("notice")))
+check(rep is not None and rc == 4 and sigs(rep) == [(F, "FORMAT_FAILURE")] and "truncated" in rep["notice"] and
+      rep["signatures"][0]["signer"] == "Budi Santoso", "cut in the last revision: %r" % ((rep and (rep.get("notice"), sigs(rep))),))
 
 # Without trust anchors nothing chains; with --dir the instance root and registry are used.
 p = subprocess.run([BIN, "verify", "--in", path("t_seal.pdf")], capture_output=True, text=True)
@@ -420,7 +420,11 @@ for fmt in ("xml", "PDF"):
     check(p.returncode == 2 and p.stderr.count("\n") == 1 and "teken: error:" in p.stderr, "--format %s refused: %r" % (fmt, p.stderr))
 p = subprocess.run([BIN, "verify", *TRUST, "--in", os.path.join(SRC, "tests", "data", "pdf", "gs-pdf13.pdf")], capture_output=True, text=True)
 check(p.returncode == 6 and json.loads(p.stdout)["indication"] == "NO_SIGNATURE", "unsigned PDF: NO_SIGNATURE, exit 6 (%d)" % p.returncode)
-for bad in ("bad-notpdf.bin", "bad-garbage.pdf", "bad-empty.pdf"):
+# A %PDF- header with nothing readable behind it is a report (no signature found, structure unreadable).
+p = subprocess.run([BIN, "verify", *TRUST, "--in", os.path.join(SRC, "tests", "data", "pdf", "bad-garbage.pdf")], capture_output=True, text=True)
+check(p.returncode == 6 and json.loads(p.stdout)["pdf"]["unreadable"] and "cannot be read" in json.loads(p.stdout)["notice"],
+      "garbage after a header: a NO_SIGNATURE report (%d)" % p.returncode)
+for bad in ("bad-notpdf.bin", "bad-empty.pdf"):
     p = subprocess.run([BIN, "verify", *TRUST, "--in", os.path.join(SRC, "tests", "data", "pdf", bad)], capture_output=True, text=True)
     check(p.returncode == 1 and p.stdout == "" and p.stderr.count("\n") == 1 and p.stderr.startswith("teken: error: "),
           "%s: one-line error, exit 1 (got %d: %r)" % (bad, p.returncode, p.stderr))
@@ -443,7 +447,9 @@ check(r.status == 200 and r.json()["format"] == "cades" and r.json()["indication
 r = c.request("POST", "/api/v1/verify", open(BASE, "rb").read(), ctype="application/pdf")
 check(r.status == 200 and r.json()["indication"] == "NO_SIGNATURE" and r.json()["signatures"] == [], "unsigned PDF: a NO_SIGNATURE report")
 r = c.request("POST", "/api/v1/verify", b"%PDF-1.7 nothing else", ctype="application/pdf")
-check(r.status == 400, "garbage PDF: 400 (%d)" % r.status)
+check(r.status == 200 and r.json()["indication"] == "NO_SIGNATURE" and r.json()["pdf"]["unreadable"], "header only: a report (%d)" % r.status)
+r = c.request("POST", "/api/v1/verify", b"GIF89a not a pdf at all", ctype="application/pdf")
+check(r.status == 400 and r.error_code() == "not_a_pdf", "not a PDF: 400 not_a_pdf (%d)" % r.status)
 r = c.request("POST", "/api/v1/verify", b"hello", ctype="text/plain")
 check(r.status == 415, "text/plain: 415")
 r = c.request("GET", "/api/v1/documents/" + DOC_ID)

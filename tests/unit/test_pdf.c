@@ -636,6 +636,64 @@ static void test_inherit_and_special(void **state)
 	free(p);
 }
 
+/* ---- a revision appended right after "%%EOF", without an end-of-line ---- */
+
+/* Appends "N 0 obj body endobj" and records its offset. */
+static void put_obj(struct buf *b, size_t *offs, unsigned num, const char *body)
+{
+	offs[num] = b->len;
+	OK(buf_printf(b, "%u 0 obj\n%s\nendobj\n", num, body));
+}
+
+static void test_eof_without_eol(void **state)
+{
+	struct buf b;
+	size_t offs[8] = {0}, x1, x2, n, i;
+	struct pdf_doc *d;
+	const struct pdf_revision *revs;
+	const struct pdf_obj *o, *info;
+	int broken;
+
+	(void)state;
+	for (broken = 0; broken < 2; broken++) {
+		buf_init(&b, 1u << 16);
+		OK(buf_printf(&b, "%%PDF-1.7\n"));
+		put_obj(&b, offs, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+		put_obj(&b, offs, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+		put_obj(&b, offs, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>");
+		x1 = b.len;
+		OK(buf_printf(&b, "xref\n0 4\n0000000000 65535 f \n"));
+		for (i = 1; i <= 3; i++)
+			OK(buf_printf(&b, "%010zu 00000 n \n", offs[i]));
+		OK(buf_printf(&b, "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF", x1));
+		/* The second revision starts at once: "%%EOF4 0 obj". */
+		put_obj(&b, offs, 4, "<< /Title (kedua) >>");
+		x2 = b.len;
+		OK(buf_printf(&b, "xref\n4 1\n%010zu 00000 n \ntrailer\n<< /Size 5 /Root 1 0 R /Info 4 0 R /Prev %zu >>\nstartxref\n%zu\n%%%%EOF\n",
+		    offs[4], x1, broken ? (size_t)7 : x2));
+		assert_non_null(memmem(b.p, b.len, "%%EOF4 0 obj", 12));
+		OK(pdf_doc_load(b.p, b.len, broken ? 0 : PDF_LOAD_NO_REPAIR, &d));
+		assert_int_equal(pdf_xref_kind(d), broken ? PDF_XREF_REBUILT : PDF_XREF_TABLE);
+		/* Rebuilding by scanning finds the object glued to "%%EOF" too. */
+		OK(pdf_get_object(d, 4, 0, &o));
+		OK(pdf_dict_get_resolved(d, pdf_trailer(d), "Info", &info));
+		assert_str(pdf_dict_get(info, "Title"), "kedua");
+		OK(pdf_revisions(d, &revs, &n));
+		assert_int_equal(n, 2); /* rebuilt: any startxref inside the file closes a revision */
+		/* The first revision ends where its %%EOF ends: no end-of-line belongs to it. */
+		assert_int_equal(revs[0].eof, offs[4]);
+		assert_int_equal(revs[0].end, offs[4]);
+		x1 = revs[0].end;
+		pdf_doc_free(d);
+		if (!broken) {
+			OK(pdf_doc_load(b.p, x1, PDF_LOAD_NO_REPAIR, &d));
+			assert_int_equal(pdf_get_object(d, 4, 0, &o), TK_ERR_NOT_FOUND);
+			pdf_doc_free(d);
+		}
+		buf_free(&b);
+	}
+}
+
 /* ---- corpus: hostile files ---- */
 
 static struct pdf_doc *try_load(const char *name, unsigned flags, enum tk_err *rc, uint8_t **p)
@@ -1384,6 +1442,7 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_good_corpus),
 		cmocka_unit_test(test_inherit_and_special),
+		cmocka_unit_test(test_eof_without_eol),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_encrypted),
 		cmocka_unit_test(test_encrypt_hostile),

@@ -1109,7 +1109,37 @@ static void test_hostile(void **state)
 		expect(r, 0, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE);
 		verify_report_free(r);
 	}
-	assert_int_equal(verify_pdf((const uint8_t *)"%PDF-1.4\n", 9, &o, &(struct verify_report *){NULL}), TK_ERR_INVALID);
+	{
+		/* A header and nothing else: a report (no signature, structure unreadable), never only an error. */
+		struct verify_report *r = NULL;
+		assert_ok(verify_pdf((const uint8_t *)"%PDF-1.4\n", 9, &o, &r));
+		assert_true(r->no_signature && r->unreadable && r->nsigs == 0 && r->damage[0] != '\0' && strstr(r->notice, "cannot be read") != NULL);
+		verify_report_free(r);
+		/* No header in the first 1024 bytes: not a PDF. */
+		assert_int_equal(verify_pdf((const uint8_t *)"GIF89a nothing", 14, &o, &r), TK_ERR_INVALID);
+		assert_string_equal(tk_last_error()->code, "not_a_pdf");
+		tk_clear_error();
+	}
+	{
+		/* The signed file with its structure wiped: the raw scan still finds the signature and its signer. */
+		struct verify_report *r = NULL;
+		uint8_t *q = malloc(doc.len);
+		size_t i;
+		assert_non_null(q);
+		memcpy(q, doc.p, doc.len);
+		for (i = 0; i + 9 <= doc.len; i++)
+			if (memcmp(q + i, "startxref", 9) == 0 || memcmp(q + i, "trailer", 7) == 0 || memcmp(q + i, "/Root", 5) == 0 ||
+			    memcmp(q + i, "/Catalog", 8) == 0)
+				q[i + 1] = 'X';
+		assert_ok(verify_pdf(q, doc.len, &o, &r));
+		assert_true(r->unreadable);
+		assert_int_equal(r->nsigs, 1);
+		expect(r, 0, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE);
+		assert_true(r->sigs[0].signer[0] != '\0');
+		assert_int_equal(r->ind, VERIFY_TOTAL_FAILED);
+		verify_report_free(r);
+		free(q);
+	}
 	buf_free(&doc);
 	verify_trust_free(t);
 }

@@ -127,6 +127,7 @@ function render(body, report, fileName) {
       h('h3', { i18n: 'verify.overall.' + (VERDICT[ind] ? ind : 'INDETERMINATE') }),
       h('p', { i18n: 'verify.overall.p.' + (VERDICT[ind] ? ind : 'INDETERMINATE') })));
     if (report.changed_after_signing && ind === 'TOTAL_PASSED') body.append(h('p', { class: 'msg msg-warn', i18n: 'verify.changed' }));
+    if (report.notice) body.append(h('p', { class: 'msg msg-warn', text: String(report.notice) }));
     sigs.forEach((s, i) => body.append(signatureCard(s, i + 1)));
   }
   body.append(h('details', {}, h('summary', { i18n: 'verify.detail' }),

@@ -144,6 +144,13 @@ enum tk_err verify_svc_run(struct svc_ctx *c, const struct verify_trust *t, cons
 			o.max_objects = (uint32_t)v;
 		tk_clear_error();
 	}
+	o.page_changes_allowed = in->page_changes == VERIFY_SVC_PAGES_WARN;
+	if (in->page_changes == VERIFY_SVC_PAGES_CONFIG && c != NULL) {
+		const char *pc = config_get(c->inst->cfg, "verify", "page_changes");
+		if (pc != NULL && strcmp(pc, "warn") != 0 && strcmp(pc, "fail") != 0)
+			return tk_fail_code(TK_ERR_INVALID, "config_invalid", "config: [verify] page_changes must be fail or warn, not '%.40s'", pc);
+		o.page_changes_allowed = pc != NULL && strcmp(pc, "warn") == 0;
+	}
 	if (in->sig != NULL)
 		return verify_cades(in->sig, in->sig_len, in->data, in->len, &o, out);
 	return verify_pdf(in->data, in->len, &o, out);
