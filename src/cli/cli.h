@@ -82,6 +82,13 @@ enum tk_err cli_map_file(const char *path, const uint8_t **p, size_t *len) WARN_
 struct verify_report;
 /* teken verify's exit code for a report: 0, 3, 4, 5 or 6 (docs/verification.md). */
 int cli_verify_exit(const struct verify_report *r);
+#define VERIFY_CLI_MAX_FILES 64u /* --trust / --crl values */
+/*
+ * Takes --trust, --crl and --in (each with one or more values) out of argv;
+ * the rest goes to rest[0..*nrest) for cli_parse. ins needs argc slots.
+ */
+int cli_verify_lists(int argc, char **argv, char **rest, int *nrest, const char **trust, size_t *ntrust, const char **crls,
+    size_t *ncrls, const char **ins, size_t *nins);
 
 #define VERIFY_MANY_MAX_THREADS 64u
 struct actor;

@@ -11,32 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum tk_err cli_read_secret(const char *path, char *out, size_t sz)
-{
-	uint8_t *p = NULL;
-	size_t len = 0, n;
-	enum tk_err rc;
-
-	if (strcmp(path, "-") == 0) {
-		if (fgets(out, (int)sz, stdin) == NULL)
-			return tk_fail(TK_ERR_INVALID, "no password on standard input");
-		out[strcspn(out, "\r\n")] = '\0';
-		return TK_OK;
-	}
-	if ((rc = file_read(path, 4096, &p, &len)) != TK_OK)
-		return rc;
-	for (n = 0; n < len && p[n] != '\n' && p[n] != '\r'; n++)
-		;
-	if (n >= sz) {
-		OPENSSL_clear_free(p, len);
-		return tk_fail(TK_ERR_INVALID, "password file: first line too long");
-	}
-	memcpy(out, p, n);
-	out[n] = '\0';
-	OPENSSL_clear_free(p, len);
-	return TK_OK;
-}
-
 /* What a staff account change came to: made at once, or a request for admins. */
 static void print_change(const char *done, const char *user, int64_t request_id)
 {

@@ -28,59 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VERIFY_CLI_MAX_FILES 64u    /* --trust / --crl values */
 #define VERIFY_CLI_MAX_REPEAT 10000000u
 #define VERIFY_CLI_MAX_THREADS 64u
 #define VERIFY_CLI_SECONDS 600u     /* time budget of one verification on the command line (a 2 GB file hashes in seconds) */
 
-enum { EXIT_VERIFY_INDETERMINATE = 3, EXIT_VERIFY_FAILED = 4, EXIT_VERIFY_CHANGED = 5, EXIT_VERIFY_NO_SIGNATURE = 6 };
 
 
-/* Takes --trust, --crl and --in (repeatable, each with one or more values) out of argv. */
-static int take_lists(int argc, char **argv, char **rest, int *nrest, const char **trust, size_t *ntrust, const char **crls,
-    size_t *ncrls, const char **ins, size_t *nins)
-{
-	int i;
-
-	*nrest = 0;
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char **list = NULL;
-		size_t *n = NULL;
-		if (strncmp(a, "--trust", 7) == 0 && (a[7] == '\0' || a[7] == '='))
-			list = trust, n = ntrust;
-		else if (strncmp(a, "--crl", 5) == 0 && (a[5] == '\0' || a[5] == '='))
-			list = crls, n = ncrls;
-		else if (strncmp(a, "--in", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {
-			/* Any number of documents or folders (argc bounds the list). */
-			if (strchr(a, '=') != NULL)
-				ins[(*nins)++] = strchr(a, '=') + 1;
-			else if (i + 1 >= argc || argv[i + 1][0] == '-')
-				return cli_usage_error("verify", "option --in needs a file or a folder");
-			while (i + 1 < argc && argv[i + 1][0] != '-')
-				ins[(*nins)++] = argv[++i];
-			continue;
-		}
-		if (list == NULL) {
-			rest[(*nrest)++] = argv[i];
-			continue;
-		}
-		if (strchr(a, '=') != NULL) {
-			if (*n >= VERIFY_CLI_MAX_FILES)
-				return cli_usage_error("verify", "at most %u --trust/--crl files", VERIFY_CLI_MAX_FILES);
-			list[(*n)++] = strchr(a, '=') + 1;
-			continue;
-		}
-		if (i + 1 >= argc || argv[i + 1][0] == '-')
-			return cli_usage_error("verify", "option %s needs a file", a);
-		while (i + 1 < argc && argv[i + 1][0] != '-') {
-			if (*n >= VERIFY_CLI_MAX_FILES)
-				return cli_usage_error("verify", "at most %u --trust/--crl files", VERIFY_CLI_MAX_FILES);
-			list[(*n)++] = argv[++i];
-		}
-	}
-	return 0;
-}
 
 struct bench_arg {
 	const struct verify_trust *t;
@@ -146,16 +99,6 @@ static int repeat(const struct verify_trust *t, const struct verify_svc_in *in, 
 	return 0;
 }
 
-int cli_verify_exit(const struct verify_report *r)
-{
-	if (r->no_signature)
-		return EXIT_VERIFY_NO_SIGNATURE;
-	if (r->ind == VERIFY_TOTAL_FAILED)
-		return EXIT_VERIFY_FAILED;
-	if (r->ind == VERIFY_INDETERMINATE)
-		return EXIT_VERIFY_INDETERMINATE;
-	return r->changed_after_signing ? EXIT_VERIFY_CHANGED : 0;
-}
 
 int cmd_verify(int argc, char **argv)
 {
@@ -198,7 +141,7 @@ int cmd_verify(int argc, char **argv)
 		r = cli_fail();
 		goto out;
 	}
-	if ((r = take_lists(argc, argv, rest, &nrest, trust, &ntrust, crls, &ncrls, ins, &nins)) != 0 ||
+	if ((r = cli_verify_lists(argc, argv, rest, &nrest, trust, &ntrust, crls, &ncrls, ins, &nins)) != 0 ||
 	    (r = cli_parse("verify", nrest, rest, opts)) != 0)
 		goto out;
 	r = 2;

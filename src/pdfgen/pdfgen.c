@@ -790,7 +790,7 @@ enum tk_err pdfgen_finish(struct pdfgen *g, struct buf *out)
 		return rc;
 	g->finished = 1;
 	for (i = 0; i < g->npages; i++) {
-		char right[96];
+		char right[128];
 		double wr;
 		snprintf(right, sizeof(right), "Halaman %zu / %zu - Page %zu of %zu", i + 1, g->npages, i + 1, g->npages);
 		g->cur = i;

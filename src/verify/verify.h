@@ -286,6 +286,8 @@ enum tk_err verify_trust_add_anchors(struct verify_trust *t, const uint8_t *p, s
 enum tk_err verify_trust_add_path(struct verify_trust *t, const char *path) WARN_UNUSED;
 /* Adds one anchor (up-ref'd, not owned). */
 enum tk_err verify_trust_add_anchor(struct verify_trust *t, X509 *cert) WARN_UNUSED;
+/* Adds the CRLs of a DER or PEM file (a --crl file). */
+enum tk_err verify_trust_add_crl_file(struct verify_trust *t, const char *path) WARN_UNUSED;
 /* Adds the CRLs of a DER or PEM buffer (a --crl file); signatures are checked when used. */
 enum tk_err verify_trust_add_crls(struct verify_trust *t, const uint8_t *p, size_t len, const char *what) WARN_UNUSED;
 /* Installs the status hook (arg is borrowed). */

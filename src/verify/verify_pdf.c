@@ -781,7 +781,7 @@ static enum tk_err partial_check(struct vctx *v, struct psig *ps, size_t len)
 		return rc;
 	if (s->bb[VERIFY_BB_FC].ind != VERIFY_TOTAL_PASSED && strcmp(s->bb[VERIFY_BB_FC].msg, fc.msg) != 0) {
 		size_t l = strlen(fc.msg);
-		snprintf(fc.msg + l, sizeof(fc.msg) - l, "; the CMS cannot be read either: %s", s->bb[VERIFY_BB_FC].msg);
+		snprintf(fc.msg + l, sizeof(fc.msg) - l, "; the CMS cannot be read either: %.200s", s->bb[VERIFY_BB_FC].msg);
 	}
 	s->bb[VERIFY_BB_FC] = fc;
 	if (!ps->rg_ok)

@@ -505,7 +505,6 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 				if ((after & bit) && (rc = buf_printf(out, "    - %s\n", verify_mod_text(bit))) != TK_OK)
 					return rc;
 			for (j = 0; j < r->nchanges; j++) {
-				size_t k;
 				if (s->revision == SIZE_MAX || r->changes[j].revision <= s->revision || r->changes[j].kinds == 0)
 					continue;
 				for (k = 0; k < r->changes[j].ndetails; k++)

@@ -348,6 +348,19 @@ enum tk_err verify_trust_add_path(struct verify_trust *t, const char *path)
 	return rc;
 }
 
+enum tk_err verify_trust_add_crl_file(struct verify_trust *t, const char *path)
+{
+	uint8_t *p = NULL;
+	size_t len = 0;
+	enum tk_err rc;
+
+	if ((rc = file_read(path, VERIFY_MAX_CRL_BYTES, &p, &len)) != TK_OK)
+		return rc;
+	rc = verify_trust_add_crls(t, p, len, path);
+	free(p);
+	return rc;
+}
+
 enum tk_err verify_trust_add_crls(struct verify_trust *t, const uint8_t *p, size_t len, const char *what)
 {
 	BIO *b = NULL;

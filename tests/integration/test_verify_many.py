@@ -89,6 +89,29 @@ for args in (["--in", F, "--format", "text"], ["--in", F, "--content", BASE], ["
     p = subprocess.run([BIN, "verify", *args], capture_output=True, text=True)
     check(p.returncode in (1, 2) and p.stderr.count("\n") == 1 and p.stdout == "", "refused: %s -> %d %r" % (args, p.returncode, p.stderr))
 
+# ---- teken-verify: the slim binary agrees with teken verify, and links no server or network library ----
+SLIM = os.path.join(os.path.dirname(BIN), "teken-verify")
+check(os.access(SLIM, os.X_OK), "teken-verify is built next to teken")
+deps = subprocess.run(["ldd", SLIM], capture_output=True, text=True).stdout
+for lib in ("libpq", "libmicrohttpd", "libcurl", "libsqlite3", "libgnutls", "libzip", "libp11"):
+    check(lib not in deps, "teken-verify does not load %s" % lib)
+for name in ("a.pdf", "f-tampered.pdf", "e-unsigned.pdf"):
+    f = os.path.join(F, name)
+    a = subprocess.run([BIN, "verify", "--trust", root, "--revocation", "optional", "--in", f], capture_output=True, text=True)
+    b = subprocess.run([SLIM, "--trust", root, "--revocation", "optional", "--in", f], capture_output=True, text=True)
+    ja, jb = json.loads(a.stdout), json.loads(b.stdout)
+    for j in (ja, jb):
+        j.pop("validation_time", None)
+        for sg in j["signatures"]:
+            sg.pop("validation_time", None)
+    check(a.returncode == b.returncode and ja == jb, "teken-verify = teken verify on %s (%d %d)" % (name, a.returncode, b.returncode))
+b = subprocess.run([SLIM, "--in", os.path.join(F, "a.pdf"), os.path.join(F, "b.pdf")], capture_output=True, text=True)
+check(b.returncode == 2 and b.stderr.count("\n") == 1, "teken-verify takes one document: %r" % b.stderr)
+b = subprocess.run([SLIM, "--in", os.path.join(F, "notes.txt")], capture_output=True, text=True)
+check(b.returncode == 1 and b.stderr.count("\n") == 1 and b.stdout == "", "teken-verify on a non-PDF: one line, exit 1")
+b = subprocess.run([SLIM, "--trust", root, "--in", os.path.join(F, "a.pdf"), "--format", "html"], capture_output=True, text=True)
+check(b.returncode in (0, 3) and "<html" in b.stdout.lower(), "teken-verify --format html")
+
 # ---- HTTP ----
 srv = Server(D)
 c = Client(srv)

@@ -101,16 +101,9 @@ enum tk_err verify_svc_trust(struct svc_ctx *c, const char *const *paths, size_t
 	for (i = 0; i < npaths; i++)
 		if ((rc = verify_trust_add_path(t, paths[i])) != TK_OK)
 			goto out;
-	for (i = 0; i < ncrls; i++) {
-		uint8_t *p = NULL;
-		size_t len = 0;
-		if ((rc = file_read(crls[i], VERIFY_MAX_CRL_BYTES, &p, &len)) != TK_OK)
+	for (i = 0; i < ncrls; i++)
+		if ((rc = verify_trust_add_crl_file(t, crls[i])) != TK_OK)
 			goto out;
-		rc = verify_trust_add_crls(t, p, len, crls[i]);
-		free(p);
-		if (rc != TK_OK)
-			goto out;
-	}
 	*out = t;
 	t = NULL;
 	rc = TK_OK;
