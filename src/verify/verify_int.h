@@ -130,6 +130,8 @@ void vb_set(struct verify_sig *s, enum verify_bb b, enum verify_ind ind, enum ve
     PRINTF_LIKE(5, 6);
 /* Sets the final indication from the blocks (ETSI EN 319 102-1 5.3 order). */
 void vs_conclude(struct verify_sig *s);
+/* Adds a warning to s (kept up to its capacity): something a standard forbids that did not change what was signed. */
+void vs_warn(struct verify_sig *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* ---- verify_diff.c ---- */
 

@@ -1482,29 +1482,44 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 	}
 
 	/*
-	 * A damaged file (cross-reference data rebuilt by scanning or broken
-	 * entries): what a reader shows depends on how it repairs the file, so
-	 * it cannot be tied to what was signed. Format failure (ETSI EN 319
-	 * 102-1 5.2.2), even when the signature value itself is intact.
+	 * A damaged file. When no cross-reference section was usable and the
+	 * whole file had to be rebuilt by scanning, what a reader shows depends
+	 * on how it repairs the file, so it cannot be tied to what was signed:
+	 * format failure (ETSI EN 319 102-1 5.2.2), even when the signature value
+	 * itself is intact. Entries that merely point a few bytes off (sloppy
+	 * producers do this, often in the unsigned original) are repaired the
+	 * way every reader repairs them, to the one object of that number: the
+	 * signatures keep their verdict, with a warning (pdfsig and Acrobat
+	 * accept such files too).
 	 */
-	if (r->damage[0] != '\0' && !r->unreadable)
+	if (r->damage[0] != '\0' && !r->unreadable) {
+		int rebuilt = pdf_xref_kind(doc) == PDF_XREF_REBUILT;
 		for (i = 0; i < w.n; i++) {
 			struct verify_sig *s = w.sigs[i].s;
 			if (!w.sigs[i].fc_ok)
 				continue;
+			if (!rebuilt) {
+				vs_warn(s, "cross-reference entries that point to the wrong place were repaired as readers do (ISO 32000-1 "
+				    "7.5.4): %.90s", r->damage);
+				continue;
+			}
 			vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE,
 			    "the file's cross-reference data is damaged (%.160s): what a reader shows cannot be tied to what was signed "
 			    "(ISO 32000-1 7.5.4, ETSI EN 319 102-1 5.2.2)", r->damage);
 			vs_conclude(s);
 		}
+	}
 	if (nraw > 0)
 		raw_notice(r, nraw, tail, len);
 	else if (tail > 0 && mem_find(p, tail, len, " obj") != SIZE_MAX && mem_find(p, tail, len, "%%EOF") == SIZE_MAX)
 		snprintf(r->notice, sizeof(r->notice), "the %zu bytes after the last complete revision (%%%%EOF) hold objects but no "
 		    "cross-reference section or %%%%EOF: the file looks truncated (or an update was left incomplete), and whatever that revision "
 		    "held is lost", len - tail);
-	else if (r->damage[0] != '\0')
+	else if (r->damage[0] != '\0' && (doc == NULL || pdf_xref_kind(doc) == PDF_XREF_REBUILT))
 		snprintf(r->notice, sizeof(r->notice), "the document's structure is damaged (%.240s); no signature in it can pass", r->damage);
+	else if (r->damage[0] != '\0')
+		snprintf(r->notice, sizeof(r->notice), "the document's cross-reference data has wrong entries (%.240s), repaired as readers do",
+		    r->damage);
 
 	if ((r->sigs = calloc(w.n, sizeof(*r->sigs))) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "verify: out of memory");

@@ -297,9 +297,7 @@ static const char *md_label(enum cms_md md, int nid)
 	return nid != NID_undef ? OBJ_nid2sn(nid) : "unknown";
 }
 
-/* Adds a warning to s (kept up to its capacity): something a standard forbids that did not change what was signed. */
-static void vs_warn(struct verify_sig *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static void vs_warn(struct verify_sig *s, const char *fmt, ...)
+void vs_warn(struct verify_sig *s, const char *fmt, ...)
 {
 	va_list ap;
 
