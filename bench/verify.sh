@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TEKEN=${TEKEN_BIN:-build/teken}
 SLIM=${TEKEN_VERIFY_BIN:-$(dirname "$TEKEN")/teken-verify}
-N=${N:-40}          # files per signer
+N=${N:-500}         # files per signer (1,000 documents in all)
 REPEAT=${REPEAT:-3000}
 [ -x "$TEKEN" ] && [ -x "$SLIM" ] || { echo "bench/verify: build first (make build: teken and teken-verify)" >&2; exit 1; }
 command -v pdfsig >/dev/null || { echo "bench/verify: pdfsig missing (poppler-utils)" >&2; exit 1; }
