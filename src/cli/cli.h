@@ -103,6 +103,8 @@ struct verify_many_opts {
 	int online;                           /* --revocation online */
 	const struct verify_svc_in *base;     /* validation time, budget, revocation policy for every file */
 	size_t threads;                       /* 0: one per online CPU */
+	int report_format;                    /* 0: JSON lines only; VERIFY_SVC_HTML or VERIFY_SVC_PDF: also one report per file */
+	const char *report_dir;               /* with report_format: an existing directory the reports go to */
 };
 /*
  * Verifies every file of inputs (PDF files, or directories walked for

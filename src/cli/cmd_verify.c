@@ -154,8 +154,10 @@ int cmd_verify(int argc, char **argv)
 		struct stat sb;
 		many = nins > 1 || (stat(inp, &sb) == 0 && S_ISDIR(sb.st_mode));
 	}
-	if (many && (content != NULL || rep != NULL || outp != NULL || (format != NULL && strcmp(format, "json") != 0))) {
-		r = cli_usage_error("verify", "several files or a folder give one JSON report per line: no --content, --repeat, -o or --format");
+	if (many && (content != NULL || rep != NULL || (format != NULL && strcmp(format, "text") == 0) ||
+		     ((format != NULL && (strcmp(format, "html") == 0 || strcmp(format, "pdf") == 0)) != (outp != NULL)))) {
+		r = cli_usage_error("verify", "several files or a folder give one JSON report per line (and with --format html|pdf -o DIR "
+		    "one report each in DIR): no --content, --repeat or --format text");
 		goto out;
 	}
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0 && strcmp(format, "html") != 0 &&
@@ -220,6 +222,15 @@ int cmd_verify(int argc, char **argv)
 		mo.online = revocation != NULL && strcmp(revocation, "online") == 0;
 		mo.base = &in;
 		mo.threads = thr != NULL ? (size_t)nthreads : 0;
+		mo.report_format = format == NULL ? 0 : strcmp(format, "html") == 0 ? VERIFY_SVC_HTML : strcmp(format, "pdf") == 0 ? VERIFY_SVC_PDF : 0;
+		mo.report_dir = outp;
+		if (outp != NULL) {
+			struct stat sb;
+			if (stat(outp, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+				r = cli_usage_error("verify", "-o %s: with several files, -o names an existing directory for the reports", outp);
+				goto out;
+			}
+		}
 		r = verify_many(ins, nins, &mo);
 		goto out;
 	}

@@ -25,7 +25,7 @@ static const char usage[] =
     "               [--at TIME] [--revocation required|optional|online] [--password-file F|-] [--page-changes fail|warn]\n"
     "               (exit 0 valid, 3 indeterminate, 4 failed, 5 changed, 6 no signature)\n"
     "  teken verify ... --in sig.p7s --content any.file             # CAdES\n"
-    "  teken verify ... --in a.pdf b.pdf ... | --in DIR [--threads N]  # many documents on all cores: one JSON report per line\n"
+    "  teken verify ... --in a.pdf b.pdf ... | --in DIR [--threads N] [--format html|pdf -o DIR]  # many documents on all cores: JSON lines\n"
     "  teken ltv extend --dir D --in signed.pdf --out archived.pdf   # to PAdES B-LTA\n"
     "  teken backup --dir D -o F [--include-instance-key]   /   teken restore --dir NEW -i F [--key instance.key]\n"
     "  teken cps publish --dir D --file cps.md --version V\n"

@@ -127,6 +127,34 @@ static char *error_line(const char *file, const struct tk_error *e)
 	return s;
 }
 
+/*
+ * The printable report of document i into the report directory, named
+ * after its path (separators become '_', so two folders' a.pdf do not
+ * collide); "report" in its JSON line names the file written.
+ */
+static enum tk_err write_report(struct many *m, struct svc_ctx *cp, const struct verify_report *r, size_t i, json_t *j)
+{
+	const char *path = m->files.v[i], *ext = m->o->report_format == VERIFY_SVC_PDF ? ".pdf" : ".html";
+	char name[4096], out[8192];
+	struct buf b;
+	size_t k, n = 0;
+	int sealed = 0;
+	enum tk_err rc;
+
+	for (k = 0; path[k] && n + 1 < sizeof(name); k++)
+		if (!(k == 0 && path[k] == '/') && !(path[k] == '.' && (k == 0 || path[k - 1] == '/')))
+			name[n++] = path[k] == '/' ? '_' : path[k];
+	name[n] = '\0';
+	if ((size_t)snprintf(out, sizeof(out), "%s/%s%s", m->o->report_dir, name, ext) >= sizeof(out))
+		return tk_fail(TK_ERR_LIMIT, "%s: report path too long", path);
+	buf_init(&b, MAX_PDF_BYTES);
+	if ((rc = verify_svc_render(cp, r, path, (enum verify_svc_format)m->o->report_format, &b, &sealed)) == TK_OK &&
+	    (rc = file_write_atomic(out, b.p, b.len, 0644)) == TK_OK)
+		json_object_set_new(j, "report", json_string(out));
+	buf_free(&b);
+	return rc;
+}
+
 /* One document: its report line and exit code (1 with an error line when it could not be verified). */
 static void one(struct many *m, struct svc_ctx *cp, const struct verify_trust *t, size_t i, char **line, int *code)
 {
@@ -145,6 +173,7 @@ static void one(struct many *m, struct svc_ctx *cp, const struct verify_trust *t
 		if (!pdf_header_ok(data, len))
 			tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "%s is not a PDF (no %%PDF- header)", path);
 		else if (verify_svc_run(cp, t, &in, &r) == TK_OK && verify_svc_json(cp, r, path, &j) == TK_OK &&
+			 (m->o->report_format == 0 || write_report(m, cp, r, i, j) == TK_OK) &&
 			 (*line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL)
 			*code = cli_verify_exit(r);
 		munmap((void *)data, len);

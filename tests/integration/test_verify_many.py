@@ -82,6 +82,24 @@ root = os.path.join(T, "root.pem")
 open(root, "w").write(chain[chain.rindex("-----BEGIN CERTIFICATE-----"):])
 rc, lines, err = many("--trust", root, "--in", os.path.join(F, "a.pdf"), os.path.join(F, "b.pdf"), "--revocation", "optional")
 check(rc == 0 and [x["indication"] for x in lines] == ["TOTAL_PASSED", "TOTAL_PASSED"], "--trust, two files: %d %s" % (rc, err))
+# One printable report per document: --format html|pdf -o DIR (with --dir the PDFs are sealed by the instance).
+R = os.path.join(T, "reports")
+os.makedirs(R)
+rc, lines, err = many("--dir", D, "--format", "pdf", "-o", R, "--in", os.path.join(F, "a.pdf"), os.path.join(F, "sub"))
+made = sorted(os.listdir(R))
+check(rc == 0 and len(made) == 2 and all(x.get("report", "").startswith(R) for x in lines), "PDF reports written: %s %s" % (made, err))
+for x in lines:
+    ps = subprocess.run(["pdfsig", "-nocert", "-no-ocsp", x["report"]], capture_output=True, text=True).stdout
+    txt = subprocess.run(["pdftotext", x["report"], "-"], capture_output=True, text=True).stdout
+    check("Signature is Valid." in ps and x["sha256"] in txt.replace("\n", "").replace(" ", ""),
+          "the report of %s is sealed and names the document's SHA-256" % x["file"])
+rc, lines, err = many("--format", "html", "-o", R, "--trust", root, "--revocation", "optional", "--in", os.path.join(F, "a.pdf"),
+                      os.path.join(F, "b.pdf"))
+check(rc == 0 and all(open(x["report"]).read().lstrip().lower().startswith("<!doctype html") for x in lines), "HTML reports written")
+p = subprocess.run([BIN, "verify", "--in", F, "--format", "pdf"], capture_output=True, text=True)
+check(p.returncode == 2 and p.stderr.count("\n") == 1, "--format pdf with several files needs -o DIR")
+p = subprocess.run([BIN, "verify", "--in", F, "--format", "pdf", "-o", os.path.join(F, "a.pdf")], capture_output=True, text=True)
+check(p.returncode == 2 and "existing directory" in p.stderr, "-o must be a directory: %r" % p.stderr)
 # Usage errors.
 for args in (["--in", F, "--format", "text"], ["--in", F, "--content", BASE], ["--in", os.path.join(T, "empty")]):
     if args[-1].endswith("empty"):
