@@ -249,7 +249,14 @@ def item_limits(srv):
     check(last is not None and codes.count(200) <= 14, "rate_per_ip = 5: a burst of 25 is cut: %r" % codes)
     check(last.error_code() == "rate_limited" and int(last.headers.get("retry-after", "0")) >= 1,
           "429 rate_limited with Retry-After: %r %r" % (last.headers, last.body[:120]))
-    r = c.request("POST", "/api/v1/verify", PDF, ctype="application/pdf")
+    # Right after a refusal the budget is spent: verification is refused as well. On a slow machine
+    # the budget may refill between the two requests, so the pair is tried a few times.
+    for _ in range(5):
+        while c.request("GET", "/healthz").status != 429:
+            pass
+        r = c.request("POST", "/api/v1/verify", PDF, ctype="application/pdf")
+        if r.status == 429:
+            break
     check(r.status == 429, "public verification is limited too: %d" % r.status)
     r = c.request("GET", "/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
     check(r.status == 200, "another client address behind the trusted proxy has its own budget: %d" % r.status)

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -113,10 +114,11 @@ check(os.access(SLIM, os.X_OK), "teken-verify is built next to teken")
 deps = subprocess.run(["ldd", SLIM], capture_output=True, text=True).stdout
 for lib in ("libpq", "libmicrohttpd", "libcurl", "libsqlite3", "libgnutls", "libzip", "libp11"):
     check(lib not in deps, "teken-verify does not load %s" % lib)
+AT = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # one validation time for both: reports hold times
 for name in ("a.pdf", "f-tampered.pdf", "e-unsigned.pdf"):
     f = os.path.join(F, name)
-    a = subprocess.run([BIN, "verify", "--trust", root, "--revocation", "optional", "--in", f], capture_output=True, text=True)
-    b = subprocess.run([SLIM, "--trust", root, "--revocation", "optional", "--in", f], capture_output=True, text=True)
+    a = subprocess.run([BIN, "verify", "--trust", root, "--revocation", "optional", "--at", AT, "--in", f], capture_output=True, text=True)
+    b = subprocess.run([SLIM, "--trust", root, "--revocation", "optional", "--at", AT, "--in", f], capture_output=True, text=True)
     ja, jb = json.loads(a.stdout), json.loads(b.stdout)
     for j in (ja, jb):
         j.pop("validation_time", None)
