@@ -94,6 +94,17 @@ check(i > 0, "a byte to tamper with inside the signed range")
 with open(TAMPERED, "wb") as f:
     f.write(signed[:i] + b"XPL" + signed[i + 3:])
 UNSIGNED = BASE
+# Damaged files still get a report with a verdict, in every format: cut inside the signed revision,
+# and a /ByteRange that runs past the end of the file.
+CUT = path("cut.pdf")
+with open(CUT, "wb") as f:
+    f.write(signed[:len(signed) - 300])
+PAST = path("past-eof.pdf")
+m = re.search(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", signed)
+new = b"/ByteRange [0 %s %s %d]" % (m.group(1), m.group(2), int(m.group(3)) + 5000)
+check(len(new) <= len(m.group(0)), "room to rewrite /ByteRange")
+with open(PAST, "wb") as f:
+    f.write(signed[:m.start()] + new.ljust(len(m.group(0))) + signed[m.end():])
 chain = teken("ca", "chain", "--dir", D).stdout
 ROOTS = path("chain.pem")
 with open(ROOTS, "w") as f:
@@ -104,6 +115,8 @@ CASES = [
     ("signed", SIGNED, 0, "SAH / VALID", SEAL_CN),
     ("tampered", TAMPERED, 4, "TIDAK SAH / NOT VALID", SEAL_CN),
     ("unsigned", UNSIGNED, 6, "TIDAK ADA TANDA TANGAN / NO SIGNATURE", None),
+    ("cut", CUT, 4, "TIDAK SAH / NOT VALID", None),
+    ("past-eof", PAST, 4, "TIDAK SAH / NOT VALID", None),
 ]
 
 # ---- CLI: HTML ----
