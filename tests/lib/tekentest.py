@@ -51,9 +51,10 @@ class Server:
         if not rate_limit:
             with open(os.path.join(inst_dir, "teken.conf"), "a") as f:
                 f.write("\n[http]\nrate_per_ip = 0\n")
+        self.log_path = os.path.join(inst_dir, "serve.log")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--dir", inst_dir, "--listen", "127.0.0.1:0", "--threads", str(threads)],
-            stdout=subprocess.PIPE, stderr=open(os.path.join(inst_dir, "serve.log"), "w"), text=True)
+            stdout=subprocess.PIPE, stderr=open(self.log_path, "w"), text=True)
         line = self.proc.stdout.readline()
         if "listening on" not in line:
             self.proc.kill()
@@ -70,6 +71,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 raise AssertionError("server did not stop on SIGTERM")
+        if self.proc.returncode != 0:
+            # The instance (and its log) goes with the test's temporary directory: show why here.
+            try:
+                with open(self.log_path, errors="replace") as f:
+                    sys.stderr.write("teken serve exited %d; the end of its log:\n%s\n" % (self.proc.returncode, f.read()[-4000:]))
+            except OSError:
+                pass
         return self.proc.returncode
 
 
