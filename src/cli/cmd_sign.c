@@ -86,7 +86,7 @@ static int sign_fields_cmd(int argc, char **argv)
 	struct cli_opt opts[] = {{"in", 1, &inp, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
 	struct pades_field *f = NULL;
 	const uint8_t *data = NULL;
-	size_t len = 0, n = 0, i;
+	size_t len = 0, n = 0;
 	json_t *arr = NULL;
 	char *s = NULL;
 	int r;
@@ -96,7 +96,7 @@ static int sign_fields_cmd(int argc, char **argv)
 	if (cli_map_file(inp, &data, &len) != TK_OK)
 		return cli_fail();
 	r = 1;
-	if ((f = calloc(PADES_MAX_FIELDS, sizeof(*f))) == NULL || (arr = json_array()) == NULL) {
+	if ((f = calloc(PADES_MAX_FIELDS, sizeof(*f))) == NULL) {
 		tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -106,17 +106,7 @@ static int sign_fields_cmd(int argc, char **argv)
 	}
 	if (pades_fields(data, len, f, PADES_MAX_FIELDS, &n) != TK_OK)
 		goto out;
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:{s:f, s:f, s:f, s:f}, s:b}", "name", f[i].name, "page",
-		    f[i].page == PADES_PAGE_LAST ? json_null() : json_integer((json_int_t)f[i].page + 1), "rect", "x", f[i].rect[0], "y",
-		    f[i].rect[1], "w", f[i].rect[2], "h", f[i].rect[3], "signed", f[i].has_value));
-	{
-		json_t *doc = json_pack("{s:o}", "fields", arr);
-		arr = NULL;
-		s = doc != NULL ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(doc);
-	}
-	if (s == NULL) {
+	if ((arr = sign_fields_json(f, n)) == NULL || (s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
 		tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}

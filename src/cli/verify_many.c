@@ -120,7 +120,7 @@ struct many {
 
 static char *error_line(const char *file, const struct tk_error *e)
 {
-	json_t *j = json_pack("{s:s, s:{s:s, s:s}}", "file", file, "error", "code", e->code[0] ? e->code : "error", "message", e->msg);
+	json_t *j = verify_svc_error_item(file, e);
 	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 	json_decref(j);

@@ -220,7 +220,7 @@ enum tk_err h_fields(struct http_req *rq, struct http_resp *rs)
 	struct mp_form *form = NULL;
 	struct pades_field *f = NULL;
 	const uint8_t *data = rq->body.p;
-	size_t len = rq->body.len, n = 0, i;
+	size_t len = rq->body.len, n = 0;
 	json_t *arr = NULL;
 	enum tk_err rc;
 
@@ -243,20 +243,11 @@ enum tk_err h_fields(struct http_req *rq, struct http_resp *rs)
 	}
 	if ((rc = sign_fields(&rq->ctx, data, len, f, PADES_MAX_FIELDS, &n)) != TK_OK)
 		goto out;
-	if ((arr = json_array()) == NULL) {
+	if ((arr = sign_fields_json(f, n)) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:o, s:{s:f, s:f, s:f, s:f}, s:b}", "name", f[i].name, "page",
-		    f[i].page == PADES_PAGE_LAST ? json_null() : json_integer((json_int_t)f[i].page + 1), "rect", "x", f[i].rect[0], "y",
-		    f[i].rect[1], "w", f[i].rect[2], "h", f[i].rect[3], "signed", f[i].has_value);
-		if (o == NULL || json_array_append_new(arr, o) != 0) {
-			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	rc = http_json(rs, 200, json_pack("{s:o}", "fields", arr));
+	rc = http_json(rs, 200, arr);
 	arr = NULL;
 out:
 	json_decref(arr);

@@ -657,3 +657,20 @@ enum tk_err sign_fields(struct svc_ctx *c, const uint8_t *pdf, size_t len, struc
 		return tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
 	return pades_fields(pdf, len, out, max, n);
 }
+
+json_t *sign_fields_json(const struct pades_field *f, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr != NULL && i < n; i++) {
+		json_t *o = json_pack("{s:s, s:o, s:{s:f, s:f, s:f, s:f}, s:b}", "name", f[i].name, "page",
+		    f[i].page == PADES_PAGE_LAST ? json_null() : json_integer((json_int_t)f[i].page + 1), "rect", "x", f[i].rect[0], "y",
+		    f[i].rect[1], "w", f[i].rect[2], "h", f[i].rect[3], "signed", f[i].has_value);
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr != NULL ? json_pack("{s:o}", "fields", arr) : NULL;
+}

@@ -4,6 +4,8 @@
 
 #include "svc/base/base.h"
 
+#include <jansson.h>
+
 /* ---- signing (svc/sign.c) ---- */
 
 struct sign_in {
@@ -55,6 +57,8 @@ enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct si
  */
 struct pades_field;
 enum tk_err sign_fields(struct svc_ctx *c, const uint8_t *pdf, size_t len, struct pades_field *out, size_t max, size_t *n) WARN_UNUSED;
+/* {"fields":[{"name","page" (from 1, null: on no page),"rect":{"x","y","w","h"},"signed"}]} of sign_fields()/pades_fields(). */
+json_t *sign_fields_json(const struct pades_field *f, size_t n);
 /* The signed file kept for app (single use: deleted once read). */
 enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out) WARN_UNUSED;
 

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static json_t *item_error(const char *name, const struct tk_error *e)
+json_t *verify_svc_error_item(const char *name, const struct tk_error *e)
 {
 	return json_pack("{s:s, s:{s:s, s:s}}", "file", name, "error", "code", e->code[0] ? e->code : "error", "message", e->msg);
 }
@@ -54,7 +54,7 @@ enum tk_err verify_svc_batch(struct svc_ctx *c, const struct verify_batch_item *
 				rc = tk_last_error()->err;
 				goto out;
 			}
-			j = item_error(items[i].name, tk_last_error());
+			j = verify_svc_error_item(items[i].name, tk_last_error());
 			tk_clear_error();
 		}
 		if (j == NULL || json_array_append_new(results, j) != 0) {

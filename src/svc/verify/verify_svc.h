@@ -91,6 +91,8 @@ struct verify_batch_item {
  * verified]}, in order. Caller owns *out.
  */
 enum tk_err verify_svc_batch(struct svc_ctx *c, const struct verify_batch_item *items, size_t n, json_t **out) WARN_UNUSED;
+/* The entry of a document that could not be verified: {"file", "error":{"code","message"}} (batch and folder mode). */
+json_t *verify_svc_error_item(const char *name, const struct tk_error *e);
 
 /* ---- printable reports ---- */
 
