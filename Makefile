@@ -15,7 +15,7 @@ build: deps
 	@cmake --build build -j$(JOBS) --target teken teken-verify
 
 build-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTEKEN_SANITIZE=ON >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTEKEN_SANITIZE=ON -DTEKEN_TEST_CLOCK=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS)
 
 run: build

@@ -167,8 +167,40 @@ enum tk_err b64_encode(const uint8_t *p, size_t len, struct buf *out)
 	return TK_OK;
 }
 
+#ifdef TEKEN_TEST_CLOCK
+/*
+ * Test builds only (cmake -DTEKEN_TEST_CLOCK=ON, `make test`): when
+ * TEKEN_TEST_CLOCK_FILE names a file holding a decimal Unix time, that is
+ * "now" for every service (read on each call, so a test moves the clock of
+ * a running server by rewriting the file). Release builds have no such
+ * hook. A missing or unreadable file means the real clock.
+ */
+static int64_t test_clock(void)
+{
+	const char *path = getenv("TEKEN_TEST_CLOCK_FILE");
+	char txt[32];
+	size_t n;
+	FILE *f;
+	char *end;
+	long long v;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(txt, 1, sizeof(txt) - 1, f);
+	fclose(f);
+	txt[n] = '\0';
+	v = strtoll(txt, &end, 10);
+	return end == txt || v <= 0 ? -1 : (int64_t)v;
+}
+#endif
+
 int64_t tk_now(void)
 {
+#ifdef TEKEN_TEST_CLOCK
+	int64_t t = test_clock();
+	if (t > 0)
+		return t;
+#endif
 	return (int64_t)time(NULL);
 }
 

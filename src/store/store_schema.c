@@ -329,6 +329,58 @@ static const char *const migration_9[] = {
 	NULL,
 };
 
+/*
+ * Usage reporting (R7, docs/reports.md) and the audit browser (R16).
+ * usage_counters: request counts kept by the services (OCSP, TSA, CRL,
+ * verifications by channel, failed signing attempts by cause), added to
+ * per node from memory (svc/report/counters.c); day is the day number
+ * since 1970-01-01 in WIB (UTC+7), detail the channel or cause, unit and
+ * application '' when not known. documents learn whether the stamp was
+ * visible and through which front door they were signed. usage_reports
+ * holds each frozen version of a year's report (the JSON and the sealed
+ * PDF, with hashes) and its submission record. The indexes serve the
+ * report's range scans and the audit browser's filters.
+ */
+static const char *const migration_10[] = {
+	"CREATE TABLE usage_counters ("
+	" day INTEGER NOT NULL,"
+	" metric TEXT NOT NULL,"
+	" detail TEXT NOT NULL,"
+	" unit TEXT NOT NULL,"
+	" application TEXT NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" PRIMARY KEY (day, metric, detail, unit, application))",
+	"ALTER TABLE documents ADD COLUMN visible INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE documents ADD COLUMN channel TEXT NOT NULL DEFAULT 'api'",
+	"CREATE TABLE usage_reports ("
+	" id AUTOINC_PK,"
+	" year INTEGER NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" unit TEXT NOT NULL,"
+	" report_json TEXT NOT NULL,"
+	" json_sha256 TEXT NOT NULL,"
+	" pdf BLOB NOT NULL,"
+	" pdf_sha256 TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('frozen','approved','sent','acknowledged')),"
+	" frozen_by TEXT NOT NULL,"
+	" frozen_at INTEGER NOT NULL,"
+	" approved_by TEXT,"
+	" approved_at INTEGER,"
+	" sent_via TEXT CHECK (sent_via IN ('outbox','hand')),"
+	" sent_by TEXT,"
+	" sent_at INTEGER,"
+	" sent_note TEXT,"
+	" acknowledged_by TEXT,"
+	" acknowledged_at INTEGER,"
+	" UNIQUE (year, unit, version))",
+	"CREATE INDEX audit_ts ON audit(ts)",
+	"CREATE INDEX audit_object ON audit(object)",
+	"CREATE INDEX audit_actor ON audit(actor)",
+	"CREATE INDEX certs_created ON certs(created_at)",
+	"CREATE INDEX approvals_at ON approvals(at)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -339,6 +391,7 @@ static const char *const *const migrations[] = {
 	migration_7,
 	migration_8,
 	migration_9,
+	migration_10,
 };
 
 enum tk_err store_migrate(struct store *st)

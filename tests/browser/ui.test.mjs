@@ -1,139 +1,19 @@
 // Browser tests of the web UI: Playwright (playwright-core) driving Debian's
 // Chromium against a real `teken serve` on a demo instance. Started by
-// tests/integration/test_browser.sh, which makes the instance and the server.
-//
-//   node ui.test.mjs --base http://127.0.0.1:PORT --demo DIR/demo.json --tmp DIR --pdf some.pdf
+// tests/integration/test_browser.sh (tests/lib/browser-run.sh), which makes
+// the instance and the server; the harness is tests/browser/lib.mjs.
 //
 // Every page is watched: any console error or warning that is not an
 // expected HTTP error of the API (e.g. the 401 of a wrong passphrase), and
 // any uncaught page error, fails the run. CSP violations are console errors.
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  BASE, DEMO, TMP, PDF, SHOTS, PNG, check, login, call, enrol, allowed, watch, newPage, uiLogin, scenario, launch, finish,
+} from './lib.mjs';
 
-const T0 = Date.now();
-const BUDGET_MS = 300_000; // ten scenarios (one seals a PDF report); heavy, shared machines need the margin
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf('--' + name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
-const BASE = arg('base');
-const DEMO = JSON.parse(fs.readFileSync(arg('demo'), 'utf8'));
-const TMP = arg('tmp');
-const PDF = arg('pdf');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.TEKEN_SHOTS_DIR || path.join(TMP, 'shots');
-fs.mkdirSync(SHOTS, { recursive: true });
-
-const watchdog = setTimeout(() => {
-  console.error(`not ok: the browser test took longer than ${BUDGET_MS / 1000} s`);
-  process.exit(1);
-}, BUDGET_MS);
-
-let passed = 0;
-let failed = 0;
-function check(cond, what) {
-  if (!cond) throw new Error(what);
-}
-
-// ------------------------------------------------------------ API helpers (setup only)
-
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000'
-  + '1f15c4890000000d49444154789c63f8cfc0f01f0005000101ff89993d1d0000000049454e44ae426082', 'hex');
-const TINY_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n'
-  + 'trailer<</Root 1 0 R>>\n%%EOF\n');
-
-async function login(user, password) {
-  const r = await fetch(BASE + '/api/v1/login', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, password }) });
-  check(r.status === 200, `API login ${user}: ${r.status}`);
-  const j = await r.json();
-  return { cookie: r.headers.get('set-cookie').split(';')[0], csrf: j.csrf_token };
-}
-
-async function call(sess, method, p, { json, form } = {}) {
-  const headers = { Cookie: sess.cookie };
-  if (method !== 'GET') headers['X-CSRF-Token'] = sess.csrf;
-  let body;
-  if (json) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(json); }
-  if (form) body = form;
-  const r = await fetch(BASE + p, { method, headers, body });
-  const text = await r.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch (e) { data = text; }
-  return { status: r.status, data };
-}
-
-async function enrol(sess, ident) {
-  const fd = new FormData();
-  fd.append('data', JSON.stringify(ident));
-  fd.append('ktp', new Blob([PNG], { type: 'image/png' }), 'ktp.png');
-  fd.append('sk', new Blob([TINY_PDF], { type: 'application/pdf' }), 'sk.pdf');
-  const r = await call(sess, 'POST', '/api/v1/enrollments', { form: fd });
-  check(r.status === 201, 'enrolment: ' + JSON.stringify(r.data));
-  return r.data.request_id;
-}
-
-// ------------------------------------------------------------ browser helpers
-
-const consoleProblems = [];
-let allowedHttp = []; // [{path, status}] API errors a scenario provokes on purpose
-
-function watch(page, label) {
-  page.on('console', (m) => {
-    const type = m.type();
-    if (type !== 'error' && type !== 'warning') return;
-    const text = m.text();
-    const loc = m.location() || {};
-    if (type === 'error' && text.startsWith('Failed to load resource: the server responded with a status of ')) {
-      let p = '';
-      try { p = new URL(loc.url).pathname; } catch (e) { p = ''; }
-      if (allowedHttp.some((a) => (a.path instanceof RegExp ? a.path.test(p) : a.path === p) && text.includes('status of ' + a.status))) return;
-    }
-    consoleProblems.push(`${label}: console ${type}: ${text} (${loc.url || ''})`);
-  });
-  page.on('pageerror', (e) => consoleProblems.push(`${label}: page error: ${e.message}`));
-}
-
-async function newPage(browser, label) {
-  const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, locale: 'id-ID' });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  watch(page, label);
-  return { ctx, page };
-}
-
-async function uiLogin(page, user, password) {
-  const resp = await page.goto(BASE + '/app');
-  const csp = resp.headers()['content-security-policy'] || '';
-  check(csp.includes("script-src 'self'") && csp.includes("style-src 'self'"), 'the app page is served with the strict CSP');
-  await page.fill('#login-user', user);
-  await page.fill('#login-password', password);
-  await page.click('#login-form button[type="submit"]');
-  await page.waitForSelector('#dash:not([hidden])');
-}
-
-// ------------------------------------------------------------ scenarios
-
-async function scenario(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name} (${Date.now() - t} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  // Playwright adds a fresh temporary --user-data-dir (under TMPDIR) itself.
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+// ten scenarios (one seals a PDF report); heavy, shared machines need the margin
+const browser = await launch(300_000);
 
 const state = {};
 
@@ -182,13 +62,13 @@ await scenario('home page in Indonesian, switches to English and remembers it', 
   await page.goto(BASE + '/verify');
   await page.waitForSelector('body.ready');
   check(await page.locator('label[for="verify-file"]').count() === 1, 'verify page has a labelled file input');
-  allowedHttp = [{ path: /^\/api\/v1\/documents\//, status: 404 }];
+  allowed.http = [{ path: /^\/api\/v1\/documents\//, status: 404 }];
   await page.goto(BASE + '/v/tidakadadokumenini234567ab');
   await page.waitForSelector('#doc-missing:not([hidden]), #doc-msg:not([hidden])');
   const missing = await page.isVisible('#doc-missing');
   const text = missing ? await page.textContent('#doc-missing') : await page.textContent('#doc-msg');
   check(missing ? text.includes('Dokumen tidak terdaftar') : text.includes('belum dapat diakses'), 'unknown document id: clear page: ' + text);
-  allowedHttp = [];
+  allowed.http = [];
   await ctx.close();
 });
 
@@ -216,7 +96,7 @@ await scenario('a Verifikator sees the queue and approves a request; self-approv
   await page.screenshot({ path: path.join(SHOTS, 'verifikator-queue.png'), fullPage: true });
 
   // Own submission: refused with the plain-Indonesian self_approval text.
-  allowedHttp = [{ path: `/api/v1/requests/${selfId}/approve`, status: 403 }];
+  allowed.http = [{ path: `/api/v1/requests/${selfId}/approve`, status: 403 }];
   await page.click(`#ver-queue-body button[data-request="${selfId}"]`);
   await page.waitForSelector('#ver-detail:not([hidden])');
   check((await page.textContent('#ver-detail-body')).includes('3273015507900004'), 'detail shows the NIK');
@@ -246,7 +126,7 @@ await scenario('a Verifikator sees the queue and approves a request; self-approv
   check(await page.locator(`#ver-queue-body button[data-request="${reqId}"]`).count() === 0, 'approved request left the queue');
   const r = await call(admin, 'GET', `/api/v1/requests/${reqId}`);
   check(r.status === 200 && r.data.status === 'approved' && r.data.result && r.data.result.serial, 'request approved and certificate issued');
-  allowedHttp = [];
+  allowed.http = [];
   await ctx.close();
 });
 
@@ -257,7 +137,7 @@ await scenario('the subscriber signs a PDF in the page; a wrong passphrase shows
   await page.waitForSelector('#sub-sign:not([hidden])');
   check((await page.textContent('#sub-status')).includes('Sertifikat Anda sudah terbit'), 'certificate status shown');
 
-  allowedHttp = [{ path: '/api/v1/sign/pdf', status: 401 }];
+  allowed.http = [{ path: '/api/v1/sign/pdf', status: 401 }];
   await page.setInputFiles('#sign-file', PDF);
   await page.fill('#sign-pass', 'passphrase-yang-salah');
   await page.click('#sign-submit');
@@ -294,7 +174,7 @@ await scenario('the subscriber signs a PDF in the page; a wrong passphrase shows
 
   await page.click('#logout');
   await page.waitForSelector('#login:not([hidden])');
-  allowedHttp = [];
+  allowed.http = [];
   await ctx.close();
 });
 
@@ -302,7 +182,7 @@ await scenario('the QR page and the public verification page handle the signed f
   check(state.signed, 'needs the signed file of the previous scenario');
   const { ctx, page } = await newPage(browser, 'public');
   // The registry endpoint may not exist yet on this server: then the page says so plainly.
-  allowedHttp = [{ path: /^\/api\/v1\/documents\//, status: 404 }, { path: '/api/v1/verify', status: 404 }];
+  allowed.http = [{ path: /^\/api\/v1\/documents\//, status: 404 }, { path: '/api/v1/verify', status: 404 }];
   await page.goto(BASE + state.docPath);
   await page.waitForSelector('#doc-found:not([hidden]), #doc-msg:not([hidden]), #doc-missing:not([hidden])');
   if (await page.isVisible('#doc-found')) {
@@ -337,7 +217,7 @@ await scenario('the QR page and the public verification page handle the signed f
   const res = await page.textContent('#verify-result');
   check(res.includes('TIDAK sah') && res.includes('dokumen telah diubah') && res.includes('anotasi atau komentar') && res.includes('page 1 changed'),
     'failed verdict in plain Indonesian: ' + res);
-  allowedHttp = [];
+  allowed.http = [];
   await ctx.close();
 });
 
@@ -520,12 +400,4 @@ await scenario('a Verifikator enrols an official without a passphrase; another a
   await c2.close();
 });
 
-await scenario('no console errors, CSP violations or page errors on any page', async () => {
-  check(consoleProblems.length === 0, 'console problems:\n  ' + consoleProblems.join('\n  '));
-});
-
-await browser.close();
-clearTimeout(watchdog);
-console.log(`browser tests took ${((Date.now() - T0) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await finish(browser);

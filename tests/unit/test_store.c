@@ -244,9 +244,9 @@ static void v5_checkpoint(struct store *st, int64_t seq, const char *hash)
  * Migration 8 (continuous audit checkpoints) on a store that has v1
  * checkpoints: they are numbered in chain order, keep version 1 and name
  * the seal certificate as signer; new rows need a unique number. The store
- * is taken back to schema 7 by hand (undoing 9 as well), which works while
- * 9 is the newest migration: whoever adds migration 10 makes this test fail
- * and must extend it (the upgrade from schema 5 also stays covered by
+ * is taken back to schema 7 by hand (undoing 9 and 10 as well), which works
+ * while 10 is the newest migration: whoever adds migration 11 makes this
+ * test fail and must extend it (the upgrade from schema 5 also stays covered by
  * tests/integration/test_audit_anchor.sh, SQLite fixture at schema 5).
  */
 static void test_checkpoint_migration(void **state)
@@ -258,7 +258,16 @@ static void test_checkpoint_migration(void **state)
 		"ALTER TABLE audit_checkpoints DROP COLUMN prev",
 		"ALTER TABLE audit_checkpoints DROP COLUMN cert_serial",
 		"ALTER TABLE documents DROP COLUMN application_key_id",
-		"DELETE FROM schema_migrations WHERE version IN (8, 9)",
+		"DROP TABLE usage_counters",
+		"DROP TABLE usage_reports",
+		"DROP INDEX audit_ts",
+		"DROP INDEX audit_object",
+		"DROP INDEX audit_actor",
+		"DROP INDEX certs_created",
+		"DROP INDEX approvals_at",
+		"ALTER TABLE documents DROP COLUMN visible",
+		"ALTER TABLE documents DROP COLUMN channel",
+		"DELETE FROM schema_migrations WHERE version IN (8, 9, 10)",
 		"INSERT INTO meta (key, value) VALUES ('cert.seal', '4a5e')",
 		NULL,
 	};
@@ -269,7 +278,7 @@ static void test_checkpoint_migration(void **state)
 	int row = 0;
 
 	must(store_schema_version(f->st, &v));
-	assert_int_equal(v, 9); /* see above: this test reverses the newest migrations */
+	assert_int_equal(v, 10); /* see above: this test reverses the newest migrations */
 	must(store_begin(f->st, STORE_TX_WRITE));
 	for (i = 0; back_to_7[i] != NULL; i++)
 		exec_ok(f->st, back_to_7[i]);
@@ -282,7 +291,7 @@ static void test_checkpoint_migration(void **state)
 	f->st = NULL;
 	must(store_open(f->loc[0].url, 1, &f->st));
 	must(store_schema_version(f->st, &v));
-	assert_int_equal(v, 9);
+	assert_int_equal(v, 10);
 
 	must(store_prepare(f->st, "SELECT seq, num, version, cert_serial, prev FROM audit_checkpoints ORDER BY seq", &s));
 	for (i = 0; i < 3; i++) {
