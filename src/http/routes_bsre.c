@@ -216,6 +216,7 @@ enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
 		goto fail;
 	in.data = file->data;
 	in.len = file->len;
+	in.channel = "bsre";
 	in.passphrase = pass;
 	in.reason = form_str(form, "reason", reason, sizeof(reason));
 	in.location = form_str(form, "location", location, sizeof(location));
@@ -349,6 +350,7 @@ static enum tk_err sign_files(struct http_req *rq, json_t *files, json_t *props,
 		}
 		in.data = pdf.p;
 		in.len = pdf.len;
+		in.channel = "bsre";
 		if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
 			goto out;
 		buf_reset(&enc);

@@ -31,7 +31,7 @@ enum tk_err h_crl(struct http_req *rq, struct http_resp *rs)
 	if (!ca_name_ok(rq->params[0]))
 		return tk_fail_code(TK_ERR_NOT_FOUND, "unknown_ca", "no CA named '%s'", rq->params[0]);
 	buf_init(&der, (size_t)1 << 31);
-	if ((rc = ca_crl_current(&rq->ctx, rq->params[0], &der, &tu, &nu)) != TK_OK)
+	if ((rc = ca_crl_serve(&rq->ctx, rq->params[0], &der, &tu, &nu)) != TK_OK)
 		goto out;
 	if ((rc = http_bytes(rs, 200, "application/pkix-crl", der.p, der.len)) != TK_OK)
 		goto out;

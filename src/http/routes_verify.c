@@ -74,6 +74,8 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 	verify_svc_file_name(NULL, name);
 
 	memset(&in, 0, sizeof(in));
+	/* The public page says it is the page (?via=web): the usage report counts the channels apart. */
+	in.channel = http_query_get(rq, "via") != NULL && strcmp(http_query_get(rq, "via"), "web") == 0 ? "web" : "api";
 	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
 		in.data = rq->body.p;
 		in.len = rq->body.len;

@@ -10,6 +10,7 @@
 #include "log/log.h"
 #include "svc/auth/auth.h"
 #include "svc/jobs/jobs.h"
+#include "svc/report/report.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -839,7 +840,12 @@ static enum tk_err parse_listen(const char *s, struct sockaddr_storage *ss, sock
 	return TK_OK;
 }
 
-/* The jobs thread: runs svc jobs every minute until the server stops. */
+/*
+ * The jobs thread: adds this node's usage counts to the store every
+ * JOBS_FLUSH_S seconds and runs the svc jobs every minute, until the
+ * server stops (the last counts are flushed when the instance closes).
+ */
+#define JOBS_FLUSH_S 10
 struct jobs_thread {
 	struct instance *inst;
 	pthread_mutex_t lock;
@@ -852,21 +858,27 @@ static void *jobs_main(void *arg)
 	struct jobs_thread *jt = arg;
 	struct jobs_state js = {0, 0};
 	struct svc_ctx c;
+	int64_t last_jobs = 0;
 
 	pthread_mutex_lock(&jt->lock);
 	while (!jt->stop) {
 		struct timespec until;
 		pthread_mutex_unlock(&jt->lock);
 		if (svc_ctx_open(jt->inst, "teken-jobs", "admin", "local", &c) == TK_OK) {
-			if (jobs_run(&c, tk_now(), &js) != TK_OK)
-				log_msg(LOG_WARN, "jobs", "%s", tk_errmsg());
+			if (usage_flush(&c) != TK_OK)
+				log_msg(LOG_WARN, "usage.flush", "%s", tk_errmsg());
+			if (tk_now() - last_jobs >= 60 || tk_now() < last_jobs) {
+				last_jobs = tk_now();
+				if (jobs_run(&c, last_jobs, &js) != TK_OK)
+					log_msg(LOG_WARN, "jobs", "%s", tk_errmsg());
+			}
 			svc_ctx_done(&c);
 		} else {
 			log_msg(LOG_WARN, "jobs", "no store connection: %s", tk_errmsg());
 		}
 		pthread_mutex_lock(&jt->lock);
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 60;
+		until.tv_sec += JOBS_FLUSH_S;
 		while (!jt->stop && pthread_cond_timedwait(&jt->wake, &jt->lock, &until) == 0)
 			;
 	}

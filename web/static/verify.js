@@ -76,7 +76,7 @@ async function download(file, accept, ext, msg) {
   say(msg, 'info', 'verify.report.busy');
   const form = new FormData();
   form.append('file', file, file.name);
-  const r = await api('POST', '/api/v1/verify', { form, accept, as: 'blob' });
+  const r = await api('POST', '/api/v1/verify?via=web', { form, accept, as: 'blob' });
   const url = URL.createObjectURL(r.blob);
   const a = h('a', { href: url, download: reportName(file.name, ext), hidden: true });
   document.body.append(a);
@@ -169,7 +169,7 @@ function start() {
       // Multipart with the file's own name: the server shows it (sanitised) instead of "upload.pdf".
       const fd = new FormData();
       fd.append('file', file, file.name);
-      const report = await api('POST', '/api/v1/verify', { form: fd });
+      const report = await api('POST', '/api/v1/verify?via=web', { form: fd });
       say(msg, null);
       render(body, report || {}, file.name);
       body.append(reportActions(file, msg));

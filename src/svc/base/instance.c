@@ -4,6 +4,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/ra/ra.h"
+#include "svc/report/report.h"
 #include "svc/base/base_int.h"
 
 #include "config/config.h"
@@ -182,8 +183,16 @@ fail:
 
 void instance_close(struct instance *inst)
 {
+	struct svc_ctx c;
+
 	if (inst == NULL)
 		return;
+	/* The usage counts this process still holds (svc/report/counters.c) go to the store before it ends. */
+	if (usage_pending() > 0 && svc_ctx_open(inst, "teken", "admin", "local", &c) == TK_OK) {
+		if (usage_flush(&c) != TK_OK)
+			log_msg(LOG_WARN, "usage.flush", "counts lost at close: %s", tk_errmsg());
+		svc_ctx_done(&c);
+	}
 	while (inst->nkeys > 0)
 		key_free(inst->keys[--inst->nkeys]);
 	while (inst->ncas > 0)

@@ -3,6 +3,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/pii/pii.h"
+#include "svc/report/report.h"
 #include "svc/trust/trust.h"
 #include "svc/base/base_int.h"
 
@@ -459,6 +460,12 @@ enum tk_err ca_cert_pem(struct svc_ctx *c, const char *serial_in, struct buf *ou
 	X509_free(cert);
 	store_finalize(s);
 	return rc;
+}
+
+enum tk_err ca_crl_serve(struct svc_ctx *c, const char *ca_name, struct buf *out, int64_t *this_update, int64_t *next_update)
+{
+	usage_count(c, USAGE_CRL, NULL, NULL);
+	return ca_crl_current(c, ca_name, out, this_update, next_update);
 }
 
 enum tk_err ca_crl_current(struct svc_ctx *c, const char *ca_name, struct buf *out, int64_t *this_update,

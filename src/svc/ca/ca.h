@@ -33,6 +33,9 @@ enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out) WARN
  */
 enum tk_err ca_crl_current(struct svc_ctx *c, const char *ca_name, struct buf *out, int64_t *this_update,
     int64_t *next_update) WARN_UNUSED;
+/* ca_crl_current() for a relying party (GET /crl/{ca}.crl): counted for the usage report. */
+enum tk_err ca_crl_serve(struct svc_ctx *c, const char *ca_name, struct buf *out, int64_t *this_update,
+    int64_t *next_update) WARN_UNUSED;
 /* A service certificate recorded in meta ("cert.seal", "cert.tsa", "cert.ocsp"). Caller frees. */
 enum tk_err ca_cert_by_meta(struct svc_ctx *c, const char *meta, X509 **out) WARN_UNUSED;
 /* The same, refusing a revoked or held certificate (certificate_not_valid); serial gets its hex serial. */

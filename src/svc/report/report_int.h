@@ -11,6 +11,11 @@
 /* Builds the report's JSON (docs/reports.md). Caller decrefs. */
 enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, json_t **out) WARN_UNUSED;
 
+/* Renders a report's JSON in format f (PDF: sealed by the instance). Appends to out. */
+enum tk_err report_render(struct svc_ctx *c, const json_t *rep, enum report_format f, struct buf *out) WARN_UNUSED;
+/* report_render_pdf() sealed PAdES B-LT by the instance seal. */
+enum tk_err report_usage_sealed_pdf(struct svc_ctx *c, const json_t *rep, struct buf *out) WARN_UNUSED;
+
 /* One CSV file per table (totals, by_month, by_unit, by_application, breakdowns), zipped. */
 enum tk_err report_render_csv_zip(const json_t *rep, struct buf *out) WARN_UNUSED;
 /* XLSX (libxlsxwriter): one sheet per table, totals row, frozen header row. */

@@ -4,6 +4,7 @@
 #include "svc/ca/ca.h"
 #include "svc/pii/pii.h"
 #include "svc/ra/ra.h"
+#include "svc/report/report.h"
 #include "svc/sign/sign.h"
 #include "svc/sign/sign_int.h"
 #include "svc/trust/trust.h"
@@ -279,6 +280,14 @@ static enum tk_err load_signer(struct svc_ctx *c, const struct sign_in *in, stru
 	return x509_serial_hex(sg->cert, sg->serial, sizeof(sg->serial));
 }
 
+/* Which front door a document came through (documents.channel, docs/reports.md). */
+static const char *sign_channel(const struct svc_ctx *c, const struct sign_in *in)
+{
+	if (in->channel != NULL)
+		return in->channel;
+	return c->actor.kind == ACTOR_PERSON ? "web" : c->actor.kind == ACTOR_APPLICATION ? "api" : "cli";
+}
+
 struct reg_args {
 	const struct sign_in *in;
 	const struct signer *sg;
@@ -299,7 +308,8 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO documents (id, sha256, size, pages, kind, level, signer, cert_serial, subscriber_id,"
-		 " application, unit, signed_by, signed_at, application_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK)
+		 " application, unit, signed_by, signed_at, application_key_id, visible, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->hash)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, (int64_t)a->size)) != TK_OK || (rc = store_bind_i64(s, 4, (int64_t)a->pages)) != TK_OK ||
@@ -310,7 +320,8 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	    (rc = a->sg->unit[0] ? store_bind_text(s, 11, a->sg->unit) : store_bind_null(s, 11)) != TK_OK ||
 	    (rc = store_bind_text(s, 12, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 13, tk_now())) != TK_OK ||
 	    (rc = c->actor.kind == ACTOR_APPLICATION ? store_bind_i64(s, 14, c->actor.id) : store_bind_null(s, 14)) != TK_OK ||
-	    (rc = store_step(s, &row)) != TK_OK)
+	    (rc = store_bind_i64(s, 15, !a->in->cades && a->in->visible)) != TK_OK ||
+	    (rc = store_bind_text(s, 16, sign_channel(c, a->in))) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	d = json_pack("{s:s, s:s, s:s, s:s}", "sha256", a->hash, "level", a->level, "cert", a->sg->serial, "kind", a->in->cades ? "cades" : "pades");
 	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
@@ -414,7 +425,22 @@ static enum tk_err add_ltv(struct svc_ctx *c, const uint8_t *pdf, size_t len, st
 	return rc;
 }
 
+static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out);
+
 enum tk_err sign_document(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out)
+{
+	enum tk_err rc = sign_document_do(c, in, out);
+
+	if (rc != TK_OK) {
+		/* Refused attempts count for the usage report, by cause; the unit only when it is the caller's to name. */
+		const char *unit = in->unit != NULL && (c->actor.kind != ACTOR_APPLICATION || actor_may_act_for_unit(&c->actor, in->unit)) ? in->unit : NULL;
+		const char *code = tk_last_error()->code;
+		usage_count(c, USAGE_SIGN_FAILED, code[0] ? code : tk_err_code_default(rc), unit);
+	}
+	return rc;
+}
+
+static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in, struct sign_out *out)
 {
 	struct signer sg;
 	struct pades_opts po;

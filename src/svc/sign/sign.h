@@ -32,6 +32,7 @@ struct sign_in {
 	int64_t subscriber_id;    /* application: the official found by the caller (takes precedence over nik) */
 	const char *qr_url;       /* QR target instead of <base>/v/<id> (BSrE linkQR) */
 	int64_t keep_seconds;     /* keep the signed file for one download (BSrE v1) */
+	const char *channel;      /* front door for the usage report: "bsre"; NULL: "web" for a person, "api" for an application, "cli" */
 };
 
 struct sign_out {

@@ -2,6 +2,7 @@
 #include "svc/audit/audit.h"
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
+#include "svc/report/report.h"
 #include "svc/trust/trust.h"
 #include "svc/base/base_int.h"
 
@@ -272,6 +273,7 @@ enum tk_err trust_tsa_stamp(struct svc_ctx *c, const uint8_t *req, size_t len, s
 	enum tk_err rc;
 
 	*granted = 0;
+	usage_count(c, USAGE_TSA, NULL, NULL);
 	rc = thread_state(c, 1, &ts);
 	if (rc == TK_OK && (ts->tsa == NULL || tk_now() - ts->tsa_at >= TRUST_RELOAD_S)) {
 		rc = load_tsa(c, ts);
@@ -775,6 +777,7 @@ enum tk_err trust_ocsp_answer(struct svc_ctx *c, const uint8_t *req, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->der, TRUST_MAX_RESP_BYTES);
+	usage_count(c, USAGE_OCSP, NULL, NULL);
 	if (ocsp_req_parse(req, len, &r) != TK_OK) {
 		log_msg(LOG_DEBUG, "ocsp.malformed", "%s", tk_errmsg());
 		return error_answer(out, OCSP_ST_MALFORMED);

@@ -4,6 +4,7 @@
  * the whole batch so that one request cannot hold a verification slot for
  * long: documents past it get an error entry, not a report.
  */
+#include "svc/report/report.h"
 #include "svc/verify/verify_svc.h"
 
 #include "pdf/pdf.h"
@@ -45,8 +46,8 @@ enum tk_err verify_svc_batch(struct svc_ctx *c, const struct verify_batch_item *
 			tk_fail_code(TK_ERR_LIMIT, "batch_time", "the batch used its %u seconds before this document", VERIFY_BATCH_SECONDS);
 		else if (!pdf_header_ok(items[i].data, items[i].len))
 			tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
-		else if ((rc = verify_svc_run(c, t, &in, &r)) == TK_OK)
-			rc = verify_svc_json(c, r, items[i].name, &j);
+		else if ((rc = verify_svc_run(c, t, &in, &r)) == TK_OK && (rc = verify_svc_json(c, r, items[i].name, &j)) == TK_OK)
+			usage_count(c, USAGE_VERIFY, "api", NULL);
 		verify_report_free(r);
 		if (j == NULL) {
 			/* The store failing is the server's problem, not this document's. */

@@ -14,6 +14,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/ra/ra.h"
+#include "svc/report/report.h"
 #include "svc/verify/verify_svc.h"
 #include "svc/base/base_int.h"
 
@@ -738,6 +739,7 @@ enum tk_err verify_svc_bsre(struct svc_ctx *c, const struct verify_svc_in *in, c
 		if ((rc = svc_in_tx(c, verify_audit_tx, &a)) != TK_OK)
 			goto out;
 	}
+	usage_count(c, USAGE_VERIFY, "bsre", NULL);
 	*out = j;
 	j = NULL;
 	rc = TK_OK;

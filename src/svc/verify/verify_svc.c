@@ -1,6 +1,7 @@
 /* Verification service: the instance's trust, registry status and document registry around src/verify. */
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
+#include "svc/report/report.h"
 #include "svc/sign/sign_int.h"
 #include "svc/verify/verify_svc.h"
 #include "svc/base/base_int.h"
@@ -215,8 +216,9 @@ enum tk_err verify_svc_request(struct svc_ctx *c, const struct verify_svc_in *in
 	enum tk_err rc;
 
 	*out = NULL;
-	if ((rc = verify_svc_trust(c, NULL, 0, NULL, 0, &t)) == TK_OK && (rc = verify_svc_run(c, t, in, &r)) == TK_OK)
-		rc = verify_svc_json(c, r, file, out);
+	if ((rc = verify_svc_trust(c, NULL, 0, NULL, 0, &t)) == TK_OK && (rc = verify_svc_run(c, t, in, &r)) == TK_OK &&
+	    (rc = verify_svc_json(c, r, file, out)) == TK_OK)
+		usage_count(c, USAGE_VERIFY, in->channel ? in->channel : "api", NULL);
 	verify_report_free(r);
 	verify_trust_free(t);
 	return rc;
@@ -279,8 +281,9 @@ enum tk_err verify_svc_request_report(struct svc_ctx *c, const struct verify_svc
 	int sealed = 0;
 	enum tk_err rc;
 
-	if ((rc = verify_svc_trust(c, NULL, 0, NULL, 0, &t)) == TK_OK && (rc = verify_svc_run(c, t, in, &r)) == TK_OK)
-		rc = verify_svc_render(c, r, file, fmt, out, &sealed);
+	if ((rc = verify_svc_trust(c, NULL, 0, NULL, 0, &t)) == TK_OK && (rc = verify_svc_run(c, t, in, &r)) == TK_OK &&
+	    (rc = verify_svc_render(c, r, file, fmt, out, &sealed)) == TK_OK)
+		usage_count(c, USAGE_VERIFY, in->channel ? in->channel : "api", NULL);
 	verify_report_free(r);
 	verify_trust_free(t);
 	return rc;
@@ -338,5 +341,7 @@ enum tk_err verify_svc_document(struct svc_ctx *c, const char *id, json_t **out)
 		return rc;
 	if (*out == NULL)
 		return tk_fail_code(TK_ERR_NOT_FOUND, "document_not_found", "no signed document with this id");
+	/* A QR landing is a verification of one of our documents: its unit's. */
+	usage_count(c, USAGE_VERIFY, "qr", json_string_value(json_object_get(*out, "unit")));
 	return TK_OK;
 }

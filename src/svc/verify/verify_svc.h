@@ -29,6 +29,7 @@ struct verify_svc_in {
 	uint32_t max_objects;    /* 0: [verify] max_objects with an instance, else unbounded (MAX_PDF_OBJECTS) */
 	const char *password;    /* an encrypted PDF's user (or owner) password; NULL: the empty one. Borrowed, never logged or kept */
 	int page_changes;        /* VERIFY_SVC_PAGES_*: pages added or removed after a signature */
+	const char *channel;     /* usage report channel of a request: "web" (the public page) or "api" (NULL) */
 };
 #define VERIFY_SVC_PAGES_CONFIG 0 /* [verify] page_changes = fail|warn with an instance; fail without */
 #define VERIFY_SVC_PAGES_FAIL   1

@@ -1,0 +1,825 @@
+/*
+ * The annual usage report (R7): every figure counted from the store for
+ * one calendar year in WIB, per month, per unit and per application
+ * (docs/reports.md is the contract). Large registries are summed by the
+ * store (GROUP BY day), certificates are walked once in C (renewals and
+ * the state at each month end need their history).
+ */
+#include "svc/base/base.h"
+#include "svc/report/report.h"
+#include "svc/report/report_int.h"
+#include "svc/sign/sign.h"
+#include "svc/sign/sign_int.h"
+#include "svc/base/base_int.h"
+
+#include "config/config.h"
+#include "pdfgen/pdfgen.h"
+#include "store/store.h"
+#include "x509/x509.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WIB_OFFSET 25200
+#define REPORT_MIN_YEAR 2000
+#define REPORT_MAX_YEAR 9999
+
+/* The figures of one row, in the order docs/reports.md lists them. */
+enum fig {
+	F_CERT_ISSUED, F_CERT_RENEWED, F_CERT_REVOKED, F_CERT_SUSPENDED, F_CERT_ACTIVE, F_CERT_EXPIRING,
+	F_DOC, F_DOC_PADES, F_DOC_CADES, F_DOC_VISIBLE, F_DOC_INVISIBLE, F_DOC_OFFICIAL, F_DOC_SEAL,
+	F_LVL_BB, F_LVL_BT, F_LVL_BLT, F_LVL_BLTA,
+	F_VER, F_VER_WEB, F_VER_API, F_VER_QR, F_VER_BSRE,
+	F_OCSP, F_TSA, F_CRL, F_SIGN_FAILED,
+	F_APPROVALS, F_REJECTIONS,
+	F_TICKETS, F_TRAINING_EVENTS, F_TRAINING_PEOPLE,
+	F_COUNT
+};
+
+static const char *const fig_names[F_COUNT] = {
+	"certificates_issued", "certificates_renewed", "certificates_revoked", "certificates_suspended", "certificates_active",
+	"certificates_expiring_next_year",
+	"documents_signed", "documents_pades", "documents_cades", "documents_visible", "documents_invisible", "documents_by_official",
+	"documents_by_seal",
+	"documents_level_b_b", "documents_level_b_t", "documents_level_b_lt", "documents_level_b_lta",
+	"verifications", "verifications_web", "verifications_api", "verifications_qr", "verifications_bsre",
+	"ocsp_requests", "tsa_requests", "crl_requests", "signing_failures",
+	"verifikator_approvals", "verifikator_rejections",
+	"support_tickets", "training_events", "training_participants",
+};
+
+/* Durations (seconds) whose median a row reports. */
+struct durations {
+	int64_t *v;
+	size_t n, cap;
+};
+
+struct row {
+	char *name; /* unit or application; NULL for totals and months */
+	int64_t f[F_COUNT];
+	struct durations decide;
+};
+
+struct rowset {
+	struct row *r;
+	size_t n, cap;
+};
+
+/* Everything one report sums into. */
+struct tally {
+	int year;
+	const char *scope;     /* only this unit, or NULL */
+	int64_t start, end;    /* [start, end) of the year, Unix time */
+	int64_t month_end[12]; /* end of each month (exclusive) */
+	struct row total;
+	struct row month[12];
+	struct rowset units, apps;
+	json_t *reasons;       /* {reason: n} */
+	json_t *causes;        /* {code: n} */
+	struct rowset verifikators; /* f[F_APPROVALS], f[F_REJECTIONS], decide */
+};
+
+static enum tk_err dur_add(struct durations *d, int64_t v)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		int64_t *p = realloc(d->v, cap * sizeof(*p));
+		if (p == NULL)
+			return tk_fail(TK_ERR_NOMEM, "report: out of memory");
+		d->v = p;
+		d->cap = cap;
+	}
+	d->v[d->n++] = v;
+	return TK_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median (lower middle of an even count averaged with the upper); -1 without values. */
+static int64_t dur_median(struct durations *d)
+{
+	if (d->n == 0)
+		return -1;
+	qsort(d->v, d->n, sizeof(*d->v), cmp_i64);
+	return d->n % 2 ? d->v[d->n / 2] : (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
+}
+
+static void row_free(struct row *r)
+{
+	free(r->name);
+	free(r->decide.v);
+}
+
+static void rowset_free(struct rowset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		row_free(&s->r[i]);
+	free(s->r);
+}
+
+/* The row named name (made when absent). Rows stay unsorted until the JSON is built. */
+static enum tk_err rowset_get(struct rowset *s, const char *name, struct row **out)
+{
+	size_t i;
+
+	for (i = s->n; i-- > 0;)
+		if (strcmp(s->r[i].name, name) == 0) {
+			*out = &s->r[i];
+			return TK_OK;
+		}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct row *p = realloc(s->r, cap * sizeof(*p));
+		if (p == NULL)
+			return tk_fail(TK_ERR_NOMEM, "report: out of memory");
+		s->r = p;
+		s->cap = cap;
+	}
+	memset(&s->r[s->n], 0, sizeof(s->r[s->n]));
+	if ((s->r[s->n].name = strdup(name)) == NULL)
+		return tk_fail(TK_ERR_NOMEM, "report: out of memory");
+	*out = &s->r[s->n++];
+	return TK_OK;
+}
+
+/* Month (0..11) of a time inside the year. */
+static int month_of(const struct tally *t, int64_t ts)
+{
+	int m = 0;
+
+	while (m < 11 && ts >= t->month_end[m])
+		m++;
+	return m;
+}
+
+/* Is the record in the report's scope? Unit-limited reports take only that unit's records. */
+static int in_scope(const struct tally *t, const char *unit)
+{
+	return t->scope == NULL || (unit != NULL && strcmp(t->scope, unit) == 0);
+}
+
+/*
+ * Adds n of figure f to the totals, month m (-1: none) and the rows of
+ * unit and application (when named). Returns TK_OK or TK_ERR_NOMEM.
+ */
+static enum tk_err add(struct tally *t, int m, const char *unit, const char *app, enum fig f, int64_t n)
+{
+	struct row *r;
+	enum tk_err rc;
+
+	t->total.f[f] += n;
+	if (m >= 0)
+		t->month[m].f[f] += n;
+	if (unit != NULL && unit[0] != '\0') {
+		if ((rc = rowset_get(&t->units, unit, &r)) != TK_OK)
+			return rc;
+		r->f[f] += n;
+	}
+	if (app != NULL && app[0] != '\0') {
+		if ((rc = rowset_get(&t->apps, app, &r)) != TK_OK)
+			return rc;
+		r->f[f] += n;
+	}
+	return TK_OK;
+}
+
+static enum tk_err count_json(json_t *obj, const char *key, int64_t n)
+{
+	json_t *v = json_object_get(obj, key);
+	if (json_object_set_new(obj, key, json_integer((v ? json_integer_value(v) : 0) + n)) != 0)
+		return tk_fail(TK_ERR_NOMEM, "report: out of memory");
+	return TK_OK;
+}
+
+/* ---------------------------------------------------------------- certificates */
+
+/* Units of the seals issued on request (the request named the unit). */
+struct seal_unit {
+	char serial[65];
+	char *unit;
+};
+struct seal_units {
+	struct seal_unit *v;
+	size_t n;
+};
+
+static void seal_units_free(struct seal_units *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].unit);
+	free(s->v);
+}
+
+static enum tk_err seal_units_load(struct svc_ctx *c, struct seal_units *out)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_prepare(c->st, "SELECT payload, result FROM requests WHERE kind = 'seal' AND status = 'approved' AND result IS NOT NULL", &s)) != TK_OK)
+		return rc;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		json_t *p = json_loads(store_col_text(s, 0), 0, NULL), *r = json_loads(store_col_text(s, 1), 0, NULL);
+		const char *unit = json_string_value(json_object_get(p, "unit")), *serial = json_string_value(json_object_get(r, "serial"));
+		if (unit != NULL && serial != NULL && strlen(serial) < sizeof(out->v[0].serial)) {
+			struct seal_unit *nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
+			if (nv == NULL || (nv[out->n].unit = strdup(unit)) == NULL) {
+				if (nv != NULL)
+					out->v = nv;
+				rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
+			} else {
+				out->v = nv;
+				memcpy(nv[out->n].serial, serial, strlen(serial) + 1);
+				out->n++;
+			}
+		}
+		json_decref(p);
+		json_decref(r);
+		if (rc != TK_OK)
+			break;
+	}
+	store_finalize(s);
+	return rc;
+}
+
+static const char *seal_unit_of(const struct seal_units *s, const char *serial)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].serial, serial) == 0)
+			return s->v[i].unit;
+	return NULL;
+}
+
+/* Serial -> unit of every counted certificate, for the suspensions (sorted by serial). */
+struct serial_unit {
+	char serial[41];
+	const char *unit; /* into units_pool */
+};
+
+struct cert_pass {
+	struct serial_unit *v;
+	size_t n, cap;
+	char **pool;
+	size_t npool;
+};
+
+static void cert_pass_free(struct cert_pass *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->npool; i++)
+		free(p->pool[i]);
+	free(p->pool);
+	free(p->v);
+}
+
+static int cmp_serial(const void *a, const void *b)
+{
+	return strcmp(((const struct serial_unit *)a)->serial, ((const struct serial_unit *)b)->serial);
+}
+
+/* Interns unit in the pass's pool (few distinct units). */
+static const char *pool_unit(struct cert_pass *p, const char *unit)
+{
+	size_t i;
+	char **np;
+
+	for (i = 0; i < p->npool; i++)
+		if (strcmp(p->pool[i], unit) == 0)
+			return p->pool[i];
+	if ((np = realloc(p->pool, (p->npool + 1) * sizeof(*np))) == NULL)
+		return NULL;
+	p->pool = np;
+	if ((np[p->npool] = strdup(unit)) == NULL)
+		return NULL;
+	return np[p->npool++];
+}
+
+/* A certificate's state at time at: active (not expired, not revoked or on hold by then). */
+static int active_at(int64_t created, int64_t not_after, const char *status, int64_t revoked_at, int64_t at)
+{
+	if (created >= at || not_after <= at)
+		return 0;
+	return strcmp(status, "valid") == 0 || revoked_at >= at;
+}
+
+static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t, struct cert_pass *cp)
+{
+	struct seal_units seals;
+	struct store_stmt *s = NULL;
+	int64_t prev_sub = -1, next_start, next_end;
+	struct tm tm;
+	int row = 0, m;
+	enum tk_err rc;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = t->year + 1 - 1900;
+	tm.tm_mday = 1;
+	next_start = t->end;
+	tm.tm_year++;
+	next_end = (int64_t)timegm(&tm) - WIB_OFFSET;
+	if ((rc = seal_units_load(c, &seals)) != TK_OK)
+		return rc;
+	/* Officials' certificates in issuance order per official (the first is new, later ones renewals); seals; not the instance's own. */
+	if ((rc = store_prepare(c->st,
+		 "SELECT c.serial, c.profile, c.created_at, c.not_after, c.status, COALESCE(c.revoked_at, 0), COALESCE(c.reason, 0),"
+		 " COALESCE(c.subscriber_id, 0), COALESCE(s.unit, '')"
+		 " FROM certs c LEFT JOIN subscribers s ON s.id = c.subscriber_id"
+		 " WHERE (c.profile = 'individual' OR (c.profile = 'seal' AND c.serial NOT IN (SELECT value FROM meta WHERE key = 'cert.seal')))"
+		 " AND c.created_at < ?"
+		 " ORDER BY COALESCE(c.subscriber_id, 0), c.created_at, c.serial", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, t->end)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		const char *serial = store_col_text(s, 0), *status = store_col_text(s, 4);
+		int seal = strcmp(store_col_text(s, 1), "seal") == 0;
+		int64_t created = store_col_i64(s, 2), not_after = store_col_i64(s, 3), revoked_at = store_col_i64(s, 5);
+		int64_t sub = store_col_i64(s, 7);
+		const char *unit = seal ? seal_unit_of(&seals, serial) : store_col_text(s, 8);
+		int first = seal || sub != prev_sub;
+
+		prev_sub = seal ? -1 : sub;
+		if (unit == NULL)
+			unit = "";
+		if (!in_scope(t, unit))
+			continue;
+		if (created >= t->start && created < t->end) {
+			m = month_of(t, created);
+			if ((rc = add(t, m, unit, NULL, F_CERT_ISSUED, 1)) != TK_OK || (!first && (rc = add(t, m, unit, NULL, F_CERT_RENEWED, 1)) != TK_OK))
+				goto out;
+		}
+		if (strcmp(status, "revoked") == 0 && revoked_at >= t->start && revoked_at < t->end) {
+			const char *rn = x509_reason_name((int)store_col_i64(s, 6));
+			if ((rc = add(t, month_of(t, revoked_at), unit, NULL, F_CERT_REVOKED, 1)) != TK_OK ||
+			    (rc = count_json(t->reasons, rn ? rn : "unspecified", 1)) != TK_OK)
+				goto out;
+		}
+		/* State at each month end; the year end is December's. */
+		for (m = 0; m < 12; m++)
+			if (active_at(created, not_after, status, revoked_at, t->month_end[m])) {
+				t->month[m].f[F_CERT_ACTIVE]++;
+				if (m == 11 && (rc = add(t, -1, unit, NULL, F_CERT_ACTIVE, 1)) != TK_OK)
+					goto out;
+			}
+		if (active_at(created, not_after, status, revoked_at, t->end) && not_after >= next_start && not_after < next_end) {
+			/* Months: in that month of the next year. */
+			time_t tt = (time_t)(not_after + WIB_OFFSET);
+			struct tm e;
+			gmtime_r(&tt, &e);
+			t->month[e.tm_mon].f[F_CERT_EXPIRING]++;
+			if ((rc = add(t, -1, unit, NULL, F_CERT_EXPIRING, 1)) != TK_OK)
+				goto out;
+		}
+		/* Suspensions are found by serial later. */
+		if (cp->n == cp->cap) {
+			size_t cap = cp->cap ? cp->cap * 2 : 1024;
+			struct serial_unit *nv = realloc(cp->v, cap * sizeof(*nv));
+			if (nv == NULL) {
+				rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
+				goto out;
+			}
+			cp->v = nv;
+			cp->cap = cap;
+		}
+		if (strlen(serial) < sizeof(cp->v[0].serial)) {
+			memcpy(cp->v[cp->n].serial, serial, strlen(serial) + 1);
+			if ((cp->v[cp->n].unit = pool_unit(cp, unit)) == NULL) {
+				rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
+				goto out;
+			}
+			cp->n++;
+		}
+	}
+	if (rc != TK_OK)
+		goto out;
+	/* certificates_active of the year is the year-end state: the totals row's is December's. */
+	t->total.f[F_CERT_ACTIVE] = t->month[11].f[F_CERT_ACTIVE];
+	qsort(cp->v, cp->n, sizeof(*cp->v), cmp_serial);
+out:
+	store_finalize(s);
+	seal_units_free(&seals);
+	return rc;
+}
+
+/* Suspensions from the audit log: a released certificate keeps no trace of its hold in certs. */
+static enum tk_err tally_holds(struct svc_ctx *c, struct tally *t, const struct cert_pass *cp)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT ts, object FROM audit WHERE action = 'cert.hold' AND ts >= ? AND ts < ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, t->start)) != TK_OK || (rc = store_bind_i64(s, 2, t->end)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		struct serial_unit key, *hit;
+		if (str_copy(key.serial, sizeof(key.serial), store_col_text(s, 1)) != TK_OK) {
+			tk_clear_error();
+			continue;
+		}
+		/* Only certificates the report counts (not the instance's own), in scope. */
+		if ((hit = bsearch(&key, cp->v, cp->n, sizeof(*cp->v), cmp_serial)) == NULL)
+			continue;
+		if ((rc = add(t, month_of(t, store_col_i64(s, 0)), hit->unit, NULL, F_CERT_SUSPENDED, 1)) != TK_OK)
+			break;
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- documents and counters */
+
+static enum fig level_fig(const char *level)
+{
+	/* "PAdES-BASELINE-B", "CAdES-BASELINE-T", ...: the part after the last '-'. */
+	const char *p = strrchr(level, '-');
+	p = p ? p + 1 : level;
+	if (strcmp(p, "T") == 0)
+		return F_LVL_BT;
+	if (strcmp(p, "LT") == 0)
+		return F_LVL_BLT;
+	if (strcmp(p, "LTA") == 0)
+		return F_LVL_BLTA;
+	return F_LVL_BB;
+}
+
+static enum tk_err tally_documents(struct svc_ctx *c, struct tally *t)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	/* The store sums per WIB day: a million documents come back as a few thousand rows. */
+	if ((rc = store_prepare(c->st,
+		 "SELECT (signed_at + 25200) / 86400, kind, level, visible, CASE WHEN subscriber_id IS NULL THEN 1 ELSE 0 END,"
+		 " COALESCE(unit, ''), COALESCE(application, ''), COUNT(*)"
+		 " FROM documents WHERE signed_at >= ? AND signed_at < ?"
+		 " GROUP BY (signed_at + 25200) / 86400, kind, level, visible, CASE WHEN subscriber_id IS NULL THEN 1 ELSE 0 END,"
+		 " COALESCE(unit, ''), COALESCE(application, '')", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, t->start)) != TK_OK || (rc = store_bind_i64(s, 2, t->end)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		int m = month_of(t, store_col_i64(s, 0) * 86400 - WIB_OFFSET);
+		int cades = strcmp(store_col_text(s, 1), "cades") == 0, visible = !cades && store_col_i64(s, 3) != 0;
+		const char *unit = store_col_text(s, 5), *app = store_col_text(s, 6);
+		int64_t n = store_col_i64(s, 7);
+		if (!in_scope(t, unit))
+			continue;
+		if ((rc = add(t, m, unit, app, F_DOC, n)) != TK_OK || (rc = add(t, m, unit, app, cades ? F_DOC_CADES : F_DOC_PADES, n)) != TK_OK ||
+		    (rc = add(t, m, unit, app, visible ? F_DOC_VISIBLE : F_DOC_INVISIBLE, n)) != TK_OK ||
+		    (rc = add(t, m, unit, app, store_col_i64(s, 4) ? F_DOC_SEAL : F_DOC_OFFICIAL, n)) != TK_OK ||
+		    (rc = add(t, m, unit, app, level_fig(store_col_text(s, 2)), n)) != TK_OK)
+			break;
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+static enum tk_err tally_counters(struct svc_ctx *c, struct tally *t)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT day, metric, detail, unit, application, SUM(n) FROM usage_counters WHERE day >= ? AND day < ?"
+				       " GROUP BY day, metric, detail, unit, application", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, (t->start + WIB_OFFSET) / 86400)) != TK_OK || (rc = store_bind_i64(s, 2, (t->end + WIB_OFFSET) / 86400)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		int m = month_of(t, store_col_i64(s, 0) * 86400 - WIB_OFFSET);
+		const char *metric = store_col_text(s, 1), *detail = store_col_text(s, 2), *unit = store_col_text(s, 3), *app = store_col_text(s, 4);
+		int64_t n = store_col_i64(s, 5);
+		if (!in_scope(t, unit))
+			continue;
+		if (strcmp(metric, USAGE_VERIFY) == 0) {
+			enum fig f = strcmp(detail, "web") == 0 ? F_VER_WEB : strcmp(detail, "qr") == 0 ? F_VER_QR : strcmp(detail, "bsre") == 0 ? F_VER_BSRE : F_VER_API;
+			if ((rc = add(t, m, unit, app, F_VER, n)) != TK_OK || (rc = add(t, m, unit, app, f, n)) != TK_OK)
+				break;
+		} else if (strcmp(metric, USAGE_SIGN_FAILED) == 0) {
+			if ((rc = add(t, m, unit, app, F_SIGN_FAILED, n)) != TK_OK || (rc = count_json(t->causes, detail[0] ? detail : "unknown", n)) != TK_OK)
+				break;
+		} else if (strcmp(metric, USAGE_OCSP) == 0 || strcmp(metric, USAGE_TSA) == 0 || strcmp(metric, USAGE_CRL) == 0) {
+			enum fig f = strcmp(metric, USAGE_OCSP) == 0 ? F_OCSP : strcmp(metric, USAGE_TSA) == 0 ? F_TSA : F_CRL;
+			if ((rc = add(t, m, unit, app, f, n)) != TK_OK)
+				break;
+		}
+		/* Metrics this teken does not know (a newer node's) are left out, not guessed. */
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+static enum tk_err tally_verifikators(struct svc_ctx *c, struct tally *t)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT a.verifikator, a.decision, a.at, r.created_at, COALESCE(s.unit, '')"
+				       " FROM approvals a JOIN requests r ON r.id = a.request_id LEFT JOIN subscribers s ON s.id = r.subscriber_id"
+				       " WHERE a.at >= ? AND a.at < ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, t->start)) != TK_OK || (rc = store_bind_i64(s, 2, t->end)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		int approve = strcmp(store_col_text(s, 1), "approve") == 0, m = month_of(t, store_col_i64(s, 2));
+		int64_t took = store_col_i64(s, 2) - store_col_i64(s, 3);
+		const char *unit = store_col_text(s, 4);
+		struct row *v, *u = NULL;
+		if (!in_scope(t, unit))
+			continue;
+		if (took < 0)
+			took = 0;
+		if ((rc = add(t, m, unit, NULL, approve ? F_APPROVALS : F_REJECTIONS, 1)) != TK_OK ||
+		    (rc = rowset_get(&t->verifikators, store_col_text(s, 0), &v)) != TK_OK)
+			break;
+		v->f[approve ? F_APPROVALS : F_REJECTIONS]++;
+		if (unit[0] != '\0' && (rc = rowset_get(&t->units, unit, &u)) != TK_OK)
+			break;
+		if ((rc = dur_add(&t->total.decide, took)) != TK_OK || (rc = dur_add(&t->month[m].decide, took)) != TK_OK ||
+		    (rc = dur_add(&v->decide, took)) != TK_OK || (u != NULL && (rc = dur_add(&u->decide, took)) != TK_OK))
+			break;
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *row_json(struct row *r, const char *label, json_t *label_value)
+{
+	json_t *o = json_object();
+	int64_t med = dur_median(&r->decide);
+	size_t i;
+
+	if (o == NULL)
+		return NULL;
+	if (label != NULL && json_object_set_new(o, label, label_value) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	for (i = 0; i < F_COUNT; i++) {
+		if (i == F_TICKETS)
+			/* After the approvals, in the documented order. */
+			if (json_object_set_new(o, "verifikator_median_decision_seconds", med < 0 ? json_null() : json_integer(med)) != 0)
+				goto fail;
+		if (json_object_set_new(o, fig_names[i], json_integer(r->f[i])) != 0)
+			goto fail;
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->name, ((const struct row *)b)->name);
+}
+
+static json_t *rows_json(struct rowset *s, const char *label)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (a == NULL)
+		return NULL;
+	if (s->n > 0)
+		qsort(s->r, s->n, sizeof(*s->r), cmp_row);
+	for (i = 0; i < s->n; i++) {
+		json_t *o = row_json(&s->r[i], label, json_string(s->r[i].name));
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *verifikators_json(struct rowset *s)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (a == NULL)
+		return NULL;
+	if (s->n > 0)
+		qsort(s->r, s->n, sizeof(*s->r), cmp_row);
+	for (i = 0; i < s->n; i++) {
+		int64_t med = dur_median(&s->r[i].decide);
+		json_t *o = json_pack("{s:s, s:I, s:I, s:o}", "verifikator", s->r[i].name, "approvals", (json_int_t)s->r[i].f[F_APPROVALS],
+		    "rejections", (json_int_t)s->r[i].f[F_REJECTIONS], "median_decision_seconds", med < 0 ? json_null() : json_integer(med));
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *instance_json(struct svc_ctx *c)
+{
+	const struct config *cfg = c->inst->cfg;
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}",
+	    "organization", config_get_or(cfg, "instance", "organization", ""),
+	    "base_url", c->inst->base_url,
+	    "issuer", config_get_or(cfg, "agreement", "issuer", "Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara"),
+	    "agreement",
+	    "title", config_get_or(cfg, "agreement", "title", ""),
+	    "user_number", config_get_or(cfg, "agreement", "user_number", ""),
+	    "issuer_number", config_get_or(cfg, "agreement", "issuer_number", ""),
+	    "signed_on", config_get_or(cfg, "agreement", "signed_on", ""));
+}
+
+static enum tk_err tally_json(struct svc_ctx *c, struct tally *t, json_t **out)
+{
+	json_t *j = NULL, *months = NULL;
+	char now[32];
+	int m;
+
+	time_iso_utc(tk_now(), now);
+	if ((months = json_array()) == NULL)
+		goto nomem;
+	for (m = 0; m < 12; m++) {
+		json_t *o = row_json(&t->month[m], "month", json_integer(m + 1));
+		if (o == NULL || json_array_append_new(months, o) != 0)
+			goto nomem;
+	}
+	j = json_pack("{s:s, s:i, s:i, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:O, s:O, s:o}}",
+	    "report", "usage", "schema", 1, "year", t->year, "unit", t->scope ? json_string(t->scope) : json_null(),
+	    "generated_at", now, "timezone", "Asia/Jakarta", "instance", instance_json(c),
+	    "totals", row_json(&t->total, NULL, NULL), "by_month", months,
+	    "by_unit", rows_json(&t->units, "unit"), "by_application", rows_json(&t->apps, "application"),
+	    "breakdown", "revoked_by_reason", t->reasons, "signing_failures_by_cause", t->causes,
+	    "verifikators", verifikators_json(&t->verifikators));
+	months = NULL; /* json_pack "o" took it, even on failure */
+	if (j == NULL)
+		goto nomem;
+	*out = j;
+	return TK_OK;
+nomem:
+	json_decref(months);
+	return tk_fail(TK_ERR_NOMEM, "report: out of memory");
+}
+
+static int may_read_reports(const struct actor *a)
+{
+	return a->kind == ACTOR_OPERATOR ||
+	       (a->kind == ACTOR_PERSON && (strcmp(a->role, "admin") == 0 || strcmp(a->role, "auditor") == 0));
+}
+
+enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, json_t **out)
+{
+	struct tally t;
+	struct cert_pass cp;
+	struct tm tm;
+	enum tk_err rc;
+	int m;
+
+	*out = NULL;
+	if (!may_read_reports(&c->actor))
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "usage reports are for admins and auditors");
+	if (year < REPORT_MIN_YEAR || year > REPORT_MAX_YEAR)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "year must be between %d and %d", REPORT_MIN_YEAR, REPORT_MAX_YEAR);
+	if (unit != NULL && (unit[0] == '\0' || strlen(unit) > 200))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "unit must be 1 to 200 characters");
+	/* This node's counts first, so the report holds everything it answered. */
+	if ((rc = usage_flush(c)) != TK_OK)
+		return rc;
+	memset(&t, 0, sizeof(t));
+	memset(&cp, 0, sizeof(cp));
+	t.year = year;
+	t.scope = unit;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mday = 1;
+	t.start = (int64_t)timegm(&tm) - WIB_OFFSET;
+	for (m = 0; m < 12; m++) {
+		tm.tm_mon = m + 1; /* timegm normalises month 12 into January of the next year */
+		tm.tm_year = year - 1900;
+		t.month_end[m] = (int64_t)timegm(&tm) - WIB_OFFSET;
+	}
+	t.end = t.month_end[11];
+	if ((t.reasons = json_object()) == NULL || (t.causes = json_object()) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
+		goto out;
+	}
+	/* One read transaction: every figure from the same state of the store. */
+	if ((rc = store_begin(c->st, STORE_TX_READ)) != TK_OK)
+		goto out;
+	if ((rc = tally_certs(c, &t, &cp)) == TK_OK && (rc = tally_holds(c, &t, &cp)) == TK_OK && (rc = tally_documents(c, &t)) == TK_OK &&
+	    (rc = tally_counters(c, &t)) == TK_OK && (rc = tally_verifikators(c, &t)) == TK_OK)
+		rc = store_commit(c->st);
+	else
+		store_rollback(c->st);
+	if (rc == TK_OK)
+		rc = tally_json(c, &t, out);
+out:
+	json_decref(t.reasons);
+	json_decref(t.causes);
+	row_free(&t.total);
+	for (m = 0; m < 12; m++)
+		row_free(&t.month[m]);
+	rowset_free(&t.units);
+	rowset_free(&t.apps);
+	rowset_free(&t.verifikators);
+	cert_pass_free(&cp);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- formats */
+
+static const struct {
+	const char *name, *mime, *ext;
+} formats[] = {
+	[REPORT_JSON] = {"json", "application/json", "json"},
+	[REPORT_CSV] = {"csv", "application/zip", "zip"},
+	[REPORT_XLSX] = {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
+	[REPORT_PDF] = {"pdf", "application/pdf", "pdf"},
+};
+
+int report_format_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(s, formats[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *report_format_mime(enum report_format f)
+{
+	return formats[f].mime;
+}
+
+const char *report_format_ext(enum report_format f)
+{
+	return formats[f].ext;
+}
+
+/* The sealed PDF of a report's JSON (svc/report renderers, then the instance seal at B-LT). */
+enum tk_err report_usage_sealed_pdf(struct svc_ctx *c, const json_t *rep, struct buf *out)
+{
+	struct buf pdf, tail;
+	char level[24];
+	enum tk_err rc;
+
+	buf_init(&pdf, PDFGEN_MAX_BYTES);
+	buf_init(&tail, MAX_PDF_BYTES);
+	if ((rc = report_render_pdf(rep, sign_statement(c->inst), &pdf)) == TK_OK &&
+	    (rc = sign_instance_document(c, pdf.p, pdf.len, "Laporan penggunaan sertifikat elektronik / Usage report", &tail, level)) == TK_OK &&
+	    (rc = buf_append(out, pdf.p, pdf.len)) == TK_OK)
+		rc = buf_append(out, tail.p, tail.len);
+	buf_free(&pdf);
+	buf_free(&tail);
+	return rc;
+}
+
+enum tk_err report_render(struct svc_ctx *c, const json_t *rep, enum report_format f, struct buf *out)
+{
+	char *txt;
+	enum tk_err rc;
+
+	switch (f) {
+	case REPORT_JSON:
+		if ((txt = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+			return tk_fail(TK_ERR_NOMEM, "report: out of memory");
+		rc = buf_append(out, txt, strlen(txt));
+		free(txt);
+		return rc == TK_OK ? buf_append(out, "\n", 1) : rc;
+	case REPORT_CSV:
+		return report_render_csv_zip(rep, out);
+	case REPORT_XLSX:
+		return report_render_xlsx(rep, out);
+	case REPORT_PDF:
+		return report_usage_sealed_pdf(c, rep, out);
+	}
+	return tk_fail(TK_ERR_INVALID, "report: unknown format");
+}
+
+enum tk_err report_usage(struct svc_ctx *c, const struct report_usage_opts *o, struct buf *out)
+{
+	json_t *rep = NULL;
+	enum tk_err rc;
+
+	if ((rc = report_usage_json(c, o->year, o->unit, &rep)) == TK_OK)
+		rc = report_render(c, rep, o->format, out);
+	json_decref(rep);
+	return rc;
+}
