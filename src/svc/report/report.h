@@ -75,9 +75,9 @@ enum tk_err report_approve(struct svc_ctx *c, int year, const char *unit, int ve
 enum tk_err report_send(struct svc_ctx *c, int year, const char *unit, int version, int by_hand, const char *note) WARN_UNUSED;
 enum tk_err report_acknowledge(struct svc_ctx *c, int year, const char *unit, int version) WARN_UNUSED;
 /*
- * {"year","due","obligation":"met|pending|overdue","versions":[...]} for a
+ * {"year","due","obligation":"met|late|pending|overdue","versions":[...]} for a
  * year (admins, auditors). A year's obligation is met when a version was
- * sent (by outbox or by hand) by the due date ([report] usage_due, MM-DD
+ * sent (by outbox or by hand) by the due date, late when sent after it ([report] usage_due, MM-DD
  * of the next year, default 01-31); overdue after it without one.
  */
 enum tk_err report_submissions(struct svc_ctx *c, int year, const char *unit, json_t **out) WARN_UNUSED;
