@@ -33,6 +33,10 @@ static const char usage[] =
     "  teken audit verify     --dir D\n"
     "  teken audit checkpoint --dir D [--if-due]\n"
     "  teken audit export-heads --dir D -o heads.json [--since N]   /   teken audit verify-heads --dir D -i heads.json\n"
+    "  teken report usage --dir D --year Y [--unit U] [--format json|csv|xlsx|pdf] [-o F]   # the annual usage report (docs/reports.md)\n"
+    "  teken report versions --dir D --year Y [--unit U]   /   teken report get --dir D --year Y --version N [--format pdf|json] -o F\n"
+    "  teken report freeze|approve|acknowledge --dir D --year Y [--version N] [--unit U] [--as USER --password-file F|-]\n"
+    "  teken report send --dir D --year Y --version N [--unit U] [--by-hand --note TEXT] [--as ADMIN --password-file F|-]\n"
     "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F] [--no-jobs]\n"
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
     "  teken user list|deactivate|activate --dir D [--user U]   /   teken user passwd --dir D --user U --password-file F|-\n"
@@ -59,7 +63,7 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify},
+		{"verify", cmd_verify}, {"report", cmd_report},
 	};
 	size_t i;
 

@@ -54,6 +54,20 @@ static const struct http_route routes[] = {
 	/* certificates */
 	{"GET", "/api/v1/certificates/{serial}", ROLE_ANY_USER, h_cert_get, 0, "A certificate by serial (PEM)"},
 	{"GET", "/api/v1/audit/verify", ROLE_ADMIN | ROLE_AUDITOR, h_audit_verify, 0, "Verify the audit hash chain"},
+	/* the annual usage report (docs/reports.md) */
+	{"GET", "/api/v1/reports/usage", ROLE_ADMIN | ROLE_AUDITOR, h_report_usage, 0,
+	    "Usage report of a year (?year=&unit=&format=json|csv|xlsx|pdf); the PDF is sealed by the instance"},
+	{"GET", "/api/v1/reports/usage/{year}/versions", ROLE_ADMIN | ROLE_AUDITOR, h_report_versions, 0,
+	    "Submission record of a year's report (?unit=): frozen versions, their steps, obligation met/late/pending/overdue"},
+	{"POST", "/api/v1/reports/usage/{year}/versions", ROLE_ADMIN, h_report_freeze, 0, "Freeze the year's report as a new version (?unit=)"},
+	{"GET", "/api/v1/reports/usage/{year}/versions/{version}", ROLE_ADMIN | ROLE_AUDITOR, h_report_version_get, 0,
+	    "A frozen version byte for byte (?format=pdf|json&unit=)"},
+	{"POST", "/api/v1/reports/usage/{year}/versions/{version}/approve", ROLE_ADMIN, h_report_approve, 0,
+	    "Approve a frozen version (another admin than who froze it)"},
+	{"POST", "/api/v1/reports/usage/{year}/versions/{version}/send", ROLE_ADMIN, h_report_send, 0,
+	    "Send an approved version to the issuer's contact through the outbox, or record a delivery by hand ({by_hand, note})"},
+	{"POST", "/api/v1/reports/usage/{year}/versions/{version}/acknowledge", ROLE_AUDITOR, h_report_acknowledge, 0,
+	    "The issuer acknowledges receipt of a sent version"},
 	/* signing */
 	{"POST", "/api/v1/sign/pdf", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_pdf, MAX_REQ_BODY,
 	    "Sign a PDF (PAdES): multipart 'file' + JSON 'options'; returns the PDF, X-Document-Id header", HTTP_ROUTE_SIGNING},

@@ -33,6 +33,15 @@ enum tk_err h_ca_chain(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_cert_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_audit_verify(struct http_req *rq, struct http_resp *rs);
 
+/* routes_report.c */
+enum tk_err h_report_usage(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_report_versions(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_report_freeze(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_report_version_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_report_approve(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_report_send(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_report_acknowledge(struct http_req *rq, struct http_resp *rs);
+
 /* routes_trust.c */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);

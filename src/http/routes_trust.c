@@ -40,7 +40,7 @@ enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs)
 	if (!ctype_is(rq->content_type, "application/timestamp-query"))
 		rc = tsa_reject(TSA_FAIL_BAD_REQUEST, "tsa: RFC 3161 3.4: Content-Type must be application/timestamp-query", &out);
 	else
-		rc = trust_tsa_stamp(&rq->ctx, rq->body.p, rq->body.len, &out, &granted);
+		rc = trust_tsa_serve(&rq->ctx, rq->body.p, rq->body.len, &out, &granted);
 	if (rc == TK_OK && (rc = http_bytes(rs, 200, "application/timestamp-reply", out.p, out.len)) == TK_OK)
 		rc = http_header(rs, "Cache-Control", "no-store");
 	buf_free(&out);

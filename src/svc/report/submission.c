@@ -164,7 +164,7 @@ static enum tk_err queue_to_issuer(struct svc_ctx *c, const struct step_args *a,
 		 "Yth. %s,\n\n"
 		 "Sesuai Perjanjian Kerja Sama pasal 4 ayat (1) huruf g, %s menyampaikan laporan penggunaan sertifikat elektronik "
 		 "tahun %d (versi %d).\n\n"
-		 "Unduh laporan (PDF bertanda tangan elektronik) setelah masuk sebagai auditor:\n%s/api/v1/reports/usage/%d/%d/file?format=pdf%s%s\n"
+		 "Unduh laporan (PDF bertanda tangan elektronik) setelah masuk sebagai auditor:\n%s/api/v1/reports/usage/%d/versions/%d?format=pdf%s%s\n"
 		 "SHA-256 berkas PDF: %s\n\n"
 		 "Mohon konfirmasi penerimaan melalui aplikasi teken (menu Laporan).\n\n"
 		 "-- \nThe usage report for %d (version %d) is ready for the issuer; the SHA-256 above identifies the signed PDF.\n",

@@ -72,6 +72,7 @@ struct tally {
 	const char *scope;     /* only this unit, or NULL */
 	int64_t start, end;    /* [start, end) of the year, Unix time */
 	int64_t month_end[12]; /* end of each month (exclusive) */
+	int64_t state_at[12];  /* when each month's state is taken: its end, now while it runs, 0 before it began */
 	struct row total;
 	struct row month[12];
 	struct rowset units, apps;
@@ -262,62 +263,107 @@ static const char *seal_unit_of(const struct seal_units *s, const char *serial)
 	return NULL;
 }
 
-/* Serial -> unit of every counted certificate, for the suspensions (sorted by serial). */
-struct serial_unit {
+/*
+ * Suspensions and releases from the audit log (cert.hold, cert.release):
+ * certs keeps only the current status, so a certificate held in September
+ * and released in October would otherwise look active at September's end.
+ * Sorted by serial, then time.
+ */
+struct hold_ev {
 	char serial[41];
-	const char *unit; /* into units_pool */
+	int64_t ts;
+	int on; /* 1 hold, 0 release */
 };
 
-struct cert_pass {
-	struct serial_unit *v;
+struct holds {
+	struct hold_ev *v;
 	size_t n, cap;
-	char **pool;
-	size_t npool;
 };
 
-static void cert_pass_free(struct cert_pass *p)
+static int cmp_hold(const void *a, const void *b)
 {
+	const struct hold_ev *x = a, *y = b;
+	int c = strcmp(x->serial, y->serial);
+	return c ? c : (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+static enum tk_err holds_load(struct svc_ctx *c, int64_t before, struct holds *h)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	memset(h, 0, sizeof(*h));
+	if ((rc = store_prepare(c->st, "SELECT object, ts, action FROM audit WHERE action IN ('cert.hold', 'cert.release') AND ts < ? ORDER BY seq", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, before)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		struct hold_ev *e;
+		if (strlen(store_col_text(s, 0)) >= sizeof(e->serial))
+			continue;
+		if (h->n == h->cap) {
+			size_t cap = h->cap ? h->cap * 2 : 64;
+			struct hold_ev *nv = realloc(h->v, cap * sizeof(*nv));
+			if (nv == NULL) {
+				rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
+				goto out;
+			}
+			h->v = nv;
+			h->cap = cap;
+		}
+		e = &h->v[h->n++];
+		memcpy(e->serial, store_col_text(s, 0), strlen(store_col_text(s, 0)) + 1);
+		e->ts = store_col_i64(s, 1);
+		e->on = strcmp(store_col_text(s, 2), "cert.hold") == 0;
+	}
+	if (rc == TK_OK && h->n > 1)
+		qsort(h->v, h->n, sizeof(*h->v), cmp_hold);
+out:
+	store_finalize(s);
+	return rc;
+}
+
+/* The events of one serial: [*first, *first + *n). */
+static void holds_of(const struct holds *h, const char *serial, size_t *first, size_t *n)
+{
+	size_t lo = 0, hi = h->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(h->v[mid].serial, serial) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	for (hi = lo; hi < h->n && strcmp(h->v[hi].serial, serial) == 0; hi++)
+		;
+	*n = hi - lo;
+}
+
+/* Was the certificate on hold at time at (its last event by then a hold)? */
+static int held_at(const struct holds *h, size_t first, size_t n, int64_t at)
+{
+	int on = 0;
 	size_t i;
 
-	for (i = 0; i < p->npool; i++)
-		free(p->pool[i]);
-	free(p->pool);
-	free(p->v);
+	for (i = first; i < first + n && h->v[i].ts <= at; i++)
+		on = h->v[i].on;
+	return on;
 }
 
-static int cmp_serial(const void *a, const void *b)
+/* A certificate's state at time at: issued, not expired, not revoked by then, not on hold then. */
+static int active_at(int64_t created, int64_t not_after, const char *status, int64_t revoked_at, int held, int64_t at)
 {
-	return strcmp(((const struct serial_unit *)a)->serial, ((const struct serial_unit *)b)->serial);
-}
-
-/* Interns unit in the pass's pool (few distinct units). */
-static const char *pool_unit(struct cert_pass *p, const char *unit)
-{
-	size_t i;
-	char **np;
-
-	for (i = 0; i < p->npool; i++)
-		if (strcmp(p->pool[i], unit) == 0)
-			return p->pool[i];
-	if ((np = realloc(p->pool, (p->npool + 1) * sizeof(*np))) == NULL)
-		return NULL;
-	p->pool = np;
-	if ((np[p->npool] = strdup(unit)) == NULL)
-		return NULL;
-	return np[p->npool++];
-}
-
-/* A certificate's state at time at: active (not expired, not revoked or on hold by then). */
-static int active_at(int64_t created, int64_t not_after, const char *status, int64_t revoked_at, int64_t at)
-{
-	if (created >= at || not_after <= at)
+	if (created > at || not_after <= at || held)
 		return 0;
-	return strcmp(status, "valid") == 0 || revoked_at >= at;
+	return strcmp(status, "revoked") != 0 || revoked_at > at;
 }
 
-static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t, struct cert_pass *cp)
+static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t)
 {
 	struct seal_units seals;
+	struct holds holds;
 	struct store_stmt *s = NULL;
 	int64_t prev_sub = -1, next_start, next_end;
 	struct tm tm;
@@ -325,13 +371,14 @@ static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t, struct cert_p
 	enum tk_err rc;
 
 	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = t->year + 1 - 1900;
+	tm.tm_year = t->year + 2 - 1900;
 	tm.tm_mday = 1;
 	next_start = t->end;
-	tm.tm_year++;
 	next_end = (int64_t)timegm(&tm) - WIB_OFFSET;
 	if ((rc = seal_units_load(c, &seals)) != TK_OK)
 		return rc;
+	if ((rc = holds_load(c, t->end, &holds)) != TK_OK)
+		goto out;
 	/* Officials' certificates in issuance order per official (the first is new, later ones renewals); seals; not the instance's own. */
 	if ((rc = store_prepare(c->st,
 		 "SELECT c.serial, c.profile, c.created_at, c.not_after, c.status, COALESCE(c.revoked_at, 0), COALESCE(c.reason, 0),"
@@ -349,12 +396,14 @@ static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t, struct cert_p
 		int64_t sub = store_col_i64(s, 7);
 		const char *unit = seal ? seal_unit_of(&seals, serial) : store_col_text(s, 8);
 		int first = seal || sub != prev_sub;
+		size_t hfirst, hn, i;
 
 		prev_sub = seal ? -1 : sub;
 		if (unit == NULL)
 			unit = "";
 		if (!in_scope(t, unit))
 			continue;
+		holds_of(&holds, serial, &hfirst, &hn);
 		if (created >= t->start && created < t->end) {
 			m = month_of(t, created);
 			if ((rc = add(t, m, unit, NULL, F_CERT_ISSUED, 1)) != TK_OK || (!first && (rc = add(t, m, unit, NULL, F_CERT_RENEWED, 1)) != TK_OK))
@@ -366,14 +415,19 @@ static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t, struct cert_p
 			    (rc = count_json(t->reasons, rn ? rn : "unspecified", 1)) != TK_OK)
 				goto out;
 		}
-		/* State at each month end; the year end is December's. */
+		for (i = hfirst; i < hfirst + hn; i++)
+			if (holds.v[i].on && holds.v[i].ts >= t->start && (rc = add(t, month_of(t, holds.v[i].ts), unit, NULL, F_CERT_SUSPENDED, 1)) != TK_OK)
+				goto out;
+		/* State at each month end (or now, in a month not over yet); the year end is December's. */
 		for (m = 0; m < 12; m++)
-			if (active_at(created, not_after, status, revoked_at, t->month_end[m])) {
+			if (t->state_at[m] > 0 &&
+			    active_at(created, not_after, status, revoked_at, held_at(&holds, hfirst, hn, t->state_at[m]), t->state_at[m])) {
 				t->month[m].f[F_CERT_ACTIVE]++;
 				if (m == 11 && (rc = add(t, -1, unit, NULL, F_CERT_ACTIVE, 1)) != TK_OK)
 					goto out;
 			}
-		if (active_at(created, not_after, status, revoked_at, t->end) && not_after >= next_start && not_after < next_end) {
+		if (t->state_at[11] > 0 && active_at(created, not_after, status, revoked_at, held_at(&holds, hfirst, hn, t->state_at[11]), t->state_at[11]) &&
+		    not_after >= next_start && not_after < next_end) {
 			/* Months: in that month of the next year. */
 			time_t tt = (time_t)(not_after + WIB_OFFSET);
 			struct tm e;
@@ -382,61 +436,15 @@ static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t, struct cert_p
 			if ((rc = add(t, -1, unit, NULL, F_CERT_EXPIRING, 1)) != TK_OK)
 				goto out;
 		}
-		/* Suspensions are found by serial later. */
-		if (cp->n == cp->cap) {
-			size_t cap = cp->cap ? cp->cap * 2 : 1024;
-			struct serial_unit *nv = realloc(cp->v, cap * sizeof(*nv));
-			if (nv == NULL) {
-				rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
-				goto out;
-			}
-			cp->v = nv;
-			cp->cap = cap;
-		}
-		if (strlen(serial) < sizeof(cp->v[0].serial)) {
-			memcpy(cp->v[cp->n].serial, serial, strlen(serial) + 1);
-			if ((cp->v[cp->n].unit = pool_unit(cp, unit)) == NULL) {
-				rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
-				goto out;
-			}
-			cp->n++;
-		}
 	}
 	if (rc != TK_OK)
 		goto out;
 	/* certificates_active of the year is the year-end state: the totals row's is December's. */
 	t->total.f[F_CERT_ACTIVE] = t->month[11].f[F_CERT_ACTIVE];
-	qsort(cp->v, cp->n, sizeof(*cp->v), cmp_serial);
 out:
 	store_finalize(s);
+	free(holds.v);
 	seal_units_free(&seals);
-	return rc;
-}
-
-/* Suspensions from the audit log: a released certificate keeps no trace of its hold in certs. */
-static enum tk_err tally_holds(struct svc_ctx *c, struct tally *t, const struct cert_pass *cp)
-{
-	struct store_stmt *s = NULL;
-	int row = 0;
-	enum tk_err rc;
-
-	if ((rc = store_prepare(c->st, "SELECT ts, object FROM audit WHERE action = 'cert.hold' AND ts >= ? AND ts < ?", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, t->start)) != TK_OK || (rc = store_bind_i64(s, 2, t->end)) != TK_OK)
-		goto out;
-	while ((rc = store_step(s, &row)) == TK_OK && row) {
-		struct serial_unit key, *hit;
-		if (str_copy(key.serial, sizeof(key.serial), store_col_text(s, 1)) != TK_OK) {
-			tk_clear_error();
-			continue;
-		}
-		/* Only certificates the report counts (not the instance's own), in scope. */
-		if ((hit = bsearch(&key, cp->v, cp->n, sizeof(*cp->v), cmp_serial)) == NULL)
-			continue;
-		if ((rc = add(t, month_of(t, store_col_i64(s, 0)), hit->unit, NULL, F_CERT_SUSPENDED, 1)) != TK_OK)
-			break;
-	}
-out:
-	store_finalize(s);
 	return rc;
 }
 
@@ -524,22 +532,49 @@ out:
 	return rc;
 }
 
+/* The unit of the certificate a request's payload names by "serial" ("" when none). */
+static enum tk_err unit_of_request(struct svc_ctx *c, const char *payload, char *out, size_t cap)
+{
+	json_t *p = json_loads(payload, 0, NULL);
+	const char *serial = json_string_value(json_object_get(p, "serial"));
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc = TK_OK;
+
+	out[0] = '\0';
+	if (serial != NULL &&
+	    (rc = store_prepare(c->st, "SELECT COALESCE(s.unit, '') FROM certs c LEFT JOIN subscribers s ON s.id = c.subscriber_id WHERE c.serial = ?", &s)) == TK_OK &&
+	    (rc = store_bind_text(s, 1, serial)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+		rc = str_copy(out, cap, store_col_text(s, 0));
+	store_finalize(s);
+	json_decref(p);
+	return rc;
+}
+
+/* Decisions on requests: the approval a Verifikator records by filing a request is part of filing, not a decision. */
 static enum tk_err tally_verifikators(struct svc_ctx *c, struct tally *t)
 {
 	struct store_stmt *s = NULL;
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT a.verifikator, a.decision, a.at, r.created_at, COALESCE(s.unit, '')"
+	if ((rc = store_prepare(c->st, "SELECT a.verifikator, a.decision, a.at, r.created_at, COALESCE(s.unit, ''), r.payload"
 				       " FROM approvals a JOIN requests r ON r.id = a.request_id LEFT JOIN subscribers s ON s.id = r.subscriber_id"
-				       " WHERE a.at >= ? AND a.at < ?", &s)) != TK_OK ||
+				       " WHERE a.at >= ? AND a.at < ? AND a.verifikator <> r.submitted_by", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, t->start)) != TK_OK || (rc = store_bind_i64(s, 2, t->end)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int approve = strcmp(store_col_text(s, 1), "approve") == 0, m = month_of(t, store_col_i64(s, 2));
 		int64_t took = store_col_i64(s, 2) - store_col_i64(s, 3);
 		const char *unit = store_col_text(s, 4);
+		char cert_unit[256];
 		struct row *v, *u = NULL;
+		/* A request about a certificate (hold, release, revoke) names the serial, not the official. */
+		if (unit[0] == '\0') {
+			if ((rc = unit_of_request(c, store_col_text(s, 5), cert_unit, sizeof(cert_unit))) != TK_OK)
+				break;
+			unit = cert_unit;
+		}
 		if (!in_scope(t, unit))
 			continue;
 		if (took < 0)
@@ -686,7 +721,6 @@ static int may_read_reports(const struct actor *a)
 enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, json_t **out)
 {
 	struct tally t;
-	struct cert_pass cp;
 	struct tm tm;
 	enum tk_err rc;
 	int m;
@@ -702,7 +736,6 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 	if ((rc = usage_flush(c)) != TK_OK)
 		return rc;
 	memset(&t, 0, sizeof(t));
-	memset(&cp, 0, sizeof(cp));
 	t.year = year;
 	t.scope = unit;
 	memset(&tm, 0, sizeof(tm));
@@ -715,6 +748,13 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 		t.month_end[m] = (int64_t)timegm(&tm) - WIB_OFFSET;
 	}
 	t.end = t.month_end[11];
+	{
+		int64_t now = tk_now();
+		for (m = 0; m < 12; m++) {
+			int64_t begin = m == 0 ? t.start : t.month_end[m - 1];
+			t.state_at[m] = now < begin ? 0 : now < t.month_end[m] ? now : t.month_end[m];
+		}
+	}
 	if ((t.reasons = json_object()) == NULL || (t.causes = json_object()) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
 		goto out;
@@ -722,7 +762,7 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 	/* One read transaction: every figure from the same state of the store. */
 	if ((rc = store_begin(c->st, STORE_TX_READ)) != TK_OK)
 		goto out;
-	if ((rc = tally_certs(c, &t, &cp)) == TK_OK && (rc = tally_holds(c, &t, &cp)) == TK_OK && (rc = tally_documents(c, &t)) == TK_OK &&
+	if ((rc = tally_certs(c, &t)) == TK_OK && (rc = tally_documents(c, &t)) == TK_OK &&
 	    (rc = tally_counters(c, &t)) == TK_OK && (rc = tally_verifikators(c, &t)) == TK_OK)
 		rc = store_commit(c->st);
 	else
@@ -738,7 +778,6 @@ out:
 	rowset_free(&t.units);
 	rowset_free(&t.apps);
 	rowset_free(&t.verifikators);
-	cert_pass_free(&cp);
 	return rc;
 }
 

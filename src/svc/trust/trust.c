@@ -267,13 +267,18 @@ out:
 	return rc;
 }
 
+enum tk_err trust_tsa_serve(struct svc_ctx *c, const uint8_t *req, size_t len, struct buf *out, int *granted)
+{
+	usage_count(c, USAGE_TSA, NULL, NULL);
+	return trust_tsa_stamp(c, req, len, out, granted);
+}
+
 enum tk_err trust_tsa_stamp(struct svc_ctx *c, const uint8_t *req, size_t len, struct buf *out, int *granted)
 {
 	struct trust_state *ts = NULL;
 	enum tk_err rc;
 
 	*granted = 0;
-	usage_count(c, USAGE_TSA, NULL, NULL);
 	rc = thread_state(c, 1, &ts);
 	if (rc == TK_OK && (ts->tsa == NULL || tk_now() - ts->tsa_at >= TRUST_RELOAD_S)) {
 		rc = load_tsa(c, ts);

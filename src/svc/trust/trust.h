@@ -34,6 +34,8 @@
  * Returns an error only when no response at all could be made.
  */
 enum tk_err trust_tsa_stamp(struct svc_ctx *c, const uint8_t *req, size_t len, struct buf *out, int *granted) WARN_UNUSED;
+/* trust_tsa_stamp() for a relying party (POST /tsa): counted for the usage report; signing's own time stamps are not. */
+enum tk_err trust_tsa_serve(struct svc_ctx *c, const uint8_t *req, size_t len, struct buf *out, int *granted) WARN_UNUSED;
 
 struct trust_ocsp_answer {
 	struct buf der;       /* DER OCSPResponse; caller frees with buf_free() */
