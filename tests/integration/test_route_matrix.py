@@ -83,6 +83,14 @@ EXPECTED = {
     ("POST", "/api/v1/apikeys"): (S({"admin"}), "only admin registers applications"),
     ("POST", "/api/v1/apikeys/{id}/revoke"): (S({"admin"}), "only admin revokes applications"),
     ("GET", "/api/v1/audit/verify"): (S({"admin", "auditor"}), "audit chain: auditor's job, admin operates it"),
+    # --- the annual usage report (R7): the ministry prepares and sends it, the issuer reads and acknowledges it
+    ("GET", "/api/v1/reports/usage"): (S({"admin", "auditor"}), "usage figures: the ministry reports them, the issuer receives them"),
+    ("GET", "/api/v1/reports/usage/{year}/versions"): (S({"admin", "auditor"}), "the submission record is both parties' business"),
+    ("POST", "/api/v1/reports/usage/{year}/versions"): (S({"admin"}), "the ministry freezes what it reports"),
+    ("GET", "/api/v1/reports/usage/{year}/versions/{version}"): (S({"admin", "auditor"}), "a frozen report: sender and receiver"),
+    ("POST", "/api/v1/reports/usage/{year}/versions/{version}/approve"): (S({"admin"}), "a second admin approves the ministry's report"),
+    ("POST", "/api/v1/reports/usage/{year}/versions/{version}/send"): (S({"admin"}), "the ministry sends its report"),
+    ("POST", "/api/v1/reports/usage/{year}/versions/{version}/acknowledge"): (S({"auditor"}), "the issuer acknowledges receipt"),
     # --- certificates
     ("GET", "/api/v1/certificates/{serial}"): (USERS, "a certificate is public data (it is in every signed PDF)"),
     ("POST", "/api/v1/certificates/{serial}/revoke"): (S({"sub", "verif", "admin"}), "the owner at once; staff by request; never another official"),
@@ -285,7 +293,7 @@ def run_matrix(backend, pg_url=None):
     doc_id = r.headers["id_dokumen"]
 
     params = {"{ca}": "issuing", "{req...}": "MAo=", "{id}": "999999", "{file}": "app.js", "{user}": "throwaway",
-              "{serial}": serial, "{nik}": sub["nik"]}
+              "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999"}
     seal_name = store.seal_name()
     ids = {("GET", "/api/v1/requests/{id}"): req_id, ("POST", "/api/v1/requests/{id}/approve"): req_id,
            ("POST", "/api/v1/requests/{id}/reject"): req_id, ("GET", "/api/sign/download/{id}"): doc_id,

@@ -7,6 +7,7 @@ import { h, $, clear, say } from './dom.js';
 import { showError, statusBadge, table, requestCols, confirmDialog, busy } from './ui.js';
 import { wireChainCheck } from './app-auditor.js';
 import { mountStaffEnrol } from './app-enrol.js';
+import { mountReport } from './app-report.js';
 
 function errorInto(slot, e) {
   clear(slot).append(h('div'));
@@ -215,6 +216,7 @@ function wireSealForm(root) {
 }
 
 export function mountAdmin(root, me) {
+  mountReport(root, me);
   root.dataset.me = me.user;
   wireUserForm(root);
   wireKeyForm(root);

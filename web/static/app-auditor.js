@@ -2,6 +2,7 @@
 import { api } from './api.js';
 import { h, $, clear, say } from './dom.js';
 import { showError, statusBadge, table, requestCols } from './ui.js';
+import { mountReport } from './app-report.js';
 
 export function wireChainCheck(root) {
   const btn = $('#chain-run', root);
@@ -32,7 +33,8 @@ async function fill(slot, path, cols) {
   }
 }
 
-export function mountAuditor(root) {
+export function mountAuditor(root, me) {
+  mountReport(root, me);
   wireChainCheck(root);
   fill($('#aud-users', root), '/api/v1/users', [
     ['col.user', (r) => r.user],
