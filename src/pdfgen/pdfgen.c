@@ -1117,7 +1117,7 @@ enum tk_err pdfgen_chart(struct pdfgen *g, const struct pdfgen_chart *c)
 			ly -= item_h;
 		}
 		if ((rc = rect(g, lx, ly - SIZE_SMALL, 8, 8, palette[s], NULL)) != TK_OK ||
-		    (rc = label(g, &tmp, g->font, SIZE_SMALL, c->series[s].name, legw[s] - 26, lx + 12, ly - SIZE_SMALL + 0.5, 0, ink)) != TK_OK)
+		    (rc = label(g, &tmp, g->font, SIZE_SMALL, c->series[s].name, legw[s] - 12, lx + 12, ly - SIZE_SMALL + 0.5, 0, ink)) != TK_OK)
 			goto out;
 		lx += legw[s];
 	}

@@ -379,8 +379,8 @@ static enum tk_err units(struct pdfgen *g, const json_t *rep)
 		"Persetujuan Verifikator"};
 	static const char *const k2[7] = {"documents_signed", "documents_pades", "documents_cades", "documents_by_seal", "verifications_qr",
 		"signing_failures", "verifikator_approvals"};
-	static const double w1[7] = {0.31, 0.11, 0.12, 0.11, 0.13, 0.10, 0.12};
-	static const double w2[8] = {0.27, 0.10, 0.09, 0.09, 0.09, 0.12, 0.12, 0.12};
+	static const double w1[7] = {0.25, 0.10, 0.14, 0.12, 0.16, 0.09, 0.14};
+	static const double w2[8] = {0.22, 0.12, 0.10, 0.10, 0.09, 0.13, 0.10, 0.14};
 	const json_t *rows = json_object_get(rep, "by_unit");
 	enum tk_err rc;
 
