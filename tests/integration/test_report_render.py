@@ -12,7 +12,7 @@ them without teken's code:
            labels, both parties, totals with Indonesian digit groups, the
            statement on the first and last page), pdftotext -bbox (no word
            off the page), pdftoppm (the chart page has coloured bars; the PNG
-           is kept in $TEKEN_SHOTS_DIR or the output directory).
+           is kept in $TEKEN_SHOTS_DIR or the build directory).
 A missing tool fails the test.
 """
 import csv
@@ -290,7 +290,7 @@ for i in range(1, n + 1):
         chart_page = i
         break
 check(chart_page is not None, "no chart page")
-shots = os.environ.get("TEKEN_SHOTS_DIR") or out
+shots = os.environ.get("TEKEN_SHOTS_DIR") or BUILD  # kept for a human to look at
 prefix = os.path.join(out, "chart")
 p = subprocess.run(["pdftoppm", "-r", "50", "-f", str(chart_page), "-l", str(chart_page), path, prefix],
                    capture_output=True, text=True)

@@ -401,8 +401,8 @@ static enum tk_err units(struct pdfgen *g, const json_t *rep)
 
 static enum tk_err applications(struct pdfgen *g, const json_t *rep)
 {
-	static const char *const h[6] = {"Aplikasi (kunci API)", "Dokumen ditandatangani", "Verifikasi API", "Verifikasi BSrE",
-		"Gagal tanda tangan", "Dokumen dengan segel"};
+	static const char *const h[6] = {"Aplikasi (kunci API)", "Dokumen", "Verifikasi API", "Verifikasi BSrE", "Gagal tanda tangan",
+		"Dengan segel"};
 	static const char *const k[5] = {"documents_signed", "verifications_api", "verifications_bsre", "signing_failures", "documents_by_seal"};
 	static const double w[6] = {0.30, 0.14, 0.14, 0.14, 0.14, 0.14};
 	const json_t *rows = json_object_get(rep, "by_application");
