@@ -227,6 +227,7 @@ static enum tk_err cover(struct pdfgen *g, const json_t *rep, const char *statem
 	return pdfgen_notice(g, PDFGEN_INFO, "Pernyataan", statement);
 }
 
+/* The year's figures in one table, a tinted row naming each group. */
 static enum tk_err summary(struct pdfgen *g, const json_t *rep, const struct report_cols *cols)
 {
 	static const double w[2] = {0.70, 0.30};
@@ -238,7 +239,8 @@ static enum tk_err summary(struct pdfgen *g, const json_t *rep, const struct rep
 	enum tk_err rc;
 
 	snprintf(title, sizeof(title), "1. Ringkasan tahun %lld", (long long)json_integer_value(json_object_get(rep, "year")));
-	if ((rc = pdfgen_page_break(g)) != TK_OK || (rc = pdfgen_heading(g, 2, title)) != TK_OK)
+	if ((rc = pdfgen_page_break(g)) != TK_OK || (rc = pdfgen_heading(g, 2, title)) != TK_OK ||
+	    (rc = pdfgen_table_begin(g, 2, w, head)) != TK_OK)
 		return rc;
 	for (k = 0; k < 7; k++) {
 		int any = 0;
@@ -247,7 +249,8 @@ static enum tk_err summary(struct pdfgen *g, const json_t *rep, const struct rep
 			if (grp != k)
 				continue;
 			if (!any) {
-				if ((rc = pdfgen_heading(g, 3, group_titles[k])) != TK_OK || (rc = pdfgen_table_begin(g, 2, w, head)) != TK_OK)
+				const char *cells[2] = {group_titles[k], NULL};
+				if ((rc = pdfgen_table_row(g, cells, PDFGEN_INFO)) != TK_OK)
 					return rc;
 				any = 1;
 			}
@@ -258,10 +261,8 @@ static enum tk_err summary(struct pdfgen *g, const json_t *rep, const struct rep
 					return rc;
 			}
 		}
-		if (any && (rc = pdfgen_table_end(g)) != TK_OK)
-			return rc;
 	}
-	return TK_OK;
+	return pdfgen_table_end(g);
 }
 
 /* One monthly chart of the given figures. */
