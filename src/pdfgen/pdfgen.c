@@ -2,6 +2,7 @@
 #include "pdfgen/pdfgen.h"
 
 #include <hpdf.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -832,4 +833,297 @@ enum tk_err pdfgen_finish(struct pdfgen *g, struct buf *out)
 		out->len += got;
 	}
 	return TK_OK;
+}
+
+/* ---- charts ---- */
+
+void pdfgen_nice_axis(double max, unsigned ticks, int integer, double *step, double *top)
+{
+	double raw, mag, norm, s;
+
+	if (!(max > 0) || !isfinite(max))
+		max = 0;
+	if (ticks == 0)
+		ticks = 5;
+	raw = max > 0 ? max / (double)ticks : 1;
+	mag = pow(10.0, floor(log10(raw)));
+	norm = raw / mag;
+	s = (norm <= 1.0 ? 1.0 : norm <= 2.0 ? 2.0 : norm <= 5.0 ? 5.0 : 10.0) * mag;
+	if (integer && s < 1)
+		s = 1;
+	*step = s;
+	*top = ceil(max / s - 1e-9) * s;
+	if (*top < s)
+		*top = s;
+}
+
+/* A value as text: whole numbers with digit groups (sep), others with up to 2 decimals. */
+static void fmt_value(double v, const char *sep, char out[48])
+{
+	char d[40];
+	size_t n, i, o = 0, sl = sep ? strlen(sep) : 0;
+
+	if (v != floor(v) || fabs(v) >= 1e15) {
+		snprintf(out, 48, "%.2f", v);
+		return;
+	}
+	snprintf(d, sizeof(d), "%.0f", fabs(v));
+	n = strlen(d);
+	if (v < 0)
+		out[o++] = '-';
+	for (i = 0; i < n && o + sl + 2 < 48; i++) {
+		if (i > 0 && (n - i) % 3 == 0 && sl > 0 && sl < 4) {
+			memcpy(out + o, sep, sl);
+			o += sl;
+		}
+		out[o++] = d[i];
+	}
+	out[o] = '\0';
+}
+
+static double clean(double v)
+{
+	return isfinite(v) && v > 0 ? v : 0;
+}
+
+/*
+ * Draws text (sanitised into tmp, one line) within maxw at x (align 0
+ * left, 1 centre, 2 right of x); cut with "..." when wider, nothing when
+ * not even that fits.
+ */
+static enum tk_err label(struct pdfgen *g, struct buf *tmp, HPDF_Font f, double size, const char *text, double maxw, double x, double y,
+    int align, const double rgb[3])
+{
+	size_t n, i;
+	double w, ew;
+	enum tk_err rc;
+
+	if ((rc = sanitise_to(g, text, tmp)) != TK_OK)
+		return rc;
+	for (i = 0; i < tmp->len; i++)
+		if (tmp->p[i] == '\n')
+			tmp->p[i] = ' ';
+	n = tmp->len;
+	w = width(g, f, size, (const char *)tmp->p, n);
+	if (w > maxw) {
+		ew = width(g, f, size, "...", 3);
+		/* The longest prefix (whole characters) that fits with the dots. */
+		{
+			size_t k = 0, best = 0;
+			while (k < tmp->len) {
+				size_t cl = char_len(g, tmp->p + k, tmp->len - k);
+				if (width(g, f, size, (const char *)tmp->p, k + cl) + ew > maxw)
+					break;
+				k += cl;
+				best = k;
+			}
+			n = best;
+		}
+		if (n == 0 && ew > maxw)
+			return TK_OK;
+		tmp->len = n;
+		if ((rc = buf_append(tmp, "...", 3)) != TK_OK)
+			return rc;
+		n = tmp->len;
+		w = width(g, f, size, (const char *)tmp->p, n);
+	}
+	if (align == 1)
+		x -= w / 2;
+	else if (align == 2)
+		x -= w;
+	return draw_text(g, f, size, x, y, (const char *)tmp->p, n, rgb);
+}
+
+static const double palette[PDFGEN_CHART_MAX_SERIES][3] = {
+	{0.20, 0.40, 0.70}, {0.92, 0.52, 0.12}, {0.25, 0.60, 0.30}, {0.78, 0.20, 0.25},
+	{0.50, 0.35, 0.65}, {0.55, 0.40, 0.30}, {0.85, 0.45, 0.70}, {0.45, 0.45, 0.45},
+};
+
+enum tk_err pdfgen_chart(struct pdfgen *g, const struct pdfgen_chart *c)
+{
+	static const double grid[3] = {0.86, 0.86, 0.88}, axis[3] = {0.30, 0.30, 0.33};
+	struct buf tmp;
+	double plot_h, title_h, ylab_h, xlab_h = SIZE_SMALL * LEAD + 2, leg_h, total, max = 0, step, top, axis_w = 0;
+	double x0, x1, y0, y1, slot, lx, ly, item_h = SIZE_SMALL * LEAD + 3;
+	double legw[PDFGEN_CHART_MAX_SERIES];
+	size_t i, s, rows = 1;
+	char t[48];
+	enum tk_err rc;
+	HPDF_Page pg;
+
+	buf_init(&tmp, PDFGEN_MAX_TEXT * 2 + 16);
+	if ((rc = usable(g)) != TK_OK)
+		goto out;
+	if (g->in_table) {
+		rc = tk_fail(TK_ERR_INTERNAL, "pdfgen: a chart inside a table");
+		goto out;
+	}
+	if (c->ncats == 0 || c->ncats > PDFGEN_CHART_MAX_CATS || c->nseries == 0 || c->nseries > PDFGEN_CHART_MAX_SERIES || c->series == NULL) {
+		rc = tk_fail(TK_ERR_INVALID, "pdfgen: a chart has 1 to %u categories and 1 to %u series", PDFGEN_CHART_MAX_CATS,
+		    PDFGEN_CHART_MAX_SERIES);
+		goto out;
+	}
+	for (s = 0; s < c->nseries; s++)
+		if (c->series[s].values == NULL) {
+			rc = tk_fail(TK_ERR_INVALID, "pdfgen: chart series %zu has no values", s + 1);
+			goto out;
+		}
+	plot_h = c->height > 0 ? c->height : 150;
+	plot_h = plot_h < 60 ? 60 : plot_h > 400 ? 400 : plot_h;
+	title_h = c->title != NULL ? (SIZE_BODY + 1.5) * LEAD + 2 : 0;
+	ylab_h = c->y_label != NULL ? SIZE_SMALL * LEAD + 2 : 0;
+	/* The scale. */
+	for (i = 0; i < c->ncats; i++) {
+		double sum = 0;
+		for (s = 0; s < c->nseries; s++) {
+			double v = clean(c->series[s].values[i]);
+			sum += v;
+			if (v > max)
+				max = v;
+		}
+		if (c->kind == PDFGEN_CHART_STACKED && sum > max)
+			max = sum;
+	}
+	pdfgen_nice_axis(max, 5, c->integer, &step, &top);
+	for (i = 0; i <= (size_t)(top / step + 0.5); i++) {
+		fmt_value((double)i * step, c->thousands, t);
+		if (width(g, g->font, SIZE_SMALL, t, strlen(t)) > axis_w)
+			axis_w = width(g, g->font, SIZE_SMALL, t, strlen(t));
+	}
+	axis_w += 8;
+	/* The legend's rows. */
+	lx = 0;
+	for (s = 0; s < c->nseries; s++) {
+		if ((rc = sanitise_to(g, c->series[s].name, &tmp)) != TK_OK)
+			goto out;
+		legw[s] = 8 + 4 + width(g, g->font, SIZE_SMALL, (const char *)tmp.p, tmp.len) + 14;
+		if (legw[s] > TEXT_W)
+			legw[s] = TEXT_W;
+		if (lx > 0 && lx + legw[s] > TEXT_W) {
+			rows++;
+			lx = 0;
+		}
+		lx += legw[s];
+	}
+	leg_h = (double)rows * item_h + 4;
+	total = title_h + ylab_h + plot_h + 4 + xlab_h + leg_h + 8;
+	if (!g->at_top)
+		g->y -= 6;
+	if ((rc = ensure(g, total)) != TK_OK)
+		goto out;
+	pg = g->pages[g->cur];
+	ly = g->y;
+	if (c->title != NULL) {
+		if ((rc = label(g, &tmp, g->bold, SIZE_BODY + 1.5, c->title, TEXT_W, M_LEFT, ly - (SIZE_BODY + 1.5), 0, ink)) != TK_OK)
+			goto out;
+		ly -= title_h;
+	}
+	if (c->y_label != NULL) {
+		if ((rc = label(g, &tmp, g->font, SIZE_SMALL, c->y_label, TEXT_W, M_LEFT, ly - SIZE_SMALL, 0, grey)) != TK_OK)
+			goto out;
+		ly -= ylab_h;
+	}
+	x0 = M_LEFT + axis_w;
+	x1 = M_LEFT + TEXT_W;
+	y1 = ly - 4;
+	y0 = y1 - plot_h;
+	slot = (x1 - x0) / (double)c->ncats;
+	/* Grid and ticks. */
+	for (i = 0; i <= (size_t)(top / step + 0.5); i++) {
+		double y = y0 + plot_h * ((double)i * step / top);
+		if (i > 0 && (rc = hline(g, x0, x1, y, 0.4, grid)) != TK_OK)
+			goto out;
+		fmt_value((double)i * step, c->thousands, t);
+		if ((rc = label(g, &tmp, g->font, SIZE_SMALL, t, axis_w, x0 - 4, y - SIZE_SMALL / 3, 2, grey)) != TK_OK)
+			goto out;
+	}
+	/* Bars or lines. */
+	for (i = 0; i < c->ncats; i++) {
+		double cx = x0 + slot * (double)i, gw = slot * 0.72, gx = cx + (slot - gw) / 2, base = y0, vtop = 0;
+		if (c->kind == PDFGEN_CHART_LINES)
+			break;
+		for (s = 0; s < c->nseries; s++) {
+			double v = clean(c->series[s].values[i]), h = plot_h * v / top;
+			if (c->kind == PDFGEN_CHART_STACKED) {
+				if (h > 0 && (rc = rect(g, gx, base, gw, h, palette[s], NULL)) != TK_OK)
+					goto out;
+				base += h;
+				vtop += v;
+			} else {
+				double bw = gw / (double)c->nseries;
+				if (h > 0 && (rc = rect(g, gx + bw * (double)s, y0, bw * 0.92, h, palette[s], NULL)) != TK_OK)
+					goto out;
+				if (c->value_labels && v > 0) {
+					fmt_value(v, c->thousands, t);
+					if (width(g, g->font, SIZE_SMALL - 1.5, t, strlen(t)) <= bw + 2 &&
+					    (rc = label(g, &tmp, g->font, SIZE_SMALL - 1.5, t, bw + 2, gx + bw * ((double)s + 0.46), y0 + h + 2, 1, ink)) != TK_OK)
+						goto out;
+				}
+			}
+		}
+		if (c->kind == PDFGEN_CHART_STACKED && c->value_labels && vtop > 0) {
+			fmt_value(vtop, c->thousands, t);
+			if ((rc = label(g, &tmp, g->font, SIZE_SMALL - 1, t, slot, cx + slot / 2, base + 2, 1, ink)) != TK_OK)
+				goto out;
+		}
+	}
+	if (c->kind == PDFGEN_CHART_LINES) {
+		for (s = 0; s < c->nseries; s++) {
+			HPDF_Page_SetRGBStroke(pg, (HPDF_REAL)palette[s][0], (HPDF_REAL)palette[s][1], (HPDF_REAL)palette[s][2]);
+			HPDF_Page_SetLineWidth(pg, 1.4f);
+			for (i = 0; i < c->ncats; i++) {
+				double px = x0 + slot * ((double)i + 0.5), py = y0 + plot_h * clean(c->series[s].values[i]) / top;
+				if (i == 0)
+					HPDF_Page_MoveTo(pg, (HPDF_REAL)px, (HPDF_REAL)py);
+				else
+					HPDF_Page_LineTo(pg, (HPDF_REAL)px, (HPDF_REAL)py);
+			}
+			HPDF_Page_Stroke(pg);
+			if ((rc = check(g, "drawing a line")) != TK_OK)
+				goto out;
+			for (i = 0; i < c->ncats; i++) {
+				double px = x0 + slot * ((double)i + 0.5), py = y0 + plot_h * clean(c->series[s].values[i]) / top;
+				if ((rc = rect(g, px - 2, py - 2, 4, 4, palette[s], NULL)) != TK_OK)
+					goto out;
+				if (c->value_labels && c->nseries == 1) {
+					fmt_value(clean(c->series[s].values[i]), c->thousands, t);
+					if ((rc = label(g, &tmp, g->font, SIZE_SMALL - 1.5, t, slot, px, py + 4, 1, ink)) != TK_OK)
+						goto out;
+				}
+			}
+		}
+	}
+	/* Axes and category labels. */
+	if ((rc = hline(g, x0, x1, y0, 0.8, axis)) != TK_OK)
+		goto out;
+	HPDF_Page_SetRGBStroke(pg, (HPDF_REAL)axis[0], (HPDF_REAL)axis[1], (HPDF_REAL)axis[2]);
+	HPDF_Page_SetLineWidth(pg, 0.8f);
+	HPDF_Page_MoveTo(pg, (HPDF_REAL)x0, (HPDF_REAL)y0);
+	HPDF_Page_LineTo(pg, (HPDF_REAL)x0, (HPDF_REAL)y1);
+	HPDF_Page_Stroke(pg);
+	if ((rc = check(g, "drawing an axis")) != TK_OK)
+		goto out;
+	for (i = 0; i < c->ncats; i++)
+		if (c->cats != NULL && c->cats[i] != NULL &&
+		    (rc = label(g, &tmp, g->font, SIZE_SMALL, c->cats[i], slot - 2, x0 + slot * ((double)i + 0.5), y0 - 3 - SIZE_SMALL, 1, ink)) !=
+			TK_OK)
+			goto out;
+	/* Legend. */
+	lx = M_LEFT;
+	ly = y0 - 4 - xlab_h;
+	for (s = 0; s < c->nseries; s++) {
+		if (lx > M_LEFT && lx + legw[s] > M_LEFT + TEXT_W) {
+			lx = M_LEFT;
+			ly -= item_h;
+		}
+		if ((rc = rect(g, lx, ly - SIZE_SMALL, 8, 8, palette[s], NULL)) != TK_OK ||
+		    (rc = label(g, &tmp, g->font, SIZE_SMALL, c->series[s].name, legw[s] - 12, lx + 12, ly - SIZE_SMALL + 0.5, 0, ink)) != TK_OK)
+			goto out;
+		lx += legw[s];
+	}
+	g->y -= total;
+	g->at_top = 0;
+out:
+	buf_free(&tmp);
+	return rc;
 }

@@ -80,6 +80,48 @@ enum tk_err pdfgen_table_end(struct pdfgen *g) WARN_UNUSED;
 /* One key-value pair: a two-column table row of its own (begin/end implied when no table is open). */
 enum tk_err pdfgen_kv(struct pdfgen *g, const char *key, const char *value) WARN_UNUSED;
 
+/*
+ * Charts drawn as vector graphics (no images), the full text width: a
+ * title, a y axis from 0 with round steps (1, 2 or 5 x 10^k) and light
+ * grid lines, the categories along the x axis (labels cut with "..." when
+ * wider than their slot), and a legend under it. Grouped bars put the
+ * series side by side in each category, stacked bars on top of each
+ * other, lines join each series' points. Values below zero, NaN and
+ * infinities are drawn as 0. The chart is kept whole: a new page starts
+ * when it does not fit.
+ */
+#define PDFGEN_CHART_MAX_SERIES 8u
+#define PDFGEN_CHART_MAX_CATS   64u
+
+enum pdfgen_chart_kind { PDFGEN_CHART_GROUPED = 0, PDFGEN_CHART_STACKED, PDFGEN_CHART_LINES };
+
+struct pdfgen_series {
+	const char *name;      /* in the legend */
+	const double *values;  /* ncats values */
+};
+
+struct pdfgen_chart {
+	const char *title;       /* above the chart (may be NULL) */
+	const char *y_label;     /* what the y axis counts, small, above it (may be NULL) */
+	size_t ncats;            /* 1..PDFGEN_CHART_MAX_CATS */
+	const char *const *cats; /* their labels (entries may be NULL) */
+	size_t nseries;          /* 1..PDFGEN_CHART_MAX_SERIES */
+	const struct pdfgen_series *series;
+	enum pdfgen_chart_kind kind;
+	double height;           /* of the plot area in points; 0: 150; kept within 60..400 */
+	int integer;             /* 1: whole-number ticks (counts) */
+	int value_labels;        /* 1: the value above each bar (of a stack: its total) where it fits */
+	const char *thousands;   /* digit group separator of the labels (NULL: none), e.g. "." */
+};
+
+enum tk_err pdfgen_chart(struct pdfgen *g, const struct pdfgen_chart *c) WARN_UNUSED;
+/*
+ * A round axis for values from 0 to max with about ticks steps: *step is
+ * 1, 2 or 5 x 10^k (at least 1 when integer), *top the first multiple of
+ * it at or above max (at least one step).
+ */
+void pdfgen_nice_axis(double max, unsigned ticks, int integer, double *step, double *top);
+
 /* Pages so far. */
 size_t pdfgen_pages(const struct pdfgen *g);
 

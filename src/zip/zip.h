@@ -27,4 +27,23 @@ enum tk_err zip_read(const uint8_t *p, size_t len, size_t max_entries, size_t ma
     size_t *n) WARN_UNUSED;
 void zip_items_free(struct zip_item *items, size_t n);
 
+/* ---- writing (zip_write(); zip_read() reads what it writes) ---- */
+
+#define ZIP_MAX_WRITE_ENTRIES 1024u /* entries of one archive we write */
+
+struct zip_entry_in {
+	const char *name;    /* the entry's name: 1..255 bytes of UTF-8, no leading '/', no "..", no '\\' or control characters */
+	const uint8_t *data; /* its bytes (not copied beyond the call; may be NULL when len is 0) */
+	size_t len;
+};
+
+/*
+ * Appends to out a ZIP archive (deflated entries, UTF-8 names) of the n
+ * entries in e, in that order, every entry stamped with mtime (a Unix
+ * time, shown in the archive as local time), so the same input makes the
+ * same bytes. A duplicate or unsafe name is TK_ERR_INVALID; an archive
+ * larger than out's maximum TK_ERR_LIMIT. Does not take ownership of e.
+ */
+enum tk_err zip_write(const struct zip_entry_in *e, size_t n, int64_t mtime, struct buf *out) WARN_UNUSED;
+
 #endif
