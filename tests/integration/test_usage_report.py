@@ -419,4 +419,132 @@ check(u["unit"] == BK, "unit report names its unit: %r" % u["unit"])
 compare(u["totals"], expect_row(exp_unit[BK], 0, median(durations["unit"][BK])), "unit report totals")
 check(u["totals"]["ocsp_requests"] == 0 and [x["unit"] for x in u["by_unit"]] == [BK], "unit report leaves out what has no unit")
 
+# ---- The formats, judged by independent tools: the same totals as the JSON.
+rep = aud.request("GET", "/api/v1/reports/usage?year=%d" % Y).json()
+tot = rep["totals"]
+r = aud.request("GET", "/api/v1/reports/usage?year=%d&format=pdf" % Y)
+check(r.status == 200 and r.headers["content-type"] == "application/pdf" and r.body.startswith(b"%PDF-"), "PDF: %d" % r.status)
+check("attachment" in r.headers.get("content-disposition", ""), "the PDF is a download")
+pdfp = os.path.join(T, "laporan.pdf")
+open(pdfp, "wb").write(r.body)
+q = subprocess.run(["qpdf", "--check", pdfp], capture_output=True, text=True)
+check(q.returncode == 0, "qpdf --check: %s" % q.stdout[-500:])
+sig = subprocess.run(["pdfsig", "-no-ocsp", pdfp], capture_output=True, text=True).stdout
+check("Signature is Valid" in sig and "Segel" in sig, "pdfsig: the instance seal signs the report:\n" + sig)
+text = subprocess.run(["pdftotext", "-layout", pdfp, "-"], capture_output=True, text=True).stdout
+check("Laporan Penggunaan Sertifikat Elektronik" in text and str(Y) in text, "PDF title and year")
+check("Balai Besar Sertifikasi Elektronik" in text and rep["instance"]["organization"] in text, "PDF names both parties")
+check("diterbitkan oleh" in text, "PDF carries the R8 statement")
+for label, key in (("Dokumen ditandatangani", "documents_signed"), ("Sertifikat dicabut", "certificates_revoked"),
+                   ("Verifikasi (semua kanal)", "verifications"), ("Permintaan OCSP", "ocsp_requests")):
+    line = [x for x in text.splitlines() if x.strip().startswith(label)]
+    check(line and line[0].split()[-1] == str(tot[key]), "PDF summary %s = %s: %r" % (label, tot[key], line[:1]))
+pages = int([x for x in subprocess.run(["pdfinfo", pdfp], capture_output=True, text=True).stdout.splitlines()
+             if x.startswith("Pages:")][0].split()[1])
+chart_page = [i + 1 for i, pg in enumerate(text.split("\f")) if "Grafik" in pg or "grafik" in pg]
+check(chart_page, "a charts page")
+shots = os.environ.get("TEKEN_SHOTS_DIR", os.environ.get("TEKEN_BUILD", T))
+png = os.path.join(shots, "usage-report-charts")
+subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", str(chart_page[0]), "-l", str(chart_page[0]), pdfp, png], check=True,
+               capture_output=True)
+raw = subprocess.run(["pdftoppm", "-r", "30", "-f", str(chart_page[0]), "-l", str(chart_page[0]), pdfp], capture_output=True, check=True).stdout
+# P6 PPM: count coloured (not grey) pixels: the bars.
+hdr_end, fields, i = 0, [], 0
+while len(fields) < 4:
+    j = raw.index(b"\n", i)
+    fields += raw[i:j].split()
+    i = j + 1
+px = raw[i:]
+colour = sum(1 for k in range(0, len(px) - 2, 3) if max(px[k:k + 3]) - min(px[k:k + 3]) > 40)
+check(colour > 200, "the charts page has coloured bars (%d coloured pixels; picture in %s.png)" % (colour, png))
+check(pages >= 3, "PDF has its pages: %d" % pages)
+
+import io  # noqa: E402
+import zipfile  # noqa: E402
+import csv as csvmod  # noqa: E402
+r = aud.request("GET", "/api/v1/reports/usage?year=%d&format=xlsx" % Y)
+check(r.status == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats"), "XLSX: %d" % r.status)
+z = zipfile.ZipFile(io.BytesIO(r.body))
+check(z.testzip() is None, "XLSX zip intact")
+sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+check(len(sheets) >= 4, "one sheet per table: %r" % sheets)
+wb = z.read("xl/workbook.xml").decode()
+first = z.read("xl/worksheets/sheet1.xml").decode()
+strings = z.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in z.namelist() else ""
+for key in ("documents_signed", "certificates_issued", "verifications", "signing_failures"):
+    check(key in strings or key in first, "XLSX names %s" % key)
+    check(("<v>%d</v>" % tot[key]) in first, "XLSX totals sheet holds %s = %d" % (key, tot[key]))
+r = aud.request("GET", "/api/v1/reports/usage?year=%d&format=csv" % Y)
+check(r.status == 200 and r.headers["content-type"] == "application/zip", "CSV zip: %d" % r.status)
+z = zipfile.ZipFile(io.BytesIO(r.body))
+rows = list(csvmod.DictReader(io.StringIO(z.read("totals.csv").decode("utf-8"))))
+for key in KEYS:
+    want = tot[key]
+    check(rows[0][key] == ("" if want is None else str(want)), "totals.csv %s: %r vs %r" % (key, rows[0][key], want))
+months = list(csvmod.DictReader(io.StringIO(z.read("by_month.csv").decode("utf-8"))))
+check([int(m["documents_signed"]) for m in months] == [m["documents_signed"] for m in rep["by_month"]], "by_month.csv documents")
+units = list(csvmod.DictReader(io.StringIO(z.read("by_unit.csv").decode("utf-8"))))
+check(sorted(u["unit"] for u in units) == sorted([SJ, BK]), "by_unit.csv keeps the awkward unit name: %r" % [u["unit"] for u in units])
+
+# ---- The submission record: freeze, four eyes, send by hand, the issuer acknowledges; obligation met.
+adm = admin()
+r = adm.request("GET", "/api/v1/reports/usage/%d/versions" % Y)
+check(r.status == 200 and r.json()["obligation"] == "pending" and r.json()["versions"] == [], "nothing sent yet: %s" % r.body)
+r = adm.request("POST", "/api/v1/reports/usage/%d/versions" % Y)
+check(r.status == 201 and r.json()["version"] == 1, "frozen: %d %s" % (r.status, r.body))
+frozen_pdf = adm.request("GET", "/api/v1/reports/usage/%d/versions/1?format=pdf" % Y).body
+frozen_json = json.loads(adm.request("GET", "/api/v1/reports/usage/%d/versions/1?format=json" % Y).body)
+import hashlib  # noqa: E402
+v = adm.request("GET", "/api/v1/reports/usage/%d/versions" % Y).json()["versions"][0]
+check(v["pdf_sha256"] == hashlib.sha256(frozen_pdf).hexdigest(), "the kept hash is the frozen PDF's")
+check(frozen_json["totals"] == tot, "the frozen JSON holds the figures")
+open(pdfp, "wb").write(frozen_pdf)
+check("Signature is Valid" in subprocess.run(["pdfsig", "-no-ocsp", pdfp], capture_output=True, text=True).stdout, "frozen PDF signed")
+r = adm.request("POST", "/api/v1/reports/usage/%d/versions/1/approve" % Y)
+check(r.status == 403 and r.error_code() == "four_eyes", "who froze it does not approve it: %d %s" % (r.status, r.body))
+r = adm.request("POST", "/api/v1/reports/usage/%d/versions/1/send" % Y, {"by_hand": True, "note": "surat 1"})
+check(r.status == 409 and r.error_code() == "report_state", "not sent before approval: %d %s" % (r.status, r.body))
+check(aud.request("POST", "/api/v1/reports/usage/%d/versions/1/approve" % Y).status == 403, "the issuer does not approve the ministry's report")
+out = teken("report", "approve", "--dir", d, "--year", str(Y), "--version", "1").stdout
+check("approved" in out, "the operator approves: %r" % out)
+r = adm.request("POST", "/api/v1/reports/usage/%d/versions/1/send" % Y, {})
+check(r.status == 409 and r.error_code() == "no_issuer_contact", "no issuer contact configured: %d %s" % (r.status, r.body))
+r = adm.request("POST", "/api/v1/reports/usage/%d/versions/1/send" % Y, {"by_hand": True})
+check(r.status == 400, "by hand needs a note: %d" % r.status)
+r = adm.request("POST", "/api/v1/reports/usage/%d/versions/1/send" % Y, {"by_hand": True, "note": "Surat B-12/2026 diserahkan 10 Januari"})
+check(r.status == 200 and r.json()["status"] == "sent", "sent by hand: %s" % r.body)
+check(adm.request("POST", "/api/v1/reports/usage/%d/versions/1/acknowledge" % Y).status == 403, "the ministry does not acknowledge for the issuer")
+r = aud.request("POST", "/api/v1/reports/usage/%d/versions/1/acknowledge" % Y)
+check(r.status == 200 and r.json()["status"] == "acknowledged", "the issuer acknowledges: %s" % r.body)
+rec = aud.request("GET", "/api/v1/reports/usage/%d/versions" % Y).json()
+check(rec["obligation"] == "met" and rec["versions"][0]["sent_via"] == "hand" and rec["versions"][0]["acknowledged_by"] == demo["auditor"]["user"],
+      "obligation met, the record complete: %r" % rec)
+# With the issuer's contact configured, a corrected version goes out through the outbox to that address.
+from tekentest import SmtpSink  # noqa: E402
+smtp = SmtpSink()
+srv.stop()
+with open(os.path.join(d, "teken.conf"), "a") as f:
+    f.write("\n[agreement]\nissuer_email = laporan@bsre.example\nuser_number = 800/123/SJ/2025\nissuer_number = 45/PKS/BSrE/2025\n"
+            "[smtp]\nurl = smtp://127.0.0.1:%d\nfrom = teken@kementerian.example\n" % smtp.port)
+srv = Server(d)
+adm = admin()
+aud = login(demo["auditor"]["user"], demo["auditor"]["password"])
+check(adm.request("POST", "/api/v1/reports/usage/%d/versions" % Y).json()["version"] == 2, "version 2 frozen")
+v2 = json.loads(adm.request("GET", "/api/v1/reports/usage/%d/versions/2?format=json" % Y).body)
+check(v2["instance"]["agreement"]["issuer_number"] == "45/PKS/BSrE/2025", "the agreement numbers from teken.conf are in the report")
+teken("report", "approve", "--dir", d, "--year", str(Y), "--version", "2")
+r = adm.request("POST", "/api/v1/reports/usage/%d/versions/2/send" % Y, {})
+check(r.status == 200 and r.json()["status"] == "sent", "sent through the outbox: %s" % r.body)
+p = subprocess.run([os.environ["TEKEN_BIN"], "notify", "send", "--dir", d], capture_output=True, text=True)
+check(p.returncode == 0, "notify send: %s %s" % (p.stdout, p.stderr))
+mail = [m for m in smtp.messages if "laporan@bsre.example" in m["rcpt"][0]]
+check(len(mail) == 1 and "versi 2" in mail[0]["data"], "the issuer's contact got the report notice: %r" % smtp.messages)
+v2sha = [v for v in adm.request("GET", "/api/v1/reports/usage/%d/versions" % Y).json()["versions"] if v["version"] == 2][0]["pdf_sha256"]
+check(v2sha in mail[0]["data"], "the notice names the signed PDF by its hash")
+# The year before: nothing sent and past its due date.
+check(aud.request("GET", "/api/v1/reports/usage/%d/versions" % (Y - 1)).json()["obligation"] == "overdue", "an earlier year is overdue")
+# Every step is in the audit log.
+acts = teken("audit", "verify", "--dir", d).stdout
+check("intact" in acts, "audit chain intact after the report steps")
+
 finish("test_usage_report.py" + (" (PostgreSQL)" if os.environ.get("TEKEN_TEST_STORE") else ""))
