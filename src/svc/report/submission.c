@@ -153,10 +153,43 @@ static const char *issuer_contact(const struct svc_ctx *c)
 	return e != NULL && e[0] != '\0' ? e : NULL;
 }
 
+/* unit as a query value ("&unit=..." percent-encoded), or "" for the whole ministry. */
+static enum tk_err unit_query(const char *unit, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	const unsigned char *p;
+
+	out[0] = '\0';
+	if (unit == NULL)
+		return TK_OK;
+	if (cap < 7)
+		return tk_fail(TK_ERR_LIMIT, "report: unit name too long for a link");
+	memcpy(out, "&unit=", 6);
+	n = 6;
+	for (p = (const unsigned char *)unit; *p; p++) {
+		int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_';
+		if (n + (plain ? 1 : 3) >= cap)
+			return tk_fail(TK_ERR_LIMIT, "report: unit name too long for a link");
+		if (plain)
+			out[n++] = (char)*p;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = '\0';
+	return TK_OK;
+}
+
 static enum tk_err queue_to_issuer(struct svc_ctx *c, const struct step_args *a, const char *pdf_sha)
 {
-	char subject[300], body[2048];
+	char subject[300], body[3072], uq[700];
 	enum tk_err rc;
+
+	if ((rc = unit_query(a->unit, uq, sizeof(uq))) != TK_OK)
+		return rc;
 
 	if ((rc = str_fmt(subject, sizeof(subject), "Laporan penggunaan sertifikat elektronik %d%s%s (versi %d)", a->year, a->unit ? " - " : "",
 		 a->unit ? a->unit : "", a->version)) != TK_OK ||
@@ -164,12 +197,12 @@ static enum tk_err queue_to_issuer(struct svc_ctx *c, const struct step_args *a,
 		 "Yth. %s,\n\n"
 		 "Sesuai Perjanjian Kerja Sama pasal 4 ayat (1) huruf g, %s menyampaikan laporan penggunaan sertifikat elektronik "
 		 "tahun %d (versi %d).\n\n"
-		 "Unduh laporan (PDF bertanda tangan elektronik) setelah masuk sebagai auditor:\n%s/api/v1/reports/usage/%d/versions/%d?format=pdf%s%s\n"
+		 "Unduh laporan (PDF bertanda tangan elektronik) setelah masuk sebagai auditor:\n%s/api/v1/reports/usage/%d/versions/%d?format=pdf%s\n"
 		 "SHA-256 berkas PDF: %s\n\n"
 		 "Mohon konfirmasi penerimaan melalui aplikasi teken (menu Laporan).\n\n"
 		 "-- \nThe usage report for %d (version %d) is ready for the issuer; the SHA-256 above identifies the signed PDF.\n",
 		 config_get_or(c->inst->cfg, "agreement", "issuer", "BSrE"), config_get_or(c->inst->cfg, "instance", "organization", "Kementerian"),
-		 a->year, a->version, c->inst->base_url, a->year, a->version, a->unit ? "&unit=" : "", a->unit ? a->unit : "", pdf_sha, a->year,
+		 a->year, a->version, c->inst->base_url, a->year, a->version, uq, pdf_sha, a->year,
 		 a->version)) != TK_OK)
 		return rc;
 	return notify_queue(c, issuer_contact(c), subject, body);
@@ -293,16 +326,19 @@ enum tk_err report_acknowledge(struct svc_ctx *c, int year, const char *unit, in
 static enum tk_err due_of(const struct svc_ctx *c, int year, int64_t *due)
 {
 	const char *v = config_get_or(c->inst->cfg, "report", "usage_due", "01-31");
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	struct tm tm;
-	int mm = 0, dd = 0;
-	char tail;
+	uint64_t mm = 0, dd = 0;
 
-	if (sscanf(v, "%2d-%2d%c", &mm, &dd, &tail) != 2 || mm < 1 || mm > 12 || dd < 1 || dd > 31)
+	if (strlen(v) != 5 || v[2] != '-' || parse_u64(v, 2, 12, &mm) != TK_OK || parse_u64(v + 3, 2, 31, &dd) != TK_OK || mm < 1 || dd < 1 ||
+	    (int)dd > days[mm - 1]) {
+		tk_clear_error();
 		return tk_fail_code(TK_ERR_INVALID, "bad_config", "config [report] usage_due must be MM-DD, e.g. 01-31");
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = year + 1 - 1900;
-	tm.tm_mon = mm - 1;
-	tm.tm_mday = dd + 1; /* the whole due day counts */
+	tm.tm_mon = (int)mm - 1;
+	tm.tm_mday = (int)dd + 1; /* the whole due day counts */
 	*due = (int64_t)timegm(&tm) - WIB_OFFSET;
 	return TK_OK;
 }
