@@ -327,6 +327,10 @@ for s in ("Unit kerja: Biro Umum", "Tidak ada unit kerja dengan kegiatan", "Tida
           "Tidak ada keputusan Verifikator", "tidak ada keputusan", "belum diisi"):
     check(s in flat, "the empty report lacks %r" % s)
 
+path = os.path.join(out, "usage-midyear.pdf")
+judge_pdf(path)
+check("2026-06-15 10:00:00 WIB" in pdftext(path), "the mid-year report's time in WIB")
+
 path = os.path.join(out, "usage-200.pdf")
 n200 = judge_pdf(path)
 check(n200 > n + 5, "200 units take more pages (%d against %d)" % (n200, n))
