@@ -1071,18 +1071,28 @@ enum tk_err pdfgen_chart(struct pdfgen *g, const struct pdfgen_chart *c)
 		for (s = 0; s < c->nseries; s++) {
 			HPDF_Page_SetRGBStroke(pg, (HPDF_REAL)palette[s][0], (HPDF_REAL)palette[s][1], (HPDF_REAL)palette[s][2]);
 			HPDF_Page_SetLineWidth(pg, 1.4f);
+			int pen = 0, path = 0;
+			/* NaN is no point: the line breaks there (a month not begun, say). */
 			for (i = 0; i < c->ncats; i++) {
 				double px = x0 + slot * ((double)i + 0.5), py = y0 + plot_h * clean(c->series[s].values[i]) / top;
-				if (i == 0)
+				if (isnan(c->series[s].values[i])) {
+					pen = 0;
+					continue;
+				}
+				if (!pen)
 					HPDF_Page_MoveTo(pg, (HPDF_REAL)px, (HPDF_REAL)py);
 				else
 					HPDF_Page_LineTo(pg, (HPDF_REAL)px, (HPDF_REAL)py);
+				pen = path = 1;
 			}
-			HPDF_Page_Stroke(pg);
+			if (path)
+				HPDF_Page_Stroke(pg);
 			if ((rc = check(g, "drawing a line")) != TK_OK)
 				goto out;
 			for (i = 0; i < c->ncats; i++) {
 				double px = x0 + slot * ((double)i + 0.5), py = y0 + plot_h * clean(c->series[s].values[i]) / top;
+				if (isnan(c->series[s].values[i]))
+					continue;
 				if ((rc = rect(g, px - 2, py - 2, 4, 4, palette[s], NULL)) != TK_OK)
 					goto out;
 				if (c->value_labels && c->nseries == 1) {

@@ -87,7 +87,8 @@ enum tk_err pdfgen_kv(struct pdfgen *g, const char *key, const char *value) WARN
  * wider than their slot), and a legend under it. Grouped bars put the
  * series side by side in each category, stacked bars on top of each
  * other, lines join each series' points. Values below zero, NaN and
- * infinities are drawn as 0. The chart is kept whole: a new page starts
+ * infinities are drawn as 0, except NaN in a line: no point, the line
+ * breaks there (a period not begun). The chart is kept whole: a new page starts
  * when it does not fit.
  */
 #define PDFGEN_CHART_MAX_SERIES 8u

@@ -185,7 +185,7 @@ for i, k in enumerate(KEYS):
     if k == MEDIAN:
         check(formula is None and val == rep["totals"][MEDIAN], "by_month: the median total is the year's median")
     elif k == "certificates_active":
-        check(formula is not None and val == rep["by_month"][11][k], "by_month: active certificates at the year's end")
+        check(formula is None and val == rep["totals"][k], "by_month: active certificates: the year's figure, not a sum")
     else:
         check(formula is not None and formula.startswith("SUM(") and val == sum(r[k] for r in rep["by_month"]),
               "by_month: %s total %r %r" % (k, formula, val))
@@ -326,6 +326,10 @@ flat = " ".join(pdftext(path).split())
 for s in ("Unit kerja: Biro Umum", "Tidak ada unit kerja dengan kegiatan", "Tidak ada aplikasi", "Tidak ada sertifikat yang dicabut",
           "Tidak ada keputusan Verifikator", "tidak ada keputusan", "belum diisi"):
     check(s in flat, "the empty report lacks %r" % s)
+
+path = os.path.join(out, "usage-midyear.pdf")
+judge_pdf(path)
+check("2026-06-15 10:00:00 WIB" in pdftext(path), "the mid-year report's time in WIB")
 
 path = os.path.join(out, "usage-200.pdf")
 n200 = judge_pdf(path)

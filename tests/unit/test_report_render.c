@@ -328,6 +328,20 @@ static void test_empty(void **state)
 	json_decref(r);
 }
 
+/* A report made in June: the line of active certificates stops at June. */
+static void test_mid_year(void **state)
+{
+	json_t *r = load_sample();
+	size_t m;
+
+	(void)state;
+	json_object_set_new(r, "generated_at", json_string("2026-06-15T03:00:00Z"));
+	for (m = 6; m < 12; m++)
+		json_object_set_new(json_array_get(json_object_get(r, "by_month"), m), "certificates_active", json_integer(0));
+	render_all(r, "usage-midyear", NULL);
+	json_decref(r);
+}
+
 /* 200 units, one with a 3000-character name without a space and one with 400 words. */
 static void test_many_units(void **state)
 {
@@ -464,6 +478,7 @@ static void test_nice_axis(void **state)
 static void test_chart_misuse(void **state)
 {
 	static const double v[3] = {1, NAN, -5};
+	static const double nan3[3] = {NAN, NAN, NAN};
 	static const char *const cats[3] = {"a", NULL, "a very long category label that cannot fit"};
 	struct pdfgen_series s = {"seri", v};
 	struct pdfgen_chart c;
@@ -491,6 +506,9 @@ static void test_chart_misuse(void **state)
 	c.kind = PDFGEN_CHART_LINES;
 	c.height = 10000;
 	assert_ok(pdfgen_chart(g, &c));
+	/* A line of NaN only: no point at all, and no error. */
+	s.values = nan3;
+	assert_ok(pdfgen_chart(g, &c));
 	buf_init(&out, 8u << 20);
 	assert_ok(pdfgen_finish(g, &out));
 	assert_true(out.len > 100);
@@ -506,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_csv_injection),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_mid_year),
 		cmocka_unit_test(test_many_units),
 		cmocka_unit_test(test_added_key),
 		cmocka_unit_test(test_zip_write),

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PDF_MAX_NAME_CHARS 160u /* characters of a name in a table */
 
@@ -265,9 +266,12 @@ static enum tk_err summary(struct pdfgen *g, const json_t *rep, const struct rep
 	return pdfgen_table_end(g);
 }
 
-/* One monthly chart of the given figures. */
+/*
+ * One monthly chart of the given figures; a line has no point for the
+ * months from begun on (not begun when the report was made).
+ */
 static enum tk_err month_chart(struct pdfgen *g, const json_t *months, const char *title, const char *ylab, enum pdfgen_chart_kind kind,
-    size_t n, const char *const *keys, const char *const *names)
+    size_t n, const char *const *keys, const char *const *names, size_t begun)
 {
 	double vals[PDFGEN_CHART_MAX_SERIES][12];
 	struct pdfgen_series s[PDFGEN_CHART_MAX_SERIES];
@@ -276,7 +280,7 @@ static enum tk_err month_chart(struct pdfgen *g, const json_t *months, const cha
 
 	for (i = 0; i < n && i < PDFGEN_CHART_MAX_SERIES; i++) {
 		for (m = 0; m < 12; m++)
-			vals[i][m] = report_num(json_array_get(months, m), keys[i], NULL);
+			vals[i][m] = kind == PDFGEN_CHART_LINES && m >= begun ? NAN : report_num(json_array_get(months, m), keys[i], NULL);
 		s[i].name = names[i];
 		s[i].values = vals[i];
 	}
@@ -311,19 +315,33 @@ static enum tk_err monthly(struct pdfgen *g, const json_t *rep)
 	const json_t *months = json_object_get(rep, "by_month"), *totals = json_object_get(rep, "totals");
 	char v[8][96];
 	const char *cells[8];
-	size_t m, k;
+	size_t m, k, begun = 0;
+	int64_t t = 0;
 	enum tk_err rc;
+
+	/* Months begun (in WIB) when the report was made. */
+	if ((rc = time_parse_iso(report_str(rep, "generated_at"), &t)) != TK_OK)
+		return rc;
+	for (m = 0; m < 12; m++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = (int)json_integer_value(json_object_get(rep, "year")) - 1900;
+		tm.tm_mon = (int)m;
+		tm.tm_mday = 1;
+		if ((int64_t)timegm(&tm) - 7 * 3600 <= t)
+			begun = m + 1;
+	}
 
 	if ((rc = pdfgen_page_break(g)) != TK_OK || (rc = pdfgen_heading(g, 2, "2. Grafik dan angka bulanan")) != TK_OK ||
 	    (rc = month_chart(g, months, "Dokumen ditandatangani per bulan", "jumlah dokumen (PAdES dan CAdES bertumpuk)",
-		 PDFGEN_CHART_STACKED, 2, k_docs, n_docs)) != TK_OK ||
+		 PDFGEN_CHART_STACKED, 2, k_docs, n_docs, begun)) != TK_OK ||
 	    (rc = month_chart(g, months, "Sertifikat diterbitkan, dicabut dan ditangguhkan per bulan", "jumlah sertifikat", PDFGEN_CHART_GROUPED,
-		 3, k_certs, n_certs)) != TK_OK ||
+		 3, k_certs, n_certs, begun)) != TK_OK ||
 	    (rc = month_chart(g, months, "Verifikasi per bulan menurut kanal", "jumlah verifikasi (kanal bertumpuk)", PDFGEN_CHART_STACKED, 4,
-		 k_ver, n_ver)) != TK_OK ||
-	    (rc = month_chart(g, months, "Permintaan layanan daring per bulan", "jumlah permintaan", PDFGEN_CHART_GROUPED, 3, k_on, n_on)) !=
+		 k_ver, n_ver, begun)) != TK_OK ||
+	    (rc = month_chart(g, months, "Permintaan layanan daring per bulan", "jumlah permintaan", PDFGEN_CHART_GROUPED, 3, k_on, n_on, begun)) !=
 		TK_OK ||
-	    (rc = month_chart(g, months, "Sertifikat aktif pada akhir bulan", "jumlah sertifikat", PDFGEN_CHART_LINES, 1, k_act, n_act)) != TK_OK)
+	    (rc = month_chart(g, months, "Sertifikat aktif pada akhir bulan", "jumlah sertifikat", PDFGEN_CHART_LINES, 1, k_act, n_act, begun)) != TK_OK)
 		return rc;
 	if ((rc = pdfgen_heading(g, 3, "Angka bulanan")) != TK_OK || (rc = pdfgen_table_begin(g, 8, w, head)) != TK_OK)
 		return rc;

@@ -6,8 +6,9 @@
  * its figures is a formula written with its computed value, so a reader
  * without a calculation engine shows the number too: SUM of the column;
  * for the median the year's median from totals (a median is not a sum);
- * for certificates_active in by_month December's figure (a stock at the
- * year's end, not a sum of months).
+ * for certificates_active in by_month the year's figure from totals (a
+ * stock at the year's end, or now in a year not over: not a sum of
+ * months, and not December's 0 before December).
  *
  * libxlsxwriter writes to a file: a mkstemp() file under $TMPDIR (0600),
  * read back into out and unlinked on every path.
@@ -151,10 +152,8 @@ static enum tk_err rows_sheet(struct xl *x, const char *name, const json_t *rep,
 				if (!is_null)
 					put_num(x, &sh, tr, c, v, x->tot_num);
 			} else if (strcmp(label, "month") == 0 && strcmp(cols->key[k], "certificates_active") == 0) {
-				char col[LXW_MAX_COL_NAME_LENGTH + 4], f[32];
-				lxw_col_to_name(col, c, 0);
-				snprintf(f, sizeof(f), "=%s13", col);
-				note(x, worksheet_write_formula_num(sh.ws, tr, c, f, x->tot_count, report_num(json_array_get(rows, 11), cols->key[k], NULL)));
+				/* A stock, not a flow: the year's figure (year end, or now in a year not over). */
+				put_num(x, &sh, tr, c, report_num(totals, cols->key[k], NULL), x->tot_count);
 			} else {
 				double sum = 0;
 				for (i = 0; i < n; i++)
