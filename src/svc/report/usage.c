@@ -450,6 +450,22 @@ out:
 
 /* ---------------------------------------------------------------- documents and counters */
 
+/* Prepares sql, whose two parameters are a range [from, to). */
+static enum tk_err range_stmt(struct svc_ctx *c, const char *sql, int64_t from, int64_t to, struct store_stmt **s)
+{
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, sql, s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_i64(*s, 1, from)) != TK_OK || (rc = store_bind_i64(*s, 2, to)) != TK_OK) {
+		store_finalize(*s);
+		*s = NULL;
+	}
+	return rc;
+}
+
+
+
 static enum fig level_fig(const char *level)
 {
 	/* "PAdES-BASELINE-B", "CAdES-BASELINE-T", ...: the part after the last '-'. */
@@ -471,13 +487,13 @@ static enum tk_err tally_documents(struct svc_ctx *c, struct tally *t)
 	enum tk_err rc;
 
 	/* The store sums per WIB day: a million documents come back as a few thousand rows. */
-	if ((rc = store_prepare(c->st,
+	if ((rc = range_stmt(c,
 		 "SELECT (signed_at + 25200) / 86400, kind, level, visible, CASE WHEN subscriber_id IS NULL THEN 1 ELSE 0 END,"
 		 " COALESCE(unit, ''), COALESCE(application, ''), COUNT(*)"
 		 " FROM documents WHERE signed_at >= ? AND signed_at < ?"
 		 " GROUP BY (signed_at + 25200) / 86400, kind, level, visible, CASE WHEN subscriber_id IS NULL THEN 1 ELSE 0 END,"
-		 " COALESCE(unit, ''), COALESCE(application, '')", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, t->start)) != TK_OK || (rc = store_bind_i64(s, 2, t->end)) != TK_OK)
+		 " COALESCE(unit, ''), COALESCE(application, '')",
+		 t->start, t->end, &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int m = month_of(t, store_col_i64(s, 0) * 86400 - WIB_OFFSET);
@@ -503,9 +519,9 @@ static enum tk_err tally_counters(struct svc_ctx *c, struct tally *t)
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT day, metric, detail, unit, application, SUM(n) FROM usage_counters WHERE day >= ? AND day < ?"
-				       " GROUP BY day, metric, detail, unit, application", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, (t->start + WIB_OFFSET) / 86400)) != TK_OK || (rc = store_bind_i64(s, 2, (t->end + WIB_OFFSET) / 86400)) != TK_OK)
+	if ((rc = range_stmt(c, "SELECT day, metric, detail, unit, application, SUM(n) FROM usage_counters WHERE day >= ? AND day < ?"
+				" GROUP BY day, metric, detail, unit, application",
+		 (t->start + WIB_OFFSET) / 86400, (t->end + WIB_OFFSET) / 86400, &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int m = month_of(t, store_col_i64(s, 0) * 86400 - WIB_OFFSET);
@@ -558,10 +574,10 @@ static enum tk_err tally_verifikators(struct svc_ctx *c, struct tally *t)
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT a.verifikator, a.decision, a.at, r.created_at, COALESCE(s.unit, ''), r.payload"
-				       " FROM approvals a JOIN requests r ON r.id = a.request_id LEFT JOIN subscribers s ON s.id = r.subscriber_id"
-				       " WHERE a.at >= ? AND a.at < ? AND a.verifikator <> r.submitted_by", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, t->start)) != TK_OK || (rc = store_bind_i64(s, 2, t->end)) != TK_OK)
+	if ((rc = range_stmt(c, "SELECT a.verifikator, a.decision, a.at, r.created_at, COALESCE(s.unit, ''), r.payload"
+				" FROM approvals a JOIN requests r ON r.id = a.request_id LEFT JOIN subscribers s ON s.id = r.subscriber_id"
+				" WHERE a.at >= ? AND a.at < ? AND a.verifikator <> r.submitted_by",
+		 t->start, t->end, &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int approve = strcmp(store_col_text(s, 1), "approve") == 0, m = month_of(t, store_col_i64(s, 2));
