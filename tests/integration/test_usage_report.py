@@ -76,7 +76,7 @@ def zero():
 
 exp_total, exp_month = zero(), {m: zero() for m in range(1, 13)}
 exp_unit, exp_app = {}, {}
-exp_reasons, exp_causes = {}, {}
+exp_reasons, exp_causes, exp_channels = {}, {}, {}
 durations = {"total": [], "month": {m: [] for m in range(1, 13)}, "unit": {}}
 month_now = [1]
 
@@ -134,7 +134,8 @@ def sign_form(c, opts, data=None, path="/api/v1/sign/pdf"):
     return c.request("POST", path, body, ctype=ct, raw=True)
 
 
-def doc_figs(kind="pades", visible=False, seal=False, level="b_b"):
+def doc_figs(kind="pades", visible=False, seal=False, level="b_b", channel="web"):
+    exp_channels[channel] = exp_channels.get(channel, 0) + 1
     figs = ["documents_signed", "documents_" + kind, "documents_visible" if visible else "documents_invisible",
             "documents_by_seal" if seal else "documents_by_official", "documents_level_" + level]
     return figs
@@ -179,18 +180,18 @@ step(3, 6)
 r = sign_form(app_client(), {"nik": sub["nik"], "passphrase": sub["passphrase"], "level": "B-T",
                              "visible": {"page": 1, "x": 300, "y": 40, "w": 200, "h": 80}})
 check(r.status == 200, "application signing: %d %s" % (r.status, r.body[:200]))
-tally(doc_figs(visible=True, level="b_t"), SJ, APP)
+tally(doc_figs(visible=True, level="b_t", channel="api"), SJ, APP)
 
 # ---- April: the application seals (B-LT) and signs through the BSrE v1 route
 step(4, 7)
 r = sign_form(app_client(), {"level": "B-LT"})
 check(r.status == 200, "seal: %d %s" % (r.status, r.body[:200]))
-tally(doc_figs(seal=True, level="b_lt"), SJ, APP)
+tally(doc_figs(seal=True, level="b_lt", channel="api"), SJ, APP)
 step(4, 8)
 body, ct = multipart({"nik": sub["nik"], "passphrase": sub["passphrase"], "tampilan": "invisible"}, [("file", "surat.pdf", pdf)])
 r = Client(srv).request("POST", "/api/sign/pdf", body, ctype=ct, raw=True, headers=BASIC)
 check(r.status == 200 and "id_dokumen" in r.headers, "BSrE v1 signing: %d %s" % (r.status, r.body[:200]))
-tally(doc_figs(), SJ, APP)
+tally(doc_figs(channel="bsre"), SJ, APP)
 
 # ---- May: CAdES B-T by the second unit's official; refused attempts through the application
 step(5, 9)
@@ -385,6 +386,8 @@ def check_report(rep, label):
     check(sorted(apps) == sorted(exp_app), "%s applications %r, the mix %r" % (label, sorted(apps), sorted(exp_app)))
     for name, row in apps.items():
         compare(row, expect_row(exp_app[name], 0, None), "%s application %s" % (label, name))
+    check(rep["breakdown"]["documents_by_channel"] == exp_channels,
+          "%s channels %r, the mix %r" % (label, rep["breakdown"]["documents_by_channel"], exp_channels))
     check(rep["breakdown"]["revoked_by_reason"] == exp_reasons, "%s reasons %r" % (label, rep["breakdown"]["revoked_by_reason"]))
     check(rep["breakdown"]["signing_failures_by_cause"] == exp_causes,
           "%s causes %r, the mix %r" % (label, rep["breakdown"]["signing_failures_by_cause"], exp_causes))
@@ -483,6 +486,8 @@ for key in KEYS:
     check(rows[0][key] == ("" if want is None else str(want)), "totals.csv %s: %r vs %r" % (key, rows[0][key], want))
 months = list(csvmod.DictReader(io.StringIO(z.read("by_month.csv").decode("utf-8"))))
 check([int(m["documents_signed"]) for m in months] == [m["documents_signed"] for m in rep["by_month"]], "by_month.csv documents")
+chan = {r["channel"]: int(r["count"]) for r in csvmod.DictReader(io.StringIO(z.read("documents_by_channel.csv").decode("utf-8")))}
+check(chan == exp_channels, "documents_by_channel.csv: %r" % chan)
 units = list(csvmod.DictReader(io.StringIO(z.read("by_unit.csv").decode("utf-8"))))
 check(sorted(u["unit"] for u in units) == sorted([SJ, BK]), "by_unit.csv keeps the awkward unit name: %r" % [u["unit"] for u in units])
 

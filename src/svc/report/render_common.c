@@ -235,7 +235,9 @@ enum tk_err report_check(const json_t *rep, struct report_cols *cols)
 	if (!json_is_object(bd))
 		return bad("breakdown", "is missing or not an object");
 	if ((rc = check_counts_map(json_object_get(bd, "revoked_by_reason"), "breakdown.revoked_by_reason")) != TK_OK ||
-	    (rc = check_counts_map(json_object_get(bd, "signing_failures_by_cause"), "breakdown.signing_failures_by_cause")) != TK_OK)
+	    (rc = check_counts_map(json_object_get(bd, "signing_failures_by_cause"), "breakdown.signing_failures_by_cause")) != TK_OK ||
+	    (json_object_get(bd, "documents_by_channel") != NULL && /* optional: added to schema 1 later */
+		(rc = check_counts_map(json_object_get(bd, "documents_by_channel"), "breakdown.documents_by_channel")) != TK_OK))
 		return rc;
 	v = json_object_get(bd, "verifikators");
 	if (!json_is_array(v))

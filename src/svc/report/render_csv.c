@@ -140,21 +140,23 @@ static enum tk_err verifikators_csv(const json_t *a, struct buf *b)
 
 enum tk_err report_render_csv_zip(const json_t *rep, struct buf *out)
 {
-	static const char *const names[7] = {"totals.csv", "by_month.csv", "by_unit.csv", "by_application.csv", "revoked_by_reason.csv",
-		"signing_failures_by_cause.csv", "verifikators.csv"};
+	/* documents_by_channel came after schema 1's first reports: its file only when the report has it. */
+	static const char *const names[8] = {"totals.csv", "by_month.csv", "by_unit.csv", "by_application.csv", "revoked_by_reason.csv",
+		"signing_failures_by_cause.csv", "verifikators.csv", "documents_by_channel.csv"};
 	struct report_cols cols;
-	struct buf csv[7];
-	struct zip_entry_in e[7];
-	const json_t *bd;
+	struct buf csv[8];
+	struct zip_entry_in e[8];
+	const json_t *bd, *channels;
 	int64_t t = 0;
-	size_t i;
+	size_t i, n = 7;
 	enum tk_err rc;
 
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		buf_init(&csv[i], CSV_MAX_BYTES);
 	if ((rc = report_check(rep, &cols)) != TK_OK)
 		goto out;
 	bd = json_object_get(rep, "breakdown");
+	channels = json_object_get(bd, "documents_by_channel");
 	if ((rc = rows_csv(json_object_get(rep, "totals"), 1, NULL, &cols, &csv[0])) != TK_OK ||
 	    (rc = rows_csv(json_object_get(rep, "by_month"), 12, "month", &cols, &csv[1])) != TK_OK ||
 	    (rc = rows_csv(json_object_get(rep, "by_unit"), json_array_size(json_object_get(rep, "by_unit")), "unit", &cols, &csv[2])) != TK_OK ||
@@ -162,9 +164,10 @@ enum tk_err report_render_csv_zip(const json_t *rep, struct buf *out)
 		 &csv[3])) != TK_OK ||
 	    (rc = map_csv(json_object_get(bd, "revoked_by_reason"), "reason", &csv[4])) != TK_OK ||
 	    (rc = map_csv(json_object_get(bd, "signing_failures_by_cause"), "cause", &csv[5])) != TK_OK ||
-	    (rc = verifikators_csv(json_object_get(bd, "verifikators"), &csv[6])) != TK_OK)
+	    (rc = verifikators_csv(json_object_get(bd, "verifikators"), &csv[6])) != TK_OK ||
+	    (channels != NULL && (rc = map_csv(channels, "channel", &csv[n++])) != TK_OK))
 		goto out;
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < n; i++) {
 		e[i].name = names[i];
 		e[i].data = csv[i].p;
 		e[i].len = csv[i].len;
@@ -172,9 +175,9 @@ enum tk_err report_render_csv_zip(const json_t *rep, struct buf *out)
 	/* Every entry carries the report's own time: the same report, the same bytes. */
 	if ((rc = time_parse_iso(report_str(rep, "generated_at"), &t)) != TK_OK)
 		goto out;
-	rc = zip_write(e, 7, t, out);
+	rc = zip_write(e, n, t, out);
 out:
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		buf_free(&csv[i]);
 	return rc;
 }

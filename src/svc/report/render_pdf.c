@@ -553,7 +553,12 @@ enum tk_err report_render_pdf(const json_t *rep, const char *statement, struct b
 		 "Tidak ada sertifikat yang dicabut pada tahun ini.")) != TK_OK ||
 	    (rc = map_table(g, json_object_get(bd, "signing_failures_by_cause"), "6. Penandatanganan yang ditolak menurut penyebab",
 		 "Penyebab (kode kesalahan)", 0, "Tidak ada penandatanganan yang ditolak pada tahun ini.")) != TK_OK ||
-	    (rc = verifikators(g, rep)) != TK_OK || (rc = pdfgen_heading(g, 2, "Pernyataan")) != TK_OK ||
+	    (rc = verifikators(g, rep)) != TK_OK ||
+	    (json_object_get(bd, "documents_by_channel") != NULL &&
+		(rc = map_table(g, json_object_get(bd, "documents_by_channel"), "8. Dokumen menurut jalur penandatanganan",
+		     "Jalur (web: sesi pejabat, api: aplikasi, bsre: layanan kompatibel BSrE, cli: operator)", 0,
+		     "Tidak ada dokumen yang ditandatangani pada tahun ini.")) != TK_OK) ||
+	    (rc = pdfgen_heading(g, 2, "Pernyataan")) != TK_OK ||
 	    (rc = pdfgen_notice(g, PDFGEN_INFO, NULL, statement)) != TK_OK || (rc = pdfgen_finish(g, out)) != TK_OK)
 		goto out;
 out:

@@ -309,7 +309,9 @@ enum tk_err report_render_xlsx(const json_t *rep, struct buf *out)
 	    (rc = rows_sheet(&x, "by_application", rep, json_object_get(rep, "by_application"), "application", &cols)) != TK_OK ||
 	    (rc = map_sheet(&x, "revoked_by_reason", json_object_get(bd, "revoked_by_reason"), "reason")) != TK_OK ||
 	    (rc = map_sheet(&x, "signing_failures_by_cause", json_object_get(bd, "signing_failures_by_cause"), "cause")) != TK_OK ||
-	    (rc = verifikators_sheet(&x, rep, json_object_get(bd, "verifikators"))) != TK_OK)
+	    (rc = verifikators_sheet(&x, rep, json_object_get(bd, "verifikators"))) != TK_OK ||
+	    (json_object_get(bd, "documents_by_channel") != NULL &&
+		(rc = map_sheet(&x, "documents_by_channel", json_object_get(bd, "documents_by_channel"), "channel")) != TK_OK))
 		goto out;
 	if (x.err != LXW_NO_ERROR) {
 		rc = tk_fail(TK_ERR_INTERNAL, "report: xlsx: %s", lxw_strerror(x.err));

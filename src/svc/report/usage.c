@@ -78,6 +78,7 @@ struct tally {
 	struct rowset units, apps;
 	json_t *reasons;       /* {reason: n} */
 	json_t *causes;        /* {code: n} */
+	json_t *channels;      /* documents by front door {web|api|bsre|cli: n} */
 	struct rowset verifikators; /* f[F_APPROVALS], f[F_REJECTIONS], decide */
 };
 
@@ -489,10 +490,10 @@ static enum tk_err tally_documents(struct svc_ctx *c, struct tally *t)
 	/* The store sums per WIB day: a million documents come back as a few thousand rows. */
 	if ((rc = range_stmt(c,
 		 "SELECT (signed_at + 25200) / 86400, kind, level, visible, CASE WHEN subscriber_id IS NULL THEN 1 ELSE 0 END,"
-		 " COALESCE(unit, ''), COALESCE(application, ''), COUNT(*)"
+		 " COALESCE(unit, ''), COALESCE(application, ''), COUNT(*), channel"
 		 " FROM documents WHERE signed_at >= ? AND signed_at < ?"
 		 " GROUP BY (signed_at + 25200) / 86400, kind, level, visible, CASE WHEN subscriber_id IS NULL THEN 1 ELSE 0 END,"
-		 " COALESCE(unit, ''), COALESCE(application, '')",
+		 " COALESCE(unit, ''), COALESCE(application, ''), channel",
 		 t->start, t->end, &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -505,7 +506,8 @@ static enum tk_err tally_documents(struct svc_ctx *c, struct tally *t)
 		if ((rc = add(t, m, unit, app, F_DOC, n)) != TK_OK || (rc = add(t, m, unit, app, cades ? F_DOC_CADES : F_DOC_PADES, n)) != TK_OK ||
 		    (rc = add(t, m, unit, app, visible ? F_DOC_VISIBLE : F_DOC_INVISIBLE, n)) != TK_OK ||
 		    (rc = add(t, m, unit, app, store_col_i64(s, 4) ? F_DOC_SEAL : F_DOC_OFFICIAL, n)) != TK_OK ||
-		    (rc = add(t, m, unit, app, level_fig(store_col_text(s, 2)), n)) != TK_OK)
+		    (rc = add(t, m, unit, app, level_fig(store_col_text(s, 2)), n)) != TK_OK ||
+		    (rc = count_json(t->channels, store_col_text(s, 8), n)) != TK_OK)
 			break;
 	}
 out:
@@ -711,12 +713,12 @@ static enum tk_err tally_json(struct svc_ctx *c, struct tally *t, json_t **out)
 		if (o == NULL || json_array_append_new(months, o) != 0)
 			goto nomem;
 	}
-	j = json_pack("{s:s, s:i, s:i, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:O, s:O, s:o}}",
+	j = json_pack("{s:s, s:i, s:i, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:O, s:O, s:O, s:o}}",
 	    "report", "usage", "schema", 1, "year", t->year, "unit", t->scope ? json_string(t->scope) : json_null(),
 	    "generated_at", now, "timezone", "Asia/Jakarta", "instance", instance_json(c),
 	    "totals", row_json(&t->total, NULL, NULL), "by_month", months,
 	    "by_unit", rows_json(&t->units, "unit"), "by_application", rows_json(&t->apps, "application"),
-	    "breakdown", "revoked_by_reason", t->reasons, "signing_failures_by_cause", t->causes,
+	    "breakdown", "revoked_by_reason", t->reasons, "signing_failures_by_cause", t->causes, "documents_by_channel", t->channels,
 	    "verifikators", verifikators_json(&t->verifikators));
 	months = NULL; /* json_pack "o" took it, even on failure */
 	if (j == NULL)
@@ -771,7 +773,7 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 			t.state_at[m] = now < begin ? 0 : now < t.month_end[m] ? now : t.month_end[m];
 		}
 	}
-	if ((t.reasons = json_object()) == NULL || (t.causes = json_object()) == NULL) {
+	if ((t.reasons = json_object()) == NULL || (t.causes = json_object()) == NULL || (t.channels = json_object()) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "report: out of memory");
 		goto out;
 	}
@@ -788,6 +790,7 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 out:
 	json_decref(t.reasons);
 	json_decref(t.causes);
+	json_decref(t.channels);
 	row_free(&t.total);
 	for (m = 0; m < 12; m++)
 		row_free(&t.month[m]);
