@@ -5,7 +5,7 @@
 #include "http/routes.h"
 #include "svc/monev/monev.h"
 
-#define MONEV_UPLOAD_BODY (MONEV_MAX_UPLOAD + 64u * 1024u) /* the PDF and a multipart envelope */
+#define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
 
 
 /* Routes leave .flags out unless they need one: zero is the default. */

@@ -23,7 +23,7 @@
 #include <jansson.h>
 
 #define MONEV_MAX_TITLE        300u            /* bytes of a title, place, owner or participant field */
-#define MONEV_MAX_TEXT         (64u * 1024u)   /* bytes of summary, findings, minutes, a description or a note */
+#define MONEV_MAX_TEXT         (16u * 1024u)   /* bytes of summary, findings, minutes, a description or a note (three fit in one JSON body, MAX_JSON_BODY) */
 #define MONEV_MAX_PARTICIPANTS 64u
 #define MONEV_MAX_ACTIONS      200u            /* follow-up actions of one evaluation */
 #define MONEV_MAX_LIST         500u            /* evaluations in a list answer (newest first) */
