@@ -45,7 +45,7 @@ export function barChart(series, labelKey) {
     bar.append(s('title', {}, `${p.date}: ${p.count}`));
     svg.append(bar);
     if (labelled(i, series.length)) {
-      svg.append(s('text', { x: L + i * bw + bw / 2, y: H - 8, class: 'chart-axis', 'text-anchor': 'middle' }, p.date.slice(5)));
+      svg.append(s('text', { x: L + i * bw + bw / 2, y: H - 8, class: 'chart-axis', 'text-anchor': i === series.length - 1 ? 'end' : 'middle' }, p.date.slice(5)));
     }
   });
   return svg;
@@ -68,7 +68,7 @@ export function lineChart(series, labelKey) {
     c.append(s('title', {}, `${pts[i].date}: ${pts[i].v}`));
     svg.append(c);
     if (labelled(i, xy.length)) {
-      svg.append(s('text', { x, y: H - 8, class: 'chart-axis', 'text-anchor': 'middle' }, pts[i].date.slice(5)));
+      svg.append(s('text', { x, y: H - 8, class: 'chart-axis', 'text-anchor': i === xy.length - 1 ? 'end' : 'middle' }, pts[i].date.slice(5)));
     }
   });
   return svg;
