@@ -5,7 +5,7 @@
 // Started by tests/integration/test_browser_monev.sh (tests/lib/browser-run.sh).
 import path from 'node:path';
 import fs from 'node:fs';
-import { BASE, DEMO, SHOTS, check, login, call, newPage, uiLogin, scenario, launch, finish } from './lib.mjs';
+import { BASE, DEMO, TMP, SHOTS, check, login, call, newPage, uiLogin, scenario, launch, finish } from './lib.mjs';
 
 const browser = await launch(220_000);
 
@@ -52,7 +52,7 @@ await scenario('admin dashboard at 1280x900: tiles, SVG bar and line charts, hea
   await ctx.close();
 });
 
-await scenario('auditor at phone size 390x844: dashboard, record an evaluation, add an action, freeze the minutes', async () => {
+await scenario('auditor at phone size 390x844: dashboard, record an evaluation, add an action, freeze the minutes, upload the first signature', async () => {
   const { ctx, page } = await newPage(browser, 'monev-auditor', { width: 390, height: 844 });
   await uiLogin(page, DEMO.auditor.user, DEMO.auditor.password);
   await page.waitForSelector('#monev');
@@ -92,13 +92,36 @@ await scenario('auditor at phone size 390x844: dashboard, record an evaluation, 
   check(!(await page.locator('#mon-upload-form').isHidden()), 'upload form shown once frozen');
   await page.click('#mon-download');
   await page.waitForSelector('#mon-minutes a[download]');
+
+  // The first party signs the frozen minutes elsewhere (here: the demo application for the demo
+  // official, through the signing API) and the file is uploaded through the page.
+  const s0 = await login(DEMO.auditor.user, DEMO.auditor.password);
+  const id = await page.getAttribute('#mon-detail', 'data-id');
+  const fr = await fetch(`${BASE}/api/v1/evaluations/${id}/minutes.pdf`, { headers: { Cookie: s0.cookie } });
+  check(fr.status === 200, 'frozen minutes download: ' + fr.status);
+  const frozen = Buffer.from(await fr.arrayBuffer());
+  const fd = new FormData();
+  fd.append('options', JSON.stringify({ nik: DEMO.subscriber.nik, passphrase: DEMO.subscriber.passphrase }));
+  fd.append('file', new Blob([frozen], { type: 'application/pdf' }), 'minutes.pdf');
+  const sr = await fetch(BASE + '/api/v1/sign/pdf', { method: 'POST', headers: { Authorization: 'Bearer ' + DEMO.application.api_key }, body: fd });
+  check(sr.status === 200, 'minutes signed through the API: ' + sr.status);
+  const signed = Buffer.from(await sr.arrayBuffer());
+  check(signed.subarray(0, frozen.length).equals(frozen), 'the signed file extends the frozen minutes');
+  const file = path.join(TMP, 'monev-signed-1.pdf');
+  fs.writeFileSync(file, signed);
+  await page.setInputFiles('#mu-file', file);
+  await page.click('#mon-upload-form button[type="submit"]');
+  await page.waitForSelector('#mon-minutes-msg.msg-ok');
+  check((await page.textContent('#mon-detail-body')).includes('ditandatangani pihak pertama'), 'state: signed by the first party');
+  check((await page.textContent('#mon-minutes')).includes('TOTAL_PASSED'), 'the signature is listed with its indication');
+  check(!(await page.locator('#mon-upload-form').isHidden()), 'the upload form stays for the second party');
   await page.locator('#monev-wrap').screenshot({ path: path.join(SHOTS, 'monev-evaluation-phone.png') });
   await ctx.close();
 
   // What the page did is what the API holds.
   const s = await login(DEMO.auditor.user, DEMO.auditor.password);
   const list = await call(s, 'GET', '/api/v1/evaluations');
-  check(list.status === 200 && list.data.length === 1 && list.data[0].state === 'frozen', 'stored and frozen: ' + JSON.stringify(list.data));
+  check(list.status === 200 && list.data.length === 1 && list.data[0].state === 'signed_by_first', 'stored, frozen and signed once: ' + JSON.stringify(list.data));
   const ev = await call(s, 'GET', '/api/v1/evaluations/' + list.data[0].id);
   check(ev.data.participants.map((p) => p.party).join() === 'ministry,issuer' && ev.data.actions[0].due_on === due, 'record as entered');
 });
