@@ -86,10 +86,19 @@ await scenario('auditor at phone size 390x844: dashboard, record an evaluation, 
   await page.waitForSelector('#mon-action-msg.msg-ok');
   check((await page.textContent('#mon-actions')).includes('Perbarui SOP penandatanganan'), 'the action is listed');
 
+  // A correction of the draft's minutes text.
+  await page.click('#mon-edit details > summary, #mon-edit summary');
+  await page.fill('#me-minutes', 'Rapat dibuka pukul 10.00 WIB dan ditutup pukul 12.00 WIB.');
+  await page.click('#mon-edit-form button[type="submit"]');
+  await page.waitForSelector('#mon-minutes-msg.msg-ok');
+  check((await page.textContent('#mon-detail-body')).includes('ditutup pukul 12.00 WIB'), 'the corrected minutes text is shown');
+
   // Freeze: then the download and the upload form appear.
   await page.click('#mon-freeze');
   await page.waitForSelector('#mon-download');
+  check(await page.locator('#mon-minutes-msg').isHidden(), 'the edit message is gone once frozen');
   check(!(await page.locator('#mon-upload-form').isHidden()), 'upload form shown once frozen');
+  check(await page.locator('#mon-edit-form').count() === 0, 'no editing once frozen');
   await page.click('#mon-download');
   await page.waitForSelector('#mon-minutes a[download]');
 
@@ -111,7 +120,7 @@ await scenario('auditor at phone size 390x844: dashboard, record an evaluation, 
   fs.writeFileSync(file, signed);
   await page.setInputFiles('#mu-file', file);
   await page.click('#mon-upload-form button[type="submit"]');
-  await page.waitForSelector('#mon-minutes-msg.msg-ok');
+  await page.waitForFunction(() => (document.querySelector('#mon-minutes-msg') || {}).textContent.includes('Diterima'));
   check((await page.textContent('#mon-detail-body')).includes('ditandatangani pihak pertama'), 'state: signed by the first party');
   check((await page.textContent('#mon-minutes')).includes('TOTAL_PASSED'), 'the signature is listed with its indication');
   check(!(await page.locator('#mon-upload-form').isHidden()), 'the upload form stays for the second party');
@@ -124,6 +133,7 @@ await scenario('auditor at phone size 390x844: dashboard, record an evaluation, 
   check(list.status === 200 && list.data.length === 1 && list.data[0].state === 'signed_by_first', 'stored, frozen and signed once: ' + JSON.stringify(list.data));
   const ev = await call(s, 'GET', '/api/v1/evaluations/' + list.data[0].id);
   check(ev.data.participants.map((p) => p.party).join() === 'ministry,issuer' && ev.data.actions[0].due_on === due, 'record as entered');
+  check(ev.data.minutes.includes('ditutup pukul 12.00 WIB'), 'the correction is stored');
 });
 
 await finish(browser);

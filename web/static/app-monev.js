@@ -197,6 +197,8 @@ function renderDetail(root, ev) {
     table([
       ['mon.f.p_name', (p) => p.name], ['mon.f.p_party', (p) => h('span', { i18n: 'mon.party.' + p.party })], ['mon.f.p_role', (p) => p.role],
     ], ev.participants));
+  const edit = clear($('#mon-edit', root));
+  if (ev.state === 'draft') edit.append(editForm(root, ev));
   clear($('#mon-actions', root)).append(table([
     ['mon.f.description', (a) => a.description],
     ['mon.f.owner', (a) => a.owner],
@@ -212,6 +214,7 @@ function renderDetail(root, ev) {
       e.currentTarget.disabled = true;
       try {
         renderDetail(root, await api('POST', `/api/v1/evaluations/${ev.id}/minutes`));
+        say($('#mon-minutes-msg', root), null);
         loadList(root);
       } catch (err) {
         showError($('#mon-minutes-msg', root), err);
@@ -235,6 +238,33 @@ function renderDetail(root, ev) {
       ], ev.signatures));
   }
   apply(sec);
+}
+
+// While the minutes are a draft, the texts of the record can still be corrected.
+function editForm(root, ev) {
+  const field = (key, name, rows) => {
+    const id = 'me-' + name;
+    return h('div', { class: 'field' }, h('label', { for: id, i18n: key }),
+      h('textarea', { id, rows, maxlength: 16000, dataset: { name } }, ev[name] || ''));
+  };
+  const msg = h('div', { hidden: true });
+  const form = h('form', { method: 'post', id: 'mon-edit-form' },
+    field('mon.f.summary', 'summary', 3), field('mon.f.findings', 'findings', 3), field('mon.f.minutes', 'minutes', 4), msg,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button', i18n: 'mon.edit.submit' })));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = {};
+    for (const ta of $$('textarea', form)) body[ta.dataset.name] = ta.value.trim();
+    await busy(form, null, async () => {
+      try {
+        renderDetail(root, await api('POST', `/api/v1/evaluations/${ev.id}`, { json: body }));
+        say($('#mon-minutes-msg', root), 'ok', 'mon.edit.done');
+      } catch (err) {
+        showError(msg, err);
+      }
+    });
+  });
+  return h('details', { class: 'mon-edit' }, h('summary', { i18n: 'mon.edit.h' }), form);
 }
 
 async function openDetail(root, id) {
