@@ -286,6 +286,12 @@ h = db_["health"]
 check(h["store"]["status"] == "ok" and h["tsa"]["status"] == "ok" and h["ocsp"]["stale"] == 0 and h["audit"]["seq"] == int(one("SELECT seq FROM audit_head")),
       "health: %s" % h)
 check(all(c["status"] == "ok" for c in h["crl"]) and len(h["crl"]) >= 1, "CRLs fresh")
+tsa_serial = one("SELECT value FROM meta WHERE key = 'cert.tsa'")
+check(h["tsa"]["certificate"]["serial"] == tsa_serial and h["tsa"]["certificate"]["status"] == "valid" and
+      abs(h["tsa"]["certificate"]["days_left"] - (int(one("SELECT not_after FROM certs WHERE serial = ?", tsa_serial)) - NOW0) // 86400) <= 1,
+      "TSA certificate validity: %s" % h["tsa"]["certificate"])
+check(h["ocsp"]["signer_certificate"]["serial"] == one("SELECT value FROM meta WHERE key = 'cert.ocsp'") and
+      h["ocsp"]["signer_certificate"]["status"] == "valid", "OCSP signer certificate validity")
 exp_n = int(one("SELECT COUNT(*) FROM certs WHERE status = 'valid' AND not_after > ? AND not_after <= ?", NOW0, NOW0 + 30 * 86400))
 check(db_["expiring"]["count"] == exp_n, "expiring count")
 check(demo["subscriber"]["user"] not in r.body.decode() and "Siti" not in r.body.decode(), "the dashboard names no person")

@@ -93,7 +93,8 @@ function renderDashboard(root, d) {
   clear($('#mon-health', root)).append(dl([
     ['mon.h.store', h('span', {}, badge(hl.store.status === 'ok', 'mon.s.' + hl.store.status), ' ',
       h('span', { text: `${hl.store.backend}, ${hl.store.latency_ms.toFixed(1)} ms` }))],
-    ['mon.h.tsa', h('span', {}, badge(hl.tsa.status !== 'failed', 'mon.s.' + hl.tsa.status))],
+    ['mon.h.tsa', h('span', {}, badge(hl.tsa.status !== 'failed', 'mon.s.' + hl.tsa.status),
+      hl.tsa.certificate ? h('span', {}, ' ', h('span', { i18n: 'mon.h.cert_until' }), ' ', h('span', { date: hl.tsa.certificate.not_after })) : null)],
     ['mon.h.ocsp', h('span', {}, badge(hl.ocsp.stale === 0, hl.ocsp.stale === 0 ? 'mon.s.ok' : 'mon.s.stale'), ' ',
       h('span', { i18n: 'mon.h.ocsp.detail', vars: { n: hl.ocsp.responses, stale: hl.ocsp.stale } }))],
     ['mon.h.crl', h('span', {}, hl.crl.map((x) => h('span', { class: 'mon-crl' }, badge(x.status === 'ok', 'mon.s.' + x.status), ' ',

@@ -142,8 +142,28 @@ static json_t *iso_or_null(int64_t t)
 	return json_string(iso);
 }
 
+/* The validity of an instance certificate named in meta (cert.tsa, cert.ocsp): null when there is none. */
+static json_t *instance_cert(struct svc_ctx *c, const char *meta_key, int64_t now)
+{
+	struct store_stmt *s = NULL;
+	json_t *o = json_null();
+	int row = 0;
+
+	if (store_prepare(c->st, "SELECT c.serial, c.not_after, c.status FROM certs c JOIN meta m ON m.value = c.serial WHERE m.key = ?", &s) == TK_OK &&
+	    store_bind_text(s, 1, meta_key) == TK_OK && store_step(s, &row) == TK_OK && row) {
+		int64_t na = store_col_i64(s, 1);
+		const char *st = store_col_text(s, 2);
+		json_decref(o);
+		o = json_pack("{s:s, s:o, s:I, s:s}", "serial", store_col_text(s, 0), "not_after", iso_or_null(na), "days_left",
+		    (json_int_t)((na - now) / 86400), "status", strcmp(st, "valid") != 0 ? st : na <= now ? "expired" : "valid");
+	}
+	store_finalize(s);
+	tk_clear_error();
+	return o;
+}
+
 /* TSA: our own TSA makes a token for a probe digest; an outside TSA ([sign] tsa_url) is named, not called. */
-static json_t *tsa_health(struct svc_ctx *c)
+static json_t *tsa_health(struct svc_ctx *c, int64_t now)
 {
 	static const uint8_t probe[] = "teken monev dashboard probe";
 	const char *url = config_get(c->inst->cfg, "sign", "tsa_url");
@@ -155,8 +175,8 @@ static json_t *tsa_health(struct svc_ctx *c)
 		return json_pack("{s:s, s:s, s:s}", "status", "not_probed", "source", "external", "detail", "outside TSA ([sign] tsa_url); not called from the dashboard");
 	buf_init(&tok, 64u * 1024u);
 	rc = timestamp_token(c, probe, sizeof(probe) - 1, &tok);
-	o = json_pack("{s:s, s:s, s:s}", "status", rc == TK_OK ? "ok" : "failed", "source", "instance",
-	    "detail", rc == TK_OK ? "a time-stamp token was made" : tk_errmsg());
+	o = json_pack("{s:s, s:s, s:s, s:o}", "status", rc == TK_OK ? "ok" : "failed", "source", "instance",
+	    "detail", rc == TK_OK ? "a time-stamp token was made" : tk_errmsg(), "certificate", instance_cert(c, "cert.tsa", now));
 	buf_free(&tok);
 	tk_clear_error();
 	return o;
@@ -188,7 +208,7 @@ static enum tk_err health_json(struct svc_ctx *c, int64_t now, json_t *d)
 		    store_backend(c->st) == STORE_POSTGRES ? "postgres" : "sqlite", "latency_ms",
 		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6)) != 0 ||
 	    set(h, "liveness", json_pack("{s:s, s:s?}", "status", failed == NULL ? "ok" : "failed", "failed_check", failed)) != 0 ||
-	    set(h, "tsa", tsa_health(c)) != 0) {
+	    set(h, "tsa", tsa_health(c, now)) != 0) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -196,8 +216,8 @@ static enum tk_err health_json(struct svc_ctx *c, int64_t now, json_t *d)
 	    (rc = count(c, "SELECT COUNT(*) FROM ocsp_responses WHERE next_update < ?", now, 0, 1, &stale)) != TK_OK ||
 	    (rc = count(c, "SELECT MIN(next_update) FROM ocsp_responses", 0, 0, 0, &oldest)) != TK_OK)
 		goto out;
-	if (set(h, "ocsp", json_pack("{s:s, s:I, s:I, s:o}", "status", stale == 0 ? "ok" : "stale", "responses", (json_int_t)n_ocsp, "stale",
-		    (json_int_t)stale, "oldest_next_update", iso_or_null(oldest))) != 0) {
+	if (set(h, "ocsp", json_pack("{s:s, s:I, s:I, s:o, s:o}", "status", stale == 0 ? "ok" : "stale", "responses", (json_int_t)n_ocsp, "stale",
+		    (json_int_t)stale, "oldest_next_update", iso_or_null(oldest), "signer_certificate", instance_cert(c, "cert.ocsp", now))) != 0) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
