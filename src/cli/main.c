@@ -49,6 +49,11 @@ static const char usage[] =
     "  teken activate --dir D --as OFFICIAL --password-file F|- (--passphrase-file G|- | --csr F)   # official's own first activation\n"
     "  teken ocsp refresh --dir D [--force]   # re-sign stored OCSP responses (cron)\n"
     "  teken notify send|reminders --dir D\n"
+    "  teken monev dashboard|list|remind --dir D   /   teken monev show --dir D --id N   # monitoring and evaluation (docs/monev.md)\n"
+    "  teken monev create --dir D --file rec.json   /   teken monev update --dir D --id N --file rec.json\n"
+    "  teken monev action add --dir D --id N --description T --owner O [--owner-email E] --due YYYY-MM-DD\n"
+    "  teken monev action update --dir D --id N --action A [--status open|in_progress|done|cancelled] [--note T] [--due D]\n"
+    "  teken monev minutes freeze|get|upload --dir D --id N [-o minutes.pdf | --in signed.pdf]\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -63,7 +68,7 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify}, {"report", cmd_report},
+		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev},
 	};
 	size_t i;
 

@@ -3,6 +3,9 @@
  * this table and proves every route refuses every role it does not list.
  */
 #include "http/routes.h"
+#include "svc/monev/monev.h"
+
+#define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
 
 
 /* Routes leave .flags out unless they need one: zero is the default. */
@@ -136,6 +139,24 @@ static const struct http_route routes[] = {
 	    "Request time-limited access to one official's personal data (Verifikators approve)"},
 	{"GET", "/api/v1/evidence/{id}", ROLE_VERIFIKATOR | ROLE_ADMIN | ROLE_AUDITOR, h_evidence_get, 0,
 	    "An evidence file (Verifikators, or with an approved PII-access request; access logged)"},
+	/* monitoring and evaluation (R17, docs/monev.md) */
+	{"GET", "/api/v1/dashboard", ROLE_ADMIN | ROLE_AUDITOR, h_dashboard, 0,
+	    "Monitoring dashboard: counts, expiring certificates, signing volume per WIB day, service health, open items"},
+	{"GET", "/api/v1/evaluations", ROLE_ADMIN | ROLE_AUDITOR, h_evaluations_list, 0, "Evaluation records (PKS art. 12), newest first"},
+	{"POST", "/api/v1/evaluations", ROLE_ADMIN | ROLE_AUDITOR, h_evaluations_create, 0,
+	    "Record an evaluation meeting: held_on, title, place, participants [{name, party, role}], summary, findings, minutes"},
+	{"GET", "/api/v1/evaluations/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_get, 0, "An evaluation with its actions and minutes signatures"},
+	{"POST", "/api/v1/evaluations/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_update, 0, "Edit an evaluation whose minutes are not frozen"},
+	{"POST", "/api/v1/evaluations/{id}/actions", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_action_add, 0,
+	    "Add a follow-up action: description, owner, owner_email?, due_on"},
+	{"POST", "/api/v1/evaluations/{id}/actions/{aid}", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_action_update, 0,
+	    "Update a follow-up action: status, closing_note, due_on"},
+	{"POST", "/api/v1/evaluations/{id}/minutes", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_minutes_freeze, 0,
+	    "Render and freeze the minutes PDF (hash kept)"},
+	{"GET", "/api/v1/evaluations/{id}/minutes.pdf", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_minutes_pdf, 0,
+	    "The current minutes PDF: frozen, or with the signatures uploaded so far"},
+	{"POST", "/api/v1/evaluations/{id}/minutes/signed", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_minutes_signed, MONEV_UPLOAD_BODY,
+	    "Upload a party's signed minutes (application/pdf or multipart 'file'): an incremental update of the current file with one more valid signature"},
 };
 
 const struct http_route *http_routes(size_t *n)

@@ -101,6 +101,18 @@ enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_erase(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_pii_access_request(struct http_req *rq, struct http_resp *rs);
 
+/* routes_monev.c: monitoring and evaluation (R17) */
+enum tk_err h_dashboard(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluations_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluations_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluation_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluation_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluation_action_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluation_action_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluation_minutes_pdf(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_evaluation_minutes_signed(struct http_req *rq, struct http_resp *rs);
+
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);

@@ -381,6 +381,71 @@ static const char *const migration_10[] = {
 	NULL,
 };
 
+/*
+ * Monitoring and evaluation of the cooperation (R17, PKS art. 12,
+ * docs/monev.md): evaluation meetings with their participants (JSON list),
+ * summary, findings and minutes text; follow-up actions; the minutes PDF
+ * teken renders and freezes (hash kept) and the two signed uploads, one per
+ * party, each extending the one before; reminders already queued, keyed by
+ * kind and reference so a restart or a second node never sends one twice.
+ * Dates people chose (held_on, due_on) are WIB calendar dates YYYY-MM-DD.
+ */
+static const char *const migration_11[] = {
+	"CREATE TABLE evaluations ("
+	" id AUTOINC_PK,"
+	" held_on TEXT NOT NULL,"
+	" title TEXT NOT NULL,"
+	" place TEXT NOT NULL,"
+	" participants TEXT NOT NULL,"
+	" summary TEXT NOT NULL,"
+	" findings TEXT NOT NULL,"
+	" minutes TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft','frozen','signed_by_first','signed_by_both')),"
+	" frozen_pdf BLOB,"
+	" frozen_sha256 TEXT,"
+	" frozen_by TEXT,"
+	" frozen_at INTEGER,"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX evaluations_held_on ON evaluations(held_on)",
+	"CREATE TABLE evaluation_actions ("
+	" id AUTOINC_PK,"
+	" evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),"
+	" description TEXT NOT NULL,"
+	" owner TEXT NOT NULL,"
+	" owner_email BLOB,"
+	" due_on TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','in_progress','done','cancelled')),"
+	" closing_note TEXT,"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" closed_at INTEGER)",
+	"CREATE INDEX evaluation_actions_eval ON evaluation_actions(evaluation_id)",
+	"CREATE INDEX evaluation_actions_status ON evaluation_actions(status, due_on)",
+	"CREATE TABLE evaluation_signatures ("
+	" evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),"
+	" seq INTEGER NOT NULL CHECK (seq IN (1, 2)),"
+	" pdf BLOB NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" signer TEXT NOT NULL,"
+	" signer_dn TEXT NOT NULL,"
+	" issuer_dn TEXT NOT NULL,"
+	" cert_serial TEXT NOT NULL,"
+	" signing_time INTEGER,"
+	" indication TEXT NOT NULL,"
+	" uploaded_by TEXT NOT NULL,"
+	" uploaded_at INTEGER NOT NULL,"
+	" PRIMARY KEY (evaluation_id, seq))",
+	"CREATE TABLE monev_reminders_sent ("
+	" kind TEXT NOT NULL,"
+	" ref TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, ref))",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -392,6 +457,7 @@ static const char *const *const migrations[] = {
 	migration_8,
 	migration_9,
 	migration_10,
+	migration_11,
 };
 
 enum tk_err store_migrate(struct store *st)

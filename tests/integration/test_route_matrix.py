@@ -134,6 +134,17 @@ EXPECTED = {
     ("GET", "/api/v1/subscribers"): (S({"admin", "verif", "auditor"}), "staff list (no PII)"),
     ("POST", "/api/v1/subscribers/{id}/erase"): (S({"admin"}), "erasure is an admin action (second person follows)"),
     ("GET", "/api/v1/evidence/{id}"): (S({"verif"}), "KTP/SK scans: Verifikators check evidence (DESIGN 1), least privilege (R16); others only with an approved PII-access grant, which no caller here has"),
+    # --- monitoring and evaluation (R17, PKS art. 12): the ministry (admins) and the issuer (auditors) evaluate together
+    ("GET", "/api/v1/dashboard"): (S({"admin", "auditor"}), "monitoring dashboard for both parties of the agreement"),
+    ("GET", "/api/v1/evaluations"): (S({"admin", "auditor"}), "evaluation records of both parties"),
+    ("POST", "/api/v1/evaluations"): (S({"admin", "auditor"}), "either party records the joint evaluation"),
+    ("GET", "/api/v1/evaluations/{id}"): (S({"admin", "auditor"}), "evaluation record"),
+    ("POST", "/api/v1/evaluations/{id}"): (S({"admin", "auditor"}), "either party edits the draft record"),
+    ("POST", "/api/v1/evaluations/{id}/actions"): (S({"admin", "auditor"}), "follow-up actions of the evaluation"),
+    ("POST", "/api/v1/evaluations/{id}/actions/{aid}"): (S({"admin", "auditor"}), "follow-up status, by either party"),
+    ("POST", "/api/v1/evaluations/{id}/minutes"): (S({"admin", "auditor"}), "freezing the minutes"),
+    ("GET", "/api/v1/evaluations/{id}/minutes.pdf"): (S({"admin", "auditor"}), "the minutes both parties sign"),
+    ("POST", "/api/v1/evaluations/{id}/minutes/signed"): (S({"admin", "auditor"}), "each party uploads its signed minutes"),
 }
 
 # Rows for routes being added on other branches today: checked like the others once the
@@ -293,7 +304,7 @@ def run_matrix(backend, pg_url=None):
     doc_id = r.headers["id_dokumen"]
 
     params = {"{ca}": "issuing", "{req...}": "MAo=", "{id}": "999999", "{file}": "app.js", "{user}": "throwaway",
-              "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999"}
+              "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999", "{aid}": "999999"}
     seal_name = store.seal_name()
     ids = {("GET", "/api/v1/requests/{id}"): req_id, ("POST", "/api/v1/requests/{id}/approve"): req_id,
            ("POST", "/api/v1/requests/{id}/reject"): req_id, ("GET", "/api/sign/download/{id}"): doc_id,

@@ -244,8 +244,8 @@ static void v5_checkpoint(struct store *st, int64_t seq, const char *hash)
  * Migration 8 (continuous audit checkpoints) on a store that has v1
  * checkpoints: they are numbered in chain order, keep version 1 and name
  * the seal certificate as signer; new rows need a unique number. The store
- * is taken back to schema 7 by hand (undoing 9 and 10 as well), which works
- * while 10 is the newest migration: whoever adds migration 11 makes this
+ * is taken back to schema 7 by hand (undoing 9, 10 and 11 as well), which works
+ * while 11 is the newest migration: whoever adds migration 12 makes this
  * test fail and must extend it (the upgrade from schema 5 also stays covered by
  * tests/integration/test_audit_anchor.sh, SQLite fixture at schema 5).
  */
@@ -267,7 +267,11 @@ static void test_checkpoint_migration(void **state)
 		"DROP INDEX approvals_at",
 		"ALTER TABLE documents DROP COLUMN visible",
 		"ALTER TABLE documents DROP COLUMN channel",
-		"DELETE FROM schema_migrations WHERE version IN (8, 9, 10)",
+		"DROP TABLE evaluation_signatures",
+		"DROP TABLE evaluation_actions",
+		"DROP TABLE evaluations",
+		"DROP TABLE monev_reminders_sent",
+		"DELETE FROM schema_migrations WHERE version IN (8, 9, 10, 11)",
 		"INSERT INTO meta (key, value) VALUES ('cert.seal', '4a5e')",
 		NULL,
 	};
@@ -278,7 +282,7 @@ static void test_checkpoint_migration(void **state)
 	int row = 0;
 
 	must(store_schema_version(f->st, &v));
-	assert_int_equal(v, 10); /* see above: this test reverses the newest migrations */
+	assert_int_equal(v, 11); /* see above: this test reverses the newest migrations */
 	must(store_begin(f->st, STORE_TX_WRITE));
 	for (i = 0; back_to_7[i] != NULL; i++)
 		exec_ok(f->st, back_to_7[i]);
@@ -291,7 +295,7 @@ static void test_checkpoint_migration(void **state)
 	f->st = NULL;
 	must(store_open(f->loc[0].url, 1, &f->st));
 	must(store_schema_version(f->st, &v));
-	assert_int_equal(v, 10);
+	assert_int_equal(v, 11);
 
 	must(store_prepare(f->st, "SELECT seq, num, version, cert_serial, prev FROM audit_checkpoints ORDER BY seq", &s));
 	for (i = 0; i < 3; i++) {

@@ -8,6 +8,7 @@ import { mountSubscriber } from './app-subscriber.js';
 import { mountVerifikator } from './app-verifikator.js';
 import { mountAdmin } from './app-admin.js';
 import { mountAuditor } from './app-auditor.js';
+import { mountMonev } from './app-monev.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -57,6 +58,8 @@ function showDashboard(me) {
     body.append(tpl.content.cloneNode(true));
     apply(body);
     mount(body, me);
+    // Monitoring and evaluation (PKS art. 12): both parties, the ministry's admins and the issuer's auditors.
+    if (me.role === 'admin' || me.role === 'auditor') mountMonev(body);
   } else {
     say($('#dash-msg'), 'info', 'dash.application');
   }

@@ -9,6 +9,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/jobs/jobs.h"
+#include "svc/monev/monev.h"
 #include "svc/notify/notify.h"
 #include "svc/trust/trust.h"
 #include "store/store.h"
@@ -44,6 +45,11 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 			log_msg(LOG_WARN, "jobs.reminders", "%s", tk_errmsg());
 		else if (queued > 0)
 			log_msg(LOG_INFO, "jobs.reminders", "queued %d expiry reminders", queued);
+		/* Monitoring and evaluation: the yearly evaluation and overdue follow-up actions (once each). */
+		if (monev_reminders(c, &queued) != TK_OK)
+			log_msg(LOG_WARN, "jobs.monev", "%s", tk_errmsg());
+		else if (queued > 0)
+			log_msg(LOG_INFO, "jobs.monev", "queued %d monitoring and evaluation reminders", queued);
 		buf_init(&crl, (size_t)1 << 31);
 		if (ca_crl_current(c, "issuing", &crl, &tu, &nu) != TK_OK)
 			log_msg(LOG_WARN, "jobs.crl", "%s", tk_errmsg());

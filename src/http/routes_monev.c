@@ -1,0 +1,199 @@
+/*
+ * Monitoring and evaluation (R17, docs/monev.md): the dashboard, evaluation
+ * records, follow-up actions and the minutes signed by both parties.
+ * Admins and auditors; the service decides (svc/monev).
+ */
+#include "http/multipart.h"
+#include "http/routes.h"
+
+#include "svc/monev/monev.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static enum tk_err id_param(const char *s, int64_t *out)
+{
+	uint64_t v;
+
+	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
+	*out = (int64_t)v;
+	return TK_OK;
+}
+
+/* Media type equality, ignoring case and parameters. */
+static int ctype_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (strncasecmp(ct, want, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+enum tk_err h_dashboard(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = monev_dashboard(&rq->ctx, &txt)) != TK_OK)
+		return rc;
+	if ((rc = http_json_text(rs, 200, txt)) != TK_OK)
+		return rc;
+	return http_header(rs, "Cache-Control", "no-store");
+}
+
+enum tk_err h_evaluations_list(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = monev_list(&rq->ctx, &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
+enum tk_err h_evaluation_get(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = monev_get(&rq->ctx, id, &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
+enum tk_err h_evaluations_create(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = monev_create(&rq->ctx, j, &txt)) == TK_OK)
+		rc = http_json_text(rs, 201, txt);
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_evaluation_update(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	char *txt = NULL;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = monev_update(&rq->ctx, id, j, &txt)) == TK_OK)
+		rc = http_json_text(rs, 200, txt);
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_evaluation_action_add(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	char *txt = NULL;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = monev_action_add(&rq->ctx, id, j, &txt)) == TK_OK)
+		rc = http_json_text(rs, 201, txt);
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_evaluation_action_update(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	char *txt = NULL;
+	int64_t id = 0, aid = 0;
+	enum tk_err rc;
+
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = id_param(rq->params[1], &aid)) != TK_OK ||
+	    (rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = monev_action_update(&rq->ctx, id, aid, j, &txt)) == TK_OK)
+		rc = http_json_text(rs, 200, txt);
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = monev_minutes_freeze(&rq->ctx, id, &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
+enum tk_err h_evaluation_minutes_pdf(struct http_req *rq, struct http_resp *rs)
+{
+	struct buf pdf;
+	char disp[96];
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+		return rc;
+	buf_init(&pdf, MONEV_MAX_UPLOAD);
+	if ((rc = monev_minutes_pdf(&rq->ctx, id, &pdf)) == TK_OK &&
+	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"berita-acara-monev-%lld.pdf\"", (long long)id)) == TK_OK &&
+	    (rc = http_bytes(rs, 200, "application/pdf", pdf.p, pdf.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK)
+		rc = http_header(rs, "Cache-Control", "no-store");
+	buf_free(&pdf);
+	return rc;
+}
+
+/* The signed minutes: an application/pdf body or the multipart part 'file'. */
+enum tk_err h_evaluation_minutes_signed(struct http_req *rq, struct http_resp *rs)
+{
+	struct mp_form *form = NULL;
+	const uint8_t *p = NULL;
+	size_t len = 0;
+	char *txt = NULL;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+		return rc;
+	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
+		p = rq->body.p;
+		len = rq->body.len;
+	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
+		const struct mp_part *f;
+		if ((form = calloc(1, sizeof(*form))) == NULL)
+			return tk_fail(TK_ERR_NOMEM, "out of memory");
+		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
+			goto out;
+		if ((f = mp_get(form, "file")) == NULL || f->len == 0) {
+			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'file' (the signed minutes PDF) is required");
+			goto out;
+		}
+		p = f->data;
+		len = f->len;
+	} else {
+		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send the signed minutes as application/pdf or multipart part 'file'");
+	}
+	if (len == 0) {
+		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "the body holds no PDF");
+		goto out;
+	}
+	if ((rc = monev_minutes_upload(&rq->ctx, id, p, len, &txt)) == TK_OK)
+		rc = http_json_text(rs, 200, txt);
+out:
+	free(form);
+	return rc;
+}
