@@ -33,6 +33,9 @@ enum tk_err h_ca_chain(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_cert_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_audit_verify(struct http_req *rq, struct http_resp *rs);
 
+/* routes_audit.c */
+enum tk_err h_audit_search(struct http_req *rq, struct http_resp *rs);
+
 /* routes_trust.c */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);

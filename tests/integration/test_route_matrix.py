@@ -83,6 +83,7 @@ EXPECTED = {
     ("POST", "/api/v1/apikeys"): (S({"admin"}), "only admin registers applications"),
     ("POST", "/api/v1/apikeys/{id}/revoke"): (S({"admin"}), "only admin revokes applications"),
     ("GET", "/api/v1/audit/verify"): (S({"admin", "auditor"}), "audit chain: auditor's job, admin operates it"),
+    ("GET", "/api/v1/audit"): (S({"admin", "auditor"}), "audit browser: the records behind the reports, for those who check them (R16)"),
     # --- certificates
     ("GET", "/api/v1/certificates/{serial}"): (USERS, "a certificate is public data (it is in every signed PDF)"),
     ("POST", "/api/v1/certificates/{serial}/revoke"): (S({"sub", "verif", "admin"}), "the owner at once; staff by request; never another official"),
