@@ -133,7 +133,7 @@ static int audit_search_cmd(int argc, char **argv)
 		{"dir", 1, &dir, NULL, 1}, {"from", 1, &q.from, NULL, 0}, {"to", 1, &q.to, NULL, 0},
 		{"actor", 1, &q.actor, NULL, 0}, {"action", 1, &q.action, NULL, 0}, {"object", 1, &q.object, NULL, 0},
 		{"object-type", 1, &q.object_type, NULL, 0}, {"outcome", 1, &q.outcome, NULL, 0}, {"limit", 1, &q.limit, NULL, 0},
-		{"cursor", 1, &q.cursor, NULL, 0}, {"format", 1, &fmt, NULL, 0}, {"o", 1, &outp, NULL, 0},
+		{"cursor", 1, &q.cursor, NULL, 0}, {"chain", 1, &q.chain, NULL, 0}, {"format", 1, &fmt, NULL, 0}, {"o", 1, &outp, NULL, 0},
 		{NULL, 0, NULL, NULL, 0},
 	};
 	struct instance *inst;

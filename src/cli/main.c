@@ -34,7 +34,7 @@ static const char usage[] =
     "  teken audit checkpoint --dir D [--if-due]\n"
     "  teken audit export-heads --dir D -o heads.json [--since N]   /   teken audit verify-heads --dir D -i heads.json\n"
     "  teken audit search     --dir D [--from T] [--to T] [--actor A] [--action X|X.*] [--object O] [--object-type T]\n"
-    "                         [--outcome ok|failed] [--limit N] [--cursor C] [--format json|csv] [-o F]\n"
+    "                         [--outcome ok|failed] [--limit N] [--cursor C] [--chain no] [--format json|csv] [-o F]\n"
     "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F] [--no-jobs]\n"
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
     "  teken user list|deactivate|activate --dir D [--user U]   /   teken user passwd --dir D --user U --password-file F|-\n"

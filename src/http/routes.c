@@ -55,7 +55,7 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/certificates/{serial}", ROLE_ANY_USER, h_cert_get, 0, "A certificate by serial (PEM)"},
 	{"GET", "/api/v1/audit/verify", ROLE_ADMIN | ROLE_AUDITOR, h_audit_verify, 0, "Verify the audit hash chain"},
 	{"GET", "/api/v1/audit", ROLE_ADMIN | ROLE_AUDITOR, h_audit_search, 0,
-	    "Search the audit log (?from&to&actor&action&object&object_type&outcome&limit&cursor&format=json|csv), newest first, each row's chain link checked; CSV export is logged"},
+	    "Search the audit log (?from&to&actor&action&object&object_type&outcome&limit&cursor&chain=no&format=json|csv), newest first, each row's chain link checked; CSV export is logged"},
 	/* signing */
 	{"POST", "/api/v1/sign/pdf", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_pdf, MAX_REQ_BODY,
 	    "Sign a PDF (PAdES): multipart 'file' + JSON 'options'; returns the PDF, X-Document-Id header", HTTP_ROUTE_SIGNING},

@@ -21,6 +21,7 @@ enum tk_err h_audit_search(struct http_req *rq, struct http_resp *rs)
 	q.outcome = http_query_get(rq, "outcome");
 	q.limit = http_query_get(rq, "limit");
 	q.cursor = http_query_get(rq, "cursor");
+	q.chain = http_query_get(rq, "chain");
 	if (fmt == NULL || fmt[0] == '\0' || strcmp(fmt, "json") == 0) {
 		if ((rc = audit_search(&rq->ctx, &q, &out)) != TK_OK)
 			return rc;

@@ -110,9 +110,11 @@ enum tk_err audit_verify_heads(struct svc_ctx *c, const uint8_t *doc, size_t len
  * outcome: "ok" or "failed" (failed: the action names a refusal, it ends
  * in "_failed" or "_denied"). limit: 1 to AUDIT_SEARCH_MAX_LIMIT (default
  * AUDIT_SEARCH_DEFAULT_LIMIT). cursor: a next_cursor of an earlier answer.
+ * chain: "no" leaves out the whole-chain status of the first page (it
+ * reads the whole log: seconds on a log of millions of events).
  */
 struct audit_query {
-	const char *from, *to, *actor, *action, *object, *object_type, *outcome, *limit, *cursor;
+	const char *from, *to, *actor, *action, *object, *object_type, *outcome, *limit, *cursor, *chain;
 };
 
 /*
@@ -121,8 +123,9 @@ struct audit_query {
  * *out (caller decrefs): {"rows": [{seq, ts, actor, role, action,
  * object_type, object, ip, details, link: "ok"|"broken"}], "limit",
  * "next_cursor" (string, null on the last page), and on the first page
- * (no cursor) "chain": {intact, events, first_bad_seq, problem,
- * checkpoint: {num, seq, ts} or null}}. link is "ok" when the event's
+ * (no cursor; unless q->chain is "no") "chain": {intact, events,
+ * checkpoints, first_bad_seq, problem, warning, checkpoint: {num, seq, ts}
+ * or null}, from audit_verify(). link is "ok" when the event's
  * hash recomputes from its fields and its prev_hash equals the hash of
  * event seq-1. Reading the log is not itself logged; exporting is.
  */

@@ -37,6 +37,7 @@ struct filter {
 	char prefix[AUDIT_FILTER_MAX + 2]; /* action prefix or object_type + "." */
 	int64_t cursor;                    /* 0: from the newest */
 	size_t limit;
+	int chain;                         /* the first page carries the chain status */
 };
 
 /* One fetched event; strings are owned. */
@@ -247,6 +248,8 @@ static enum tk_err filter_build(const struct audit_query *q, int paged, struct f
 	}
 	if (!paged)
 		return add_sql(f, " ORDER BY seq DESC");
+	if (given(q->chain) && strcmp(q->chain, "no") != 0 && strcmp(q->chain, "yes") != 0)
+		return bad_filter("audit search: chain %s", "must be yes or no");
 	if (given(q->limit)) {
 		if (parse_u64_str(q->limit, AUDIT_SEARCH_MAX_LIMIT, &u) != TK_OK || u == 0)
 			return tk_fail_code(TK_ERR_INVALID, "bad_filter", "audit search: limit must be 1 to %d", AUDIT_SEARCH_MAX_LIMIT);
@@ -259,6 +262,7 @@ static enum tk_err filter_build(const struct audit_query *q, int paged, struct f
 		if ((rc = add_int(f, " AND seq < ?", f->cursor)) != TK_OK)
 			return rc;
 	}
+	f->chain = f->cursor == 0 && !(given(q->chain) && strcmp(q->chain, "no") == 0);
 	/* One more than the page, to know whether another page follows. */
 	return add_int(f, " ORDER BY seq DESC LIMIT ?", (int64_t)f->limit + 1);
 }
@@ -476,7 +480,7 @@ enum tk_err audit_search(struct svc_ctx *c, const struct audit_query *q, json_t 
 	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 1, &f)) != TK_OK)
 		return rc;
 	/* The chain status on the first page only: it reads the whole log. */
-	if (f.cursor == 0 && (rc = chain_json(c, &chain)) != TK_OK)
+	if (f.chain && (rc = chain_json(c, &chain)) != TK_OK)
 		goto out;
 	if ((rc = search_rows(c, &f, f.limit, &h, &more)) != TK_OK)
 		goto out;
