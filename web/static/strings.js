@@ -344,7 +344,7 @@ register({
     'ab.col.ip': 'Alamat IP',
     'ab.col.details': 'Rincian',
     'ab.col.link': 'Rantai',
-    'ab.link.ok': 'utuh',
+    'ab.link.ok': 'ok',
     'ab.link.broken': 'rusak',
     'ab.history.h': 'Riwayat objek {object}',
     'ab.history.open': 'Tampilkan riwayat {object}',
