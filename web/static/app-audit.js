@@ -80,7 +80,7 @@ export function mountAuditBrowser(root) {
       h('td', { text: String(r.seq) }),
       h('td', {}, h('span', { date: r.time })),
       h('td', {}, h('span', { text: r.actor }), h('br'), h('span', has('role.' + r.role) ? { class: 'note', i18n: 'role.' + r.role } : { class: 'note', text: r.role })),
-      h('td', { class: 'audit-mono', text: r.action }),
+      h('td', { class: 'audit-mono audit-action', text: r.action }),
       h('td', {}, objectCell(r) || '—'),
       h('td', { class: 'audit-mono', text: r.ip }),
       h('td', { class: 'audit-details', text: detailsText(r.details) || '—' }),

@@ -20,6 +20,7 @@
 #define PREV_BATCH 100      /* seq-1 hashes fetched per query */
 #define TYPE_MAX 32         /* longest object_type */
 #define SQL_MAX 2048
+#define AUDIT_NARROW_RANGE 5000 /* a time range with fewer events uses the ts index */
 /* outcome=failed: the action records a refusal (docs/audit-browser.md). */
 #define FAILED_SQL "(action LIKE '%\\_failed' ESCAPE '\\' OR action LIKE '%\\_denied' ESCAPE '\\')"
 
@@ -36,6 +37,8 @@ struct filter {
 	int nb;
 	char prefix[AUDIT_FILTER_MAX + 2]; /* action prefix or object_type + "." */
 	int64_t cursor;                    /* 0: from the newest */
+	int has_from, has_to, indexed;     /* indexed: an actor or object index narrows the search */
+	int64_t from, to;
 	size_t limit;
 	int chain;                         /* the first page carries the chain status */
 };
@@ -174,12 +177,15 @@ static void type_of(const char *action, char out[TYPE_MAX + 1])
 }
 
 /*
- * Checks q and turns it into SQL. With a time range the ts index finds the
- * rows; with an actor or object their indexes do; otherwise the primary key
- * is walked downwards from the cursor. paged = 0 for the export (no limit,
- * no cursor).
+ * Checks q and turns it into SQL. With an actor or object their indexes
+ * find the rows; with a narrow time range the ts index does (the few
+ * matches are then sorted by seq); otherwise, and for a wide time range
+ * (wide = 1: "+ts" keeps the store off the ts index, whose matches it
+ * would have to sort by seq), the primary key is walked downwards from the
+ * cursor until a page is full. paged = 0 for the export (no limit, no
+ * cursor).
  */
-static enum tk_err filter_build(const struct audit_query *q, int paged, struct filter *f)
+static enum tk_err filter_build(const struct audit_query *q, int paged, int wide, struct filter *f)
 {
 	int64_t from = 0, to = 0;
 	uint64_t u = 0;
@@ -196,9 +202,14 @@ static enum tk_err filter_build(const struct audit_query *q, int paged, struct f
 		return rc;
 	if (given(q->from) && given(q->to) && from > to)
 		return bad_filter("audit search: %s", "from is later than to");
-	if (given(q->from) && (rc = add_int(f, " AND ts >= ?", from)) != TK_OK)
+	f->has_from = given(q->from);
+	f->has_to = given(q->to);
+	f->from = from;
+	f->to = to;
+	f->indexed = given(q->actor) || given(q->object);
+	if (f->has_from && (rc = add_int(f, wide ? " AND +ts >= ?" : " AND ts >= ?", from)) != TK_OK)
 		return rc;
-	if (given(q->to) && (rc = add_int(f, " AND ts <= ?", to)) != TK_OK)
+	if (f->has_to && (rc = add_int(f, wide ? " AND +ts <= ?" : " AND ts <= ?", to)) != TK_OK)
 		return rc;
 	if (given(q->actor) && ((rc = check_text("actor", q->actor)) != TK_OK || (rc = add_text(f, " AND actor = ?", q->actor)) != TK_OK))
 		return rc;
@@ -396,6 +407,41 @@ static enum tk_err check_links(struct svc_ctx *c, struct hits *h)
 	return TK_OK;
 }
 
+/*
+ * Is the time range of f wide, AUDIT_NARROW_RANGE events or more? Counted
+ * on the ts index and stopped at the bound, so the answer costs at most
+ * that many index entries whatever the size of the log.
+ */
+static enum tk_err range_is_wide(struct svc_ctx *c, const struct filter *f, int *wide)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	*wide = 0;
+	if ((rc = store_prepare(c->st, "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE ts >= ? AND ts <= ? LIMIT ?) r", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_i64(s, 1, f->has_from ? f->from : INT64_MIN)) == TK_OK &&
+	    (rc = store_bind_i64(s, 2, f->has_to ? f->to : INT64_MAX)) == TK_OK &&
+	    (rc = store_bind_i64(s, 3, AUDIT_NARROW_RANGE)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+		*wide = store_col_i64(s, 0) >= AUDIT_NARROW_RANGE;
+	store_finalize(s);
+	return rc;
+}
+
+/* Checks q and picks the plan (filter_build's comment); the caller holds a read transaction. */
+static enum tk_err plan(struct svc_ctx *c, const struct audit_query *q, int paged, struct filter *f)
+{
+	enum tk_err rc;
+	int wide = 0;
+
+	if ((rc = filter_build(q, paged, 0, f)) != TK_OK || !(f->has_from || f->has_to) || f->indexed)
+		return rc;
+	if ((rc = range_is_wide(c, f, &wide)) != TK_OK || !wide)
+		return rc;
+	return filter_build(q, paged, 1, f);
+}
+
 /* Admins and auditors (logged in) and the operator. */
 static enum tk_err may_browse(const struct svc_ctx *c)
 {
@@ -405,14 +451,18 @@ static enum tk_err may_browse(const struct svc_ctx *c)
 	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only admins and auditors search the audit log");
 }
 
-/* Runs a checked filter in one read transaction: rows and their links. */
-static enum tk_err search_rows(struct svc_ctx *c, const struct filter *f, size_t max, struct hits *h, int *more)
+/*
+ * Runs q (checked already by filter_build into f) in one read transaction:
+ * picks the plan, fetches at most max rows and checks their links.
+ */
+static enum tk_err search_rows(struct svc_ctx *c, const struct audit_query *q, int paged, struct filter *f, size_t max,
+    struct hits *h, int *more)
 {
 	enum tk_err rc;
 
 	if ((rc = store_begin(c->st, STORE_TX_READ)) != TK_OK)
 		return rc;
-	if ((rc = fetch(c, f, max, h, more)) == TK_OK)
+	if ((rc = plan(c, q, paged, f)) == TK_OK && (rc = fetch(c, f, max, h, more)) == TK_OK)
 		rc = check_links(c, h);
 	store_rollback(c->st);
 	return rc;
@@ -477,12 +527,12 @@ enum tk_err audit_search(struct svc_ctx *c, const struct audit_query *q, json_t 
 
 	*out = NULL;
 	memset(&h, 0, sizeof(h));
-	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 1, &f)) != TK_OK)
+	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 1, 0, &f)) != TK_OK)
 		return rc;
 	/* The chain status on the first page only: it reads the whole log. */
 	if (f.chain && (rc = chain_json(c, &chain)) != TK_OK)
 		goto out;
-	if ((rc = search_rows(c, &f, f.limit, &h, &more)) != TK_OK)
+	if ((rc = search_rows(c, q, 1, &f, f.limit, &h, &more)) != TK_OK)
 		goto out;
 	if ((rows = json_array()) == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "audit search: out of memory");
@@ -598,9 +648,9 @@ enum tk_err audit_search_csv(struct svc_ctx *c, const struct audit_query *q, str
 	enum tk_err rc;
 
 	memset(&h, 0, sizeof(h));
-	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 0, &f)) != TK_OK)
+	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 0, 0, &f)) != TK_OK)
 		return rc;
-	if ((rc = search_rows(c, &f, AUDIT_EXPORT_MAX_ROWS, &h, &more)) != TK_OK)
+	if ((rc = search_rows(c, q, 0, &f, AUDIT_EXPORT_MAX_ROWS, &h, &more)) != TK_OK)
 		goto out;
 	if (more) {
 		rc = tk_fail_code(TK_ERR_LIMIT, "export_too_large", "audit export: more than %u events match; narrow the filter (e.g. a time range)",
