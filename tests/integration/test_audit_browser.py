@@ -140,6 +140,10 @@ sub = login(demo["subscriber"]["user"], demo["subscriber"]["password"])
 bad = Client(srv)
 check(bad.login(demo["admin"]["user"], "salah-sandi").status == 401, "wrong password refused")
 check(bad.login("tidak-ada", "salah-sandi").status == 401, "unknown user refused")
+# Names a spreadsheet would run, or that need CSV quoting, recorded as typed (object of auth.login_failed).
+for name in ("=HYPERLINK(1)", 'koma,"kutip"'):
+    r = bad.login(name, "salah-sandi")
+    check(r.status in (400, 401), "odd user name refused: %d" % r.status)
 
 # Reading an official's full record is logged as pii.read.
 reqs = v1.request("GET", "/api/v1/requests").json()
@@ -304,6 +308,14 @@ full_csv = parse_csv(q(admin, format="csv").body)
 check([int(x["seq"]) for x in full_csv] == [w["seq"] for w in after], "an unfiltered export holds the whole log, newest first")
 check(search_all(action="audit.export")[0]["actor"] == demo["admin"]["user"], "the admin's export is logged too")
 check(q(aud, format="csv", outcome="nah").status == 400, "a bad filter exports nothing")
+raw = q(aud, format="csv", action="auth.login_failed").body.decode()
+odd = {x["object"] for x in search_all(action="auth.login_failed")}
+check("=HYPERLINK(1)" in odd and 'koma,"kutip"' in odd, "failed logins record the name as typed: %r" % odd)
+if "=HYPERLINK(1)" in odd:
+    check(",'=HYPERLINK(1)," in raw and ",=HYPERLINK(1)," not in raw, "a formula-like field gets an apostrophe in CSV")
+if 'koma,"kutip"' in odd:
+    check(',"koma,""kutip""",' in raw, "comma and quote are quoted (RFC 4180)")
+check({x["object"] for x in parse_csv(raw.encode())} == odd, "CSV objects read back as stored")
 
 # ------------------------------------------------------------ CLI (the operator)
 p = teken("audit", "search", "--dir", d, "--action", "auth.*", "--limit", "5")
