@@ -361,8 +361,9 @@ head_seq, head_hash = sql("SELECT seq, hash FROM audit_head WHERE id = 1")[0]
 seq, prev, rows = int(head_seq), head_hash, []
 for i in range(N):
     seq += 1
-    r = (str(seq), str(TB + i), "robot%d" % (i % 7), "application", ("document.sign", "auth.login_failed", "cert.issue")[i % 3],
-         "obj%d" % (i % 50), "192.0.2.%d" % (i % 250), '{"n":%d}' % i)
+    # one actor for all (a wide actor filter), one object for 5000 (a wide object filter), the rest in small groups
+    r = (str(seq), str(TB + i), "robot", "application", ("document.sign", "auth.login_failed", "cert.issue")[i % 3],
+         "bulk" if i % 6 else "obj%d" % (i % 50), "192.0.2.%d" % (i % 250), '{"n":%d}' % i)
     h = hashlib.sha256(field("teken-audit-v1") + field(prev) + b"".join(field(x) for x in r)).hexdigest()
     rows.append(r + (prev, h))
     prev = h
@@ -384,7 +385,13 @@ for params, pred in [({"from": str(TB)}, lambda w: w["time"] >= TB),
                      ({"from": str(TB + 100), "to": str(TB + 5900)}, lambda w: TB + 100 <= w["time"] <= TB + 5900),
                      ({"from": str(T0), "to": str(TB + N), "action": "cert.*"}, lambda w: w["action"].startswith("cert.")),
                      ({"from": str(TB + 10), "to": str(TB + 60)}, lambda w: TB + 10 <= w["time"] <= TB + 60),
-                     ({"to": str(TB + 3000), "outcome": "failed"}, lambda w: w["time"] <= TB + 3000 and w["action"].endswith("_failed"))]:
+                     ({"to": str(TB + 3000), "outcome": "failed"}, lambda w: w["time"] <= TB + 3000 and w["action"].endswith("_failed")),
+                     ({"actor": "robot"}, lambda w: w["actor"] == "robot"),
+                     ({"actor": "robot", "from": str(TB + 20), "to": str(TB + 900)}, lambda w: w["actor"] == "robot" and TB + 20 <= w["time"] <= TB + 900),
+                     ({"object": "bulk"}, lambda w: w["object"] == "bulk"),
+                     ({"object": "bulk", "actor": "robot", "to": str(TB + 77)}, lambda w: w["object"] == "bulk" and w["time"] <= TB + 77),
+                     ({"object": "obj12", "actor": "robot"}, lambda w: w["object"] == "obj12" and w["actor"] == "robot"),
+                     ({"object": "obj12", "from": str(TB + 3000)}, lambda w: w["object"] == "obj12" and w["time"] >= TB + 3000)]:
     same(walk(aud, 500, **params)[0], [w for w in BIG if pred(w)], "range %r" % params)
 r = q(aud, format="csv", **{"from": str(TB)})
 check(r.status == 200 and [int(x["seq"]) for x in parse_csv(r.body)] == [w["seq"] for w in BIG if w["time"] >= TB],

@@ -20,7 +20,10 @@
 #define PREV_BATCH 100      /* seq-1 hashes fetched per query */
 #define TYPE_MAX 32         /* longest object_type */
 #define SQL_MAX 2048
-#define AUDIT_NARROW_RANGE 5000 /* a time range with fewer events uses the ts index */
+#define AUDIT_NARROW 5000 /* a filter with fewer matches than this uses its column's index */
+
+/* Which index a search uses: its filter's (then sorts the few matches by seq), or the primary key. */
+enum access { USE_PK = 0, USE_OBJECT, USE_ACTOR, USE_TS };
 /* outcome=failed: the action records a refusal (docs/audit-browser.md). */
 #define FAILED_SQL "(action LIKE '%\\_failed' ESCAPE '\\' OR action LIKE '%\\_denied' ESCAPE '\\')"
 
@@ -37,7 +40,7 @@ struct filter {
 	int nb;
 	char prefix[AUDIT_FILTER_MAX + 2]; /* action prefix or object_type + "." */
 	int64_t cursor;                    /* 0: from the newest */
-	int has_from, has_to, indexed;     /* indexed: an actor or object index narrows the search */
+	int has_from, has_to;
 	int64_t from, to;
 	size_t limit;
 	int chain;                         /* the first page carries the chain status */
@@ -177,15 +180,15 @@ static void type_of(const char *action, char out[TYPE_MAX + 1])
 }
 
 /*
- * Checks q and turns it into SQL. With an actor or object their indexes
- * find the rows; with a narrow time range the ts index does (the few
- * matches are then sorted by seq); otherwise, and for a wide time range
- * (wide = 1: "+ts" keeps the store off the ts index, whose matches it
- * would have to sort by seq), the primary key is walked downwards from the
- * cursor until a page is full. paged = 0 for the export (no limit, no
- * cursor).
+ * Checks q and turns it into SQL for the access path use. A filter column
+ * other than the chosen one is written so that no store uses its index
+ * ("ts + 0", "actor || ''"). With an index (use != USE_PK) the matches,
+ * fewer than AUDIT_NARROW, are sorted by seq ("seq + 0", so the store does
+ * not walk the primary key instead); with USE_PK the primary key is walked
+ * downwards from the cursor until a page is full. paged = 0 for the export
+ * (no limit, no cursor).
  */
-static enum tk_err filter_build(const struct audit_query *q, int paged, int wide, struct filter *f)
+static enum tk_err filter_build(const struct audit_query *q, int paged, enum access use, struct filter *f)
 {
 	int64_t from = 0, to = 0;
 	uint64_t u = 0;
@@ -206,15 +209,15 @@ static enum tk_err filter_build(const struct audit_query *q, int paged, int wide
 	f->has_to = given(q->to);
 	f->from = from;
 	f->to = to;
-	f->indexed = given(q->actor) || given(q->object);
-	if (f->has_from && (rc = add_int(f, wide ? " AND +ts >= ?" : " AND ts >= ?", from)) != TK_OK)
+	if (f->has_from && (rc = add_int(f, use == USE_TS ? " AND ts >= ?" : " AND ts + 0 >= ?", from)) != TK_OK)
 		return rc;
-	if (f->has_to && (rc = add_int(f, wide ? " AND +ts <= ?" : " AND ts <= ?", to)) != TK_OK)
+	if (f->has_to && (rc = add_int(f, use == USE_TS ? " AND ts <= ?" : " AND ts + 0 <= ?", to)) != TK_OK)
 		return rc;
-	if (given(q->actor) && ((rc = check_text("actor", q->actor)) != TK_OK || (rc = add_text(f, " AND actor = ?", q->actor)) != TK_OK))
+	if (given(q->actor) && ((rc = check_text("actor", q->actor)) != TK_OK ||
+				   (rc = add_text(f, use == USE_ACTOR ? " AND actor = ?" : " AND actor || '' = ?", q->actor)) != TK_OK))
 		return rc;
-	if (given(q->object) &&
-	    ((rc = check_text("object", q->object)) != TK_OK || (rc = add_text(f, " AND object = ?", q->object)) != TK_OK))
+	if (given(q->object) && ((rc = check_text("object", q->object)) != TK_OK ||
+				    (rc = add_text(f, use == USE_OBJECT ? " AND object = ?" : " AND object || '' = ?", q->object)) != TK_OK))
 		return rc;
 	if (given(q->action)) {
 		size_t n = strlen(q->action);
@@ -258,7 +261,7 @@ static enum tk_err filter_build(const struct audit_query *q, int paged, int wide
 			return rc;
 	}
 	if (!paged)
-		return add_sql(f, " ORDER BY seq DESC");
+		return add_sql(f, use == USE_PK ? " ORDER BY seq DESC" : " ORDER BY seq + 0 DESC");
 	if (given(q->chain) && strcmp(q->chain, "no") != 0 && strcmp(q->chain, "yes") != 0)
 		return bad_filter("audit search: chain %s", "must be yes or no");
 	if (given(q->limit)) {
@@ -270,12 +273,12 @@ static enum tk_err filter_build(const struct audit_query *q, int paged, int wide
 		if (parse_u64_str(q->cursor, INT64_MAX, &u) != TK_OK || u < 2)
 			return bad_filter("audit search: %s", "cursor is not one this server gave (use next_cursor as it is)");
 		f->cursor = (int64_t)u;
-		if ((rc = add_int(f, " AND seq < ?", f->cursor)) != TK_OK)
+		if ((rc = add_int(f, use == USE_PK ? " AND seq < ?" : " AND seq + 0 < ?", f->cursor)) != TK_OK)
 			return rc;
 	}
 	f->chain = f->cursor == 0 && !(given(q->chain) && strcmp(q->chain, "no") == 0);
 	/* One more than the page, to know whether another page follows. */
-	return add_int(f, " ORDER BY seq DESC LIMIT ?", (int64_t)f->limit + 1);
+	return add_int(f, use == USE_PK ? " ORDER BY seq DESC LIMIT ?" : " ORDER BY seq + 0 DESC LIMIT ?", (int64_t)f->limit + 1);
 }
 
 static enum tk_err dup_col(struct store_stmt *s, int col, char **out)
@@ -408,38 +411,62 @@ static enum tk_err check_links(struct svc_ctx *c, struct hits *h)
 }
 
 /*
- * Is the time range of f wide, AUDIT_NARROW_RANGE events or more? Counted
- * on the ts index and stopped at the bound, so the answer costs at most
- * that many index entries whatever the size of the log.
+ * Do fewer than AUDIT_NARROW events match column use's condition alone?
+ * Counted on that column's index and stopped at the bound, so the answer
+ * costs at most that many index entries whatever the size of the log.
  */
-static enum tk_err range_is_wide(struct svc_ctx *c, const struct filter *f, int *wide)
+static enum tk_err is_narrow(struct svc_ctx *c, const struct audit_query *q, const struct filter *f, enum access use, int *narrow)
 {
+	static const char *const sql[] = {
+		[USE_OBJECT] = "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE object = ? LIMIT ?) r",
+		[USE_ACTOR] = "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE actor = ? LIMIT ?) r",
+		[USE_TS] = "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE ts >= ? AND ts <= ? LIMIT ?) r",
+	};
 	struct store_stmt *s = NULL;
-	int row = 0;
+	int row = 0, n = 1;
 	enum tk_err rc;
 
-	*wide = 0;
-	if ((rc = store_prepare(c->st, "SELECT COUNT(*) FROM (SELECT 1 FROM audit WHERE ts >= ? AND ts <= ? LIMIT ?) r", &s)) != TK_OK)
+	*narrow = 0;
+	if ((rc = store_prepare(c->st, sql[use], &s)) != TK_OK)
 		return rc;
-	if ((rc = store_bind_i64(s, 1, f->has_from ? f->from : INT64_MIN)) == TK_OK &&
-	    (rc = store_bind_i64(s, 2, f->has_to ? f->to : INT64_MAX)) == TK_OK &&
-	    (rc = store_bind_i64(s, 3, AUDIT_NARROW_RANGE)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
-		*wide = store_col_i64(s, 0) >= AUDIT_NARROW_RANGE;
+	if (use == USE_OBJECT)
+		rc = store_bind_text(s, n++, q->object);
+	else if (use == USE_ACTOR)
+		rc = store_bind_text(s, n++, q->actor);
+	else if ((rc = store_bind_i64(s, n++, f->has_from ? f->from : INT64_MIN)) == TK_OK)
+		rc = store_bind_i64(s, n++, f->has_to ? f->to : INT64_MAX);
+	if (rc == TK_OK && (rc = store_bind_i64(s, n, AUDIT_NARROW)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+		*narrow = store_col_i64(s, 0) < AUDIT_NARROW;
 	store_finalize(s);
 	return rc;
 }
 
-/* Checks q and picks the plan (filter_build's comment); the caller holds a read transaction. */
+/*
+ * Checks q and picks the access path: the first of the object, actor and
+ * time-range filters given that matches fewer than AUDIT_NARROW events
+ * uses its index; when none does (or none is given) the primary key is
+ * walked, which finds a page quickly exactly when many events match. The
+ * caller holds a read transaction.
+ */
 static enum tk_err plan(struct svc_ctx *c, const struct audit_query *q, int paged, struct filter *f)
 {
+	const enum access order[] = {USE_OBJECT, USE_ACTOR, USE_TS};
 	enum tk_err rc;
-	int wide = 0;
+	size_t i;
+	int narrow = 0;
 
-	if ((rc = filter_build(q, paged, 0, f)) != TK_OK || !(f->has_from || f->has_to) || f->indexed)
+	if ((rc = filter_build(q, paged, USE_PK, f)) != TK_OK)
 		return rc;
-	if ((rc = range_is_wide(c, f, &wide)) != TK_OK || !wide)
-		return rc;
-	return filter_build(q, paged, 1, f);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if ((order[i] == USE_OBJECT && !given(q->object)) || (order[i] == USE_ACTOR && !given(q->actor)) ||
+		    (order[i] == USE_TS && !f->has_from && !f->has_to))
+			continue;
+		if ((rc = is_narrow(c, q, f, order[i], &narrow)) != TK_OK)
+			return rc;
+		if (narrow)
+			return filter_build(q, paged, order[i], f);
+	}
+	return TK_OK;
 }
 
 /* Admins and auditors (logged in) and the operator. */
@@ -527,7 +554,7 @@ enum tk_err audit_search(struct svc_ctx *c, const struct audit_query *q, json_t 
 
 	*out = NULL;
 	memset(&h, 0, sizeof(h));
-	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 1, 0, &f)) != TK_OK)
+	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 1, USE_PK, &f)) != TK_OK)
 		return rc;
 	/* The chain status on the first page only: it reads the whole log. */
 	if (f.chain && (rc = chain_json(c, &chain)) != TK_OK)
@@ -648,7 +675,7 @@ enum tk_err audit_search_csv(struct svc_ctx *c, const struct audit_query *q, str
 	enum tk_err rc;
 
 	memset(&h, 0, sizeof(h));
-	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 0, 0, &f)) != TK_OK)
+	if ((rc = may_browse(c)) != TK_OK || (rc = filter_build(q, 0, USE_PK, &f)) != TK_OK)
 		return rc;
 	if ((rc = search_rows(c, q, 0, &f, AUDIT_EXPORT_MAX_ROWS, &h, &more)) != TK_OK)
 		goto out;
