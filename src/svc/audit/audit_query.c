@@ -20,12 +20,13 @@
 #define PREV_BATCH 100      /* seq-1 hashes fetched per query */
 #define TYPE_MAX 32         /* longest object_type */
 #define SQL_MAX 2048
-#define AUDIT_NARROW 5000 /* a filter with fewer matches than this uses its column's index */
+#define AUDIT_NARROW 5000   /* a filter with fewer matches than this uses its column's index */
+
+/* outcome=failed: the action records a refusal (docs/audit-browser.md). */
+#define FAILED_SQL "(action LIKE '%\\_failed' ESCAPE '\\' OR action LIKE '%\\_denied' ESCAPE '\\')"
 
 /* Which index a search uses: its filter's (then sorts the few matches by seq), or the primary key. */
 enum access { USE_PK = 0, USE_OBJECT, USE_ACTOR, USE_TS };
-/* outcome=failed: the action records a refusal (docs/audit-browser.md). */
-#define FAILED_SQL "(action LIKE '%\\_failed' ESCAPE '\\' OR action LIKE '%\\_denied' ESCAPE '\\')"
 
 struct bind {
 	int is_text;
