@@ -170,6 +170,12 @@ await scenario('an edited row shows "rusak" and the chain status turns red', asy
   check(r.find((x) => x.seq === victim).badge === 'rusak', 'badge says rusak');
   check((await page.textContent('#ab-count')).includes('RUSAK'), 'the count warns');
   await page.screenshot({ path: path.join(SHOTS, 'audit-6-broken.png'), fullPage: true });
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  check((await page.textContent('#ab-h')) === 'Audit log browser', 'English heading: ' + await page.textContent('#ab-h'));
+  check((await rows(page)).find((x) => x.seq === victim).badge === 'broken', 'badge says broken in English');
+  check((await page.textContent('#ab-chain')).includes('BROKEN'), 'chain status in English');
+  await page.screenshot({ path: path.join(SHOTS, 'audit-7-english.png'), fullPage: true });
   await state.ctx.close();
 });
 
