@@ -401,5 +401,30 @@ check(chain["intact"] is False and chain["first_bad_seq"] == gone, "the chain st
 check(all(x["link"] == "ok" for x in q(aud, limit=500, chain="no", **{"from": str(TB)}).json()["rows"]),
       "the Python-made events link (the C hash and this test's agree)")
 
+# ------------------------------------------------------------ the export cap (SQLite run: the cap is store-independent)
+if not STORE:
+    TC, CAP = T0 + 10 * 3600, 100000
+    head_seq, head_hash = sql("SELECT seq, hash FROM audit_head WHERE id = 1")[0]
+    seq, prev, rows = int(head_seq), head_hash, []
+    for i in range(CAP + 1):
+        seq += 1
+        r = (str(seq), str(TC + i), "massal", "application", "document.sign", "doc%d" % i, "192.0.2.1", "{}")
+        h = hashlib.sha256(field("teken-audit-v1") + field(prev) + b"".join(field(x) for x in r)).hexdigest()
+        rows.append((seq, TC + i) + r[2:] + (prev, h))
+        prev = h
+    con = sqlite3.connect(db)
+    con.executemany("INSERT INTO audit (seq, ts, actor, role, action, object, ip, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    con.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?", (seq, prev, int(head_seq)))
+    con.commit()
+    con.close()
+    before = int(sql("SELECT COUNT(*) FROM audit")[0][0])
+    r = q(aud, format="csv", **{"from": str(TC)})
+    check(r.status == 413 and r.error_code() == "export_too_large" and "narrow" in r.json()["error"]["message"],
+          "more than 100000 rows: refused, not truncated: %d %s" % (r.status, r.body[:200]))
+    check(int(sql("SELECT COUNT(*) FROM audit")[0][0]) == before, "a refused export logs nothing")
+    r = q(aud, format="csv", **{"from": str(TC + 1)})
+    check(r.status == 200 and r.body.count(b"\r\n") == CAP + 1, "exactly 100000 rows export")
+    check(int(sql("SELECT COUNT(*) FROM audit")[0][0]) == before + 1, "and that export is logged")
+
 srv.stop()
 finish("audit browser%s" % (" (PostgreSQL)" if STORE else ""))
