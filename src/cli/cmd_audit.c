@@ -1,8 +1,9 @@
-/* teken audit verify|checkpoint|export-heads|verify-heads */
+/* teken audit verify|checkpoint|export-heads|verify-heads|search */
 #include "cli/cli.h"
 #include "svc/audit/audit.h"
 #include "svc/base/base.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,52 @@ static int audit_verify_heads_cmd(int argc, char **argv)
 	return r;
 }
 
+/* The audit browser from the machine (docs/audit-browser.md): one page as JSON, or every match as CSV. */
+static int audit_search_cmd(int argc, char **argv)
+{
+	const char *dir = NULL, *outp = NULL, *fmt = NULL;
+	struct audit_query q;
+	struct cli_opt opts[] = {
+		{"dir", 1, &dir, NULL, 1}, {"from", 1, &q.from, NULL, 0}, {"to", 1, &q.to, NULL, 0},
+		{"actor", 1, &q.actor, NULL, 0}, {"action", 1, &q.action, NULL, 0}, {"object", 1, &q.object, NULL, 0},
+		{"object-type", 1, &q.object_type, NULL, 0}, {"outcome", 1, &q.outcome, NULL, 0}, {"limit", 1, &q.limit, NULL, 0},
+		{"cursor", 1, &q.cursor, NULL, 0}, {"chain", 1, &q.chain, NULL, 0}, {"format", 1, &fmt, NULL, 0}, {"o", 1, &outp, NULL, 0},
+		{NULL, 0, NULL, NULL, 0},
+	};
+	struct instance *inst;
+	struct svc_ctx c;
+	struct buf out;
+	json_t *j = NULL;
+	char *txt = NULL;
+	int r, csv;
+
+	memset(&q, 0, sizeof(q));
+	if ((r = cli_parse("audit search", argc, argv, opts)) != 0)
+		return r;
+	if (fmt != NULL && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0)
+		return cli_usage_error("audit search", "--format takes json or csv");
+	csv = fmt != NULL && strcmp(fmt, "csv") == 0;
+	if ((r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	buf_init(&out, AUDIT_EXPORT_MAX_BYTES);
+	if (csv) {
+		r = audit_search_csv(&c, &q, &out) == TK_OK ? cli_output(outp, out.p, out.len) : cli_fail();
+	} else if (audit_search(&c, &q, &j) != TK_OK) {
+		r = cli_fail();
+	} else if ((txt = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL || buf_puts(&out, txt) != TK_OK ||
+		   buf_putc(&out, '\n') != TK_OK) {
+		tk_fail(TK_ERR_NOMEM, "audit search: out of memory");
+		r = cli_fail();
+	} else {
+		r = cli_output(outp, out.p, out.len);
+	}
+	free(txt);
+	json_decref(j);
+	buf_free(&out);
+	cli_close(inst, &c);
+	return r;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
@@ -130,8 +177,9 @@ int cmd_audit(int argc, char **argv)
 		{"checkpoint", audit_checkpoint_cmd},
 		{"export-heads", audit_export_heads_cmd},
 		{"verify-heads", audit_verify_heads_cmd},
+		{"search", audit_search_cmd},
 		{NULL, NULL},
 	};
 
-	return cli_dispatch("audit", argc, argv, subs, "verify, checkpoint, export-heads or verify-heads");
+	return cli_dispatch("audit", argc, argv, subs, "verify, checkpoint, export-heads, verify-heads or search");
 }

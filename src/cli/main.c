@@ -37,6 +37,8 @@ static const char usage[] =
     "  teken report versions --dir D --year Y [--unit U]   /   teken report get --dir D --year Y --version N [--format pdf|json] -o F\n"
     "  teken report freeze|approve|acknowledge --dir D --year Y [--version N] [--unit U] [--as USER --password-file F|-]\n"
     "  teken report send --dir D --year Y --version N [--unit U] [--by-hand --note TEXT] [--as ADMIN --password-file F|-]\n"
+    "  teken audit search     --dir D [--from T] [--to T] [--actor A] [--action X|X.*] [--object O] [--object-type T]\n"
+    "                         [--outcome ok|failed] [--limit N] [--cursor C] [--chain no] [--format json|csv] [-o F]\n"
     "  teken serve  --dir D [--listen 127.0.0.1:8443] [--threads N] [--tls-cert F --tls-key F] [--no-jobs]\n"
     "  teken user add --dir D --user U --role R [--name N] --password-file F|-\n"
     "  teken user list|deactivate|activate --dir D [--user U]   /   teken user passwd --dir D --user U --password-file F|-\n"

@@ -71,6 +71,8 @@ static const struct http_route routes[] = {
 	    "Send an approved version to the issuer's contact through the outbox, or record a delivery by hand ({by_hand, note})"},
 	{"POST", "/api/v1/reports/usage/{year}/versions/{version}/acknowledge", ROLE_AUDITOR, h_report_acknowledge, 0,
 	    "The issuer acknowledges receipt of a sent version"},
+	{"GET", "/api/v1/audit", ROLE_ADMIN | ROLE_AUDITOR, h_audit_search, 0,
+	    "Search the audit log (?from&to&actor&action&object&object_type&outcome&limit&cursor&chain=no&format=json|csv), newest first, each row's chain link checked; CSV export is logged"},
 	/* signing */
 	{"POST", "/api/v1/sign/pdf", ROLE_SUBSCRIBER | ROLE_APPLICATION, h_sign_pdf, MAX_REQ_BODY,
 	    "Sign a PDF (PAdES): multipart 'file' + JSON 'options'; returns the PDF, X-Document-Id header", HTTP_ROUTE_SIGNING},

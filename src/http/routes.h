@@ -41,6 +41,8 @@ enum tk_err h_report_version_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_report_approve(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_report_send(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_report_acknowledge(struct http_req *rq, struct http_resp *rs);
+/* routes_audit.c */
+enum tk_err h_audit_search(struct http_req *rq, struct http_resp *rs);
 
 /* routes_trust.c */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);

@@ -91,6 +91,7 @@ EXPECTED = {
     ("POST", "/api/v1/reports/usage/{year}/versions/{version}/approve"): (S({"admin"}), "a second admin approves the ministry's report"),
     ("POST", "/api/v1/reports/usage/{year}/versions/{version}/send"): (S({"admin"}), "the ministry sends its report"),
     ("POST", "/api/v1/reports/usage/{year}/versions/{version}/acknowledge"): (S({"auditor"}), "the issuer acknowledges receipt"),
+    ("GET", "/api/v1/audit"): (S({"admin", "auditor"}), "audit browser: the records behind the reports, for those who check them (R16)"),
     # --- certificates
     ("GET", "/api/v1/certificates/{serial}"): (USERS, "a certificate is public data (it is in every signed PDF)"),
     ("POST", "/api/v1/certificates/{serial}/revoke"): (S({"sub", "verif", "admin"}), "the owner at once; staff by request; never another official"),

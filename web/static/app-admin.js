@@ -6,6 +6,7 @@ import { t } from './i18n.js';
 import { h, $, clear, say } from './dom.js';
 import { showError, statusBadge, table, requestCols, confirmDialog, busy } from './ui.js';
 import { wireChainCheck } from './app-auditor.js';
+import { mountAuditBrowser } from './app-audit.js';
 import { mountStaffEnrol } from './app-enrol.js';
 import { mountReport } from './app-report.js';
 
@@ -223,6 +224,7 @@ export function mountAdmin(root, me) {
   wireSealForm(root);
   mountStaffEnrol(root, () => loadRequests(root));
   wireChainCheck(root);
+  mountAuditBrowser(root);
   loadUsers(root);
   loadAccountRequests(root);
   loadSubscribers(root);

@@ -1,8 +1,9 @@
-// Dashboard of an auditor: audit chain check, users and requests (read only).
+// Dashboard of an auditor: audit chain check, audit browser, users and requests (read only).
 import { api } from './api.js';
 import { h, $, clear, say } from './dom.js';
 import { showError, statusBadge, table, requestCols } from './ui.js';
 import { mountReport } from './app-report.js';
+import { mountAuditBrowser } from './app-audit.js';
 
 export function wireChainCheck(root) {
   const btn = $('#chain-run', root);
@@ -36,6 +37,7 @@ async function fill(slot, path, cols) {
 export function mountAuditor(root, me) {
   mountReport(root, me);
   wireChainCheck(root);
+  mountAuditBrowser(root);
   fill($('#aud-users', root), '/api/v1/users', [
     ['col.user', (r) => r.user],
     ['col.name', (r) => r.display_name],

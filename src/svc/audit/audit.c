@@ -31,6 +31,7 @@
 #include "svc/ca/ca.h"
 #include "svc/trust/trust.h"
 #include "svc/base/base_int.h"
+#include "svc/audit/audit_int.h"
 
 #include "config/config.h"
 #include "crypto/crypto.h"
@@ -49,7 +50,6 @@
 #define AUDIT_KEY_NAME  "audit"
 #define AUDIT_CERT_META "cert.audit"
 #define AUDIT_HEADS_FORMAT "teken-audit-heads-v1"
-#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define CHECKPOINT_TBS_MAX 320
 #define MAX_CHECKPOINT_SIG 8192
 
@@ -61,12 +61,7 @@ static void put_field(EVP_MD_CTX *ctx, const void *p, size_t len)
 	EVP_DigestUpdate(ctx, p, len);
 }
 
-struct audit_row {
-	int64_t seq, ts;
-	const char *actor, *role, *action, *object, *ip, *details, *prev;
-};
-
-static enum tk_err chain_hash(const struct audit_row *r, char out[65])
+enum tk_err audit_chain_hash(const struct audit_row *r, char out[65])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t d[32];
@@ -327,7 +322,7 @@ static enum tk_err checkpoint_in_tx(struct svc_ctx *c, const struct key *k, cons
 {
 	struct store_stmt *s = NULL;
 	struct buf sig;
-	char hash[65], prev[65] = ZERO_HASH, tbs[CHECKPOINT_TBS_MAX];
+	char hash[65], prev[65] = AUDIT_ZERO_HASH, tbs[CHECKPOINT_TBS_MAX];
 	int64_t seq = 0, num = 1, last_seq = 0, ts = tk_now();
 	int row = 0;
 	enum tk_err rc;
@@ -454,7 +449,7 @@ enum tk_err audit_append(struct svc_ctx *c, const char *action, const char *obje
 	r.ip = c->actor.ip;
 	r.details = details ? details : "{}";
 	r.prev = prev;
-	if ((rc = chain_hash(&r, hash)) != TK_OK)
+	if ((rc = audit_chain_hash(&r, hash)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st,
 		 "INSERT INTO audit (seq, ts, actor, role, action, object, ip, details, prev_hash, hash)"
@@ -658,7 +653,7 @@ static const char *check_v2(struct svc_ctx *c, struct cp_state *st, const char *
 static enum tk_err verify_checkpoints(struct svc_ctx *c, struct audit_report *r, struct cp_state *st)
 {
 	struct store_stmt *s = NULL, *q = NULL;
-	char prev[65] = ZERO_HASH, what[160];
+	char prev[65] = AUDIT_ZERO_HASH, what[160];
 	int64_t expect = 1;
 	int row = 0, seen_v2 = 0;
 	enum tk_err rc;
@@ -801,7 +796,7 @@ enum tk_err audit_verify(struct svc_ctx *c, struct audit_report *r)
 {
 	struct store_stmt *s = NULL;
 	struct cp_state st;
-	char prev[65] = ZERO_HASH;
+	char prev[65] = AUDIT_ZERO_HASH;
 	int64_t expect = 1, head_seq = 0;
 	int row = 0;
 	enum tk_err rc;
@@ -834,7 +829,7 @@ enum tk_err audit_verify(struct svc_ctx *c, struct audit_report *r)
 			bad(r, a.seq, "does not link to the previous event (reordered or edited)");
 			break;
 		}
-		if ((rc = chain_hash(&a, h)) != TK_OK)
+		if ((rc = audit_chain_hash(&a, h)) != TK_OK)
 			goto out;
 		if (strcmp(h, store_col_text(s, 9)) != 0) {
 			bad(r, a.seq, "content does not match its hash (edited)");

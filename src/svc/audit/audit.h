@@ -4,6 +4,8 @@
 
 #include "svc/base/base.h"
 
+#include <jansson.h>
+
 /* Largest heads file `teken audit verify-heads` reads (about 3 KB a checkpoint). */
 #define AUDIT_MAX_HEADS_BYTES (256u * 1024u * 1024u)
 
@@ -89,5 +91,52 @@ struct audit_heads_report {
  * to check with its own copy of the TSA's chain.
  */
 enum tk_err audit_verify_heads(struct svc_ctx *c, const uint8_t *doc, size_t len, struct audit_heads_report *r) WARN_UNUSED;
+
+/* ---- audit browser (svc/audit/audit_query.c, docs/audit-browser.md) ---- */
+
+#define AUDIT_SEARCH_DEFAULT_LIMIT 50
+#define AUDIT_SEARCH_MAX_LIMIT 500
+#define AUDIT_EXPORT_MAX_ROWS 100000u       /* CSV export cap */
+#define AUDIT_EXPORT_MAX_BYTES (256u << 20) /* and its size cap */
+#define AUDIT_FILTER_MAX 128                /* longest filter value */
+
+/*
+ * A search of the log. Every member is the caller's text as given (NULL or
+ * "" when absent); the service checks them all, so the HTTP and CLI front
+ * ends pass them through. from/to: Unix seconds, YYYY-MM-DD (to: the end
+ * of that day) or YYYY-MM-DDTHH:MM:SSZ, both ends included. action: exact,
+ * or a prefix with a trailing '*' ("cert.*"). object: exact. object_type:
+ * the action's prefix before the dot ("cert", "request", "document", ...).
+ * outcome: "ok" or "failed" (failed: the action names a refusal, it ends
+ * in "_failed" or "_denied"). limit: 1 to AUDIT_SEARCH_MAX_LIMIT (default
+ * AUDIT_SEARCH_DEFAULT_LIMIT). cursor: a next_cursor of an earlier answer.
+ * chain: "no" leaves out the whole-chain status of the first page (it
+ * reads the whole log: seconds on a log of millions of events).
+ */
+struct audit_query {
+	const char *from, *to, *actor, *action, *object, *object_type, *outcome, *limit, *cursor, *chain;
+};
+
+/*
+ * Newest events first that match q, for admins, auditors and the operator
+ * (others: TK_ERR_DENIED; a bad filter: TK_ERR_INVALID, code "bad_filter").
+ * *out (caller decrefs): {"rows": [{seq, ts, actor, role, action,
+ * object_type, object, ip, details, link: "ok"|"broken"}], "limit",
+ * "next_cursor" (string, null on the last page), and on the first page
+ * (no cursor; unless q->chain is "no") "chain": {intact, events,
+ * checkpoints, first_bad_seq, problem, warning, checkpoint: {num, seq, ts}
+ * or null}, from audit_verify(). link is "ok" when the event's
+ * hash recomputes from its fields and its prev_hash equals the hash of
+ * event seq-1. Reading the log is not itself logged; exporting is.
+ */
+enum tk_err audit_search(struct svc_ctx *c, const struct audit_query *q, json_t **out) WARN_UNUSED;
+/*
+ * Every event matching q (limit and cursor ignored), newest first, up to
+ * AUDIT_EXPORT_MAX_ROWS, as CSV (RFC 4180, header row, columns seq, ts,
+ * actor, role, action, object_type, object, ip, details, link) appended to
+ * out. Logs an audit.export event with the filter before it returns; more
+ * matches than the cap fail with TK_ERR_LIMIT (code "export_too_large").
+ */
+enum tk_err audit_search_csv(struct svc_ctx *c, const struct audit_query *q, struct buf *out) WARN_UNUSED;
 
 #endif
