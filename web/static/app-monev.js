@@ -2,6 +2,7 @@
 // auditors (issuer): the dashboard with charts drawn as inline SVG here (no
 // chart library, no inline styles: colours come from teken.css classes),
 // evaluation records, follow-up actions and the minutes both parties sign.
+import './strings-report.js';
 import { api } from './api.js';
 import { apply, t } from './i18n.js';
 import { h, $, $$, clear, say, dl, blobLink } from './dom.js';
@@ -109,6 +110,8 @@ function renderDashboard(root, d) {
   ], d.expiring.certificates));
   const o = d.open_items;
   clear($('#mon-open', root)).append(dl([
+    ['mon.o.report', h('span', { i18n: 'rep.obl.' + o.usage_report.obligation, id: 'mon-report-obligation',
+      class: 'badge badge-' + ({ met: 'ok', late: 'warn', pending: 'info', overdue: 'bad' }[o.usage_report.obligation] || 'info') })],
     ['mon.o.actions', h('span', { i18n: 'mon.o.actions.detail', vars: { open: o.evaluation_actions.open, overdue: o.evaluation_actions.overdue } })],
     ['mon.o.evaluation', h('span', { i18n: o.evaluation.due ? 'mon.o.evaluation.due' : 'mon.o.evaluation.next', vars: { date: o.evaluation.reminder_on } })],
     ['mon.o.reviews', h('span', { class: 'note', i18n: 'mon.o.na' })],

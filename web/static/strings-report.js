@@ -4,6 +4,7 @@ import { register } from './i18n.js';
 register({
   id: {
     'rep.h': 'Laporan penggunaan sertifikat elektronik',
+    'mon.o.report': 'Laporan penggunaan tahun lalu',
     'rep.intro': 'Laporan tahunan kepada penerbit (BSrE) sesuai PKS pasal 4 ayat (1) huruf g. Semua angka dihitung dari catatan teken; tidak ada yang diketik tangan.',
     'rep.year': 'Tahun',
     'rep.unit': 'Unit (kosongkan untuk seluruh kementerian)',
@@ -48,6 +49,7 @@ register({
   },
   en: {
     'rep.h': 'Electronic certificate usage report',
+    'mon.o.report': 'Last year\'s usage report',
     'rep.intro': 'The yearly report to the issuer (BSrE) under PKS art. 4(1)g. Every figure is counted from teken\'s records; nothing is typed by hand.',
     'rep.year': 'Year',
     'rep.unit': 'Unit (empty for the whole ministry)',

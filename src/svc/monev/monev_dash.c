@@ -7,6 +7,7 @@
 #include "svc/monev/monev_int.h"
 
 #include "svc/monitor/monitor.h"
+#include "svc/report/report.h"
 #include "svc/base/base_int.h"
 #include "svc/trust/trust.h"
 #include "config/config.h"
@@ -320,10 +321,28 @@ out:
 	return rc;
 }
 
+/* Last year's usage report (R7): its obligation, due date and the versions' count. */
+static enum tk_err usage_report(struct svc_ctx *c, int64_t now, json_t **out)
+{
+	time_t wib = (time_t)(now + 7 * 3600);
+	struct tm tm;
+	json_t *j = NULL;
+	enum tk_err rc;
+
+	gmtime_r(&wib, &tm);
+	if ((rc = report_submissions(c, tm.tm_year + 1900 - 1, NULL, &j)) != TK_OK)
+		return rc;
+	*out = json_pack("{s:b, s:O, s:O, s:O, s:I}", "available", 1, "year", json_object_get(j, "year"), "due", json_object_get(j, "due"),
+	    "obligation", json_object_get(j, "obligation"), "versions", (json_int_t)json_array_size(json_object_get(j, "versions")));
+	json_decref(j);
+	return *out != NULL ? TK_OK : tk_fail(TK_ERR_NOMEM, "out of memory");
+}
+
 static const struct {
 	const char *name;
 	open_items_fn fn; /* NULL: no data source in this store yet */
 } open_sources[] = {
+	{"usage_report", usage_report},
 	{"evaluation_actions", open_actions},
 	{"evaluation", next_evaluation},
 	{"review_recommendations", NULL},
