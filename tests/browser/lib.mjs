@@ -106,6 +106,25 @@ export async function uiLogin(page, user, password) {
   await page.waitForSelector('#dash:not([hidden])');
 }
 
+// Clicks sel once the page has stopped moving around it: dashboards fill their lists in as data
+// arrives, and a click aimed while content above is still growing lands on whatever moved there.
+export async function settledClick(page, sel, quietMs = 1000) {
+  const loc = page.locator(sel);
+  let last = '';
+  let since = Date.now();
+  for (const until = Date.now() + 30_000; Date.now() < until;) {
+    const bb = JSON.stringify(await loc.boundingBox());
+    if (bb !== last) {
+      last = bb;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      break;
+    }
+    await page.waitForTimeout(100);
+  }
+  await loc.click();
+}
+
 // ------------------------------------------------------------ scenarios
 
 export async function scenario(name, fn) {

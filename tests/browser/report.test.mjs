@@ -5,7 +5,7 @@
 // tests/integration/test_browser_report.sh through tests/lib/browser-run.sh.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE, DEMO, TMP, SHOTS, check, allowed, newPage, uiLogin, scenario, launch, finish } from './lib.mjs';
+import { BASE, DEMO, TMP, SHOTS, check, allowed, newPage, uiLogin, scenario, launch, finish, settledClick } from './lib.mjs';
 
 const browser = await launch(240_000);
 const YEAR = String(new Date().getFullYear());
@@ -52,15 +52,19 @@ await scenario('the admin freezes a version; approving it themself is refused in
   await page.fill('#rep-year', YEAR);
   await page.dispatchEvent('#rep-year', 'change');
   await page.waitForSelector('#rep-obl-badge');
-  await page.click('#rep-freeze');
-  await page.waitForSelector('#rep-versions button[data-act="approve"]', { timeout: 60_000 });
+  // The admin page fills in its lists as their data arrives (those above the report card push it down).
+  await settledClick(page, '#rep-freeze');
+  // Freezing builds and seals the PDF (B-LT): slow on a loaded machine; a refusal shows in the message box.
+  await page.waitForSelector('#rep-versions button[data-act="approve"], #rep-sub-msg.msg-error', { timeout: 90_000 });
+  check(await page.isHidden('#rep-sub-msg.msg-error'), 'freezing failed: ' + await page.textContent('#rep-sub-msg'));
   check((await page.textContent('#rep-sub-msg')).includes('Versi 1 dibekukan'), 'frozen message');
   check((await page.textContent('#rep-versions')).includes('Dibekukan'), 'the version is listed as frozen');
   allowed.http = [{ path: `/api/v1/reports/usage/${YEAR}/versions/1/approve`, status: 403 }];
-  await page.click('#rep-versions button[data-act="approve"]');
+  await settledClick(page, '#rep-versions button[data-act="approve"]');
   await page.waitForSelector('#rep-sub-msg.msg-error');
   check((await page.textContent('#rep-sub-msg')).includes('admin lain'), 'four eyes explained: ' + await page.textContent('#rep-sub-msg'));
   allowed.http = [];
+  await page.locator('#rep-versions button[data-act="pdf"]').boundingBox();
   const frozen = await download(page, '#rep-versions button[data-act="pdf"]');
   check(frozen.bytes.subarray(0, 5).toString() === '%PDF-' && frozen.name === `laporan-penggunaan-${YEAR}-v1.pdf`, 'the frozen PDF: ' + frozen.name);
   await page.screenshot({ path: path.join(SHOTS, 'report-admin.png'), fullPage: true });

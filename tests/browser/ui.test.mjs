@@ -208,7 +208,7 @@ await scenario('the QR page and the public verification page handle the signed f
     check(msg.includes('Layanan verifikasi belum tersedia'), 'verification endpoint missing: plain message: ' + msg);
   }
   // The DESIGN section 5 report shape renders (served by a stub, whatever the server has).
-  await page.route('**/api/v1/verify', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+  await page.route(/\/api\/v1\/verify(\?via=web)?$/, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
     file: 'x.pdf', indication: 'TOTAL_FAILED', signatures: [{ indication: 'TOTAL_FAILED', subindication: 'HASH_FAILURE', signer: 'Budi Santoso',
       signing_time: '2026-01-02T03:04:05Z', level: 'PAdES-BASELINE-T', covers_whole_document: false,
       modifications_after: [{ revision: 2, start: 0, end: 100, kinds: ['annotation'], details: ['page 1 changed'] }] }] }) }));

@@ -357,28 +357,43 @@ check(q(aud, limit=1, chain="no", cursor=str(gone + 2)).json()["rows"][0]["link"
 # More events in one range than src/svc/audit/audit_query.c's AUDIT_NARROW_RANGE (5000) take the other plan;
 # they are appended here with hashes made in Python, continuing the chain from its tip.
 N, TB = 6000, T0 + 5 * 3600
-head_seq, head_hash = sql("SELECT seq, hash FROM audit_head WHERE id = 1")[0]
-seq, prev, rows = int(head_seq), head_hash, []
-for i in range(N):
-    seq += 1
-    # one actor for all (a wide actor filter), one object for 5000 (a wide object filter), the rest in small groups
-    r = (str(seq), str(TB + i), "robot", "application", ("document.sign", "auth.login_failed", "cert.issue")[i % 3],
-         "bulk" if i % 6 else "obj%d" % (i % 50), "192.0.2.%d" % (i % 250), '{"n":%d}' % i)
-    h = hashlib.sha256(field("teken-audit-v1") + field(prev) + b"".join(field(x) for x in r)).hexdigest()
-    rows.append(r + (prev, h))
-    prev = h
-if STORE:
-    vals = ",".join("(%s,%s,'%s','%s','%s','%s','%s','%s','%s','%s')" % r for r in rows)
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", STORE], check=True, capture_output=True, text=True,
-                   input="BEGIN; INSERT INTO audit (seq, ts, actor, role, action, object, ip, details, prev_hash, hash) VALUES %s;"
-                         " UPDATE audit_head SET seq = %d, hash = '%s' WHERE id = 1 AND seq = %s; COMMIT;" % (vals, seq, prev, head_seq))
-else:
-    con = sqlite3.connect(db)
-    con.executemany("INSERT INTO audit (seq, ts, actor, role, action, object, ip, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [(int(r[0]), int(r[1])) + r[2:] for r in rows])
-    con.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?", (seq, prev, int(head_seq)))
-    con.commit()
-    con.close()
+def append_bulk():
+    """Appends N events after the chain tip; False when the server appended one meanwhile (then try again)."""
+    head_seq, head_hash = sql("SELECT seq, hash FROM audit_head WHERE id = 1")[0]
+    seq, prev, rows = int(head_seq), head_hash, []
+    for i in range(N):
+        seq += 1
+        # one actor for all (a wide actor filter), one object for 5000 (a wide object filter), the rest in small groups
+        r = (str(seq), str(TB + i), "robot", "application", ("document.sign", "auth.login_failed", "cert.issue")[i % 3],
+             "bulk" if i % 6 else "obj%d" % (i % 50), "192.0.2.%d" % (i % 250), '{"n":%d}' % i)
+        h = hashlib.sha256(field("teken-audit-v1") + field(prev) + b"".join(field(x) for x in r)).hexdigest()
+        rows.append(r + (prev, h))
+        prev = h
+    if STORE:
+        vals = ",".join("(%s,%s,'%s','%s','%s','%s','%s','%s','%s','%s')" % r for r in rows)
+        # The head row is locked first and must still be the tip read above, or nothing is written.
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", STORE], capture_output=True, text=True,
+                           input="BEGIN; SELECT 1 / (CASE WHEN seq = %s THEN 1 ELSE 0 END) FROM audit_head WHERE id = 1 FOR UPDATE;"
+                                 " INSERT INTO audit (seq, ts, actor, role, action, object, ip, details, prev_hash, hash) VALUES %s;"
+                                 " UPDATE audit_head SET seq = %d, hash = '%s' WHERE id = 1; COMMIT;" % (head_seq, vals, seq, prev))
+        return p.returncode == 0
+    con = sqlite3.connect(db, timeout=30, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        if con.execute("SELECT seq FROM audit_head WHERE id = 1").fetchone()[0] != int(head_seq):
+            con.execute("ROLLBACK")
+            return False
+        con.executemany("INSERT INTO audit (seq, ts, actor, role, action, object, ip, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        [(int(r[0]), int(r[1])) + r[2:] for r in rows])
+        con.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
+        con.execute("COMMIT")
+        return True
+    finally:
+        con.close()
+
+
+# The server's own jobs may append an event between reading the tip and writing: then again from the new tip.
+check(any(append_bulk() for _ in range(5)), "6000 events appended after the chain tip")
 BIG = table()
 check(sum(1 for w in BIG if w["time"] >= TB) == N, "the appended events are in the log")
 for params, pred in [({"from": str(TB)}, lambda w: w["time"] >= TB),

@@ -118,16 +118,22 @@ export function mountReport(root, me) {
 
   const who = (by, at) => (by ? h('span', {}, by + ' · ', h('span', { date: Date.parse(at) / 1000 })) : null);
 
+  // Replaces the record only once the answer is in: clearing first would make the card jump under a
+  // pointer (a year typed and then a click on "freeze" fires change on blur, between mousedown and click).
   async function load() {
-    const box = clear($('#rep-versions', slot));
-    const obl = clear($('#rep-obligation', slot));
-    if (!/^\d{4}$/.test(yearIn.value)) return;
+    const box = $('#rep-versions', slot);
+    const obl = $('#rep-obligation', slot);
+    if (!/^\d{4}$/.test(yearIn.value)) {
+      clear(box);
+      clear(obl);
+      return;
+    }
     try {
       const r = await api('GET', `/api/v1/reports/usage/${encodeURIComponent(yearIn.value)}/versions?` + query(null, unitIn.value.trim()));
       const badge = { met: 'ok', late: 'warn', pending: 'info', overdue: 'bad' }[r.obligation] || 'info';
-      obl.append(h('span', { class: 'badge badge-' + badge, i18n: 'rep.obl.' + r.obligation, id: 'rep-obl-badge' }), ' ',
+      clear(obl).append(h('span', { class: 'badge badge-' + badge, i18n: 'rep.obl.' + r.obligation, id: 'rep-obl-badge' }), ' ',
         h('span', { class: 'note', i18n: 'rep.sub.due', vars: { due: new Date(r.due).toLocaleDateString() } }));
-      box.append(table([
+      clear(box).append(table([
         ['rep.col.version', (v) => String(v.version)],
         ['col.status', (v) => statusBadge(v.status)],
         ['rep.col.frozen', (v) => who(v.frozen_by, v.frozen_at)],
@@ -139,7 +145,7 @@ export function mountReport(root, me) {
         ['rep.col.actions', actions],
       ], r.versions));
     } catch (e) {
-      box.append(h('div'));
+      clear(box).append(h('div'));
       showError(box.firstChild, e);
     }
   }
