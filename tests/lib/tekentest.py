@@ -45,7 +45,9 @@ def teken(*args, check_rc=True, input=None):
 class Server:
     """A real `teken serve` on 127.0.0.1:<free port>."""
 
-    def __init__(self, inst_dir, threads=2, rate_limit=False):
+    def __init__(self, inst_dir, threads=2, rate_limit=False, jobs=True):
+        # jobs=False: no periodic jobs (`--no-jobs`), for tests that compare whole tables and must not
+        # see the jobs' own writes (OCSP refresh, CRL, reminders, usage counters) land in between.
         # Tests send bursts from loopback: the per-address rate limit is off
         # unless a test asks for the configuration it wrote itself.
         if not rate_limit:
@@ -53,7 +55,7 @@ class Server:
                 f.write("\n[http]\nrate_per_ip = 0\n")
         self.log_path = os.path.join(inst_dir, "serve.log")
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--dir", inst_dir, "--listen", "127.0.0.1:0", "--threads", str(threads)],
+            [BIN, "serve", "--dir", inst_dir, "--listen", "127.0.0.1:0", "--threads", str(threads)] + ([] if jobs else ["--no-jobs"]),
             stdout=subprocess.PIPE, stderr=open(self.log_path, "w"), text=True)
         line = self.proc.stdout.readline()
         if "listening on" not in line:
