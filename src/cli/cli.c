@@ -85,3 +85,19 @@ void cli_close(struct instance *inst, struct svc_ctx *ctx)
 	svc_ctx_done(ctx);
 	instance_close(inst);
 }
+
+int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, char **out))
+{
+	const char *dir = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	char *txt = NULL;
+	int r;
+
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = cli_print_text(fn(&c, &txt), &txt);
+	cli_close(inst, &c);
+	return r;
+}

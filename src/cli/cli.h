@@ -54,6 +54,8 @@ typedef enum tk_err (*cli_decide_fn)(struct svc_ctx *c, int64_t id, int approve,
  */
 int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_fn fn);
 void cli_close(struct instance *inst, struct svc_ctx *ctx);
+/* `<cmd> --dir D`: opens the instance as the operator, prints what one text-rendering service call returns. */
+int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, char **out));
 
 int cmd_init(int argc, char **argv);
 int cmd_ca(int argc, char **argv);

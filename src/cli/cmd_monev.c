@@ -49,31 +49,14 @@ static int read_json(const char *cmd, const char *path, json_t **out)
 	return 0;
 }
 
-/* `monev <name> --dir D`: one service call that renders text. */
-static int text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, char **out))
-{
-	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, END_OPTS};
-	struct instance *inst;
-	struct svc_ctx c;
-	char *txt = NULL;
-	int r;
-
-	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
-		return r;
-	r = cli_print_text(fn(&c, &txt), &txt);
-	cli_close(inst, &c);
-	return r;
-}
-
 static int monev_dashboard_cmd(int argc, char **argv)
 {
-	return text_cmd("monev dashboard", argc, argv, monev_dashboard);
+	return cli_text_cmd("monev dashboard", argc, argv, monev_dashboard);
 }
 
 static int monev_list_cmd(int argc, char **argv)
 {
-	return text_cmd("monev list", argc, argv, monev_list);
+	return cli_text_cmd("monev list", argc, argv, monev_list);
 }
 
 static int monev_show_cmd(int argc, char **argv)

@@ -76,23 +76,6 @@ static int user_passwd(int argc, char **argv)
 	return r;
 }
 
-/* "<cmd> list --dir D": prints what a service list call returns. */
-static int list_cmd(const char *cmd, int argc, char **argv, enum tk_err (*list)(struct svc_ctx *c, char **json_out))
-{
-	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
-	struct instance *inst;
-	struct svc_ctx c;
-	char *txt = NULL;
-	int r;
-
-	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
-		return r;
-	r = cli_print_text(list(&c, &txt), &txt);
-	cli_close(inst, &c);
-	return r;
-}
-
 static int user_deactivate(int argc, char **argv)
 {
 	const char *dir = NULL, *user = NULL;
@@ -170,7 +153,7 @@ static int user_requests(int argc, char **argv)
 static int user_approve(int argc, char **argv) { return cli_decide("user approve", argc, argv, 1, auth_account_request_decide); }
 static int user_reject(int argc, char **argv) { return cli_decide("user reject", argc, argv, 0, auth_account_request_decide); }
 
-static int user_list(int argc, char **argv) { return list_cmd("user list", argc, argv, auth_user_list); }
+static int user_list(int argc, char **argv) { return cli_text_cmd("user list", argc, argv, auth_user_list); }
 
 int cmd_user(int argc, char **argv)
 {
@@ -232,7 +215,7 @@ static int apikey_revoke(int argc, char **argv)
 	return r;
 }
 
-static int apikey_list(int argc, char **argv) { return list_cmd("apikey list", argc, argv, auth_apikey_list); }
+static int apikey_list(int argc, char **argv) { return cli_text_cmd("apikey list", argc, argv, auth_apikey_list); }
 
 int cmd_apikey(int argc, char **argv)
 {
