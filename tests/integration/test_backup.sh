@@ -35,7 +35,8 @@ expect_fail "restore without a key" teken restore --dir "$TMP/r3" -i "$TMP/b.tar
 [ ! -e "$TMP/r3" ] || die "failed restore left a directory"; ok
 expect_fail "restore over an instance" teken restore --dir "$TMP/r1" -i "$TMP/b.tar" --key "$D/instance.key"
 cp "$TMP/b.tar" "$TMP/bad.tar"
-printf 'X' | dd of="$TMP/bad.tar" bs=1 seek=20000 conv=notrunc 2>/dev/null
+# Flip one bit: writing a fixed byte could leave it as it was.
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(20000); b = f.read(1)[0]; f.seek(20000); f.write(bytes([b ^ 1]))' "$TMP/bad.tar"
 expect_fail "damaged backup" teken restore --dir "$TMP/r4" -i "$TMP/bad.tar" --key "$D/instance.key"
 [ ! -e "$TMP/r4" ] || die "damaged restore left files"; ok
 head -c 10000 /dev/urandom >"$TMP/garbage.tar"
