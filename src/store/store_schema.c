@@ -446,6 +446,252 @@ static const char *const migration_11[] = {
 	NULL,
 };
 
+/*
+ * Oversight, part 1 (R11, docs/review.md): the implementation review.
+ * review_instruments holds each loaded version of the measuring instrument
+ * (the JSON catalogue of aspects and indicators, kept whole with its hash,
+ * so an old review keeps the version it used). A review is opened by an
+ * auditor for a period; review_answers holds one row per indicator (the
+ * automatic result with its evidence frozen when the ministry submits,
+ * the ministry's self-assessment, the reviewer's score and note);
+ * review_files the evidence uploads (levels are points on the indicator's
+ * scale; the overall score is kept in hundredths, the store has no floats); the report PDF teken renders is kept
+ * with its hash, then the reviewer's signed PDF. documents learn the
+ * SHA-256 of the R8 statement they carry (the bsre_statement indicator).
+ * oversight_reminders_sent: reminders already queued by the oversight
+ * domains (review, recommendations, assessments, tickets), keyed by kind
+ * and reference, so a restart or a second node never sends one twice.
+ */
+static const char *const migration_12[] = {
+	"CREATE TABLE review_instruments ("
+	" version INTEGER PRIMARY KEY,"
+	" title TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" loaded_by TEXT NOT NULL,"
+	" loaded_at INTEGER NOT NULL)",
+	"CREATE TABLE reviews ("
+	" id AUTOINC_PK,"
+	" instrument_version INTEGER NOT NULL REFERENCES review_instruments(version),"
+	" title TEXT NOT NULL,"
+	" period_from TEXT NOT NULL,"
+	" period_to TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','submitted','verified','closed')),"
+	" score_x100 INTEGER,"
+	" maturity INTEGER,"
+	" findings TEXT NOT NULL DEFAULT '',"
+	" result_json TEXT,"
+	" report_pdf BLOB,"
+	" report_sha256 TEXT,"
+	" signed_pdf BLOB,"
+	" signed_sha256 TEXT,"
+	" signer_dn TEXT,"
+	" opened_by TEXT NOT NULL,"
+	" opened_at INTEGER NOT NULL,"
+	" submitted_by TEXT,"
+	" submitted_at INTEGER,"
+	" closed_by TEXT,"
+	" closed_at INTEGER,"
+	" delivered_at INTEGER,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX reviews_state ON reviews(state)",
+	"CREATE TABLE review_answers ("
+	" review_id INTEGER NOT NULL REFERENCES reviews(id),"
+	" indicator TEXT NOT NULL,"
+	" auto_status TEXT CHECK (auto_status IN ('pass','fail','manual')),"
+	" auto_evidence TEXT,"
+	" self_level INTEGER,"
+	" self_note TEXT,"
+	" answered_by TEXT,"
+	" answered_at INTEGER,"
+	" level INTEGER,"
+	" reviewer_note TEXT,"
+	" scored_by TEXT,"
+	" scored_at INTEGER,"
+	" PRIMARY KEY (review_id, indicator))",
+	"CREATE TABLE review_files ("
+	" id AUTOINC_PK,"
+	" review_id INTEGER NOT NULL REFERENCES reviews(id),"
+	" indicator TEXT NOT NULL,"
+	" filename TEXT NOT NULL,"
+	" mime TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" data BLOB NOT NULL,"
+	" uploaded_by TEXT NOT NULL,"
+	" uploaded_at INTEGER NOT NULL)",
+	"CREATE INDEX review_files_review ON review_files(review_id)",
+	"ALTER TABLE documents ADD COLUMN statement_sha256 TEXT",
+	"CREATE TABLE oversight_reminders_sent ("
+	" kind TEXT NOT NULL,"
+	" ref TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, ref))",
+	NULL,
+};
+
+/*
+ * Oversight, part 2 (R5, docs/policy.md): recommendations from reviews,
+ * assessments, the issuer's technical advice or evaluations, with owner,
+ * due date, status and evidence of closure; the ministry's internal
+ * policies as versioned documents (drafted, commented on by auditors,
+ * approved, published; one published version per name), whose rules
+ * (JSON) the signing service enforces for the application they name.
+ */
+static const char *const migration_13[] = {
+	"CREATE TABLE recommendations ("
+	" id AUTOINC_PK,"
+	" source TEXT NOT NULL CHECK (source IN ('review','assessment','advice','monev')),"
+	" source_ref TEXT,"
+	" title TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" severity TEXT NOT NULL DEFAULT 'medium' CHECK (severity IN ('low','medium','high','critical')),"
+	" owner TEXT NOT NULL,"
+	" owner_email BLOB,"
+	" due_on TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','in_progress','done','accepted_risk')),"
+	" closing_note TEXT,"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" closed_at INTEGER)",
+	"CREATE INDEX recommendations_status ON recommendations(status, due_on)",
+	"CREATE TABLE recommendation_files ("
+	" id AUTOINC_PK,"
+	" recommendation_id INTEGER NOT NULL REFERENCES recommendations(id),"
+	" filename TEXT NOT NULL,"
+	" mime TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" data BLOB NOT NULL,"
+	" uploaded_by TEXT NOT NULL,"
+	" uploaded_at INTEGER NOT NULL)",
+	"CREATE TABLE policies ("
+	" id AUTOINC_PK,"
+	" name TEXT NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('signing','security','other')),"
+	" application TEXT,"
+	" title TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" rules TEXT,"
+	" state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft','approved','published','superseded','withdrawn')),"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" approved_by TEXT,"
+	" approved_at INTEGER,"
+	" published_by TEXT,"
+	" published_at INTEGER,"
+	" updated_at INTEGER NOT NULL,"
+	" UNIQUE (name, version))",
+	"CREATE UNIQUE INDEX policies_published ON policies(name) WHERE state = 'published'",
+	"CREATE INDEX policies_application ON policies(application, state)",
+	"CREATE TABLE policy_comments ("
+	" id AUTOINC_PK,"
+	" policy_id INTEGER NOT NULL REFERENCES policies(id),"
+	" author TEXT NOT NULL,"
+	" author_role TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" at INTEGER NOT NULL)",
+	NULL,
+};
+
+/*
+ * Oversight, part 3 (R6, docs/assessments.md): security-assessment reports
+ * the issuer requests for a named electronic system, with a due date; the
+ * ministry's answer: the report file (AES-256-GCM sealed under a key of
+ * the instance, never stored in the clear), its date, scope, assessor,
+ * findings by severity and remediation status. status 'requested' is
+ * unanswered; 'submitted' once a report is on file; 'accepted' or
+ * 'returned' by the auditor.
+ */
+static const char *const migration_14[] = {
+	"CREATE TABLE assessment_requests ("
+	" id AUTOINC_PK,"
+	" system_name TEXT NOT NULL,"
+	" scope TEXT NOT NULL,"
+	" due_on TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'requested' CHECK (status IN ('requested','submitted','accepted','returned')),"
+	" note TEXT,"
+	" requested_by TEXT NOT NULL,"
+	" requested_at INTEGER NOT NULL,"
+	" answered_at INTEGER,"
+	" decided_by TEXT,"
+	" decided_at INTEGER,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX assessment_requests_status ON assessment_requests(status, due_on)",
+	"CREATE TABLE assessment_reports ("
+	" id AUTOINC_PK,"
+	" request_id INTEGER NOT NULL REFERENCES assessment_requests(id),"
+	" report_date TEXT NOT NULL,"
+	" scope TEXT NOT NULL,"
+	" assessor TEXT NOT NULL,"
+	" findings TEXT NOT NULL,"
+	" remediation TEXT NOT NULL,"
+	" filename TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" sealed BLOB NOT NULL,"
+	" uploaded_by TEXT NOT NULL,"
+	" uploaded_at INTEGER NOT NULL)",
+	"CREATE INDEX assessment_reports_request ON assessment_reports(request_id)",
+	NULL,
+};
+
+/*
+ * Oversight, part 4 (R12, docs/support.md): technical-support tickets on
+ * authenticity, integrity and non-repudiation, opened by ministry staff,
+ * applications or the public verify page, linked to a registry document,
+ * a certificate or a verification report (kept as evidence). ref is the
+ * number people quote; access_hash the SHA-256 of the follow-up token a
+ * member of the public holds; reporter_contact is sealed personal data.
+ * first_answer_at / resolved_at give the times the usage report counts.
+ */
+static const char *const migration_15[] = {
+	"CREATE TABLE tickets ("
+	" id AUTOINC_PK,"
+	" ref TEXT NOT NULL UNIQUE,"
+	" channel TEXT NOT NULL CHECK (channel IN ('staff','api','public')),"
+	" category TEXT NOT NULL CHECK (category IN ('authenticity','integrity','non_repudiation','other')),"
+	" subject TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','answered','resolved','closed')),"
+	" opened_by TEXT NOT NULL,"
+	" reporter_name TEXT,"
+	" reporter_contact BLOB,"
+	" access_hash TEXT,"
+	" unit TEXT NOT NULL DEFAULT '',"
+	" application TEXT NOT NULL DEFAULT '',"
+	" document_id TEXT,"
+	" cert_serial TEXT,"
+	" verification_report TEXT,"
+	" assignee TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" first_answer_at INTEGER,"
+	" resolved_at INTEGER,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX tickets_created ON tickets(created_at)",
+	"CREATE INDEX tickets_status ON tickets(status)",
+	"CREATE TABLE ticket_messages ("
+	" id AUTOINC_PK,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	" author TEXT NOT NULL,"
+	" side TEXT NOT NULL CHECK (side IN ('ministry','issuer','public','application')),"
+	" body TEXT NOT NULL,"
+	" at INTEGER NOT NULL)",
+	"CREATE INDEX ticket_messages_ticket ON ticket_messages(ticket_id)",
+	"CREATE TABLE ticket_files ("
+	" id AUTOINC_PK,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	" filename TEXT NOT NULL,"
+	" mime TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" data BLOB NOT NULL,"
+	" added_by TEXT NOT NULL,"
+	" at INTEGER NOT NULL)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -458,6 +704,10 @@ static const char *const *const migrations[] = {
 	migration_9,
 	migration_10,
 	migration_11,
+	migration_12,
+	migration_13,
+	migration_14,
+	migration_15,
 };
 
 enum tk_err store_migrate(struct store *st)
