@@ -159,6 +159,25 @@ static const struct http_route routes[] = {
 	    "The current minutes PDF: frozen, or with the signatures uploaded so far"},
 	{"POST", "/api/v1/evaluations/{id}/minutes/signed", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_minutes_signed, MONEV_UPLOAD_BODY,
 	    "Upload a party's signed minutes (application/pdf or multipart 'file'): an incremental update of the current file with one more valid signature"},
+	/* technical-support tickets (R12, docs/support.md); summary before {id}: the first matching row wins */
+	{"GET", "/api/v1/tickets", ROLE_ANY_USER, h_tickets_list, 0,
+	    "Tickets (?status=open|answered|resolved|closed): auditors and admins all, others their own; newest first"},
+	{"POST", "/api/v1/tickets", ROLE_ADMIN | ROLE_VERIFIKATOR | ROLE_SUBSCRIBER | ROLE_APPLICATION, h_tickets_create, MAX_REQ_BODY,
+	    "Open a ticket: JSON or multipart {category, subject, body, document_id?, cert_serial?, unit? (applications)} + 'file' (verified, report attached)"},
+	{"GET", "/api/v1/tickets/summary", ROLE_ADMIN | ROLE_AUDITOR, h_tickets_summary, 0,
+	    "Tickets of a year (?year=, WIB): counts by status, category, channel and month; median times to first answer and to resolution"},
+	{"GET", "/api/v1/tickets/{id}", ROLE_ANY_USER, h_ticket_get, 0, "A ticket with its messages, files and verification report (its opener, auditors, admins)"},
+	{"POST", "/api/v1/tickets/{id}/messages", ROLE_ANY_USER, h_ticket_reply, 0,
+	    "Add a message {body}: the issuer's first reply answers the ticket; the opener's reopens a resolved one"},
+	{"POST", "/api/v1/tickets/{id}/assign", ROLE_AUDITOR, h_ticket_assign, 0, "Assign to an auditor {assignee?} (default: oneself)"},
+	{"POST", "/api/v1/tickets/{id}/resolve", ROLE_AUDITOR, h_ticket_resolve, 0, "Resolve with a closing message {note}"},
+	{"POST", "/api/v1/tickets/{id}/close", ROLE_ANY_USER, h_ticket_close, 0, "Close a resolved ticket (its opener, auditors, admins)"},
+	{"GET", "/api/v1/tickets/{id}/files/{fid}", ROLE_ANY_USER, h_ticket_file, 0, "The document attached to a ticket (whoever may see the ticket)"},
+	{"POST", "/api/v1/public/tickets", ROLE_PUBLIC, h_public_ticket_open, MAX_REQ_BODY,
+	    "Report a problem from the verify page: multipart or JSON {category, subject, body, name, contact, document_id?} + 'file'; returns ref and a follow-up token (once); rate limited"},
+	{"GET", "/api/v1/public/tickets/{ref}", ROLE_PUBLIC, h_public_ticket_get, 0, "Follow a public ticket up: header X-Ticket-Token"},
+	{"POST", "/api/v1/public/tickets/{ref}/messages", ROLE_PUBLIC, h_public_ticket_reply, 0,
+	    "Answer on a public ticket {token, body}; reopens a resolved one"},
 };
 
 const struct http_route *http_routes(size_t *n)

@@ -114,6 +114,19 @@ enum tk_err h_evaluation_action_update(struct http_req *rq, struct http_resp *rs
 enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_evaluation_minutes_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_evaluation_minutes_signed(struct http_req *rq, struct http_resp *rs);
+/* routes_support.c: technical-support tickets (R12) */
+enum tk_err h_tickets_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_tickets_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_tickets_summary(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ticket_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ticket_reply(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ticket_assign(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ticket_resolve(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ticket_close(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_ticket_file(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_public_ticket_open(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_public_ticket_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_public_ticket_reply(struct http_req *rq, struct http_resp *rs);
 
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);

@@ -7,6 +7,7 @@
 #include "svc/monev/monev_int.h"
 
 #include "svc/audit/audit.h"
+#include "svc/notify/notify.h"
 #include "svc/pii/pii.h"
 #include "store/store.h"
 
@@ -533,19 +534,7 @@ struct action_arg {
 
 int monev_email_ok(const char *s)
 {
-	const char *at = strchr(s, '@');
-	size_t dl;
-
-	if (at == NULL || at == s || strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL || at[1] == '\0')
-		return 0;
-	/* The domain: labels separated by single dots, none empty. */
-	dl = strlen(at + 1);
-	if (at[1] == '.' || at[dl] == '.' || strstr(at + 1, "..") != NULL)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == '<' || *s == '>' || *s == ',' || *s == ';' || *s == '"' || *s == '\\' || *s == 0x7f)
-			return 0;
-	return 1;
+	return notify_email_ok(s);
 }
 
 static enum tk_err action_add_tx(struct svc_ctx *c, void *arg)
