@@ -56,6 +56,9 @@ static const char usage[] =
     "  teken monev action add --dir D --id N --description T --owner O [--owner-email E] --due YYYY-MM-DD\n"
     "  teken monev action update --dir D --id N --action A [--status open|in_progress|done|cancelled] [--note T] [--due D]\n"
     "  teken monev minutes freeze|get|upload --dir D --id N [-o minutes.pdf | --in signed.pdf]\n"
+    "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
+    "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
+    "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -70,7 +73,7 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev},
+		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"ticket", cmd_ticket},
 	};
 	size_t i;
 
