@@ -515,6 +515,32 @@ out:
 	return rc;
 }
 
+/*
+ * Support tickets opened (R12, svc/support): by the month they were opened
+ * in, the ticket's unit (an application's chosen unit, a subscriber's own,
+ * a public ticket's document's) and the application that opened it.
+ */
+static enum tk_err tally_tickets(struct svc_ctx *c, struct tally *t)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = range_stmt(c, "SELECT created_at, unit, application FROM tickets WHERE created_at >= ? AND created_at < ?", t->start, t->end, &s)) !=
+	    TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		const char *unit = store_col_text(s, 1);
+		if (!in_scope(t, unit))
+			continue;
+		if ((rc = add(t, month_of(t, store_col_i64(s, 0)), unit, store_col_text(s, 2), F_TICKETS, 1)) != TK_OK)
+			break;
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
 static enum tk_err tally_counters(struct svc_ctx *c, struct tally *t)
 {
 	struct store_stmt *s = NULL;
@@ -781,7 +807,7 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 	if ((rc = store_begin(c->st, STORE_TX_READ)) != TK_OK)
 		goto out;
 	if ((rc = tally_certs(c, &t)) == TK_OK && (rc = tally_documents(c, &t)) == TK_OK &&
-	    (rc = tally_counters(c, &t)) == TK_OK && (rc = tally_verifikators(c, &t)) == TK_OK)
+	    (rc = tally_counters(c, &t)) == TK_OK && (rc = tally_verifikators(c, &t)) == TK_OK && (rc = tally_tickets(c, &t)) == TK_OK)
 		rc = store_commit(c->st);
 	else
 		store_rollback(c->st);
