@@ -93,7 +93,6 @@ check("Signature is Valid" not in out and ("Digest Mismatch" in out or "Invalid"
       "oracle: pdfsig rejects the tampered copy: %s" % out[-300:])
 GOOD_SHA, BAD_SHA = hashlib.sha256(GOOD).hexdigest(), hashlib.sha256(BAD).hexdigest()
 doc_id = one("SELECT id FROM documents WHERE sha256 = ?", GOOD_SHA)
-doc_unit = one("SELECT COALESCE(unit, '') FROM documents WHERE id = ?", doc_id)
 
 srv = Server(d)
 
@@ -324,7 +323,9 @@ check(p.returncode != 0 and p.stderr.count("\n") == 1, "unknown ticket: one-line
 year = datetime.datetime.fromtimestamp(NOW0 + 7 * 3600, datetime.timezone.utc).year
 r = aud.request("GET", "/api/v1/tickets/summary?year=%d" % year)
 sm = r.json()
-rows = sql("SELECT created_at, COALESCE(first_answer_at, ''), COALESCE(resolved_at, ''), status, category, channel FROM tickets")
+rows = sql("SELECT created_at, COALESCE(CAST(first_answer_at AS TEXT), '-'), COALESCE(CAST(resolved_at AS TEXT), '-'), status, category,"
+           " channel FROM tickets")
+rows = [(x[0], "" if x[1] == "-" else x[1], "" if x[2] == "-" else x[2]) + x[3:] for x in rows]
 
 
 def median(v):
@@ -367,8 +368,8 @@ r = adm.request("GET", "/api/v1/dashboard")
 ti = r.json()["open_items"]["tickets"]
 check(ti["available"] is True and ti["open"] == int(one("SELECT COUNT(*) FROM tickets WHERE status = 'open'")) and
       ti["answered"] == int(one("SELECT COUNT(*) FROM tickets WHERE status = 'answered'")), "dashboard tickets: %s" % ti)
-oldest = one("SELECT MIN(created_at) FROM tickets WHERE status = 'open' AND first_answer_at IS NULL")
-exp = None if oldest == "" else datetime.datetime.fromtimestamp(int(oldest), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+oldest = one("SELECT COALESCE(CAST(MIN(created_at) AS TEXT), '-') FROM tickets WHERE status = 'open' AND first_answer_at IS NULL")
+exp = None if oldest == "-" else datetime.datetime.fromtimestamp(int(oldest), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 check(ti["oldest_unanswered_at"] == exp, "dashboard oldest unanswered: %s vs %s" % (ti["oldest_unanswered_at"], exp))
 
 # ---- the audit trail
