@@ -146,6 +146,19 @@ EXPECTED = {
     ("POST", "/api/v1/evaluations/{id}/minutes"): (S({"admin", "auditor"}), "freezing the minutes"),
     ("GET", "/api/v1/evaluations/{id}/minutes.pdf"): (S({"admin", "auditor"}), "the minutes both parties sign"),
     ("POST", "/api/v1/evaluations/{id}/minutes/signed"): (S({"admin", "auditor"}), "each party uploads its signed minutes"),
+    # --- technical-support tickets (R12, docs/support.md); the service hides others' tickets (404)
+    ("GET", "/api/v1/tickets"): (USERS, "everyone signed in lists the tickets they may see (own; auditors and admins all)"),
+    ("POST", "/api/v1/tickets"): (S({"admin", "verif", "sub", "sub2", "app", "app2"}), "ministry staff and applications open tickets; the issuer answers them"),
+    ("GET", "/api/v1/tickets/summary"): (S({"admin", "auditor"}), "times to answer and resolve, for both parties"),
+    ("GET", "/api/v1/tickets/{id}"): (USERS, "a ticket: its opener, auditors, admins (others get 404 from the service)"),
+    ("POST", "/api/v1/tickets/{id}/messages"): (USERS, "replies: the opener, the issuer, the ministry's admins"),
+    ("POST", "/api/v1/tickets/{id}/assign"): (S({"auditor"}), "assignees are on the issuer's side"),
+    ("POST", "/api/v1/tickets/{id}/resolve"): (S({"auditor"}), "the issuer resolves"),
+    ("POST", "/api/v1/tickets/{id}/close"): (USERS, "the opener or either party closes a resolved ticket"),
+    ("GET", "/api/v1/tickets/{id}/files/{fid}"): (USERS, "the attached document, as visible as its ticket"),
+    ("POST", "/api/v1/public/tickets"): (EVERYONE, "the verify page's report-a-problem form (rate limited)"),
+    ("GET", "/api/v1/public/tickets/{ref}"): (EVERYONE, "follow-up: the token is the credential"),
+    ("POST", "/api/v1/public/tickets/{ref}/messages"): (EVERYONE, "the public reporter answers with the token"),
 }
 
 # Rows for routes being added on other branches today: checked like the others once the
@@ -308,7 +321,8 @@ def run_matrix(backend, pg_url=None):
     doc_id = r.headers["id_dokumen"]
 
     params = {"{ca}": "issuing", "{req...}": "MAo=", "{id}": "999999", "{file}": "app.js", "{user}": "throwaway",
-              "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999", "{aid}": "999999"}
+              "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999", "{aid}": "999999",
+              "{ref}": "TKT-2000-AAAAAA", "{fid}": "999999"}
     seal_name = store.seal_name()
     ids = {("GET", "/api/v1/requests/{id}"): req_id, ("POST", "/api/v1/requests/{id}/approve"): req_id,
            ("POST", "/api/v1/requests/{id}/reject"): req_id, ("GET", "/api/sign/download/{id}"): doc_id,
