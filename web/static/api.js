@@ -16,9 +16,9 @@ export class ApiError extends Error {
 }
 
 // opts: json (object body), form (FormData), body + type (raw), as: 'json'|'blob'|'text',
-// accept (the Accept header; default application/json)
+// accept (the Accept header; default application/json), headers (extra request headers)
 export async function api(method, path, opts = {}) {
-  const headers = { Accept: opts.accept || 'application/json' };
+  const headers = { ...(opts.headers || {}), Accept: opts.accept || 'application/json' };
   let body;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';

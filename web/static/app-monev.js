@@ -3,6 +3,7 @@
 // chart library, no inline styles: colours come from teken.css classes),
 // evaluation records, follow-up actions and the minutes both parties sign.
 import './strings-report.js';
+import './strings-support.js';
 import { api } from './api.js';
 import { apply, t } from './i18n.js';
 import { h, $, $$, clear, say, dl, blobLink } from './dom.js';
@@ -115,7 +116,8 @@ function renderDashboard(root, d) {
     ['mon.o.actions', h('span', { i18n: 'mon.o.actions.detail', vars: { open: o.evaluation_actions.open, overdue: o.evaluation_actions.overdue } })],
     ['mon.o.evaluation', h('span', { i18n: o.evaluation.due ? 'mon.o.evaluation.due' : 'mon.o.evaluation.next', vars: { date: o.evaluation.reminder_on } })],
     ['mon.o.reviews', h('span', { class: 'note', i18n: 'mon.o.na' })],
-    ['mon.o.tickets', h('span', { class: 'note', i18n: 'mon.o.na' })],
+    ['mon.o.tickets', o.tickets && o.tickets.available ? h('span', { i18n: 'mon.o.tickets.detail', id: 'mon-tickets',
+      vars: { open: o.tickets.open, unanswered: o.tickets.unanswered, answered: o.tickets.answered } }) : h('span', { class: 'note', i18n: 'mon.o.na' })],
   ]));
 }
 

@@ -7,6 +7,7 @@ import { boot } from './common.js';
 import { has } from './i18n.js';
 import { api, ApiError, errorKey } from './api.js';
 import { h, $, clear, say, dl } from './dom.js';
+import { reportProblem, followUp } from './verify-support.js';
 
 const MAX_FILE = 50 * 1024 * 1024;
 const VERDICT = { TOTAL_PASSED: 'ok', TOTAL_FAILED: 'bad', INDETERMINATE: 'warn' };
@@ -142,6 +143,8 @@ function start() {
   const result = $('#verify-result');
   const body = $('#verify-result-body');
   const zone = $('#dropzone');
+  const fu = followUp();
+  $('#main').append(fu.section);
 
   zone.addEventListener('dragover', (ev) => { ev.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
@@ -173,6 +176,8 @@ function start() {
       say(msg, null);
       render(body, report || {}, file.name);
       body.append(reportActions(file, msg));
+      // Report a problem to the issuer (R12), offered first when the document did not verify.
+      body.append(reportProblem(file, (report && report.indication) !== 'TOTAL_PASSED', (ref, token) => fu.fill(ref, token)));
       result.hidden = false;
       result.focus();
     } catch (e) {
