@@ -379,5 +379,14 @@ check(one("SELECT COUNT(*) FROM audit WHERE action = 'ticket.open' AND object = 
 p = teken("audit", "verify", "--dir", d, check_rc=False)
 check(p.returncode == 0, "audit chain intact: %s" % (p.stdout + p.stderr)[-300:])
 
+# ---- the public route's own rate: 20 tickets per address and hour (the clock stands still here)
+codes = [anon.request("POST", "/api/v1/public/tickets", {"category": "other", "subject": "x", "body": "y", "name": "n",
+                                                          "contact": "08123", "document_id": doc_id}).status for _ in range(21)]
+check(codes == [201] * 20 + [429], "the 21st public ticket within the hour is refused: %s" % codes)
+set_clock(NOW0 + 10 * 3600)
+r = anon.request("POST", "/api/v1/public/tickets", {"category": "other", "subject": "x", "body": "y", "name": "n", "contact": "08123",
+                                                    "document_id": doc_id})
+check(r.status == 201, "an hour later the address may report again")
+
 check(srv.stop() == 0, "server stops cleanly")
 finish("test_support.py")

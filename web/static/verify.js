@@ -183,7 +183,12 @@ function start() {
     } catch (e) {
       if (e instanceof ApiError && (e.status === 404 || e.status === 405)) say(msg, 'warn', 'verify.unavailable');
       else if (errorKey(e)) say(msg, 'error', errorKey(e));
-      else if (e instanceof ApiError && e.status === 400) say(msg, 'error', 'err.verify.file', null, e.message);
+      else if (e instanceof ApiError && e.status === 400) {
+        say(msg, 'error', 'err.verify.file', null, e.message);
+        // A file the verifier cannot even read is a problem to report too (R12).
+        body.append(reportProblem(file, true, (ref, token) => fu.fill(ref, token)));
+        result.hidden = false;
+      }
       else say(msg, 'error', 'err.generic', null, e && e.message);
     } finally {
       btn.disabled = false;
