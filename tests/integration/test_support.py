@@ -185,6 +185,10 @@ for fields, files, code in [
 r = anon.request("POST", "/api/v1/public/tickets", {"category": "other", "subject": "x", "body": "y", "name": "n", "contact": "c@d.example",
                                                     "document_id": "ZZZZZZZZZZZZZZZZZZZZZZZZZZ"})
 check(r.status == 404 and r.error_code() == "unknown_document", "unknown registry id: %s" % r.body[:200])
+b, c = multipart({"category": "other", "subject": "x", "body": "y", "name": "n", "contact": "c@d.example", "document_id": "a" * 26},
+                 [("file", "a.pdf", BAD)])
+r = anon.request("POST", "/api/v1/public/tickets", b, ctype=c, raw=True)
+check(r.status == 404 and r.error_code() == "unknown_document", "a file with an unknown registry id: %s" % r.body[:200])
 # A file that is no PDF at all: the ticket still opens, with why it could not be verified.
 b, c = multipart({"category": "other", "subject": "bukan PDF", "body": "berkas aneh", "name": "n", "contact": "08123456789"},
                  [("file", "x.pdf", b"not a pdf at all")])

@@ -703,6 +703,13 @@ static enum tk_err evidence(struct svc_ctx *c, struct open_arg *a, char unit_fro
 	enum tk_err rc = TK_OK;
 
 	unit_from_doc[0] = '\0';
+	if (in->file != NULL && a->document_id != NULL) {
+		/* A document id given with the file must name a registry document too. */
+		json_t *rec = NULL;
+		if ((rc = verify_svc_document(c, a->document_id, &rec)) != TK_OK)
+			return rc == TK_ERR_NOT_FOUND ? tk_fail_code(TK_ERR_NOT_FOUND, "unknown_document", "no document %s in the registry", a->document_id) : rc;
+		json_decref(rec);
+	}
 	if (in->file != NULL) {
 		struct verify_trust *t = NULL;
 		struct verify_report *r = NULL;
