@@ -253,6 +253,7 @@ r = aud.request("POST", "/api/v1/tickets/%d/resolve" % tid, {"note": "Kami kirim
 check(r.status == 200 and r.json()["resolved_at"] == NOW0 + 5 * 3600, "resolved again")
 r = aud.request("POST", "/api/v1/tickets/%d/close" % tid)
 check(r.status == 200 and r.json()["status"] == "closed", "closed: %s" % r.body[:200])
+check(r.json()["first_answer_seconds"] == 7200 and r.json()["resolution_seconds"] == 5 * 3600, "per ticket: 2 h to the first answer, 5 h to resolution")
 r = anon.request("POST", "/api/v1/public/tickets/%s/messages" % REF, {"token": TOKEN, "body": "x"})
 check(r.status == 409 and r.error_code() == "ticket_closed", "a closed ticket takes no messages")
 

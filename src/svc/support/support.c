@@ -255,6 +255,13 @@ static json_t *row_json(struct store_stmt *s, enum ticket_view v)
 	    (json_int_t)store_col_i64(s, 13), "first_answer_at", opt_i64(s, 14), "resolved_at", opt_i64(s, 15), "updated_at",
 	    (json_int_t)store_col_i64(s, 16), "has_verification_report", store_col_i64(s, 17) != 0);
 
+	/* Time to first answer and to resolution of this ticket, in seconds (the summary's medians are over these). */
+	if (o != NULL &&
+	    (json_object_set_new(o, "first_answer_seconds", store_col_null(s, 14) ? json_null() : json_integer(store_col_i64(s, 14) - store_col_i64(s, 13))) != 0 ||
+		json_object_set_new(o, "resolution_seconds", store_col_null(s, 15) ? json_null() : json_integer(store_col_i64(s, 15) - store_col_i64(s, 13))) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
 	if (o != NULL && v != VIEW_PUBLIC &&
 	    (json_object_set_new(o, "opened_by", json_string(store_col_text(s, 6))) != 0 ||
 		json_object_set_new(o, "assignee", opt_text(s, 12)) != 0)) {
