@@ -63,7 +63,8 @@ await scenario('auditor at 390x844: the ticket with the verification report atta
   check((await page.locator('#tk-report .tk-subind').allTextContents()).includes('HASH_FAILURE'), 'and why: HASH_FAILURE');
   check((await page.textContent('#tk-detail')).includes('budi.warga@contoh.example'), 'the issuer sees the reporter\'s contact');
   await page.click('#tk-assign');
-  await page.waitForSelector('#tk-detail-msg.msg-ok');
+  await page.waitForSelector('#tk-detail-msg.msg-ok'); // set only once the detail is drawn again
+  check((await page.textContent('#tk-detail')).includes(DEMO.auditor.user), 'assigned to the auditor');
   await page.fill('#tk-reply', 'Dokumen Anda diubah setelah ditandatangani. Mintalah salinan asli kepada dinas.');
   await page.click('#tk-reply-form button[type="submit"]');
   await page.waitForSelector('#tk-messages li[data-side="issuer"]');
@@ -94,6 +95,27 @@ await scenario('public follow-up at 390x844 and 1280x900: the reply by ticket nu
     check(fs.statSync(shot).size > 5_000, name + ' saved');
     await ctx.close();
   }
+});
+
+await scenario('official at 390x844: opens a ticket in the app about a registry document and sees it in the list', async () => {
+  const { ctx, page } = await newPage(browser, 'support-official', { width: 390, height: 844 });
+  await uiLogin(page, DEMO.subscriber.user, DEMO.subscriber.password);
+  await page.waitForSelector('#tk-new');
+  check(await page.locator(`#tk-list button.tk-open[data-ref="${REF}"]`).count() === 0, 'an official does not see the public\'s ticket');
+  await page.selectOption('#tk-new-category', 'authenticity');
+  await page.fill('#tk-new-subject', 'Keaslian surat keluar');
+  await page.fill('#tk-new-body', 'Mohon konfirmasi keaslian surat ini.');
+  await page.setInputFiles('#tk-new-file', tampered);
+  await page.click('#tk-new button[type="submit"]');
+  await page.waitForSelector('#tk-new-msg.msg-ok');
+  const ref = (await page.textContent('#tk-new-msg')).match(/TKT-\d{4}-[0-9A-Z]{6}/)[0];
+  await page.waitForSelector(`#tk-list button.tk-open[data-ref="${ref}"]`);
+  check(await page.locator('#tk-list button.tk-open').count() === 1, 'the official lists only their own ticket');
+  await settledClick(page, `#tk-list button.tk-open[data-ref="${ref}"]`);
+  await page.waitForSelector('#tk-detail:not([hidden])');
+  check(await page.getAttribute('#tk-report-indication', 'data-indication') === 'TOTAL_FAILED', 'the upload was verified and its report attached');
+  check(await page.locator('#tk-assign').count() === 0 && await page.locator('#tk-resolve-form').count() === 0, 'no issuer actions for an official');
+  await ctx.close();
 });
 
 await finish(browser);

@@ -98,10 +98,11 @@ export function mountSupport(body, me) {
     }
   }
 
+  // A change; on success the caller re-renders the detail, which then says it is saved (a message set
+  // before would vanish with the old detail, and a form filled in meanwhile with it).
   async function act(msg, method, path, json) {
     try {
       await api(method, path, { json: json || {} });
-      say(msg, 'ok', 'tk.done');
       await load();
       return true;
     } catch (e) {
@@ -110,7 +111,7 @@ export function mountSupport(body, me) {
     }
   }
 
-  async function show(id) {
+  async function show(id, flash) {
     let tk;
     try {
       tk = await api('GET', '/api/v1/tickets/' + id);
@@ -146,17 +147,17 @@ export function mountSupport(body, me) {
         h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button-primary', i18n: 'tk.reply.submit' })));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
-        if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/messages', { body: text.value })) show(tk.id);
+        if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/messages', { body: text.value })) show(tk.id, 'tk.done');
       });
       detail.append(form);
       const buttons = h('div', { class: 'actions' });
       if (issuer) {
         buttons.append(h('button', { type: 'button', class: 'button', id: 'tk-assign', i18n: 'tk.assign.me',
-          on: { click: async () => { if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/assign', {})) show(tk.id); } } }));
+          on: { click: async () => { if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/assign', {})) show(tk.id, 'tk.done'); } } }));
       }
       if (tk.status === 'resolved') {
         buttons.append(' ', h('button', { type: 'button', class: 'button', id: 'tk-close', i18n: 'tk.close',
-          on: { click: async () => { if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/close', {})) show(tk.id); } } }));
+          on: { click: async () => { if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/close', {})) show(tk.id, 'tk.done'); } } }));
       }
       detail.append(buttons);
       if (issuer && tk.status !== 'resolved') {
@@ -165,12 +166,13 @@ export function mountSupport(body, me) {
           h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button', i18n: 'tk.resolve' })));
         rf.addEventListener('submit', async (ev) => {
           ev.preventDefault();
-          if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/resolve', { note: note.value })) show(tk.id);
+          if (await act(msg, 'POST', '/api/v1/tickets/' + tk.id + '/resolve', { note: note.value })) show(tk.id, 'tk.done');
         });
         detail.append(rf);
       }
     }
     detail.append(msg);
+    if (flash) say(msg, 'ok', flash);
     detail.hidden = false;
     detail.focus();
   }
