@@ -205,6 +205,8 @@ check(r.status == 200 and full["reporter_contact"] == CONTACT and full["verifica
       "the auditor sees the contact and the attached report")
 r = adm.request("GET", "/api/v1/tickets/%d" % tid)
 check(r.status == 200 and r.json()["reporter_contact"] == CONTACT, "a ministry admin sees the ticket")
+reads = sql("SELECT actor FROM audit WHERE action = 'ticket.contact.read' AND object = ?", "ticket:" + REF)
+check(sorted(a for (a,) in reads) == sorted([demo["auditor"]["user"], demo["admin"]["user"]]), "each read of the contact is audited: %s" % reads)
 for who, c in (("subscriber", sub), ("verifikator", verif), ("application", app)):
     r = c.request("GET", "/api/v1/tickets/%d" % tid)
     check(r.status == 404, "%s cannot see someone else's ticket: %d" % (who, r.status))

@@ -341,6 +341,11 @@ static enum ticket_view view_of(const struct svc_ctx *c)
 	return support_sees_all(c) ? VIEW_ALL : VIEW_STAFF;
 }
 
+static enum tk_err contact_read_tx(struct svc_ctx *c, void *arg)
+{
+	return audit_ticket(c, "ticket.contact.read", (const char *)arg, json_pack("{s:s}", "field", "reporter_contact"));
+}
+
 enum tk_err support_get(struct svc_ctx *c, int64_t id, char **out)
 {
 	struct ticket_row t;
@@ -349,6 +354,11 @@ enum tk_err support_get(struct svc_ctx *c, int64_t id, char **out)
 
 	if ((rc = ticket_visible(c, id, &t)) != TK_OK || (rc = ticket_json(c, id, view_of(c), &o)) != TK_OK)
 		return rc;
+	/* The reporter's contact is personal data: who read it is in the audit log, like pii.read for officials. */
+	if (json_object_get(o, "reporter_contact") != NULL && (rc = svc_in_tx(c, contact_read_tx, t.ref)) != TK_OK) {
+		json_decref(o);
+		return rc;
+	}
 	return support_dump(o, out);
 }
 
