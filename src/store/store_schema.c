@@ -458,9 +458,9 @@ static const char *const migration_11[] = {
  * scale; the overall score is kept in hundredths, the store has no floats); the report PDF teken renders is kept
  * with its hash, then the reviewer's signed PDF. documents learn the
  * SHA-256 of the R8 statement they carry (the bsre_statement indicator).
- * oversight_reminders_sent: reminders already queued by the oversight
- * domains (review, recommendations, assessments, tickets), keyed by kind
- * and reference, so a restart or a second node never sends one twice.
+ * oversight_reminders_sent: reminders already queued (svc/notify
+ * notify_claim_once), keyed by kind and reference, so a restart or a
+ * second node never sends one twice; monev's claims move into it.
  */
 static const char *const migration_12[] = {
 	"CREATE TABLE review_instruments ("
@@ -527,6 +527,8 @@ static const char *const migration_12[] = {
 	" ref TEXT NOT NULL,"
 	" at INTEGER NOT NULL,"
 	" PRIMARY KEY (kind, ref))",
+	"INSERT INTO oversight_reminders_sent (kind, ref, at) SELECT 'monev.' || kind, ref, at FROM monev_reminders_sent",
+	"DROP TABLE monev_reminders_sent",
 	NULL,
 };
 

@@ -76,7 +76,7 @@ enum tk_err monev_minutes_upload(struct svc_ctx *c, int64_t id, const uint8_t *p
  * reminder (eleven months since the last evaluation held, or since the
  * instance was made) to [monev] contacts, and one reminder per overdue
  * action to its owner's e-mail (else the contacts); each at most once
- * (monev_reminders_sent), on any number of nodes.
+ * (notify_claim_once), on any number of nodes.
  */
 enum tk_err monev_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
 

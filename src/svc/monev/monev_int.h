@@ -18,8 +18,6 @@ enum tk_err monev_day_parse(const char *s, const char *what, int64_t *day) WARN_
 int64_t monev_add_months(int64_t day, int months);
 /* The evaluation as JSON (record, participants, actions, signatures). Caller decrefs. */
 enum tk_err monev_record_json(struct svc_ctx *c, int64_t id, json_t **out) WARN_UNUSED;
-/* A plausible single e-mail address: one '@', a dot after it, nothing that could break a header. */
-int monev_email_ok(const char *s);
 /* Dumps j (stolen) into *out; caller frees. */
 enum tk_err monev_dump(json_t *j, char **out) WARN_UNUSED;
 
