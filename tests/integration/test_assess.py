@@ -60,8 +60,9 @@ def sql(q, *args):
         q = re.sub(r"\?", lambda m: lit.pop(0), q)
         out = subprocess.run(["psql", "-X", "-q", "-tA", "-F", "\x1f", STORE, "-c", q], capture_output=True, text=True, check=True).stdout
         return [tuple(line.split("\x1f")) for line in out.splitlines() if line != ""]
-    con = sqlite3.connect(db)
+    con = sqlite3.connect(db, timeout=30)
     rows = con.execute(q, args).fetchall()
+    con.commit()
     con.close()
     return [tuple("" if v is None else str(v) for v in row) for row in rows]
 
@@ -342,6 +343,19 @@ check(dash["overdue"] == 2, "both overdue on the dashboard")
 r = upload(a2, META2, aid=C)
 check(r.status == 201 and not r.json()["overdue"], "a report on file is not overdue")
 check(a2.request("GET", "/api/v1/dashboard").json()["open_items"]["assessments"]["overdue"] == 1, "one left overdue")
+
+# A file name is shown, never used as a path: only its last component is kept; the header stays ASCII.
+r = upload(a2, META2, name="../../rahasia/laporan évaluasi.pdf", aid=C)
+check(r.status == 201 and r.json()["reports"][-1]["filename"] == "laporan évaluasi.pdf", "last path component kept: %s" % r.body[:300])
+r = a2.request("GET", "/api/v1/assessments/%d/report.pdf" % C)
+check(r.status == 200 and 'filename="laporan __valuasi.pdf"' in r.headers.get("content-disposition", ""), "ASCII header (one _ per non-ASCII byte): %s" % r.headers)
+
+# The seal is bound to its row: a sealed file copied onto another report's row does not open (no bytes of either).
+sql("UPDATE assessment_reports SET sealed = (SELECT x.sealed FROM assessment_reports x WHERE x.request_id = ? AND x.version = 1)"
+    " WHERE request_id = ? AND version = 1", AID, C)
+r = a2.request("GET", "/api/v1/assessments/%d/report.pdf?version=1" % C)
+check(r.status >= 400 and r.body[:5] != b"%PDF-" and MARK1.encode() not in r.body, "a moved seal does not open: %s %s" % (r.status, r.body[:200]))
+check(b"RAHASIA" not in r.body, "the error names no content")
 
 p = teken("audit", "verify", "--dir", d, check_rc=False)
 check(p.returncode == 0, "audit chain intact: %s" % (p.stdout + p.stderr)[-300:])

@@ -189,7 +189,8 @@ enum tk_err assess_list(struct svc_ctx *c, char **out)
 	/* The latest report of each request (its highest version) joined in; no findings list, nothing sealed. */
 	if ((rc = store_prepare(c->st, "SELECT " REQ_COLS ", " REP_COLS " FROM assessment_requests r LEFT JOIN assessment_reports p"
 		 " ON p.request_id = r.id AND p.version = (SELECT MAX(q.version) FROM assessment_reports q WHERE q.request_id = r.id)"
-		 " ORDER BY r.id DESC LIMIT 1000", &s)) != TK_OK)
+		 " ORDER BY r.id DESC LIMIT ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, ASSESS_MAX_LIST)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		json_t *o = request_json(s, today);
@@ -558,22 +559,26 @@ out:
 	return rc;
 }
 
-/* A file name to show: its last path component, no control characters or quotes, within the limit. */
+/* A file name to show: its last path component, control characters and quotes replaced, cut (on a UTF-8 boundary) to the limit. */
 static enum tk_err clean_filename(const char *in, char out[ASSESS_MAX_TITLE + 1])
 {
-	const char *b = in != NULL ? in : "";
-	size_t i, n = 0;
+	const char *b = in != NULL ? in : "", *sl;
+	size_t i, n;
 
-	for (i = 0; b[i] != '\0'; i++)
-		if (b[i] == '/' || b[i] == '\\')
-			b += i + 1, i = (size_t)-1;
-	for (i = 0; b[i] != '\0' && n < ASSESS_MAX_TITLE; i++) {
-		unsigned char ch = (unsigned char)b[i];
-		out[n++] = (ch < 0x20 || ch == 0x7f || ch == '"') ? '_' : (char)ch;
+	if ((sl = strrchr(b, '/')) != NULL)
+		b = sl + 1;
+	if ((sl = strrchr(b, '\\')) != NULL)
+		b = sl + 1;
+	n = strlen(b);
+	if (n > ASSESS_MAX_TITLE) {
+		n = ASSESS_MAX_TITLE;
+		while (n > 0 && ((unsigned char)b[n] & 0xC0) == 0x80) /* b[n] is the first byte left out */
+			n--;
 	}
-	/* Cut on a UTF-8 boundary. */
-	while (n > 0 && b[i] != '\0' && ((unsigned char)out[n] & 0xC0) == 0x80)
-		n--;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)b[i];
+		out[i] = (ch < 0x20 || ch == 0x7f || ch == '"') ? '_' : (char)ch;
+	}
 	out[n] = '\0';
 	if (n == 0)
 		return str_copy(out, ASSESS_MAX_TITLE + 1, "laporan-asesmen.pdf");

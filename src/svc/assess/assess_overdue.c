@@ -36,8 +36,8 @@ enum tk_err assess_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 	if ((list = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT id, system_name, due_on, status FROM assessment_requests WHERE status IN ('requested','returned')"
-		 " AND due_on < ? ORDER BY due_on, id LIMIT 100", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, today)) != TK_OK)
+		 " AND due_on < ? ORDER BY due_on, id LIMIT ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, today)) != TK_OK || (rc = store_bind_i64(s, 2, ASSESS_MAX_OVERDUE)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int64_t due = 0;
@@ -105,8 +105,8 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT r.id, r.due_on, r.system_name FROM assessment_requests r WHERE r.status IN ('requested','returned')"
 		 " AND r.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent x WHERE x.kind = 'assess.overdue'"
-		 " AND x.ref = CAST(r.id AS TEXT)) ORDER BY r.id LIMIT 64", &s)) != TK_OK ||
-	    (rc = store_bind_text(s, 1, today)) != TK_OK)
+		 " AND x.ref = CAST(r.id AS TEXT)) ORDER BY r.id LIMIT ?", &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, today)) != TK_OK || (rc = store_bind_i64(s, 2, ASSESS_REMIND_BATCH)) != TK_OK)
 		goto out;
 	while (n < ASSESS_REMIND_BATCH && (rc = store_step(s, &row)) == TK_OK && row) {
 		o[n].id = store_col_i64(s, 0);
