@@ -94,7 +94,7 @@ await scenario('admin at phone size 390x844 uploads the report with findings', a
   check((await page.textContent('#as-detail-body')).includes('Laporan masuk'), 'status: report received');
   await noOverflow(page, 'admin (phone)');
   const shot = path.join(SHOTS, 'assess-admin-phone.png');
-  await page.screenshot({ path: shot, fullPage: true });
+  await page.locator('#assess-wrap').screenshot({ path: shot });
   check(fs.statSync(shot).size > 10_000, 'phone screenshot saved');
   await ctx.close();
 });
