@@ -1,7 +1,7 @@
 // Browser tests of security assessments (web/static/app-assess.js): an
 // auditor requests a report at desktop size, an admin uploads a PDF with
 // findings at phone size, the auditor downloads it (the bytes are compared
-// with the upload) and accepts it; then the test clock moves past a second
+// with the upload), returns it with a reason and accepts the corrected one; then the test clock moves past a second
 // request's due date and the overdue badge shows on the page and on the
 // monev dashboard. Screenshots at 1280 and 390 widths.
 // Started by tests/integration/test_browser_assess.sh (test clock in TEKEN_TEST_CLOCK_FILE).
@@ -99,7 +99,7 @@ await scenario('admin at phone size 390x844 uploads the report with findings', a
   await ctx.close();
 });
 
-await scenario('auditor downloads the report (byte for byte) and accepts it', async () => {
+await scenario('auditor downloads the report (byte for byte), returns it, then accepts the corrected version', async () => {
   const { ctx, page } = await newPage(browser, 'assess-auditor-2');
   await uiLogin(page, DEMO.auditor.user, DEMO.auditor.password);
   await page.waitForSelector('#as-list .as-open');
@@ -110,6 +110,24 @@ await scenario('auditor downloads the report (byte for byte) and accepts it', as
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#as-download a[download]')]);
   const got = fs.readFileSync(await dl.path());
   check(Buffer.compare(got, UPLOAD) === 0, `downloaded file equals the upload (${got.length} vs ${UPLOAD.length} bytes)`);
+  // Returned with a reason first; the ministry sends a corrected version (through the API here), then it is accepted.
+  await page.fill('#as-reason', 'Lampirkan bukti uji ulang');
+  await page.click('#as-return');
+  await page.waitForSelector('#as-detail-msg.msg-ok');
+  const body = await page.textContent('#as-detail-body');
+  check(body.includes('Dikembalikan') && body.includes('Lampirkan bukti uji ulang'), 'status: returned, with the reason');
+  check(await page.locator('#as-decide').isHidden(), 'nothing to decide until a corrected report arrives');
+  const adm = await login(DEMO.admin.user, DEMO.admin.password);
+  const id = await page.getAttribute('#as-detail', 'data-id');
+  const fd = new FormData();
+  fd.append('metadata', JSON.stringify({ report_date: wibDate(now0), scope: 'Aplikasi web SIMPEG dan API', assessor: 'PT Uji Keamanan Nusantara',
+    remediation: 'remediated', counts: { critical: 0, high: 0, medium: 0, low: 1, info: 0 } }));
+  fd.append('file', new Blob([UPLOAD], { type: 'application/pdf' }), 'laporan-v2.pdf');
+  const up = await call(adm, 'POST', `/api/v1/assessments/${id}/reports`, { form: fd });
+  check(up.status === 201 && up.data.reports.length === 2, 'corrected report uploaded: ' + up.status);
+  await settledClick(page, '#as-list .as-open');
+  await page.waitForSelector('#as-decide:not([hidden])');
+  check((await page.textContent('#as-detail-body')).includes('laporan-v2.pdf'), 'both versions listed');
   await page.click('#as-accept');
   await page.waitForSelector('#as-detail-msg.msg-ok');
   check((await page.textContent('#as-detail-body')).includes('Diterima'), 'status: accepted');
@@ -119,6 +137,7 @@ await scenario('auditor downloads the report (byte for byte) and accepts it', as
   const list = await call(s, 'GET', '/api/v1/assessments');
   check(list.status === 200 && list.data.length === 1 && list.data[0].status === 'accepted', 'stored as accepted: ' + JSON.stringify(list.data));
   const rec = await call(s, 'GET', '/api/v1/assessments/' + list.data[0].id);
+  check(rec.data.reports.length === 2 && rec.data.return_reason === null, 'two versions kept; acceptance cleared the return reason');
   const f = rec.data.reports[0].findings;
   check(f.length === 2 && f[0].title === FINDING && f[0].severity === 'high' && f[1].status === 'remediated', 'findings as entered');
 });
