@@ -116,6 +116,8 @@ function renderDashboard(root, d) {
     ['mon.o.evaluation', h('span', { i18n: o.evaluation.due ? 'mon.o.evaluation.due' : 'mon.o.evaluation.next', vars: { date: o.evaluation.reminder_on } })],
     ['mon.o.reviews', h('span', { class: 'note', i18n: 'mon.o.na' })],
     ['mon.o.tickets', h('span', { class: 'note', i18n: 'mon.o.na' })],
+    ['mon.o.assessments', h('span', { id: 'mon-assess', class: o.assessments.overdue ? 'badge badge-bad' : '', i18n: 'mon.o.assessments.detail',
+      vars: { requested: o.assessments.requested, overdue: o.assessments.overdue } })],
   ]));
 }
 

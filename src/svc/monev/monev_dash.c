@@ -5,6 +5,7 @@
  * shows auditors). Store-level liveness comes from svc/monitor.
  */
 #include "svc/monev/monev_int.h"
+#include "svc/assess/assess.h"
 
 #include "svc/monitor/monitor.h"
 #include "svc/report/report.h"
@@ -347,6 +348,7 @@ static const struct {
 	{"evaluation", next_evaluation},
 	{"review_recommendations", NULL},
 	{"tickets", NULL},
+	{"assessments", assess_open_items},
 };
 
 static enum tk_err open_items_json(struct svc_ctx *c, int64_t now, json_t *d)
