@@ -101,3 +101,20 @@ int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struc
 	cli_close(inst, &c);
 	return r;
 }
+
+int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int *queued))
+{
+	const char *dir = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	int r, queued = 0;
+
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = fn(&c, &queued) == TK_OK ? 0 : cli_fail();
+	if (r == 0)
+		printf("queued %d reminders\n", queued);
+	cli_close(inst, &c);
+	return r;
+}

@@ -56,6 +56,8 @@ int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_f
 void cli_close(struct instance *inst, struct svc_ctx *ctx);
 /* `<cmd> --dir D`: opens the instance as the operator, prints what one text-rendering service call returns. */
 int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, char **out));
+/* `<cmd> --dir D`: runs one reminder job as the operator and prints "queued N reminders". */
+int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int *queued));
 
 int cmd_init(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
@@ -78,6 +80,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_monev(int argc, char **argv);
 int cmd_ticket(int argc, char **argv);
+int cmd_assess(int argc, char **argv);
 /*
  * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
  * are hashed where they lie, never copied. Release with munmap.

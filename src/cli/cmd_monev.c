@@ -185,19 +185,7 @@ static int monev_minutes_cmd(int argc, char **argv)
 
 static int monev_remind_cmd(int argc, char **argv)
 {
-	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, END_OPTS};
-	struct instance *inst;
-	struct svc_ctx c;
-	int r, queued = 0;
-
-	if ((r = cli_parse("monev remind", argc, argv, opts)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
-		return r;
-	r = monev_reminders(&c, &queued) == TK_OK ? 0 : cli_fail();
-	if (r == 0)
-		printf("queued %d reminders\n", queued);
-	cli_close(inst, &c);
-	return r;
+	return cli_remind_cmd("monev remind", argc, argv, monev_reminders);
 }
 
 int cmd_monev(int argc, char **argv)

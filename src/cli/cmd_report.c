@@ -182,11 +182,16 @@ static int get_cmd(int argc, char **argv)
 	return r;
 }
 
+static int remind_cmd(int argc, char **argv)
+{
+	return cli_remind_cmd("report remind", argc, argv, report_reminders);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
 		{"usage", usage_cmd}, {"versions", versions_cmd}, {"freeze", freeze_cmd}, {"approve", approve_cmd},
-		{"send", send_cmd}, {"acknowledge", ack_cmd}, {"get", get_cmd}, {NULL, NULL},
+		{"send", send_cmd}, {"acknowledge", ack_cmd}, {"get", get_cmd}, {"remind", remind_cmd}, {NULL, NULL},
 	};
-	return cli_dispatch("report", argc, argv, subs, "usage, versions, freeze, approve, send, acknowledge or get");
+	return cli_dispatch("report", argc, argv, subs, "usage, versions, freeze, approve, send, acknowledge, get or remind");
 }

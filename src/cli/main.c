@@ -56,6 +56,10 @@ static const char usage[] =
     "  teken monev action add --dir D --id N --description T --owner O [--owner-email E] --due YYYY-MM-DD\n"
     "  teken monev action update --dir D --id N --action A [--status open|in_progress|done|cancelled] [--note T] [--due D]\n"
     "  teken monev minutes freeze|get|upload --dir D --id N [-o minutes.pdf | --in signed.pdf]\n"
+    "  teken assess list|remind --dir D   /   teken assess get --dir D --id N   # security assessments (docs/assessments.md)\n"
+    "  teken assess request --dir D --system S --scope T --due YYYY-MM-DD [--note N]\n"
+    "  teken assess upload --dir D --id N --file report.pdf --meta meta.json   /   teken assess download --dir D --id N [--version V] [-o F]\n"
+    "  teken assess accept|return --dir D --id N --as AUDITOR --password-file F [--reason R]\n"
     "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
     "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
     "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
@@ -73,7 +77,7 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"ticket", cmd_ticket},
+		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess}, {"ticket", cmd_ticket},
 	};
 	size_t i;
 

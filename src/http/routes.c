@@ -3,6 +3,7 @@
  * this table and proves every route refuses every role it does not list.
  */
 #include "http/routes.h"
+#include "svc/assess/assess.h"
 #include "svc/monev/monev.h"
 
 #define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
@@ -159,6 +160,19 @@ static const struct http_route routes[] = {
 	    "The current minutes PDF: frozen, or with the signatures uploaded so far"},
 	{"POST", "/api/v1/evaluations/{id}/minutes/signed", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_minutes_signed, MONEV_UPLOAD_BODY,
 	    "Upload a party's signed minutes (application/pdf or multipart 'file'): an incremental update of the current file with one more valid signature"},
+	/* security assessments (R6, docs/assessments.md): confidential, reads of findings and files are logged */
+	{"GET", "/api/v1/assessments", ROLE_ADMIN | ROLE_AUDITOR, h_assessments_list, 0,
+	    "Security-assessment requests, newest first: status, due date, overdue, the latest report's summary (no findings)"},
+	{"POST", "/api/v1/assessments", ROLE_AUDITOR, h_assessments_request, 0,
+	    "Request a security-assessment report: system_name, scope, due_on, note"},
+	{"GET", "/api/v1/assessments/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_assessment_get, 0,
+	    "A request with every report version and its findings (logged: assess.read)"},
+	{"POST", "/api/v1/assessments/{id}/reports", ROLE_ADMIN, h_assessment_upload, ASSESS_UPLOAD_BODY,
+	    "Upload the report: multipart 'file' (PDF) + 'metadata' (JSON: report_date, scope, assessor, remediation, counts, findings)"},
+	{"GET", "/api/v1/assessments/{id}/report.pdf", ROLE_ADMIN | ROLE_AUDITOR, h_assessment_file, 0,
+	    "The report PDF (?version=N, default the latest), opened from its seal (logged: assess.download)"},
+	{"POST", "/api/v1/assessments/{id}/accept", ROLE_AUDITOR, h_assessment_accept, 0, "Accept a submitted report"},
+	{"POST", "/api/v1/assessments/{id}/return", ROLE_AUDITOR, h_assessment_return, 0, "Return a submitted report for correction: {reason}"},
 	/* technical-support tickets (R12, docs/support.md); summary before {id}: the first matching row wins */
 	{"GET", "/api/v1/tickets", ROLE_ANY_USER, h_tickets_list, 0,
 	    "Tickets (?status=open|answered|resolved|closed): auditors and admins all, others their own; newest first"},

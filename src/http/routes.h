@@ -103,6 +103,14 @@ enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_erase(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_pii_access_request(struct http_req *rq, struct http_resp *rs);
 
+/* routes_assess.c: security assessments (R6) */
+enum tk_err h_assessments_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_assessments_request(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_assessment_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_assessment_upload(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_assessment_file(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_assessment_accept(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_assessment_return(struct http_req *rq, struct http_resp *rs);
 /* routes_monev.c: monitoring and evaluation (R17) */
 enum tk_err h_dashboard(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_evaluations_list(struct http_req *rq, struct http_resp *rs);

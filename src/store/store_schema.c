@@ -458,9 +458,9 @@ static const char *const migration_11[] = {
  * scale; the overall score is kept in hundredths, the store has no floats); the report PDF teken renders is kept
  * with its hash, then the reviewer's signed PDF. documents learn the
  * SHA-256 of the R8 statement they carry (the bsre_statement indicator).
- * oversight_reminders_sent: reminders already queued by the oversight
- * domains (review, recommendations, assessments, tickets), keyed by kind
- * and reference, so a restart or a second node never sends one twice.
+ * oversight_reminders_sent: reminders already queued (svc/notify
+ * notify_claim_once), keyed by kind and reference, so a restart or a
+ * second node never sends one twice; monev's claims move into it.
  */
 static const char *const migration_12[] = {
 	"CREATE TABLE review_instruments ("
@@ -527,6 +527,8 @@ static const char *const migration_12[] = {
 	" ref TEXT NOT NULL,"
 	" at INTEGER NOT NULL,"
 	" PRIMARY KEY (kind, ref))",
+	"INSERT INTO oversight_reminders_sent (kind, ref, at) SELECT 'monev.' || kind, ref, at FROM monev_reminders_sent",
+	"DROP TABLE monev_reminders_sent",
 	NULL,
 };
 
@@ -600,10 +602,16 @@ static const char *const migration_13[] = {
  * Oversight, part 3 (R6, docs/assessments.md): security-assessment reports
  * the issuer requests for a named electronic system, with a due date; the
  * ministry's answer: the report file (AES-256-GCM sealed under a key of
- * the instance, never stored in the clear), its date, scope, assessor,
- * findings by severity and remediation status. status 'requested' is
- * unanswered; 'submitted' once a report is on file; 'accepted' or
- * 'returned' by the auditor.
+ * the instance, bound to its row, never stored in the clear), its date,
+ * scope, assessor, findings by severity and remediation status. status
+ * 'requested' is unanswered; 'submitted' once a report is on file;
+ * 'accepted' or 'returned' (return_reason) by the auditor; a returned
+ * request takes a corrected report (a new version; all are kept, the
+ * latest counts). Contract (read by the implementation review):
+ * assessment_requests.id, system_name, due_on, status.
+ * assessment_reports: the severity counts are plain (dashboards, the
+ * review); the list of findings (titles say what is vulnerable) is sealed
+ * JSON in findings_sealed, like the file.
  */
 static const char *const migration_14[] = {
 	"CREATE TABLE assessment_requests ("
@@ -618,23 +626,30 @@ static const char *const migration_14[] = {
 	" answered_at INTEGER,"
 	" decided_by TEXT,"
 	" decided_at INTEGER,"
+	" return_reason TEXT,"
 	" updated_at INTEGER NOT NULL)",
 	"CREATE INDEX assessment_requests_status ON assessment_requests(status, due_on)",
 	"CREATE TABLE assessment_reports ("
 	" id AUTOINC_PK,"
 	" request_id INTEGER NOT NULL REFERENCES assessment_requests(id),"
+	" version INTEGER NOT NULL,"
 	" report_date TEXT NOT NULL,"
 	" scope TEXT NOT NULL,"
 	" assessor TEXT NOT NULL,"
-	" findings TEXT NOT NULL,"
-	" remediation TEXT NOT NULL,"
+	" n_critical INTEGER NOT NULL,"
+	" n_high INTEGER NOT NULL,"
+	" n_medium INTEGER NOT NULL,"
+	" n_low INTEGER NOT NULL,"
+	" n_info INTEGER NOT NULL,"
+	" findings_sealed BLOB NOT NULL,"
+	" remediation TEXT NOT NULL CHECK (remediation IN ('open','in_progress','remediated','accepted')),"
 	" filename TEXT NOT NULL,"
 	" size INTEGER NOT NULL,"
 	" sha256 TEXT NOT NULL,"
 	" sealed BLOB NOT NULL,"
 	" uploaded_by TEXT NOT NULL,"
-	" uploaded_at INTEGER NOT NULL)",
-	"CREATE INDEX assessment_reports_request ON assessment_reports(request_id)",
+	" uploaded_at INTEGER NOT NULL,"
+	" UNIQUE (request_id, version))",
 	NULL,
 };
 

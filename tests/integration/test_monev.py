@@ -353,7 +353,7 @@ wait_for(lambda: outbox("%Cooperation evaluation due%") == 1, "evaluation-due re
 restart()
 time.sleep(3)
 check(outbox("%Cooperation evaluation due%") == 1, "one evaluation-due reminder, not two after a restart")
-check(one("SELECT COUNT(*) FROM monev_reminders_sent WHERE kind = 'evaluation_due'") == "1", "claimed once")
+check(one("SELECT COUNT(*) FROM oversight_reminders_sent WHERE kind = 'monev.evaluation_due'") == "1", "claimed once")
 check(int(one("SELECT COUNT(*) FROM audit WHERE action = 'monev.reminder'")) == 3, "reminders audited")
 r = login("admin").request("GET", "/api/v1/dashboard")
 check(r.json()["open_items"]["evaluation"]["due"] is True and r.json()["open_items"]["evaluation_actions"]["overdue"] >= 2, "dashboard shows what is due")

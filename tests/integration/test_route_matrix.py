@@ -146,6 +146,14 @@ EXPECTED = {
     ("POST", "/api/v1/evaluations/{id}/minutes"): (S({"admin", "auditor"}), "freezing the minutes"),
     ("GET", "/api/v1/evaluations/{id}/minutes.pdf"): (S({"admin", "auditor"}), "the minutes both parties sign"),
     ("POST", "/api/v1/evaluations/{id}/minutes/signed"): (S({"admin", "auditor"}), "each party uploads its signed minutes"),
+    # --- security assessments (R6): the issuer requests and decides, the ministry answers; confidential to both
+    ("GET", "/api/v1/assessments"): (S({"admin", "auditor"}), "assessment requests: both parties of the agreement"),
+    ("POST", "/api/v1/assessments"): (S({"auditor"}), "the issuer requests a security-assessment report (PKS 4(1)e)"),
+    ("GET", "/api/v1/assessments/{id}"): (S({"admin", "auditor"}), "findings: ministry admins and issuer auditors only (logged)"),
+    ("POST", "/api/v1/assessments/{id}/reports"): (S({"admin"}), "the ministry uploads its report (PKS 5(2)b)"),
+    ("GET", "/api/v1/assessments/{id}/report.pdf"): (S({"admin", "auditor"}), "the sealed report file: both parties only (logged)"),
+    ("POST", "/api/v1/assessments/{id}/accept"): (S({"auditor"}), "the issuer accepts the report"),
+    ("POST", "/api/v1/assessments/{id}/return"): (S({"auditor"}), "the issuer returns the report with a reason"),
     # --- technical-support tickets (R12, docs/support.md); the service hides others' tickets (404)
     ("GET", "/api/v1/tickets"): (USERS, "everyone signed in lists the tickets they may see (own; auditors and admins all)"),
     ("POST", "/api/v1/tickets"): (S({"admin", "verif", "sub", "sub2", "app", "app2"}), "ministry staff and applications open tickets; the issuer answers them"),

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "svc/monev/monev_int.h"
+#include "svc/notify/notify.h"
 
 #include <string.h>
 
@@ -71,18 +72,18 @@ static void test_add_months(void **state)
 static void test_email(void **state)
 {
 	(void)state;
-	assert_true(monev_email_ok("dewi@kementerian.example"));
-	assert_true(monev_email_ok("a.b+c@bssn.go.id"));
-	assert_false(monev_email_ok("no-at.example"));
-	assert_false(monev_email_ok("@kementerian.example"));
-	assert_false(monev_email_ok("a@b@c.example"));
-	assert_false(monev_email_ok("a@nodot"));
-	assert_false(monev_email_ok("a@b."));
-	assert_true(monev_email_ok("a@b.c"));
-	assert_false(monev_email_ok("a b@c.example"));
-	assert_false(monev_email_ok("a@c.example\r\nBcc: x@y.z"));
-	assert_false(monev_email_ok("a@c.example,b@d.example"));
-	assert_false(monev_email_ok("<a@c.example>"));
+	assert_true(notify_email_ok("dewi@kementerian.example"));
+	assert_true(notify_email_ok("a.b+c@bssn.go.id"));
+	assert_false(notify_email_ok("no-at.example"));
+	assert_false(notify_email_ok("@kementerian.example"));
+	assert_false(notify_email_ok("a@b@c.example"));
+	assert_false(notify_email_ok("a@nodot"));
+	assert_false(notify_email_ok("a@b."));
+	assert_true(notify_email_ok("a@b.c"));
+	assert_false(notify_email_ok("a b@c.example"));
+	assert_false(notify_email_ok("a@c.example\r\nBcc: x@y.z"));
+	assert_false(notify_email_ok("a@c.example,b@d.example"));
+	assert_false(notify_email_ok("<a@c.example>"));
 }
 
 int main(void)

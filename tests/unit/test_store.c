@@ -270,7 +270,6 @@ static void test_checkpoint_migration(void **state)
 		"DROP TABLE evaluation_signatures",
 		"DROP TABLE evaluation_actions",
 		"DROP TABLE evaluations",
-		"DROP TABLE monev_reminders_sent",
 		"DROP TABLE review_files",
 		"DROP TABLE review_answers",
 		"DROP TABLE reviews",

@@ -118,6 +118,8 @@ function renderDashboard(root, d) {
     ['mon.o.reviews', h('span', { class: 'note', i18n: 'mon.o.na' })],
     ['mon.o.tickets', o.tickets && o.tickets.available ? h('span', { i18n: 'mon.o.tickets.detail', id: 'mon-tickets',
       vars: { open: o.tickets.open, unanswered: o.tickets.unanswered, answered: o.tickets.answered } }) : h('span', { class: 'note', i18n: 'mon.o.na' })],
+    ['mon.o.assessments', h('span', { id: 'mon-assess', class: o.assessments.overdue ? 'badge badge-bad' : '', i18n: 'mon.o.assessments.detail',
+      vars: { requested: o.assessments.requested, overdue: o.assessments.overdue } })],
   ]));
 }
 

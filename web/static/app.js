@@ -9,6 +9,7 @@ import { mountVerifikator } from './app-verifikator.js';
 import { mountAdmin } from './app-admin.js';
 import { mountAuditor } from './app-auditor.js';
 import { mountMonev } from './app-monev.js';
+import { mountAssess } from './app-assess.js';
 import { mountSupport } from './app-support.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
@@ -61,6 +62,8 @@ function showDashboard(me) {
     mount(body, me);
     // Monitoring and evaluation (PKS art. 12): both parties, the ministry's admins and the issuer's auditors.
     if (me.role === 'admin' || me.role === 'auditor') mountMonev(body);
+    // Security assessments (PKS art. 4(1)e, 5(2)b): the issuer asks, the ministry answers.
+    if (me.role === 'admin' || me.role === 'auditor') mountAssess(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
   } else {

@@ -4,6 +4,7 @@
  * Every job is safe to run on several nodes at once (idempotent or claimed
  * row by row), so `teken serve` runs them on every node.
  */
+#include "svc/assess/assess.h"
 #include "svc/audit/audit.h"
 #include "svc/auth/auth.h"
 #include "svc/base/base.h"
@@ -11,6 +12,7 @@
 #include "svc/jobs/jobs.h"
 #include "svc/monev/monev.h"
 #include "svc/notify/notify.h"
+#include "svc/report/report.h"
 #include "svc/trust/trust.h"
 #include "store/store.h"
 
@@ -50,6 +52,16 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 			log_msg(LOG_WARN, "jobs.monev", "%s", tk_errmsg());
 		else if (queued > 0)
 			log_msg(LOG_INFO, "jobs.monev", "queued %d monitoring and evaluation reminders", queued);
+		/* The yearly usage report to the issuer (R7): due soon, then overdue (once each). */
+		if (report_reminders(c, &queued) != TK_OK)
+			log_msg(LOG_WARN, "jobs.report", "%s", tk_errmsg());
+		else if (queued > 0)
+			log_msg(LOG_INFO, "jobs.report", "queued %d usage report reminders", queued);
+		/* Security-assessment requests past their due date (once each). */
+		if (assess_reminders(c, &queued) != TK_OK)
+			log_msg(LOG_WARN, "jobs.assess", "%s", tk_errmsg());
+		else if (queued > 0)
+			log_msg(LOG_INFO, "jobs.assess", "queued %d overdue security-assessment reminders", queued);
 		buf_init(&crl, (size_t)1 << 31);
 		if (ca_crl_current(c, "issuing", &crl, &tu, &nu) != TK_OK)
 			log_msg(LOG_WARN, "jobs.crl", "%s", tk_errmsg());

@@ -532,11 +532,6 @@ struct action_arg {
 	const char *description, *owner, *owner_email, *due_on, *status, *note;
 };
 
-int monev_email_ok(const char *s)
-{
-	return notify_email_ok(s);
-}
-
 static enum tk_err action_add_tx(struct svc_ctx *c, void *arg)
 {
 	struct action_arg *a = arg;
@@ -599,7 +594,7 @@ enum tk_err monev_action_add(struct svc_ctx *c, int64_t id, json_t *in, char **o
 	    (rc = get_str(in, "owner", 1, MONEV_MAX_TITLE, &a.owner)) != TK_OK || (rc = get_str(in, "owner_email", 0, 254, &a.owner_email)) != TK_OK ||
 	    (rc = get_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK || (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
 		return rc;
-	if (a.owner_email != NULL && a.owner_email[0] != '\0' && !monev_email_ok(a.owner_email))
+	if (a.owner_email != NULL && a.owner_email[0] != '\0' && !notify_email_ok(a.owner_email))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_email", "owner_email is not an e-mail address");
 	if ((rc = svc_in_tx(c, action_add_tx, &a)) != TK_OK)
 		return rc;

@@ -6,6 +6,7 @@
  */
 #include "svc/monev/monev_int.h"
 #include "svc/support/support.h"
+#include "svc/assess/assess.h"
 
 #include "svc/monitor/monitor.h"
 #include "svc/report/report.h"
@@ -348,6 +349,7 @@ static const struct {
 	{"evaluation", next_evaluation},
 	{"review_recommendations", NULL},
 	{"tickets", support_open_items},
+	{"assessments", assess_open_items},
 };
 
 static enum tk_err open_items_json(struct svc_ctx *c, int64_t now, json_t *d)

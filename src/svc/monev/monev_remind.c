@@ -6,7 +6,7 @@
  *     so the ministry and the issuer name who is told;
  *   - overdue action: a follow-up action still open after its due date, to
  *     its owner's e-mail, else to the contacts.
- * Each reminder is claimed in monev_reminders_sent (kind, ref) in the same
+ * Each reminder is claimed (notify_claim_once, kinds monev.*) in the same
  * transaction that queues it, so a restart or a second node never queues it
  * twice; with nobody to tell it is not claimed and waits for configuration.
  */
@@ -23,56 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MONEV_MAX_CONTACTS 16u
-
-struct contacts {
-	char addr[MONEV_MAX_CONTACTS][256];
-	size_t n;
-};
-
-/* [monev] contacts: comma-separated e-mail addresses; bad entries are logged and skipped. */
-static void contacts_load(const struct config *cfg, struct contacts *ct)
-{
-	const char *p = config_get(cfg, "monev", "contacts");
-
-	ct->n = 0;
-	while (p != NULL && *p != '\0' && ct->n < MONEV_MAX_CONTACTS) {
-		const char *e = strchr(p, ',');
-		size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
-		while (len > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len > 0 && len < sizeof(ct->addr[0])) {
-			memcpy(ct->addr[ct->n], p, len);
-			ct->addr[ct->n][len] = '\0';
-			if (monev_email_ok(ct->addr[ct->n]))
-				ct->n++;
-			else
-				log_msg(LOG_WARN, "monev.contacts", "[monev] contacts: entry %zu is not an e-mail address; skipped", ct->n + 1);
-		}
-		p = e != NULL ? e + 1 : NULL;
-	}
-}
-
-/* Claims (kind, ref); *claimed = 0 when it was claimed before (this or another node). */
-static enum tk_err claim(struct svc_ctx *c, const char *kind, const char *ref, int *claimed)
-{
-	struct store_stmt *s = NULL;
-	int row;
-	enum tk_err rc;
-
-	*claimed = 0;
-	if ((rc = store_prepare(c->st, "INSERT INTO monev_reminders_sent (kind, ref, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", &s)) == TK_OK &&
-	    (rc = store_bind_text(s, 1, kind)) == TK_OK && (rc = store_bind_text(s, 2, ref)) == TK_OK &&
-	    (rc = store_bind_i64(s, 3, tk_now())) == TK_OK && (rc = store_step(s, &row)) == TK_OK)
-		*claimed = store_changes(s) == 1;
-	store_finalize(s);
-	return rc;
-}
-
 static enum tk_err audit_reminder(struct svc_ctx *c, const char *kind, const char *object, const char *ref, size_t recipients)
 {
 	char *d = NULL;
@@ -86,7 +36,7 @@ static enum tk_err audit_reminder(struct svc_ctx *c, const char *kind, const cha
 }
 
 /* The evaluation-due reminder, when due and not sent. */
-static enum tk_err remind_evaluation(struct svc_ctx *c, const struct contacts *ct, int64_t today, int *queued)
+static enum tk_err remind_evaluation(struct svc_ctx *c, const struct notify_contacts *ct, int64_t today, int *queued)
 {
 	struct store_stmt *s = NULL;
 	char last[16] = "", ref[40], due[16], body[900];
@@ -119,7 +69,7 @@ static enum tk_err remind_evaluation(struct svc_ctx *c, const struct contacts *c
 		log_msg(LOG_WARN, "monev.reminders", "an evaluation is due (PKS art. 12) but [monev] contacts names nobody to tell");
 		goto out;
 	}
-	if ((rc = claim(c, "evaluation_due", ref, &claimed)) != TK_OK || !claimed)
+	if ((rc = notify_claim_once(c, "monev.evaluation_due", ref, &claimed)) != TK_OK || !claimed)
 		goto out;
 	monev_day_str(monev_add_months(base, 12), due);
 	if (last[0] != '\0')
@@ -157,7 +107,7 @@ struct overdue {
 };
 
 /* One reminder per overdue action, to its owner (else the contacts). */
-static enum tk_err remind_actions(struct svc_ctx *c, const struct contacts *ct, int64_t today, int *queued)
+static enum tk_err remind_actions(struct svc_ctx *c, const struct notify_contacts *ct, int64_t today, int *queued)
 {
 	struct store_stmt *s = NULL;
 	struct overdue *o = NULL;
@@ -171,8 +121,8 @@ static enum tk_err remind_actions(struct svc_ctx *c, const struct contacts *ct, 
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	/* Not yet reminded; a bounded batch per run, the rest on the next. */
 	if ((rc = store_prepare(c->st, "SELECT a.id, a.evaluation_id, a.due_on, a.owner, a.description, a.owner_email FROM evaluation_actions a"
-		 " WHERE a.status IN ('open','in_progress') AND a.due_on < ? AND NOT EXISTS (SELECT 1 FROM monev_reminders_sent r"
-		 " WHERE r.kind = 'action_overdue' AND r.ref = CAST(a.id AS TEXT)) ORDER BY a.id LIMIT 64", &s)) != TK_OK ||
+		 " WHERE a.status IN ('open','in_progress') AND a.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent r"
+		 " WHERE r.kind = 'monev.action_overdue' AND r.ref = CAST(a.id AS TEXT)) ORDER BY a.id LIMIT 64", &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, today_s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < 64) {
@@ -209,7 +159,7 @@ static enum tk_err remind_actions(struct svc_ctx *c, const struct contacts *ct, 
 			    (long long)o[i].id);
 			continue;
 		}
-		if ((rc = str_fmt(ref, sizeof(ref), "%lld", (long long)o[i].id)) != TK_OK || (rc = claim(c, "action_overdue", ref, &claimed)) != TK_OK)
+		if ((rc = str_fmt(ref, sizeof(ref), "%lld", (long long)o[i].id)) != TK_OK || (rc = notify_claim_once(c, "monev.action_overdue", ref, &claimed)) != TK_OK)
 			goto out;
 		if (!claimed)
 			continue;
@@ -265,11 +215,11 @@ struct remind_arg {
 static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 {
 	struct remind_arg *a = arg;
-	struct contacts ct;
+	struct notify_contacts ct;
 	int64_t today = monev_wib_day(tk_now());
 	enum tk_err rc;
 
-	contacts_load(c->inst->cfg, &ct);
+	notify_contacts_load(c->inst->cfg, &ct);
 	if ((rc = remind_evaluation(c, &ct, today, &a->queued)) != TK_OK)
 		return rc;
 	return remind_actions(c, &ct, today, &a->queued);

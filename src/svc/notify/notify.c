@@ -38,23 +38,6 @@ out:
 	return rc;
 }
 
-int notify_email_ok(const char *s)
-{
-	const char *at = strchr(s, '@');
-	size_t dl;
-
-	if (at == NULL || at == s || strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL || at[1] == '\0')
-		return 0;
-	/* The domain: labels separated by single dots, none empty. */
-	dl = strlen(at + 1);
-	if (at[1] == '.' || at[dl] == '.' || strstr(at + 1, "..") != NULL)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == '<' || *s == '>' || *s == ',' || *s == ';' || *s == '"' || *s == '\\' || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 struct mail_src {
 	const char *p;
 	size_t len, off;

@@ -8,15 +8,33 @@
 
 /* Queues an e-mail (recipient sealed as PII) inside the caller's transaction. */
 enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *subject, const char *body) WARN_UNUSED;
-/*
- * A plausible single e-mail address: one '@', a dot after it, no empty
- * domain label, nothing that could break a header (shared by the domains
- * that queue mail to addresses people type: monev, support).
- */
-int notify_email_ok(const char *s);
 /* Delivers queued mail over SMTP ([smtp] url, from); counts what was sent. */
 enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed) WARN_UNUSED;
 /* Queues expiry reminders 30, 7 and 1 days before notAfter (once each). */
 enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
+
+
+/* ---- people to tell and reminders sent once (svc/notify/notify_once.c) ---- */
+
+/* A syntactically plausible single e-mail address (no display name, no list). */
+int notify_email_ok(const char *s);
+
+#define NOTIFY_MAX_CONTACTS 16u
+struct notify_contacts {
+	char addr[NOTIFY_MAX_CONTACTS][256];
+	size_t n;
+};
+/*
+ * [monev] contacts: the comma-separated e-mail addresses the ministry and
+ * the issuer name for agreement-level reminders (user accounts carry no
+ * e-mail address). Bad entries are logged and skipped.
+ */
+void notify_contacts_load(const struct config *cfg, struct notify_contacts *ct);
+/*
+ * Claims the reminder (kind, ref) in oversight_reminders_sent inside the
+ * caller's transaction: *claimed = 1 the first time on any node, 0 when it
+ * was claimed before. Kinds are prefixed by their domain ("monev.", "reco."...).
+ */
+enum tk_err notify_claim_once(struct svc_ctx *c, const char *kind, const char *ref, int *claimed) WARN_UNUSED;
 
 #endif

@@ -35,6 +35,18 @@ enum tk_err pii_open(const struct instance *inst, const char *field, const uint8
 	return buf_putc(out, 0) == TK_OK ? (out->len--, TK_OK) : TK_ERR_NOMEM;
 }
 
+enum tk_err pii_seal_blob(const struct instance *inst, const char *label, const uint8_t *p, size_t len, struct buf *out)
+{
+	return aead_seal(inst->pii_key, label, p, len, out);
+}
+
+enum tk_err pii_open_blob(const struct instance *inst, const char *label, const uint8_t *blob, size_t len, struct buf *out)
+{
+	if (aead_open(inst->pii_key, label, blob, len, out) != TK_OK)
+		return tk_fail(TK_ERR_CRYPTO, "sealed file %s cannot be opened (wrong instance key or tampered)", label);
+	return TK_OK;
+}
+
 void pii_nik_index(const struct instance *inst, const char *nik, char out[65])
 {
 	uint8_t mac[32];

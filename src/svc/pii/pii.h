@@ -11,6 +11,15 @@ enum tk_err pii_seal(const struct instance *inst, const char *field, const char 
 /* Opens a sealed value into out as a NUL-terminated string (use a secret buf). */
 enum tk_err pii_open(const struct instance *inst, const char *field, const uint8_t *blob, size_t len,
     struct buf *out) WARN_UNUSED;
+/*
+ * Seals a file (any bytes) under the instance PII key, bound to label: the
+ * table and row it belongs to ("evidence-12", "assessment-report-3"), so a
+ * blob copied to another row does not open. Appends to out. Used for RA
+ * evidence files and security-assessment reports. pii_open_blob() reverses it.
+ */
+enum tk_err pii_seal_blob(const struct instance *inst, const char *label, const uint8_t *p, size_t len, struct buf *out) WARN_UNUSED;
+/* Opens a blob of pii_seal_blob() with the same label; appends the bytes to out (a secret buf for secrets). */
+enum tk_err pii_open_blob(const struct instance *inst, const char *label, const uint8_t *blob, size_t len, struct buf *out) WARN_UNUSED;
 /* HMAC-SHA-256 blind index of a NIK, hex. */
 void pii_nik_index(const struct instance *inst, const char *nik, char out[65]);
 /* Blind index of an e-mail address (compared case-insensitively), hex. */

@@ -1128,7 +1128,7 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 		sha256_hex(f->data, f->len, h);
 		buf_reset(&fblob);
 		if ((rc = str_fmt(aad, sizeof(aad), "evidence-%lld", (long long)sid)) != TK_OK ||
-		    (rc = aead_seal(c->inst->pii_key, aad, f->data, f->len, &fblob)) != TK_OK)
+		    (rc = pii_seal_blob(c->inst, aad, f->data, f->len, &fblob)) != TK_OK)
 			goto out;
 		if ((rc = store_prepare(c->st, "INSERT INTO evidence (subscriber_id, kind, filename, mime, size, sha256, blob, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_bind_text(s, 2, f->kind)) != TK_OK ||
@@ -2532,7 +2532,7 @@ enum tk_err ra_evidence_get(struct svc_ctx *c, int64_t id, struct buf *out, char
 		size_t len = 0;
 		const uint8_t *blob = store_col_blob(s, 1, &len);
 		if ((rc = str_copy(mime, 32, store_col_text(s, 0))) != TK_OK || (rc = str_fmt(aad, sizeof(aad), "evidence-%lld", (long long)sid)) != TK_OK ||
-		    (rc = aead_open(c->inst->pii_key, aad, blob, len, out)) != TK_OK)
+		    (rc = pii_open_blob(c->inst, aad, blob, len, out)) != TK_OK)
 			goto out;
 	}
 	store_finalize(s);

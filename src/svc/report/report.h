@@ -81,6 +81,14 @@ enum tk_err report_acknowledge(struct svc_ctx *c, int year, const char *unit, in
  * of the next year, default 01-31); overdue after it without one.
  */
 enum tk_err report_submissions(struct svc_ctx *c, int year, const char *unit, json_t **out) WARN_UNUSED;
+/*
+ * For the jobs loop and `teken report remind`: while last year's
+ * ministry-wide report is not sent, queues a reminder to [monev] contacts
+ * fourteen days before it is due and another once it is overdue, each once
+ * on any number of nodes (notify_claim_once); nothing for a year that ended
+ * before the instance was made. Operator (jobs) only.
+ */
+enum tk_err report_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
 /* The frozen PDF or JSON of a version, byte for byte (admins, auditors). */
 enum tk_err report_frozen(struct svc_ctx *c, int year, const char *unit, int version, enum report_format f, struct buf *out) WARN_UNUSED;
 

@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "crypto/crypto.h"
+#include "log/log.h"
 #include "pdfgen/pdfgen.h"
 #include "store/store.h"
 
@@ -431,5 +432,109 @@ enum tk_err report_frozen(struct svc_ctx *c, int year, const char *unit, int ver
 		rc = buf_append(out, store_col_text(s, 0), strlen(store_col_text(s, 0)));
 out:
 	store_finalize(s);
+	return rc;
+}
+
+/* -------------------------------------------------------------- reminders */
+
+#define REMIND_BEFORE_DAYS 14
+
+struct remind_args {
+	int year;
+	int64_t due;
+	int overdue;
+	int queued;
+};
+
+static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
+{
+	struct remind_args *a = arg;
+	struct notify_contacts ct;
+	char ref[16], due_s[32], body[1200], *d = NULL;
+	const char *kind = a->overdue ? "report.usage_overdue" : "report.usage_due";
+	int64_t sent = 0;
+	int claimed = 0;
+	size_t i;
+	enum tk_err rc;
+
+	/* Any version of the ministry-wide report sent (by outbox or by hand) meets the obligation. */
+	{
+		struct store_stmt *s = NULL;
+		int row = 0;
+		if ((rc = store_prepare(c->st, "SELECT COUNT(*) FROM usage_reports WHERE year = ? AND unit = '' AND sent_at IS NOT NULL", &s)) == TK_OK &&
+		    (rc = store_bind_i64(s, 1, a->year)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+			sent = store_col_i64(s, 0);
+		store_finalize(s);
+		if (rc != TK_OK || sent > 0)
+			return rc;
+	}
+	notify_contacts_load(c->inst->cfg, &ct);
+	if (ct.n == 0) {
+		log_msg(LOG_WARN, "report.reminders", "the %d usage report is due (PKS art. 4(1)g) but [monev] contacts names nobody to tell", a->year);
+		return TK_OK;
+	}
+	if ((rc = str_fmt(ref, sizeof(ref), "%d", a->year)) != TK_OK || (rc = notify_claim_once(c, kind, ref, &claimed)) != TK_OK || !claimed)
+		return rc;
+	/* The due date as the WIB calendar day it ends (due_of gives the first instant after it). */
+	time_iso_utc(a->due - 1 + WIB_OFFSET, due_s);
+	due_s[10] = '\0';
+	if ((rc = str_fmt(body, sizeof(body),
+		 a->overdue ? "Laporan penggunaan sertifikat elektronik tahun %d belum dikirim kepada BSrE, padahal batas waktunya %s (PKS pasal 4 ayat (1) huruf g)."
+			      " Bekukan, setujui dan kirim laporan itu di teken (menu Laporan).\n\n"
+			      "The %d usage report on electronic certificates has not been sent to BSrE; it was due on %s (agreement art. 4(1)g)."
+			      " Freeze, approve and send it in teken (Reports).\n"
+			    : "Laporan penggunaan sertifikat elektronik tahun %d harus dikirim kepada BSrE paling lambat %s (PKS pasal 4 ayat (1) huruf g)."
+			      " Bekukan, setujui dan kirim laporan itu di teken (menu Laporan).\n\n"
+			      "The %d usage report on electronic certificates is due to BSrE by %s (agreement art. 4(1)g)."
+			      " Freeze, approve and send it in teken (Reports).\n",
+		 a->year, due_s, a->year, due_s)) != TK_OK)
+		return rc;
+	for (i = 0; i < ct.n; i++)
+		if ((rc = notify_queue(c, ct.addr[i], a->overdue ? "Laporan penggunaan terlambat / Usage report overdue" : "Laporan penggunaan jatuh tempo / Usage report due",
+			 body)) != TK_OK)
+			return rc;
+	{
+		json_t *j = json_pack("{s:s, s:i, s:s, s:I}", "kind", kind, "year", a->year, "due", due_s, "recipients", (json_int_t)ct.n);
+		d = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(j);
+		if (d == NULL)
+			return tk_fail(TK_ERR_NOMEM, "report: out of memory");
+	}
+	rc = audit_append(c, "report.reminder", "usage", d);
+	free(d);
+	if (rc == TK_OK)
+		a->queued += (int)ct.n;
+	return rc;
+}
+
+enum tk_err report_reminders(struct svc_ctx *c, int *queued)
+{
+	struct remind_args a;
+	int64_t now = tk_now(), made = 0, year_end;
+	struct tm tm;
+	time_t t = (time_t)(now + WIB_OFFSET);
+	enum tk_err rc;
+
+	*queued = 0;
+	if (c->actor.kind != ACTOR_OPERATOR)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "reminders are queued by the jobs loop or the operator");
+	memset(&a, 0, sizeof(a));
+	if (gmtime_r(&t, &tm) == NULL)
+		return tk_fail(TK_ERR_INTERNAL, "report: bad clock");
+	a.year = tm.tm_year + 1900 - 1;
+	if ((rc = due_of(c, a.year, &a.due)) != TK_OK)
+		return rc;
+	/* Nothing to report for a year that ended before this instance existed. */
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = a.year + 1 - 1900;
+	tm.tm_mday = 1;
+	year_end = (int64_t)timegm(&tm) - WIB_OFFSET;
+	if ((rc = store_query_i64(c->st, "SELECT COALESCE(MIN(created_at), 0) FROM cas", NULL, &made)) != TK_OK)
+		return rc;
+	if (made == 0 || made >= year_end || now < a.due - (int64_t)REMIND_BEFORE_DAYS * 86400)
+		return TK_OK;
+	a.overdue = now >= a.due;
+	if ((rc = svc_in_tx(c, remind_tx, &a)) == TK_OK)
+		*queued = a.queued;
 	return rc;
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# test_assess.py on PostgreSQL: requests, sealed reports (a pg_dump must not
+# show their text), decisions, the dashboard and the reminders on a
+# throwaway cluster.
+source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/../lib/pg.sh"
+
+pg_start "$TMP/pg" >/dev/null
+at_exit "pg_stop '$TMP/pg'"
+TEKEN_TEST_STORE="$PG_URL" python3 "$(dirname "$0")/test_assess.py" >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; die "test_assess.py on PostgreSQL"; }
+grep -q "^PASS" "$TMP/out" || die "no PASS line: $(tail -n 3 "$TMP/out")"; ok
