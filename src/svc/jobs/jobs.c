@@ -11,6 +11,7 @@
 #include "svc/jobs/jobs.h"
 #include "svc/monev/monev.h"
 #include "svc/notify/notify.h"
+#include "svc/policy/policy.h"
 #include "svc/trust/trust.h"
 #include "store/store.h"
 
@@ -50,6 +51,11 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 			log_msg(LOG_WARN, "jobs.monev", "%s", tk_errmsg());
 		else if (queued > 0)
 			log_msg(LOG_INFO, "jobs.monev", "queued %d monitoring and evaluation reminders", queued);
+		/* Recommendations of the issuer past their due date (once each). */
+		if (reco_reminders(c, &queued) != TK_OK)
+			log_msg(LOG_WARN, "jobs.reco", "%s", tk_errmsg());
+		else if (queued > 0)
+			log_msg(LOG_INFO, "jobs.reco", "queued %d overdue recommendation reminders", queued);
 		buf_init(&crl, (size_t)1 << 31);
 		if (ca_crl_current(c, "issuing", &crl, &tu, &nu) != TK_OK)
 			log_msg(LOG_WARN, "jobs.crl", "%s", tk_errmsg());

@@ -5,6 +5,7 @@
  * shows auditors). Store-level liveness comes from svc/monitor.
  */
 #include "svc/monev/monev_int.h"
+#include "svc/policy/policy.h"
 
 #include "svc/monitor/monitor.h"
 #include "svc/report/report.h"
@@ -345,7 +346,7 @@ static const struct {
 	{"usage_report", usage_report},
 	{"evaluation_actions", open_actions},
 	{"evaluation", next_evaluation},
-	{"review_recommendations", NULL},
+	{"review_recommendations", reco_open_items},
 	{"tickets", NULL},
 };
 

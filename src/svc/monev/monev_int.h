@@ -23,4 +23,16 @@ int monev_email_ok(const char *s);
 /* Dumps j (stolen) into *out; caller frees. */
 enum tk_err monev_dump(json_t *j, char **out) WARN_UNUSED;
 
+#define MONEV_MAX_CONTACTS 16u
+
+/* The addresses of [monev] contacts, who hear of reminders with no owner e-mail (also svc/policy's recommendations). */
+struct monev_contacts {
+	char addr[MONEV_MAX_CONTACTS][256];
+	size_t n;
+};
+
+struct config;
+/* Reads [monev] contacts (comma-separated); entries that are not e-mail addresses are logged and skipped. */
+void monev_contacts_load(const struct config *cfg, struct monev_contacts *ct);
+
 #endif

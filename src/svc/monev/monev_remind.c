@@ -23,15 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MONEV_MAX_CONTACTS 16u
-
-struct contacts {
-	char addr[MONEV_MAX_CONTACTS][256];
-	size_t n;
-};
-
 /* [monev] contacts: comma-separated e-mail addresses; bad entries are logged and skipped. */
-static void contacts_load(const struct config *cfg, struct contacts *ct)
+void monev_contacts_load(const struct config *cfg, struct monev_contacts *ct)
 {
 	const char *p = config_get(cfg, "monev", "contacts");
 
@@ -86,7 +79,7 @@ static enum tk_err audit_reminder(struct svc_ctx *c, const char *kind, const cha
 }
 
 /* The evaluation-due reminder, when due and not sent. */
-static enum tk_err remind_evaluation(struct svc_ctx *c, const struct contacts *ct, int64_t today, int *queued)
+static enum tk_err remind_evaluation(struct svc_ctx *c, const struct monev_contacts *ct, int64_t today, int *queued)
 {
 	struct store_stmt *s = NULL;
 	char last[16] = "", ref[40], due[16], body[900];
@@ -157,7 +150,7 @@ struct overdue {
 };
 
 /* One reminder per overdue action, to its owner (else the contacts). */
-static enum tk_err remind_actions(struct svc_ctx *c, const struct contacts *ct, int64_t today, int *queued)
+static enum tk_err remind_actions(struct svc_ctx *c, const struct monev_contacts *ct, int64_t today, int *queued)
 {
 	struct store_stmt *s = NULL;
 	struct overdue *o = NULL;
@@ -265,11 +258,11 @@ struct remind_arg {
 static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 {
 	struct remind_arg *a = arg;
-	struct contacts ct;
+	struct monev_contacts ct;
 	int64_t today = monev_wib_day(tk_now());
 	enum tk_err rc;
 
-	contacts_load(c->inst->cfg, &ct);
+	monev_contacts_load(c->inst->cfg, &ct);
 	if ((rc = remind_evaluation(c, &ct, today, &a->queued)) != TK_OK)
 		return rc;
 	return remind_actions(c, &ct, today, &a->queued);
