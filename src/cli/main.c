@@ -56,6 +56,12 @@ static const char usage[] =
     "  teken monev action add --dir D --id N --description T --owner O [--owner-email E] --due YYYY-MM-DD\n"
     "  teken monev action update --dir D --id N --action A [--status open|in_progress|done|cancelled] [--note T] [--due D]\n"
     "  teken monev minutes freeze|get|upload --dir D --id N [-o minutes.pdf | --in signed.pdf]\n"
+    "  teken reco list [--status S] | show --id N | remind   --dir D   # the issuer's recommendations (docs/policy.md)\n"
+    "  teken reco create --dir D --source review|assessment|advice|monev [--source-ref R] --title T --body B [--severity S] --owner O [--owner-email E] --due YYYY-MM-DD\n"
+    "  teken reco status --dir D --id N --status open|in_progress|done|accepted_risk [--note T]   /   teken reco evidence add --dir D --id N --in F | get --id N --file-id F [-o OUT]\n"
+    "  teken policy list | show --id N   --dir D   # internal policies; write commands take [--as USER --password-file F]\n"
+    "  teken policy draft --dir D --name N --kind signing|security|other --title T (--body B | --body-file F) [--application APP --rules JSON]\n"
+    "  teken policy update|comment|approve|publish --dir D --id N [...]\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -71,6 +77,7 @@ int main(int argc, char **argv)
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev},
+		{"reco", cmd_reco}, {"policy", cmd_policy},
 	};
 	size_t i;
 
