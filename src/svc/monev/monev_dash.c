@@ -264,8 +264,8 @@ out:
 
 /*
  * Open items. Each source adds one member to "open_items". Review
- * recommendations (implementation reviews) and support tickets have no
- * tables in this store yet: they are listed with "available": false. The
+ * recommendations come from svc/policy (reco_open_items); a source with
+ * no data yet is listed with "available": false. The
  * extension point is this table: a source whose tables exist replaces its
  * entry with a function counting its open and overdue rows.
  */
