@@ -116,9 +116,9 @@ function renderReco(root, me, r) {
   body.append(h('h3', { i18n: 'pol.files.h' }));
   const dlSlot = h('span', { class: 'reco-dl' });
   body.append(table([
-    ['pol.f.title', (f) => f.filename],
-    ['pol.col.due', (f) => h('span', { date: f.uploaded_at })],
-    ['pol.col.id', (f) => fmtBytes(f.size)],
+    ['pol.files.name', (f) => f.filename],
+    ['pol.files.at', (f) => h('span', {}, f.uploaded_by, ', ', h('span', { date: f.uploaded_at }))],
+    ['pol.files.size', (f) => fmtBytes(f.size)],
     ['pol.files.download', (f) => h('button', { type: 'button', class: 'button button-small reco-file', dataset: { id: String(f.id) }, i18n: 'pol.files.download',
       on: { click: async () => {
         try {
@@ -260,7 +260,7 @@ function renderPolicy(root, me, p) {
     ['pol.col.application', p.application],
     ['pol.f.rules', p.rules ? h('code', { class: 'pol-rules', text: JSON.stringify(p.rules) }) : null],
     ['pol.f.pbody', h('div', { class: 'pol-body', text: p.body })],
-    ['pol.f.created_by', h('span', {}, p.created_by, ' ', h('span', { date: p.created_at }))],
+    ['pol.f.drafted_by', h('span', {}, p.created_by, ' ', h('span', { date: p.created_at }))],
     ['pol.f.approved_by', p.approved_by ? h('span', {}, p.approved_by, ' ', h('span', { date: p.approved_at })) : null],
     ['pol.f.published_by', p.published_by ? h('span', {}, p.published_by, ' ', h('span', { date: p.published_at })) : null],
   ]));
@@ -305,7 +305,7 @@ function renderPolicy(root, me, p) {
   body.append(h('h3', { i18n: 'pol.versions.h' }), table([
     ['pol.col.version', (v) => String(v.version)],
     ['pol.col.state', (v) => polBadge(v.state)],
-    ['pol.f.published_by', (v) => (v.published_at ? h('span', { date: v.published_at }) : null)],
+    ['pol.f.published_at', (v) => (v.published_at ? h('span', { date: v.published_at }) : null)],
     ['pol.col.open', (v) => (v.id === p.id ? null : h('button', { type: 'button', class: 'button button-small', i18n: 'pol.open', on: { click: () => openPolicy(root, v.id) } }))],
   ], p.versions));
   apply(sec);
