@@ -309,6 +309,8 @@ static int policy_id_cmd(const char *cmd, int argc, char **argv)
 		rc = policy_approve(&c, id, &txt);
 	else if (strcmp(cmd, "policy publish") == 0)
 		rc = policy_publish(&c, id, &txt);
+	else if (strcmp(cmd, "policy withdraw") == 0)
+		rc = policy_withdraw(&c, id, &txt);
 	else
 		rc = policy_get(&c, id, &txt);
 	r = cli_print_text(rc, &txt);
@@ -320,14 +322,16 @@ static int policy_show_cmd(int argc, char **argv) { return policy_id_cmd("policy
 static int policy_comment_cmd(int argc, char **argv) { return policy_id_cmd("policy comment", argc, argv); }
 static int policy_approve_cmd(int argc, char **argv) { return policy_id_cmd("policy approve", argc, argv); }
 static int policy_publish_cmd(int argc, char **argv) { return policy_id_cmd("policy publish", argc, argv); }
+static int policy_withdraw_cmd(int argc, char **argv) { return policy_id_cmd("policy withdraw", argc, argv); }
 
 int cmd_policy(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
 		{"list", policy_list_cmd}, {"show", policy_show_cmd}, {"draft", policy_draft_cmd}, {"update", policy_update_cmd},
 		{"comment", policy_comment_cmd}, {"approve", policy_approve_cmd}, {"publish", policy_publish_cmd},
+		{"withdraw", policy_withdraw_cmd},
 		{NULL, NULL},
 	};
 
-	return cli_dispatch("policy", argc, argv, subs, "list, show, draft, update, comment, approve or publish");
+	return cli_dispatch("policy", argc, argv, subs, "list, show, draft, update, comment, approve, publish or withdraw");
 }

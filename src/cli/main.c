@@ -61,7 +61,7 @@ static const char usage[] =
     "  teken reco status --dir D --id N --status open|in_progress|done|accepted_risk [--note T]   /   teken reco evidence add --dir D --id N --in F | get --id N --file-id F [-o OUT]\n"
     "  teken policy list | show --id N   --dir D   # internal policies; write commands take [--as USER --password-file F]\n"
     "  teken policy draft --dir D --name N --kind signing|security|other --title T (--body B | --body-file F) [--application APP --rules JSON]\n"
-    "  teken policy update|comment|approve|publish --dir D --id N [...]\n"
+    "  teken policy update|comment|approve|publish|withdraw --dir D --id N [...]\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";

@@ -180,6 +180,8 @@ static const struct http_route routes[] = {
 	{"POST", "/api/v1/policies/{id}/comments", ROLE_ADMIN | ROLE_AUDITOR, h_policy_comment, 0, "Comment on a policy version (the issuer's assistance)"},
 	{"POST", "/api/v1/policies/{id}/approve", ROLE_ADMIN, h_policy_approve, 0, "Approve a draft (another admin than its drafter)"},
 	{"POST", "/api/v1/policies/{id}/publish", ROLE_ADMIN, h_policy_publish, 0, "Publish an approved version; the published one of that name is superseded"},
+	{"POST", "/api/v1/policies/{id}/withdraw", ROLE_ADMIN, h_policy_withdraw, 0,
+	    "Withdraw a draft, approved or published version (a published one stops binding at once)"},
 	{"GET", "/api/v1/me/signing-policy", ROLE_APPLICATION, h_my_signing_policy, 0, "The published signing policies that apply to the calling application"},
 };
 

@@ -129,6 +129,7 @@ enum tk_err h_policy_update(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_policy_comment(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_policy_approve(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_policy_publish(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policy_withdraw(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_signing_policy(struct http_req *rq, struct http_resp *rs);
 
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */

@@ -201,6 +201,11 @@ enum tk_err h_policy_publish(struct http_req *rq, struct http_resp *rs)
 	return step(rq, rs, policy_publish);
 }
 
+enum tk_err h_policy_withdraw(struct http_req *rq, struct http_resp *rs)
+{
+	return step(rq, rs, policy_withdraw);
+}
+
 enum tk_err h_my_signing_policy(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;

@@ -397,6 +397,27 @@ check([v["state"] for v in r.json()["versions"]] == ["published", "superseded"],
 acts = [x[0] for x in sql("SELECT action FROM audit WHERE action LIKE 'policy.%' ORDER BY seq")]
 check(acts.count("policy.draft") == 2 and acts.count("policy.approve") == 2 and acts.count("policy.publish") == 2 and acts.count("policy.comment") == 2,
       "every policy step audited: %s" % acts)
+# Withdrawing: an abandoned draft frees the name; a withdrawn published version stops binding at once.
+r = admin.request("POST", "/api/v1/policies", dict(pol, title="Draf yang ditinggalkan"))
+P3 = r.json()["id"]
+check(r.status == 201 and r.json()["version"] == 3, "version 3 drafted")
+r = auditor.request("POST", "/api/v1/policies/%d/withdraw" % P3)
+check(r.status == 403, "an auditor does not withdraw the ministry's policy")
+r = admin.request("POST", "/api/v1/policies/%d/withdraw" % P3)
+check(r.status == 200 and r.json()["state"] == "withdrawn", "the draft is withdrawn")
+r = admin.request("POST", "/api/v1/policies/%d/withdraw" % P1)
+check(r.status == 409, "a superseded version is not withdrawn")
+r = sign({"visible": VIS})
+check(r.status == 403 and r.error_code() == "policy_stamp", "version 2 still binds")
+p = teken("policy", "withdraw", "--dir", d, "--id", str(P2))
+check(json.loads(p.stdout)["state"] == "withdrawn", "CLI withdraws the published version")
+r = sign({"visible": VIS})
+check(r.status == 200, "no policy in force: the application signs B-B visible again: %s" % r.body[:200])
+check("Signature is Valid" in pdfsig(r.body), "pdfsig accepts it")
+r = app.request("GET", "/api/v1/me/signing-policy")
+check(r.json()["policies"] == [], "no policy binds the application")
+check(int(one("SELECT COUNT(*) FROM audit WHERE action = 'policy.withdraw'")) == 2, "withdrawals audited")
+
 # Another application (no policy) is unaffected.
 key2 = teken("apikey", "create", "--dir", d, "--name", "Aplikasi Lain", "--units", "Sekretariat Jenderal").stdout.strip()
 app2 = Client(srv)

@@ -160,6 +160,7 @@ EXPECTED = {
     ("POST", "/api/v1/policies/{id}/comments"): (S({"admin", "auditor"}), "the issuer's assistance (PKS 4(2)b) and the ministry's answers"),
     ("POST", "/api/v1/policies/{id}/approve"): (S({"admin"}), "a second admin approves (four eyes)"),
     ("POST", "/api/v1/policies/{id}/publish"): (S({"admin"}), "the ministry publishes its policy"),
+    ("POST", "/api/v1/policies/{id}/withdraw"): (S({"admin"}), "the ministry withdraws its own policy"),
     ("GET", "/api/v1/me/signing-policy"): (APPS, "an application reads the signing policy that binds it"),
 }
 

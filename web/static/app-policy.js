@@ -280,6 +280,21 @@ function renderPolicy(root, me, p) {
         }
       } } })));
   }
+  if (me.role === 'admin' && (p.state === 'draft' || p.state === 'approved' || p.state === 'published')) {
+    body.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'button', id: 'pol-withdraw', i18n: 'pol.withdraw',
+      on: { click: async (e) => {
+        e.currentTarget.disabled = true;
+        try {
+          const r = await api('POST', `/api/v1/policies/${p.id}/withdraw`);
+          renderPolicy(root, me, r);
+          say($('#pol-detail-msg', root), 'ok', 'pol.step.done', { state: t('pol.st.' + r.state) });
+          loadPolicies(root);
+        } catch (err2) {
+          e.target.disabled = false;
+          err($('#pol-detail-msg', root), err2);
+        }
+      } } })));
+  }
   body.append(h('h3', { i18n: 'pol.comments.h' }), h('ol', { class: 'pol-comments', id: 'pol-comments' },
     p.comments.map((c) => h('li', { class: 'pol-comment pol-comment-' + c.author_role },
       h('p', { class: 'note' }, h('strong', { text: c.author }), ' (', h('span', { i18n: 'pol.role.' + c.author_role }), ') ', h('span', { date: c.at })),

@@ -725,7 +725,7 @@ enum tk_err policy_comment(struct svc_ctx *c, int64_t id, json_t *in, char **out
 	return policy_get(c, id, out);
 }
 
-enum { STEP_APPROVE, STEP_PUBLISH };
+enum { STEP_APPROVE, STEP_PUBLISH, STEP_WITHDRAW };
 
 struct step_arg {
 	int64_t id;
@@ -743,6 +743,19 @@ static enum tk_err step_tx(struct svc_ctx *c, void *arg)
 
 	if ((rc = load_row(c, a->id, &p)) != TK_OK)
 		return rc;
+	if (a->step == STEP_WITHDRAW) {
+		/* A draft or approved version abandoned, or a published one no longer in force (nothing replaces it). */
+		if (strcmp(p.state, "draft") != 0 && strcmp(p.state, "approved") != 0 && strcmp(p.state, "published") != 0)
+			return tk_fail_code(TK_ERR_CONFLICT, "policy_state", "policy '%s' version %lld is %s: nothing to withdraw", p.name, (long long)p.version,
+			    p.state);
+		if ((rc = store_prepare(c->st, "UPDATE policies SET state = 'withdrawn', updated_at = ? WHERE id = ?", &s)) != TK_OK ||
+		    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+			goto out;
+		rc = pol_audit(c, "policy.withdraw", "policy", a->id,
+		    json_pack("{s:s, s:I, s:s, s:s?}", "name", p.name, "version", (json_int_t)p.version, "from", p.state, "application",
+			p.has_app ? p.application : NULL));
+		goto out;
+	}
 	if (strcmp(p.state, a->step == STEP_APPROVE ? "draft" : "approved") != 0)
 		return tk_fail_code(TK_ERR_CONFLICT, "policy_state", "policy '%s' version %lld is %s; %s needs it %s", p.name, (long long)p.version, p.state,
 		    a->step == STEP_APPROVE ? "approving" : "publishing", a->step == STEP_APPROVE ? "draft" : "approved");
@@ -793,6 +806,16 @@ enum tk_err policy_publish(struct svc_ctx *c, int64_t id, char **out)
 	enum tk_err rc;
 
 	if ((rc = admin_only(c, "publishing an internal policy")) != TK_OK || (rc = svc_in_tx(c, step_tx, &a)) != TK_OK)
+		return rc;
+	return policy_get(c, id, out);
+}
+
+enum tk_err policy_withdraw(struct svc_ctx *c, int64_t id, char **out)
+{
+	struct step_arg a = {id, STEP_WITHDRAW};
+	enum tk_err rc;
+
+	if ((rc = admin_only(c, "withdrawing an internal policy")) != TK_OK || (rc = svc_in_tx(c, step_tx, &a)) != TK_OK)
 		return rc;
 	return policy_get(c, id, out);
 }

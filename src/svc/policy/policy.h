@@ -14,7 +14,7 @@
  *     an admin publishes; publishing supersedes the published version of
  *     that name. A signing policy names an application (API key name) and
  *     carries machine-readable rules that sign_document() enforces through
- *     policy_check_signing().
+ *     policy_check_signing(). Any version not superseded may be withdrawn.
  * Every change runs in one write transaction with its audit event
  * (reco.*, policy.*).
  */
@@ -102,6 +102,12 @@ enum tk_err policy_comment(struct svc_ctx *c, int64_t id, json_t *in, char **out
 enum tk_err policy_approve(struct svc_ctx *c, int64_t id, char **out) WARN_UNUSED;
 /* approved -> published; the published version of the same name becomes superseded. Admins, the operator. */
 enum tk_err policy_publish(struct svc_ctx *c, int64_t id, char **out) WARN_UNUSED;
+/*
+ * draft, approved or published -> withdrawn: an abandoned draft (which
+ * frees the name for a new draft) or a published version no longer in
+ * force (its rules stop binding at once). Admins, the operator.
+ */
+enum tk_err policy_withdraw(struct svc_ctx *c, int64_t id, char **out) WARN_UNUSED;
 /* The published signing policies naming the calling application (JSON array). Applications only. */
 enum tk_err policy_mine(struct svc_ctx *c, char **out) WARN_UNUSED;
 
