@@ -60,6 +60,12 @@ static const char usage[] =
     "  teken assess request --dir D --system S --scope T --due YYYY-MM-DD [--note N]\n"
     "  teken assess upload --dir D --id N --file report.pdf --meta meta.json   /   teken assess download --dir D --id N [--version V] [-o F]\n"
     "  teken assess accept|return --dir D --id N --as AUDITOR --password-file F [--reason R]\n"
+    "  teken reco list [--status S] | show --id N | remind   --dir D   # the issuer's recommendations (docs/policy.md)\n"
+    "  teken reco create --dir D --source review|assessment|advice|monev [--source-ref R] --title T --body B [--severity S] --owner O [--owner-email E] --due YYYY-MM-DD\n"
+    "  teken reco status --dir D --id N --status open|in_progress|done|accepted_risk [--note T]   /   teken reco evidence add --dir D --id N --in F | get --id N --file-id F [-o OUT]\n"
+    "  teken policy list | show --id N   --dir D   # internal policies; write commands take [--as USER --password-file F]\n"
+    "  teken policy draft --dir D --name N --kind signing|security|other --title T (--body B | --body-file F) [--application APP --rules JSON]\n"
+    "  teken policy update|comment|approve|publish|withdraw --dir D --id N [...]\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -75,6 +81,7 @@ int main(int argc, char **argv)
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
+		{"reco", cmd_reco}, {"policy", cmd_policy},
 	};
 	size_t i;
 

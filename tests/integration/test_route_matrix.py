@@ -154,6 +154,22 @@ EXPECTED = {
     ("GET", "/api/v1/assessments/{id}/report.pdf"): (S({"admin", "auditor"}), "the sealed report file: both parties only (logged)"),
     ("POST", "/api/v1/assessments/{id}/accept"): (S({"auditor"}), "the issuer accepts the report"),
     ("POST", "/api/v1/assessments/{id}/return"): (S({"auditor"}), "the issuer returns the report with a reason"),
+    # --- recommendations and internal policies (R5, docs/policy.md)
+    ("GET", "/api/v1/recommendations"): (S({"admin", "auditor"}), "the register: the issuer recommends, the ministry follows up"),
+    ("POST", "/api/v1/recommendations"): (S({"auditor"}), "recommendations are the issuer's (PKS 4(2)b)"),
+    ("GET", "/api/v1/recommendations/{id}"): (S({"admin", "auditor"}), "a recommendation and its evidence list"),
+    ("POST", "/api/v1/recommendations/{id}/status"): (S({"admin", "auditor"}), "admins follow up; auditors accept a risk (the service splits)"),
+    ("POST", "/api/v1/recommendations/{id}/files"): (S({"admin"}), "the ministry uploads its evidence of closure"),
+    ("GET", "/api/v1/recommendations/{id}/files/{fid}"): (S({"admin", "auditor"}), "evidence is read by both parties, audited"),
+    ("GET", "/api/v1/policies"): (S({"admin", "auditor"}), "internal policies: the ministry's, reviewed by the issuer"),
+    ("POST", "/api/v1/policies"): (S({"admin"}), "the ministry drafts its own policies"),
+    ("GET", "/api/v1/policies/{id}"): (S({"admin", "auditor"}), "a policy version with its comments"),
+    ("POST", "/api/v1/policies/{id}"): (S({"admin"}), "the ministry edits its draft"),
+    ("POST", "/api/v1/policies/{id}/comments"): (S({"admin", "auditor"}), "the issuer's assistance (PKS 4(2)b) and the ministry's answers"),
+    ("POST", "/api/v1/policies/{id}/approve"): (S({"admin"}), "a second admin approves (four eyes)"),
+    ("POST", "/api/v1/policies/{id}/publish"): (S({"admin"}), "the ministry publishes its policy"),
+    ("POST", "/api/v1/policies/{id}/withdraw"): (S({"admin"}), "the ministry withdraws its own policy"),
+    ("GET", "/api/v1/me/signing-policy"): (APPS, "an application reads the signing policy that binds it"),
 }
 
 # Rows for routes being added on other branches today: checked like the others once the
@@ -316,7 +332,7 @@ def run_matrix(backend, pg_url=None):
     doc_id = r.headers["id_dokumen"]
 
     params = {"{ca}": "issuing", "{req...}": "MAo=", "{id}": "999999", "{file}": "app.js", "{user}": "throwaway",
-              "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999", "{aid}": "999999"}
+              "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999", "{aid}": "999999", "{fid}": "999999"}
     seal_name = store.seal_name()
     ids = {("GET", "/api/v1/requests/{id}"): req_id, ("POST", "/api/v1/requests/{id}/approve"): req_id,
            ("POST", "/api/v1/requests/{id}/reject"): req_id, ("GET", "/api/sign/download/{id}"): doc_id,
