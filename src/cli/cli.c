@@ -80,6 +80,24 @@ int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_f
 	return r;
 }
 
+int cli_open_opt_as(const char *dir, const char *as, const char *pwfile, struct instance **inst, struct svc_ctx *c)
+{
+	char pw[300];
+	int r;
+
+	if (as == NULL)
+		return cli_open(dir, inst, c);
+	if (pwfile == NULL) {
+		tk_fail_code(TK_ERR_INVALID, "missing_field", "--as needs --password-file");
+		return cli_fail();
+	}
+	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
+		return cli_fail();
+	r = cli_open_as(dir, as, pw, inst, c);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return r;
+}
+
 void cli_close(struct instance *inst, struct svc_ctx *ctx)
 {
 	svc_ctx_done(ctx);

@@ -44,6 +44,8 @@ int cli_open(const char *dir, struct instance **inst, struct svc_ctx *ctx);
  * Returns 0, or an exit code with the error printed (nothing to close).
  */
 int cli_open_as(const char *dir, const char *user, const char *password, struct instance **inst, struct svc_ctx *ctx);
+/* cli_open_as(dir, as, <password from pwfile>) when as is given (pwfile then required), else cli_open(dir). */
+int cli_open_opt_as(const char *dir, const char *as, const char *pwfile, struct instance **inst, struct svc_ctx *ctx);
 
 /* A service decision on a numbered request: approve (1) or reject (0), optional reason, JSON out (caller frees). */
 typedef enum tk_err (*cli_decide_fn)(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out);
@@ -81,6 +83,8 @@ int cmd_report(int argc, char **argv);
 int cmd_monev(int argc, char **argv);
 int cmd_ticket(int argc, char **argv);
 int cmd_assess(int argc, char **argv);
+int cmd_reco(int argc, char **argv);   /* cmd_policy.c */
+int cmd_policy(int argc, char **argv);
 /*
  * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
  * are hashed where they lie, never copied. Release with munmap.

@@ -4,7 +4,6 @@
 #include "svc/report/report.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,24 +19,6 @@ static int year_arg(const char *cmd, const char *s, int *year)
 }
 
 /* The operator, or with --as the named person (their password from --password-file). */
-static int open_report(const char *dir, const char *as, const char *pwfile, struct instance **inst, struct svc_ctx *c)
-{
-	char pw[300];
-	int r;
-
-	if (as == NULL)
-		return cli_open(dir, inst, c);
-	if (pwfile == NULL) {
-		tk_fail_code(TK_ERR_INVALID, "missing_field", "--as needs --password-file");
-		return cli_fail();
-	}
-	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
-		return cli_fail();
-	r = cli_open_as(dir, as, pw, inst, c);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	return r;
-}
-
 static int usage_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *years = NULL, *unit = NULL, *fmt = "json", *outp = "-";
@@ -114,7 +95,7 @@ static int step_cmd(const char *cmd, int argc, char **argv)
 	if (!send && (by_hand || note != NULL))
 		return cli_usage_error(cmd, "--by-hand and --note belong to report send");
 	version = (int)v;
-	if ((r = open_report(dir, as, pwfile, &inst, &c)) != 0)
+	if ((r = cli_open_opt_as(dir, as, pwfile, &inst, &c)) != 0)
 		return r;
 	if (freeze)
 		rc = report_freeze(&c, year, unit, &version);

@@ -8,7 +8,6 @@
 #include "svc/base/base.h"
 #include "svc/support/support.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +19,12 @@
 /* Options every subcommand takes: the instance and, optionally, the person to act as. */
 #define COMMON_OPTS(dir, as, pw) {"dir", 1, &(dir), NULL, 1}, {"as", 1, &(as), NULL, 0}, {"password-file", 1, &(pw), NULL, 0}
 
+/* As the operator, or as --as USER (cli_open_opt_as, shared with the report and policy commands). */
 static int open_ctx(const char *cmd, const char *dir, const char *as, const char *pwfile, struct instance **inst, struct svc_ctx *c)
 {
-	char pw[300];
-	int r;
-
-	if (as == NULL)
-		return pwfile != NULL ? cli_usage_error(cmd, "--password-file goes with --as USER") : cli_open(dir, inst, c);
-	if (pwfile == NULL)
-		return cli_usage_error(cmd, "--as USER needs --password-file F");
-	if (cli_read_secret(pwfile, pw, sizeof(pw)) != TK_OK)
-		return cli_fail();
-	r = cli_open_as(dir, as, pw, inst, c);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	return r;
+	if (as == NULL && pwfile != NULL)
+		return cli_usage_error(cmd, "--password-file goes with --as USER");
+	return cli_open_opt_as(dir, as, pwfile, inst, c);
 }
 
 static int id_opt(const char *cmd, const char *s, int64_t *out)

@@ -60,6 +60,12 @@ static const char usage[] =
     "  teken assess request --dir D --system S --scope T --due YYYY-MM-DD [--note N]\n"
     "  teken assess upload --dir D --id N --file report.pdf --meta meta.json   /   teken assess download --dir D --id N [--version V] [-o F]\n"
     "  teken assess accept|return --dir D --id N --as AUDITOR --password-file F [--reason R]\n"
+    "  teken reco list [--status S] | show --id N | remind   --dir D   # the issuer's recommendations (docs/policy.md)\n"
+    "  teken reco create --dir D --source review|assessment|advice|monev [--source-ref R] --title T --body B [--severity S] --owner O [--owner-email E] --due YYYY-MM-DD\n"
+    "  teken reco status --dir D --id N --status open|in_progress|done|accepted_risk [--note T]   /   teken reco evidence add --dir D --id N --in F | get --id N --file-id F [-o OUT]\n"
+    "  teken policy list | show --id N   --dir D   # internal policies; write commands take [--as USER --password-file F]\n"
+    "  teken policy draft --dir D --name N --kind signing|security|other --title T (--body B | --body-file F) [--application APP --rules JSON]\n"
+    "  teken policy update|comment|approve|publish|withdraw --dir D --id N [...]\n"
     "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
     "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
     "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
@@ -77,7 +83,8 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess}, {"ticket", cmd_ticket},
+		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
+		{"reco", cmd_reco}, {"policy", cmd_policy}, {"ticket", cmd_ticket},
 	};
 	size_t i;
 

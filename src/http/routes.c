@@ -5,8 +5,10 @@
 #include "http/routes.h"
 #include "svc/assess/assess.h"
 #include "svc/monev/monev.h"
+#include "svc/policy/policy.h"
 
 #define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
+#define RECO_UPLOAD_BODY (RECO_MAX_FILE + 64u * 1024u) /* one evidence file and its multipart framing */
 
 
 /* Routes leave .flags out unless they need one: zero is the default. */
@@ -173,6 +175,28 @@ static const struct http_route routes[] = {
 	    "The report PDF (?version=N, default the latest), opened from its seal (logged: assess.download)"},
 	{"POST", "/api/v1/assessments/{id}/accept", ROLE_AUDITOR, h_assessment_accept, 0, "Accept a submitted report"},
 	{"POST", "/api/v1/assessments/{id}/return", ROLE_AUDITOR, h_assessment_return, 0, "Return a submitted report for correction: {reason}"},
+	/* recommendations and internal policies (R5, docs/policy.md) */
+	{"GET", "/api/v1/recommendations", ROLE_ADMIN | ROLE_AUDITOR, h_recos_list, 0,
+	    "Recommendations of the issuer, newest first (?status=open|in_progress|done|accepted_risk|overdue)"},
+	{"POST", "/api/v1/recommendations", ROLE_AUDITOR, h_recos_create, 0,
+	    "Record a recommendation: source, source_ref, title, body, severity, owner, owner_email, due_on"},
+	{"GET", "/api/v1/recommendations/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_reco_get, 0, "A recommendation with its evidence files"},
+	{"POST", "/api/v1/recommendations/{id}/status", ROLE_ADMIN | ROLE_AUDITOR, h_reco_status, 0,
+	    "Move a recommendation {status, closing_note}: admins open/in_progress/done (evidence first), auditors accepted_risk"},
+	{"POST", "/api/v1/recommendations/{id}/files", ROLE_ADMIN, h_reco_file_add, RECO_UPLOAD_BODY,
+	    "Upload evidence of closure (multipart 'file', at most 10 MiB)"},
+	{"GET", "/api/v1/recommendations/{id}/files/{fid}", ROLE_ADMIN | ROLE_AUDITOR, h_reco_file_get, 0, "Download an evidence file (audited)"},
+	{"GET", "/api/v1/policies", ROLE_ADMIN | ROLE_AUDITOR, h_policies_list, 0, "Internal policy versions (name, version, state)"},
+	{"POST", "/api/v1/policies", ROLE_ADMIN, h_policies_draft, 0,
+	    "Draft the next version of an internal policy: name, kind, title, body, application and rules (signing)"},
+	{"GET", "/api/v1/policies/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_policy_get, 0, "A policy version with its comments and the other versions"},
+	{"POST", "/api/v1/policies/{id}", ROLE_ADMIN, h_policy_update, 0, "Edit a draft policy version"},
+	{"POST", "/api/v1/policies/{id}/comments", ROLE_ADMIN | ROLE_AUDITOR, h_policy_comment, 0, "Comment on a policy version (the issuer's assistance)"},
+	{"POST", "/api/v1/policies/{id}/approve", ROLE_ADMIN, h_policy_approve, 0, "Approve a draft (another admin than its drafter)"},
+	{"POST", "/api/v1/policies/{id}/publish", ROLE_ADMIN, h_policy_publish, 0, "Publish an approved version; the published one of that name is superseded"},
+	{"POST", "/api/v1/policies/{id}/withdraw", ROLE_ADMIN, h_policy_withdraw, 0,
+	    "Withdraw a draft, approved or published version (a published one stops binding at once)"},
+	{"GET", "/api/v1/me/signing-policy", ROLE_APPLICATION, h_my_signing_policy, 0, "The published signing policies that apply to the calling application"},
 	/* technical-support tickets (R12, docs/support.md); summary before {id}: the first matching row wins */
 	{"GET", "/api/v1/tickets", ROLE_ANY_USER, h_tickets_list, 0,
 	    "Tickets (?status=open|answered|resolved|closed): auditors and admins all, others their own; newest first"},

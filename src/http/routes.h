@@ -136,6 +136,23 @@ enum tk_err h_public_ticket_open(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_public_ticket_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_public_ticket_reply(struct http_req *rq, struct http_resp *rs);
 
+/* routes_policy.c: recommendations and internal policies (R5) */
+enum tk_err h_recos_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_recos_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reco_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reco_status(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reco_file_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reco_file_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policies_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policies_draft(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policy_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policy_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policy_comment(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policy_approve(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policy_publish(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_policy_withdraw(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_my_signing_policy(struct http_req *rq, struct http_resp *rs);
+
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);

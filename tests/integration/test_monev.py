@@ -279,7 +279,9 @@ series = db_["volume"]["series"]
 check(len(series) == 30 and series[-1]["date"] == TODAY.isoformat() and series[-1]["count"] == 3 and sum(s["count"] for s in series) == 3,
       "volume per WIB day ends today with our three: %s" % series[-3:])
 check(db_["open_items"]["evaluation_actions"] == {"available": True, "open": 3, "overdue": 0}, "open actions: %s" % db_["open_items"])
-check(db_["open_items"]["review_recommendations"]["available"] is False, "not-yet-recorded sources are named, not faked")
+# The issuer's recommendations (svc/policy, docs/policy.md): counted from their table, none here yet.
+check(db_["open_items"]["review_recommendations"] == {"available": True, "open": 0, "in_progress": 0, "overdue": 0, "overdue_list": []}
+      and one("SELECT COUNT(*) FROM recommendations") == "0", "recommendations open item: %s" % db_["open_items"]["review_recommendations"])
 # Support tickets (svc/support): none opened in this test.
 check(db_["open_items"]["tickets"] == {"available": True, "open": 0, "answered": 0, "unanswered": 0, "oldest_unanswered_at": None},
       "tickets: %s" % db_["open_items"]["tickets"])

@@ -3,6 +3,7 @@
 // chart library, no inline styles: colours come from teken.css classes),
 // evaluation records, follow-up actions and the minutes both parties sign.
 import './strings-report.js';
+import './strings-policy.js';
 import './strings-support.js';
 import { api } from './api.js';
 import { apply, t } from './i18n.js';
@@ -115,7 +116,10 @@ function renderDashboard(root, d) {
       class: 'badge badge-' + ({ met: 'ok', late: 'warn', pending: 'info', overdue: 'bad' }[o.usage_report.obligation] || 'info') })],
     ['mon.o.actions', h('span', { i18n: 'mon.o.actions.detail', vars: { open: o.evaluation_actions.open, overdue: o.evaluation_actions.overdue } })],
     ['mon.o.evaluation', h('span', { i18n: o.evaluation.due ? 'mon.o.evaluation.due' : 'mon.o.evaluation.next', vars: { date: o.evaluation.reminder_on } })],
-    ['mon.o.reviews', h('span', { class: 'note', i18n: 'mon.o.na' })],
+    ['mon.o.reviews', o.review_recommendations && o.review_recommendations.available
+      ? h('span', { id: 'mon-reco-open', class: o.review_recommendations.overdue > 0 ? 'badge badge-bad' : '', i18n: 'mon.o.reviews.detail',
+        vars: { open: o.review_recommendations.open, progress: o.review_recommendations.in_progress, overdue: o.review_recommendations.overdue } })
+      : h('span', { class: 'note', i18n: 'mon.o.na' })],
     ['mon.o.tickets', o.tickets && o.tickets.available ? h('span', { i18n: 'mon.o.tickets.detail', id: 'mon-tickets',
       vars: { open: o.tickets.open, unanswered: o.tickets.unanswered, answered: o.tickets.answered } }) : h('span', { class: 'note', i18n: 'mon.o.na' })],
     ['mon.o.assessments', h('span', { id: 'mon-assess', class: o.assessments.overdue ? 'badge badge-bad' : '', i18n: 'mon.o.assessments.detail',

@@ -10,6 +10,7 @@ import { mountAdmin } from './app-admin.js';
 import { mountAuditor } from './app-auditor.js';
 import { mountMonev } from './app-monev.js';
 import { mountAssess } from './app-assess.js';
+import { mountPolicy } from './app-policy.js';
 import { mountSupport } from './app-support.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
@@ -64,6 +65,8 @@ function showDashboard(me) {
     if (me.role === 'admin' || me.role === 'auditor') mountMonev(body);
     // Security assessments (PKS art. 4(1)e, 5(2)b): the issuer asks, the ministry answers.
     if (me.role === 'admin' || me.role === 'auditor') mountAssess(body, me);
+    // Recommendations of the issuer and the ministry's internal policies (R5): the same two parties.
+    if (me.role === 'admin' || me.role === 'auditor') mountPolicy(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
   } else {

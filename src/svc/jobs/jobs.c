@@ -13,6 +13,7 @@
 #include "svc/monev/monev.h"
 #include "svc/notify/notify.h"
 #include "svc/report/report.h"
+#include "svc/policy/policy.h"
 #include "svc/trust/trust.h"
 #include "store/store.h"
 
@@ -62,6 +63,11 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 			log_msg(LOG_WARN, "jobs.assess", "%s", tk_errmsg());
 		else if (queued > 0)
 			log_msg(LOG_INFO, "jobs.assess", "queued %d overdue security-assessment reminders", queued);
+		/* Recommendations of the issuer past their due date (once each). */
+		if (reco_reminders(c, &queued) != TK_OK)
+			log_msg(LOG_WARN, "jobs.reco", "%s", tk_errmsg());
+		else if (queued > 0)
+			log_msg(LOG_INFO, "jobs.reco", "queued %d overdue recommendation reminders", queued);
 		buf_init(&crl, (size_t)1 << 31);
 		if (ca_crl_current(c, "issuing", &crl, &tu, &nu) != TK_OK)
 			log_msg(LOG_WARN, "jobs.crl", "%s", tk_errmsg());

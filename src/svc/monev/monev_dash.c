@@ -7,6 +7,7 @@
 #include "svc/monev/monev_int.h"
 #include "svc/support/support.h"
 #include "svc/assess/assess.h"
+#include "svc/policy/policy.h"
 
 #include "svc/monitor/monitor.h"
 #include "svc/report/report.h"
@@ -265,8 +266,8 @@ out:
 
 /*
  * Open items. Each source adds one member to "open_items". Review
- * recommendations (implementation reviews) and support tickets have no
- * tables in this store yet: they are listed with "available": false. The
+ * recommendations come from svc/policy (reco_open_items); a source with
+ * no data yet is listed with "available": false. The
  * extension point is this table: a source whose tables exist replaces its
  * entry with a function counting its open and overdue rows.
  */
@@ -347,7 +348,7 @@ static const struct {
 	{"usage_report", usage_report},
 	{"evaluation_actions", open_actions},
 	{"evaluation", next_evaluation},
-	{"review_recommendations", NULL},
+	{"review_recommendations", reco_open_items},
 	{"tickets", support_open_items},
 	{"assessments", assess_open_items},
 };

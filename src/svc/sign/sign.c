@@ -3,6 +3,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/pii/pii.h"
+#include "svc/policy/policy.h"
 #include "svc/ra/ra.h"
 #include "svc/report/report.h"
 #include "svc/sign/sign.h"
@@ -460,6 +461,12 @@ static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in,
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_level", "CAdES signatures are made at B-B or B-T");
 	if (!in->cades && !pdf_header_ok(in->data, in->len))
 		return tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
+	/* The application's published signing policy (svc/policy), before any key is touched. */
+	{
+		struct policy_sign_req pr = {in->cades, level, in->visible, in->unit};
+		if ((rc = policy_check_signing(c, &pr)) != TK_OK)
+			return rc;
+	}
 	if ((rc = cms_md_parse(config_get_or(c->inst->cfg, "sign", "digest", "sha256"), &md)) != TK_OK)
 		return rc;
 	if ((rc = load_signer(c, in, &sg)) != TK_OK)
