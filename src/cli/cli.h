@@ -77,6 +77,7 @@ int cmd_restore(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_monev(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 /*
  * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
  * are hashed where they lie, never copied. Release with munmap.

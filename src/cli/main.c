@@ -56,6 +56,12 @@ static const char usage[] =
     "  teken monev action add --dir D --id N --description T --owner O [--owner-email E] --due YYYY-MM-DD\n"
     "  teken monev action update --dir D --id N --action A [--status open|in_progress|done|cancelled] [--note T] [--due D]\n"
     "  teken monev minutes freeze|get|upload --dir D --id N [-o minutes.pdf | --in signed.pdf]\n"
+    "  teken review indicators --dir D [--format json|text]   # implementation review (docs/review.md)\n"
+    "  teken review instrument load --dir D --file F   /   teken review instrument list|get --dir D [--version N] [-o F]\n"
+    "  teken review list --dir D   /   teken review open --dir D --title T --from YYYY-MM-DD --to YYYY-MM-DD\n"
+    "  teken review get|submit|close --dir D --id N   /   teken review answer|score --dir D --id N --file F.json\n"
+    "  teken review evidence --dir D --id N --indicator I --in F --mime M [--name N]\n"
+    "  teken review report --dir D --id N [-o report.pdf]   /   teken review upload --dir D --id N --in signed.pdf\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -70,7 +76,7 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev},
+		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"review", cmd_review},
 	};
 	size_t i;
 

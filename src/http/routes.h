@@ -115,6 +115,23 @@ enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *r
 enum tk_err h_evaluation_minutes_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_evaluation_minutes_signed(struct http_req *rq, struct http_resp *rs);
 
+/* routes_review.c: the implementation review (R11) */
+enum tk_err h_review_indicators(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_instruments_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_instruments_load(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_instrument_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reviews_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reviews_open(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_answers(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_file_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_file_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_submit(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_scores(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_close(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_report_pdf(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_report_signed(struct http_req *rq, struct http_resp *rs);
+
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);

@@ -80,4 +80,12 @@ enum tk_err monev_minutes_upload(struct svc_ctx *c, int64_t id, const uint8_t *p
  */
 enum tk_err monev_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
 
+/*
+ * Queues one message to every address of [monev] contacts (the ministry's
+ * contacts for the cooperation; also used by svc/review to deliver the
+ * signed review report). Call inside the caller's write transaction.
+ * *n: how many were queued (0 when the key names nobody).
+ */
+enum tk_err monev_notify_contacts(struct svc_ctx *c, const char *subject, const char *body, size_t *n) WARN_UNUSED;
+
 #endif

@@ -57,6 +57,22 @@ static void contacts_load(const struct config *cfg, struct contacts *ct)
 	}
 }
 
+enum tk_err monev_notify_contacts(struct svc_ctx *c, const char *subject, const char *body, size_t *n)
+{
+	struct contacts ct;
+	size_t i;
+	enum tk_err rc;
+
+	*n = 0;
+	contacts_load(c->inst->cfg, &ct);
+	for (i = 0; i < ct.n; i++) {
+		if ((rc = notify_queue(c, ct.addr[i], subject, body)) != TK_OK)
+			return rc;
+		(*n)++;
+	}
+	return TK_OK;
+}
+
 /* Claims (kind, ref); *claimed = 0 when it was claimed before (this or another node). */
 static enum tk_err claim(struct svc_ctx *c, const char *kind, const char *ref, int *claimed)
 {

@@ -216,9 +216,11 @@ static enum tk_err audit_chain_intact(struct svc_ctx *c, int *pass, json_t **ev)
 }
 
 /*
- * PKS art. 4(2)a (R2): every CA has a CRL and none is past its nextUpdate;
- * no pre-produced OCSP response of a certificate still within its
- * validity period is past its nextUpdate.
+ * PKS art. 4(2)a (R2): no stored CRL is past its nextUpdate (teken makes a
+ * CA's CRL on the first request and again at half-life: a CA with none
+ * yet is listed as "not_generated", not a failure, but at least one CRL
+ * must exist); no pre-produced OCSP response of a certificate still
+ * within its validity period is past its nextUpdate.
  */
 static enum tk_err revocation_fresh(struct svc_ctx *c, int *pass, json_t **ev)
 {
@@ -239,7 +241,7 @@ static enum tk_err revocation_fresh(struct svc_ctx *c, int *pass, json_t **ev)
 		int missing = store_col_null(s, 3), fresh = !missing && store_col_i64(s, 3) > now;
 		nmissing += missing;
 		nstale_crl += !missing && !fresh;
-		if (add(crls, missing ? json_pack("{s:s, s:s}", "ca", store_col_text(s, 0), "status", "missing")
+		if (add(crls, missing ? json_pack("{s:s, s:s}", "ca", store_col_text(s, 0), "status", "not_generated")
 				      : json_pack("{s:s, s:I, s:o, s:o, s:s}", "ca", store_col_text(s, 0), "crl_number", (json_int_t)store_col_i64(s, 1),
 					    "this_update", time_json(store_col_i64(s, 2)), "next_update", time_json(store_col_i64(s, 3)), "status",
 					    fresh ? "fresh" : "stale"))) {
@@ -268,7 +270,7 @@ static enum tk_err revocation_fresh(struct svc_ctx *c, int *pass, json_t **ev)
 	}
 	if (rc != TK_OK)
 		goto out;
-	*pass = nmissing == 0 && nstale_crl == 0 && nstale == 0 && json_array_size(crls) > 0;
+	*pass = nstale_crl == 0 && nstale == 0 && (int64_t)json_array_size(crls) > nmissing;
 	*ev = json_pack("{s:o, s:O, s:I, s:I, s:O}", "now", time_json(now), "crls", crls, "ocsp_responses", (json_int_t)nocsp, "ocsp_stale_count",
 	    (json_int_t)nstale, "ocsp_stale", stale);
 	rc = *ev == NULL ? nomem() : TK_OK;
