@@ -36,11 +36,12 @@ static int ctype_is(const char *ct, const char *want)
 	return *ct == '\0' || *ct == ';';
 }
 
-static enum tk_err reply(struct http_resp *rs, unsigned status, enum tk_err rc, char *txt)
+/* txt by address: read after the service call that fills it has returned. */
+static enum tk_err reply(struct http_resp *rs, unsigned status, enum tk_err rc, char **txt)
 {
 	if (rc != TK_OK)
 		return rc;
-	if ((rc = http_json_text(rs, status, txt)) != TK_OK)
+	if ((rc = http_json_text(rs, status, *txt)) != TK_OK)
 		return rc;
 	return http_header(rs, "Cache-Control", "no-store");
 }
@@ -49,14 +50,14 @@ enum tk_err h_review_indicators(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
 
-	return reply(rs, 200, review_indicators(&rq->ctx, &txt), txt);
+	return reply(rs, 200, review_indicators(&rq->ctx, &txt), &txt);
 }
 
 enum tk_err h_review_instruments_list(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
 
-	return reply(rs, 200, review_instrument_list(&rq->ctx, &txt), txt);
+	return reply(rs, 200, review_instrument_list(&rq->ctx, &txt), &txt);
 }
 
 /* The instrument JSON as the body (application/json). */
@@ -66,7 +67,7 @@ enum tk_err h_review_instruments_load(struct http_req *rq, struct http_resp *rs)
 
 	if (!ctype_is(rq->content_type, "application/json"))
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send the instrument as application/json");
-	return reply(rs, 201, review_instrument_load(&rq->ctx, rq->body.p, rq->body.len, &txt), txt);
+	return reply(rs, 201, review_instrument_load(&rq->ctx, rq->body.p, rq->body.len, &txt), &txt);
 }
 
 enum tk_err h_review_instrument_get(struct http_req *rq, struct http_resp *rs)
@@ -88,7 +89,7 @@ enum tk_err h_reviews_list(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
 
-	return reply(rs, 200, review_list(&rq->ctx, &txt), txt);
+	return reply(rs, 200, review_list(&rq->ctx, &txt), &txt);
 }
 
 enum tk_err h_reviews_open(struct http_req *rq, struct http_resp *rs)
@@ -101,7 +102,7 @@ enum tk_err h_reviews_open(struct http_req *rq, struct http_resp *rs)
 		return rc;
 	rc = review_open(&rq->ctx, j, &txt);
 	json_decref(j);
-	return reply(rs, 201, rc, txt);
+	return reply(rs, 201, rc, &txt);
 }
 
 enum tk_err h_review_get(struct http_req *rq, struct http_resp *rs)
@@ -112,7 +113,7 @@ enum tk_err h_review_get(struct http_req *rq, struct http_resp *rs)
 
 	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
-	return reply(rs, 200, review_get(&rq->ctx, id, &txt), txt);
+	return reply(rs, 200, review_get(&rq->ctx, id, &txt), &txt);
 }
 
 /* answers (ministry) and scores (reviewer): a JSON body each. */
@@ -127,7 +128,7 @@ static enum tk_err json_step(struct http_req *rq, struct http_resp *rs, enum tk_
 		return rc;
 	rc = fn(&rq->ctx, id, j, &txt);
 	json_decref(j);
-	return reply(rs, 200, rc, txt);
+	return reply(rs, 200, rc, &txt);
 }
 
 enum tk_err h_review_answers(struct http_req *rq, struct http_resp *rs)
@@ -148,7 +149,7 @@ static enum tk_err id_step(struct http_req *rq, struct http_resp *rs, enum tk_er
 
 	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
-	return reply(rs, 200, fn(&rq->ctx, id, &txt), txt);
+	return reply(rs, 200, fn(&rq->ctx, id, &txt), &txt);
 }
 
 enum tk_err h_review_submit(struct http_req *rq, struct http_resp *rs)
@@ -197,7 +198,7 @@ enum tk_err h_review_file_add(struct http_req *rq, struct http_resp *rs)
 		if ((rc = review_file_add(&rq->ctx, id, indicator, f->filename, mime, f->data, f->len, &txt)) != TK_OK)
 			goto out;
 	}
-	rc = reply(rs, 201, TK_OK, txt);
+	rc = reply(rs, 201, TK_OK, &txt);
 out:
 	free(form);
 	return rc;
@@ -276,7 +277,7 @@ enum tk_err h_review_report_signed(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	if ((rc = review_signed_upload(&rq->ctx, id, p, len, &txt)) == TK_OK)
-		rc = reply(rs, 200, TK_OK, txt);
+		rc = reply(rs, 200, TK_OK, &txt);
 out:
 	free(form);
 	return rc;

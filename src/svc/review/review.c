@@ -813,8 +813,19 @@ enum tk_err review_file_add(struct svc_ctx *c, int64_t id, const char *indicator
 		return rc;
 	if (indicator == NULL || indicator[0] == '\0')
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "indicator is required");
+	if (mime == NULL || mime[0] == '\0' || strcmp(mime, "application/octet-stream") == 0) {
+		/* No useful declared type (a browser's or client's default): the bytes say which it is. */
+		mime = NULL;
+		for (i = 0; i < sizeof(evidence_types) / sizeof(evidence_types[0]) && mime == NULL; i++)
+			if (evidence_types[i].magic_len > 0 && len >= evidence_types[i].magic_len &&
+			    memcmp(p, evidence_types[i].magic, evidence_types[i].magic_len) == 0)
+				mime = evidence_types[i].mime;
+		if (mime == NULL)
+			return tk_fail_code(TK_ERR_INVALID, "unsupported_type",
+			    "evidence is a PDF, PNG or JPEG file (or text/plain when declared so); these bytes are none of them");
+	}
 	for (i = 0; i < sizeof(evidence_types) / sizeof(evidence_types[0]); i++) {
-		if (mime == NULL || strcmp(mime, evidence_types[i].mime) != 0)
+		if (strcmp(mime, evidence_types[i].mime) != 0)
 			continue;
 		typed = 1;
 		if (len < evidence_types[i].magic_len || memcmp(p, evidence_types[i].magic, evidence_types[i].magic_len) != 0)

@@ -71,7 +71,11 @@ enum tk_err review_get(struct svc_ctx *c, int64_t id, char **out) WARN_UNUSED;
 enum tk_err review_open(struct svc_ctx *c, json_t *in, char **out) WARN_UNUSED;
 /* Self-assessment {answers: [{indicator, level, note?}]} of manual indicators while open (admins). *out: the review. */
 enum tk_err review_answer(struct svc_ctx *c, int64_t id, json_t *in, char **out) WARN_UNUSED;
-/* An evidence file for an indicator while open (admins); name and mime are checked. *out: the review. */
+/*
+ * An evidence file for an indicator while open (admins): PDF, PNG, JPEG or
+ * text/plain, the bytes matching the type; a missing or
+ * application/octet-stream mime is taken from the bytes. *out: the review.
+ */
 enum tk_err review_file_add(struct svc_ctx *c, int64_t id, const char *indicator, const char *filename, const char *mime, const uint8_t *p,
     size_t len, char **out) WARN_UNUSED;
 /* An evidence file's bytes (appended to out) and its name and type; access audited. */
