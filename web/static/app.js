@@ -9,6 +9,7 @@ import { mountVerifikator } from './app-verifikator.js';
 import { mountAdmin } from './app-admin.js';
 import { mountAuditor } from './app-auditor.js';
 import { mountMonev } from './app-monev.js';
+import { mountReview } from './app-review.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -60,6 +61,8 @@ function showDashboard(me) {
     mount(body, me);
     // Monitoring and evaluation (PKS art. 12): both parties, the ministry's admins and the issuer's auditors.
     if (me.role === 'admin' || me.role === 'auditor') mountMonev(body);
+    // Implementation review (PKS art. 4(2)e): the issuer reviews, the ministry answers.
+    if (me.role === 'admin' || me.role === 'auditor') mountReview(body, me);
   } else {
     say($('#dash-msg'), 'info', 'dash.application');
   }
