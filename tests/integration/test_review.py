@@ -211,6 +211,7 @@ check(r.status == 400 and r.error_code() == "automatic_indicator", "automatic in
 r = admin.request("POST", "/api/v1/reviews/%d/answers" % RID, {"answers": [{"indicator": "nope", "level": 1}]})
 check(r.status == 400 and r.error_code() == "unknown_indicator", "unknown indicator refused")
 half = MANUAL[: len(MANUAL) // 2]
+LONG_NOTE = ("Bukti panjang " * 1200)[:16000]  # the longest note allowed: the report still renders it
 r = admin.request("POST", "/api/v1/reviews/%d/answers" % RID,
                   {"answers": [{"indicator": i["id"], "level": SELF[i["id"]], "note": "catatan %s" % i["id"]} for i in half]})
 check(r.status == 200, "admin answers half: %s" % r.body[:200])
@@ -218,7 +219,8 @@ r = admin.request("POST", "/api/v1/reviews/%d/submit" % RID)
 check(r.status == 409 and r.error_code() == "unanswered_indicators" and MANUAL[-1]["id"] in r.body.decode(),
       "submit with unanswered indicators refused, named: %s" % r.body[:300])
 r = admin.request("POST", "/api/v1/reviews/%d/answers" % RID,
-                  {"answers": [{"indicator": i["id"], "level": SELF[i["id"]]} for i in MANUAL[len(half):]]})
+                  {"answers": [{"indicator": i["id"], "level": SELF[i["id"]]} for i in MANUAL[len(half):-1]] +
+                              [{"indicator": MANUAL[-1]["id"], "level": SELF[MANUAL[-1]["id"]], "note": LONG_NOTE}]})
 check(r.status == 200, "admin answers the rest")
 
 # --- evidence files: typed, size-limited, readable by both parties, each read audited.
@@ -268,7 +270,8 @@ SCORE = {i["id"]: max(0, SELF[i["id"]] - (n % 2)) for n, i in enumerate(MANUAL)}
 FINDINGS = "Verifikator aktif kurang dari dua; laporan penggunaan belum disampaikan."
 r = auditor.request("POST", "/api/v1/reviews/%d/scores" % RID,
                     {"scores": [{"indicator": k, "level": v, "note": "dinilai"} for k, v in SCORE.items()] +
-                               [{"indicator": "revocation_fresh", "level": 0, "note": "CRL akar belum diterbitkan"}],
+                               [{"indicator": "revocation_fresh", "level": 0, "note": "CRL akar belum diterbitkan"},
+                                {"indicator": "audit_chain_intact", "level": 1, "note": LONG_NOTE}],
                      "findings": FINDINGS})
 check(r.status == 200, "auditor scores: %s" % r.body[:200])
 r = auditor.request("POST", "/api/v1/reviews/%d/close" % RID)
@@ -286,6 +289,8 @@ levels = {i["id"]: i["level"] for i in closed["indicators"]}
 for k, v in SCORE.items():
     check(levels[k] == v, "level of %s as scored" % k)
 check(levels["revocation_fresh"] == 0, "the reviewer overrode an automatic level")
+r = admin.request("POST", "/api/v1/reviews/%d/answers" % RID, {"answers": [{"indicator": MANUAL[0]["id"], "level": 1, "note": "x" * 16001}]})
+check(r.status in (409, 413), "no answers after closing (and no note over 16000 bytes): %s" % r.status)
 ind_score = {}
 for i in INSTRUMENT["indicators"]:
     sc = INSTRUMENT["scales"][i["scale"]]

@@ -93,6 +93,9 @@ nomem:
 
 /* ------------------------------------------------------------ the PDF */
 
+/* A paragraph or cell built from a note or the findings (at most REVIEW_MAX_TEXT) and a little more. */
+#define LONG_TEXT (REVIEW_MAX_TEXT + 2048u)
+
 static void pct(int64_t x100, char out[16])
 {
 	if (str_fmt(out, 16, "%lld,%02lld", (long long)(x100 / 100), (long long)(x100 % 100)) != TK_OK)
@@ -113,6 +116,7 @@ static enum tk_err evidence_summary(json_t *ind, char *out, size_t cap)
 {
 	json_t *a = json_object_get(ind, "auto");
 	size_t nfiles = json_array_size(json_object_get(ind, "files"));
+	char lv[24] = "tidak diisi";
 
 	if (json_is_object(a)) {
 		char *ev = json_dumps(json_object_get(a, "evidence"), JSON_COMPACT);
@@ -125,8 +129,10 @@ static enum tk_err evidence_summary(json_t *ind, char *out, size_t cap)
 		free(ev);
 		return rc;
 	}
-	return str_fmt(out, cap, "Penilaian mandiri: tingkat %s; %zu berkas bukti%s%s",
-	    json_is_integer(json_object_get(ind, "self_level")) ? "diisi" : "tidak diisi", nfiles,
+	if (json_is_integer(json_object_get(ind, "self_level")) &&
+	    str_fmt(lv, sizeof(lv), "%lld", (long long)json_integer_value(json_object_get(ind, "self_level"))) != TK_OK)
+		return nomem();
+	return str_fmt(out, cap, "Penilaian mandiri: tingkat %s; %zu berkas bukti%s%s", lv, nfiles,
 	    json_string_length(json_object_get(ind, "self_note")) > 0 ? "; catatan: " : "",
 	    json_string_length(json_object_get(ind, "self_note")) > 0 ? json_string_value(json_object_get(ind, "self_note")) : "");
 }
@@ -151,7 +157,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 	if ((rc = str_fmt(footer, sizeof(footer), "Laporan tinjauan implementasi no. %lld, ditutup %s",
 		 (long long)json_integer_value(json_object_get(rev, "id")), when)) != TK_OK)
 		return rc;
-	if ((long_text = malloc(2048)) == NULL)
+	if ((long_text = malloc(LONG_TEXT)) == NULL)
 		return nomem();
 	memset(&o, 0, sizeof(o));
 	o.title = json_string_value(json_object_get(rev, "title"));
@@ -172,19 +178,19 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 	    (rc = pdfgen_kv(g, "Penerbit", config_get_or(cfg, "agreement", "issuer", "Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara"))) !=
 		TK_OK ||
 	    (rc = pdfgen_kv(g, "Perjanjian", config_get_or(cfg, "agreement", "title", "(belum diisi)"))) != TK_OK ||
-	    (rc = str_fmt(long_text, 2048, "%s / %s, tanggal %s", config_get_or(cfg, "agreement", "user_number", "(belum diisi)"),
+	    (rc = str_fmt(long_text, LONG_TEXT, "%s / %s, tanggal %s", config_get_or(cfg, "agreement", "user_number", "(belum diisi)"),
 		 config_get_or(cfg, "agreement", "issuer_number", "(belum diisi)"), config_get_or(cfg, "agreement", "signed_on", "(belum diisi)"))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Nomor Pengguna / Penerbit", long_text)) != TK_OK)
 		goto out;
-	if ((rc = str_fmt(long_text, 2048, "%s s.d. %s", json_string_value(json_object_get(rev, "period_from")),
+	if ((rc = str_fmt(long_text, LONG_TEXT, "%s s.d. %s", json_string_value(json_object_get(rev, "period_from")),
 		 json_string_value(json_object_get(rev, "period_to")))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Periode", long_text)) != TK_OK ||
-	    (rc = str_fmt(long_text, 2048, "versi %lld, SHA-256 %s", (long long)json_integer_value(json_object_get(instr, "version")),
+	    (rc = str_fmt(long_text, LONG_TEXT, "versi %lld, SHA-256 %s", (long long)json_integer_value(json_object_get(instr, "version")),
 		 json_string_value(json_object_get(instr, "sha256")))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Alat ukur", long_text)) != TK_OK)
 		goto out;
 	pct(json_integer_value(json_object_get(result, "score_x100")), score);
-	if ((rc = str_fmt(long_text, 2048, "Nilai keseluruhan %s dari 100; tingkat kematangan %lld (%s).", score,
+	if ((rc = str_fmt(long_text, LONG_TEXT, "Nilai keseluruhan %s dari 100; tingkat kematangan %lld (%s).", score,
 		 (long long)json_integer_value(json_object_get(result, "maturity")),
 		 json_string_value(json_object_get(json_object_get(result, "maturity_name"), "id")))) != TK_OK ||
 	    (rc = pdfgen_notice(g, PDFGEN_INFO, "Hasil", long_text)) != TK_OK)
@@ -227,7 +233,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 			if ((rc = str_fmt(w, sizeof(w), "%lld", (long long)json_integer_value(json_object_get(v, "weight")))) != TK_OK ||
 			    (rc = str_fmt(lv, sizeof(lv), "%lld (%lld-%lld)", (long long)json_integer_value(json_object_get(v, "level")),
 				 (long long)json_integer_value(json_object_get(sc, "min")), (long long)json_integer_value(json_object_get(sc, "max")))) != TK_OK ||
-			    (rc = str_fmt(long_text, 2048, "%s [%s; pasal %s]", json_string_value(json_object_get(json_object_get(v, "title"), "id")),
+			    (rc = str_fmt(long_text, LONG_TEXT, "%s [%s; pasal %s]", json_string_value(json_object_get(json_object_get(v, "title"), "id")),
 				 json_string_value(json_object_get(v, "id")), json_string_value(json_object_get(v, "article")))) != TK_OK)
 				goto out;
 			cells[0] = long_text;
@@ -243,13 +249,13 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 		json_array_foreach(json_object_get(rev, "indicators"), j, v) {
 			if (strcmp(json_string_value(json_object_get(v, "aspect")), aid) != 0)
 				continue;
-			if ((rc = evidence_summary(v, long_text, 2048)) != TK_OK)
+			if ((rc = evidence_summary(v, long_text, LONG_TEXT)) != TK_OK)
 				goto out;
 			if ((rc = pdfgen_paragraph(g, json_string_value(json_object_get(v, "id")), 1, 1)) != TK_OK ||
 			    (rc = pdfgen_paragraph(g, long_text, 0, 1)) != TK_OK)
 				goto out;
 			if (json_string_length(json_object_get(v, "reviewer_note")) > 0 &&
-			    ((rc = str_fmt(long_text, 2048, "Catatan peninjau: %s", json_string_value(json_object_get(v, "reviewer_note")))) != TK_OK ||
+			    ((rc = str_fmt(long_text, LONG_TEXT, "Catatan peninjau: %s", json_string_value(json_object_get(v, "reviewer_note")))) != TK_OK ||
 				(rc = pdfgen_paragraph(g, long_text, 0, 1)) != TK_OK))
 				goto out;
 		}
@@ -428,7 +434,7 @@ static enum tk_err signed_tx(struct svc_ctx *c, void *arg)
 	struct store_stmt *s = NULL;
 	char subj[160], *body = NULL;
 	int row;
-	size_t blen = 1024;
+	size_t blen = 4096; /* two fixed sentences, the signer (a CN), the base URL and a hash */
 	enum tk_err rc;
 
 	/* Only once, and only over the report checked (nobody uploaded in between). */
