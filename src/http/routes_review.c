@@ -215,8 +215,14 @@ enum tk_err h_review_file_get(struct http_req *rq, struct http_resp *rs)
 		return rc;
 	buf_init(&b, REVIEW_MAX_FILE);
 	/* The name was checked at upload (no quotes, slashes or controls); served as an attachment, never inline. */
-	if ((rc = review_file_get(&rq->ctx, id, fid, &b, name, mime)) == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", name)) == TK_OK &&
+	if ((rc = review_file_get(&rq->ctx, id, fid, &b, name, mime)) == TK_OK) {
+		/* A header carries ASCII: other bytes of the name become '_' (the listing shows the name as uploaded). */
+		size_t i;
+		for (i = 0; name[i] != '\0'; i++)
+			if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e || name[i] == '"' || name[i] == '\\')
+				name[i] = '_';
+	}
+	if (rc == TK_OK && (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", name)) == TK_OK &&
 	    (rc = http_bytes(rs, 200, mime, b.p, b.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK &&
 	    (rc = http_header(rs, "X-Content-Type-Options", "nosniff")) == TK_OK)
 		rc = http_header(rs, "Cache-Control", "no-store");

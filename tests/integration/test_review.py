@@ -242,6 +242,15 @@ r = auditor.request("GET", "/api/v1/reviews/%d/files/%d" % (RID, FID))
 check(r.status == 200 and r.body == EVID and "attachment" in r.headers.get("content-disposition", ""), "auditor downloads the evidence")
 check(one("SELECT COUNT(*) FROM audit WHERE action = 'review.file.read' AND object = ?", "review:%d" % RID) == "1", "the read is audited")
 check(auditor.request("GET", "/api/v1/reviews/%d/files/99999" % RID).status == 404, "unknown file: 404")
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+body, ct = multipart({"indicator": MANUAL[1]["id"]}, [("file", "foto–rapat ñ.png", PNG)])
+r = admin.request("POST", "/api/v1/reviews/%d/files" % RID, body, ctype=ct)
+check(r.status == 201, "a PNG with a non-ASCII name, its type from its bytes: %s" % r.body[:200])
+f2 = {i["id"]: i for i in r.json()["indicators"]}[MANUAL[1]["id"]]["files"][0]
+check(f2["mime"] == "image/png" and f2["filename"] == "foto–rapat ñ.png", "stored as image/png under its name: %s" % f2)
+r = admin.request("GET", "/api/v1/reviews/%d/files/%d" % (RID, f2["id"]))
+check(r.status == 200 and r.body == PNG and r.headers["content-type"] == "image/png" and r.headers.get("x-content-type-options") == "nosniff",
+      "served as an attachment with its type: %s" % r.headers.get("content-disposition"))
 
 # --- submit: the automatic results frozen with their evidence.
 check(auditor.request("POST", "/api/v1/reviews/%d/submit" % RID).status == 403, "the auditor does not submit for the ministry")
