@@ -422,7 +422,10 @@ static enum tk_err store_tx(struct svc_ctx *c, void *arg)
 		return TK_OK;
 	}
 	a->version = max + 1;
-	if ((rc = store_prepare(c->st, "INSERT INTO review_instruments (version, title, body, sha256, loaded_by, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
+	/* The default may race another node's first use (PostgreSQL): whoever inserts version 1 first wins, the other reads it. */
+	if ((rc = store_prepare(c->st, a->only_if_empty ? "INSERT INTO review_instruments (version, title, body, sha256, loaded_by, loaded_at)"
+							  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING"
+							: "INSERT INTO review_instruments (version, title, body, sha256, loaded_by, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
 		 &s)) != TK_OK)
 		return rc;
 	{
@@ -442,6 +445,8 @@ static enum tk_err store_tx(struct svc_ctx *c, void *arg)
 	if ((rc = store_bind_i64(s, 1, a->version)) != TK_OK || (rc = store_bind_text(s, 2, a->title)) != TK_OK ||
 	    (rc = store_bind_text(s, 4, a->sha)) != TK_OK || (rc = store_bind_text(s, 5, c->actor.user)) != TK_OK ||
 	    (rc = store_bind_i64(s, 6, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (store_changes(s) != 1) /* another node stored the default just now */
 		goto out;
 	{
 		char obj[48], *d = NULL;
