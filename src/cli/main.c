@@ -66,6 +66,12 @@ static const char usage[] =
     "  teken policy list | show --id N   --dir D   # internal policies; write commands take [--as USER --password-file F]\n"
     "  teken policy draft --dir D --name N --kind signing|security|other --title T (--body B | --body-file F) [--application APP --rules JSON]\n"
     "  teken policy update|comment|approve|publish|withdraw --dir D --id N [...]\n"
+    "  teken review indicators --dir D [--format json|text]   # implementation review (docs/review.md)\n"
+    "  teken review instrument load --dir D --file F   /   teken review instrument list|get --dir D [--version N] [-o F]\n"
+    "  teken review list --dir D   /   teken review open --dir D --title T --from YYYY-MM-DD --to YYYY-MM-DD\n"
+    "  teken review get|submit|close --dir D --id N   /   teken review answer|score --dir D --id N --file F.json\n"
+    "  teken review evidence --dir D --id N --indicator I --in F --mime M [--name N]\n"
+    "  teken review report --dir D --id N [-o report.pdf]   /   teken review upload --dir D --id N --in signed.pdf\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -82,6 +88,7 @@ int main(int argc, char **argv)
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
+		{"review", cmd_review},
 	};
 	size_t i;
 

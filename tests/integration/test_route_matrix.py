@@ -170,6 +170,22 @@ EXPECTED = {
     ("POST", "/api/v1/policies/{id}/publish"): (S({"admin"}), "the ministry publishes its policy"),
     ("POST", "/api/v1/policies/{id}/withdraw"): (S({"admin"}), "the ministry withdraws its own policy"),
     ("GET", "/api/v1/me/signing-policy"): (APPS, "an application reads the signing policy that binds it"),
+    # --- implementation review (R11, docs/review.md): the issuer reviews, the ministry answers
+    ("GET", "/api/v1/review/indicators"): (S({"admin", "auditor"}), "the automatic indicators and their evidence, for both parties"),
+    ("GET", "/api/v1/review/instruments"): (S({"admin", "auditor"}), "instrument versions both parties review with"),
+    ("POST", "/api/v1/review/instruments"): (S({"admin"}), "ministry IT loads a new instrument version (no code change)"),
+    ("GET", "/api/v1/review/instruments/{version}"): (S({"admin", "auditor"}), "an instrument version as loaded"),
+    ("GET", "/api/v1/reviews"): (S({"admin", "auditor"}), "reviews of the ministry by the issuer"),
+    ("POST", "/api/v1/reviews"): (S({"auditor"}), "the issuer opens a review (PKS 4(2)e)"),
+    ("GET", "/api/v1/reviews/{id}"): (S({"admin", "auditor"}), "a review, for both parties"),
+    ("POST", "/api/v1/reviews/{id}/answers"): (S({"admin"}), "the ministry's self-assessment"),
+    ("POST", "/api/v1/reviews/{id}/files"): (S({"admin"}), "the ministry's evidence uploads"),
+    ("GET", "/api/v1/reviews/{id}/files/{fid}"): (S({"admin", "auditor"}), "evidence, read by both parties (audited)"),
+    ("POST", "/api/v1/reviews/{id}/submit"): (S({"admin"}), "the ministry submits its answers"),
+    ("POST", "/api/v1/reviews/{id}/scores"): (S({"auditor"}), "the reviewer scores"),
+    ("POST", "/api/v1/reviews/{id}/close"): (S({"auditor"}), "the reviewer closes and the report is rendered"),
+    ("GET", "/api/v1/reviews/{id}/report.pdf"): (S({"admin", "auditor"}), "the result delivered to the ministry (PKS 5(1)e)"),
+    ("POST", "/api/v1/reviews/{id}/report/signed"): (S({"auditor"}), "the reviewer's signed report"),
 }
 
 # Rows for routes being added on other branches today: checked like the others once the
