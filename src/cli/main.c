@@ -66,6 +66,12 @@ static const char usage[] =
     "  teken policy list | show --id N   --dir D   # internal policies; write commands take [--as USER --password-file F]\n"
     "  teken policy draft --dir D --name N --kind signing|security|other --title T (--body B | --body-file F) [--application APP --rules JSON]\n"
     "  teken policy update|comment|approve|publish|withdraw --dir D --id N [...]\n"
+    "  teken review indicators --dir D [--format json|text]   # implementation review (docs/review.md)\n"
+    "  teken review instrument load --dir D --file F   /   teken review instrument list|get --dir D [--version N] [-o F]\n"
+    "  teken review list --dir D   /   teken review open --dir D --title T --from YYYY-MM-DD --to YYYY-MM-DD\n"
+    "  teken review get|submit|close --dir D --id N   /   teken review answer|score --dir D --id N --file F.json\n"
+    "  teken review evidence --dir D --id N --indicator I --in F --mime M [--name N]\n"
+    "  teken review report --dir D --id N [-o report.pdf]   /   teken review upload --dir D --id N --in signed.pdf\n"
     "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
     "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
     "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
@@ -84,7 +90,8 @@ int main(int argc, char **argv)
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
-		{"reco", cmd_reco}, {"policy", cmd_policy}, {"ticket", cmd_ticket},
+		{"reco", cmd_reco}, {"policy", cmd_policy},
+		{"review", cmd_review}, {"ticket", cmd_ticket},
 	};
 	size_t i;
 

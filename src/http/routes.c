@@ -9,6 +9,10 @@
 
 #define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
 #define RECO_UPLOAD_BODY (RECO_MAX_FILE + 64u * 1024u) /* one evidence file and its multipart framing */
+#include "svc/review/review.h"
+
+#define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
+#define REVIEW_EVIDENCE_BODY (REVIEW_MAX_FILE + 64u * 1024u) /* one evidence file and its multipart framing */
 
 
 /* Routes leave .flags out unless they need one: zero is the default. */
@@ -197,6 +201,32 @@ static const struct http_route routes[] = {
 	{"POST", "/api/v1/policies/{id}/withdraw", ROLE_ADMIN, h_policy_withdraw, 0,
 	    "Withdraw a draft, approved or published version (a published one stops binding at once)"},
 	{"GET", "/api/v1/me/signing-policy", ROLE_APPLICATION, h_my_signing_policy, 0, "The published signing policies that apply to the calling application"},
+	/* implementation review (R11, docs/review.md) */
+	{"GET", "/api/v1/review/indicators", ROLE_ADMIN | ROLE_AUDITOR, h_review_indicators, 0,
+	    "The automatic indicators now: [{id, status pass|fail|manual, evidence}]"},
+	{"GET", "/api/v1/review/instruments", ROLE_ADMIN | ROLE_AUDITOR, h_review_instruments_list, 0, "Review instrument versions (no bodies)"},
+	{"POST", "/api/v1/review/instruments", ROLE_ADMIN, h_review_instruments_load, REVIEW_MAX_INSTRUMENT,
+	    "Load a new instrument version (application/json, checked strictly)"},
+	{"GET", "/api/v1/review/instruments/{version}", ROLE_ADMIN | ROLE_AUDITOR, h_review_instrument_get, 0, "One instrument version as loaded"},
+	{"GET", "/api/v1/reviews", ROLE_ADMIN | ROLE_AUDITOR, h_reviews_list, 0, "Implementation reviews, newest first"},
+	{"POST", "/api/v1/reviews", ROLE_AUDITOR, h_reviews_open, 0, "Open a review: title, period_from, period_to (the issuer)"},
+	{"GET", "/api/v1/reviews/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_review_get, 0,
+	    "A review: indicators with live or frozen automatic results, answers, evidence files, scores"},
+	{"POST", "/api/v1/reviews/{id}/answers", ROLE_ADMIN, h_review_answers, 0,
+	    "Self-assessment of manual indicators: {answers: [{indicator, level, note}]} (the ministry)"},
+	{"POST", "/api/v1/reviews/{id}/files", ROLE_ADMIN, h_review_file_add, REVIEW_EVIDENCE_BODY,
+	    "Evidence file for an indicator: multipart 'indicator' and 'file' (PDF, PNG, JPEG, text)"},
+	{"GET", "/api/v1/reviews/{id}/files/{fid}", ROLE_ADMIN | ROLE_AUDITOR, h_review_file_get, 0, "An evidence file (access audited)"},
+	{"POST", "/api/v1/reviews/{id}/submit", ROLE_ADMIN, h_review_submit, 0,
+	    "Submit the self-assessment; the automatic results are frozen with their evidence"},
+	{"POST", "/api/v1/reviews/{id}/scores", ROLE_AUDITOR, h_review_scores, 0,
+	    "Reviewer's scores {scores: [{indicator, level, note}], findings}"},
+	{"POST", "/api/v1/reviews/{id}/close", ROLE_AUDITOR, h_review_close, 0,
+	    "Close: scores per aspect and overall, maturity level, report PDF"},
+	{"GET", "/api/v1/reviews/{id}/report.pdf", ROLE_ADMIN | ROLE_AUDITOR, h_review_report_pdf, 0,
+	    "The review report: the reviewer's signed copy once uploaded, else the rendered one"},
+	{"POST", "/api/v1/reviews/{id}/report/signed", ROLE_AUDITOR, h_review_report_signed, MONEV_UPLOAD_BODY,
+	    "The reviewer's signed report (application/pdf or multipart 'file'): one signature added to the rendered report; delivered to the ministry"},
 	/* technical-support tickets (R12, docs/support.md); summary before {id}: the first matching row wins */
 	{"GET", "/api/v1/tickets", ROLE_ANY_USER, h_tickets_list, 0,
 	    "Tickets (?status=open|answered|resolved|closed): auditors and admins all, others their own; newest first"},

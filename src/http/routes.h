@@ -152,6 +152,22 @@ enum tk_err h_policy_approve(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_policy_publish(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_policy_withdraw(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_signing_policy(struct http_req *rq, struct http_resp *rs);
+/* routes_review.c: the implementation review (R11) */
+enum tk_err h_review_indicators(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_instruments_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_instruments_load(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_instrument_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reviews_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_reviews_open(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_answers(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_file_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_file_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_submit(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_scores(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_close(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_report_pdf(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_review_report_signed(struct http_req *rq, struct http_resp *rs);
 
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);

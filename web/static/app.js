@@ -11,6 +11,7 @@ import { mountAuditor } from './app-auditor.js';
 import { mountMonev } from './app-monev.js';
 import { mountAssess } from './app-assess.js';
 import { mountPolicy } from './app-policy.js';
+import { mountReview } from './app-review.js';
 import { mountSupport } from './app-support.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
@@ -67,6 +68,8 @@ function showDashboard(me) {
     if (me.role === 'admin' || me.role === 'auditor') mountAssess(body, me);
     // Recommendations of the issuer and the ministry's internal policies (R5): the same two parties.
     if (me.role === 'admin' || me.role === 'auditor') mountPolicy(body, me);
+    // Implementation review (PKS art. 4(2)e): the issuer reviews, the ministry answers.
+    if (me.role === 'admin' || me.role === 'auditor') mountReview(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
   } else {

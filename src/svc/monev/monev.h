@@ -91,4 +91,5 @@ enum tk_err monev_day_parse(const char *s, const char *what, int64_t *day) WARN_
  */
 enum tk_err monev_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
 
+
 #endif

@@ -292,44 +292,9 @@ out:
 	return rc;
 }
 
-/* The checks on a verified upload; on success *newest is the added signature. */
-static enum tk_err check_report(const struct verify_report *r, int64_t want, size_t prefix_len, const struct verify_sig **newest)
-{
-	const struct verify_sig *last = NULL;
-	int64_t n = 0;
-	size_t i;
-
-	if (r->needs_password || r->encryption[0] != '\0')
-		return tk_fail_code(TK_ERR_INVALID, "minutes_encrypted", "the signed minutes must not be encrypted");
-	for (i = 0; i < r->nsigs; i++) {
-		const struct verify_sig *g = &r->sigs[i];
-		if (g->ind != VERIFY_TOTAL_PASSED)
-			return tk_fail_code(TK_ERR_INVALID, "minutes_signature_invalid", "%s %zu (%s) is %s%s%s: %s",
-			    g->doc_timestamp ? "document timestamp" : "signature", g->index, g->signer[0] ? g->signer : g->field, verify_ind_name(g->ind),
-			    g->sub != VERIFY_SUB_NONE ? " " : "", verify_sub_name(g->sub), g->msg);
-		if (!g->doc_timestamp) {
-			n++;
-			last = g;
-		}
-	}
-	if (n != want)
-		return tk_fail_code(TK_ERR_INVALID, "minutes_signature_count",
-		    "the minutes must carry %lld signature%s at this step (%s), this file has %lld", (long long)want, want == 1 ? "" : "s",
-		    want == 1 ? "first party" : "second party, added to the first party's file", (long long)n);
-	/* The added signature covers everything before it: the frozen minutes and any earlier signature. */
-	if (last->byte_range[0] != 0 || last->byte_range[2] < 0 || last->byte_range[3] < 0 ||
-	    (uint64_t)last->byte_range[2] + (uint64_t)last->byte_range[3] <= prefix_len)
-		return tk_fail_code(TK_ERR_INVALID, "minutes_not_covered", "signature %zu does not cover the whole of the minutes it was added to",
-		    last->index);
-	*newest = last;
-	return TK_OK;
-}
-
 enum tk_err monev_minutes_upload(struct svc_ctx *c, int64_t id, const uint8_t *p, size_t len, char **out)
 {
 	struct upload_arg a;
-	struct verify_svc_in in;
-	struct verify_trust *t = NULL;
 	struct verify_report *r = NULL;
 	struct buf cur;
 	int64_t n = 0;
@@ -347,19 +312,8 @@ enum tk_err monev_minutes_upload(struct svc_ctx *c, int64_t id, const uint8_t *p
 		rc = tk_fail_code(TK_ERR_CONFLICT, "minutes_signed", "the minutes of evaluation %lld carry both parties' signatures already", (long long)id);
 		goto out;
 	}
-	/* The prefix rule: the upload is the current file plus an incremental update, nothing else. */
-	if (len <= cur.len || memcmp(p, cur.p, cur.len) != 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "minutes_not_extended",
-		    "the upload must be the current minutes (%s, %zu bytes) with a signature added as an incremental update; this file %s", a.prev_sha,
-		    cur.len, len <= cur.len ? "is not longer" : "changes bytes of it");
-		goto out;
-	}
-	memset(&in, 0, sizeof(in));
-	in.data = p;
-	in.len = len;
-	if ((rc = verify_svc_trust(c, NULL, 0, NULL, 0, &t)) != TK_OK || (rc = verify_svc_run(c, t, &in, &r)) != TK_OK)
-		goto out;
-	if ((rc = check_report(r, n + 1, cur.len, &a.sig)) != TK_OK)
+	/* The upload is the current file plus one more signature (the check the review report shares). */
+	if ((rc = verify_svc_extension(c, "minutes", cur.p, cur.len, p, len, n + 1, &r, &a.sig)) != TK_OK)
 		goto out;
 	a.id = id;
 	a.seq = n + 1;
@@ -371,7 +325,6 @@ enum tk_err monev_minutes_upload(struct svc_ctx *c, int64_t id, const uint8_t *p
 		rc = monev_get(c, id, out);
 out:
 	verify_report_free(r);
-	verify_trust_free(t);
 	buf_free(&cur);
 	return rc;
 }

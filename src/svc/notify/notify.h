@@ -30,6 +30,8 @@ struct notify_contacts {
  * e-mail address). Bad entries are logged and skipped.
  */
 void notify_contacts_load(const struct config *cfg, struct notify_contacts *ct);
+/* Queues one mail to each of [monev] contacts inside the caller's transaction; *n how many (0: nobody named). */
+enum tk_err notify_contacts_queue(struct svc_ctx *c, const char *subject, const char *body, size_t *n) WARN_UNUSED;
 /*
  * Claims the reminder (kind, ref) in oversight_reminders_sent inside the
  * caller's transaction: *claimed = 1 the first time on any node, 0 when it

@@ -55,6 +55,22 @@ void notify_contacts_load(const struct config *cfg, struct notify_contacts *ct)
 	}
 }
 
+enum tk_err notify_contacts_queue(struct svc_ctx *c, const char *subject, const char *body, size_t *n)
+{
+	struct notify_contacts ct;
+	size_t i;
+	enum tk_err rc;
+
+	*n = 0;
+	notify_contacts_load(c->inst->cfg, &ct);
+	for (i = 0; i < ct.n; i++) {
+		if ((rc = notify_queue(c, ct.addr[i], subject, body)) != TK_OK)
+			return rc;
+		(*n)++;
+	}
+	return TK_OK;
+}
+
 enum tk_err notify_claim_once(struct svc_ctx *c, const char *kind, const char *ref, int *claimed)
 {
 	struct store_stmt *s = NULL;

@@ -38,6 +38,11 @@ const char *sign_statement(const struct instance *inst)
 	return s != NULL && s[0] != '\0' ? s : default_statement;
 }
 
+const char *sign_statement_default(void)
+{
+	return default_statement;
+}
+
 /* 128 random bits as RFC 4648 base32, lower case, no padding (26 characters). */
 static enum tk_err new_document_id(char out[32])
 {
@@ -297,6 +302,7 @@ struct reg_args {
 	size_t size, pages;
 	const char *level;
 	const struct buf *tail;
+	const char *statement_sha256; /* of the R8 statement placed; NULL for CAdES (no text placed) */
 };
 
 static enum tk_err register_tx(struct svc_ctx *c, void *arg)
@@ -309,7 +315,8 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO documents (id, sha256, size, pages, kind, level, signer, cert_serial, subscriber_id,"
-		 " application, unit, signed_by, signed_at, application_key_id, visible, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 " application, unit, signed_by, signed_at, application_key_id, visible, channel, statement_sha256)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->hash)) != TK_OK ||
@@ -322,7 +329,9 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	    (rc = store_bind_text(s, 12, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 13, tk_now())) != TK_OK ||
 	    (rc = c->actor.kind == ACTOR_APPLICATION ? store_bind_i64(s, 14, c->actor.id) : store_bind_null(s, 14)) != TK_OK ||
 	    (rc = store_bind_i64(s, 15, !a->in->cades && a->in->visible)) != TK_OK ||
-	    (rc = store_bind_text(s, 16, sign_channel(c, a->in))) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+	    (rc = store_bind_text(s, 16, sign_channel(c, a->in))) != TK_OK ||
+	    (rc = a->statement_sha256 != NULL ? store_bind_text(s, 17, a->statement_sha256) : store_bind_null(s, 17)) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	d = json_pack("{s:s, s:s, s:s, s:s}", "sha256", a->hash, "level", a->level, "cert", a->sg->serial, "kind", a->in->cades ? "cades" : "pades");
 	if (d == NULL || (dtxt = json_dumps(d, JSON_COMPACT)) == NULL) {
@@ -447,7 +456,7 @@ static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in,
 	struct pades_opts po;
 	struct reg_args ra;
 	enum cms_md md = CMS_MD_SHA256;
-	char url[320], hash[65];
+	char url[320], hash[65], st_hash[65];
 	const char *level = in->level ? in->level : "B-B";
 	X509 *chain[1];
 	enum tk_err rc;
@@ -552,6 +561,12 @@ static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in,
 		hex_encode(d, 32, hash);
 		if ((rc = str_fmt(out->level, sizeof(out->level), "PAdES-BASELINE-%s", level + 2)) != TK_OK)
 			goto out;
+	}
+	memset(&ra, 0, sizeof(ra));
+	if (!in->cades) {
+		/* The registry knows which statement the document carries (the bsre_statement review indicator). */
+		sha256_hex((const uint8_t *)po.statement, strlen(po.statement), st_hash);
+		ra.statement_sha256 = st_hash;
 	}
 	ra.in = in;
 	ra.sg = &sg;

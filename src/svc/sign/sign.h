@@ -66,5 +66,7 @@ enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf
 
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
+/* The canonical BSrE statement compiled into teken (the default of [sign] statement). */
+const char *sign_statement_default(void);
 
 #endif

@@ -65,6 +65,20 @@ enum tk_err verify_svc_run(struct svc_ctx *c, const struct verify_trust *t, cons
     struct verify_report **out) WARN_UNUSED;
 
 /*
+ * A counter-party's signed copy of a PDF teken made (monev minutes, review
+ * report): p[0..len) must begin with base[0..base_len), add to it, carry
+ * exactly want signatures in all (document time stamps aside), every one
+ * TOTAL_PASSED under the instance's policy, and the newest must cover the
+ * whole of base. what names the file in messages and prefixes the error
+ * codes (<what>_encrypted, _not_extended, _signature_invalid,
+ * _signature_count, _not_covered). On success *report holds the report
+ * (caller frees with verify_report_free()) and *newest points into it at
+ * the added signature. Does not take ownership of base or p.
+ */
+enum tk_err verify_svc_extension(struct svc_ctx *c, const char *what, const uint8_t *base, size_t base_len, const uint8_t *p, size_t len,
+    int64_t want, struct verify_report **report, const struct verify_sig **newest) WARN_UNUSED;
+
+/*
  * The detailed JSON report (verify_report_json()) plus, with an instance,
  * "registry": the record of the document this instance signed whose
  * SHA-256 equals the verified file's, or null. Caller owns *out.
