@@ -92,6 +92,8 @@ enum tk_err http_header(struct http_resp *rs, const char *name, const char *valu
 enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;
 /* String member of a JSON object: required or optional (NULL), bounded length. */
 enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxlen, const char **out) WARN_UNUSED;
+/* A route's {id} segment: a positive decimal number (400 invalid_id otherwise). */
+enum tk_err http_id_param(const char *s, int64_t *out) WARN_UNUSED;
 /* Maps an error to its HTTP status. */
 unsigned http_status_for(enum tk_err e);
 

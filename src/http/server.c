@@ -359,6 +359,18 @@ enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxle
 	return TK_OK;
 }
 
+enum tk_err http_id_param(const char *s, int64_t *out)
+{
+	uint64_t v;
+
+	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0) {
+		tk_clear_error();
+		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
+	}
+	*out = (int64_t)v;
+	return TK_OK;
+}
+
 /* Matches path against pattern; {name} segments are copied into rq->params. */
 static int route_match(const char *pattern, const char *path, struct http_req *rq)
 {
