@@ -106,7 +106,7 @@ out:
 enum tk_err h_assessment_file(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf pdf;
-	char fname[ASSESS_MAX_TITLE + 1], disp[ASSESS_MAX_TITLE + 48];
+	char fname[ASSESS_MAX_TITLE + 1];
 	const char *vs = http_query_get(rq, "version");
 	uint64_t v = 0;
 	int64_t id = 0;
@@ -117,16 +117,8 @@ enum tk_err h_assessment_file(struct http_req *rq, struct http_resp *rs)
 	if (vs != NULL && (parse_u64_str(vs, INT64_MAX, &v) != TK_OK || v == 0))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_version", "version must be a positive number");
 	buf_init(&pdf, (size_t)ASSESS_MAX_FILE + 1024);
-	if ((rc = assess_file(&rq->ctx, id, (int64_t)v, &pdf, fname)) == TK_OK) {
-		/* A header carries ASCII: other bytes of the stored name become '_' (the name has no quotes or controls). */
-		for (char *q = fname; *q != '\0'; q++)
-			if ((unsigned char)*q >= 0x7f)
-				*q = '_';
-	}
-	if (rc == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", fname)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/pdf", pdf.p, pdf.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = assess_file(&rq->ctx, id, (int64_t)v, &pdf, fname)) == TK_OK)
+		rc = http_attachment(rs, "application/pdf", pdf.p, pdf.len, fname);
 	buf_free(&pdf);
 	return rc;
 }

@@ -132,17 +132,15 @@ enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *r
 enum tk_err h_evaluation_minutes_pdf(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf pdf;
-	char disp[96];
+	char name[64];
 	int64_t id = 0;
 	enum tk_err rc;
 
 	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	buf_init(&pdf, MONEV_MAX_UPLOAD);
-	if ((rc = monev_minutes_pdf(&rq->ctx, id, &pdf)) == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"berita-acara-monev-%lld.pdf\"", (long long)id)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/pdf", pdf.p, pdf.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = monev_minutes_pdf(&rq->ctx, id, &pdf)) == TK_OK && (rc = str_fmt(name, sizeof(name), "berita-acara-monev-%lld.pdf", (long long)id)) == TK_OK)
+		rc = http_attachment(rs, "application/pdf", pdf.p, pdf.len, name);
 	buf_free(&pdf);
 	return rc;
 }

@@ -107,19 +107,15 @@ out:
 enum tk_err h_reco_file_get(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf data;
-	char filename[256], mime[96], disp[320];
+	char filename[256], mime[96];
 	int64_t id = 0, fid = 0;
 	enum tk_err rc;
 
 	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_id_param(rq->params[1], &fid)) != TK_OK)
 		return rc;
 	buf_init(&data, RECO_MAX_FILE);
-	/* Stored names hold no '"', '/', '\\' or control characters (svc/policy checks them on upload). */
-	if ((rc = reco_file_get(&rq->ctx, id, fid, &data, filename, mime)) == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", filename)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/octet-stream", data.p, data.len)) == TK_OK &&
-	    (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK && (rc = http_header(rs, "X-Content-Type-Options", "nosniff")) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = reco_file_get(&rq->ctx, id, fid, &data, filename, mime)) == TK_OK)
+		rc = http_attachment(rs, "application/octet-stream", data.p, data.len, filename);
 	buf_free(&data);
 	return rc;
 }
