@@ -87,11 +87,15 @@ enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j); /* stea
 enum tk_err http_bytes(struct http_resp *rs, unsigned status, const char *ctype, const void *p, size_t len) WARN_UNUSED;
 /* Answers with JSON text a service made; takes ownership of txt (freed). */
 enum tk_err http_json_text(struct http_resp *rs, unsigned status, char *txt) WARN_UNUSED;
+/* A 200 download: the bytes, Content-Disposition attachment with filename (RFC 6266, any UTF-8 name up to 255 bytes), nosniff, no-store. */
+enum tk_err http_attachment(struct http_resp *rs, const char *ctype, const void *p, size_t len, const char *filename) WARN_UNUSED;
 enum tk_err http_header(struct http_resp *rs, const char *name, const char *value) WARN_UNUSED;
 /* Parses the body as a JSON object; a clear 400 error otherwise. Caller decrefs. */
 enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;
 /* String member of a JSON object: required or optional (NULL), bounded length. */
 enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxlen, const char **out) WARN_UNUSED;
+/* A route's {id} segment: a positive decimal number (400 invalid_id otherwise). */
+enum tk_err http_id_param(const char *s, int64_t *out) WARN_UNUSED;
 /* Maps an error to its HTTP status. */
 unsigned http_status_for(enum tk_err e);
 

@@ -13,16 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-static enum tk_err id_param(const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
-	*out = (int64_t)v;
-	return TK_OK;
-}
-
 /* Confidential answers are not kept by browsers or proxies. */
 static enum tk_err json_no_store(struct http_resp *rs, unsigned status, char *txt)
 {
@@ -63,7 +53,7 @@ enum tk_err h_assessment_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = assess_get(&rq->ctx, id, &txt)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = assess_get(&rq->ctx, id, &txt)) != TK_OK)
 		return rc;
 	return json_no_store(rs, 200, txt);
 }
@@ -79,7 +69,7 @@ enum tk_err h_assessment_upload(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (strncasecmp(rq->content_type, "multipart/form-data", 19) != 0)
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send the report as multipart/form-data: part 'file' (PDF) and part 'metadata' (JSON)");
@@ -116,27 +106,19 @@ out:
 enum tk_err h_assessment_file(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf pdf;
-	char fname[ASSESS_MAX_TITLE + 1], disp[ASSESS_MAX_TITLE + 48];
+	char fname[ASSESS_MAX_TITLE + 1];
 	const char *vs = http_query_get(rq, "version");
 	uint64_t v = 0;
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (vs != NULL && (parse_u64_str(vs, INT64_MAX, &v) != TK_OK || v == 0))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_version", "version must be a positive number");
 	buf_init(&pdf, (size_t)ASSESS_MAX_FILE + 1024);
-	if ((rc = assess_file(&rq->ctx, id, (int64_t)v, &pdf, fname)) == TK_OK) {
-		/* A header carries ASCII: other bytes of the stored name become '_' (the name has no quotes or controls). */
-		for (char *q = fname; *q != '\0'; q++)
-			if ((unsigned char)*q >= 0x7f)
-				*q = '_';
-	}
-	if (rc == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", fname)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/pdf", pdf.p, pdf.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = assess_file(&rq->ctx, id, (int64_t)v, &pdf, fname)) == TK_OK)
+		rc = http_attachment(rs, "application/pdf", pdf.p, pdf.len, fname);
 	buf_free(&pdf);
 	return rc;
 }
@@ -149,7 +131,7 @@ static enum tk_err decide(struct http_req *rq, struct http_resp *rs, int accept)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (rq->body.len > 0) {
 		if ((rc = http_body_json(rq, &j)) != TK_OK)

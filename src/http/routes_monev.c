@@ -12,16 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-static enum tk_err id_param(const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
-	*out = (int64_t)v;
-	return TK_OK;
-}
-
 /* Media type equality, ignoring case and parameters. */
 static int ctype_is(const char *ct, const char *want)
 {
@@ -63,7 +53,7 @@ enum tk_err h_evaluation_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = monev_get(&rq->ctx, id, &txt)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = monev_get(&rq->ctx, id, &txt)) != TK_OK)
 		return rc;
 	return http_json_text(rs, 200, txt);
 }
@@ -89,7 +79,7 @@ enum tk_err h_evaluation_update(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
 		return rc;
 	if ((rc = monev_update(&rq->ctx, id, j, &txt)) == TK_OK)
 		rc = http_json_text(rs, 200, txt);
@@ -104,7 +94,7 @@ enum tk_err h_evaluation_action_add(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
 		return rc;
 	if ((rc = monev_action_add(&rq->ctx, id, j, &txt)) == TK_OK)
 		rc = http_json_text(rs, 201, txt);
@@ -119,7 +109,7 @@ enum tk_err h_evaluation_action_update(struct http_req *rq, struct http_resp *rs
 	int64_t id = 0, aid = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = id_param(rq->params[1], &aid)) != TK_OK ||
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_id_param(rq->params[1], &aid)) != TK_OK ||
 	    (rc = http_body_json(rq, &j)) != TK_OK)
 		return rc;
 	if ((rc = monev_action_update(&rq->ctx, id, aid, j, &txt)) == TK_OK)
@@ -134,7 +124,7 @@ enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *r
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = monev_minutes_freeze(&rq->ctx, id, &txt)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = monev_minutes_freeze(&rq->ctx, id, &txt)) != TK_OK)
 		return rc;
 	return http_json_text(rs, 200, txt);
 }
@@ -142,17 +132,15 @@ enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *r
 enum tk_err h_evaluation_minutes_pdf(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf pdf;
-	char disp[96];
+	char name[64];
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	buf_init(&pdf, MONEV_MAX_UPLOAD);
-	if ((rc = monev_minutes_pdf(&rq->ctx, id, &pdf)) == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"berita-acara-monev-%lld.pdf\"", (long long)id)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/pdf", pdf.p, pdf.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = monev_minutes_pdf(&rq->ctx, id, &pdf)) == TK_OK && (rc = str_fmt(name, sizeof(name), "berita-acara-monev-%lld.pdf", (long long)id)) == TK_OK)
+		rc = http_attachment(rs, "application/pdf", pdf.p, pdf.len, name);
 	buf_free(&pdf);
 	return rc;
 }
@@ -167,7 +155,7 @@ enum tk_err h_evaluation_minutes_signed(struct http_req *rq, struct http_resp *r
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
 		p = rq->body.p;

@@ -11,16 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum tk_err id_param(const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
-	*out = (int64_t)v;
-	return TK_OK;
-}
-
 /* Answers 200 (201 when created) with the text a service call made. */
 static enum tk_err answer(struct http_resp *rs, enum tk_err rc, unsigned status, char *txt)
 {
@@ -41,7 +31,7 @@ static enum tk_err id_json(struct http_req *rq, struct http_resp *rs, id_json_fn
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
 		return rc;
 	rc = fn(&rq->ctx, id, j, &txt);
 	json_decref(j);
@@ -77,7 +67,7 @@ enum tk_err h_reco_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	rc = reco_get(&rq->ctx, id, &txt);
 	return answer(rs, rc, 200, txt);
@@ -97,7 +87,7 @@ enum tk_err h_reco_file_add(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if ((form = calloc(1, sizeof(*form))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
@@ -117,19 +107,15 @@ out:
 enum tk_err h_reco_file_get(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf data;
-	char filename[256], mime[96], disp[320];
+	char filename[256], mime[96];
 	int64_t id = 0, fid = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = id_param(rq->params[1], &fid)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_id_param(rq->params[1], &fid)) != TK_OK)
 		return rc;
 	buf_init(&data, RECO_MAX_FILE);
-	/* Stored names hold no '"', '/', '\\' or control characters (svc/policy checks them on upload). */
-	if ((rc = reco_file_get(&rq->ctx, id, fid, &data, filename, mime)) == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", filename)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/octet-stream", data.p, data.len)) == TK_OK &&
-	    (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK && (rc = http_header(rs, "X-Content-Type-Options", "nosniff")) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = reco_file_get(&rq->ctx, id, fid, &data, filename, mime)) == TK_OK)
+		rc = http_attachment(rs, "application/octet-stream", data.p, data.len, filename);
 	buf_free(&data);
 	return rc;
 }
@@ -163,7 +149,7 @@ enum tk_err h_policy_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	rc = policy_get(&rq->ctx, id, &txt);
 	return answer(rs, rc, 200, txt);
@@ -185,7 +171,7 @@ static enum tk_err step(struct http_req *rq, struct http_resp *rs, enum tk_err (
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	rc = fn(&rq->ctx, id, &txt);
 	return answer(rs, rc, 200, txt);

@@ -8,16 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum tk_err id_param(const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
-	*out = (int64_t)v;
-	return TK_OK;
-}
-
 /* Enrolment: multipart with a JSON part "data", evidence files "ktp", "sk",
  * "other", and an optional "csr" part (otherwise data.passphrase). */
 enum tk_err h_enroll(struct http_req *rq, struct http_resp *rs)
@@ -100,7 +90,7 @@ enum tk_err h_request_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = ra_request_json(&rq->ctx, id, &txt)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = ra_request_json(&rq->ctx, id, &txt)) != TK_OK)
 		return rc;
 	return http_json_text(rs, 200, txt);
 }
@@ -113,7 +103,7 @@ static enum tk_err decide(struct http_req *rq, struct http_resp *rs, int approve
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (rq->body.len > 0) {
 		if ((rc = http_body_json(rq, &j)) != TK_OK)
@@ -290,7 +280,7 @@ enum tk_err h_evidence_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	buf_init_secret(&b, (size_t)64 << 20);
 	if ((rc = ra_evidence_get(&rq->ctx, id, &b, mime)) == TK_OK && (rc = http_bytes(rs, 200, mime, b.p, b.len)) == TK_OK)
@@ -339,7 +329,7 @@ enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	return erase(rq, rs, id);
 }

@@ -13,16 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-static enum tk_err id_param(const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
-	*out = (int64_t)v;
-	return TK_OK;
-}
-
 /* Media type equality, ignoring case and parameters. */
 static int ctype_is(const char *ct, const char *want)
 {
@@ -76,7 +66,7 @@ enum tk_err h_review_instrument_get(struct http_req *rq, struct http_resp *rs)
 	int64_t v = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &v)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &v)) != TK_OK)
 		return rc;
 	buf_init(&b, REVIEW_MAX_INSTRUMENT);
 	if ((rc = review_instrument_get(&rq->ctx, v, &b)) == TK_OK && (rc = http_bytes(rs, 200, "application/json", b.p, b.len)) == TK_OK)
@@ -111,7 +101,7 @@ enum tk_err h_review_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	return reply(rs, 200, review_get(&rq->ctx, id, &txt), &txt);
 }
@@ -124,7 +114,7 @@ static enum tk_err json_step(struct http_req *rq, struct http_resp *rs, enum tk_
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
 		return rc;
 	rc = fn(&rq->ctx, id, j, &txt);
 	json_decref(j);
@@ -147,7 +137,7 @@ static enum tk_err id_step(struct http_req *rq, struct http_resp *rs, enum tk_er
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	return reply(rs, 200, fn(&rq->ctx, id, &txt), &txt);
 }
@@ -171,7 +161,7 @@ enum tk_err h_review_file_add(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (!ctype_is(rq->content_type, "multipart/form-data"))
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send evidence as multipart/form-data with parts 'indicator' and 'file'");
@@ -207,25 +197,16 @@ out:
 enum tk_err h_review_file_get(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf b;
-	char name[256], mime[128], disp[320];
+	char name[256], mime[128];
 	int64_t id = 0, fid = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = id_param(rq->params[1], &fid)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_id_param(rq->params[1], &fid)) != TK_OK)
 		return rc;
 	buf_init(&b, REVIEW_MAX_FILE);
-	/* The name was checked at upload (no quotes, slashes or controls); served as an attachment, never inline. */
-	if ((rc = review_file_get(&rq->ctx, id, fid, &b, name, mime)) == TK_OK) {
-		/* A header carries ASCII: other bytes of the name become '_' (the listing shows the name as uploaded). */
-		size_t i;
-		for (i = 0; name[i] != '\0'; i++)
-			if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e || name[i] == '"' || name[i] == '\\')
-				name[i] = '_';
-	}
-	if (rc == TK_OK && (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", name)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, mime, b.p, b.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK &&
-	    (rc = http_header(rs, "X-Content-Type-Options", "nosniff")) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	/* Served as an attachment, never inline. */
+	if ((rc = review_file_get(&rq->ctx, id, fid, &b, name, mime)) == TK_OK)
+		rc = http_attachment(rs, mime, b.p, b.len, name);
 	buf_free(&b);
 	return rc;
 }
@@ -233,17 +214,15 @@ enum tk_err h_review_file_get(struct http_req *rq, struct http_resp *rs)
 enum tk_err h_review_report_pdf(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf pdf;
-	char disp[96];
+	char name[64];
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	buf_init(&pdf, REVIEW_MAX_UPLOAD);
-	if ((rc = review_report_pdf(&rq->ctx, id, &pdf)) == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"tinjauan-implementasi-%lld.pdf\"", (long long)id)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/pdf", pdf.p, pdf.len)) == TK_OK && (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = review_report_pdf(&rq->ctx, id, &pdf)) == TK_OK && (rc = str_fmt(name, sizeof(name), "tinjauan-implementasi-%lld.pdf", (long long)id)) == TK_OK)
+		rc = http_attachment(rs, "application/pdf", pdf.p, pdf.len, name);
 	buf_free(&pdf);
 	return rc;
 }
@@ -258,7 +237,7 @@ enum tk_err h_review_report_signed(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
 		p = rq->body.p;

@@ -53,16 +53,6 @@ static int public_open_allowed(const char *ip)
 	return ok;
 }
 
-static enum tk_err id_param(const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
-	*out = (int64_t)v;
-	return TK_OK;
-}
-
 static int ctype_is(const char *ct, const char *want)
 {
 	size_t n = strlen(want);
@@ -194,7 +184,7 @@ enum tk_err h_ticket_get(struct http_req *rq, struct http_resp *rs)
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = support_get(&rq->ctx, id, &txt)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = support_get(&rq->ctx, id, &txt)) != TK_OK)
 		return rc;
 	if ((rc = http_json_text(rs, 200, txt)) != TK_OK)
 		return rc;
@@ -210,7 +200,7 @@ static enum tk_err change(struct http_req *rq, struct http_resp *rs, const char 
 	int64_t id = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	if (rq->body.len > 0 || strcmp(what, "close") != 0) {
 		if ((rc = http_body_json(rq, &j)) != TK_OK)
@@ -242,19 +232,15 @@ enum tk_err h_ticket_close(struct http_req *rq, struct http_resp *rs) { return c
 enum tk_err h_ticket_file(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf data;
-	char *name = NULL, *mime = NULL, disp[200];
+	char *name = NULL, *mime = NULL;
 	int64_t id = 0, fid = 0;
 	enum tk_err rc;
 
-	if ((rc = id_param(rq->params[0], &id)) != TK_OK || (rc = id_param(rq->params[1], &fid)) != TK_OK)
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_id_param(rq->params[1], &fid)) != TK_OK)
 		return rc;
 	buf_init(&data, SUPPORT_MAX_FILE);
-	/* The stored name is sanitised (no quotes or controls) when the ticket is opened. */
-	if ((rc = support_file(&rq->ctx, id, fid, &data, &name, &mime)) == TK_OK &&
-	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"", name)) == TK_OK &&
-	    (rc = http_bytes(rs, 200, "application/octet-stream", data.p, data.len)) == TK_OK &&
-	    (rc = http_header(rs, "Content-Disposition", disp)) == TK_OK)
-		rc = http_header(rs, "Cache-Control", "no-store");
+	if ((rc = support_file(&rq->ctx, id, fid, &data, &name, &mime)) == TK_OK)
+		rc = http_attachment(rs, "application/octet-stream", data.p, data.len, name);
 	free(name);
 	free(mime);
 	buf_free(&data);

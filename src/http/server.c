@@ -13,6 +13,7 @@
 #include "svc/report/report.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -202,6 +203,35 @@ enum tk_err http_bytes(struct http_resp *rs, unsigned status, const char *ctype,
 	return buf_append(&rs->body, p, len);
 }
 
+enum tk_err http_attachment(struct http_resp *rs, const char *ctype, const void *p, size_t len, const char *filename)
+{
+	/* RFC 6266: an ASCII filename= for every client (other bytes, quotes and
+	 * backslashes become '_') and the exact name as filename*=UTF-8''. */
+	static const char hex[] = "0123456789ABCDEF";
+	char ascii[256], ext[3 * 255 + 1], disp[sizeof(ascii) + sizeof(ext) + 64];
+	size_t i, n = 0;
+	enum tk_err rc;
+
+	for (i = 0; filename[i] != '\0' && i < sizeof(ascii) - 1; i++) {
+		unsigned char ch = (unsigned char)filename[i];
+		ascii[i] = ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\' ? '_' : (char)ch;
+		if (isalnum(ch) || strchr("!#$&+-.^_`|~", ch) != NULL) {
+			ext[n++] = (char)ch;
+		} else {
+			ext[n++] = '%';
+			ext[n++] = hex[ch >> 4];
+			ext[n++] = hex[ch & 15];
+		}
+	}
+	ascii[i] = '\0';
+	ext[n] = '\0';
+	if ((rc = http_bytes(rs, 200, ctype, p, len)) != TK_OK ||
+	    (rc = str_fmt(disp, sizeof(disp), "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, ext)) != TK_OK ||
+	    (rc = http_header(rs, "Content-Disposition", disp)) != TK_OK || (rc = http_header(rs, "X-Content-Type-Options", "nosniff")) != TK_OK)
+		return rc;
+	return http_header(rs, "Cache-Control", "no-store");
+}
+
 enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j)
 {
 	char *txt;
@@ -356,6 +386,18 @@ enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxle
 	if (json_string_length(v) > maxlen || strlen(json_string_value(v)) != json_string_length(v))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "field '%s' is longer than %zu bytes or holds NUL", key, maxlen);
 	*out = json_string_value(v);
+	return TK_OK;
+}
+
+enum tk_err http_id_param(const char *s, int64_t *out)
+{
+	uint64_t v;
+
+	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0) {
+		tk_clear_error();
+		return tk_fail_code(TK_ERR_INVALID, "invalid_id", "id must be a positive number");
+	}
+	*out = (int64_t)v;
 	return TK_OK;
 }
 

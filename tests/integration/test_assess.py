@@ -34,7 +34,7 @@ T = tmpdir()
 d = os.path.join(T, "inst")
 STORE = os.environ.get("TEKEN_TEST_STORE")
 CLOCK = os.path.join(T, "clock")
-NOW0 = int(time.time())
+NOW0 = (int(time.time()) + 7 * 3600) // 86400 * 86400 - 7 * 3600 + 12 * 3600  # noon WIB today: day arithmetic never crosses midnight
 
 
 def set_clock(t):
@@ -356,6 +356,7 @@ r = upload(a2, META2, name="../../rahasia/laporan évaluasi.pdf", aid=C)
 check(r.status == 201 and r.json()["reports"][-1]["filename"] == "laporan évaluasi.pdf", "last path component kept: %s" % r.body[:300])
 r = a2.request("GET", "/api/v1/assessments/%d/report.pdf" % C)
 check(r.status == 200 and 'filename="laporan __valuasi.pdf"' in r.headers.get("content-disposition", ""), "ASCII header (one _ per non-ASCII byte): %s" % r.headers)
+check("filename*=UTF-8''laporan%20%C3%A9valuasi.pdf" in r.headers.get("content-disposition", ""), "the exact name as RFC 6266 filename*: %s" % r.headers)
 
 # The seal is bound to its row: a sealed file copied onto another report's row does not open (no bytes of either).
 sql("UPDATE assessment_reports SET sealed = (SELECT x.sealed FROM assessment_reports x WHERE x.request_id = ? AND x.version = 1)"

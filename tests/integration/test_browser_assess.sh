@@ -6,6 +6,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CLOCK=$(mktemp "${TMPDIR:-/tmp}/teken-assess-clock.XXXXXX")
 trap 'rm -f "$CLOCK"' EXIT
-date +%s >"$CLOCK"
+# Noon WIB today, so that "a day later" never crosses a WIB midnight by accident.
+echo $((($(date +%s) + 25200) / 86400 * 86400 - 25200 + 43200)) >"$CLOCK"
 export TEKEN_TEST_CLOCK_FILE="$CLOCK"
 bash "$HERE/../lib/browser-run.sh" assess.test.mjs 240

@@ -40,7 +40,7 @@ T = tmpdir()
 d = os.path.join(T, "inst")
 STORE = os.environ.get("TEKEN_TEST_STORE")
 CLOCK = os.path.join(T, "clock")
-NOW0 = int(time.time())
+NOW0 = (int(time.time()) + 7 * 3600) // 86400 * 86400 - 7 * 3600 + 12 * 3600  # noon WIB today: day arithmetic never crosses midnight
 
 
 def set_clock(t):

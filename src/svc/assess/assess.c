@@ -5,6 +5,7 @@
  * the record that someone saw them.
  */
 #include "svc/assess/assess.h"
+#include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
 #include "svc/monev/monev.h"
@@ -49,38 +50,6 @@ static enum tk_err may_upload(const struct svc_ctx *c)
 	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only ministry admins upload security-assessment reports");
 }
 
-static enum tk_err dump(json_t *j, char **out)
-{
-	if (j == NULL)
-		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	*out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return *out == NULL ? tk_fail(TK_ERR_NOMEM, "out of memory") : TK_OK;
-}
-
-/* A string member within a byte limit, no NUL; NULL when absent and optional. */
-static enum tk_err get_str(json_t *in, const char *key, int required, size_t max, const char **out)
-{
-	json_t *v = json_object_get(in, key);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", key);
-		return TK_OK;
-	}
-	if (!json_is_string(v))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s must be a string", key);
-	if (json_string_length(v) > max)
-		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", key, max);
-	if (memchr(json_string_value(v), '\0', json_string_length(v)) != NULL)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a NUL character", key);
-	if (required && json_string_length(v) == 0)
-		return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s must not be empty", key);
-	*out = json_string_value(v);
-	return TK_OK;
-}
-
 static int one_of(const char *s, const char *const *set, size_t n)
 {
 	size_t i;
@@ -108,7 +77,7 @@ static enum tk_err audit_json(struct svc_ctx *c, const char *action, int64_t id,
 	char obj[48], *d = NULL;
 	enum tk_err rc;
 
-	if ((rc = str_fmt(obj, sizeof(obj), "assessment:%lld", (long long)id)) != TK_OK || (rc = dump(details, &d)) != TK_OK)
+	if ((rc = str_fmt(obj, sizeof(obj), "assessment:%lld", (long long)id)) != TK_OK || (rc = svc_json_dump(details, &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, action, obj, d);
 	free(d);
@@ -204,7 +173,7 @@ enum tk_err assess_list(struct svc_ctx *c, char **out)
 		}
 	}
 	if (rc == TK_OK)
-		rc = dump(json_incref(arr), out);
+		rc = svc_json_dump(json_incref(arr), out);
 out:
 	store_finalize(s);
 	json_decref(arr);
@@ -304,7 +273,7 @@ static enum tk_err get_as(struct svc_ctx *c, int64_t id, const char *action, cha
 	enum tk_err rc;
 
 	if ((rc = svc_in_tx(c, get_tx, &a)) == TK_OK)
-		rc = dump(a.rec, out);
+		rc = svc_json_dump(a.rec, out);
 	else
 		json_decref(a.rec);
 	return rc;
@@ -364,9 +333,9 @@ enum tk_err assess_request(struct svc_ctx *c, json_t *in, char **out)
 	memset(&a, 0, sizeof(a));
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object {system_name, scope, due_on, note?}");
-	if ((rc = get_str(in, "system_name", 1, ASSESS_MAX_TITLE, &a.system_name)) != TK_OK ||
-	    (rc = get_str(in, "scope", 1, ASSESS_MAX_TEXT, &a.scope)) != TK_OK || (rc = get_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK ||
-	    (rc = get_str(in, "note", 0, ASSESS_MAX_TEXT, &a.note)) != TK_OK || (rc = monev_day_parse(a.due_on, "due_on", &due)) != TK_OK)
+	if ((rc = svc_json_str(in, "system_name", 1, ASSESS_MAX_TITLE, &a.system_name)) != TK_OK ||
+	    (rc = svc_json_str(in, "scope", 1, ASSESS_MAX_TEXT, &a.scope)) != TK_OK || (rc = svc_json_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK ||
+	    (rc = svc_json_str(in, "note", 0, ASSESS_MAX_TEXT, &a.note)) != TK_OK || (rc = monev_day_parse(a.due_on, "due_on", &due)) != TK_OK)
 		return rc;
 	if (due < monev_wib_day(tk_now()))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_date", "due_on %s is in the past", a.due_on);
@@ -444,8 +413,8 @@ static enum tk_err findings_of(json_t *meta, struct upload_arg *a)
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_findings", "finding %zu is not an object {title, severity, status}", i + 1);
 			goto out;
 		}
-		if ((rc = get_str(f, "title", 1, ASSESS_MAX_TITLE, &title)) != TK_OK || (rc = get_str(f, "severity", 1, 16, &sev)) != TK_OK ||
-		    (rc = get_str(f, "status", 0, 16, &st)) != TK_OK)
+		if ((rc = svc_json_str(f, "title", 1, ASSESS_MAX_TITLE, &title)) != TK_OK || (rc = svc_json_str(f, "severity", 1, 16, &sev)) != TK_OK ||
+		    (rc = svc_json_str(f, "status", 0, 16, &st)) != TK_OK)
 			goto out;
 		if ((si = one_of(sev, severities, 5)) < 0) {
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_findings", "finding %zu: severity must be critical, high, medium, low or info", i + 1);
@@ -603,10 +572,10 @@ enum tk_err assess_upload(struct svc_ctx *c, int64_t id, json_t *meta, const cha
 		return tk_fail_code(TK_ERR_LIMIT, "too_large", "the report PDF is larger than %u bytes", ASSESS_MAX_FILE);
 	if ((rc = pdf_shape(p, len)) != TK_OK)
 		return rc;
-	if ((rc = get_str(meta, "report_date", 1, 10, &a.report_date)) != TK_OK || (rc = monev_day_parse(a.report_date, "report_date", &day)) != TK_OK ||
-	    (rc = get_str(meta, "scope", 1, ASSESS_MAX_TEXT, &a.scope)) != TK_OK ||
-	    (rc = get_str(meta, "assessor", 1, ASSESS_MAX_TITLE, &a.assessor)) != TK_OK ||
-	    (rc = get_str(meta, "remediation", 1, 16, &a.remediation)) != TK_OK)
+	if ((rc = svc_json_str(meta, "report_date", 1, 10, &a.report_date)) != TK_OK || (rc = monev_day_parse(a.report_date, "report_date", &day)) != TK_OK ||
+	    (rc = svc_json_str(meta, "scope", 1, ASSESS_MAX_TEXT, &a.scope)) != TK_OK ||
+	    (rc = svc_json_str(meta, "assessor", 1, ASSESS_MAX_TITLE, &a.assessor)) != TK_OK ||
+	    (rc = svc_json_str(meta, "remediation", 1, 16, &a.remediation)) != TK_OK)
 		return rc;
 	if (day > monev_wib_day(tk_now()))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_date", "report_date %s is in the future", a.report_date);

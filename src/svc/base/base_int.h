@@ -8,6 +8,7 @@
 #include "svc/base/base.h"
 #include "store/store.h"
 
+#include <jansson.h>
 #include <limits.h>
 #include <openssl/x509.h>
 #include <pthread.h>
@@ -36,5 +37,16 @@ struct instance {
 	} cas[4];
 	size_t ncas;
 };
+
+/* ---- JSON of requests and answers (svc/base/json.c) ---- */
+
+/*
+ * A string member of in within max bytes and without NUL; *out NULL when it
+ * is absent (or null) and not required; a required one must not be empty.
+ * Errors: missing_field, invalid_field, too_long (TK_ERR_LIMIT).
+ */
+enum tk_err svc_json_str(json_t *in, const char *key, int required, size_t max, const char **out) WARN_UNUSED;
+/* Dumps j compactly into *out (caller frees) and releases j; j NULL is out of memory. */
+enum tk_err svc_json_dump(json_t *j, char **out) WARN_UNUSED;
 
 #endif

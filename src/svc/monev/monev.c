@@ -5,6 +5,7 @@
  * (following up is what happens after the meeting).
  */
 #include "svc/monev/monev_int.h"
+#include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
 #include "svc/notify/notify.h"
@@ -75,38 +76,6 @@ int64_t monev_add_months(int64_t day, int months)
 	return (int64_t)timegm(&tm) / 86400;
 }
 
-enum tk_err monev_dump(json_t *j, char **out)
-{
-	if (j == NULL)
-		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	*out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return *out == NULL ? tk_fail(TK_ERR_NOMEM, "out of memory") : TK_OK;
-}
-
-/* An optional (required = 0) or required string member within a byte limit; NULL when absent. */
-static enum tk_err get_str(json_t *in, const char *key, int required, size_t max, const char **out)
-{
-	json_t *v = json_object_get(in, key);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", key);
-		return TK_OK;
-	}
-	if (!json_is_string(v))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s must be a string", key);
-	if (json_string_length(v) > max)
-		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", key, max);
-	if (memchr(json_string_value(v), '\0', json_string_length(v)) != NULL)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a NUL character", key);
-	if (required && json_string_length(v) == 0)
-		return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s must not be empty", key);
-	*out = json_string_value(v);
-	return TK_OK;
-}
-
 /*
  * Checks participants [{name, party, role}] and returns their canonical
  * JSON text (only those members). Both parties must be there: the
@@ -131,8 +100,8 @@ static enum tk_err participants_text(json_t *arr, char **out)
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_participants", "participant %zu is not an object", i + 1);
 			break;
 		}
-		if ((rc = get_str(p, "name", 1, MONEV_MAX_TITLE, &name)) != TK_OK || (rc = get_str(p, "party", 1, 16, &party)) != TK_OK ||
-		    (rc = get_str(p, "role", 0, MONEV_MAX_TITLE, &role)) != TK_OK)
+		if ((rc = svc_json_str(p, "name", 1, MONEV_MAX_TITLE, &name)) != TK_OK || (rc = svc_json_str(p, "party", 1, 16, &party)) != TK_OK ||
+		    (rc = svc_json_str(p, "role", 0, MONEV_MAX_TITLE, &role)) != TK_OK)
 			break;
 		if (strcmp(party, "ministry") == 0)
 			ministry = 1;
@@ -151,7 +120,7 @@ static enum tk_err participants_text(json_t *arr, char **out)
 		rc = tk_fail_code(TK_ERR_INVALID, "participants_both_parties",
 		    "participants must include the ministry and the issuer (BSSN/BSrE): the evaluation is a joint one");
 	if (rc == TK_OK)
-		rc = monev_dump(json_incref(canon), out);
+		rc = svc_json_dump(json_incref(canon), out);
 	json_decref(canon);
 	return rc;
 }
@@ -161,7 +130,7 @@ static enum tk_err audit_json(struct svc_ctx *c, const char *action, int64_t id,
 	char obj[48], *d = NULL;
 	enum tk_err rc;
 
-	if ((rc = str_fmt(obj, sizeof(obj), "evaluation:%lld", (long long)id)) != TK_OK || (rc = monev_dump(details, &d)) != TK_OK)
+	if ((rc = str_fmt(obj, sizeof(obj), "evaluation:%lld", (long long)id)) != TK_OK || (rc = svc_json_dump(details, &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, action, obj, d);
 	free(d);
@@ -334,7 +303,7 @@ enum tk_err monev_list(struct svc_ctx *c, char **out)
 		}
 	}
 	if (rc == TK_OK)
-		rc = monev_dump(json_incref(arr), out);
+		rc = svc_json_dump(json_incref(arr), out);
 out:
 	store_finalize(s);
 	json_decref(arr);
@@ -348,7 +317,7 @@ enum tk_err monev_get(struct svc_ctx *c, int64_t id, char **out)
 
 	if ((rc = monev_allowed(c)) != TK_OK || (rc = monev_record_json(c, id, &o)) != TK_OK)
 		return rc;
-	return monev_dump(o, out);
+	return svc_json_dump(o, out);
 }
 
 /* ------------------------------------------------------------ writing */
@@ -368,11 +337,11 @@ static enum tk_err eval_in_parse(json_t *in, int create, struct eval_in *e)
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
-	if ((rc = get_str(in, "held_on", create, 10, &e->held_on)) != TK_OK || (rc = get_str(in, "title", create, MONEV_MAX_TITLE, &e->title)) != TK_OK ||
-	    (rc = get_str(in, "place", create, MONEV_MAX_TITLE, &e->place)) != TK_OK ||
-	    (rc = get_str(in, "summary", create, MONEV_MAX_TEXT, &e->summary)) != TK_OK ||
-	    (rc = get_str(in, "findings", 0, MONEV_MAX_TEXT, &e->findings)) != TK_OK ||
-	    (rc = get_str(in, "minutes", 0, MONEV_MAX_TEXT, &e->minutes)) != TK_OK)
+	if ((rc = svc_json_str(in, "held_on", create, 10, &e->held_on)) != TK_OK || (rc = svc_json_str(in, "title", create, MONEV_MAX_TITLE, &e->title)) != TK_OK ||
+	    (rc = svc_json_str(in, "place", create, MONEV_MAX_TITLE, &e->place)) != TK_OK ||
+	    (rc = svc_json_str(in, "summary", create, MONEV_MAX_TEXT, &e->summary)) != TK_OK ||
+	    (rc = svc_json_str(in, "findings", 0, MONEV_MAX_TEXT, &e->findings)) != TK_OK ||
+	    (rc = svc_json_str(in, "minutes", 0, MONEV_MAX_TEXT, &e->minutes)) != TK_OK)
 		return rc;
 	if (e->held_on != NULL && (rc = monev_day_parse(e->held_on, "held_on", &e->held_day)) != TK_OK)
 		return rc;
@@ -590,9 +559,9 @@ enum tk_err monev_action_add(struct svc_ctx *c, int64_t id, json_t *in, char **o
 		return rc;
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
-	if ((rc = get_str(in, "description", 1, MONEV_MAX_TEXT, &a.description)) != TK_OK ||
-	    (rc = get_str(in, "owner", 1, MONEV_MAX_TITLE, &a.owner)) != TK_OK || (rc = get_str(in, "owner_email", 0, 254, &a.owner_email)) != TK_OK ||
-	    (rc = get_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK || (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
+	if ((rc = svc_json_str(in, "description", 1, MONEV_MAX_TEXT, &a.description)) != TK_OK ||
+	    (rc = svc_json_str(in, "owner", 1, MONEV_MAX_TITLE, &a.owner)) != TK_OK || (rc = svc_json_str(in, "owner_email", 0, 254, &a.owner_email)) != TK_OK ||
+	    (rc = svc_json_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK || (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
 		return rc;
 	if (a.owner_email != NULL && a.owner_email[0] != '\0' && !notify_email_ok(a.owner_email))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_email", "owner_email is not an e-mail address");
@@ -657,8 +626,8 @@ enum tk_err monev_action_update(struct svc_ctx *c, int64_t id, int64_t action_id
 		return rc;
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
-	if ((rc = get_str(in, "status", 0, 16, &a.status)) != TK_OK || (rc = get_str(in, "closing_note", 0, MONEV_MAX_TEXT, &a.note)) != TK_OK ||
-	    (rc = get_str(in, "due_on", 0, 10, &a.due_on)) != TK_OK)
+	if ((rc = svc_json_str(in, "status", 0, 16, &a.status)) != TK_OK || (rc = svc_json_str(in, "closing_note", 0, MONEV_MAX_TEXT, &a.note)) != TK_OK ||
+	    (rc = svc_json_str(in, "due_on", 0, 10, &a.due_on)) != TK_OK)
 		return rc;
 	if (a.due_on != NULL && (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
 		return rc;

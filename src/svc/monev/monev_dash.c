@@ -398,5 +398,5 @@ enum tk_err monev_dashboard(struct svc_ctx *c, char **out)
 		json_decref(d);
 		return rc;
 	}
-	return monev_dump(d, out);
+	return svc_json_dump(d, out);
 }

@@ -12,7 +12,5 @@ enum tk_err monev_allowed(const struct svc_ctx *c) WARN_UNUSED;
 int64_t monev_add_months(int64_t day, int months);
 /* The evaluation as JSON (record, participants, actions, signatures). Caller decrefs. */
 enum tk_err monev_record_json(struct svc_ctx *c, int64_t id, json_t **out) WARN_UNUSED;
-/* Dumps j (stolen) into *out; caller frees. */
-enum tk_err monev_dump(json_t *j, char **out) WARN_UNUSED;
 
 #endif

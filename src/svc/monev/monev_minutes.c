@@ -11,6 +11,7 @@
  * states (docs/monev.md).
  */
 #include "svc/monev/monev_int.h"
+#include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
 #include "svc/verify/verify_svc.h"
@@ -159,7 +160,7 @@ static enum tk_err freeze_tx(struct svc_ctx *c, void *arg)
 	{
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "evaluation:%lld", (long long)a->id)) != TK_OK ||
-		    (rc = monev_dump(json_pack("{s:s, s:I}", "sha256", a->sha, "size", (json_int_t)a->pdf.len), &d)) != TK_OK)
+		    (rc = svc_json_dump(json_pack("{s:s, s:I}", "sha256", a->sha, "size", (json_int_t)a->pdf.len), &d)) != TK_OK)
 			goto out;
 		rc = audit_append(c, "monev.minutes.freeze", obj, d);
 		free(d);
@@ -279,7 +280,7 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 	{
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "evaluation:%lld", (long long)a->id)) != TK_OK ||
-		    (rc = monev_dump(json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)a->seq, "sha256", a->sha, "signer", a->sig->signer,
+		    (rc = svc_json_dump(json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)a->seq, "sha256", a->sha, "signer", a->sig->signer,
 					 "issuer", a->sig->issuer_dn, "serial", a->sig->serial, "indication", a->indication),
 			 &d)) != TK_OK)
 			goto out;

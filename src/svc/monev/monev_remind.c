@@ -28,7 +28,7 @@ static enum tk_err audit_reminder(struct svc_ctx *c, const char *kind, const cha
 	char *d = NULL;
 	enum tk_err rc;
 
-	if ((rc = monev_dump(json_pack("{s:s, s:s, s:I}", "kind", kind, "ref", ref, "recipients", (json_int_t)recipients), &d)) != TK_OK)
+	if ((rc = svc_json_dump(json_pack("{s:s, s:s, s:I}", "kind", kind, "ref", ref, "recipients", (json_int_t)recipients), &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, "monev.reminder", object, d);
 	free(d);

@@ -12,6 +12,7 @@
  * a second node.
  */
 #include "svc/policy/policy_int.h"
+#include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
 #include "store/store.h"
@@ -33,37 +34,6 @@ enum tk_err pol_read_allowed(const struct svc_ctx *c, const char *what)
 	return tk_fail_code(TK_ERR_DENIED, "forbidden", "%s are for admins (ministry) and auditors (issuer)", what);
 }
 
-enum tk_err pol_get_str(json_t *in, const char *key, int required, size_t max, const char **out)
-{
-	json_t *v = json_object_get(in, key);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", key);
-		return TK_OK;
-	}
-	if (!json_is_string(v))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s must be a string", key);
-	if (json_string_length(v) > max)
-		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", key, max);
-	if (memchr(json_string_value(v), '\0', json_string_length(v)) != NULL)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a NUL character", key);
-	if (required && json_string_length(v) == 0)
-		return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s must not be empty", key);
-	*out = json_string_value(v);
-	return TK_OK;
-}
-
-enum tk_err pol_dump(json_t *j, char **out)
-{
-	if (j == NULL)
-		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	*out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return *out == NULL ? tk_fail(TK_ERR_NOMEM, "out of memory") : TK_OK;
-}
-
 enum tk_err pol_audit(struct svc_ctx *c, const char *action, const char *kind, int64_t id, json_t *details)
 {
 	char obj[64], *d = NULL;
@@ -73,7 +43,7 @@ enum tk_err pol_audit(struct svc_ctx *c, const char *action, const char *kind, i
 		json_decref(details);
 		return rc;
 	}
-	if ((rc = pol_dump(details, &d)) != TK_OK)
+	if ((rc = svc_json_dump(details, &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, action, obj, d);
 	free(d);
@@ -172,7 +142,7 @@ enum tk_err policy_rules_canon(json_t *rules, char **out)
 		if ((rc = string_set(v, "kinds", kinds_known, 2, 2, &set)) != TK_OK || json_object_set_new(canon, "kinds", set) != 0)
 			goto out;
 	}
-	rc = pol_dump(json_incref(canon), out);
+	rc = svc_json_dump(json_incref(canon), out);
 	if (rc == TK_OK && strlen(*out) > POLICY_MAX_RULES) {
 		free(*out);
 		*out = NULL;
@@ -329,7 +299,7 @@ enum tk_err policy_list(struct svc_ctx *c, char **out)
 		}
 	}
 	if (rc == TK_OK)
-		rc = pol_dump(json_incref(arr), out);
+		rc = svc_json_dump(json_incref(arr), out);
 out:
 	store_finalize(s);
 	json_decref(arr);
@@ -411,7 +381,7 @@ enum tk_err policy_get(struct svc_ctx *c, int64_t id, char **out)
 
 	if ((rc = pol_read_allowed(c, "internal policies")) != TK_OK || (rc = policy_json(c, id, &o)) != TK_OK)
 		return rc;
-	return pol_dump(o, out);
+	return svc_json_dump(o, out);
 }
 
 enum tk_err policy_mine(struct svc_ctx *c, char **out)
@@ -440,7 +410,7 @@ enum tk_err policy_mine(struct svc_ctx *c, char **out)
 		}
 	}
 	if (rc == TK_OK)
-		rc = pol_dump(json_pack("{s:s, s:O}", "application", c->actor.user, "policies", arr), out);
+		rc = svc_json_dump(json_pack("{s:s, s:O}", "application", c->actor.user, "policies", arr), out);
 out:
 	store_finalize(s);
 	json_decref(arr);
@@ -479,14 +449,14 @@ static enum tk_err draft_parse(json_t *in, int create, struct draft_in *d)
 	memset(d, 0, sizeof(*d));
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
-	if (create && ((rc = pol_get_str(in, "name", 1, 64, &d->name)) != TK_OK || (rc = name_ok(d->name)) != TK_OK ||
-			  (rc = pol_get_str(in, "kind", 1, 16, &d->kind)) != TK_OK))
+	if (create && ((rc = svc_json_str(in, "name", 1, 64, &d->name)) != TK_OK || (rc = name_ok(d->name)) != TK_OK ||
+			  (rc = svc_json_str(in, "kind", 1, 16, &d->kind)) != TK_OK))
 		return rc;
 	if (create && strcmp(d->kind, "signing") != 0 && strcmp(d->kind, "security") != 0 && strcmp(d->kind, "other") != 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_kind", "kind must be signing, security or other");
-	if ((rc = pol_get_str(in, "title", create, POLICY_MAX_TITLE, &d->title)) != TK_OK ||
-	    (rc = pol_get_str(in, "body", create, POLICY_MAX_TEXT, &d->body)) != TK_OK ||
-	    (rc = pol_get_str(in, "application", 0, POLICY_MAX_TITLE, &d->application)) != TK_OK)
+	if ((rc = svc_json_str(in, "title", create, POLICY_MAX_TITLE, &d->title)) != TK_OK ||
+	    (rc = svc_json_str(in, "body", create, POLICY_MAX_TEXT, &d->body)) != TK_OK ||
+	    (rc = svc_json_str(in, "application", 0, POLICY_MAX_TITLE, &d->application)) != TK_OK)
 		return rc;
 	if (!create && (d->title != NULL && d->title[0] == '\0'))
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "title must not be empty");
@@ -720,7 +690,7 @@ enum tk_err policy_comment(struct svc_ctx *c, int64_t id, json_t *in, char **out
 		return rc;
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object {body}");
-	if ((rc = pol_get_str(in, "body", 1, POLICY_MAX_TEXT, &a.body)) != TK_OK || (rc = svc_in_tx(c, comment_tx, &a)) != TK_OK)
+	if ((rc = svc_json_str(in, "body", 1, POLICY_MAX_TEXT, &a.body)) != TK_OK || (rc = svc_in_tx(c, comment_tx, &a)) != TK_OK)
 		return rc;
 	return policy_get(c, id, out);
 }

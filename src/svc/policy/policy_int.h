@@ -12,9 +12,6 @@ enum tk_err pol_read_allowed(const struct svc_ctx *c, const char *what) WARN_UNU
  * An optional (required = 0) or required string member of in within max
  * bytes, no NUL; *out NULL when absent. Required ones must not be empty.
  */
-enum tk_err pol_get_str(json_t *in, const char *key, int required, size_t max, const char **out) WARN_UNUSED;
-/* Dumps j (stolen) into *out; caller frees. */
-enum tk_err pol_dump(json_t *j, char **out) WARN_UNUSED;
 /* audit_append with details as JSON (stolen); object "<kind>:<id>". */
 enum tk_err pol_audit(struct svc_ctx *c, const char *action, const char *kind, int64_t id, json_t *details) WARN_UNUSED;
 

@@ -115,7 +115,7 @@ enum tk_err reco_list(struct svc_ctx *c, const char *status, char **out)
 		}
 	}
 	if (rc == TK_OK)
-		rc = pol_dump(json_incref(arr), out);
+		rc = svc_json_dump(json_incref(arr), out);
 out:
 	store_finalize(s);
 	json_decref(arr);
@@ -178,7 +178,7 @@ enum tk_err reco_get(struct svc_ctx *c, int64_t id, char **out)
 
 	if ((rc = pol_read_allowed(c, "recommendations")) != TK_OK || (rc = reco_json(c, id, &o)) != TK_OK)
 		return rc;
-	return pol_dump(o, out);
+	return svc_json_dump(o, out);
 }
 
 /* ------------------------------------------------------------ writing */
@@ -245,10 +245,10 @@ enum tk_err reco_create(struct svc_ctx *c, json_t *in, char **out)
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "recommendations are made by the issuer (auditors)");
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
-	if ((rc = pol_get_str(in, "source", 1, 16, &a.source)) != TK_OK || (rc = pol_get_str(in, "source_ref", 0, 64, &a.source_ref)) != TK_OK ||
-	    (rc = pol_get_str(in, "title", 1, POLICY_MAX_TITLE, &a.title)) != TK_OK || (rc = pol_get_str(in, "body", 1, POLICY_MAX_TEXT, &a.body)) != TK_OK ||
-	    (rc = pol_get_str(in, "severity", 0, 16, &a.severity)) != TK_OK || (rc = pol_get_str(in, "owner", 1, POLICY_MAX_TITLE, &a.owner)) != TK_OK ||
-	    (rc = pol_get_str(in, "owner_email", 0, 254, &a.owner_email)) != TK_OK || (rc = pol_get_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK ||
+	if ((rc = svc_json_str(in, "source", 1, 16, &a.source)) != TK_OK || (rc = svc_json_str(in, "source_ref", 0, 64, &a.source_ref)) != TK_OK ||
+	    (rc = svc_json_str(in, "title", 1, POLICY_MAX_TITLE, &a.title)) != TK_OK || (rc = svc_json_str(in, "body", 1, POLICY_MAX_TEXT, &a.body)) != TK_OK ||
+	    (rc = svc_json_str(in, "severity", 0, 16, &a.severity)) != TK_OK || (rc = svc_json_str(in, "owner", 1, POLICY_MAX_TITLE, &a.owner)) != TK_OK ||
+	    (rc = svc_json_str(in, "owner_email", 0, 254, &a.owner_email)) != TK_OK || (rc = svc_json_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK ||
 	    (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
 		return rc;
 	if (!one_of(a.source, sources, 4))
@@ -337,7 +337,7 @@ enum tk_err reco_set_status(struct svc_ctx *c, int64_t id, json_t *in, char **ou
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "recommendations are followed up by admins (ministry) and auditors (issuer)");
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object {status, closing_note}");
-	if ((rc = pol_get_str(in, "status", 1, 16, &a.status)) != TK_OK || (rc = pol_get_str(in, "closing_note", 0, POLICY_MAX_TEXT, &a.note)) != TK_OK)
+	if ((rc = svc_json_str(in, "status", 1, 16, &a.status)) != TK_OK || (rc = svc_json_str(in, "closing_note", 0, POLICY_MAX_TEXT, &a.note)) != TK_OK)
 		return rc;
 	if (!one_of(a.status, (const char *const[]){"open", "in_progress", "done", "accepted_risk"}, 4))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be open, in_progress, done or accepted_risk");

@@ -6,6 +6,7 @@
  * verdict rather than trust it.
  */
 #include "svc/review/review_int.h"
+#include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
 #include "svc/ca/ca.h"
@@ -462,7 +463,7 @@ enum tk_err review_indicators(struct svc_ctx *c, char **out)
 			goto out;
 		}
 	}
-	rc = review_dump(arr, out);
+	rc = svc_json_dump(arr, out);
 	arr = NULL;
 out:
 	json_decref(doc);

@@ -51,15 +51,6 @@ enum tk_err review_allowed(const struct svc_ctx *c, enum review_may what)
 	return tk_fail_code(TK_ERR_DENIED, "forbidden", "not allowed");
 }
 
-enum tk_err review_dump(json_t *j, char **out)
-{
-	if (j == NULL)
-		return tk_fail(TK_ERR_NOMEM, "review: out of memory");
-	*out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return *out == NULL ? tk_fail(TK_ERR_NOMEM, "review: out of memory") : TK_OK;
-}
-
 int review_wib_year(int64_t t)
 {
 	time_t w = (time_t)(t + REVIEW_WIB_OFFSET);
@@ -451,7 +442,7 @@ static enum tk_err store_tx(struct svc_ctx *c, void *arg)
 	{
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "review_instrument:%lld", (long long)a->version)) != TK_OK ||
-		    (rc = review_dump(json_pack("{s:s, s:I, s:b}", "sha256", a->sha, "size", (json_int_t)a->len, "default", a->only_if_empty), &d)) !=
+		    (rc = svc_json_dump(json_pack("{s:s, s:I, s:b}", "sha256", a->sha, "size", (json_int_t)a->len, "default", a->only_if_empty), &d)) !=
 			TK_OK)
 			goto out;
 		rc = audit_append(c, "review.instrument.load", obj, d);
@@ -546,7 +537,7 @@ enum tk_err review_instrument_load(struct svc_ctx *c, const uint8_t *p, size_t l
 	/* The default first, so a loaded instrument is never "version 1" by accident of order. */
 	if ((rc = ensure_default(c)) != TK_OK || (rc = store_instrument(c, p, len, 0, &v, sha)) != TK_OK)
 		return rc;
-	return review_dump(json_pack("{s:I, s:s, s:I}", "version", (json_int_t)v, "sha256", sha, "size", (json_int_t)len), out);
+	return svc_json_dump(json_pack("{s:I, s:s, s:I}", "version", (json_int_t)v, "sha256", sha, "size", (json_int_t)len), out);
 }
 
 enum tk_err review_instrument_list(struct svc_ctx *c, char **out)
@@ -574,7 +565,7 @@ enum tk_err review_instrument_list(struct svc_ctx *c, char **out)
 		}
 	}
 	if (rc == TK_OK) {
-		rc = review_dump(arr, out);
+		rc = svc_json_dump(arr, out);
 		arr = NULL;
 	}
 out:

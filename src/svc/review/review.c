@@ -7,6 +7,7 @@
  * transaction with its audit event.
  */
 #include "svc/review/review_int.h"
+#include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
 #include "crypto/crypto.h"
@@ -21,29 +22,6 @@
 static enum tk_err nomem(void)
 {
 	return tk_fail(TK_ERR_NOMEM, "review: out of memory");
-}
-
-/* An optional (required = 0) or required string member within a byte limit; NULL when absent. */
-static enum tk_err get_str(json_t *in, const char *key, int required, size_t max, const char **out)
-{
-	json_t *v = json_object_get(in, key);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", key);
-		return TK_OK;
-	}
-	if (!json_is_string(v))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s must be a string", key);
-	if (json_string_length(v) > max)
-		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", key, max);
-	if (memchr(json_string_value(v), '\0', json_string_length(v)) != NULL)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a NUL character", key);
-	if (required && json_string_length(v) == 0)
-		return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s must not be empty", key);
-	*out = json_string_value(v);
-	return TK_OK;
 }
 
 /* A strict calendar date "YYYY-MM-DD". */
@@ -124,7 +102,7 @@ static enum tk_err audit_review(struct svc_ctx *c, const char *action, int64_t i
 		json_decref(details);
 		return rc;
 	}
-	if ((rc = review_dump(details, &d)) != TK_OK)
+	if ((rc = svc_json_dump(details, &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, action, obj, d);
 	free(d);
@@ -342,7 +320,7 @@ enum tk_err review_get(struct svc_ctx *c, int64_t id, char **out)
 
 	if ((rc = review_allowed(c, REVIEW_READ)) != TK_OK || (rc = review_record_json(c, id, &j)) != TK_OK)
 		return rc;
-	return review_dump(j, out);
+	return svc_json_dump(j, out);
 }
 
 enum tk_err review_list(struct svc_ctx *c, char **out)
@@ -372,7 +350,7 @@ enum tk_err review_list(struct svc_ctx *c, char **out)
 		}
 	}
 	if (rc == TK_OK) {
-		rc = review_dump(arr, out);
+		rc = svc_json_dump(arr, out);
 		arr = NULL;
 	}
 out:
@@ -439,8 +417,8 @@ enum tk_err review_open(struct svc_ctx *c, json_t *in, char **out)
 	memset(&a, 0, sizeof(a));
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "a review is a JSON object {title, period_from, period_to}");
-	if ((rc = get_str(in, "title", 1, REVIEW_MAX_TITLE, &a.title)) != TK_OK || (rc = get_str(in, "period_from", 1, 10, &a.from)) != TK_OK ||
-	    (rc = get_str(in, "period_to", 1, 10, &a.to)) != TK_OK || (rc = date_ok(a.from, "period_from")) != TK_OK ||
+	if ((rc = svc_json_str(in, "title", 1, REVIEW_MAX_TITLE, &a.title)) != TK_OK || (rc = svc_json_str(in, "period_from", 1, 10, &a.from)) != TK_OK ||
+	    (rc = svc_json_str(in, "period_to", 1, 10, &a.to)) != TK_OK || (rc = date_ok(a.from, "period_from")) != TK_OK ||
 	    (rc = date_ok(a.to, "period_to")) != TK_OK)
 		return rc;
 	if (strcmp(a.from, a.to) > 0)
@@ -463,7 +441,7 @@ static enum tk_err entry_ok(json_t *doc, json_t *e, size_t i, const char **ind_i
 
 	if (!json_is_object(e))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "entry %zu must be an object {indicator, level, note}", i);
-	if ((rc = get_str(e, "indicator", 1, REVIEW_MAX_ID, ind_id)) != TK_OK || (rc = get_str(e, "note", 0, REVIEW_MAX_TEXT, note)) != TK_OK)
+	if ((rc = svc_json_str(e, "indicator", 1, REVIEW_MAX_ID, ind_id)) != TK_OK || (rc = svc_json_str(e, "note", 0, REVIEW_MAX_TEXT, note)) != TK_OK)
 		return rc;
 	if ((*ind = review_instr_indicator(doc, *ind_id)) == NULL)
 		return tk_fail_code(TK_ERR_INVALID, "unknown_indicator", "the review's instrument has no indicator %s", *ind_id);
@@ -568,7 +546,7 @@ static enum tk_err answer_common(struct svc_ctx *c, int64_t id, json_t *in, int 
 		    REVIEW_MAX_INDICATORS);
 		goto out;
 	}
-	if ((score && (rc = get_str(in, "findings", 0, REVIEW_MAX_TEXT, &a.findings)) != TK_OK) || (rc = review_state(c, id, state, &ver)) != TK_OK ||
+	if ((score && (rc = svc_json_str(in, "findings", 0, REVIEW_MAX_TEXT, &a.findings)) != TK_OK) || (rc = review_state(c, id, state, &ver)) != TK_OK ||
 	    (rc = review_instr_load(c, ver, &a.doc, &ver2, sha)) != TK_OK)
 		goto out;
 	if ((rc = svc_in_tx(c, answer_tx, &a)) == TK_OK)

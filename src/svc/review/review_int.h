@@ -33,8 +33,6 @@ enum tk_err review_auto_eval(struct svc_ctx *c, const char *id, int *pass, json_
 
 /* The whole review as JSON (review_get's answer): record, instrument, indicators, recommendations. Caller decrefs. */
 enum tk_err review_record_json(struct svc_ctx *c, int64_t id, json_t **out) WARN_UNUSED;
-/* Dumps j (stolen) into *out; caller frees. */
-enum tk_err review_dump(json_t *j, char **out) WARN_UNUSED;
 /* The WIB calendar year of a UTC time. */
 int review_wib_year(int64_t t);
 /* Round half up of num/den for num >= 0, den > 0. */

@@ -343,7 +343,7 @@ static enum tk_err close_tx(struct svc_ctx *c, void *arg)
 	{
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "review:%lld", (long long)a->id)) != TK_OK ||
-		    (rc = review_dump(json_pack("{s:I, s:I, s:s, s:I}", "score_x100", (json_int_t)a->score, "maturity", (json_int_t)a->maturity,
+		    (rc = svc_json_dump(json_pack("{s:I, s:I, s:s, s:I}", "score_x100", (json_int_t)a->score, "maturity", (json_int_t)a->maturity,
 					  "report_sha256", a->sha, "size", (json_int_t)a->pdf.len),
 			 &d)) != TK_OK)
 			goto out;
@@ -464,7 +464,7 @@ static enum tk_err signed_tx(struct svc_ctx *c, void *arg)
 	{
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "review:%lld", (long long)a->id)) != TK_OK ||
-		    (rc = review_dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "sha256", a->sha, "signer", a->sig->signer, "signer_dn", a->sig->signer_dn,
+		    (rc = svc_json_dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "sha256", a->sha, "signer", a->sig->signer, "signer_dn", a->sig->signer_dn,
 					  "issuer", a->sig->issuer_dn, "serial", a->sig->serial, "notified", (json_int_t)a->notified),
 			 &d)) != TK_OK)
 			goto out;

@@ -19,15 +19,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-enum tk_err support_dump(json_t *j, char **out)
-{
-	if (j == NULL)
-		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	*out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return *out == NULL ? tk_fail(TK_ERR_NOMEM, "out of memory") : TK_OK;
-}
-
 static int is_role(const struct svc_ctx *c, const char *role)
 {
 	return c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, role) == 0;
@@ -79,7 +70,7 @@ static enum tk_err audit_ticket(struct svc_ctx *c, const char *action, const cha
 	char obj[48], *d = NULL;
 	enum tk_err rc;
 
-	if ((rc = str_fmt(obj, sizeof(obj), "ticket:%s", ref)) != TK_OK || (rc = support_dump(details, &d)) != TK_OK)
+	if ((rc = str_fmt(obj, sizeof(obj), "ticket:%s", ref)) != TK_OK || (rc = svc_json_dump(details, &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, action, obj, d);
 	free(d);
@@ -359,7 +350,7 @@ enum tk_err support_get(struct svc_ctx *c, int64_t id, char **out)
 		json_decref(o);
 		return rc;
 	}
-	return support_dump(o, out);
+	return svc_json_dump(o, out);
 }
 
 enum tk_err support_public_get(struct svc_ctx *c, const char *ref, const char *token, char **out)
@@ -370,7 +361,7 @@ enum tk_err support_public_get(struct svc_ctx *c, const char *ref, const char *t
 
 	if ((rc = ticket_by_token(c, ref, token, &t)) != TK_OK || (rc = ticket_json(c, t.id, VIEW_PUBLIC, &o)) != TK_OK)
 		return rc;
-	return support_dump(o, out);
+	return svc_json_dump(o, out);
 }
 
 static int status_known(const char *s)
@@ -414,7 +405,7 @@ enum tk_err support_list(struct svc_ctx *c, const char *status, char **out)
 		}
 	}
 	if (rc == TK_OK)
-		rc = support_dump(json_incref(arr), out);
+		rc = svc_json_dump(json_incref(arr), out);
 out:
 	store_finalize(s);
 	json_decref(arr);
@@ -844,7 +835,7 @@ enum tk_err support_open(struct svc_ctx *c, const struct support_open_in *in, in
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = support_dump(o, out);
+	rc = svc_json_dump(o, out);
 	o = NULL;
 out:
 	OPENSSL_cleanse(token, sizeof(token));

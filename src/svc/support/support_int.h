@@ -3,9 +3,8 @@
 #define TEKEN_SVC_SUPPORT_INT_H
 
 #include "svc/support/support.h"
+#include "svc/base/base_int.h" /* svc_json_dump */
 
-/* Dumps j (stolen) into *out; caller frees. */
-enum tk_err support_dump(json_t *j, char **out) WARN_UNUSED;
 /* Is the caller on the issuer's side (a person with role auditor)? */
 int support_is_issuer(const struct svc_ctx *c);
 /* Does the caller see every ticket (auditors, admins, the operator)? */

@@ -135,7 +135,7 @@ enum tk_err support_summary(struct svc_ctx *c, int year, char **out)
 	    "median_first_answer_seconds", median_json(first, nfirst), "median_resolution_seconds", median_json(resol, nresol), "by_category",
 	    bycat, "by_channel", bych, "by_status", bystat, "by_month", months, "open_now", (json_int_t)open_now, "unanswered_now",
 	    (json_int_t)unanswered_now);
-	rc = support_dump(o, out);
+	rc = svc_json_dump(o, out);
 	o = NULL;
 out:
 	store_finalize(s);
