@@ -94,6 +94,16 @@ enum tk_err http_header(struct http_resp *rs, const char *name, const char *valu
 enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;
 /* String member of a JSON object: required or optional (NULL), bounded length. */
 enum tk_err http_json_str(json_t *o, const char *key, int required, size_t maxlen, const char **out) WARN_UNUSED;
+/* Media type equality, ignoring case and parameters (src/http/body.c). */
+int http_ctype_is(const char *ct, const char *want);
+/*
+ * The one PDF of an upload: an application/pdf (or octet-stream) body, or
+ * the multipart part 'file'; what names it in errors ("the signed
+ * minutes"). *p points into the request or into *form, which the caller
+ * frees with free() whatever the result.
+ */
+struct mp_form;
+enum tk_err http_pdf_body(struct http_req *rq, const char *what, struct mp_form **form, const uint8_t **p, size_t *len) WARN_UNUSED;
 /* A route's {id} segment: a positive decimal number (400 invalid_id otherwise). */
 enum tk_err http_id_param(const char *s, int64_t *out) WARN_UNUSED;
 /* Maps an error to its HTTP status. */

@@ -12,19 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Media type equality, ignoring case and parameters. */
-static int ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (strncasecmp(ct, want, n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
 enum tk_err h_dashboard(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
@@ -157,28 +144,8 @@ enum tk_err h_evaluation_minutes_signed(struct http_req *rq, struct http_resp *r
 
 	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
-	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
-		p = rq->body.p;
-		len = rq->body.len;
-	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
-		const struct mp_part *f;
-		if ((form = calloc(1, sizeof(*form))) == NULL)
-			return tk_fail(TK_ERR_NOMEM, "out of memory");
-		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
-			goto out;
-		if ((f = mp_get(form, "file")) == NULL || f->len == 0) {
-			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'file' (the signed minutes PDF) is required");
-			goto out;
-		}
-		p = f->data;
-		len = f->len;
-	} else {
-		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send the signed minutes as application/pdf or multipart part 'file'");
-	}
-	if (len == 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "the body holds no PDF");
+	if ((rc = http_pdf_body(rq, "the signed minutes PDF", &form, &p, &len)) != TK_OK)
 		goto out;
-	}
 	if ((rc = monev_minutes_upload(&rq->ctx, id, p, len, &txt)) == TK_OK)
 		rc = http_json_text(rs, 200, txt);
 out:

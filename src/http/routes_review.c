@@ -13,19 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Media type equality, ignoring case and parameters. */
-static int ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (strncasecmp(ct, want, n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
 /* txt by address: read after the service call that fills it has returned. */
 static enum tk_err reply(struct http_resp *rs, unsigned status, enum tk_err rc, char **txt)
 {
@@ -55,7 +42,7 @@ enum tk_err h_review_instruments_load(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
 
-	if (!ctype_is(rq->content_type, "application/json"))
+	if (!http_ctype_is(rq->content_type, "application/json"))
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send the instrument as application/json");
 	return reply(rs, 201, review_instrument_load(&rq->ctx, rq->body.p, rq->body.len, &txt), &txt);
 }
@@ -163,7 +150,7 @@ enum tk_err h_review_file_add(struct http_req *rq, struct http_resp *rs)
 
 	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
-	if (!ctype_is(rq->content_type, "multipart/form-data"))
+	if (!http_ctype_is(rq->content_type, "multipart/form-data"))
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send evidence as multipart/form-data with parts 'indicator' and 'file'");
 	if ((form = calloc(1, sizeof(*form))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
@@ -239,28 +226,8 @@ enum tk_err h_review_report_signed(struct http_req *rq, struct http_resp *rs)
 
 	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
-	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
-		p = rq->body.p;
-		len = rq->body.len;
-	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
-		const struct mp_part *f;
-		if ((form = calloc(1, sizeof(*form))) == NULL)
-			return tk_fail(TK_ERR_NOMEM, "out of memory");
-		if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
-			goto out;
-		if ((f = mp_get(form, "file")) == NULL) {
-			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'file' (the signed report PDF) is required");
-			goto out;
-		}
-		p = f->data;
-		len = f->len;
-	} else {
-		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "send the signed report as application/pdf or multipart part 'file'");
-	}
-	if (len == 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "the body holds no PDF");
+	if ((rc = http_pdf_body(rq, "the signed report PDF", &form, &p, &len)) != TK_OK)
 		goto out;
-	}
 	if ((rc = review_signed_upload(&rq->ctx, id, p, len, &txt)) == TK_OK)
 		rc = reply(rs, 200, TK_OK, &txt);
 out:

@@ -53,18 +53,6 @@ static int public_open_allowed(const char *ip)
 	return ok;
 }
 
-static int ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (ct == NULL || strncasecmp(ct, want, n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
 /*
  * The fields of a new ticket from a JSON body, or from multipart text
  * parts plus the document in part 'file'. *fields holds the strings in (caller
@@ -79,7 +67,7 @@ static enum tk_err open_input(struct http_req *rq, struct support_open_in *in, j
 	memset(in, 0, sizeof(*in));
 	*fields = NULL;
 	*form = NULL;
-	if (ctype_is(rq->content_type, "multipart/form-data")) {
+	if (http_ctype_is(rq->content_type, "multipart/form-data")) {
 		const struct mp_part *f;
 		if ((*form = calloc(1, sizeof(**form))) == NULL || (*fields = json_object()) == NULL)
 			return tk_fail(TK_ERR_NOMEM, "out of memory");

@@ -17,19 +17,6 @@
 
 #define TRUST_HTTP_RESP_MAX (64u * 1024u)
 
-/* Media type equality, ignoring case and parameters ("; charset=..."). */
-static int ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (strncasecmp(ct, want, n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs)
 {
 	struct buf out;
@@ -37,7 +24,7 @@ enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs)
 	enum tk_err rc;
 
 	buf_init(&out, TRUST_HTTP_RESP_MAX);
-	if (!ctype_is(rq->content_type, "application/timestamp-query"))
+	if (!http_ctype_is(rq->content_type, "application/timestamp-query"))
 		rc = tsa_reject(TSA_FAIL_BAD_REQUEST, "tsa: RFC 3161 3.4: Content-Type must be application/timestamp-query", &out);
 	else
 		rc = trust_tsa_serve(&rq->ctx, rq->body.p, rq->body.len, &out, &granted);
@@ -102,7 +89,7 @@ enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs)
 	struct trust_ocsp_answer a;
 	enum tk_err rc;
 
-	if (!ctype_is(rq->content_type, "application/ocsp-request"))
+	if (!http_ctype_is(rq->content_type, "application/ocsp-request"))
 		return answer_error(rq, rs, OCSP_ST_MALFORMED, 0);
 	if ((rc = trust_ocsp_answer(&rq->ctx, rq->body.p, rq->body.len, &a)) != TK_OK)
 		return rc;

@@ -26,13 +26,6 @@ static enum tk_err error_json(struct http_resp *rs, unsigned status, const char 
 	return http_json(rs, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 }
 
-static int ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	return ct != NULL && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 /*
  * The report format from the Accept header: the first of application/json,
  * text/html, application/pdf it lists (parameters and q-values aside);
@@ -76,10 +69,10 @@ enum tk_err h_verify(struct http_req *rq, struct http_resp *rs)
 	memset(&in, 0, sizeof(in));
 	/* The public page says it is the page (?via=web): the usage report counts the channels apart. */
 	in.channel = http_query_get(rq, "via") != NULL && strcmp(http_query_get(rq, "via"), "web") == 0 ? "web" : "api";
-	if (ctype_is(rq->content_type, "application/pdf") || ctype_is(rq->content_type, "application/octet-stream")) {
+	if (http_ctype_is(rq->content_type, "application/pdf") || http_ctype_is(rq->content_type, "application/octet-stream")) {
 		in.data = rq->body.p;
 		in.len = rq->body.len;
-	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
+	} else if (http_ctype_is(rq->content_type, "multipart/form-data")) {
 		const struct mp_part *f, *sig;
 		if ((form = calloc(1, sizeof(*form))) == NULL) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
@@ -162,7 +155,7 @@ enum tk_err h_verify_batch(struct http_req *rq, struct http_resp *rs)
 
 	if ((items = calloc(VERIFY_BATCH_MAX_FILES, sizeof(*items))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	if (ctype_is(rq->content_type, "application/zip")) {
+	if (http_ctype_is(rq->content_type, "application/zip")) {
 		if ((rc = zip_read(rq->body.p, rq->body.len, VERIFY_BATCH_MAX_FILES, MAX_REQ_BODY, 4u * MAX_REQ_BODY, &zitems, &nz)) != TK_OK)
 			goto out;
 		for (i = 0; i < nz; i++) {
@@ -170,7 +163,7 @@ enum tk_err h_verify_batch(struct http_req *rq, struct http_resp *rs)
 			items[n].data = zitems[i].data.p;
 			items[n++].len = zitems[i].data.len;
 		}
-	} else if (ctype_is(rq->content_type, "multipart/form-data")) {
+	} else if (http_ctype_is(rq->content_type, "multipart/form-data")) {
 		if ((form = calloc(1, sizeof(*form))) == NULL) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
