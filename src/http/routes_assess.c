@@ -90,8 +90,9 @@ enum tk_err h_assessment_upload(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	if ((meta = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, &jerr)) == NULL || !json_is_object(meta)) {
-		rc = tk_fail_code(TK_ERR_INVALID, "invalid_json", "part 'metadata' is not a JSON object (line %d: %s)", jerr.line,
-		    meta == NULL ? jerr.text : "not an object");
+		/* Position only: jansson's text quotes the input, which may hold findings. */
+		rc = tk_fail_code(TK_ERR_INVALID, "invalid_json", "part 'metadata' is not a JSON object (%s line %d, column %d)",
+		    meta == NULL ? "syntax error at" : "a JSON value but not an object, at", jerr.line, jerr.column);
 		goto out;
 	}
 	if ((rc = assess_upload(&rq->ctx, id, meta, f->filename, f->data, f->len, &txt)) == TK_OK)

@@ -538,7 +538,9 @@ static const char *const migration_12[] = {
  * due date, status and evidence of closure; the ministry's internal
  * policies as versioned documents (drafted, commented on by auditors,
  * approved, published; one published version per name), whose rules
- * (JSON) the signing service enforces for the application they name.
+ * (JSON) the signing service enforces for the application they name. A
+ * published version is withdrawn by two admins: withdraw_requested_by
+ * holds the first one's name until another confirms.
  */
 static const char *const migration_13[] = {
 	"CREATE TABLE recommendations ("
@@ -584,6 +586,7 @@ static const char *const migration_13[] = {
 	" approved_at INTEGER,"
 	" published_by TEXT,"
 	" published_at INTEGER,"
+	" withdraw_requested_by TEXT,"
 	" updated_at INTEGER NOT NULL,"
 	" UNIQUE (name, version))",
 	"CREATE UNIQUE INDEX policies_published ON policies(name) WHERE state = 'published'",

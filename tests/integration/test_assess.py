@@ -351,6 +351,13 @@ r = upload(a2, META2, aid=C)
 check(r.status == 201 and not r.json()["overdue"], "a report on file is not overdue")
 check(a2.request("GET", "/api/v1/dashboard").json()["open_items"]["assessments"]["overdue"] == 1, "one left overdue")
 
+# While the auditor decides, no other version slips in: what is accepted is what was read.
+r = upload(a2, META2, aid=C)
+check(r.status == 409 and r.error_code() == "assessment_submitted", "no second upload while the report awaits a decision: %s" % r.body[:200])
+auditor = login(demo["auditor"]["user"], demo["auditor"]["password"])  # the server was restarted since
+r = auditor.request("POST", "/api/v1/assessments/%d/return" % C, {"reason": "Temuan SQLi pada /login belum diuji ulang."})
+check(r.status == 200 and r.json()["status"] == "returned", "returned")
+check("SQLi" not in "".join(x[0] for x in sql("SELECT details FROM audit WHERE action = 'assess.return'")), "the return reason is not in the audit log")
 # A file name is shown, never used as a path: only its last component is kept; the header stays ASCII.
 r = upload(a2, META2, name="../../rahasia/laporan évaluasi.pdf", aid=C)
 check(r.status == 201 and r.json()["reports"][-1]["filename"] == "laporan évaluasi.pdf", "last path component kept: %s" % r.body[:300])

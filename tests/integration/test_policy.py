@@ -324,6 +324,9 @@ check(r.status == 403, "an auditor does not approve the ministry's policy")
 # Still a draft: signing is unaffected by drafts.
 r = sign({"visible": VIS})
 check(r.status == 200, "a draft policy is not enforced")
+# Four eyes cannot be got round by editing: only the drafter edits a draft, the second admin comments.
+r = admin2.request("POST", "/api/v1/policies/%d" % P1, {"rules": {"levels": ["B-B", "B-T", "B-LT", "B-LTA"], "stamp": "any"}})
+check(r.status == 403 and r.error_code() == "not_drafter", "a second admin does not rewrite the draft it will approve: %s" % r.body[:200])
 r = admin2.request("POST", "/api/v1/policies/%d/approve" % P1)
 check(r.status == 200 and r.json()["state"] == "approved" and r.json()["approved_by"] == "admin2", "a second admin approves")
 r = admin.request("POST", "/api/v1/policies/%d" % P1, {"title": "x"})
@@ -409,14 +412,29 @@ r = admin.request("POST", "/api/v1/policies/%d/withdraw" % P1)
 check(r.status == 409, "a superseded version is not withdrawn")
 r = sign({"visible": VIS})
 check(r.status == 403 and r.error_code() == "policy_stamp", "version 2 still binds")
-p = teken("policy", "withdraw", "--dir", d, "--id", str(P2))
-check(json.loads(p.stdout)["state"] == "withdrawn", "CLI withdraws the published version")
+# A published version binds the application: lifting it takes two admins, like publishing it did.
+r = admin.request("POST", "/api/v1/policies/%d/withdraw" % P2)
+check(r.status == 200 and r.json()["state"] == "published" and r.json()["withdraw_requested_by"] == "admin", "one admin only asks: %s" % r.body[:200])
+r = admin.request("POST", "/api/v1/policies/%d/withdraw" % P2)
+check(r.status == 200 and r.json()["state"] == "published", "asking twice is still one admin")
+r = sign({"visible": VIS})
+check(r.status == 403 and r.error_code() == "policy_stamp", "still binding until a second admin confirms")
+r = admin2.request("POST", "/api/v1/policies/%d/withdraw" % P2)
+check(r.status == 200 and r.json()["state"] == "withdrawn", "the second admin withdraws the published version")
 r = sign({"visible": VIS})
 check(r.status == 200, "no policy in force: the application signs B-B visible again: %s" % r.body[:200])
 check("Signature is Valid" in pdfsig(r.body), "pdfsig accepts it")
 r = app.request("GET", "/api/v1/me/signing-policy")
 check(r.json()["policies"] == [], "no policy binds the application")
-check(int(one("SELECT COUNT(*) FROM audit WHERE action = 'policy.withdraw'")) == 2, "withdrawals audited")
+check(int(one("SELECT COUNT(*) FROM audit WHERE action = 'policy.withdraw'")) == 2 and
+      int(one("SELECT COUNT(*) FROM audit WHERE action = 'policy.withdraw_request'")) == 2, "withdrawals and requests audited")
+# The operator (CLI) is trusted like elsewhere: it withdraws a published version at once.
+r = admin.request("POST", "/api/v1/policies", dict(pol, title="Kebijakan sementara"))
+P4 = r.json()["id"]
+check(admin2.request("POST", "/api/v1/policies/%d/approve" % P4).status == 200 and admin.request("POST", "/api/v1/policies/%d/publish" % P4).status == 200,
+      "version 4 published")
+p = teken("policy", "withdraw", "--dir", d, "--id", str(P4))
+check(json.loads(p.stdout)["state"] == "withdrawn", "CLI withdraws the published version")
 
 # Another application (no policy) is unaffected.
 key2 = teken("apikey", "create", "--dir", d, "--name", "Aplikasi Lain", "--units", "Sekretariat Jenderal").stdout.strip()

@@ -347,6 +347,13 @@ def upload(client, data):
 
 
 check(upload(admin, sb).status == 403, "admins do not upload the reviewer's signature")
+# Another auditor is not the reviewer: only the one who closed the review delivers its signed result.
+teken("user", "add", "--dir", d, "--user", "auditor2", "--role", "auditor", "--name", "Auditor Kedua", "--password-file", "-",
+      input="auditor2-password-1\n")
+aud2 = Client(srv)
+check(aud2.login("auditor2", "auditor2-password-1").status == 200, "second auditor logs in")
+r = upload(aud2, sb)
+check(r.status == 403 and r.error_code() == "not_reviewer", "another auditor does not deliver the reviewer's report: %s" % r.body[:200])
 r = upload(auditor, report)
 check(r.status == 400 and r.error_code() == "report_not_extended", "the unsigned report itself is no upload: %s" % r.body[:200])
 r = upload(auditor, open(os.path.join(T, "doc0.pdf"), "rb").read())
@@ -423,8 +430,12 @@ check(got == INSTRUMENT_BYTES, "version 1 is kept byte for byte")
 check(auditor.request("GET", "/api/v1/reviews/%d" % RID).json()["instrument"]["version"] == 1, "the closed review keeps version 1")
 r = auditor.request("POST", "/api/v1/reviews", dict(REV, title="Tinjauan 2027"))
 check(r.status == 201 and r.json()["instrument"]["version"] == 2, "a new review uses version 2")
+r = auditor.request("POST", "/api/v1/reviews", dict(REV, title="Tinjauan 2027 (alat ukur v1)", instrument_version=1))
+check(r.status == 201 and r.json()["instrument"]["version"] == 1, "the reviewer may choose the version it measures with: %s" % r.body[:200])
+r = auditor.request("POST", "/api/v1/reviews", dict(REV, title="x", instrument_version=9))
+check(r.status == 404, "an unknown instrument version: 404 (%d)" % r.status)
 lst = json.loads(teken("review", "list", "--dir", d).stdout)
-check([x["id"] for x in lst][:2] == [r.json()["id"], RID] and lst[1]["signed"] is True, "CLI list, newest first")
+check(lst[-1]["id"] == RID and lst[-1]["signed"] is True and [x["id"] for x in lst] == sorted([x["id"] for x in lst], reverse=True), "CLI list, newest first")
 p2 = teken("review", "get", "--dir", d, "--id", "424242", check_rc=False)
 check(p2.returncode == 1 and p2.stderr.count("\n") == 1 and "no review 424242" in p2.stderr, "CLI: unknown id, one line: %r" % p2.stderr)
 

@@ -287,7 +287,9 @@ function renderPolicy(root, me, p) {
         try {
           const r = await api('POST', `/api/v1/policies/${p.id}/withdraw`);
           renderPolicy(root, me, r);
-          say($('#pol-detail-msg', root), 'ok', 'pol.step.done', { state: t('pol.st.' + r.state) });
+          // A published version is withdrawn by two admins: the first call only asks.
+          if (r.state === 'published' && r.withdraw_requested_by) say($('#pol-detail-msg', root), 'info', 'pol.withdraw.asked', { user: r.withdraw_requested_by });
+          else say($('#pol-detail-msg', root), 'ok', 'pol.step.done', { state: t('pol.st.' + r.state) });
           loadPolicies(root);
         } catch (err2) {
           e.target.disabled = false;

@@ -481,6 +481,13 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 		rc = tk_fail_code(TK_ERR_CONFLICT, "assessment_accepted", "request %lld is accepted already: its report is final", (long long)a->id);
 		goto out;
 	}
+	/* While the auditor decides, the report stays the one they read: a
+	 * correction follows a return, so an acceptance is of what was seen. */
+	if (strcmp(status, "submitted") == 0) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "assessment_submitted",
+		    "request %lld has a report awaiting the issuer's decision: a corrected version follows a return", (long long)a->id);
+		goto out;
+	}
 	/* The row first: the seals are bound to its id. */
 	if ((rc = store_prepare(c->st, "INSERT INTO assessment_reports (request_id, version, report_date, scope, assessor, n_critical, n_high,"
 		 " n_medium, n_low, n_info, findings_sealed, remediation, filename, size, sha256, sealed, uploaded_by, uploaded_at)"
@@ -703,8 +710,14 @@ static enum tk_err decide_tx(struct svc_ctx *c, void *arg)
 	    (rc = a->accept ? store_bind_null(s, 4) : store_bind_text(s, 4, a->reason)) != TK_OK || (rc = store_bind_i64(s, 5, now)) != TK_OK ||
 	    (rc = store_bind_i64(s, 6, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
-	rc = audit_json(c, a->accept ? "assess.accept" : "assess.return", a->id,
-	    json_pack("{s:I, s:s?}", "version", (json_int_t)version, "reason", a->accept ? NULL : a->reason));
+	/* The reason often quotes findings: the log keeps its hash, the request row the text (sealed reads only). */
+	{
+		char rh[65] = "";
+		if (!a->accept)
+			sha256_hex((const uint8_t *)a->reason, strlen(a->reason), rh);
+		rc = audit_json(c, a->accept ? "assess.accept" : "assess.return", a->id,
+		    json_pack("{s:I, s:s?}", "version", (json_int_t)version, "reason_sha256", a->accept ? NULL : rh));
+	}
 out:
 	store_finalize(s);
 	return rc;

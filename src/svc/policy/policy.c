@@ -256,7 +256,7 @@ out:
 /* ------------------------------------------------------------ reading */
 
 #define POLICY_COLS "id, name, version, kind, application, title, state, created_by, created_at, approved_by, approved_at, published_by," \
-		    " published_at, updated_at"
+		    " published_at, updated_at, withdraw_requested_by"
 
 static json_t *int_or_null(struct store_stmt *s, int col)
 {
@@ -270,11 +270,12 @@ static json_t *text_or_null(struct store_stmt *s, int col)
 
 static json_t *policy_row(struct store_stmt *s)
 {
-	return json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:I}", "id", (json_int_t)store_col_i64(s, 0), "name",
+	return json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:o}", "id", (json_int_t)store_col_i64(s, 0), "name",
 	    store_col_text(s, 1), "version", (json_int_t)store_col_i64(s, 2), "kind", store_col_text(s, 3), "application", text_or_null(s, 4),
 	    "title", store_col_text(s, 5), "state", store_col_text(s, 6), "created_by", store_col_text(s, 7), "created_at",
 	    (json_int_t)store_col_i64(s, 8), "approved_by", text_or_null(s, 9), "approved_at", int_or_null(s, 10), "published_by",
-	    text_or_null(s, 11), "published_at", int_or_null(s, 12), "updated_at", (json_int_t)store_col_i64(s, 13));
+	    text_or_null(s, 11), "published_at", int_or_null(s, 12), "updated_at", (json_int_t)store_col_i64(s, 13), "withdraw_requested_by",
+	    text_or_null(s, 14));
 }
 
 enum tk_err policy_list(struct svc_ctx *c, char **out)
@@ -293,7 +294,7 @@ enum tk_err policy_list(struct svc_ctx *c, char **out)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		json_t *o = policy_row(s);
-		if (o == NULL || json_object_set_new(o, "comments", json_integer(store_col_i64(s, 14))) != 0 || json_array_append_new(arr, o) != 0) {
+		if (o == NULL || json_object_set_new(o, "comments", json_integer(store_col_i64(s, 15))) != 0 || json_array_append_new(arr, o) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			break;
 		}
@@ -323,10 +324,10 @@ static enum tk_err policy_json(struct svc_ctx *c, int64_t id, json_t **out)
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_policy", "no policy version %lld", (long long)id);
 		goto out;
 	}
-	if ((o = policy_row(s)) == NULL || json_object_set_new(o, "body", json_string(store_col_text(s, 14))) != 0)
+	if ((o = policy_row(s)) == NULL || json_object_set_new(o, "body", json_string(store_col_text(s, 15))) != 0)
 		goto nomem;
 	{
-		json_t *rules = store_col_null(s, 15) ? json_null() : json_loads(store_col_text(s, 15), 0, NULL);
+		json_t *rules = store_col_null(s, 16) ? json_null() : json_loads(store_col_text(s, 16), 0, NULL);
 		if (rules == NULL || json_object_set_new(o, "rules", rules) != 0)
 			goto nomem;
 	}
@@ -553,7 +554,7 @@ enum tk_err policy_draft(struct svc_ctx *c, json_t *in, char **out)
 struct pol_row {
 	char state[16], kind[16], name[72];
 	char application[POLICY_MAX_TITLE + 1];
-	char created_by[64];
+	char created_by[64], withdraw_requested_by[64];
 	int64_t version;
 	int has_app, has_rules;
 };
@@ -565,7 +566,7 @@ static enum tk_err load_row(struct svc_ctx *c, int64_t id, struct pol_row *p)
 	enum tk_err rc;
 
 	memset(p, 0, sizeof(*p));
-	if ((rc = store_prepare(c->st, "SELECT state, kind, name, application, created_by, version, rules FROM policies WHERE id = ?", &s)) != TK_OK ||
+	if ((rc = store_prepare(c->st, "SELECT state, kind, name, application, created_by, version, rules, withdraw_requested_by FROM policies WHERE id = ?", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -580,7 +581,9 @@ static enum tk_err load_row(struct svc_ctx *c, int64_t id, struct pol_row *p)
 	    (rc = str_copy(p->name, sizeof(p->name), store_col_text(s, 2))) != TK_OK ||
 	    (rc = str_copy(p->application, sizeof(p->application), store_col_text(s, 3))) != TK_OK)
 		goto out;
-	rc = str_copy(p->created_by, sizeof(p->created_by), store_col_text(s, 4));
+	if ((rc = str_copy(p->created_by, sizeof(p->created_by), store_col_text(s, 4))) != TK_OK)
+		goto out;
+	rc = str_copy(p->withdraw_requested_by, sizeof(p->withdraw_requested_by), store_col_text(s, 7));
 out:
 	store_finalize(s);
 	return rc;
@@ -599,6 +602,11 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 		return rc;
 	if (strcmp(p.state, "draft") != 0)
 		return tk_fail_code(TK_ERR_CONFLICT, "policy_state", "policy '%s' version %lld is %s: only a draft changes", p.name, (long long)p.version, p.state);
+	/* Only its drafter edits a draft; others comment. Otherwise a second admin
+	 * could rewrite the rules and then approve them alone (four eyes). */
+	if (c->actor.kind != ACTOR_OPERATOR && strcmp(p.created_by, c->actor.user) != 0)
+		return tk_fail_code(TK_ERR_DENIED, "not_drafter", "only %s, who drafted policy '%s' version %lld, edits it; comment instead", p.created_by, p.name,
+		    (long long)p.version);
 	/* The kind's consistency on what the row will hold. */
 	{
 		const char *app = d->app_given ? d->application : (p.has_app ? p.application : NULL);
@@ -718,6 +726,18 @@ static enum tk_err step_tx(struct svc_ctx *c, void *arg)
 		if (strcmp(p.state, "draft") != 0 && strcmp(p.state, "approved") != 0 && strcmp(p.state, "published") != 0)
 			return tk_fail_code(TK_ERR_CONFLICT, "policy_state", "policy '%s' version %lld is %s: nothing to withdraw", p.name, (long long)p.version,
 			    p.state);
+		/* A published version binds applications: lifting it takes two admins
+		 * (or the operator), like publishing it did. The first one's call is recorded. */
+		if (strcmp(p.state, "published") == 0 && c->actor.kind != ACTOR_OPERATOR &&
+		    (p.withdraw_requested_by[0] == '\0' || strcmp(p.withdraw_requested_by, c->actor.user) == 0)) {
+			if ((rc = store_prepare(c->st, "UPDATE policies SET withdraw_requested_by = ?, updated_at = ? WHERE id = ?", &s)) != TK_OK ||
+			    (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK ||
+			    (rc = store_bind_i64(s, 3, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+				goto out;
+			rc = pol_audit(c, "policy.withdraw_request", "policy", a->id,
+			    json_pack("{s:s, s:I, s:s?}", "name", p.name, "version", (json_int_t)p.version, "application", p.has_app ? p.application : NULL));
+			goto out;
+		}
 		if ((rc = store_prepare(c->st, "UPDATE policies SET state = 'withdrawn', updated_at = ? WHERE id = ?", &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;

@@ -423,8 +423,18 @@ enum tk_err review_open(struct svc_ctx *c, json_t *in, char **out)
 		return rc;
 	if (strcmp(a.from, a.to) > 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_period", "period_from %s is after period_to %s", a.from, a.to);
-	if ((rc = review_instr_load(c, 0, &a.doc, &a.version, sha)) != TK_OK)
-		return rc;
+	/* The reviewer may name the instrument version (ministry admins load
+	 * versions; the issuer chooses what it measures with); default the newest. */
+	{
+		json_t *v = json_object_get(in, "instrument_version");
+		json_int_t want = 0;
+		if (v != NULL && !json_is_null(v)) {
+			if (!json_is_integer(v) || (want = json_integer_value(v)) < 1)
+				return tk_fail_code(TK_ERR_INVALID, "invalid_field", "instrument_version must be a positive number");
+		}
+		if ((rc = review_instr_load(c, (int64_t)want, &a.doc, &a.version, sha)) != TK_OK)
+			return rc;
+	}
 	if ((rc = svc_in_tx(c, open_tx, &a)) == TK_OK)
 		rc = review_get(c, a.id, out);
 	json_decref(a.doc);

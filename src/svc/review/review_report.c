@@ -437,6 +437,20 @@ static enum tk_err signed_tx(struct svc_ctx *c, void *arg)
 	size_t blen = 4096; /* two fixed sentences, the signer (a CN), the base URL and a hash */
 	enum tk_err rc;
 
+	/* The reviewer who closed the review signs its result (or the operator uploads it). */
+	if (c->actor.kind != ACTOR_OPERATOR) {
+		char closer[64] = "";
+		if ((rc = store_prepare(c->st, "SELECT closed_by FROM reviews WHERE id = ?", &s)) != TK_OK || (rc = store_bind_i64(s, 1, a->id)) != TK_OK ||
+		    (rc = store_step(s, &row)) != TK_OK || (row && (rc = str_copy(closer, sizeof(closer), store_col_text(s, 0))) != TK_OK))
+			goto out;
+		store_finalize(s);
+		s = NULL;
+		if (strcmp(closer, c->actor.user) != 0) {
+			rc = tk_fail_code(TK_ERR_DENIED, "not_reviewer", "the report of review %lld is signed and uploaded by %s, who closed it", (long long)a->id,
+			    closer[0] ? closer : "its reviewer");
+			goto out;
+		}
+	}
 	/* Only once, and only over the report checked (nobody uploaded in between). */
 	if ((rc = store_prepare(c->st, "UPDATE reviews SET signed_pdf = ?, signed_sha256 = ?, signer_dn = ?, delivered_at = ?, updated_at = ?"
 				       " WHERE id = ? AND state = 'closed' AND signed_pdf IS NULL AND report_sha256 = ?", &s)) != TK_OK ||

@@ -486,7 +486,8 @@ out:
 /* Tells the opener (when an e-mail is known) what happened to their ticket; no token, no message text. */
 static enum tk_err notify_opener(struct svc_ctx *c, const struct ticket_row *t, const char *what_id, const char *what_en)
 {
-	char to[SUPPORT_MAX_CONTACT + 1], subject[160], body[1200];
+	/* The body holds the subject (<= SUPPORT_MAX_SUBJECT) and the base URL (< 256) twice each, plus ~400 bytes of text. */
+	char to[SUPPORT_MAX_CONTACT + 1], subject[160], body[2 * SUPPORT_MAX_SUBJECT + 2 * 256 + 1024];
 	enum tk_err rc;
 
 	if ((rc = opener_email(c, t->id, to)) != TK_OK || to[0] == '\0')
@@ -505,7 +506,7 @@ static enum tk_err notify_issuer(struct svc_ctx *c, const char *ref, const char 
 {
 	const struct config *cfg = instance_config(c->inst);
 	const char *to = config_get(cfg, "support", "issuer_email");
-	char subj[160], body[1200];
+	char subj[160], body[2 * SUPPORT_MAX_SUBJECT + 2 * 256 + 1024]; /* as in notify_opener */
 	enum tk_err rc;
 
 	if (to == NULL || to[0] == '\0')
