@@ -271,7 +271,16 @@ enum tk_err store_sqlite_open(const char *path, struct store **out)
 	sqlite3_busy_timeout(st->db, SQLITE_BUSY_MS);
 	sqlite3_extended_result_codes(st->db, 1);
 	for (i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
-		rc = sqlite3_exec(st->db, pragmas[i], NULL, NULL, NULL);
+		int waited = 0;
+		/* Switching a new file to WAL takes an exclusive lock and SQLite does
+		 * not always call the busy handler for it: when several processes open
+		 * a fresh store at once (a node and a CLI command, two nodes), one of
+		 * them migrates while the others wait here, up to the busy timeout. */
+		while ((rc = sqlite3_exec(st->db, pragmas[i], NULL, NULL, NULL)) != SQLITE_OK && ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
+		    waited < SQLITE_BUSY_MS) {
+			sqlite3_sleep(10);
+			waited += 10;
+		}
 		if (rc != SQLITE_OK) {
 			enum tk_err e = sq_fail(st->db, rc, pragmas[i]);
 			sqlite3_close_v2(st->db);
