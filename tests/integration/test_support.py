@@ -394,6 +394,13 @@ set_clock(NOW0 + 10 * 3600)
 r = anon.request("POST", "/api/v1/public/tickets", {"category": "other", "subject": "x", "body": "y", "name": "n", "contact": "08123",
                                                     "document_id": doc_id})
 check(r.status == 201, "an hour later the address may report again")
+# A large document from the public: verified and reported on, its SHA-256 kept, the bytes not (no free storage for anonymous callers).
+big = BAD + b"\n%" + b"x" * (10 * 1024 * 1024) + b"\n"
+b, c = multipart({"category": "integrity", "subject": "berkas besar", "body": "gagal", "name": "n", "contact": "08123"}, [("file", "besar.pdf", big)])
+r = anon.request("POST", "/api/v1/public/tickets", b, ctype=c, raw=True)
+check(r.status == 201 and r.json()["verification_report"] is not None and r.json()["files"] == [], "a large public document: report, no stored file: %s" % r.body[:300])
+ev = json.loads(one("SELECT details FROM audit WHERE action = 'ticket.open' ORDER BY seq DESC LIMIT 1"))
+check(ev["file_sha256"] == hashlib.sha256(big).hexdigest() and ev["file_kept"] is False, "its hash is on record: %s" % ev)
 
 check(srv.stop() == 0, "server stops cleanly")
 finish("test_support.py")

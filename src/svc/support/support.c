@@ -626,7 +626,9 @@ static enum tk_err open_tx(struct svc_ctx *c, void *arg)
 	s = NULL;
 	if ((rc = add_message(c, a->id, author, a->public ? "public" : side_of(c), in->body, now)) != TK_OK)
 		goto out;
-	if (in->file != NULL) {
+	/* Anonymous callers do not get to fill the store: past SUPPORT_PUBLIC_KEEP
+	 * the verification report and the file's SHA-256 are the evidence. */
+	if (in->file != NULL && (!a->public || in->file_len <= SUPPORT_PUBLIC_KEEP)) {
 		int r2;
 		if ((rc = store_prepare(c->st, "INSERT INTO ticket_files (ticket_id, filename, mime, size, sha256, data, added_by, at)"
 			 " VALUES (?, ?, 'application/pdf', ?, ?, ?, ?, ?)", &s)) != TK_OK ||
@@ -638,9 +640,9 @@ static enum tk_err open_tx(struct svc_ctx *c, void *arg)
 	}
 	/* The reporter's name and contact and the message stay out of the audit log (personal data, free text). */
 	if ((rc = audit_ticket(c, "ticket.open", a->ref,
-		 json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b}", "channel", a->channel, "category", in->category, "unit", a->unit,
+		 json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:b}", "channel", a->channel, "category", in->category, "unit", a->unit,
 		     "document_id", a->document_id, "cert_serial", a->cert_serial, "file_sha256", a->file_sha256[0] ? a->file_sha256 : NULL,
-		     "verification_report", a->report != NULL))) != TK_OK)
+		     "verification_report", a->report != NULL, "file_kept", in->file != NULL && (!a->public || in->file_len <= SUPPORT_PUBLIC_KEEP)))) != TK_OK)
 		goto out;
 	rc = notify_issuer(c, a->ref, in->category, in->subject);
 out:

@@ -32,6 +32,7 @@
 #define SUPPORT_MAX_NAME      200u                   /* bytes of a reporter's name */
 #define SUPPORT_MAX_CONTACT   254u                   /* bytes of a reporter's contact (e-mail or phone) */
 #define SUPPORT_MAX_FILE      MAX_REQ_BODY           /* bytes of the document attached to a ticket */
+#define SUPPORT_PUBLIC_KEEP   (10u * 1024u * 1024u)  /* a public ticket's document is kept up to this size; larger ones keep their report and hash only */
 #define SUPPORT_MAX_LIST      500u                   /* tickets in a list answer (newest first) */
 #define SUPPORT_MAX_MESSAGES  200u                   /* messages of one ticket */
 #define SUPPORT_TOKEN_BYTES   32u                    /* random bytes of a public follow-up token (hex on the wire) */
