@@ -136,3 +136,38 @@ int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(str
 	cli_close(inst, &c);
 	return r;
 }
+
+int cli_id_opt(const char *cmd, const char *what, const char *s, int64_t *out)
+{
+	uint64_t v;
+
+	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0) {
+		tk_clear_error();
+		return cli_usage_error(cmd, "--%s takes a positive number", what);
+	}
+	*out = (int64_t)v;
+	return 0;
+}
+
+int cli_read_json_object(const char *cmd, const char *path, size_t max, json_t **out)
+{
+	json_error_t jerr;
+	uint8_t *p = NULL;
+	size_t len = 0;
+
+	memset(&jerr, 0, sizeof(jerr));
+	if (strcmp(path, "-") == 0) {
+		*out = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+	} else {
+		if (file_read(path, max, &p, &len) != TK_OK)
+			return cli_fail();
+		*out = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &jerr);
+		free(p);
+	}
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return cli_usage_error(cmd, "%s: not a JSON object (line %d: %s)", path, jerr.line, jerr.text);
+	}
+	return 0;
+}

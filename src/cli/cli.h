@@ -4,6 +4,8 @@
 
 #include "core/core.h"
 
+#include <jansson.h>
+
 /* One option of a command: --name VALUE (or --name=VALUE), or a flag. */
 struct cli_opt {
 	const char *name;  /* without dashes; "o" also matches -o */
@@ -58,6 +60,11 @@ int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_f
 void cli_close(struct instance *inst, struct svc_ctx *ctx);
 /* `<cmd> --dir D`: opens the instance as the operator, prints what one text-rendering service call returns. */
 int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, char **out));
+/* --<what> S as a positive number (the id of a record); 0, or a usage error naming the option. */
+int cli_id_opt(const char *cmd, const char *what, const char *s, int64_t *out);
+/* A JSON object read from path ("-": stdin), at most max bytes from a file, duplicate keys refused; 0, or a usage error. */
+
+int cli_read_json_object(const char *cmd, const char *path, size_t max, json_t **out);
 /* `<cmd> --dir D`: runs one reminder job as the operator and prints "queued N reminders". */
 int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int *queued));
 

@@ -16,16 +16,6 @@
 
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
 
-static int id_opt(const char *cmd, const char *what, const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return cli_usage_error(cmd, "--%s takes a positive number", what);
-	*out = (int64_t)v;
-	return 0;
-}
-
 static int assess_list_cmd(int argc, char **argv)
 {
 	return cli_text_cmd("assess list", argc, argv, assess_list);
@@ -41,7 +31,7 @@ static int assess_get_cmd(int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse("assess get", argc, argv, opts)) != 0 || (r = id_opt("assess get", "id", id_s, &id)) != 0 ||
+	if ((r = cli_parse("assess get", argc, argv, opts)) != 0 || (r = cli_id_opt("assess get", "id", id_s, &id)) != 0 ||
 	    (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
 	r = cli_print_text(assess_get(&c, id, &txt), &txt);
@@ -82,7 +72,6 @@ static int assess_upload_cmd(int argc, char **argv)
 	    END_OPTS};
 	struct instance *inst;
 	struct svc_ctx c;
-	json_error_t jerr;
 	json_t *meta = NULL;
 	const uint8_t *p = NULL;
 	size_t len = 0;
@@ -90,22 +79,10 @@ static int assess_upload_cmd(int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse("assess upload", argc, argv, opts)) != 0 || (r = id_opt("assess upload", "id", id_s, &id)) != 0)
+	if ((r = cli_parse("assess upload", argc, argv, opts)) != 0 || (r = cli_id_opt("assess upload", "id", id_s, &id)) != 0)
 		return r;
-	if (strcmp(metap, "-") == 0) {
-		meta = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
-	} else {
-		uint8_t *mp = NULL;
-		size_t mlen = 0;
-		if (file_read(metap, ASSESS_MAX_META, &mp, &mlen) != TK_OK)
-			return cli_fail();
-		meta = json_loadb((const char *)mp, mlen, JSON_REJECT_DUPLICATES, &jerr);
-		free(mp);
-	}
-	if (meta == NULL || !json_is_object(meta)) {
-		json_decref(meta);
-		return cli_usage_error("assess upload", "%s: not a JSON object (line %d: %s)", metap, jerr.line, jerr.text);
-	}
+	if ((r = cli_read_json_object("assess upload", metap, ASSESS_MAX_META, &meta)) != 0)
+		return r;
 	if (cli_map_file(file, &p, &len) != TK_OK) {
 		json_decref(meta);
 		return cli_fail();
@@ -133,8 +110,8 @@ static int assess_download_cmd(int argc, char **argv)
 	int64_t id = 0, ver = 0;
 	int r;
 
-	if ((r = cli_parse("assess download", argc, argv, opts)) != 0 || (r = id_opt("assess download", "id", id_s, &id)) != 0 ||
-	    (ver_s != NULL && (r = id_opt("assess download", "version", ver_s, &ver)) != 0) || (r = cli_open(dir, &inst, &c)) != 0)
+	if ((r = cli_parse("assess download", argc, argv, opts)) != 0 || (r = cli_id_opt("assess download", "id", id_s, &id)) != 0 ||
+	    (ver_s != NULL && (r = cli_id_opt("assess download", "version", ver_s, &ver)) != 0) || (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
 	buf_init(&pdf, (size_t)ASSESS_MAX_FILE + 1024);
 	r = assess_file(&c, id, ver, &pdf, fname) == TK_OK ? cli_output(outp, pdf.p, pdf.len) : cli_fail();

@@ -16,39 +16,6 @@
 
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
 
-static int id_opt(const char *cmd, const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return cli_usage_error(cmd, "--id and --action take a positive number");
-	*out = (int64_t)v;
-	return 0;
-}
-
-/* A JSON object from a file ("-": stdin), at most MAX_JSON_BODY bytes. */
-static int read_json(const char *cmd, const char *path, json_t **out)
-{
-	json_error_t jerr;
-	uint8_t *p = NULL;
-	size_t len = 0;
-
-	if (strcmp(path, "-") == 0) {
-		*out = json_loadf(stdin, 0, &jerr);
-	} else {
-		if (file_read(path, MAX_JSON_BODY, &p, &len) != TK_OK)
-			return cli_fail();
-		*out = json_loadb((const char *)p, len, 0, &jerr);
-		free(p);
-	}
-	if (*out == NULL || !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return cli_usage_error(cmd, "%s: not a JSON object (line %d: %s)", path, jerr.line, jerr.text);
-	}
-	return 0;
-}
-
 static int monev_dashboard_cmd(int argc, char **argv)
 {
 	return cli_text_cmd("monev dashboard", argc, argv, monev_dashboard);
@@ -69,7 +36,7 @@ static int monev_show_cmd(int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse("monev show", argc, argv, opts)) != 0 || (r = id_opt("monev show", id_s, &id)) != 0 ||
+	if ((r = cli_parse("monev show", argc, argv, opts)) != 0 || (r = cli_id_opt("monev show", "id", id_s, &id)) != 0 ||
 	    (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
 	r = cli_print_text(monev_get(&c, id, &txt), &txt);
@@ -89,7 +56,7 @@ static int record_cmd(const char *cmd, int update, int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (update && (r = id_opt(cmd, id_s, &id)) != 0) || (r = read_json(cmd, file, &j)) != 0)
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (update && (r = cli_id_opt(cmd, "id", id_s, &id)) != 0) || (r = cli_read_json_object(cmd, file, MAX_JSON_BODY, &j)) != 0)
 		return r;
 	if ((r = cli_open(dir, &inst, &c)) != 0) {
 		json_decref(j);
@@ -121,9 +88,9 @@ static int monev_action_cmd(int argc, char **argv)
 	if (argc < 1 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "update") != 0))
 		return cli_usage_error("monev action", "expected add or update");
 	add = strcmp(argv[0], "add") == 0;
-	if ((r = cli_parse("monev action", argc - 1, argv + 1, opts)) != 0 || (r = id_opt("monev action", id_s, &id)) != 0)
+	if ((r = cli_parse("monev action", argc - 1, argv + 1, opts)) != 0 || (r = cli_id_opt("monev action", "id", id_s, &id)) != 0)
 		return r;
-	if (!add && (aid_s == NULL || (r = id_opt("monev action", aid_s, &aid)) != 0))
+	if (!add && (aid_s == NULL || (r = cli_id_opt("monev action", "action", aid_s, &aid)) != 0))
 		return r != 0 ? r : cli_usage_error("monev action", "update needs --action");
 	if ((j = json_object()) == NULL)
 		return cli_usage_error("monev action", "out of memory");
@@ -156,7 +123,7 @@ static int monev_minutes_cmd(int argc, char **argv)
 
 	if (argc < 1 || (strcmp(argv[0], "freeze") != 0 && strcmp(argv[0], "get") != 0 && strcmp(argv[0], "upload") != 0))
 		return cli_usage_error("monev minutes", "expected freeze, get or upload");
-	if ((r = cli_parse("monev minutes", argc - 1, argv + 1, opts)) != 0 || (r = id_opt("monev minutes", id_s, &id)) != 0)
+	if ((r = cli_parse("monev minutes", argc - 1, argv + 1, opts)) != 0 || (r = cli_id_opt("monev minutes", "id", id_s, &id)) != 0)
 		return r;
 	if (strcmp(argv[0], "upload") == 0 && in == NULL)
 		return cli_usage_error("monev minutes", "upload needs --in signed.pdf");

@@ -17,16 +17,6 @@
 
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
 
-static int id_opt(const char *cmd, const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return cli_usage_error(cmd, "--id and --file-id take a positive number");
-	*out = (int64_t)v;
-	return 0;
-}
-
 /* Sets key to the string v when v is given; 0 or a usage error. */
 static int put(const char *cmd, json_t *j, const char *key, const char *v)
 {
@@ -83,7 +73,7 @@ static int reco_show_cmd(int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse("reco show", argc, argv, opts)) != 0 || (r = id_opt("reco show", id_s, &id)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+	if ((r = cli_parse("reco show", argc, argv, opts)) != 0 || (r = cli_id_opt("reco show", "id", id_s, &id)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
 		return r;
 	r = cli_print_text(reco_get(&c, id, &txt), &txt);
 	cli_close(inst, &c);
@@ -134,7 +124,7 @@ static int reco_status_cmd(int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = id_opt(cmd, id_s, &id)) != 0)
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_id_opt(cmd, "id", id_s, &id)) != 0)
 		return r;
 	if ((j = json_object()) == NULL)
 		return cli_usage_error(cmd, "out of memory");
@@ -166,9 +156,9 @@ static int reco_evidence_cmd(int argc, char **argv)
 	if (argc < 1 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "get") != 0))
 		return cli_usage_error(cmd, "expected add or get");
 	get = strcmp(argv[0], "get") == 0;
-	if ((r = cli_parse(cmd, argc - 1, argv + 1, opts)) != 0 || (r = id_opt(cmd, id_s, &id)) != 0)
+	if ((r = cli_parse(cmd, argc - 1, argv + 1, opts)) != 0 || (r = cli_id_opt(cmd, "id", id_s, &id)) != 0)
 		return r;
-	if (get && (r = id_opt(cmd, fid_s, &fid)) != 0)
+	if (get && (r = cli_id_opt(cmd, "file-id", fid_s, &fid)) != 0)
 		return r;
 	if (!get && in == NULL)
 		return cli_usage_error(cmd, "add needs --in FILE");
@@ -232,7 +222,7 @@ static int policy_write_cmd(const char *cmd, int update, int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (update && (r = id_opt(cmd, id_s, &id)) != 0))
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (update && (r = cli_id_opt(cmd, "id", id_s, &id)) != 0))
 		return r;
 	if (update && (name != NULL || kind != NULL))
 		return cli_usage_error(cmd, "a version keeps its name and kind: draft a new version instead");
@@ -283,7 +273,7 @@ static int policy_id_cmd(const char *cmd, int argc, char **argv)
 	enum tk_err rc;
 	int r;
 
-	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = id_opt(cmd, id_s, &id)) != 0)
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_id_opt(cmd, "id", id_s, &id)) != 0)
 		return r;
 	if (!comment && body != NULL)
 		return cli_usage_error(cmd, "--body belongs to policy comment");

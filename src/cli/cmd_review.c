@@ -16,39 +16,6 @@
 
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
 
-static int id_opt(const char *cmd, const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return cli_usage_error(cmd, "--id and --version take a positive number");
-	*out = (int64_t)v;
-	return 0;
-}
-
-/* A JSON object from a file ("-": stdin), at most MAX_JSON_BODY bytes. */
-static int read_json(const char *cmd, const char *path, json_t **out)
-{
-	json_error_t jerr;
-	uint8_t *p = NULL;
-	size_t len = 0;
-
-	if (strcmp(path, "-") == 0) {
-		*out = json_loadf(stdin, 0, &jerr);
-	} else {
-		if (file_read(path, MAX_JSON_BODY, &p, &len) != TK_OK)
-			return cli_fail();
-		*out = json_loadb((const char *)p, len, 0, &jerr);
-		free(p);
-	}
-	if (*out == NULL || !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return cli_usage_error(cmd, "%s: not a JSON object (line %d: %s)", path, jerr.line, jerr.text);
-	}
-	return 0;
-}
-
 /* indicators --dir D [--format json|text] */
 static int review_indicators_cmd(int argc, char **argv)
 {
@@ -97,7 +64,7 @@ static int review_instrument_cmd(int argc, char **argv)
 
 	if (argc < 1 || (strcmp(argv[0], "load") != 0 && strcmp(argv[0], "list") != 0 && strcmp(argv[0], "get") != 0))
 		return cli_usage_error("review instrument", "expected load, list or get");
-	if ((r = cli_parse("review instrument", argc - 1, argv + 1, opts)) != 0 || (ver_s != NULL && (r = id_opt("review instrument", ver_s, &ver)) != 0))
+	if ((r = cli_parse("review instrument", argc - 1, argv + 1, opts)) != 0 || (ver_s != NULL && (r = cli_id_opt("review instrument", "version", ver_s, &ver)) != 0))
 		return r;
 	if (strcmp(argv[0], "load") == 0 && file == NULL)
 		return cli_usage_error("review instrument", "load needs --file instrument.json");
@@ -170,9 +137,9 @@ static int review_step(const char *cmd, int argc, char **argv)
 
 	if (snprintf(full, sizeof(full), "review %s", cmd) >= (int)sizeof(full))
 		return cli_usage_error("review", "bad command");
-	if ((r = cli_parse(full, argc, argv, opts)) != 0 || (r = id_opt(full, id_s, &id)) != 0)
+	if ((r = cli_parse(full, argc, argv, opts)) != 0 || (r = cli_id_opt(full, "id", id_s, &id)) != 0)
 		return r;
-	if ((strcmp(cmd, "answer") == 0 || strcmp(cmd, "score") == 0) && (file == NULL || (r = read_json(full, file, &j)) != 0))
+	if ((strcmp(cmd, "answer") == 0 || strcmp(cmd, "score") == 0) && (file == NULL || (r = cli_read_json_object(full, file, MAX_JSON_BODY, &j)) != 0))
 		return r != 0 ? r : cli_usage_error(full, "needs --file F (JSON; \"-\" reads stdin)");
 	if (strcmp(cmd, "upload") == 0 && in == NULL)
 		return cli_usage_error(full, "needs --in signed.pdf");
@@ -232,7 +199,7 @@ static int review_evidence_cmd(int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_parse("review evidence", argc, argv, opts)) != 0 || (r = id_opt("review evidence", id_s, &id)) != 0)
+	if ((r = cli_parse("review evidence", argc, argv, opts)) != 0 || (r = cli_id_opt("review evidence", "id", id_s, &id)) != 0)
 		return r;
 	if (name == NULL) {
 		const char *slash = strrchr(in, '/');

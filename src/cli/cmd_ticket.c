@@ -27,16 +27,6 @@ static int open_ctx(const char *cmd, const char *dir, const char *as, const char
 	return cli_open_opt_as(dir, as, pwfile, inst, c);
 }
 
-static int id_opt(const char *cmd, const char *s, int64_t *out)
-{
-	uint64_t v;
-
-	if (s == NULL || parse_u64_str(s, INT64_MAX, &v) != TK_OK || v == 0)
-		return cli_usage_error(cmd, "--id takes a positive number");
-	*out = (int64_t)v;
-	return 0;
-}
-
 /* A message from --body TEXT or --body-file F ("-": stdin); *owned is what to free. */
 static int text_opt(const char *cmd, const char *what, const char *text, const char *file, const char **out, char **owned)
 {
@@ -102,8 +92,8 @@ static int ticket_get_cmd(int argc, char **argv)
 	int64_t id = 0, fid = 0;
 	int r;
 
-	if ((r = cli_parse("ticket get", argc, argv, opts)) != 0 || (r = id_opt("ticket get", id_s, &id)) != 0 ||
-	    (file_s != NULL && (r = id_opt("ticket get", file_s, &fid)) != 0) || (r = open_ctx("ticket get", dir, as, pw, &inst, &c)) != 0)
+	if ((r = cli_parse("ticket get", argc, argv, opts)) != 0 || (r = cli_id_opt("ticket get", "id", id_s, &id)) != 0 ||
+	    (file_s != NULL && (r = cli_id_opt("ticket get", "file", file_s, &fid)) != 0) || (r = open_ctx("ticket get", dir, as, pw, &inst, &c)) != 0)
 		return r;
 	if (file_s == NULL) {
 		r = cli_print_text(support_get(&c, id, &txt), &txt);
@@ -172,7 +162,7 @@ static int ticket_change_cmd(const char *cmd, int argc, char **argv)
 	int r;
 	enum tk_err rc;
 
-	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = id_opt(cmd, id_s, &id)) != 0)
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_id_opt(cmd, "id", id_s, &id)) != 0)
 		return r;
 	if (strcmp(cmd, "ticket reply") == 0 && (r = text_opt(cmd, "body", body, body_file, &text, &owned)) != 0)
 		return r;

@@ -17,15 +17,13 @@ import datetime
 import glob
 import json
 import os
-import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tekentest import Client, Server, check, finish, multipart, teken, tmpdir  # noqa: E402
+from tekentest import Client, Server, check, finish, multipart, store_sql, teken, tmpdir, write_clock  # noqa: E402
 
 for tool in ("qpdf",) + (("pg_dump", "psql") if os.environ.get("TEKEN_TEST_STORE") else ()):
     check(shutil.which(tool) is not None, "oracle %s is installed" % tool)
@@ -38,9 +36,7 @@ NOW0 = (int(time.time()) + 7 * 3600) // 86400 * 86400 - 7 * 3600 + 12 * 3600  # 
 
 
 def set_clock(t):
-    with open(CLOCK + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(CLOCK + ".tmp", CLOCK)
+    write_clock(CLOCK, t)
 
 
 set_clock(NOW0)
@@ -54,17 +50,7 @@ db = os.path.join(d, "teken.db")
 
 
 def sql(q, *args):
-    """Rows of a query as tuples of text (NULL as ""), the same on SQLite and PostgreSQL."""
-    if STORE:
-        lit = [str(a) if isinstance(a, int) else "'" + str(a).replace("'", "''") + "'" for a in args]
-        q = re.sub(r"\?", lambda m: lit.pop(0), q)
-        out = subprocess.run(["psql", "-X", "-q", "-tA", "-F", "\x1f", STORE, "-c", q], capture_output=True, text=True, check=True).stdout
-        return [tuple(line.split("\x1f")) for line in out.splitlines() if line != ""]
-    con = sqlite3.connect(db, timeout=30)
-    rows = con.execute(q, args).fetchall()
-    con.commit()
-    con.close()
-    return [tuple("" if v is None else str(v) for v in row) for row in rows]
+    return store_sql(db, STORE, q, *args)
 
 
 def one(q, *args):
@@ -318,6 +304,9 @@ def wait_for(fn, what, timeout=30):
     check(False, what)
 
 
+# The CLI's reminder run first: a server without its periodic jobs, which would otherwise race it.
+srv.stop()
+srv = Server(d, jobs=False)
 set_clock(NOW0 + 3 * 86400 + 3600)  # B is a day past its due date; C is due today (not yet overdue)
 auditor = login(demo["auditor"]["user"], demo["auditor"]["password"])  # sessions of three days ago have expired
 dash = auditor.request("GET", "/api/v1/dashboard").json()["open_items"]["assessments"]

@@ -23,13 +23,12 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tekentest import Client, Server, SmtpSink, check, finish, multipart, teken, tmpdir  # noqa: E402
+from tekentest import Client, Server, SmtpSink, check, finish, multipart, store_sql, teken, tmpdir, write_clock  # noqa: E402
 
 for tool in ("pdfsig", "openssl", "qpdf"):
     check(shutil.which(tool) is not None, "oracle %s is installed" % tool)
@@ -44,9 +43,7 @@ NOW0 = (int(time.time()) + 7 * 3600) // 86400 * 86400 - 7 * 3600 + 12 * 3600  # 
 
 
 def set_clock(t):
-    with open(CLOCK + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(CLOCK + ".tmp", CLOCK)
+    write_clock(CLOCK, t)
 
 
 set_clock(NOW0)
@@ -64,16 +61,7 @@ APP_NAME = [k["name"] for k in json.loads(teken("apikey", "list", "--dir", d).st
 
 
 def sql(q, *args):
-    """Rows of a query as tuples of text (NULL as ""), the same on SQLite and PostgreSQL."""
-    if STORE:
-        lit = [str(a) if isinstance(a, int) else "'" + str(a).replace("'", "''") + "'" for a in args]
-        q = re.sub(r"\?", lambda m: lit.pop(0), q)
-        out = subprocess.run(["psql", "-X", "-q", "-tA", "-F", "\x1f", STORE, "-c", q], capture_output=True, text=True, check=True).stdout
-        return [tuple(line.split("\x1f")) for line in out.splitlines() if line != ""]
-    con = sqlite3.connect(db, timeout=30)
-    rows = con.execute(q, args).fetchall()
-    con.close()
-    return [tuple("" if v is None else str(v) for v in row) for row in rows]
+    return store_sql(db, STORE, q, *args)
 
 
 def one(q, *args):

@@ -20,13 +20,12 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tekentest import Client, Server, check, finish, multipart, teken, tmpdir  # noqa: E402
+from tekentest import Client, Server, check, finish, multipart, store_sql, teken, tmpdir, write_clock  # noqa: E402
 
 check(shutil.which("pdfsig") is not None, "oracle pdfsig is installed")
 
@@ -39,9 +38,7 @@ NOW0 = int(time.time())
 
 
 def set_clock(t):
-    with open(CLOCK + ".tmp", "w") as f:
-        f.write("%d\n" % t)
-    os.replace(CLOCK + ".tmp", CLOCK)
+    write_clock(CLOCK, t)
 
 
 set_clock(NOW0)
@@ -55,16 +52,7 @@ db = os.path.join(d, "teken.db")
 
 
 def sql(q, *args):
-    """Rows of a query as tuples of text (NULL as ""), the same on SQLite and PostgreSQL."""
-    if STORE:
-        lit = [str(a) if isinstance(a, int) else "'" + str(a).replace("'", "''") + "'" for a in args]
-        q = re.sub(r"\?", lambda m: lit.pop(0), q)
-        out = subprocess.run(["psql", "-X", "-q", "-tA", "-F", "\x1f", STORE, "-c", q], capture_output=True, text=True, check=True).stdout
-        return [tuple(line.split("\x1f")) for line in out.splitlines() if line != ""]
-    con = sqlite3.connect(db)
-    rows = con.execute(q, args).fetchall()
-    con.close()
-    return [tuple("" if v is None else str(v) for v in row) for row in rows]
+    return store_sql(db, STORE, q, *args)
 
 
 def one(q, *args):

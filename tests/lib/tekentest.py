@@ -207,3 +207,28 @@ class SmtpSink:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         atexit.register(self.server.shutdown)
+
+
+def write_clock(path, t):
+    """Sets the test clock a server built with -DTEKEN_TEST_CLOCK=ON re-reads (TEKEN_TEST_CLOCK_FILE): atomically."""
+    with open(path + ".tmp", "w") as f:
+        f.write("%d\n" % t)
+    os.replace(path + ".tmp", path)
+
+
+def store_sql(db, store_url, q, *args):
+    """Rows of a query as tuples of text (NULL as ""), the same on SQLite (db) and PostgreSQL (store_url when set).
+
+    Arguments are '?' placeholders; on PostgreSQL they are inlined as literals (ints bare, text quoted)."""
+    import re
+    import sqlite3
+    if store_url:
+        lit = [str(a) if isinstance(a, int) else "'" + str(a).replace("'", "''") + "'" for a in args]
+        q = re.sub(r"\?", lambda m: lit.pop(0), q)
+        out = subprocess.run(["psql", "-X", "-q", "-tA", "-F", "\x1f", store_url, "-c", q], capture_output=True, text=True, check=True).stdout
+        return [tuple(line.split("\x1f")) for line in out.splitlines() if line != ""]
+    con = sqlite3.connect(db, timeout=30)
+    rows = con.execute(q, args).fetchall()
+    con.commit()
+    con.close()
+    return [tuple("" if v is None else str(v) for v in row) for row in rows]
