@@ -157,3 +157,24 @@ int http_rl_take(struct http_rl *rl, const char *addr, uint64_t now_ms, unsigned
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
 }
+
+int http_window_take(struct http_window *w, const char *addr, int64_t now)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a of the address */
+	int64_t window = now / w->seconds;
+	size_t i;
+	int ok;
+
+	for (; *addr; addr++)
+		h = (h ^ (uint8_t)*addr) * 1099511628211ull;
+	i = (size_t)(h % HTTP_WINDOW_SLOTS);
+	pthread_mutex_lock(&w->lock);
+	if (w->slot[i].key != h || w->slot[i].window != window) {
+		w->slot[i].key = h;
+		w->slot[i].window = window;
+		w->slot[i].count = 0;
+	}
+	ok = ++w->slot[i].count <= w->limit;
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}

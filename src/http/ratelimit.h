@@ -7,6 +7,8 @@
 
 #include "core/core.h"
 
+#include <pthread.h>
+
 #define HTTP_RL_BUCKETS 4096u /* table size (a power of two) */
 #define HTTP_RL_PROBE   8u    /* slots looked at per address; the stalest one is evicted */
 
@@ -27,5 +29,26 @@ void http_rl_free(struct http_rl *rl);
  * Thread-safe.
  */
 int http_rl_take(struct http_rl *rl, const char *addr, uint64_t now_ms, unsigned *retry_after_s);
+
+/*
+ * A per-address count in fixed windows (so many per minute or hour), for
+ * costly public actions on top of the request rate. A small fixed table:
+ * colliding addresses share a budget, which only errs on the strict side.
+ * Define with HTTP_WINDOW_INIT(limit, seconds).
+ */
+#define HTTP_WINDOW_SLOTS 1024u
+struct http_window {
+	pthread_mutex_t lock;
+	unsigned limit;
+	int64_t seconds;
+	struct {
+		uint64_t key;
+		int64_t window;
+		unsigned count;
+	} slot[HTTP_WINDOW_SLOTS];
+};
+#define HTTP_WINDOW_INIT(limit, seconds) {PTHREAD_MUTEX_INITIALIZER, (limit), (seconds), {{0, 0, 0}}}
+/* Counts one action of addr at now (Unix seconds); 1 while within the window's limit. Thread-safe. */
+int http_window_take(struct http_window *w, const char *addr, int64_t now);
 
 #endif

@@ -5,11 +5,11 @@
  * token). The service decides who sees and does what (svc/support).
  */
 #include "http/multipart.h"
+#include "http/ratelimit.h"
 #include "http/routes.h"
 
 #include "svc/support/support.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,40 +18,12 @@
 /*
  * Tickets the public page may open per client address and hour, on top of
  * the server's request rate: a ticket costs a verification and a stored
- * file. A small fixed table: colliding addresses share a budget, which
- * only errs on the strict side.
+ * file.
  */
-#define SUPPORT_PUBLIC_SLOTS 1024u
 #define SUPPORT_PUBLIC_PER_HOUR 20u
 #define SUPPORT_TOKEN_HEADER "X-Ticket-Token"
 
-static struct {
-	uint64_t key;
-	int64_t hour;
-	unsigned count;
-} opened[SUPPORT_PUBLIC_SLOTS];
-static pthread_mutex_t opened_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int public_open_allowed(const char *ip)
-{
-	uint64_t h = 1469598103934665603ull;
-	int64_t hour = tk_now() / 3600;
-	size_t slot;
-	int ok;
-
-	for (; *ip; ip++)
-		h = (h ^ (uint8_t)*ip) * 1099511628211ull;
-	slot = (size_t)(h % SUPPORT_PUBLIC_SLOTS);
-	pthread_mutex_lock(&opened_lock);
-	if (opened[slot].key != h || opened[slot].hour != hour) {
-		opened[slot].key = h;
-		opened[slot].hour = hour;
-		opened[slot].count = 0;
-	}
-	ok = ++opened[slot].count <= SUPPORT_PUBLIC_PER_HOUR;
-	pthread_mutex_unlock(&opened_lock);
-	return ok;
-}
+static struct http_window public_opened = HTTP_WINDOW_INIT(SUPPORT_PUBLIC_PER_HOUR, 3600);
 
 /*
  * The fields of a new ticket from a JSON body, or from multipart text
@@ -129,7 +101,7 @@ enum tk_err h_tickets_create(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_public_ticket_open(struct http_req *rq, struct http_resp *rs)
 {
-	if (!public_open_allowed(rq->ip)) {
+	if (!http_window_take(&public_opened, rq->ip, tk_now())) {
 		enum tk_err rc = http_json(rs, 429, json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited", "message",
 		    "too many tickets from this address this hour; try again later"));
 		return rc == TK_OK ? http_header(rs, "Retry-After", "3600") : rc;

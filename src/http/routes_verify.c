@@ -1,4 +1,5 @@
 /* Public verification: POST /api/v1/verify and the document registry lookup behind the QR code. */
+#include "http/ratelimit.h"
 #include "http/routes.h"
 #include "pdf/pdf.h"
 
@@ -6,7 +7,6 @@
 #include "svc/verify/verify_svc.h"
 #include "zip/zip.h"
 
-#include <pthread.h>
 #include <strings.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -209,46 +209,18 @@ out:
 /*
  * Registry lookups per client address and minute. Ids are 128 random bits,
  * so guessing is hopeless anyway; the limit keeps anyone from trying at
- * volume. A small table: colliding addresses share a budget, which only
- * errs on the strict side.
+ * volume.
  */
-#define DOC_LOOKUP_SLOTS 1024u
 #define DOC_LOOKUPS_PER_MINUTE 120u
 
-static struct {
-	uint64_t key;
-	int64_t minute;
-	unsigned count;
-} lookups[DOC_LOOKUP_SLOTS];
-static pthread_mutex_t lookups_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int lookup_allowed(const char *ip)
-{
-	uint64_t h = 1469598103934665603ull;
-	int64_t minute = tk_now() / 60;
-	size_t slot;
-	int ok;
-
-	for (; *ip; ip++)
-		h = (h ^ (uint8_t)*ip) * 1099511628211ull;
-	slot = (size_t)(h % DOC_LOOKUP_SLOTS);
-	pthread_mutex_lock(&lookups_lock);
-	if (lookups[slot].key != h || lookups[slot].minute != minute) {
-		lookups[slot].key = h;
-		lookups[slot].minute = minute;
-		lookups[slot].count = 0;
-	}
-	ok = ++lookups[slot].count <= DOC_LOOKUPS_PER_MINUTE;
-	pthread_mutex_unlock(&lookups_lock);
-	return ok;
-}
+static struct http_window lookups = HTTP_WINDOW_INIT(DOC_LOOKUPS_PER_MINUTE, 60);
 
 enum tk_err h_document_get(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *rec = NULL;
 	enum tk_err rc;
 
-	if (!lookup_allowed(rq->ip)) {
+	if (!http_window_take(&lookups, rq->ip, tk_now())) {
 		if ((rc = error_json(rs, 429, "rate_limited", "too many registry lookups from this address; try again in a minute")) == TK_OK)
 			rc = http_header(rs, "Retry-After", "60");
 		return rc;
