@@ -710,6 +710,226 @@ static const char *const migration_15[] = {
 	NULL,
 };
 
+/*
+ * The agreement's own life (R13, R14, R15; docs/agreements.md, notices.md,
+ * literacy.md). One migration for the four parts built together:
+ *
+ * attachments: files of any record (owner names the table, owner_id its
+ * row): letter evidence, event materials. svc/files keeps them, sealed by
+ * the instance key when the owner asks; the owning domain decides who may
+ * add or read. Dates that are calendar dates (not instants) are TEXT
+ * YYYY-MM-DD in WIB, the agreement's own time zone.
+ */
+static const char *const migration_16[] = {
+	"CREATE TABLE attachments ("
+	" id AUTOINC_PK,"
+	" owner TEXT NOT NULL,"
+	" owner_id INTEGER NOT NULL,"
+	" filename TEXT NOT NULL,"
+	" mime TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" sealed INTEGER NOT NULL DEFAULT 0,"
+	" data BLOB NOT NULL,"
+	" added_by TEXT NOT NULL,"
+	" at INTEGER NOT NULL)",
+	"CREATE INDEX attachments_owner ON attachments(owner, owner_id)",
+	/* The holiday calendar (svc/calendar): a year loaded by an admin from its
+	 * decree (SKB 3 Menteri) overrides the shipped data file for that year. */
+	"CREATE TABLE holiday_years ("
+	" year INTEGER PRIMARY KEY,"
+	" status TEXT NOT NULL CHECK (status IN ('decreed','provisional')),"
+	" decree TEXT NOT NULL DEFAULT '',"
+	" loaded_by TEXT NOT NULL,"
+	" loaded_at INTEGER NOT NULL)",
+	"CREATE TABLE holidays ("
+	" year INTEGER NOT NULL REFERENCES holiday_years(year),"
+	" day TEXT NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('national','cuti_bersama')),"
+	" name TEXT NOT NULL,"
+	" PRIMARY KEY (day, kind))",
+	/* Agreement register (R15). ends_on follows signed_on + term_months and
+	 * any extending addendum; status in_force/extended/ended. */
+	"CREATE TABLE agreements ("
+	" id AUTOINC_PK,"
+	" title TEXT NOT NULL,"
+	" number_first TEXT NOT NULL,"
+	" number_second TEXT NOT NULL,"
+	" party_first TEXT NOT NULL,"
+	" party_second TEXT NOT NULL,"
+	" signed_on TEXT NOT NULL,"
+	" term_months INTEGER NOT NULL DEFAULT 48,"
+	" ends_on TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'in_force' CHECK (status IN ('in_force','extended','ended')),"
+	" ended_on TEXT,"
+	" end_reason TEXT,"
+	" document_id TEXT,"
+	" pdf BLOB,"
+	" pdf_sha256 TEXT,"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE TABLE agreement_addenda ("
+	" id AUTOINC_PK,"
+	" agreement_id INTEGER NOT NULL REFERENCES agreements(id),"
+	" number TEXT NOT NULL,"
+	" title TEXT NOT NULL,"
+	" signed_on TEXT NOT NULL,"
+	" effective_on TEXT NOT NULL,"
+	" summary TEXT NOT NULL DEFAULT '',"
+	" extends_to TEXT,"
+	" document_id TEXT,"
+	" pdf BLOB,"
+	" pdf_sha256 TEXT,"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL)",
+	/* Contacts per party with their history: the current one has valid_to
+	 * NULL. changed_on is the change's date, notice_due the last day to
+	 * notify the other party (7 working days, art. 15(2)), letter_id the
+	 * letter that did. */
+	"CREATE TABLE agreement_contacts ("
+	" id AUTOINC_PK,"
+	" agreement_id INTEGER NOT NULL REFERENCES agreements(id),"
+	" party TEXT NOT NULL CHECK (party IN ('first','second')),"
+	" official TEXT NOT NULL,"
+	" position TEXT NOT NULL DEFAULT '',"
+	" address TEXT NOT NULL DEFAULT '',"
+	" phone TEXT NOT NULL DEFAULT '',"
+	" email TEXT NOT NULL DEFAULT '',"
+	" valid_from TEXT NOT NULL,"
+	" valid_to TEXT,"
+	" changed_on TEXT,"
+	" notice_due TEXT,"
+	" letter_id INTEGER,"
+	" recorded_by TEXT NOT NULL,"
+	" recorded_at INTEGER NOT NULL)",
+	"CREATE INDEX agreement_contacts_agreement ON agreement_contacts(agreement_id, party)",
+	/* Correspondence: outgoing letters rendered, signed and sent from teken,
+	 * incoming ones registered with their date of receipt. event_date is what
+	 * the letter is about (proposed end, effective date, date of the change
+	 * or of the force majeure); deadline the last valid day for sending it;
+	 * reply_due when the other party must answer or acknowledge. */
+	"CREATE TABLE letters ("
+	" id AUTOINC_PK,"
+	" agreement_id INTEGER NOT NULL REFERENCES agreements(id),"
+	" direction TEXT NOT NULL CHECK (direction IN ('outgoing','incoming')),"
+	" kind TEXT NOT NULL CHECK (kind IN ('termination','amendment_proposal','amendment_answer','contact_change',"
+	"'force_majeure_verbal','force_majeure_written','general')),"
+	" number TEXT NOT NULL DEFAULT '',"
+	" subject TEXT NOT NULL,"
+	" fields TEXT NOT NULL DEFAULT '{}',"
+	" letter_date TEXT NOT NULL,"
+	" event_date TEXT,"
+	" deadline TEXT,"
+	" reply_due TEXT,"
+	" in_reply_to INTEGER REFERENCES letters(id),"
+	" status TEXT NOT NULL CHECK (status IN ('draft','signed','sent','received','acknowledged','answered','withdrawn')),"
+	" recipient TEXT NOT NULL DEFAULT '',"
+	" pdf BLOB,"
+	" pdf_sha256 TEXT,"
+	" document_id TEXT,"
+	" signed_by TEXT,"
+	" signed_at INTEGER,"
+	" sent_at INTEGER,"
+	" received_on TEXT,"
+	" acknowledged_on TEXT,"
+	" acknowledged_by TEXT,"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX letters_agreement ON letters(agreement_id, kind)",
+	/* Change notices of the certificate service (R13): published by the
+	 * issuer side, acknowledged once by the ministry (acked_*). */
+	"CREATE TABLE notices ("
+	" id AUTOINC_PK,"
+	" category TEXT NOT NULL CHECK (category IN ('change','addition','development','maintenance','security')),"
+	" severity TEXT NOT NULL CHECK (severity IN ('info','important','critical')),"
+	" title_id TEXT NOT NULL,"
+	" title_en TEXT NOT NULL,"
+	" body_id TEXT NOT NULL,"
+	" body_en TEXT NOT NULL,"
+	" effective_on TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft','published','withdrawn')),"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" published_by TEXT,"
+	" published_at INTEGER,"
+	" updated_at INTEGER NOT NULL,"
+	" acked_by TEXT,"
+	" acked_at INTEGER,"
+	" ack_note TEXT)",
+	"CREATE INDEX notices_published ON notices(status, published_at)",
+	/* Webhook receivers: secret sealed by the instance key (HMAC-SHA256 key). */
+	"CREATE TABLE webhooks ("
+	" id AUTOINC_PK,"
+	" url TEXT NOT NULL,"
+	" secret BLOB NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" active INTEGER NOT NULL DEFAULT 1,"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE TABLE webhook_deliveries ("
+	" id AUTOINC_PK,"
+	" webhook_id INTEGER NOT NULL REFERENCES webhooks(id),"
+	" notice_id INTEGER NOT NULL REFERENCES notices(id),"
+	" event TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_at INTEGER NOT NULL,"
+	" last_code INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_at)",
+	"CREATE TABLE webhook_attempts ("
+	" id AUTOINC_PK,"
+	" delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id),"
+	" at INTEGER NOT NULL,"
+	" code INTEGER,"
+	" error TEXT,"
+	" ms INTEGER NOT NULL)",
+	/* Literacy, socialisation and training (R14). */
+	"CREATE TABLE events ("
+	" id AUTOINC_PK,"
+	" kind TEXT NOT NULL CHECK (kind IN ('sosialisasi','bimtek','media')),"
+	" title TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" starts_on TEXT NOT NULL,"
+	" ends_on TEXT NOT NULL,"
+	" place TEXT NOT NULL DEFAULT '',"
+	" organiser TEXT NOT NULL CHECK (organiser IN ('first','second','joint')),"
+	" speakers TEXT NOT NULL DEFAULT '[]',"
+	" audience TEXT NOT NULL DEFAULT '[]',"
+	" is_public INTEGER NOT NULL DEFAULT 0,"
+	" status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned','held','cancelled')),"
+	" created_by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX events_starts ON events(starts_on)",
+	"CREATE TABLE event_participants ("
+	" id AUTOINC_PK,"
+	" event_id INTEGER NOT NULL REFERENCES events(id),"
+	" user_id INTEGER,"
+	" name TEXT NOT NULL,"
+	" unit TEXT NOT NULL DEFAULT '',"
+	" party TEXT NOT NULL CHECK (party IN ('first','second','public')),"
+	" attended INTEGER NOT NULL DEFAULT 0,"
+	" added_by TEXT NOT NULL,"
+	" added_at INTEGER NOT NULL)",
+	"CREATE INDEX event_participants_event ON event_participants(event_id)",
+	/* The public /literasi page's text, versioned (newest wins). */
+	/* An outbox message may carry one attachment (a signed letter). */
+	"ALTER TABLE outbox ADD COLUMN attachment_id INTEGER",
+	"CREATE TABLE literacy_pages ("
+	" version INTEGER PRIMARY KEY,"
+	" body_id TEXT NOT NULL,"
+	" body_en TEXT NOT NULL,"
+	" edited_by TEXT NOT NULL,"
+	" edited_at INTEGER NOT NULL)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -726,6 +946,7 @@ static const char *const *const migrations[] = {
 	migration_13,
 	migration_14,
 	migration_15,
+	migration_16,
 };
 
 enum tk_err store_migrate(struct store *st)

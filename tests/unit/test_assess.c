@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "svc/calendar/calendar.h"
 #include "svc/assess/assess.h"
 #include "svc/base/base.h"
 #include "svc/monev/monev.h"
@@ -96,7 +97,7 @@ static int has(const uint8_t *p, size_t len, const char *needle)
 
 static void today_plus(int days, char out[16])
 {
-	monev_day_str(monev_wib_day(tk_now()) + days, out);
+	cal_day_str(cal_wib_day(tk_now()) + days, out);
 }
 
 /* A new request as the operator; its id. */

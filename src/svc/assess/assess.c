@@ -5,6 +5,7 @@
  * the record that someone saw them.
  */
 #include "svc/assess/assess.h"
+#include "svc/calendar/calendar.h"
 #include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
@@ -89,7 +90,7 @@ static int64_t days_past(const char *due, int64_t today)
 {
 	int64_t d = 0;
 
-	if (monev_day_parse(due, "due_on", &d) != TK_OK) {
+	if (cal_day_parse(due, "due_on", &d) != TK_OK) {
 		tk_clear_error(); /* stored by us: cannot happen; never fail a read over it */
 		return 0;
 	}
@@ -147,7 +148,7 @@ enum tk_err assess_list(struct svc_ctx *c, char **out)
 {
 	struct store_stmt *s = NULL;
 	json_t *arr = NULL;
-	int64_t today = monev_wib_day(tk_now());
+	int64_t today = cal_wib_day(tk_now());
 	int row = 0;
 	enum tk_err rc;
 
@@ -185,7 +186,7 @@ static enum tk_err record_json(struct svc_ctx *c, int64_t id, json_t **out)
 {
 	struct store_stmt *s = NULL;
 	json_t *r = NULL, *reps = NULL;
-	int64_t today = monev_wib_day(tk_now());
+	int64_t today = cal_wib_day(tk_now());
 	int row = 0;
 	enum tk_err rc;
 
@@ -335,9 +336,9 @@ enum tk_err assess_request(struct svc_ctx *c, json_t *in, char **out)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object {system_name, scope, due_on, note?}");
 	if ((rc = svc_json_str(in, "system_name", 1, ASSESS_MAX_TITLE, &a.system_name)) != TK_OK ||
 	    (rc = svc_json_str(in, "scope", 1, ASSESS_MAX_TEXT, &a.scope)) != TK_OK || (rc = svc_json_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK ||
-	    (rc = svc_json_str(in, "note", 0, ASSESS_MAX_TEXT, &a.note)) != TK_OK || (rc = monev_day_parse(a.due_on, "due_on", &due)) != TK_OK)
+	    (rc = svc_json_str(in, "note", 0, ASSESS_MAX_TEXT, &a.note)) != TK_OK || (rc = cal_day_parse(a.due_on, "due_on", &due)) != TK_OK)
 		return rc;
-	if (due < monev_wib_day(tk_now()))
+	if (due < cal_wib_day(tk_now()))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_date", "due_on %s is in the past", a.due_on);
 	if ((rc = svc_in_tx(c, request_tx, &a)) != TK_OK)
 		return rc;
@@ -579,12 +580,12 @@ enum tk_err assess_upload(struct svc_ctx *c, int64_t id, json_t *meta, const cha
 		return tk_fail_code(TK_ERR_LIMIT, "too_large", "the report PDF is larger than %u bytes", ASSESS_MAX_FILE);
 	if ((rc = pdf_shape(p, len)) != TK_OK)
 		return rc;
-	if ((rc = svc_json_str(meta, "report_date", 1, 10, &a.report_date)) != TK_OK || (rc = monev_day_parse(a.report_date, "report_date", &day)) != TK_OK ||
+	if ((rc = svc_json_str(meta, "report_date", 1, 10, &a.report_date)) != TK_OK || (rc = cal_day_parse(a.report_date, "report_date", &day)) != TK_OK ||
 	    (rc = svc_json_str(meta, "scope", 1, ASSESS_MAX_TEXT, &a.scope)) != TK_OK ||
 	    (rc = svc_json_str(meta, "assessor", 1, ASSESS_MAX_TITLE, &a.assessor)) != TK_OK ||
 	    (rc = svc_json_str(meta, "remediation", 1, 16, &a.remediation)) != TK_OK)
 		return rc;
-	if (day > monev_wib_day(tk_now()))
+	if (day > cal_wib_day(tk_now()))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_date", "report_date %s is in the future", a.report_date);
 	if (one_of(a.remediation, remediations, 4) < 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "remediation must be open, in_progress, remediated or accepted");

@@ -7,6 +7,7 @@
  * a restart or a second node never queues it twice.
  */
 #include "svc/assess/assess.h"
+#include "svc/calendar/calendar.h"
 
 #include "svc/audit/audit.h"
 #include "svc/monev/monev.h"
@@ -23,12 +24,12 @@ enum tk_err assess_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 	struct store_stmt *s = NULL;
 	json_t *o = NULL, *list = NULL;
 	char today[16];
-	int64_t tday = monev_wib_day(now), awaiting = 0, submitted = 0, overdue = 0;
+	int64_t tday = cal_wib_day(now), awaiting = 0, submitted = 0, overdue = 0;
 	int row = 0;
 	enum tk_err rc;
 
 	*out = NULL;
-	monev_day_str(tday, today);
+	cal_day_str(tday, today);
 	if ((rc = store_query_i64(c->st, "SELECT COUNT(*) FROM assessment_requests WHERE status IN ('requested','returned')", NULL, &awaiting)) != TK_OK ||
 	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM assessment_requests WHERE status = 'submitted'", NULL, &submitted)) != TK_OK ||
 	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM assessment_requests WHERE status IN ('requested','returned') AND due_on < ?", today,
@@ -42,7 +43,7 @@ enum tk_err assess_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int64_t due = 0;
-		if (monev_day_parse(store_col_text(s, 2), "due_on", &due) != TK_OK) {
+		if (cal_day_parse(store_col_text(s, 2), "due_on", &due) != TK_OK) {
 			tk_clear_error(); /* stored by us: cannot happen */
 			due = tday;
 		}
@@ -86,7 +87,7 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	notify_contacts_load(c->inst->cfg, &ct);
-	monev_day_str(monev_wib_day(tk_now()), today);
+	cal_day_str(cal_wib_day(tk_now()), today);
 	if ((o = calloc(ASSESS_REMIND_BATCH, sizeof(*o))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT r.id, r.due_on, r.system_name FROM assessment_requests r WHERE r.status IN ('requested','returned')"

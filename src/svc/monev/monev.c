@@ -5,6 +5,7 @@
  * (following up is what happens after the meeting).
  */
 #include "svc/monev/monev_int.h"
+#include "svc/calendar/calendar.h"
 #include "svc/base/base_int.h"
 
 #include "svc/audit/audit.h"
@@ -25,55 +26,6 @@ enum tk_err monev_allowed(const struct svc_ctx *c)
 	if (c->actor.kind == ACTOR_PERSON && (strcmp(c->actor.role, "admin") == 0 || strcmp(c->actor.role, "auditor") == 0))
 		return TK_OK;
 	return tk_fail_code(TK_ERR_DENIED, "forbidden", "monitoring and evaluation is for admins (ministry) and auditors (issuer)");
-}
-
-int64_t monev_wib_day(int64_t t)
-{
-	int64_t s = t + MONEV_WIB_OFFSET;
-
-	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-}
-
-void monev_day_str(int64_t day, char out[16])
-{
-	time_t t = (time_t)(day * 86400);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 16, "%Y-%m-%d", &tm) == 0)
-		out[0] = '\0';
-}
-
-enum tk_err monev_day_parse(const char *s, const char *what, int64_t *day)
-{
-	struct tm tm;
-	char back[16];
-	uint64_t y, m, d;
-	time_t t;
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || parse_u64(s, 4, 9999, &y) != TK_OK ||
-	    parse_u64(s + 5, 2, 12, &m) != TK_OK || parse_u64(s + 8, 2, 31, &d) != TK_OK || y < 2000 || m < 1 || d < 1)
-		return tk_fail_code(TK_ERR_INVALID, "invalid_date", "%s must be a date YYYY-MM-DD", what);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)y - 1900;
-	tm.tm_mon = (int)m - 1;
-	tm.tm_mday = (int)d;
-	t = timegm(&tm);
-	*day = (int64_t)t / 86400;
-	monev_day_str(*day, back);
-	if (strcmp(back, s) != 0) /* 2026-02-30 and the like */
-		return tk_fail_code(TK_ERR_INVALID, "invalid_date", "%s: %s is not a calendar date", what, s);
-	return TK_OK;
-}
-
-int64_t monev_add_months(int64_t day, int months)
-{
-	time_t t = (time_t)(day * 86400);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		return day + (int64_t)months * 30;
-	tm.tm_mon += months;
-	return (int64_t)timegm(&tm) / 86400;
 }
 
 /*
@@ -142,7 +94,7 @@ static enum tk_err audit_json(struct svc_ctx *c, const char *action, int64_t id,
 static enum tk_err actions_json(struct svc_ctx *c, int64_t id, json_t *arr)
 {
 	struct store_stmt *s = NULL;
-	int64_t today = monev_wib_day(tk_now());
+	int64_t today = cal_wib_day(tk_now());
 	int row = 0;
 	enum tk_err rc;
 
@@ -163,7 +115,7 @@ static enum tk_err actions_json(struct svc_ctx *c, int64_t id, json_t *arr)
 		/* The owner's contact is sealed like other personal data; staff of both parties see it. */
 		if (!store_col_null(s, 3) && (rc = pii_open(c->inst, "monev_owner_email", b, blen, &email)) == TK_OK)
 			rc = buf_cstr(&email, &(const char *){NULL});
-		if (rc == TK_OK && monev_day_parse(store_col_text(s, 4), "due_on", &due) != TK_OK)
+		if (rc == TK_OK && cal_day_parse(store_col_text(s, 4), "due_on", &due) != TK_OK)
 			due = today; /* stored by us: cannot happen; never fail a read over it */
 		tk_clear_error();
 		o = rc != TK_OK ? NULL
@@ -343,10 +295,10 @@ static enum tk_err eval_in_parse(json_t *in, int create, struct eval_in *e)
 	    (rc = svc_json_str(in, "findings", 0, MONEV_MAX_TEXT, &e->findings)) != TK_OK ||
 	    (rc = svc_json_str(in, "minutes", 0, MONEV_MAX_TEXT, &e->minutes)) != TK_OK)
 		return rc;
-	if (e->held_on != NULL && (rc = monev_day_parse(e->held_on, "held_on", &e->held_day)) != TK_OK)
+	if (e->held_on != NULL && (rc = cal_day_parse(e->held_on, "held_on", &e->held_day)) != TK_OK)
 		return rc;
 	/* A meeting is recorded after it is held (a day of slack for time zones). */
-	if (e->held_on != NULL && e->held_day > monev_wib_day(tk_now()) + 1)
+	if (e->held_on != NULL && e->held_day > cal_wib_day(tk_now()) + 1)
 		return tk_fail_code(TK_ERR_INVALID, "held_in_future", "held_on %s is in the future: record a meeting once it is held", e->held_on);
 	p = json_object_get(in, "participants");
 	if (p != NULL || create)
@@ -561,7 +513,7 @@ enum tk_err monev_action_add(struct svc_ctx *c, int64_t id, json_t *in, char **o
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
 	if ((rc = svc_json_str(in, "description", 1, MONEV_MAX_TEXT, &a.description)) != TK_OK ||
 	    (rc = svc_json_str(in, "owner", 1, MONEV_MAX_TITLE, &a.owner)) != TK_OK || (rc = svc_json_str(in, "owner_email", 0, 254, &a.owner_email)) != TK_OK ||
-	    (rc = svc_json_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK || (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
+	    (rc = svc_json_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK || (rc = cal_day_parse(a.due_on, "due_on", &day)) != TK_OK)
 		return rc;
 	if (a.owner_email != NULL && a.owner_email[0] != '\0' && !notify_email_ok(a.owner_email))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_email", "owner_email is not an e-mail address");
@@ -629,7 +581,7 @@ enum tk_err monev_action_update(struct svc_ctx *c, int64_t id, int64_t action_id
 	if ((rc = svc_json_str(in, "status", 0, 16, &a.status)) != TK_OK || (rc = svc_json_str(in, "closing_note", 0, MONEV_MAX_TEXT, &a.note)) != TK_OK ||
 	    (rc = svc_json_str(in, "due_on", 0, 10, &a.due_on)) != TK_OK)
 		return rc;
-	if (a.due_on != NULL && (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
+	if (a.due_on != NULL && (rc = cal_day_parse(a.due_on, "due_on", &day)) != TK_OK)
 		return rc;
 	for (i = 0; a.status != NULL && i < sizeof(statuses) / sizeof(statuses[0]); i++)
 		known |= strcmp(a.status, statuses[i]) == 0;

@@ -75,12 +75,7 @@ enum tk_err monev_minutes_upload(struct svc_ctx *c, int64_t id, const uint8_t *p
  * Shared with the other oversight domains (svc/assess, ...): WIB calendar
  * days (the [monev] contacts are read by svc/notify notify_contacts_load).
  */
-/* The WIB day number (days since 1970-01-01 in UTC+7) of a UTC time. */
-int64_t monev_wib_day(int64_t t);
-/* "YYYY-MM-DD" of a day number. */
-void monev_day_str(int64_t day, char out[16]);
-/* Parses a strict "YYYY-MM-DD" calendar date into its day number; what names the field in errors. */
-enum tk_err monev_day_parse(const char *s, const char *what, int64_t *day) WARN_UNUSED;
+/* Dates: svc/calendar (cal_wib_day, cal_day_str, cal_day_parse). */
 
 /*
  * For the jobs loop and `teken monev remind`: queues the evaluation-due

@@ -5,6 +5,7 @@
  * shows auditors). Store-level liveness comes from svc/monitor.
  */
 #include "svc/monev/monev_int.h"
+#include "svc/calendar/calendar.h"
 #include "svc/support/support.h"
 #include "svc/assess/assess.h"
 #include "svc/policy/policy.h"
@@ -41,13 +42,13 @@ static int set(json_t *o, const char *k, json_t *v)
 
 static enum tk_err counts_json(struct svc_ctx *c, int64_t now, json_t *d)
 {
-	int64_t today = monev_wib_day(now), day0 = today * 86400 - MONEV_WIB_OFFSET, month0, v[5];
+	int64_t today = cal_wib_day(now), day0 = today * 86400 - CAL_WIB_OFFSET, month0, v[5];
 	time_t t = (time_t)(today * 86400);
 	struct tm tm;
 	enum tk_err rc;
 
 	gmtime_r(&t, &tm);
-	month0 = (today - (tm.tm_mday - 1)) * 86400 - MONEV_WIB_OFFSET;
+	month0 = (today - (tm.tm_mday - 1)) * 86400 - CAL_WIB_OFFSET;
 	if ((rc = count(c, "SELECT COUNT(*) FROM subscribers WHERE status = 'active'", 0, 0, 0, &v[0])) != TK_OK ||
 	    (rc = count(c, "SELECT COUNT(*) FROM certs WHERE status = 'valid' AND not_before <= ? AND not_after > ? AND profile NOT IN ('root-ca','issuing-ca')", now, now, 2,
 		 &v[1])) != TK_OK ||
@@ -101,7 +102,7 @@ out:
 static enum tk_err volume_json(struct svc_ctx *c, int64_t now, json_t *d)
 {
 	struct store_stmt *s = NULL;
-	int64_t today = monev_wib_day(now), first = today - MONEV_VOLUME_DAYS + 1, n[MONEV_VOLUME_DAYS];
+	int64_t today = cal_wib_day(now), first = today - MONEV_VOLUME_DAYS + 1, n[MONEV_VOLUME_DAYS];
 	json_t *series = json_array();
 	int row = 0, i;
 	enum tk_err rc;
@@ -111,7 +112,7 @@ static enum tk_err volume_json(struct svc_ctx *c, int64_t now, json_t *d)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT (signed_at + 25200) / 86400, COUNT(*) FROM documents WHERE signed_at >= ?"
 		 " GROUP BY (signed_at + 25200) / 86400", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, first * 86400 - MONEV_WIB_OFFSET)) != TK_OK)
+	    (rc = store_bind_i64(s, 1, first * 86400 - CAL_WIB_OFFSET)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int64_t day = store_col_i64(s, 0);
@@ -122,7 +123,7 @@ static enum tk_err volume_json(struct svc_ctx *c, int64_t now, json_t *d)
 		goto out;
 	for (i = 0; i < MONEV_VOLUME_DAYS; i++) {
 		char ds[16];
-		monev_day_str(first + i, ds);
+		cal_day_str(first + i, ds);
 		if (json_array_append_new(series, json_pack("{s:s, s:I}", "date", ds, "count", (json_int_t)n[i])) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
@@ -279,7 +280,7 @@ static enum tk_err open_actions(struct svc_ctx *c, int64_t now, json_t **out)
 	int64_t open = 0, overdue = 0;
 	enum tk_err rc;
 
-	monev_day_str(monev_wib_day(now), today);
+	cal_day_str(cal_wib_day(now), today);
 	if ((rc = store_query_i64(c->st, "SELECT COUNT(*) FROM evaluation_actions WHERE status IN ('open','in_progress')", NULL, &open)) != TK_OK ||
 	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM evaluation_actions WHERE status IN ('open','in_progress') AND due_on < ?", today,
 		 &overdue)) != TK_OK)
@@ -302,18 +303,18 @@ static enum tk_err next_evaluation(struct svc_ctx *c, int64_t now, json_t **out)
 	if (row && !store_col_null(s, 0) && (rc = str_copy(last, sizeof(last), store_col_text(s, 0))) != TK_OK)
 		goto out;
 	count_all = row ? store_col_i64(s, 1) : 0;
-	if (last[0] != '\0' && (rc = monev_day_parse(last, "held_on", &day)) != TK_OK)
+	if (last[0] != '\0' && (rc = cal_day_parse(last, "held_on", &day)) != TK_OK)
 		goto out;
 	if (last[0] == '\0') {
 		int64_t made = 0;
 		if ((rc = count(c, "SELECT MIN(created_at) FROM cas", 0, 0, 0, &made)) != TK_OK)
 			goto out;
-		day = monev_wib_day(made);
+		day = cal_wib_day(made);
 	}
-	monev_day_str(monev_add_months(day, MONEV_REMIND_MONTHS), due);
+	cal_day_str(cal_add_months(day, MONEV_REMIND_MONTHS), due);
 	{
 		char today[16];
-		monev_day_str(monev_wib_day(now), today);
+		cal_day_str(cal_wib_day(now), today);
 		*out = json_pack("{s:b, s:I, s:s?, s:s, s:b}", "available", 1, "evaluations", (json_int_t)count_all, "last_held_on",
 		    last[0] ? last : NULL, "reminder_on", due, "due", strcmp(today, due) >= 0);
 	}

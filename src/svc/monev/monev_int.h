@@ -4,12 +4,8 @@
 
 #include "svc/monev/monev.h"
 
-#define MONEV_WIB_OFFSET (7 * 3600)
-
 /* Admins, auditors (people) and the CLI operator; TK_ERR_DENIED otherwise. */
 enum tk_err monev_allowed(const struct svc_ctx *c) WARN_UNUSED;
-/* The day number months calendar months after day (the day of month carried over, overflow rolls on). */
-int64_t monev_add_months(int64_t day, int months);
 /* The evaluation as JSON (record, participants, actions, signatures). Caller decrefs. */
 enum tk_err monev_record_json(struct svc_ctx *c, int64_t id, json_t **out) WARN_UNUSED;
 

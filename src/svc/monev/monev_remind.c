@@ -11,6 +11,7 @@
  * twice; with nobody to tell it is not claimed and waits for configuration.
  */
 #include "svc/monev/monev_int.h"
+#include "svc/calendar/calendar.h"
 
 #include "svc/audit/audit.h"
 #include "svc/notify/notify.h"
@@ -52,18 +53,18 @@ static enum tk_err remind_evaluation(struct svc_ctx *c, const struct notify_cont
 	store_finalize(s);
 	s = NULL;
 	if (last[0] != '\0') {
-		if ((rc = monev_day_parse(last, "held_on", &base)) != TK_OK)
+		if ((rc = cal_day_parse(last, "held_on", &base)) != TK_OK)
 			goto out;
 		rc = str_fmt(ref, sizeof(ref), "after:%s", last);
 	} else {
 		char d0[16];
 		if ((rc = store_query_i64(c->st, "SELECT COALESCE(MIN(created_at), 0) FROM cas", NULL, &made)) != TK_OK)
 			goto out;
-		base = monev_wib_day(made);
-		monev_day_str(base, d0);
+		base = cal_wib_day(made);
+		cal_day_str(base, d0);
 		rc = str_fmt(ref, sizeof(ref), "instance:%s", d0);
 	}
-	if (rc != TK_OK || today < monev_add_months(base, MONEV_REMIND_MONTHS))
+	if (rc != TK_OK || today < cal_add_months(base, MONEV_REMIND_MONTHS))
 		goto out;
 	if (ct->n == 0) {
 		log_msg(LOG_WARN, "monev.reminders", "an evaluation is due (PKS art. 12) but [monev] contacts names nobody to tell");
@@ -71,7 +72,7 @@ static enum tk_err remind_evaluation(struct svc_ctx *c, const struct notify_cont
 	}
 	if ((rc = notify_claim_once(c, "monev.evaluation_due", ref, &claimed)) != TK_OK || !claimed)
 		goto out;
-	monev_day_str(monev_add_months(base, 12), due);
+	cal_day_str(cal_add_months(base, 12), due);
 	if (last[0] != '\0')
 		rc = str_fmt(body, sizeof(body),
 		    "Monitoring dan evaluasi kerja sama (PKS pasal 12) dilakukan paling sedikit sekali setahun. Evaluasi terakhir diadakan pada %s."
@@ -116,7 +117,7 @@ static enum tk_err remind_actions(struct svc_ctx *c, const struct notify_contact
 	int row = 0;
 	enum tk_err rc;
 
-	monev_day_str(today, today_s);
+	cal_day_str(today, today_s);
 	if ((o = calloc(64, sizeof(*o))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	/* Not yet reminded; a bounded batch per run, the rest on the next. */
@@ -216,7 +217,7 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 {
 	struct remind_arg *a = arg;
 	struct notify_contacts ct;
-	int64_t today = monev_wib_day(tk_now());
+	int64_t today = cal_wib_day(tk_now());
 	enum tk_err rc;
 
 	notify_contacts_load(c->inst->cfg, &ct);

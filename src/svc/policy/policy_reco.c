@@ -11,6 +11,7 @@
  * (CLI) may do either.
  */
 #include "svc/policy/policy_int.h"
+#include "svc/calendar/calendar.h"
 
 #include "svc/monev/monev.h" /* WIB calendar days */
 #include "svc/base/base_int.h"
@@ -57,7 +58,7 @@ static json_t *reco_row(struct svc_ctx *c, struct store_stmt *s, int64_t today)
 	buf_init(&email, 1024);
 	if (!store_col_null(s, 7) && (pii_open(c->inst, RECO_PII_FIELD, b, blen, &email) != TK_OK || buf_cstr(&email, &(const char *){NULL}) != TK_OK))
 		goto out;
-	if (monev_day_parse(store_col_text(s, 8), "due_on", &due) != TK_OK)
+	if (cal_day_parse(store_col_text(s, 8), "due_on", &due) != TK_OK)
 		due = today; /* stored by us after the same check: never fail a read over it */
 	tk_clear_error();
 	o = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?, s:b, s:s, s:I, s:I, s:o}", "id", (json_int_t)store_col_i64(s, 0),
@@ -77,7 +78,7 @@ out:
 enum tk_err reco_list(struct svc_ctx *c, const char *status, char **out)
 {
 	struct store_stmt *s = NULL;
-	int64_t today = monev_wib_day(tk_now());
+	int64_t today = cal_wib_day(tk_now());
 	char today_s[16];
 	json_t *arr;
 	int row = 0, overdue = 0;
@@ -91,7 +92,7 @@ enum tk_err reco_list(struct svc_ctx *c, const char *status, char **out)
 		overdue = 1;
 	else if (status != NULL && !one_of(status, (const char *const[]){"open", "in_progress", "done", "accepted_risk"}, 4))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be open, in_progress, done, accepted_risk or overdue");
-	monev_day_str(today, today_s);
+	cal_day_str(today, today_s);
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if (overdue)
@@ -137,7 +138,7 @@ static enum tk_err reco_json(struct svc_ctx *c, int64_t id, json_t **out)
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_recommendation", "no recommendation %lld", (long long)id);
 		goto out;
 	}
-	if ((o = reco_row(c, s, monev_wib_day(tk_now()))) == NULL) {
+	if ((o = reco_row(c, s, cal_wib_day(tk_now()))) == NULL) {
 		rc = tk_last_error()->err != TK_OK ? tk_last_error()->err : TK_ERR_INTERNAL;
 		goto out;
 	}
@@ -249,7 +250,7 @@ enum tk_err reco_create(struct svc_ctx *c, json_t *in, char **out)
 	    (rc = svc_json_str(in, "title", 1, POLICY_MAX_TITLE, &a.title)) != TK_OK || (rc = svc_json_str(in, "body", 1, POLICY_MAX_TEXT, &a.body)) != TK_OK ||
 	    (rc = svc_json_str(in, "severity", 0, 16, &a.severity)) != TK_OK || (rc = svc_json_str(in, "owner", 1, POLICY_MAX_TITLE, &a.owner)) != TK_OK ||
 	    (rc = svc_json_str(in, "owner_email", 0, 254, &a.owner_email)) != TK_OK || (rc = svc_json_str(in, "due_on", 1, 10, &a.due_on)) != TK_OK ||
-	    (rc = monev_day_parse(a.due_on, "due_on", &day)) != TK_OK)
+	    (rc = cal_day_parse(a.due_on, "due_on", &day)) != TK_OK)
 		return rc;
 	if (!one_of(a.source, sources, 4))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_source", "source must be review, assessment, advice or monev");
@@ -508,7 +509,7 @@ enum tk_err reco_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 	enum tk_err rc;
 
 	*out = NULL;
-	monev_day_str(monev_wib_day(now), today);
+	cal_day_str(cal_wib_day(now), today);
 	if ((rc = store_query_i64(c->st, "SELECT COUNT(*) FROM recommendations WHERE status = 'open'", NULL, &open)) != TK_OK ||
 	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM recommendations WHERE status = 'in_progress'", NULL, &inprog)) != TK_OK ||
 	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM recommendations WHERE status IN ('open','in_progress') AND due_on < ?", today, &overdue)) !=
@@ -562,7 +563,7 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	notify_contacts_load(c->inst->cfg, &ct);
-	monev_day_str(monev_wib_day(tk_now()), today);
+	cal_day_str(cal_wib_day(tk_now()), today);
 	if ((o = calloc(RECO_REMIND_BATCH, sizeof(*o))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT r.id, r.due_on, r.owner, r.title, r.severity, r.owner_email FROM recommendations r"
