@@ -5,9 +5,6 @@
 #include "core/core.h"
 #include "pades/pades.h"
 
-/* The floor for a document's own signature field (the statement then at 2 pt: still text, searchable, zoomable). */
-#define PADES_FIELD_MIN_FS 2.5
-
 struct stamp_text {
 	const char *name;      /* signer */
 	const char *title;     /* position / unit */
