@@ -576,7 +576,8 @@ enum tk_err event_create(struct svc_ctx *c, json_t *in, char **out)
 	if ((rc = ev_in_parse(in, 1, &e)) == TK_OK && (rc = organiser_side(c, e.organiser)) == TK_OK) {
 		memset(&a, 0, sizeof(a));
 		a.e = &e;
-		rc = answer(c, svc_in_tx(c, create_tx, &a), a.id, out);
+		rc = svc_in_tx(c, create_tx, &a); /* a.id is known only after the call */
+		rc = answer(c, rc, a.id, out);
 	}
 	ev_in_free(&e);
 	return rc;
