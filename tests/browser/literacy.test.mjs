@@ -139,9 +139,12 @@ await scenario('auditor at phone width: sees the event, cannot pick from the reg
   await settledClick(page, '#lt-upcoming .lt-open');
   await page.waitForSelector('#lt-detail:not([hidden]) #lt-p-name');
   check(await page.locator('#lt-reg-q').count() === 0, 'no register search for the issuer (pseudonyms only)');
+  check(!(await page.textContent('#lt-detail')).includes(officialName), "the register participant's name is a pseudonym for the issuer");
   check(await page.locator('#lt-page').count() === 0, 'no page text editor for the issuer');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(overflow <= 1, `no horizontal overflow of the app at phone width (${overflow} px)`);
   const shot = path.join(SHOTS, 'literacy-auditor-phone.png');
-  await page.screenshot({ path: shot, fullPage: true });
+  await page.locator('#literacy').screenshot({ path: shot });
   check(fs.statSync(shot).size > 10_000, 'auditor phone screenshot saved');
   await ctx.close();
 });

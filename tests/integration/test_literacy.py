@@ -153,6 +153,13 @@ r = admin.request("POST", "/api/v1/events/%d/participants/%d/remove" % (E1, p_de
 check(r.status == 200 and len(r.json()["participants"]) == 3, "a participant removed")
 r = admin.request("POST", "/api/v1/events/%d/participants/%d/remove" % (E1, p_del))
 check(r.status == 404 and r.error_code() == "unknown_participant", "removing twice is a 404")
+# The issuer's auditors see certificate holders as pseudonyms (as in the subscribers list), here too.
+r = auditor.request("GET", "/api/v1/events/%d" % E1)
+seen = r.json()["participants"]
+pseud = [x for x in auditor.request("GET", "/api/v1/subscribers").json() if x.get("unit") == official["unit"]]
+check(r.status == 200 and official["full_name"].encode() not in r.body and seen[0]["pseudonym"] is True and seen[0]["from_register"] is True
+      and seen[0]["subscriber_id"] is None and seen[0]["name"] in [x["pseudonym"] for x in pseud] and seen[1]["name"] == "Rina Kusuma",
+      "auditor sees the register participant as a pseudonym: %r" % seen[:2])
 # The audit names participants by row, never by name (personal data stays in the record).
 details = " ".join(x[0] for x in sql("SELECT details FROM audit WHERE object = ?", "event:%d" % E1))
 check(official["full_name"] not in details and "Rina Kusuma" not in details, "participants' names are not in the audit log")

@@ -88,11 +88,11 @@ export function mountLiteracy(body, me) {
     const msg = h('div', { hidden: true });
     f.append(
       field('lt-f-kind', 'lt.f.kind', select('lt-f-kind', 'lt.kind.', ['sosialisasi', 'bimtek', 'media'], ev ? ev.kind : 'sosialisasi')),
-      field('lt-f-title', 'lt.f.title', h('input', { id: 'lt-f-title', required: true, maxlength: 300, value: ev ? ev.title : '' })),
+      field('lt-f-title', 'lt.f.title', h('input', { id: 'lt-f-title', type: 'text', required: true, maxlength: 300, value: ev ? ev.title : '' })),
       field('lt-f-desc', 'lt.f.description', h('textarea', { id: 'lt-f-desc', rows: 3, maxlength: 16000 }, ev ? ev.description : '')),
       field('lt-f-starts', 'lt.f.starts', h('input', { id: 'lt-f-starts', type: 'date', required: true, value: ev ? ev.starts_on : todayWib() })),
       field('lt-f-ends', 'lt.f.ends', h('input', { id: 'lt-f-ends', type: 'date', value: ev ? ev.ends_on : '' })),
-      field('lt-f-place', 'lt.f.place', h('input', { id: 'lt-f-place', maxlength: 300, value: ev ? ev.place : '' })),
+      field('lt-f-place', 'lt.f.place', h('input', { id: 'lt-f-place', type: 'text', maxlength: 300, value: ev ? ev.place : '' })),
       check('lt-f-online', 'lt.f.online', ev && ev.online),
       field('lt-f-org', 'lt.f.organiser', select('lt-f-org', 'lt.org.', ['first', 'second', 'joint'], ev ? ev.organiser : (admin ? 'first' : 'second'))),
       field('lt-f-speakers', 'lt.f.speakers', h('textarea', { id: 'lt-f-speakers', rows: 3 }, ev ? speakersText(ev.speakers) : '')),
@@ -184,7 +184,7 @@ export function mountLiteracy(body, me) {
         ['lt.parts.col.name', (p) => p.name],
         ['lt.parts.col.unit', (p) => p.unit],
         ['lt.parts.col.party', (p) => h('span', { i18n: 'lt.party.' + p.party })],
-        ['lt.parts.col.source', (p) => h('span', { i18n: p.subscriber_id ? 'lt.parts.register' : 'lt.parts.free' })],
+        ['lt.parts.col.source', (p) => h('span', { i18n: p.from_register ? 'lt.parts.register' : 'lt.parts.free' })],
         ['lt.parts.col.attended', (p) => h('input', { type: 'checkbox', class: 'lt-att', id: 'lt-att-' + p.id, dataset: { pid: String(p.id) },
           checked: p.attended, disabled: !started || ev.status === 'cancelled', 'aria-label': p.name })],
         ['lt.parts.remove', (p) => ev.status === 'cancelled' ? '' : h('button', { type: 'button', class: 'button button-small button-danger lt-remove', i18n: 'lt.parts.remove',
@@ -202,7 +202,7 @@ export function mountLiteracy(body, me) {
     }
     if (ev.status !== 'cancelled') {
       if (admin) {
-        const q = h('input', { id: 'lt-reg-q', type: 'search', autocomplete: 'off' });
+        const q = h('input', { id: 'lt-reg-q', type: 'text', autocomplete: 'off' });
         const hits = h('ul', { id: 'lt-reg-hits' });
         q.addEventListener('input', async () => {
           clear(hits);
@@ -220,8 +220,8 @@ export function mountLiteracy(body, me) {
         detail.append(h('h4', { i18n: 'lt.parts.add_reg' }), field('lt-reg-q', 'lt.parts.search', q), hits);
       }
       const free = h('form', { id: 'lt-free' },
-        field('lt-p-name', 'lt.parts.name', h('input', { id: 'lt-p-name', required: true, maxlength: 300 })),
-        field('lt-p-unit', 'lt.parts.unit', h('input', { id: 'lt-p-unit', maxlength: 300 })),
+        field('lt-p-name', 'lt.parts.name', h('input', { id: 'lt-p-name', type: 'text', required: true, maxlength: 300 })),
+        field('lt-p-unit', 'lt.parts.unit', h('input', { id: 'lt-p-unit', type: 'text', maxlength: 300 })),
         field('lt-p-party', 'lt.parts.party', select('lt-p-party', 'lt.party.', ['first', 'second', 'public'], admin ? 'first' : 'second')),
         h('button', { type: 'submit', class: 'button', id: 'lt-p-add', i18n: 'lt.parts.add_free' }));
       free.addEventListener('submit', async (e) => {

@@ -12,6 +12,7 @@
 #include "svc/base/base_int.h"
 #include "svc/calendar/calendar.h"
 #include "svc/files/files.h"
+#include "svc/pii/pii.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -288,11 +289,23 @@ static enum tk_err participants_json(struct svc_ctx *c, int64_t id, json_t *arr)
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
-		json_t *o = json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:b, s:s, s:I}", "id", (json_int_t)store_col_i64(s, 0), "subscriber_id",
-		    store_col_null(s, 1) ? json_null() : json_integer(store_col_i64(s, 1)), "user_id",
-		    store_col_null(s, 2) ? json_null() : json_integer(store_col_i64(s, 2)), "name", store_col_text(s, 3), "unit", store_col_text(s, 4),
+		/* The issuer's auditors see certificate holders as pseudonyms (svc/ra's list): so here too, for those picked from the register. */
+		int pseud = !store_col_null(s, 1) && c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "auditor") == 0;
+		char p[PII_PSEUDONYM_LEN + 1];
+		json_t *o;
+		if (pseud)
+			pii_pseudonym(c->inst, store_col_i64(s, 1), p);
+		o = json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:b, s:s, s:I}", "id", (json_int_t)store_col_i64(s, 0), "subscriber_id",
+		    store_col_null(s, 1) || pseud ? json_null() : json_integer(store_col_i64(s, 1)), "user_id",
+		    store_col_null(s, 2) || pseud ? json_null() : json_integer(store_col_i64(s, 2)), "name", pseud ? p : store_col_text(s, 3),
+		    "unit", store_col_text(s, 4),
 		    "party", store_col_text(s, 5), "attended", store_col_i64(s, 6) != 0, "added_by", store_col_text(s, 7), "added_at",
 		    (json_int_t)store_col_i64(s, 8));
+		if (o != NULL && (json_object_set_new(o, "from_register", json_boolean(!store_col_null(s, 1))) != 0 ||
+				     (pseud && json_object_set_new(o, "pseudonym", json_true()) != 0))) {
+			json_decref(o);
+			o = NULL;
+		}
 		if (o == NULL || json_array_append_new(arr, o) != 0) {
 			rc = nomem();
 			break;
