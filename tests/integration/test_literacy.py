@@ -314,6 +314,10 @@ check(rep_next["totals"]["training_events"] == 0 and rep_next["totals"]["trainin
 r = anon.request("GET", "/api/v1/literasi")
 check(r.status == 200 and r.json() == {"version": 0, "builtin": True, "body_id": "", "body_en": "", "edited_at": None},
       "a fresh instance shows the built-in page: %s" % r.body)
+nocsrf = Client(srv)
+nocsrf.cookie = admin.cookie
+r = nocsrf.request("PUT", "/api/v1/literasi", {"body_id": "tanpa token"})
+check(r.status == 403 and r.error_code() == "csrf_failed", "PUT without the CSRF token is refused")
 BODY_ID = "# Literasi TTE\n\nParagraf **satu**.\n\n- butir\n- [Verifikasi](https://example.org/verify)\n"
 r = admin.request("PUT", "/api/v1/literasi", {"body_id": BODY_ID, "body_en": "# E-signature literacy\n"})
 check(r.status == 200 and r.json()["version"] == 1 and r.json()["edited_by"] == demo["admin"]["user"], "version 1 saved: %s" % r.body[:200])
