@@ -86,7 +86,7 @@ await scenario('admin at 1280: records a public event with a register and a free
   // The page text: Indonesian and English, preview, save.
   await page.waitForSelector('#lt-page-state span');
   check((await page.textContent('#lt-page-state')).includes('teks bawaan'), 'no version yet: the built-in text');
-  await page.fill('#lt-page-id', '# Literasi uji peramban\n\nTeks **baru** dari admin.\n\n- butir satu\n- [Verifikasi](/verify)\n\n<script>alert(1)</script> [jahat](javascript:alert(1))\n');
+  await page.fill('#lt-page-id', '# Literasi uji peramban\n\nTeks **baru** dari admin.\n\n- butir satu\n- [Verifikasi](/verify)\n\n<script>alert(1)</script> [jahat](javascript:alert(1)) [luar](//evil.example/x) [data](data:text/html,x)\n');
   await page.click('#lt-tab-en');
   await page.fill('#lt-page-en', '# Browser test literacy\n\nNew text from the admin.\n');
   await page.click('#lt-tab-id');
@@ -109,6 +109,8 @@ await scenario('public /literasi at phone width: the new text and the event, no 
     'no markup or script link from the text');
   check((await page.textContent('#lit-current')).includes('<script>alert(1)</script>'), 'raw HTML stays literal text');
   check(await page.locator('#lit-current a[href="/verify"]').count() === 1, 'a same-site link is a link');
+  check(await page.locator('#lit-current a').count() === 1, 'protocol-relative and data: targets stay text: '
+    + await page.locator('#lit-current a').evaluateAll((as) => as.map((a) => a.getAttribute('href')).join(' ')));
   const ev = page.locator('#lit-upcoming .lit-event[data-id="' + eventId + '"]');
   await ev.waitFor();
   const text = await ev.textContent();
