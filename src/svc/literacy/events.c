@@ -385,9 +385,13 @@ enum tk_err event_list(struct svc_ctx *c, int year, char **out)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		json_t *o = row_json(s, 0, 0);
-		if (o == NULL || json_object_set_new(o, "participants", json_integer(store_col_i64(s, 16))) != 0 ||
-		    json_object_set_new(o, "attended", json_integer(store_col_i64(s, 17))) != 0 ||
-		    json_object_set_new(o, "materials", json_integer(store_col_i64(s, 18))) != 0 || json_array_append_new(arr, o) != 0) {
+		if (o != NULL && (json_object_set_new(o, "participants", json_integer(store_col_i64(s, 16))) != 0 ||
+				     json_object_set_new(o, "attended", json_integer(store_col_i64(s, 17))) != 0 ||
+				     json_object_set_new(o, "materials", json_integer(store_col_i64(s, 18))) != 0)) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (o == NULL || json_array_append_new(arr, o) != 0) { /* append takes o, also when it fails */
 			rc = nomem();
 			break;
 		}
@@ -447,10 +451,17 @@ static enum tk_err public_rows(struct svc_ctx *c, const char *sql, const char *t
 			break;
 		}
 		json_object_del(o, "is_public");
-		if ((rc = public_materials(c, store_col_i64(s, 0), &mats)) != TK_OK || json_object_set_new(o, "materials", mats) != 0 ||
-		    json_array_append_new(arr, o) != 0) {
-			if (rc == TK_OK)
-				rc = nomem();
+		if ((rc = public_materials(c, store_col_i64(s, 0), &mats)) != TK_OK) {
+			json_decref(o);
+			break;
+		}
+		if (json_object_set_new(o, "materials", mats) != 0) {
+			json_decref(o);
+			rc = nomem();
+			break;
+		}
+		if (json_array_append_new(arr, o) != 0) {
+			rc = nomem();
 			break;
 		}
 	}
