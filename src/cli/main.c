@@ -77,6 +77,12 @@ static const char usage[] =
     "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
     "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
     "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
+    "  teken event list --dir D [--year Y] | get --id N   # training and socialisation events (docs/literacy.md)\n"
+    "  teken event create --dir D --file ev.json   /   teken event update --dir D --id N --file ev.json\n"
+    "  teken event status --dir D --id N --status planned|held|cancelled   /   teken event attend --dir D --id N --participant P [--absent]\n"
+    "  teken event participant add --dir D --id N (--subscriber S | --name N [--unit U] --party first|second|public) | remove --id N --participant P\n"
+    "  teken event material add --dir D --id N --in F [--name N] [--type MIME] | get --dir D --id N --file FID [-o OUT]\n"
+    "  teken literasi get --dir D [--lang id|en] | set --dir D --file F --lang id|en | versions --dir D   # the /literasi page text\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -94,6 +100,7 @@ int main(int argc, char **argv)
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
 		{"review", cmd_review}, {"ticket", cmd_ticket}, {"agreement", cmd_agreement},
+		{"event", cmd_event}, {"literasi", cmd_literasi},
 	};
 	size_t i;
 

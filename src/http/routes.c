@@ -10,6 +10,9 @@
 #define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
 #define RECO_UPLOAD_BODY (RECO_MAX_FILE + 64u * 1024u) /* one evidence file and its multipart framing */
 #include "svc/review/review.h"
+#include "svc/literacy/literacy.h"
+
+#define EVENT_UPLOAD_BODY (EVENT_MAX_FILE + 64u * 1024u) /* one material and its multipart framing */
 
 #define MONEV_UPLOAD_BODY MAX_REQ_BODY /* a document route: the configured document limit ([http]) */
 #define REVIEW_EVIDENCE_BODY (REVIEW_MAX_FILE + 64u * 1024u) /* one evidence file and its multipart framing */
@@ -236,6 +239,31 @@ static const struct http_route routes[] = {
 	    "The review report: the reviewer's signed copy once uploaded, else the rendered one"},
 	{"POST", "/api/v1/reviews/{id}/report/signed", ROLE_AUDITOR, h_review_report_signed, MONEV_UPLOAD_BODY,
 	    "The reviewer's signed report (application/pdf or multipart 'file'): one signature added to the rendered report; delivered to the ministry"},
+	/* literacy, socialisation and training (R14, docs/literacy.md); public rows before {id}: the first matching row wins */
+	{"GET", "/api/v1/literasi", ROLE_PUBLIC, h_literasi_get, 0,
+	    "The /literasi page text now: {version, body_id, body_en, edited_at} (version 0 \"builtin\": the built-in page)"},
+	{"PUT", "/api/v1/literasi", ROLE_ADMIN, h_literasi_put, 0,
+	    "Save a new version of the page text {body_id?, body_en?} (Markdown subset; a language left out is kept)"},
+	{"GET", "/api/v1/literasi/versions", ROLE_ADMIN, h_literasi_versions, 0, "Every version of the page text, newest first"},
+	{"GET", "/api/v1/events/public", ROLE_PUBLIC, h_events_public, 0,
+	    "Public events not cancelled: {upcoming, past} with speakers and materials, never participants"},
+	{"GET", "/api/v1/events/public/{id}/materials/{fid}", ROLE_PUBLIC, h_event_public_material_get, 0,
+	    "A material of a public, not cancelled event"},
+	{"GET", "/api/v1/events", ROLE_ADMIN | ROLE_AUDITOR, h_events_list, 0, "Training and socialisation events (?year=), newest start first"},
+	{"POST", "/api/v1/events", ROLE_ADMIN | ROLE_AUDITOR, h_events_create, 0,
+	    "Record an event: kind, title, description, starts_on, ends_on, place, online, organiser, speakers, audience, is_public"},
+	{"GET", "/api/v1/events/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_event_get, 0, "An event with participants, attendance and materials"},
+	{"POST", "/api/v1/events/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_event_update, 0, "Change an event (its organiser side)"},
+	{"POST", "/api/v1/events/{id}/status", ROLE_ADMIN | ROLE_AUDITOR, h_event_status, 0,
+	    "{status}: planned -> held (once started) or cancelled, cancelled -> planned"},
+	{"POST", "/api/v1/events/{id}/participants", ROLE_ADMIN | ROLE_AUDITOR, h_event_participant_add, 0,
+	    "Add a participant: {subscriber_id} from the register (admins) or {name, unit, party}"},
+	{"POST", "/api/v1/events/{id}/participants/{pid}/remove", ROLE_ADMIN | ROLE_AUDITOR, h_event_participant_remove, 0, "Remove a participant"},
+	{"POST", "/api/v1/events/{id}/attendance", ROLE_ADMIN | ROLE_AUDITOR, h_event_attendance, 0,
+	    "Mark attendance {participants: [{id, attended}]} once the event has started"},
+	{"POST", "/api/v1/events/{id}/materials", ROLE_ADMIN | ROLE_AUDITOR, h_event_material_add, EVENT_UPLOAD_BODY,
+	    "Add a material: multipart 'file' (PDF, PNG, JPEG or text, at most 20 MiB; the bytes must match the type)"},
+	{"GET", "/api/v1/events/{id}/materials/{fid}", ROLE_ADMIN | ROLE_AUDITOR, h_event_material_get, 0, "Download a material"},
 	/* technical-support tickets (R12, docs/support.md); summary before {id}: the first matching row wins */
 	{"GET", "/api/v1/tickets", ROLE_ANY_USER, h_tickets_list, 0,
 	    "Tickets (?status=open|answered|resolved|closed): auditors and admins all, others their own; newest first"},

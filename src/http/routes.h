@@ -140,6 +140,23 @@ enum tk_err h_public_ticket_open(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_public_ticket_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_public_ticket_reply(struct http_req *rq, struct http_resp *rs);
 
+/* routes_literacy.c: literacy, socialisation and training (R14) */
+enum tk_err h_events_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_events_public(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_events_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_status(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_participant_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_participant_remove(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_attendance(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_material_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_material_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_event_public_material_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_literasi_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_literasi_put(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_literasi_versions(struct http_req *rq, struct http_resp *rs);
+
 /* routes_policy.c: recommendations and internal policies (R5) */
 enum tk_err h_recos_list(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_recos_create(struct http_req *rq, struct http_resp *rs);

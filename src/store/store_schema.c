@@ -927,6 +927,12 @@ static const char *const migration_16[] = {
 	" body_en TEXT NOT NULL,"
 	" edited_by TEXT NOT NULL,"
 	" edited_at INTEGER NOT NULL)",
+	/* --- Part D, literacy (R14): an online event (place may be empty); the
+	 * register entry a participant was picked from (name and unit copied). */
+	"ALTER TABLE events ADD COLUMN online INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE event_participants ADD COLUMN subscriber_id INTEGER",
+	"CREATE INDEX events_public ON events(is_public, ends_on)",
+	/* --- end of Part D */
 	NULL,
 };
 

@@ -151,6 +151,22 @@ EXPECTED = {
     ("PUT", "/api/v1/agreement/holidays/{year}"): (S({"admin"}), "loading a year's decree: ministry admins"),
     ("DELETE", "/api/v1/agreement/holidays/{year}"): (S({"admin"}), "dropping a loaded decree: ministry admins"),
     ("GET", "/api/v1/agreement/deadline"): (S({"admin", "auditor"}), "deadline arithmetic of the agreement: both parties"),
+    # --- literacy, socialisation and training (R14): both parties record events; the page text is the ministry's; public reads
+    ("GET", "/api/v1/literasi"): (EVERYONE, "the public /literasi page text (R14)"),
+    ("PUT", "/api/v1/literasi"): (S({"admin"}), "the ministry's admins edit the page text"),
+    ("GET", "/api/v1/literasi/versions"): (S({"admin"}), "the page text's history, for its editors"),
+    ("GET", "/api/v1/events/public"): (EVERYONE, "upcoming public events, no participants"),
+    ("GET", "/api/v1/events/public/{id}/materials/{fid}"): (EVERYONE, "materials of public events are handed out"),
+    ("GET", "/api/v1/events"): (S({"admin", "auditor"}), "events of both parties"),
+    ("POST", "/api/v1/events"): (S({"admin", "auditor"}), "either party records its events"),
+    ("GET", "/api/v1/events/{id}"): (S({"admin", "auditor"}), "an event with its participants (personal data)"),
+    ("POST", "/api/v1/events/{id}"): (S({"admin", "auditor"}), "the organiser side edits (service decides the side)"),
+    ("POST", "/api/v1/events/{id}/status"): (S({"admin", "auditor"}), "the organiser side marks held or cancelled"),
+    ("POST", "/api/v1/events/{id}/participants"): (S({"admin", "auditor"}), "participants recorded by the organiser side"),
+    ("POST", "/api/v1/events/{id}/participants/{pid}/remove"): (S({"admin", "auditor"}), "participants removed by the organiser side"),
+    ("POST", "/api/v1/events/{id}/attendance"): (S({"admin", "auditor"}), "attendance marked by the organiser side"),
+    ("POST", "/api/v1/events/{id}/materials"): (S({"admin", "auditor"}), "materials added by the organiser side"),
+    ("GET", "/api/v1/events/{id}/materials/{fid}"): (S({"admin", "auditor"}), "materials of any event, for staff"),
     # --- security assessments (R6): the issuer requests and decides, the ministry answers; confidential to both
     ("GET", "/api/v1/assessments"): (S({"admin", "auditor"}), "assessment requests: both parties of the agreement"),
     ("POST", "/api/v1/assessments"): (S({"auditor"}), "the issuer requests a security-assessment report (PKS 4(1)e)"),
@@ -367,7 +383,7 @@ def run_matrix(backend, pg_url=None):
 
     params = {"{ca}": "issuing", "{req...}": "MAo=", "{id}": "999999", "{file}": "app.js", "{user}": "throwaway",
               "{serial}": serial, "{nik}": sub["nik"], "{year}": "2026", "{version}": "999", "{aid}": "999999",
-              "{ref}": "TKT-2000-AAAAAA", "{fid}": "999999"}
+              "{ref}": "TKT-2000-AAAAAA", "{fid}": "999999", "{pid}": "999999"}
     seal_name = store.seal_name()
     ids = {("GET", "/api/v1/requests/{id}"): req_id, ("POST", "/api/v1/requests/{id}/approve"): req_id,
            ("POST", "/api/v1/requests/{id}/reject"): req_id, ("GET", "/api/sign/download/{id}"): doc_id,

@@ -330,6 +330,48 @@ r = staff(1).request("POST", "/api/v1/requests/%d/reject" % budi_req, {"reason":
 check(r.status == 200 and r.json()["status"] == "rejected", "rejected: %s" % r.body)
 decided(4 * 86400, BK, approve=False)
 
+# ---- 20 November: a technical-guidance event (R14, svc/literacy) held with three participants, two attending:
+# Andi (Biro Keuangan, from the register) and a BSSN speaker's colleague (free text, the issuer: totals only);
+# the demo official was invited but did not come. A second event's attendee counts nothing: it was cancelled;
+# a third stays planned (never marked held), so its attendee counts nothing either.
+step(11, 20)
+a = admin()
+subs = a.request("GET", "/api/v1/subscribers").json()
+subs = subs.get("subscribers", subs) if isinstance(subs, dict) else subs
+andi_sid = [x["id"] for x in subs if x.get("full_name") == "Andi Wijaya"][0]
+pej_sid = [x["id"] for x in subs if x.get("unit") == SJ][0]
+
+
+def event(title, day):
+    r = a.request("POST", "/api/v1/events", {"kind": "bimtek", "title": title, "starts_on": "%d-11-%02d" % (Y, day),
+                                             "organiser": "first"})
+    check(r.status == 201, "event %s: %s" % (title, r.body[:200]))
+    return r.json()["id"]
+
+
+def participant(eid, body):
+    r = a.request("POST", "/api/v1/events/%d/participants" % eid, body)
+    check(r.status == 201, "participant %r: %s" % (body, r.body[:200]))
+    return r.json()["participants"][-1]["id"]
+
+
+ev1 = event("Bimtek TTE", 20)
+p_andi, p_pej = participant(ev1, {"subscriber_id": andi_sid}), participant(ev1, {"subscriber_id": pej_sid})
+p_bssn = participant(ev1, {"name": "Rina (BSrE)", "unit": "BSrE", "party": "second"})
+r = a.request("POST", "/api/v1/events/%d/attendance" % ev1, {"participants": [{"id": p_andi, "attended": True},
+              {"id": p_pej, "attended": False}, {"id": p_bssn, "attended": True}]})
+check(r.status == 200, "attendance: %s" % r.body[:200])
+check(a.request("POST", "/api/v1/events/%d/status" % ev1, {"status": "held"}).status == 200, "event held")
+tally(["training_events", "training_participants"], BK)
+tally(["training_participants"])
+for title, final in (("Sosialisasi batal", "cancelled"), ("Bimtek belum ditandai", None)):
+    ev = event(title, 20)
+    pid = participant(ev, {"subscriber_id": andi_sid})
+    check(a.request("POST", "/api/v1/events/%d/attendance" % ev, {"participants": [{"id": pid, "attended": True}]}).status == 200,
+          "attendance on %s" % title)
+    if final:
+        check(a.request("POST", "/api/v1/events/%d/status" % ev, {"status": final}).status == 200, "event %s" % final)
+
 # ---- next year, 10 January: the report of year Y is complete
 at(1, 10, 9, Y + 1)
 

@@ -1,7 +1,10 @@
 // Literacy page (PKS R14): electronic signatures, certificates, checking a
 // document, and the BSrE statement on signed documents.
-import { register } from './i18n.js';
+import { register, getLang, apply } from './i18n.js';
 import { boot } from './common.js';
+import { h, $, clear } from './dom.js';
+import { render } from './literasi-md.js';
+import './strings-literacy.js';
 
 const STATEMENT = 'Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik yang diterbitkan oleh '
   + 'Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara.';
@@ -112,3 +115,68 @@ register({
 });
 
 boot('literasi');
+
+// The page text admins keep in versions (GET /api/v1/literasi; docs/literacy.md):
+// while none was saved the built-in text above stays; once one exists it
+// replaces it, in the reader's language (the other one when that is empty).
+let page = null;
+function showPage() {
+  const builtin = $('#lit-builtin');
+  const mine = $('#lit-current');
+  if (!page || !page.version) {
+    builtin.hidden = false;
+    mine.hidden = true;
+    return;
+  }
+  const lang = getLang();
+  const body = (lang === 'en' ? page.body_en : page.body_id) || page.body_id || page.body_en;
+  clear(mine).append(render(body));
+  mine.dataset.version = String(page.version);
+  mine.lang = (lang === 'en' ? page.body_en : page.body_id) ? lang : (page.body_id ? 'id' : 'en');
+  builtin.hidden = true;
+  mine.hidden = false;
+}
+
+function dates(e) {
+  return e.ends_on && e.ends_on !== e.starts_on ? e.starts_on + ' – ' + e.ends_on : e.starts_on;
+}
+
+function eventItem(e) {
+  return h('article', { class: 'card lit-event', dataset: { id: String(e.id) } },
+    h('h3', { text: e.title }),
+    h('p', {}, h('span', { class: 'badge badge-info', i18n: 'lt.kind.' + e.kind }), ' ',
+      h('time', { datetime: e.starts_on, text: dates(e) }),
+      e.place ? ' · ' + e.place : '', e.online ? h('span', {}, ' · ', h('span', { i18n: 'lt.detail.online' })) : ''),
+    e.description ? h('p', { text: e.description }) : null,
+    h('p', { class: 'note' }, h('span', { i18n: 'lt.pub.organiser' }), ': ', h('span', { i18n: 'lt.org.' + e.organiser })),
+    e.speakers && e.speakers.length ? h('p', { class: 'note' }, h('span', { i18n: 'lt.pub.speakers' }), ': ',
+      e.speakers.map((s) => s.name + (s.position ? ' (' + s.position + ')' : '')).join('; ')) : null,
+    e.materials && e.materials.length ? h('div', {}, h('span', { i18n: 'lt.pub.materials' }), h('ul', {}, e.materials.map((m) =>
+      h('li', {}, h('a', { href: '/api/v1/events/public/' + e.id + '/materials/' + m.id, download: m.filename, text: m.filename }))))) : null);
+}
+
+function showEvents(list) {
+  const sec = $('#lit-events');
+  clear(sec).append(h('h2', { id: 'lit-events-h', i18n: 'lt.pub.h' }), h('h3', { i18n: 'lt.pub.upcoming' }));
+  if (!list.upcoming.length) sec.append(h('p', { class: 'note', id: 'lit-events-none', i18n: 'lt.pub.none' }));
+  else sec.append(h('div', { id: 'lit-upcoming' }, list.upcoming.map(eventItem)));
+  if (list.past.length) sec.append(h('h3', { i18n: 'lt.pub.past' }), h('div', { id: 'lit-past' }, list.past.map(eventItem)));
+  sec.hidden = false;
+  apply(sec);
+}
+
+async function load() {
+  try {
+    const r = await fetch('/api/v1/literasi', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (r.ok) page = await r.json();
+  } catch (e) { /* offline: the built-in text stays */ }
+  showPage();
+  try {
+    const r = await fetch('/api/v1/events/public', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (r.ok) showEvents(await r.json());
+  } catch (e) { /* no events shown */ }
+  document.body.dataset.litLoaded = '1';
+}
+
+document.addEventListener('teken:lang', showPage);
+load();

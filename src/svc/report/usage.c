@@ -541,6 +541,77 @@ out:
 	return rc;
 }
 
+/*
+ * Training (R14, svc/literacy): events held (status held) that start in the
+ * year (WIB calendar date), by their start month, and their participants
+ * marked as attended. A ministry participant (party first) counts for
+ * their unit, copied when they were added; the issuer's people and the
+ * public count in the totals and months only. An event counts for each
+ * unit with at least one attendee there; a unit-limited report counts the
+ * events its unit attended and its own attendees.
+ */
+static enum tk_err tally_training(struct svc_ctx *c, struct tally *t)
+{
+	struct store_stmt *s = NULL;
+	char from[16], to[16];
+	int64_t cur = -1;
+	int row = 0, counted = 0;
+	struct rowset seen; /* units already counted for the current event */
+	enum tk_err rc;
+
+	memset(&seen, 0, sizeof(seen));
+	if ((rc = str_fmt(from, sizeof(from), "%04d-01-01", t->year)) != TK_OK || (rc = str_fmt(to, sizeof(to), "%04d-01-01", t->year + 1)) != TK_OK)
+		return rc;
+	if ((rc = store_prepare(c->st, "SELECT e.id, e.starts_on, p.id, COALESCE(p.unit, ''), COALESCE(p.party, '') FROM events e"
+				       " LEFT JOIN event_participants p ON p.event_id = e.id AND p.attended = 1"
+				       " WHERE e.status = 'held' AND e.starts_on >= ? AND e.starts_on < ? ORDER BY e.id, p.id",
+		 &s)) != TK_OK ||
+	    (rc = store_bind_text(s, 1, from)) != TK_OK || (rc = store_bind_text(s, 2, to)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		int64_t id = store_col_i64(s, 0);
+		const char *day = store_col_text(s, 1), *party = store_col_text(s, 4);
+		const char *unit = strcmp(party, "first") == 0 ? store_col_text(s, 3) : "";
+		int m = (day[5] - '0') * 10 + (day[6] - '0') - 1; /* YYYY-MM-DD, checked when stored */
+		struct row *r;
+
+		if (strlen(day) != 10 || m < 0 || m > 11)
+			continue;
+		if (id != cur) {
+			cur = id;
+			counted = 0;
+			rowset_free(&seen);
+			memset(&seen, 0, sizeof(seen));
+		}
+		/* The event once in the totals and its month: always, or with an attendee of the report's unit. */
+		if (!counted && (t->scope == NULL || (!store_col_null(s, 2) && in_scope(t, unit) && unit[0] != '\0'))) {
+			counted = 1;
+			t->total.f[F_TRAINING_EVENTS]++;
+			t->month[m].f[F_TRAINING_EVENTS]++;
+		}
+		if (store_col_null(s, 2))
+			continue;
+		if (t->scope != NULL && (unit[0] == '\0' || !in_scope(t, unit)))
+			continue;
+		if ((rc = add(t, m, unit, NULL, F_TRAINING_PEOPLE, 1)) != TK_OK)
+			break;
+		if (unit[0] != '\0') {
+			size_t before = seen.n;
+			if ((rc = rowset_get(&seen, unit, &r)) != TK_OK)
+				break;
+			if (seen.n > before) {
+				if ((rc = rowset_get(&t->units, unit, &r)) != TK_OK)
+					break;
+				r->f[F_TRAINING_EVENTS]++;
+			}
+		}
+	}
+out:
+	store_finalize(s);
+	rowset_free(&seen);
+	return rc;
+}
+
 static enum tk_err tally_counters(struct svc_ctx *c, struct tally *t)
 {
 	struct store_stmt *s = NULL;
@@ -807,7 +878,8 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 	if ((rc = store_begin(c->st, STORE_TX_READ)) != TK_OK)
 		goto out;
 	if ((rc = tally_certs(c, &t)) == TK_OK && (rc = tally_documents(c, &t)) == TK_OK &&
-	    (rc = tally_counters(c, &t)) == TK_OK && (rc = tally_verifikators(c, &t)) == TK_OK && (rc = tally_tickets(c, &t)) == TK_OK)
+	    (rc = tally_counters(c, &t)) == TK_OK && (rc = tally_verifikators(c, &t)) == TK_OK && (rc = tally_tickets(c, &t)) == TK_OK &&
+	    (rc = tally_training(c, &t)) == TK_OK)
 		rc = store_commit(c->st);
 	else
 		store_rollback(c->st);
