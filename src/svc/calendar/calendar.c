@@ -314,7 +314,7 @@ static enum tk_err count_working(struct svc_ctx *c, struct year_cache *yc, int n
 	enum tk_err rc;
 
 	while (counted < n) {
-		const struct cal_year *y;
+		const struct cal_year *y = NULL;
 		const struct cal_holiday *why;
 		d += step;
 		if ((rc = year_for(c, yc, d, &y)) != TK_OK)
