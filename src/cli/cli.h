@@ -68,6 +68,9 @@ int cli_read_json_object(const char *cmd, const char *path, size_t max, json_t *
 /* `<cmd> --dir D`: runs one reminder job as the operator and prints "queued N reminders". */
 int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int *queued));
 
+int cmd_agreement(int argc, char **argv);
+int cmd_agreement_deadline(int argc, char **argv); /* cmd_calendar.c */
+int cmd_agreement_holidays(int argc, char **argv); /* cmd_calendar.c */
 int cmd_init(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_cps(int argc, char **argv);

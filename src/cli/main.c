@@ -72,6 +72,8 @@ static const char usage[] =
     "  teken review get|submit|close --dir D --id N   /   teken review answer|score --dir D --id N --file F.json\n"
     "  teken review evidence --dir D --id N --indicator I --in F --mime M [--name N]\n"
     "  teken review report --dir D --id N [-o report.pdf]   /   teken review upload --dir D --id N --in signed.pdf\n"
+    "  teken agreement deadline --dir D --rule termination|amendment|contact-change|force-majeure-verbal|force-majeure-written --date YYYY-MM-DD [--format json|text]\n"
+    "  teken agreement holidays --dir D --year Y [--format json|text]   /   teken agreement holidays load|reset --dir D --year Y [--file decree.json]\n"
     "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
     "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
     "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
-		{"review", cmd_review}, {"ticket", cmd_ticket},
+		{"review", cmd_review}, {"ticket", cmd_ticket}, {"agreement", cmd_agreement},
 	};
 	size_t i;
 
