@@ -13,6 +13,7 @@ import { mountAssess } from './app-assess.js';
 import { mountPolicy } from './app-policy.js';
 import { mountReview } from './app-review.js';
 import { mountSupport } from './app-support.js';
+import { mountLetters } from './app-letter.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -70,6 +71,8 @@ function showDashboard(me) {
     if (me.role === 'admin' || me.role === 'auditor') mountPolicy(body, me);
     // Implementation review (PKS art. 4(2)e): the issuer reviews, the ministry answers.
     if (me.role === 'admin' || me.role === 'auditor') mountReview(body, me);
+    // Signed correspondence under the agreement (R15): the ministry drafts and sends, its official signs, the issuer acknowledges.
+    if (me.role === 'admin' || me.role === 'auditor' || me.role === 'subscriber') mountLetters(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
   } else {
