@@ -13,7 +13,9 @@ fewer than 45 working days (across Nyepi, Idul Fitri 2026 and its cuti bersama, 
 Labour Day) are refused with the dates computed by hand below. Role checks: the auditor cannot draft
 and does not see drafts, another official cannot sign, the admin cannot sign. The auditor
 acknowledges a second sent letter (audited). Incoming letters: an unsigned scan is registered and
-marked unsigned; an incoming amendment proposal gets reply_due = effective date - 1 day.
+marked unsigned; an incoming amendment proposal gets reply_due = effective date - 1 day. A late written
+force-majeure notice is allowed and flagged late, with evidence attached. The CLI drafts, signs as the
+official (--as, wrong identity refused), sends and records an acknowledgement received by mail.
 SQLite by default; test_letter_pg.sh runs it on PostgreSQL (TEKEN_TEST_STORE).
 """
 import datetime
@@ -253,8 +255,49 @@ check(r.status == 400 and sql("SELECT COUNT(*) FROM letters")[0][0] == n0, "not 
 r = auditor.request("POST", "/api/v1/letters/incoming", body, ctype=ct)
 check(r.status == 403, "the issuer does not register incoming letters here: %d" % r.status)
 
-# ---- an acknowledgement received by mail, recorded by the CLI operator
+# ---- force majeure in writing, late: allowed and flagged. Event Friday 2026-11-20; 7 working days after it
+# end on Tuesday 2026-12-01 (Nov 23-27, 30, Dec 1); a letter dated 2026-12-17 is late.
+r = admin.request("POST", "/api/v1/letters", {"kind": "force_majeure_written", "event_date": "2026-11-20", "signatory": OFFICIAL,
+                                              "fields": {"description": "Banjir di pusat data"}})
+check(r.status == 201 and r.json()["deadline"] == "2026-12-01" and r.json()["late"] is True, "late force majeure allowed, flagged: %s" % r.body[:300])
+FM = r.json()["id"]
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c63f8cfc0f01f0005000101ff89993d1d0000000049454e44ae426082")
+body, ct = multipart({}, [("file", "foto-banjir.png", PNG)])
+r = admin.request("POST", "/api/v1/letters/%d/evidence" % FM, body, ctype=ct)
+check(r.status == 201 and len(r.json()["evidence"]) == 1 and r.json()["evidence"][0]["sha256"] == hashlib.sha256(PNG).hexdigest(), "evidence attached: %s" % r.body[:300])
+fid = r.json()["evidence"][0]["id"]
+r = admin.request("GET", "/api/v1/letters/%d/evidence/%d" % (FM, fid))
+check(r.status == 200 and r.body == PNG, "evidence reads back byte for byte")
+r = auditor.request("GET", "/api/v1/letters/%d/evidence/%d" % (FM, fid))
+check(r.status == 404, "the issuer does not read a draft's evidence: %d" % r.status)
+body, ct = multipart({}, [("file", "x.exe", b"MZ\x90\x00binary")])
+r = admin.request("POST", "/api/v1/letters/%d/evidence" % FM, body, ctype=ct)
+check(r.status in (400, 415) and int(sql("SELECT COUNT(*) FROM attachments WHERE owner = 'letters' AND owner_id = ?", FM)[0][0]) == 1,
+      "an executable is refused: %s" % r.body[:200])
+
+# ---- the CLI: draft, sign as the official, send, acknowledgement received by mail
+pw = os.path.join(T, "pw")
+pp = os.path.join(T, "pp")
+open(pw, "w").write(demo["subscriber"]["password"] + "\n")
+open(pp, "w").write(PASS + "\n")
+dj = os.path.join(T, "draft.json")
+json.dump({"kind": "general", "signatory": OFFICIAL, "subject": "Undangan rapat koordinasi", "fields": {"body": "Kami mengundang Saudara."}}, open(dj, "w"))
+G = json.loads(teken("letter", "draft", "--dir", d, "--file", dj).stdout)["id"]
+p = teken("letter", "sign", "--dir", d, "--id", str(G), "--as", demo["admin"]["user"], "--password-file", pw, "--passphrase-file", pp, check_rc=False)
+check(p.returncode != 0 and sql("SELECT status FROM letters WHERE id = ?", G)[0][0] == "draft", "CLI sign refuses a wrong identity: %s" % p.stderr)
+p = teken("letter", "sign", "--dir", d, "--id", str(G), "--as", OFFICIAL, "--password-file", pw, "--passphrase-file", pp)
+check(json.loads(p.stdout)["status"] == "signed", "CLI sign as the official")
+gp = os.path.join(T, "general.pdf")
+teken("letter", "pdf", "--dir", d, "--id", str(G), "-o", gp)
+o = subprocess.run(["pdfsig", gp], capture_output=True, text=True).stdout
+check("Signature is Valid" in o, "oracle pdfsig on the CLI-signed letter: %s" % o[-300:])
+check(json.loads(teken("letter", "send", "--dir", d, "--id", str(G)).stdout)["status"] == "sent", "CLI send")
+p = teken("letter", "ack", "--dir", d, "--id", str(G), "--on", "2026-12-01", check_rc=False)
+check(p.returncode != 0, "an acknowledgement before the letter was sent is refused: %s" % p.stderr)
+p = teken("letter", "ack", "--dir", d, "--id", str(G), "--on", "2026-12-17", "--note", "diterima lewat pos")
+check(json.loads(p.stdout)["status"] == "acknowledged" and json.loads(p.stdout)["acknowledged_on"] == "2026-12-17", "CLI records a mailed acknowledgement")
 p = teken("letter", "list", "--dir", d, "--status", "draft")
-check(json.loads(p.stdout)["letters"], "CLI lists drafts")
+check(any(x["id"] == FM for x in json.loads(p.stdout)["letters"]), "CLI lists drafts")
 srv.stop()
 finish("test_letter")
