@@ -12,7 +12,7 @@ a second time. A termination dated less than 60 calendar days before its end and
 fewer than 45 working days (across Nyepi, Idul Fitri 2026 and its cuti bersama, Good Friday and
 Labour Day) are refused with the dates computed by hand below. Role checks: the auditor cannot draft
 and does not see drafts, another official cannot sign, the admin cannot sign. The auditor
-acknowledges a second sent letter (audited). Incoming letters: an unsigned scan is registered and
+acknowledges the letter after the reminder (audited). Incoming letters: an unsigned scan is registered and
 marked unsigned; an incoming amendment proposal gets reply_due = effective date - 1 day. A late written
 force-majeure notice is allowed and flagged late, with evidence attached. The CLI drafts, signs as the
 official (--as, wrong identity refused), sends and records an acknowledgement received by mail.

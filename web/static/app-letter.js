@@ -200,6 +200,7 @@ function draftForm(msg, reload) {
   return form;
 }
 
+// Incoming letters are occasional: the form stays folded until needed.
 function incomingForm(msg, reload) {
   const kind = h('select', { id: 'lt-in-kind' }, KINDS.map((k) => h('option', { value: k, i18n: 'lt.k.' + k })));
   const number = h('input', { type: 'text', id: 'lt-in-number', required: true, maxlength: '120' });
@@ -209,7 +210,7 @@ function incomingForm(msg, reload) {
   const ev = h('input', { type: 'date', id: 'lt-in-event' });
   const file = h('input', { type: 'file', id: 'lt-in-file', accept: 'application/pdf', required: true });
   const formMsg = h('div', { id: 'lt-in-msg', hidden: true });
-  const form = h('form', { id: 'lt-in', class: 'lt-form' }, h('h3', { i18n: 'lt.in.h' }), field('lt-in-kind', 'lt.f.kind', kind),
+  const form = h('form', { id: 'lt-in', class: 'lt-form' }, field('lt-in-kind', 'lt.f.kind', kind),
     field('lt-in-number', 'lt.f.number', number), field('lt-in-subject', 'lt.f.subject', subject), field('lt-in-date', 'lt.f.letter_date', ld),
     field('lt-in-received', 'lt.f.received_on', ro), field('lt-in-event', 'lt.f.event', ev), field('lt-in-file', 'lt.f.file', file),
     h('button', { type: 'submit', class: 'button', i18n: 'lt.in.save' }), formMsg);
@@ -230,5 +231,5 @@ function incomingForm(msg, reload) {
       }
     });
   });
-  return form;
+  return h('details', { id: 'lt-in-wrap' }, h('summary', { i18n: 'lt.in.h' }), form);
 }
