@@ -282,7 +282,7 @@ pp = os.path.join(T, "pp")
 open(pw, "w").write(demo["subscriber"]["password"] + "\n")
 open(pp, "w").write(PASS + "\n")
 dj = os.path.join(T, "draft.json")
-json.dump({"kind": "general", "signatory": OFFICIAL, "subject": "Undangan rapat koordinasi", "fields": {"body": "Kami mengundang Saudara."}}, open(dj, "w"))
+json.dump({"kind": "general", "signatory": OFFICIAL, "subject": "Undangan rapat koordinasi — Triwulan I", "fields": {"body": "Kami mengundang Saudara."}}, open(dj, "w"))
 G = json.loads(teken("letter", "draft", "--dir", d, "--file", dj).stdout)["id"]
 p = teken("letter", "sign", "--dir", d, "--id", str(G), "--as", demo["admin"]["user"], "--password-file", pw, "--passphrase-file", pp, check_rc=False)
 check(p.returncode != 0 and sql("SELECT status FROM letters WHERE id = ?", G)[0][0] == "draft", "CLI sign refuses a wrong identity: %s" % p.stderr)
@@ -297,6 +297,28 @@ p = teken("letter", "ack", "--dir", d, "--id", str(G), "--on", "2026-12-01", che
 check(p.returncode != 0, "an acknowledgement before the letter was sent is refused: %s" % p.stderr)
 p = teken("letter", "ack", "--dir", d, "--id", str(G), "--on", "2026-12-17", "--note", "diterima lewat pos")
 check(json.loads(p.stdout)["status"] == "acknowledged" and json.loads(p.stdout)["acknowledged_on"] == "2026-12-17", "CLI records a mailed acknowledgement")
+# Its mail: a non-ASCII subject goes out as RFC 2047 encoded-words.
+teken("notify", "send", "--dir", d)
+gm = [email.message_from_string(x["data"], policy=email.policy.default) for x in sink.messages if any(ISSUER_MAIL in y for y in x["rcpt"])]
+check(any("Undangan rapat koordinasi — Triwulan I" in str(x["subject"]) for x in gm), "UTF-8 subject decodes: %s" % [str(x["subject"]) for x in gm])
+raw = [x["data"] for x in sink.messages if "=?utf-8?B?" in x["data"].split("\r\n\r\n", 1)[0]]
+check(len(raw) == 1 and all(ord(ch) < 128 for ch in raw[0].split("\r\n\r\n", 1)[0]), "the header is 7-bit, the subject encoded-words")
+
+# The answer to the issuer's amendment proposal (IN): drafted, signed, sent; the proposal is then answered.
+json.dump({"kind": "amendment_answer", "signatory": OFFICIAL, "in_reply_to": IN["id"], "fields": {"body": "Kami setuju."}}, open(dj, "w"))
+A = json.loads(teken("letter", "draft", "--dir", d, "--file", dj).stdout)["id"]
+teken("letter", "sign", "--dir", d, "--id", str(A), "--as", OFFICIAL, "--password-file", pw, "--passphrase-file", pp)
+teken("letter", "send", "--dir", d, "--id", str(A))
+check(sql("SELECT status FROM letters WHERE id = ?", IN["id"])[0][0] == "answered", "the proposal is answered once the answer is sent")
+# An incoming proposal taking effect today had to be answered by yesterday: reminded once.
+body, ct = multipart({"meta": json.dumps({"kind": "amendment_proposal", "number": "57/BSrE/2026", "subject": "Usulan mendesak",
+                                          "letter_date": "2026-12-01", "received_on": "2026-12-02", "event_date": "2026-12-17"})},
+                     [("file", "scan.pdf", open(scan, "rb").read())])
+r = admin.request("POST", "/api/v1/letters/incoming", body, ctype=ct)
+check(r.status == 201 and r.json()["reply_due"] == "2026-12-16" and r.json()["reply_overdue"] is True, "unanswered proposal overdue: %s" % r.body[:300])
+p = teken("letter", "remind", "--dir", d)
+check("queued 2" in p.stdout, "unanswered proposal reminded: %s" % p.stdout)
+check("queued 0" in teken("letter", "remind", "--dir", d).stdout, "once")
 p = teken("letter", "list", "--dir", d, "--status", "draft")
 check(any(x["id"] == FM for x in json.loads(p.stdout)["letters"]), "CLI lists drafts")
 srv.stop()

@@ -127,6 +127,37 @@ static enum tk_err put_base64(struct buf *msg, const uint8_t *p, size_t len)
 	return TK_OK;
 }
 
+/*
+ * The Subject field: as it is when ASCII (our templates), else RFC 2047
+ * encoded-words (UTF-8, base64) of at most 45 input bytes each, cut
+ * between UTF-8 characters, folded onto continuation lines.
+ */
+static enum tk_err put_subject(struct buf *msg, const char *s)
+{
+	size_t len = strlen(s), off = 0, i;
+	unsigned char enc[80];
+	enum tk_err rc;
+
+	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == len)
+		return buf_puts(msg, s);
+	while (off < len) {
+		size_t n = len - off < 45 ? len - off : 45;
+		int w;
+		while (off + n < len && n > 1 && ((unsigned char)s[off + n] & 0xc0) == 0x80)
+			n--; /* do not split a character */
+		w = EVP_EncodeBlock(enc, (const unsigned char *)s + off, (int)n);
+		if (w < 0)
+			return tk_fail(TK_ERR_INTERNAL, "smtp: base64");
+		if ((off > 0 && (rc = buf_puts(msg, "\r\n ")) != TK_OK) || (rc = buf_puts(msg, "=?utf-8?B?")) != TK_OK ||
+		    (rc = buf_append(msg, enc, (size_t)w)) != TK_OK || (rc = buf_puts(msg, "?=")) != TK_OK)
+			return rc;
+		off += n;
+	}
+	return TK_OK;
+}
+
 /* A file name for a MIME header: printable ASCII without quotes or backslashes, else "lampiran.pdf". */
 static const char *mime_name(const char *s)
 {
@@ -166,7 +197,8 @@ static enum tk_err smtp_send(const struct smtp_conf *sc, const char *to, const c
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	/* RFC 5322 message; the subject is ASCII in our templates, body UTF-8. */
-	if ((rc = buf_printf(&msg, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\n", date, from, to, subject)) != TK_OK)
+	if ((rc = buf_printf(&msg, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: ", date, from, to)) != TK_OK || (rc = put_subject(&msg, subject)) != TK_OK ||
+	    (rc = buf_puts(&msg, "\r\nMIME-Version: 1.0\r\n")) != TK_OK)
 		goto out;
 	if (file != NULL) {
 		/* RFC 2046 5.1.3 multipart/mixed: the text, then the file. The boundary
