@@ -621,7 +621,8 @@ static enum tk_err draft_apply(struct svc_ctx *c, struct letter_row *r, json_t *
 			return rc;
 		if (strcmp(ct.party, "first") != 0)
 			return tk_fail_code(TK_ERR_INVALID, "unknown_contact", "an outgoing contact-change letter announces a contact of the ministry (party first)");
-		if (r->event_date[0] == '\0' && (rc = str_copy(r->event_date, sizeof(r->event_date), ct.changed_on[0] ? ct.changed_on : ct.valid_from)) != TK_OK)
+		/* The change's date comes from the register unless this request gives one. */
+		if (ed == NULL && (rc = str_copy(r->event_date, sizeof(r->event_date), ct.changed_on[0] ? ct.changed_on : ct.valid_from)) != TK_OK)
 			return rc;
 	}
 	if (strcmp(r->kind, "amendment_answer") == 0) {
