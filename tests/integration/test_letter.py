@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tekentest import Client, Server, SmtpSink, check, finish, multipart, store_sql, teken, tmpdir, write_clock  # noqa: E402
 
-for tool in ("pdfsig", "qpdf"):
+for tool in ("pdfsig", "qpdf", "pdftotext"):
     check(shutil.which(tool) is not None, "oracle %s is installed" % tool)
 
 T = tmpdir()
@@ -148,9 +148,8 @@ r = off.request("GET", "/api/v1/letters/%d/preview.pdf" % LID)
 check(r.status == 200 and r.body[:5] == b"%PDF-", "the official previews the draft")
 prev = os.path.join(T, "preview.pdf")
 open(prev, "wb").write(r.body)
-txt = subprocess.run(["pdftotext", prev, "-"], capture_output=True, text=True).stdout if shutil.which("pdftotext") else ""
-if shutil.which("pdftotext"):
-    check("Dewi Lestari" in txt and "Rina Kusuma" in txt and "Pasal 15" in txt, "the letter names the new contact and the recipient: %s" % txt[:400])
+txt = subprocess.run(["pdftotext", prev, "-"], capture_output=True, text=True).stdout
+check("Dewi Lestari" in txt and "Rina Kusuma" in txt and "Pasal 15" in txt, "the letter names the new contact and the recipient: %s" % txt[:400])
 r = admin.request("POST", "/api/v1/letters/%d/sign" % LID, {"passphrase": PASS})
 check(r.status == 403, "an admin cannot sign: %d" % r.status)
 r = off.request("POST", "/api/v1/letters/%d/sign" % LID, {"passphrase": "wrong-passphrase"})

@@ -40,7 +40,7 @@ struct letter_doc {
 	size_t nevidence;
 };
 
-#define LETTER_STAMP_ANCHOR "Ditandatangani secara elektronik oleh"
+#define LETTER_STAMP_ANCHOR "TANDA TANGAN ELEKTRONIK" /* capitals: no descender shows under the stamp */
 
 /* Renders the letter (unsigned) into out (letter_pdf.c). */
 enum tk_err letter_render(const struct letter_doc *d, struct buf *out) WARN_UNUSED;
