@@ -149,7 +149,7 @@ check(r.status == 200 and r.body[:5] == b"%PDF-", "the official previews the dra
 prev = os.path.join(T, "preview.pdf")
 open(prev, "wb").write(r.body)
 txt = subprocess.run(["pdftotext", prev, "-"], capture_output=True, text=True).stdout
-check("Dewi Lestari" in txt and "Rina Kusuma" in txt and "Pasal 15" in txt, "the letter names the new contact and the recipient: %s" % txt[:400])
+check("Dewi Lestari" in txt and "Rina Kusuma" in txt and "Pasal 15" in txt and "menggantikan Budi Santoso" in txt, "the letter names the new contact and the recipient: %s" % txt[:400])
 r = admin.request("POST", "/api/v1/letters/%d/sign" % LID, {"passphrase": PASS})
 check(r.status == 403, "an admin cannot sign: %d" % r.status)
 r = off.request("POST", "/api/v1/letters/%d/sign" % LID, {"passphrase": "wrong-passphrase"})
