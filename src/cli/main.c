@@ -51,6 +51,11 @@ static const char usage[] =
     "  teken activate --dir D --as OFFICIAL --password-file F|- (--passphrase-file G|- | --csr F)   # official's own first activation\n"
     "  teken ocsp refresh --dir D [--force]   # re-sign stored OCSP responses (cron)\n"
     "  teken notify send|reminders --dir D\n"
+    "  teken letter list|remind --dir D   /   teken letter get|send --dir D --id N   # signed correspondence (docs/agreements.md)\n"
+    "  teken letter draft --dir D --file draft.json [--id N]   /   teken letter pdf --dir D --id N [--preview] [-o F]\n"
+    "  teken letter sign --dir D --id N --as USER --password-file F --passphrase-file F\n"
+    "  teken letter incoming --dir D --file meta.json --in letter.pdf   /   teken letter ack --dir D --id N --on YYYY-MM-DD\n"
+    "  teken letter evidence add --dir D --id N --in F [--name N]   /   teken letter evidence get --dir D --id N --file-id F [-o F]\n"
     "  teken monev dashboard|list|remind --dir D   /   teken monev show --dir D --id N   # monitoring and evaluation (docs/monev.md)\n"
     "  teken monev create --dir D --file rec.json   /   teken monev update --dir D --id N --file rec.json\n"
     "  teken monev action add --dir D --id N --description T --owner O [--owner-email E] --due YYYY-MM-DD\n"
@@ -97,7 +102,7 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
+		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"letter", cmd_letter}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
 		{"review", cmd_review}, {"ticket", cmd_ticket}, {"agreement", cmd_agreement},
 		{"event", cmd_event}, {"literasi", cmd_literasi},

@@ -4,6 +4,7 @@
  */
 #include "http/routes.h"
 #include "svc/assess/assess.h"
+#include "svc/letter/letter.h"
 #include "svc/monev/monev.h"
 #include "svc/policy/policy.h"
 
@@ -178,6 +179,31 @@ static const struct http_route routes[] = {
 	    "Drop a loaded decree: the year goes back to the shipped calendar"},
 	{"GET", "/api/v1/agreement/deadline", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_deadline, 0,
 	    "?rule=termination|amendment|contact-change|force-majeure-verbal|force-majeure-written&date=YYYY-MM-DD: the deadline, working days counted, holidays skipped"},
+	/* signed correspondence (R15, docs/agreements.md "Correspondence") */
+	{"GET", "/api/v1/letters", ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_letters_list, 0,
+	    "Letters the caller may see, newest first (?agreement_id, kind, status, direction, mine=1)"},
+	{"POST", "/api/v1/letters", ROLE_ADMIN, h_letters_create, 0,
+	    "Draft an outgoing letter from its template: kind, event_date, signatory, fields (too_late when a termination or amendment is dated too late)"},
+	{"GET", "/api/v1/letters/deadline", ROLE_ADMIN, h_letter_deadline, 0,
+	    "The deadline of a letter being drafted (?kind, event_date, letter_date): deadline, late, earliest_event_date, reply_due"},
+	{"POST", "/api/v1/letters/incoming", ROLE_ADMIN, h_letters_incoming, LETTER_UPLOAD_BODY,
+	    "Register an incoming letter: multipart 'meta' (JSON: kind, number, subject, letter_date, received_on...) and 'file' (its PDF, verified)"},
+	{"GET", "/api/v1/letters/{id}", ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_letter_get, 0, "A letter with its dates, status and evidence"},
+	{"POST", "/api/v1/letters/{id}", ROLE_ADMIN, h_letter_update, 0, "Change a draft letter"},
+	{"GET", "/api/v1/letters/{id}/preview.pdf", ROLE_ADMIN | ROLE_SUBSCRIBER, h_letter_preview, 0,
+	    "The draft rendered as it would be signed (admins, the named signatory)"},
+	{"POST", "/api/v1/letters/{id}/sign", ROLE_SUBSCRIBER, h_letter_sign, 0,
+	    "The named official signs the draft with their passphrase (PAdES, visible stamp); the letter is dated today"},
+	{"POST", "/api/v1/letters/{id}/send", ROLE_ADMIN, h_letter_send, 0,
+	    "Send a signed letter to the other party's current contact through the outbox, the signed PDF attached"},
+	{"POST", "/api/v1/letters/{id}/ack", ROLE_ADMIN | ROLE_AUDITOR, h_letter_ack, 0,
+	    "Acknowledge a sent letter: the issuer (auditor) today, or an admin recording one received by mail (acknowledged_on)"},
+	{"POST", "/api/v1/letters/{id}/evidence", ROLE_ADMIN, h_letter_evidence_add, LETTER_MAX_EVIDENCE + 64u * 1024u,
+	    "Attach an evidence file (multipart 'file': PDF, PNG, JPEG or text) to a draft or received letter"},
+	{"GET", "/api/v1/letters/{id}/evidence/{fid}", ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_letter_evidence_get, 0,
+	    "One evidence file of a letter the caller may see"},
+	{"GET", "/api/v1/letters/{id}/pdf", ROLE_ADMIN | ROLE_AUDITOR | ROLE_SUBSCRIBER, h_letter_pdf, 0,
+	    "The letter's PDF: signed (outgoing) or as received (incoming)"},
 	/* security assessments (R6, docs/assessments.md): confidential, reads of findings and files are logged */
 	{"GET", "/api/v1/assessments", ROLE_ADMIN | ROLE_AUDITOR, h_assessments_list, 0,
 	    "Security-assessment requests, newest first: status, due date, overdue, the latest report's summary (no findings)"},

@@ -190,6 +190,21 @@ enum tk_err h_review_close(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_review_report_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_review_report_signed(struct http_req *rq, struct http_resp *rs);
 
+/* routes_letter.c: signed correspondence (R15) */
+enum tk_err h_letters_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letters_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_deadline(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letters_incoming(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_preview(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_sign(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_send(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_ack(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_evidence_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_evidence_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_letter_pdf(struct http_req *rq, struct http_resp *rs);
+
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);

@@ -14,6 +14,7 @@ import { mountPolicy } from './app-policy.js';
 import { mountReview } from './app-review.js';
 import { mountSupport } from './app-support.js';
 import { mountLiteracy } from './app-literacy.js';
+import { mountLetters } from './app-letter.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -73,6 +74,8 @@ function showDashboard(me) {
     if (me.role === 'admin' || me.role === 'auditor') mountReview(body, me);
     // Literacy, socialisation and training (R14): both parties record events; admins edit the /literasi text.
     if (me.role === 'admin' || me.role === 'auditor') mountLiteracy(body, me);
+    // Signed correspondence under the agreement (R15): the ministry drafts and sends, its official signs, the issuer acknowledges.
+    if (me.role === 'admin' || me.role === 'auditor' || me.role === 'subscriber') mountLetters(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
   } else {

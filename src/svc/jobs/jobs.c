@@ -10,6 +10,7 @@
 #include "svc/base/base.h"
 #include "svc/ca/ca.h"
 #include "svc/jobs/jobs.h"
+#include "svc/letter/letter.h"
 #include "svc/monev/monev.h"
 #include "svc/notify/notify.h"
 #include "svc/report/report.h"
@@ -53,6 +54,11 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 			log_msg(LOG_WARN, "jobs.monev", "%s", tk_errmsg());
 		else if (queued > 0)
 			log_msg(LOG_INFO, "jobs.monev", "queued %d monitoring and evaluation reminders", queued);
+		/* Letters waiting past their reply_due for acknowledgement or answer (once each). */
+		if (letter_reminders(c, &queued) != TK_OK)
+			log_msg(LOG_WARN, "jobs.letter", "%s", tk_errmsg());
+		else if (queued > 0)
+			log_msg(LOG_INFO, "jobs.letter", "queued %d letter reminders", queued);
 		/* The yearly usage report to the issuer (R7): due soon, then overdue (once each). */
 		if (report_reminders(c, &queued) != TK_OK)
 			log_msg(LOG_WARN, "jobs.report", "%s", tk_errmsg());

@@ -11,11 +11,16 @@
 #include "config/config.h"
 #include "log/log.h"
 
+#include "svc/files/files.h"
+#include "store/store.h"
+
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *subject, const char *body)
+static enum tk_err queue_row(struct svc_ctx *c, const char *recipient, const char *subject, const char *body, int64_t attachment_id)
 {
 	struct store_stmt *s = NULL;
 	struct buf to;
@@ -27,15 +32,28 @@ enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *s
 	buf_init(&to, 1024);
 	if ((rc = pii_seal(c->inst, "outbox", recipient, &to)) != TK_OK)
 		goto out;
-	if ((rc = store_prepare(c->st, "INSERT INTO outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?)", &s)) != TK_OK ||
+	if ((rc = store_prepare(c->st, "INSERT INTO outbox (recipient, subject, body, created_at, attachment_id) VALUES (?, ?, ?, ?, ?)", &s)) != TK_OK ||
 	    (rc = store_bind_blob(s, 1, to.p, to.len)) != TK_OK || (rc = store_bind_text(s, 2, subject)) != TK_OK ||
-	    (rc = store_bind_text(s, 3, body)) != TK_OK || (rc = store_bind_i64(s, 4, tk_now())) != TK_OK)
+	    (rc = store_bind_text(s, 3, body)) != TK_OK || (rc = store_bind_i64(s, 4, tk_now())) != TK_OK ||
+	    (rc = attachment_id > 0 ? store_bind_i64(s, 5, attachment_id) : store_bind_null(s, 5)) != TK_OK)
 		goto out;
 	rc = store_step(s, &row);
 out:
 	store_finalize(s);
 	buf_free(&to);
 	return rc;
+}
+
+enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *subject, const char *body)
+{
+	return queue_row(c, recipient, subject, body, 0);
+}
+
+enum tk_err notify_queue_file(struct svc_ctx *c, const char *recipient, const char *subject, const char *body, int64_t attachment_id)
+{
+	if (attachment_id <= 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_attachment", "notify: an attachment id is a positive number");
+	return queue_row(c, recipient, subject, body, attachment_id);
 }
 
 struct mail_src {
@@ -85,21 +103,89 @@ static enum tk_err smtp_conf_load(const struct config *cfg, struct smtp_conf *sc
 	return TK_OK;
 }
 
-static enum tk_err smtp_send(const struct smtp_conf *sc, const char *to, const char *subject, const char *body, char *err,
-    size_t errsz)
+/* The file of an outbox row: RFC 2045 base64 in lines of 76 characters. */
+struct mail_file {
+	const char *name, *mime;
+	const uint8_t *p;
+	size_t len;
+};
+
+static enum tk_err put_base64(struct buf *msg, const uint8_t *p, size_t len)
+{
+	unsigned char line[80];
+	size_t off;
+	enum tk_err rc;
+
+	for (off = 0; off < len; off += 57) {
+		size_t n = len - off < 57 ? len - off : 57;
+		int w = EVP_EncodeBlock(line, p + off, (int)n);
+		if (w < 0)
+			return tk_fail(TK_ERR_INTERNAL, "smtp: base64");
+		if ((rc = buf_append(msg, line, (size_t)w)) != TK_OK || (rc = buf_puts(msg, "\r\n")) != TK_OK)
+			return rc;
+	}
+	return TK_OK;
+}
+
+/*
+ * The Subject field: as it is when ASCII (our templates), else RFC 2047
+ * encoded-words (UTF-8, base64) of at most 45 input bytes each, cut
+ * between UTF-8 characters, folded onto continuation lines.
+ */
+static enum tk_err put_subject(struct buf *msg, const char *s)
+{
+	size_t len = strlen(s), off = 0, i;
+	unsigned char enc[80];
+	enum tk_err rc;
+
+	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == len)
+		return buf_puts(msg, s);
+	while (off < len) {
+		size_t n = len - off < 45 ? len - off : 45;
+		int w;
+		while (off + n < len && n > 1 && ((unsigned char)s[off + n] & 0xc0) == 0x80)
+			n--; /* do not split a character */
+		w = EVP_EncodeBlock(enc, (const unsigned char *)s + off, (int)n);
+		if (w < 0)
+			return tk_fail(TK_ERR_INTERNAL, "smtp: base64");
+		if ((off > 0 && (rc = buf_puts(msg, "\r\n ")) != TK_OK) || (rc = buf_puts(msg, "=?utf-8?B?")) != TK_OK ||
+		    (rc = buf_append(msg, enc, (size_t)w)) != TK_OK || (rc = buf_puts(msg, "?=")) != TK_OK)
+			return rc;
+		off += n;
+	}
+	return TK_OK;
+}
+
+/* A file name for a MIME header: printable ASCII without quotes or backslashes, else "lampiran.pdf". */
+static const char *mime_name(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 120)
+		return "lampiran.pdf";
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return "lampiran.pdf";
+	return s;
+}
+
+static enum tk_err smtp_send(const struct smtp_conf *sc, const char *to, const char *subject, const char *body,
+    const struct mail_file *file, char *err, size_t errsz)
 {
 	const char *from = sc->from;
 	CURL *curl = curl_easy_init();
 	struct curl_slist *rcpt = NULL;
 	struct buf msg;
 	struct mail_src src;
-	char date[64], rcptbuf[300], frombuf[300];
+	char date[64], rcptbuf[300], frombuf[300], bnd[40] = "=_teken_";
 	time_t now = time(NULL);
 	struct tm tm;
 	CURLcode cc;
 	enum tk_err rc;
 
-	buf_init(&msg, 1 << 20);
+	buf_init(&msg, (1u << 20) + (file != NULL ? file->len / 57 * 78 + 160 : 0));
 	if (curl == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "smtp: out of memory");
 		goto out;
@@ -111,14 +197,39 @@ static enum tk_err smtp_send(const struct smtp_conf *sc, const char *to, const c
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	/* RFC 5322 message; the subject is ASCII in our templates, body UTF-8. */
-	if ((rc = buf_printf(&msg, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\n"
-		 "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", date, from, to, subject)) != TK_OK)
+	if ((rc = buf_printf(&msg, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: ", date, from, to)) != TK_OK || (rc = put_subject(&msg, subject)) != TK_OK ||
+	    (rc = buf_puts(&msg, "\r\nMIME-Version: 1.0\r\n")) != TK_OK)
+		goto out;
+	if (file != NULL) {
+		/* RFC 2046 5.1.3 multipart/mixed: the text, then the file. The boundary
+		 * cannot occur in base64 lines ('=' and '_' pairs) nor, checked, in the text. */
+		uint8_t rnd[12];
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			rc = tk_fail_ossl("smtp: random boundary");
+			goto out;
+		}
+		hex_encode(rnd, sizeof(rnd), bnd + 8);
+		if (strstr(body, bnd) != NULL) {
+			rc = tk_fail(TK_ERR_INTERNAL, "smtp: boundary collision");
+			goto out;
+		}
+		if ((rc = buf_printf(&msg, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n", bnd, bnd)) != TK_OK)
+			goto out;
+	}
+	if ((rc = buf_puts(&msg, "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")) != TK_OK)
 		goto out;
 	for (const char *p = body; *p; p++) {
 		/* Normalise to CRLF and dot-stuff is done by libcurl. */
 		if (*p == '\n' && (rc = buf_putc(&msg, '\r')) != TK_OK)
 			goto out;
 		if ((rc = buf_putc(&msg, (uint8_t)*p)) != TK_OK)
+			goto out;
+	}
+	if (file != NULL) {
+		const char *name = mime_name(file->name);
+		if ((rc = buf_printf(&msg, "\r\n--%s\r\nContent-Type: %s; name=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n"
+			 "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n", bnd, file->mime, name, name)) != TK_OK ||
+		    (rc = put_base64(&msg, file->p, file->len)) != TK_OK || (rc = buf_printf(&msg, "--%s--\r\n", bnd)) != TK_OK)
 			goto out;
 	}
 	if ((rc = str_fmt(rcptbuf, sizeof(rcptbuf), "<%s>", to)) != TK_OK || (rc = str_fmt(frombuf, sizeof(frombuf), "<%s>", from)) != TK_OK)
@@ -152,11 +263,38 @@ out:
 	return rc;
 }
 
+/* The file an outbox row carries, read through svc/files (opened when sealed). */
+static enum tk_err attachment_load(struct svc_ctx *c, int64_t id, struct buf *out, char name[FILES_MAX_NAME + 1], char mime[32])
+{
+	struct store_stmt *s = NULL;
+	char owner[64];
+	int64_t owner_id = 0;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "SELECT owner, owner_id FROM attachments WHERE id = ?", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (!row) {
+		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_file", "notify: attachment %lld not found", (long long)id);
+		goto out;
+	}
+	owner_id = store_col_i64(s, 1);
+	if ((rc = str_copy(owner, sizeof(owner), store_col_text(s, 0))) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
+	rc = files_get(c, owner, owner_id, id, out, name, mime);
+out:
+	store_finalize(s);
+	return rc;
+}
+
 enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 {
 	struct smtp_conf sc;
 	struct store_stmt *s = NULL;
-	struct { int64_t id; char subject[200]; char *body; struct buf to; } batch[32];
+	struct { int64_t id, attachment_id; char subject[200]; char *body; struct buf to; } batch[32];
 	size_t n = 0, i;
 	int row = 0;
 	enum tk_err rc;
@@ -179,12 +317,13 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 	s = NULL;
 	if (rc != TK_OK)
 		return rc;
-	if ((rc = store_prepare(c->st, "SELECT id, recipient, subject, body FROM outbox WHERE status = 'queued' AND attempts < 5 ORDER BY id LIMIT 32", &s)) != TK_OK)
+	if ((rc = store_prepare(c->st, "SELECT id, recipient, subject, body, attachment_id FROM outbox WHERE status = 'queued' AND attempts < 5 ORDER BY id LIMIT 32", &s)) != TK_OK)
 		return rc;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < 32) {
 		size_t len = 0;
 		const uint8_t *b = store_col_blob(s, 1, &len);
 		batch[n].id = store_col_i64(s, 0);
+		batch[n].attachment_id = store_col_null(s, 4) ? 0 : store_col_i64(s, 4);
 		buf_init_secret(&batch[n].to, 1024);
 		batch[n].body = strdup(store_col_text(s, 3));
 		if (batch[n].body == NULL || str_copy(batch[n].subject, sizeof(batch[n].subject), store_col_text(s, 2)) != TK_OK ||
@@ -213,7 +352,25 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 			buf_free(&batch[i].to);
 			continue;
 		}
-		ok = smtp_send(&sc, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, err, sizeof(err)) == TK_OK;
+		if (batch[i].attachment_id > 0) {
+			struct buf fb;
+			char fname[FILES_MAX_NAME + 1], fmime[32];
+			struct mail_file mf;
+			buf_init(&fb, NOTIFY_MAX_ATTACHMENT);
+			if (attachment_load(c, batch[i].attachment_id, &fb, fname, fmime) != TK_OK) {
+				ok = 0;
+				if (str_fmt(err, sizeof(err), "attachment %lld: %s", (long long)batch[i].attachment_id, tk_errmsg()) != TK_OK)
+					err[0] = '\0';
+			} else {
+				mf.name = fname;
+				mf.mime = fmime;
+				mf.p = fb.p;
+				mf.len = fb.len;
+				ok = smtp_send(&sc, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, &mf, err, sizeof(err)) == TK_OK;
+			}
+			buf_free(&fb);
+		} else
+			ok = smtp_send(&sc, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, NULL, err, sizeof(err)) == TK_OK;
 		if (store_prepare(c->st, ok ? "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE id = ?"
 					   : "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = CASE WHEN attempts + 1 >= 5 THEN 'failed' ELSE 'queued' END WHERE id = ?",
 			&s) == TK_OK) {

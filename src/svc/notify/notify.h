@@ -8,6 +8,14 @@
 
 /* Queues an e-mail (recipient sealed as PII) inside the caller's transaction. */
 enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *subject, const char *body) WARN_UNUSED;
+/*
+ * notify_queue with one file attached (attachment_id: a row of attachments,
+ * svc/files): delivered as a MIME multipart/mixed message, the text part
+ * first, the file base64-encoded (at most NOTIFY_MAX_ATTACHMENT bytes).
+ */
+#define NOTIFY_MAX_ATTACHMENT (16u * 1024u * 1024u)
+enum tk_err notify_queue_file(struct svc_ctx *c, const char *recipient, const char *subject, const char *body,
+    int64_t attachment_id) WARN_UNUSED;
 /* Delivers queued mail over SMTP ([smtp] url, from); counts what was sent. */
 enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed) WARN_UNUSED;
 /* Queues expiry reminders 30, 7 and 1 days before notAfter (once each). */
