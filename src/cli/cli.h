@@ -93,6 +93,8 @@ int cmd_assess(int argc, char **argv);
 int cmd_reco(int argc, char **argv);   /* cmd_policy.c */
 int cmd_policy(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_notice(int argc, char **argv);  /* cmd_notice.c */
+int cmd_webhook(int argc, char **argv); /* cmd_notice.c */
 /*
  * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
  * are hashed where they lie, never copied. Release with munmap.

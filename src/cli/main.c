@@ -75,6 +75,10 @@ static const char usage[] =
     "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
     "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
     "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
+    "  teken notice list|get|create|update|publish|withdraw|ack --dir D [--id N] [--json F | --category C --severity S --title-id T\n"
+    "      --title-en T --body-id B --body-en B --effective-on YYYY-MM-DD] [--reason R | --note N] [--as USER --password-file F]   # docs/notices.md\n"
+    "  teken notice deliver --dir D                          # one webhook delivery pass\n"
+    "  teken webhook list|add|remove|rotate|deliveries|test|enable|disable --dir D [--url U --description T | --id N]\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -91,7 +95,7 @@ int main(int argc, char **argv)
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
-		{"review", cmd_review}, {"ticket", cmd_ticket},
+		{"review", cmd_review}, {"ticket", cmd_ticket}, {"notice", cmd_notice}, {"webhook", cmd_webhook},
 	};
 	size_t i;
 
