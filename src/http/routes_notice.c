@@ -97,13 +97,17 @@ enum tk_err h_notices_json(struct http_req *rq, struct http_resp *rs) { return f
 
 /* ------------------------------------------------------------ /api/v1/notices */
 
-static enum tk_err answer(struct http_resp *rs, unsigned status, enum tk_err rc, char *txt)
+/* Renders what a service call made (*txt, freed here) once the call has returned rc. */
+static enum tk_err answer(struct http_resp *rs, unsigned status, enum tk_err rc, char **txt)
 {
+	char *t = *txt;
+
+	*txt = NULL;
 	if (rc != TK_OK) {
-		free(txt);
+		free(t);
 		return rc;
 	}
-	if ((rc = http_json_text(rs, status, txt)) != TK_OK)
+	if ((rc = http_json_text(rs, status, t)) != TK_OK)
 		return rc;
 	return http_header(rs, "Cache-Control", "no-store");
 }
@@ -112,7 +116,9 @@ enum tk_err h_notices_list(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
 
-	return answer(rs, 200, notice_list(&rq->ctx, http_query_get(rq, "status"), &txt), txt);
+	enum tk_err rc = notice_list(&rq->ctx, http_query_get(rq, "status"), &txt);
+
+	return answer(rs, 200, rc, &txt);
 }
 
 enum tk_err h_notice_get(struct http_req *rq, struct http_resp *rs)
@@ -124,7 +130,7 @@ enum tk_err h_notice_get(struct http_req *rq, struct http_resp *rs)
 	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	rc = notice_get(&rq->ctx, id, &txt);
-	return answer(rs, 200, rc, txt);
+	return answer(rs, 200, rc, &txt);
 }
 
 /* The fields of a notice in a JSON body (shape only; the service checks values and limits). */
@@ -134,10 +140,10 @@ static enum tk_err notice_fields(json_t *j, struct notice_in *in)
 
 	memset(in, 0, sizeof(*in));
 	if ((rc = http_json_str(j, "category", 0, 64, &in->category)) != TK_OK || (rc = http_json_str(j, "severity", 0, 64, &in->severity)) != TK_OK ||
-	    (rc = http_json_str(j, "title_id", 0, NOTICE_MAX_TITLE + 1, &in->title_id)) != TK_OK ||
-	    (rc = http_json_str(j, "title_en", 0, NOTICE_MAX_TITLE + 1, &in->title_en)) != TK_OK ||
-	    (rc = http_json_str(j, "body_id", 0, NOTICE_MAX_BODY + 1, &in->body_id)) != TK_OK ||
-	    (rc = http_json_str(j, "body_en", 0, NOTICE_MAX_BODY + 1, &in->body_en)) != TK_OK)
+	    (rc = http_json_str(j, "title_id", 0, MAX_JSON_BODY, &in->title_id)) != TK_OK ||
+	    (rc = http_json_str(j, "title_en", 0, MAX_JSON_BODY, &in->title_en)) != TK_OK ||
+	    (rc = http_json_str(j, "body_id", 0, MAX_JSON_BODY, &in->body_id)) != TK_OK ||
+	    (rc = http_json_str(j, "body_en", 0, MAX_JSON_BODY, &in->body_en)) != TK_OK)
 		return rc;
 	return http_json_str(j, "effective_on", 0, 64, &in->effective_on);
 }
@@ -154,7 +160,7 @@ enum tk_err h_notices_create(struct http_req *rq, struct http_resp *rs)
 	if ((rc = notice_fields(j, &in)) == TK_OK)
 		rc = notice_create(&rq->ctx, &in, &txt);
 	json_decref(j);
-	return answer(rs, 201, rc, txt);
+	return answer(rs, 201, rc, &txt);
 }
 
 enum tk_err h_notice_update(struct http_req *rq, struct http_resp *rs)
@@ -170,7 +176,7 @@ enum tk_err h_notice_update(struct http_req *rq, struct http_resp *rs)
 	if ((rc = notice_fields(j, &in)) == TK_OK)
 		rc = notice_update(&rq->ctx, id, &in, &txt);
 	json_decref(j);
-	return answer(rs, 200, rc, txt);
+	return answer(rs, 200, rc, &txt);
 }
 
 /* POST /api/v1/notices/{id}/{publish|withdraw|acknowledge}: an optional JSON body ({reason} or {note}). */
@@ -199,7 +205,7 @@ static enum tk_err state(struct http_req *rq, struct http_resp *rs, const char *
 	else
 		rc = notice_ack(&rq->ctx, id, text, &txt);
 	json_decref(j);
-	return answer(rs, 200, rc, txt);
+	return answer(rs, 200, rc, &txt);
 }
 
 enum tk_err h_notice_publish(struct http_req *rq, struct http_resp *rs) { return state(rq, rs, "publish"); }
@@ -212,7 +218,9 @@ enum tk_err h_webhooks_list(struct http_req *rq, struct http_resp *rs)
 {
 	char *txt = NULL;
 
-	return answer(rs, 200, webhook_list(&rq->ctx, &txt), txt);
+	enum tk_err rc = webhook_list(&rq->ctx, &txt);
+
+	return answer(rs, 200, rc, &txt);
 }
 
 enum tk_err h_webhooks_create(struct http_req *rq, struct http_resp *rs)
@@ -227,7 +235,7 @@ enum tk_err h_webhooks_create(struct http_req *rq, struct http_resp *rs)
 	if ((rc = http_json_str(j, "url", 1, WEBHOOK_MAX_URL + 1, &url)) == TK_OK && (rc = http_json_str(j, "description", 0, WEBHOOK_MAX_DESC + 1, &desc)) == TK_OK)
 		rc = webhook_create(&rq->ctx, url, desc, &txt);
 	json_decref(j);
-	return answer(rs, 201, rc, txt);
+	return answer(rs, 201, rc, &txt);
 }
 
 enum tk_err h_webhook_update(struct http_req *rq, struct http_resp *rs)
@@ -250,7 +258,7 @@ enum tk_err h_webhook_update(struct http_req *rq, struct http_resp *rs)
 	    (rc = http_json_str(j, "description", 0, WEBHOOK_MAX_DESC + 1, &desc)) == TK_OK)
 		rc = webhook_update(&rq->ctx, id, url, desc, active, &txt);
 	json_decref(j);
-	return answer(rs, 200, rc, txt);
+	return answer(rs, 200, rc, &txt);
 }
 
 enum tk_err h_webhook_delete(struct http_req *rq, struct http_resp *rs)
@@ -273,7 +281,7 @@ static enum tk_err hook_op(struct http_req *rq, struct http_resp *rs, enum tk_er
 	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK)
 		return rc;
 	rc = fn(&rq->ctx, id, &txt);
-	return answer(rs, 200, rc, txt);
+	return answer(rs, 200, rc, &txt);
 }
 
 enum tk_err h_webhook_rotate(struct http_req *rq, struct http_resp *rs) { return hook_op(rq, rs, webhook_rotate); }
