@@ -436,14 +436,19 @@ static enum tk_err mail_notice(struct svc_ctx *c, json_t *pub, int withdrawn, si
 	const char *eff = json_string_value(json_object_get(pub, "effective_on"));
 	struct buf subj, body;
 	const char *ss = NULL, *bs = NULL;
+	const unsigned char *p;
+	char num[32];
 	enum tk_err rc;
 
 	buf_init(&subj, 1024);
 	buf_init(&body, 4 * NOTICE_MAX_BODY);
-	if (withdrawn)
-		rc = buf_printf(&subj, "[teken] Pemberitahuan ditarik / Notice withdrawn: %s", tid);
-	else
-		rc = buf_printf(&subj, "[teken] Pemberitahuan layanan sertifikat / Certificate service notice: %s", tid);
+	/* Mail headers here are ASCII (svc/notify sends no RFC 2047 encoded words): a title that is not says its number instead. */
+	for (p = (const unsigned char *)tid; *p && *p < 0x80; p++)
+		;
+	rc = str_fmt(num, sizeof(num), "#%lld", (long long)json_integer_value(json_object_get(pub, "id")));
+	if (rc == TK_OK)
+		rc = buf_printf(&subj, "[teken] %s: %s", withdrawn ? "Pemberitahuan ditarik / Notice withdrawn" : "Pemberitahuan layanan sertifikat / Certificate service notice",
+		    *p ? num : tid);
 	if (rc == TK_OK)
 		rc = buf_printf(&body,
 		    "%s"

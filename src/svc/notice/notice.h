@@ -44,6 +44,7 @@
 #define WEBHOOK_TIMEOUT_S     10L           /* one attempt, connect to last byte */
 #define WEBHOOK_BATCH         32u           /* deliveries one pass claims */
 #define WEBHOOK_MAX_ATTEMPTS  6u            /* the first attempt and five retries, then failed */
+#define WEBHOOK_PASS_BUDGET_S 30            /* a pass claims no more deliveries after this long (the jobs loop has other work) */
 #define WEBHOOK_LEASE_S       300           /* a claimed delivery is retried by another node after this */
 #define WEBHOOK_MAX_LIST      200u          /* deliveries in a list answer */
 #define WEBHOOK_MAX_REPLY     (64u * 1024u) /* bytes of a receiver's answer read (and dropped) */

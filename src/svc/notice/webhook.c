@@ -429,15 +429,26 @@ static enum tk_err exec_id(struct svc_ctx *c, const char *sql, int64_t id)
 	return rc;
 }
 
+static enum tk_err count_id(struct svc_ctx *c, const char *sql, int64_t id, int64_t *n)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	*n = 0;
+	if ((rc = store_prepare(c->st, sql, &s)) == TK_OK && (rc = store_bind_i64(s, 1, id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
+		*n = store_col_i64(s, 0);
+	store_finalize(s);
+	return rc;
+}
+
 static enum tk_err delete_tx(struct svc_ctx *c, void *arg)
 {
 	struct hook_arg *a = arg;
 	int64_t n = 0;
-	char ids[32];
 	enum tk_err rc;
 
-	if ((rc = exists(c, a->id, NULL)) != TK_OK || (rc = str_fmt(ids, sizeof(ids), "%lld", (long long)a->id)) != TK_OK ||
-	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = CAST(? AS INTEGER)", ids, &n)) != TK_OK ||
+	if ((rc = exists(c, a->id, NULL)) != TK_OK || (rc = count_id(c, "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = ?", a->id, &n)) != TK_OK ||
 	    (rc = exec_id(c, "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)", a->id)) != TK_OK ||
 	    (rc = exec_id(c, "DELETE FROM webhook_deliveries WHERE webhook_id = ?", a->id)) != TK_OK ||
 	    (rc = exec_id(c, "DELETE FROM webhooks WHERE id = ?", a->id)) != TK_OK)
@@ -805,7 +816,7 @@ static enum tk_err delivery_body(const struct claim *k, char **out)
 enum tk_err notice_deliver(struct svc_ctx *c, int *delivered, int *failed)
 {
 	struct store_stmt *s = NULL;
-	int64_t due[WEBHOOK_BATCH];
+	int64_t due[WEBHOOK_BATCH], started = mono_ms();
 	size_t n = 0, i;
 	int row = 0;
 	enum tk_err rc;
@@ -823,7 +834,7 @@ enum tk_err notice_deliver(struct svc_ctx *c, int *delivered, int *failed)
 	store_finalize(s);
 	if (rc != TK_OK)
 		return rc;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && mono_ms() - started < WEBHOOK_PASS_BUDGET_S * 1000; i++) {
 		struct claim k;
 		struct attempt at;
 		struct result r;
