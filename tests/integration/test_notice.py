@@ -321,6 +321,23 @@ wd = received[-1]
 check(p.stdout.strip().startswith("delivered 1") and wd["headers"]["x-teken-event"] == "notice.withdrawn" and signed_ok(wd, NEW),
       "the withdrawal is delivered, signed with the current secret")
 check(json.loads(wd["body"])["notice"]["status"] == "withdrawn", "the payload says withdrawn")
+# The receiver that is down: six attempts on the backoff schedule (30 s, 2 min, 10 min, 1 h, 6 h), then failed.
+t = NOW0 + 200
+for step in (30, 120, 600, 3600, 21600):
+    dlog = adm.request("GET", "/api/v1/webhooks/%d/deliveries" % h2["id"]).json()["delivery_log"][0]
+    check(dlog["status"] == "pending" and dlog["next_at"] is not None, "dead receiver: still pending after %d attempts" % dlog["attempt_count"])
+    nxt = datetime.datetime.fromisoformat(dlog["next_at"].replace("Z", "+00:00")).timestamp()
+    check(nxt == t + step, "next attempt %d s after the last: %s" % (step, dlog["next_at"]))
+    set_clock(t + step - 1)
+    check(teken("notice", "deliver", "--dir", d).stdout.strip() == "delivered 0, failed 0", "not before its time")
+    t += step
+    set_clock(t)
+    check(teken("notice", "deliver", "--dir", d).stdout.strip() == "delivered 0, failed 1", "retried on time")
+dlog = adm.request("GET", "/api/v1/webhooks/%d/deliveries" % h2["id"]).json()["delivery_log"][0]
+check(dlog["status"] == "failed" and dlog["attempt_count"] == 6 and len(dlog["attempts"]) == 6 and dlog["next_at"] is None,
+      "after six attempts the delivery failed: %s" % {k: dlog[k] for k in ("status", "attempt_count", "next_at")})
+check(all(a["code"] is None and a["error"] for a in dlog["attempts"]), "each attempt logs the connection error: %s" % dlog["attempts"][0])
+check(teken("notice", "deliver", "--dir", d).stdout.strip() == "delivered 0, failed 0", "a failed delivery is not tried again")
 feed = ET.fromstring(anon.request("GET", "/notices.atom").body)
 e2 = [e for e in feed.findall(A + "entry") if e.findtext(A + "id").endswith(uuid.uuid5(uuid.NAMESPACE_URL, "%s/notices#n%d" % (BASE, n2)).hex[-12:])][0]
 check(e2.findtext(A + "title") == "[DITARIK] " + N2["title_id"], "withdrawn entry title is prefixed: %s" % e2.findtext(A + "title"))
