@@ -92,10 +92,11 @@ int main(int argc, char **argv)
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
+		{"notice", cmd_notice}, {"webhook", cmd_webhook}, /* change notices (docs/notices.md) */
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
-		{"review", cmd_review}, {"ticket", cmd_ticket}, {"notice", cmd_notice}, {"webhook", cmd_webhook},
+		{"review", cmd_review}, {"ticket", cmd_ticket},
 	};
 	size_t i;
 
