@@ -684,8 +684,22 @@ static enum tk_err hook_target(struct svc_ctx *c, int64_t id, char url[WEBHOOK_M
 	return rc;
 }
 
+struct test_arg {
+	int64_t id;
+	const struct attempt *at;
+};
+
+static enum tk_err test_audit_tx(struct svc_ctx *c, void *arg)
+{
+	const struct test_arg *a = arg;
+
+	return notice_audit(c, "webhook.test", "webhook", a->id,
+	    json_pack("{s:b, s:I, s:s?}", "delivered", a->at->error[0] == '\0', "code", (json_int_t)a->at->code, "error", a->at->error[0] ? a->at->error : NULL));
+}
+
 enum tk_err webhook_test(struct svc_ctx *c, int64_t id, char **out)
 {
+	struct test_arg ta;
 	struct buf secret;
 	struct attempt at;
 	char url[WEBHOOK_MAX_URL + 1], *body = NULL, now_iso[32];
@@ -704,14 +718,10 @@ enum tk_err webhook_test(struct svc_ctx *c, int64_t id, char **out)
 	}
 	if ((rc = post(url, (const char *)secret.p, "ping", "ping", body, &at)) != TK_OK)
 		goto out;
-	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+	ta.id = id;
+	ta.at = &at;
+	if ((rc = svc_in_tx(c, test_audit_tx, &ta)) != TK_OK)
 		goto out;
-	if ((rc = notice_audit(c, "webhook.test", "webhook", id,
-		 json_pack("{s:b, s:I, s:s?}", "delivered", at.error[0] == '\0', "code", (json_int_t)at.code, "error", at.error[0] ? at.error : NULL))) != TK_OK ||
-	    (rc = store_commit(c->st)) != TK_OK) {
-		store_rollback(c->st);
-		goto out;
-	}
 	rc = svc_json_dump(json_pack("{s:b, s:o, s:s?, s:I}", "delivered", at.error[0] == '\0', "code", at.code ? json_integer(at.code) : json_null(),
 				 "error", at.error[0] ? at.error : NULL, "ms", (json_int_t)at.ms),
 	    out);
