@@ -94,6 +94,7 @@ await scenario('public /notices at 1280x900 and 390x844: Indonesian first, Engli
     check((await page.textContent(`#n${ID} .nt-title`)).includes(TITLE_ID), 'the Indonesian title, markup shown as text');
     check(await page.locator(`#n${ID} .nt-title b, #n${ID} uji`).count() === 0, 'no markup from data');
     check((await page.textContent('h1')).includes('Pemberitahuan'), 'the page is in Indonesian first');
+    check(await page.locator('#site-footer a[href="/notices"]').count() === 1, 'every page\'s footer links the notices');
     await noOverflow(page, w);
     await page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
     check(fs.statSync(path.join(SHOTS, name)).size > 10_000, name + ' saved');
