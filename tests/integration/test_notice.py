@@ -391,6 +391,21 @@ p = teken("audit", "verify", "--dir", d)
 check(p.returncode == 0, "teken audit verify: the chain holds")
 check(json.loads(teken("notice", "get", "--dir", d, "--id", str(n3), check_rc=False).stdout or "null") is None, "the operator cannot read the CLI draft")
 
+# ---- the server's own jobs loop delivers too (once a minute of the test clock)
+srv.stop()
+srv = Server(d)
+adm, aud = login("admin"), login("auditor")
+n4 = aud.request("POST", "/api/v1/notices", dict(N2, title_id="Lewat jobs", title_en="Through the jobs loop")).json()["id"]
+check(adm.request("POST", "/api/v1/webhooks/%d" % HID, {"active": True}).json()["active"] is True, "webhook active again")
+before = len(received)
+check(aud.request("POST", "/api/v1/notices/%d/publish" % n4).status == 200, "a notice published with the jobs loop running")
+set_clock(NOW0 + 15 * 86400 + 120)
+deadline = time.time() + 60
+while time.time() < deadline and not any(json.loads(q["body"]).get("notice", {}).get("id") == n4 for q in received[before:]):
+    time.sleep(0.5)
+got = [q for q in received[before:] if json.loads(q["body"]).get("notice", {}).get("id") == n4]
+check(len(got) == 1 and signed_ok(got[0], NEW), "teken serve's jobs loop delivered the new notice, signed")
+
 srv.stop()
 rx.shutdown()
 finish("notice")
