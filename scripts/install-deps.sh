@@ -16,6 +16,8 @@ PKGS=(
   softhsm2 opensc libp11-kit-dev
   # tests and oracles
   libcmocka-dev qpdf poppler-utils mupdf-tools ghostscript curl wrk procps time bc python3 zbar-tools libnss3-tools
+  # RELAX NG validator (Atom feed of change notices against RFC 4287 App. B, tests/integration/test_notice.py)
+  jing
   # browser tests (tests/browser): Debian's Chromium, driven by npm playwright-core
   chromium
 )

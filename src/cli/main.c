@@ -88,6 +88,10 @@ static const char usage[] =
     "  teken event participant add --dir D --id N (--subscriber S | --name N [--unit U] --party first|second|public) | remove --id N --participant P\n"
     "  teken event material add --dir D --id N --in F [--name N] [--type MIME] | get --dir D --id N --file FID [-o OUT]\n"
     "  teken literasi get --dir D [--lang id|en] | set --dir D --file F --lang id|en | versions --dir D   # the /literasi page text\n"
+    "  teken notice list|get|create|update|publish|withdraw|ack --dir D [--id N] [--json F | --category C --severity S --title-id T\n"
+    "      --title-en T --body-id B --body-en B --effective-on YYYY-MM-DD] [--reason R | --note N] [--as USER --password-file F]   # docs/notices.md\n"
+    "  teken notice deliver --dir D                          # one webhook delivery pass\n"
+    "  teken webhook list|add|remove|rotate|deliveries|test|enable|disable --dir D [--url U --description T | --id N]\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -101,6 +105,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
+		{"notice", cmd_notice}, {"webhook", cmd_webhook}, /* change notices (docs/notices.md) */
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"letter", cmd_letter}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},

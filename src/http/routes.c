@@ -42,6 +42,9 @@ static const struct http_route routes[] = {
 	{"GET", "/verify", ROLE_PUBLIC, h_page_verify, 0, "Public document verification page"},
 	{"GET", "/v/{id}", ROLE_PUBLIC, h_page_document, 0, "QR target: the registry record of a signed document"},
 	{"GET", "/literasi", ROLE_PUBLIC, h_page_literasi, 0, "Literacy page on electronic signatures"},
+	{"GET", "/notices", ROLE_PUBLIC, h_page_notices, 0, "Change notices of the certificate service (page, Indonesian with English)"},
+	{"GET", "/notices.atom", ROLE_PUBLIC, h_notices_atom, 0, "Change notices as an Atom feed (RFC 4287); ETag, Last-Modified, 304"},
+	{"GET", "/notices.json", ROLE_PUBLIC, h_notices_json, 0, "Change notices as JSON {notices:[...]}; ETag, Last-Modified, 304"},
 	{"GET", "/static/{file}", ROLE_PUBLIC, h_static, 0, "Static assets of the web UI"},
 	/* public verification (issue 7) */
 	{"POST", "/api/v1/verify", ROLE_PUBLIC, h_verify, MAX_REQ_BODY,
@@ -309,6 +312,23 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/public/tickets/{ref}", ROLE_PUBLIC, h_public_ticket_get, 0, "Follow a public ticket up: header X-Ticket-Token"},
 	{"POST", "/api/v1/public/tickets/{ref}/messages", ROLE_PUBLIC, h_public_ticket_reply, 0,
 	    "Answer on a public ticket {token, body}; reopens a resolved one"},
+	/* change notices of the certificate service (R13, docs/notices.md) */
+	{"GET", "/api/v1/notices", ROLE_ADMIN | ROLE_AUDITOR, h_notices_list, 0,
+	    "Notices (?status=draft|published|withdrawn|unacknowledged): auditors all, drafts included; admins the published and withdrawn"},
+	{"POST", "/api/v1/notices", ROLE_AUDITOR, h_notices_create, 0,
+	    "Draft a notice {category, severity, title_id, title_en, body_id, body_en, effective_on} (the issuer's admins)"},
+	{"GET", "/api/v1/notices/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_notice_get, 0, "A notice with its acknowledgement"},
+	{"POST", "/api/v1/notices/{id}", ROLE_AUDITOR, h_notice_update, 0, "Edit a draft (any of the create fields)"},
+	{"POST", "/api/v1/notices/{id}/publish", ROLE_AUDITOR, h_notice_publish, 0, "Publish a draft: feeds, webhooks, e-mail to the ministry"},
+	{"POST", "/api/v1/notices/{id}/withdraw", ROLE_AUDITOR, h_notice_withdraw, 0, "Withdraw a published notice {reason?}: stays in the feeds marked [DITARIK]"},
+	{"POST", "/api/v1/notices/{id}/acknowledge", ROLE_ADMIN, h_notice_acknowledge, 0, "The ministry acknowledges a notice once {note?}"},
+	{"GET", "/api/v1/webhooks", ROLE_ADMIN, h_webhooks_list, 0, "Webhook receivers of notices (no secrets)"},
+	{"POST", "/api/v1/webhooks", ROLE_ADMIN, h_webhooks_create, 0, "Register a receiver {url, description?}; the HMAC secret is in this answer only"},
+	{"POST", "/api/v1/webhooks/{id}", ROLE_ADMIN, h_webhook_update, 0, "Change a receiver {url?, description?, active?}"},
+	{"POST", "/api/v1/webhooks/{id}/delete", ROLE_ADMIN, h_webhook_delete, 0, "Delete a receiver with its delivery log"},
+	{"POST", "/api/v1/webhooks/{id}/rotate", ROLE_ADMIN, h_webhook_rotate, 0, "A new HMAC secret (in this answer only); the old one stops at once"},
+	{"POST", "/api/v1/webhooks/{id}/test", ROLE_ADMIN, h_webhook_test, 0, "Send a signed ping now: {delivered, code, error, ms}"},
+	{"GET", "/api/v1/webhooks/{id}/deliveries", ROLE_ADMIN, h_webhook_deliveries, 0, "Deliveries of a receiver, newest first, with every attempt"},
 };
 
 const struct http_route *http_routes(size_t *n)

@@ -68,6 +68,7 @@ enum tk_err h_page_app(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_verify(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_document(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_literasi(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_page_notices(struct http_req *rq, struct http_resp *rs);
 
 /* routes_verify.c */
 enum tk_err h_verify(struct http_req *rq, struct http_resp *rs);
@@ -209,5 +210,23 @@ enum tk_err h_letter_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_get(struct http_req *rq, struct http_resp *rs);
+
+/* routes_notice.c: change notices (R13) and their webhooks */
+enum tk_err h_notices_atom(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notices_json(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notices_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notices_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notice_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notice_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notice_publish(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notice_withdraw(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_notice_acknowledge(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_webhooks_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_webhooks_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_webhook_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_webhook_delete(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_webhook_rotate(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_webhook_test(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_webhook_deliveries(struct http_req *rq, struct http_resp *rs);
 
 #endif

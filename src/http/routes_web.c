@@ -64,3 +64,4 @@ enum tk_err h_page_app(struct http_req *rq, struct http_resp *rs) { return serve
 enum tk_err h_page_verify(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "verify.html", 0); }
 enum tk_err h_page_document(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "document.html", 0); }
 enum tk_err h_page_literasi(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "literasi.html", 0); }
+enum tk_err h_page_notices(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "notices.html", 0); }

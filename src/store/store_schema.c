@@ -933,6 +933,16 @@ static const char *const migration_16[] = {
 	"ALTER TABLE event_participants ADD COLUMN subscriber_id INTEGER",
 	"CREATE INDEX events_public ON events(is_public, ends_on)",
 	/* --- end of Part D */
+	/* --- Part C, change notices (R13; docs/notices.md) --- */
+	/* A withdrawn notice stays in the feed (Atom has no deletion): when and by whom, and why. */
+	"ALTER TABLE notices ADD COLUMN withdrawn_at INTEGER",
+	"ALTER TABLE notices ADD COLUMN withdrawn_by TEXT",
+	"ALTER TABLE notices ADD COLUMN withdraw_reason TEXT",
+	/* The notice as queued (JSON): every attempt of a delivery sends the same body. */
+	"ALTER TABLE webhook_deliveries ADD COLUMN payload TEXT NOT NULL DEFAULT '{}'",
+	"CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id)",
+	"CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id)",
+	/* --- end of part C --- */
 	NULL,
 };
 

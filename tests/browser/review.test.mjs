@@ -33,7 +33,7 @@ await scenario('auditor at 1280x900: indicators with evidence, opens a review', 
   check((await page.textContent('#rv-h')).includes('Tinjauan Implementasi'), 'Indonesian heading');
   await page.waitForSelector('#rv-indicators table');
   const rows = await page.locator('#rv-indicators tbody tr').count();
-  check(rows === 9, `nine automatic indicators listed (${rows})`);
+  check(rows === 10, `ten automatic indicators listed (${rows})`);
   check(await page.locator('#rv-indicators .rv-status-pass').count() >= 1, 'some pass');
   await page.locator('#rv-indicators tbody tr').first().locator('summary').click();
   check((await page.locator('#rv-indicators .rv-evidence-json').first().textContent()).length > 2, 'evidence shown on demand');
@@ -93,7 +93,7 @@ await scenario('auditor: scores, closes, downloads the report, uploads the signe
   await page.waitForSelector('#rv-detail:not([hidden]) select.rv-level');
   const sels = page.locator('#rv-detail select.rv-level');
   const n = await sels.count();
-  check(n === 21, `every indicator can be scored (${n})`);
+  check(n === 22, `every indicator can be scored (${n})`);
   for (let i = 0; i < n; i++) {
     if (await sels.nth(i).inputValue() === '') await sels.nth(i).selectOption('3');
   }

@@ -69,13 +69,13 @@ def indicators(inst=d):
 
 
 AUTO = ("verifikator_minimum", "bsre_statement", "cps_published", "usage_report_current", "audit_chain_intact",
-        "revocation_fresh", "expired_not_used", "assessment_on_file", "monev_held")
+        "revocation_fresh", "expired_not_used", "assessment_on_file", "monev_held", "notices_acknowledged")
 
 # --- the shipped instrument covers R1..R18, five aspects, every automatic indicator of the issue.
 check(sorted({r for i in INSTRUMENT["indicators"] for r in i["requirements"]}, key=lambda r: int(r[1:])) ==
       ["R%d" % n for n in range(1, 19)], "the default instrument covers R1..R18")
 check(len(INSTRUMENT["aspects"]) == 5 and sum(a["weight"] for a in INSTRUMENT["aspects"]) == 100, "five aspects, weights sum to 100")
-check({i["id"] for i in INSTRUMENT["indicators"] if i["evaluation"] == "auto"} == set(AUTO), "the nine automatic indicators")
+check({i["id"] for i in INSTRUMENT["indicators"] if i["evaluation"] == "auto"} == set(AUTO), "the ten automatic indicators")
 
 # --- indicators from the CLI on the fresh demo instance.
 ind = indicators()

@@ -234,6 +234,24 @@ EXPECTED = {
     ("POST", "/api/v1/public/tickets"): (EVERYONE, "the verify page's report-a-problem form (rate limited)"),
     ("GET", "/api/v1/public/tickets/{ref}"): (EVERYONE, "follow-up: the token is the credential"),
     ("POST", "/api/v1/public/tickets/{ref}/messages"): (EVERYONE, "the public reporter answers with the token"),
+    # --- change notices of the certificate service (R13, docs/notices.md)
+    ("GET", "/notices"): (EVERYONE, "the public notices page (PKS 4(2)g: a channel the issuer provides)"),
+    ("GET", "/notices.atom"): (EVERYONE, "public Atom feed of published and withdrawn notices"),
+    ("GET", "/notices.json"): (EVERYONE, "public JSON feed of published and withdrawn notices"),
+    ("GET", "/api/v1/notices"): (S({"admin", "auditor"}), "the issuer's admins (drafts too) and the ministry's admins (to acknowledge)"),
+    ("POST", "/api/v1/notices"): (S({"auditor"}), "only the issuer drafts notices"),
+    ("GET", "/api/v1/notices/{id}"): (S({"admin", "auditor"}), "a notice with its acknowledgement"),
+    ("POST", "/api/v1/notices/{id}"): (S({"auditor"}), "the issuer edits its drafts"),
+    ("POST", "/api/v1/notices/{id}/publish"): (S({"auditor"}), "the issuer publishes"),
+    ("POST", "/api/v1/notices/{id}/withdraw"): (S({"auditor"}), "the issuer withdraws"),
+    ("POST", "/api/v1/notices/{id}/acknowledge"): (S({"admin"}), "the ministry's admins acknowledge receipt"),
+    ("GET", "/api/v1/webhooks"): (S({"admin"}), "the ministry's receivers of notices"),
+    ("POST", "/api/v1/webhooks"): (S({"admin"}), "the ministry registers its receivers"),
+    ("POST", "/api/v1/webhooks/{id}"): (S({"admin"}), "change or deactivate a receiver"),
+    ("POST", "/api/v1/webhooks/{id}/delete"): (S({"admin"}), "delete a receiver"),
+    ("POST", "/api/v1/webhooks/{id}/rotate"): (S({"admin"}), "a new HMAC secret"),
+    ("POST", "/api/v1/webhooks/{id}/test"): (S({"admin"}), "a signed test ping"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries"): (S({"admin"}), "the delivery log"),
 }
 
 # Rows for routes being added on other branches today: checked like the others once the

@@ -15,6 +15,7 @@ import { mountReview } from './app-review.js';
 import { mountSupport } from './app-support.js';
 import { mountLiteracy } from './app-literacy.js';
 import { mountLetters } from './app-letter.js';
+import { mountNotice } from './app-notice.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -78,6 +79,8 @@ function showDashboard(me) {
     if (me.role === 'admin' || me.role === 'auditor' || me.role === 'subscriber') mountLetters(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
+    // Change notices (R13): the issuer's admins publish, the ministry's admins acknowledge and keep the webhooks.
+    if (me.role === 'admin' || me.role === 'auditor') mountNotice(body, me);
   } else {
     say($('#dash-msg'), 'info', 'dash.application');
   }

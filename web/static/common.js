@@ -41,6 +41,7 @@ function footer() {
       h('a', { href: '/cps', i18n: 'nav.cps' }), ' · ',
       h('a', { href: '/literasi', i18n: 'nav.literasi' }), ' · ',
       h('a', { href: '/verify', i18n: 'nav.verify' }), ' · ',
+      h('a', { href: '/notices', i18n: 'footer.notices' }), ' · ',
       h('a', { href: '/api/v1/openapi.json', i18n: 'footer.api' })));
 }
 

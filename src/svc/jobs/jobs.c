@@ -12,6 +12,7 @@
 #include "svc/jobs/jobs.h"
 #include "svc/letter/letter.h"
 #include "svc/monev/monev.h"
+#include "svc/notice/notice.h"
 #include "svc/notify/notify.h"
 #include "svc/report/report.h"
 #include "svc/policy/policy.h"
@@ -34,6 +35,11 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 		log_msg(LOG_WARN, "jobs.notify", "%s", tk_errmsg());
 	else if (sent + failed > 0)
 		log_msg(LOG_INFO, "jobs.notify", "sent %d, failed %d", sent, failed);
+	/* Change-notice webhooks (R13): due deliveries and retries, claimed one by one. */
+	if (notice_deliver(c, &sent, &failed) != TK_OK)
+		log_msg(LOG_WARN, "jobs.webhooks", "%s", tk_errmsg());
+	else if (sent + failed > 0)
+		log_msg(LOG_INFO, "jobs.webhooks", "delivered %d, failed %d", sent, failed);
 	/* Signed files kept for a download window are deleted once it has passed. */
 	{
 		struct store_stmt *s = NULL;

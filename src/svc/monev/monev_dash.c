@@ -7,6 +7,7 @@
 #include "svc/monev/monev_int.h"
 #include "svc/calendar/calendar.h"
 #include "svc/support/support.h"
+#include "svc/notice/notice.h"
 #include "svc/assess/assess.h"
 #include "svc/policy/policy.h"
 
@@ -352,6 +353,7 @@ static const struct {
 	{"review_recommendations", reco_open_items},
 	{"tickets", support_open_items},
 	{"assessments", assess_open_items},
+	{"notices", notice_open_items},
 };
 
 static enum tk_err open_items_json(struct svc_ctx *c, int64_t now, json_t *d)

@@ -10,6 +10,7 @@
 
 #include "svc/audit/audit.h"
 #include "svc/ca/ca.h"
+#include "svc/notice/notice.h"
 #include "svc/report/report.h"
 #include "svc/sign/sign.h"
 #include "crypto/crypto.h"
@@ -402,6 +403,12 @@ out:
 	return rc;
 }
 
+/* PKS art. 4(2)g, 5(1)g (R13): every change notice acknowledged within [notice] ack_days of publication (svc/notice). */
+static enum tk_err notices_acknowledged(struct svc_ctx *c, int *pass, json_t **ev)
+{
+	return notice_ack_indicator(c, tk_now(), pass, ev);
+}
+
 static const struct {
 	const char *id;
 	enum tk_err (*fn)(struct svc_ctx *c, int *pass, json_t **ev);
@@ -409,6 +416,7 @@ static const struct {
     {"verifikator_minimum", verifikator_minimum}, {"bsre_statement", bsre_statement}, {"cps_published", cps_published},
     {"usage_report_current", usage_report_current}, {"audit_chain_intact", audit_chain_intact}, {"revocation_fresh", revocation_fresh},
     {"expired_not_used", expired_not_used}, {"assessment_on_file", assessment_on_file}, {"monev_held", monev_held},
+    {"notices_acknowledged", notices_acknowledged},
 };
 
 int review_auto_known(const char *id)
