@@ -93,6 +93,10 @@ int cmd_assess(int argc, char **argv);
 int cmd_reco(int argc, char **argv);   /* cmd_policy.c */
 int cmd_policy(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_agreement(int argc, char **argv); /* cmd_agreement.c: the agreement register */
+/* cmd_calendar.c: teken agreement deadline / holidays (svc/calendar) */
+int cmd_agreement_deadline(int argc, char **argv);
+int cmd_agreement_holidays(int argc, char **argv);
 /*
  * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
  * are hashed where they lie, never copied. Release with munmap.

@@ -75,6 +75,13 @@ static const char usage[] =
     "  teken ticket list|summary --dir D [--status S | --year Y]   /   teken ticket get --dir D --id N [--file F -o doc.pdf]   # support tickets (docs/support.md)\n"
     "  teken ticket open --dir D --category C --subject S --body T|--body-file F [--document-id X] [--cert-serial S] [--file doc.pdf]\n"
     "  teken ticket reply|assign|resolve|close --dir D --id N [--body T|--note T|--assignee A]   (any: [--as USER --password-file F])\n"
+    "  teken agreement list|remind --dir D   /   teken agreement get --dir D --id N   # the agreement register (docs/agreements.md)\n"
+    "  teken agreement create --dir D --file agr.json   /   update|addendum --dir D --id N --file F.json\n"
+    "  teken agreement end --dir D --id N --on YYYY-MM-DD --reason T\n"
+    "  teken agreement upload --dir D --id N [--addendum A] --in signed.pdf   /   download --dir D --id N [--addendum A] [-o F]\n"
+    "  teken agreement contact change --dir D --id N --party first|second --changed-on YYYY-MM-DD --official O\n"
+    "                         [--position P] [--address A] [--phone T] [--email E]   /   contact history --dir D --id N [--party P]\n"
+    "                         (agreement commands: [--format json] [--as USER --password-file F])\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -91,7 +98,7 @@ int main(int argc, char **argv)
 		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
-		{"review", cmd_review}, {"ticket", cmd_ticket},
+		{"review", cmd_review}, {"ticket", cmd_ticket}, {"agreement", cmd_agreement},
 	};
 	size_t i;
 

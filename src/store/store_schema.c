@@ -927,6 +927,21 @@ static const char *const migration_16[] = {
 	" body_en TEXT NOT NULL,"
 	" edited_by TEXT NOT NULL,"
 	" edited_at INTEGER NOT NULL)",
+	/* -- Agreement register (R15, svc/agreement): the verification of an
+	 * uploaded signed PDF is kept with it (indication, sub-indication and a
+	 * summary of the signatures as JSON), and who uploaded it when. */
+	"ALTER TABLE agreements ADD COLUMN pdf_indication TEXT",
+	"ALTER TABLE agreements ADD COLUMN pdf_subindication TEXT",
+	"ALTER TABLE agreements ADD COLUMN pdf_verification TEXT",
+	"ALTER TABLE agreements ADD COLUMN pdf_uploaded_by TEXT",
+	"ALTER TABLE agreements ADD COLUMN pdf_uploaded_at INTEGER",
+	"ALTER TABLE agreement_addenda ADD COLUMN pdf_indication TEXT",
+	"ALTER TABLE agreement_addenda ADD COLUMN pdf_subindication TEXT",
+	"ALTER TABLE agreement_addenda ADD COLUMN pdf_verification TEXT",
+	"ALTER TABLE agreement_addenda ADD COLUMN pdf_uploaded_by TEXT",
+	"ALTER TABLE agreement_addenda ADD COLUMN pdf_uploaded_at INTEGER",
+	"CREATE INDEX agreement_addenda_agreement ON agreement_addenda(agreement_id)",
+	/* -- end of the agreement register block */
 	NULL,
 };
 
