@@ -68,6 +68,9 @@ int cli_read_json_object(const char *cmd, const char *path, size_t max, json_t *
 /* `<cmd> --dir D`: runs one reminder job as the operator and prints "queued N reminders". */
 int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int *queued));
 
+int cmd_agreement(int argc, char **argv);
+int cmd_agreement_deadline(int argc, char **argv); /* cmd_calendar.c */
+int cmd_agreement_holidays(int argc, char **argv); /* cmd_calendar.c */
 int cmd_init(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_cps(int argc, char **argv);
@@ -93,10 +96,6 @@ int cmd_assess(int argc, char **argv);
 int cmd_reco(int argc, char **argv);   /* cmd_policy.c */
 int cmd_policy(int argc, char **argv);
 int cmd_review(int argc, char **argv);
-int cmd_agreement(int argc, char **argv); /* cmd_agreement.c: the agreement register */
-/* cmd_calendar.c: teken agreement deadline / holidays (svc/calendar) */
-int cmd_agreement_deadline(int argc, char **argv);
-int cmd_agreement_holidays(int argc, char **argv);
 /*
  * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
  * are hashed where they lie, never copied. Release with munmap.

@@ -169,6 +169,15 @@ static const struct http_route routes[] = {
 	    "The current minutes PDF: frozen, or with the signatures uploaded so far"},
 	{"POST", "/api/v1/evaluations/{id}/minutes/signed", ROLE_ADMIN | ROLE_AUDITOR, h_evaluation_minutes_signed, MONEV_UPLOAD_BODY,
 	    "Upload a party's signed minutes (application/pdf or multipart 'file'): an incremental update of the current file with one more valid signature"},
+	/* the agreement's calendar (R15, docs/agreements.md "Counting days") */
+	{"GET", "/api/v1/agreement/holidays/{year}", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_holidays_get, 0,
+	    "The holidays a year counts with: status decreed|provisional, source store|shipped|fixed, decree, holidays [{date, weekday, kind, name}]"},
+	{"PUT", "/api/v1/agreement/holidays/{year}", ROLE_ADMIN, h_agreement_holidays_put, 0,
+	    "Load a year's decree: {status: decreed|provisional, decree, holidays: [{date, kind: national|cuti_bersama, name}]}"},
+	{"DELETE", "/api/v1/agreement/holidays/{year}", ROLE_ADMIN, h_agreement_holidays_delete, 0,
+	    "Drop a loaded decree: the year goes back to the shipped calendar"},
+	{"GET", "/api/v1/agreement/deadline", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_deadline, 0,
+	    "?rule=termination|amendment|contact-change|force-majeure-verbal|force-majeure-written&date=YYYY-MM-DD: the deadline, working days counted, holidays skipped"},
 	/* security assessments (R6, docs/assessments.md): confidential, reads of findings and files are logged */
 	{"GET", "/api/v1/assessments", ROLE_ADMIN | ROLE_AUDITOR, h_assessments_list, 0,
 	    "Security-assessment requests, newest first: status, due date, overdue, the latest report's summary (no findings)"},

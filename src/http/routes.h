@@ -104,6 +104,10 @@ enum tk_err h_my_erase(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_pii_access_request(struct http_req *rq, struct http_resp *rs);
 
 /* routes_assess.c: security assessments (R6) */
+enum tk_err h_agreement_holidays_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_holidays_put(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_holidays_delete(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_deadline(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_assessments_list(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_assessments_request(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_assessment_get(struct http_req *rq, struct http_resp *rs);

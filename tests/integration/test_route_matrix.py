@@ -146,6 +146,11 @@ EXPECTED = {
     ("POST", "/api/v1/evaluations/{id}/minutes"): (S({"admin", "auditor"}), "freezing the minutes"),
     ("GET", "/api/v1/evaluations/{id}/minutes.pdf"): (S({"admin", "auditor"}), "the minutes both parties sign"),
     ("POST", "/api/v1/evaluations/{id}/minutes/signed"): (S({"admin", "auditor"}), "each party uploads its signed minutes"),
+    # --- the agreement's calendar (R15): both parties read it; the ministry's admins load a year's decree
+    ("GET", "/api/v1/agreement/holidays/{year}"): (S({"admin", "auditor"}), "the holidays deadlines count with: both parties"),
+    ("PUT", "/api/v1/agreement/holidays/{year}"): (S({"admin"}), "loading a year's decree: ministry admins"),
+    ("DELETE", "/api/v1/agreement/holidays/{year}"): (S({"admin"}), "dropping a loaded decree: ministry admins"),
+    ("GET", "/api/v1/agreement/deadline"): (S({"admin", "auditor"}), "deadline arithmetic of the agreement: both parties"),
     # --- security assessments (R6): the issuer requests and decides, the ministry answers; confidential to both
     ("GET", "/api/v1/assessments"): (S({"admin", "auditor"}), "assessment requests: both parties of the agreement"),
     ("POST", "/api/v1/assessments"): (S({"auditor"}), "the issuer requests a security-assessment report (PKS 4(1)e)"),
@@ -381,7 +386,7 @@ def run_matrix(backend, pg_url=None):
 
     def body_of(key, who):
         m, p = key
-        if m != "POST":
+        if m not in ("POST", "PUT"):
             return None
         # The signing rows name the demo official: its own unit's app may, the other unit's may not.
         # Subscribers sign as themselves (with no passphrase: the route admitted them, the key check follows).

@@ -85,6 +85,9 @@ enum tk_err calendar_holidays(struct svc_ctx *c, int year, char **out) WARN_UNUS
  */
 enum tk_err calendar_holidays_load(struct svc_ctx *c, int year, json_t *in, char **out) WARN_UNUSED;
 
+/* Drops a loaded decree (admins, operator): the year goes back to the shipped file or fixed dates. not_loaded when none. */
+enum tk_err calendar_holidays_reset(struct svc_ctx *c, int year, char **out) WARN_UNUSED;
+
 /* The agreement's deadline rules. */
 enum cal_rule {
 	CAL_RULE_TERMINATION,          /* notice >= 60 calendar days before the proposed end (art. 7(2)) */
@@ -107,7 +110,9 @@ struct cal_deadline {
 	int calendar_days;/* days between from and deadline (positive) */
 	int working_days; /* working days counted (0 for a calendar-day rule) */
 	int provisional;  /* a year used had no decree */
-	size_t nskipped;  /* holidays on weekdays passed over while counting */
+	int provisional_years[4];
+	size_t nprovisional;
+	size_t nskipped;  /* holidays on weekdays passed over while counting, in date order */
 	struct cal_holiday skipped[CAL_MAX_HOLIDAYS * 2];
 };
 

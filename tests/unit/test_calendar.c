@@ -1,7 +1,8 @@
 /*
- * Unit tests for the calendar helpers of src/svc/monev (monev_int.h): WIB
- * day numbers, strict YYYY-MM-DD dates, adding months, e-mail plausibility.
- * The service itself is tested end to end by tests/integration/test_monev.py.
+ * Unit tests for the day arithmetic of src/svc/calendar (calendar.h): WIB
+ * day numbers, strict YYYY-MM-DD dates, adding months, weekdays, and the
+ * outbox's e-mail plausibility check. Holidays and deadlines are tested end
+ * to end by tests/integration/test_calendar.py (hand-computed dates).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "svc/monev/monev_int.h"
 #include "svc/calendar/calendar.h"
 #include "svc/notify/notify.h"
 
@@ -70,6 +70,38 @@ static void test_add_months(void **state)
 	}
 }
 
+/* Every day 2000..2199 round-trips, and weekdays follow known anchors. */
+static void test_days(void **state)
+{
+	int64_t d, first = cal_from_ymd(2000, 1, 1), last = cal_from_ymd(2199, 12, 31);
+	int y, m, dd, py = 1999, pm = 12, pd = 31;
+	char s[16];
+
+	(void)state;
+	assert_int_equal(first, 10957); /* 2000-01-01 */
+	for (d = first; d <= last; d++) {
+		cal_ymd(d, &y, &m, &dd);
+		assert_int_equal(cal_from_ymd(y, m, dd), d);
+		/* The next day of the previous one: day+1, or the 1st of the next month or year. */
+		assert_true((y == py && m == pm && dd == pd + 1) || (y == py && m == pm + 1 && dd == 1 && pd >= 28) ||
+		    (y == py + 1 && m == 1 && dd == 1 && pm == 12 && pd == 31));
+		py = y;
+		pm = m;
+		pd = dd;
+	}
+	assert_int_equal(cal_weekday(cal_from_ymd(2026, 1, 1)), 4);   /* Thursday */
+	assert_int_equal(cal_weekday(cal_from_ymd(2026, 12, 5)), 6);  /* Saturday */
+	assert_int_equal(cal_weekday(cal_from_ymd(2029, 1, 23)), 2);  /* Tuesday */
+	assert_int_equal(cal_weekday(cal_from_ymd(2000, 2, 29)), 2);  /* Tuesday, a leap day of a 400-year */
+	assert_int_equal(cal_day_parse("2100-02-29", "x", &d), TK_ERR_INVALID); /* 2100 is not a leap year */
+	assert_int_equal(cal_day_parse("2028-02-29", "x", &d), TK_OK);
+	assert_int_equal(cal_day_parse("1999-12-31", "x", &d), TK_ERR_INVALID);
+	cal_day_str(cal_from_ymd(2028, 11, 24) + 60, s);
+	assert_string_equal(s, "2029-01-23");
+	/* 00:00 WIB of a day is 17:00 UTC of the day before. */
+	assert_int_equal(cal_day_start(cal_from_ymd(2026, 12, 6)), 1796490000);
+}
+
 static void test_email(void **state)
 {
 	(void)state;
@@ -93,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_wib_day),
 		cmocka_unit_test(test_day_parse),
 		cmocka_unit_test(test_add_months),
+		cmocka_unit_test(test_days),
 		cmocka_unit_test(test_email),
 	};
 
