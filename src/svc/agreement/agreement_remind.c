@@ -204,6 +204,7 @@ out:
 static enum tk_err working_days_before(struct svc_ctx *c, int64_t day, int n, int64_t *out)
 {
 	struct cal_year *y = NULL;
+	const struct cal_holiday *why = NULL;
 	int have = 0, yy, mm, dd, counted = 0;
 	enum tk_err rc = TK_OK;
 
@@ -217,7 +218,7 @@ static enum tk_err working_days_before(struct svc_ctx *c, int64_t day, int n, in
 				break;
 			have = yy;
 		}
-		if (cal_is_working_day(y, day, NULL))
+		if (cal_is_working_day(y, day, &why))
 			counted++;
 	}
 	*out = day;

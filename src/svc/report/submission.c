@@ -308,7 +308,6 @@ enum tk_err report_send(struct svc_ctx *c, int year, const char *unit, int versi
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "say how the report was delivered by hand (note: letter number, date, to whom)");
 	if (!by_hand) {
 		struct agreement_info ai;
-		enum tk_err rc;
 		if ((rc = issuer_contact(c, &ai)) != TK_OK)
 			return rc;
 		if (ai.issuer_email[0] == '\0')
