@@ -142,7 +142,7 @@ check(a2["ends_on"] == "2027-06-09" and a2["status"] == "in_force", "signed 2025
 check(a2["contacts"]["second"]["phone"] == "+62 21 1", "contacts kept")
 # The usage report prints the agreement in force: now the newest signed one.
 rep = json.loads(admin.request("GET", "/api/v1/reports/usage?year=2026&format=json").body)
-check(rep["instance"]["agreement"]["issuer_number"] == "9/PKS/BSrE/2025" and rep["instance"]["issuer"] == "Sekretariat Utama BSSN",
+check(rep["instance"]["agreement"]["issuer_number"] == "9/PKS/BSrE/2025" and rep["instance"]["agreement"]["title"] == NEW["title"],
       "the report names the agreement in force: %r" % rep["instance"])
 r = admin.request("POST", "/api/v1/agreements/%d" % A2, {"term_months": 36, "title": "Perjanjian Kerja Sama Uji (diperbaiki)"})
 check(r.status == 200 and r.json()["ends_on"] == "2028-06-09" and r.json()["title"].endswith("(diperbaiki)"), "36 months: through 2028-06-09")

@@ -1122,6 +1122,9 @@ enum tk_err agreement_current(struct svc_ctx *c, struct agreement_info *o)
 		    (rc = str_copy(o->issuer_email, sizeof(o->issuer_email), store_col_text(s, 8))) != TK_OK)
 			goto out;
 	}
+	if (rc == TK_OK)
+		rc = str_copy(o->issuer, sizeof(o->issuer),
+		    config_get_or(c->inst->cfg, "agreement", "issuer", "Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara"));
 	/* The contact's e-mail first; teken.conf's when the register has none. */
 	if (rc == TK_OK && o->issuer_email[0] == '\0' && conf_email != NULL && conf_email[0] != '\0')
 		rc = str_copy(o->issuer_email, sizeof(o->issuer_email), conf_email);

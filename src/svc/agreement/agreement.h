@@ -127,7 +127,9 @@ enum tk_err agreement_contact_history(struct svc_ctx *c, int64_t id, const char 
  * the newest agreement of the register not ended, and the current e-mail
  * of party second's contact; with no such agreement (or an empty e-mail)
  * the [agreement] settings of teken.conf (title, user_number,
- * issuer_number, signed_on, issuer, issuer_email). Reads only; no access
+ * issuer_number, signed_on, issuer_email). The certification body's name
+ * (issuer: BSrE, a unit of PIHAK II) is not a particular of the register:
+ * always [agreement] issuer. Reads only; no access
  * check (the calling service made its own). Empty strings when unknown.
  */
 struct agreement_info {
@@ -136,7 +138,8 @@ struct agreement_info {
 	char number_first[AGREEMENT_MAX_NUMBER + 1];  /* the ministry's number (user_number) */
 	char number_second[AGREEMENT_MAX_NUMBER + 1]; /* the issuer's number (issuer_number) */
 	char party_first[AGREEMENT_MAX_TITLE + 1];
-	char party_second[AGREEMENT_MAX_TITLE + 1];   /* the issuer */
+	char party_second[AGREEMENT_MAX_TITLE + 1];   /* PIHAK II, the signatory for the issuer */
+	char issuer[AGREEMENT_MAX_TITLE + 1];         /* the certification body reports name: [agreement] issuer (default BSrE) */
 	char signed_on[16];
 	char ends_on[16];                             /* "" from teken.conf */
 	char issuer_email[AGREEMENT_MAX_EMAIL + 1];

@@ -203,7 +203,7 @@ static enum tk_err queue_to_issuer(struct svc_ctx *c, const struct step_args *a,
 		 "SHA-256 berkas PDF: %s\n\n"
 		 "Mohon konfirmasi penerimaan melalui aplikasi teken (menu Laporan).\n\n"
 		 "-- \nThe usage report for %d (version %d) is ready for the issuer; the SHA-256 above identifies the signed PDF.\n",
-		 ai.party_second[0] ? ai.party_second : "BSrE", config_get_or(c->inst->cfg, "instance", "organization", "Kementerian"),
+		 config_get_or(c->inst->cfg, "agreement", "issuer", "BSrE"), config_get_or(c->inst->cfg, "instance", "organization", "Kementerian"),
 		 a->year, a->version, c->inst->base_url, a->year, a->version, uq, pdf_sha, a->year,
 		 a->version)) != TK_OK)
 		return rc;

@@ -723,7 +723,7 @@ static json_t *instance_json(struct svc_ctx *c)
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}",
 	    "organization", config_get_or(cfg, "instance", "organization", ""),
 	    "base_url", c->inst->base_url,
-	    "issuer", ai.party_second,
+	    "issuer", ai.issuer,
 	    "agreement",
 	    "title", ai.title,
 	    "user_number", ai.number_first,

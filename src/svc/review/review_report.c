@@ -179,7 +179,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 	if ((rc = str_fmt(buf, sizeof(buf), "%lld", (long long)json_integer_value(json_object_get(rev, "id")))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Nomor tinjauan", buf)) != TK_OK || (rc = pdfgen_kv(g, "Judul", json_string_value(json_object_get(rev, "title")))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Pengguna (Kementerian)", config_get_or(cfg, "instance", "organization", "Kementerian"))) != TK_OK ||
-	    (rc = pdfgen_kv(g, "Penerbit", ai.party_second[0] ? ai.party_second : "Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara")) !=
+	    (rc = pdfgen_kv(g, "Penerbit", ai.issuer)) !=
 		TK_OK ||
 	    (rc = pdfgen_kv(g, "Perjanjian", ai.title[0] ? ai.title : "(belum diisi)")) != TK_OK ||
 	    (rc = str_fmt(long_text, LONG_TEXT, "%s / %s, tanggal %s", ai.number_first[0] ? ai.number_first : "(belum diisi)",
