@@ -13,6 +13,7 @@ import { mountAssess } from './app-assess.js';
 import { mountPolicy } from './app-policy.js';
 import { mountReview } from './app-review.js';
 import { mountSupport } from './app-support.js';
+import { mountAgreement } from './app-agreement.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -70,6 +71,8 @@ function showDashboard(me) {
     if (me.role === 'admin' || me.role === 'auditor') mountPolicy(body, me);
     // Implementation review (PKS art. 4(2)e): the issuer reviews, the ministry answers.
     if (me.role === 'admin' || me.role === 'auditor') mountReview(body, me);
+    // The agreement register (R15): the ministry's admins keep it, the issuer's auditors read it and record their own contacts.
+    if (me.role === 'admin' || me.role === 'auditor') mountAgreement(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
   } else {
