@@ -308,7 +308,7 @@ enum tk_err agreement_list(struct svc_ctx *c, char **out)
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT " AGR_COLS ", (SELECT COUNT(*) FROM agreement_addenda a WHERE a.agreement_id = agreements.id)"
-		 " FROM agreements ORDER BY signed_on DESC, id DESC", &s)) != TK_OK)
+		 " FROM agreements ORDER BY signed_on DESC, id DESC LIMIT 200", &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < AGREEMENT_MAX_LIST) {
 		json_t *o = agreement_row_json(s, today);
