@@ -559,7 +559,9 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 			goto out;
 	} else if (vis) {
 		double x = vrect[0], y = vrect[1], w = vrect[2], h = vrect[3];
-		struct stamp_text st = {o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url};
+		/* A document's own field: its author chose the box, so fill it at the best size it allows rather than refuse. */
+		struct stamp_text st = {o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url,
+		    target != NULL ? PADES_STAMP_FLOOR_FS : o->visible.min_fs};
 		char shown[48];
 		const struct pdf_obj *img_ref = NULL;
 		double img_aspect = 0;

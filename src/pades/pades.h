@@ -25,7 +25,12 @@ struct pades_visible {
 	const char *anchor;  /* when set: the first occurrence of this text on the page gives x, y */
 	const uint8_t *image;/* optional signature image (PNG or JPEG) */
 	size_t image_len;
+	/* Smallest stamp type size allowed (points). 0: the legible minimum, a box
+	 * too small for it is refused (stamp_too_small). PADES_STAMP_FLOOR_FS for
+	 * boxes the caller cannot change (a document's own field is always so). */
+	double min_fs;
 };
+#define PADES_STAMP_FLOOR_FS 2.5
 
 struct pades_opts {
 	const struct key *key;

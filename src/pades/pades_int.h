@@ -11,6 +11,10 @@ struct stamp_text {
 	const char *when;      /* signing time shown to people (WIB) */
 	const char *statement; /* R8 */
 	const char *url;       /* QR target; NULL: no QR */
+	/* Smallest type size (points) the layout may use; 0: the legible minimum (5,
+	 * the statement at 4). A document's own signature field, whose box the caller
+	 * cannot choose, may go lower rather than refuse the document. */
+	double min_fs;
 };
 
 /* A decoded signature image: 8-bit samples (or JPEG bytes) and an optional alpha channel. */
@@ -30,6 +34,11 @@ void image_free(struct stamp_image *im);
  * Helvetica-Bold). img_aspect > 0 (width/height) draws image /Im1 above the text.
  */
 enum tk_err stamp_draw(const struct stamp_text *t, double w, double h, double img_aspect, struct buf *out) WARN_UNUSED;
+/*
+ * Whether a w x h stamp holds all of t (wrapped, shrunk to a legible
+ * minimum); stamp_too_small with the size that would otherwise.
+ */
+enum tk_err stamp_check(const struct stamp_text *t, double w, double h, double img_aspect) WARN_UNUSED;
 /*
  * A footer with the statement at the bottom of a page displayed as vw x vh
  * points; cm maps displayed coordinates to user space. Font /TkF1.

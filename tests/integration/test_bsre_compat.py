@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -77,6 +78,20 @@ req_img = {"nik": sub["nik"], "passphrase": sub["passphrase"], "file": [base64.b
                                     "originX": 300, "originY": 40, "width": 250, "height": 90}]}
 r = c.request("POST", "/api/v2/sign/pdf", req_img, headers=H)
 check(r.status == 200 and "Signature is Valid" in pdfsig(base64.b64decode(r.json()["file"][0])), "v2 imageBase64")
+# Clients written for BSrE size boxes for a bare image or QR (150 x 50, 100 x 40 are common):
+# they sign, the statement made smaller but whole inside the box (pdftotext -bbox judges).
+for w, h, img in ((150, 50, "true"), (100, 40, "false")):
+    extra = [("imageTTD", "ttd.png", png)] if img == "true" else []
+    body, ct = multipart(dict(fields, image=img, xAxis="300", yAxis="40", width=str(w), height=str(h)), [("file", "surat.pdf", pdf)] + extra)
+    r = c.request("POST", "/api/sign/pdf", body, ctype=ct, raw=True, headers=H)
+    check(r.status == 200 and "Signature is Valid" in pdfsig(r.body), "v1 small %dx%d box (image=%s): %s" % (w, h, img, r.body[:200]))
+    small = os.path.join(T, "small.pdf")
+    open(small, "wb").write(r.body)
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", small, "-"], capture_output=True, text=True, check=True).stdout
+    ph = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', bbox).group(1))
+    inside = [t for x0, y0, x1, y1, t in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', bbox)
+              if float(x0) >= 299.5 and float(x1) <= 300.5 + w and float(y0) >= ph - 40 - h - 0.5 and float(y1) <= ph - 39.5]
+    check(" ".join(inside).endswith("Badan Siber dan Sandi Negara."), "v1 small %dx%d box: the whole statement inside: %s" % (w, h, " ".join(inside)[-80:]))
 # tag_koordinat places the stamp at the tag character.
 tagged = subprocess.run(["gs", "-q", "-sDEVICE=pdfwrite", "-o", "-", "-c",
                          "/Helvetica findfont 12 scalefont setfont 100 200 moveto (Tanda tangan ^) show showpage"],

@@ -538,6 +538,9 @@ static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in,
 		po.visible.anchor = in->anchor;
 		po.visible.image = in->image;
 		po.visible.image_len = in->image_len;
+		/* Applications written for BSrE's service send boxes sized for a bare image or QR
+		 * code (150 x 50 is common) and cannot be changed: fill them as best they allow. */
+		po.visible.min_fs = in->channel != NULL && strcmp(in->channel, "bsre") == 0 ? PADES_STAMP_FLOOR_FS : 0;
 		if (strcmp(level, "B-B") != 0) {
 			/* The signature-time-stamp over the signature value (ETSI EN 319 142-1 5.4). */
 			po.timestamp = ts_over_signature;
