@@ -64,6 +64,24 @@ await scenario('admin at 1280x900: the demo agreement, records a contact change 
   const a = (await call(s, 'GET', '/api/v1/agreements/1')).data;
   check(a.contacts.first.official === 'Citra Peramban' && a.contacts.first.notice_due === '2026-03-31', 'recorded in the register');
   await page.locator('#agreement').screenshot({ path: path.join(SHOTS, 'agreement-contact-change-desktop.png') });
+
+  // Next year's decree loaded from the textarea: the year turns from provisional to decreed.
+  const y1 = y0 + 1;
+  const decree = { status: 'decreed', decree: 'SKB uji peramban', holidays: [
+    { date: y1 + '-01-01', kind: 'national', name: 'Tahun Baru Masehi' }, { date: y1 + '-01-02', kind: 'cuti_bersama', name: 'Cuti bersama uji' }] };
+  await page.click('#agr-holidays details summary');
+  await page.selectOption('#agr-hol-year', String(y1));
+  await page.fill('#agr-hol-json', JSON.stringify(decree));
+  await settledClick(page, '#agr-hol-form button[type="submit"]');
+  await page.waitForSelector('#agr-hol-msg.msg-ok');
+  await page.waitForSelector('#agr-year-' + y1 + '[data-status="decreed"]');
+  check((await page.textContent('#agr-year-' + y1)).includes('Cuti bersama uji'), 'the loaded decree is listed');
+  const cal = (await call(s, 'GET', '/api/v1/agreement/holidays/' + y1)).data;
+  check(cal.status === 'decreed' && cal.decree === 'SKB uji peramban' && cal.holidays.length === 2, 'the server holds the decree: ' + JSON.stringify(cal));
+  // Bad JSON is refused in the page, before any request.
+  await page.fill('#agr-hol-json', '{not json');
+  await settledClick(page, '#agr-hol-form button[type="submit"]');
+  await page.waitForSelector('#agr-hol-msg.msg-error');
   await ctx.close();
 });
 
