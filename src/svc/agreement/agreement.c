@@ -885,9 +885,7 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 	if ((rc = state_load(c, a->id, &st)) != TK_OK)
 		return rc;
 	if (a->aid != 0) {
-		char q[48];
-		if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)a->aid)) != TK_OK ||
-		    (rc = store_prepare(c->st, "SELECT COUNT(*) FROM agreement_addenda WHERE id = ? AND agreement_id = ?", &s)) != TK_OK ||
+		if ((rc = store_prepare(c->st, "SELECT COUNT(*) FROM agreement_addenda WHERE id = ? AND agreement_id = ?", &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, a->aid)) != TK_OK || (rc = store_bind_i64(s, 2, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;
 		n = row ? store_col_i64(s, 0) : 0;
