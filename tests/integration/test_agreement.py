@@ -212,6 +212,22 @@ check(admin.request("POST", "/api/v1/agreements/%d" % A2, {"title": "x"}).error_
 rep = json.loads(admin.request("GET", "/api/v1/reports/usage?year=2026&format=json").body)
 check(rep["instance"]["agreement"]["issuer_number"] == agr["number_second"], "after the end the report names the demo agreement again")
 check(admin.request("GET", "/api/v1/agreements/999").status == 404, "unknown agreement: 404")
+# The CLI mirrors the API: create from a file, an addendum, the end; an auditor (--as) may not create.
+f = os.path.join(T, "agr.json")
+json.dump(dict(NEW, title="Perjanjian CLI", signed_on="2024-03-01", term_months=12, contacts=None), open(f, "w"))
+out = json.loads(teken("agreement", "create", "--dir", d, "--file", f).stdout)
+A3 = out["id"]
+check(out["ends_on"] == "2025-02-28", "CLI: 2024-03-01 + 12 months: 2025-02-28 (%s)" % out["ends_on"])
+pw = os.path.join(T, "aud.pw")
+open(pw, "w").write(demo["auditor"]["password"] + "\n")
+p = teken("agreement", "create", "--dir", d, "--file", f, "--as", demo["auditor"]["user"], "--password-file", pw, check_rc=False)
+check(p.returncode == 1 and "admins" in p.stderr, "an auditor may not create through the CLI either: %s" % p.stderr)
+json.dump({"number": "ADD-CLI", "title": "Adendum CLI", "signed_on": "2025-01-10", "effective_on": "2025-01-10", "extends_to": "2025-12-31"}, open(f, "w"))
+out = json.loads(teken("agreement", "addendum", "--dir", d, "--id", str(A3), "--file", f).stdout)
+check(out["status"] == "extended" and out["ends_on"] == "2025-12-31", "CLI addendum extends it")
+out = json.loads(teken("agreement", "end", "--dir", d, "--id", str(A3), "--on", "2025-12-31", "--reason", "Selesai").stdout)
+check(out["status"] == "ended", "CLI end")
+check(teken("agreement", "end", "--dir", d, "--id", str(A3), "--on", "2025-12-31", "--reason", "x", check_rc=False).returncode == 1, "ended once (CLI)")
 
 # --- Contact changes: notice_due = 7 working days (art. 15(2)), computed by hand.
 # Friday 2026-03-13: Mon 16 (1), Tue 17 (2), Wed 18 cuti bersama Nyepi, Thu 19 Nyepi, Fri 20 cuti bersama Idul Fitri,
