@@ -3,8 +3,11 @@
  * this table and proves every route refuses every role it does not list.
  */
 #include "http/routes.h"
+#include "svc/agreement/agreement.h"
 #include "svc/assess/assess.h"
 #include "svc/letter/letter.h"
+
+#define AGREEMENT_UPLOAD_BODY MAX_REQ_BODY /* a signed agreement or addendum: the configured document limit ([http]) */
 #include "svc/monev/monev.h"
 #include "svc/policy/policy.h"
 
@@ -293,6 +296,26 @@ static const struct http_route routes[] = {
 	{"POST", "/api/v1/events/{id}/materials", ROLE_ADMIN | ROLE_AUDITOR, h_event_material_add, EVENT_UPLOAD_BODY,
 	    "Add a material: multipart 'file' (PDF, PNG, JPEG or text, at most 20 MiB; the bytes must match the type)"},
 	{"GET", "/api/v1/events/{id}/materials/{fid}", ROLE_ADMIN | ROLE_AUDITOR, h_event_material_get, 0, "Download a material"},
+	/* the agreement register (R15, docs/agreements.md) */
+	{"GET", "/api/v1/agreements", ROLE_ADMIN | ROLE_AUDITOR, h_agreements_list, 0, "Agreements of the register (PKS), newest signed first"},
+	{"POST", "/api/v1/agreements", ROLE_ADMIN, h_agreements_create, 0,
+	    "Register an agreement: title, number_first, number_second, party_first, party_second, signed_on, term_months (48), contacts {first, second}"},
+	{"GET", "/api/v1/agreements/{id}", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_get, 0,
+	    "An agreement: term, ends_on, days left, status, signed PDF and its verification, addenda, current contacts and their history"},
+	{"POST", "/api/v1/agreements/{id}", ROLE_ADMIN, h_agreement_update, 0, "Change an agreement's particulars (ends_on follows signed_on and term_months)"},
+	{"POST", "/api/v1/agreements/{id}/end", ROLE_ADMIN, h_agreement_end, 0, "End an agreement: {ended_on, reason}"},
+	{"POST", "/api/v1/agreements/{id}/pdf", ROLE_ADMIN, h_agreement_pdf_upload, AGREEMENT_UPLOAD_BODY,
+	    "Upload the signed agreement (application/pdf or multipart 'file'): verified, refused without a signature or with a failed one"},
+	{"GET", "/api/v1/agreements/{id}/pdf", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_pdf_get, 0, "The signed agreement PDF as uploaded"},
+	{"POST", "/api/v1/agreements/{id}/addenda", ROLE_ADMIN, h_agreement_addendum_add, 0,
+	    "Add an addendum: number, title, signed_on, effective_on, summary, extends_to (moves ends_on; status extended)"},
+	{"POST", "/api/v1/agreements/{id}/addenda/{aid}/pdf", ROLE_ADMIN, h_agreement_addendum_pdf_upload, AGREEMENT_UPLOAD_BODY,
+	    "Upload an addendum's signed PDF (verified as the agreement's)"},
+	{"GET", "/api/v1/agreements/{id}/addenda/{aid}/pdf", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_addendum_pdf_get, 0, "An addendum's signed PDF"},
+	{"GET", "/api/v1/agreements/{id}/contacts", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_contacts, 0,
+	    "Contact history of both parties (?party=first|second), oldest first, with notice_due and notice status"},
+	{"POST", "/api/v1/agreements/{id}/contacts", ROLE_ADMIN | ROLE_AUDITOR, h_agreement_contact_change, 0,
+	    "Record a contact change {party, changed_on, official, position, address, phone, email}: notice_due = 7 working days (art. 15(2)); auditors for party second only"},
 	/* technical-support tickets (R12, docs/support.md); summary before {id}: the first matching row wins */
 	{"GET", "/api/v1/tickets", ROLE_ANY_USER, h_tickets_list, 0,
 	    "Tickets (?status=open|answered|resolved|closed): auditors and admins all, others their own; newest first"},

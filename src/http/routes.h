@@ -205,6 +205,19 @@ enum tk_err h_letter_ack(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_letter_evidence_add(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_letter_evidence_get(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_letter_pdf(struct http_req *rq, struct http_resp *rs);
+/* routes_agreement.c: the agreement register (R15) */
+enum tk_err h_agreements_list(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreements_create(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_update(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_end(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_pdf_upload(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_pdf_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_addendum_add(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_addendum_pdf_upload(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_addendum_pdf_get(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_contact_change(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_agreement_contacts(struct http_req *rq, struct http_resp *rs);
 
 /* routes_trust.c: RFC 3161 TSA and RFC 6960 / 5019 OCSP */
 enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);

@@ -749,7 +749,9 @@ static const char *const migration_16[] = {
 	" name TEXT NOT NULL,"
 	" PRIMARY KEY (day, kind))",
 	/* Agreement register (R15). ends_on follows signed_on + term_months and
-	 * any extending addendum; status in_force/extended/ended. */
+	 * any extending addendum; status in_force/extended/ended. The signed PDF
+	 * (of the agreement, of an addendum) keeps its verification: indication,
+	 * sub-indication, a summary of the signatures as JSON, who uploaded it. */
 	"CREATE TABLE agreements ("
 	" id AUTOINC_PK,"
 	" title TEXT NOT NULL,"
@@ -768,7 +770,12 @@ static const char *const migration_16[] = {
 	" pdf_sha256 TEXT,"
 	" created_by TEXT NOT NULL,"
 	" created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL)",
+	" updated_at INTEGER NOT NULL,"
+	" pdf_indication TEXT,"
+	" pdf_subindication TEXT,"
+	" pdf_verification TEXT,"
+	" pdf_uploaded_by TEXT,"
+	" pdf_uploaded_at INTEGER)",
 	"CREATE TABLE agreement_addenda ("
 	" id AUTOINC_PK,"
 	" agreement_id INTEGER NOT NULL REFERENCES agreements(id),"
@@ -782,7 +789,12 @@ static const char *const migration_16[] = {
 	" pdf BLOB,"
 	" pdf_sha256 TEXT,"
 	" created_by TEXT NOT NULL,"
-	" created_at INTEGER NOT NULL)",
+	" created_at INTEGER NOT NULL,"
+	" pdf_indication TEXT,"
+	" pdf_subindication TEXT,"
+	" pdf_verification TEXT,"
+	" pdf_uploaded_by TEXT,"
+	" pdf_uploaded_at INTEGER)",
 	/* Contacts per party with their history: the current one has valid_to
 	 * NULL. changed_on is the change's date, notice_due the last day to
 	 * notify the other party (7 working days, art. 15(2)), letter_id the
@@ -857,7 +869,10 @@ static const char *const migration_16[] = {
 	" updated_at INTEGER NOT NULL,"
 	" acked_by TEXT,"
 	" acked_at INTEGER,"
-	" ack_note TEXT)",
+	" ack_note TEXT,"
+	" withdrawn_at INTEGER,"
+	" withdrawn_by TEXT,"
+	" withdraw_reason TEXT)",
 	"CREATE INDEX notices_published ON notices(status, published_at)",
 	/* Webhook receivers: secret sealed by the instance key (HMAC-SHA256 key). */
 	"CREATE TABLE webhooks ("
@@ -880,7 +895,8 @@ static const char *const migration_16[] = {
 	" last_code INTEGER,"
 	" last_error TEXT,"
 	" created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL)",
+	" updated_at INTEGER NOT NULL,"
+	" payload TEXT NOT NULL DEFAULT '{}')",
 	"CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_at)",
 	"CREATE TABLE webhook_attempts ("
 	" id AUTOINC_PK,"
@@ -905,7 +921,8 @@ static const char *const migration_16[] = {
 	" status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned','held','cancelled')),"
 	" created_by TEXT NOT NULL,"
 	" created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL)",
+	" updated_at INTEGER NOT NULL,"
+	" online INTEGER NOT NULL DEFAULT 0)",
 	"CREATE INDEX events_starts ON events(starts_on)",
 	"CREATE TABLE event_participants ("
 	" id AUTOINC_PK,"
@@ -916,33 +933,24 @@ static const char *const migration_16[] = {
 	" party TEXT NOT NULL CHECK (party IN ('first','second','public')),"
 	" attended INTEGER NOT NULL DEFAULT 0,"
 	" added_by TEXT NOT NULL,"
-	" added_at INTEGER NOT NULL)",
+	" added_at INTEGER NOT NULL,"
+	" subscriber_id INTEGER)",
 	"CREATE INDEX event_participants_event ON event_participants(event_id)",
-	/* The public /literasi page's text, versioned (newest wins). */
 	/* An outbox message may carry one attachment (a signed letter). */
 	"ALTER TABLE outbox ADD COLUMN attachment_id INTEGER",
+	/* The public /literasi page's text, versioned (newest wins). */
 	"CREATE TABLE literacy_pages ("
 	" version INTEGER PRIMARY KEY,"
 	" body_id TEXT NOT NULL,"
 	" body_en TEXT NOT NULL,"
 	" edited_by TEXT NOT NULL,"
 	" edited_at INTEGER NOT NULL)",
-	/* --- Part D, literacy (R14): an online event (place may be empty); the
-	 * register entry a participant was picked from (name and unit copied). */
-	"ALTER TABLE events ADD COLUMN online INTEGER NOT NULL DEFAULT 0",
-	"ALTER TABLE event_participants ADD COLUMN subscriber_id INTEGER",
+	/* Literacy (R14): public events by their end. */
 	"CREATE INDEX events_public ON events(is_public, ends_on)",
-	/* --- end of Part D */
-	/* --- Part C, change notices (R13; docs/notices.md) --- */
-	/* A withdrawn notice stays in the feed (Atom has no deletion): when and by whom, and why. */
-	"ALTER TABLE notices ADD COLUMN withdrawn_at INTEGER",
-	"ALTER TABLE notices ADD COLUMN withdrawn_by TEXT",
-	"ALTER TABLE notices ADD COLUMN withdraw_reason TEXT",
-	/* The notice as queued (JSON): every attempt of a delivery sends the same body. */
-	"ALTER TABLE webhook_deliveries ADD COLUMN payload TEXT NOT NULL DEFAULT '{}'",
+	/* Change notices (R13): delivery and attempt logs by parent. */
 	"CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id)",
 	"CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id)",
-	/* --- end of part C --- */
+	"CREATE INDEX agreement_addenda_agreement ON agreement_addenda(agreement_id)",
 	NULL,
 };
 

@@ -16,6 +16,7 @@ import { mountSupport } from './app-support.js';
 import { mountLiteracy } from './app-literacy.js';
 import { mountLetters } from './app-letter.js';
 import { mountNotice } from './app-notice.js';
+import { mountAgreement } from './app-agreement.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -77,6 +78,8 @@ function showDashboard(me) {
     if (me.role === 'admin' || me.role === 'auditor') mountLiteracy(body, me);
     // Signed correspondence under the agreement (R15): the ministry drafts and sends, its official signs, the issuer acknowledges.
     if (me.role === 'admin' || me.role === 'auditor' || me.role === 'subscriber') mountLetters(body, me);
+    // The agreement register (R15): the ministry's admins keep it, the issuer's auditors read it and record their own contacts.
+    if (me.role === 'admin' || me.role === 'auditor') mountAgreement(body, me);
     // Technical-support tickets (R12): every signed-in person; the service shows each their own, auditors and admins all.
     mountSupport(body, me);
     // Change notices (R13): the issuer's admins publish, the ministry's admins acknowledge and keep the webhooks.

@@ -1,4 +1,5 @@
 /* Instance directory: creation (teken init) and opening. */
+#include "svc/agreement/agreement.h"
 #include "svc/audit/audit.h"
 #include "svc/auth/auth.h"
 #include "svc/base/base.h"
@@ -1001,6 +1002,9 @@ enum tk_err instance_init(const struct init_opts *o)
 		if (rc != TK_OK)
 			goto out;
 	}
+	/* Every fresh instance holds the agreement it serves: the demo one, for the admins to correct (docs/agreements.md). */
+	if ((rc = agreement_seed_demo(&c, org)) != TK_OK)
+		goto out;
 	if (o->demo && (rc = seed_demo(&c, o->dir, &cr)) != TK_OK)
 		goto out;
 	/* Last, so a failure before it leaves no audit key on a token; made the

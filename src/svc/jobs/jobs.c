@@ -4,6 +4,7 @@
  * Every job is safe to run on several nodes at once (idempotent or claimed
  * row by row), so `teken serve` runs them on every node.
  */
+#include "svc/agreement/agreement.h"
 #include "svc/assess/assess.h"
 #include "svc/audit/audit.h"
 #include "svc/auth/auth.h"
@@ -80,6 +81,11 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 			log_msg(LOG_WARN, "jobs.reco", "%s", tk_errmsg());
 		else if (queued > 0)
 			log_msg(LOG_INFO, "jobs.reco", "queued %d overdue recommendation reminders", queued);
+		/* The agreement's end and renewal window, and contact changes not yet notified (once each). */
+		if (agreement_reminders(c, &queued) != TK_OK)
+			log_msg(LOG_WARN, "jobs.agreement", "%s", tk_errmsg());
+		else if (queued > 0)
+			log_msg(LOG_INFO, "jobs.agreement", "queued %d agreement reminders", queued);
 		buf_init(&crl, (size_t)1 << 31);
 		if (ca_crl_current(c, "issuing", &crl, &tu, &nu) != TK_OK)
 			log_msg(LOG_WARN, "jobs.crl", "%s", tk_errmsg());

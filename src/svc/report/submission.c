@@ -6,6 +6,7 @@
  * by the issuer (an auditor). The year's obligation is met once a version
  * went out by the due date.
  */
+#include "svc/agreement/agreement.h"
 #include "svc/audit/audit.h"
 #include "svc/base/base.h"
 #include "svc/notify/notify.h"
@@ -147,11 +148,10 @@ struct step_args {
 	const char *unit, *note;
 };
 
-/* The issuer's contact for reports ([agreement] issuer_email). */
-static const char *issuer_contact(const struct svc_ctx *c)
+/* The issuer's contact for reports: PIHAK II's contact e-mail in the register, else [agreement] issuer_email (svc/agreement). */
+static enum tk_err issuer_contact(struct svc_ctx *c, struct agreement_info *ai)
 {
-	const char *e = config_get(c->inst->cfg, "agreement", "issuer_email");
-	return e != NULL && e[0] != '\0' ? e : NULL;
+	return agreement_current(c, ai);
 }
 
 /* unit as a query value ("&unit=..." percent-encoded), or "" for the whole ministry. */
@@ -187,9 +187,10 @@ static enum tk_err unit_query(const char *unit, char *out, size_t cap)
 static enum tk_err queue_to_issuer(struct svc_ctx *c, const struct step_args *a, const char *pdf_sha)
 {
 	char subject[300], body[3072], uq[700];
+	struct agreement_info ai;
 	enum tk_err rc;
 
-	if ((rc = unit_query(a->unit, uq, sizeof(uq))) != TK_OK)
+	if ((rc = unit_query(a->unit, uq, sizeof(uq))) != TK_OK || (rc = issuer_contact(c, &ai)) != TK_OK)
 		return rc;
 
 	if ((rc = str_fmt(subject, sizeof(subject), "Laporan penggunaan sertifikat elektronik %d%s%s (versi %d)", a->year, a->unit ? " - " : "",
@@ -206,7 +207,7 @@ static enum tk_err queue_to_issuer(struct svc_ctx *c, const struct step_args *a,
 		 a->year, a->version, c->inst->base_url, a->year, a->version, uq, pdf_sha, a->year,
 		 a->version)) != TK_OK)
 		return rc;
-	return notify_queue(c, issuer_contact(c), subject, body);
+	return notify_queue(c, ai.issuer_email, subject, body);
 }
 
 static enum tk_err step_tx(struct svc_ctx *c, void *arg)
@@ -305,9 +306,15 @@ enum tk_err report_send(struct svc_ctx *c, int year, const char *unit, int versi
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "the note is at most %d characters", NOTE_MAX);
 	if (by_hand && (note == NULL || note[0] == '\0'))
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "say how the report was delivered by hand (note: letter number, date, to whom)");
-	if (!by_hand && issuer_contact(c) == NULL)
-		return tk_fail_code(TK_ERR_CONFLICT, "no_issuer_contact",
-		    "no issuer contact: set [agreement] issuer_email in teken.conf, or record a delivery by hand");
+	if (!by_hand) {
+		struct agreement_info ai;
+		if ((rc = issuer_contact(c, &ai)) != TK_OK)
+			return rc;
+		if (ai.issuer_email[0] == '\0')
+			return tk_fail_code(TK_ERR_CONFLICT, "no_issuer_contact",
+			    "no issuer contact: record PIHAK II's contact e-mail in the agreement register (or set [agreement] issuer_email in"
+			    " teken.conf), or record a delivery by hand");
+	}
 	return step_run(c, &a);
 }
 

@@ -5,6 +5,7 @@
  * store (GROUP BY day), certificates are walked once in C (renewals and
  * the state at each month end need their history).
  */
+#include "svc/agreement/agreement.h"
 #include "svc/base/base.h"
 #include "svc/report/report.h"
 #include "svc/report/report_int.h"
@@ -782,18 +783,23 @@ static json_t *verifikators_json(struct rowset *s)
 	return a;
 }
 
+/* The organisation and the agreement in force (svc/agreement: the register, else [agreement] in teken.conf); NULL on error. */
 static json_t *instance_json(struct svc_ctx *c)
 {
 	const struct config *cfg = c->inst->cfg;
+	struct agreement_info ai;
+
+	if (agreement_current(c, &ai) != TK_OK)
+		return NULL;
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}",
 	    "organization", config_get_or(cfg, "instance", "organization", ""),
 	    "base_url", c->inst->base_url,
-	    "issuer", config_get_or(cfg, "agreement", "issuer", "Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara"),
+	    "issuer", ai.issuer,
 	    "agreement",
-	    "title", config_get_or(cfg, "agreement", "title", ""),
-	    "user_number", config_get_or(cfg, "agreement", "user_number", ""),
-	    "issuer_number", config_get_or(cfg, "agreement", "issuer_number", ""),
-	    "signed_on", config_get_or(cfg, "agreement", "signed_on", ""));
+	    "title", ai.title,
+	    "user_number", ai.number_first,
+	    "issuer_number", ai.number_second,
+	    "signed_on", ai.signed_on);
 }
 
 static enum tk_err tally_json(struct svc_ctx *c, struct tally *t, json_t **out)

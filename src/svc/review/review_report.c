@@ -11,6 +11,7 @@
  */
 #include "svc/review/review_int.h"
 
+#include "svc/agreement/agreement.h"
 #include "svc/audit/audit.h"
 #include "svc/notify/notify.h"
 #include "svc/verify/verify_svc.h"
@@ -150,9 +151,12 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 	struct pdfgen_opts o;
 	json_t *instr = json_object_get(rev, "instrument"), *v, *a;
 	char footer[160], when[48], buf[64], score[16], *long_text = NULL;
+	struct agreement_info ai; /* the agreement in force (svc/agreement: the register, else teken.conf) */
 	size_t i, j;
 	enum tk_err rc;
 
+	if ((rc = agreement_current(c, &ai)) != TK_OK)
+		return rc;
 	time_wib(tk_now(), when);
 	if ((rc = str_fmt(footer, sizeof(footer), "Laporan tinjauan implementasi no. %lld, ditutup %s",
 		 (long long)json_integer_value(json_object_get(rev, "id")), when)) != TK_OK)
@@ -175,11 +179,11 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 	if ((rc = str_fmt(buf, sizeof(buf), "%lld", (long long)json_integer_value(json_object_get(rev, "id")))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Nomor tinjauan", buf)) != TK_OK || (rc = pdfgen_kv(g, "Judul", json_string_value(json_object_get(rev, "title")))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Pengguna (Kementerian)", config_get_or(cfg, "instance", "organization", "Kementerian"))) != TK_OK ||
-	    (rc = pdfgen_kv(g, "Penerbit", config_get_or(cfg, "agreement", "issuer", "Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara"))) !=
+	    (rc = pdfgen_kv(g, "Penerbit", ai.issuer)) !=
 		TK_OK ||
-	    (rc = pdfgen_kv(g, "Perjanjian", config_get_or(cfg, "agreement", "title", "(belum diisi)"))) != TK_OK ||
-	    (rc = str_fmt(long_text, LONG_TEXT, "%s / %s, tanggal %s", config_get_or(cfg, "agreement", "user_number", "(belum diisi)"),
-		 config_get_or(cfg, "agreement", "issuer_number", "(belum diisi)"), config_get_or(cfg, "agreement", "signed_on", "(belum diisi)"))) != TK_OK ||
+	    (rc = pdfgen_kv(g, "Perjanjian", ai.title[0] ? ai.title : "(belum diisi)")) != TK_OK ||
+	    (rc = str_fmt(long_text, LONG_TEXT, "%s / %s, tanggal %s", ai.number_first[0] ? ai.number_first : "(belum diisi)",
+		 ai.number_second[0] ? ai.number_second : "(belum diisi)", ai.signed_on[0] ? ai.signed_on : "(belum diisi)")) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Nomor Pengguna / Penerbit", long_text)) != TK_OK)
 		goto out;
 	if ((rc = str_fmt(long_text, LONG_TEXT, "%s s.d. %s", json_string_value(json_object_get(rev, "period_from")),

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "crypto/crypto.h"
+#include "svc/agreement/agreement.h"
 #include "svc/audit/audit.h"
 #include "svc/notify/notify.h"
 #include "svc/pii/pii.h"
@@ -501,16 +502,24 @@ static enum tk_err notify_opener(struct svc_ctx *c, const struct ticket_row *t, 
 	return notify_queue(c, to, subject, body);
 }
 
-/* Tells the issuer's support contact ([support] issuer_email, else [agreement] issuer_email) of a new ticket. */
+/*
+ * Tells the issuer's support contact ([support] issuer_email, else PIHAK
+ * II's contact e-mail in the agreement register, else [agreement]
+ * issuer_email: svc/agreement) of a new ticket.
+ */
 static enum tk_err notify_issuer(struct svc_ctx *c, const char *ref, const char *category, const char *subject)
 {
 	const struct config *cfg = instance_config(c->inst);
 	const char *to = config_get(cfg, "support", "issuer_email");
 	char subj[160], body[2 * SUPPORT_MAX_SUBJECT + 2 * 256 + 1024]; /* as in notify_opener */
+	struct agreement_info ai;
 	enum tk_err rc;
 
-	if (to == NULL || to[0] == '\0')
-		to = config_get(cfg, "agreement", "issuer_email");
+	if (to == NULL || to[0] == '\0') {
+		if ((rc = agreement_current(c, &ai)) != TK_OK)
+			return rc;
+		to = ai.issuer_email;
+	}
 	if (to == NULL || !notify_email_ok(to))
 		return TK_OK;
 	if ((rc = str_fmt(subj, sizeof(subj), "[teken] Tiket baru %s / New ticket %s", ref, ref)) != TK_OK ||
