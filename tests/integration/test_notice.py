@@ -170,7 +170,10 @@ check(r.status == 200 and r.json()["status"] == "published" and r.json()["publis
 check(aud.request("POST", "/api/v1/notices/%d/publish" % n1).status == 409, "publishing twice is refused")
 r = aud.request("POST", "/api/v1/notices/%d" % n1, {"title_id": "Diam-diam diubah"})
 check(r.status == 409 and r.error_code() == "not_draft", "a published notice is not edited: %s" % r.body[:200])
-check(int(one("SELECT COUNT(*) FROM outbox")) == mails0 + 1, "one e-mail queued for the one [monev] contact")
+# [monev] contacts plus PIHAK I's current contact in the register (the demo agreement has one).
+ministry = one("SELECT email FROM agreement_contacts WHERE party = 'first' AND valid_to IS NULL ORDER BY id DESC LIMIT 1")
+check("@" in ministry, "the register names the ministry's contact")
+check(int(one("SELECT COUNT(*) FROM outbox")) == mails0 + 2, "one e-mail each for the [monev] contact and the register's ministry contact")
 check(N1["title_id"][:20] in one("SELECT body FROM outbox ORDER BY id DESC LIMIT 1"), "the e-mail carries the notice")
 check(int(one("SELECT COUNT(*) FROM webhook_deliveries WHERE notice_id = ? AND status = 'pending'", n1)) == 1, "one delivery queued")
 

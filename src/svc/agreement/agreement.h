@@ -34,6 +34,7 @@
 #define TEKEN_SVC_AGREEMENT_H
 
 #include "svc/base/base.h"
+#include "svc/notify/notify.h"
 
 #include <jansson.h>
 
@@ -145,6 +146,13 @@ struct agreement_info {
 	char issuer_email[AGREEMENT_MAX_EMAIL + 1];
 };
 enum tk_err agreement_current(struct svc_ctx *c, struct agreement_info *out) WARN_UNUSED;
+
+/*
+ * Whom the ministry's agreement-level mail goes to: [monev] contacts plus
+ * PIHAK I's current contact e-mail in the register, each once. id: that
+ * agreement; 0: the agreement in force. Reads only.
+ */
+enum tk_err agreement_ministry_contacts(struct svc_ctx *c, int64_t id, struct notify_contacts *out) WARN_UNUSED;
 
 /*
  * For `teken init`: the demo agreement (signed 2025-01-24 for four years)

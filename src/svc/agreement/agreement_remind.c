@@ -24,51 +24,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct rcpts {
-	char addr[NOTIFY_MAX_CONTACTS + 1][256];
-	size_t n;
-};
-
-static void rcpt_add(struct rcpts *r, const char *a)
-{
-	size_t i;
-
-	if (a == NULL || a[0] == '\0' || !notify_email_ok(a) || strlen(a) >= sizeof(r->addr[0]) || r->n >= NOTIFY_MAX_CONTACTS + 1)
-		return;
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->addr[i], a) == 0)
-			return;
-	memcpy(r->addr[r->n], a, strlen(a) + 1);
-	r->n++;
-}
-
-/* [monev] contacts plus PIHAK I's current contact e-mail of agreement id. */
-static enum tk_err recipients(struct svc_ctx *c, const struct notify_contacts *ct, int64_t id, struct rcpts *r)
+enum tk_err agreement_ministry_contacts(struct svc_ctx *c, int64_t id, struct notify_contacts *out)
 {
 	struct store_stmt *s = NULL;
 	int row = 0;
-	size_t i;
 	enum tk_err rc;
 
-	memset(r, 0, sizeof(*r));
-	for (i = 0; i < ct->n; i++)
-		rcpt_add(r, ct->addr[i]);
-	if ((rc = store_prepare(c->st, "SELECT email FROM agreement_contacts WHERE agreement_id = ? AND party = 'first' AND valid_to IS NULL"
-		 " ORDER BY id DESC LIMIT 1", &s)) == TK_OK && (rc = store_bind_i64(s, 1, id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row)
-		rcpt_add(r, store_col_text(s, 0));
+	notify_contacts_load(c->inst->cfg, out);
+	/* id 0: the agreement in force (the newest not ended). */
+	if ((rc = store_prepare(c->st, id > 0 ? "SELECT email FROM agreement_contacts WHERE agreement_id = ? AND party = 'first' AND valid_to IS NULL"
+					      " ORDER BY id DESC LIMIT 1"
+					    : "SELECT k.email FROM agreement_contacts k JOIN agreements a ON a.id = k.agreement_id"
+					      " WHERE a.status <> 'ended' AND k.party = 'first' AND k.valid_to IS NULL ORDER BY a.id DESC, k.id DESC LIMIT 1",
+		 &s)) == TK_OK &&
+	    (id <= 0 || (rc = store_bind_i64(s, 1, id)) == TK_OK) && (rc = store_step(s, &row)) == TK_OK && row)
+		notify_contacts_add(out, store_col_text(s, 0));
 	store_finalize(s);
 	return rc;
-}
-
-static enum tk_err queue_all(struct svc_ctx *c, const struct rcpts *r, const char *subject, const char *body)
-{
-	size_t i;
-	enum tk_err rc;
-
-	for (i = 0; i < r->n; i++)
-		if ((rc = notify_queue(c, r->addr[i], subject, body)) != TK_OK)
-			return rc;
-	return TK_OK;
 }
 
 static enum tk_err audit_reminder(struct svc_ctx *c, int64_t id, const char *kind, const char *ref, size_t n)
@@ -115,7 +87,7 @@ struct agr {
 	char title[AGREEMENT_MAX_TITLE + 1], number[AGREEMENT_MAX_NUMBER + 1], ends_on[16];
 };
 
-static enum tk_err remind_expiry(struct svc_ctx *c, const struct notify_contacts *ct, int64_t today, int *queued)
+static enum tk_err remind_expiry(struct svc_ctx *c, int64_t today, int *queued)
 {
 	struct store_stmt *s = NULL;
 	struct agr *a = NULL;
@@ -141,7 +113,7 @@ static enum tk_err remind_expiry(struct svc_ctx *c, const struct notify_contacts
 	if (rc != TK_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		struct rcpts r;
+		struct notify_contacts r;
 		char stage[16] = "", ref[64], subj[200], body[2000];
 		int64_t ends = 0;
 		int claimed = 0, m = 0;
@@ -161,7 +133,7 @@ static enum tk_err remind_expiry(struct svc_ctx *c, const struct notify_contacts
 			goto out;
 		if (stage[0] == '\0')
 			continue;
-		if ((rc = recipients(c, ct, a[i].id, &r)) != TK_OK)
+		if ((rc = agreement_ministry_contacts(c, a[i].id, &r)) != TK_OK)
 			goto out;
 		if (r.n == 0) {
 			log_msg(LOG_WARN, "agreement.reminders", "agreement %lld: an expiry reminder is due but nobody is named ([monev] contacts, PIHAK I's e-mail)",
@@ -190,7 +162,7 @@ static enum tk_err remind_expiry(struct svc_ctx *c, const struct notify_contacts
 			 " (art. 7(2)). See teken, Agreement.\n",
 			 a[i].title, a[i].number, a[i].ends_on, m == 0 ? "Hari ini atau sebelumnya masa berlakunya telah sampai pada akhirnya.\n" : "",
 			 a[i].title, a[i].number, a[i].ends_on, m == 0 ? "Its term has reached its end.\n" : "")) != TK_OK ||
-		    (rc = queue_all(c, &r, subj, body)) != TK_OK || (rc = audit_reminder(c, a[i].id, "agreement.expiry", ref, r.n)) != TK_OK)
+		    (rc = notify_contacts_send(c, &r, subj, body)) != TK_OK || (rc = audit_reminder(c, a[i].id, "agreement.expiry", ref, r.n)) != TK_OK)
 			goto out;
 		*queued += (int)r.n;
 	}
@@ -231,7 +203,7 @@ struct pending {
 	char official[AGREEMENT_MAX_FIELD + 1], changed_on[16], notice_due[16];
 };
 
-static enum tk_err remind_contacts(struct svc_ctx *c, const struct notify_contacts *ct, int64_t today, int *queued)
+static enum tk_err remind_contacts(struct svc_ctx *c, int64_t today, int *queued)
 {
 	struct store_stmt *s = NULL;
 	struct pending *p = NULL;
@@ -261,7 +233,7 @@ static enum tk_err remind_contacts(struct svc_ctx *c, const struct notify_contac
 	if (rc != TK_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		struct rcpts r;
+		struct notify_contacts r;
 		const char *kind;
 		char ref[24], subj[200], body[2000];
 		int64_t due = 0, warn = 0;
@@ -276,7 +248,7 @@ static enum tk_err remind_contacts(struct svc_ctx *c, const struct notify_contac
 				continue;
 		}
 		kind = overdue ? "agreement.contact_overdue" : "agreement.contact_warning";
-		if ((rc = recipients(c, ct, p[i].id, &r)) != TK_OK)
+		if ((rc = agreement_ministry_contacts(c, p[i].id, &r)) != TK_OK)
 			goto out;
 		if (r.n == 0) {
 			log_msg(LOG_WARN, "agreement.reminders", "contact change %lld: a notice reminder is due but nobody is named", (long long)p[i].cid);
@@ -301,7 +273,7 @@ static enum tk_err remind_contacts(struct svc_ctx *c, const struct notify_contac
 			 p[i].changed_on, p[i].official, p[i].notice_due,
 			 overdue ? "Batas waktu itu telah lewat dan belum ada surat yang tercatat." : "Belum ada surat yang tercatat.", p[i].changed_on,
 			 p[i].official, p[i].notice_due, overdue ? "That day has passed and no letter is recorded." : "No letter is recorded yet.")) != TK_OK ||
-		    (rc = queue_all(c, &r, subj, body)) != TK_OK || (rc = audit_reminder(c, p[i].id, kind, ref, r.n)) != TK_OK)
+		    (rc = notify_contacts_send(c, &r, subj, body)) != TK_OK || (rc = audit_reminder(c, p[i].id, kind, ref, r.n)) != TK_OK)
 			goto out;
 		*queued += (int)r.n;
 	}
@@ -318,14 +290,12 @@ struct remind_arg {
 static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 {
 	struct remind_arg *a = arg;
-	struct notify_contacts ct;
 	int64_t today = cal_wib_day(tk_now());
 	enum tk_err rc;
 
-	notify_contacts_load(c->inst->cfg, &ct);
-	if ((rc = remind_expiry(c, &ct, today, &a->queued)) != TK_OK)
+	if ((rc = remind_expiry(c, today, &a->queued)) != TK_OK)
 		return rc;
-	return remind_contacts(c, &ct, today, &a->queued);
+	return remind_contacts(c, today, &a->queued);
 }
 
 enum tk_err agreement_reminders(struct svc_ctx *c, int *queued)

@@ -12,6 +12,7 @@
  */
 #include "svc/letter/letter_int.h"
 
+#include "svc/agreement/agreement.h"
 #include "svc/audit/audit.h"
 #include "svc/base/base_int.h"
 #include "svc/calendar/calendar.h"
@@ -32,16 +33,13 @@ struct due_letter {
 static enum tk_err remind_one(struct svc_ctx *c, const struct due_letter *l, int *queued)
 {
 	struct notify_contacts ct;
-	struct letter_contact own;
 	char ref[32], subj[700], body[2400], obj[40], *d = NULL;
-	size_t i, n = 0;
 	int claimed = 0, incoming = strcmp(l->direction, "incoming") == 0;
 	enum tk_err rc;
 
-	notify_contacts_load(c->inst->cfg, &ct);
-	if ((rc = letter_contact_current(c, l->agreement_id, "first", &own)) != TK_OK)
+	if ((rc = agreement_ministry_contacts(c, l->agreement_id, &ct)) != TK_OK)
 		return rc;
-	if (ct.n == 0 && !notify_email_ok(own.email)) {
+	if (ct.n == 0) {
 		log_msg(LOG_WARN, "letter.reminders", "letter %lld waits past %s but nobody is named to tell ([monev] contacts, the ministry's contact)",
 		    (long long)l->id, l->reply_due);
 		return TK_OK;
@@ -70,26 +68,15 @@ static enum tk_err remind_one(struct svc_ctx *c, const struct due_letter *l, int
 		    l->subject, strcmp(l->kind, "amendment_proposal") == 0 ? "answered" : "acknowledged", l->reply_due);
 	if (rc != TK_OK)
 		return rc;
-	for (i = 0; i < ct.n; i++, n++)
-		if ((rc = notify_queue(c, ct.addr[i], subj, body)) != TK_OK)
-			return rc;
-	if (notify_email_ok(own.email)) {
-		int dup = 0;
-		for (i = 0; i < ct.n; i++)
-			dup |= strcmp(ct.addr[i], own.email) == 0;
-		if (!dup) {
-			if ((rc = notify_queue(c, own.email, subj, body)) != TK_OK)
-				return rc;
-			n++;
-		}
-	}
+	if ((rc = notify_contacts_send(c, &ct, subj, body)) != TK_OK)
+		return rc;
 	if ((rc = str_fmt(obj, sizeof(obj), "letter:%lld", (long long)l->id)) != TK_OK ||
-	    (rc = svc_json_dump(json_pack("{s:s, s:s, s:I}", "kind", "reply_overdue", "reply_due", l->reply_due, "recipients", (json_int_t)n), &d)) != TK_OK)
+	    (rc = svc_json_dump(json_pack("{s:s, s:s, s:I}", "kind", "reply_overdue", "reply_due", l->reply_due, "recipients", (json_int_t)ct.n), &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, "letter.reminder", obj, d);
 	free(d);
 	if (rc == TK_OK)
-		*queued += (int)n;
+		*queued += (int)ct.n;
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "svc/notice/notice_int.h"
 
 #include "config/config.h"
+#include "svc/agreement/agreement.h"
 #include "svc/audit/audit.h"
 #include "svc/calendar/calendar.h"
 #include "svc/notify/notify.h"
@@ -420,7 +421,14 @@ enum tk_err notice_update(struct svc_ctx *c, int64_t id, const struct notice_in 
  */
 static enum tk_err mail_ministry(struct svc_ctx *c, const char *subject, const char *body, size_t *n)
 {
-	return notify_contacts_queue(c, subject, body, n);
+	struct notify_contacts ct;
+	enum tk_err rc;
+
+	*n = 0;
+	if ((rc = agreement_ministry_contacts(c, 0, &ct)) != TK_OK)
+		return rc;
+	*n = ct.n;
+	return notify_contacts_send(c, &ct, subject, body);
 }
 
 /* The e-mail of a published or withdrawn notice (Indonesian first, English). */

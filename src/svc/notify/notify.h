@@ -38,6 +38,10 @@ struct notify_contacts {
  * e-mail address). Bad entries are logged and skipped.
  */
 void notify_contacts_load(const struct config *cfg, struct notify_contacts *ct);
+/* Adds a plausible address not already listed (room kept for NOTIFY_MAX_CONTACTS); others are ignored. */
+void notify_contacts_add(struct notify_contacts *ct, const char *addr);
+/* Queues one mail to each address of ct inside the caller's transaction. */
+enum tk_err notify_contacts_send(struct svc_ctx *c, const struct notify_contacts *ct, const char *subject, const char *body) WARN_UNUSED;
 /* Queues one mail to each of [monev] contacts inside the caller's transaction; *n how many (0: nobody named). */
 enum tk_err notify_contacts_queue(struct svc_ctx *c, const char *subject, const char *body, size_t *n) WARN_UNUSED;
 /*

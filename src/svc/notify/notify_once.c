@@ -11,6 +11,7 @@
 #include "store/store.h"
 
 #include <string.h>
+#include <strings.h>
 
 int notify_email_ok(const char *s)
 {
@@ -55,20 +56,36 @@ void notify_contacts_load(const struct config *cfg, struct notify_contacts *ct)
 	}
 }
 
-enum tk_err notify_contacts_queue(struct svc_ctx *c, const char *subject, const char *body, size_t *n)
+void notify_contacts_add(struct notify_contacts *ct, const char *addr)
 {
-	struct notify_contacts ct;
+	size_t i;
+
+	if (addr == NULL || ct->n >= NOTIFY_MAX_CONTACTS || strlen(addr) >= sizeof(ct->addr[0]) || !notify_email_ok(addr))
+		return;
+	for (i = 0; i < ct->n; i++)
+		if (strcasecmp(ct->addr[i], addr) == 0)
+			return;
+	memcpy(ct->addr[ct->n++], addr, strlen(addr) + 1);
+}
+
+enum tk_err notify_contacts_send(struct svc_ctx *c, const struct notify_contacts *ct, const char *subject, const char *body)
+{
 	size_t i;
 	enum tk_err rc;
 
-	*n = 0;
-	notify_contacts_load(c->inst->cfg, &ct);
-	for (i = 0; i < ct.n; i++) {
-		if ((rc = notify_queue(c, ct.addr[i], subject, body)) != TK_OK)
+	for (i = 0; i < ct->n; i++)
+		if ((rc = notify_queue(c, ct->addr[i], subject, body)) != TK_OK)
 			return rc;
-		(*n)++;
-	}
 	return TK_OK;
+}
+
+enum tk_err notify_contacts_queue(struct svc_ctx *c, const char *subject, const char *body, size_t *n)
+{
+	struct notify_contacts ct;
+
+	notify_contacts_load(c->inst->cfg, &ct);
+	*n = ct.n;
+	return notify_contacts_send(c, &ct, subject, body);
 }
 
 enum tk_err notify_claim_once(struct svc_ctx *c, const char *kind, const char *ref, int *claimed)
