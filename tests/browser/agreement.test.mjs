@@ -30,7 +30,7 @@ await scenario('admin at 1280x900: the demo agreement, records a contact change 
   check((await page.textContent('#agr-days')).includes(String(days)), `${days} days left shown: ${await page.textContent('#agr-days')}`);
   check(await page.locator('#agreement [data-status="in_force"]').count() === 1, 'status in force');
   check((await page.textContent('#agr-pdf')).includes('Belum diunggah'), 'no signed PDF yet');
-  check((await page.textContent('#agr-contacts [data-party="first"]')).includes('pusdatin@kementerian.example'), "PIHAK I's demo contact");
+  check((await page.textContent('#agr-contacts [data-party="first"]')).includes('Budi Contoh'), "PIHAK I's demo contact");
   // The holiday calendar of this year and the next, each with its status.
   await page.waitForSelector('.agr-year[data-status]');
   await page.waitForFunction(() => document.querySelectorAll('.agr-year[data-status]').length === 2);

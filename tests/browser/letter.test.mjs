@@ -52,7 +52,9 @@ await scenario('admin at 1280x900 drafts a contact-change letter with the live d
   await page.waitForSelector('#lt-hint .lt-hint-ok');
   check((await page.textContent('#lt-hint')).includes('Batas waktu'), 'the hint names the deadline');
   await page.fill('#lt-signatory', DEMO.subscriber.user);
-  await page.fill('#lt-contact', String(contactId));
+  // The contact change is picked from the register's pending changes, not typed.
+  await page.waitForSelector('#lt-contact option[value="' + contactId + '"]', { state: 'attached' });
+  await page.selectOption('#lt-contact', String(contactId));
   await page.click('#lt-new button[type="submit"]');
   await page.waitForSelector('#lt-new-msg.msg-ok');
   await page.waitForSelector('#lt-list .lt-preview');

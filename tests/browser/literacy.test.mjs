@@ -29,73 +29,73 @@ await scenario('setup: the demo official in the register', async () => {
 await scenario('admin at 1280: records a public event with a register and a free-text participant, attendance, held, material', async () => {
   const { ctx, page } = await newPage(browser, 'literacy-admin');
   await uiLogin(page, DEMO.admin.user, DEMO.admin.password);
-  await page.waitForSelector('#literacy #lt-new');
-  check((await page.textContent('#lt-h')).includes('Literasi & Pelatihan'), 'Indonesian heading');
-  await settledClick(page, '#lt-new');
-  await page.selectOption('#lt-f-kind', 'bimtek');
-  await page.fill('#lt-f-title', TITLE);
-  await page.fill('#lt-f-desc', 'Cara menandatangani dan memeriksa dokumen.');
-  await page.fill('#lt-f-starts', today);
-  await page.fill('#lt-f-place', 'Aula Gedung A');
-  await page.selectOption('#lt-f-org', 'joint');
-  await page.fill('#lt-f-speakers', 'Dr. Sari; bssn; BSrE\nPak Budi; kementerian; Pusdatin');
-  await page.check('#lt-f-public');
-  await page.click('#lt-f-save');
-  await page.waitForSelector('#lt-detail:not([hidden]) #lt-detail-msg.msg-ok');
-  check((await page.textContent('#lt-detail-h')).includes(TITLE), 'the new event opens');
-  check(await page.locator('#lt-upcoming tbody tr').count() === 1, 'listed under upcoming');
+  await page.waitForSelector('#literacy #trn-new');
+  check((await page.textContent('#trn-h')).includes('Literasi & Pelatihan'), 'Indonesian heading');
+  await settledClick(page, '#trn-new');
+  await page.selectOption('#trn-f-kind', 'bimtek');
+  await page.fill('#trn-f-title', TITLE);
+  await page.fill('#trn-f-desc', 'Cara menandatangani dan memeriksa dokumen.');
+  await page.fill('#trn-f-starts', today);
+  await page.fill('#trn-f-place', 'Aula Gedung A');
+  await page.selectOption('#trn-f-org', 'joint');
+  await page.fill('#trn-f-speakers', 'Dr. Sari; bssn; BSrE\nPak Budi; kementerian; Pusdatin');
+  await page.check('#trn-f-public');
+  await page.click('#trn-f-save');
+  await page.waitForSelector('#trn-detail:not([hidden]) #trn-detail-msg.msg-ok');
+  check((await page.textContent('#trn-detail-h')).includes(TITLE), 'the new event opens');
+  check(await page.locator('#trn-upcoming tbody tr').count() === 1, 'listed under upcoming');
 
   // From the register: search by name, choose.
-  await page.fill('#lt-reg-q', officialName.slice(0, 4));
-  await page.waitForSelector('#lt-reg-hits .lt-pick');
-  await page.click('#lt-reg-hits .lt-pick');
-  await page.waitForSelector('#lt-detail input.lt-att');
+  await page.fill('#trn-reg-q', officialName.slice(0, 4));
+  await page.waitForSelector('#trn-reg-hits .trn-pick');
+  await page.click('#trn-reg-hits .trn-pick');
+  await page.waitForSelector('#trn-detail input.trn-att');
   // Free text: someone from the issuer.
-  await page.fill('#lt-p-name', 'Rina Kusuma');
-  await page.fill('#lt-p-unit', 'BSrE');
-  await page.selectOption('#lt-p-party', 'second');
-  await page.click('#lt-p-add');
-  await page.waitForFunction(() => document.querySelectorAll('#lt-detail input.lt-att').length === 2);
-  const rows = await page.locator('#lt-detail tbody tr').allTextContents();
+  await page.fill('#trn-p-name', 'Rina Kusuma');
+  await page.fill('#trn-p-unit', 'BSrE');
+  await page.selectOption('#trn-p-party', 'second');
+  await page.click('#trn-p-add');
+  await page.waitForFunction(() => document.querySelectorAll('#trn-detail input.trn-att').length === 2);
+  const rows = await page.locator('#trn-detail tbody tr').allTextContents();
   check(rows[0].includes(officialName) && rows[0].includes('Daftar pemegang sertifikat'), 'register participant row: ' + rows[0]);
   check(rows[1].includes('Rina Kusuma') && rows[1].includes('BSSN/BSrE') && rows[1].includes('Isian bebas'), 'free-text row: ' + rows[1]);
 
   // Attendance: the official came, Rina did not.
-  const boxes = page.locator('#lt-detail input.lt-att');
+  const boxes = page.locator('#trn-detail input.trn-att');
   await boxes.nth(0).check();
-  await page.click('#lt-att-save');
-  await page.waitForSelector('#lt-detail-msg.msg-ok');
-  check(await page.locator('#lt-detail input.lt-att').nth(0).isChecked(), 'attendance saved (official)');
-  check(!(await page.locator('#lt-detail input.lt-att').nth(1).isChecked()), 'attendance saved (absent)');
+  await page.click('#trn-att-save');
+  await page.waitForSelector('#trn-detail-msg.msg-ok');
+  check(await page.locator('#trn-detail input.trn-att').nth(0).isChecked(), 'attendance saved (official)');
+  check(!(await page.locator('#trn-detail input.trn-att').nth(1).isChecked()), 'attendance saved (absent)');
 
   // A material.
   const pdf = path.join(SHOTS, 'materi.pdf');
   fs.writeFileSync(pdf, TINY_PDF);
-  await page.setInputFiles('#lt-mat-file', pdf);
-  await page.click('#lt-mat-up');
-  await page.waitForSelector('#lt-materials a');
-  check((await page.textContent('#lt-materials')).includes('materi.pdf'), 'material listed');
+  await page.setInputFiles('#trn-mat-file', pdf);
+  await page.click('#trn-mat-up');
+  await page.waitForSelector('#trn-materials a');
+  check((await page.textContent('#trn-materials')).includes('materi.pdf'), 'material listed');
 
-  await page.click('#lt-mark-held');
-  await page.waitForSelector('#lt-detail .badge[data-status="held"]');
-  eventId = Number(await page.locator('#lt-upcoming .lt-open').first().getAttribute('data-id'));
+  await page.click('#trn-mark-held');
+  await page.waitForSelector('#trn-detail .badge[data-status="held"]');
+  eventId = Number(await page.locator('#trn-upcoming .trn-open').first().getAttribute('data-id'));
   const shot = path.join(SHOTS, 'literacy-admin-desktop.png');
   await page.locator('#literacy').screenshot({ path: shot });
   check(fs.statSync(shot).size > 10_000, 'desktop screenshot saved');
 
   // The page text: Indonesian and English, preview, save.
-  await page.waitForSelector('#lt-page-state span');
-  check((await page.textContent('#lt-page-state')).includes('teks bawaan'), 'no version yet: the built-in text');
-  await page.fill('#lt-page-id', '# Literasi uji peramban\n\nTeks **baru** dari admin.\n\n- butir satu\n- [Verifikasi](/verify)\n\n<script>alert(1)</script> [jahat](javascript:alert(1)) [luar](//evil.example/x) [data](data:text/html,x)\n');
-  await page.click('#lt-tab-en');
-  await page.fill('#lt-page-en', '# Browser test literacy\n\nNew text from the admin.\n');
-  await page.click('#lt-tab-id');
-  check(await page.locator('#lt-page-preview h1').textContent() === 'Literasi uji peramban', 'preview renders the heading');
-  check(await page.locator('#lt-page-preview strong').textContent() === 'baru', 'preview renders bold');
-  await page.click('#lt-page-save');
-  await page.waitForSelector('#lt-page-msg.msg-ok');
-  check((await page.textContent('#lt-page-state')).includes('Versi 1'), 'version 1 saved');
-  check(await page.locator('#lt-page-versions tbody tr').count() === 1, 'one version listed');
+  await page.waitForSelector('#trn-page-state span');
+  check((await page.textContent('#trn-page-state')).includes('teks bawaan'), 'no version yet: the built-in text');
+  await page.fill('#trn-page-id', '# Literasi uji peramban\n\nTeks **baru** dari admin.\n\n- butir satu\n- [Verifikasi](/verify)\n\n<script>alert(1)</script> [jahat](javascript:alert(1)) [luar](//evil.example/x) [data](data:text/html,x)\n');
+  await page.click('#trn-tab-en');
+  await page.fill('#trn-page-en', '# Browser test literacy\n\nNew text from the admin.\n');
+  await page.click('#trn-tab-id');
+  check(await page.locator('#trn-page-preview h1').textContent() === 'Literasi uji peramban', 'preview renders the heading');
+  check(await page.locator('#trn-page-preview strong').textContent() === 'baru', 'preview renders bold');
+  await page.click('#trn-page-save');
+  await page.waitForSelector('#trn-page-msg.msg-ok');
+  check((await page.textContent('#trn-page-state')).includes('Versi 1'), 'version 1 saved');
+  check(await page.locator('#trn-page-versions tbody tr').count() === 1, 'one version listed');
   await ctx.close();
 });
 
@@ -137,12 +137,12 @@ await scenario('public /literasi at phone width: the new text and the event, no 
 await scenario('auditor at phone width: sees the event, cannot pick from the register', async () => {
   const { ctx, page } = await newPage(browser, 'literacy-auditor', { width: 390, height: 844 });
   await uiLogin(page, DEMO.auditor.user, DEMO.auditor.password);
-  await page.waitForSelector('#lt-upcoming .lt-open');
-  await settledClick(page, '#lt-upcoming .lt-open');
-  await page.waitForSelector('#lt-detail:not([hidden]) #lt-p-name');
-  check(await page.locator('#lt-reg-q').count() === 0, 'no register search for the issuer (pseudonyms only)');
-  check(!(await page.textContent('#lt-detail')).includes(officialName), "the register participant's name is a pseudonym for the issuer");
-  check(await page.locator('#lt-page').count() === 0, 'no page text editor for the issuer');
+  await page.waitForSelector('#trn-upcoming .trn-open');
+  await settledClick(page, '#trn-upcoming .trn-open');
+  await page.waitForSelector('#trn-detail:not([hidden]) #trn-p-name');
+  check(await page.locator('#trn-reg-q').count() === 0, 'no register search for the issuer (pseudonyms only)');
+  check(!(await page.textContent('#trn-detail')).includes(officialName), "the register participant's name is a pseudonym for the issuer");
+  check(await page.locator('#trn-page').count() === 0, 'no page text editor for the issuer');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   check(overflow <= 1, `no horizontal overflow of the app at phone width (${overflow} px)`);
   const shot = path.join(SHOTS, 'literacy-auditor-phone.png');

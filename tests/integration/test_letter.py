@@ -103,6 +103,14 @@ check(sql("SELECT COUNT(*) FROM letters")[0][0] == "0", "nothing stored by the r
 r = admin.request("POST", "/api/v1/letters", {"kind": "termination", "event_date": "2027-02-05", "signatory": OFFICIAL, "letter_date": "2026-12-07"})
 check(r.status == 201 and r.json()["deadline"] == "2026-12-07" and r.json()["late"] is False, "termination on the earliest end accepted: %s" % r.body[:300])
 TERM = r.json()["id"]
+# Signed on its last valid day, but sent a day later: refused, the notice would not count (art. 7(2)).
+r = off.request("POST", "/api/v1/letters/%d/sign" % TERM, {"passphrase": PASS})
+check(r.status == 200 and r.json()["status"] == "signed", "termination signed on its deadline: %s" % r.body[:200])
+write_clock(CLOCK, NOW0 + 86400)
+p = teken("letter", "send", "--dir", d, "--id", str(TERM), check_rc=False)
+check(p.returncode != 0 and "too late" in p.stderr and "2026-12-07" in p.stderr, "sending it on 2026-12-08 is refused as too late: %s" % p.stderr)
+check(sql("SELECT status FROM letters WHERE id = ?", TERM)[0][0] == "signed", "the refused send changes nothing")
+write_clock(CLOCK, NOW0)
 
 # Amendment dated 2026-02-20 taking effect 2026-04-20 (a Monday). 45 working days counted back from
 # 2026-04-20 skip Good Friday 04-03, the Idul Fitri block 03-18..03-24 (cuti bersama 18, Nyepi 19,
@@ -239,6 +247,12 @@ body, ct = multipart({"meta": json.dumps({"kind": "amendment_proposal", "number"
 r = admin.request("POST", "/api/v1/letters/incoming", body, ctype=ct)
 check(r.status == 201, "incoming registered: %s" % r.body[:300])
 IN = r.json()
+# An answer must answer a proposal: pointing it at the termination notice is refused.
+body, ct = multipart({"meta": json.dumps({"kind": "amendment_answer", "number": "56/BSrE/2026", "subject": "Jawaban", "in_reply_to": TERM,
+                                          "letter_date": "2026-12-14", "received_on": "2026-12-16"})},
+                     [("file", "scan.pdf", open(scan, "rb").read())])
+r = admin.request("POST", "/api/v1/letters/incoming", body, ctype=ct)
+check(r.status == 400 and "amendment_proposal" in r.json()["error"]["message"], "an answer to a termination notice is refused: %s" % r.body[:300])
 check(IN["fields"]["verification"]["signed"] is False and IN["fields"]["verification"]["indication"] == "UNSIGNED", "an unsigned scan is marked unsigned")
 check(IN["reply_due"] == "2027-02-28" and IN["status"] == "received", "our answer is due the day before it takes effect: %s" % IN["reply_due"])
 body, ct = multipart({"meta": json.dumps({"kind": "general", "number": "56/BSrE/2026", "subject": "Surat bertanda tangan",
@@ -281,7 +295,10 @@ pp = os.path.join(T, "pp")
 open(pw, "w").write(demo["subscriber"]["password"] + "\n")
 open(pp, "w").write(PASS + "\n")
 dj = os.path.join(T, "draft.json")
-json.dump({"kind": "general", "signatory": OFFICIAL, "subject": "Undangan rapat koordinasi — Triwulan I", "fields": {"body": "Kami mengundang Saudara."}}, open(dj, "w"))
+# A long "Hal" (near the 500-byte limit): its mail still goes, the subject cut at a character with "...".
+LONG_HAL = "Undangan rapat koordinasi — Triwulan I: " + "pemanfaatan sertifikat elektronik pada sistem elektronik kementerian " * 6
+LONG_HAL = LONG_HAL.strip()
+json.dump({"kind": "general", "signatory": OFFICIAL, "subject": LONG_HAL, "fields": {"body": "Kami mengundang Saudara."}}, open(dj, "w"))
 G = json.loads(teken("letter", "draft", "--dir", d, "--file", dj).stdout)["id"]
 p = teken("letter", "sign", "--dir", d, "--id", str(G), "--as", demo["admin"]["user"], "--password-file", pw, "--passphrase-file", pp, check_rc=False)
 check(p.returncode != 0 and sql("SELECT status FROM letters WHERE id = ?", G)[0][0] == "draft", "CLI sign refuses a wrong identity: %s" % p.stderr)
@@ -299,7 +316,10 @@ check(json.loads(p.stdout)["status"] == "acknowledged" and json.loads(p.stdout)[
 # Its mail: a non-ASCII subject goes out as RFC 2047 encoded-words.
 teken("notify", "send", "--dir", d)
 gm = [email.message_from_string(x["data"], policy=email.policy.default) for x in sink.messages if any(ISSUER_MAIL in y for y in x["rcpt"])]
-check(any("Undangan rapat koordinasi — Triwulan I" in str(x["subject"]) for x in gm), "UTF-8 subject decodes: %s" % [str(x["subject"]) for x in gm])
+long_subj = [str(x["subject"]) for x in gm if "Undangan rapat koordinasi — Triwulan I" in str(x["subject"])]
+check(len(long_subj) == 1, "UTF-8 subject decodes: %s" % [str(x["subject"]) for x in gm])
+check(long_subj[0].endswith("...") and len(long_subj[0].encode()) <= 400, "the long subject is cut to 400 bytes: %d" % len(long_subj[0].encode()))
+check(all(len(line) <= 998 for x in sink.messages for line in x["data"].split("\r\n")), "no mail line over 998 octets")
 raw = [x["data"] for x in sink.messages if "=?utf-8?B?" in x["data"].split("\r\n\r\n", 1)[0]]
 check(len(raw) == 1 and all(ord(ch) < 128 for ch in raw[0].split("\r\n\r\n", 1)[0]), "the header is 7-bit, the subject encoded-words")
 

@@ -93,7 +93,8 @@ for label, (x, y, w, h) in [("long-default", (50, 50, 240, 90)), ("long-small", 
 # Too small for a legible statement: refused, with the size that would do, and no file.
 for label, (w, h) in [("tiny", (60, 30)), ("low", (200, 30)), ("slim", (80, 200))]:
     p, out = sign(label, 50, 50, w, h)
-    check(p.returncode != 0 and "stamp_too_small" not in p.stderr and "too small" in p.stderr, "%s %d x %d refused: %s" % (label, w, h, p.stderr.strip()))
+    check(p.returncode != 0 and ("stamp: %d x %d points is too small for the signer, the time and the BSrE statement" % (w, h)) in p.stderr,
+          "%s %d x %d refused: %s" % (label, w, h, p.stderr.strip()))
     check(p.stderr.count("\n") == 1, "%s: one error line" % label)
     check(not os.path.exists(out), "%s: nothing written" % label)
     m = re.search(r"e\.g\. (\d+) x (\d+)", p.stderr)

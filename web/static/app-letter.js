@@ -142,7 +142,8 @@ function draftForm(msg, reload) {
   const kind = h('select', { id: 'lt-kind' }, KINDS.map((k) => h('option', { value: k, i18n: 'lt.k.' + k })));
   const event = h('input', { type: 'date', id: 'lt-event' });
   const signatory = h('input', { type: 'text', id: 'lt-signatory', autocomplete: 'off', required: true });
-  const contact = h('input', { type: 'number', id: 'lt-contact', min: '1' });
+  // The register's changes of our own contact still waiting for their letter (pending or overdue).
+  const contact = h('select', { id: 'lt-contact' }, h('option', { value: '', i18n: 'lt.f.contact.none' }));
   const subject = h('input', { type: 'text', id: 'lt-subject', maxlength: '500' });
   const sifat = h('input', { type: 'text', id: 'lt-sifat', maxlength: '40', value: 'Biasa' });
   const summary = h('textarea', { id: 'lt-summary', rows: '3', maxlength: '4000' });
@@ -154,6 +155,25 @@ function draftForm(msg, reload) {
     field('lt-contact', 'lt.f.contact', contact), field('lt-subject', 'lt.f.subject', subject), field('lt-sifat', 'lt.f.sifat', sifat),
     field('lt-summary', 'lt.f.summary', summary), field('lt-body', 'lt.f.body', text),
     h('button', { type: 'submit', class: 'button button-primary', i18n: 'lt.create' }), formMsg);
+
+  async function loadContacts() {
+    try {
+      const list = await api('GET', '/api/v1/agreements');
+      const cur = (Array.isArray(list) ? list : []).find((a) => a.status !== 'ended');
+      if (!cur) return;
+      const a = await api('GET', '/api/v1/agreements/' + cur.id);
+      for (const r of a.contact_history || []) {
+        if (r.party !== 'first' || !r.changed_on || r.letter_id) continue;
+        contact.append(h('option', { value: String(r.id) }, r.official + ' \u2014 ' + r.changed_on + (r.notice_due ? ' (\u2264 ' + r.notice_due + ')' : '')));
+        if (!contact.value) {
+          contact.value = String(r.id);
+          if (!event.value) event.value = r.changed_on;
+        }
+      }
+    } catch (e) {
+      showError(formMsg, e);
+    }
+  }
 
   let seq = 0;
   async function updateHint() {
@@ -196,7 +216,7 @@ function draftForm(msg, reload) {
       }
     });
   });
-  setTimeout(() => { shape(); updateHint(); }, 0);
+  setTimeout(async () => { shape(); await loadContacts(); updateHint(); }, 0);
   return form;
 }
 

@@ -144,23 +144,23 @@ function dates(e) {
 function eventItem(e) {
   return h('article', { class: 'card lit-event', dataset: { id: String(e.id) } },
     h('h3', { text: e.title }),
-    h('p', {}, h('span', { class: 'badge badge-info', i18n: 'lt.kind.' + e.kind }), ' ',
+    h('p', {}, h('span', { class: 'badge badge-info', i18n: 'trn.kind.' + e.kind }), ' ',
       h('time', { datetime: e.starts_on, text: dates(e) }),
-      e.place ? ' · ' + e.place : '', e.online ? h('span', {}, ' · ', h('span', { i18n: 'lt.detail.online' })) : ''),
+      e.place ? ' · ' + e.place : '', e.online ? h('span', {}, ' · ', h('span', { i18n: 'trn.detail.online' })) : ''),
     e.description ? h('p', { text: e.description }) : null,
-    h('p', { class: 'note' }, h('span', { i18n: 'lt.pub.organiser' }), ': ', h('span', { i18n: 'lt.org.' + e.organiser })),
-    e.speakers && e.speakers.length ? h('p', { class: 'note' }, h('span', { i18n: 'lt.pub.speakers' }), ': ',
+    h('p', { class: 'note' }, h('span', { i18n: 'trn.pub.organiser' }), ': ', h('span', { i18n: 'trn.org.' + e.organiser })),
+    e.speakers && e.speakers.length ? h('p', { class: 'note' }, h('span', { i18n: 'trn.pub.speakers' }), ': ',
       e.speakers.map((s) => s.name + (s.position ? ' (' + s.position + ')' : '')).join('; ')) : null,
-    e.materials && e.materials.length ? h('div', {}, h('span', { i18n: 'lt.pub.materials' }), h('ul', {}, e.materials.map((m) =>
+    e.materials && e.materials.length ? h('div', {}, h('span', { i18n: 'trn.pub.materials' }), h('ul', {}, e.materials.map((m) =>
       h('li', {}, h('a', { href: '/api/v1/events/public/' + e.id + '/materials/' + m.id, download: m.filename, text: m.filename }))))) : null);
 }
 
 function showEvents(list) {
   const sec = $('#lit-events');
-  clear(sec).append(h('h2', { id: 'lit-events-h', i18n: 'lt.pub.h' }), h('h3', { i18n: 'lt.pub.upcoming' }));
-  if (!list.upcoming.length) sec.append(h('p', { class: 'note', id: 'lit-events-none', i18n: 'lt.pub.none' }));
+  clear(sec).append(h('h2', { id: 'lit-events-h', i18n: 'trn.pub.h' }), h('h3', { i18n: 'trn.pub.upcoming' }));
+  if (!list.upcoming.length) sec.append(h('p', { class: 'note', id: 'lit-events-none', i18n: 'trn.pub.none' }));
   else sec.append(h('div', { id: 'lit-upcoming' }, list.upcoming.map(eventItem)));
-  if (list.past.length) sec.append(h('h3', { i18n: 'lt.pub.past' }), h('div', { id: 'lit-past' }, list.past.map(eventItem)));
+  if (list.past.length) sec.append(h('h3', { i18n: 'trn.pub.past' }), h('div', { id: 'lit-past' }, list.past.map(eventItem)));
   sec.hidden = false;
   apply(sec);
 }

@@ -31,32 +31,14 @@ enum tk_err agreement_may_read(const struct svc_ctx *c)
 	return tk_fail_code(TK_ERR_DENIED, "forbidden", "the agreement register is for admins (ministry) and auditors (issuer)");
 }
 
-static enum tk_err may_manage(const struct svc_ctx *c)
+enum tk_err agreement_may_manage(const struct svc_ctx *c)
 {
 	if (c->actor.kind == ACTOR_OPERATOR || is_role(c, "admin"))
 		return TK_OK;
 	return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the ministry's admins manage the agreement register");
 }
 
-/* A text within limits: required (non-empty) or optional; no control characters (newlines when multiline). */
-static enum tk_err check_text(const char *v, const char *what, int required, size_t max, int multiline)
-{
-	const unsigned char *p;
-
-	if (v == NULL || v[0] == '\0') {
-		if (required)
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", what);
-		return TK_OK;
-	}
-	if (strlen(v) > max)
-		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", what, max);
-	for (p = (const unsigned char *)v; *p; p++)
-		if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t' || *p == '\r'))) || *p == 0x7f)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a control character", what);
-	return TK_OK;
-}
-
-/* A member that is a string checked by check_text; *out NULL when absent. */
+/* A member that is a string checked by svc_check_text; *out NULL when absent. */
 static enum tk_err member(json_t *in, const char *key, int required, size_t max, int multiline, const char **out)
 {
 	enum tk_err rc;
@@ -64,7 +46,7 @@ static enum tk_err member(json_t *in, const char *key, int required, size_t max,
 	*out = NULL;
 	if ((rc = svc_json_str(in, key, required, max, out)) != TK_OK)
 		return rc;
-	return check_text(*out, key, required, max, multiline);
+	return svc_check_text(*out, key, required, max, multiline);
 }
 
 /* A member that is a date YYYY-MM-DD; *s NULL when absent (and not required). */
@@ -526,7 +508,7 @@ enum tk_err agreement_create(struct svc_ctx *c, json_t *in, char **out)
 	enum tk_err rc;
 
 	memset(&a, 0, sizeof(a));
-	if ((rc = may_manage(c)) != TK_OK || (rc = create_parse(in, &a)) != TK_OK || (rc = svc_in_tx(c, create_tx, &a)) != TK_OK)
+	if ((rc = agreement_may_manage(c)) != TK_OK || (rc = create_parse(in, &a)) != TK_OK || (rc = svc_in_tx(c, create_tx, &a)) != TK_OK)
 		return rc;
 	return agreement_get(c, a.id, out);
 }
@@ -642,7 +624,7 @@ enum tk_err agreement_update(struct svc_ctx *c, int64_t id, json_t *in, char **o
 
 	memset(&a, 0, sizeof(a));
 	a.id = id;
-	if ((rc = may_manage(c)) != TK_OK || (rc = particulars_parse(in, 0, &a.p)) != TK_OK)
+	if ((rc = agreement_may_manage(c)) != TK_OK || (rc = particulars_parse(in, 0, &a.p)) != TK_OK)
 		return rc;
 	if (json_object_get(in, "contacts") != NULL)
 		return tk_fail_code(TK_ERR_INVALID, "use_contact_change", "contacts change through POST /api/v1/agreements/{id}/contacts, which keeps their history");
@@ -688,7 +670,7 @@ enum tk_err agreement_end(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 
 	memset(&a, 0, sizeof(a));
 	a.id = id;
-	if ((rc = may_manage(c)) != TK_OK)
+	if ((rc = agreement_may_manage(c)) != TK_OK)
 		return rc;
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
@@ -767,7 +749,7 @@ enum tk_err agreement_addendum_add(struct svc_ctx *c, int64_t id, json_t *in, ch
 
 	memset(&a, 0, sizeof(a));
 	a.id = id;
-	if ((rc = may_manage(c)) != TK_OK)
+	if ((rc = agreement_may_manage(c)) != TK_OK)
 		return rc;
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
@@ -878,6 +860,7 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 	struct upload_arg *a = arg;
 	struct store_stmt *s = NULL;
 	struct agr_state st;
+	char before[65] = "";
 	int64_t n = 0;
 	int row = 0;
 	enum tk_err rc;
@@ -896,6 +879,15 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 			goto out;
 		}
 	}
+	/* A replaced file stays named in the audit log: which one was on record before. */
+	if ((rc = store_prepare(c->st, a->aid != 0 ? "SELECT pdf_sha256 FROM agreement_addenda WHERE id = ?" : "SELECT pdf_sha256 FROM agreements WHERE id = ?",
+		 &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, a->aid != 0 ? a->aid : a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
+		goto out;
+	if (row && !store_col_null(s, 0) && (rc = str_copy(before, sizeof(before), store_col_text(s, 0))) != TK_OK)
+		goto out;
+	store_finalize(s);
+	s = NULL;
 	if ((rc = store_prepare(c->st, a->aid != 0
 		     ? "UPDATE agreement_addenda SET pdf = ?, pdf_sha256 = ?, pdf_indication = ?, pdf_subindication = ?, pdf_verification = ?,"
 		       " pdf_uploaded_by = ?, pdf_uploaded_at = ?, document_id = ? WHERE id = ?"
@@ -918,9 +910,9 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 			goto out;
 	}
 	rc = agreement_audit(c, a->aid != 0 ? "agreement.addendum.pdf" : "agreement.pdf", a->id,
-	    json_pack("{s:o, s:s, s:I, s:s, s:s?, s:s?}", "addendum", a->aid != 0 ? json_integer(a->aid) : json_null(), "sha256", a->pc.sha256, "size", (json_int_t)a->len,
-		"indication", a->pc.indication, "subindication", a->pc.subindication[0] ? a->pc.subindication : NULL, "document_id",
-		a->pc.document_id[0] ? a->pc.document_id : NULL));
+	    json_pack("{s:o, s:s, s:I, s:s, s:s?, s:s?, s:s?}", "addendum", a->aid != 0 ? json_integer(a->aid) : json_null(), "sha256", a->pc.sha256,
+		"size", (json_int_t)a->len, "indication", a->pc.indication, "subindication", a->pc.subindication[0] ? a->pc.subindication : NULL,
+		"document_id", a->pc.document_id[0] ? a->pc.document_id : NULL, "replaces_sha256", before[0] ? before : NULL));
 out:
 	store_finalize(s);
 	return rc;
@@ -937,7 +929,7 @@ enum tk_err agreement_pdf_upload(struct svc_ctx *c, int64_t id, int64_t addendum
 	a.aid = addendum_id;
 	a.p = p;
 	a.len = len;
-	if ((rc = may_manage(c)) != TK_OK)
+	if ((rc = agreement_may_manage(c)) != TK_OK)
 		return rc;
 	if (len > AGREEMENT_MAX_PDF)
 		return tk_fail_code(TK_ERR_LIMIT, "too_large", "the signed PDF is larger than %u bytes", AGREEMENT_MAX_PDF);
@@ -1064,7 +1056,7 @@ enum tk_err agreement_contact_change(struct svc_ctx *c, int64_t id, json_t *in, 
 	if (strcmp(a.party, "first") != 0 && strcmp(a.party, "second") != 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_party", "party must be first (the ministry) or second (the issuer)");
 	/* The issuer's auditors record their own side's change (from their letter); the ministry's side is the ministry's. */
-	if (strcmp(a.party, "first") == 0 && (rc = may_manage(c)) != TK_OK)
+	if (strcmp(a.party, "first") == 0 && (rc = agreement_may_manage(c)) != TK_OK)
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the ministry's admins record a change of PIHAK I's contact");
 	if ((rc = member_day(in, "changed_on", 1, &a.changed_on, &a.changed_day)) != TK_OK || (rc = contact_parse(in, "contact", &a.ci)) != TK_OK)
 		return rc;
@@ -1161,11 +1153,14 @@ enum tk_err agreement_seed_demo(struct svc_ctx *c, const char *organization)
 	a.ci[0].position = "Kepala Pusat Data dan Informasi";
 	a.ci[0].address = "Jl. Contoh Raya No. 1, Jakarta Pusat 10110";
 	a.ci[0].phone = "+62 21 0000 0001";
-	a.ci[0].email = "pusdatin@kementerian.example";
+	/* No e-mail addresses: the demo's contacts are placeholders, and mail (usage
+	 * reports, tickets, letters, reminders) must go to a real contact recorded by
+	 * an admin, or to [agreement] issuer_email / [monev] contacts until then. */
+	a.ci[0].email = "";
 	a.ci[1].official = "Sari Contoh, S.T., M.Kom. (contoh)";
 	a.ci[1].position = "Kepala Balai Besar Sertifikasi Elektronik";
 	a.ci[1].address = "Jl. Contoh Sandi No. 70, Jakarta Selatan 12550";
 	a.ci[1].phone = "+62 21 0000 0002";
-	a.ci[1].email = "layanan.bsre@bssn.example";
+	a.ci[1].email = "";
 	return svc_in_tx(c, create_tx, &a);
 }

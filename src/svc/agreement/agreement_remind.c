@@ -172,32 +172,6 @@ out:
 	return rc;
 }
 
-/* The n-th working day counted backwards from day (day itself not counted). */
-static enum tk_err working_days_before(struct svc_ctx *c, int64_t day, int n, int64_t *out)
-{
-	struct cal_year *y = NULL;
-	const struct cal_holiday *why = NULL;
-	int have = 0, yy, mm, dd, counted = 0;
-	enum tk_err rc = TK_OK;
-
-	if ((y = calloc(1, sizeof(*y))) == NULL)
-		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	while (counted < n) {
-		day--;
-		cal_ymd(day, &yy, &mm, &dd);
-		if (have != yy) {
-			if ((rc = cal_year_load(c, yy, y)) != TK_OK)
-				break;
-			have = yy;
-		}
-		if (cal_is_working_day(y, day, &why))
-			counted++;
-	}
-	*out = day;
-	free(y);
-	return rc;
-}
-
 struct pending {
 	int64_t cid, id;
 	char official[AGREEMENT_MAX_FIELD + 1], changed_on[16], notice_due[16];
@@ -242,7 +216,7 @@ static enum tk_err remind_contacts(struct svc_ctx *c, int64_t today, int *queued
 			goto out;
 		overdue = today > due;
 		if (!overdue) {
-			if ((rc = working_days_before(c, due, AGREEMENT_WARN_WORKING_DAYS, &warn)) != TK_OK)
+			if ((rc = cal_working_days_from(c, due, -AGREEMENT_WARN_WORKING_DAYS, &warn, NULL)) != TK_OK)
 				goto out;
 			if (today < warn)
 				continue;
@@ -304,7 +278,8 @@ enum tk_err agreement_reminders(struct svc_ctx *c, int *queued)
 	enum tk_err rc;
 
 	*queued = 0;
-	if ((rc = agreement_may_read(c)) != TK_OK)
+	/* The ministry's reminders: the issuer's auditors do not claim or send them. */
+	if ((rc = agreement_may_manage(c)) != TK_OK)
 		return rc;
 	if ((rc = svc_in_tx(c, remind_tx, &a)) == TK_OK)
 		*queued = a.queued;

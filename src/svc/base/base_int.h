@@ -46,6 +46,12 @@ struct instance {
  * Errors: missing_field, invalid_field, too_long (TK_ERR_LIMIT).
  */
 enum tk_err svc_json_str(json_t *in, const char *key, int required, size_t max, const char **out) WARN_UNUSED;
+/*
+ * A text within max bytes: required (non-empty) or optional (NULL or "");
+ * no control characters, except line breaks and tabs when multiline.
+ * Errors: missing_field, too_long (TK_ERR_LIMIT), invalid_field.
+ */
+enum tk_err svc_check_text(const char *v, const char *what, int required, size_t max, int multiline) WARN_UNUSED;
 /* Dumps j compactly into *out (caller frees) and releases j; j NULL is out of memory. */
 enum tk_err svc_json_dump(json_t *j, char **out) WARN_UNUSED;
 

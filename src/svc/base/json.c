@@ -37,3 +37,20 @@ enum tk_err svc_json_dump(json_t *j, char **out)
 	json_decref(j);
 	return *out == NULL ? tk_fail(TK_ERR_NOMEM, "out of memory") : TK_OK;
 }
+
+enum tk_err svc_check_text(const char *v, const char *what, int required, size_t max, int multiline)
+{
+	const unsigned char *p;
+
+	if (v == NULL || v[0] == '\0') {
+		if (required)
+			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", what);
+		return TK_OK;
+	}
+	if (strlen(v) > max)
+		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", what, max);
+	for (p = (const unsigned char *)v; *p; p++)
+		if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t' || *p == '\r'))) || *p == 0x7f)
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a control character", what);
+	return TK_OK;
+}

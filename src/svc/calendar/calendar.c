@@ -340,6 +340,29 @@ static enum tk_err count_working(struct svc_ctx *c, struct year_cache *yc, int n
 	return TK_OK;
 }
 
+enum tk_err cal_working_days_from(struct svc_ctx *c, int64_t from, int n, int64_t *out, int *provisional)
+{
+	struct year_cache yc;
+	struct cal_deadline *d = calloc(1, sizeof(*d));
+	size_t i;
+	enum tk_err rc;
+
+	if (d == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	memset(&yc, 0, sizeof(yc));
+	d->from = from;
+	rc = count_working(c, &yc, n < 0 ? -n : n, n < 0 ? -1 : 1, d);
+	for (i = 0; i < yc.n; i++)
+		free(yc.y[i]);
+	if (rc == TK_OK) {
+		*out = d->deadline;
+		if (provisional != NULL)
+			*provisional = d->provisional;
+	}
+	free(d);
+	return rc;
+}
+
 enum tk_err cal_deadline(struct svc_ctx *c, enum cal_rule rule, int64_t from, struct cal_deadline *out)
 {
 	struct year_cache yc;

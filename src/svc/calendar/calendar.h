@@ -116,6 +116,13 @@ struct cal_deadline {
 	struct cal_holiday skipped[CAL_MAX_HOLIDAYS * 2];
 };
 
+/*
+ * The n-th working day after `from` (n > 0) or before it (n < 0), `from`
+ * itself not counted; *provisional (may be NULL) set when a year without a
+ * decree was used.
+ */
+enum tk_err cal_working_days_from(struct svc_ctx *c, int64_t from, int n, int64_t *out, int *provisional) WARN_UNUSED;
+
 /* Computes a rule's deadline from event date `from` (reads the holidays of the years it crosses). */
 enum tk_err cal_deadline(struct svc_ctx *c, enum cal_rule rule, int64_t from, struct cal_deadline *out) WARN_UNUSED;
 

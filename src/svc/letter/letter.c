@@ -17,6 +17,7 @@
  */
 #include "svc/letter/letter_int.h"
 
+#include "svc/agreement/agreement.h"
 #include "svc/audit/audit.h"
 #include "svc/base/base_int.h"
 #include "svc/calendar/calendar.h"
@@ -332,13 +333,25 @@ out:
 	return rc;
 }
 
-static enum tk_err default_agreement(struct svc_ctx *c, int64_t *id)
+/* The agreement a letter is about: agreement_id when given, else the one in force (agreement_current); it must exist. */
+static enum tk_err agreement_of(struct svc_ctx *c, json_t *v, int64_t *id)
 {
-	enum tk_err rc = store_query_i64(c->st, "SELECT COALESCE(MIN(id), 0) FROM agreements", NULL, id);
+	struct letter_agreement a0;
+	struct agreement_info info;
+	enum tk_err rc;
 
-	if (rc == TK_OK && *id == 0)
-		rc = tk_fail_code(TK_ERR_CONFLICT, "no_agreement", "no agreement in the register yet: record the agreement first");
-	return rc;
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "agreement_id must be a positive number");
+		*id = (int64_t)json_integer_value(v);
+	} else {
+		if ((rc = agreement_current(c, &info)) != TK_OK)
+			return rc;
+		if (info.id == 0)
+			return tk_fail_code(TK_ERR_CONFLICT, "no_agreement", "no agreement in force in the register: record the agreement first");
+		*id = info.id;
+	}
+	return letter_agreement_load(c, *id, &a0);
 }
 
 /* The signatory: an active subscriber account with an active subscriber record. */
@@ -397,19 +410,17 @@ static int refused_when_late(const char *kind)
  */
 static enum tk_err earliest_event(struct svc_ctx *c, enum cal_rule rule, int64_t l, int64_t *e)
 {
-	struct cal_deadline d;
-	int64_t x;
 	enum tk_err rc;
 
-	for (x = l + 1; x < l + 400; x++) {
-		if ((rc = cal_deadline(c, rule, x, &d)) != TK_OK)
-			return rc;
-		if (d.deadline >= l) {
-			*e = x;
-			return TK_OK;
-		}
+	if (rule == CAL_RULE_TERMINATION) {
+		*e = l + 60;
+		return TK_OK;
 	}
-	return tk_fail(TK_ERR_INTERNAL, "letter: no valid event date within 400 days");
+	/* Amendment: 45 working days must lie in [l, e - 1], so e - 1 is the 45th working day counted from l itself. */
+	if ((rc = cal_working_days_from(c, l - 1, 45, e, NULL)) != TK_OK)
+		return rc;
+	*e += 1;
+	return TK_OK;
 }
 
 /* Deadline and reply_due of a letter ("" when none); refuses a late termination or amendment (too_late). */
@@ -731,7 +742,6 @@ enum tk_err letter_draft(struct svc_ctx *c, json_t *in, char **out)
 {
 	struct letter_row r;
 	struct write_args a;
-	json_t *ag;
 	const char *kind = NULL;
 	enum tk_err rc;
 
@@ -743,18 +753,8 @@ enum tk_err letter_draft(struct svc_ctx *c, json_t *in, char **out)
 	if (!in_list(kind, KINDS))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_kind", "kind must be one of termination, amendment_proposal, amendment_answer,"
 		    " contact_change, force_majeure_verbal, force_majeure_written, general");
-	ag = json_object_get(in, "agreement_id");
-	if (ag != NULL && !json_is_null(ag)) {
-		if (!json_is_integer(ag) || json_integer_value(ag) <= 0)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "agreement_id must be a positive number");
-		r.agreement_id = (int64_t)json_integer_value(ag);
-	} else if ((rc = default_agreement(c, &r.agreement_id)) != TK_OK)
+	if ((rc = agreement_of(c, json_object_get(in, "agreement_id"), &r.agreement_id)) != TK_OK)
 		return rc;
-	{
-		struct letter_agreement a0;
-		if ((rc = letter_agreement_load(c, r.agreement_id, &a0)) != TK_OK)
-			return rc;
-	}
 	if ((r.fields = json_object()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = str_copy(r.kind, sizeof(r.kind), kind)) != TK_OK || (rc = str_copy(r.direction, sizeof(r.direction), "outgoing")) != TK_OK ||
@@ -986,11 +986,20 @@ static enum tk_err send_tx(struct svc_ctx *c, void *arg)
 	struct files_in fi;
 	struct files_checked ck;
 	int64_t att = 0;
-	char fname[96], subj[400], *body = NULL, obj[40], *d = NULL, ld[40];
+	char fname[96], subj[700], *body = NULL, obj[40], *d = NULL, ld[40];
 	int row;
 	enum tk_err rc;
 
 	buf_init(&pdf, LETTER_MAX_PDF);
+	if (strcmp(r->direction, "outgoing") == 0 && refused_when_late(r->kind)) {
+		/* Signed in time is not enough: a notice counts from when it goes out (art. 7(2), 14(2)). */
+		char t[16], dl[16], rd[16];
+		cal_day_str(today(), t);
+		if ((rc = dates_compute(c, r->kind, r->direction, t, r->event_date, dl, rd)) != TK_OK) {
+			rc = tk_wrap(rc, "letter %lld was signed in time but is sent too late; draft and sign a new one", (long long)r->id);
+			goto out;
+		}
+	}
 	if ((rc = store_prepare(c->st, "SELECT pdf FROM letters WHERE id = ? AND status = 'signed'", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, r->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -1013,7 +1022,9 @@ static enum tk_err send_tx(struct svc_ctx *c, void *arg)
 	fi.mime = "application/pdf";
 	fi.p = pdf.p;
 	fi.len = pdf.len;
-	if ((rc = files_check(&fi, LETTER_MAX_PDF, "the signed letter", &ck)) != TK_OK || (rc = files_add(c, "letters_sent", r->id, &fi, &ck, 0, &att)) != TK_OK)
+	/* The mail carries it: the outbox's limit is the one that counts here. */
+	if ((rc = files_check(&fi, LETTER_MAX_PDF < NOTIFY_MAX_ATTACHMENT ? LETTER_MAX_PDF : NOTIFY_MAX_ATTACHMENT, "the signed letter", &ck)) != TK_OK ||
+	    (rc = files_add(c, "letters_sent", r->id, &fi, &ck, 0, &att)) != TK_OK)
 		goto out;
 	letter_date_id(r->letter_date, ld);
 	if ((rc = str_fmt(subj, sizeof(subj), "Surat %s: %s", r->number, r->subject)) != TK_OK)
@@ -1165,7 +1176,7 @@ static enum tk_err incoming_tx(struct svc_ctx *c, void *arg)
 	s = NULL;
 	if (strcmp(r->kind, "amendment_answer") == 0 && r->in_reply_to != 0) {
 		if ((rc = store_prepare(c->st, "UPDATE letters SET status = 'answered', updated_at = ? WHERE id = ? AND direction = 'outgoing'"
-						" AND status IN ('sent','acknowledged')", &s)) != TK_OK ||
+						" AND kind = 'amendment_proposal' AND status IN ('sent','acknowledged')", &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, r->in_reply_to)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;
 		store_finalize(s);
@@ -1259,18 +1270,8 @@ enum tk_err letter_incoming(struct svc_ctx *c, json_t *meta, const uint8_t *pdf,
 		return tk_fail_code(TK_ERR_LIMIT, "too_large", "the incoming letter's PDF is larger than %u bytes", LETTER_MAX_PDF);
 	if (len < 5 || memcmp(pdf, "%PDF-", 5) != 0)
 		return tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the incoming letter is not a PDF (a scan is registered as a PDF)");
-	v = json_object_get(meta, "agreement_id");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "agreement_id must be a positive number");
-		r.agreement_id = (int64_t)json_integer_value(v);
-	} else if ((rc = default_agreement(c, &r.agreement_id)) != TK_OK)
+	if ((rc = agreement_of(c, json_object_get(meta, "agreement_id"), &r.agreement_id)) != TK_OK)
 		return rc;
-	{
-		struct letter_agreement a0;
-		if ((rc = letter_agreement_load(c, r.agreement_id, &a0)) != TK_OK)
-			return rc;
-	}
 	if ((r.fields = json_object()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = str_copy(r.kind, sizeof(r.kind), kind)) != TK_OK || (rc = str_copy(r.direction, sizeof(r.direction), "incoming")) != TK_OK ||
@@ -1292,6 +1293,9 @@ enum tk_err letter_incoming(struct svc_ctx *c, json_t *meta, const uint8_t *pdf,
 		}
 		rc = p.agreement_id == r.agreement_id && strcmp(p.direction, "outgoing") == 0 ? TK_OK :
 			tk_fail_code(TK_ERR_INVALID, "invalid_field", "in_reply_to must be an outgoing letter of the same agreement");
+		/* An answer answers a proposal: it must not close a termination or a contact change. */
+		if (rc == TK_OK && strcmp(kind, "amendment_answer") == 0 && strcmp(p.kind, "amendment_proposal") != 0)
+			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "an amendment_answer replies to an amendment_proposal, not to a %s letter", p.kind);
 		row_free(&p);
 		if (rc != TK_OK)
 			goto out;
@@ -1394,6 +1398,12 @@ enum tk_err letter_ack(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 		return rc;
 	if ((rc = row_load_visible(c, id, &r)) != TK_OK)
 		return rc;
+	if (strcmp(r.kind, "force_majeure_verbal") == 0) {
+		/* A record of a telephone call kept by the ministry: there is no letter to acknowledge. */
+		rc = tk_fail_code(TK_ERR_CONFLICT, "not_a_letter", "letter %lld records a verbal report; the written notice is what the issuer acknowledges",
+		    (long long)id);
+		goto out;
+	}
 	if (strcmp(r.direction, "outgoing") != 0 || strcmp(r.status, "sent") != 0) {
 		rc = tk_fail_code(TK_ERR_CONFLICT, "letter_not_sent", "letter %lld is %s %s: only a sent letter is acknowledged", (long long)id, r.direction, r.status);
 		goto out;

@@ -589,6 +589,22 @@ static enum tk_err answer(struct svc_ctx *c, enum tk_err rc, int64_t id, char **
 	return svc_json_dump(o, out);
 }
 
+/* A change of event id by a JSON object in: staff only, fn in one transaction, the event after it. */
+static enum tk_err change_by_json(struct svc_ctx *c, int64_t id, json_t *in, enum tk_err (*fn)(struct svc_ctx *, void *), char **out)
+{
+	struct tx_arg a;
+	enum tk_err rc;
+
+	if ((rc = staff_only(c)) != TK_OK)
+		return rc;
+	if (!json_is_object(in))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.in = in;
+	return answer(c, svc_in_tx(c, fn, &a), id, out);
+}
+
 enum tk_err event_create(struct svc_ctx *c, json_t *in, char **out)
 {
 	struct ev_in e;
@@ -892,17 +908,7 @@ out:
 
 enum tk_err event_participant_add(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 {
-	struct tx_arg a;
-	enum tk_err rc;
-
-	if ((rc = staff_only(c)) != TK_OK)
-		return rc;
-	if (!json_is_object(in))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
-	memset(&a, 0, sizeof(a));
-	a.id = id;
-	a.in = in;
-	return answer(c, svc_in_tx(c, participant_add_tx, &a), id, out);
+	return change_by_json(c, id, in, participant_add_tx, out);
 }
 
 static enum tk_err participant_remove_tx(struct svc_ctx *c, void *arg)
@@ -984,17 +990,7 @@ out:
 
 enum tk_err event_attendance(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 {
-	struct tx_arg a;
-	enum tk_err rc;
-
-	if ((rc = staff_only(c)) != TK_OK)
-		return rc;
-	if (!json_is_object(in))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object");
-	memset(&a, 0, sizeof(a));
-	a.id = id;
-	a.in = in;
-	return answer(c, svc_in_tx(c, attendance_tx, &a), id, out);
+	return change_by_json(c, id, in, attendance_tx, out);
 }
 
 static enum tk_err material_tx(struct svc_ctx *c, void *arg)

@@ -37,23 +37,6 @@ int notice_is_ministry(const struct svc_ctx *c)
 	return c->actor.kind == ACTOR_OPERATOR || is_role(c, "admin");
 }
 
-enum tk_err notice_check_text(const char *v, const char *what, int required, size_t max, int multiline)
-{
-	const unsigned char *p;
-
-	if (v == NULL || v[0] == '\0') {
-		if (required)
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", what);
-		return TK_OK;
-	}
-	if (strlen(v) > max)
-		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", what, max);
-	for (p = (const unsigned char *)v; *p; p++)
-		if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t' || *p == '\r'))) || *p == 0x7f)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a control character", what);
-	return TK_OK;
-}
-
 enum tk_err notice_audit(struct svc_ctx *c, const char *action, const char *kind, int64_t id, json_t *details)
 {
 	char obj[48], *d = NULL;
@@ -154,13 +137,13 @@ static enum tk_err check_in(const struct notice_in *in, int required)
 	int64_t day;
 	enum tk_err rc;
 
-	if ((rc = notice_check_text(in->category, "category", required, 32, 0)) != TK_OK ||
-	    (rc = notice_check_text(in->severity, "severity", required, 32, 0)) != TK_OK ||
-	    (rc = notice_check_text(in->title_id, "title_id", required, NOTICE_MAX_TITLE, 0)) != TK_OK ||
-	    (rc = notice_check_text(in->title_en, "title_en", required, NOTICE_MAX_TITLE, 0)) != TK_OK ||
-	    (rc = notice_check_text(in->body_id, "body_id", required, NOTICE_MAX_BODY, 1)) != TK_OK ||
-	    (rc = notice_check_text(in->body_en, "body_en", required, NOTICE_MAX_BODY, 1)) != TK_OK ||
-	    (rc = notice_check_text(in->effective_on, "effective_on", required, 10, 0)) != TK_OK)
+	if ((rc = svc_check_text(in->category, "category", required, 32, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->severity, "severity", required, 32, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->title_id, "title_id", required, NOTICE_MAX_TITLE, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->title_en, "title_en", required, NOTICE_MAX_TITLE, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->body_id, "body_id", required, NOTICE_MAX_BODY, 1)) != TK_OK ||
+	    (rc = svc_check_text(in->body_en, "body_en", required, NOTICE_MAX_BODY, 1)) != TK_OK ||
+	    (rc = svc_check_text(in->effective_on, "effective_on", required, 10, 0)) != TK_OK)
 		return rc;
 	if (in->category != NULL && in->category[0] && !one_of(in->category, CATEGORIES))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_category", "category must be change, addition, development, maintenance or security");
@@ -444,19 +427,13 @@ static enum tk_err mail_notice(struct svc_ctx *c, json_t *pub, int withdrawn, si
 	const char *eff = json_string_value(json_object_get(pub, "effective_on"));
 	struct buf subj, body;
 	const char *ss = NULL, *bs = NULL;
-	const unsigned char *p;
-	char num[32];
 	enum tk_err rc;
 
 	buf_init(&subj, 1024);
 	buf_init(&body, 4 * NOTICE_MAX_BODY);
-	/* Mail headers here are ASCII (svc/notify sends no RFC 2047 encoded words): a title that is not says its number instead. */
-	for (p = (const unsigned char *)tid; *p && *p < 0x80; p++)
-		;
-	rc = str_fmt(num, sizeof(num), "#%lld", (long long)json_integer_value(json_object_get(pub, "id")));
-	if (rc == TK_OK)
-		rc = buf_printf(&subj, "[teken] %s: %s", withdrawn ? "Pemberitahuan ditarik / Notice withdrawn" : "Pemberitahuan layanan sertifikat / Certificate service notice",
-		    *p ? num : tid);
+	/* svc/notify encodes a non-ASCII subject (RFC 2047) and cuts a long one. */
+	rc = buf_printf(&subj, "[teken] %s: %s", withdrawn ? "Pemberitahuan ditarik / Notice withdrawn" : "Pemberitahuan layanan sertifikat / Certificate service notice",
+	    tid);
 	if (rc == TK_OK)
 		rc = buf_printf(&body,
 		    "%s"
@@ -557,7 +534,7 @@ enum tk_err notice_withdraw(struct svc_ctx *c, int64_t id, const char *reason, c
 	struct state_arg a = {id, reason, 1};
 	enum tk_err rc;
 
-	if ((rc = issuer_only(c, "withdraw")) != TK_OK || (rc = notice_check_text(reason, "reason", 0, NOTICE_MAX_NOTE, 1)) != TK_OK ||
+	if ((rc = issuer_only(c, "withdraw")) != TK_OK || (rc = svc_check_text(reason, "reason", 0, NOTICE_MAX_NOTE, 1)) != TK_OK ||
 	    (rc = svc_in_tx(c, publish_tx, &a)) != TK_OK)
 		return rc;
 	return dump_staff(c, id, out);
@@ -598,7 +575,7 @@ enum tk_err notice_ack(struct svc_ctx *c, int64_t id, const char *note, char **o
 
 	if (!notice_is_ministry(c))
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the ministry's admins acknowledge notices");
-	if ((rc = notice_check_text(note, "note", 0, NOTICE_MAX_NOTE, 1)) != TK_OK || (rc = svc_in_tx(c, ack_tx, &a)) != TK_OK)
+	if ((rc = svc_check_text(note, "note", 0, NOTICE_MAX_NOTE, 1)) != TK_OK || (rc = svc_in_tx(c, ack_tx, &a)) != TK_OK)
 		return rc;
 	return dump_staff(c, id, out);
 }

@@ -19,8 +19,6 @@ enum notice_view {
 int notice_is_issuer(const struct svc_ctx *c);
 /* The ministry side that acknowledges and keeps webhooks: a person with role admin, or the operator. */
 int notice_is_ministry(const struct svc_ctx *c);
-/* A text within limits (see support's check_text): required or optional, no control characters but \n \t \r when multiline. */
-enum tk_err notice_check_text(const char *v, const char *what, int required, size_t max, int multiline) WARN_UNUSED;
 /* Appends an audit event on object "<kind>:<id>" with details (stolen; NULL: none). */
 enum tk_err notice_audit(struct svc_ctx *c, const char *action, const char *kind, int64_t id, json_t *details) WARN_UNUSED;
 /* A notice row (NOTICE_COLS from column 0) as JSON; NULL when out of memory. */

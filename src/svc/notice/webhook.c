@@ -62,7 +62,7 @@ static enum tk_err url_check(const char *url, char origin[300])
 	const unsigned char *p;
 	enum tk_err rc;
 
-	if ((rc = notice_check_text(url, "url", 1, WEBHOOK_MAX_URL, 0)) != TK_OK)
+	if ((rc = svc_check_text(url, "url", 1, WEBHOOK_MAX_URL, 0)) != TK_OK)
 		return rc;
 	for (p = (const unsigned char *)url; *p; p++)
 		if (*p == ' ')
@@ -331,7 +331,7 @@ enum tk_err webhook_create(struct svc_ctx *c, const char *url, const char *descr
 
 	memset(&a, 0, sizeof(a));
 	if ((rc = ministry_only(c)) != TK_OK || (rc = url_check(url, origin)) != TK_OK ||
-	    (rc = notice_check_text(description, "description", 0, WEBHOOK_MAX_DESC, 0)) != TK_OK)
+	    (rc = svc_check_text(description, "description", 0, WEBHOOK_MAX_DESC, 0)) != TK_OK)
 		return rc;
 	buf_init(&sealed, 4096);
 	if ((rc = secret_new(c, secret, &sealed)) == TK_OK) {
@@ -403,7 +403,7 @@ enum tk_err webhook_update(struct svc_ctx *c, int64_t id, const char *url, const
 		return rc;
 	if (url != NULL && (rc = url_check(url, origin)) != TK_OK)
 		return rc;
-	if ((rc = notice_check_text(description, "description", 0, WEBHOOK_MAX_DESC, 0)) != TK_OK)
+	if ((rc = svc_check_text(description, "description", 0, WEBHOOK_MAX_DESC, 0)) != TK_OK)
 		return rc;
 	if (active < -1 || active > 1)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "active must be true or false");

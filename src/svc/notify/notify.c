@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,19 @@ static enum tk_err queue_row(struct svc_ctx *c, const char *recipient, const cha
 	int row;
 	enum tk_err rc;
 
+	char cut[NOTIFY_MAX_SUBJECT + 1];
+
 	if (recipient == NULL || recipient[0] == '\0')
 		return TK_OK; /* nobody to tell (e.g. erased subscriber) */
+	if (strlen(subject) > NOTIFY_MAX_SUBJECT) {
+		/* Cut between UTF-8 characters and mark it: a long letter subject must not keep its mail from going. */
+		size_t n = NOTIFY_MAX_SUBJECT - 3;
+		while (n > 0 && ((unsigned char)subject[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(cut, subject, n);
+		memcpy(cut + n, "...", 4);
+		subject = cut;
+	}
 	buf_init(&to, 1024);
 	if ((rc = pii_seal(c->inst, "outbox", recipient, &to)) != TK_OK)
 		goto out;
@@ -158,6 +170,61 @@ static enum tk_err put_subject(struct buf *msg, const char *s)
 	return TK_OK;
 }
 
+/* The longest line of text, in bytes (without its line end). */
+static size_t longest_line(const char *s)
+{
+	size_t best = 0, cur = 0;
+
+	for (; *s; s++) {
+		if (*s == '\n') {
+			cur = 0;
+			continue;
+		}
+		if (*s != '\r' && ++cur > best)
+			best = cur;
+	}
+	return best;
+}
+
+/*
+ * RFC 2045 6.7 quoted-printable: for a text whose lines are too long for
+ * 8bit (RFC 5322 2.1.1 allows 998 octets). Lines at most 76 characters,
+ * soft breaks "=", line ends kept as CRLF, trailing blanks encoded.
+ */
+static enum tk_err put_quoted_printable(struct buf *msg, const char *s)
+{
+	size_t col = 0;
+	enum tk_err rc = TK_OK;
+
+	for (; rc == TK_OK && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char tok[4];
+		size_t n;
+		if (ch == '\r')
+			continue;
+		if (ch == '\n') {
+			rc = buf_puts(msg, "\r\n");
+			col = 0;
+			continue;
+		}
+		if ((ch >= 33 && ch <= 126 && ch != '=') || ((ch == ' ' || ch == '\t') && s[1] != '\n' && s[1] != '\r' && s[1] != '\0')) {
+			tok[0] = (char)ch;
+			n = 1;
+		} else {
+			snprintf(tok, sizeof(tok), "=%02X", ch);
+			n = 3;
+		}
+		if (col + n > 75) {
+			rc = buf_puts(msg, "=\r\n");
+			col = 0;
+		}
+		if (rc == TK_OK)
+			rc = buf_append(msg, tok, n);
+		col += n;
+	}
+	return rc;
+}
+
 /* A file name for a MIME header: printable ASCII without quotes or backslashes, else "lampiran.pdf". */
 static const char *mime_name(const char *s)
 {
@@ -216,14 +283,19 @@ static enum tk_err smtp_send(const struct smtp_conf *sc, const char *to, const c
 		if ((rc = buf_printf(&msg, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n", bnd, bnd)) != TK_OK)
 			goto out;
 	}
-	if ((rc = buf_puts(&msg, "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")) != TK_OK)
+	if (longest_line(body) <= 998) {
+		if ((rc = buf_puts(&msg, "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")) != TK_OK)
+			goto out;
+		for (const char *p = body; *p; p++) {
+			/* Normalise to CRLF and dot-stuff is done by libcurl. */
+			if (*p == '\n' && (rc = buf_putc(&msg, '\r')) != TK_OK)
+				goto out;
+			if ((rc = buf_putc(&msg, (uint8_t)*p)) != TK_OK)
+				goto out;
+		}
+	} else if ((rc = buf_puts(&msg, "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")) != TK_OK ||
+		   (rc = put_quoted_printable(&msg, body)) != TK_OK) {
 		goto out;
-	for (const char *p = body; *p; p++) {
-		/* Normalise to CRLF and dot-stuff is done by libcurl. */
-		if (*p == '\n' && (rc = buf_putc(&msg, '\r')) != TK_OK)
-			goto out;
-		if ((rc = buf_putc(&msg, (uint8_t)*p)) != TK_OK)
-			goto out;
 	}
 	if (file != NULL) {
 		const char *name = mime_name(file->name);
@@ -294,7 +366,9 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 {
 	struct smtp_conf sc;
 	struct store_stmt *s = NULL;
-	struct { int64_t id, attachment_id; char subject[200]; char *body; struct buf to; } batch[32];
+	struct { int64_t id, attachment_id; char subject[NOTIFY_MAX_SUBJECT + 1]; char *body; struct buf to; } batch[32];
+	int64_t unreadable[32];
+	size_t nbad = 0;
 	size_t n = 0, i;
 	int row = 0;
 	enum tk_err rc;
@@ -328,6 +402,9 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 		batch[n].body = strdup(store_col_text(s, 3));
 		if (batch[n].body == NULL || str_copy(batch[n].subject, sizeof(batch[n].subject), store_col_text(s, 2)) != TK_OK ||
 		    pii_open(c->inst, "outbox", b, len, &batch[n].to) != TK_OK) {
+			/* Never left queued for ever: it would hold its place in every batch. */
+			tk_clear_error();
+			unreadable[nbad++] = batch[n].id;
 			free(batch[n].body);
 			buf_free(&batch[n].to);
 			continue;
@@ -336,6 +413,15 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 	}
 	store_finalize(s);
 	s = NULL;
+	for (i = 0; rc == TK_OK && i < nbad; i++) {
+		int r2;
+		log_msg(LOG_WARN, "notify.deliver", "outbox %lld cannot be read (recipient or subject); marked failed", (long long)unreadable[i]);
+		if ((rc = store_prepare(c->st, "UPDATE outbox SET status = 'failed', last_error = 'unreadable row' WHERE id = ?", &s)) == TK_OK &&
+		    (rc = store_bind_i64(s, 1, unreadable[i])) == TK_OK)
+			rc = store_step(s, &r2);
+		store_finalize(s);
+		s = NULL;
+	}
 	for (i = 0; i < n; i++) {
 		char err[200] = "";
 		int ok, claimed = 0;

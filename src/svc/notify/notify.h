@@ -6,7 +6,13 @@
 
 /* ---- notifications (svc/notify.c) ---- */
 
-/* Queues an e-mail (recipient sealed as PII) inside the caller's transaction. */
+/*
+ * Queues an e-mail (recipient sealed as PII) inside the caller's transaction.
+ * A subject longer than NOTIFY_MAX_SUBJECT bytes is cut (between UTF-8
+ * characters, marked "..."), never refused: the mail still goes. A body
+ * with a line over 998 bytes is sent quoted-printable.
+ */
+#define NOTIFY_MAX_SUBJECT 400u
 enum tk_err notify_queue(struct svc_ctx *c, const char *recipient, const char *subject, const char *body) WARN_UNUSED;
 /*
  * notify_queue with one file attached (attachment_id: a row of attachments,

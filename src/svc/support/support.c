@@ -48,24 +48,6 @@ static const char *side_of(const struct svc_ctx *c)
 	return "ministry";
 }
 
-/* A text within limits: required (non-empty) or optional (NULL stays NULL), no control characters but newline and tab when multiline. */
-static enum tk_err check_text(const char *v, const char *what, int required, size_t max, int multiline)
-{
-	const unsigned char *p;
-
-	if (v == NULL || v[0] == '\0') {
-		if (required)
-			return tk_fail_code(TK_ERR_INVALID, "missing_field", "%s is required", what);
-		return TK_OK;
-	}
-	if (strlen(v) > max)
-		return tk_fail_code(TK_ERR_LIMIT, "too_long", "%s is longer than %zu bytes", what, max);
-	for (p = (const unsigned char *)v; *p; p++)
-		if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t' || *p == '\r'))) || *p == 0x7f)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s holds a control character", what);
-	return TK_OK;
-}
-
 static enum tk_err audit_ticket(struct svc_ctx *c, const char *action, const char *ref, json_t *details)
 {
 	char obj[48], *d = NULL;
@@ -798,16 +780,16 @@ enum tk_err support_open(struct svc_ctx *c, const struct support_open_in *in, in
 	if (!public && c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "admin") != 0 && strcmp(c->actor.role, "verifikator") != 0 &&
 	    strcmp(c->actor.role, "subscriber") != 0)
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "your role does not open tickets");
-	if ((rc = check_text(in->category, "category", 1, 32, 0)) != TK_OK)
+	if ((rc = svc_check_text(in->category, "category", 1, 32, 0)) != TK_OK)
 		return rc;
 	if (!category_known(in->category))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_category", "category must be authenticity, integrity, non_repudiation or other");
-	if ((rc = check_text(in->subject, "subject", 1, SUPPORT_MAX_SUBJECT, 0)) != TK_OK ||
-	    (rc = check_text(in->body, "body", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK ||
-	    (rc = check_text(in->document_id, "document_id", 0, 64, 0)) != TK_OK ||
-	    (rc = check_text(in->cert_serial, "cert_serial", 0, 64, 0)) != TK_OK ||
-	    (rc = check_text(in->reporter_name, "name", public, SUPPORT_MAX_NAME, 0)) != TK_OK ||
-	    (rc = check_text(in->reporter_contact, "contact", public, SUPPORT_MAX_CONTACT, 0)) != TK_OK)
+	if ((rc = svc_check_text(in->subject, "subject", 1, SUPPORT_MAX_SUBJECT, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->body, "body", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK ||
+	    (rc = svc_check_text(in->document_id, "document_id", 0, 64, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->cert_serial, "cert_serial", 0, 64, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->reporter_name, "name", public, SUPPORT_MAX_NAME, 0)) != TK_OK ||
+	    (rc = svc_check_text(in->reporter_contact, "contact", public, SUPPORT_MAX_CONTACT, 0)) != TK_OK)
 		return rc;
 	if (in->file != NULL && (in->file_len == 0 || in->file_len > SUPPORT_MAX_FILE))
 		return tk_fail_code(TK_ERR_LIMIT, "file_too_large", "the document must be 1 byte to %u bytes", SUPPORT_MAX_FILE);
@@ -965,7 +947,7 @@ enum tk_err support_reply(struct svc_ctx *c, int64_t id, const char *body, char 
 	struct change_arg a;
 	enum tk_err rc;
 
-	if ((rc = check_text(body, "body", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK || (rc = ticket_visible(c, id, &t)) != TK_OK)
+	if ((rc = svc_check_text(body, "body", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK || (rc = ticket_visible(c, id, &t)) != TK_OK)
 		return rc;
 	memset(&a, 0, sizeof(a));
 	a.t = &t;
@@ -986,7 +968,7 @@ enum tk_err support_public_reply(struct svc_ctx *c, const char *ref, const char 
 	struct change_arg a;
 	enum tk_err rc;
 
-	if ((rc = check_text(body, "body", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK || (rc = ticket_by_token(c, ref, token, &t)) != TK_OK)
+	if ((rc = svc_check_text(body, "body", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK || (rc = ticket_by_token(c, ref, token, &t)) != TK_OK)
 		return rc;
 	memset(&a, 0, sizeof(a));
 	a.t = &t;
@@ -1022,7 +1004,7 @@ enum tk_err support_assign(struct svc_ctx *c, int64_t id, const char *assignee, 
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "tickets are assigned on the issuer's side (auditors)");
 	if (assignee == NULL || assignee[0] == '\0')
 		assignee = c->actor.user;
-	if ((rc = check_text(assignee, "assignee", 1, 63, 0)) != TK_OK || (rc = ticket_visible(c, id, &t)) != TK_OK)
+	if ((rc = svc_check_text(assignee, "assignee", 1, 63, 0)) != TK_OK || (rc = ticket_visible(c, id, &t)) != TK_OK)
 		return rc;
 	memset(&a, 0, sizeof(a));
 	a.t = &t;
@@ -1041,7 +1023,7 @@ enum tk_err support_resolve(struct svc_ctx *c, int64_t id, const char *note, cha
 
 	if (!support_is_issuer(c))
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "tickets are resolved by the issuer's side (auditors)");
-	if ((rc = check_text(note, "note", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK || (rc = ticket_visible(c, id, &t)) != TK_OK)
+	if ((rc = svc_check_text(note, "note", 1, SUPPORT_MAX_TEXT, 1)) != TK_OK || (rc = ticket_visible(c, id, &t)) != TK_OK)
 		return rc;
 	memset(&a, 0, sizeof(a));
 	a.t = &t;
