@@ -137,6 +137,23 @@ int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(str
 	return r;
 }
 
+int cli_id_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int64_t id, char **out))
+{
+	const char *dir = NULL, *id_s = NULL;
+	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct instance *inst;
+	struct svc_ctx c;
+	char *txt = NULL;
+	int64_t id = 0;
+	int r;
+
+	if ((r = cli_parse(cmd, argc, argv, opts)) != 0 || (r = cli_id_opt(cmd, "id", id_s, &id)) != 0 || (r = cli_open(dir, &inst, &c)) != 0)
+		return r;
+	r = cli_print_text(fn(&c, id, &txt), &txt);
+	cli_close(inst, &c);
+	return r;
+}
+
 int cli_id_opt(const char *cmd, const char *what, const char *s, int64_t *out)
 {
 	uint64_t v;

@@ -60,6 +60,8 @@ int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_f
 void cli_close(struct instance *inst, struct svc_ctx *ctx);
 /* `<cmd> --dir D`: opens the instance as the operator, prints what one text-rendering service call returns. */
 int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, char **out));
+/* `<cmd> --dir D --id N`: opens the instance as the operator, prints what fn(c, N) returns. */
+int cli_id_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int64_t id, char **out));
 /* --<what> S as a positive number (the id of a record); 0, or a usage error naming the option. */
 int cli_id_opt(const char *cmd, const char *what, const char *s, int64_t *out);
 /* A JSON object read from path ("-": stdin), at most max bytes from a file, duplicate keys refused; 0, or a usage error. */

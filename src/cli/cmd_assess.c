@@ -23,20 +23,7 @@ static int assess_list_cmd(int argc, char **argv)
 
 static int assess_get_cmd(int argc, char **argv)
 {
-	const char *dir = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, END_OPTS};
-	struct instance *inst;
-	struct svc_ctx c;
-	char *txt = NULL;
-	int64_t id = 0;
-	int r;
-
-	if ((r = cli_parse("assess get", argc, argv, opts)) != 0 || (r = cli_id_opt("assess get", "id", id_s, &id)) != 0 ||
-	    (r = cli_open(dir, &inst, &c)) != 0)
-		return r;
-	r = cli_print_text(assess_get(&c, id, &txt), &txt);
-	cli_close(inst, &c);
-	return r;
+	return cli_id_cmd("assess get", argc, argv, assess_get);
 }
 
 static int assess_request_cmd(int argc, char **argv)

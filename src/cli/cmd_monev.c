@@ -28,20 +28,7 @@ static int monev_list_cmd(int argc, char **argv)
 
 static int monev_show_cmd(int argc, char **argv)
 {
-	const char *dir = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, END_OPTS};
-	struct instance *inst;
-	struct svc_ctx c;
-	char *txt = NULL;
-	int64_t id = 0;
-	int r;
-
-	if ((r = cli_parse("monev show", argc, argv, opts)) != 0 || (r = cli_id_opt("monev show", "id", id_s, &id)) != 0 ||
-	    (r = cli_open(dir, &inst, &c)) != 0)
-		return r;
-	r = cli_print_text(monev_get(&c, id, &txt), &txt);
-	cli_close(inst, &c);
-	return r;
+	return cli_id_cmd("monev show", argc, argv, monev_get);
 }
 
 /* create --file F, or update --id N --file F */

@@ -45,3 +45,55 @@ enum tk_err http_pdf_body(struct http_req *rq, const char *what, struct mp_form 
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "the body holds no PDF (%s)", what);
 	return TK_OK;
 }
+
+enum tk_err http_call(struct http_req *rq, struct http_resp *rs, enum tk_err (*fn)(struct svc_ctx *c, char **out))
+{
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = fn(&rq->ctx, &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
+enum tk_err http_call_id(struct http_req *rq, struct http_resp *rs, enum tk_err (*fn)(struct svc_ctx *c, int64_t id, char **out))
+{
+	char *txt = NULL;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = fn(&rq->ctx, id, &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
+enum tk_err http_call_json(struct http_req *rq, struct http_resp *rs, unsigned status,
+    enum tk_err (*fn)(struct svc_ctx *c, json_t *in, char **out))
+{
+	json_t *j = NULL;
+	char *txt = NULL;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = fn(&rq->ctx, j, &txt)) == TK_OK)
+		rc = http_json_text(rs, status, txt);
+	json_decref(j);
+	return rc;
+}
+
+enum tk_err http_call_id_json(struct http_req *rq, struct http_resp *rs, unsigned status,
+    enum tk_err (*fn)(struct svc_ctx *c, int64_t id, json_t *in, char **out))
+{
+	json_t *j = NULL;
+	char *txt = NULL;
+	int64_t id = 0;
+	enum tk_err rc;
+
+	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = fn(&rq->ctx, id, j, &txt)) == TK_OK)
+		rc = http_json_text(rs, status, txt);
+	json_decref(j);
+	return rc;
+}

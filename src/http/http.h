@@ -90,6 +90,17 @@ enum tk_err http_json_text(struct http_resp *rs, unsigned status, char *txt) WAR
 /* A 200 download: the bytes, Content-Disposition attachment with filename (RFC 6266, any UTF-8 name up to 255 bytes), nosniff, no-store. */
 enum tk_err http_attachment(struct http_resp *rs, const char *ctype, const void *p, size_t len, const char *filename) WARN_UNUSED;
 enum tk_err http_header(struct http_resp *rs, const char *name, const char *value) WARN_UNUSED;
+/*
+ * The usual thin handler: one service call whose JSON text is the answer.
+ * http_call: fn(ctx); http_call_id: the route's first parameter as an id;
+ * http_call_json: the JSON body; http_call_id_json: both. status: of success.
+ */
+enum tk_err http_call(struct http_req *rq, struct http_resp *rs, enum tk_err (*fn)(struct svc_ctx *c, char **out)) WARN_UNUSED;
+enum tk_err http_call_id(struct http_req *rq, struct http_resp *rs, enum tk_err (*fn)(struct svc_ctx *c, int64_t id, char **out)) WARN_UNUSED;
+enum tk_err http_call_json(struct http_req *rq, struct http_resp *rs, unsigned status,
+    enum tk_err (*fn)(struct svc_ctx *c, json_t *in, char **out)) WARN_UNUSED;
+enum tk_err http_call_id_json(struct http_req *rq, struct http_resp *rs, unsigned status,
+    enum tk_err (*fn)(struct svc_ctx *c, int64_t id, json_t *in, char **out)) WARN_UNUSED;
 /* Parses the body as a JSON object; a clear 400 error otherwise. Caller decrefs. */
 enum tk_err http_body_json(struct http_req *rq, json_t **out) WARN_UNUSED;
 /* String member of a JSON object: required or optional (NULL), bounded length. */

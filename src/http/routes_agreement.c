@@ -14,74 +14,37 @@
 
 enum tk_err h_agreements_list(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	enum tk_err rc;
-
-	if ((rc = agreement_list(&rq->ctx, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call(rq, rs, agreement_list);
 }
 
 enum tk_err h_agreement_get(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = agreement_get(&rq->ctx, id, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call_id(rq, rs, agreement_get);
 }
 
 enum tk_err h_agreements_create(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *j = NULL;
-	char *txt = NULL;
-	enum tk_err rc;
-
-	if ((rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	if ((rc = agreement_create(&rq->ctx, j, &txt)) == TK_OK)
-		rc = http_json_text(rs, 201, txt);
-	json_decref(j);
-	return rc;
-}
-
-/* POST with a JSON body on /api/v1/agreements/{id}...: update, end, addenda, contacts. */
-static enum tk_err with_json(struct http_req *rq, struct http_resp *rs, unsigned status,
-    enum tk_err (*fn)(struct svc_ctx *c, int64_t id, json_t *in, char **out))
-{
-	json_t *j = NULL;
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	if ((rc = fn(&rq->ctx, id, j, &txt)) == TK_OK)
-		rc = http_json_text(rs, status, txt);
-	json_decref(j);
-	return rc;
+	return http_call_json(rq, rs, 201, agreement_create);
 }
 
 enum tk_err h_agreement_update(struct http_req *rq, struct http_resp *rs)
 {
-	return with_json(rq, rs, 200, agreement_update);
+	return http_call_id_json(rq, rs, 200, agreement_update);
 }
 
 enum tk_err h_agreement_end(struct http_req *rq, struct http_resp *rs)
 {
-	return with_json(rq, rs, 200, agreement_end);
+	return http_call_id_json(rq, rs, 200, agreement_end);
 }
 
 enum tk_err h_agreement_addendum_add(struct http_req *rq, struct http_resp *rs)
 {
-	return with_json(rq, rs, 201, agreement_addendum_add);
+	return http_call_id_json(rq, rs, 201, agreement_addendum_add);
 }
 
 enum tk_err h_agreement_contact_change(struct http_req *rq, struct http_resp *rs)
 {
-	return with_json(rq, rs, 201, agreement_contact_change);
+	return http_call_id_json(rq, rs, 201, agreement_contact_change);
 }
 
 enum tk_err h_agreement_contacts(struct http_req *rq, struct http_resp *rs)

@@ -34,13 +34,7 @@ enum tk_err h_letters_list(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_letter_get(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = letter_get(&rq->ctx, id, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call_id(rq, rs, letter_get);
 }
 
 enum tk_err h_letter_deadline(struct http_req *rq, struct http_resp *rs)
@@ -56,31 +50,12 @@ enum tk_err h_letter_deadline(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_letters_create(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *j = NULL;
-	char *txt = NULL;
-	enum tk_err rc;
-
-	if ((rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	if ((rc = letter_draft(&rq->ctx, j, &txt)) == TK_OK)
-		rc = http_json_text(rs, 201, txt);
-	json_decref(j);
-	return rc;
+	return http_call_json(rq, rs, 201, letter_draft);
 }
 
 enum tk_err h_letter_update(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *j = NULL;
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	if ((rc = letter_update(&rq->ctx, id, j, &txt)) == TK_OK)
-		rc = http_json_text(rs, 200, txt);
-	json_decref(j);
-	return rc;
+	return http_call_id_json(rq, rs, 200, letter_update);
 }
 
 enum tk_err h_letter_preview(struct http_req *rq, struct http_resp *rs)
@@ -117,13 +92,7 @@ enum tk_err h_letter_sign(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_letter_send(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = letter_send(&rq->ctx, id, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call_id(rq, rs, letter_send);
 }
 
 enum tk_err h_letter_ack(struct http_req *rq, struct http_resp *rs)

@@ -26,67 +26,27 @@ enum tk_err h_dashboard(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_evaluations_list(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	enum tk_err rc;
-
-	if ((rc = monev_list(&rq->ctx, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call(rq, rs, monev_list);
 }
 
 enum tk_err h_evaluation_get(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = monev_get(&rq->ctx, id, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call_id(rq, rs, monev_get);
 }
 
 enum tk_err h_evaluations_create(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *j = NULL;
-	char *txt = NULL;
-	enum tk_err rc;
-
-	if ((rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	if ((rc = monev_create(&rq->ctx, j, &txt)) == TK_OK)
-		rc = http_json_text(rs, 201, txt);
-	json_decref(j);
-	return rc;
+	return http_call_json(rq, rs, 201, monev_create);
 }
 
 enum tk_err h_evaluation_update(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *j = NULL;
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	if ((rc = monev_update(&rq->ctx, id, j, &txt)) == TK_OK)
-		rc = http_json_text(rs, 200, txt);
-	json_decref(j);
-	return rc;
+	return http_call_id_json(rq, rs, 200, monev_update);
 }
 
 enum tk_err h_evaluation_action_add(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *j = NULL;
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	if ((rc = monev_action_add(&rq->ctx, id, j, &txt)) == TK_OK)
-		rc = http_json_text(rs, 201, txt);
-	json_decref(j);
-	return rc;
+	return http_call_id_json(rq, rs, 201, monev_action_add);
 }
 
 enum tk_err h_evaluation_action_update(struct http_req *rq, struct http_resp *rs)
@@ -107,13 +67,7 @@ enum tk_err h_evaluation_action_update(struct http_req *rq, struct http_resp *rs
 
 enum tk_err h_evaluation_minutes_freeze(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = monev_minutes_freeze(&rq->ctx, id, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call_id(rq, rs, monev_minutes_freeze);
 }
 
 enum tk_err h_evaluation_minutes_pdf(struct http_req *rq, struct http_resp *rs)

@@ -86,13 +86,7 @@ enum tk_err h_requests_list(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_request_get(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = ra_request_json(&rq->ctx, id, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call_id(rq, rs, ra_request_json);
 }
 
 static enum tk_err decide(struct http_req *rq, struct http_resp *rs, int approve)
@@ -265,12 +259,7 @@ enum tk_err h_seal_request(struct http_req *rq, struct http_resp *rs)
 
 enum tk_err h_subscribers_list(struct http_req *rq, struct http_resp *rs)
 {
-	char *txt = NULL;
-	enum tk_err rc;
-
-	if ((rc = ra_subscribers_json(&rq->ctx, &txt)) != TK_OK)
-		return rc;
-	return http_json_text(rs, 200, txt);
+	return http_call(rq, rs, ra_subscribers_json);
 }
 
 enum tk_err h_evidence_get(struct http_req *rq, struct http_resp *rs)
