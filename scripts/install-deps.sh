@@ -25,15 +25,17 @@ PKGS=(
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 
-# npm packages of the browser tests, from the committed lock file, only when missing.
-browser_npm() {
-  local dir
-  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
-  if [ -f "$dir/package-lock.json" ] && [ ! -f "$dir/node_modules/playwright-core/package.json" ]; then
-    echo "install-deps: npm ci in tests/browser" >&2
-    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+# npm packages, from the committed lock files, only when missing:
+# tests/browser (playwright-core drives Debian's Chromium) and web (pdf.js,
+# served by teken to the browser; its optional Node canvas is never needed).
+npm_ci() {
+  local dir="$1" probe="$2"
+  if [ -f "$dir/package-lock.json" ] && [ ! -f "$dir/node_modules/$probe/package.json" ]; then
+    echo "install-deps: npm ci in ${dir#"$ROOT"/}" >&2
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 }
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -49,4 +51,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-browser_npm
+npm_ci "$ROOT/tests/browser" playwright-core
+npm_ci "$ROOT/web" pdfjs-dist

@@ -49,6 +49,9 @@ static const struct http_route routes[] = {
 	{"GET", "/notices.atom", ROLE_PUBLIC, h_notices_atom, 0, "Change notices as an Atom feed (RFC 4287); ETag, Last-Modified, 304"},
 	{"GET", "/notices.json", ROLE_PUBLIC, h_notices_json, 0, "Change notices as JSON {notices:[...]}; ETag, Last-Modified, 304"},
 	{"GET", "/static/{file}", ROLE_PUBLIC, h_static, 0, "Static assets of the web UI"},
+	{"GET", "/static/pdfjs/{file}", ROLE_PUBLIC, h_pdfjs, 0, "pdf.js (npm pdfjs-dist) and its worker, for the pages that show PDFs"},
+	{"GET", "/static/pdfjs/fonts/{file}", ROLE_PUBLIC, h_pdfjs_font, 0, "pdf.js standard font data"},
+	{"GET", "/static/pdfjs/cmaps/{file}", ROLE_PUBLIC, h_pdfjs_cmap, 0, "pdf.js character maps"},
 	/* public verification (issue 7) */
 	{"POST", "/api/v1/verify", ROLE_PUBLIC, h_verify, MAX_REQ_BODY,
 	    "Verify the signatures of a PDF (application/pdf body, or multipart 'file' [+ 'signature' .p7s for CAdES]): ETSI EN 319 102-1 report; Accept text/html or application/pdf: printable report (PDF sealed by the instance)"},

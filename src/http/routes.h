@@ -63,6 +63,9 @@ enum tk_err h_bsre_totp_unsupported(struct http_req *rq, struct http_resp *rs);
 
 /* routes_web.c */
 enum tk_err h_static(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_pdfjs(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_pdfjs_font(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_pdfjs_cmap(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_index(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_app(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_page_verify(struct http_req *rq, struct http_resp *rs);

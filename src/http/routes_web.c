@@ -22,6 +22,8 @@ static const char *mime_of(const char *name)
 		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
 		{".css", "text/css; charset=utf-8"}, {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
 		{".json", "application/json"}, {".map", "application/json"}, {".woff2", "font/woff2"},
+		/* pdf.js data: the 14 standard fonts (.pfb, .ttf) and CJK character maps (.bcmap) */
+		{".pfb", "application/octet-stream"}, {".ttf", "font/ttf"}, {".bcmap", "application/octet-stream"},
 	};
 	const char *dot = strrchr(name, '.');
 	size_t i;
@@ -42,7 +44,8 @@ static enum tk_err serve_file(struct http_req *rq, struct http_resp *rs, const c
 	enum tk_err rc;
 
 	for (i = 0; name[i]; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_' ||
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9') ||
+			name[i] == '-' || name[i] == '_' ||
 			(name[i] == '.' && i > 0 && name[i - 1] != '.')))
 			return tk_fail_code(TK_ERR_NOT_FOUND, "not_found", "no such resource");
 	if (type == NULL || i == 0 || i > 100)
@@ -59,6 +62,25 @@ static enum tk_err serve_file(struct http_req *rq, struct http_resp *rs, const c
 }
 
 enum tk_err h_static(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "static/", rq->params[0], 1); }
+/*
+ * pdf.js (npm pdfjs-dist, installed into <web_root>/node_modules by
+ * scripts/install-deps.sh from web/package-lock.json): the library and its
+ * worker as ES modules, the standard fonts a PDF may use without embedding
+ * them, and the CJK character maps. Same name check as the UI's own files.
+ */
+#define PDFJS_DIR "node_modules/pdfjs-dist/"
+
+enum tk_err h_pdfjs(struct http_req *rq, struct http_resp *rs)
+{
+	const char *name = rq->params[0];
+
+	if (strcmp(name, "pdf.min.mjs") != 0 && strcmp(name, "pdf.worker.min.mjs") != 0)
+		return tk_fail_code(TK_ERR_NOT_FOUND, "not_found", "no such resource");
+	return serve_file(rq, rs, PDFJS_DIR "build/", name, 1);
+}
+enum tk_err h_pdfjs_font(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, PDFJS_DIR "standard_fonts/", rq->params[0], 1); }
+enum tk_err h_pdfjs_cmap(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, PDFJS_DIR "cmaps/", rq->params[0], 1); }
+
 enum tk_err h_page_index(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "index.html", 0); }
 enum tk_err h_page_app(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "app.html", 0); }
 enum tk_err h_page_verify(struct http_req *rq, struct http_resp *rs) { return serve_file(rq, rs, "", "verify.html", 0); }
