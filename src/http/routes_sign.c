@@ -38,12 +38,21 @@ static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *
 		json_t *pg = json_object_get(vis, "page");
 		size_t i;
 		if (!json_is_object(vis))
-			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible must be {page, x, y, w, h}");
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible must be {page, x, y, w, h} or {anchor, page?, w?, h?}");
 		if (pg != NULL && !(json_is_integer(pg) && json_integer_value(pg) >= 1 && json_integer_value(pg) <= 100000))
 			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible.page must be a page number from 1");
 		in->page = pg ? (size_t)json_integer_value(pg) - 1 : SIZE_MAX;
+		/* An anchor text places the stamp (its lower-left corner at the text): x and y are not used, w and h default. */
+		if ((rc = http_json_str(vis, "anchor", 0, 64, &in->anchor)) != TK_OK)
+			return rc;
+		if (in->anchor != NULL && in->anchor[0] == '\0')
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible.anchor must be 1 to 64 characters");
 		for (i = 0; i < 4; i++) {
 			json_t *n = json_object_get(vis, k[i]);
+			if (in->anchor != NULL && n == NULL) {
+				in->rect[i] = i == 2 ? 220 : i == 3 ? 80 : 0;
+				continue;
+			}
 			if (!json_is_number(n) || json_number_value(n) < 0 || json_number_value(n) > 20000)
 				return tk_fail_code(TK_ERR_INVALID, "invalid_field", "visible.%s must be a number of points", k[i]);
 			in->rect[i] = json_number_value(n);

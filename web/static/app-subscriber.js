@@ -1,27 +1,9 @@
 // Dashboard of a certificate holder: status, enrolment, first-login activation,
 // signing, passphrase, own data.
 import { api } from './api.js';
-import { has } from './i18n.js';
-import { h, $, clear, say, dl, fmtBytes } from './dom.js';
+import { h, $, clear, say, dl } from './dom.js';
 import { showError, table, requestCols, busy, evidenceName } from './ui.js';
-
-const MAX_FILE = 50 * 1024 * 1024;
-// Visible stamp presets on an A4 page (595 x 842 pt): 200 x 80 pt, 36 pt from the edges.
-const A4 = { w: 595, h: 842 };
-const STAMP = { w: 200, h: 80, m: 36 };
-const CORNERS = {
-  br: { x: A4.w - STAMP.m - STAMP.w, y: STAMP.m },
-  bl: { x: STAMP.m, y: STAMP.m },
-  tr: { x: A4.w - STAMP.m - STAMP.w, y: A4.h - STAMP.m - STAMP.h },
-  tl: { x: STAMP.m, y: A4.h - STAMP.m - STAMP.h },
-};
-
-let lastUrl = null;
-
-async function isPdf(file) {
-  const head = new Uint8Array(await file.slice(0, 5).arrayBuffer());
-  return String.fromCharCode(...head) === '%PDF-';
-}
+import { mountWorkspace } from './app-workspace.js';
 
 async function loadStatus(root) {
   const slot = $('#sub-status', root);
@@ -170,66 +152,6 @@ function wireActivate(root) {
   });
 }
 
-function wireSign(root) {
-  const form = $('#sign-form', root);
-  const msg = $('#sign-msg', root);
-  const result = $('#sign-result', root);
-  const opts = $('#visible-opts', root);
-  const pageSel = $('#sign-page', root);
-  const syncLook = () => { opts.hidden = !$('#look-visible', root).checked; };
-  for (const r of root.querySelectorAll('input[name="look"]')) r.addEventListener('change', syncLook);
-  pageSel.addEventListener('change', () => { $('#sign-page-n-field', root).hidden = pageSel.value !== 'number'; });
-
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    say(msg, null);
-    clear(result);
-    const file = $('#sign-file', root).files[0];
-    if (!file) { say(msg, 'error', 'file.required'); return; }
-    if (file.size > MAX_FILE) { say(msg, 'error', 'file.too_big'); return; }
-    if (!(await isPdf(file))) { say(msg, 'error', 'file.not_pdf'); return; }
-    const options = { passphrase: $('#sign-pass', root).value };
-    const reason = $('#sign-reason', root).value.trim();
-    if (reason) options.reason = reason;
-    if ($('#look-visible', root).checked) {
-      const c = CORNERS[$('#sign-corner', root).value] || CORNERS.br;
-      const vis = { x: c.x, y: c.y, w: STAMP.w, h: STAMP.h };
-      if (pageSel.value === 'first') vis.page = 1;
-      else if (pageSel.value === 'number') vis.page = Math.max(1, parseInt($('#sign-page-n', root).value, 10) || 1);
-      options.visible = vis;
-    }
-    const fd = new FormData();
-    fd.append('file', file, file.name || 'dokumen.pdf');
-    fd.append('options', JSON.stringify(options));
-    await busy(form, 'sub.sign.busy', async () => {
-      try {
-        const r = await api('POST', '/api/v1/sign/pdf', { form: fd, as: 'blob' });
-        const id = r.headers.get('X-Document-Id') || '';
-        const level = r.headers.get('X-Signature-Level') || '';
-        const blob = new Blob([r.blob], { type: 'application/pdf' });
-        if (lastUrl) URL.revokeObjectURL(lastUrl);
-        lastUrl = URL.createObjectURL(blob);
-        const base = (file.name || 'dokumen').replace(/\.pdf$/i, '');
-        result.append(
-          h('p', { class: 'msg msg-ok', role: 'status', i18n: 'sub.sign.done' }),
-          dl([
-            ['sub.sign.doc', id ? h('a', { href: '/v/' + encodeURIComponent(id), class: 'mono', text: id }) : null],
-            ['sub.sign.level', level ? h('span', {}, has('level.' + level) ? h('span', { i18n: 'level.' + level }) : null, ' ', h('code', { text: level })) : null],
-            ['sub.sign.size', fmtBytes(file.size) + ' → ' + fmtBytes(blob.size)],
-          ]),
-          h('p', { class: 'actions' },
-            h('a', { href: lastUrl, download: base + '-ditandatangani.pdf', class: 'button button-primary', id: 'sign-download', i18n: 'sub.sign.download' }),
-            id ? h('a', { href: '/v/' + encodeURIComponent(id), class: 'button', i18n: 'sub.sign.record' }) : null));
-        $('#sign-download', root).focus();
-      } catch (e) {
-        showError(msg, e);
-      } finally {
-        $('#sign-pass', root).value = '';
-      }
-    });
-  });
-}
-
 function wirePassphrase(root) {
   const form = $('#pass-form', root);
   const msg = $('#pass-msg', root);
@@ -293,10 +215,11 @@ function wireRevoke(root) {
   });
 }
 
-export function mountSubscriber(root) {
+export function mountSubscriber(root, me) {
   wireEnrol(root);
   wireActivate(root);
-  wireSign(root);
+  // The signing workspace (issue 14): web/static/app-workspace.js.
+  mountWorkspace($('#sub-sign', root), me);
   wirePassphrase(root);
   wireReset(root);
   wireRevoke(root);

@@ -66,6 +66,27 @@ export function toCssRect(vp, r) {
   return { left: Math.min(a, c), top: Math.min(b, d), width: Math.abs(c - a), height: Math.abs(d - b) };
 }
 
+// The signing API's coordinates (docs/signing.md "Coordinates"): points from
+// the bottom-left corner of the page AS DISPLAYED (after /Rotate, inside the
+// crop box), not PDF user space. geo is what renderPage returned.
+// {left, top, width, height} in CSS pixels -> [x, y, w, h] in displayed points.
+export function toViewRect(geo, css) {
+  const s = geo.scale;
+  return [css.left / s, geo.heightPt - (css.top + css.height) / s, css.width / s, css.height / s];
+}
+
+// [x, y, w, h] in displayed points -> {left, top, width, height} in CSS pixels.
+export function fromViewRect(geo, r) {
+  const s = geo.scale;
+  return { left: r[0] * s, top: (geo.heightPt - r[1] - r[3]) * s, width: r[2] * s, height: r[3] * s };
+}
+
+// A point in PDF user space (e.g. a findText hit) -> [x, y] in displayed points.
+export function userToView(geo, x, y) {
+  const [cx, cy] = geo.viewport.convertToViewportPoint(x, y);
+  return [cx / geo.scale, geo.heightPt - cy / geo.scale];
+}
+
 // Where a text occurs in the document: [{page, rect:[x,y,w,h] in points}],
 // one per text item containing it (anchor tags such as "^" or "#ttd#" are
 // short items). Pages from 1.
