@@ -137,25 +137,25 @@ await scenario('the subscriber signs a PDF in the page; a wrong passphrase shows
   await page.waitForSelector('#sub-sign:not([hidden])');
   check((await page.textContent('#sub-status')).includes('Sertifikat Anda sudah terbit'), 'certificate status shown');
 
+  // The signing workspace (tests/browser/workspace.test.mjs tests it in depth).
   allowed.http = [{ path: '/api/v1/sign/pdf', status: 401 }];
-  await page.setInputFiles('#sign-file', PDF);
-  await page.fill('#sign-pass', 'passphrase-yang-salah');
-  await page.click('#sign-submit');
-  await page.waitForSelector('#sign-msg.msg-error');
-  const wrong = await page.textContent('#sign-msg');
+  await page.setInputFiles('#ws-files', PDF);
+  await page.waitForSelector('#ws-list > li');
+  await page.fill('#ws-pass', 'passphrase-yang-salah');
+  await page.click('#ws-sign');
+  await page.waitForSelector('#ws-msg.msg-error');
+  const wrong = await page.textContent('#ws-msg');
   check(wrong.includes('Passphrase salah'), 'wrong passphrase message in Indonesian: ' + wrong);
-  check(await page.inputValue('#sign-pass') === '', 'passphrase field cleared');
+  check(await page.inputValue('#ws-pass') === '', 'passphrase field cleared');
 
-  await page.fill('#sign-pass', sub.passphrase);
-  await page.fill('#sign-reason', 'Menyetujui');
-  await page.check('#look-visible');
-  await page.selectOption('#sign-page', 'last');
-  await page.selectOption('#sign-corner', 'br');
-  await page.click('#sign-submit');
-  await page.waitForSelector('#sign-download');
-  const docLink = await page.getAttribute('#sign-result a[href^="/v/"]', 'href');
+  await page.fill('#ws-pass', sub.passphrase);
+  await page.fill('#ws-reason', 'Menyetujui');
+  await page.selectOption('#ws-preset', 'br');
+  await page.click('#ws-sign');
+  await page.waitForSelector('#ws-results a.ws-dl');
+  const docLink = await page.getAttribute('#ws-results a[href^="/v/"]', 'href');
   check(/^\/v\/[a-z2-7]{26}$/.test(docLink), 'document id shown: ' + docLink);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sign-download')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#ws-results a.ws-dl')]);
   const out = path.join(TMP, 'signed.pdf');
   await download.saveAs(out);
   const signed = fs.readFileSync(out);
@@ -386,11 +386,12 @@ await scenario('a Verifikator enrols an official without a passphrase; another a
   check(await p2.isHidden('#sub-activate'), 'the activation form is gone');
   const st = await p2.textContent('#sub-status');
   check(st.includes('Aktivasi berhasil') && st.includes('Sertifikat Anda sudah terbit'), 'certificate shown after activation: ' + st);
-  await p2.setInputFiles('#sign-file', PDF);
-  await p2.fill('#sign-pass', 'passphrase-rina-2026');
-  await p2.click('#sign-submit');
-  await p2.waitForSelector('#sign-download');
-  const [download] = await Promise.all([p2.waitForEvent('download'), p2.click('#sign-download')]);
+  await p2.setInputFiles('#ws-files', PDF);
+  await p2.waitForSelector('#ws-list > li');
+  await p2.fill('#ws-pass', 'passphrase-rina-2026');
+  await p2.click('#ws-sign');
+  await p2.waitForSelector('#ws-results a.ws-dl');
+  const [download] = await Promise.all([p2.waitForEvent('download'), p2.click('#ws-results a.ws-dl')]);
   const out = path.join(TMP, 'signed-rina.pdf');
   await download.saveAs(out);
   const signed = fs.readFileSync(out);

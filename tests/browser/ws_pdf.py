@@ -3,7 +3,7 @@ workspace's browser test (tests/browser/workspace.test.mjs).
 
   python3 ws_pdf.py make OUTDIR      writes the test PDFs, prints their facts as JSON
   python3 ws_pdf.py widgets FILE     the signature widgets as qpdf --json sees them:
-                                     [{name, page (from 1), rect [x1,y1,x2,y2], signed}]
+                                     [{name, page (from 1), rect [x1,y1,x2,y2], signed, reason, location}]
 
 The reading uses qpdf's JSON (qpdf's own parser, not teken's): the widget's
 page is the page whose object the acroform entry names (pageposfrom1)."""
@@ -90,8 +90,11 @@ def widgets(path):
         if f.get("fieldtype") != "/Sig":
             continue
         ann = objs.get("obj:" + f["annotation"]["object"], {}).get("value", {})
+        v = ann.get("/V") or f.get("value")
+        sig = objs.get("obj:" + v, {}).get("value", {}) if isinstance(v, str) and v.endswith(" R") else {}
+        text = lambda k: (sig.get(k) or "").split(":", 1)[-1] or None  # qpdf JSON v2 strings: "u:text"
         out.append({"name": f.get("fullname"), "page": f.get("pageposfrom1"), "rect": ann.get("/Rect"),
-                    "signed": "/V" in ann or f.get("value") not in (None, "null")})
+                    "signed": bool(sig), "reason": text("/Reason"), "location": text("/Location")})
     print(json.dumps(out))
 
 

@@ -2,4 +2,4 @@
 # Browser tests of the signing workspace (issue 14): tests/browser/workspace.test.mjs.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-exec bash "$HERE/../lib/browser-run.sh" workspace.test.mjs 300
+exec bash "$HERE/../lib/browser-run.sh" workspace.test.mjs 480

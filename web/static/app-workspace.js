@@ -102,7 +102,8 @@ export function mountWorkspace(root, me = {}) {
   const canvas = el('ws-canvas');
 
   // ---- levels: signing policies bind applications (svc/policy policy_check_signing), never an official's own signing,
-  // so the four PAdES levels the API makes are offered; B-B is the API's default.
+  // so the four PAdES levels the API makes are offered. B-T preselected: a trusted time from the instance's TSA
+  // (the API's own default, without a level, is B-B).
   const levelSel = el('ws-level');
   for (const l of LEVELS) levelSel.append(h('option', { value: l, i18n: 'level.PAdES-BASELINE-' + l.slice(2) }));
   levelSel.value = 'B-T';
@@ -692,8 +693,12 @@ export function mountWorkspace(root, me = {}) {
       syncSignButton();
     }
     renderList();
-    if (stopped) {
-      say(msg, 'error', 'ws.stopped', { n: todo.filter((d) => d.status === 'skipped').length }, errorText(stopped));
+    const skipped = todo.filter((d) => d.status === 'skipped').length;
+    if (stopped && skipped > 0) {
+      say(msg, 'error', 'ws.stopped', { n: skipped }, errorText(stopped));
+      pass.focus();
+    } else if (stopped) {
+      say(msg, 'error', 'ws.partial', { ok, n: todo.length }, errorText(stopped));
       pass.focus();
     } else if (ok === todo.length) say(msg, 'ok', 'ws.done', { n: ok });
     else say(msg, 'error', 'ws.partial', { ok, n: todo.length });
