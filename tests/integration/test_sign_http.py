@@ -89,6 +89,46 @@ check([x["ok"] for x in j["results"]] == [True, True, False] and j["results"][2]
 import base64  # noqa: E402
 check("Signature is Valid" in pdfsig(base64.b64decode(j["results"][0]["pdf_base64"])), "batch output verifies")
 
+# Anchor text over HTTP (options.visible.anchor): the stamp's lower-left corner at the tag, read back with qpdf.
+def tag_pdf():
+    body = b"BT /F1 12 Tf 300 200 Td (#ttd#) Tj ET"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body), b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.7\n")
+    offs = []
+    for i, o in enumerate(objs):
+        offs.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (i + 1, o)
+    x = len(out)
+    out += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offs)
+    out += b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % x
+    return bytes(out)
+
+
+def widget_rect(data):
+    p = os.path.join(T, "anchor.pdf")
+    open(p, "wb").write(data)
+    j = json.loads(subprocess.run(["qpdf", "--json=2", p], check=True, capture_output=True).stdout)
+    f = [f for f in j["acroform"]["fields"] if f.get("fieldtype") == "/Sig"]
+    return j["qpdf"][1]["obj:" + f[0]["annotation"]["object"]]["value"]["/Rect"] if len(f) == 1 else None
+
+
+tagged = [("file", "nota.pdf", tag_pdf())]
+r = sign(sub, {"passphrase": demo["subscriber"]["passphrase"], "visible": {"anchor": "#ttd#", "w": 240, "h": 90}}, tagged)
+check(r.status == 200 and "Signature is Valid" in pdfsig(r.body), "anchor over HTTP: %d %s" % (r.status, r.body[:200]))
+rect = widget_rect(r.body)
+check(rect is not None and abs(rect[0] - 300) < 1 and abs(rect[1] - 200) < 4 and abs(rect[2] - rect[0] - 240) < 0.5 and abs(rect[3] - rect[1] - 90) < 0.5,
+      "the stamp sits at the tag: %s" % rect)
+r = sign(sub, {"passphrase": demo["subscriber"]["passphrase"], "visible": {"anchor": "#ttd#"}}, tagged)
+rect = widget_rect(r.body) if r.status == 200 else None
+check(rect is not None and abs(rect[2] - rect[0] - 220) < 0.5 and abs(rect[3] - rect[1] - 80) < 0.5, "anchor without a size: 220 x 80: %s" % rect)
+r = sign(sub, {"passphrase": demo["subscriber"]["passphrase"], "visible": {"anchor": "#tidak-ada#"}}, tagged)
+check(400 <= r.status < 500 and r.error_code() == "anchor_not_found", "anchor not in the document: %d %s" % (r.status, r.body[:200]))
+for bad in ["", "x" * 65, 7]:
+    r = sign(sub, {"passphrase": demo["subscriber"]["passphrase"], "visible": {"anchor": bad}}, tagged)
+    check(r.status == 400, "bad anchor %r refused: %d %s" % (bad, r.status, r.body[:200]))
+
 # Bad input.
 before = teken("audit", "verify", "--dir", d).stdout
 for what, opts, fls, code in [
