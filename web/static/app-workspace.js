@@ -312,8 +312,8 @@ export function mountWorkspace(root, me = {}) {
     if (d && d.place.mode === 'anchor' && d.hits) {
       for (const hit of d.hits.filter((x) => x.page === d.page)) {
         const c = fromViewRect(geo, hit.box);
-        el('ws-marks').append(h('div', { class: 'ws-mark', style: null, dataset: { x: String(hit.at[0]) } }));
-        const m = el('ws-marks').lastChild;
+        const m = h('div', { class: 'ws-mark' });
+        el('ws-marks').append(m);
         m.style.left = c.left + 'px';
         m.style.top = c.top + 'px';
         m.style.width = Math.max(4, c.width) + 'px';

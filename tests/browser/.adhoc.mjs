@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless'] });
+const w = Number(process.argv[2] || 360);
+const ctx = await b.newContext({ viewport: { width: w, height: 800 }, locale: 'id-ID' });
+const page = await ctx.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+await page.goto('http://127.0.0.1:18771/app');
+await page.fill('#login-user', 'pejabat'); await page.fill('#login-password', 'rLZLVkVfMDYwYwdX');
+await page.click('#login-form button[type="submit"]');
+await page.waitForSelector('#sub-sign:not([hidden])');
+await page.setInputFiles('#ws-files', ['/tmp/wsx/p/tiga-halaman.pdf', '/tmp/wsx/p/penanda.pdf']);
+await page.waitForFunction(() => document.querySelectorAll('#ws-list > li').length === 2);
+await page.waitForTimeout(1500);
+await page.locator('#sub-sign').screenshot({ path: `/tmp/wsshots/el-${w}.png` });
+await b.close();
