@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  BASE, DEMO, TMP, SHOTS, check, allowed, newPage, uiLogin, scenario, launch, finish,
+  BASE, DEMO, TMP, SHOTS, check, login, call, enrol, allowed, newPage, uiLogin, scenario, launch, finish,
 } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -43,9 +43,23 @@ function widgets(file) {
 }
 const near = (a, b, tol) => Math.abs(a - b) <= tol;
 
-async function openWorkspace(viewport) {
+// A new official for the drag and wrong-passphrase scenarios: created by an admin, enrolled with
+// their own passphrase, approved by a Verifikator (API set-up; the UI of those steps is ui.test.mjs's).
+const dewi = { user: 'dewi.ws', password: 'dewi-login-pass-1', passphrase: 'rahasia-dewi-2026', name: 'Dewi Lestari Wulandari' };
+{
+  const admin = await login(DEMO.admin.user, DEMO.admin.password);
+  const r = await call(admin, 'POST', '/api/v1/users', { json: { user: dewi.user, password: dewi.password, role: 'subscriber', display_name: dewi.user } });
+  check(r.status === 201, 'create the official: ' + JSON.stringify(r.data));
+  const reqId = await enrol(await login(dewi.user, dewi.password), { nik: '3174015208900006', full_name: dewi.name,
+    email: 'dewi@kementerian.example', unit: 'Biro Umum', position: 'Kepala Bagian Tata Usaha', passphrase: dewi.passphrase });
+  const v = DEMO.verifikators[0];
+  const ok = await call(await login(v.user, v.password), 'POST', `/api/v1/requests/${reqId}/approve`);
+  check(ok.status === 200 && ok.data.status === 'approved' && ok.data.result.serial, 'the Verifikator approves: ' + JSON.stringify(ok.data));
+}
+
+async function openWorkspace(viewport, who = sub) {
   const { ctx, page } = await newPage(browser, 'workspace', viewport);
-  await uiLogin(page, sub.user, sub.password);
+  await uiLogin(page, who.user, who.password);
   await page.waitForSelector('#sub-sign:not([hidden])');
   return { ctx, page };
 }
@@ -82,8 +96,8 @@ async function stampBox(page) {
     page: Number(e.dataset.page), hidden: e.hidden }));
 }
 
-await scenario('drag the stamp onto page 2 of a three-page PDF; the signature widget is on page 2 where it was dropped', async () => {
-  const { ctx, page } = await openWorkspace();
+await scenario('a newly approved official drags the stamp onto page 2 of a three-page PDF; the widget is on page 2 where it was dropped', async () => {
+  const { ctx, page } = await openWorkspace(undefined, dewi);
   await upload(page, [facts['tiga-halaman.pdf']]);
   const meta = await page.textContent('#ws-list > li');
   check(meta.includes('tiga-halaman.pdf') && meta.includes('3 halaman'), 'name, size and pages listed: ' + meta);
@@ -95,7 +109,8 @@ await scenario('drag the stamp onto page 2 of a three-page PDF; the signature wi
   let s = await stampBox(page);
   check(!s.hidden && s.page === 2 && near(s.x, 319, 0.5) && near(s.y, 36, 0.5) && s.w === 240 && s.h === 90, 'preset placed: ' + JSON.stringify(s));
   check((await page.textContent('#ws-stamp-size')).includes('240 × 90 pt'), 'the stamp shows its size in points');
-  check((await page.textContent('#ws-stamp-text')).includes('Balai Besar Sertifikasi Elektronik'), 'the preview shows the R8 statement');
+  await page.waitForFunction((n) => document.querySelector('#ws-stamp-text').textContent.includes(n), dewi.name);
+  check((await page.textContent('#ws-stamp-text')).includes('Balai Besar Sertifikasi Elektronik'), 'the preview shows the signer and the R8 statement');
 
   // Pointer drag: from the stamp's middle by (-180, -250) CSS px.
   // The mouse acts inside the viewport: the stamp scrolled into it, with room above for the move.
@@ -121,7 +136,7 @@ await scenario('drag the stamp onto page 2 of a three-page PDF; the signature wi
   await page.selectOption('#ws-level', 'B-B');
   await page.fill('#ws-reason', 'Menyetujui');
   await page.fill('#ws-location', 'Jakarta');
-  await signAll(page, sub.passphrase);
+  await signAll(page, dewi.passphrase);
   check(await page.getAttribute('#ws-msg', 'class') === 'msg msg-ok', 'signed: ' + await page.textContent('#ws-msg'));
   const rec = await page.getAttribute('#ws-results a.ws-record', 'href');
   check(/^\/v\/[a-z2-7]{26}$/.test(rec || ''), 'the public record is linked: ' + rec);
@@ -130,7 +145,7 @@ await scenario('drag the stamp onto page 2 of a three-page PDF; the signature wi
   const signed = fs.readFileSync(out);
   const orig = fs.readFileSync(facts['tiga-halaman.pdf']);
   check(signed.subarray(0, orig.length).equals(orig), 'the signed file is the original plus an incremental update');
-  pdfsigValid(out);
+  check(pdfsigValid(out).includes(dewi.name), 'pdfsig names the new official as the signer');
   qpdfCheck(out);
   const w = widgets(out).filter((x) => x.signed);
   check(w.length === 1, 'one signed widget: ' + JSON.stringify(w));
@@ -300,7 +315,7 @@ await scenario('a box too small shows the server\'s minimum; a wrong passphrase 
   allowed.http = [];
   await ctx.close();
 
-  const { ctx: c2, page: p2 } = await openWorkspace();
+  const { ctx: c2, page: p2 } = await openWorkspace(undefined, dewi);
   await upload(p2, [1, 2, 3].map((i) => facts[`surat-${i}.pdf`]));
   allowed.http = [{ path: '/api/v1/sign/pdf', status: 401 }, { path: '/api/v1/sign/pdf', status: 403 }];
   await signAll(p2, 'passphrase-yang-salah');
