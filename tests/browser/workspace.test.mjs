@@ -268,6 +268,26 @@ print(json.dumps({"bad": bad, "names": names, "utf8": flags, "methods": methods}
     pdfsigValid(path.join(ex, n));
     qpdfCheck(path.join(ex, n));
   }
+  // zip.js on names that clash or carry paths: unique, case-insensitively, and flat; UTF-8 kept.
+  const b64 = await page.evaluate(async () => {
+    const { makeZip } = await import('/static/zip.js');
+    const e = new TextEncoder();
+    const z = makeZip([{ name: 'a.pdf', data: e.encode('satu') }, { name: 'A.pdf', data: e.encode('dua') },
+      { name: '../x/y.pdf', data: e.encode('tiga') }, { name: 'Surat Ñandi – №1.pdf', data: new Uint8Array(0) }]);
+    let s = '';
+    for (const c of z) s += String.fromCharCode(c);
+    return btoa(s);
+  });
+  const zp = path.join(dir, 'names.zip');
+  fs.writeFileSync(zp, Buffer.from(b64, 'base64'));
+  const py2 = tool('python3', ['-c', `
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+print(json.dumps({"bad": z.testzip(), "names": z.namelist(), "data": [z.read(n).decode() for n in z.namelist()]}))`, zp]);
+  check(py2.status === 0, 'python reads the names ZIP: ' + py2.stderr);
+  const z2 = JSON.parse(py2.stdout);
+  check(z2.bad === null && JSON.stringify(z2.names) === JSON.stringify(['a.pdf', 'A (2).pdf', '__x_y.pdf', 'Surat Ñandi – №1.pdf'])
+    && JSON.stringify(z2.data) === JSON.stringify(['satu', 'dua', 'tiga', '']), 'zip.js names and contents: ' + py2.stdout);
   await ctx.close();
 });
 
@@ -296,6 +316,18 @@ await scenario('keyboard: arrows move the stamp, shift+arrows resize it; the pla
   check(near(s3.x, s2.x, 0.1) && near(s3.y, s2.y, 0.1) && near(s3.w, s2.w, 0.1) && s3.page === s2.page, `remembered placement: ${JSON.stringify(s3)}`);
   const mem = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('teken.ws.place.')));
   check(mem.includes('teken.ws.place.3.595x842'), 'remembered under the layout key: ' + mem);
+  // A file dropped on the drop zone joins the list.
+  const dropped = fs.readFileSync(facts['surat-1.pdf']).toString('base64');
+  await page.evaluate((b) => {
+    const bin = Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bin], 'dijatuhkan.pdf', { type: 'application/pdf' }));
+    const zone = document.querySelector('#ws-drop');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, dropped);
+  await page.waitForFunction(() => document.querySelectorAll('#ws-list > li').length === 3);
+  check((await page.textContent('#ws-list > li:nth-child(3)')).includes('dijatuhkan.pdf'), 'the dropped file is listed');
   await ctx.close();
 });
 
