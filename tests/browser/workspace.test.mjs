@@ -316,6 +316,12 @@ await scenario('keyboard: arrows move the stamp, shift+arrows resize it; the pla
   check(near(s3.x, s2.x, 0.1) && near(s3.y, s2.y, 0.1) && near(s3.w, s2.w, 0.1) && s3.page === s2.page, `remembered placement: ${JSON.stringify(s3)}`);
   const mem = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('teken.ws.place.')));
   check(mem.includes('teken.ws.place.3.595x842'), 'remembered under the layout key: ' + mem);
+  // A tap (click) on the page puts the stamp's middle there.
+  const cb = await page.locator('#ws-canvas').boundingBox();
+  const sc = cb.width / A4[0];
+  await page.locator('#ws-canvas').click({ position: { x: 150, y: 120 } });
+  const s4 = await stampBox(page);
+  check(near(s4.x + s4.w / 2, 150 / sc, 2) && near(s4.y + s4.h / 2, A4[1] - 120 / sc, 2), `a tap on the page centres the stamp there: ${JSON.stringify(s4)}, scale ${sc}`);
   // A file dropped on the drop zone joins the list.
   const dropped = fs.readFileSync(facts['surat-1.pdf']).toString('base64');
   await page.evaluate((b) => {

@@ -464,7 +464,8 @@ export function mountWorkspace(root, me = {}) {
   };
   stamp.addEventListener('pointerup', endDrag);
   stamp.addEventListener('pointercancel', endDrag);
-  canvas.addEventListener('pointerdown', (ev) => {
+  // A click, not pointerdown: a finger scrolling the page on a phone must not move the stamp.
+  canvas.addEventListener('click', (ev) => {
     const d = cur;
     if (!d || !geo || d.place.mode !== 'drag') return;
     const box = canvas.getBoundingClientRect();
