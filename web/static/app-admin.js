@@ -437,7 +437,7 @@ function wireNav(root) {
     const sig = items.map(([id]) => id).join(',');
     if (sig === last) return;
     last = sig;
-    clear(list).append(items.map(([id, hd]) => h('li', {}, h('a', {
+    clear(list).append(...items.map(([id, hd]) => h('li', {}, h('a', {
       href: '#' + id, dataset: { target: id },
       on: { click: (ev) => {
         ev.preventDefault();
