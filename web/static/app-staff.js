@@ -50,7 +50,8 @@ function pdfViewer(f, fig) {
     const mine = ++gen;
     const inner = h('div', { class: 'stf-ev-inner' });
     const width = Math.round(fitWidth() * ZOOMS[zi]);
-    const r = await showPdf(inner, bytes, { width, maxPages: MAX_PAGES, pageLabel: (n, total) => t('stf.ev.page', { n, total }) });
+    // Evidence is an upload, often a damaged scan: pdf.js reports errors only (its repairs are not the Verifikator's concern).
+    const r = await showPdf(inner, bytes, { width, maxPages: MAX_PAGES, verbosity: 0, pageLabel: (n, total) => t('stf.ev.page', { n, total }) });
     if (mine !== gen) {
       r.doc.destroy();
       return;
