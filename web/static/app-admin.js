@@ -8,7 +8,7 @@ import { api } from './api.js';
 import { t } from './i18n.js';
 import { h, $, $$, clear, say, dl } from './dom.js';
 import { showError, statusBadge, table, requestCols, confirmDialog, busy } from './ui.js';
-import { mountThrottles, stfKind, nOfM } from './app-staff.js';
+import { mountThrottles, stfKind, nOfM, stickyActions } from './app-staff.js';
 import { wireChainCheck } from './app-auditor.js';
 import { mountAuditBrowser } from './app-audit.js';
 import { mountStaffEnrol } from './app-enrol.js';
@@ -43,14 +43,14 @@ async function loadUsers(root) {
   const slot = $('#adm-users', root);
   try {
     const rows = await api('GET', '/api/v1/users');
-    clear(slot).append(table([
+    clear(slot).append(stickyActions(table([
       ['col.user', (r) => r.user],
       ['col.name', (r) => r.display_name],
       ['col.role', (r) => roleLabel(r.role)],
       ['col.active', (r) => statusBadge(r.active ? 'active' : 'inactive')],
       ['col.created', (r) => h('span', { date: r.created_at })],
       ['col.actions', (r) => userActions(root, r)],
-    ], rows));
+    ], rows)));
   } catch (e) {
     errorInto(slot, e);
   }

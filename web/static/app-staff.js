@@ -21,6 +21,12 @@ export function stfKind(kind) {
   return document.createTextNode(String(kind));
 }
 
+// A table whose last column (the actions) stays in view while the rest scrolls sideways on a phone.
+export function stickyActions(wrap) {
+  if (wrap && wrap.classList) wrap.classList.add('stf-sticky-actions');
+  return wrap;
+}
+
 export function nOfM(n, m) {
   return h('span', { class: 'stf-nofm', i18n: 'stf.n_of_m', vars: { n, m } });
 }
@@ -145,7 +151,7 @@ async function loadThrottles(root, me) {
     return;
   }
   const verif = me.role === 'verifikator';
-  slot.append(table([
+  slot.append(stickyActions(table([
     ['stf.col.official', (r) => h('span', {}, r.full_name, r.user ? h('span', { class: 'hint mono', text: r.user }) : null)],
     ['col.unit', (r) => r.unit],
     ['stf.col.failures', (r) => String(r.failures)],
@@ -168,7 +174,7 @@ async function loadThrottles(root, me) {
       }
       return null;
     }],
-  ], rows));
+  ], rows)));
 }
 
 async function fileUnlock(root, me, user) {

@@ -7,7 +7,7 @@ import { has, apply, t } from './i18n.js';
 import { h, $, clear, say, dl } from './dom.js';
 import { showError, statusBadge, table, requestCols } from './ui.js';
 import { mountStaffEnrol } from './app-enrol.js';
-import { evidenceList, mountThrottles, stfKind, nOfM, errorInto } from './app-staff.js';
+import { evidenceList, mountThrottles, stfKind, nOfM, errorInto, stickyActions } from './app-staff.js';
 
 let current = null; // the request on screen
 let me = null;      // the caller ({user, role})
@@ -55,7 +55,7 @@ async function loadQueue(root) {
   for (const k of Object.keys(slots)) {
     clear(slots[k]);
     if (groups[k].length === 0) slots[k].append(h('p', { class: 'note', i18n: k === 'open' && rows.length === 0 ? 'ver.queue.empty' : 'stf.q.none' }));
-    else slots[k].append(table(cols[k], groups[k]));
+    else slots[k].append(stickyActions(table(cols[k], groups[k])));
     slots[k].dataset.count = String(groups[k].length);
   }
 }
