@@ -99,6 +99,7 @@ static const char usage[] =
     "      --title-en T --body-id B --body-en B --effective-on YYYY-MM-DD] [--reason R | --note N] [--as USER --password-file F]   # docs/notices.md\n"
     "  teken notice deliver --dir D                          # one webhook delivery pass\n"
     "  teken webhook list|add|remove|rotate|deliveries|test|enable|disable --dir D [--url U --description T | --id N]\n"
+    "  teken settings --dir D [--format json]              # effective teken.conf, secrets redacted; version, store, key storage\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 		{"reco", cmd_reco}, {"policy", cmd_policy},
 		{"review", cmd_review}, {"ticket", cmd_ticket}, {"agreement", cmd_agreement},
 		{"event", cmd_event}, {"literasi", cmd_literasi},
+		{"settings", cmd_settings}, /* read-only, secrets redacted (docs/staff-pages.md) */
 	};
 	size_t i;
 

@@ -190,3 +190,18 @@ void config_each_section(const struct config *c, const char *prefix,
 			fn(c->e[i].section, arg);
 	}
 }
+
+size_t config_count(const struct config *c)
+{
+	return c->n;
+}
+
+int config_entry(const struct config *c, size_t i, const char **section, const char **key, const char **value)
+{
+	if (i >= c->n)
+		return 0;
+	*section = c->e[i].section;
+	*key = c->e[i].key;
+	*value = c->e[i].value;
+	return 1;
+}

@@ -28,5 +28,12 @@ enum tk_err config_get_u64(const struct config *c, const char *section, const ch
 /* Calls fn for each section whose name starts with prefix (e.g. "profile "). */
 void config_each_section(const struct config *c, const char *prefix,
     void (*fn)(const char *section, void *arg), void *arg);
+/*
+ * Every (section, key, value) in file order, each key once with its
+ * effective (last) value: i from 0 to config_count() - 1; config_entry()
+ * returns 0 past the end. The strings live as long as c.
+ */
+size_t config_count(const struct config *c);
+int config_entry(const struct config *c, size_t i, const char **section, const char **key, const char **value);
 
 #endif

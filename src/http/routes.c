@@ -148,6 +148,8 @@ static const struct http_route routes[] = {
 	{"POST", "/api/v1/me/reset", ROLE_SUBSCRIBER, h_passphrase_reset, 0, "Lost passphrase: new key, old one destroyed on approval"},
 	{"POST", "/api/v1/unlock-requests", ROLE_SUBSCRIBER | ROLE_VERIFIKATOR | ROLE_ADMIN, h_unlock_request, 0,
 	    "Ask Verifikators to end an official's wrong-passphrase delays ({\"user\"}, default oneself)"},
+	{"GET", "/api/v1/unlock-throttles", ROLE_VERIFIKATOR | ROLE_ADMIN, h_unlock_throttles, 0,
+	    "Officials whose keys have wrong-passphrase attempts to clear: failures, delay, the pending unlock request and its decisions"},
 	{"POST", "/api/v1/me/renew", ROLE_SUBSCRIBER, h_renew, 0, "Renew: new key for the same verified identity"},
 	{"GET", "/api/v1/me/certificates", ROLE_SUBSCRIBER, h_my_certs, 0, "My certificates and their status"},
 	{"GET", "/api/v1/me/data", ROLE_SUBSCRIBER, h_my_data, 0, "Download all personal data held about me (UU 27/2022)"},
@@ -162,6 +164,8 @@ static const struct http_route routes[] = {
 	{"GET", "/api/v1/evidence/{id}", ROLE_VERIFIKATOR | ROLE_ADMIN | ROLE_AUDITOR, h_evidence_get, 0,
 	    "An evidence file (Verifikators, or with an approved PII-access request; access logged)"},
 	/* monitoring and evaluation (R17, docs/monev.md) */
+	{"GET", "/api/v1/settings", ROLE_ADMIN | ROLE_AUDITOR, h_settings, 0,
+	    "Instance settings, read-only: teken.conf by section with secrets redacted, version, store backend, key storage, base URL"},
 	{"GET", "/api/v1/dashboard", ROLE_ADMIN | ROLE_AUDITOR, h_dashboard, 0,
 	    "Monitoring dashboard: counts, expiring certificates, signing volume per WIB day, service health, open items"},
 	{"GET", "/api/v1/evaluations", ROLE_ADMIN | ROLE_AUDITOR, h_evaluations_list, 0, "Evaluation records (PKS art. 12), newest first"},

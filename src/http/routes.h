@@ -106,6 +106,7 @@ enum tk_err h_my_data(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_subscriber_erase(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_my_erase(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_pii_access_request(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_unlock_throttles(struct http_req *rq, struct http_resp *rs);
 
 /* routes_assess.c: security assessments (R6) */
 enum tk_err h_agreement_holidays_get(struct http_req *rq, struct http_resp *rs);
@@ -244,5 +245,8 @@ enum tk_err h_webhook_delete(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_webhook_rotate(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_webhook_test(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_webhook_deliveries(struct http_req *rq, struct http_resp *rs);
+
+/* routes_settings.c: the instance settings, read-only (issue 14, staff pages) */
+enum tk_err h_settings(struct http_req *rq, struct http_resp *rs);
 
 #endif

@@ -348,3 +348,8 @@ out:
 	json_decref(j);
 	return rc;
 }
+
+enum tk_err h_unlock_throttles(struct http_req *rq, struct http_resp *rs)
+{
+	return http_call(rq, rs, ra_unlock_throttles_json);
+}

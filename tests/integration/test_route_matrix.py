@@ -134,6 +134,8 @@ EXPECTED = {
     ("POST", "/api/v1/me/erase"): (SUBS, "an official asks for the erasure of their own data"),
     ("POST", "/api/v1/pii-access"): (S({"auditor", "admin"}), "staff without PII duties ask for access; Verifikators need none, officials and apps never"),
     ("POST", "/api/v1/unlock-requests"): (S({"sub", "verif", "admin"}), "the official or staff; never another official (sub2 names the demo official)"),
+    ("GET", "/api/v1/unlock-throttles"): (S({"verif", "admin"}), "staff who file and decide unlock requests see whose keys have wrong-passphrase delays (names, no PII)"),
+    ("GET", "/api/v1/settings"): (S({"admin", "auditor"}), "instance settings, secrets redacted: the ministry's IT and the issuer's reviewers"),
     ("POST", "/api/v1/seals"): (S({"admin"}), "organisational seals are requested by admin"),
     ("GET", "/api/v1/subscribers"): (S({"admin", "verif", "auditor"}), "staff list (no PII)"),
     ("POST", "/api/v1/subscribers/{id}/erase"): (S({"admin"}), "erasure is an admin action (second person follows)"),

@@ -1,32 +1,63 @@
-// Dashboard of a Verifikator: the queue of pending requests, a request's
-// identity and evidence, approve or reject with a reason, enrol an official.
+// Dashboard of a Verifikator: the queue of pending requests (waiting for the
+// caller, waiting for a second approver, decided or filed by the caller), a
+// request's identity and evidence (PDF pages, images), approve or reject with
+// a reason, keys delayed by wrong passphrases, enrol an official.
 import { api } from './api.js';
-import { has } from './i18n.js';
-import { h, $, clear, say, dl, fmtBytes } from './dom.js';
-import { showError, statusBadge, kindLabel, table, requestCols } from './ui.js';
+import { has, apply, t } from './i18n.js';
+import { h, $, clear, say, dl } from './dom.js';
+import { showError, statusBadge, table, requestCols } from './ui.js';
 import { mountStaffEnrol } from './app-enrol.js';
+import { evidenceList, mountThrottles, stfKind, nOfM, errorInto, stickyActions } from './app-staff.js';
 
 let current = null; // the request on screen
+let me = null;      // the caller ({user, role})
+let reloadThrottles = () => {};
+
+// Has the caller decided this request (a filed revocation, hold or release counts as their approval)?
+function decidedBy(r, user) {
+  return (r.decisions || []).find((d) => d.verifikator === user) || null;
+}
+
+function openButton(root, r) {
+  return h('button', {
+    type: 'button', class: 'button button-small button-primary', i18n: 'ver.open', vars: { id: r.id },
+    i18nAttr: 'aria-label:ver.open.label', dataset: { request: String(r.id) }, on: { click: () => openRequest(root, r.id) } });
+}
+
+function firstApproval(r) {
+  const a = (r.decisions || []).find((d) => d.decision === 'approve');
+  return a ? h('span', {}, h('b', { text: a.verifikator }), ', ', h('span', { date: a.at })) : null;
+}
 
 async function loadQueue(root) {
-  const body = $('#ver-queue-body', root);
+  const slots = { open: $('#stf-q-open', root), second: $('#stf-q-second', root), mine: $('#stf-q-mine', root) };
   let rows;
   try {
     rows = await api('GET', '/api/v1/requests?status=pending');
   } catch (e) {
-    clear(body).append(h('div'));
-    showError(body.firstChild, e);
+    errorInto(slots.open, e);
     return;
   }
-  clear(body);
-  if (rows.length === 0) {
-    body.append(h('p', { class: 'msg msg-ok', i18n: 'ver.queue.empty' }));
-    return;
+  const groups = { open: [], second: [], mine: [] };
+  for (const r of rows) {
+    if (r.submitted_by === me.user || decidedBy(r, me.user)) groups.mine.push(r);
+    else if ((r.approvals || 0) > 0) groups.second.push(r);
+    else groups.open.push(r);
   }
-  const cols = requestCols.filter(([k]) => k !== 'col.status').concat([['col.actions', (r) => h('button', {
-    type: 'button', class: 'button button-small button-primary', i18n: 'ver.open', vars: { id: r.id },
-    i18nAttr: 'aria-label:ver.open.label', dataset: { request: String(r.id) }, on: { click: () => openRequest(root, r.id) } })]]);
-  body.append(table(cols, rows));
+  const base = requestCols.filter(([k]) => k !== 'col.status').map(([k, f]) => (k === 'col.kind' ? [k, (r) => stfKind(r.kind)] : [k, f]));
+  const approvals = ['stf.col.approvals', (r) => nOfM(r.approvals || 0, r.required_approvals)];
+  const actions = ['col.actions', (r) => openButton(root, r)];
+  const cols = {
+    open: base.concat([approvals, actions]),
+    second: base.concat([['stf.col.first', firstApproval], approvals, actions]),
+    mine: base.concat([approvals, actions]),
+  };
+  for (const k of Object.keys(slots)) {
+    clear(slots[k]);
+    if (groups[k].length === 0) slots[k].append(h('p', { class: 'note', i18n: k === 'open' && rows.length === 0 ? 'ver.queue.empty' : 'stf.q.none' }));
+    else slots[k].append(stickyActions(table(cols[k], groups[k])));
+    slots[k].dataset.count = String(groups[k].length);
+  }
 }
 
 async function loadSubscribers(root) {
@@ -51,18 +82,9 @@ async function loadSubscribers(root) {
   }
 }
 
-function evidenceList(ev) {
-  if (!ev || ev.length === 0) return h('p', { class: 'note', i18n: 'ver.evidence.none' });
-  return h('ul', {}, ev.map((f) => h('li', {},
-    has('ev.' + f.kind) ? h('span', { i18n: 'ev.' + f.kind }) : f.kind, ': ',
-    h('a', { href: '/api/v1/evidence/' + encodeURIComponent(f.id), download: f.filename, text: f.filename }),
-    ' (' + (f.mime || '') + ', ' + fmtBytes(f.size) + ')',
-    f.sha256 ? h('span', { class: 'hint mono', text: 'SHA-256 ' + f.sha256 }) : null)));
-}
-
 function renderRequest(root, r) {
   const head = clear($('#ver-detail-h', root));
-  head.append(h('span', { i18n: 'ver.detail.h', vars: { id: r.id } }), ' ', kindLabel(r.kind), ' ', statusBadge(r.status));
+  head.append(h('span', { i18n: 'ver.detail.h', vars: { id: r.id } }), ' ', stfKind(r.kind), ' ', statusBadge(r.status));
   const body = clear($('#ver-detail-body', root));
   body.append(h('p', { class: 'note', i18n: 'ver.needs', vars: { n: r.required_approvals } }));
   const s = r.subscriber;
@@ -97,7 +119,21 @@ function renderRequest(root, r) {
     body.append(h('ul', {}, d.map((x) => h('li', {}, h('b', { text: x.verifikator }), ' ',
       h('span', { i18n: 'decision.' + x.decision }), ' — ', h('span', { date: x.at }), x.reason ? ': ' + x.reason : ''))));
   }
-  const open = r.status === 'pending';
+  const have = d.filter((x) => x.decision === 'approve').length;
+  const mine = decidedBy(r, me.user);
+  const state = $('#stf-decide-state', root);
+  let key = null;
+  let vars = { n: have, m: r.required_approvals };
+  if (r.status !== 'pending') { key = 'stf.state.closed'; vars = { status: has('status.' + r.status) ? t('status.' + r.status) : r.status }; }
+  else if (mine) { key = 'stf.state.decided'; vars.decision = t('decision.' + mine.decision); }
+  else if (r.submitted_by === me.user) key = 'stf.state.filed';
+  else key = 'stf.state.progress';
+  state.hidden = false;
+  state.dataset.i18n = key;
+  state.dataset.i18nVars = JSON.stringify(vars);
+  apply(state.parentNode);
+  // Closed requests and the caller's own decisions are not actionable.
+  const open = r.status === 'pending' && !mine;
   $('#decide-approve', root).hidden = !open;
   $('#decide-reject', root).hidden = !open;
   $('#decide-reason', root).closest('.field').hidden = !open;
@@ -129,6 +165,7 @@ function backToQueue(root, msgKey, vars) {
   else say(m, null);
   loadQueue(root);
   loadSubscribers(root);
+  reloadThrottles();
   $('#ver-queue-h', root).setAttribute('tabindex', '-1');
   $('#ver-queue-h', root).focus();
 }
@@ -185,7 +222,8 @@ function wireCertActions(root) {
   });
 }
 
-export function mountVerifikator(root) {
+export function mountVerifikator(root, who) {
+  me = who;
   $('#ver-refresh', root).addEventListener('click', () => { say($('#dash-msg'), null); loadQueue(root); });
   $('#decide-approve', root).addEventListener('click', () => decide(root, true));
   $('#decide-reject', root).addEventListener('click', () => decide(root, false));
@@ -193,6 +231,7 @@ export function mountVerifikator(root) {
   $('#decide-form', root).addEventListener('submit', (ev) => ev.preventDefault());
   wireCertActions(root);
   mountStaffEnrol(root, () => loadQueue(root));
+  reloadThrottles = mountThrottles(root, me);
   loadQueue(root);
   loadSubscribers(root);
 }

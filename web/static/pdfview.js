@@ -19,7 +19,9 @@ async function pdfjs() {
 
 // Opens a PDF from bytes (ArrayBuffer or Uint8Array). The copy keeps the
 // caller's buffer intact: pdf.js transfers what it is given to its worker.
-export async function openPdf(bytes, password) {
+// extra: more getDocument() parameters (e.g. {verbosity: 0}: errors only,
+// for uploads that are often damaged scans and would fill the console).
+export async function openPdf(bytes, password, extra = {}) {
   const p = await pdfjs();
   const data = new Uint8Array(bytes instanceof ArrayBuffer ? bytes.slice(0) : bytes.slice());
   const task = p.getDocument({
@@ -30,6 +32,7 @@ export async function openPdf(bytes, password) {
     standardFontDataUrl: '/static/pdfjs/fonts/',
     cMapUrl: '/static/pdfjs/cmaps/',
     cMapPacked: true,
+    ...extra,
   });
   return task.promise;
 }
@@ -108,9 +111,10 @@ export async function findText(doc, needle, maxHits = 50) {
 
 // A scrollable column of all pages of a PDF inside container, each page a
 // <div class="pdf-page"> holding its canvas (data-page from 1). Renders at the
-// container's width; returns {doc, pages:[{el, canvas, geo}]}.
+// container's width (or opts.width); opts.maxPages, opts.pageLabel(n, total),
+// opts.verbosity (pdf.js: 0 errors only). Returns {doc, pages:[{el, canvas, geo}], truncated}.
 export async function showPdf(container, bytes, opts = {}) {
-  const doc = await openPdf(bytes);
+  const doc = await openPdf(bytes, undefined, opts.verbosity !== undefined ? { verbosity: opts.verbosity } : {});
   const width = opts.width || Math.max(240, Math.min(container.clientWidth || 800, 900) - 4);
   const pages = [];
   const max = Math.min(doc.numPages, opts.maxPages || 200);

@@ -2020,6 +2020,61 @@ enum tk_err ra_unlock_request(struct svc_ctx *c, const char *username, int64_t *
 	return TK_OK;
 }
 
+enum tk_err ra_unlock_throttles_json(struct svc_ctx *c, char **out)
+{
+	struct store_stmt *s = NULL;
+	struct unlock_limits lim;
+	json_t *arr = json_array();
+	int64_t now = tk_now();
+	int row = 0;
+	enum tk_err rc;
+
+	if (arr == NULL)
+		return tk_fail(TK_ERR_NOMEM, "out of memory");
+	if (!(c->actor.kind == ACTOR_OPERATOR ||
+		(c->actor.kind == ACTOR_PERSON && (strcmp(c->actor.role, "verifikator") == 0 || strcmp(c->actor.role, "admin") == 0)))) {
+		rc = tk_fail_code(TK_ERR_DENIED, "forbidden", "throttled keys are shown to Verifikators and admins");
+		goto out;
+	}
+	if ((rc = throttle_limits(c, &lim)) != TK_OK)
+		goto out;
+	/* Names only (as in the subscriber list): no sealed field is opened. */
+	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, k.failed_attempts, k.last_failed_at, k.cert_serial,"
+		 " r.id, r.submitted_by, r.created_at, r.required_approvals,"
+		 " (SELECT COUNT(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve')"
+		 " FROM subscriber_keys k JOIN subscribers s ON s.id = k.subscriber_id LEFT JOIN users u ON u.id = s.user_id"
+		 " LEFT JOIN requests r ON r.id = (SELECT MAX(p.id) FROM requests p WHERE p.kind = 'unlock' AND p.status = 'pending'"
+		 " AND p.subscriber_id = s.id)"
+		 " WHERE k.status IN ('active','locked') AND k.failed_attempts > 0 AND s.status = 'active'"
+		 " ORDER BY k.last_failed_at DESC, k.id DESC LIMIT 500", &s)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		int64_t failures = store_col_i64(s, 4), last = store_col_i64(s, 5);
+		int64_t delay = unlock_delay(failures, lim.free_official, lim.max_delay);
+		int64_t until = delay > 0 ? last + delay : 0;
+		json_t *req = store_col_null(s, 7) ? json_null()
+						  : json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)store_col_i64(s, 7), "submitted_by",
+						      store_col_text(s, 8), "created_at", (json_int_t)store_col_i64(s, 9), "required_approvals",
+						      (json_int_t)store_col_i64(s, 10), "approvals", (json_int_t)store_col_i64(s, 11));
+		json_t *o = req == NULL ? NULL
+					: json_pack("{s:I, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:s?, s:o}", "subscriber_id",
+					      (json_int_t)store_col_i64(s, 0), "user", store_col_null(s, 1) ? json_null() : json_string(store_col_text(s, 1)),
+					      "full_name", store_col_text(s, 2), "unit", store_col_text(s, 3), "failures", (json_int_t)failures,
+					      "last_failed_at", (json_int_t)last, "delay_seconds", (json_int_t)delay, "wait_until", (json_int_t)until,
+					      "throttled", until > now, "serial", store_col_null(s, 6) ? NULL : store_col_text(s, 6), "request", req);
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc == TK_OK)
+		rc = svc_json_dump(json_incref(arr), out);
+out:
+	store_finalize(s);
+	json_decref(arr);
+	return rc;
+}
+
 /* The official's own wrong guesses are forgiven (their session's count), after a Verifikator's decision. */
 static enum tk_err clear_own_throttle(struct svc_ctx *c, int64_t subscriber_id)
 {
@@ -2253,6 +2308,70 @@ static enum tk_err request_render(struct svc_ctx *c, json_t *r, int64_t sid, con
 	return TK_OK;
 }
 
+/*
+ * Adds to each request of arr (newest first, as ra_requests_json lists
+ * them) "approvals" (approving decisions so far) and "decisions"
+ * [{verifikator, decision, at}], without reasons (those are in the
+ * request itself): the queue shows who approved first and when, and which
+ * requests the caller has already decided. One query for the whole list.
+ */
+static enum tk_err requests_add_decisions(struct svc_ctx *c, json_t *arr)
+{
+	struct store_stmt *s = NULL;
+	size_t i, n = json_array_size(arr);
+	int64_t lo, hi;
+	int row = 0;
+	enum tk_err rc;
+
+	for (i = 0; i < n; i++) {
+		json_t *r = json_array_get(arr, i);
+		if (json_object_set_new(r, "approvals", json_integer(0)) != 0 || json_object_set_new(r, "decisions", json_array()) != 0)
+			return tk_fail(TK_ERR_NOMEM, "out of memory");
+	}
+	if (n == 0)
+		return TK_OK;
+	hi = (int64_t)json_integer_value(json_object_get(json_array_get(arr, 0), "id"));
+	lo = (int64_t)json_integer_value(json_object_get(json_array_get(arr, n - 1), "id"));
+	if ((rc = store_prepare(c->st, "SELECT request_id, verifikator, decision, at FROM approvals WHERE request_id >= ? AND request_id <= ?"
+		 " ORDER BY at, request_id", &s)) != TK_OK ||
+	    (rc = store_bind_i64(s, 1, lo)) != TK_OK || (rc = store_bind_i64(s, 2, hi)) != TK_OK)
+		goto out;
+	while ((rc = store_step(s, &row)) == TK_OK && row) {
+		int64_t id = store_col_i64(s, 0);
+		json_t *r = NULL, *d;
+		/* arr is sorted by id, newest first: binary search. */
+		size_t a = 0, b = n;
+		while (a < b) {
+			size_t m = a + (b - a) / 2;
+			int64_t mid = (int64_t)json_integer_value(json_object_get(json_array_get(arr, m), "id"));
+			if (mid == id) {
+				r = json_array_get(arr, m);
+				break;
+			}
+			if (mid > id)
+				a = m + 1;
+			else
+				b = m;
+		}
+		if (r == NULL)
+			continue; /* a request of another status in the same id range */
+		d = json_pack("{s:s, s:s, s:I}", "verifikator", store_col_text(s, 1), "decision", store_col_text(s, 2), "at",
+		    (json_int_t)store_col_i64(s, 3));
+		if (d == NULL || json_array_append_new(json_object_get(r, "decisions"), d) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (strcmp(store_col_text(s, 2), "approve") == 0 &&
+		    json_object_set_new(r, "approvals", json_integer(json_integer_value(json_object_get(r, "approvals")) + 1)) != 0) {
+			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+out:
+	store_finalize(s);
+	return rc;
+}
+
 enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out)
 {
 	struct store_stmt *s = NULL;
@@ -2293,9 +2412,12 @@ enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out)
 		}
 		rc = request_render(c, r, sid, store_col_null(s, 12) ? NULL : store_col_text(s, 12), view);
 	}
+	store_finalize(s);
+	s = NULL;
+	if (rc == TK_OK)
+		rc = requests_add_decisions(c, arr);
 	if (rc == TK_OK && (*out = json_dumps(arr, JSON_COMPACT)) == NULL)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
-	store_finalize(s);
 	json_decref(arr);
 	return rc;
 }

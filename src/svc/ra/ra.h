@@ -98,6 +98,16 @@ enum tk_err ra_passphrase_change(struct svc_ctx *c, const char *old_pass, const 
  */
 /* Files an "unlock" request (the official, or RA staff for them): once approved, the official's delays end. */
 enum tk_err ra_unlock_request(struct svc_ctx *c, const char *username, int64_t *request_id) WARN_UNUSED;
+/*
+ * Officials whose newest usable key has wrong-passphrase attempts to clear
+ * (what ra_unlock_request() accepts), newest failure first, as JSON text
+ * (caller frees): [{subscriber_id, user, full_name, unit, failures,
+ * last_failed_at, delay_seconds, wait_until, throttled, serial,
+ * request: null | {id, submitted_by, created_at, required_approvals, approvals}}].
+ * wait_until is 0 while the official is within the free attempts. For
+ * Verifikators, admins and the operator; names only, no sealed field.
+ */
+enum tk_err ra_unlock_throttles_json(struct svc_ctx *c, char **out) WARN_UNUSED;
 enum tk_err ra_key_unlock(struct svc_ctx *c, int64_t subscriber_id, const char *passphrase, struct key **key,
     X509 **cert) WARN_UNUSED;
 /* Certificate status of an official in the BSrE vocabulary: ISSUE, NOT_REGISTERED,
