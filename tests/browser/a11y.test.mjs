@@ -71,7 +71,7 @@ trap.addEventListener('keydown', (e) => { if (e.key === 'Tab') e.preventDefault(
 <h1>Halaman uji</h1><p class="bad-grey">Teks abu-abu pucat</p><div class="bad-wide">lebar</div>
 <input id="bad-nolabel" type="text"><button id="bad-noname" type="button"></button>
 <img src="/static/logo.svg"><span id="dup">a</span><span id="dup">b</span>
-<p>sub.sign.h</p><button id="bad-ring" type="button">Tanpa cincin</button>
+<p>sub.sign.h</p><p id="bad-id">Dokumen ini belum ditandatangani oleh pejabat yang berwenang.</p><button id="bad-ring" type="button">Tanpa cincin</button>
 <label for="bad-trap">Perangkap</label><input id="bad-trap" type="text"><a href="/">akhir</a>
 </main><footer id="site-footer" class="site-footer"></footer></body></html>`;
 
@@ -92,6 +92,7 @@ if (wanted('selftest')) await scenario('the audit reports each kind of problem o
       ['no focus ring', /keyboard: no visible focus indicator on button#bad-ring/],
       ['keyboard trap', /keyboard: focus stuck on input#bad-trap/],
       ['raw key', /raw string key .*"sub\.sign\.h"/],
+      ['text left in Indonesian', /\[en\] untranslated: "Dokumen ini belum.*p#bad-id/],
     ];
     const missing = expect.filter(([, re]) => !f.some((x) => re.test(x))).map(([what]) => what);
     check(missing.length === 0, `the audit missed: ${missing.join(', ')}; it found:\n    ${f.join('\n    ')}`);

@@ -373,6 +373,35 @@ function pageChecks(arg) {
   }
   if (rawKey(document.title.replace(/ — teken$/, ''))) raws.add(`<title> "${document.title}"`);
   for (const r of raws) found.push(`raw string key (missing translation) [${arg.lang}]: ${r}`);
+
+  // 5. text the switch left in Indonesian: the same text node, unchanged, reading as a sentence
+  //    of it (two or more of its common words): a string of the server or the script that does
+  //    not go through the tables. Data is left out: table cells and definitions, code, fields,
+  //    and what is marked translate="no" or with its own lang attribute (a quoted statement).
+  const ID_WORDS = /\b(yang|dan|untuk|tidak|belum|dengan|dari|ini|atau|akan|dapat|harus|oleh|pada|sudah|anda|tanda|tangan|dokumen|sertifikat|permohonan|data|kunci|pengguna|menunggu|semua|baru|simpan|kirim|unduh|ajukan)\b/gi;
+  const idish = (t) => (t.match(ID_WORDS) || []).length >= 2;
+  if (arg.phase === 'full') {
+    window.__a11yTexts = [];
+    const tw = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = tw.nextNode(); n; n = tw.nextNode()) {
+      const t = n.textContent.trim();
+      if (t && n.parentElement && idish(t)) window.__a11yTexts.push([n.parentElement, t]);
+    }
+  } else if (arg.lang === 'en' && window.__a11yTexts) {
+    const stay = new Map();
+    // By element, not text node: a module that re-renders the same text on the switch still counts.
+    const ownText = (e) => Array.from(e.childNodes).filter((c) => c.nodeType === 3).map((c) => c.textContent.trim());
+    for (const [e, t] of window.__a11yTexts) {
+      if (!e.isConnected || !ownText(e).includes(t) || !shown(e)) continue;
+      const marked = e.closest('[lang]');
+      if (marked && marked !== document.documentElement) continue;
+      // Table cells and definitions hold data (names, units, titles, JSON); translate="no" marks more.
+      if (e.closest('input, textarea, select, code, pre, .mono, td, dd, [translate="no"]')) continue;
+      const k = where(e);
+      if (!stay.has(k)) stay.set(k, `untranslated: "${snippet(t)}" stays Indonesian in English in ${k}`);
+    }
+    found.push(...Array.from(stay.values()).slice(0, 15));
+  }
   return found;
 }
 
@@ -418,7 +447,8 @@ async function keyboardWalk(page) {
     window.__a11y.expected = list;
     return list.length;
   });
-  const limit = Math.min(expected + 25, 800);
+  // Date and time fields take a Tab per part, and the walk may pass the top twice.
+  const limit = Math.min(3 * expected + 30, 1500);
   const probe = () => page.evaluate(() => {
     const e = document.activeElement;
     const A = window.__a11y;
