@@ -66,12 +66,12 @@ const BAD = `<!doctype html><html lang="id"><head><meta charset="utf-8">
 import { boot } from '/static/common.js'; boot('home');
 const trap = document.getElementById('bad-trap');
 trap.addEventListener('keydown', (e) => { if (e.key === 'Tab') e.preventDefault(); });
-</script><style>#bad-ring:focus { outline: none; } .bad-grey { color: #aaa; } .bad-wide { width: 900px; }</style></head>
+</script><style>#bad-ring:focus { outline: none; box-shadow: none; } #bad-faint:focus-visible { outline: 3px solid #f2a900; box-shadow: none; } .bad-grey { color: #aaa; } .bad-wide { width: 900px; }</style></head>
 <body><header id="site-header" class="site-header"></header><main id="main" class="wrap">
 <h1>Halaman uji</h1><p class="bad-grey">Teks abu-abu pucat</p><div class="bad-wide">lebar</div>
 <input id="bad-nolabel" type="text"><button id="bad-noname" type="button"></button>
 <img src="/static/logo.svg"><span id="dup">a</span><span id="dup">b</span>
-<p>sub.sign.h</p><p id="bad-id">Dokumen ini belum ditandatangani oleh pejabat yang berwenang.</p><button id="bad-ring" type="button">Tanpa cincin</button>
+<p>sub.sign.h</p><p id="bad-id">Dokumen ini belum ditandatangani oleh pejabat yang berwenang.</p><button id="bad-ring" type="button">Tanpa cincin</button><button id="bad-faint" type="button">Cincin pucat</button>
 <label for="bad-trap">Perangkap</label><input id="bad-trap" type="text"><a href="/">akhir</a>
 </main><footer id="site-footer" class="site-footer"></footer></body></html>`;
 
@@ -90,6 +90,7 @@ if (wanted('selftest')) await scenario('the audit reports each kind of problem o
       ['image without alt', /image without alt: .*logo\.svg/],
       ['low contrast', /contrast: 2\.\d+ < 4\.5: .*p\.bad-grey/],
       ['no focus ring', /keyboard: no visible focus indicator on button#bad-ring/],
+      ['faint focus ring', /keyboard: focus indicator contrast 1\.\d+ < 3 against #f4f6f9 .* on button#bad-faint/],
       ['keyboard trap', /keyboard: focus stuck on input#bad-trap/],
       ['raw key', /raw string key .*"sub\.sign\.h"/],
       ['text left in Indonesian', /\[en\] untranslated: "Dokumen ini belum.*p#bad-id/],

@@ -434,6 +434,37 @@ async function keyboardWalk(page) {
     sel.addRange(range);
     sel.removeAllRanges();
     window.__a11y = { order: Array.from(document.querySelectorAll('*')), seen: [] };
+    // The best contrast of the focus ring's colours (outline, box-shadow) against what is
+    // behind the element (WCAG 1.4.11: 3:1 for what shows the state).
+    window.__a11y.ring = (e, cs) => {
+      const parse = (c) => {
+        const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c || '');
+        return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : null;
+      };
+      const over = (t, u) => [0, 1, 2].map((i) => t[i] * t[3] + u[i] * (1 - t[3])).concat(1);
+      const lum = (c) => {
+        const f = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+      };
+      const ratio = (a, b) => { const x = lum(a); const y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+      const chain = [];
+      for (let x = e.parentElement; x; x = x.parentElement) chain.unshift(x);
+      let bg = [255, 255, 255, 1];
+      for (const x of chain) {
+        const b = parse(getComputedStyle(x).backgroundColor);
+        if (b && b[3] > 0) bg = over(b, bg);
+      }
+      const colours = [];
+      if (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) colours.push(cs.outlineColor);
+      for (const m of (cs.boxShadow || '').matchAll(/rgba?\([^)]*\)/g)) colours.push(m[0]);
+      let best = 0;
+      for (const c of colours) {
+        const p = parse(c);
+        if (p && p[3] > 0) best = Math.max(best, ratio(over(p, bg), bg));
+      }
+      const hex = (c) => '#' + c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+      return { best, bg: hex(bg) };
+    };
     const shown = (e) => e.checkVisibility({ checkOpacity: false, checkVisibilityCSS: true })
       && e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0;
     const list = Array.from(document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]'))
@@ -453,6 +484,7 @@ async function keyboardWalk(page) {
     const e = document.activeElement;
     const A = window.__a11y;
     if (!e || e === document.body || e === document.documentElement) return { out: true };
+    for (const a of e.getAnimations()) a.finish(); // a ring that fades in is read at its end
     const cs = getComputedStyle(e);
     const r = e.getBoundingClientRect();
     let i = A.seen.indexOf(e);
@@ -469,6 +501,7 @@ async function keyboardWalk(page) {
         && e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }),
       ring: [cs.outlineStyle, cs.outlineWidth, cs.outlineColor, cs.boxShadow].join('|'),
       hasRing: (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || (cs.boxShadow && cs.boxShadow !== 'none'),
+      ringContrast: A.ring(e, cs),
     };
   });
   // Chromium starts the walk where focus last was (the app focuses its heading or the user
@@ -521,10 +554,21 @@ async function keyboardWalk(page) {
   // The same elements without focus: the ring must be something focus added.
   const rest = await page.evaluate(() => {
     if (document.activeElement) document.activeElement.blur();
-    return window.__a11y.seen.map((e) => { const cs = getComputedStyle(e); return [cs.outlineStyle, cs.outlineWidth, cs.outlineColor, cs.boxShadow].join('|'); });
+    return window.__a11y.seen.map((e) => { for (const a of e.getAnimations()) a.finish(); const cs = getComputedStyle(e); return [cs.outlineStyle, cs.outlineWidth, cs.outlineColor, cs.boxShadow].join('|'); });
   });
+  const faint = new Map();
   for (const s of real) {
-    if (!s.hasRing || s.ring === rest[s.i]) found.push(`keyboard: no visible focus indicator on ${s.name}`);
+    if (!s.hasRing || s.ring === rest[s.i]) {
+      found.push(`keyboard: no visible focus indicator on ${s.name}`);
+    } else if (s.ringContrast.best < 3) {
+      const k = `${s.ring}|${s.ringContrast.bg}`;
+      const f = faint.get(k) || { n: 0, first: s.name, r: s.ringContrast.best, bg: s.ringContrast.bg };
+      f.n++;
+      faint.set(k, f);
+    }
+  }
+  for (const f of faint.values()) {
+    found.push(`keyboard: focus indicator contrast ${f.r.toFixed(2)} < 3 against ${f.bg} (WCAG 1.4.11) on ${f.first}${f.n > 1 ? ` and ${f.n - 1} more` : ''}`);
   }
   if (ended === 'left the page' || ended === 'cycled') {
     const missed = await page.evaluate(() => {
