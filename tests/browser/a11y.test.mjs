@@ -72,7 +72,7 @@ trap.addEventListener('keydown', (e) => { if (e.key === 'Tab') e.preventDefault(
 <input id="bad-nolabel" type="text"><button id="bad-noname" type="button"></button>
 <img src="/static/logo.svg"><span id="dup">a</span><span id="dup">b</span>
 <p>sub.sign.h</p><p id="bad-id">Dokumen ini belum ditandatangani oleh pejabat yang berwenang.</p><button id="bad-ring" type="button">Tanpa cincin</button><button id="bad-faint" type="button">Cincin pucat</button>
-<label for="bad-trap">Perangkap</label><input id="bad-trap" type="text"><a href="/">akhir</a>
+<label for="bad-trap">Perangkap</label><input id="bad-trap" type="text"><a href="/">akhir</a> <a id="bad-order" href="/" tabindex="1">loncat</a>
 </main><footer id="site-footer" class="site-footer"></footer></body></html>`;
 
 if (wanted('selftest')) await scenario('the audit reports each kind of problem on a page built to fail', async () => {
@@ -91,6 +91,7 @@ if (wanted('selftest')) await scenario('the audit reports each kind of problem o
       ['low contrast', /contrast: 2\.\d+ < 4\.5: .*p\.bad-grey/],
       ['no focus ring', /keyboard: no visible focus indicator on button#bad-ring/],
       ['faint focus ring', /keyboard: focus indicator contrast 1\.\d+ < 3 against #f4f6f9 .* on button#bad-faint/],
+      ['focus order', /keyboard: focus goes backwards from a#bad-order/],
       ['keyboard trap', /keyboard: focus stuck on input#bad-trap/],
       ['raw key', /raw string key .*"sub\.sign\.h"/],
       ['text left in Indonesian', /\[en\] untranslated: "Dokumen ini belum.*p#bad-id/],

@@ -433,7 +433,7 @@ async function keyboardWalk(page) {
     range.setStart(document.body, 0);
     sel.addRange(range);
     sel.removeAllRanges();
-    window.__a11y = { order: Array.from(document.querySelectorAll('*')), seen: [] };
+    window.__a11y = { seen: [], last: null };
     // The best contrast of the focus ring's colours (outline, box-shadow) against what is
     // behind the element (WCAG 1.4.11: 3:1 for what shows the state).
     window.__a11y.ring = (e, cs) => {
@@ -483,7 +483,11 @@ async function keyboardWalk(page) {
   const probe = () => page.evaluate(() => {
     const e = document.activeElement;
     const A = window.__a11y;
-    if (!e || e === document.body || e === document.documentElement) return { out: true };
+    if (!e || e === document.body || e === document.documentElement) { A.last = null; return { out: true }; }
+    // Compared with the element focused before (not a list made at the start: a page may add
+    // elements while it is walked).
+    const back = !!(A.last && A.last.isConnected && A.last !== e && (A.last.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_PRECEDING));
+    A.last = e;
     for (const a of e.getAnimations()) a.finish(); // a ring that fades in is read at its end
     const cs = getComputedStyle(e);
     const r = e.getBoundingClientRect();
@@ -496,7 +500,7 @@ async function keyboardWalk(page) {
     if (!e.id && e.parentElement) name = cssName(e.parentElement.id ? e.parentElement : e.closest('[id]') || e.parentElement) + ' ' + name;
     const label = (e.innerText || e.value || e.getAttribute('aria-label') || '').replace(/\s+/g, ' ').trim().slice(0, 30);
     return {
-      i, first, again, pos: A.order.indexOf(e), name: label ? `${name} "${label}"` : name,
+      i, first, again, back, name: label ? `${name} "${label}"` : name,
       visible: r.width > 0 && r.height > 0 && r.right > 0 && r.left < document.documentElement.clientWidth
         && e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }),
       ring: [cs.outlineStyle, cs.outlineWidth, cs.outlineColor, cs.boxShadow].join('|'),
@@ -536,18 +540,13 @@ async function keyboardWalk(page) {
     }
     steps.push(s);
   }
+  if (process.env.A11Y_DEBUG) console.log('tab walk: ' + steps.map((x) => (x.out ? '(out)' : x.name + (x.back ? ' [back]' : ''))).join(' -> ') + ' | ' + ended);
   if (!ended) found.push(`keyboard: Tab neither left the page nor cycled after ${limit} presses (${expected} focusable elements): a trap near ${steps.slice(-3).map((x) => x.name || '(out)').join(', ')}`);
-  // Forward in document order, except across the one wrap from the end to the top.
-  let wraps = 0;
+  // Forward in document order (the wrap from the end to the top passes the body: no step back).
   for (let k = 1; k < steps.length; k++) {
     const a = steps[k - 1];
     const b = steps[k];
-    if (a.out || b.out) continue;
-    if (b.pos < a.pos) {
-      const top = steps.findIndex((x) => x.out);
-      if (top < 0 && wraps++ === 0) continue; // wrapped without leaving the page
-      found.push(`keyboard: focus goes backwards from ${a.name} to ${b.name}`);
-    }
+    if (!a.out && !b.out && b.back) found.push(`keyboard: focus goes backwards from ${a.name} to ${b.name}`);
   }
   const real = steps.filter((x) => !x.out);
   for (const s of real) if (!s.visible) found.push(`keyboard: focus lands on an invisible element ${s.name}`);
