@@ -8,7 +8,7 @@
 // Started by tests/integration/test_browser_a11y.sh (tests/lib/browser-run.sh).
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE, DEMO, PDF, TMP, check, newPage, uiLogin, scenario, launch, finish, auditPage, settle } from './lib.mjs';
+import { BASE, DEMO, PDF, TMP, allowed, check, newPage, uiLogin, scenario, launch, finish, auditPage, settle } from './lib.mjs';
 
 const browser = await launch(840_000);
 const WIDTHS = [1280, 360];
@@ -23,7 +23,7 @@ function verdict(findings) {
 
 // Logs in with the keyboard only: the login page puts focus in the user field (or Tab
 // reaches it), Tab to the password, Tab to the button, Enter. Returns findings.
-async function keyboardLogin(page, user, password) {
+async function keyboardLogin(page, user, password, expectDash = true) {
   const found = [];
   await page.goto(BASE + '/app');
   await page.waitForSelector('#login:not([hidden])');
@@ -38,6 +38,7 @@ async function keyboardLogin(page, user, password) {
   const btn = await page.evaluate(() => document.activeElement && document.activeElement.matches('#login-form button[type="submit"]'));
   if (!btn) found.push(`login: Tab from the password goes to "${await active()}", not the login button`);
   else await page.keyboard.press('Enter');
+  if (!expectDash) return found;
   try {
     await page.waitForSelector('#dash:not([hidden])', { timeout: 15_000 });
   } catch (e) {
@@ -139,6 +140,25 @@ for (const width of WIDTHS) {
       await settle(page);
       verdict(await auditPage(page, `verifyresult-public-${width}`));
     } finally {
+      await ctx.close();
+    }
+  });
+}
+
+// The login page with its error message (an unknown user: no real account is throttled).
+for (const width of WIDTHS) {
+  if (!wanted(`loginerror-public-${width}`)) continue;
+  await scenario(`login with an error message (public) at ${width} px`, async () => {
+    const { ctx, page } = await newPage(browser, `a11y-login-error-${width}`, { width, height: 800 });
+    allowed.http = [{ path: '/api/v1/login', status: 401 }];
+    try {
+      const found = await keyboardLogin(page, 'tidak.ada', 'kata-sandi-salah-1', false);
+      await page.waitForSelector('#login-msg.msg-error');
+      await settle(page);
+      found.push(...await auditPage(page, `loginerror-public-${width}`));
+      verdict(found);
+    } finally {
+      allowed.http = [];
       await ctx.close();
     }
   });
