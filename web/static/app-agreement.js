@@ -203,6 +203,14 @@ export function mountAgreement(body, me) {
     return form;
   }
 
+  // The server names the weekday in Indonesian; English from the date itself (follows the switch).
+  const WEEKDAYS_EN = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  function weekday(r) {
+    const d = new Date(r.date + 'T00:00:00Z');
+    const en = isNaN(d.getTime()) ? r.weekday : WEEKDAYS_EN[d.getUTCDay()];
+    return h('span', { dataset: { textId: r.weekday, textEn: en }, text: getLang() === 'en' ? en : r.weekday });
+  }
+
   async function loadYear(year, box) {
     clear(box);
     box.append(h('h4', { i18n: 'agr.hol.year', vars: { year } }));
@@ -214,7 +222,7 @@ export function mountAgreement(body, me) {
           text: getLang() === 'en' && c.note_en ? c.note_en : c.note }) : null));
       box.append(table([
         ['agr.hol.col.date', (r) => r.date],
-        ['agr.hol.col.day', (r) => r.weekday],
+        ['agr.hol.col.day', (r) => weekday(r)],
         ['agr.hol.col.kind', (r) => label('agr.hol.kind.', r.kind)],
         ['agr.hol.col.name', (r) => r.name],
       ], c.holidays));
