@@ -4,7 +4,7 @@
 // contacts with their history, the contact-change form, and the holiday
 // calendar of this year and the next (admins load a year's decree).
 import './strings-agreement.js';
-import { has } from './i18n.js';
+import { has, getLang } from './i18n.js';
 import { api } from './api.js';
 import { h, clear, say, dl } from './dom.js';
 import { showError, table } from './ui.js';
@@ -104,7 +104,7 @@ export function mountAgreement(body, me) {
     const a = await api('GET', '/api/v1/agreements/' + id);
     clear(view);
     view.dataset.agreement = String(a.id);
-    view.append(h('h3', { id: 'agr-title', text: a.title }));
+    view.append(h('h3', { id: 'agr-title', text: a.title, translate: 'no' })); // the agreement's own title: data
     view.append(dl([
       ['agr.f.numbers', a.number_first + ' / ' + a.number_second],
       ['agr.f.party_first', a.party_first],
@@ -203,6 +203,14 @@ export function mountAgreement(body, me) {
     return form;
   }
 
+  // The server names the weekday in Indonesian; English from the date itself (follows the switch).
+  const WEEKDAYS_EN = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  function weekday(r) {
+    const d = new Date(r.date + 'T00:00:00Z');
+    const en = isNaN(d.getTime()) ? r.weekday : WEEKDAYS_EN[d.getUTCDay()];
+    return h('span', { dataset: { textId: r.weekday, textEn: en }, text: getLang() === 'en' ? en : r.weekday });
+  }
+
   async function loadYear(year, box) {
     clear(box);
     box.append(h('h4', { i18n: 'agr.hol.year', vars: { year } }));
@@ -210,10 +218,11 @@ export function mountAgreement(body, me) {
       const c = await api('GET', '/api/v1/agreement/holidays/' + year);
       box.dataset.status = c.status;
       box.append(h('p', {}, h('span', { class: 'badge ' + (c.status === 'decreed' ? 'badge-ok' : 'badge-warn'), dataset: { status: c.status },
-        i18n: 'agr.hol.' + c.status }), ' ', c.decree ? String(c.decree) : '', c.note ? h('span', { class: 'note', text: ' ' + c.note }) : null));
+        i18n: 'agr.hol.' + c.status }), ' ', c.decree ? String(c.decree) : '', c.note ? ' ' : '', c.note ? h('span', { class: 'note', dataset: { textId: c.note, textEn: c.note_en || '' },
+          text: getLang() === 'en' && c.note_en ? c.note_en : c.note }) : null));
       box.append(table([
         ['agr.hol.col.date', (r) => r.date],
-        ['agr.hol.col.day', (r) => r.weekday],
+        ['agr.hol.col.day', (r) => weekday(r)],
         ['agr.hol.col.kind', (r) => label('agr.hol.kind.', r.kind)],
         ['agr.hol.col.name', (r) => r.name],
       ], c.holidays));

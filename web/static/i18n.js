@@ -1,6 +1,7 @@
 // Tiny i18n: Indonesian first, English on request (remembered in localStorage).
 // Elements carry data-i18n="key" (text), data-i18n-vars='{"n":1}' (placeholders
-// {n}), data-i18n-attr="placeholder:key,aria-label:key" and data-date="<epoch s>".
+// {n}), data-i18n-attr="placeholder:key,aria-label:key", data-date="<epoch s>" and
+// data-text-id/data-text-en (a text the server sends in both languages).
 // apply() rewrites them all, so a language switch needs no page re-render.
 
 const STORE_KEY = 'teken.lang';
@@ -25,6 +26,11 @@ export function coverage() {
   const onlyId = Object.keys(tables.id).filter((k) => tables.en[k] === undefined);
   const onlyEn = Object.keys(tables.en).filter((k) => tables.id[k] === undefined);
   return { onlyId, onlyEn };
+}
+
+// Every key of the tables loaded in this page (the accessibility audit tells raw keys on screen from names of files and users by their namespace).
+export function keys() {
+  return Object.keys(tables.id);
 }
 
 export function has(key) {
@@ -73,6 +79,11 @@ export function apply(root = document) {
       const [attr, key] = pair.split(':').map((s) => s.trim());
       if (attr && key) e.setAttribute(attr, t(key, varsOf(e)));
     }
+  }
+  // Texts the server sends in both languages (e.g. a calendar's "note" and "note_en"):
+  // data-text-id / data-text-en, shown by the current language.
+  for (const e of root.querySelectorAll('[data-text-id]')) {
+    e.textContent = (l === 'en' && e.dataset.textEn) ? e.dataset.textEn : e.dataset.textId;
   }
   for (const e of root.querySelectorAll('[data-date]')) {
     const raw = e.dataset.date;
