@@ -46,6 +46,8 @@ trap 'exit 130' INT TERM
 "$TEKEN_BIN" init --dir "$TMP/inst" --demo >/dev/null
 # The browser loads a page's assets in a burst from loopback: no per-address rate limit.
 printf '\n[http]\nrate_per_ip = 0\n' >>"$TMP/inst/teken.conf"
+# A wrapper may add configuration for its test (INI text with \n escapes), e.g. test_browser_account.sh.
+if [ -n "${TEKEN_BROWSER_CONF:-}" ]; then printf '%b\n' "$TEKEN_BROWSER_CONF" >>"$TMP/inst/teken.conf"; fi
 
 "$TEKEN_BIN" serve --dir "$TMP/inst" --listen 127.0.0.1:0 >"$TMP/serve.out" 2>"$TMP/serve.log" &
 SRV=$!

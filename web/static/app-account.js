@@ -154,8 +154,12 @@ function wireRenew(root) {
       const r = await api('POST', '/api/v1/me/renew', { json: { passphrase: $('#acc-renew-pass', root).value } });
       form.reset();
       await loadCert(root);
-      say(msg, 'ok', 'acc.renew.done', { id: r.request_id });
-      msg.hidden = false;
+      // The form hides while the request waits: the confirmation goes above it.
+      const note = h('div');
+      $('#acc-renew-pending', root).prepend(note);
+      say(note, 'ok', 'acc.renew.done', { id: r.request_id });
+      note.setAttribute('tabindex', '-1');
+      note.focus();
     } catch (e) {
       showError(msg, e);
     } finally {
