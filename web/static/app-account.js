@@ -24,7 +24,8 @@ function tabOfHash() {
 
 function showTab(root, tab, focus) {
   for (const id of ALL) {
-    const card = root.querySelector('#' + id);
+    const el = root.querySelector('#' + id);
+    const card = el && (el.closest('section') || el); // #sub-status is the slot inside its card
     if (card) card.classList.toggle('acc-off', !TABS[tab].cards.includes(id));
   }
   for (const a of root.querySelectorAll('#acc-tabs a')) {
@@ -32,7 +33,8 @@ function showTab(root, tab, focus) {
     else a.removeAttribute('aria-current');
   }
   if (focus) {
-    const first = TABS[tab].cards.map((id) => root.querySelector('#' + id)).find((c) => c && !c.hidden);
+    const first = TABS[tab].cards.map((id) => root.querySelector('#' + id)).map((c) => c && (c.closest('section') || c))
+      .find((c) => c && !c.hidden);
     const head = first && first.querySelector('h2');
     if (head) {
       head.setAttribute('tabindex', '-1');

@@ -38,10 +38,10 @@ function row(d) {
     actions.append(' ', h('span', { class: 'note', i18n: 'hist.not_kept' }));
   }
   return h('tr', { dataset: { doc: d.id } },
-    h('td', {}, h('span', { date: d.signed_at })),
+    h('td', { i18nAttr: 'data-label:hist.col.time' }, h('span', { date: d.signed_at })),
     h('td', { class: 'hist-name' }, h('span', { text: name }), h('br'), h('code', { class: 'hist-id', text: d.id })),
-    h('td', {}, levelText(d.level)),
-    h('td', {}, app),
+    h('td', { i18nAttr: 'data-label:hist.col.level' }, levelText(d.level)),
+    h('td', { i18nAttr: 'data-label:hist.col.app' }, app),
     actions);
 }
 
