@@ -122,6 +122,23 @@ check(Client(srv).login(NEW_USER, OWN_PW).error_code() == "too_many_attempts", "
 r = s5.request("POST", "/api/v1/me/password", {"current": OWN_PW, "new": "apa-saja-12345"})
 check(r.error_code() == "too_many_attempts", "even the right password waits for the lock")
 
+# A staff account made under dual control: the filer chose its password, so it is flagged too.
+# The operator's bootstrap second admin (the demo has one) is flagged as well and changes first.
+teken("user", "add", "--dir", d, "--user", "admin.dua", "--role", "admin", "--password-file", "-", input="admin-dua-awal-1\n")
+a2 = Client(srv)
+r = a2.login("admin.dua", "admin-dua-awal-1")
+check(r.status == 200 and r.json()["password_change_required"] is True, "teken user add (operator): change required")
+check(a2.request("GET", "/api/v1/account-requests").error_code() == "password_change_required", "an admin is held too")
+check(a2.request("POST", "/api/v1/me/password", {"current": "admin-dua-awal-1", "new": "admin-dua-sendiri-2"}).status == 200, "admin changes")
+r = admin.request("POST", "/api/v1/users", {"user": "verif.baru", "password": "verif-awal-123", "role": "verifikator", "display_name": "Verif Baru"})
+check(r.status == 202, "a Verifikator account is a request: %d %s" % (r.status, r.body))
+r = a2.request("POST", "/api/v1/account-requests/%d/approve" % r.json()["request_id"], {})
+check(r.status == 200 and r.json()["status"] == "approved", "second admin approves: %s" % r.body)
+v = Client(srv)
+r = v.login("verif.baru", "verif-awal-123")
+check(r.status == 200 and r.json()["password_change_required"] is True, "the approved staff account must change its password")
+check(v.request("GET", "/api/v1/requests").error_code() == "password_change_required", "and is held until then")
+
 # Applications have no login password.
 app = Client(srv)
 app.bearer = demo["application"]["api_key"]
