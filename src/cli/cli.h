@@ -87,6 +87,7 @@ int cmd_request(int argc, char **argv);
 int cmd_activate(int argc, char **argv); /* cmd_ra.c */
 int cmd_notify(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_documents(int argc, char **argv); /* cmd_documents.c */
 int cmd_ltv(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);

@@ -100,6 +100,7 @@ static const char usage[] =
     "  teken notice deliver --dir D                          # one webhook delivery pass\n"
     "  teken webhook list|add|remove|rotate|deliveries|test|enable|disable --dir D [--url U --description T | --id N]\n"
     "  teken settings --dir D [--format json]              # effective teken.conf, secrets redacted; version, store, key storage\n"
+    "  teken documents list --dir D [--subscriber U] [--q T] [--from D] [--to D] [--channel C] [--application A] [--limit N] [--before C]\n"
     "  teken bench issue --dir D [-n N]\n"
     "\n"
     "Key algorithms: rsa2048 rsa3072 rsa4096 ec-p256 ec-p384. Docs: docs/README.md\n";
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
 		{"ocsp", cmd_ocsp},
 		{"notice", cmd_notice}, {"webhook", cmd_webhook}, /* change notices (docs/notices.md) */
-		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
+		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"documents", cmd_documents}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
 		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"letter", cmd_letter}, {"assess", cmd_assess},
 		{"reco", cmd_reco}, {"policy", cmd_policy},
 		{"review", cmd_review}, {"ticket", cmd_ticket}, {"agreement", cmd_agreement},

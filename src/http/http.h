@@ -64,6 +64,7 @@ struct http_route {
 
 #define HTTP_ROUTE_BSRE 0x1u
 #define HTTP_ROUTE_SIGNING 0x2u /* counts against [http] max_concurrent_signing */
+#define HTTP_ROUTE_PW_CHANGE 0x4u /* open to a session that must change its password first (auth_session_admit) */
 
 /* The one route table (src/http/routes.c). */
 const struct http_route *http_routes(size_t *n);

@@ -16,6 +16,7 @@ enum tk_err h_metrics(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_login(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_logout(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_me(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_password_change(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_user_deactivate(struct http_req *rq, struct http_resp *rs);
@@ -83,6 +84,8 @@ enum tk_err h_sign_pdf(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_sign_cades(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_fields(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_my_documents(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_my_document_file(struct http_req *rq, struct http_resp *rs);
 
 /* routes_ra.c */
 enum tk_err h_enroll(struct http_req *rq, struct http_resp *rs);

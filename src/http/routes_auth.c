@@ -26,7 +26,8 @@ enum tk_err h_login(struct http_req *rq, struct http_resp *rs)
 	if (rc != TK_OK || (rc = http_header(rs, "Set-Cookie", cookie)) != TK_OK)
 		goto out;
 	OPENSSL_cleanse(cookie, sizeof(cookie));
-	rc = http_json(rs, 200, json_pack("{s:s, s:s, s:s}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role, "csrf_token", csrf));
+	rc = http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:b}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role, "csrf_token", csrf,
+	    "password_change_required", rq->ctx.actor.pw_change));
 out:
 	json_decref(j);
 	return rc;
@@ -50,12 +51,40 @@ enum tk_err h_logout(struct http_req *rq, struct http_resp *rs)
 enum tk_err h_me(struct http_req *rq, struct http_resp *rs)
 {
 	char activation[16];
+	unsigned pmin = 0, pmax = 0;
 	enum tk_err rc;
 
 	if ((rc = ra_activation_state(&rq->ctx, activation)) != TK_OK)
 		return rc;
-	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role,
-	    "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf, "activation", activation));
+	auth_password_policy(&pmin, &pmax);
+	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}}", "user", rq->ctx.actor.user, "role",
+	    rq->ctx.actor.role, "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf, "activation", activation,
+	    "password_change_required", rq->ctx.actor.pw_change, "password_policy", "min_length", (int)pmin, "max_length", (int)pmax));
+}
+
+enum tk_err h_password_change(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *j = NULL;
+	const char *current, *new_pw;
+	enum tk_err rc;
+
+	if ((rc = http_body_json(rq, &j)) != TK_OK)
+		return rc;
+	if ((rc = http_json_str(j, "current", 1, 1024, &current)) == TK_OK && (rc = http_json_str(j, "new", 1, 1024, &new_pw)) == TK_OK &&
+	    (rc = auth_password_change(&rq->ctx, current, new_pw, http_cookie_get(rq, "teken_session"))) == TK_OK)
+		rc = http_json(rs, 200, json_pack("{s:b, s:b}", "changed", 1, "password_change_required", 0));
+	if (j != NULL) {
+		/* Both passwords lived in this JSON. */
+		const char *keys[2] = {"current", "new"};
+		size_t i;
+		for (i = 0; i < 2; i++) {
+			json_t *pw = json_object_get(j, keys[i]);
+			if (json_is_string(pw))
+				OPENSSL_cleanse((void *)json_string_value(pw), json_string_length(pw));
+		}
+		json_decref(j);
+	}
+	return rc;
 }
 
 enum tk_err h_users_list(struct http_req *rq, struct http_resp *rs)

@@ -116,6 +116,7 @@ static enum tk_err sign_one(struct http_req *rq, struct http_resp *rs, int cades
 	in.data = file->data;
 	in.len = file->len;
 	in.cades = cades;
+	in.filename = file->filename;
 	if ((img = mp_get(form, "image")) != NULL && img->len > 0) {
 		if (!in.visible) {
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "a signature image needs a visible stamp (options.visible)");
@@ -189,6 +190,7 @@ enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs)
 		n++;
 		in.data = p->data;
 		in.len = p->len;
+		in.filename = p->filename;
 		tk_clear_error();
 		rc = sign_document(&rq->ctx, &in, &out);
 		if (rc == TK_OK) {
@@ -262,5 +264,48 @@ out:
 	json_decref(arr);
 	free(form);
 	free(f);
+	return rc;
+}
+
+/* The official's history: GET /api/v1/me/documents?q=&from=&to=&channel=&application=&limit=&before= */
+enum tk_err h_my_documents(struct http_req *rq, struct http_resp *rs)
+{
+	struct sign_history_q q;
+	const char *lim = http_query_get(rq, "limit");
+	char *txt = NULL;
+	enum tk_err rc;
+
+	memset(&q, 0, sizeof(q));
+	q.q = http_query_get(rq, "q");
+	q.from = http_query_get(rq, "from");
+	q.to = http_query_get(rq, "to");
+	q.channel = http_query_get(rq, "channel");
+	q.application = http_query_get(rq, "application");
+	q.before = http_query_get(rq, "before");
+	/* Empty form fields mean "any". */
+	if (q.q != NULL && q.q[0] == '\0') q.q = NULL;
+	if (q.from != NULL && q.from[0] == '\0') q.from = NULL;
+	if (q.to != NULL && q.to[0] == '\0') q.to = NULL;
+	if (q.channel != NULL && q.channel[0] == '\0') q.channel = NULL;
+	if (q.application != NULL && q.application[0] == '\0') q.application = NULL;
+	if (q.before != NULL && q.before[0] == '\0') q.before = NULL;
+	if (lim != NULL && lim[0] != '\0' && (parse_u64_str(lim, SIGN_HISTORY_MAX, &q.limit) != TK_OK || q.limit == 0))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_limit", "limit must be 1 to %u", SIGN_HISTORY_MAX);
+	if ((rc = sign_history_json(&rq->ctx, &q, &txt)) != TK_OK)
+		return rc;
+	return http_json_text(rs, 200, txt);
+}
+
+/* GET /api/v1/me/documents/{id}/file: the official's kept copy, with its original name. */
+enum tk_err h_my_document_file(struct http_req *rq, struct http_resp *rs)
+{
+	struct buf out;
+	char name[SIGN_FILENAME_MAX + 8], ctype[40];
+	enum tk_err rc;
+
+	buf_init(&out, MAX_PDF_BYTES);
+	if ((rc = sign_my_file(&rq->ctx, rq->params[0], &out, name, ctype)) == TK_OK)
+		rc = http_attachment(rs, ctype, out.p, out.len, name);
+	buf_free(&out);
 	return rc;
 }

@@ -608,6 +608,11 @@ static int admit(struct server *srv, struct conn_state *cs, struct http_resp *rs
 			error_response(rs, 403, "forbidden", "your role may not use this resource");
 			return 0;
 		}
+		/* A password someone else chose is changed before the session does anything else (public pages stay open). */
+		if ((rc = auth_session_admit(&rq->ctx, (r->flags & HTTP_ROUTE_PW_CHANGE) != 0)) != TK_OK) {
+			error_from_last(rs, rc);
+			return 0;
+		}
 	}
 	/* Document routes take the configured document limit (twice it for base64 JSON bodies). */
 	if (r->max_body == 0)

@@ -954,6 +954,25 @@ static const char *const migration_16[] = {
 	NULL,
 };
 
+/*
+ * The official's own page (issue 14; docs/security.md, docs/signing.md).
+ * users.must_change_password: 1 while a person logs in with a password
+ * someone else chose (an admin's or the operator's; [auth]
+ * password_change_first_login); the session may then only change it.
+ * documents.filename: the signed file's name as uploaded, for the
+ * official's history. document_files.owner_copy: 1 for the official's copy
+ * of a file signed through the web, kept [sign] keep_days and downloadable
+ * again until then; 0 for an application's single-use BSrE v1 copy.
+ */
+static const char *const migration_17[] = {
+	"ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE documents ADD COLUMN filename TEXT",
+	"ALTER TABLE document_files ADD COLUMN owner_copy INTEGER NOT NULL DEFAULT 0",
+	"CREATE INDEX documents_subscriber ON documents(subscriber_id, signed_at)",
+	"CREATE INDEX document_files_expires ON document_files(expires_at)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -971,6 +990,7 @@ static const char *const *const migrations[] = {
 	migration_14,
 	migration_15,
 	migration_16,
+	migration_17,
 };
 
 enum tk_err store_migrate(struct store *st)

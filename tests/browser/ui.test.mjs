@@ -291,8 +291,10 @@ await scenario('a Verifikator files a suspension from the page; a second Verifik
 await scenario('a certificate holder revokes their own certificate in the page', async () => {
   const { ctx, page } = await newPage(browser, 'subscriber-revoke');
   await uiLogin(page, 'budi.uji', 'budi-login-pass-1');
-  await page.waitForSelector('#sub-revoke:not([hidden])');
+  await page.waitForSelector('#sub-sign:not([hidden])');
   check(!(await page.isHidden('#sub-sign')), 'signing offered while the certificate is valid');
+  await page.click('#acc-tab-cert'); // revocation lives on the certificate tab (issue 14)
+  await page.waitForSelector('#sub-revoke:not([hidden])');
   const serial = await page.getAttribute('#sub-revoke', 'data-serial');
   await page.selectOption('#rv-reason', 'keyCompromise');
   await page.click('#revoke-submit'); // the confirmation box is required: nothing is sent
@@ -302,7 +304,8 @@ await scenario('a certificate holder revokes their own certificate in the page',
   await page.waitForSelector('#sub-revoke', { state: 'hidden' });
   const status = await page.textContent('#sub-status');
   check(status.includes('telah dicabut') && status.includes('Sertifikat telah dicabut.'), 'revoked status in Indonesian: ' + status);
-  check(await page.isHidden('#sub-sign') && await page.isHidden('#sub-pass'), 'signing and passphrase sections gone');
+  check(await page.getAttribute('#sub-sign', 'hidden') !== null && await page.getAttribute('#sub-pass', 'hidden') !== null,
+    'signing and passphrase sections gone');
   const budi = await login('budi.uji', 'budi-login-pass-1');
   const r = await call(budi, 'GET', '/api/v1/me/certificates');
   const c = r.data.find((x) => x.serial === serial);

@@ -15,6 +15,8 @@ teken("init", "--dir", d, "--key-alg", "ec-p256", "--org", "Kementerian Uji")
 smtp = SmtpSink()
 with open(os.path.join(d, "teken.conf"), "a") as f:
     f.write("\n[smtp]\nurl = smtp://127.0.0.1:%d\nfrom = teken@kementerian.example\n" % smtp.port)
+    # This test is about enrolment, not first logins: the forced password change (test_account.py) is off.
+    f.write("\n[auth]\npassword_change_first_login = no\n")
 teken("user", "add", "--dir", d, "--user", "admin", "--role", "admin", "--password-file", "-", input="admin-password-1\n")
 # A second admin (first-run bootstrap) approves the Verifikator accounts the first one files (dual control).
 teken("user", "add", "--dir", d, "--user", "admin2", "--role", "admin", "--password-file", "-", input="admin-password-2\n")

@@ -73,6 +73,7 @@ EXPECTED = {
     # --- sessions
     ("POST", "/api/v1/logout"): (HUMANS, "only humans have sessions; an API key has nothing to end"),
     ("GET", "/api/v1/me"): (USERS, "every authenticated caller may ask who it is"),
+    ("POST", "/api/v1/me/password"): (HUMANS, "every person changes their own login password; an API key has none"),
     # --- administration (admin configures; auditor reads for the review)
     ("GET", "/api/v1/users"): (S({"admin", "auditor"}), "accounts: admin manages, auditor reviews"),
     ("POST", "/api/v1/users"): (S({"admin"}), "only admin creates accounts"),
@@ -129,6 +130,8 @@ EXPECTED = {
     ("POST", "/api/v1/me/reset"): (SUBS, "own lost passphrase"),
     ("POST", "/api/v1/me/renew"): (SUBS, "own renewal"),
     ("GET", "/api/v1/me/certificates"): (SUBS, "own certificates"),
+    ("GET", "/api/v1/me/documents"): (SUBS, "an official's own signed documents (history)"),
+    ("GET", "/api/v1/me/documents/{id}/file"): (SUBS, "re-download of one's own kept file (another official's: 404)"),
     ("GET", "/api/v1/me/data"): (SUBS, "own personal data export (UU 27/2022)"),
     ("POST", "/api/v1/me/activate"): (SUBS, "only the official activates their own approved enrolment (sole control)"),
     ("POST", "/api/v1/me/erase"): (SUBS, "an official asks for the erasure of their own data"),

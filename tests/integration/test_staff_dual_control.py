@@ -23,6 +23,12 @@ T = tmpdir()
 d = os.path.join(T, "inst")
 db = os.path.join(d, "teken.db")
 teken("init", "--dir", d, "--key-alg", "ec-p256")
+# A production instance makes people change a password an admin chose at their first login
+# (test_account.py covers it, approved staff accounts included); this test is about dual control.
+with open(os.path.join(d, "teken.conf")) as f:
+    check("password_change_first_login = yes" in f.read(), "teken init (production) turns the forced password change on")
+with open(os.path.join(d, "teken.conf"), "a") as f:
+    f.write("\n[auth]\npassword_change_first_login = no\n")
 PW = {"alice": "alice-password-1", "bob": "bob-password-12", "carol": "carol-password-1",
       "vera": "vera-password-12", "sam": "sam-password-123", "dave": "dave-password-12"}
 

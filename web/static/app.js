@@ -17,6 +17,7 @@ import { mountLiteracy } from './app-literacy.js';
 import { mountLetters } from './app-letter.js';
 import { mountNotice } from './app-notice.js';
 import { mountAgreement } from './app-agreement.js';
+import { mountAccount, mountForced } from './app-account.js';
 
 // Remembers that this browser holds a session, so a visitor without one is
 // not greeted by a 401 from /api/v1/me.
@@ -60,12 +61,20 @@ function showDashboard(me) {
   document.body.dataset.role = me.role;
   const body = clear($('#dash-body'));
   say($('#dash-msg'), null);
+  // A password someone else chose: only the change form until it is done (issue 14).
+  if (me.password_change_required) {
+    apply();
+    mountForced(body, me, () => showDashboard({ ...me, password_change_required: false }));
+    return;
+  }
   const mount = MOUNT[me.role];
   if (mount) {
     const tpl = document.getElementById('tpl-' + me.role);
     body.append(tpl.content.cloneNode(true));
     apply(body);
     mount(body, me);
+    // The official's tabs: history, certificate, account (issue 14).
+    if (me.role === 'subscriber') mountAccount(body, me);
     // Monitoring and evaluation (PKS art. 12): both parties, the ministry's admins and the issuer's auditors.
     if (me.role === 'admin' || me.role === 'auditor') mountMonev(body);
     // Security assessments (PKS art. 4(1)e, 5(2)b): the issuer asks, the ministry answers.
@@ -117,7 +126,7 @@ async function start() {
       try {
         const r = await api('POST', '/api/v1/login', { json: { user, password } });
         $('#login-password').value = '';
-        showDashboard({ user: r.user, role: r.role, csrf_token: r.csrf_token });
+        showDashboard({ user: r.user, role: r.role, csrf_token: r.csrf_token, password_change_required: r.password_change_required });
       } catch (e) {
         showError(msg, e);
         $('#login-password').select();

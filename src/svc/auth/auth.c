@@ -84,6 +84,17 @@ static enum tk_err password_check(const char *user, const char *password)
 	return TK_OK;
 }
 
+/*
+ * [auth] password_change_first_login: a password someone else chose (an
+ * admin's, the operator's) must be changed by its person at the next
+ * login. Absent means no, so an upgraded instance keeps its behaviour
+ * until the operator turns it on; `teken init` writes yes (no with --demo).
+ */
+static int first_login_change(const struct svc_ctx *c)
+{
+	return strcmp(config_get_or(c->inst->cfg, "auth", "password_change_first_login", "no"), "yes") == 0;
+}
+
 /* Runs one statement binding user (and, when non-NULL, a first text value before it). */
 static enum tk_err user_exec(struct svc_ctx *c, const char *sql, const char *first, const char *user, int64_t *changes)
 {
@@ -164,7 +175,10 @@ enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const ch
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		goto out;
 	/* Applications have no password; their credential is the API key. */
-	if ((rc = user_exec(c, "UPDATE users SET pw_hash = ? WHERE username = ? AND role <> 'application'", enc, user, &n)) != TK_OK)
+	/* The person must choose their own password next (when the instance asks for it). */
+	if ((rc = user_exec(c, first_login_change(c) ? "UPDATE users SET pw_hash = ?, must_change_password = 1 WHERE username = ? AND role <> 'application'"
+						     : "UPDATE users SET pw_hash = ?, must_change_password = 0 WHERE username = ? AND role <> 'application'",
+		 enc, user, &n)) != TK_OK)
 		goto fail;
 	if (n == 0) {
 		rc = tk_fail_code(TK_ERR_NOT_FOUND, "unknown_user", "no such user with a password");
@@ -251,7 +265,7 @@ out:
 	return rc;
 }
 
-/* Inserts a user row; *id receives its id. */
+/* Inserts a user row; *id receives its id. The password was chosen by an admin or the operator: see first_login_change(). */
 static enum tk_err user_insert(struct svc_ctx *c, const char *user, const char *display_name, const char *role, const char *pw_hash,
     int64_t *id)
 {
@@ -259,11 +273,13 @@ static enum tk_err user_insert(struct svc_ctx *c, const char *user, const char *
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "INSERT INTO users (username, display_name, role, pw_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
+	if ((rc = store_prepare(c->st, "INSERT INTO users (username, display_name, role, pw_hash, created_at, must_change_password)"
+		 " VALUES (?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_bind_text(s, 2, display_name)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, role)) != TK_OK || (rc = store_bind_text(s, 4, pw_hash)) != TK_OK ||
-	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK) {
+	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_bind_i64(s, 6, first_login_change(c))) != TK_OK ||
+	    (rc = store_step(s, &row)) != TK_OK) {
 		if (rc == TK_ERR_EXISTS)
 			rc = tk_fail_code(TK_ERR_EXISTS, "user_exists", "that user name is already taken");
 	} else if (id != NULL) {
@@ -829,6 +845,7 @@ static enum tk_err set_person(struct svc_ctx *c, int64_t uid, const char *user, 
 	c->actor.kind = ACTOR_PERSON;
 	c->actor.id = uid;
 	c->actor.units[0] = '\0';
+	c->actor.pw_change = 0;
 	if ((rc = str_copy(c->actor.user, sizeof(c->actor.user), user)) != TK_OK)
 		return rc;
 	return str_copy(c->actor.role, sizeof(c->actor.role), role);
@@ -857,6 +874,7 @@ struct login_row {
 	char hash[PW_ENCODED_MAX];
 	char role[24];
 	int active;
+	int must_change;
 };
 
 static enum tk_err login_row_load(struct svc_ctx *c, const char *user, struct login_row *r)
@@ -866,7 +884,7 @@ static enum tk_err login_row_load(struct svc_ctx *c, const char *user, struct lo
 	enum tk_err rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active FROM users WHERE username = ?", &s)) != TK_OK)
+	if ((rc = store_prepare(c->st, "SELECT id, pw_hash, role, active, must_change_password FROM users WHERE username = ?", &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
 		r->found = 1;
@@ -874,6 +892,7 @@ static enum tk_err login_row_load(struct svc_ctx *c, const char *user, struct lo
 		if ((rc = str_copy(r->hash, sizeof(r->hash), store_col_text(s, 1))) == TK_OK)
 			rc = str_copy(r->role, sizeof(r->role), store_col_text(s, 2));
 		r->active = (int)store_col_i64(s, 3);
+		r->must_change = store_col_i64(s, 4) != 0;
 	}
 	store_finalize(s);
 	return rc;
@@ -977,6 +996,7 @@ enum tk_err auth_login(struct svc_ctx *c, const char *user, const char *password
 		goto fail;
 	if ((rc = set_person(c, now_row->id, user, now_row->role)) != TK_OK || (rc = audit_append(c, "auth.login", user, NULL)) != TK_OK)
 		goto fail;
+	c->actor.pw_change = now_row->must_change && first_login_change(c);
 	if ((rc = store_commit(c->st)) != TK_OK)
 		goto out;
 	rc = str_copy(csrf_out, 40, csrf);
@@ -1047,15 +1067,17 @@ enum tk_err auth_session(struct svc_ctx *c, const char *token, char csrf_out[40]
 		return tk_fail_code(TK_ERR_AUTH, "unauthenticated", "session expired or unknown; log in again");
 	sha256_hex(token, 48, thash);
 	if ((rc = store_prepare(c->st,
-		 "SELECT u.id, u.username, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
+		 "SELECT u.id, u.username, u.role, s.csrf, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id"
 		 " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1", &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, thash)) == TK_OK && (rc = store_bind_i64(s, 2, tk_now())) == TK_OK &&
 	    (rc = store_step(s, &row)) == TK_OK) {
 		if (!row)
 			rc = tk_fail_code(TK_ERR_AUTH, "unauthenticated", "session expired or unknown; log in again");
-		else if ((rc = set_person(c, store_col_i64(s, 0), store_col_text(s, 1), store_col_text(s, 2))) == TK_OK)
+		else if ((rc = set_person(c, store_col_i64(s, 0), store_col_text(s, 1), store_col_text(s, 2))) == TK_OK) {
+			c->actor.pw_change = store_col_i64(s, 4) != 0 && first_login_change(c);
 			rc = str_copy(csrf_out, 40, store_col_text(s, 3));
+		}
 	}
 	store_finalize(s);
 	return rc;
@@ -1241,4 +1263,149 @@ enum tk_err auth_basic(struct svc_ctx *c, const char *b64)
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
+}
+
+/* ------------------------------------------- one's own login password */
+
+enum tk_err auth_session_admit(const struct svc_ctx *c, int allowed_before_change)
+{
+	if (c->actor.kind == ACTOR_PERSON && c->actor.pw_change && !allowed_before_change)
+		return tk_fail_code(TK_ERR_DENIED, "password_change_required",
+		    "change the password you were given first (POST /api/v1/me/password)");
+	return TK_OK;
+}
+
+/* Runs sql binding an integer, then (when text is non-NULL) a text value; *changes: rows changed. */
+static enum tk_err exec_i64_text(struct svc_ctx *c, const char *sql, int64_t v, const char *text, int64_t *changes)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, sql, &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_i64(s, 1, v)) == TK_OK && (text == NULL || (rc = store_bind_text(s, 2, text)) == TK_OK) &&
+	    (rc = store_step(s, &row)) == TK_OK && changes != NULL)
+		*changes = store_changes(s);
+	store_finalize(s);
+	return rc;
+}
+
+/* Sets the new hash of user id and clears the must-change flag. */
+static enum tk_err user_set_hash(struct svc_ctx *c, int64_t id, const char *enc, int64_t *changes)
+{
+	struct store_stmt *s = NULL;
+	int row = 0;
+	enum tk_err rc;
+
+	if ((rc = store_prepare(c->st, "UPDATE users SET pw_hash = ?, must_change_password = 0 WHERE id = ?", &s)) != TK_OK)
+		return rc;
+	if ((rc = store_bind_text(s, 1, enc)) == TK_OK && (rc = store_bind_i64(s, 2, id)) == TK_OK && (rc = store_step(s, &row)) == TK_OK)
+		*changes = store_changes(s);
+	store_finalize(s);
+	return rc;
+}
+
+/*
+ * Like auth_login: the current password is checked outside any
+ * transaction (Argon2id), a wrong one counts as a login failure of the
+ * name (the same lock), and a short write transaction re-checks the row
+ * before the new hash replaces it.
+ */
+enum tk_err auth_password_change(struct svc_ctx *c, const char *current, const char *new_pw, const char *keep_token)
+{
+	struct login_row *before = NULL, *now_row = NULL;
+	char enc[PW_ENCODED_MAX], thash[65], user[64];
+	int64_t now = tk_now(), locked_until = 0, ended = 0, changed = 0;
+	uint64_t limit, lock_s;
+	int ok, was_required;
+	enum tk_err rc;
+
+	memset(enc, 0, sizeof(enc));
+	if (c->actor.kind != ACTOR_PERSON)
+		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only a person logged in changes their own login password");
+	if ((rc = config_get_u64(c->inst->cfg, "http", "login_max_failures", 5, 100, &limit)) != TK_OK ||
+	    (rc = config_get_u64(c->inst->cfg, "http", "login_lock_seconds", 900, 86400, &lock_s)) != TK_OK ||
+	    (rc = str_copy(user, sizeof(user), c->actor.user)) != TK_OK)
+		return rc;
+	if (store_in_tx(c->st))
+		return tk_fail(TK_ERR_INTERNAL, "auth: a password change must not run inside a transaction (Argon2id would hold it)");
+	if (keep_token == NULL || strlen(keep_token) != 48)
+		return tk_fail_code(TK_ERR_INVALID, "no_session", "a password is changed from a session");
+	sha256_hex(keep_token, 48, thash);
+	was_required = c->actor.pw_change;
+	if ((before = calloc(1, sizeof(*before))) == NULL || (now_row = calloc(1, sizeof(*now_row))) == NULL) {
+		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = lock_state(c, user, &locked_until)) != TK_OK)
+		goto out;
+	if (locked_until > now) {
+		rc = tk_fail_code(TK_ERR_LIMIT, "too_many_attempts", "too many wrong passwords; try again later");
+		goto out;
+	}
+	if ((rc = login_row_load(c, user, before)) != TK_OK)
+		goto out;
+	if (!before->found || before->id != c->actor.id || !before->active) {
+		rc = tk_fail_code(TK_ERR_AUTH, "unauthenticated", "session expired or unknown; log in again");
+		goto out;
+	}
+	ok = strlen(current) <= PW_MAX_LEN && argon2id_verify(before->hash, current, strlen(current)) == ARGON2_OK;
+	if (ok) {
+		/* The policy speaks only to someone who knows the current password. */
+		if ((rc = password_check(user, new_pw)) != TK_OK)
+			goto out;
+		if (strcmp(new_pw, current) == 0) {
+			rc = tk_fail_code(TK_ERR_INVALID, "same_password", "the new password must differ from the current one");
+			goto out;
+		}
+		if ((rc = hash_password(new_pw, enc)) != TK_OK)
+			goto out;
+	}
+	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
+		goto out;
+	if (!ok) {
+		if ((rc = note_failure(c, user, limit, lock_s, now)) != TK_OK ||
+		    (rc = audit_append(c, "auth.password_change_failed", user, NULL)) != TK_OK)
+			goto fail;
+		if ((rc = store_commit(c->st)) == TK_OK)
+			rc = tk_fail_code(TK_ERR_DENIED, "wrong_password", "the current password is wrong");
+		goto out;
+	}
+	/* The row the password was checked against must still be the user's. */
+	if ((rc = login_row_load(c, user, now_row)) != TK_OK)
+		goto fail;
+	if (!now_row->found || now_row->id != before->id || !now_row->active || strcmp(now_row->hash, before->hash) != 0) {
+		rc = tk_fail_code(TK_ERR_CONFLICT, "password_changed", "the password was changed meanwhile; log in again");
+		goto fail;
+	}
+	if ((rc = user_set_hash(c, before->id, enc, &changed)) != TK_OK)
+		goto fail;
+	/* Whoever else holds a session of this person (a stolen one included) loses it; this one stays. */
+	if ((rc = exec_i64_text(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", before->id, thash, &ended)) != TK_OK ||
+	    (rc = user_exec(c, "DELETE FROM login_failures WHERE username = ?", NULL, user, NULL)) != TK_OK ||
+	    (rc = audit_json(c, "auth.password_change", user, json_pack("{s:I, s:b}", "other_sessions_ended", (json_int_t)ended,
+		 "first_login", was_required))) != TK_OK)
+		goto fail;
+	if ((rc = store_commit(c->st)) != TK_OK)
+		goto out;
+	c->actor.pw_change = 0;
+	goto out;
+fail:
+	store_rollback(c->st);
+out:
+	OPENSSL_cleanse(enc, sizeof(enc));
+	if (before != NULL)
+		OPENSSL_cleanse(before->hash, sizeof(before->hash));
+	if (now_row != NULL)
+		OPENSSL_cleanse(now_row->hash, sizeof(now_row->hash));
+	free(before);
+	free(now_row);
+	return rc;
+}
+
+void auth_password_policy(unsigned *min_len, unsigned *max_len)
+{
+	*min_len = PW_MIN_LEN;
+	*max_len = PW_MAX_LEN;
 }

@@ -65,6 +65,28 @@ enum tk_err auth_purge_failures(struct svc_ctx *c, int64_t now, int64_t *n) WARN
 /* The caller behind a session token, into c->actor (kind person); csrf_out gets the session CSRF token. */
 enum tk_err auth_session(struct svc_ctx *c, const char *token, char csrf_out[40]) WARN_UNUSED;
 enum tk_err auth_logout(struct svc_ctx *c, const char *token) WARN_UNUSED;
+/*
+ * Forced password change (docs/security.md): while c->actor.pw_change is
+ * set (a person logging in with a password an admin or the operator chose,
+ * under [auth] password_change_first_login = yes), the session may use only
+ * what the route table marks as allowed before the change (who am I, change
+ * the password, log out). The HTTP front door asks this for every request
+ * of a session, before the handler runs: TK_OK, or TK_ERR_DENIED
+ * "password_change_required".
+ */
+enum tk_err auth_session_admit(const struct svc_ctx *c, int allowed_before_change) WARN_UNUSED;
+/*
+ * A logged-in person changes their own login password: current must be
+ * right (a wrong one counts as a login failure of the name and locks it the
+ * same way: "wrong_password", then "too_many_attempts"), new_pw follows the
+ * password policy ("weak_password") and differs from current
+ * ("same_password"). Clears the must-change flag, ends the person's other
+ * sessions (keep_token: the session of this request stays), audits
+ * auth.password_change without secrets. Not inside a transaction.
+ */
+enum tk_err auth_password_change(struct svc_ctx *c, const char *current, const char *new_pw, const char *keep_token) WARN_UNUSED;
+/* The password policy in words, for forms: minimum and maximum length. */
+void auth_password_policy(unsigned *min_len, unsigned *max_len);
 /* Creates an API key for an application; key_out is shown once. */
 enum tk_err auth_apikey_create(struct svc_ctx *c, const char *name, const char *units, char key_out[80],
     int64_t *id) WARN_UNUSED;

@@ -43,6 +43,7 @@ struct actor {
 	char user[64];    /* login name, application (API key) name, "cli:<login>" or "anonymous" */
 	char units[256];  /* application: comma list of its key's units, or ACTOR_ALL_UNITS */
 	char ip[48];
+	int pw_change;    /* person: must change the password someone else chose before anything else (auth_session_admit) */
 };
 
 /* "session", "apikey", "operator" or "" (for /api/v1/me). */

@@ -82,7 +82,11 @@ static const char config_template[] =
     "ext_key_usage = OCSPSigning\n"
     "ocsp_nocheck = yes\n"
     "validity_days = 365\n"
-    "subject_required = CN,O\n";
+    "subject_required = CN,O\n"
+    "\n"
+    "[auth]\n"
+    "; a password an admin or the operator chose is changed by its person at the next login (docs/security.md)\n"
+    "password_change_first_login = %s\n";
 
 static void trim_slash(char *s)
 {
@@ -923,7 +927,7 @@ enum tk_err instance_init(const struct init_opts *o)
 	created_add(&cr, path);
 	if ((rc = buf_printf(&conf, config_template, o->demo ? "teken demo" : "teken", org, base, store_url,
 		 o->demo ? "demo" : "production", key_alg, leaf_alg,
-		 o->policy_oid ? o->policy_oid : "2.16.360.1.1.1.99.1")) != TK_OK)
+		 o->policy_oid ? o->policy_oid : "2.16.360.1.1.1.99.1", o->demo ? "no" : "yes")) != TK_OK)
 		goto out;
 	/* The token reference; the PIN stays in its own file (docs/hsm.md). */
 	if (p11.module != NULL && (rc = buf_printf(&conf, "\n[hsm]\nmodule = %s\ntoken = %s\npin_file = %s\n", p11.module,

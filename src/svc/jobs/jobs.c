@@ -16,6 +16,7 @@
 #include "svc/notice/notice.h"
 #include "svc/notify/notify.h"
 #include "svc/report/report.h"
+#include "svc/sign/sign.h"
 #include "svc/policy/policy.h"
 #include "svc/trust/trust.h"
 #include "store/store.h"
@@ -41,14 +42,14 @@ enum tk_err jobs_run(struct svc_ctx *c, int64_t now, struct jobs_state *js)
 		log_msg(LOG_WARN, "jobs.webhooks", "%s", tk_errmsg());
 	else if (sent + failed > 0)
 		log_msg(LOG_INFO, "jobs.webhooks", "delivered %d, failed %d", sent, failed);
-	/* Signed files kept for a download window are deleted once it has passed. */
+	/* Signed files kept for a download window (an application's single-use copy, an official's
+	 * copy for [sign] keep_days) are deleted once it has passed. */
 	{
-		struct store_stmt *s = NULL;
-		int row;
-		if (store_prepare(c->st, "DELETE FROM document_files WHERE expires_at < ?", &s) != TK_OK || store_bind_i64(s, 1, now) != TK_OK ||
-		    store_step(s, &row) != TK_OK)
+		int64_t purged = 0;
+		if (sign_purge_files(c, now, &purged) != TK_OK)
 			log_msg(LOG_WARN, "jobs.files", "%s", tk_errmsg());
-		store_finalize(s);
+		else if (purged > 0)
+			log_msg(LOG_INFO, "jobs.files", "deleted %lld kept signed files past their time", (long long)purged);
 	}
 	if (now - js->last_hourly >= 3600) {
 		js->last_hourly = now;

@@ -2683,12 +2683,24 @@ static enum tk_err subscriber_certs(struct svc_ctx *c, int64_t sid, json_t **out
 
 	if (certs == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	if ((rc = store_prepare(c->st, "SELECT serial, profile, subject, not_before, not_after, status FROM certs WHERE subscriber_id = ? ORDER BY created_at", &s)) == TK_OK &&
+	if ((rc = store_prepare(c->st, "SELECT serial, profile, subject, not_before, not_after, status, der FROM certs WHERE subscriber_id = ? ORDER BY created_at", &s)) == TK_OK &&
 	    (rc = store_bind_i64(s, 1, sid)) == TK_OK) {
 		while ((rc = store_step(s, &row)) == TK_OK && row) {
-			json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "serial", store_col_text(s, 0), "profile", store_col_text(s, 1),
+			/* Issuer and key algorithm from the certificate itself, for the official's certificate page. */
+			char issuer[512] = "", alg[16] = "";
+			size_t dlen = 0;
+			const unsigned char *der = store_col_blob(s, 6, &dlen);
+			X509 *x = der != NULL && dlen <= LONG_MAX ? d2i_X509(NULL, &der, (long)dlen) : NULL;
+			json_t *o;
+			if (x != NULL && (x509_name_str(X509_get_issuer_name(x), issuer, sizeof(issuer)) != TK_OK ||
+					  key_alg_of(X509_get0_pubkey(x), alg) != TK_OK)) {
+				issuer[0] = '\0';
+				alg[0] = '\0';
+			}
+			X509_free(x);
+			o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "serial", store_col_text(s, 0), "profile", store_col_text(s, 1),
 			    "subject", store_col_text(s, 2), "not_before", (json_int_t)store_col_i64(s, 3), "not_after",
-			    (json_int_t)store_col_i64(s, 4), "status", store_col_text(s, 5));
+			    (json_int_t)store_col_i64(s, 4), "status", store_col_text(s, 5), "issuer", issuer, "key_alg", alg);
 			if (o == NULL || json_array_append_new(certs, o) != 0) {
 				rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 				break;

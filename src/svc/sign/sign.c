@@ -314,9 +314,22 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	int row;
 	enum tk_err rc;
 
+	char fname[SIGN_FILENAME_MAX + 1];
+	int64_t keep = a->in->keep_seconds;
+	int owner_copy = 0;
+	uint64_t keep_days = 0;
+
+	sign_filename_clean(a->in->filename, fname);
+	/* An official signing through the web may download the file again for [sign] keep_days. */
+	if (keep <= 0 && c->actor.kind == ACTOR_PERSON && a->sg->subscriber_id != 0) {
+		if ((rc = config_get_u64(c->inst->cfg, "sign", "keep_days", 30, 3650, &keep_days)) != TK_OK)
+			return rc;
+		keep = (int64_t)keep_days * 86400;
+		owner_copy = keep > 0;
+	}
 	if ((rc = store_prepare(c->st, "INSERT INTO documents (id, sha256, size, pages, kind, level, signer, cert_serial, subscriber_id,"
-		 " application, unit, signed_by, signed_at, application_key_id, visible, channel, statement_sha256)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 " application, unit, signed_by, signed_at, application_key_id, visible, channel, statement_sha256, filename)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->hash)) != TK_OK ||
@@ -331,6 +344,7 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	    (rc = store_bind_i64(s, 15, !a->in->cades && a->in->visible)) != TK_OK ||
 	    (rc = store_bind_text(s, 16, sign_channel(c, a->in))) != TK_OK ||
 	    (rc = a->statement_sha256 != NULL ? store_bind_text(s, 17, a->statement_sha256) : store_bind_null(s, 17)) != TK_OK ||
+	    (rc = fname[0] ? store_bind_text(s, 18, fname) : store_bind_null(s, 18)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	d = json_pack("{s:s, s:s, s:s, s:s}", "sha256", a->hash, "level", a->level, "cert", a->sg->serial, "kind", a->in->cades ? "cades" : "pades");
@@ -340,7 +354,7 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	}
 	if ((rc = audit_append(c, "document.sign", a->id, dtxt)) != TK_OK)
 		goto out;
-	if (a->in->keep_seconds > 0) {
+	if (keep > 0) {
 		/* The signed file as the client will download it. */
 		struct buf whole;
 		buf_init(&whole, MAX_PDF_BYTES);
@@ -349,9 +363,9 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 		rc = a->in->cades ? buf_append(&whole, a->tail->p, a->tail->len) : buf_append(&whole, a->in->data, a->in->len);
 		if (rc == TK_OK && !a->in->cades)
 			rc = buf_append(&whole, a->tail->p, a->tail->len);
-		if (rc == TK_OK && (rc = store_prepare(c->st, "INSERT INTO document_files (id, data, expires_at) VALUES (?, ?, ?)", &s)) == TK_OK &&
+		if (rc == TK_OK && (rc = store_prepare(c->st, "INSERT INTO document_files (id, data, expires_at, owner_copy) VALUES (?, ?, ?, ?)", &s)) == TK_OK &&
 		    (rc = store_bind_text(s, 1, a->id)) == TK_OK && (rc = store_bind_blob(s, 2, whole.p, whole.len)) == TK_OK &&
-		    (rc = store_bind_i64(s, 3, tk_now() + a->in->keep_seconds)) == TK_OK)
+		    (rc = store_bind_i64(s, 3, tk_now() + keep)) == TK_OK && (rc = store_bind_i64(s, 4, owner_copy)) == TK_OK)
 			rc = store_step(s, &row);
 		buf_free(&whole);
 	}
@@ -661,7 +675,7 @@ static enum tk_err download_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT f.data FROM document_files f JOIN documents d ON d.id = f.id"
-		 " WHERE f.id = ? AND d.application_key_id = ? AND f.expires_at > ?", &s)) != TK_OK ||
+		 " WHERE f.id = ? AND d.application_key_id = ? AND f.expires_at > ? AND f.owner_copy = 0", &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->key_id)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;

@@ -33,6 +33,7 @@ struct sign_in {
 	const char *qr_url;       /* QR target instead of <base>/v/<id> (BSrE linkQR) */
 	int64_t keep_seconds;     /* keep the signed file for one download (BSrE v1) */
 	const char *channel;      /* front door for the usage report: "bsre"; NULL: "web" for a person, "api" for an application, "cli" */
+	const char *filename;     /* the uploaded file's name (multipart filename; any bytes: cleaned by sign_filename_clean), or NULL */
 };
 
 struct sign_out {
@@ -63,6 +64,54 @@ json_t *sign_fields_json(const struct pades_field *f, size_t n);
 /* The signed file kept for app (single use: deleted once read). */
 enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out) WARN_UNUSED;
 
+
+/* ---- the official's history and re-download (svc/sign/history.c; docs/signing.md) ---- */
+
+#define SIGN_FILENAME_MAX 200u   /* bytes of a registry file name; longer names are cut at a character boundary */
+#define SIGN_HISTORY_MAX 100u    /* rows per page of sign_history_json */
+#define SIGN_PURGE_MAX_ROWS 500  /* expired kept files deleted per sign_purge_files() call */
+
+/*
+ * A file name as the registry keeps it: the last path component, control
+ * characters and invalid UTF-8 replaced by '_', cut to SIGN_FILENAME_MAX
+ * bytes; "" when nothing is left.
+ */
+void sign_filename_clean(const char *in, char out[SIGN_FILENAME_MAX + 1]);
+
+struct sign_history_q {
+	const char *subscriber;  /* operator: the official's user name (NULL: every document); a person: NULL or themself */
+	const char *q;           /* part of the file name or of the document id (case-insensitive), or NULL */
+	const char *from, *to;   /* "YYYY-MM-DD" WIB days, both included, or NULL */
+	const char *channel;     /* web, api, bsre, cli, or NULL */
+	const char *application; /* the signing application's name (exact), or NULL */
+	uint64_t limit;          /* 1..SIGN_HISTORY_MAX; 0: 20 */
+	const char *before;      /* the "next" cursor of the previous page, or NULL */
+};
+/*
+ * The signed documents of an official from the registry, newest first:
+ * {"documents":[{id, signed_at, signed_at_wib, filename, sha256, size, pages,
+ * level, kind, channel, application, verify_url, downloadable, keep_until}],
+ * "next": cursor or null}. A person (an official) sees only their own;
+ * the operator any official's. Caller frees *out.
+ */
+enum tk_err sign_history_json(struct svc_ctx *c, const struct sign_history_q *q, char **out) WARN_UNUSED;
+/*
+ * The official's kept copy of a document they signed through the web, as
+ * often as they like until [sign] keep_days have passed; TK_ERR_NOT_FOUND
+ * ("unknown_document") for anything else, another official's document
+ * included (its existence is not revealed). filename gets the name to offer
+ * (the uploaded one, or "<id>.pdf"), ctype the media type. Audited
+ * (document.redownload).
+ */
+enum tk_err sign_my_file(struct svc_ctx *c, const char *document_id, struct buf *out, char filename[SIGN_FILENAME_MAX + 8],
+    char ctype[40]) WARN_UNUSED;
+/*
+ * Deletes kept files whose time is over (the official's copies and the
+ * applications' single-use ones), at most SIGN_PURGE_MAX_ROWS per call;
+ * *n: how many. Safe on several nodes at once. For the periodic jobs
+ * (operator context); audited when it deleted any.
+ */
+enum tk_err sign_purge_files(struct svc_ctx *c, int64_t now, int64_t *n) WARN_UNUSED;
 
 /* The R8 statement text configured for this instance (never empty). */
 const char *sign_statement(const struct instance *inst);
