@@ -41,7 +41,8 @@ int cli_open_as(const char *dir, const char *user, const char *password, struct 
 
 	if ((r = cli_open(dir, inst, ctx)) != 0)
 		return r;
-	if (auth_login(ctx, user, password, token, csrf) != TK_OK) {
+	/* A password someone else chose acts for nobody until its owner changes it (as over HTTP). */
+	if (auth_login(ctx, user, password, token, csrf) != TK_OK || auth_session_admit(ctx, 0) != TK_OK) {
 		r = cli_fail();
 		cli_close(*inst, ctx);
 		*inst = NULL;

@@ -2,6 +2,7 @@
 #include "http/routes.h"
 #include "svc/auth/auth.h"
 #include "svc/ra/ra.h"
+#include "svc/sign/sign.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -57,9 +58,11 @@ enum tk_err h_me(struct http_req *rq, struct http_resp *rs)
 	if ((rc = ra_activation_state(&rq->ctx, activation)) != TK_OK)
 		return rc;
 	auth_password_policy(&pmin, &pmax);
-	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}}", "user", rq->ctx.actor.user, "role",
+	/* sign_statement: the R8 text this instance puts on every stamp, so a signer's preview shows what will be signed. */
+	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:s}", "user", rq->ctx.actor.user, "role",
 	    rq->ctx.actor.role, "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf, "activation", activation,
-	    "password_change_required", rq->ctx.actor.pw_change, "password_policy", "min_length", (int)pmin, "max_length", (int)pmax));
+	    "password_change_required", rq->ctx.actor.pw_change, "password_policy", "min_length", (int)pmin, "max_length", (int)pmax,
+	    "sign_statement", sign_statement(rq->ctx.inst)));
 }
 
 enum tk_err h_password_change(struct http_req *rq, struct http_resp *rs)

@@ -589,6 +589,11 @@ static int admit(struct server *srv, struct conn_state *cs, struct http_resp *rs
 			return 0;
 		}
 	}
+	/* A session whose password someone else chose is anonymous on public routes until it is changed. */
+	if ((r->roles & ROLE_PUBLIC) && auth_session_admit(&rq->ctx, 0) != TK_OK && actor_anonymous(rq) != TK_OK) {
+		error_response(rs, 500, "internal_error", HTTP_INTERNAL_MESSAGE);
+		return 0;
+	}
 	if (!(r->roles & ROLE_PUBLIC)) {
 		if (rq->ctx.actor.kind == ACTOR_ANONYMOUS && (r->flags & HTTP_ROUTE_BSRE)) {
 			/* What clients of the BSrE Esign Client gateway expect (Spring's shape). */

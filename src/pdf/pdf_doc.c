@@ -1197,6 +1197,15 @@ static bool rect(struct pdf_doc *d, const struct pdf_obj *a, double r[4])
 		if (pdf_resolve(d, pdf_array_get(a, i), &v) != TK_OK || !pdf_as_real(v, &r[i]))
 			return false;
 	}
+	/* Any two diagonally opposite corners (ISO 32000-1 7.9.5): lower-left first. */
+	if (r[0] > r[2]) {
+		double t = r[0];
+		r[0] = r[2], r[2] = t;
+	}
+	if (r[1] > r[3]) {
+		double t = r[1];
+		r[1] = r[3], r[3] = t;
+	}
 	return true;
 }
 
@@ -1225,6 +1234,13 @@ static enum tk_err add_page(struct pdf_doc *d, size_t *cap, uint32_t num, uint16
 		pg->media_box[3] = 792;
 	}
 	if (!rect(d, in->cbox, pg->crop_box))
+		memcpy(pg->crop_box, pg->media_box, sizeof(pg->crop_box));
+	/* The crop box is clipped to the media box (ISO 32000-1 14.11.2), as viewers show it; none left: the media box. */
+	pg->crop_box[0] = pg->crop_box[0] > pg->media_box[0] ? pg->crop_box[0] : pg->media_box[0];
+	pg->crop_box[1] = pg->crop_box[1] > pg->media_box[1] ? pg->crop_box[1] : pg->media_box[1];
+	pg->crop_box[2] = pg->crop_box[2] < pg->media_box[2] ? pg->crop_box[2] : pg->media_box[2];
+	pg->crop_box[3] = pg->crop_box[3] < pg->media_box[3] ? pg->crop_box[3] : pg->media_box[3];
+	if (pg->crop_box[2] <= pg->crop_box[0] || pg->crop_box[3] <= pg->crop_box[1])
 		memcpy(pg->crop_box, pg->media_box, sizeof(pg->crop_box));
 	if (pdf_as_int(in->rot, &rot) && rot % 90 == 0)
 		pg->rotate = (int)(((rot % 360) + 360) % 360);

@@ -202,14 +202,16 @@ await scenario('a throttled official appears; Verifikator 1 files the unlock, Ve
 
 function confSecrets() {
   const conf = fs.readFileSync(path.join(INST, 'teken.conf'), 'utf8');
-  const plain = new Set(['key_alg', 'leaf_key_alg', 'key_usage', 'ext_key_usage', 'allowed_keys', 'passphrase_min_length']);
+  // The same names svc/settings shows in clear (settings.c name_is_secret).
+  const plain = new Set(['key_alg', 'leaf_key_alg', 'key_usage', 'ext_key_usage', 'allowed_keys', 'passphrase_min_length', 'author',
+    'password_change_first_login']);
   const out = new Set();
   for (const line of conf.split('\n')) {
     const m = /^\s*([^=;#[\s]+)\s*=\s*(.*?)\s*$/.exec(line);
     if (!m) continue;
     const [, k, v] = m;
     if (!v) continue;
-    if (!plain.has(k) && /pass|secret|key|token|pin|pwd/i.test(k)) out.add(v);
+    if (!plain.has(k) && /pass|secret|key|token|pin|pwd|auth|credential|cookie|private/i.test(k)) out.add(v);
     for (const u of v.matchAll(/:\/\/[^:/@\s]+:([^@\s/]+)@/g)) out.add(u[1]);
     for (const p of v.matchAll(/password=([^\s&;,]+)/gi)) out.add(p[1]);
   }

@@ -49,7 +49,10 @@ static void test_values(void **state)
 	(void)state;
 	expect("smtps://user:s3cret@mail.example.id:465", "smtps://user:[redacted]@mail.example.id:465", 1);
 	expect("postgres://teken:p%40ss@db/teken?sslmode=require", "postgres://teken:[redacted]@db/teken?sslmode=require", 1);
-	expect("postgresql://teken@db/teken?passfile=/etc/pgpass", "postgresql://teken@db/teken?passfile=[redacted]", 1); /* cautious: any pass* parameter */
+	expect("postgresql://teken@db/teken?passfile=/etc/pgpass", "postgresql://[redacted]@db/teken?passfile=[redacted]", 1); /* cautious: any pass* parameter; a user part without ':' may be a token */
+	expect("https://ghp_T0K3N@hooks.example.id/x", "https://[redacted]@hooks.example.id/x", 1);
+	expect("host=db password = s3cret user=t", "host=db password = [redacted] user=t", 1); /* libpq allows blanks around '=' */
+	expect("host=db pass%77ord=s3cret", "host=db pass%77ord=[redacted]", 1);              /* percent-escaped name */
 	expect("host=db user=t password=abc sslmode=require", "host=db user=t password=[redacted] sslmode=require", 1);
 	expect("host=db password='a b c' port=1", "host=db password='[redacted]' port=1", 1);
 	expect("https://h/x?token=abc&next=1", "https://h/x?token=[redacted]&next=1", 1);

@@ -26,9 +26,8 @@ const DEF_H = 90;
 const MARGIN = 36;
 const LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
 const STEP = 2; // points per arrow key; ctrl/alt: 10
-// The canonical R8 statement (src/svc/sign/sign.c default_statement). The
-// instance may configure another text ([sign] statement); no API shows it to
-// officials, so the preview says "as configured" under it.
+// The canonical R8 statement (src/svc/sign/sign.c default_statement), shown
+// until /api/v1/me answers with the instance's own ([sign] statement).
 const STATEMENT = 'Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik yang diterbitkan oleh '
   + 'Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara.';
 const STORE_PREFIX = 'teken.ws.place.';
@@ -64,6 +63,11 @@ function saveMemory(d) {
   try { localStorage.setItem(layoutKey(d), JSON.stringify(m)); } catch (e) { /* storage disabled */ }
 }
 
+// The displayed size [w, h] in points of page n (from 1) of a loaded document.
+function sizeOf(d, n) {
+  return d.sizes[Math.min(Math.max(1, n), d.sizes.length) - 1];
+}
+
 function clampRect(r, pw, ph) {
   let [x, y, w, hh] = r;
   w = Math.min(Math.max(w, MIN_W), pw);
@@ -82,6 +86,24 @@ function presetRect(corner, w, hh, pw, ph) {
   return clampRect([r[0], r[1], w, hh], pw, ph);
 }
 
+// The CN of an RFC 2253 subject ("CN=Nama\\, Gelar,O=..."): backslash escapes and \\XX hex bytes (UTF-8) undone.
+function commonName(subject) {
+  const m = /(?:^|,)CN=((?:\\.|[^,\\])*)/.exec(subject || '');
+  if (!m) return '';
+  const bytes = [];
+  const v = m[1];
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === '\\' && /^[0-9A-Fa-f]{2}$/.test(v.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(v.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      if (v[i] === '\\' && i + 1 < v.length) i++;
+      bytes.push(...new TextEncoder().encode(v[i]));
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes)).trim();
+}
+
 // "... (e.g. 240 x 91)" of a stamp_too_small message -> [240, 91].
 function suggestedSize(message) {
   const m = /e\.g\. (\d+) x (\d+)/.exec(message || '') || /try (\d+) x (\d+)/.exec(message || '');
@@ -93,7 +115,8 @@ export function mountWorkspace(root, me = {}) {
   let cur = null; // the document shown
   let geo = null; // renderPage() of the page shown
   let busy = false;
-  let signer = me.full_name || me.user || '';
+  let signer = me.user || '';
+  let statement = STATEMENT;
   const urls = [];
 
   const el = (id) => $('#' + id, root);
@@ -108,22 +131,16 @@ export function mountWorkspace(root, me = {}) {
   for (const l of LEVELS) levelSel.append(h('option', { value: l, i18n: 'level.PAdES-BASELINE-' + l.slice(2) }));
   levelSel.value = 'B-T';
 
-  // The signer's name for the preview: the personal-data export holds it (officials only).
-  if (!me.full_name) {
-    api('GET', '/api/v1/me/data').then((d) => {
-      const find = (o, depth) => {
-        if (!o || typeof o !== 'object' || depth > 4) return null;
-        if (typeof o.full_name === 'string' && o.full_name) return o.full_name;
-        for (const v of Object.values(o)) {
-          const r = find(v, depth + 1);
-          if (r) return r;
-        }
-        return null;
-      };
-      const n = find(d, 0);
-      if (n) { signer = n; drawStamp(); }
-    }).catch(() => { /* the user name stays */ });
-  }
+  // The preview shows what the stamp will: the name on the official's valid certificate (its CN) and the
+  // instance's R8 statement ([sign] statement, from /api/v1/me). Neither needs the personal-data export.
+  api('GET', '/api/v1/me').then((m) => {
+    if (m && typeof m.sign_statement === 'string' && m.sign_statement) { statement = m.sign_statement; drawStamp(); }
+  }).catch(() => { /* the canonical text stays */ });
+  api('GET', '/api/v1/me/certificates').then((certs) => {
+    const c = Array.isArray(certs) ? certs.find((x) => x.status === 'valid') : null;
+    const cn = c ? commonName(c.subject) : '';
+    if (cn) { signer = cn; drawStamp(); }
+  }).catch(() => { /* the user name stays */ });
 
   // ---------------------------------------------------------------- files
   async function addFiles(list) {
@@ -144,14 +161,19 @@ export function mountWorkspace(root, me = {}) {
         problems.push(f.name + ': ' + t('ws.err.open'));
         continue;
       }
-      const p1 = await pdf.getPage(1);
-      const vp = p1.getViewport({ scale: 1 });
+      // Every page's size as displayed (pages of one PDF may differ: a landscape annex after a portrait letter).
+      const sizes = [];
+      for (let n = 1; n <= pdf.numPages; n++) {
+        const vp = (await pdf.getPage(n)).getViewport({ scale: 1 });
+        sizes.push([vp.width, vp.height]);
+      }
+      const last = sizes[sizes.length - 1];
       const d = {
-        id: ++seq, name: f.name || 'dokumen.pdf', size: f.size, bytes, pdf, pages: pdf.numPages, size0: [vp.width, vp.height],
+        id: ++seq, name: f.name || 'dokumen.pdf', size: f.size, bytes, pdf, pages: pdf.numPages, size0: sizes[0], sizes,
         page: pdf.numPages, place: { mode: 'drag', page: pdf.numPages, rect: null, anchor: '#ttd#', field: '' },
         touched: false, fields: null, status: 'ready', error: null, result: null, hits: null,
       };
-      d.place.rect = presetRect('br', DEF_W, DEF_H, vp.width, vp.height);
+      d.place.rect = presetRect('br', DEF_W, DEF_H, last[0], last[1]);
       applyMemory(d);
       docs.push(d);
     }
@@ -169,14 +191,13 @@ export function mountWorkspace(root, me = {}) {
   function applyMemory(d) {
     const m = loadMemory(d);
     if (!m || !m.mode) return;
-    const pw = d.size0[0];
-    const ph = d.size0[1];
     d.place.mode = ['drag', 'anchor', 'field', 'invisible'].includes(m.mode) ? m.mode : 'drag';
     const md = m.modes || {};
     if (md.drag && Array.isArray(md.drag.rect) && md.drag.rect.length === 4) {
       d.place.page = Math.min(Math.max(1, Number(md.drag.page) || d.pages), d.pages);
-      d.place.rect = clampRect(md.drag.rect.map(Number), pw, ph);
+      d.place.rect = clampRect(md.drag.rect.map(Number), ...sizeOf(d, d.place.page));
     }
+    const [pw, ph] = sizeOf(d, d.place.page);
     if (md.anchor && typeof md.anchor.text === 'string') {
       d.place.anchor = md.anchor.text;
       if (d.place.mode === 'anchor') d.place.rect = clampRect([0, 0, Number(md.anchor.w) || DEF_W, Number(md.anchor.h) || DEF_H], pw, ph);
@@ -192,6 +213,7 @@ export function mountWorkspace(root, me = {}) {
     for (const o of docs) {
       if (o === d || o.touched || o.status === 'ok' || layoutKey(o) !== layoutKey(d)) continue;
       o.place = { ...d.place, rect: d.place.rect.slice(), page: Math.min(d.place.page, o.pages) };
+      o.place.rect = clampRect(o.place.rect, ...sizeOf(o, o.place.page));
       o.hits = null;
       o.remembered = true;
     }
@@ -348,7 +370,7 @@ export function mountWorkspace(root, me = {}) {
     const txt = el('ws-stamp-text');
     clear(txt);
     txt.append(h('span', { class: 'ws-st-head', i18n: 'ws.stamp.head' }), h('strong', { text: signer || '—' }),
-      h('span', { i18n: 'ws.stamp.when' }), h('span', { class: 'ws-st-stmt', text: STATEMENT }));
+      h('span', { i18n: 'ws.stamp.when' }), h('span', { class: 'ws-st-stmt', text: statement }));
     txt.style.left = (side + 4) + 'px';
     let fs = Math.min(12, r[3] / 6) * geo.scale;
     txt.style.fontSize = fs + 'px';
@@ -415,7 +437,7 @@ export function mountWorkspace(root, me = {}) {
       const d = cur;
       const v = Number(el(id).value);
       if (!d || !(v > 0)) return;
-      const [pw, ph] = geo ? pageSize() : d.size0;
+      const [pw, ph] = sizeOf(d, d.place.page);
       const r = d.place.rect.slice();
       if (i === 3) r[1] += r[3] - v; // keep the top edge where it is
       r[i] = v;

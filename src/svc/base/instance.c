@@ -86,7 +86,11 @@ static const char config_template[] =
     "\n"
     "[auth]\n"
     "; a password an admin or the operator chose is changed by its person at the next login (docs/security.md)\n"
-    "password_change_first_login = %s\n";
+    "password_change_first_login = %s\n"
+    "\n"
+    "[sign]\n"
+    "; days an official may download again a file they signed in the web app (0: never kept; docs/signing.md)\n"
+    "keep_days = 30\n";
 
 static void trim_slash(char *s)
 {

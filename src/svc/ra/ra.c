@@ -2357,6 +2357,9 @@ static enum tk_err requests_add_decisions(struct svc_ctx *c, json_t *arr)
 			continue; /* a request of another status in the same id range */
 		d = json_pack("{s:s, s:s, s:I}", "verifikator", store_col_text(s, 1), "decision", store_col_text(s, 2), "at",
 		    (json_int_t)store_col_i64(s, 3));
+		/* An official sees that and when their request was decided, not by which Verifikator. */
+		if (d != NULL && c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "subscriber") == 0)
+			json_object_del(d, "verifikator");
 		if (d == NULL || json_array_append_new(json_object_get(r, "decisions"), d) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
@@ -2923,7 +2926,7 @@ static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result)
 {
 	struct store_stmt *s = NULL;
 	json_t *revoked = json_array();
-	char email[256], obj[24], d[96];
+	char email[256], obj[24], d[192];
 	int64_t cancelled = 0;
 	int row = 0;
 	enum tk_err rc;
@@ -2982,11 +2985,22 @@ static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result)
 		goto out;
 	store_finalize(s);
 	s = NULL;
-	if ((rc = store_prepare(c->st, "UPDATE evidence SET blob = NULL, filename = '[dihapus]' WHERE subscriber_id = ?", &s)) != TK_OK ||
-	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
-		goto out;
-	store_finalize(s);
-	s = NULL;
+	{
+		/* Evidence, the signed copies kept for the official's re-download, and their documents' file names. */
+		static const char *const wipe[] = {
+			"UPDATE evidence SET blob = NULL, filename = '[dihapus]' WHERE subscriber_id = ?",
+			"DELETE FROM document_files WHERE owner_copy = 1 AND id IN (SELECT id FROM documents WHERE subscriber_id = ?)",
+			"UPDATE documents SET filename = NULL WHERE subscriber_id = ?",
+		};
+		size_t i;
+		for (i = 0; i < sizeof(wipe) / sizeof(wipe[0]); i++) {
+			if ((rc = store_prepare(c->st, wipe[i], &s)) != TK_OK || (rc = store_bind_i64(s, 1, sid)) != TK_OK ||
+			    (rc = store_step(s, &row)) != TK_OK)
+				goto out;
+			store_finalize(s);
+			s = NULL;
+		}
+	}
 	/* The account goes too (with its sessions), and no more mail to the address. */
 	if ((rc = store_prepare(c->st, "UPDATE users SET active = 0 WHERE id = (SELECT user_id FROM subscribers WHERE id = ?)", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
@@ -3009,7 +3023,7 @@ static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result)
 	if (email[0] != '\0' && (rc = purge_outbox(c, email)) != TK_OK)
 		goto out;
 	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) == TK_OK &&
-	    (rc = str_fmt(d, sizeof(d), "{\"kept\":\"certificates, audit records\",\"cancelled_requests\":%lld}", (long long)cancelled)) == TK_OK)
+	    (rc = str_fmt(d, sizeof(d), "{\"kept\":\"certificates, audit records, document registry entries without file names\",\"cancelled_requests\":%lld}", (long long)cancelled)) == TK_OK)
 		rc = audit_append(c, "subscriber.erase", obj, d);
 out:
 	OPENSSL_cleanse(email, sizeof(email));

@@ -34,9 +34,10 @@ static int name_is_secret(const char *name, size_t len)
 {
 	/* Named keys of teken.conf that hold algorithms and policies, not secrets (docs/configuration.md). */
 	static const char *const plain[] = {
-		"key_alg", "leaf_key_alg", "key_usage", "ext_key_usage", "allowed_keys", "passphrase_min_length",
+		"key_alg", "leaf_key_alg", "key_usage", "ext_key_usage", "allowed_keys", "passphrase_min_length", "author",
+		"password_change_first_login",
 	};
-	static const char *const words[] = {"pass", "secret", "key", "token", "pin", "pwd"};
+	static const char *const words[] = {"pass", "secret", "key", "token", "pin", "pwd", "auth", "credential", "cookie", "private"};
 	size_t i;
 
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -53,14 +54,16 @@ int settings_key_is_secret(const char *key)
 	return name_is_secret(key, strlen(key));
 }
 
+/* A parameter name's characters; '%' too, since libpq and URLs decode percent-escaped names ("pass%77ord"). */
 static int is_ident(unsigned char ch)
 {
-	return isalnum(ch) || ch == '_' || ch == '-' || ch == '.';
+	return isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '%';
 }
 
 /*
  * Marks what to hide in v: the password of each URL's user information
- * (scheme://user:PASSWORD@host, RFC 3986 3.2.1) and the value of each
+ * (scheme://user:PASSWORD@host, RFC 3986 3.2.1; all of it when it has no
+ * colon, since scheme://TOKEN@host is a credential too) and the value of each
  * name=value parameter whose name is a secret's (libpq conninfo
  * "password=...", query strings "?token=...").
  */
@@ -83,19 +86,22 @@ static void mark_secrets(const char *v, size_t len, uint8_t *hide)
 				colon = j;
 				break;
 			}
-		if (colon != 0)
-			for (j = colon + 1; j < at; j++)
-				hide[j] = 1;
+		for (j = colon != 0 ? colon + 1 : start; j < at; j++)
+			hide[j] = 1;
 	}
 	for (i = 0; i < len; i++) {
-		size_t n;
+		size_t n, e;
 		if (v[i] != '=')
 			continue;
-		for (n = i; n > 0 && is_ident((unsigned char)v[n - 1]); n--)
+		/* "password = x" as libpq allows: blanks around '=' */
+		for (e = i; e > 0 && (v[e - 1] == ' ' || v[e - 1] == '\t'); e--)
 			;
-		if (n == i || !name_is_secret(v + n, i - n))
+		for (n = e; n > 0 && is_ident((unsigned char)v[n - 1]); n--)
+			;
+		if (n == e || !name_is_secret(v + n, e - n))
 			continue;
-		j = i + 1;
+		for (j = i + 1; j < len && (v[j] == ' ' || v[j] == '\t'); j++)
+			;
 		if (j < len && (v[j] == '\'' || v[j] == '"')) {
 			char q = v[j];
 			for (j++; j < len && v[j] != q; j++)

@@ -322,7 +322,7 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 	sign_filename_clean(a->in->filename, fname);
 	/* An official signing through the web may download the file again for [sign] keep_days. */
 	if (keep <= 0 && c->actor.kind == ACTOR_PERSON && a->sg->subscriber_id != 0) {
-		if ((rc = config_get_u64(c->inst->cfg, "sign", "keep_days", 30, 3650, &keep_days)) != TK_OK)
+		if ((rc = config_get_u64(c->inst->cfg, "sign", "keep_days", 0, 3650, &keep_days)) != TK_OK)
 			return rc;
 		keep = (int64_t)keep_days * 86400;
 		owner_copy = keep > 0;
