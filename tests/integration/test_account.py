@@ -129,6 +129,17 @@ a2 = Client(srv)
 r = a2.login("admin.dua", "admin-dua-awal-1")
 check(r.status == 200 and r.json()["password_change_required"] is True, "teken user add (operator): change required")
 check(a2.request("GET", "/api/v1/account-requests").error_code() == "password_change_required", "an admin is held too")
+# The console's --as acts for the same person: held too (before the request id is even looked at).
+pwf = os.path.join(d, "admin-dua.pw")
+with open(pwf, "w") as f:
+    f.write("admin-dua-awal-1\n")
+p = teken("request", "approve", "--dir", d, "--id", "999999", "--as", "admin.dua", "--password-file", pwf, check_rc=False)
+check(p.returncode != 0 and "password" in p.stderr and "999999" not in p.stderr and len(p.stderr.strip().splitlines()) == 1,
+      "teken ... --as with a password someone else chose: one-line refusal: %r" % p.stderr)
+os.unlink(pwf)
+# Public routes stay open to a held session (it is served as anonymous there).
+r = a2.request("GET", "/api/v1/events/public")
+check(r.status == 200, "public routes stay open to a held session")
 check(a2.request("POST", "/api/v1/me/password", {"current": "admin-dua-awal-1", "new": "admin-dua-sendiri-2"}).status == 200, "admin changes")
 r = admin.request("POST", "/api/v1/users", {"user": "verif.baru", "password": "verif-awal-123", "role": "verifikator", "display_name": "Verif Baru"})
 check(r.status == 202, "a Verifikator account is a request: %d %s" % (r.status, r.body))
@@ -294,5 +305,26 @@ check(sub.login(demo["subscriber"]["user"], demo["subscriber"]["password"]).stat
 nid, _ = sign(sub, {"passphrase": PASS}, "tanpa-simpan.pdf")
 check(sql("SELECT COUNT(*) FROM document_files WHERE id = ?", nid) == [("0",)], "keep_days = 0 keeps nothing")
 check(next(g for g in hist(sub)["documents"] if g["id"] == nid)["downloadable"] is False, "and offers nothing")
+
+# Erasing the official (UU 27/2022) deletes the copies kept for them and their documents' file names.
+SID_SQL = "SELECT s.id FROM subscribers s JOIN users u ON u.id = s.user_id WHERE u.username = ?"
+sid = int(sql(SID_SQL, demo["subscriber"]["user"])[0][0])
+KEPT = "SELECT COUNT(*) FROM document_files f JOIN documents d ON d.id = f.id WHERE f.owner_copy = 1 AND d.subscriber_id = ?"
+NAMED = "SELECT COUNT(*) FROM documents WHERE subscriber_id = ? AND filename IS NOT NULL"
+check(sql(KEPT, sid) != [("0",)] and sql(NAMED, sid) != [("0",)], "copies and file names kept before the erasure")
+adm = Client(srv)
+check(adm.login(demo["admin"]["user"], demo["admin"]["password"]).status == 200, "admin login")
+r = adm.request("POST", "/api/v1/subscribers/%d/erase" % sid)
+check(r.status == 202, "erasure filed: %d %s" % (r.status, r.body))
+eid = r.json()["request_id"]
+for vk in demo["verifikators"][:2]:
+    vc = Client(srv)
+    check(vc.login(vk["user"], vk["password"]).status == 200, "verifikator login")
+    r = vc.request("POST", "/api/v1/requests/%d/approve" % eid)
+    check(r.status == 200, "erasure approved: %s" % r.body[:200])
+check(r.json()["status"] == "approved", "erased")
+check(sql(KEPT, sid) == [("0",)], "the kept copies are deleted")
+check(sql(NAMED, sid) == [("0",)], "the file names are gone from the registry rows")
+check(sql("SELECT COUNT(*) FROM documents WHERE subscriber_id = ?", sid) != [("0",)], "the registry rows themselves stay")
 check(srv.stop() == 0, "server stops")
 finish("account")

@@ -90,10 +90,10 @@ import base64  # noqa: E402
 check("Signature is Valid" in pdfsig(base64.b64decode(j["results"][0]["pdf_base64"])), "batch output verifies")
 
 # Anchor text over HTTP (options.visible.anchor): the stamp's lower-left corner at the tag, read back with qpdf.
-def tag_pdf():
+def tag_pdf(boxes=b"/MediaBox [0 0 595 842]"):
     body = b"BT /F1 12 Tf 300 200 Td (#ttd#) Tj ET"
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Type /Page /Parent 2 0 R %s /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>" % boxes,
             b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body), b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     out = bytearray(b"%PDF-1.7\n")
     offs = []
@@ -128,6 +128,17 @@ check(400 <= r.status < 500 and r.error_code() == "anchor_not_found", "anchor no
 for bad in ["", "x" * 65, 7]:
     r = sign(sub, {"passphrase": demo["subscriber"]["passphrase"], "visible": {"anchor": bad}}, tagged)
     check(r.status == 400, "bad anchor %r refused: %d %s" % (bad, r.status, r.body[:200]))
+
+# Page boxes as viewers read them (ISO 32000-1 7.9.5, 14.11.2): corners in any order, the crop box clipped to the
+# media box. A stamp placed in displayed coordinates lands where pdf.js showed it.
+for what, boxes in [("inverted crop box", b"/MediaBox [0 0 595 842] /CropBox [595 842 0 0]"),
+                    ("crop box beyond the media box", b"/MediaBox [0 0 595 842] /CropBox [-100 -100 700 900]"),
+                    ("inverted media box", b"/MediaBox [595 842 0 0]")]:
+    r = sign(sub, {"passphrase": demo["subscriber"]["passphrase"], "visible": {"page": 1, "x": 100, "y": 100, "w": 240, "h": 90}},
+             [("file", "kotak.pdf", tag_pdf(boxes))])
+    rect = widget_rect(r.body) if r.status == 200 else None
+    check(rect is not None and [round(v) for v in rect] == [100, 100, 340, 190] and "Signature is Valid" in pdfsig(r.body),
+          "%s: the stamp at (100, 100) of the page shown: %d %s" % (what, r.status, rect if rect else r.body[:200]))
 
 # Bad input.
 before = teken("audit", "verify", "--dir", d).stdout

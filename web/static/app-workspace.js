@@ -133,17 +133,24 @@ export function mountWorkspace(root, me = {}) {
 
   // The preview shows what the stamp will: the name on the official's valid certificate (its CN) and the
   // instance's R8 statement ([sign] statement, from /api/v1/me). Neither needs the personal-data export.
-  api('GET', '/api/v1/me').then((m) => {
-    if (m && typeof m.sign_statement === 'string' && m.sign_statement) { statement = m.sign_statement; drawStamp(); }
-  }).catch(() => { /* the canonical text stays */ });
-  api('GET', '/api/v1/me/certificates').then((certs) => {
-    const c = Array.isArray(certs) ? certs.find((x) => x.status === 'valid') : null;
-    const cn = c ? commonName(c.subject) : '';
-    if (cn) { signer = cn; drawStamp(); }
-  }).catch(() => { /* the user name stays */ });
+  // Asked once, when the first file comes: an official without a certificate never sees the workspace.
+  let signerAsked = false;
+  function askSigner() {
+    if (signerAsked) return;
+    signerAsked = true;
+    api('GET', '/api/v1/me').then((m) => {
+      if (m && typeof m.sign_statement === 'string' && m.sign_statement) { statement = m.sign_statement; drawStamp(); }
+    }).catch(() => { /* the canonical text stays */ });
+    api('GET', '/api/v1/me/certificates').then((certs) => {
+      const c = Array.isArray(certs) ? certs.find((x) => x.status === 'valid') : null;
+      const cn = c ? commonName(c.subject) : '';
+      if (cn) { signer = cn; drawStamp(); }
+    }).catch(() => { /* the user name stays */ });
+  }
 
   // ---------------------------------------------------------------- files
   async function addFiles(list) {
+    askSigner();
     const msg = el('ws-load-msg');
     say(msg, null);
     const files = Array.from(list || []);
