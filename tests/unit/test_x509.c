@@ -734,7 +734,7 @@ static void test_name_parse_bad(void **state)
 		"CN = spaced-attr",
 		"C=IDN",                        /* countryName is two letters */
 		"C=I",
-		"CN=a\x01" "b",
+		("CN=a\x01" "b"), /* split so the escape ends at \x01 */
 		"CN=line\nbreak",
 		"CN=tab\there",
 		"CN=del\x7f",
