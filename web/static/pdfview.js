@@ -2,10 +2,11 @@
 // /static/pdfjs/: no CDN, no eval, the worker from 'self'). One loader for every
 // page that shows a document: the signing workspace, the Verifikator's evidence.
 //
-// Coordinates: pdf.js viewports map PDF user space (points, origin bottom-left
-// of the page's view box, after /Rotate) to CSS pixels; toPdfRect/toCssRect
-// convert a rectangle both ways so a stamp drawn on the canvas lands where the
-// signer put it.
+// Coordinates: the signing API measures in points from the lower-left corner
+// of the page as displayed (after /Rotate, inside the crop box), which is not
+// PDF user space on a rotated or cropped page. toViewRect/fromViewRect convert
+// between those points and CSS pixels on the rendered page; userToView maps a
+// user-space point (a findText hit) into them.
 
 let lib = null;
 
@@ -53,20 +54,6 @@ export async function renderPage(doc, n, canvas, cssWidth) {
   const transform = dpr !== 1 ? [dpr, 0, 0, dpr, 0, 0] : null;
   await page.render({ canvas, canvasContext: ctx, viewport: vp, transform }).promise;
   return { page: n, viewport: vp, widthPt: base.width, heightPt: base.height, scale };
-}
-
-// A rectangle in CSS pixels on the rendered page -> [x, y, w, h] in PDF points
-// (x, y: lower-left corner), the form the signing API takes.
-export function toPdfRect(vp, css) {
-  const [x1, y1] = vp.convertToPdfPoint(css.left, css.top + css.height);
-  const [x2, y2] = vp.convertToPdfPoint(css.left + css.width, css.top);
-  return [Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1)];
-}
-
-// [x, y, w, h] in PDF points -> {left, top, width, height} in CSS pixels.
-export function toCssRect(vp, r) {
-  const [a, b, c, d] = vp.convertToViewportRectangle([r[0], r[1], r[0] + r[2], r[1] + r[3]]);
-  return { left: Math.min(a, c), top: Math.min(b, d), width: Math.abs(c - a), height: Math.abs(d - b) };
 }
 
 // The signing API's coordinates (docs/signing.md "Coordinates"): points from
