@@ -72,22 +72,6 @@ enum tk_err h_event_get(struct http_req *rq, struct http_resp *rs)
 	return answer(rs, rc, 200, txt);
 }
 
-/* The JSON-bodied changes of one event: fn(ctx, id, body, out). */
-static enum tk_err with_body(struct http_req *rq, struct http_resp *rs, unsigned status,
-    enum tk_err (*fn)(struct svc_ctx *c, int64_t id, json_t *in, char **out))
-{
-	json_t *j = NULL;
-	char *txt = NULL;
-	int64_t id = 0;
-	enum tk_err rc;
-
-	if ((rc = http_id_param(rq->params[0], &id)) != TK_OK || (rc = http_body_json(rq, &j)) != TK_OK)
-		return rc;
-	rc = fn(&rq->ctx, id, j, &txt);
-	json_decref(j);
-	return answer(rs, rc, status, txt);
-}
-
 enum tk_err h_events_create(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *j = NULL;
@@ -101,10 +85,10 @@ enum tk_err h_events_create(struct http_req *rq, struct http_resp *rs)
 	return answer(rs, rc, 201, txt);
 }
 
-enum tk_err h_event_update(struct http_req *rq, struct http_resp *rs) { return with_body(rq, rs, 200, event_update); }
-enum tk_err h_event_status(struct http_req *rq, struct http_resp *rs) { return with_body(rq, rs, 200, event_set_status); }
-enum tk_err h_event_participant_add(struct http_req *rq, struct http_resp *rs) { return with_body(rq, rs, 201, event_participant_add); }
-enum tk_err h_event_attendance(struct http_req *rq, struct http_resp *rs) { return with_body(rq, rs, 200, event_attendance); }
+enum tk_err h_event_update(struct http_req *rq, struct http_resp *rs) { return http_call_id_json(rq, rs, 200, event_update); }
+enum tk_err h_event_status(struct http_req *rq, struct http_resp *rs) { return http_call_id_json(rq, rs, 200, event_set_status); }
+enum tk_err h_event_participant_add(struct http_req *rq, struct http_resp *rs) { return http_call_id_json(rq, rs, 201, event_participant_add); }
+enum tk_err h_event_attendance(struct http_req *rq, struct http_resp *rs) { return http_call_id_json(rq, rs, 200, event_attendance); }
 
 enum tk_err h_event_participant_remove(struct http_req *rq, struct http_resp *rs)
 {

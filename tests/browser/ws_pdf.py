@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from formpdf import form_pdf  # noqa: E402
+from formpdf import form_pdf, write_pdf  # noqa: E402
 
 
 def plain_pdf(pages, box=(0, 0, 595, 842), rotate=0, crop=None):
@@ -34,18 +34,7 @@ def plain_pdf(pages, box=(0, 0, 595, 842), rotate=0, crop=None):
                               b" /Resources << /Font << /F1 %d 0 R >> >>%s >>" % (mb, content_nums[i], font, rot))
         objs[content_nums[i]] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
     objs[font] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offs = {}
-    for num in sorted(objs):
-        offs[num] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (num, objs[num])
-    xref = len(out)
-    size = max(objs) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    for num in range(1, size):
-        out += b"%010d 00000 n \n" % offs[num]
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
+    return write_pdf(objs)
 
 
 def text(x, y, s, size=14):

@@ -48,6 +48,11 @@ def form_pdf(fields, npages=3, kids=False, in_annots=True, rotate=0):
         else:
             objs[field_nums[k]] = (b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /Rect %s /P %d 0 R /F 4 >>"
                                    % (name.encode(), r, page_nums[pg]))
+    return write_pdf(objs)
+
+
+def write_pdf(objs):
+    """objs: {number: dictionary or stream bytes}, 1 the catalog. A PDF 1.7 file with a classic xref table."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offs = {}
     for num in sorted(objs):
