@@ -294,6 +294,14 @@ out:
 	return rc;
 }
 
+/* A failed write: "storage_full" when the file system is full (HTTP 507), else a plain I/O error. */
+static enum tk_err write_fail(const char *what, const char *path, int e)
+{
+	if (e == ENOSPC || e == EDQUOT)
+		return tk_fail_code(TK_ERR_IO, "storage_full", "cannot %s %s: %s", what, path, strerror(e));
+	return tk_fail(TK_ERR_IO, "cannot %s %s: %s", what, path, strerror(e));
+}
+
 static enum tk_err write_tmp(const char *path, const void *p, size_t len, unsigned mode, char *tmp, size_t tmpsz)
 {
 	const uint8_t *q = p;
@@ -304,7 +312,7 @@ static enum tk_err write_tmp(const char *path, const void *p, size_t len, unsign
 		return rc;
 	fd = mkstemp(tmp);
 	if (fd < 0)
-		return tk_fail(TK_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+		return write_fail("create", path, errno);
 	if (fchmod(fd, (mode_t)mode) != 0)
 		goto fail;
 	while (len > 0) {
@@ -325,7 +333,7 @@ static enum tk_err write_tmp(const char *path, const void *p, size_t len, unsign
 	}
 	return TK_OK;
 fail:
-	rc = tk_fail(TK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	rc = write_fail("write", path, errno);
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);

@@ -303,6 +303,16 @@ void http_error_public(enum tk_err e, const struct tk_error *le, struct http_pub
 	default:
 		break;
 	}
+	/*
+	 * A full file system (store or files): 507 Insufficient Storage (RFC 4918 11.5) with
+	 * its own code, so clients and monitoring tell it from a bug; nothing was stored,
+	 * and the same request succeeds once the operator frees space (no restart).
+	 */
+	if ((e == TK_ERR_STORE || e == TK_ERR_IO) && strcmp(le->code, "storage_full") == 0) {
+		out->status = 507;
+		out->code = "storage_full";
+		out->message = "the server's storage is full; nothing was stored; try again later";
+	}
 	/* Throttling is 429 (RFC 6585 4), not a body too large. */
 	if (strcmp(out->code, "too_many_attempts") == 0)
 		out->status = 429;

@@ -18,7 +18,7 @@
  *   duplicate key) is undone alone and the transaction stays usable, as on
  *   SQLite, instead of PostgreSQL's "current transaction is aborted" for
  *   everything after it.
- * - SQLSTATE 23505 -> TK_ERR_EXISTS; 40001 and 40P01 -> TK_ERR_CONFLICT.
+ * - SQLSTATE 23505 -> TK_ERR_EXISTS; 40001 and 40P01 -> TK_ERR_CONFLICT; 53100 -> storage_full.
  * - The password of the URL never reaches an error message.
  */
 #include "store/store_impl.h"
@@ -135,6 +135,8 @@ static enum tk_err res_fail(PGconn *c, const PGresult *r, const char *what)
 		    "roll back and retry the transaction (%s)", what, m);
 	if (strcmp(state, "55P03") == 0)
 		return tk_fail(TK_ERR_STORE, "store: %s: gave up waiting for a lock after %s (%s)", what, PG_LOCK_TIMEOUT, m);
+	if (strcmp(state, "53100") == 0) /* disk_full: the server's file system; nothing of the transaction is kept */
+		return tk_fail_code(TK_ERR_STORE, "storage_full", "store: %s: the database server has no space left (%s)", what, m);
 	if (strcmp(state, "XX001") == 0 || strcmp(state, "XX002") == 0)
 		return tk_fail_code(TK_ERR_STORE, "store_corrupt", "store: %s: database is corrupt (%s)", what, m);
 	return tk_fail(TK_ERR_STORE, "store: %s: %s (SQLSTATE %s)", what, m, state);

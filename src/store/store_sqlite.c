@@ -1,6 +1,7 @@
 /* SQLite backend: WAL, foreign keys, busy timeout, synchronous=FULL. */
 #include "store/store_impl.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,11 @@ static enum tk_err sq_fail(sqlite3 *db, int rc, const char *what)
 		return tk_fail(TK_ERR_EXISTS, "store: %s: duplicate key (%s)", what, sqlite3_errmsg(db));
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
 		return tk_fail_code(TK_ERR_STORE, "store_corrupt", "store: %s: database file is corrupt (%s)", what, sqlite3_errmsg(db));
+	/* The file system is full (SQLITE_FULL) or an I/O error was ENOSPC/EDQUOT (WAL, shm): the
+	 * transaction is rolled back and nothing is stored; the client hears storage_full (507). */
+	if ((rc & 0xff) == SQLITE_FULL || (ext & 0xff) == SQLITE_FULL ||
+	    ((rc & 0xff) == SQLITE_IOERR && (sqlite3_system_errno(db) == ENOSPC || sqlite3_system_errno(db) == EDQUOT)))
+		return tk_fail_code(TK_ERR_STORE, "storage_full", "store: %s: no space left for the database (%s)", what, sqlite3_errmsg(db));
 	return tk_fail(TK_ERR_STORE, "store: %s: %s", what, sqlite3_errmsg(db));
 }
 
