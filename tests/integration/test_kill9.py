@@ -10,7 +10,8 @@ and revocation (the holder revokes at once: POST
 with SIGKILL at random moments (KILL9_KILLS times, default 10; 0.2-2 s of
 load between kills) and starts them again on the same instance.
 
-Every operation whose response was a 2xx is recorded with its identifiers.
+Every operation whose response was a 2xx is recorded with its identifiers
+(a filed renewal, 202, is acknowledged too: its request row and event).
 Afterwards, with the servers stopped: each acknowledged signing has its
 registry row (same SHA-256 as the bytes the client received) and its
 document.sign audit event, each issued serial its certificate row and
@@ -160,7 +161,7 @@ PASS = demo["subscriber"]["passphrase"]
 
 # ------------------------------------------------------------------ drivers
 lock = threading.Lock()
-acked = {"sign": [], "issue": [], "revoke": []}  # sign: (doc id, sha256 of the bytes received)
+acked = {"sign": [], "renew": [], "issue": [], "revoke": []}  # sign: (doc id, sha256 of the bytes received); renew: request ids
 kept = []  # a few signed outputs, for the oracles
 stats = {"requests": 0, "cut": 0, "refused": 0, "errors5xx": 0, "other": 0}
 stop = threading.Event()
@@ -236,6 +237,8 @@ def issuer():
             continue
         if r.status == 202:
             rid = r.json()["request_id"]
+            with lock:
+                acked["renew"].append(rid)
         elif r.status == 409 and r.error_code() == "request_pending":
             # Filed before a kill whose answer never arrived: approve that one.
             rid = pending_renewal()
@@ -292,8 +295,9 @@ try:
         for n in victims:
             n.kill()
         kills += 1
-        log("kill %d: %s (acknowledged so far: %d signed, %d issued, %d revoked)"
-            % (kills, "+".join(n.name for n in victims), len(acked["sign"]), len(acked["issue"]), len(acked["revoke"])))
+        log("kill %d: %s (acknowledged so far: %d signed, %d renewals filed, %d issued, %d revoked)"
+            % (kills, "+".join(n.name for n in victims), len(acked["sign"]), len(acked["renew"]), len(acked["issue"]),
+               len(acked["revoke"])))
         for n in victims:
             n.start()
     # Load after the last restart: the instance works on, until each kind of operation has been
@@ -328,7 +332,7 @@ def sql(q, *args):
 
 docs = dict(sql("SELECT id, sha256 FROM documents"))
 events = {}
-for action, obj in sql("SELECT action, object FROM audit WHERE action IN ('document.sign', 'cert.issue', 'cert.revoke')"):
+for action, obj in sql("SELECT action, object FROM audit WHERE action IN ('document.sign', 'cert.issue', 'cert.revoke', 'request.renew')"):
     events.setdefault(action, set()).add(obj)
 certs = {s: st for s, st in sql("SELECT serial, status FROM certs")}
 lost = []
@@ -342,12 +346,21 @@ for serial in acked["issue"]:
         lost.append("issuance %s: no certificate row" % serial)
     if serial not in events.get("cert.issue", ()):
         lost.append("issuance %s: no cert.issue audit event" % serial)
+requests = {int(i): (k, st) for i, k, st in sql("SELECT id, kind, status FROM requests")}
+for rid in acked["renew"]:
+    if requests.get(rid, ("", ""))[0] != "renew":
+        lost.append("renewal request %d: no request row (%r)" % (rid, requests.get(rid)))
+    if str(rid) not in events.get("request.renew", ()):
+        lost.append("renewal request %d: no request.renew audit event" % rid)
 for serial in acked["revoke"]:
     if certs.get(serial) != "revoked":
         lost.append("revocation %s: certificate is %r" % (serial, certs.get(serial)))
     if serial not in events.get("cert.revoke", ()):
         lost.append("revocation %s: no cert.revoke audit event" % serial)
 check(not lost, "acknowledged operations lost:\n  " + "\n  ".join(lost))
+# Acknowledged or not, the store is consistent: an approved renewal names a certificate that exists.
+for rid, result in sql("SELECT id, result FROM requests WHERE kind = 'renew' AND status = 'approved'"):
+    check(json.loads(result).get("serial") in certs, "approved renewal %s has its certificate" % rid)
 
 # No duplicates: serials and document ids (primary keys, so this also proves the keys hold),
 # and no two certificate rows carrying the same certificate.
