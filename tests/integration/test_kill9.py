@@ -3,15 +3,19 @@
 
 Real `teken serve` processes on loopback take concurrent seal signing
 (POST /api/v1/sign/pdf with the application's API key), certificate
-issuance (an official's renewal, POST /api/v1/me/renew, approved by a
-Verifikator: POST /api/v1/requests/{id}/approve issues the certificate)
-and revocation (the holder revokes at once: POST
-/api/v1/certificates/{serial}/revoke), while the test kills the servers
+issuance through the registration authority (alternately a unit seal, which
+the admin requests with POST /api/v1/seals and two Verifikators approve,
+and an official's renewal, POST /api/v1/me/renew, which one Verifikator
+approves: POST /api/v1/requests/{id}/approve issues the certificate) and
+revocation (the holder revokes a renewed certificate at once with POST
+/api/v1/certificates/{serial}/revoke; a seal's revocation is filed by one
+Verifikator and approved by the other), while the test kills the servers
 with SIGKILL at random moments (KILL9_KILLS times, default 10; 0.2-2 s of
 load between kills) and starts them again on the same instance.
 
 Every operation whose response was a 2xx is recorded with its identifiers
-(a filed renewal, 202, is acknowledged too: its request row and event).
+(a filed seal or renewal request, 202, is acknowledged too: its request
+row and event).
 Afterwards, with the servers stopped: each acknowledged signing has its
 registry row (same SHA-256 as the bytes the client received) and its
 document.sign audit event, each issued serial its certificate row and
@@ -157,11 +161,15 @@ def login(c, user, pw):
 
 sub = login(client(1), demo["subscriber"]["user"], demo["subscriber"]["password"])
 ver = login(client(2), demo["verifikators"][0]["user"], demo["verifikators"][0]["password"])
+ver2 = login(client(3), demo["verifikators"][1]["user"], demo["verifikators"][1]["password"])
+adm = login(client(4), demo["admin"]["user"], demo["admin"]["password"])
 PASS = demo["subscriber"]["passphrase"]
 
 # ------------------------------------------------------------------ drivers
 lock = threading.Lock()
-acked = {"sign": [], "renew": [], "issue": [], "revoke": []}  # sign: (doc id, sha256 of the bytes received); renew: request ids
+# sign: (document id, sha256 of the bytes received); filed: ids of seal and renewal requests (202);
+# issue: serials of certificates issued by an approval (200 "approved"); revoke: serials.
+acked = {"sign": [], "filed": [], "issue": [], "revoke": []}
 kept = []  # a few signed outputs, for the oracles
 stats = {"requests": 0, "cut": 0, "refused": 0, "errors5xx": 0, "other": 0}
 stop = threading.Event()
@@ -221,57 +229,84 @@ def signer(seed):
             raise AssertionError("signing refused: %d %s" % (r.status, r.body[:300]))
 
 
-def pending_renewal():
+def pending_issuance():
+    """A seal or renewal request filed before a kill whose answer never arrived (its id), or None."""
     r = call(ver, "GET", "/api/v1/requests?status=pending")
     if r is None or r.status != 200:
         return None
-    ids = [x["id"] for x in r.json() if x["kind"] == "renew"]
+    ids = [x["id"] for x in r.json() if x["kind"] in ("seal", "renew")]
     return ids[0] if ids else None
+
+
+def decide(rid):
+    """Verifikator 1, then 2 where a second approval is needed; the serial once issued, else None."""
+    for v in (ver, ver2):
+        r = call(v, "POST", "/api/v1/requests/%d/approve" % rid)
+        if r is None or r.status >= 500:
+            return None
+        if r.status == 200:
+            if r.json()["status"] == "approved":
+                return r.json()["result"]["serial"]
+            continue  # one approval of two
+        if r.status == 409 and r.error_code() == "already_decided":
+            continue  # this Verifikator's approval committed, its answer was lost
+        if r.status == 409 and r.error_code() == "request_closed":
+            return None  # approved by a call whose answer was lost: not acknowledged
+        raise AssertionError("approval refused: %d %s" % (r.status, r.body[:300]))
+    return None
 
 
 @guarded
 def issuer():
+    """Alternately a unit seal (the admin asks, two Verifikators approve; the key is made at
+    approval) and an official's renewal (a new key under the passphrase, Argon2id: slow)."""
+    n = 0
     while not stop.is_set():
-        r = call(sub, "POST", "/api/v1/me/renew", {"passphrase": PASS})
-        if r is None:
-            continue
-        if r.status == 202:
+        rid = pending_issuance()
+        kind = None
+        if rid is None:
+            n += 1
+            if n % 2:
+                # A unit of its own: a newer seal of the application's unit would replace the one it signs with.
+                kind = "seal"
+                r = call(adm, "POST", "/api/v1/seals", {"common_name": "Segel Uji %d" % n, "unit": "Biro Uji Ketahanan"})
+            else:
+                kind = "renew"
+                r = call(sub, "POST", "/api/v1/me/renew", {"passphrase": PASS})
+            if r is None or r.status >= 500 or (r.status == 409 and r.error_code() == "request_pending"):
+                continue
+            if r.status != 202:
+                raise AssertionError("%s request refused: %d %s" % (kind, r.status, r.body[:300]))
             rid = r.json()["request_id"]
             with lock:
-                acked["renew"].append(rid)
-        elif r.status == 409 and r.error_code() == "request_pending":
-            # Filed before a kill whose answer never arrived: approve that one.
-            rid = pending_renewal()
-            if rid is None:
-                continue
-        elif r.status >= 500:
-            continue
-        else:
-            raise AssertionError("renewal refused: %d %s" % (r.status, r.body[:300]))
-        r = call(ver, "POST", "/api/v1/requests/%d/approve" % rid)
-        if r is None or r.status >= 500:
-            continue
-        if r.status == 200 and r.json()["status"] == "approved":
-            serial = r.json()["result"]["serial"]
+                acked["filed"].append(rid)
+        serial = decide(rid)
+        if serial is not None:
             with lock:
                 acked["issue"].append(serial)
             to_revoke.put(serial)
-        elif not (r.status == 409 and r.error_code() in ("request_closed", "already_decided")):
-            raise AssertionError("approval refused: %d %s" % (r.status, r.body[:300]))
 
 
 @guarded
 def revoker():
+    """The holder revokes a renewed certificate at once; a seal's revocation is filed by
+    Verifikator 1 (its first approval) and approved by Verifikator 2."""
     while not stop.is_set():
         try:
             serial = to_revoke.get(timeout=0.2)
         except queue.Empty:
             continue
         r = call(sub, "POST", "/api/v1/certificates/%s/revoke" % serial, {"reason": "superseded"})
+        if r is not None and r.status == 403 and r.error_code() == "not_your_certificate":
+            r = call(ver, "POST", "/api/v1/certificates/%s/revoke" % serial, {"reason": "superseded"})
+            if r is not None and r.status == 202:
+                r = call(ver2, "POST", "/api/v1/requests/%d/approve" % r.json()["request_id"])
+                if r is not None and r.status == 200 and r.json()["status"] != "approved":
+                    raise AssertionError("a seal's revocation not carried out with two approvals: %s" % r.body[:300])
         if r is None or r.status >= 500:
             to_revoke.put(serial)  # unknown outcome: ask again (409 already_revoked then)
             continue
-        if r.status == 200 and r.json()["status"] == "revoked":
+        if r.status == 200:
             with lock:
                 acked["revoke"].append(serial)
         elif not (r.status == 409 and r.error_code() == "already_revoked"):
@@ -295,8 +330,8 @@ try:
         for n in victims:
             n.kill()
         kills += 1
-        log("kill %d: %s (acknowledged so far: %d signed, %d renewals filed, %d issued, %d revoked)"
-            % (kills, "+".join(n.name for n in victims), len(acked["sign"]), len(acked["renew"]), len(acked["issue"]),
+        log("kill %d: %s (acknowledged so far: %d signed, %d requests filed, %d issued, %d revoked)"
+            % (kills, "+".join(n.name for n in victims), len(acked["sign"]), len(acked["filed"]), len(acked["issue"]),
                len(acked["revoke"])))
         for n in victims:
             n.start()
@@ -332,7 +367,7 @@ def sql(q, *args):
 
 docs = dict(sql("SELECT id, sha256 FROM documents"))
 events = {}
-for action, obj in sql("SELECT action, object FROM audit WHERE action IN ('document.sign', 'cert.issue', 'cert.revoke', 'request.renew')"):
+for action, obj in sql("SELECT action, object FROM audit WHERE action IN ('document.sign', 'cert.issue', 'cert.revoke', 'request.renew', 'request.seal')"):
     events.setdefault(action, set()).add(obj)
 certs = {s: st for s, st in sql("SELECT serial, status FROM certs")}
 lost = []
@@ -346,21 +381,26 @@ for serial in acked["issue"]:
         lost.append("issuance %s: no certificate row" % serial)
     if serial not in events.get("cert.issue", ()):
         lost.append("issuance %s: no cert.issue audit event" % serial)
-requests = {int(i): (k, st) for i, k, st in sql("SELECT id, kind, status FROM requests")}
-for rid in acked["renew"]:
-    if requests.get(rid, ("", ""))[0] != "renew":
-        lost.append("renewal request %d: no request row (%r)" % (rid, requests.get(rid)))
-    if str(rid) not in events.get("request.renew", ()):
-        lost.append("renewal request %d: no request.renew audit event" % rid)
+requests = {int(i): k for i, k in sql("SELECT id, kind FROM requests")}
+for rid in acked["filed"]:
+    kind = requests.get(rid)
+    if kind not in ("seal", "renew"):
+        lost.append("request %d: no request row (%r)" % (rid, kind))
+    elif str(rid) not in events.get("request." + kind, ()):
+        lost.append("request %d: no request.%s audit event" % (rid, kind))
 for serial in acked["revoke"]:
     if certs.get(serial) != "revoked":
         lost.append("revocation %s: certificate is %r" % (serial, certs.get(serial)))
     if serial not in events.get("cert.revoke", ()):
         lost.append("revocation %s: no cert.revoke audit event" % serial)
 check(not lost, "acknowledged operations lost:\n  " + "\n  ".join(lost))
-# Acknowledged or not, the store is consistent: an approved renewal names a certificate that exists.
-for rid, result in sql("SELECT id, result FROM requests WHERE kind = 'renew' AND status = 'approved'"):
-    check(json.loads(result).get("serial") in certs, "approved renewal %s has its certificate" % rid)
+# Acknowledged or not, the store is consistent: an approved issuance names a certificate that exists,
+# an approved revocation a revoked one.
+for rid, kind, result, payload in sql("SELECT id, kind, result, payload FROM requests WHERE kind IN ('seal', 'renew', 'revoke')"
+                                      " AND status = 'approved'"):
+    serial = json.loads(result if kind != "revoke" else payload).get("serial")
+    want = ("valid", "revoked") if kind != "revoke" else ("revoked",)
+    check(certs.get(serial) in want, "approved %s request %s: certificate %s is %r" % (kind, rid, serial, certs.get(serial)))
 
 # No duplicates: serials and document ids (primary keys, so this also proves the keys hold),
 # and no two certificate rows carrying the same certificate.
