@@ -134,7 +134,8 @@ struct http_public_error {
 /*
  * Maps an error to status, code and public message. Store, I/O, memory and
  * internal errors, and 409s raised by the store itself, get fixed messages
- * (HTTP_INTERNAL_MESSAGE, code internal_error for the 5xx ones). Pure: logs nothing.
+ * (HTTP_INTERNAL_MESSAGE, code internal_error for the 5xx ones), except a full
+ * file system (code storage_full): 507 with a fixed message. Pure: logs nothing.
  */
 void http_error_public(enum tk_err e, const struct tk_error *le, struct http_public_error *out);
 /* The same for this thread's last error; logs the real message when it is withheld. */
