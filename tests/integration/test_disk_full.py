@@ -11,7 +11,10 @@ grow. Then:
   - no partial file is left in the instance directory;
   - PRAGMA integrity_check is ok and `teken audit verify` passes while full;
   - no registry row or audit event exists for a refused request;
-  - the filler removed, signing works again in the same server process.
+  - the filler removed, signing works again in the same server process;
+  - full again, the server stops cleanly and a new one either starts (and
+    refuses writes with 507) or exits at once with one clear line; with
+    space back it starts and signs; the store is intact at the end.
 If `unshare -rm` or the tmpfs mount does not work here, the test FAILS.
 """
 import errno
@@ -19,10 +22,12 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FS_SIZE = "8m"
@@ -98,19 +103,25 @@ for i in range(3):
     r = sign()
     check(r.status == 200, "signing with free space: %d %s" % (r.status, r.body[:200]))
 
-# Take every free byte.
 filler = os.path.join(fs, "filler")
-fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-for chunk in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
-    while True:
-        try:
-            os.write(fd, b"\0" * chunk)
-        except OSError as e:
-            check(e.errno == errno.ENOSPC, "the filler stops at ENOSPC: %s" % e)
-            break
-os.close(fd)
-st = os.statvfs(fs)
-check(st.f_bavail * st.f_frsize < 4096, "the file system is full (%d bytes free)" % (st.f_bavail * st.f_frsize))
+
+
+def fill():
+    """Takes every free byte of the file system."""
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    for chunk in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
+        while True:
+            try:
+                os.write(fd, b"\0" * chunk)
+            except OSError as e:
+                check(e.errno == errno.ENOSPC, "the filler stops at ENOSPC: %s" % e)
+                break
+    os.close(fd)
+    st = os.statvfs(fs)
+    check(st.f_bavail * st.f_frsize < 4096, "the file system is full (%d bytes free)" % (st.f_bavail * st.f_frsize))
+
+
+fill()
 files_full = instance_files()
 
 # Sign until the store cannot grow (a few may still fit in pages the database already holds).
@@ -165,6 +176,37 @@ check(r.status == 200, "login after space returned")
 r = sub.request("POST", "/api/v1/me/renew", {"passphrase": demo["subscriber"]["passphrase"]})
 check(r.status == 202, "a renewal request after space returned: %d %s" % (r.status, r.body[:200]))
 
+# A restart on a full disk (an operator's first reflex): the server stops cleanly, and the new
+# process either comes up or exits at once with one clear line (SQLite must create its WAL
+# and shared-memory files when none are left over); never a crash, a hang or a damaged store.
+fill()
+check(srv.stop() == 0, "the server stops cleanly on a full disk")
+p = subprocess.Popen([os.environ["TEKEN_BIN"], "serve", "--dir", d, "--listen", "127.0.0.1:0"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+line = p.stdout.readline()
+if "listening on" in line:
+    app2 = Client(types.SimpleNamespace(port=int(line.rsplit(":", 1)[1])))
+    app2.bearer = demo["application"]["api_key"]
+    body, ct = multipart({"options": "{}"}, [("file", "surat.pdf", pdf)])
+    r = app2.request("POST", "/api/v1/sign/pdf", body, ctype=ct, raw=True)
+    storage_full(r, "signing after a restart on a full disk")
+    p.send_signal(signal.SIGTERM)
+    check(p.wait(60) == 0, "the restarted server stops cleanly")
+    restart = "came up and refused writes with 507"
+else:
+    err = p.stderr.read()
+    rc = p.wait(60)
+    check(rc != 0 and len(err.strip().splitlines()) == 1 and "no space left" in err and rc < 128,
+          "a start on a full disk exits with one clear line, no crash: rc %d %r" % (rc, err))
+    restart = "refused to start: " + err.strip()
+p.stdout.close()
+p.stderr.close()
+os.unlink(filler)
+srv = Server(d)
+app = Client(srv)
+app.bearer = demo["application"]["api_key"]
+r = sign()
+check(r.status == 200, "signing after a restart with space again: %d %s" % (r.status, r.body[:200]))
 check(srv.stop() == 0, "the server stops cleanly")
 con = sqlite3.connect(db)
 check(con.execute("PRAGMA integrity_check").fetchall() == [("ok",)], "integrity_check ok at the end")
@@ -174,6 +216,6 @@ check(len(docs) == len(acked) and all(docs.get(i) == h for i, h in acked), "regi
 p = teken("audit", "verify", "--dir", d, check_rc=False)
 check(p.returncode == 0, "teken audit verify at the end: %s %s" % (p.stdout[-300:], p.stderr[-300:]))
 subprocess.run(["umount", fs], check=False)
-print("disk full: %d signed before the store was full, %d refused with 507 storage_full, recovered without restart"
-      % (n_acked_full, REFUSED[0]))
+print("disk full: %d signed before the store was full, %d refused with 507 storage_full, recovered without restart; "
+      "a restart while full %s" % (n_acked_full, REFUSED[0], restart))
 finish("full disk")
