@@ -30,6 +30,7 @@ Parameters (environment):
   KILL9_KILLS       kill events (default 10).
 Prints "kills survived N, acknowledged ops M, lost 0" (docs/testing.md).
 """
+import atexit
 import hashlib
 import http.client
 import json
@@ -76,6 +77,13 @@ class Node:
         self.port = None
         self.log_path = os.path.join(T, "serve-%s.log" % name)
         self.starts = 0
+        atexit.register(self.reap)
+
+    def reap(self):
+        """At exit, also after a failed check: no server outlives the test."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def start(self):
         logf = open(self.log_path, "a")
@@ -313,8 +321,8 @@ def revoker():
             raise AssertionError("revocation refused: %d %s" % (r.status, r.body[:300]))
 
 
-threads = [threading.Thread(target=signer, args=(10 + i,)) for i in range(SIGNERS)]
-threads += [threading.Thread(target=issuer), threading.Thread(target=revoker)]
+threads = [threading.Thread(target=signer, args=(10 + i,), daemon=True) for i in range(SIGNERS)]
+threads += [threading.Thread(target=issuer, daemon=True), threading.Thread(target=revoker, daemon=True)]
 for t in threads:
     t.start()
 
