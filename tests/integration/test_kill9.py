@@ -106,6 +106,10 @@ class Node:
 
     def kill(self):
         self.port = None
+        if self.proc.poll() is not None:  # it died by itself (an ASan report aborts it): that is a crash found
+            raise AssertionError("node %s exited on its own with %s before kill %d; log:\n%s"
+                                 % (self.name, self.proc.returncode, self.starts,
+                                    open(self.log_path, errors="replace").read()[-4000:]))
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self.proc.stdout.close()
@@ -460,6 +464,7 @@ if kept:
     check("Signature is Valid" in p.stdout, "pdfsig: " + p.stdout + p.stderr)
 
 total = sum(len(v) for v in acked.values())
-print("kills survived %d, acknowledged ops %d, lost 0 (%s; %d nodes, %s)"
-      % (kills, total, ", ".join("%d %s" % (len(v), k) for k, v in acked.items()), NODES, "PostgreSQL" if STORE else "SQLite"))
+print("kills survived %d, acknowledged ops %d, lost 0 (%s; %d nodes, %s; %d requests cut in flight, %d 5xx answers)"
+      % (kills, total, ", ".join("%d %s" % (len(v), k) for k, v in acked.items()), NODES, "PostgreSQL" if STORE else "SQLite",
+         stats["cut"], stats["errors5xx"]))
 finish("kill -9 under load" + (" (PostgreSQL, %d nodes)" % NODES if STORE else " (SQLite)"))
