@@ -61,11 +61,15 @@ SIGNERS = 2  # driver threads: 2 signing, 1 issuing, 1 revoking (4 in all)
 T = tmpdir()
 d = os.path.join(T, "inst")
 db = os.path.join(d, "teken.db")
-rng = random.Random(int(os.environ.get("KILL9_SEED", str(int(time.time())))))
+SEED = int(os.environ.get("KILL9_SEED", str(int(time.time()))))
+rng = random.Random(SEED)
 
 
 def log(msg):
     print("kill9: " + msg, flush=True)
+
+
+log("KILL9_SEED=%d (the kill timing; the load's own timing varies)" % SEED)
 
 
 class Node:
