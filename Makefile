@@ -37,4 +37,4 @@ lint:
 	@bash scripts/lint.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-lint
