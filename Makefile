@@ -33,7 +33,7 @@ fuzz: deps
 bench: build
 	@for b in bench/*.sh; do bash $$b; done
 
-lint:
+lint: deps
 	@bash scripts/lint.sh
 
 clean:

@@ -67,8 +67,8 @@ need clang-format
 cfiles=()
 while IFS= read -r -d '' f; do cfiles+=("$f"); done < <(find src fuzz tests/unit -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
 if ! printf '%s\0' "${cfiles[@]}" | xargs -0 -P"$JOBS" -n 16 clang-format --style=file --dry-run -Werror 2>/tmp/lint-format.$$; then
-  grep -E '^[^ ].*: error:' /tmp/lint-format.$$ | sed 's/: error: code should be clang-formatted.*//' | sort -u | head -50 >&2
-  echo "lint: C files above are not formatted as .clang-format says (bash scripts/format.sh)" >&2
+  grep -E '^[^ ].*:[0-9]+:[0-9]+: error:' /tmp/lint-format.$$ | sed -E 's/:[0-9]+:[0-9]+: error:.*//' | sort | uniq -c | head -50 >&2
+  echo "lint: C files above (count of places) are not formatted as .clang-format says (bash scripts/format.sh)" >&2
   fail=1
 fi
 rm -f /tmp/lint-format.$$
