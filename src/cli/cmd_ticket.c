@@ -14,14 +14,11 @@
 #include <sys/mman.h>
 #include <time.h>
 
-/* A braced initializer in a macro, which clang-format 14 would lay out as a block: */
+/* Braced initializers in macros, which clang-format 14 would lay out as blocks: */
 /* clang-format off */
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
-/* clang-format on */
 
 /* Options every subcommand takes: the instance and, optionally, the person to act as. */
-/* A braced initializer in a macro, which clang-format 14 would lay out as a block: */
-/* clang-format off */
 #define COMMON_OPTS(dir, as, pw) {"dir", 1, &(dir), NULL, 1}, {"as", 1, &(as), NULL, 0}, {"password-file", 1, &(pw), NULL, 0}
 /* clang-format on */
 
