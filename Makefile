@@ -33,8 +33,8 @@ fuzz: deps
 bench: build
 	@for b in bench/*.sh; do bash $$b; done
 
-lint:
+lint: deps
 	@bash scripts/lint.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-lint

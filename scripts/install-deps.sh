@@ -18,6 +18,8 @@ PKGS=(
   libcmocka-dev qpdf poppler-utils mupdf-tools ghostscript curl wrk procps time bc python3 zbar-tools libnss3-tools
   # RELAX NG validator (Atom feed of change notices against RFC 4287 App. B, tests/integration/test_notice.py)
   jing
+  # make lint (scripts/lint.sh): shell scripts, C formatting, clang-tidy
+  shellcheck clang-format clang-tidy
   # browser tests (tests/browser): Debian's Chromium, driven by npm playwright-core
   chromium
 )

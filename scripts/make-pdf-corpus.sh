@@ -71,10 +71,12 @@ hw_obj() { OFF[$1]=$(size); printf '%s 0 obj\n%s\nendobj\n' "$1" "$2" >> "$F"; }
 # hw_stream NUM DICT-WITHOUT-LENGTH DATAFILE [LENGTH]: /Length is the real size unless given
 hw_stream() {
   local n=$1 d=$2 data=$3 len=${4:-$(stat -c %s "$3")}
-  OFF[$n]=$(size)
-  printf '%s 0 obj\n<< %s /Length %s >>\nstream\n' "$n" "$d" "$len" >> "$F"
-  cat "$data" >> "$F"
-  printf '\nendstream\nendobj\n' >> "$F"
+  OFF[n]=$(size)
+  {
+    printf '%s 0 obj\n<< %s /Length %s >>\nstream\n' "$n" "$d" "$len"
+    cat "$data"
+    printf '\nendstream\nendobj\n'
+  } >> "$F"
 }
 # hw_xref COUNT TRAILER-DICT: classic table for objects 0..COUNT-1, then trailer and %%EOF
 hw_xref() {
@@ -246,6 +248,8 @@ hw_obj 2 '<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 200 200] >>'
 hw_obj 3 '<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>'
 hw_stream 4 '' "$TMP/content"
 # entries 0..8 with /W [1 3 1]: 5 in stream 6, 6 and 7 in stream 5, 8 the xref stream itself
+# three bytes, big-endian; the octal escapes are the format string
+# shellcheck disable=SC2059
 be3() { printf "\\$(printf %03o $(( $1 >> 16 & 255 )))\\$(printf %03o $(( $1 >> 8 & 255 )))\\$(printf %03o $(( $1 & 255 )))"; }
 X=$(size)
 { printf '8 0 obj\n<< /Type /XRef /Size 9 /W [1 3 1] /Root 1 0 R /Length 45 >>\nstream\n'
@@ -286,4 +290,4 @@ rm -f "$SEEDS"/*
 for f in "$OUT"/*; do
   if [ "$(stat -c %s "$f")" -le 65536 ]; then ln -s "../../../$OUT/$(basename "$f")" "$SEEDS/$(basename "$f")"; fi
 done
-echo "make-pdf-corpus: $(ls "$OUT" | wc -l) files in $OUT ($(du -sk "$OUT" | cut -f1) KiB), $(ls "$SEEDS" | wc -l) fuzz seeds"
+echo "make-pdf-corpus: $(find "$OUT" -mindepth 1 -maxdepth 1 | wc -l) files in $OUT ($(du -sk "$OUT" | cut -f1) KiB), $(find "$SEEDS" -mindepth 1 -maxdepth 1 | wc -l) fuzz seeds"

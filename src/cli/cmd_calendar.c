@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A braced initializer in a macro, which clang-format 14 would lay out as a block: */
+/* clang-format off */
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
+/* clang-format on */
 #define MAX_DECREE_FILE (64 * 1024)
 
 static int year_opt(const char *cmd, const char *s, int *out)

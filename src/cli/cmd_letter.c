@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* A braced initializer in a macro, which clang-format 14 would lay out as a block: */
+/* clang-format off */
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
+/* clang-format on */
 
 static int letter_list_cmd(int argc, char **argv)
 {

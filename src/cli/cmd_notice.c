@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A braced initializer in a macro, which clang-format 14 would lay out as a block: */
+/* clang-format off */
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
 #define COMMON_OPTS(dir, as, pw) {"dir", 1, &(dir), NULL, 1}, {"as", 1, &(as), NULL, 0}, {"password-file", 1, &(pw), NULL, 0}
+/* clang-format on */
 
 static int open_ctx(const char *cmd, const char *dir, const char *as, const char *pwfile, struct instance **inst, struct svc_ctx *c)
 {

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* A braced initializer in a macro, which clang-format 14 would lay out as a block: */
+/* clang-format off */
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
+/* clang-format on */
 
 /* Sets key to the string v when v is given; 0 or a usage error. */
 static int put(const char *cmd, json_t *j, const char *key, const char *v)

@@ -14,10 +14,13 @@
 #include <sys/mman.h>
 #include <time.h>
 
+/* Braced initializers in macros, which clang-format 14 would lay out as blocks: */
+/* clang-format off */
 #define END_OPTS {NULL, 0, NULL, NULL, 0}
 
 /* Options every subcommand takes: the instance and, optionally, the person to act as. */
 #define COMMON_OPTS(dir, as, pw) {"dir", 1, &(dir), NULL, 1}, {"as", 1, &(as), NULL, 0}, {"password-file", 1, &(pw), NULL, 0}
+/* clang-format on */
 
 /* As the operator, or as --as USER (cli_open_opt_as, shared with the report and policy commands). */
 static int open_ctx(const char *cmd, const char *dir, const char *as, const char *pwfile, struct instance **inst, struct svc_ctx *c)

@@ -47,7 +47,10 @@ struct http_window {
 		unsigned count;
 	} slot[HTTP_WINDOW_SLOTS];
 };
+/* A braced initializer in a macro, which clang-format 14 would lay out as a block: */
+/* clang-format off */
 #define HTTP_WINDOW_INIT(limit, seconds) {PTHREAD_MUTEX_INITIALIZER, (limit), (seconds), {{0, 0, 0}}}
+/* clang-format on */
 /* Counts one action of addr at now (Unix seconds); 1 while within the window's limit. Thread-safe. */
 int http_window_take(struct http_window *w, const char *addr, int64_t now);
 

@@ -382,7 +382,7 @@ static json_int_t elapsed_ms(const struct timespec *t0)
 	struct timespec t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (json_int_t)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+	return (json_int_t)(t1.tv_sec - t0->tv_sec) * 1000 + (json_int_t)(t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /* v2: {nik|email, passphrase, signatureProperties:[...], file:[base64...]} -> {time, file:[...]} */

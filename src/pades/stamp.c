@@ -273,6 +273,7 @@ static double layout_fit(const struct stamp_text *t, double w, double h, double 
 	if (start > STAMP_MAX_FS)
 		start = STAMP_MAX_FS;
 	start = (double)(long)(start * 4) / 4.0;
+	/* NOLINTNEXTLINE(cert-flp30-c): quarter-point steps from a multiple of 0.25 are exact in binary floating point */
 	for (fs = start; fs >= min - 0.001; fs -= 0.25) {
 		layout_frame(t, w, h, img_aspect, L);
 		if (layout_at(t, fs, L))
@@ -292,6 +293,7 @@ enum tk_err stamp_check(const struct stamp_text *t, double w, double h, double i
 	ok = w > 0 && h > 0 && w <= 14400 && h <= 14400 && layout_fit(t, w, h, img_aspect, L) > 0;
 	if (!ok) {
 		/* Say what would do: the height this width needs, else the width this height needs. */
+		/* NOLINTNEXTLINE(cert-flp30-c): whole numbers below 2^53 step by 2 exactly */
 		for (v = h < 20 ? 20 : (double)(long)h + 1; !ok && v <= 2000; v += 2)
 			if (layout_fit(t, w, v, img_aspect, L) > 0) {
 				free(L);
@@ -299,6 +301,7 @@ enum tk_err stamp_check(const struct stamp_text *t, double w, double h, double i
 				    "stamp: %.0f x %.0f points is too small for the signer, the time and the BSrE statement at a legible size;"
 				    " at this width it needs at least %.0f points of height (e.g. %.0f x %.0f)", w, h, v, w, v);
 			}
+		/* NOLINTNEXTLINE(cert-flp30-c): whole numbers below 2^53 step by 2 exactly */
 		for (v = w < 40 ? 40 : (double)(long)w + 1; !ok && v <= 2000; v += 2)
 			if (layout_fit(t, v, h, img_aspect, L) > 0) {
 				free(L);

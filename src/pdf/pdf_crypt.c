@@ -76,7 +76,7 @@ static enum tk_err rc4(const uint8_t *key, size_t klen, const uint8_t *in, size_
 		return tk_fail(TK_ERR_NOMEM, "pdf: out of memory");
 	if (EVP_DecryptInit_ex2(c, rc4_cipher, NULL, NULL, NULL) != 1 || EVP_CIPHER_CTX_set_key_length(c, (int)klen) != 1 ||
 	    EVP_DecryptInit_ex2(c, NULL, key, NULL, NULL) != 1 || EVP_DecryptUpdate(c, out, &n1, in, (int)len) != 1 ||
-	    EVP_DecryptFinal_ex(c, out + n1, &n2) != 1 || (size_t)(n1 + n2) != len)
+	    EVP_DecryptFinal_ex(c, out + n1, &n2) != 1 || (size_t)n1 + (size_t)n2 != len)
 		rc = tk_fail_ossl("pdf: RC4");
 	EVP_CIPHER_CTX_free(c);
 	return rc;
@@ -97,7 +97,7 @@ static enum tk_err aes_cbc_raw(bool enc, const uint8_t *key, size_t klen, const 
 		return tk_fail(TK_ERR_NOMEM, "pdf: out of memory");
 	if (EVP_CipherInit_ex2(c, ci, key, iv, enc ? 1 : 0, NULL) != 1 || EVP_CIPHER_CTX_set_padding(c, 0) != 1 ||
 	    EVP_CipherUpdate(c, out, &n1, in, (int)len) != 1 || EVP_CipherFinal_ex(c, out + n1, &n2) != 1 ||
-	    (size_t)(n1 + n2) != len)
+	    (size_t)n1 + (size_t)n2 != len)
 		rc = tk_fail_ossl("pdf: AES");
 	EVP_CIPHER_CTX_free(c);
 	return rc;

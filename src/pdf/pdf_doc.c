@@ -593,7 +593,7 @@ static enum tk_err read_xref_stream(struct pdf_doc *d, size_t off, const struct 
 			int fi, bi;
 			if (b.len - pos < (size_t)ws) {
 				rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.8.3: xref stream %u ends before entry %lld",
-				    st->u.st->num, (long long)(start + k));
+				    st->u.st->num, (long long)start + (long long)k);
 				goto out;
 			}
 			for (fi = 0; fi < 3; fi++) {
@@ -681,7 +681,7 @@ static enum tk_err read_xref_table(struct pdf_doc *d, size_t off, const struct p
 			/* Generations are five digits; MuPDF writes 65536 for entry 0, so clamp. */
 			if (!lex_uint(&lx, UINT64_MAX >> 1, &eo) || !lex_uint(&lx, 99999, &eg)) {
 				rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.4: xref entry %llu is malformed",
-				    (unsigned long long)(start + k));
+				    (unsigned long long)start + (unsigned long long)k);
 				goto out;
 			}
 			p = lx.pos;
@@ -689,7 +689,7 @@ static enum tk_err read_xref_table(struct pdf_doc *d, size_t off, const struct p
 				p++;
 			if (p >= d->len || (d->p[p] != 'n' && d->p[p] != 'f')) {
 				rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.4: xref entry %llu has no n or f marker",
-				    (unsigned long long)(start + k));
+				    (unsigned long long)start + (unsigned long long)k);
 				goto out;
 			}
 			lx.pos = p + 1;

@@ -317,6 +317,7 @@ static const char *const migration_8[] = {
 	"ALTER TABLE audit_checkpoints ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
 	"ALTER TABLE audit_checkpoints ADD COLUMN prev TEXT",
 	"ALTER TABLE audit_checkpoints ADD COLUMN cert_serial TEXT",
+	/* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one statement written on two lines */
 	"UPDATE audit_checkpoints SET num = (SELECT COUNT(*) FROM audit_checkpoints p WHERE p.seq <= audit_checkpoints.seq),"
 	" cert_serial = (SELECT value FROM meta WHERE key = 'cert.seal')",
 	"CREATE UNIQUE INDEX audit_checkpoints_num ON audit_checkpoints(num)",

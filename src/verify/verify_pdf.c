@@ -126,7 +126,7 @@ static int64_t pdf_date(const struct pdf_obj *o)
 			break;
 		for (k = 0; k < w[i]; k++) {
 			if (p[k] < '0' || p[k] > '9')
-				return i == 0 ? 0 : 0;
+				return 0;
 			x = x * 10 + (p[k] - '0');
 		}
 		v[i] = x;
@@ -469,7 +469,7 @@ static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, cons
 	}
 	if ((uint64_t)b[2] + (uint64_t)b[3] > len) {
 		fc_fail(ps, "/ByteRange ends at byte %lld, past the end of the file (%zu bytes): the file is truncated or the signature "
-		    "dictionary lies about what it signed (ISO 32000-1 12.8.1)", (long long)(b[2] + b[3]), len);
+		    "dictionary lies about what it signed (ISO 32000-1 12.8.1)", (long long)b[2] + (long long)b[3], len);
 		partial_cms(ps, p, len);
 		return;
 	}

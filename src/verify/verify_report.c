@@ -138,7 +138,7 @@ static json_t *jchange(const struct verify_change *c, int certified_p)
 
 	for (i = 0; d != NULL && i < c->ndetails; i++)
 		json_array_append_new(d, json_string(c->details[i]));
-	o = json_pack("{s:I, s:I, s:I, s:o, s:o}", "revision", (json_int_t)(c->revision + 1), "start", (json_int_t)c->start, "end",
+	o = json_pack("{s:I, s:I, s:I, s:o, s:o}", "revision", (json_int_t)c->revision + 1, "start", (json_int_t)c->start, "end",
 	    (json_int_t)c->end, "kinds", jkinds(c->kinds), "details", d ? d : json_array());
 	if (o != NULL) {
 		json_object_set_new(o, "pages", jpagelist(c->pages, c->npages));

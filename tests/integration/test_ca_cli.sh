@@ -170,7 +170,7 @@ for w in 1 2; do
   ( for i in $(seq 1 15); do teken ca issue --dir "$D" --csr "$TMP/p.csr" --profile individual -o "$TMP/p$w-$i.pem" 2>/dev/null || exit 1; done ) &
 done
 wait %1 || die "worker 1 failed"; wait %2 || die "worker 2 failed"; ok
-total=$(ls "$TMP"/p[12]-*.pem | wc -l)
+total=$(find "$TMP" -maxdepth 1 -name 'p[12]-*.pem' | wc -l)
 uniq=$(for f in "$TMP"/p[12]-*.pem; do openssl x509 -in "$f" -noout -serial; done | sort -u | wc -l)
 [ "$total" = 30 ] && [ "$uniq" = 30 ] || die "concurrent issuance: $total certs, $uniq unique serials"; ok
 [ "$(sqlite3 "$D/teken.db" "SELECT COUNT(*) FROM certs WHERE subject LIKE 'CN=Paralel%'")" = 30 ] || die "store lost concurrent certs"; ok

@@ -54,7 +54,7 @@ for kind, ext in (("Certs", "crt"), ("CRLs", "crl"), ("OCSPs", "ocsp")):
     for i, n in enumerate(refs(kind.encode())):
         open("%s.%s.%d" % (sys.argv[2], ext, i), "wb").write(stream(n))
 PY
-ncrt=$(ls "$TMP"/dss.crt.* | wc -l); [ "$ncrt" -ge 4 ] || die "DSS has $ncrt certificates"; ok
+ncrt=$(find "$TMP" -maxdepth 1 -name 'dss.crt.*' | wc -l); [ "$ncrt" -ge 4 ] || die "DSS has $ncrt certificates"; ok
 for f in "$TMP"/dss.crl.*; do
   out=$(openssl crl -inform DER -in "$f" -CAfile <(cat "$TMP/ca1.pem" "$TMP/ca2.pem") -noout 2>&1)
   grep -q "verify OK" <<<"$out" || die "DSS CRL does not verify: $out"; ok

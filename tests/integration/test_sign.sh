@@ -101,7 +101,7 @@ if openssl cms -verify -binary -inform DER -in "$TMP/data.p7s" -content "$TMP/da
 # Bad input: a one-line error, no output file, no registry row.
 rows=$(sqlite3 "$D/teken.db" "SELECT COUNT(*) FROM documents")
 for bad in bad-truncated bad-garbage bad-notpdf bad-encrypted bad-prev-cycle bad-nested bad-huge-objnum bad-empty; do
-  f=$(ls "$DATA/$bad".* | head -1)
+  f=$(find "$DATA" -maxdepth 1 -name "$bad.*" | sort | head -1)
   rm -f "$TMP/x.pdf"
   if teken sign --dir "$D" --in "$f" --out "$TMP/x.pdf" --seal >/dev/null 2>"$TMP/err"; then
     # A damaged file that the parser repairs may be signed; it must then be valid.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for integration tests (bash). Source it first.
 # Every test gets its own temp dir (removed on exit) so tests run in parallel.
 set -euo pipefail

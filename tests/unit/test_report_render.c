@@ -378,7 +378,7 @@ static void test_many_units(void **state)
 			json_object_set_new(u, "unit", json_string(s));
 			buf_free(&full);
 		}
-		json_object_set_new(u, "documents_signed", json_integer((json_int_t)(i * 7)));
+		json_object_set_new(u, "documents_signed", json_integer((json_int_t)i * 7));
 		json_array_append_new(units, u);
 	}
 	json_decref(tmpl);

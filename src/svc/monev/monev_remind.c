@@ -172,6 +172,7 @@ static enum tk_err remind_actions(struct svc_ctx *c, const struct notify_contact
 				while (dl > 0 && ((unsigned char)o[i].desc[dl] & 0xC0) == 0x80)
 					dl--;
 			}
+			/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the next memcpy writes the NUL */
 			memcpy(desc, o[i].desc, dl);
 			memcpy(desc + dl, dl < strlen(o[i].desc) ? "..." : "", dl < strlen(o[i].desc) ? 4 : 1);
 		}

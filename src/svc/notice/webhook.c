@@ -888,7 +888,7 @@ enum tk_err notice_deliver(struct svc_ctx *c, int *delivered, int *failed)
 		else {
 			(*failed)++;
 			log_msg(LOG_WARN, "notice.webhook", "delivery %lld to webhook %lld, attempt %lld: %s", (long long)k.id, (long long)k.webhook_id,
-			    (long long)(k.attempts + 1), at.error);
+			    (long long)k.attempts + 1, at.error);
 		}
 		free(k.payload);
 	}
