@@ -190,9 +190,13 @@ check(r.status == 200 and j["checks"]["jobs"] == "not checked", "no record: not 
 check(srv.stop() == 0, "server stops")
 notify_wait("STOPPING=1")
 with open(os.path.join(inst, "teken.conf"), "a") as f:
-    f.write("\n[http]\ntrusted_proxies = 127.0.0.1\n")
+    f.write("\n[http]\ntrusted_proxies = 127.0.0.1\nready_jobs_max_age = 0\n")
 srv = Server(inst, jobs=False)
 notify_wait("READY=1")
+# Jobs from cron (ready_jobs_max_age = 0): an old record is no reason to be unready.
+store_sql(db, STORE, "INSERT INTO meta (key, value) VALUES ('jobs.last_run', '1000')")
+r, j = readyz(srv)
+check(r.status == 200 and j["checks"]["jobs"] == "not checked", "ready_jobs_max_age = 0: not checked: %r" % j)
 t = Client(srv).request("GET", "/healthz", headers={"X-Request-Id": "lb-7f3a-0001", "X-Forwarded-For": "203.0.113.9"})
 check(t.headers.get("x-request-id") == "lb-7f3a-0001", "a trusted proxy's id is kept: %r" % t.headers.get("x-request-id"))
 tl = wait_for(lambda: lines_of(srv, "lb-7f3a-0001"), "the proxy's id in the log")

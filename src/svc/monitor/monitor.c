@@ -1,5 +1,6 @@
 /* Health and store-wide gauges (see monitor.h). */
 #include "svc/monitor/monitor.h"
+#include "config/config.h"
 #include "svc/ca/ca.h"
 #include "svc/jobs/jobs.h"
 #include "store/store.h"
@@ -180,6 +181,7 @@ static void ready_jobs(struct svc_ctx *c, struct ready_result *r)
 	size_t n = 0, i, worst = JOBS_MAX;
 	int in_process = 0, found = 0;
 	int64_t now, at = 0, late = 0;
+	uint64_t max_age = 0;
 
 	jobs_progress(p, &n, &in_process);
 	r->jobs_ok = 1;
@@ -188,7 +190,8 @@ static void ready_jobs(struct svc_ctx *c, struct ready_result *r)
 		for (i = 0; i < n; i++) {
 			int64_t over = now - p[i].last_done - (JOBS_STUCK_PERIODS * p[i].period + JOBS_STUCK_SLACK_S);
 			/* The job that hangs is the one still running; the others merely wait behind it. */
-			if (over > 0 && (worst == JOBS_MAX || (p[i].running && !p[worst].running) || (p[i].running == p[worst].running && over > late))) {
+			if (over > 0 && (worst == JOBS_MAX || (p[i].running && !p[worst].running) ||
+					    (p[i].running == p[worst].running && over > late))) {
 				worst = i;
 				late = over;
 			}
@@ -201,13 +204,19 @@ static void ready_jobs(struct svc_ctx *c, struct ready_result *r)
 		}
 		return;
 	}
-	if (jobs_last_run(c, &at, &found) != TK_OK || !found) {
+	/* Deployments that run the jobs from cron with the CLI (no record) set 0: nothing to check. */
+	if (config_get_u64(instance_config(c->inst), "http", "ready_jobs_max_age", JOBS_STUCK_PERIODS * JOBS_PASS_S + JOBS_STUCK_SLACK_S,
+		INT64_MAX, &max_age) != TK_OK) {
+		log_msg(LOG_WARN, "readyz.jobs", "%s", tk_errmsg());
+		max_age = JOBS_STUCK_PERIODS * JOBS_PASS_S + JOBS_STUCK_SLACK_S;
+	}
+	if (max_age == 0 || jobs_last_run(c, &at, &found) != TK_OK || !found) {
 		/* No node has recorded a pass (or the store cannot say; the store check reports that). */
 		tk_clear_error();
 		snprintf(r->jobs, sizeof(r->jobs), "%s", "not checked");
 		return;
 	}
-	if (tk_now() - at > JOBS_STUCK_PERIODS * JOBS_PASS_S + JOBS_STUCK_SLACK_S) {
+	if (tk_now() - at > (int64_t)max_age) {
 		r->jobs_ok = 0;
 		snprintf(r->jobs, sizeof(r->jobs), "stuck: external, last pass %lld s ago", (long long)(tk_now() - at));
 		return;
