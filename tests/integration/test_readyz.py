@@ -24,7 +24,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -148,7 +147,6 @@ else:
     # SQLite: another process holds the write lock; the probe waits the busy timeout, then fails.
     con = sqlite3.connect(db, timeout=30, isolation_level=None)
     con.execute("BEGIN IMMEDIATE")
-    t0 = time.time()
     r, j = readyz(srv)
     con.execute("ROLLBACK")
     con.close()
@@ -157,7 +155,11 @@ check(j["failed"] == ["store"] and j["checks"]["store"] == "fail", "the store is
 check(j["checks"]["keys"] == "ok", "keys still sign")
 check(HEX32.match(r.headers.get("x-request-id", "")), "503 has a request id")
 check("sqlite" not in r.body.decode().lower() and "postgres" not in r.body.decode().lower(), "no store text in the answer")
-wait_for(lambda: [l for l in log_lines(srv) if l.get("event") == "readyz.store"], "the reason is in the server log")
+# Every line the server wrote while handling that request carries its id: the reason and the request line.
+rid503 = r.headers["x-request-id"]
+ev = wait_for(lambda: {l.get("event") for l in lines_of(srv, rid503)} >= {"readyz.store", "http.request"} and
+              {l.get("event") for l in lines_of(srv, rid503)}, "the reason is in the server log under the request's id")
+check("readyz.store" in ev, "the store failure is logged with the request id: %r" % ev)
 time.sleep(CACHE_S)
 r, j = readyz(srv)
 check(r.status == 200 and j["checks"]["store"] == "ok", "ready again once the store takes writes: %r" % j)
