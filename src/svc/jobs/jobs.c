@@ -68,6 +68,24 @@ void jobs_progress(struct jobs_progress out[JOBS_MAX], size_t *n, int *in_proces
 	pthread_mutex_unlock(&progress_lock);
 }
 
+int jobs_stuck(const struct jobs_progress *p, size_t n, int64_t now)
+{
+	int64_t late = 0;
+	size_t i;
+	int worst = -1;
+
+	for (i = 0; i < n; i++) {
+		int64_t over = now - p[i].last_done - (JOBS_STUCK_PERIODS * p[i].period + JOBS_STUCK_SLACK_S);
+		if (over <= 0)
+			continue;
+		if (worst < 0 || (p[i].running && !p[worst].running) || (p[i].running == p[worst].running && over > late)) {
+			worst = (int)i;
+			late = over;
+		}
+	}
+	return worst;
+}
+
 static void job_begin(int j)
 {
 	pthread_mutex_lock(&progress_lock);

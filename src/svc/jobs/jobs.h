@@ -43,6 +43,13 @@ void jobs_progress_start(void);
  * (`teken serve --no-jobs`). Thread-safe.
  */
 void jobs_progress(struct jobs_progress out[JOBS_MAX], size_t *n, int *in_process);
+/*
+ * The job to name as stuck at monotonic time now: one that has not
+ * completed for JOBS_STUCK_PERIODS of its periods plus JOBS_STUCK_SLACK_S,
+ * preferring one still running (it hangs; the others wait behind it), then
+ * the latest. Returns its index, or -1 when none is late.
+ */
+int jobs_stuck(const struct jobs_progress *p, size_t n, int64_t now);
 /* Seconds of CLOCK_MONOTONIC, the clock of last_done. */
 int64_t jobs_monotonic_s(void);
 /* The store's record of the last completed pass on any node (meta 'jobs.last_run'); *found 0 when none. */

@@ -178,25 +178,16 @@ static void ready_expensive(struct svc_ctx *c, struct ready_result *r)
 static void ready_jobs(struct svc_ctx *c, struct ready_result *r)
 {
 	struct jobs_progress p[JOBS_MAX];
-	size_t n = 0, i, worst = JOBS_MAX;
+	size_t n = 0;
 	int in_process = 0, found = 0;
-	int64_t now, at = 0, late = 0;
+	int64_t at = 0;
 	uint64_t max_age = 0;
 
 	jobs_progress(p, &n, &in_process);
 	r->jobs_ok = 1;
 	if (in_process) {
-		now = jobs_monotonic_s();
-		for (i = 0; i < n; i++) {
-			int64_t over = now - p[i].last_done - (JOBS_STUCK_PERIODS * p[i].period + JOBS_STUCK_SLACK_S);
-			/* The job that hangs is the one still running; the others merely wait behind it. */
-			if (over > 0 && (worst == JOBS_MAX || (p[i].running && !p[worst].running) ||
-					    (p[i].running == p[worst].running && over > late))) {
-				worst = i;
-				late = over;
-			}
-		}
-		if (worst == JOBS_MAX) {
+		int worst = jobs_stuck(p, n, jobs_monotonic_s());
+		if (worst < 0) {
 			snprintf(r->jobs, sizeof(r->jobs), "%s", "ok");
 		} else {
 			r->jobs_ok = 0;
