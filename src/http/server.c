@@ -252,13 +252,16 @@ enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j)
 }
 
 /*
- * The error body of DESIGN.md: {"error":{"code":"snake_case","message":"..."}},
- * with "request_id" (as in the X-Request-Id header) inside "error" while a request is handled.
+ * The error body of DESIGN.md: {"error":{"code":"snake_case","message":"..."}}.
+ * A 5xx ("see the server log") also names the request ("request_id", as in
+ * the X-Request-Id header) so the operator finds its log lines; 4xx bodies
+ * stay the same for the same refusal, so "unknown user" and "wrong
+ * password" remain byte-identical answers.
  */
 static void error_response(struct http_resp *rs, unsigned status, const char *code, const char *msg)
 {
 	const char *rid = log_request_id();
-	json_t *j = rid[0] != '\0' ? json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg, "request_id", rid)
+	json_t *j = status >= 500 && rid[0] != '\0' ? json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg, "request_id", rid)
 				   : json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
 
 	if (http_json(rs, status, j) != TK_OK) {

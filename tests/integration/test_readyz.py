@@ -118,13 +118,15 @@ check(HEX32.match(rid), "X-Request-Id is 128-bit hex: %r" % rid)
 mine = wait_for(lambda: lines_of(srv, rid), "log line with request_id %s" % rid)
 check(any("/readyz" in l.get("msg", "") for l in mine), "the request line of /readyz carries its id: %r" % mine)
 check(all(l.get("request_id") != rid for l in log_lines(srv) if "/metrics" in l.get("msg", "")), "another request's line has another id")
-# Errors: header and body agree; the log's lines of a withheld error carry it too.
+# Errors have it in the header; 4xx bodies stay the same for the same refusal (5xx bodies name it:
+# test_http_front.py), so answers meant to look alike still are byte for byte.
 e = Client(srv).request("GET", "/no/such/path")
 check(e.status == 404 and HEX32.match(e.headers.get("x-request-id", "")), "404 has an id")
-check(e.json()["error"]["request_id"] == e.headers["x-request-id"], "error body names the request id")
+check("request_id" not in e.json()["error"], "a 404 body does not vary per request")
 check(e.headers["x-request-id"] != rid, "ids differ per request")
 bad = Client(srv).request("POST", "/api/v1/login", "{not json")
-check(bad.status == 400 and bad.json()["error"]["request_id"] == bad.headers.get("x-request-id"), "400 from a handler carries it")
+check(bad.status == 400 and HEX32.match(bad.headers.get("x-request-id", "")), "400 from a handler has an id")
+check(lines_of(srv, bad.headers["x-request-id"]), "and its log line carries it")
 # From an untrusted peer an incoming id is not believed.
 u = Client(srv).request("GET", "/healthz", headers={"X-Request-Id": "lb-7f3a-0001"})
 check(u.headers.get("x-request-id") != "lb-7f3a-0001" and HEX32.match(u.headers.get("x-request-id", "")), "untrusted X-Request-Id replaced")
