@@ -13,9 +13,10 @@ PG_ADMIN_URL names its superuser; test_readyz_pg.sh).
     checked" when none is recorded, 503 naming "jobs" once the test clock is
     an hour past the last pass.
   - A key that does not sign (removed from the store) -> 503 naming "keys".
-  - Every response has X-Request-Id (128-bit hex), error bodies carry it, and
-    the server's log lines for the request carry it; an incoming X-Request-Id
-    is kept only from a trusted proxy, and only when it is sane.
+  - Every response has X-Request-Id (128-bit hex), 4xx bodies do not vary with
+    it, and the server's log lines for the request carry it (the request line
+    and the reason of a failure); an incoming X-Request-Id is kept only from
+    a trusted proxy, and only when it is sane.
 """
 import json
 import os
