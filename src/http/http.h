@@ -146,4 +146,51 @@ const char *http_query_get(struct http_req *rq, const char *name);
 /* HTTP-date (RFC 9110 5.6.7) of a UTC time. */
 void http_date(int64_t t, char out[40]);
 
+/* ---- the front door's pure parts (src/http/front.c), for the server and unit tests ---- */
+
+/* Longest X-Forwarded-For (all its lines joined with ',') that is read at all. */
+#define HTTP_XFF_MAX 512u
+
+/*
+ * Matches path against a route pattern: literal characters, "{name}" (one
+ * non-empty segment, not "..", optionally followed by a literal suffix as
+ * in "{ca}.crl") and a final "{name...}" (the rest of the path, slashes
+ * included). Parameters go to rq->params (pointing into rq->param_buf).
+ * Returns 1 on a match.
+ */
+int http_route_match(const char *pattern, const char *path, struct http_req *rq);
+/*
+ * The first route of the table whose pattern matches rq->path and whose
+ * method is rq->method (HEAD also finds GET routes); NULL when none, and
+ * *method_mismatch set when some pattern matched with another method (405).
+ */
+const struct http_route *http_route_find(const struct http_route *routes, size_t n, struct http_req *rq, int *method_mismatch);
+/*
+ * The client behind trusted reverse proxies. ip holds the TCP peer; when it
+ * is in trusted (the comma list of [http] trusted_proxies) and xff (the
+ * X-Forwarded-For lines joined with ',', NULL when absent) names a hop, ip
+ * becomes the right-most hop that is not itself a trusted proxy, if that
+ * hop is an IPv4 or IPv6 address. Anyone else's header is ignored (clients
+ * write it); a garbage hop leaves the peer.
+ */
+void http_client_addr(const char *trusted, const char *xff, char ip[48]);
+/* An incoming X-Request-Id worth keeping: 1..LOG_REQUEST_ID_MAX of [A-Za-z0-9._:-]. */
+int http_request_id_ok(const char *s);
+/* A new request id: 128 random bits as 32 lowercase hex digits. */
+enum tk_err http_request_id_new(char out[33]) WARN_UNUSED;
+
+/* ---- systemd readiness (src/http/sdnotify.c) ---- */
+struct sockaddr_un;
+/*
+ * The socket address of a $NOTIFY_SOCKET value: an absolute path, or
+ * "@name" for the abstract name "\0name"; *len is the address length to pass.
+ */
+enum tk_err http_sd_notify_addr(const char *name, struct sockaddr_un *sa, unsigned *len) WARN_UNUSED;
+/*
+ * Sends state ("READY=1\nSTATUS=...") to $NOTIFY_SOCKET as one datagram.
+ * Returns 1 when sent, 0 when the variable is unset (not under systemd),
+ * -1 on failure (logged; the server goes on).
+ */
+int http_sd_notify(const char *state);
+
 #endif

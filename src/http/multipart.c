@@ -17,9 +17,15 @@ static int header_param(const char *h, size_t hl, const char *param, char *out, 
 	size_t pl = strlen(param), i = 0;
 
 	while (i < hl) {
-		/* parameters follow ';' */
-		while (i < hl && h[i] != ';')
+		/* Parameters follow ';' outside quoted strings: a file name "a; name=x" names no field. */
+		int quoted = 0;
+		while (i < hl && (quoted || h[i] != ';')) {
+			if (quoted && h[i] == '\\' && i + 1 < hl)
+				i++;
+			else if (h[i] == '"')
+				quoted = !quoted;
 			i++;
+		}
 		if (i >= hl)
 			break;
 		i++;

@@ -28,6 +28,8 @@
 static const struct http_route routes[] = {
 	/* public */
 	{"GET", "/healthz", ROLE_PUBLIC, h_healthz, 0, "Liveness: store reachable, CA keys loadable"},
+	{"GET", "/readyz", ROLE_PUBLIC, h_readyz, 0,
+	    "Readiness: the store takes a write, every online key signs, the periodic jobs are not stuck (503 names the failing checks)"},
 	{"GET", "/crl/{ca}.crl", ROLE_PUBLIC, h_crl, 0, "Latest CRL of a CA (DER)"},
 	{"GET", "/ca/{ca}.crt", ROLE_PUBLIC, h_ca_cert, 0, "CA certificate (DER), for AIA caIssuers"},
 	{"GET", "/cps", ROLE_PUBLIC, h_cps, 0, "Current Certification Practice Statement"},

@@ -6,6 +6,7 @@
 
 /* routes_public.c */
 enum tk_err h_healthz(struct http_req *rq, struct http_resp *rs);
+enum tk_err h_readyz(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_crl(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ca_cert(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_cps(struct http_req *rq, struct http_resp *rs);

@@ -15,6 +15,19 @@ enum tk_err h_healthz(struct http_req *rq, struct http_resp *rs)
 	return http_json(rs, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+enum tk_err h_readyz(struct http_req *rq, struct http_resp *rs)
+{
+	char *txt = NULL;
+	int ready = 0;
+	enum tk_err rc;
+
+	if ((rc = monitor_ready(&rq->ctx, &ready, &txt)) != TK_OK)
+		return rc;
+	if ((rc = http_json_text(rs, ready ? 200 : 503, txt)) != TK_OK)
+		return rc;
+	return http_header(rs, "Cache-Control", "no-store");
+}
+
 /* Only the CA names we have; anything else is a 404 before any lookup. */
 static int ca_name_ok(const char *n)
 {
@@ -195,6 +208,8 @@ enum tk_err h_metrics(struct http_req *rq, struct http_resp *rs)
 		    (unsigned long long)bytes, (double)lat / 1e6, (long long)started);
 	if (rc == TK_OK)
 		rc = monitor_gauges(&rq->ctx, &b);
+	if (rc == TK_OK)
+		rc = monitor_ready_metrics(&rq->ctx, &b);
 	if (rc == TK_OK)
 		rc = http_bytes(rs, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	buf_free(&b);

@@ -77,14 +77,13 @@ static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const cha
 
 /*
  * Behind a trusted reverse proxy the client is the right-most address of
- * X-Forwarded-For that is not itself a trusted proxy (RFC 7239 spirit);
+ * X-Forwarded-For that is not itself a trusted proxy (http_client_addr);
  * the header of anyone else is ignored, since clients can write it.
  */
 static void client_ip(const struct server *srv, struct MHD_Connection *conn, char ip[48])
 {
-	char tmp[512];
+	char tmp[HTTP_XFF_MAX];
 	struct xff_join j = {tmp, sizeof(tmp), 0, 0};
-	size_t n;
 
 	if (srv->trusted_proxies == NULL || !str_list_has(srv->trusted_proxies, ip))
 		return;
@@ -92,22 +91,25 @@ static void client_ip(const struct server *srv, struct MHD_Connection *conn, cha
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_collect, &j);
 	if (j.overflow || j.len == 0)
 		return;
-	n = j.len;
-	while (n > 0) {
-		char *start;
-		tmp[n] = '\0';
-		start = strrchr(tmp, ',');
-		start = start ? start + 1 : tmp;
-		while (*start == ' ')
-			start++;
-		if (*start != '\0' && !str_list_has(srv->trusted_proxies, start)) {
-			struct in6_addr a6;
-			struct in_addr a4;
-			if ((inet_pton(AF_INET, start, &a4) == 1 || inet_pton(AF_INET6, start, &a6) == 1) && strlen(start) < 48)
-				memcpy(ip, start, strlen(start) + 1);
-			return;
-		}
-		n = start > tmp ? (size_t)(start - tmp - 1) : 0;
+	http_client_addr(srv->trusted_proxies, tmp, ip);
+}
+
+/*
+ * The request's id: a trusted proxy's X-Request-Id when it is sane (the
+ * proxy's logs and ours then share it), else 128 fresh random bits. ip is
+ * the TCP peer here, before X-Forwarded-For is read.
+ */
+static void request_id(const struct server *srv, struct MHD_Connection *conn, const char *peer, char out[LOG_REQUEST_ID_MAX + 1])
+{
+	const char *in = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+
+	if (in != NULL && srv->trusted_proxies != NULL && str_list_has(srv->trusted_proxies, peer) && http_request_id_ok(in)) {
+		memcpy(out, in, strlen(in) + 1);
+		return;
+	}
+	if (http_request_id_new(out) != TK_OK) {
+		log_msg(LOG_ERROR, "http.request_id", "%s", tk_errmsg());
+		out[0] = '\0';
 	}
 }
 
@@ -135,6 +137,7 @@ struct conn_state {
 	int too_large;
 	int signing_slot; /* holds one of [http] max_concurrent_signing until the request completes */
 	struct timespec started;
+	char rid[LOG_REQUEST_ID_MAX + 1]; /* X-Request-Id; every log line while handling it carries it */
 };
 
 unsigned http_role_bit(const char *role)
@@ -248,10 +251,18 @@ enum tk_err http_json(struct http_resp *rs, unsigned status, json_t *j)
 	return rc;
 }
 
-/* The error body of DESIGN.md: {"error":{"code":"snake_case","message":"..."}} */
+/*
+ * The error body of DESIGN.md: {"error":{"code":"snake_case","message":"..."}}.
+ * A 5xx ("see the server log") also names the request ("request_id", as in
+ * the X-Request-Id header) so the operator finds its log lines; 4xx bodies
+ * stay the same for the same refusal, so "unknown user" and "wrong
+ * password" remain byte-identical answers.
+ */
 static void error_response(struct http_resp *rs, unsigned status, const char *code, const char *msg)
 {
-	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
+	const char *rid = log_request_id();
+	json_t *j = status >= 500 && rid[0] != '\0' ? json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg, "request_id", rid)
+				   : json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
 
 	if (http_json(rs, status, j) != TK_OK) {
 		static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"out of memory\"}}";
@@ -411,78 +422,13 @@ enum tk_err http_id_param(const char *s, int64_t *out)
 	return TK_OK;
 }
 
-/* Matches path against pattern; {name} segments are copied into rq->params. */
-static int route_match(const char *pattern, const char *path, struct http_req *rq)
-{
-	size_t np = 0, used = 0;
-	const char *p = pattern, *q = path;
-
-	while (*p && *q) {
-		if (*p == '{' && strncmp(strchr(p, '}') ? strchr(p, '}') - 3 : p, "...", 3) == 0 && strchr(p, '}')[1] == '\0') {
-			/* "{name...}" at the end takes the rest of the path, slashes included. */
-			size_t n = strlen(q);
-			if (n == 0 || np == HTTP_MAX_PARAMS || used + n + 1 > sizeof(rq->param_buf))
-				return 0;
-			memcpy(rq->param_buf + used, q, n + 1);
-			rq->params[np++] = rq->param_buf + used;
-			return 1;
-		}
-		if (*p == '{') {
-			const char *e = strchr(p, '}'), *qe = q, *lit, *lit_end;
-			size_t n, litlen;
-			if (e == NULL)
-				return 0;
-			/* The literal after the parameter up to the next '/' (".crl" in "{ca}.crl"). */
-			lit = e + 1;
-			lit_end = lit;
-			while (*lit_end && *lit_end != '/' && *lit_end != '{')
-				lit_end++;
-			litlen = (size_t)(lit_end - lit);
-			while (*qe && *qe != '/')
-				qe++;
-			if ((size_t)(qe - q) < litlen || memcmp(qe - litlen, lit, litlen) != 0)
-				return 0;
-			qe -= litlen;
-			n = (size_t)(qe - q);
-			/* A parameter is one non-empty segment with no dot-dot tricks. */
-			if (n == 0 || np == HTTP_MAX_PARAMS || used + n + 1 > sizeof(rq->param_buf) ||
-			    (n == 2 && q[0] == '.' && q[1] == '.'))
-				return 0;
-			memcpy(rq->param_buf + used, q, n);
-			rq->param_buf[used + n] = '\0';
-			rq->params[np++] = rq->param_buf + used;
-			used += n + 1;
-			p = lit_end;
-			q = qe + litlen;
-			continue;
-		}
-		if (*p != *q)
-			return 0;
-		p++;
-		q++;
-	}
-	return *p == '\0' && *q == '\0';
-}
-
 /* Finds the route; *method_mismatch is set when only the method differs. */
 static const struct http_route *route_find(struct http_req *rq, int *method_mismatch)
 {
-	const struct http_route *r = NULL, *routes;
-	size_t n, i;
+	size_t n;
+	const struct http_route *routes = http_routes(&n);
 
-	*method_mismatch = 0;
-	routes = http_routes(&n);
-	for (i = 0; i < n; i++) {
-		if (!route_match(routes[i].pattern, rq->path, rq))
-			continue;
-		if (strcmp(routes[i].method, rq->method) == 0 ||
-		    (strcmp(rq->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
-			r = &routes[i];
-			break;
-		}
-		*method_mismatch = 1;
-	}
-	return r;
+	return http_route_find(routes, n, rq, method_mismatch);
 }
 
 /* Authenticates from the session cookie, Bearer or Basic header into rq->ctx.actor; anonymous otherwise. */
@@ -702,7 +648,8 @@ static void add_security_headers(struct MHD_Response *resp, int tls, const char 
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
-static enum MHD_Result send_resp(struct server *srv, struct MHD_Connection *conn, const char *path, struct http_resp *rs)
+static enum MHD_Result send_resp(struct server *srv, struct MHD_Connection *conn, const char *path, const char *rid,
+    struct http_resp *rs)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -716,6 +663,8 @@ static enum MHD_Result send_resp(struct server *srv, struct MHD_Connection *conn
 	for (i = 0; i < rs->nheaders; i++)
 		MHD_add_response_header(resp, rs->headers[i].name, rs->headers[i].value);
 	add_security_headers(resp, srv->tls || srv->tls_proxy, path);
+	if (rid[0] != '\0')
+		MHD_add_response_header(resp, "X-Request-Id", rid);
 	ret = MHD_queue_response(conn, rs->status ? rs->status : 200, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -784,7 +733,7 @@ static enum MHD_Result respond(struct server *srv, struct conn_state *cs, struct
 	metric_requests[klass < 6 ? klass : 0]++;
 	metric_bytes_in += cs->rq.body.len;
 	metric_latency_us += (uint64_t)((now.tv_sec - cs->started.tv_sec) * 1000000 + (now.tv_nsec - cs->started.tv_nsec) / 1000);
-	ret = send_resp(srv, cs->rq.conn, cs->rq.path, rs);
+	ret = send_resp(srv, cs->rq.conn, cs->rq.path, cs->rid, rs);
 	buf_free(&rs->body);
 	return ret;
 }
@@ -809,7 +758,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+static enum MHD_Result request_step(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct server *srv = cls;
@@ -839,6 +788,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			else if (sa->sa_family == AF_INET6)
 				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->rq.ip, sizeof(cs->rq.ip));
 		}
+		request_id(srv, conn, cs->rq.ip, cs->rid);
+		log_request_begin(cs->rid);
 		client_ip(srv, conn, cs->rq.ip);
 		memset(&rs, 0, sizeof(rs));
 		buf_init(&rs.body, (size_t)1 << 31);
@@ -847,6 +798,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* Answered from the headers: MHD sends this and reads none of the body. */
 		return respond(srv, cs, &rs);
 	}
+	log_request_begin(cs->rid);
 	if (*upload_data_size != 0) {
 		if (!cs->too_large && buf_append(&cs->rq.body, upload_data, *upload_data_size) != TK_OK)
 			cs->too_large = 1;
@@ -866,6 +818,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		dispatch(srv, cs, &rs);
 	}
 	return respond(srv, cs, &rs);
+}
+
+/* MHD's request callback: the thread's log lines carry the request id while it runs (request_step). */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	enum MHD_Result ret = request_step(cls, conn, url, method, version, upload_data, upload_data_size, con_cls);
+
+	log_request_end();
+	return ret;
 }
 
 static enum tk_err parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
@@ -922,6 +884,7 @@ static void *jobs_main(void *arg)
 	struct svc_ctx c;
 	int64_t last_jobs = 0;
 
+	jobs_progress_start();
 	pthread_mutex_lock(&jt->lock);
 	while (!jt->stop) {
 		struct timespec until;
@@ -1055,8 +1018,16 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	    o->listen, threads, per_ip, srv.rate_per_ip, srv.max_signing);
 	if (!o->no_jobs && pthread_create(&jobs_tid, NULL, jobs_main, &jt) == 0)
 		jobs_started = 1;
+	{
+		/* systemd (Type=notify): the socket accepts connections from here on. */
+		char state[160];
+		if (str_fmt(state, sizeof(state), "READY=1\nSTATUS=listening on %s port %u, %u threads%s", host, di ? (unsigned)di->port : 0,
+			threads, jobs_started ? ", running periodic jobs" : ", periodic jobs elsewhere") == TK_OK)
+			(void)http_sd_notify(state);
+	}
 	while (sigwait(&set, &sig) != 0)
 		;
+	(void)http_sd_notify("STOPPING=1\nSTATUS=finishing in-flight requests");
 	log_msg(LOG_INFO, "http.stop", "signal %d: finishing in-flight requests", sig);
 	/* Stop accepting, then let workers finish what they have. */
 	MHD_quiesce_daemon(d);

@@ -8,6 +8,26 @@
 
 static enum log_level min_level = LOG_WARN;
 static int log_fd = 2;
+/* The request this thread works for: set and cleared by the HTTP dispatcher around each call. */
+static _Thread_local char cur_request_id[LOG_REQUEST_ID_MAX + 1];
+
+void log_request_begin(const char *id)
+{
+	size_t n = id != NULL ? strnlen(id, LOG_REQUEST_ID_MAX) : 0;
+
+	memcpy(cur_request_id, id != NULL ? id : "", n);
+	cur_request_id[n] = '\0';
+}
+
+void log_request_end(void)
+{
+	cur_request_id[0] = '\0';
+}
+
+const char *log_request_id(void)
+{
+	return cur_request_id;
+}
 
 enum tk_err log_open(enum log_level level, const char *path)
 {
@@ -72,6 +92,10 @@ void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	time_iso_utc(tk_now(), ts);
 	pos += (size_t)snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"", ts, names[level]);
 	json_escape(line, sizeof(line), &pos, event);
+	if (cur_request_id[0] != '\0') {
+		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, "\",\"request_id\":\"");
+		json_escape(line, sizeof(line), &pos, cur_request_id);
+	}
 	pos += (size_t)snprintf(line + pos, sizeof(line) - pos, "\",\"msg\":\"");
 	json_escape(line, sizeof(line), &pos, msg);
 	if (pos + 4 > sizeof(line))

@@ -200,8 +200,9 @@ def item_errors(srv):
         db.execute("ALTER TABLE subscribers_away RENAME TO subscribers")
         db.commit()
         db.close()
-    check(r.status >= 500 and r.json() == {"error": {"code": "internal_error", "message": "internal error; see the server log"}},
-          "store failure: generic internal_error: %d %r" % (r.status, r.body[:200]))
+    check(r.status >= 500 and r.json() == {"error": {"code": "internal_error", "message": "internal error; see the server log",
+                                                     "request_id": r.headers.get("x-request-id")}},
+          "store failure: generic internal_error (and the request id): %d %r" % (r.status, r.body[:200]))
     check(bsre.status >= 500 and b"subscribers" not in bsre.body and b"no such table" not in bsre.body and b"store" not in bsre.body
           and b"internal error; see the server log" in bsre.body and json.loads(bsre.body)["status_code"] == bsre.status,
           "BSrE store failure: generic message in the BSrE shape: %d %r" % (bsre.status, bsre.body[:200]))

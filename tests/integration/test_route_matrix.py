@@ -48,6 +48,7 @@ S = frozenset
 EXPECTED = {
     # --- public (DESIGN 5: unauthenticated) and the web UI shell
     ("GET", "/healthz"): (EVERYONE, "liveness probe"),
+    ("GET", "/readyz"): (EVERYONE, "readiness probe for load balancers and systemd; names checks, no secrets"),
     ("GET", "/metrics"): (EVERYONE, "Prometheus; restricted at the proxy, not by role"),
     ("GET", "/crl/{ca}.crl"): (EVERYONE, "CRLs are published to relying parties"),
     ("GET", "/ca/{ca}.crt"): (EVERYONE, "AIA caIssuers target"),
