@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 DEMO_DIR ?= var/demo
 LISTEN ?= 127.0.0.1:8443
 
-.PHONY: all deps build build-asan run test fuzz bench clean lint
+.PHONY: all deps build build-asan run test fuzz bench clean lint deb
 
 all: build
 
@@ -36,5 +36,13 @@ bench: build
 lint:
 	@bash scripts/lint.sh
 
+# The Debian package (docs/install.md): a release build in build-deb/ installed
+# under /usr, packaged by CPack; lintian lists what it still finds.
+deb: deps
+	@cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	@cmake --build build-deb -j$(JOBS) --target teken teken_installed teken-verify_installed teken_man
+	@cd build-deb && cpack -G DEB
+	@lintian --info build-deb/teken_*.deb || true
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
