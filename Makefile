@@ -38,8 +38,12 @@ lint:
 
 # The Debian package (docs/install.md): a release build in build-deb/ installed
 # under /usr, packaged by CPack; lintian lists what it still finds.
+# Debian's hardening flags (dpkg-buildflags, hardening=+all: fortify, stack protector, relro, bindnow).
+DEB_FLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
 deb: deps
-	@cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	@cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+		-DCMAKE_C_FLAGS="$$($(DEB_FLAGS) CFLAGS) $$($(DEB_FLAGS) CPPFLAGS)" \
+		-DCMAKE_EXE_LINKER_FLAGS="$$($(DEB_FLAGS) LDFLAGS)" >/dev/null
 	@cmake --build build-deb -j$(JOBS) --target teken teken_installed teken-verify_installed teken_man
 	@cd build-deb && cpack -G DEB
 	@lintian --info build-deb/teken_*.deb || true
