@@ -135,9 +135,15 @@ grep -qF "$ROOT/usr/bin/../share/teken/data/id-holidays.json" "$TMP/hol.err" || 
 mv "$TMP/hol.moved" "$ROOT/usr/share/teken/data/id-holidays.json"
 ok
 
-# teken jobs run (teken-jobs.service) on the instance; the audit chain still verifies.
-"$BIN" jobs run --dir "$INST" 2>"$TMP/jobs.err" || die "jobs run: $(cat "$TMP/jobs.err")"
-"$BIN" audit verify --dir "$INST" >/dev/null 2>"$TMP/audit.err" || die "audit verify after jobs run: $(cat "$TMP/audit.err")"
+# teken jobs run (teken-jobs.service): two hours later (test clock) the pass signs the
+# audit checkpoint that is then due, and the chain verifies.
+"$BIN" audit verify --dir "$INST" >"$TMP/audit0" 2>&1 || die "audit verify: $(cat "$TMP/audit0")"
+grep -q ' 0 signed checkpoints' "$TMP/audit0" || die "fresh instance: $(cat "$TMP/audit0")"
+echo $(( $(date +%s) + 7200 )) >"$TMP/clock"
+TEKEN_TEST_CLOCK_FILE="$TMP/clock" "$BIN" jobs run --dir "$INST" 2>"$TMP/jobs.err" || die "jobs run: $(cat "$TMP/jobs.err")"
+TEKEN_TEST_CLOCK_FILE="$TMP/clock" "$BIN" audit verify --dir "$INST" >"$TMP/audit1" 2>&1 \
+  || die "audit verify after jobs run: $(cat "$TMP/audit1")"
+grep -q ' 1 signed checkpoints' "$TMP/audit1" || die "jobs run signed no checkpoint: $(cat "$TMP/audit1")"
 ok
 
 # ---- man pages: rendered by man from the unpacked files, found by name, no groff warnings
