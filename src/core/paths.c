@@ -1,10 +1,11 @@
 /*
  * Where the shipped web UI and data files are (core.h tk_web_dir,
- * tk_data_dir). CMake compiles this file twice (CMakeLists.txt, "shipped
- * files"): for the build tree's binaries with TEKEN_WEB_DIR and
- * TEKEN_DATA_DIR naming the source tree, and for the installed binaries
- * with TEKEN_SHARE_REL, the share directory relative to the directory of
- * the executable (e.g. "../share/teken" for /usr/bin and /usr/share), and
+ * tk_data_dir). CMake compiles this file twice (CMakeLists.txt, "Shipped
+ * files"): into tekencore with TEKEN_WEB_DIR and TEKEN_DATA_DIR naming the
+ * source tree, as weak definitions, for the build tree's binaries and the
+ * tests; and for the installed binaries, linked before tekencore, also with
+ * TEKEN_SHARE_REL, the share directory relative to the directory of the
+ * executable (e.g. "../share/teken" for /usr/bin and /usr/share), and
  * TEKEN_SHARE_DIR, the absolute one, used when /proc/self/exe cannot be
  * read. Relative to the executable, a package unpacked anywhere (dpkg -x in
  * tests/integration/test_deb.sh) finds its own files.
@@ -71,7 +72,8 @@ const char *tk_data_dir(void)
 #define TEKEN_DATA_DIR "data"
 #endif
 
-const char *tk_web_dir(void) { return TEKEN_WEB_DIR; }
-const char *tk_data_dir(void) { return TEKEN_DATA_DIR; }
+/* Weak: an installed binary's strong copy (above) wins if both are linked. */
+__attribute__((weak)) const char *tk_web_dir(void) { return TEKEN_WEB_DIR; }
+__attribute__((weak)) const char *tk_data_dir(void) { return TEKEN_DATA_DIR; }
 
 #endif
