@@ -22,6 +22,8 @@ PKGS=(
   shellcheck clang-format clang-tidy
   # browser tests (tests/browser): Debian's Chromium, driven by npm playwright-core
   chromium
+  # packaging (make deb, tests/integration/test_deb.sh): dpkg-shlibdeps, lintian, man -l, systemd-analyze
+  dpkg-dev lintian man-db groff-base systemd
 )
 # Node.js: the machine's own (>= 20) when present, else Debian's.
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)

@@ -105,6 +105,7 @@ int cmd_letter(int argc, char **argv);
 int cmd_notice(int argc, char **argv);  /* cmd_notice.c */
 int cmd_webhook(int argc, char **argv); /* cmd_notice.c */
 int cmd_settings(int argc, char **argv); /* cmd_settings.c */
+int cmd_jobs(int argc, char **argv);     /* cmd_jobs.c */
 /*
  * Maps a whole regular file read-only (1 byte to MAX_PDF_BYTES): documents
  * are hashed where they lie, never copied. Release with munmap.

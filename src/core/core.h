@@ -155,6 +155,16 @@ enum tk_err file_write_atomic(const char *path, const void *p, size_t len, unsig
 /* Same, but fails with TK_ERR_EXISTS when path exists (O_EXCL on the final link). */
 enum tk_err file_create_excl(const char *path, const void *p, size_t len, unsigned mode) WARN_UNUSED;
 enum tk_err path_join(char *out, size_t outsz, const char *dir, const char *name) WARN_UNUSED;
+/*
+ * Shipped files (paths.c): the static web UI and the data files (review
+ * instrument, holidays). A build tree's binaries use the source tree; the
+ * installed binaries (CMake install rules) use <datadir>/teken/{web,data},
+ * found relative to the executable. [http] web_root, [review]
+ * instrument_file and [agreement] holidays_file override them. Static
+ * strings, never NULL.
+ */
+const char *tk_web_dir(void);
+const char *tk_data_dir(void);
 
 /* ---- DER framing (X.690) where OpenSSL has no streaming encoder ---- */
 /* Appends tag and a minimal definite length for a value of len bytes. */

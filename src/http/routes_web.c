@@ -10,10 +10,6 @@
 
 #include <string.h>
 
-#ifndef TEKEN_WEB_DIR
-#define TEKEN_WEB_DIR "web"
-#endif
-
 #define WEB_MAX_FILE (8u << 20)
 
 static const char *mime_of(const char *name)
@@ -36,7 +32,7 @@ static const char *mime_of(const char *name)
 
 static enum tk_err serve_file(struct http_req *rq, struct http_resp *rs, const char *sub, const char *name, int cache)
 {
-	const char *root = config_get_or(instance_config(rq->ctx.inst), "http", "web_root", TEKEN_WEB_DIR);
+	const char *root = config_get_or(instance_config(rq->ctx.inst), "http", "web_root", tk_web_dir());
 	const char *type = mime_of(name);
 	char path[4096];
 	uint8_t *data = NULL;

@@ -11,12 +11,10 @@
 #include "svc/audit/audit.h"
 
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef TEKEN_DATA_DIR
-#define TEKEN_DATA_DIR "data"
-#endif
 
 #define CAL_MAX_FILE (256 * 1024)
 
@@ -182,14 +180,18 @@ out:
 /* The year from the shipped data file; *found 0 when the file does not list it. */
 static enum tk_err year_from_file(struct svc_ctx *c, struct cal_year *y, int *found)
 {
-	const char *path = config_get_or(instance_config(c->inst), "agreement", "holidays_file", TEKEN_DATA_DIR "/id-holidays.json");
+	const char *path;
 	uint8_t *p = NULL;
 	size_t len = 0, i;
 	json_t *doc, *years, *e;
 	json_error_t jerr;
+	char dflt[PATH_MAX];
 	enum tk_err rc = TK_OK;
 
 	*found = 0;
+	if ((rc = str_fmt(dflt, sizeof(dflt), "%s/id-holidays.json", tk_data_dir())) != TK_OK)
+		return rc;
+	path = config_get_or(instance_config(c->inst), "agreement", "holidays_file", dflt);
 	if (file_read(path, CAL_MAX_FILE, &p, &len) != TK_OK) {
 		tk_clear_error();
 		/* A missing data file would make every year silently provisional: say so instead. */

@@ -13,13 +13,11 @@
 #include "store/store.h"
 #include "svc/base/base_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#ifndef TEKEN_DATA_DIR
-#define TEKEN_DATA_DIR "data"
-#endif
 
 #define INSTRUMENT_FORMAT "teken-review-instrument/1"
 #define REVIEW_REQUIREMENTS 18 /* R1..R18 (DESIGN.md): the instrument covers every one */
@@ -480,15 +478,18 @@ static enum tk_err store_instrument(struct svc_ctx *c, const uint8_t *p, size_t 
 /* The shipped default as version 1 when nothing is stored. */
 static enum tk_err ensure_default(struct svc_ctx *c)
 {
-	const char *path = config_get_or(c->inst->cfg, "review", "instrument_file", TEKEN_DATA_DIR "/review-instrument.json");
+	const char *path;
 	uint8_t *p = NULL;
 	size_t len = 0;
 	int64_t n = 0, v = 0;
-	char sha[65];
+	char sha[65], dflt[PATH_MAX];
 	enum tk_err rc;
 
 	if ((rc = store_query_i64(c->st, "SELECT COUNT(*) FROM review_instruments", NULL, &n)) != TK_OK || n > 0)
 		return rc;
+	if ((rc = str_fmt(dflt, sizeof(dflt), "%s/review-instrument.json", tk_data_dir())) != TK_OK)
+		return rc;
+	path = config_get_or(c->inst->cfg, "review", "instrument_file", dflt);
 	if ((rc = file_read(path, REVIEW_MAX_INSTRUMENT, &p, &len)) != TK_OK)
 		return tk_fail_code(TK_ERR_INTERNAL, "no_instrument", "review: no instrument is loaded and the shipped default %s cannot be read", path);
 	rc = store_instrument(c, p, len, 1, &v, sha);
