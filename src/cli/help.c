@@ -288,6 +288,7 @@ static const struct help_key keys[] = {
 	{"http", "login_max_failures", "5", "failed logins per user name before a lock, 0 to 100"},
 	{"http", "login_lock_seconds", "900", "length of a login lock, 0 to 86400"},
 	{"http", "session_hours", "8", "lifetime of a session from login, 1 to 720"},
+	{"http", "ready_jobs_max_age", "210", "seconds without a finished jobs pass before /readyz names jobs stuck on a --no-jobs node, 0 not checked (cron)"},
 
 	{"auth", "staff_approvals", "2", "administrators approving a new admin or Verifikator account, 2 to 10"},
 	{"auth", "password_change_first_login", "no", "yes: a password someone else chose is changed at the next login"},
