@@ -891,8 +891,6 @@ static void sign_pool_start(struct server *srv, unsigned n)
 	struct sign_pool *p = &srv->pool;
 	unsigned i;
 
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
 	if (n == 0 || (p->tids = calloc(n, sizeof(*p->tids))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
@@ -904,7 +902,11 @@ static void sign_pool_start(struct server *srv, unsigned n)
 	}
 }
 
-/* Every queued request is signed and its connection resumed; later ones sign inline. */
+/*
+ * Every queued request is signed and its connection resumed; later ones sign
+ * inline (pool threads still run until MHD stops: the lock stays until
+ * http_serve returns).
+ */
 static void sign_pool_stop(struct server *srv)
 {
 	struct sign_pool *p = &srv->pool;
@@ -918,8 +920,6 @@ static void sign_pool_stop(struct server *srv)
 		pthread_join(p->tids[i], NULL);
 	free(p->tids);
 	p->tids = NULL;
-	pthread_cond_destroy(&p->wake);
-	pthread_mutex_destroy(&p->lock);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -1125,6 +1125,8 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	memset(&srv, 0, sizeof(srv));
 	srv.inst = inst;
 	atomic_init(&srv.signing, 0);
+	pthread_mutex_init(&srv.pool.lock, NULL);
+	pthread_cond_init(&srv.pool.wake, NULL);
 	/* Request bodies are parsed by jansson: what it frees is wiped (idempotent; main does it first). */
 	core_json_wiping_alloc_install();
 	if (threads < 1 || threads > 256)
@@ -1201,5 +1203,7 @@ out:
 	free(key);
 	free(cert);
 	http_rl_free(srv.rl);
+	pthread_cond_destroy(&srv.pool.wake);
+	pthread_mutex_destroy(&srv.pool.lock);
 	return rc;
 }
