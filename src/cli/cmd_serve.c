@@ -29,6 +29,7 @@ int cmd_serve(int argc, char **argv)
 	/* Before any key or passphrase is in memory: no core file may hold them. */
 	if (core_disable_core_dumps() != TK_OK)
 		return cli_fail();
+	core_malloc_tune_server();
 	if (instance_open(dir, &inst) != TK_OK)
 		return cli_fail();
 	if (log_level_parse(config_get_or(instance_config(inst), "instance", "log_level", "info"), &lvl) != TK_OK ||

@@ -285,6 +285,7 @@ static const struct help_key keys[] = {
 	{"http", "max_connections_per_ip", "32", "concurrent connections per peer, 0 to 65535, 0 no limit (0 with trusted_proxies)"},
 	{"http", "rate_per_ip", "50", "requests per second per client address, 0 to 1000000, 0 off"},
 	{"http", "max_concurrent_signing", "twice the threads", "signing requests admitted at once, 0 to 4096, 0 no cap"},
+	{"http", "signing_threads", "twice the threads", "threads that sign (requests are handed to them from the connection threads), 0 to 256, 0 signs on the connection thread"},
 	{"http", "login_max_failures", "5", "failed logins per user name before a lock, 0 to 100"},
 	{"http", "login_lock_seconds", "900", "length of a login lock, 0 to 86400"},
 	{"http", "session_hours", "8", "lifetime of a session from login, 1 to 720"},

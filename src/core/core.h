@@ -193,5 +193,12 @@ enum tk_err core_disable_core_dumps(void) WARN_UNUSED;
 void core_json_wiping_alloc_install(void);
 /* 1 when jansson allocates through the wiping functions above. */
 int core_json_wiping_alloc_installed(void);
+/*
+ * Keeps the allocator from handing freed heap back to the kernel after
+ * every request (glibc trims an arena's top as soon as 128 KiB are free,
+ * and the next request faults the same pages in again; measured as a
+ * tenth of the server's CPU on the signing path). For servers, at start.
+ */
+void core_malloc_tune_server(void);
 
 #endif

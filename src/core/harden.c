@@ -47,6 +47,19 @@ static void wiping_free(void *p)
 	free(p);
 }
 
+/*
+ * Fixed thresholds (setting them turns off glibc's sliding ones): blocks up
+ * to 1 MiB come from the arenas, larger ones (documents) are mapped and
+ * unmapped on their own; an arena keeps up to 16 MiB of free top for reuse
+ * instead of giving it back (madvise, TLB shootdowns on every core) and
+ * faulting it in again on the next request.
+ */
+void core_malloc_tune_server(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+}
+
 void core_json_wiping_alloc_install(void)
 {
 	json_set_alloc_funcs(wiping_malloc, wiping_free);

@@ -34,6 +34,27 @@
 #define HTTP_RATE_PER_IP 50u        /* [http] rate_per_ip default: requests/s, burst twice that */
 #define HTTP_MAX_RATE 1000000u
 #define HTTP_MAX_SIGNING 4096u
+#define HTTP_MAX_SIGNING_THREADS 256u
+
+struct conn_state;
+
+/*
+ * The signing pool: signing requests run here, not on the pool thread that
+ * read them. MHD ties a keep-alive connection to the pool thread that
+ * accepted it, and accepts a burst of connections on one thread, so
+ * signing on that thread left cores idle while requests queued behind each
+ * other on another (measured: all connections of a benchmark client on one
+ * of two threads, half the machine's signing rate). The connection is
+ * suspended while a signing thread works and resumed with its answer.
+ */
+struct sign_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct conn_state *head, *tail; /* waiting, oldest first */
+	int draining;                   /* shutting down: nothing more is queued */
+	unsigned nthreads;
+	pthread_t *tids;
+};
 
 struct server {
 	struct instance *inst;
@@ -46,6 +67,7 @@ struct server {
 	unsigned rate_per_ip;
 	unsigned max_signing;       /* [http] max_concurrent_signing; 0: no cap */
 	atomic_uint signing;        /* signing requests admitted and not yet completed */
+	struct sign_pool pool;      /* [http] signing_threads; none: signing runs on the connection's thread */
 };
 
 struct xff_join {
@@ -138,6 +160,9 @@ struct conn_state {
 	int signing_slot; /* holds one of [http] max_concurrent_signing until the request completes */
 	struct timespec started;
 	char rid[LOG_REQUEST_ID_MAX + 1]; /* X-Request-Id; every log line while handling it carries it */
+	int offloaded;            /* 1: queued for or on a signing thread (connection suspended); 2: answered in rs */
+	struct conn_state *next;  /* in the signing pool's queue */
+	struct http_resp rs;      /* the answer a signing thread made */
 };
 
 unsigned http_role_bit(const char *role)
@@ -746,6 +771,7 @@ static void conn_state_free(struct server *srv, struct conn_state *cs)
 	if (cs->signing_slot)
 		atomic_fetch_sub(&srv->signing, 1);
 	buf_free(&cs->rq.body); /* a secret buffer: cleansed before it is freed */
+	buf_free(&cs->rs.body); /* a signing thread's answer, when the connection ended before it was sent */
 	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 }
@@ -756,6 +782,106 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	conn_state_free(cls, *con_cls);
 	*con_cls = NULL;
+}
+
+/*
+ * Hands a complete signing request to the signing pool and suspends its
+ * connection; returns 0 (the caller signs inline) when there is no pool or
+ * the server is shutting down.
+ */
+static int sign_pool_submit(struct server *srv, struct conn_state *cs)
+{
+	struct sign_pool *p = &srv->pool;
+	int queued = 0;
+
+	if (p->nthreads == 0)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	if (!p->draining) {
+		cs->offloaded = 1;
+		cs->next = NULL;
+		memset(&cs->rs, 0, sizeof(cs->rs));
+		buf_init(&cs->rs.body, (size_t)1 << 31);
+		/* Suspended before a signing thread can see it: it resumes only a suspended connection. */
+		MHD_suspend_connection(cs->rq.conn);
+		if (p->tail != NULL)
+			p->tail->next = cs;
+		else
+			p->head = cs;
+		p->tail = cs;
+		pthread_cond_signal(&p->wake);
+		queued = 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return queued;
+}
+
+/* A signing thread: runs queued requests until the pool drains at shutdown. */
+static void *sign_pool_main(void *arg)
+{
+	struct server *srv = arg;
+	struct sign_pool *p = &srv->pool;
+
+	for (;;) {
+		struct conn_state *cs;
+		pthread_mutex_lock(&p->lock);
+		while (p->head == NULL && !p->draining)
+			pthread_cond_wait(&p->wake, &p->lock);
+		cs = p->head;
+		if (cs == NULL) { /* draining and nothing left */
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		p->head = cs->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		pthread_mutex_unlock(&p->lock);
+		/* The request id is per thread in the log: this thread now speaks for cs. */
+		log_request_begin(cs->rid);
+		dispatch(srv, cs, &cs->rs);
+		log_request_end();
+		cs->offloaded = 2;
+		/* MHD calls on_request again on the connection's own thread, which sends cs->rs. */
+		MHD_resume_connection(cs->rq.conn);
+	}
+	return NULL;
+}
+
+/* Starts n signing threads; with fewer started, the pool runs with those (0: signing inline). */
+static void sign_pool_start(struct server *srv, unsigned n)
+{
+	struct sign_pool *p = &srv->pool;
+	unsigned i;
+
+	if (n == 0 || (p->tids = calloc(n, sizeof(*p->tids))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&p->tids[i], NULL, sign_pool_main, srv) != 0) {
+			log_msg(LOG_WARN, "http.start", "started %u of %u signing threads", i, n);
+			break;
+		}
+		p->nthreads++;
+	}
+}
+
+/*
+ * Every queued request is signed and its connection resumed; later ones sign
+ * inline (pool threads still run until MHD stops: the lock stays until
+ * http_serve returns).
+ */
+static void sign_pool_stop(struct server *srv)
+{
+	struct sign_pool *p = &srv->pool;
+	unsigned i;
+
+	pthread_mutex_lock(&p->lock);
+	p->draining = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->tids[i], NULL);
+	free(p->tids);
+	p->tids = NULL;
 }
 
 static enum MHD_Result request_step(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -807,6 +933,10 @@ static enum MHD_Result request_step(void *cls, struct MHD_Connection *conn, cons
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (cs->offloaded == 2) /* resumed: a signing thread has answered */
+		return respond(srv, cs, &cs->rs);
+	if (!cs->too_large && cs->route != NULL && (cs->route->flags & HTTP_ROUTE_SIGNING) && sign_pool_submit(srv, cs))
+		return MHD_YES;
 	memset(&rs, 0, sizeof(rs));
 	buf_init(&rs.body, (size_t)1 << 31);
 	if (cs->too_large) {
@@ -912,9 +1042,10 @@ static void *jobs_main(void *arg)
 }
 
 /* Reads the [http] limits of the front door into srv. */
-static enum tk_err serve_limits(struct server *srv, const struct config *cfg, unsigned threads, unsigned *per_ip)
+static enum tk_err serve_limits(struct server *srv, const struct config *cfg, unsigned threads, unsigned *per_ip,
+    unsigned *signing_threads)
 {
-	uint64_t mb = 0, kb = 0, conns = 0, rate = 0, signing = 0;
+	uint64_t mb = 0, kb = 0, conns = 0, rate = 0, signing = 0, sthreads = 0;
 	enum tk_err rc;
 
 	if ((rc = config_get_u64(cfg, "http", "max_document_mb", MAX_REQ_BODY >> 20, 1024, &mb)) != TK_OK ||
@@ -934,9 +1065,12 @@ static enum tk_err serve_limits(struct server *srv, const struct config *cfg, un
 	if ((rc = config_get_u64(cfg, "http", "max_connections_per_ip", srv->trusted_proxies ? 0 : HTTP_PER_IP_CONNECTIONS, 65535,
 		 &conns)) != TK_OK ||
 	    (rc = config_get_u64(cfg, "http", "rate_per_ip", HTTP_RATE_PER_IP, HTTP_MAX_RATE, &rate)) != TK_OK ||
-	    (rc = config_get_u64(cfg, "http", "max_concurrent_signing", 2u * threads, HTTP_MAX_SIGNING, &signing)) != TK_OK)
+	    (rc = config_get_u64(cfg, "http", "max_concurrent_signing", 2u * threads, HTTP_MAX_SIGNING, &signing)) != TK_OK ||
+	    /* Twice the cores: while one waits for its commit to reach the disk, another signs. */
+	    (rc = config_get_u64(cfg, "http", "signing_threads", 2u * threads, HTTP_MAX_SIGNING_THREADS, &sthreads)) != TK_OK)
 		return rc;
 	*per_ip = (unsigned)conns;
+	*signing_threads = (unsigned)sthreads;
 	srv->max_signing = (unsigned)signing;
 	srv->rate_per_ip = (unsigned)rate;
 	if (rate > 0 && (rc = http_rl_new((uint32_t)rate, (uint32_t)(2 * rate), HTTP_RL_BUCKETS, &srv->rl)) != TK_OK)
@@ -957,8 +1091,8 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	uint8_t *cert = NULL, *key = NULL;
 	size_t certlen = 0, keylen = 0;
 	unsigned threads = o->threads ? o->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	unsigned per_ip = 0;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned per_ip = 0, signing_threads = 0;
 	const union MHD_DaemonInfo *di;
 	sigset_t set;
 	int sig = 0;
@@ -967,11 +1101,13 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	memset(&srv, 0, sizeof(srv));
 	srv.inst = inst;
 	atomic_init(&srv.signing, 0);
+	pthread_mutex_init(&srv.pool.lock, NULL);
+	pthread_cond_init(&srv.pool.wake, NULL);
 	/* Request bodies are parsed by jansson: what it frees is wiped (idempotent; main does it first). */
 	core_json_wiping_alloc_install();
 	if (threads < 1 || threads > 256)
 		threads = 2;
-	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK || (rc = serve_limits(&srv, instance_config(inst), threads, &per_ip)) != TK_OK)
+	if ((rc = parse_listen(o->listen, &ss, &sl)) != TK_OK || (rc = serve_limits(&srv, instance_config(inst), threads, &per_ip, &signing_threads)) != TK_OK)
 		goto out;
 	metric_started = tk_now();
 	if (ss.ss_family == AF_INET6)
@@ -993,6 +1129,7 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sign_pool_start(&srv, signing_threads);
 	if (srv.tls)
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_TIMEOUT_S,
@@ -1006,6 +1143,7 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
 	if (d == NULL) {
 		rc = tk_fail(TK_ERR_IO, "serve: cannot listen on %s (address in use or not permitted)", o->listen);
+		sign_pool_stop(&srv);
 		goto out;
 	}
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -1014,8 +1152,9 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	printf("teken: listening on %s://%s%s%s:%u\n", srv.tls ? "https" : "http", ss.ss_family == AF_INET6 ? "[" : "", host,
 	    ss.ss_family == AF_INET6 ? "]" : "", di ? (unsigned)di->port : 0);
 	fflush(stdout);
-	log_msg(LOG_INFO, "http.start", "listening on %s with %u threads; per address: %u connections, %u requests/s; %u signing at once",
-	    o->listen, threads, per_ip, srv.rate_per_ip, srv.max_signing);
+	log_msg(LOG_INFO, "http.start",
+	    "listening on %s with %u threads; per address: %u connections, %u requests/s; %u signing at once on %u signing threads",
+	    o->listen, threads, per_ip, srv.rate_per_ip, srv.max_signing, srv.pool.nthreads);
 	if (!o->no_jobs && pthread_create(&jobs_tid, NULL, jobs_main, &jt) == 0)
 		jobs_started = 1;
 	{
@@ -1038,6 +1177,8 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 		pthread_mutex_unlock(&jt.lock);
 		pthread_join(jobs_tid, NULL);
 	}
+	/* No suspended connection may be left when MHD stops: the queue is signed and resumed first. */
+	sign_pool_stop(&srv);
 	MHD_stop_daemon(d);
 	rc = TK_OK;
 out:
@@ -1046,5 +1187,7 @@ out:
 	free(key);
 	free(cert);
 	http_rl_free(srv.rl);
+	pthread_cond_destroy(&srv.pool.wake);
+	pthread_mutex_destroy(&srv.pool.lock);
 	return rc;
 }

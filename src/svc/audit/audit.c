@@ -425,7 +425,13 @@ enum tk_err audit_append(struct svc_ctx *c, const char *action, const char *obje
 
 	if (!store_in_tx(c->st))
 		return tk_fail(TK_ERR_INTERNAL, "audit: append outside a transaction");
-	if ((rc = store_exec(c->st, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1")) != TK_OK)
+	/* A prepared statement, kept by the store's cache: store_exec() would compile it on every event. */
+	if ((rc = store_prepare(c->st, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1", &s)) != TK_OK)
+		return rc;
+	rc = store_step(s, &row);
+	store_finalize(s);
+	s = NULL;
+	if (rc != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "SELECT seq, hash FROM audit_head WHERE id = 1", &s)) != TK_OK)
 		return rc;

@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #define INSTANCE_KEY_CACHE 16
+#define INSTANCE_CERT_CACHE 16 /* parsed certificates kept by svc_cert_parse_cached() */
 
 struct config;
 struct store; /* opaque to front ends: only src/svc talks to the store */
@@ -116,6 +117,15 @@ void svc_ctx_done(struct svc_ctx *c);
 enum tk_err svc_hsm_token(const struct instance *inst, struct key_p11_token *t, char pin[PATH_MAX]) WARN_UNUSED;
 /* Loads a private key by name (software or PKCS#11). Caller frees. */
 enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out) WARN_UNUSED;
+/*
+ * x509_cert_parse() for the certificates the instance reads again and again
+ * (its seals on every signing request): the parsed certificate of exactly
+ * these DER bytes comes from a small per-process cache. Decoding the public
+ * key costs OpenSSL 3 a provider lookup, about a tenth of a signing request.
+ * The store still decides which certificate and whether it is valid; only
+ * the parse is kept. *out is the caller's reference (X509_free).
+ */
+enum tk_err svc_cert_parse_cached(struct instance *inst, const uint8_t *der, size_t len, X509 **out) WARN_UNUSED;
 
 /* ---- shared by the services (svc/base/instance.c) ---- */
 

@@ -36,6 +36,13 @@ struct instance {
 		X509 *cert;
 	} cas[4];
 	size_t ncas;
+	/* svc_cert_parse_cached(): parsed certificates by their exact DER, replaced round robin. */
+	struct {
+		uint8_t *der;
+		size_t len;
+		X509 *cert;
+	} certs[INSTANCE_CERT_CACHE];
+	size_t ncerts, next_cert;
 };
 
 /* ---- JSON of requests and answers (svc/base/json.c) ---- */

@@ -206,6 +206,11 @@ void instance_close(struct instance *inst)
 		key_free(inst->keys[--inst->nkeys]);
 	while (inst->ncas > 0)
 		X509_free(inst->cas[--inst->ncas].cert);
+	while (inst->ncerts > 0) {
+		inst->ncerts--;
+		X509_free(inst->certs[inst->ncerts].cert);
+		free(inst->certs[inst->ncerts].der);
+	}
 	pthread_mutex_destroy(&inst->key_lock);
 	config_free(inst->cfg);
 	OPENSSL_cleanse(inst->ikey, sizeof(inst->ikey));
@@ -351,6 +356,48 @@ static enum tk_err p11_key_open(const struct instance *inst, const char *name, c
 	if ((rc = svc_hsm_token(inst, &t, pin)) != TK_OK)
 		return rc;
 	return key_p11_open(&t, name, ref, out);
+}
+
+enum tk_err svc_cert_parse_cached(struct instance *inst, const uint8_t *der, size_t len, X509 **out)
+{
+	X509 *x = NULL;
+	uint8_t *copy;
+	size_t i;
+	enum tk_err rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&inst->key_lock);
+	for (i = 0; i < inst->ncerts; i++)
+		if (inst->certs[i].len == len && memcmp(inst->certs[i].der, der, len) == 0) {
+			X509_up_ref(inst->certs[i].cert);
+			*out = inst->certs[i].cert;
+			pthread_mutex_unlock(&inst->key_lock);
+			return TK_OK;
+		}
+	pthread_mutex_unlock(&inst->key_lock);
+	if ((rc = x509_cert_parse(der, len, &x)) != TK_OK)
+		return rc;
+	/* Not cached when out of memory: the caller still has its certificate. */
+	if ((copy = malloc(len)) != NULL) {
+		memcpy(copy, der, len);
+		X509_up_ref(x);
+		pthread_mutex_lock(&inst->key_lock);
+		if (inst->ncerts < INSTANCE_CERT_CACHE) {
+			i = inst->ncerts++;
+		} else {
+			/* Full (renewed seals, many units): the oldest goes; its holders keep their references. */
+			i = inst->next_cert;
+			inst->next_cert = (inst->next_cert + 1) % INSTANCE_CERT_CACHE;
+			X509_free(inst->certs[i].cert);
+			free(inst->certs[i].der);
+		}
+		inst->certs[i].der = copy;
+		inst->certs[i].len = len;
+		inst->certs[i].cert = x;
+		pthread_mutex_unlock(&inst->key_lock);
+	}
+	*out = x;
+	return TK_OK;
 }
 
 enum tk_err svc_key_load(struct svc_ctx *c, const char *name, struct key **out)

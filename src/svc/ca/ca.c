@@ -557,7 +557,7 @@ static enum tk_err cert_by_meta(struct svc_ctx *c, const char *meta, int valid_o
 			size_t len = 0;
 			const uint8_t *der = store_col_blob(s, 0, &len);
 			if (serial == NULL || (rc = str_copy(serial, 65, store_col_text(s, 1))) == TK_OK)
-				rc = x509_cert_parse(der, len, out);
+				rc = svc_cert_parse_cached(c->inst, der, len, out);
 		}
 	}
 	store_finalize(s);

@@ -149,7 +149,7 @@ static enum tk_err default_seal(struct svc_ctx *c, const char *unit, char key_na
 		const uint8_t *der = store_col_blob(s, 1, &len);
 		X509 *x = NULL;
 		char u[201];
-		if (x509_cert_parse(der, len, &x) != TK_OK)
+		if (svc_cert_parse_cached(c->inst, der, len, &x) != TK_OK)
 			continue;
 		(void)seal_unit(x, u);
 		X509_free(x);
