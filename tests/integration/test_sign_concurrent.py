@@ -72,6 +72,7 @@ def client(port, n, results, errors, stop=None):
             st, h, b, inp = post(conn, kind, i)
             if st == 200:
                 results.append((kind, h["x-document-id"], b, inp))
+                rids[h["x-document-id"]] = h.get("x-request-id", "")
             else:
                 errors.append((st, b[:300]))
             i += 1
@@ -80,6 +81,9 @@ def client(port, n, results, errors, stop=None):
             errors.append((0, repr(e)))
     finally:
         conn.close()
+
+
+rids = {}  # document id -> X-Request-Id of the answer that carried it
 
 
 # 1. Six clients, eight requests each, at once, on two pool threads and four signing threads.
@@ -97,6 +101,17 @@ ids = [r[1] for r in results]
 check(len(set(ids)) == len(ids), "document ids are unique")
 log = open(srv.log_path).read()
 check("on 4 signing threads" in log, "the server reports its signing threads: %s" % log[:300])
+# The signing thread speaks for the request it signs: its log line carries the answer's X-Request-Id.
+signed_lines = {}
+for line in log.splitlines():
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if j.get("event") == "sign.document":
+        signed_lines[j.get("msg", "").split(" ")[1]] = j.get("request_id")
+bad_rid = [(i, rids.get(i), signed_lines.get(i)) for i in ids if not rids.get(i) or signed_lines.get(i) != rids.get(i)]
+check(not bad_rid, "each sign.document log line carries its request's X-Request-Id: %s" % bad_rid[:3])
 
 chain = teken("ca", "chain", "--dir", d).stdout
 root = os.path.join(T, "root.pem")
