@@ -86,8 +86,11 @@ static void bsre_v2(json_t *j)
 		}
 		check_str(in.reason, 200);
 		check_str(in.location, 200);
-		if (in.visible && !(in.rect[2] > 0 && in.rect[3] > 0))
+		if (in.visible && (!(in.rect[2] > 0 && in.rect[3] > 0) || (in.page != SIZE_MAX && in.page >= 20000)))
 			abort();
+		for (size_t k = 0; in.visible && k < 4; k++)
+			if (!(in.rect[k] >= 0 && in.rect[k] <= 20000))
+				abort();
 		if (in.image != NULL && (in.image != img.p || in.image_len != img.len))
 			abort();
 	}

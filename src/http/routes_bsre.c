@@ -145,6 +145,9 @@ static enum tk_err placement(struct sign_in *in, const char *tampilan, double pa
 		return TK_OK;
 	if (strcasecmp(tampilan, "visible") != 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "tampilan must be visible or invisible");
+	/* v2 numbers are any JSON number: bounded as v1's form fields are (and before the size_t conversion). */
+	if (!(page >= 0 && page <= 20000 && x >= 0 && x <= 20000 && y >= 0 && y <= 20000 && w >= 0 && w <= 20000 && h >= 0 && h <= 20000))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "page, position, width and height must be numbers from 0 to 20000");
 	in->visible = 1;
 	in->page = page >= 1 ? (size_t)page - 1 : 0;
 	if (tag != NULL && tag[0] != '\0') {
