@@ -74,7 +74,10 @@ enum tk_err routes_form_options(const struct mp_form *f, json_t **out)
 	const struct mp_part *o = mp_get(f, "options");
 	json_error_t e;
 
+	memset(&e, 0, sizeof(e));
 	*out = o == NULL ? json_object() : json_loadb((const char *)o->data, o->len, JSON_REJECT_DUPLICATES, &e);
+	if (*out == NULL && (o == NULL || json_error_code(&e) == json_error_out_of_memory))
+		return tk_fail(TK_ERR_NOMEM, "out of memory reading part 'options'");
 	if (*out == NULL || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
