@@ -12,7 +12,8 @@
  * NUL-free strings within their fields, a QR link starting with http(s)://,
  * a visible stamp of positive size at coordinates 0..20000; the image,
  * when there is one, lies inside the body too.
- * Seeds: forms like those of tests/integration/test_bsre*.py.
+ * Seeds: hand-written forms shaped like those tests/integration/test_bsre_compat.py
+ * sends, and regressions.
  */
 #include <stdint.h>
 #include <stdlib.h>

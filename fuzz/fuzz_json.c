@@ -13,7 +13,8 @@
  * 0..20000 points, page a page index or "last"), a BSrE placement has a
  * positive width and height, accepted strings are within their length
  * bounds, and the canonical rules text is a fixed point (canon(canon(r)) ==
- * canon(r)). Seeds: bodies from docs/api examples and the integration tests.
+ * canon(r)). Seeds: hand-written bodies in the shapes docs/api.md and
+ * docs/bsre-compat.md describe, and regressions.
  */
 #include <stdint.h>
 #include <stdlib.h>
