@@ -110,6 +110,12 @@ for t in "${targets[@]}"; do
   fi
 done
 cat "$table"
+if [ "$FUZZ_MERGE" = 1 ]; then
+  for t in "${targets[@]}"; do
+    m=$(grep -o 'MERGE-OUTER: [0-9]* new files' "$BUILD/$t.merge.log" 2>/dev/null | grep -o '[0-9]*' || true)
+    echo "fuzz-smoke: $t: ${m:-no} new inputs merged into fuzz/corpus/$t/"
+  done
+fi
 echo "fuzz-smoke: ${#targets[@]} targets, $FUZZ_JOBS at a time, ${FUZZ_SECONDS}s each, $(($(date +%s) - start))s in all;" \
   "$([ "$status" = 0 ] && echo "no failures" || echo "FAILURES above")"
 exit $status
