@@ -27,8 +27,10 @@ test: build-asan
 		ctest --output-on-failure -j$(JOBS)
 	@bash scripts/fuzz-smoke.sh
 
+# make fuzz [FUZZ_SECONDS=300] [FUZZ_TARGETS="csr crl"] [FUZZ_JOBS=$(JOBS)] [FUZZ_MERGE=1]: see scripts/fuzz-smoke.sh.
 fuzz: deps
-	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz-smoke.sh
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),300) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_JOBS=$(or $(FUZZ_JOBS),$(JOBS)) \
+		FUZZ_MERGE=$(or $(FUZZ_MERGE),1) bash scripts/fuzz-smoke.sh
 
 bench: build
 	@for b in bench/*.sh; do bash $$b; done

@@ -1010,7 +1010,9 @@ static enum tk_err verify_hash(const struct cms_info *info, EVP_PKEY *pk, const 
 		goto out;
 	}
 	if (EVP_PKEY_verify(pctx, sig, siglen, h, hl) != 1) {
-		rc = tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 5.6: signature does not verify with the signer's public key");
+		/* Out of memory is no verdict on the signature. */
+		rc = tk_ossl_take_nomem() ? tk_fail(TK_ERR_NOMEM, "cms: out of memory verifying the signature")
+					  : tk_fail(TK_ERR_CRYPTO, "cms: RFC 5652 5.6: signature does not verify with the signer's public key");
 		goto out;
 	}
 	rc = TK_OK;

@@ -79,6 +79,8 @@ enum tk_err tk_fail_code(enum tk_err err, const char *code, const char *fmt, ...
     PRINTF_LIKE(3, 4);
 /* Records an OpenSSL failure: our context, then OpenSSL's first reason. */
 enum tk_err tk_fail_ossl(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Empties OpenSSL's error queue; 1 when it held an allocation failure (ERR_R_MALLOC_FAILURE). */
+int tk_ossl_take_nomem(void);
 /* Prefixes the current message with more context ("ca: " + old message). */
 enum tk_err tk_wrap(enum tk_err err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 const struct tk_error *tk_last_error(void);

@@ -74,7 +74,7 @@ enum tk_err tk_fail_ossl(const char *fmt, ...)
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	/* The earliest queued error is usually the root cause. */
-	e = ERR_get_error();
+	e = ERR_peek_error();
 	if (e != 0) {
 		const char *r = ERR_reason_error_string(e);
 		if (r != NULL)
@@ -82,8 +82,21 @@ enum tk_err tk_fail_ossl(const char *fmt, ...)
 		else
 			snprintf(reason, sizeof(reason), "OpenSSL error %lx", e);
 	}
-	ERR_clear_error();
+	/* Memory running out anywhere in the chain is that, not a cryptographic failure. */
+	if (tk_ossl_take_nomem())
+		return tk_fail(TK_ERR_NOMEM, "%s: out of memory", ctx);
 	return tk_fail(TK_ERR_CRYPTO, "%s: %s", ctx, reason);
+}
+
+int tk_ossl_take_nomem(void)
+{
+	unsigned long e;
+	int nomem = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			nomem = 1;
+	return nomem;
 }
 
 enum tk_err tk_wrap(enum tk_err err, const char *fmt, ...)

@@ -51,7 +51,39 @@ enum tk_err h_tsa(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_post(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_ocsp_get(struct http_req *rq, struct http_resp *rs);
 
+/* routes_sign.c */
+struct mp_form;
+struct sign_in;
+/*
+ * Reads the signing options of /api/v1/sign/{pdf,cades,batch} (passphrase, nik, level,
+ * field, reason, location, unit, new_field, certify, visible{page, x, y,
+ * w, h, anchor}, seal_key for applications) from the JSON object j into
+ * in; strings point into j.
+ */
+enum tk_err routes_sign_options(const struct http_req *rq, json_t *j, struct sign_in *in) WARN_UNUSED;
+/* Parses the multipart part "options" (a JSON object; absent: {}). Caller decrefs *out. */
+enum tk_err routes_form_options(const struct mp_form *f, json_t **out) WARN_UNUSED;
+
 /* routes_bsre.c */
+/* The text fields of a v1 signing form; sign_in strings point here. */
+struct bsre_v1_form {
+	char nik[20], pass[300], tampilan[16], reason[201], location[201], link[300], tag[128];
+};
+/*
+ * Reads and checks the v1 signing form (file, nik, passphrase, tampilan,
+ * page|halaman, xAxis, yAxis, width, height, tag_koordinat, image,
+ * imageTTD, linkQR, reason, location) into in: data and image point into
+ * form, strings into f (the caller wipes f: it holds the passphrase).
+ * Nothing is looked up: who nik is, is the caller's next step.
+ */
+enum tk_err bsre_v1_fields(const struct mp_form *form, struct bsre_v1_form *f, struct sign_in *in) WARN_UNUSED;
+/*
+ * Applies one v2 signatureProperties entry p (any JSON; not an object:
+ * nothing) to in: tampilan, reason, location, tag_koordinat, page,
+ * originX, originY, width, height, and imageBase64 decoded into imgbuf.
+ * Strings point into p.
+ */
+enum tk_err bsre_v2_props(json_t *p, struct sign_in *in, struct buf *imgbuf) WARN_UNUSED;
 enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_bsre_v1_download(struct http_req *rq, struct http_resp *rs);
 enum tk_err h_bsre_v1_status(struct http_req *rq, struct http_resp *rs);

@@ -145,6 +145,9 @@ static enum tk_err placement(struct sign_in *in, const char *tampilan, double pa
 		return TK_OK;
 	if (strcasecmp(tampilan, "visible") != 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "tampilan must be visible or invisible");
+	/* v2 numbers are any JSON number: bounded as v1's form fields are (and before the size_t conversion). */
+	if (!(page >= 0 && page <= 20000 && x >= 0 && x <= 20000 && y >= 0 && y <= 20000 && w >= 0 && w <= 20000 && h >= 0 && h <= 20000))
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "page, position, width and height must be numbers from 0 to 20000");
 	in->visible = 1;
 	in->page = page >= 1 ? (size_t)page - 1 : 0;
 	if (tag != NULL && tag[0] != '\0') {
@@ -159,72 +162,68 @@ static enum tk_err placement(struct sign_in *in, const char *tampilan, double pa
 	return TK_OK;
 }
 
+enum tk_err bsre_v1_fields(const struct mp_form *form, struct bsre_v1_form *f, struct sign_in *in)
+{
+	const struct mp_part *file, *ttd;
+	const char *tag_s;
+	double page = 0, x = 0, y = 0, w = 0, h = 0;
+	enum tk_err rc;
+
+	if ((file = mp_get(form, "file")) == NULL || file->len == 0)
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "file wajib diisi (PDF)");
+	if (form_str(form, "nik", f->nik, sizeof(f->nik)) == NULL || form_str(form, "passphrase", f->pass, sizeof(f->pass)) == NULL)
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "nik dan passphrase wajib diisi");
+	if (form_str(form, "tampilan", f->tampilan, sizeof(f->tampilan)) == NULL)
+		return tk_fail_code(TK_ERR_INVALID, "missing_field", "tampilan wajib diisi (visible atau invisible)");
+	if ((rc = form_num(form, mp_get(form, "page") ? "page" : "halaman", 1, &page)) != TK_OK || (rc = form_num(form, "xAxis", 0, &x)) != TK_OK ||
+	    (rc = form_num(form, "yAxis", 0, &y)) != TK_OK || (rc = form_num(form, "width", 0, &w)) != TK_OK ||
+	    (rc = form_num(form, "height", 0, &h)) != TK_OK)
+		return rc;
+	tag_s = form_str(form, "tag_koordinat", f->tag, sizeof(f->tag));
+	if ((rc = placement(in, f->tampilan, page, x, y, w, h, tag_s)) != TK_OK)
+		return rc;
+	if (mp_get(form, "image") != NULL && mp_get(form, "image")->len == 4 && memcmp(mp_get(form, "image")->data, "true", 4) == 0) {
+		/* image=true: the specimen signature image goes on the stamp (the QR stays). */
+		if ((ttd = mp_get(form, "imageTTD")) == NULL || ttd->len == 0)
+			return tk_fail_code(TK_ERR_INVALID, "missing_field", "imageTTD wajib diisi bila image=true");
+		in->image = ttd->data;
+		in->image_len = ttd->len;
+	}
+	in->qr_url = form_str(form, "linkQR", f->link, sizeof(f->link));
+	if (in->qr_url != NULL && strncmp(in->qr_url, "https://", 8) != 0 && strncmp(in->qr_url, "http://", 7) != 0)
+		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "linkQR must be an http(s) URL");
+	in->data = file->data;
+	in->len = file->len;
+	in->channel = "bsre";
+	in->passphrase = f->pass;
+	in->reason = form_str(form, "reason", f->reason, sizeof(f->reason));
+	in->location = form_str(form, "location", f->location, sizeof(f->location));
+	in->keep_seconds = BSRE_KEEP_SECONDS;
+	return TK_OK;
+}
+
 enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
 {
 	struct mp_form *form = calloc(1, sizeof(*form));
-	const struct mp_part *file;
+	struct bsre_v1_form *f = calloc(1, sizeof(*f));
 	struct sign_in in;
 	struct sign_out out;
-	char nik[20], pass[300], tampilan[16], reason[201], location[201], link[300], tag[128];
-	const char *tag_s, *link_s, *img;
-	double page = 0, x = 0, y = 0, w = 0, h = 0;
 	enum tk_err rc;
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
-	pass[0] = '\0';
-	if (form == NULL)
+	if (form == NULL || f == NULL) {
+		free(form);
+		free(f);
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK)
-		goto fail;
-	if ((file = mp_get(form, "file")) == NULL || file->len == 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "file wajib diisi (PDF)");
-		goto fail;
 	}
-	if (form_str(form, "nik", nik, sizeof(nik)) == NULL || form_str(form, "passphrase", pass, sizeof(pass)) == NULL) {
-		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "nik dan passphrase wajib diisi");
+	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK || (rc = bsre_v1_fields(form, f, &in)) != TK_OK)
 		goto fail;
-	}
-	if (form_str(form, "tampilan", tampilan, sizeof(tampilan)) == NULL) {
-		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "tampilan wajib diisi (visible atau invisible)");
+	if ((rc = signer_of(rq, f->nik, NULL, &in.subscriber_id)) != TK_OK)
 		goto fail;
-	}
-	if ((rc = form_num(form, mp_get(form, "page") ? "page" : "halaman", 1, &page)) != TK_OK || (rc = form_num(form, "xAxis", 0, &x)) != TK_OK ||
-	    (rc = form_num(form, "yAxis", 0, &y)) != TK_OK || (rc = form_num(form, "width", 0, &w)) != TK_OK ||
-	    (rc = form_num(form, "height", 0, &h)) != TK_OK)
-		goto fail;
-	tag_s = form_str(form, "tag_koordinat", tag, sizeof(tag));
-	if ((rc = placement(&in, tampilan, page, x, y, w, h, tag_s)) != TK_OK)
-		goto fail;
-	img = mp_get(form, "image") != NULL && mp_get(form, "image")->len == 4 && memcmp(mp_get(form, "image")->data, "true", 4) == 0 ? "true" : NULL;
-	if (img != NULL) {
-		/* image=true: the specimen signature image goes on the stamp (the QR stays). */
-		const struct mp_part *ttd = mp_get(form, "imageTTD");
-		if (ttd == NULL || ttd->len == 0) {
-			rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "imageTTD wajib diisi bila image=true");
-			goto fail;
-		}
-		in.image = ttd->data;
-		in.image_len = ttd->len;
-	}
-	link_s = form_str(form, "linkQR", link, sizeof(link));
-	if (link_s != NULL && strncmp(link_s, "https://", 8) != 0 && strncmp(link_s, "http://", 7) != 0) {
-		rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "linkQR must be an http(s) URL");
-		goto fail;
-	}
-	if ((rc = signer_of(rq, nik, NULL, &in.subscriber_id)) != TK_OK)
-		goto fail;
-	in.data = file->data;
-	in.len = file->len;
-	in.channel = "bsre";
-	in.passphrase = pass;
-	in.reason = form_str(form, "reason", reason, sizeof(reason));
-	in.location = form_str(form, "location", location, sizeof(location));
-	in.qr_url = link_s;
-	in.keep_seconds = BSRE_KEEP_SECONDS;
 	if ((rc = sign_document(&rq->ctx, &in, &out)) != TK_OK)
 		goto fail;
-	rc = http_bytes(rs, 200, "application/pdf", file->data, file->len);
+	rc = http_bytes(rs, 200, "application/pdf", in.data, in.len);
 	if (rc == TK_OK)
 		rc = buf_append(&rs->body, out.out.p, out.out.len);
 	if (rc == TK_OK)
@@ -234,8 +233,9 @@ enum tk_err h_bsre_v1_sign(struct http_req *rq, struct http_resp *rs)
 fail:
 	rc = bsre_error(rs, 400, "Proses signing");
 out:
-	OPENSSL_cleanse(pass, sizeof(pass));
+	OPENSSL_cleanse(f, sizeof(*f));
 	OPENSSL_cleanse(rq->body.p, rq->body.len);
+	free(f);
 	free(form);
 	return rc;
 }
@@ -291,6 +291,35 @@ enum tk_err h_bsre_v2_status(struct http_req *rq, struct http_resp *rs)
 	return rc;
 }
 
+enum tk_err bsre_v2_props(json_t *p, struct sign_in *in, struct buf *imgbuf)
+{
+	const char *tampilan = "INVISIBLE", *tag = NULL;
+	json_t *v;
+	enum tk_err rc;
+
+	if (!json_is_object(p))
+		return TK_OK;
+	if ((v = json_object_get(p, "tampilan")) != NULL && json_is_string(v))
+		tampilan = json_string_value(v);
+	if ((v = json_object_get(p, "reason")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
+		in->reason = json_string_value(v);
+	if ((v = json_object_get(p, "location")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
+		in->location = json_string_value(v);
+	if ((v = json_object_get(p, "tag_koordinat")) != NULL && json_is_string(v))
+		tag = json_string_value(v);
+	if ((v = json_object_get(p, "imageBase64")) != NULL && json_is_string(v) && json_string_length(v) > 0) {
+		buf_reset(imgbuf);
+		if ((rc = buf_reserve(imgbuf, json_string_length(v))) != TK_OK ||
+		    (rc = b64_decode(json_string_value(v), json_string_length(v), imgbuf->p, imgbuf->cap, &imgbuf->len)) != TK_OK)
+			return rc;
+		in->image = imgbuf->p;
+		in->image_len = imgbuf->len;
+	}
+	return placement(in, tampilan, json_number_value(json_object_get(p, "page")), json_number_value(json_object_get(p, "originX")),
+	    json_number_value(json_object_get(p, "originY")), json_number_value(json_object_get(p, "width")),
+	    json_number_value(json_object_get(p, "height")), tag);
+}
+
 /*
  * Signs every base64 PDF of files with the signer in who (an official with
  * passphrase, or a seal), one signatureProperties entry per file or one for
@@ -313,7 +342,6 @@ static enum tk_err sign_files(struct http_req *rq, json_t *files, json_t *props,
 		json_t *f = json_array_get(files, i), *p;
 		struct sign_in in;
 		struct sign_out out;
-		const char *tampilan = "INVISIBLE", *tag = NULL;
 		/* One properties entry per file, or one for all. */
 		p = json_is_array(props) ? json_array_get(props, json_array_size(props) > i ? i : 0) : NULL;
 		in = *who;
@@ -325,29 +353,8 @@ static enum tk_err sign_files(struct http_req *rq, json_t *files, json_t *props,
 		if ((rc = buf_reserve(&pdf, json_string_length(f))) != TK_OK ||
 		    (rc = b64_decode(json_string_value(f), json_string_length(f), pdf.p, pdf.cap, &pdf.len)) != TK_OK)
 			goto out;
-		if (json_is_object(p)) {
-			json_t *v;
-			if ((v = json_object_get(p, "tampilan")) != NULL && json_is_string(v))
-				tampilan = json_string_value(v);
-			if ((v = json_object_get(p, "reason")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
-				in.reason = json_string_value(v);
-			if ((v = json_object_get(p, "location")) != NULL && json_is_string(v) && json_string_length(v) <= 200)
-				in.location = json_string_value(v);
-			if ((v = json_object_get(p, "tag_koordinat")) != NULL && json_is_string(v))
-				tag = json_string_value(v);
-			if ((v = json_object_get(p, "imageBase64")) != NULL && json_is_string(v) && json_string_length(v) > 0) {
-				buf_reset(&imgbuf);
-				if ((rc = buf_reserve(&imgbuf, json_string_length(v))) != TK_OK ||
-				    (rc = b64_decode(json_string_value(v), json_string_length(v), imgbuf.p, imgbuf.cap, &imgbuf.len)) != TK_OK)
-					goto out;
-				in.image = imgbuf.p;
-				in.image_len = imgbuf.len;
-			}
-			if ((rc = placement(&in, tampilan, json_number_value(json_object_get(p, "page")), json_number_value(json_object_get(p, "originX")),
-				 json_number_value(json_object_get(p, "originY")), json_number_value(json_object_get(p, "width")),
-				 json_number_value(json_object_get(p, "height")), tag)) != TK_OK)
-				goto out;
-		}
+		if ((rc = bsre_v2_props(p, &in, &imgbuf)) != TK_OK)
+			goto out;
 		in.data = pdf.p;
 		in.len = pdf.len;
 		in.channel = "bsre";

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Reads the JSON options into in; strings point into j. */
-static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *in)
+enum tk_err routes_sign_options(const struct http_req *rq, json_t *j, struct sign_in *in)
 {
 	json_t *vis = json_object_get(j, "visible"), *v;
 	const char *s = NULL;
@@ -70,13 +69,15 @@ static enum tk_err sign_options(struct http_req *rq, json_t *j, struct sign_in *
 	return TK_OK;
 }
 
-/* Parses "options" (JSON) from a multipart form. */
-static enum tk_err form_options(const struct mp_form *f, json_t **out)
+enum tk_err routes_form_options(const struct mp_form *f, json_t **out)
 {
 	const struct mp_part *o = mp_get(f, "options");
 	json_error_t e;
 
+	memset(&e, 0, sizeof(e));
 	*out = o == NULL ? json_object() : json_loadb((const char *)o->data, o->len, JSON_REJECT_DUPLICATES, &e);
+	if (*out == NULL && (o == NULL || json_error_code(&e) == json_error_out_of_memory))
+		return tk_fail(TK_ERR_NOMEM, "out of memory reading part 'options'");
 	if (*out == NULL || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
@@ -105,13 +106,13 @@ static enum tk_err sign_one(struct http_req *rq, struct http_resp *rs, int cades
 	memset(&in, 0, sizeof(in));
 	if (form == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK || (rc = form_options(form, &opts)) != TK_OK)
+	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK || (rc = routes_form_options(form, &opts)) != TK_OK)
 		goto out;
 	if ((file = mp_get(form, "file")) == NULL || file->len == 0) {
 		rc = tk_fail_code(TK_ERR_INVALID, "missing_field", "multipart part 'file' is required");
 		goto out;
 	}
-	if ((rc = sign_options(rq, opts, &in)) != TK_OK)
+	if ((rc = routes_sign_options(rq, opts, &in)) != TK_OK)
 		goto out;
 	in.data = file->data;
 	in.len = file->len;
@@ -176,8 +177,8 @@ enum tk_err h_sign_batch(struct http_req *rq, struct http_resp *rs)
 	memset(&base, 0, sizeof(base));
 	if (form == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK || (rc = form_options(form, &opts)) != TK_OK ||
-	    (rc = sign_options(rq, opts, &base)) != TK_OK)
+	if ((rc = mp_parse(rq->content_type, rq->body.p, rq->body.len, form)) != TK_OK || (rc = routes_form_options(form, &opts)) != TK_OK ||
+	    (rc = routes_sign_options(rq, opts, &base)) != TK_OK)
 		goto out;
 	results = json_array();
 	for (i = 0; i < form->n; i++) {

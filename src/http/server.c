@@ -407,6 +407,8 @@ enum tk_err http_body_json(struct http_req *rq, json_t **out)
 	if (strncmp(rq->content_type, "application/json", 16) != 0)
 		return tk_fail_code(TK_ERR_INVALID, "unsupported_media_type", "expected Content-Type: application/json");
 	j = json_loadb((const char *)rq->body.p, rq->body.len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL && json_error_code(&err) == json_error_out_of_memory)
+		return tk_fail(TK_ERR_NOMEM, "out of memory reading the JSON body");
 	if (j == NULL)
 		return tk_fail_code(TK_ERR_INVALID, "malformed_json", "malformed JSON at line %d: %s", err.line, err.text);
 	if (!json_is_object(j)) {

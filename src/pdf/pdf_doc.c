@@ -409,21 +409,31 @@ out:
 }
 
 /* The scan index, built once, for entries that do not hold what they promise. */
-static const struct xent *scan_lookup(struct pdf_doc *d, uint32_t num)
+/*
+ * Where a scan of the file finds object num (*out NULL: nowhere, or no
+ * scan). Fails only when memory runs out: that is no damage of the file,
+ * and a later lookup scans again.
+ */
+static enum tk_err scan_lookup(struct pdf_doc *d, uint32_t num, const struct xent **out)
 {
 	const struct pdf_obj *tr;
+	enum tk_err rc;
 
+	*out = NULL;
 	if (d->flags & PDF_LOAD_NO_REPAIR)
-		return NULL;
+		return TK_OK;
 	if (d->kind == PDF_XREF_REBUILT)
-		return NULL; /* the table already is the scan */
+		return TK_OK; /* the table already is the scan */
 	if (d->scan_state == 0) {
 		d->scan_state = 2; /* building: a lookup made while scanning must not scan again */
-		d->scan_state = pdf_scan_build(d, &d->scan, &tr) == TK_OK ? 1 : -1;
+		rc = pdf_scan_build(d, &d->scan, &tr);
+		d->scan_state = rc == TK_OK ? 1 : rc == TK_ERR_NOMEM ? 0 : -1;
+		if (rc == TK_ERR_NOMEM)
+			return rc;
 	}
-	if (d->scan_state != 1)
-		return NULL;
-	return xt_get(&d->scan, num);
+	if (d->scan_state == 1)
+		*out = xt_get(&d->scan, num);
+	return TK_OK;
 }
 
 /* ---- objects ---- */
@@ -458,13 +468,20 @@ static enum tk_err get_obj(struct pdf_doc *d, uint32_t num, uint16_t gen, const 
 		else
 			rc = pdf_parse_indirect(d, (size_t)e->off, num, gen, &o, NULL, NULL);
 		if (rc == TK_ERR_INVALID) {
-			const struct xent *s = scan_lookup(d, num);
+			const struct xent *s = NULL;
 			char why[MAX_ERRMSG];
+			enum tk_err src;
 			memcpy(why, tk_last_error()->msg, sizeof(why));
-			if (s != NULL && s->type == XE_INUSE && s->gen == gen && s->off != e->off &&
-			    pdf_parse_indirect(d, (size_t)s->off, num, gen, &o, NULL, NULL) == TK_OK) {
+			/* Running out of memory while repairing is that error, not the damage. */
+			if ((src = scan_lookup(d, num, &s)) == TK_OK && s != NULL && s->type == XE_INUSE && s->gen == gen && s->off != e->off)
+				src = pdf_parse_indirect(d, (size_t)s->off, num, gen, &o, NULL, NULL);
+			else if (src == TK_OK)
+				src = TK_ERR_INVALID;
+			if (src == TK_OK) {
 				note_damage(d, why);
 				rc = TK_OK;
+			} else if (src == TK_ERR_NOMEM) {
+				rc = src;
 			} else {
 				tk_fail(TK_ERR_INVALID, "%s", why);
 			}
@@ -817,11 +834,17 @@ static enum tk_err read_xref_chain(struct pdf_doc *d, const struct pdf_obj ***tr
 	return TK_OK;
 }
 
-static bool root_ok(struct pdf_doc *d)
+/* TK_OK: /Root is a catalog dictionary; TK_ERR_NOMEM: memory ran out finding out (no damage); TK_ERR_INVALID: not. */
+static enum tk_err root_check(struct pdf_doc *d)
 {
 	const struct pdf_obj *o;
+	enum tk_err rc;
 
-	return d->root_num != 0 && get_obj(d, d->root_num, d->root_gen, &o) == TK_OK && o->type == PDF_DICT;
+	if (d->root_num == 0)
+		return TK_ERR_INVALID;
+	if ((rc = get_obj(d, d->root_num, d->root_gen, &o)) == TK_ERR_NOMEM)
+		return rc;
+	return rc == TK_OK && o->type == PDF_DICT ? TK_OK : TK_ERR_INVALID;
 }
 
 static void reset_xref(struct pdf_doc *d)
@@ -909,7 +932,7 @@ enum tk_err pdf_doc_load_pw(const uint8_t *p, size_t len, unsigned flags, const 
 				d->root_gen = r->u.ref.gen;
 			}
 		}
-		if (rc == TK_OK && !root_ok(d)) {
+		if (rc == TK_OK && (rc = root_check(d)) == TK_ERR_INVALID) {
 			rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.7.2: the trailer's /Root is not a catalog dictionary");
 			if (d->damage[0] != '\0')
 				rc = tk_fail(TK_ERR_INVALID, "%s", d->damage);
@@ -952,8 +975,9 @@ enum tk_err pdf_doc_load_pw(const uint8_t *p, size_t len, unsigned flags, const 
 			d->root_num = pdf_dict_get(tr, "Root")->u.ref.num;
 			d->root_gen = pdf_dict_get(tr, "Root")->u.ref.gen;
 		}
-		if (!root_ok(d)) {
-			rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.7.2: no catalog dictionary (xref unusable: %s)", why);
+		if ((rc = root_check(d)) != TK_OK) {
+			if (rc != TK_ERR_NOMEM)
+				rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.7.2: no catalog dictionary (xref unusable: %s)", why);
 			goto out;
 		}
 	}
@@ -1159,29 +1183,40 @@ struct pframe {
 	struct inh inh;
 };
 
-/* A malformed attribute is ignored (the inherited one stays), as viewers do. */
-static const struct pdf_obj *attr(struct pdf_doc *d, const struct pdf_obj *node, const char *key)
+/* A malformed attribute is ignored (the inherited one stays), as viewers do; running out of memory is not. */
+static enum tk_err attr(struct pdf_doc *d, const struct pdf_obj *node, const char *key, const struct pdf_obj **v)
 {
-	const struct pdf_obj *v;
+	enum tk_err rc;
 
-	if (pdf_dict_get_resolved(d, node, key, &v) != TK_OK) {
+	if ((rc = pdf_dict_get_resolved(d, node, key, v)) == TK_ERR_NOMEM)
+		return rc;
+	if (rc != TK_OK) {
 		tk_clear_error();
-		return NULL;
+		*v = NULL;
 	}
-	return v;
+	return TK_OK;
 }
 
 static enum tk_err inherit(struct pdf_doc *d, const struct pdf_obj *node, struct inh *in)
 {
 	const struct pdf_obj *v;
+	enum tk_err rc;
 
-	if (pdf_obj_type(v = attr(d, node, "Resources")) == PDF_DICT)
+	if ((rc = attr(d, node, "Resources", &v)) != TK_OK)
+		return rc;
+	if (pdf_obj_type(v) == PDF_DICT)
 		in->res = v;
-	if (pdf_array_len(v = attr(d, node, "MediaBox")) == 4)
+	if ((rc = attr(d, node, "MediaBox", &v)) != TK_OK)
+		return rc;
+	if (pdf_array_len(v) == 4)
 		in->mbox = v;
-	if (pdf_array_len(v = attr(d, node, "CropBox")) == 4)
+	if ((rc = attr(d, node, "CropBox", &v)) != TK_OK)
+		return rc;
+	if (pdf_array_len(v) == 4)
 		in->cbox = v;
-	if (pdf_obj_type(v = attr(d, node, "Rotate")) == PDF_INT)
+	if ((rc = attr(d, node, "Rotate", &v)) != TK_OK)
+		return rc;
+	if (pdf_obj_type(v) == PDF_INT)
 		in->rot = v;
 	return TK_OK;
 }

@@ -12,6 +12,7 @@
 #include "config/config.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <string.h>
@@ -81,6 +82,41 @@ enum tk_err timestamp_token(struct svc_ctx *c, const uint8_t *data, size_t len, 
 	return timestamp_token_digest(c, dig, dlen, token);
 }
 
+enum tk_err timestamp_reply_token(TS_REQ *req, const uint8_t *reply, size_t len, struct buf *token)
+{
+	const unsigned char *q = reply;
+	TS_RESP *resp = NULL;
+	TS_VERIFY_CTX *vctx = NULL;
+	unsigned char *der = NULL;
+	int n;
+	enum tk_err rc = TK_ERR_CRYPTO;
+
+	if (len > LONG_MAX || (resp = d2i_TS_RESP(NULL, &q, (long)len)) == NULL || q != reply + len) {
+		rc = tk_fail_code(TK_ERR_CRYPTO, "tsa_bad_reply", "timestamp: RFC 3161 2.4.2: the TSA reply is not a TimeStampResp");
+		goto out;
+	}
+	/* Status granted, imprint and nonce ours (the TSA signature is checked by verifiers). */
+	if ((vctx = TS_REQ_to_TS_VERIFY_CTX(req, NULL)) == NULL) {
+		rc = tk_fail_ossl("timestamp: verify context");
+		goto out;
+	}
+	TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
+	if (TS_RESP_verify_response(vctx, resp) != 1) {
+		rc = tk_fail_ossl("timestamp: the TSA reply does not match the request");
+		goto out;
+	}
+	if ((n = i2d_PKCS7(TS_RESP_get_token(resp), &der)) <= 0) {
+		rc = tk_fail_ossl("timestamp: token");
+		goto out;
+	}
+	rc = buf_append(token, der, (size_t)n);
+out:
+	OPENSSL_free(der);
+	TS_VERIFY_CTX_free(vctx);
+	TS_RESP_free(resp);
+	return rc;
+}
+
 enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *dig, size_t dlen, struct buf *token)
 {
 	const char *url = config_get(c->inst->cfg, "sign", "tsa_url");
@@ -90,11 +126,8 @@ enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *dig, size_t
 	TS_MSG_IMPRINT *mi = NULL;
 	X509_ALGOR *alg = NULL;
 	ASN1_INTEGER *nonce = NULL;
-	TS_RESP *resp = NULL;
-	TS_VERIFY_CTX *vctx = NULL;
 	uint8_t nb[16];
 	unsigned char *der = NULL;
-	const unsigned char *q;
 	struct buf reply;
 	int n, granted = 0;
 	enum tk_err rc = TK_ERR_CRYPTO;
@@ -121,32 +154,9 @@ enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *dig, size_t
 		rc = tk_fail_code(TK_ERR_CRYPTO, "tsa_rejected", "timestamp: our TSA refused the request");
 	if (rc != TK_OK)
 		goto out;
-	q = reply.p;
-	if ((resp = d2i_TS_RESP(NULL, &q, (long)reply.len)) == NULL || q != reply.p + reply.len) {
-		rc = tk_fail_code(TK_ERR_CRYPTO, "tsa_bad_reply", "timestamp: RFC 3161 2.4.2: the TSA reply is not a TimeStampResp");
-		goto out;
-	}
-	/* Status granted, imprint and nonce ours (the TSA signature is checked by verifiers). */
-	if ((vctx = TS_REQ_to_TS_VERIFY_CTX(req, NULL)) == NULL) {
-		rc = tk_fail_ossl("timestamp: verify context");
-		goto out;
-	}
-	TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
-	if (TS_RESP_verify_response(vctx, resp) != 1) {
-		rc = tk_fail_ossl("timestamp: the TSA reply does not match the request");
-		goto out;
-	}
-	OPENSSL_free(der);
-	der = NULL;
-	if ((n = i2d_PKCS7(TS_RESP_get_token(resp), &der)) <= 0) {
-		rc = tk_fail_ossl("timestamp: token");
-		goto out;
-	}
-	rc = buf_append(token, der, (size_t)n);
+	rc = timestamp_reply_token(req, reply.p, reply.len, token);
 out:
 	OPENSSL_free(der);
-	TS_VERIFY_CTX_free(vctx);
-	TS_RESP_free(resp);
 	ASN1_INTEGER_free(nonce);
 	TS_MSG_IMPRINT_free(mi);
 	X509_ALGOR_free(alg);

@@ -24,6 +24,8 @@
 #include "svc/base/base.h"
 #include "cms/cms.h"
 
+#include <openssl/ts.h>
+
 #define TRUST_DEFAULT_TSA_POLICY "2.16.360.1.1.1.99.2" /* placeholder arc, like the CPS policy OID */
 
 /*
@@ -95,6 +97,14 @@ enum tk_err timestamp_token(struct svc_ctx *c, const uint8_t *data, size_t len, 
 enum tk_err timestamp_token_digest(struct svc_ctx *c, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
 /* The digest the configured TSA is asked to stamp ("sha256" by default). */
 const char *timestamp_digest_name(const struct instance *inst);
+/*
+ * Checks a TSA's reply to req (RFC 3161 2.4.2): one DER TimeStampResp and
+ * nothing after it, status granted, version, imprint and nonce those of
+ * req; appends the token (DER ContentInfo) to token. The token's signature
+ * is left to verifiers. Does not take ownership of req or reply.
+ * timestamp_token_digest() calls it on what the TSA sent back.
+ */
+enum tk_err timestamp_reply_token(TS_REQ *req, const uint8_t *reply, size_t len, struct buf *token) WARN_UNUSED;
 /* pades_opts.doc_ts for this instance's timestamp source (arg: struct svc_ctx *). */
 enum tk_err svc_doc_ts(void *arg, enum cms_md md, const uint8_t *digest, size_t dlen, struct buf *token) WARN_UNUSED;
 /* Appends to tail a document timestamp revision (PAdES B-LTA) over pdf[0..len). */
