@@ -70,7 +70,8 @@ static void bsre_v2(json_t *j)
 		tk_clear_error();
 	buf_init(&pdf, MAX_REQ_BODY);
 	buf_init(&img, 8u << 20);
-	n = json_is_array(files) ? json_array_size(files) : json_is_string(files) ? 1 : 0;
+	n = json_is_array(files) ? json_array_size(files) : json_is_string(files) ? 1
+										  : 0;
 	for (i = 0; i < n && i < 32; i++) {
 		json_t *f = json_is_array(files) ? json_array_get(files, i) : files;
 		json_t *p = json_is_array(props) ? json_array_get(props, json_array_size(props) > i ? i : 0) : NULL;

@@ -84,8 +84,8 @@ static void answer(const uint8_t *p, size_t len)
 		const struct ocsp_certid *id = ocsp_req_certid(r, i);
 		items[i].req = r;
 		items[i].req_index = i;
-		items[i].status = !ocsp_certid_matches(id, &issuer) ? OCSP_CERT_UNKNOWN :
-		    id->serial_len && (id->serial[0] & 1) ? OCSP_CERT_REVOKED : OCSP_CERT_GOOD;
+		items[i].status = !ocsp_certid_matches(id, &issuer) ? OCSP_CERT_UNKNOWN : id->serial_len && (id->serial[0] & 1) ? OCSP_CERT_REVOKED
+																: OCSP_CERT_GOOD;
 		items[i].reason = id->serial_len ? id->serial[id->serial_len - 1] % 12 : 0;
 		items[i].revoked_at = 1700000000;
 	}

@@ -48,7 +48,7 @@ static X509 *mk_cert(const char *cn, EVP_PKEY *pub, X509 *iss, EVP_PKEY *ikey, c
 
 static void init(void)
 {
-	struct tsa_settings set = {"2.16.360.1.1.1.99.2", "sha256,sha384,sha512", "sha256", 1, 0};
+	struct tsa_settings set = { "2.16.360.1.1.1.99.2", "sha256,sha384,sha512", "sha256", 1, 0 };
 	EVP_PKEY *cak = EVP_EC_gen("P-256"), *tk = EVP_EC_gen("P-256");
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	X509 *ca, *tc;

@@ -57,8 +57,12 @@ int cli_decide(const char *cmd, int argc, char **argv, int approve, cli_decide_f
 {
 	const char *dir = NULL, *ids = NULL, *as = NULL, *pwfile = NULL, *reason = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {"as", 1, &as, NULL, 1},
-		{"password-file", 1, &pwfile, NULL, 1}, {"reason", 1, &reason, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "id", 1, &ids, NULL, 1 },
+		{ "as", 1, &as, NULL, 1 },
+		{ "password-file", 1, &pwfile, NULL, 1 },
+		{ "reason", 1, &reason, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -108,7 +112,7 @@ void cli_close(struct instance *inst, struct svc_ctx *ctx)
 int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, char **out))
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -124,7 +128,7 @@ int cli_text_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struc
 int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int *queued))
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	int r, queued = 0;
@@ -141,7 +145,7 @@ int cli_remind_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(str
 int cli_id_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int64_t id, char **out))
 {
 	const char *dir = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;

@@ -8,7 +8,7 @@
 
 /* One option of a command: --name VALUE (or --name=VALUE), or a flag. */
 struct cli_opt {
-	const char *name;  /* without dashes; "o" also matches -o */
+	const char *name; /* without dashes; "o" also matches -o */
 	int takes_value;
 	const char **value; /* set when takes_value */
 	int *flag;          /* set to 1 when given without value */
@@ -96,14 +96,14 @@ int cmd_report(int argc, char **argv);
 int cmd_monev(int argc, char **argv);
 int cmd_ticket(int argc, char **argv);
 int cmd_assess(int argc, char **argv);
-int cmd_reco(int argc, char **argv);   /* cmd_policy.c */
+int cmd_reco(int argc, char **argv); /* cmd_policy.c */
 int cmd_policy(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_event(int argc, char **argv);    /* cmd_event.c */
 int cmd_literasi(int argc, char **argv); /* cmd_event.c */
 int cmd_letter(int argc, char **argv);
-int cmd_notice(int argc, char **argv);  /* cmd_notice.c */
-int cmd_webhook(int argc, char **argv); /* cmd_notice.c */
+int cmd_notice(int argc, char **argv);   /* cmd_notice.c */
+int cmd_webhook(int argc, char **argv);  /* cmd_notice.c */
 int cmd_settings(int argc, char **argv); /* cmd_settings.c */
 int cmd_jobs(int argc, char **argv);     /* cmd_jobs.c */
 /*
@@ -128,16 +128,16 @@ struct actor;
 struct verify_svc_in;
 /* Many documents in one run (cli/verify_many.c). */
 struct verify_many_opts {
-	struct instance *inst;                /* NULL: no instance */
-	struct svc_ctx *ctx;                  /* with inst: the command's context */
-	const struct actor *actor;            /* with inst: who verifies (each worker acts as this caller) */
+	struct instance *inst;     /* NULL: no instance */
+	struct svc_ctx *ctx;       /* with inst: the command's context */
+	const struct actor *actor; /* with inst: who verifies (each worker acts as this caller) */
 	const char *const *trust, *const *crls;
 	size_t ntrust, ncrls;
-	int online;                           /* --revocation online */
-	const struct verify_svc_in *base;     /* validation time, budget, revocation policy for every file */
-	size_t threads;                       /* 0: one per online CPU */
-	int report_format;                    /* 0: JSON lines only; VERIFY_SVC_HTML or VERIFY_SVC_PDF: also one report per file */
-	const char *report_dir;               /* with report_format: an existing directory the reports go to */
+	int online;                       /* --revocation online */
+	const struct verify_svc_in *base; /* validation time, budget, revocation policy for every file */
+	size_t threads;                   /* 0: one per online CPU */
+	int report_format;                /* 0: JSON lines only; VERIFY_SVC_HTML or VERIFY_SVC_PDF: also one report per file */
+	const char *report_dir;           /* with report_format: an existing directory the reports go to */
 };
 /*
  * Verifies every file of inputs (PDF files, or directories walked for

@@ -42,8 +42,8 @@ static int put(const char *cmd, json_t *j, const char *key, const char *v)
 static int agreement_list_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *format = NULL, *as = NULL, *pwf = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"format", 1, &format, NULL, 0}, {"as", 1, &as, NULL, 0},
-	    {"password-file", 1, &pwf, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "format", 1, &format, NULL, 0 }, { "as", 1, &as, NULL, 0 },
+		{ "password-file", 1, &pwf, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -60,8 +60,8 @@ static int agreement_list_cmd(int argc, char **argv)
 static int agreement_get_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *format = NULL, *as = NULL, *pwf = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"format", 1, &format, NULL, 0}, {"as", 1, &as, NULL, 0},
-	    {"password-file", 1, &pwf, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "format", 1, &format, NULL, 0 }, { "as", 1, &as, NULL, 0 },
+		{ "password-file", 1, &pwf, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -81,8 +81,8 @@ static int json_cmd(const char *cmd, int with_id, int argc, char **argv, enum tk
     enum tk_err (*fn)(struct svc_ctx *, int64_t, json_t *, char **))
 {
 	const char *dir = NULL, *file = NULL, *id_s = NULL, *format = NULL, *as = NULL, *pwf = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 1}, {"id", 1, &id_s, NULL, with_id},
-	    {"format", 1, &format, NULL, 0}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "file", 1, &file, NULL, 1 }, { "id", 1, &id_s, NULL, with_id },
+		{ "format", 1, &format, NULL, 0 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -121,8 +121,8 @@ static int agreement_addendum_cmd(int argc, char **argv)
 static int agreement_end_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *on = NULL, *reason = NULL, *format = NULL, *as = NULL, *pwf = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"on", 1, &on, NULL, 1}, {"reason", 1, &reason, NULL, 1},
-	    {"format", 1, &format, NULL, 0}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "on", 1, &on, NULL, 1 }, { "reason", 1, &reason, NULL, 1 },
+		{ "format", 1, &format, NULL, 0 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, END_OPTS };
 	const char *cmd = "agreement end";
 	struct instance *inst;
 	struct svc_ctx c;
@@ -149,8 +149,8 @@ static int agreement_end_cmd(int argc, char **argv)
 static int pdf_cmd(const char *cmd, int upload, int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *aid_s = NULL, *in = NULL, *outp = NULL, *format = NULL, *as = NULL, *pwf = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"addendum", 1, &aid_s, NULL, 0}, {"in", 1, &in, NULL, upload},
-	    {"o", 1, &outp, NULL, 0}, {"format", 1, &format, NULL, 0}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "addendum", 1, &aid_s, NULL, 0 }, { "in", 1, &in, NULL, upload },
+		{ "o", 1, &outp, NULL, 0 }, { "format", 1, &format, NULL, 0 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -200,10 +200,10 @@ static int agreement_contact_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *party = NULL, *changed = NULL, *official = NULL, *position = NULL, *address = NULL, *phone = NULL,
 		   *email = NULL, *format = NULL, *as = NULL, *pwf = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"party", 1, &party, NULL, 0},
-	    {"changed-on", 1, &changed, NULL, 0}, {"official", 1, &official, NULL, 0}, {"position", 1, &position, NULL, 0},
-	    {"address", 1, &address, NULL, 0}, {"phone", 1, &phone, NULL, 0}, {"email", 1, &email, NULL, 0}, {"format", 1, &format, NULL, 0},
-	    {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "party", 1, &party, NULL, 0 },
+		{ "changed-on", 1, &changed, NULL, 0 }, { "official", 1, &official, NULL, 0 }, { "position", 1, &position, NULL, 0 },
+		{ "address", 1, &address, NULL, 0 }, { "phone", 1, &phone, NULL, 0 }, { "email", 1, &email, NULL, 0 }, { "format", 1, &format, NULL, 0 },
+		{ "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, END_OPTS };
 	const char *cmd = "agreement contact";
 	struct instance *inst;
 	struct svc_ctx c;
@@ -247,10 +247,19 @@ static int agreement_remind_cmd(int argc, char **argv)
 int cmd_agreement(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", agreement_list_cmd}, {"get", agreement_get_cmd}, {"create", agreement_create_cmd}, {"update", agreement_update_cmd},
-		{"end", agreement_end_cmd}, {"upload", agreement_upload_cmd}, {"download", agreement_download_cmd},
-		{"addendum", agreement_addendum_cmd}, {"contact", agreement_contact_cmd}, {"remind", agreement_remind_cmd},
-		{"deadline", cmd_agreement_deadline}, {"holidays", cmd_agreement_holidays}, {NULL, NULL},
+		{ "list", agreement_list_cmd },
+		{ "get", agreement_get_cmd },
+		{ "create", agreement_create_cmd },
+		{ "update", agreement_update_cmd },
+		{ "end", agreement_end_cmd },
+		{ "upload", agreement_upload_cmd },
+		{ "download", agreement_download_cmd },
+		{ "addendum", agreement_addendum_cmd },
+		{ "contact", agreement_contact_cmd },
+		{ "remind", agreement_remind_cmd },
+		{ "deadline", cmd_agreement_deadline },
+		{ "holidays", cmd_agreement_holidays },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("agreement", argc, argv, subs,

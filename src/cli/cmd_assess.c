@@ -32,8 +32,8 @@ static int assess_get_cmd(int argc, char **argv)
 static int assess_request_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *sys = NULL, *scope = NULL, *due = NULL, *note = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"system", 1, &sys, NULL, 1}, {"scope", 1, &scope, NULL, 1}, {"due", 1, &due, NULL, 1},
-	    {"note", 1, &note, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "system", 1, &sys, NULL, 1 }, { "scope", 1, &scope, NULL, 1 }, { "due", 1, &due, NULL, 1 },
+		{ "note", 1, &note, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j;
@@ -58,8 +58,8 @@ static int assess_request_cmd(int argc, char **argv)
 static int assess_upload_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *file = NULL, *metap = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"file", 1, &file, NULL, 1}, {"meta", 1, &metap, NULL, 1},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "file", 1, &file, NULL, 1 }, { "meta", 1, &metap, NULL, 1 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *meta = NULL;
@@ -91,8 +91,8 @@ static int assess_upload_cmd(int argc, char **argv)
 static int assess_download_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *ver_s = NULL, *outp = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"version", 1, &ver_s, NULL, 0}, {"o", 1, &outp, NULL, 0},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "version", 1, &ver_s, NULL, 0 }, { "o", 1, &outp, NULL, 0 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct buf pdf;
@@ -121,9 +121,15 @@ static int assess_remind_cmd(int argc, char **argv)
 int cmd_assess(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", assess_list_cmd}, {"get", assess_get_cmd}, {"request", assess_request_cmd}, {"upload", assess_upload_cmd},
-		{"download", assess_download_cmd}, {"accept", assess_accept_cmd}, {"return", assess_return_cmd}, {"remind", assess_remind_cmd},
-		{NULL, NULL},
+		{ "list", assess_list_cmd },
+		{ "get", assess_get_cmd },
+		{ "request", assess_request_cmd },
+		{ "upload", assess_upload_cmd },
+		{ "download", assess_download_cmd },
+		{ "accept", assess_accept_cmd },
+		{ "return", assess_return_cmd },
+		{ "remind", assess_remind_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("assess", argc, argv, subs, "list, get, request, upload, download, accept, return or remind");

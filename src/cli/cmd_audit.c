@@ -11,7 +11,7 @@
 static int audit_verify_cmd(int argc, char **argv)
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct audit_report rep;
@@ -42,7 +42,7 @@ static int audit_checkpoint_cmd(int argc, char **argv)
 {
 	const char *dir = NULL;
 	int if_due = 0;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"if-due", 0, NULL, &if_due, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "if-due", 0, NULL, &if_due, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	int64_t seq = 0;
@@ -67,7 +67,10 @@ static int audit_export_heads_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *outp = NULL, *since_s = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"o", 1, &outp, NULL, 1}, {"since", 1, &since_s, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "o", 1, &outp, NULL, 1 },
+		{ "since", 1, &since_s, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -93,7 +96,7 @@ static int audit_export_heads_cmd(int argc, char **argv)
 static int audit_verify_heads_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"i", 1, &inp, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "i", 1, &inp, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct audit_heads_report rep;
@@ -130,11 +133,20 @@ static int audit_search_cmd(int argc, char **argv)
 	const char *dir = NULL, *outp = NULL, *fmt = NULL;
 	struct audit_query q;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"from", 1, &q.from, NULL, 0}, {"to", 1, &q.to, NULL, 0},
-		{"actor", 1, &q.actor, NULL, 0}, {"action", 1, &q.action, NULL, 0}, {"object", 1, &q.object, NULL, 0},
-		{"object-type", 1, &q.object_type, NULL, 0}, {"outcome", 1, &q.outcome, NULL, 0}, {"limit", 1, &q.limit, NULL, 0},
-		{"cursor", 1, &q.cursor, NULL, 0}, {"chain", 1, &q.chain, NULL, 0}, {"format", 1, &fmt, NULL, 0}, {"o", 1, &outp, NULL, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "from", 1, &q.from, NULL, 0 },
+		{ "to", 1, &q.to, NULL, 0 },
+		{ "actor", 1, &q.actor, NULL, 0 },
+		{ "action", 1, &q.action, NULL, 0 },
+		{ "object", 1, &q.object, NULL, 0 },
+		{ "object-type", 1, &q.object_type, NULL, 0 },
+		{ "outcome", 1, &q.outcome, NULL, 0 },
+		{ "limit", 1, &q.limit, NULL, 0 },
+		{ "cursor", 1, &q.cursor, NULL, 0 },
+		{ "chain", 1, &q.chain, NULL, 0 },
+		{ "format", 1, &fmt, NULL, 0 },
+		{ "o", 1, &outp, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -173,12 +185,12 @@ static int audit_search_cmd(int argc, char **argv)
 int cmd_audit(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"verify", audit_verify_cmd},
-		{"checkpoint", audit_checkpoint_cmd},
-		{"export-heads", audit_export_heads_cmd},
-		{"verify-heads", audit_verify_heads_cmd},
-		{"search", audit_search_cmd},
-		{NULL, NULL},
+		{ "verify", audit_verify_cmd },
+		{ "checkpoint", audit_checkpoint_cmd },
+		{ "export-heads", audit_export_heads_cmd },
+		{ "verify-heads", audit_verify_heads_cmd },
+		{ "search", audit_search_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("audit", argc, argv, subs, "verify, checkpoint, export-heads, verify-heads or search");

@@ -12,7 +12,10 @@ int cmd_backup(int argc, char **argv)
 	const char *dir = NULL, *outp = NULL;
 	int with_key = 0;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"o", 1, &outp, NULL, 1}, {"include-instance-key", 0, NULL, &with_key, 0}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "o", 1, &outp, NULL, 1 },
+		{ "include-instance-key", 0, NULL, &with_key, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -36,7 +39,7 @@ int cmd_backup(int argc, char **argv)
 int cmd_restore(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *key = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"i", 1, &inp, NULL, 1}, {"key", 1, &key, NULL, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "i", 1, &inp, NULL, 1 }, { "key", 1, &key, NULL, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct audit_report rep;
 	uint8_t *p = NULL;
 	size_t len = 0;

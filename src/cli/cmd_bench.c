@@ -53,7 +53,7 @@ out:
 static int bench_issue(int argc, char **argv)
 {
 	const char *dir = NULL, *nstr = "200";
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"n", 1, &nstr, NULL, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "n", 1, &nstr, NULL, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct buf *csrs = NULL;
@@ -104,7 +104,7 @@ static int bench_issue(int argc, char **argv)
 	t_sign = now_s() - t0;
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		struct ca_issue_in in = {0};
+		struct ca_issue_in in = { 0 };
 		struct ca_issue_out o;
 		in.csr = csrs[i].p;
 		in.csr_len = csrs[i].len;
@@ -140,7 +140,10 @@ static int bench_sign(int argc, char **argv)
 {
 	const char *dir = NULL, *nstr = "200", *inp = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"n", 1, &nstr, NULL, 0}, {"in", 1, &inp, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "n", 1, &nstr, NULL, 0 },
+		{ "in", 1, &inp, NULL, 1 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -218,9 +221,9 @@ out:
 int cmd_bench(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"issue", bench_issue},
-		{"sign", bench_sign},
-		{NULL, NULL},
+		{ "issue", bench_issue },
+		{ "sign", bench_sign },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("bench", argc, argv, subs, "issue or sign");

@@ -11,7 +11,7 @@
 static int ca_chain(int argc, char **argv)
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct buf pem;
@@ -30,11 +30,15 @@ static int ca_issue_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *csr = NULL, *profile = NULL, *subject = NULL, *nik = NULL, *outp = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"csr", 1, &csr, NULL, 1}, {"profile", 1, &profile, NULL, 1},
-		{"subject", 1, &subject, NULL, 0}, {"subject-nik", 1, &nik, NULL, 0}, {"o", 1, &outp, NULL, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "csr", 1, &csr, NULL, 1 },
+		{ "profile", 1, &profile, NULL, 1 },
+		{ "subject", 1, &subject, NULL, 0 },
+		{ "subject-nik", 1, &nik, NULL, 0 },
+		{ "o", 1, &outp, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
-	struct ca_issue_in in = {0};
+	struct ca_issue_in in = { 0 };
 	struct ca_issue_out out;
 	struct instance *inst;
 	struct svc_ctx c;
@@ -77,7 +81,7 @@ static int ca_issue_cmd(int argc, char **argv)
 static int ca_show(int argc, char **argv)
 {
 	const char *dir = NULL, *serial = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"serial", 1, &serial, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "serial", 1, &serial, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct buf pem;
@@ -96,8 +100,10 @@ static int ca_revoke_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *serial = NULL, *reason = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"serial", 1, &serial, NULL, 1}, {"reason", 1, &reason, NULL, 1},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "serial", 1, &serial, NULL, 1 },
+		{ "reason", 1, &reason, NULL, 1 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -117,8 +123,11 @@ static int ca_crl_cmd(int argc, char **argv)
 	const char *dir = NULL, *ca = "issuing", *outp = NULL;
 	int pem = 0;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"ca", 1, &ca, NULL, 0}, {"o", 1, &outp, NULL, 0}, {"pem", 0, NULL, &pem, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "ca", 1, &ca, NULL, 0 },
+		{ "o", 1, &outp, NULL, 0 },
+		{ "pem", 0, NULL, &pem, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;

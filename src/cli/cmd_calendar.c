@@ -50,13 +50,13 @@ static void print_text(const char *json, int deadline)
 		    json_string_value(json_object_get(o, "from")), json_string_value(json_object_get(o, "direction")),
 		    json_string_value(json_object_get(o, "deadline")), (int)json_integer_value(json_object_get(o, "calendar_days")),
 		    (int)json_integer_value(json_object_get(o, "working_days_counted")));
-		json_array_foreach(json_object_get(o, "holidays_skipped_detail"), i, v)
+		json_array_foreach (json_object_get(o, "holidays_skipped_detail"), i, v)
 			printf("  skipped %s %s (%s)\n", json_string_value(json_object_get(v, "date")), json_string_value(json_object_get(v, "name")),
 			    json_string_value(json_object_get(v, "kind")));
 	} else {
 		printf("%d %s %s\n", (int)json_integer_value(json_object_get(o, "year")), json_string_value(json_object_get(o, "status")),
 		    json_string_value(json_object_get(o, "decree")));
-		json_array_foreach(json_object_get(o, "holidays"), i, v)
+		json_array_foreach (json_object_get(o, "holidays"), i, v)
 			printf("  %s %-6s %-12s %s\n", json_string_value(json_object_get(v, "date")), json_string_value(json_object_get(v, "weekday")),
 			    json_string_value(json_object_get(v, "kind")), json_string_value(json_object_get(v, "name")));
 	}
@@ -79,8 +79,8 @@ static int finish(enum tk_err rc, char **txt, const char *fmt, int deadline)
 int cmd_agreement_deadline(int argc, char **argv)
 {
 	const char *dir = NULL, *rule = NULL, *date = NULL, *fmt = "json";
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"rule", 1, &rule, NULL, 1}, {"date", 1, &date, NULL, 1}, {"format", 1, &fmt, NULL, 0},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "rule", 1, &rule, NULL, 1 }, { "date", 1, &date, NULL, 1 }, { "format", 1, &fmt, NULL, 0 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -102,8 +102,8 @@ int cmd_agreement_deadline(int argc, char **argv)
 int cmd_agreement_holidays(int argc, char **argv)
 {
 	const char *dir = NULL, *year_s = NULL, *fmt = "json", *file = NULL, *cmd = "agreement holidays";
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"year", 1, &year_s, NULL, 1}, {"format", 1, &fmt, NULL, 0}, {"file", 1, &file, NULL, 0},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "year", 1, &year_s, NULL, 1 }, { "format", 1, &fmt, NULL, 0 }, { "file", 1, &file, NULL, 0 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *in = NULL;

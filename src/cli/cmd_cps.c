@@ -11,8 +11,10 @@ static int cps_publish_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *file = NULL, *version = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 1}, {"version", 1, &version, NULL, 1},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "file", 1, &file, NULL, 1 },
+		{ "version", 1, &version, NULL, 1 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -42,8 +44,10 @@ static int cps_show_cmd(int argc, char **argv)
 	const char *dir = NULL, *version = NULL;
 	int meta = 0;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"version", 1, &version, NULL, 0}, {"meta", 0, NULL, &meta, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "version", 1, &version, NULL, 0 },
+		{ "meta", 0, NULL, &meta, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -72,9 +76,9 @@ static int cps_show_cmd(int argc, char **argv)
 int cmd_cps(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"publish", cps_publish_cmd},
-		{"show", cps_show_cmd},
-		{NULL, NULL},
+		{ "publish", cps_publish_cmd },
+		{ "show", cps_show_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("cps", argc, argv, subs, "publish or show");

@@ -15,10 +15,17 @@ static int documents_list(int argc, char **argv)
 	const char *dir = NULL, *sub = NULL, *q = NULL, *from = NULL, *to = NULL, *channel = NULL, *app = NULL, *limit = NULL,
 		   *before = NULL, *format = "json";
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"subscriber", 1, &sub, NULL, 0}, {"q", 1, &q, NULL, 0}, {"from", 1, &from, NULL, 0},
-		{"to", 1, &to, NULL, 0}, {"channel", 1, &channel, NULL, 0}, {"application", 1, &app, NULL, 0},
-		{"limit", 1, &limit, NULL, 0}, {"before", 1, &before, NULL, 0}, {"format", 1, &format, NULL, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "subscriber", 1, &sub, NULL, 0 },
+		{ "q", 1, &q, NULL, 0 },
+		{ "from", 1, &from, NULL, 0 },
+		{ "to", 1, &to, NULL, 0 },
+		{ "channel", 1, &channel, NULL, 0 },
+		{ "application", 1, &app, NULL, 0 },
+		{ "limit", 1, &limit, NULL, 0 },
+		{ "before", 1, &before, NULL, 0 },
+		{ "format", 1, &format, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct sign_history_q hq;
 	struct instance *inst;
@@ -54,8 +61,8 @@ static int documents_list(int argc, char **argv)
 int cmd_documents(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", documents_list},
-		{NULL, NULL},
+		{ "list", documents_list },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("documents", argc, argv, subs, "list");

@@ -23,7 +23,7 @@
 static int event_list_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *year_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"year", 1, &year_s, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "year", 1, &year_s, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -50,7 +50,7 @@ static int event_get_cmd(int argc, char **argv)
 static int record_cmd(const char *cmd, int update, int argc, char **argv)
 {
 	const char *dir = NULL, *file = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 1}, {"id", 1, &id_s, NULL, update}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "file", 1, &file, NULL, 1 }, { "id", 1, &id_s, NULL, update }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -77,7 +77,7 @@ static int event_update_cmd(int argc, char **argv) { return record_cmd("event up
 static int event_status_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *status = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"status", 1, &status, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "status", 1, &status, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j;
@@ -103,9 +103,9 @@ static int event_status_cmd(int argc, char **argv)
 static int event_participant_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *sub_s = NULL, *name = NULL, *unit = NULL, *party = NULL, *pid_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"subscriber", 1, &sub_s, NULL, 0},
-	    {"name", 1, &name, NULL, 0}, {"unit", 1, &unit, NULL, 0}, {"party", 1, &party, NULL, 0}, {"participant", 1, &pid_s, NULL, 0},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "subscriber", 1, &sub_s, NULL, 0 },
+		{ "name", 1, &name, NULL, 0 }, { "unit", 1, &unit, NULL, 0 }, { "party", 1, &party, NULL, 0 }, { "participant", 1, &pid_s, NULL, 0 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -151,8 +151,8 @@ static int event_attend_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *pid_s = NULL;
 	int absent = 0;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"participant", 1, &pid_s, NULL, 1},
-	    {"absent", 0, NULL, &absent, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "participant", 1, &pid_s, NULL, 1 },
+		{ "absent", 0, NULL, &absent, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j;
@@ -179,8 +179,8 @@ static int event_attend_cmd(int argc, char **argv)
 static int event_material_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *in = NULL, *name = NULL, *type = NULL, *fid_s = NULL, *outp = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"in", 1, &in, NULL, 0}, {"name", 1, &name, NULL, 0},
-	    {"type", 1, &type, NULL, 0}, {"file", 1, &fid_s, NULL, 0}, {"o", 1, &outp, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "in", 1, &in, NULL, 0 }, { "name", 1, &name, NULL, 0 },
+		{ "type", 1, &type, NULL, 0 }, { "file", 1, &fid_s, NULL, 0 }, { "o", 1, &outp, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -222,9 +222,15 @@ static int event_material_cmd(int argc, char **argv)
 int cmd_event(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", event_list_cmd}, {"get", event_get_cmd}, {"create", event_create_cmd}, {"update", event_update_cmd},
-		{"status", event_status_cmd}, {"participant", event_participant_cmd}, {"attend", event_attend_cmd},
-		{"material", event_material_cmd}, {NULL, NULL},
+		{ "list", event_list_cmd },
+		{ "get", event_get_cmd },
+		{ "create", event_create_cmd },
+		{ "update", event_update_cmd },
+		{ "status", event_status_cmd },
+		{ "participant", event_participant_cmd },
+		{ "attend", event_attend_cmd },
+		{ "material", event_material_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("event", argc, argv, subs, "list, get, create, update, status, participant, attend or material");
@@ -236,7 +242,7 @@ int cmd_event(int argc, char **argv)
 static int literasi_get_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *lang = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"lang", 1, &lang, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "lang", 1, &lang, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -267,7 +273,7 @@ static int literasi_get_cmd(int argc, char **argv)
 static int literasi_set_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *file = NULL, *lang = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 1}, {"lang", 1, &lang, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "file", 1, &file, NULL, 1 }, { "lang", 1, &lang, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	const uint8_t *p = NULL;
@@ -311,7 +317,10 @@ static int literasi_versions_cmd(int argc, char **argv)
 int cmd_literasi(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"get", literasi_get_cmd}, {"set", literasi_set_cmd}, {"versions", literasi_versions_cmd}, {NULL, NULL},
+		{ "get", literasi_get_cmd },
+		{ "set", literasi_set_cmd },
+		{ "versions", literasi_versions_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("literasi", argc, argv, subs, "get, set or versions");

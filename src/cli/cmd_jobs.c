@@ -14,8 +14,8 @@
 static int jobs_run_cmd(int argc, char **argv)
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
-	struct jobs_state js = {0, 0};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
+	struct jobs_state js = { 0, 0 };
 	struct instance *inst;
 	struct svc_ctx c;
 	int r;
@@ -32,8 +32,8 @@ static int jobs_run_cmd(int argc, char **argv)
 int cmd_jobs(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"run", jobs_run_cmd},
-		{NULL, NULL},
+		{ "run", jobs_run_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("jobs", argc, argv, subs, "run");

@@ -23,8 +23,8 @@
 static int letter_list_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *kind = NULL, *status = NULL, *direction = NULL, *ag = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"kind", 1, &kind, NULL, 0}, {"status", 1, &status, NULL, 0},
-		{"direction", 1, &direction, NULL, 0}, {"agreement", 1, &ag, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "kind", 1, &kind, NULL, 0 }, { "status", 1, &status, NULL, 0 },
+		{ "direction", 1, &direction, NULL, 0 }, { "agreement", 1, &ag, NULL, 0 }, END_OPTS };
 	struct letter_filter f;
 	struct instance *inst;
 	struct svc_ctx c;
@@ -47,7 +47,7 @@ static int letter_list_cmd(int argc, char **argv)
 static int id_cmd(const char *cmd, int argc, char **argv, enum tk_err (*fn)(struct svc_ctx *c, int64_t id, char **out))
 {
 	const char *dir = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -75,7 +75,7 @@ static int letter_send_cmd(int argc, char **argv)
 static int letter_draft_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *file = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 1}, {"id", 1, &id_s, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "file", 1, &file, NULL, 1 }, { "id", 1, &id_s, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -100,8 +100,8 @@ static int letter_draft_cmd(int argc, char **argv)
 static int letter_sign_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *as = NULL, *pwfile = NULL, *ppfile = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"as", 1, &as, NULL, 1}, {"password-file", 1, &pwfile, NULL, 1},
-		{"passphrase-file", 1, &ppfile, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "as", 1, &as, NULL, 1 }, { "password-file", 1, &pwfile, NULL, 1 },
+		{ "passphrase-file", 1, &ppfile, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char pp[257], *txt = NULL;
@@ -126,7 +126,7 @@ static int letter_sign_cmd(int argc, char **argv)
 static int letter_incoming_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *file = NULL, *in = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 1}, {"in", 1, &in, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "file", 1, &file, NULL, 1 }, { "in", 1, &in, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	const uint8_t *p = NULL;
@@ -154,7 +154,7 @@ static int letter_incoming_cmd(int argc, char **argv)
 static int letter_ack_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *on = NULL, *note = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"on", 1, &on, NULL, 1}, {"note", 1, &note, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "on", 1, &on, NULL, 1 }, { "note", 1, &note, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j;
@@ -180,8 +180,8 @@ static int letter_ack_cmd(int argc, char **argv)
 static int letter_evidence_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *in = NULL, *name = NULL, *fid_s = NULL, *o = NULL;
-	struct cli_opt add_opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"in", 1, &in, NULL, 1}, {"name", 1, &name, NULL, 0}, END_OPTS};
-	struct cli_opt get_opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"file-id", 1, &fid_s, NULL, 1}, {"o", 1, &o, NULL, 0}, END_OPTS};
+	struct cli_opt add_opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "in", 1, &in, NULL, 1 }, { "name", 1, &name, NULL, 0 }, END_OPTS };
+	struct cli_opt get_opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "file-id", 1, &fid_s, NULL, 1 }, { "o", 1, &o, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -200,7 +200,8 @@ static int letter_evidence_cmd(int argc, char **argv)
 		if (cli_map_file(in, &p, &len) != TK_OK)
 			return cli_fail();
 		base = strrchr(in, '/');
-		fi.filename = name != NULL ? name : base != NULL ? base + 1 : in;
+		fi.filename = name != NULL ? name : base != NULL ? base + 1
+								 : in;
 		fi.mime = NULL;
 		fi.p = p;
 		fi.len = len;
@@ -233,7 +234,7 @@ static int letter_pdf_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *o = NULL;
 	int preview = 0;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"o", 1, &o, NULL, 0}, {"preview", 0, NULL, &preview, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "o", 1, &o, NULL, 0 }, { "preview", 0, NULL, &preview, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct buf b;
@@ -261,9 +262,17 @@ static int letter_remind_cmd(int argc, char **argv)
 int cmd_letter(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", letter_list_cmd}, {"get", letter_get_cmd}, {"draft", letter_draft_cmd}, {"sign", letter_sign_cmd}, {"send", letter_send_cmd},
-		{"incoming", letter_incoming_cmd}, {"ack", letter_ack_cmd}, {"evidence", letter_evidence_cmd}, {"pdf", letter_pdf_cmd},
-		{"remind", letter_remind_cmd}, {NULL, NULL},
+		{ "list", letter_list_cmd },
+		{ "get", letter_get_cmd },
+		{ "draft", letter_draft_cmd },
+		{ "sign", letter_sign_cmd },
+		{ "send", letter_send_cmd },
+		{ "incoming", letter_incoming_cmd },
+		{ "ack", letter_ack_cmd },
+		{ "evidence", letter_evidence_cmd },
+		{ "pdf", letter_pdf_cmd },
+		{ "remind", letter_remind_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("letter", argc, argv, subs, "list, get, draft, sign, send, incoming, ack, evidence, pdf or remind");

@@ -10,7 +10,7 @@
 int cmd_ltv(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *outp = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"in", 1, &inp, NULL, 1}, {"out", 1, &outp, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "in", 1, &inp, NULL, 1 }, { "out", 1, &outp, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	struct ltv_report rep;

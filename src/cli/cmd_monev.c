@@ -38,7 +38,7 @@ static int monev_show_cmd(int argc, char **argv)
 static int record_cmd(const char *cmd, int update, int argc, char **argv)
 {
 	const char *dir = NULL, *file = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 1}, {"id", 1, &id_s, NULL, update}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "file", 1, &file, NULL, 1 }, { "id", 1, &id_s, NULL, update }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -65,9 +65,9 @@ static int monev_update_cmd(int argc, char **argv) { return record_cmd("monev up
 static int monev_action_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *aid_s = NULL, *desc = NULL, *owner = NULL, *email = NULL, *due = NULL, *status = NULL, *note = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"action", 1, &aid_s, NULL, 0},
-	    {"description", 1, &desc, NULL, 0}, {"owner", 1, &owner, NULL, 0}, {"owner-email", 1, &email, NULL, 0}, {"due", 1, &due, NULL, 0},
-	    {"status", 1, &status, NULL, 0}, {"note", 1, &note, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "action", 1, &aid_s, NULL, 0 },
+		{ "description", 1, &desc, NULL, 0 }, { "owner", 1, &owner, NULL, 0 }, { "owner-email", 1, &email, NULL, 0 }, { "due", 1, &due, NULL, 0 },
+		{ "status", 1, &status, NULL, 0 }, { "note", 1, &note, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j;
@@ -104,7 +104,7 @@ static int monev_action_cmd(int argc, char **argv)
 static int monev_minutes_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *outp = NULL, *in = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"o", 1, &outp, NULL, 0}, {"in", 1, &in, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "o", 1, &outp, NULL, 0 }, { "in", 1, &in, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -148,9 +148,15 @@ static int monev_remind_cmd(int argc, char **argv)
 int cmd_monev(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"dashboard", monev_dashboard_cmd}, {"list", monev_list_cmd}, {"show", monev_show_cmd}, {"create", monev_create_cmd},
-		{"update", monev_update_cmd}, {"action", monev_action_cmd}, {"minutes", monev_minutes_cmd}, {"remind", monev_remind_cmd},
-		{NULL, NULL},
+		{ "dashboard", monev_dashboard_cmd },
+		{ "list", monev_list_cmd },
+		{ "show", monev_show_cmd },
+		{ "create", monev_create_cmd },
+		{ "update", monev_update_cmd },
+		{ "action", monev_action_cmd },
+		{ "minutes", monev_minutes_cmd },
+		{ "remind", monev_remind_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("monev", argc, argv, subs, "dashboard, list, show, create, update, action, minutes or remind");

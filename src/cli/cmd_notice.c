@@ -29,7 +29,7 @@ static int open_ctx(const char *cmd, const char *dir, const char *as, const char
 static int notice_list_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *status = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"status", 1, &status, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "status", 1, &status, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -47,9 +47,9 @@ static int notice_write_cmd(const char *cmd, int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *id_s = NULL, *jf = NULL;
 	struct notice_in in, o;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"id", 1, &id_s, NULL, 0}, {"json", 1, &jf, NULL, 0}, {"category", 1, &o.category, NULL, 0},
-	    {"severity", 1, &o.severity, NULL, 0}, {"title-id", 1, &o.title_id, NULL, 0}, {"title-en", 1, &o.title_en, NULL, 0},
-	    {"body-id", 1, &o.body_id, NULL, 0}, {"body-en", 1, &o.body_en, NULL, 0}, {"effective-on", 1, &o.effective_on, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "id", 1, &id_s, NULL, 0 }, { "json", 1, &jf, NULL, 0 }, { "category", 1, &o.category, NULL, 0 },
+		{ "severity", 1, &o.severity, NULL, 0 }, { "title-id", 1, &o.title_id, NULL, 0 }, { "title-en", 1, &o.title_en, NULL, 0 },
+		{ "body-id", 1, &o.body_id, NULL, 0 }, { "body-en", 1, &o.body_en, NULL, 0 }, { "effective-on", 1, &o.effective_on, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -92,7 +92,7 @@ static int notice_one_cmd(const char *cmd, int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *id_s = NULL, *text = NULL;
 	int is_ack = strcmp(cmd, "notice ack") == 0, is_wd = strcmp(cmd, "notice withdraw") == 0;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"id", 1, &id_s, NULL, 1}, {is_ack ? "note" : "reason", 1, &text, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "id", 1, &id_s, NULL, 1 }, { is_ack ? "note" : "reason", 1, &text, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -128,7 +128,7 @@ static int notice_ack_cmd(int argc, char **argv) { return notice_one_cmd("notice
 static int notice_deliver_cmd(int argc, char **argv)
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	int r, delivered = 0, failed = 0;
@@ -146,9 +146,15 @@ static int notice_deliver_cmd(int argc, char **argv)
 int cmd_notice(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", notice_list_cmd}, {"get", notice_get_cmd}, {"create", notice_create_cmd}, {"update", notice_update_cmd},
-		{"publish", notice_publish_cmd}, {"withdraw", notice_withdraw_cmd}, {"ack", notice_ack_cmd}, {"deliver", notice_deliver_cmd},
-		{NULL, NULL},
+		{ "list", notice_list_cmd },
+		{ "get", notice_get_cmd },
+		{ "create", notice_create_cmd },
+		{ "update", notice_update_cmd },
+		{ "publish", notice_publish_cmd },
+		{ "withdraw", notice_withdraw_cmd },
+		{ "ack", notice_ack_cmd },
+		{ "deliver", notice_deliver_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("notice", argc, argv, subs, "list, get, create, update, publish, withdraw, ack or deliver");
@@ -159,7 +165,7 @@ int cmd_notice(int argc, char **argv)
 static int webhook_list_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -175,7 +181,7 @@ static int webhook_list_cmd(int argc, char **argv)
 static int webhook_add_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *url = NULL, *desc = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"url", 1, &url, NULL, 1}, {"description", 1, &desc, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "url", 1, &url, NULL, 1 }, { "description", 1, &desc, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -192,7 +198,7 @@ static int webhook_add_cmd(int argc, char **argv)
 static int webhook_one_cmd(const char *cmd, int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"id", 1, &id_s, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "id", 1, &id_s, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -230,9 +236,15 @@ static int webhook_disable_cmd(int argc, char **argv) { return webhook_one_cmd("
 int cmd_webhook(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", webhook_list_cmd}, {"add", webhook_add_cmd}, {"remove", webhook_remove_cmd}, {"rotate", webhook_rotate_cmd},
-		{"deliveries", webhook_deliveries_cmd}, {"test", webhook_test_cmd}, {"enable", webhook_enable_cmd}, {"disable", webhook_disable_cmd},
-		{NULL, NULL},
+		{ "list", webhook_list_cmd },
+		{ "add", webhook_add_cmd },
+		{ "remove", webhook_remove_cmd },
+		{ "rotate", webhook_rotate_cmd },
+		{ "deliveries", webhook_deliveries_cmd },
+		{ "test", webhook_test_cmd },
+		{ "enable", webhook_enable_cmd },
+		{ "disable", webhook_disable_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("webhook", argc, argv, subs, "list, add, remove, rotate, deliveries, test, enable or disable");

@@ -53,7 +53,7 @@ static int put_file(const char *cmd, json_t *j, const char *key, const char *pat
 static int reco_list_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *status = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"status", 1, &status, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "status", 1, &status, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -69,7 +69,7 @@ static int reco_list_cmd(int argc, char **argv)
 static int reco_show_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -87,9 +87,9 @@ static int reco_create_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pwf = NULL, *source = NULL, *ref = NULL, *title = NULL, *body = NULL, *sev = NULL, *owner = NULL,
 		   *email = NULL, *due = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0},
-	    {"source", 1, &source, NULL, 1}, {"source-ref", 1, &ref, NULL, 0}, {"title", 1, &title, NULL, 1}, {"body", 1, &body, NULL, 1},
-	    {"severity", 1, &sev, NULL, 0}, {"owner", 1, &owner, NULL, 1}, {"owner-email", 1, &email, NULL, 0}, {"due", 1, &due, NULL, 1}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 },
+		{ "source", 1, &source, NULL, 1 }, { "source-ref", 1, &ref, NULL, 0 }, { "title", 1, &title, NULL, 1 }, { "body", 1, &body, NULL, 1 },
+		{ "severity", 1, &sev, NULL, 0 }, { "owner", 1, &owner, NULL, 1 }, { "owner-email", 1, &email, NULL, 0 }, { "due", 1, &due, NULL, 1 }, END_OPTS };
 	const char *cmd = "reco create";
 	struct instance *inst;
 	struct svc_ctx c;
@@ -117,8 +117,8 @@ static int reco_create_cmd(int argc, char **argv)
 static int reco_status_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pwf = NULL, *id_s = NULL, *status = NULL, *note = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, {"id", 1, &id_s, NULL, 1},
-	    {"status", 1, &status, NULL, 1}, {"note", 1, &note, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, { "id", 1, &id_s, NULL, 1 },
+		{ "status", 1, &status, NULL, 1 }, { "note", 1, &note, NULL, 0 }, END_OPTS };
 	const char *cmd = "reco status";
 	struct instance *inst;
 	struct svc_ctx c;
@@ -146,9 +146,9 @@ static int reco_status_cmd(int argc, char **argv)
 static int reco_evidence_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pwf = NULL, *id_s = NULL, *in = NULL, *name = NULL, *type = NULL, *fid_s = NULL, *outp = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, {"id", 1, &id_s, NULL, 1},
-	    {"in", 1, &in, NULL, 0}, {"name", 1, &name, NULL, 0}, {"type", 1, &type, NULL, 0}, {"file-id", 1, &fid_s, NULL, 0}, {"o", 1, &outp, NULL, 0},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, { "id", 1, &id_s, NULL, 1 },
+		{ "in", 1, &in, NULL, 0 }, { "name", 1, &name, NULL, 0 }, { "type", 1, &type, NULL, 0 }, { "file-id", 1, &fid_s, NULL, 0 }, { "o", 1, &outp, NULL, 0 },
+		END_OPTS };
 	const char *cmd = "reco evidence";
 	struct instance *inst;
 	struct svc_ctx c;
@@ -180,7 +180,10 @@ static int reco_evidence_cmd(int argc, char **argv)
 		if (cli_map_file(in, &p, &len) != TK_OK) {
 			r = cli_fail();
 		} else {
-			r = cli_print_text(reco_file_add(&c, id, name ? name : base ? base + 1 : in, type, p, len, &txt), &txt);
+			r = cli_print_text(reco_file_add(&c, id, name ? name : base ? base + 1
+										    : in,
+					       type, p, len, &txt),
+			    &txt);
 			munmap((void *)(uintptr_t)p, len);
 		}
 	}
@@ -196,8 +199,13 @@ static int reco_remind_cmd(int argc, char **argv)
 int cmd_reco(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", reco_list_cmd}, {"show", reco_show_cmd}, {"create", reco_create_cmd}, {"status", reco_status_cmd},
-		{"evidence", reco_evidence_cmd}, {"remind", reco_remind_cmd}, {NULL, NULL},
+		{ "list", reco_list_cmd },
+		{ "show", reco_show_cmd },
+		{ "create", reco_create_cmd },
+		{ "status", reco_status_cmd },
+		{ "evidence", reco_evidence_cmd },
+		{ "remind", reco_remind_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("reco", argc, argv, subs, "list, show, create, status, evidence or remind");
@@ -215,9 +223,9 @@ static int policy_write_cmd(const char *cmd, int update, int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pwf = NULL, *id_s = NULL, *name = NULL, *kind = NULL, *title = NULL, *body = NULL, *bodyf = NULL,
 		   *app = NULL, *rules = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, {"id", 1, &id_s, NULL, update},
-	    {"name", 1, &name, NULL, !update}, {"kind", 1, &kind, NULL, !update}, {"title", 1, &title, NULL, !update}, {"body", 1, &body, NULL, 0},
-	    {"body-file", 1, &bodyf, NULL, 0}, {"application", 1, &app, NULL, 0}, {"rules", 1, &rules, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, { "id", 1, &id_s, NULL, update },
+		{ "name", 1, &name, NULL, !update }, { "kind", 1, &kind, NULL, !update }, { "title", 1, &title, NULL, !update }, { "body", 1, &body, NULL, 0 },
+		{ "body-file", 1, &bodyf, NULL, 0 }, { "application", 1, &app, NULL, 0 }, { "rules", 1, &rules, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j;
@@ -267,8 +275,8 @@ static int policy_id_cmd(const char *cmd, int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pwf = NULL, *id_s = NULL, *body = NULL;
 	int comment = strcmp(cmd, "policy comment") == 0;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"as", 1, &as, NULL, 0}, {"password-file", 1, &pwf, NULL, 0}, {"id", 1, &id_s, NULL, 1},
-	    {"body", 1, &body, NULL, comment}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "as", 1, &as, NULL, 0 }, { "password-file", 1, &pwf, NULL, 0 }, { "id", 1, &id_s, NULL, 1 },
+		{ "body", 1, &body, NULL, comment }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -308,10 +316,15 @@ static int policy_withdraw_cmd(int argc, char **argv) { return policy_id_cmd("po
 int cmd_policy(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", policy_list_cmd}, {"show", policy_show_cmd}, {"draft", policy_draft_cmd}, {"update", policy_update_cmd},
-		{"comment", policy_comment_cmd}, {"approve", policy_approve_cmd}, {"publish", policy_publish_cmd},
-		{"withdraw", policy_withdraw_cmd},
-		{NULL, NULL},
+		{ "list", policy_list_cmd },
+		{ "show", policy_show_cmd },
+		{ "draft", policy_draft_cmd },
+		{ "update", policy_update_cmd },
+		{ "comment", policy_comment_cmd },
+		{ "approve", policy_approve_cmd },
+		{ "publish", policy_publish_cmd },
+		{ "withdraw", policy_withdraw_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("policy", argc, argv, subs, "list, show, draft, update, comment, approve, publish or withdraw");

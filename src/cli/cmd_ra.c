@@ -13,7 +13,7 @@
 static int subscriber_list(int argc, char **argv)
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -29,8 +29,8 @@ static int subscriber_list(int argc, char **argv)
 int cmd_subscriber(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", subscriber_list},
-		{NULL, NULL},
+		{ "list", subscriber_list },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("subscriber", argc, argv, subs, "list");
@@ -39,7 +39,7 @@ int cmd_subscriber(int argc, char **argv)
 static int request_list(int argc, char **argv)
 {
 	const char *dir = NULL, *status = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"status", 1, &status, NULL, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "status", 1, &status, NULL, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -55,7 +55,7 @@ static int request_list(int argc, char **argv)
 static int request_show(int argc, char **argv)
 {
 	const char *dir = NULL, *ids = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &ids, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -80,11 +80,11 @@ static int request_reject(int argc, char **argv) { return cli_decide("request re
 int cmd_request(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", request_list},
-		{"show", request_show},
-		{"approve", request_approve},
-		{"reject", request_reject},
-		{NULL, NULL},
+		{ "list", request_list },
+		{ "show", request_show },
+		{ "approve", request_approve },
+		{ "reject", request_reject },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("request", argc, argv, subs, "list, show, approve or reject");
@@ -102,8 +102,12 @@ int cmd_activate(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pwfile = NULL, *ppfile = NULL, *csrfile = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"as", 1, &as, NULL, 1}, {"password-file", 1, &pwfile, NULL, 1},
-		{"passphrase-file", 1, &ppfile, NULL, 0}, {"csr", 1, &csrfile, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "as", 1, &as, NULL, 1 },
+		{ "password-file", 1, &pwfile, NULL, 1 },
+		{ "passphrase-file", 1, &ppfile, NULL, 0 },
+		{ "csr", 1, &csrfile, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst = NULL;
 	struct svc_ctx c;
@@ -145,7 +149,7 @@ wipe:
 int cmd_notify(int argc, char **argv)
 {
 	const char *dir = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	int r, sent = 0, failed = 0, queued = 0;

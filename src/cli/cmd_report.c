@@ -23,8 +23,12 @@ static int usage_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *years = NULL, *unit = NULL, *fmt = "json", *outp = "-";
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"year", 1, &years, NULL, 1}, {"unit", 1, &unit, NULL, 0}, {"format", 1, &fmt, NULL, 0},
-		{"o", 1, &outp, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "year", 1, &years, NULL, 1 },
+		{ "unit", 1, &unit, NULL, 0 },
+		{ "format", 1, &fmt, NULL, 0 },
+		{ "o", 1, &outp, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct report_usage_opts o;
 	struct instance *inst;
@@ -53,7 +57,7 @@ static int usage_cmd(int argc, char **argv)
 static int versions_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *years = NULL, *unit = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"year", 1, &years, NULL, 1}, {"unit", 1, &unit, NULL, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "year", 1, &years, NULL, 1 }, { "unit", 1, &unit, NULL, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -78,9 +82,15 @@ static int step_cmd(const char *cmd, int argc, char **argv)
 	const char *dir = NULL, *years = NULL, *unit = NULL, *vers = NULL, *as = NULL, *pwfile = NULL, *note = NULL;
 	int by_hand = 0, freeze = strcmp(cmd, "report freeze") == 0, send = strcmp(cmd, "report send") == 0;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"year", 1, &years, NULL, 1}, {"unit", 1, &unit, NULL, 0}, {"version", 1, &vers, NULL, !freeze},
-		{"as", 1, &as, NULL, 0}, {"password-file", 1, &pwfile, NULL, 0}, {"by-hand", 0, NULL, &by_hand, 0}, {"note", 1, &note, NULL, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "year", 1, &years, NULL, 1 },
+		{ "unit", 1, &unit, NULL, 0 },
+		{ "version", 1, &vers, NULL, !freeze },
+		{ "as", 1, &as, NULL, 0 },
+		{ "password-file", 1, &pwfile, NULL, 0 },
+		{ "by-hand", 0, NULL, &by_hand, 0 },
+		{ "note", 1, &note, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -107,7 +117,9 @@ static int step_cmd(const char *cmd, int argc, char **argv)
 		rc = report_acknowledge(&c, year, unit, version);
 	if (rc == TK_OK) {
 		printf("usage report %d%s%s version %d: %s\n", year, unit ? " " : "", unit ? unit : "", version,
-		    freeze ? "frozen" : send ? "sent" : strcmp(cmd, "report approve") == 0 ? "approved" : "acknowledged");
+		    freeze ? "frozen" : send                             ? "sent"
+				    : strcmp(cmd, "report approve") == 0 ? "approved"
+									 : "acknowledged");
 		r = 0;
 	} else
 		r = cli_fail();
@@ -139,8 +151,13 @@ static int get_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *years = NULL, *unit = NULL, *vers = NULL, *fmt = "pdf", *outp = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"year", 1, &years, NULL, 1}, {"unit", 1, &unit, NULL, 0}, {"version", 1, &vers, NULL, 1},
-		{"format", 1, &fmt, NULL, 0}, {"o", 1, &outp, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "year", 1, &years, NULL, 1 },
+		{ "unit", 1, &unit, NULL, 0 },
+		{ "version", 1, &vers, NULL, 1 },
+		{ "format", 1, &fmt, NULL, 0 },
+		{ "o", 1, &outp, NULL, 1 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -171,8 +188,15 @@ static int remind_cmd(int argc, char **argv)
 int cmd_report(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"usage", usage_cmd}, {"versions", versions_cmd}, {"freeze", freeze_cmd}, {"approve", approve_cmd},
-		{"send", send_cmd}, {"acknowledge", ack_cmd}, {"get", get_cmd}, {"remind", remind_cmd}, {NULL, NULL},
+		{ "usage", usage_cmd },
+		{ "versions", versions_cmd },
+		{ "freeze", freeze_cmd },
+		{ "approve", approve_cmd },
+		{ "send", send_cmd },
+		{ "acknowledge", ack_cmd },
+		{ "get", get_cmd },
+		{ "remind", remind_cmd },
+		{ NULL, NULL },
 	};
 	return cli_dispatch("report", argc, argv, subs, "usage, versions, freeze, approve, send, acknowledge, get or remind");
 }

@@ -23,7 +23,7 @@
 static int review_indicators_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *fmt = "json";
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"format", 1, &fmt, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "format", 1, &fmt, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -43,7 +43,7 @@ static int review_indicators_cmd(int argc, char **argv)
 		json_error_t jerr;
 		json_t *arr = json_loads(txt, 0, &jerr), *v;
 		size_t i;
-		json_array_foreach(arr, i, v) {
+		json_array_foreach (arr, i, v) {
 			printf("%-24s %s\n", json_string_value(json_object_get(v, "id")), json_string_value(json_object_get(v, "status")));
 		}
 		json_decref(arr);
@@ -57,8 +57,8 @@ static int review_indicators_cmd(int argc, char **argv)
 static int review_instrument_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *file = NULL, *ver_s = NULL, *outp = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"file", 1, &file, NULL, 0}, {"version", 1, &ver_s, NULL, 0}, {"o", 1, &outp, NULL, 0},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "file", 1, &file, NULL, 0 }, { "version", 1, &ver_s, NULL, 0 }, { "o", 1, &outp, NULL, 0 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -103,8 +103,8 @@ static int review_list_cmd(int argc, char **argv)
 static int review_open_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *title = NULL, *from = NULL, *to = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"title", 1, &title, NULL, 1}, {"from", 1, &from, NULL, 1}, {"to", 1, &to, NULL, 1},
-	    END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "title", 1, &title, NULL, 1 }, { "from", 1, &from, NULL, 1 }, { "to", 1, &to, NULL, 1 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j;
@@ -129,8 +129,8 @@ static int review_open_cmd(int argc, char **argv)
 static int review_step(const char *cmd, int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *file = NULL, *outp = NULL, *in = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"file", 1, &file, NULL, 0}, {"o", 1, &outp, NULL, 0},
-	    {"in", 1, &in, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "file", 1, &file, NULL, 0 }, { "o", 1, &outp, NULL, 0 },
+		{ "in", 1, &in, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	json_t *j = NULL;
@@ -192,8 +192,8 @@ static int review_upload_cmd(int argc, char **argv) { return review_step("upload
 static int review_evidence_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *id_s = NULL, *ind = NULL, *in = NULL, *mime = NULL, *name = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &id_s, NULL, 1}, {"indicator", 1, &ind, NULL, 1}, {"in", 1, &in, NULL, 1},
-	    {"mime", 1, &mime, NULL, 1}, {"name", 1, &name, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &id_s, NULL, 1 }, { "indicator", 1, &ind, NULL, 1 }, { "in", 1, &in, NULL, 1 },
+		{ "mime", 1, &mime, NULL, 1 }, { "name", 1, &name, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	uint8_t *p = NULL;
@@ -223,10 +223,19 @@ static int review_evidence_cmd(int argc, char **argv)
 int cmd_review(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"indicators", review_indicators_cmd}, {"instrument", review_instrument_cmd}, {"list", review_list_cmd}, {"open", review_open_cmd},
-		{"get", review_get_cmd}, {"answer", review_answer_cmd}, {"evidence", review_evidence_cmd}, {"submit", review_submit_cmd},
-		{"score", review_score_cmd}, {"close", review_close_cmd}, {"report", review_report_cmd}, {"upload", review_upload_cmd},
-		{NULL, NULL},
+		{ "indicators", review_indicators_cmd },
+		{ "instrument", review_instrument_cmd },
+		{ "list", review_list_cmd },
+		{ "open", review_open_cmd },
+		{ "get", review_get_cmd },
+		{ "answer", review_answer_cmd },
+		{ "evidence", review_evidence_cmd },
+		{ "submit", review_submit_cmd },
+		{ "score", review_score_cmd },
+		{ "close", review_close_cmd },
+		{ "report", review_report_cmd },
+		{ "upload", review_upload_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("review", argc, argv, subs,

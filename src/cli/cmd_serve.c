@@ -10,11 +10,15 @@
 int cmd_serve(int argc, char **argv)
 {
 	const char *dir = NULL, *threads = NULL;
-	struct http_opts o = {"127.0.0.1:8443", 0, NULL, NULL, 0};
+	struct http_opts o = { "127.0.0.1:8443", 0, NULL, NULL, 0 };
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"listen", 1, &o.listen, NULL, 0}, {"threads", 1, &threads, NULL, 0},
-		{"tls-cert", 1, &o.tls_cert, NULL, 0}, {"tls-key", 1, &o.tls_key, NULL, 0}, {"no-jobs", 0, NULL, &o.no_jobs, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "listen", 1, &o.listen, NULL, 0 },
+		{ "threads", 1, &threads, NULL, 0 },
+		{ "tls-cert", 1, &o.tls_cert, NULL, 0 },
+		{ "tls-key", 1, &o.tls_key, NULL, 0 },
+		{ "no-jobs", 0, NULL, &o.no_jobs, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst = NULL;
 	enum log_level lvl;

@@ -9,7 +9,7 @@
 int cmd_settings(int argc, char **argv)
 {
 	const char *dir = NULL, *format = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"format", 1, &format, NULL, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "format", 1, &format, NULL, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;

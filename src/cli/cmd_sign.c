@@ -49,7 +49,6 @@ static enum tk_err parse_visible(const char *s, size_t *page, double rect[4])
 	return TK_OK;
 }
 
-
 /* Writes original + tail to path through a temp file and rename. */
 static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
@@ -83,7 +82,7 @@ static enum tk_err write_signed(const char *path, const uint8_t *a, size_t alen,
 static int sign_fields_cmd(int argc, char **argv)
 {
 	const char *inp = NULL;
-	struct cli_opt opts[] = {{"in", 1, &inp, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "in", 1, &inp, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct pades_field *f = NULL;
 	const uint8_t *data = NULL;
 	size_t len = 0, n = 0;
@@ -129,13 +128,25 @@ int cmd_sign(int argc, char **argv)
 	const char *visible = NULL, *certify = NULL, *field = NULL, *reason = NULL, *location = NULL, *anchor = NULL, *image = NULL, *seal_key = NULL;
 	int seal = 0, cades = 0, new_field = 0;
 	struct cli_opt opts[] = {
-		{"new-field", 0, NULL, &new_field, 0},
-		{"dir", 1, &dir, NULL, 1}, {"in", 1, &inp, NULL, 1}, {"out", 1, &outp, NULL, 1}, {"seal", 0, NULL, &seal, 0},
-		{"subscriber", 1, &subscriber, NULL, 0}, {"nik", 1, &nik, NULL, 0}, {"passphrase-file", 1, &ppfile, NULL, 0},
-		{"level", 1, &level, NULL, 0}, {"visible", 1, &visible, NULL, 0}, {"certify", 1, &certify, NULL, 0},
-		{"field", 1, &field, NULL, 0}, {"reason", 1, &reason, NULL, 0}, {"location", 1, &location, NULL, 0},
-		{"cades", 0, NULL, &cades, 0}, {"anchor", 1, &anchor, NULL, 0}, {"image", 1, &image, NULL, 0}, {"seal-key", 1, &seal_key, NULL, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "new-field", 0, NULL, &new_field, 0 },
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "in", 1, &inp, NULL, 1 },
+		{ "out", 1, &outp, NULL, 1 },
+		{ "seal", 0, NULL, &seal, 0 },
+		{ "subscriber", 1, &subscriber, NULL, 0 },
+		{ "nik", 1, &nik, NULL, 0 },
+		{ "passphrase-file", 1, &ppfile, NULL, 0 },
+		{ "level", 1, &level, NULL, 0 },
+		{ "visible", 1, &visible, NULL, 0 },
+		{ "certify", 1, &certify, NULL, 0 },
+		{ "field", 1, &field, NULL, 0 },
+		{ "reason", 1, &reason, NULL, 0 },
+		{ "location", 1, &location, NULL, 0 },
+		{ "cades", 0, NULL, &cades, 0 },
+		{ "anchor", 1, &anchor, NULL, 0 },
+		{ "image", 1, &image, NULL, 0 },
+		{ "seal-key", 1, &seal_key, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst = NULL;
 	struct svc_ctx c;

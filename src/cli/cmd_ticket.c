@@ -71,7 +71,7 @@ static int text_opt(const char *cmd, const char *what, const char *text, const c
 static int ticket_list_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *status = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"status", 1, &status, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "status", 1, &status, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -87,8 +87,8 @@ static int ticket_list_cmd(int argc, char **argv)
 static int ticket_get_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *id_s = NULL, *file_s = NULL, *outp = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"id", 1, &id_s, NULL, 1}, {"file", 1, &file_s, NULL, 0}, {"o", 1, &outp, NULL, 0},
-	    END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "id", 1, &id_s, NULL, 1 }, { "file", 1, &file_s, NULL, 0 }, { "o", 1, &outp, NULL, 0 },
+		END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -118,9 +118,9 @@ static int ticket_open_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *body = NULL, *body_file = NULL, *file = NULL;
 	struct support_open_in in;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"category", 1, &in.category, NULL, 1}, {"subject", 1, &in.subject, NULL, 1},
-	    {"body", 1, &body, NULL, 0}, {"body-file", 1, &body_file, NULL, 0}, {"document-id", 1, &in.document_id, NULL, 0},
-	    {"cert-serial", 1, &in.cert_serial, NULL, 0}, {"file", 1, &file, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "category", 1, &in.category, NULL, 1 }, { "subject", 1, &in.subject, NULL, 1 },
+		{ "body", 1, &body, NULL, 0 }, { "body-file", 1, &body_file, NULL, 0 }, { "document-id", 1, &in.document_id, NULL, 0 },
+		{ "cert-serial", 1, &in.cert_serial, NULL, 0 }, { "file", 1, &file, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	const uint8_t *p = NULL;
@@ -155,8 +155,8 @@ static int ticket_change_cmd(const char *cmd, int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *id_s = NULL, *body = NULL, *body_file = NULL, *note = NULL, *note_file = NULL,
 		   *assignee = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"id", 1, &id_s, NULL, 1}, {"body", 1, &body, NULL, 0}, {"body-file", 1, &body_file, NULL, 0},
-	    {"note", 1, &note, NULL, 0}, {"note-file", 1, &note_file, NULL, 0}, {"assignee", 1, &assignee, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "id", 1, &id_s, NULL, 1 }, { "body", 1, &body, NULL, 0 }, { "body-file", 1, &body_file, NULL, 0 },
+		{ "note", 1, &note, NULL, 0 }, { "note-file", 1, &note_file, NULL, 0 }, { "assignee", 1, &assignee, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	const char *text = NULL;
@@ -197,7 +197,7 @@ static int ticket_close_cmd(int argc, char **argv) { return ticket_change_cmd("t
 static int ticket_summary_cmd(int argc, char **argv)
 {
 	const char *dir = NULL, *as = NULL, *pw = NULL, *year_s = NULL;
-	struct cli_opt opts[] = {COMMON_OPTS(dir, as, pw), {"year", 1, &year_s, NULL, 0}, END_OPTS};
+	struct cli_opt opts[] = { COMMON_OPTS(dir, as, pw), { "year", 1, &year_s, NULL, 0 }, END_OPTS };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -223,9 +223,15 @@ static int ticket_summary_cmd(int argc, char **argv)
 int cmd_ticket(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"list", ticket_list_cmd}, {"get", ticket_get_cmd}, {"open", ticket_open_cmd}, {"reply", ticket_reply_cmd},
-		{"assign", ticket_assign_cmd}, {"resolve", ticket_resolve_cmd}, {"close", ticket_close_cmd}, {"summary", ticket_summary_cmd},
-		{NULL, NULL},
+		{ "list", ticket_list_cmd },
+		{ "get", ticket_get_cmd },
+		{ "open", ticket_open_cmd },
+		{ "reply", ticket_reply_cmd },
+		{ "assign", ticket_assign_cmd },
+		{ "resolve", ticket_resolve_cmd },
+		{ "close", ticket_close_cmd },
+		{ "summary", ticket_summary_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("ticket", argc, argv, subs, "list, get, open, reply, assign, resolve, close or summary");

@@ -10,7 +10,7 @@ static int ocsp_refresh_cmd(int argc, char **argv)
 {
 	const char *dir = NULL;
 	int force = 0;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"force", 0, NULL, &force, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "force", 0, NULL, &force, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct trust_refresh_stats st;
 	struct instance *inst;
 	struct svc_ctx c;
@@ -32,8 +32,8 @@ static int ocsp_refresh_cmd(int argc, char **argv)
 int cmd_ocsp(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"refresh", ocsp_refresh_cmd},
-		{NULL, NULL},
+		{ "refresh", ocsp_refresh_cmd },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("ocsp", argc, argv, subs, "refresh");

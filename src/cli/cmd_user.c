@@ -25,8 +25,12 @@ static int user_add(int argc, char **argv)
 {
 	const char *dir = NULL, *user = NULL, *role = NULL, *name = NULL, *pwfile = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {"role", 1, &role, NULL, 1},
-		{"name", 1, &name, NULL, 0}, {"password-file", 1, &pwfile, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "user", 1, &user, NULL, 1 },
+		{ "role", 1, &role, NULL, 1 },
+		{ "name", 1, &name, NULL, 0 },
+		{ "password-file", 1, &pwfile, NULL, 1 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -55,7 +59,10 @@ static int user_passwd(int argc, char **argv)
 {
 	const char *dir = NULL, *user = NULL, *pwfile = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {"password-file", 1, &pwfile, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "user", 1, &user, NULL, 1 },
+		{ "password-file", 1, &pwfile, NULL, 1 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -79,7 +86,7 @@ static int user_passwd(int argc, char **argv)
 static int user_deactivate(int argc, char **argv)
 {
 	const char *dir = NULL, *user = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "user", 1, &user, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	int r;
@@ -96,7 +103,7 @@ static int user_deactivate(int argc, char **argv)
 static int user_activate(int argc, char **argv)
 {
 	const char *dir = NULL, *user = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "user", 1, &user, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char done[120];
@@ -116,7 +123,10 @@ static int user_role(int argc, char **argv)
 {
 	const char *dir = NULL, *user = NULL, *role = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"user", 1, &user, NULL, 1}, {"role", 1, &role, NULL, 1}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "user", 1, &user, NULL, 1 },
+		{ "role", 1, &role, NULL, 1 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -136,7 +146,7 @@ static int user_role(int argc, char **argv)
 static int user_requests(int argc, char **argv)
 {
 	const char *dir = NULL, *status = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"status", 1, &status, NULL, 0}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "status", 1, &status, NULL, 0 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	char *txt = NULL;
@@ -158,16 +168,16 @@ static int user_list(int argc, char **argv) { return cli_text_cmd("user list", a
 int cmd_user(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"add", user_add},
-		{"list", user_list},
-		{"deactivate", user_deactivate},
-		{"activate", user_activate},
-		{"role", user_role},
-		{"passwd", user_passwd},
-		{"requests", user_requests},
-		{"approve", user_approve},
-		{"reject", user_reject},
-		{NULL, NULL},
+		{ "add", user_add },
+		{ "list", user_list },
+		{ "deactivate", user_deactivate },
+		{ "activate", user_activate },
+		{ "role", user_role },
+		{ "passwd", user_passwd },
+		{ "requests", user_requests },
+		{ "approve", user_approve },
+		{ "reject", user_reject },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("user", argc, argv, subs, "add, list, deactivate, activate, role, passwd, requests, approve or reject");
@@ -177,7 +187,10 @@ static int apikey_create(int argc, char **argv)
 {
 	const char *dir = NULL, *name = NULL, *units = "";
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 1}, {"name", 1, &name, NULL, 1}, {"units", 1, &units, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 1 },
+		{ "name", 1, &name, NULL, 1 },
+		{ "units", 1, &units, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	struct instance *inst;
 	struct svc_ctx c;
@@ -198,7 +211,7 @@ static int apikey_create(int argc, char **argv)
 static int apikey_revoke(int argc, char **argv)
 {
 	const char *dir = NULL, *ids = NULL;
-	struct cli_opt opts[] = {{"dir", 1, &dir, NULL, 1}, {"id", 1, &ids, NULL, 1}, {NULL, 0, NULL, NULL, 0}};
+	struct cli_opt opts[] = { { "dir", 1, &dir, NULL, 1 }, { "id", 1, &ids, NULL, 1 }, { NULL, 0, NULL, NULL, 0 } };
 	struct instance *inst;
 	struct svc_ctx c;
 	uint64_t id;
@@ -220,10 +233,10 @@ static int apikey_list(int argc, char **argv) { return cli_text_cmd("apikey list
 int cmd_apikey(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{"create", apikey_create},
-		{"list", apikey_list},
-		{"revoke", apikey_revoke},
-		{NULL, NULL},
+		{ "create", apikey_create },
+		{ "list", apikey_list },
+		{ "revoke", apikey_revoke },
+		{ NULL, NULL },
 	};
 
 	return cli_dispatch("apikey", argc, argv, subs, "create, list or revoke");

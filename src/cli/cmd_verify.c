@@ -30,10 +30,7 @@
 
 #define VERIFY_CLI_MAX_REPEAT 10000000u
 #define VERIFY_CLI_MAX_THREADS 64u
-#define VERIFY_CLI_SECONDS 600u     /* time budget of one verification on the command line (a 2 GB file hashes in seconds) */
-
-
-
+#define VERIFY_CLI_SECONDS 600u /* time budget of one verification on the command line (a 2 GB file hashes in seconds) */
 
 struct bench_arg {
 	const struct verify_trust *t;
@@ -99,17 +96,23 @@ static int repeat(const struct verify_trust *t, const struct verify_svc_in *in, 
 	return 0;
 }
 
-
 int cmd_verify(int argc, char **argv)
 {
 	const char *dir = NULL, *inp = NULL, *content = NULL, *format = NULL, *at = NULL, *revocation = NULL, *rep = NULL, *thr = NULL,
 		   *pwfile = NULL, *outp = NULL;
 	const char *pages = NULL;
 	struct cli_opt opts[] = {
-		{"dir", 1, &dir, NULL, 0}, {"content", 1, &content, NULL, 0}, {"format", 1, &format, NULL, 0},
-		{"at", 1, &at, NULL, 0}, {"revocation", 1, &revocation, NULL, 0}, {"repeat", 1, &rep, NULL, 0}, {"threads", 1, &thr, NULL, 0},
-		{"password-file", 1, &pwfile, NULL, 0}, {"o", 1, &outp, NULL, 0}, {"page-changes", 1, &pages, NULL, 0},
-		{NULL, 0, NULL, NULL, 0},
+		{ "dir", 1, &dir, NULL, 0 },
+		{ "content", 1, &content, NULL, 0 },
+		{ "format", 1, &format, NULL, 0 },
+		{ "at", 1, &at, NULL, 0 },
+		{ "revocation", 1, &revocation, NULL, 0 },
+		{ "repeat", 1, &rep, NULL, 0 },
+		{ "threads", 1, &thr, NULL, 0 },
+		{ "password-file", 1, &pwfile, NULL, 0 },
+		{ "o", 1, &outp, NULL, 0 },
+		{ "page-changes", 1, &pages, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	const char *trust[VERIFY_CLI_MAX_FILES], *crls[VERIFY_CLI_MAX_FILES];
 	char **rest = NULL;
@@ -155,9 +158,9 @@ int cmd_verify(int argc, char **argv)
 		many = nins > 1 || (stat(inp, &sb) == 0 && S_ISDIR(sb.st_mode));
 	}
 	if (many && (content != NULL || rep != NULL || (format != NULL && strcmp(format, "text") == 0) ||
-		     ((format != NULL && (strcmp(format, "html") == 0 || strcmp(format, "pdf") == 0)) != (outp != NULL)))) {
+			((format != NULL && (strcmp(format, "html") == 0 || strcmp(format, "pdf") == 0)) != (outp != NULL)))) {
 		r = cli_usage_error("verify", "several files or a folder give one JSON report per line (and with --format html|pdf -o DIR "
-		    "one report each in DIR): no --content, --repeat or --format text");
+					      "one report each in DIR): no --content, --repeat or --format text");
 		goto out;
 	}
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0 && strcmp(format, "html") != 0 &&
@@ -180,7 +183,8 @@ int cmd_verify(int argc, char **argv)
 		r = cli_usage_error("verify", "--page-changes must be fail or warn");
 		goto out;
 	}
-	in.page_changes = pages == NULL ? VERIFY_SVC_PAGES_CONFIG : strcmp(pages, "warn") == 0 ? VERIFY_SVC_PAGES_WARN : VERIFY_SVC_PAGES_FAIL;
+	in.page_changes = pages == NULL ? VERIFY_SVC_PAGES_CONFIG : strcmp(pages, "warn") == 0 ? VERIFY_SVC_PAGES_WARN
+											       : VERIFY_SVC_PAGES_FAIL;
 	if (at != NULL && time_parse_iso(at, &in.at) != TK_OK) {
 		r = cli_usage_error("verify", "--at takes a UTC time like 2026-11-25T10:00:00Z");
 		goto out;
@@ -190,7 +194,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (thr != NULL && (parse_u64_str(thr, VERIFY_CLI_MAX_THREADS, &nthreads) != TK_OK || nthreads == 0 ||
-			    (!many && (rep == NULL || dir != NULL)))) {
+			       (!many && (rep == NULL || dir != NULL)))) {
 		r = cli_usage_error("verify", "--threads (1 to %u) goes with several files, or with --repeat and --trust", VERIFY_CLI_MAX_THREADS);
 		goto out;
 	}
@@ -222,7 +226,9 @@ int cmd_verify(int argc, char **argv)
 		mo.online = revocation != NULL && strcmp(revocation, "online") == 0;
 		mo.base = &in;
 		mo.threads = thr != NULL ? (size_t)nthreads : 0;
-		mo.report_format = format == NULL ? 0 : strcmp(format, "html") == 0 ? VERIFY_SVC_HTML : strcmp(format, "pdf") == 0 ? VERIFY_SVC_PDF : 0;
+		mo.report_format = format == NULL ? 0 : strcmp(format, "html") == 0 ? VERIFY_SVC_HTML
+						    : strcmp(format, "pdf") == 0    ? VERIFY_SVC_PDF
+										    : 0;
 		mo.report_dir = outp;
 		if (outp != NULL) {
 			struct stat sb;

@@ -12,17 +12,17 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"init", cmd_init}, {"ca", cmd_ca}, {"cps", cmd_cps}, {"audit", cmd_audit}, {"bench", cmd_bench},
-		{"serve", cmd_serve}, {"user", cmd_user}, {"apikey", cmd_apikey},
-		{"ocsp", cmd_ocsp},
-		{"notice", cmd_notice}, {"webhook", cmd_webhook}, /* change notices (docs/notices.md) */
-		{"subscriber", cmd_subscriber}, {"request", cmd_request}, {"activate", cmd_activate}, {"notify", cmd_notify}, {"sign", cmd_sign}, {"documents", cmd_documents}, {"ltv", cmd_ltv}, {"backup", cmd_backup}, {"restore", cmd_restore},
-		{"verify", cmd_verify}, {"report", cmd_report}, {"monev", cmd_monev}, {"letter", cmd_letter}, {"assess", cmd_assess},
-		{"reco", cmd_reco}, {"policy", cmd_policy},
-		{"review", cmd_review}, {"ticket", cmd_ticket}, {"agreement", cmd_agreement},
-		{"event", cmd_event}, {"literasi", cmd_literasi},
-		{"settings", cmd_settings}, /* read-only, secrets redacted (docs/staff-pages.md) */
-		{"jobs", cmd_jobs},         /* one pass of the periodic jobs (teken-jobs.timer) */
+		{ "init", cmd_init }, { "ca", cmd_ca }, { "cps", cmd_cps }, { "audit", cmd_audit }, { "bench", cmd_bench },
+		{ "serve", cmd_serve }, { "user", cmd_user }, { "apikey", cmd_apikey },
+		{ "ocsp", cmd_ocsp },
+		{ "notice", cmd_notice }, { "webhook", cmd_webhook }, /* change notices (docs/notices.md) */
+		{ "subscriber", cmd_subscriber }, { "request", cmd_request }, { "activate", cmd_activate }, { "notify", cmd_notify }, { "sign", cmd_sign }, { "documents", cmd_documents }, { "ltv", cmd_ltv }, { "backup", cmd_backup }, { "restore", cmd_restore },
+		{ "verify", cmd_verify }, { "report", cmd_report }, { "monev", cmd_monev }, { "letter", cmd_letter }, { "assess", cmd_assess },
+		{ "reco", cmd_reco }, { "policy", cmd_policy },
+		{ "review", cmd_review }, { "ticket", cmd_ticket }, { "agreement", cmd_agreement },
+		{ "event", cmd_event }, { "literasi", cmd_literasi },
+		{ "settings", cmd_settings }, /* read-only, secrets redacted (docs/staff-pages.md) */
+		{ "jobs", cmd_jobs },         /* one pass of the periodic jobs (teken-jobs.timer) */
 	};
 	size_t i;
 

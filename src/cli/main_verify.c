@@ -49,10 +49,10 @@ static int render(const struct verify_report *r, const char *file, const char *f
 		free(s);
 		json_decref(j);
 	} else {
-		struct verify_doc_info info = {file, NULL, NULL, 0};
-		enum tk_err e = strcmp(format, "text") == 0 ? verify_report_text(r, file, &b)
+		struct verify_doc_info info = { file, NULL, NULL, 0 };
+		enum tk_err e = strcmp(format, "text") == 0   ? verify_report_text(r, file, &b)
 				: strcmp(format, "html") == 0 ? verify_report_html(r, &info, &b)
-							       : verify_report_pdf(r, &info, &b);
+							      : verify_report_pdf(r, &info, &b);
 		if (e == TK_OK && strcmp(format, "pdf") == 0)
 			fprintf(stderr, "teken-verify: warning: the PDF report is not signed (teken verify --dir seals it)\n");
 		rc = e == TK_OK ? cli_output(outp, b.p, b.len) : cli_fail();
@@ -65,9 +65,14 @@ static int run(int argc, char **argv)
 {
 	const char *content = NULL, *format = NULL, *at = NULL, *revocation = NULL, *pwfile = NULL, *outp = NULL, *pages = NULL;
 	struct cli_opt opts[] = {
-		{"content", 1, &content, NULL, 0}, {"format", 1, &format, NULL, 0}, {"at", 1, &at, NULL, 0},
-		{"revocation", 1, &revocation, NULL, 0}, {"password-file", 1, &pwfile, NULL, 0}, {"o", 1, &outp, NULL, 0},
-		{"page-changes", 1, &pages, NULL, 0}, {NULL, 0, NULL, NULL, 0},
+		{ "content", 1, &content, NULL, 0 },
+		{ "format", 1, &format, NULL, 0 },
+		{ "at", 1, &at, NULL, 0 },
+		{ "revocation", 1, &revocation, NULL, 0 },
+		{ "password-file", 1, &pwfile, NULL, 0 },
+		{ "o", 1, &outp, NULL, 0 },
+		{ "page-changes", 1, &pages, NULL, 0 },
+		{ NULL, 0, NULL, NULL, 0 },
 	};
 	const char *trust[VERIFY_CLI_MAX_FILES], *crls[VERIFY_CLI_MAX_FILES];
 	const char **ins = calloc((size_t)argc + 1, sizeof(*ins));

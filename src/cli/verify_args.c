@@ -7,7 +7,10 @@
 
 #include <string.h>
 
-enum { EXIT_VERIFY_INDETERMINATE = 3, EXIT_VERIFY_FAILED = 4, EXIT_VERIFY_CHANGED = 5, EXIT_VERIFY_NO_SIGNATURE = 6 };
+enum { EXIT_VERIFY_INDETERMINATE = 3,
+	EXIT_VERIFY_FAILED = 4,
+	EXIT_VERIFY_CHANGED = 5,
+	EXIT_VERIFY_NO_SIGNATURE = 6 };
 
 /* Takes --trust, --crl and --in (repeatable, each with one or more values) out of argv. */
 int cli_verify_lists(int argc, char **argv, char **rest, int *nrest, const char **trust, size_t *ntrust, const char **crls,

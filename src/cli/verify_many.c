@@ -71,7 +71,7 @@ static int is_pdf_name(const char *n)
 /* Every *.pdf under dir, depth first, names sorted in each directory (a stable order for diffs). */
 static enum tk_err walk(const char *dir, unsigned depth, struct files *f)
 {
-	struct files here = {NULL, 0, 0};
+	struct files here = { NULL, 0, 0 };
 	DIR *d;
 	struct dirent *e;
 	size_t i;
@@ -110,8 +110,8 @@ static enum tk_err walk(const char *dir, unsigned depth, struct files *f)
 struct many {
 	const struct verify_many_opts *o;
 	struct files files;
-	char **line;      /* per file: the JSON line, set when done */
-	int *code;        /* per file: its exit code */
+	char **line; /* per file: the JSON line, set when done */
+	int *code;   /* per file: its exit code */
 	atomic_size_t next;
 	pthread_mutex_t lock;
 	pthread_cond_t ready;

@@ -23,14 +23,14 @@
 #include <openssl/x509.h>
 
 /* ---- limits on CMS input (named here; checked before memory grows) ---- */
-#define CMS_MAX_BYTES        (1024u * 1024u)  /* one CMS SignedData */
-#define CMS_MAX_TOKEN_BYTES  (256u * 1024u)   /* one RFC 3161 TimeStampToken */
-#define CMS_MAX_CERTS        32u              /* embedded certificates */
-#define CMS_MAX_SIGNERS      16u              /* SignerInfos in one SignedData */
-#define CMS_MAX_ATTRS        64u              /* attributes in one signed or unsigned set */
-#define CMS_MAX_TIMESTAMPS   8u               /* signature timestamp tokens kept by cms_parse() */
-#define CMS_MAX_DER_DEPTH    64u              /* nesting of constructed DER elements */
-#define CMS_MAX_DIGEST       64u              /* bytes of the largest digest (SHA-512) */
+#define CMS_MAX_BYTES (1024u * 1024u)      /* one CMS SignedData */
+#define CMS_MAX_TOKEN_BYTES (256u * 1024u) /* one RFC 3161 TimeStampToken */
+#define CMS_MAX_CERTS 32u                  /* embedded certificates */
+#define CMS_MAX_SIGNERS 16u                /* SignerInfos in one SignedData */
+#define CMS_MAX_ATTRS 64u                  /* attributes in one signed or unsigned set */
+#define CMS_MAX_TIMESTAMPS 8u              /* signature timestamp tokens kept by cms_parse() */
+#define CMS_MAX_DER_DEPTH 64u              /* nesting of constructed DER elements */
+#define CMS_MAX_DIGEST 64u                 /* bytes of the largest digest (SHA-512) */
 
 /*
  * Digest algorithms. We sign with SHA-256/384/512 only (cms_md_parse);
@@ -54,7 +54,11 @@ enum cms_md {
  * ecdsa-plain-*, OIDs 0.4.0.127.0.7.1.1.4.1.x: the value is r || s, each
  * as long as the group order) and CMS_SIG_OTHER only appear in parsed input.
  */
-enum cms_sig { CMS_SIG_RSA_PKCS1 = 0, CMS_SIG_RSA_PSS, CMS_SIG_ECDSA, CMS_SIG_ECDSA_PLAIN, CMS_SIG_OTHER };
+enum cms_sig { CMS_SIG_RSA_PKCS1 = 0,
+	CMS_SIG_RSA_PSS,
+	CMS_SIG_ECDSA,
+	CMS_SIG_ECDSA_PLAIN,
+	CMS_SIG_OTHER };
 
 /* "sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512", "sha1" ("other" for CMS_MD_OTHER). */
 const char *cms_md_name(enum cms_md md);
@@ -182,21 +186,21 @@ struct cms_token {
  */
 struct cms_info {
 	/* SignedData */
-	int econtent_nid;        /* eContentType (NID_pkcs7_data for PAdES/CAdES) */
-	int detached;            /* eContent absent */
+	int econtent_nid; /* eContentType (NID_pkcs7_data for PAdES/CAdES) */
+	int detached;     /* eContent absent */
 	size_t n_signers;
-	STACK_OF(X509) *certs;   /* embedded certificates (owned) */
-	X509 *signer;            /* the certificate the SignerIdentifier names; NULL if not embedded (owned) */
+	STACK_OF(X509) *certs; /* embedded certificates (owned) */
+	X509 *signer;          /* the certificate the SignerIdentifier names; NULL if not embedded (owned) */
 
 	/* SignerInfo algorithms */
-	enum cms_md md;          /* digestAlgorithm */
+	enum cms_md md; /* digestAlgorithm */
 	int md_nid;
-	enum cms_sig sig;        /* signatureAlgorithm */
-	int sig_nid;             /* NID_undef for ecdsa-plain-* (OpenSSL has no NID for them) */
-	enum cms_md sig_md;      /* hash the signatureAlgorithm names (sha256WithRSAEncryption, ecdsa-plain-SHA256, ...);
+	enum cms_sig sig;   /* signatureAlgorithm */
+	int sig_nid;        /* NID_undef for ecdsa-plain-* (OpenSSL has no NID for them) */
+	enum cms_md sig_md; /* hash the signatureAlgorithm names (sha256WithRSAEncryption, ecdsa-plain-SHA256, ...);
 				    CMS_MD_OTHER when it names none (rsaEncryption, id-ecPublicKey, RSASSA-PSS) */
-	int sig_names_md;        /* 1: sig_md comes from the signatureAlgorithm */
-	enum cms_md pss_md;      /* RSASSA-PSS: hash, MGF1 hash, salt length */
+	int sig_names_md;   /* 1: sig_md comes from the signatureAlgorithm */
+	enum cms_md pss_md; /* RSASSA-PSS: hash, MGF1 hash, salt length */
 	enum cms_md pss_mgf1_md;
 	size_t pss_salt_len;
 
@@ -216,7 +220,7 @@ struct cms_info {
 	uint8_t signing_cert_v2_hash[CMS_MAX_DIGEST];
 	size_t signing_cert_v2_hash_len;
 	int signing_cert_v2_match; /* first ESSCertIDv2 (hash and issuerSerial) names the signer */
-	int has_signing_cert;    /* ESS signingCertificate (RFC 2634, SHA-1) */
+	int has_signing_cert;      /* ESS signingCertificate (RFC 2634, SHA-1) */
 	int signing_cert_match;
 
 	/* unsigned attributes */

@@ -128,7 +128,12 @@ static enum tk_err count_elems(const uint8_t *p, const struct tlv *t, size_t max
 }
 
 /* The frame of a SignedData down to its first SignerInfo. */
-enum { LV_CI, LV_E0, LV_SD, LV_SIS, LV_SI, LV_N };
+enum { LV_CI,
+	LV_E0,
+	LV_SD,
+	LV_SIS,
+	LV_SI,
+	LV_N };
 
 struct skel {
 	struct tlv lv[LV_N]; /* ContentInfo, [0], SignedData, signerInfos, first SignerInfo */
@@ -143,9 +148,9 @@ struct skel {
 	size_t n_uattrs;
 };
 
-static const uint8_t oid_signed_data[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+static const uint8_t oid_signed_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
 /* id-aa-signatureTimeStampToken 1.2.840.113549.1.9.16.2.14 */
-static const uint8_t oid_ts_token[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e};
+static const uint8_t oid_ts_token[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e };
 
 /*
  * RFC 5652:
@@ -329,7 +334,7 @@ static enum cms_md md_of_nid(int nid)
  */
 static int plain_ecdsa_hash(const ASN1_OBJECT *alg)
 {
-	static const uint8_t arc[] = {0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01};
+	static const uint8_t arc[] = { 0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01 };
 	const uint8_t *d = OBJ_get0_data(alg);
 	size_t n = OBJ_length(alg);
 
@@ -595,9 +600,9 @@ static enum tk_err ess_decode(const uint8_t *p, size_t len, int v2, X509 *signer
 			goto out;
 		}
 		issuer_ok = signer != NULL && sk_GENERAL_NAME_num(gns) == 1 &&
-		    sk_GENERAL_NAME_value(gns, 0)->type == GEN_DIRNAME &&
-		    X509_NAME_cmp(sk_GENERAL_NAME_value(gns, 0)->d.directoryName, X509_get_issuer_name(signer)) == 0 &&
-		    ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(signer)) == 0;
+			    sk_GENERAL_NAME_value(gns, 0)->type == GEN_DIRNAME &&
+			    X509_NAME_cmp(sk_GENERAL_NAME_value(gns, 0)->d.directoryName, X509_get_issuer_name(signer)) == 0 &&
+			    ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(signer)) == 0;
 	}
 	if (off != end) {
 		rc = tk_fail(TK_ERR_INVALID, "cms: %s: extra fields in ESSCertID", what);
@@ -1180,7 +1185,7 @@ static size_t hdr_len(size_t vlen)
 static enum tk_err splice(const uint8_t *der, const struct skel *s, size_t a, size_t b, const uint8_t *r, size_t rlen,
     struct buf *out)
 {
-	static const uint8_t tags[LV_N] = {0x30, 0xa0, 0x30, 0x31, 0x30};
+	static const uint8_t tags[LV_N] = { 0x30, 0xa0, 0x30, 0x31, 0x30 };
 	size_t newv[LV_N], grow = rlen - (b - a), total;
 	int k;
 	enum tk_err rc;

@@ -507,7 +507,7 @@ enum tk_err cms_sign_detached(const struct key *k, X509 *signer, X509 *const *ch
 enum tk_err cms_estimate_size(const struct key *k, X509 *signer, X509 *const *chain, size_t nchain, enum cms_md md,
     const struct cms_sign_opts *opts, size_t ts_token_bytes, size_t revocation_bytes, size_t *out)
 {
-	uint8_t zero[CMS_MAX_DIGEST] = {0};
+	uint8_t zero[CMS_MAX_DIGEST] = { 0 };
 	struct buf b;
 	size_t n;
 	enum tk_err rc;

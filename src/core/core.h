@@ -14,35 +14,35 @@
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 /* ---- limits: every limit on outside input has a name here ---- */
-#define MAX_CSR_BYTES        (64u * 1024u)
-#define MAX_CERT_BYTES       (64u * 1024u)
-#define MAX_CONFIG_BYTES     (1u * 1024u * 1024u)
-#define MAX_CPS_BYTES        (4u * 1024u * 1024u)
-#define MAX_KEY_BLOB_BYTES   (64u * 1024u)
-#define MAX_SUBJECT_BYTES    1024u
-#define MAX_CHAIN_DEPTH      8u
-#define MAX_REQ_BODY         (50u * 1024u * 1024u)
-#define MAX_JSON_BODY        (64u * 1024u)
-#define MAX_PDF_BYTES        (2048ull * 1024u * 1024u)
-#define MAX_PDF_OBJECTS      (8u * 1024u * 1024u)
-#define MAX_PDF_NESTING      64u
-#define MAX_XREF_ENTRIES     (8u * 1024u * 1024u)
-#define MAX_PDF_REVISIONS    4096u
-#define MAX_INFLATE_RATIO    1000u
-#define MAX_INFLATE_BYTES    (256u * 1024u * 1024u)
-#define MAX_ERRMSG           512u
+#define MAX_CSR_BYTES (64u * 1024u)
+#define MAX_CERT_BYTES (64u * 1024u)
+#define MAX_CONFIG_BYTES (1u * 1024u * 1024u)
+#define MAX_CPS_BYTES (4u * 1024u * 1024u)
+#define MAX_KEY_BLOB_BYTES (64u * 1024u)
+#define MAX_SUBJECT_BYTES 1024u
+#define MAX_CHAIN_DEPTH 8u
+#define MAX_REQ_BODY (50u * 1024u * 1024u)
+#define MAX_JSON_BODY (64u * 1024u)
+#define MAX_PDF_BYTES (2048ull * 1024u * 1024u)
+#define MAX_PDF_OBJECTS (8u * 1024u * 1024u)
+#define MAX_PDF_NESTING 64u
+#define MAX_XREF_ENTRIES (8u * 1024u * 1024u)
+#define MAX_PDF_REVISIONS 4096u
+#define MAX_INFLATE_RATIO 1000u
+#define MAX_INFLATE_BYTES (256u * 1024u * 1024u)
+#define MAX_ERRMSG 512u
 /* pdf engine (src/pdf) */
-#define MAX_PDF_DOC_MEMORY   (1024u * 1024u * 1024u) /* parsed objects and decoded object streams of one document */
-#define MAX_PDF_PAGE_DEPTH   128u                    /* levels of the page tree */
-#define MAX_PDF_FILTERS      8u                      /* filters in one stream's chain */
-#define MAX_PDF_WORK_FACTOR  64u                     /* bytes the lexer may examine per byte of file ... */
-#define MAX_PDF_WORK_MIN     (64u * 1024u * 1024u)   /* ... with at least this many */
-#define MAX_INFLATE_FLOOR    (64u * 1024u)           /* decoded bytes allowed whatever the ratio */
+#define MAX_PDF_DOC_MEMORY (1024u * 1024u * 1024u) /* parsed objects and decoded object streams of one document */
+#define MAX_PDF_PAGE_DEPTH 128u                    /* levels of the page tree */
+#define MAX_PDF_FILTERS 8u                         /* filters in one stream's chain */
+#define MAX_PDF_WORK_FACTOR 64u                    /* bytes the lexer may examine per byte of file ... */
+#define MAX_PDF_WORK_MIN (64u * 1024u * 1024u)     /* ... with at least this many */
+#define MAX_INFLATE_FLOOR (64u * 1024u)            /* decoded bytes allowed whatever the ratio */
 /* online trust services (src/tsa, src/ocsp) */
-#define MAX_TSA_REQ_BYTES    4096u                   /* TimeStampReq; larger gets a badDataFormat rejection */
-#define MAX_OCSP_REQ_BYTES   4096u                   /* OCSPRequest; larger gets malformedRequest */
-#define MAX_OCSP_REQ_CERTS   16u                     /* CertIDs in one OCSPRequest */
-#define MAX_OCSP_NONCE_BYTES 32u                     /* RFC 8954 2.1 */
+#define MAX_TSA_REQ_BYTES 4096u  /* TimeStampReq; larger gets a badDataFormat rejection */
+#define MAX_OCSP_REQ_BYTES 4096u /* OCSPRequest; larger gets malformedRequest */
+#define MAX_OCSP_REQ_CERTS 16u   /* CertIDs in one OCSPRequest */
+#define MAX_OCSP_NONCE_BYTES 32u /* RFC 8954 2.1 */
 
 /* ---- errors ---- */
 enum tk_err {

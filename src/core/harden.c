@@ -17,7 +17,7 @@
 
 enum tk_err core_disable_core_dumps(void)
 {
-	struct rlimit rl = {0, 0};
+	struct rlimit rl = { 0, 0 };
 
 	/* Lowering both limits is always permitted; the hard limit keeps a child from raising it again. */
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)

@@ -38,8 +38,7 @@ static void share_find(void)
 		slash = strrchr(exe, '/');
 	}
 	/* The directory of the executable; " (deleted)" after an upgrade only affects the file name. */
-	if (slash == NULL || slash == exe || str_fmt(share, sizeof(share), "%.*s/%s", (int)(slash - exe), exe,
-	    TEKEN_SHARE_REL) != TK_OK)
+	if (slash == NULL || slash == exe || str_fmt(share, sizeof(share), "%.*s/%s", (int)(slash - exe), exe, TEKEN_SHARE_REL) != TK_OK)
 		if (str_copy(share, sizeof(share), TEKEN_SHARE_DIR) != TK_OK)
 			share[0] = '\0';
 	if (str_fmt(web_dir, sizeof(web_dir), "%s/web", share) != TK_OK ||

@@ -226,8 +226,8 @@ enum tk_err time_parse_iso(const char *s, int64_t *out)
 {
 	struct tm tm;
 	uint64_t v[6];
-	static const size_t off[6] = {0, 5, 8, 11, 14, 17};
-	static const size_t len[6] = {4, 2, 2, 2, 2, 2};
+	static const size_t off[6] = { 0, 5, 8, 11, 14, 17 };
+	static const size_t len[6] = { 4, 2, 2, 2, 2, 2 };
 	int i;
 
 	/* YYYY-MM-DDTHH:MM:SSZ exactly */
@@ -237,7 +237,7 @@ enum tk_err time_parse_iso(const char *s, int64_t *out)
 		if (parse_u64(s + off[i], len[i], 9999, &v[i]) != TK_OK)
 			return tk_fail(TK_ERR_INVALID, "time must be YYYY-MM-DDTHH:MM:SSZ");
 	{
-		static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 		int leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0;
 		if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[3] > 23 || v[4] > 59 || v[5] > 60 ||
 		    (int)v[2] > mdays[v[1] - 1] + (v[1] == 2 && leap))

@@ -10,7 +10,7 @@
 #include <limits.h>
 #include <string.h>
 
-static const uint8_t magic[4] = {'T', 'K', 'A', '1'};
+static const uint8_t magic[4] = { 'T', 'K', 'A', '1' };
 
 enum tk_err aead_seal(const uint8_t key[AEAD_KEY_LEN], const char *aad,
     const uint8_t *pt, size_t ptlen, struct buf *out)

@@ -35,18 +35,21 @@ struct http_req {
 	struct buf body;
 	char ip[48];
 	int tls;
-	void *conn; /* struct MHD_Connection */
+	void *conn;                          /* struct MHD_Connection */
 	const char *params[HTTP_MAX_PARAMS]; /* {name} segments of the route, in order */
 	char param_buf[512];
-	struct svc_ctx ctx;      /* store connection of this thread + the caller (ctx.actor) */
-	char csrf[40];           /* CSRF token of the session, when the caller has one */
+	struct svc_ctx ctx; /* store connection of this thread + the caller (ctx.actor) */
+	char csrf[40];      /* CSRF token of the session, when the caller has one */
 };
 
 struct http_resp {
 	unsigned status;
 	char ctype[96];
 	struct buf body;
-	struct { char name[48]; char value[512]; } headers[HTTP_MAX_HEADERS];
+	struct {
+		char name[48];
+		char value[512];
+	} headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
 };
 
@@ -54,27 +57,27 @@ typedef enum tk_err (*http_handler)(struct http_req *rq, struct http_resp *rs);
 
 struct http_route {
 	const char *method;
-	const char *pattern;   /* "/api/v1/requests/{id}/approve" */
+	const char *pattern; /* "/api/v1/requests/{id}/approve" */
 	unsigned roles;
 	http_handler fn;
-	size_t max_body;       /* 0: MAX_JSON_BODY */
-	const char *summary;   /* for the OpenAPI document */
-	unsigned flags;        /* HTTP_ROUTE_BSRE: errors in the BSrE Esign Client format */
+	size_t max_body;     /* 0: MAX_JSON_BODY */
+	const char *summary; /* for the OpenAPI document */
+	unsigned flags;      /* HTTP_ROUTE_BSRE: errors in the BSrE Esign Client format */
 };
 
 #define HTTP_ROUTE_BSRE 0x1u
-#define HTTP_ROUTE_SIGNING 0x2u /* counts against [http] max_concurrent_signing */
+#define HTTP_ROUTE_SIGNING 0x2u   /* counts against [http] max_concurrent_signing */
 #define HTTP_ROUTE_PW_CHANGE 0x4u /* open to a session that must change its password first (auth_session_admit) */
 
 /* The one route table (src/http/routes.c). */
 const struct http_route *http_routes(size_t *n);
 
 struct http_opts {
-	const char *listen;    /* "127.0.0.1:8443" */
-	unsigned threads;      /* 0: number of cores */
-	const char *tls_cert;  /* PEM files; both or neither */
+	const char *listen;   /* "127.0.0.1:8443" */
+	unsigned threads;     /* 0: number of cores */
+	const char *tls_cert; /* PEM files; both or neither */
 	const char *tls_key;
-	int no_jobs;           /* do not run periodic jobs in this process */
+	int no_jobs; /* do not run periodic jobs in this process */
 };
 
 /* Runs the server until SIGTERM or SIGINT; finishes in-flight requests. */

@@ -111,7 +111,7 @@ enum tk_err mp_parse(const char *ct, const uint8_t *body, size_t len, struct mp_
 	if (len >= dl && memcmp(body, delim, dl) == 0)
 		pos = dl;
 	else {
-		uint8_t crlfd[86] = {'\r', '\n'};
+		uint8_t crlfd[86] = { '\r', '\n' };
 		memcpy(crlfd + 2, delim, dl);
 		p = find(body, len, crlfd, dl + 2);
 		if (p == NULL)
@@ -121,7 +121,7 @@ enum tk_err mp_parse(const char *ct, const uint8_t *body, size_t len, struct mp_
 	for (;;) {
 		struct mp_part *part;
 		const uint8_t *hend, *next;
-		uint8_t crlfd[86] = {'\r', '\n'};
+		uint8_t crlfd[86] = { '\r', '\n' };
 		if (len - pos >= 2 && body[pos] == '-' && body[pos + 1] == '-')
 			break; /* close delimiter */
 		/* transport padding, then CRLF */

@@ -12,7 +12,7 @@
 
 struct mp_part {
 	char name[64];
-	char filename[256];   /* "" when not a file */
+	char filename[256]; /* "" when not a file */
 	char content_type[96];
 	const uint8_t *data;
 	size_t len;

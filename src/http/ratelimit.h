@@ -10,7 +10,7 @@
 #include <pthread.h>
 
 #define HTTP_RL_BUCKETS 4096u /* table size (a power of two) */
-#define HTTP_RL_PROBE   8u    /* slots looked at per address; the stalest one is evicted */
+#define HTTP_RL_PROBE 8u      /* slots looked at per address; the stalest one is evicted */
 
 struct http_rl;
 

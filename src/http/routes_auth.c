@@ -27,8 +27,7 @@ enum tk_err h_login(struct http_req *rq, struct http_resp *rs)
 	if (rc != TK_OK || (rc = http_header(rs, "Set-Cookie", cookie)) != TK_OK)
 		goto out;
 	OPENSSL_cleanse(cookie, sizeof(cookie));
-	rc = http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:b}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role, "csrf_token", csrf,
-	    "password_change_required", rq->ctx.actor.pw_change));
+	rc = http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:b}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role, "csrf_token", csrf, "password_change_required", rq->ctx.actor.pw_change));
 out:
 	json_decref(j);
 	return rc;
@@ -59,10 +58,7 @@ enum tk_err h_me(struct http_req *rq, struct http_resp *rs)
 		return rc;
 	auth_password_policy(&pmin, &pmax);
 	/* sign_statement: the R8 text this instance puts on every stamp, so a signer's preview shows what will be signed. */
-	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:s}", "user", rq->ctx.actor.user, "role",
-	    rq->ctx.actor.role, "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf, "activation", activation,
-	    "password_change_required", rq->ctx.actor.pw_change, "password_policy", "min_length", (int)pmin, "max_length", (int)pmax,
-	    "sign_statement", sign_statement(rq->ctx.inst)));
+	return http_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:s}", "user", rq->ctx.actor.user, "role", rq->ctx.actor.role, "auth", actor_kind_name(&rq->ctx.actor), "csrf_token", rq->csrf, "activation", activation, "password_change_required", rq->ctx.actor.pw_change, "password_policy", "min_length", (int)pmin, "max_length", (int)pmax, "sign_statement", sign_statement(rq->ctx.inst)));
 }
 
 enum tk_err h_password_change(struct http_req *rq, struct http_resp *rs)
@@ -78,7 +74,7 @@ enum tk_err h_password_change(struct http_req *rq, struct http_resp *rs)
 		rc = http_json(rs, 200, json_pack("{s:b, s:b}", "changed", 1, "password_change_required", 0));
 	if (j != NULL) {
 		/* Both passwords lived in this JSON. */
-		const char *keys[2] = {"current", "new"};
+		const char *keys[2] = { "current", "new" };
 		size_t i;
 		for (i = 0; i < 2; i++) {
 			json_t *pw = json_object_get(j, keys[i]);
@@ -125,8 +121,7 @@ enum tk_err h_users_create(struct http_req *rq, struct http_resp *rs)
 	if ((rc = auth_user_add(&rq->ctx, user, password, role, name, &id, &req)) != TK_OK)
 		goto out;
 	if (req != 0)
-		rc = http_json(rs, 202, json_pack("{s:I, s:s, s:s, s:s}", "request_id", (json_int_t)req, "status", "pending", "user", user,
-		    "role", role));
+		rc = http_json(rs, 202, json_pack("{s:I, s:s, s:s, s:s}", "request_id", (json_int_t)req, "status", "pending", "user", user, "role", role));
 	else
 		rc = http_json(rs, 201, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "user", user, "role", role));
 out:
@@ -235,8 +230,7 @@ enum tk_err h_apikeys_create(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	if ((rc = auth_apikey_create(&rq->ctx, name, units ? units : "", key, &id)) != TK_OK)
 		goto out;
-	rc = http_json(rs, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name, "api_key", key,
-	    "note", "shown once: store it now"));
+	rc = http_json(rs, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name, "api_key", key, "note", "shown once: store it now"));
 	OPENSSL_cleanse(key, sizeof(key));
 out:
 	json_decref(j);

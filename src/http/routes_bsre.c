@@ -37,9 +37,17 @@
 /* The status codes observed in the field; others are ours (documented in docs/bsre-compat.md). */
 static int status_code_of(const char *status, int v2)
 {
-	static const struct { const char *s; int v1, v2; } m[] = {
-		{"ISSUE", 1111, 1111}, {"NOT_REGISTERED", 1110, 2011}, {"NO_CERTIFICATE", 1112, 2021},
-		{"WAITING_FOR_VERIFICATION", 1113, 2022}, {"SUSPEND", 1114, 2023}, {"REVOKE", 1115, 2024}, {"EXPIRED", 1116, 2025},
+	static const struct {
+		const char *s;
+		int v1, v2;
+	} m[] = {
+		{ "ISSUE", 1111, 1111 },
+		{ "NOT_REGISTERED", 1110, 2011 },
+		{ "NO_CERTIFICATE", 1112, 2021 },
+		{ "WAITING_FOR_VERIFICATION", 1113, 2022 },
+		{ "SUSPEND", 1114, 2023 },
+		{ "REVOKE", 1115, 2024 },
+		{ "EXPIRED", 1116, 2025 },
 	};
 	size_t i;
 
@@ -267,8 +275,7 @@ static enum tk_err status_reply(struct http_req *rq, struct http_resp *rs, const
 	if (ra_status(&rq->ctx, nik, email, status, &sid) != TK_OK)
 		return bsre_error(rs, 400, "Cek status");
 	/* HTTP 200 in every case: clients branch on status / status_code. */
-	return http_json(rs, 200, json_pack("{s:i, s:s, s:s}", "status_code", status_code_of(status, v2), "status", status, "message",
-	    status_message(status)));
+	return http_json(rs, 200, json_pack("{s:i, s:s, s:s}", "status_code", status_code_of(status, v2), "status", status, "message", status_message(status)));
 }
 
 enum tk_err h_bsre_v1_status(struct http_req *rq, struct http_resp *rs)
@@ -480,11 +487,12 @@ enum tk_err h_bsre_v2_seal(struct http_req *rq, struct http_resp *rs)
 	rc = http_json(rs, 200, json_pack("{s:I, s:o}", "time", elapsed_ms(&t0), "file", result));
 	result = NULL;
 	goto out;
-fail:
-	{
-		const struct tk_error *e = tk_last_error();
-		rc = bsre_error(rs, e->err == TK_ERR_DENIED ? 403 : e->err == TK_ERR_NOT_FOUND ? 404 : 400, "Proses segel");
-	}
+fail : {
+	const struct tk_error *e = tk_last_error();
+	rc = bsre_error(rs, e->err == TK_ERR_DENIED ? 403 : e->err == TK_ERR_NOT_FOUND ? 404
+										       : 400,
+	    "Proses segel");
+}
 out:
 	json_decref(one);
 	json_decref(result);
@@ -611,7 +619,5 @@ enum tk_err h_bsre_v2_chain(struct http_req *rq, struct http_resp *rs)
 enum tk_err h_bsre_totp_unsupported(struct http_req *rq, struct http_resp *rs)
 {
 	(void)rq;
-	return http_json(rs, 501, json_pack("{s:s, s:i, s:b}", "error",
-	    "Fitur TOTP tidak didukung: segel unit dipakai tanpa aktivasi TOTP, penandatanganan memakai passphrase", "status_code", 501,
-	    "success", 0));
+	return http_json(rs, 501, json_pack("{s:s, s:i, s:b}", "error", "Fitur TOTP tidak didukung: segel unit dipakai tanpa aktivasi TOTP, penandatanganan memakai passphrase", "status_code", 501, "success", 0));
 }

@@ -34,7 +34,5 @@ enum tk_err h_audit_verify(struct http_req *rq, struct http_resp *rs)
 
 	if ((rc = audit_verify(&rq->ctx, &r)) != TK_OK)
 		return rc;
-	return http_json(rs, 200, json_pack("{s:b, s:I, s:I, s:I, s:s}", "intact", r.first_bad_seq == 0, "events",
-	    (json_int_t)r.events, "checkpoints", (json_int_t)r.checkpoints, "first_bad_seq", (json_int_t)r.first_bad_seq,
-	    "problem", r.problem));
+	return http_json(rs, 200, json_pack("{s:b, s:I, s:I, s:I, s:s}", "intact", r.first_bad_seq == 0, "events", (json_int_t)r.events, "checkpoints", (json_int_t)r.checkpoints, "first_bad_seq", (json_int_t)r.first_bad_seq, "problem", r.problem));
 }

@@ -139,7 +139,7 @@ enum tk_err h_cps(struct http_req *rq, struct http_resp *rs)
 
 static json_t *roles_json(unsigned roles)
 {
-	static const char *const names[] = {"public", "admin", "verifikator", "subscriber", "application", "auditor"};
+	static const char *const names[] = { "public", "admin", "verifikator", "subscriber", "application", "auditor" };
 	json_t *a = json_array();
 	size_t i;
 
@@ -189,7 +189,7 @@ enum tk_err h_openapi(struct http_req *rq, struct http_resp *rs)
 /* Prometheus text format (0.0.4): process counters and store-wide totals. */
 enum tk_err h_metrics(struct http_req *rq, struct http_resp *rs)
 {
-	static const char *const classes[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+	static const char *const classes[6] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	uint64_t by[6], bytes, lat;
 	int64_t started;
 	struct buf b;

@@ -33,7 +33,7 @@ enum tk_err routes_sign_options(const struct http_req *rq, json_t *j, struct sig
 		in->docmdp = (int)json_integer_value(v);
 	}
 	if (vis != NULL && !json_is_null(vis)) {
-		static const char *const k[4] = {"x", "y", "w", "h"};
+		static const char *const k[4] = { "x", "y", "w", "h" };
 		json_t *pg = json_object_get(vis, "page");
 		size_t i;
 		if (!json_is_object(vis))
@@ -49,7 +49,8 @@ enum tk_err routes_sign_options(const struct http_req *rq, json_t *j, struct sig
 		for (i = 0; i < 4; i++) {
 			json_t *n = json_object_get(vis, k[i]);
 			if (in->anchor != NULL && n == NULL) {
-				in->rect[i] = i == 2 ? 220 : i == 3 ? 80 : 0;
+				in->rect[i] = i == 2 ? 220 : i == 3 ? 80
+								    : 0;
 				continue;
 			}
 			if (!json_is_number(n) || json_number_value(n) < 0 || json_number_value(n) > 20000)
@@ -284,12 +285,18 @@ enum tk_err h_my_documents(struct http_req *rq, struct http_resp *rs)
 	q.application = http_query_get(rq, "application");
 	q.before = http_query_get(rq, "before");
 	/* Empty form fields mean "any". */
-	if (q.q != NULL && q.q[0] == '\0') q.q = NULL;
-	if (q.from != NULL && q.from[0] == '\0') q.from = NULL;
-	if (q.to != NULL && q.to[0] == '\0') q.to = NULL;
-	if (q.channel != NULL && q.channel[0] == '\0') q.channel = NULL;
-	if (q.application != NULL && q.application[0] == '\0') q.application = NULL;
-	if (q.before != NULL && q.before[0] == '\0') q.before = NULL;
+	if (q.q != NULL && q.q[0] == '\0')
+		q.q = NULL;
+	if (q.from != NULL && q.from[0] == '\0')
+		q.from = NULL;
+	if (q.to != NULL && q.to[0] == '\0')
+		q.to = NULL;
+	if (q.channel != NULL && q.channel[0] == '\0')
+		q.channel = NULL;
+	if (q.application != NULL && q.application[0] == '\0')
+		q.application = NULL;
+	if (q.before != NULL && q.before[0] == '\0')
+		q.before = NULL;
 	if (lim != NULL && lim[0] != '\0' && (parse_u64_str(lim, SIGN_HISTORY_MAX, &q.limit) != TK_OK || q.limit == 0))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_limit", "limit must be 1 to %u", SIGN_HISTORY_MAX);
 	if ((rc = sign_history_json(&rq->ctx, &q, &txt)) != TK_OK)

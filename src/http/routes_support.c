@@ -32,7 +32,7 @@ static struct http_window public_opened = HTTP_WINDOW_INIT(SUPPORT_PUBLIC_PER_HO
  */
 static enum tk_err open_input(struct http_req *rq, struct support_open_in *in, json_t **fields, struct mp_form **form)
 {
-	static const char *const keys[] = {"category", "subject", "body", "document_id", "cert_serial", "unit", "name", "contact"};
+	static const char *const keys[] = { "category", "subject", "body", "document_id", "cert_serial", "unit", "name", "contact" };
 	size_t i;
 	enum tk_err rc;
 
@@ -102,8 +102,7 @@ enum tk_err h_tickets_create(struct http_req *rq, struct http_resp *rs)
 enum tk_err h_public_ticket_open(struct http_req *rq, struct http_resp *rs)
 {
 	if (!http_window_take(&public_opened, rq->ip, tk_now())) {
-		enum tk_err rc = http_json(rs, 429, json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited", "message",
-		    "too many tickets from this address this hour; try again later"));
+		enum tk_err rc = http_json(rs, 429, json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited", "message", "too many tickets from this address this hour; try again later"));
 		return rc == TK_OK ? http_header(rs, "Retry-After", "3600") : rc;
 	}
 	return open_common(rq, rs, 1);

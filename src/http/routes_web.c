@@ -14,12 +14,23 @@
 
 static const char *mime_of(const char *name)
 {
-	static const struct { const char *ext, *type; } m[] = {
-		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"}, {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
-		{".json", "application/json"}, {".map", "application/json"}, {".woff2", "font/woff2"},
+	static const struct {
+		const char *ext, *type;
+	} m[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".mjs", "text/javascript; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/x-icon" },
+		{ ".json", "application/json" },
+		{ ".map", "application/json" },
+		{ ".woff2", "font/woff2" },
 		/* pdf.js data: the 14 standard fonts (.pfb, .ttf) and CJK character maps (.bcmap) */
-		{".pfb", "application/octet-stream"}, {".ttf", "font/ttf"}, {".bcmap", "application/octet-stream"},
+		{ ".pfb", "application/octet-stream" },
+		{ ".ttf", "font/ttf" },
+		{ ".bcmap", "application/octet-stream" },
 	};
 	const char *dot = strrchr(name, '.');
 	size_t i;

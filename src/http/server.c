@@ -59,15 +59,15 @@ struct sign_pool {
 struct server {
 	struct instance *inst;
 	int tls;
-	size_t doc_limit;  /* [http] max_document_mb: bodies of document routes */
-	size_t json_limit; /* [http] max_json_kb: every other body */
+	size_t doc_limit;            /* [http] max_document_mb: bodies of document routes */
+	size_t json_limit;           /* [http] max_json_kb: every other body */
 	const char *trusted_proxies; /* [http] trusted_proxies: peers whose X-Forwarded-For is believed */
-	int tls_proxy;     /* [http] behind_tls_proxy: clients see https (Secure cookies, HSTS) */
-	struct http_rl *rl; /* [http] rate_per_ip; NULL when 0 (no limit) */
+	int tls_proxy;               /* [http] behind_tls_proxy: clients see https (Secure cookies, HSTS) */
+	struct http_rl *rl;          /* [http] rate_per_ip; NULL when 0 (no limit) */
 	unsigned rate_per_ip;
-	unsigned max_signing;       /* [http] max_concurrent_signing; 0: no cap */
-	atomic_uint signing;        /* signing requests admitted and not yet completed */
-	struct sign_pool pool;      /* [http] signing_threads; none: signing runs on the connection's thread */
+	unsigned max_signing;  /* [http] max_concurrent_signing; 0: no cap */
+	atomic_uint signing;   /* signing requests admitted and not yet completed */
+	struct sign_pool pool; /* [http] signing_threads; none: signing runs on the connection's thread */
 };
 
 struct xff_join {
@@ -105,7 +105,7 @@ static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const cha
 static void client_ip(const struct server *srv, struct MHD_Connection *conn, char ip[48])
 {
 	char tmp[HTTP_XFF_MAX];
-	struct xff_join j = {tmp, sizeof(tmp), 0, 0};
+	struct xff_join j = { tmp, sizeof(tmp), 0, 0 };
 
 	if (srv->trusted_proxies == NULL || !str_list_has(srv->trusted_proxies, ip))
 		return;
@@ -160,16 +160,22 @@ struct conn_state {
 	int signing_slot; /* holds one of [http] max_concurrent_signing until the request completes */
 	struct timespec started;
 	char rid[LOG_REQUEST_ID_MAX + 1]; /* X-Request-Id; every log line while handling it carries it */
-	int offloaded;            /* 1: queued for or on a signing thread (connection suspended); 2: answered in rs */
-	struct conn_state *next;  /* in the signing pool's queue */
-	struct http_resp rs;      /* the answer a signing thread made */
+	int offloaded;                    /* 1: queued for or on a signing thread (connection suspended); 2: answered in rs */
+	struct conn_state *next;          /* in the signing pool's queue */
+	struct http_resp rs;              /* the answer a signing thread made */
 };
 
 unsigned http_role_bit(const char *role)
 {
-	static const struct { const char *n; unsigned b; } m[] = {
-		{"admin", ROLE_ADMIN}, {"verifikator", ROLE_VERIFIKATOR}, {"subscriber", ROLE_SUBSCRIBER},
-		{"application", ROLE_APPLICATION}, {"auditor", ROLE_AUDITOR},
+	static const struct {
+		const char *n;
+		unsigned b;
+	} m[] = {
+		{ "admin", ROLE_ADMIN },
+		{ "verifikator", ROLE_VERIFIKATOR },
+		{ "subscriber", ROLE_SUBSCRIBER },
+		{ "application", ROLE_APPLICATION },
+		{ "auditor", ROLE_AUDITOR },
 	};
 	size_t i;
 
@@ -287,7 +293,7 @@ static void error_response(struct http_resp *rs, unsigned status, const char *co
 {
 	const char *rid = log_request_id();
 	json_t *j = status >= 500 && rid[0] != '\0' ? json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg, "request_id", rid)
-				   : json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
+						    : json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
 
 	if (http_json(rs, status, j) != TK_OK) {
 		static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"out of memory\"}}";
@@ -332,7 +338,7 @@ void http_error_public(enum tk_err e, const struct tk_error *le, struct http_pub
 		 */
 		if (strcmp(out->code, dflt) == 0) {
 			out->message = e == TK_ERR_EXISTS ? "the record already exists"
-			                                  : "a concurrent request changed the same data; try again";
+							  : "a concurrent request changed the same data; try again";
 			out->withheld = 1;
 		}
 		break;
@@ -371,7 +377,7 @@ static void error_from_last(struct http_resp *rs, enum tk_err e)
 
 	error_response(rs, pe.status, pe.code, pe.message);
 	if (pe.status == 429 && (str_fmt(ra, sizeof(ra), "%lld", (long long)(wait > 0 ? wait : 900)) != TK_OK ||
-				 http_header(rs, "Retry-After", ra) != TK_OK))
+				    http_header(rs, "Retry-After", ra) != TK_OK))
 		log_msg(LOG_WARN, "http.error", "Retry-After not set: %s", tk_errmsg());
 }
 
@@ -582,8 +588,7 @@ static int admit(struct server *srv, struct conn_state *cs, struct http_resp *rs
 			/* What clients of the BSrE Esign Client gateway expect (Spring's shape). */
 			char ts[32];
 			time_iso_utc(tk_now(), ts);
-			if (http_json(rs, 401, json_pack("{s:s, s:i, s:s, s:s}", "timestamp", ts, "status", 401, "error", "Unauthorized", "path",
-				rq->path)) == TK_OK && http_header(rs, "WWW-Authenticate", "Basic realm=\"teken\"") == TK_OK)
+			if (http_json(rs, 401, json_pack("{s:s, s:i, s:s, s:s}", "timestamp", ts, "status", 401, "error", "Unauthorized", "path", rq->path)) == TK_OK && http_header(rs, "WWW-Authenticate", "Basic realm=\"teken\"") == TK_OK)
 				return 0;
 			error_response(rs, 401, "unauthenticated", "log in or send an API key");
 			return 0;
@@ -725,7 +730,7 @@ static void log_path(const struct conn_state *cs, char *out, size_t cap)
 		plain = len <= 32;
 		for (i = 0; i < len && plain; i++)
 			plain = (seg[i] >= 'a' && seg[i] <= 'z') || (seg[i] >= 'A' && seg[i] <= 'Z') || seg[i] == '-' || seg[i] == '_' ||
-			    (seg[i] == '.' && i > 0);
+				(seg[i] == '.' && i > 0);
 		if (!plain) {
 			seg = mask;
 			len = sizeof(mask) - 1;
@@ -1012,7 +1017,7 @@ struct jobs_thread {
 static void *jobs_main(void *arg)
 {
 	struct jobs_thread *jt = arg;
-	struct jobs_state js = {0, 0};
+	struct jobs_state js = { 0, 0 };
 	struct svc_ctx c;
 	int64_t last_jobs = 0;
 
@@ -1082,7 +1087,7 @@ static enum tk_err serve_limits(struct server *srv, const struct config *cfg, un
 
 enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 {
-	struct jobs_thread jt = {inst, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	struct jobs_thread jt = { inst, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
 	pthread_t jobs_tid;
 	int jobs_started = 0;
 	struct server srv;

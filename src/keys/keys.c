@@ -23,11 +23,11 @@ static const struct {
 	int rsa_bits;
 	const char *curve;
 } algs[] = {
-	{"rsa2048", 2048, NULL},
-	{"rsa3072", 3072, NULL},
-	{"rsa4096", 4096, NULL},
-	{"ec-p256", 0, "P-256"},
-	{"ec-p384", 0, "P-384"},
+	{ "rsa2048", 2048, NULL },
+	{ "rsa3072", 3072, NULL },
+	{ "rsa4096", 4096, NULL },
+	{ "ec-p256", 0, "P-256" },
+	{ "ec-p384", 0, "P-384" },
 };
 
 int key_alg_valid(const char *alg)

@@ -12,7 +12,8 @@
 
 #include <openssl/evp.h>
 
-enum key_kind { KEY_SOFT, KEY_PKCS11 };
+enum key_kind { KEY_SOFT,
+	KEY_PKCS11 };
 
 struct key;
 
@@ -59,8 +60,8 @@ enum tk_err key_sign(const struct key *k, const EVP_MD *md, int pss, const uint8
  * stricter) at each login and wiped after it; it is never stored.
  */
 struct key_p11_token {
-	const char *module;   /* PKCS#11 module (shared library) path */
-	const char *token;    /* token label */
+	const char *module; /* PKCS#11 module (shared library) path */
+	const char *token;  /* token label */
 	const char *pin_file;
 };
 

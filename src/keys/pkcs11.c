@@ -427,7 +427,7 @@ static CK_RV session_get(struct p11_token *t, int rw, CK_SESSION_HANDLE *s)
 static void session_put(struct p11_token *t, CK_SESSION_HANDLE s, int rw, CK_RV last)
 {
 	int keep = !rw && last != CKR_SESSION_HANDLE_INVALID && last != CKR_SESSION_CLOSED &&
-	    last != CKR_DEVICE_REMOVED && last != CKR_TOKEN_NOT_PRESENT && last != CKR_DEVICE_ERROR;
+		   last != CKR_DEVICE_REMOVED && last != CKR_TOKEN_NOT_PRESENT && last != CKR_DEVICE_ERROR;
 
 	pthread_mutex_lock(&t->lock);
 	if (keep && t->nidle < P11_IDLE_SESSIONS) {
@@ -489,14 +489,14 @@ enum {
 };
 
 static ERR_STRING_DATA p11_reasons[] = {
-	{ERR_PACK(0, 0, P11R_SIGN), "hsm: the token failed to sign"},
-	{ERR_PACK(0, 0, P11R_MECH), "hsm: the token does not support this signature mechanism"},
-	{ERR_PACK(0, 0, P11R_LOGIN), "hsm: not logged in to the token (check the PIN file)"},
-	{ERR_PACK(0, 0, P11R_DIGEST), "hsm: unsupported digest for a token key"},
-	{ERR_PACK(0, 0, P11R_PRIVATE), "hsm: token private keys cannot be exported"},
-	{ERR_PACK(0, 0, P11R_PARAM), "hsm: unsupported signature parameter for a token key"},
-	{ERR_PACK(0, 0, P11R_SESSION), "hsm: the token session was lost"},
-	{0, NULL},
+	{ ERR_PACK(0, 0, P11R_SIGN), "hsm: the token failed to sign" },
+	{ ERR_PACK(0, 0, P11R_MECH), "hsm: the token does not support this signature mechanism" },
+	{ ERR_PACK(0, 0, P11R_LOGIN), "hsm: not logged in to the token (check the PIN file)" },
+	{ ERR_PACK(0, 0, P11R_DIGEST), "hsm: unsupported digest for a token key" },
+	{ ERR_PACK(0, 0, P11R_PRIVATE), "hsm: token private keys cannot be exported" },
+	{ ERR_PACK(0, 0, P11R_PARAM), "hsm: unsupported signature parameter for a token key" },
+	{ ERR_PACK(0, 0, P11R_SESSION), "hsm: the token session was lost" },
+	{ 0, NULL },
 };
 
 static int p11_errlib;
@@ -722,11 +722,14 @@ static const char *km_opname_ec(int op)
 	return op == OSSL_OP_SIGNATURE ? "ECDSA" : NULL;
 }
 
-#define FN(id, f) {id, (void (*)(void))(f)}
-#define KEYMGMT_COMMON                                                                  \
-	FN(OSSL_FUNC_KEYMGMT_FREE, km_free), FN(OSSL_FUNC_KEYMGMT_HAS, km_has),          \
+#define FN(id, f)                       \
+	{                               \
+		id, (void (*)(void))(f) \
+	}
+#define KEYMGMT_COMMON                                                                        \
+	FN(OSSL_FUNC_KEYMGMT_FREE, km_free), FN(OSSL_FUNC_KEYMGMT_HAS, km_has),               \
 	    FN(OSSL_FUNC_KEYMGMT_IMPORT, km_import), FN(OSSL_FUNC_KEYMGMT_EXPORT, km_export), \
-	    FN(OSSL_FUNC_KEYMGMT_GET_PARAMS, km_get_params),                             \
+	    FN(OSSL_FUNC_KEYMGMT_GET_PARAMS, km_get_params),                                  \
 	    FN(OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, km_gettable_params), FN(OSSL_FUNC_KEYMGMT_MATCH, km_match)
 
 static const OSSL_DISPATCH km_rsa[] = {
@@ -735,7 +738,7 @@ static const OSSL_DISPATCH km_rsa[] = {
 	FN(OSSL_FUNC_KEYMGMT_IMPORT_TYPES, km_import_types_rsa),
 	FN(OSSL_FUNC_KEYMGMT_EXPORT_TYPES, km_export_types_rsa),
 	FN(OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, km_opname_rsa),
-	{0, NULL},
+	{ 0, NULL },
 };
 
 static const OSSL_DISPATCH km_ec[] = {
@@ -744,7 +747,7 @@ static const OSSL_DISPATCH km_ec[] = {
 	FN(OSSL_FUNC_KEYMGMT_IMPORT_TYPES, km_import_types_ec),
 	FN(OSSL_FUNC_KEYMGMT_EXPORT_TYPES, km_export_types_ec),
 	FN(OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, km_opname_ec),
-	{0, NULL},
+	{ 0, NULL },
 };
 
 /* ------------------------------------------------- provider: signature */
@@ -805,11 +808,26 @@ static void *sig_dup(void *vc)
 static int md_ck(const EVP_MD *md, CK_MECHANISM_TYPE *hash, CK_RSA_PKCS_MGF_TYPE *mgf)
 {
 	switch (EVP_MD_get_type(md)) {
-	case NID_sha1: *hash = CKM_SHA_1; *mgf = CKG_MGF1_SHA1; return 1;
-	case NID_sha224: *hash = CKM_SHA224; *mgf = CKG_MGF1_SHA224; return 1;
-	case NID_sha256: *hash = CKM_SHA256; *mgf = CKG_MGF1_SHA256; return 1;
-	case NID_sha384: *hash = CKM_SHA384; *mgf = CKG_MGF1_SHA384; return 1;
-	case NID_sha512: *hash = CKM_SHA512; *mgf = CKG_MGF1_SHA512; return 1;
+	case NID_sha1:
+		*hash = CKM_SHA_1;
+		*mgf = CKG_MGF1_SHA1;
+		return 1;
+	case NID_sha224:
+		*hash = CKM_SHA224;
+		*mgf = CKG_MGF1_SHA224;
+		return 1;
+	case NID_sha256:
+		*hash = CKM_SHA256;
+		*mgf = CKG_MGF1_SHA256;
+		return 1;
+	case NID_sha384:
+		*hash = CKM_SHA384;
+		*mgf = CKG_MGF1_SHA384;
+		return 1;
+	case NID_sha512:
+		*hash = CKM_SHA512;
+		*mgf = CKG_MGF1_SHA512;
+		return 1;
 	default: return 0;
 	}
 }
@@ -862,8 +880,8 @@ static int sig_set_params(void *vc, const OSSL_PARAM prm[])
 		const char *s = NULL;
 		if (p->data_type == OSSL_PARAM_UTF8_STRING && OSSL_PARAM_get_utf8_string_ptr(p, &s))
 			pad = strcmp(s, OSSL_PKEY_RSA_PAD_MODE_PKCSV15) == 0 ? RSA_PKCS1_PADDING
-			    : strcmp(s, OSSL_PKEY_RSA_PAD_MODE_PSS) == 0     ? RSA_PKCS1_PSS_PADDING
-									       : 0;
+			      : strcmp(s, OSSL_PKEY_RSA_PAD_MODE_PSS) == 0   ? RSA_PKCS1_PSS_PADDING
+									     : 0;
 		else if (!OSSL_PARAM_get_int(p, &pad))
 			return 0;
 		if (c->k != NULL && c->k->ec)
@@ -1179,7 +1197,8 @@ static int sig_sign(void *vc, unsigned char *sig, size_t *siglen, size_t sigsize
 		*siglen = (size_t)EVP_PKEY_get_size(c->k->pub);
 		return 1;
 	}
-	if (c->md == NULL && !sig_set_md(c, tbslen == 48 ? "SHA384" : tbslen == 64 ? "SHA512" : "SHA256"))
+	if (c->md == NULL && !sig_set_md(c, tbslen == 48 ? "SHA384" : tbslen == 64 ? "SHA512"
+										   : "SHA256"))
 		return 0;
 	return sign_digest(c, sig, siglen, sigsize, tbs, tbslen);
 }
@@ -1197,22 +1216,22 @@ static const OSSL_DISPATCH sig_fns[] = {
 	FN(OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, sig_gettable),
 	FN(OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, sig_set_params),
 	FN(OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, sig_settable),
-	{0, NULL},
+	{ 0, NULL },
 };
 
 /* ------------------------------------------------- provider: setup */
 
 /* Same names as OpenSSL's default provider, so EVP_PKEY_is_a(k, "RSA") holds. */
 static const OSSL_ALGORITHM prov_keymgmt[] = {
-	{"RSA:rsaEncryption:1.2.840.113549.1.1.1", P11_PROPQ, km_rsa, "RSA key on a PKCS#11 token"},
-	{"EC:id-ecPublicKey:1.2.840.10045.2.1", P11_PROPQ, km_ec, "EC key on a PKCS#11 token"},
-	{NULL, NULL, NULL, NULL},
+	{ "RSA:rsaEncryption:1.2.840.113549.1.1.1", P11_PROPQ, km_rsa, "RSA key on a PKCS#11 token" },
+	{ "EC:id-ecPublicKey:1.2.840.10045.2.1", P11_PROPQ, km_ec, "EC key on a PKCS#11 token" },
+	{ NULL, NULL, NULL, NULL },
 };
 
 static const OSSL_ALGORITHM prov_signature[] = {
-	{"RSA:rsaEncryption:1.2.840.113549.1.1.1", P11_PROPQ, sig_fns, "RSA signature on a PKCS#11 token"},
-	{"ECDSA", P11_PROPQ, sig_fns, "ECDSA on a PKCS#11 token"},
-	{NULL, NULL, NULL, NULL},
+	{ "RSA:rsaEncryption:1.2.840.113549.1.1.1", P11_PROPQ, sig_fns, "RSA signature on a PKCS#11 token" },
+	{ "ECDSA", P11_PROPQ, sig_fns, "ECDSA on a PKCS#11 token" },
+	{ NULL, NULL, NULL, NULL },
 };
 
 static const OSSL_ALGORITHM *prov_query(void *provctx, int op, int *no_store)
@@ -1228,7 +1247,7 @@ static const OSSL_ALGORITHM *prov_query(void *provctx, int op, int *no_store)
 
 static const OSSL_DISPATCH prov_fns[] = {
 	FN(OSSL_FUNC_PROVIDER_QUERY_OPERATION, prov_query),
-	{0, NULL},
+	{ 0, NULL },
 };
 
 static int prov_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in, const OSSL_DISPATCH **out,
@@ -1269,11 +1288,11 @@ static CK_RV find_one(struct p11_token *t, CK_SESSION_HANDLE s, CK_OBJECT_CLASS 
 	CK_ULONG n = 0, na = 0;
 	CK_RV rv, rv2;
 
-	tmpl[na++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
+	tmpl[na++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
 	if (idlen > 0)
-		tmpl[na++] = (CK_ATTRIBUTE){CKA_ID, (void *)id, (CK_ULONG)idlen};
+		tmpl[na++] = (CK_ATTRIBUTE){ CKA_ID, (void *)id, (CK_ULONG)idlen };
 	else
-		tmpl[na++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, (CK_ULONG)strlen(label)};
+		tmpl[na++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) };
 	if ((rv = t->mod->f->C_FindObjectsInit(s, tmpl, na)) != CKR_OK)
 		return rv;
 	rv = t->mod->f->C_FindObjects(s, h, 2, &n);
@@ -1290,7 +1309,7 @@ static CK_RV find_one(struct p11_token *t, CK_SESSION_HANDLE s, CK_OBJECT_CLASS 
 static CK_RV attr_get(struct p11_token *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, uint8_t **out,
     size_t *len)
 {
-	CK_ATTRIBUTE a = {type, NULL, 0};
+	CK_ATTRIBUTE a = { type, NULL, 0 };
 	CK_RV rv;
 
 	*out = NULL;
@@ -1562,18 +1581,18 @@ static const struct {
 	const uint8_t *ec_params; /* DER OID of the named curve */
 	size_t ec_len;
 } p11_algs[] = {
-	{"rsa2048", 2048, NULL, 0},
-	{"rsa3072", 3072, NULL, 0},
-	{"rsa4096", 4096, NULL, 0},
-	{"ec-p256", 0, (const uint8_t *)"\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07", 10},
-	{"ec-p384", 0, (const uint8_t *)"\x06\x05\x2b\x81\x04\x00\x22", 7},
+	{ "rsa2048", 2048, NULL, 0 },
+	{ "rsa3072", 3072, NULL, 0 },
+	{ "rsa4096", 4096, NULL, 0 },
+	{ "ec-p256", 0, (const uint8_t *)"\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07", 10 },
+	{ "ec-p384", 0, (const uint8_t *)"\x06\x05\x2b\x81\x04\x00\x22", 7 },
 };
 
 /* Reads back what the token made of the private key: it must stay inside. */
 static enum tk_err check_private(struct p11_token *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const char *name)
 {
 	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE;
-	CK_ATTRIBUTE a[2] = {{CKA_SENSITIVE, &sens, sizeof(sens)}, {CKA_EXTRACTABLE, &extr, sizeof(extr)}};
+	CK_ATTRIBUTE a[2] = { { CKA_SENSITIVE, &sens, sizeof(sens) }, { CKA_EXTRACTABLE, &extr, sizeof(extr) } };
 	CK_RV rv = t->mod->f->C_GetAttributeValue(s, h, a, 2);
 
 	if (rv != CKR_OK)
@@ -1591,8 +1610,8 @@ enum tk_err key_p11_generate(const struct key_p11_token *cfg, const char *name, 
 	CK_OBJECT_CLASS cpub = CKO_PUBLIC_KEY, cpriv = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_BYTE e65537[3] = {1, 0, 1};
-	CK_MECHANISM mech = {0, NULL, 0};
+	CK_BYTE e65537[3] = { 1, 0, 1 };
+	CK_MECHANISM mech = { 0, NULL, 0 };
 	CK_ATTRIBUTE tpub[9], tpriv[12];
 	CK_ULONG npub = 0, npriv = 0, bits = 0;
 	uint8_t id[P11_ID_BYTES];
@@ -1622,32 +1641,32 @@ enum tk_err key_p11_generate(const struct key_p11_token *cfg, const char *name, 
 	if ((rc = token_open(cfg->module, cfg->token, cfg->pin_file, &k.tok)) != TK_OK)
 		return rc;
 
-	tpub[npub++] = (CK_ATTRIBUTE){CKA_CLASS, &cpub, sizeof(cpub)};
-	tpub[npub++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &kt, sizeof(kt)};
-	tpub[npub++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof(yes)};
-	tpub[npub++] = (CK_ATTRIBUTE){CKA_VERIFY, &yes, sizeof(yes)};
-	tpub[npub++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)name, (CK_ULONG)strlen(name)};
-	tpub[npub++] = (CK_ATTRIBUTE){CKA_ID, id, sizeof(id)};
+	tpub[npub++] = (CK_ATTRIBUTE){ CKA_CLASS, &cpub, sizeof(cpub) };
+	tpub[npub++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tpub[npub++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
+	tpub[npub++] = (CK_ATTRIBUTE){ CKA_VERIFY, &yes, sizeof(yes) };
+	tpub[npub++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)name, (CK_ULONG)strlen(name) };
+	tpub[npub++] = (CK_ATTRIBUTE){ CKA_ID, id, sizeof(id) };
 	if (k.ec) {
-		tpub[npub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)p11_algs[i].ec_params, (CK_ULONG)p11_algs[i].ec_len};
+		tpub[npub++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, (void *)p11_algs[i].ec_params, (CK_ULONG)p11_algs[i].ec_len };
 		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
 	} else {
-		tpub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof(bits)};
-		tpub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, e65537, sizeof(e65537)};
+		tpub[npub++] = (CK_ATTRIBUTE){ CKA_MODULUS_BITS, &bits, sizeof(bits) };
+		tpub[npub++] = (CK_ATTRIBUTE){ CKA_PUBLIC_EXPONENT, e65537, sizeof(e65537) };
 		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
 	}
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_CLASS, &cpriv, sizeof(cpriv)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &kt, sizeof(kt)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof(yes)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_PRIVATE, &yes, sizeof(yes)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_SENSITIVE, &yes, sizeof(yes)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &no, sizeof(no)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof(yes)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_DECRYPT, &no, sizeof(no)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_UNWRAP, &no, sizeof(no)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof(no)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)name, (CK_ULONG)strlen(name)};
-	tpriv[npriv++] = (CK_ATTRIBUTE){CKA_ID, id, sizeof(id)};
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_CLASS, &cpriv, sizeof(cpriv) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &yes, sizeof(yes) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof(yes) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &no, sizeof(no) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_SIGN, &yes, sizeof(yes) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &no, sizeof(no) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_UNWRAP, &no, sizeof(no) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_DERIVE, &no, sizeof(no) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)name, (CK_ULONG)strlen(name) };
+	tpriv[npriv++] = (CK_ATTRIBUTE){ CKA_ID, id, sizeof(id) };
 
 	if ((rv = session_get(k.tok, 1, &s)) != CKR_OK) {
 		rc = tk_fail(TK_ERR_IO, "hsm: cannot open a read-write session on token '%s' (%s)", cfg->token, rv_name(rv));
@@ -1692,7 +1711,7 @@ enum tk_err key_p11_open(const struct key_p11_token *cfg, const char *name, cons
 	struct p11_key k;
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 	CK_KEY_TYPE kt = 0;
-	CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof(kt)};
+	CK_ATTRIBUTE a = { CKA_KEY_TYPE, &kt, sizeof(kt) };
 	CK_ULONG found = 0;
 	const char *module, *token;
 	CK_RV rv;

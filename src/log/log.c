@@ -43,7 +43,7 @@ enum tk_err log_open(enum log_level level, const char *path)
 
 enum tk_err log_level_parse(const char *s, enum log_level *out)
 {
-	static const char *names[] = {"debug", "info", "warn", "error", "off"};
+	static const char *names[] = { "debug", "info", "warn", "error", "off" };
 	int i;
 
 	for (i = 0; i <= LOG_OFF; i++)
@@ -79,7 +79,7 @@ static void json_escape(char *out, size_t cap, size_t *pos, const char *s)
 
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 {
-	static const char *names[] = {"debug", "info", "warn", "error"};
+	static const char *names[] = { "debug", "info", "warn", "error" };
 	char msg[1024], line[2560], ts[32];
 	size_t pos = 0;
 	va_list ap;

@@ -7,7 +7,11 @@
 
 #include "core/core.h"
 
-enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
+enum log_level { LOG_DEBUG = 0,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR,
+	LOG_OFF };
 
 /* Sets the level and destination (NULL path = stderr). Call once at start. */
 enum tk_err log_open(enum log_level level, const char *path) WARN_UNUSED;

@@ -16,7 +16,14 @@
 #define NET_MAX_LABEL 63u /* RFC 1035 2.3.4 */
 
 static const char *const kind_names[] = {
-	"public", "loopback", "private", "link-local", "shared (CGNAT)", "multicast", "unspecified", "reserved",
+	"public",
+	"loopback",
+	"private",
+	"link-local",
+	"shared (CGNAT)",
+	"multicast",
+	"unspecified",
+	"reserved",
 };
 
 const char *net_addr_kind_name(enum net_addr_kind k)
@@ -33,20 +40,20 @@ static enum net_addr_kind classify_v4(uint32_t a)
 		uint32_t net, mask;
 		enum net_addr_kind kind;
 	} ranges[] = {
-		{0x00000000u, 0xff000000u, NET_ADDR_UNSPECIFIED}, /* 0.0.0.0/8 "this network" */
-		{0x7f000000u, 0xff000000u, NET_ADDR_LOOPBACK},    /* 127.0.0.0/8 */
-		{0x0a000000u, 0xff000000u, NET_ADDR_PRIVATE},     /* 10.0.0.0/8 */
-		{0xac100000u, 0xfff00000u, NET_ADDR_PRIVATE},     /* 172.16.0.0/12 */
-		{0xc0a80000u, 0xffff0000u, NET_ADDR_PRIVATE},     /* 192.168.0.0/16 */
-		{0xa9fe0000u, 0xffff0000u, NET_ADDR_LINK_LOCAL},  /* 169.254.0.0/16 */
-		{0x64400000u, 0xffc00000u, NET_ADDR_CGNAT},       /* 100.64.0.0/10 */
-		{0xe0000000u, 0xf0000000u, NET_ADDR_MULTICAST},   /* 224.0.0.0/4 */
-		{0xf0000000u, 0xf0000000u, NET_ADDR_RESERVED},    /* 240.0.0.0/4 and 255.255.255.255 */
-		{0xc0000000u, 0xffffff00u, NET_ADDR_RESERVED},    /* 192.0.0.0/24 IETF protocol assignments */
-		{0xc0000200u, 0xffffff00u, NET_ADDR_RESERVED},    /* 192.0.2.0/24 TEST-NET-1 */
-		{0xc6120000u, 0xfffe0000u, NET_ADDR_RESERVED},    /* 198.18.0.0/15 benchmarking */
-		{0xc6336400u, 0xffffff00u, NET_ADDR_RESERVED},    /* 198.51.100.0/24 TEST-NET-2 */
-		{0xcb007100u, 0xffffff00u, NET_ADDR_RESERVED},    /* 203.0.113.0/24 TEST-NET-3 */
+		{ 0x00000000u, 0xff000000u, NET_ADDR_UNSPECIFIED }, /* 0.0.0.0/8 "this network" */
+		{ 0x7f000000u, 0xff000000u, NET_ADDR_LOOPBACK },    /* 127.0.0.0/8 */
+		{ 0x0a000000u, 0xff000000u, NET_ADDR_PRIVATE },     /* 10.0.0.0/8 */
+		{ 0xac100000u, 0xfff00000u, NET_ADDR_PRIVATE },     /* 172.16.0.0/12 */
+		{ 0xc0a80000u, 0xffff0000u, NET_ADDR_PRIVATE },     /* 192.168.0.0/16 */
+		{ 0xa9fe0000u, 0xffff0000u, NET_ADDR_LINK_LOCAL },  /* 169.254.0.0/16 */
+		{ 0x64400000u, 0xffc00000u, NET_ADDR_CGNAT },       /* 100.64.0.0/10 */
+		{ 0xe0000000u, 0xf0000000u, NET_ADDR_MULTICAST },   /* 224.0.0.0/4 */
+		{ 0xf0000000u, 0xf0000000u, NET_ADDR_RESERVED },    /* 240.0.0.0/4 and 255.255.255.255 */
+		{ 0xc0000000u, 0xffffff00u, NET_ADDR_RESERVED },    /* 192.0.0.0/24 IETF protocol assignments */
+		{ 0xc0000200u, 0xffffff00u, NET_ADDR_RESERVED },    /* 192.0.2.0/24 TEST-NET-1 */
+		{ 0xc6120000u, 0xfffe0000u, NET_ADDR_RESERVED },    /* 198.18.0.0/15 benchmarking */
+		{ 0xc6336400u, 0xffffff00u, NET_ADDR_RESERVED },    /* 198.51.100.0/24 TEST-NET-2 */
+		{ 0xcb007100u, 0xffffff00u, NET_ADDR_RESERVED },    /* 203.0.113.0/24 TEST-NET-3 */
 	};
 	size_t i;
 
@@ -64,9 +71,9 @@ static uint32_t be32(const uint8_t *p)
 /* RFC 6890 2.2.3 and RFC 4291 2.4: special-purpose IPv6 ranges, and IPv4 addresses inside IPv6 ones. */
 static enum net_addr_kind classify_v6(const uint8_t a[16])
 {
-	static const uint8_t zero12[12] = {0};
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	static const uint8_t nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t zero12[12] = { 0 };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
 	size_t i;
 	int rest_zero = 1;
 
@@ -79,7 +86,7 @@ static enum net_addr_kind classify_v6(const uint8_t a[16])
 			return NET_ADDR_UNSPECIFIED; /* :: */
 		if (rest_zero && a[15] == 1)
 			return NET_ADDR_LOOPBACK; /* ::1 */
-		return NET_ADDR_RESERVED; /* ::a.b.c.d, IPv4-compatible (deprecated, RFC 4291 2.5.5.1) */
+		return NET_ADDR_RESERVED;         /* ::a.b.c.d, IPv4-compatible (deprecated, RFC 4291 2.5.5.1) */
 	}
 	if (a[0] == 0x20 && a[1] == 0x02) /* 2002::/16 6to4: the IPv4 address follows */
 		return classify_v4(be32(a + 2));
@@ -341,7 +348,7 @@ static enum tk_err allow_match(const struct net_policy *p, struct net_target *t)
 	char hp[NET_HOSTPORT_MAX];
 	size_t i;
 
-	static const struct net_allow any = {"*", 0, 0};
+	static const struct net_allow any = { "*", 0, 0 };
 
 	for (i = 0; i < p->nallow; i++)
 		if (strcmp(p->allow[i].host, t->host) == 0 && (p->allow[i].port == 0 || p->allow[i].port == t->port)) {
@@ -426,7 +433,7 @@ struct fetch {
 	size_t max, got;
 	int over, append_err;
 	int private_ok;
-	int refused;                 /* opensocket saw an address outside the policy */
+	int refused; /* opensocket saw an address outside the policy */
 	enum net_addr_kind refused_kind;
 };
 
@@ -560,20 +567,34 @@ enum tk_err net_fetch(const struct net_policy *p, const char *url, size_t max_by
 		rc = tk_fail(TK_ERR_NOMEM, "net: out of memory");
 		goto out;
 	}
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_CURLU, u.h);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_PROXY, ""); /* no proxy from the environment */
-	if (cc == CURLE_OK && pin != NULL) cc = curl_easy_setopt(curl, CURLOPT_RESOLVE, pin);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, on_open);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &f);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_WRITEDATA, &f);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout_s);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_USERAGENT, "teken");
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_CURLU, u.h);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_PROXY, ""); /* no proxy from the environment */
+	if (cc == CURLE_OK && pin != NULL)
+		cc = curl_easy_setopt(curl, CURLOPT_RESOLVE, pin);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, on_open);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &f);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_WRITEDATA, &f);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout_s);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_USERAGENT, "teken");
 	if (cc != CURLE_OK) {
 		rc = tk_fail(TK_ERR_INTERNAL, "net: libcurl option: %s", curl_easy_strerror(cc));
 		goto out;

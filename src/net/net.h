@@ -26,11 +26,11 @@
 
 struct config;
 
-#define NET_MAX_ALLOW     32u  /* entries in one allow-list */
-#define NET_MAX_HOST      253u /* RFC 1035 2.3.4: longest domain name in text form */
-#define NET_MAX_ADDRS     8u   /* resolved addresses checked and pinned per fetch */
-#define NET_MAX_URL       2048u
-#define NET_FETCH_TIMEOUT 10L  /* seconds for one whole fetch, when the caller has no reason to differ */
+#define NET_MAX_ALLOW 32u /* entries in one allow-list */
+#define NET_MAX_HOST 253u /* RFC 1035 2.3.4: longest domain name in text form */
+#define NET_MAX_ADDRS 8u  /* resolved addresses checked and pinned per fetch */
+#define NET_MAX_URL 2048u
+#define NET_FETCH_TIMEOUT 10L /* seconds for one whole fetch, when the caller has no reason to differ */
 
 struct net_allow {
 	char host[NET_MAX_HOST + 1]; /* lower case; IP literals in canonical form, IPv6 without brackets */
@@ -83,10 +83,10 @@ const char *net_addr_kind_name(enum net_addr_kind k);
 
 /* A URL that passed the checks that need no network. */
 struct net_target {
-	char scheme[8];               /* "http" or "https" */
-	char host[NET_MAX_HOST + 1];  /* as in net_allow.host */
-	uint16_t port;                /* explicit or the scheme's default */
-	const struct net_allow *entry;/* the allow-list entry it matched (points into the policy) */
+	char scheme[8];                /* "http" or "https" */
+	char host[NET_MAX_HOST + 1];   /* as in net_allow.host */
+	uint16_t port;                 /* explicit or the scheme's default */
+	const struct net_allow *entry; /* the allow-list entry it matched (points into the policy) */
 };
 
 /*

@@ -23,9 +23,9 @@ struct ocsp_signer {
 };
 
 /* AlgorithmIdentifier {OID, NULL} of SHA-1 and SHA-256, as OpenSSL's OCSP_cert_id_new() writes them. */
-static const uint8_t alg_sha1_null[] = {0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00};
-static const uint8_t alg_sha256_null[] = {0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-	0x05, 0x00};
+static const uint8_t alg_sha1_null[] = { 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00 };
+static const uint8_t alg_sha256_null[] = { 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+	0x05, 0x00 };
 
 void ocsp_req_free(struct ocsp_req *r)
 {
@@ -111,7 +111,8 @@ static enum tk_err read_certid(OCSP_CERTID *cid, struct ocsp_certid *out)
 	if (!OCSP_id_get0_info(&nh, &md, &kh, &serial, cid))
 		return tk_fail(TK_ERR_INVALID, "ocsp: RFC 6960 4.1.1: unreadable CertID");
 	nid = OBJ_obj2nid(md);
-	out->hash = nid == NID_sha1 ? OCSP_HASH_SHA1 : nid == NID_sha256 ? OCSP_HASH_SHA256 : OCSP_HASH_OTHER;
+	out->hash = nid == NID_sha1 ? OCSP_HASH_SHA1 : nid == NID_sha256 ? OCSP_HASH_SHA256
+									 : OCSP_HASH_OTHER;
 	if ((size_t)ASN1_STRING_length(nh) <= sizeof(out->name_hash) &&
 	    (size_t)ASN1_STRING_length(kh) <= sizeof(out->key_hash)) {
 		out->name_hash_len = (size_t)ASN1_STRING_length(nh);
@@ -137,8 +138,8 @@ static enum tk_err read_certid(OCSP_CERTID *cid, struct ocsp_certid *out)
 		(void)alen;
 		out->canonical_alg = (out->hash == OCSP_HASH_SHA1 && total == sizeof(alg_sha1_null) &&
 					 memcmp(v, alg_sha1_null, total) == 0) ||
-		    (out->hash == OCSP_HASH_SHA256 && total == sizeof(alg_sha256_null) &&
-			memcmp(v, alg_sha256_null, total) == 0);
+				     (out->hash == OCSP_HASH_SHA256 && total == sizeof(alg_sha256_null) &&
+					 memcmp(v, alg_sha256_null, total) == 0);
 	} else {
 		rc = tk_wrap(TK_ERR_INVALID, "ocsp: CertID");
 	}
@@ -302,10 +303,10 @@ int ocsp_certid_matches(const struct ocsp_certid *id, const struct ocsp_issuer *
 	switch (id->hash) {
 	case OCSP_HASH_SHA1:
 		return id->name_hash_len == 20 && id->key_hash_len == 20 && memcmp(id->name_hash, is->name_sha1, 20) == 0 &&
-		    memcmp(id->key_hash, is->key_sha1, 20) == 0;
+		       memcmp(id->key_hash, is->key_sha1, 20) == 0;
 	case OCSP_HASH_SHA256:
 		return id->name_hash_len == 32 && id->key_hash_len == 32 && memcmp(id->name_hash, is->name_sha256, 32) == 0 &&
-		    memcmp(id->key_hash, is->key_sha256, 32) == 0;
+		       memcmp(id->key_hash, is->key_sha256, 32) == 0;
 	case OCSP_HASH_OTHER:
 		break;
 	}
@@ -359,7 +360,7 @@ static enum tk_err own_certid(const struct ocsp_signer *s, const struct ocsp_sin
 	if (it->hash == OCSP_HASH_OTHER || it->serial_len == 0 || it->serial_len > 32)
 		rc = tk_fail(TK_ERR_INVALID, "ocsp: CertID needs SHA-1 or SHA-256 and a serial of 1 to 32 bytes");
 	else if (serial == NULL || !ASN1_STRING_set(serial, it->serial, (int)it->serial_len) ||
-	    (*out = OCSP_cert_id_new(md, X509_get_subject_name(s->issuer), X509_get0_pubkey_bitstr(s->issuer), serial)) == NULL)
+		 (*out = OCSP_cert_id_new(md, X509_get_subject_name(s->issuer), X509_get0_pubkey_bitstr(s->issuer), serial)) == NULL)
 		rc = tk_fail_ossl("ocsp: CertID");
 	ASN1_INTEGER_free(serial);
 	return rc;
@@ -412,8 +413,8 @@ enum tk_err ocsp_resp_build(const struct ocsp_signer *s, const struct ocsp_singl
 			goto out;
 		}
 		ok = OCSP_basic_add1_status(bs, cid,
-			 it->status == OCSP_CERT_GOOD ? V_OCSP_CERTSTATUS_GOOD :
-			 it->status == OCSP_CERT_REVOKED ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_UNKNOWN,
+			 it->status == OCSP_CERT_GOOD ? V_OCSP_CERTSTATUS_GOOD : it->status == OCSP_CERT_REVOKED ? V_OCSP_CERTSTATUS_REVOKED
+														 : V_OCSP_CERTSTATUS_UNKNOWN,
 			 it->status == OCSP_CERT_REVOKED ? reason_code(it->reason) : OCSP_REVOKED_STATUS_NOSTATUS, rt, tu, nu) != NULL;
 		ASN1_TIME_free(rt);
 		OCSP_CERTID_free(own);
@@ -453,7 +454,7 @@ out:
 enum tk_err ocsp_resp_error(enum ocsp_resp_status st, struct buf *out)
 {
 	/* OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED } without responseBytes. */
-	const uint8_t der[5] = {0x30, 0x03, 0x0a, 0x01, (uint8_t)st};
+	const uint8_t der[5] = { 0x30, 0x03, 0x0a, 0x01, (uint8_t)st };
 
 	if (st == OCSP_ST_SUCCESSFUL || (int)st == 4 || (int)st > 6)
 		return tk_fail(TK_ERR_INTERNAL, "ocsp: %d is not an error status", (int)st);

@@ -39,18 +39,20 @@ enum ocsp_resp_status {
 };
 
 /* Hash algorithms of a CertID that this responder answers for. */
-enum ocsp_hash { OCSP_HASH_OTHER = 0, OCSP_HASH_SHA1, OCSP_HASH_SHA256 };
+enum ocsp_hash { OCSP_HASH_OTHER = 0,
+	OCSP_HASH_SHA1,
+	OCSP_HASH_SHA256 };
 
 /* One CertID of a request, as plain data. */
 struct ocsp_certid {
-	enum ocsp_hash hash;      /* OCSP_HASH_OTHER: unsupported algorithm */
-	int canonical_alg;        /* hashAlgorithm is exactly {OID, NULL}, as our stored responses encode it */
+	enum ocsp_hash hash; /* OCSP_HASH_OTHER: unsupported algorithm */
+	int canonical_alg;   /* hashAlgorithm is exactly {OID, NULL}, as our stored responses encode it */
 	uint8_t name_hash[64];
 	size_t name_hash_len;
 	uint8_t key_hash[64];
 	size_t key_hash_len;
-	uint8_t serial[32];       /* magnitude bytes, as certs.serial stores them in hex */
-	size_t serial_len;        /* 0: negative, zero-length or longer than 32 bytes (never ours) */
+	uint8_t serial[32]; /* magnitude bytes, as certs.serial stores them in hex */
+	size_t serial_len;  /* 0: negative, zero-length or longer than 32 bytes (never ours) */
 };
 
 struct ocsp_req;
@@ -101,7 +103,9 @@ enum tk_err ocsp_signer_new(struct key *k, X509 *signer_cert, X509 *issuer, cons
     struct ocsp_signer **out) WARN_UNUSED;
 void ocsp_signer_free(struct ocsp_signer *s);
 
-enum ocsp_cert_status { OCSP_CERT_GOOD = 0, OCSP_CERT_REVOKED = 1, OCSP_CERT_UNKNOWN = 2 };
+enum ocsp_cert_status { OCSP_CERT_GOOD = 0,
+	OCSP_CERT_REVOKED = 1,
+	OCSP_CERT_UNKNOWN = 2 };
 
 /* The status of one certificate in a response. */
 struct ocsp_single {
@@ -114,7 +118,7 @@ struct ocsp_single {
 	enum ocsp_hash hash;
 	enum ocsp_cert_status status;
 	int64_t revoked_at;
-	int reason;               /* RFC 5280 CRLReason; < 0 or 0 (unspecified): left out */
+	int reason; /* RFC 5280 CRLReason; < 0 or 0 (unspecified): left out */
 };
 
 /*

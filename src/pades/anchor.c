@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ANCHOR_MAX_CHARS (1u << 20)  /* characters of page text examined */
+#define ANCHOR_MAX_CHARS (1u << 20) /* characters of page text examined */
 #define ANCHOR_MAX_OPERANDS 64u
 #define ANCHOR_MAX_GSTACK 64u
 
@@ -49,7 +49,7 @@ static void mul(const double a[6], const double b[6], double out[6])
 
 static void translate(double m[6], double tx, double ty)
 {
-	double t[6] = {1, 0, 0, 1, tx, ty};
+	double t[6] = { 1, 0, 0, 1, tx, ty };
 
 	mul(t, m, m);
 }
@@ -57,7 +57,7 @@ static void translate(double m[6], double tx, double ty)
 struct scan {
 	const uint8_t *p;
 	size_t len, pos;
-	struct buf strs;  /* decoded string bytes of the current operands */
+	struct buf strs; /* decoded string bytes of the current operands */
 	struct glyph *g;
 	size_t ng, capg;
 	struct tstate ts;
@@ -136,7 +136,9 @@ static enum tk_err hex_string(struct scan *s)
 		}
 		if (is_ws(c))
 			continue;
-		v = isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+		v = isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+				       : (c >= 'A' && c <= 'F')   ? c - 'A' + 10
+								  : -1;
 		if (v < 0)
 			return tk_fail(TK_ERR_INVALID, "anchor: bad hex string in content stream");
 		if (hi < 0)
@@ -210,7 +212,7 @@ static enum tk_err apply(struct scan *s, const char *op)
 			m[i] = num(s, i);
 		mul(m, s->ts.ctm, s->ts.ctm);
 	} else if (strcmp(op, "BT") == 0) {
-		double id[6] = {1, 0, 0, 1, 0, 0};
+		double id[6] = { 1, 0, 0, 1, 0, 0 };
 		memcpy(s->ts.tm, id, sizeof(id));
 		memcpy(s->ts.tlm, id, sizeof(id));
 	} else if (strcmp(op, "Tf") == 0 && s->nops == 2) {

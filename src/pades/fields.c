@@ -150,8 +150,8 @@ static enum tk_err walk_node(struct walk *w, const struct pdf_obj *ref, unsigned
 /* The displayed rectangle (x, y, w, h) of a user-space /Rect on a page seen through cm. */
 static void displayed_rect(const double r[4], const double cm[6], double out[4])
 {
-	double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
-	double ux[4] = {r[0], r[2], r[0], r[2]}, uy[4] = {r[1], r[1], r[3], r[3]};
+	double lo[2] = { 1e30, 1e30 }, hi[2] = { -1e30, -1e30 };
+	double ux[4] = { r[0], r[2], r[0], r[2] }, uy[4] = { r[1], r[1], r[3], r[3] };
 	size_t i;
 
 	/* cm is a rotation plus translation: its inverse is the transpose. */
@@ -205,7 +205,7 @@ static enum tk_err locate(struct pdf_doc *doc, struct sigfield *f, size_t n)
 					f[i].in_annots = 1;
 			}
 			if (here) {
-				double r[4] = {0, 0, 0, 0}, vw, vh, cm[6];
+				double r[4] = { 0, 0, 0, 0 }, vw, vh, cm[6];
 				const struct pdf_obj *rect = NULL;
 				if ((rc = pdf_dict_get_resolved(doc, f[i].widget, "Rect", &rect)) != TK_OK)
 					return rc;
@@ -234,7 +234,7 @@ static enum tk_err locate(struct pdf_doc *doc, struct sigfield *f, size_t n)
 enum tk_err sigfields_find(struct pdf_doc *doc, struct sigfield *out, size_t max, size_t *n)
 {
 	const struct pdf_obj *cat = NULL, *acro = NULL, *fields = NULL;
-	struct walk w = {doc, out, max, 0, 0};
+	struct walk w = { doc, out, max, 0, 0 };
 	size_t i;
 	enum tk_err rc;
 

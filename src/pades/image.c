@@ -75,7 +75,8 @@ static int paeth(int a, int b, int c)
 {
 	int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
 
-	return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+	return pa <= pb && pa <= pc ? a : pb <= pc ? b
+						   : c;
 }
 
 /* PNG (ISO/IEC 15948): 8-bit, non-interlaced; all colour types. */
@@ -137,7 +138,10 @@ static enum tk_err png(const uint8_t *p, size_t len, struct stamp_image *im)
 		rc = tk_fail_code(TK_ERR_INVALID, "bad_image", "image: PNG without header, data or palette");
 		goto out;
 	}
-	channels = ctype == 0 ? 1 : ctype == 2 ? 3 : ctype == 3 ? 1 : ctype == 4 ? 2 : 4;
+	channels = ctype == 0 ? 1 : ctype == 2 ? 3
+				: ctype == 3   ? 1
+				: ctype == 4   ? 2
+					       : 4;
 	bpp = channels;
 	stride = (size_t)w * bpp;
 	if ((rc = buf_reserve(&raw, (stride + 1) * h)) != TK_OK)

@@ -137,8 +137,8 @@ static enum tk_err append_content(struct pdf_doc *doc, struct pdf_update *u, con
 static enum tk_err widget_appearance(struct pdf_update *u, struct pdf_obj *widget, const double cm[6], double x, double y, double w,
     double h, const struct buf *content, const struct pdf_obj *img_ref, uint32_t *f1, uint32_t *f2)
 {
-	double r[4] = {1e30, 1e30, -1e30, -1e30}, px[4] = {x, x + w, x, x + w}, py[4] = {y, y, y + h, y + h};
-	double mx[6] = {cm[0], cm[1], cm[2], cm[3], 0, 0}, bbox[4] = {0, 0, w, h};
+	double r[4] = { 1e30, 1e30, -1e30, -1e30 }, px[4] = { x, x + w, x, x + w }, py[4] = { y, y, y + h, y + h };
+	double mx[6] = { cm[0], cm[1], cm[2], cm[3], 0, 0 }, bbox[4] = { 0, 0, w, h };
 	struct pdf_obj *ap = pdf_new_dict(u), *form = pdf_new_dict(u), *res = pdf_new_dict(u), *fonts = pdf_new_dict(u);
 	const struct pdf_obj *fr1, *fr2;
 	uint32_t ap_num;
@@ -281,9 +281,18 @@ static enum tk_err next_range(void *arg, const uint8_t **p, size_t *n)
 	struct hash_src *h = arg;
 
 	switch (h->step++) {
-	case 0: *p = h->pdf; *n = h->len; break;
-	case 1: *p = h->tail; *n = h->cs; break;
-	case 2: *p = h->tail + h->ce; *n = h->tl - h->ce; break;
+	case 0:
+		*p = h->pdf;
+		*n = h->len;
+		break;
+	case 1:
+		*p = h->tail;
+		*n = h->cs;
+		break;
+	case 2:
+		*p = h->tail + h->ce;
+		*n = h->tl - h->ce;
+		break;
 	default: *p = NULL; *n = 0;
 	}
 	return TK_OK;
@@ -369,7 +378,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	uint8_t digest[CMS_MAX_DIGEST];
 	size_t dlen = 0;
 	int64_t when = o->signing_time ? o->signing_time : tk_now();
-	struct cms_sign_opts copts = {o->rsa_pss, 0, 0, 0};
+	struct cms_sign_opts copts = { o->rsa_pss, 0, 0, 0 };
 	struct sigfield *sf = NULL;
 	const struct sigfield *target = NULL;
 	size_t nsf = 0;
@@ -406,7 +415,8 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	/* DocMDP never forbids DSS and document timestamps (ISO 32000-2 12.8.2.2.2). */
 	if (!o->doc_timestamp && (rc = check_docmdp(doc, cat, o->docmdp, vis || !o->statement_every_page)) != TK_OK)
 		goto out;
-	page_idx = target != NULL ? target->pub.page : vis && o->visible.page != PADES_PAGE_LAST ? o->visible.page : npages - 1;
+	page_idx = target != NULL ? target->pub.page : vis && o->visible.page != PADES_PAGE_LAST ? o->visible.page
+												 : npages - 1;
 	if (vis && vanchor != NULL && o->visible.page == PADES_PAGE_LAST) {
 		/* No page given: the first page that shows the anchor text. */
 		size_t k;
@@ -453,7 +463,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	    (rc = pdf_dict_set(u, sig, "ByteRange", br)) != TK_OK)
 		goto out;
 	{
-		static const uint8_t zeros[64] = {0};
+		static const uint8_t zeros[64] = { 0 };
 		struct buf z;
 		buf_init(&z, placeholder);
 		for (i = 0; rc == TK_OK && i < placeholder; i += sizeof(zeros))
@@ -554,14 +564,14 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 	pades_page_view(pg, &vw, &vh, cm);
 	if (o->doc_timestamp) {
 		/* A document timestamp has no appearance and adds no statement of its own. */
-		double zero[4] = {0, 0, 0, 0};
+		double zero[4] = { 0, 0, 0, 0 };
 		if ((rc = pdf_dict_set(u, widget, "Rect", num_array(u, zero, 4))) != TK_OK)
 			goto out;
 	} else if (vis) {
 		double x = vrect[0], y = vrect[1], w = vrect[2], h = vrect[3];
 		/* A document's own field: its author chose the box, so fill it at the best size it allows rather than refuse. */
-		struct stamp_text st = {o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url,
-		    target != NULL ? PADES_STAMP_FLOOR_FS : o->visible.min_fs};
+		struct stamp_text st = { o->signer_name ? o->signer_name : "", o->signer_title, NULL, o->statement, o->verify_url,
+			target != NULL ? PADES_STAMP_FLOOR_FS : o->visible.min_fs };
 		char shown[48];
 		const struct pdf_obj *img_ref = NULL;
 		double img_aspect = 0;
@@ -607,7 +617,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 			goto out;
 	} else {
 		/* Every page (policy): footers in the page content of each page. */
-		double zero[4] = {0, 0, 0, 0};
+		double zero[4] = { 0, 0, 0, 0 };
 		const struct pdf_obj *fr;
 		size_t k;
 		if ((rc = pdf_dict_set(u, widget, "Rect", num_array(u, zero, 4))) != TK_OK)
@@ -676,7 +686,7 @@ static enum tk_err sign_once(const uint8_t *pdf, size_t len, const struct pades_
 		char brtxt[128];
 		int n = snprintf(brtxt, sizeof(brtxt), "[0 %zu %zu %zu", len + cs, len + ce, total - (len + ce));
 		size_t width = bb - ba; /* from '[' up to, not including, ']' */
-		struct hash_src hs = {pdf, len, tail->p, cs, ce, tail->len, 0};
+		struct hash_src hs = { pdf, len, tail->p, cs, ce, tail->len, 0 };
 		if (n < 0 || (size_t)n > width) {
 			rc = tk_fail(TK_ERR_INTERNAL, "pades: /ByteRange placeholder too small");
 			goto out;
@@ -730,7 +740,7 @@ out:
 
 enum tk_err pades_sign(const uint8_t *pdf, size_t len, const struct pades_opts *o, struct buf *tail, size_t *pages)
 {
-	struct cms_sign_opts copts = {o->rsa_pss, 0, 0, 0};
+	struct cms_sign_opts copts = { o->rsa_pss, 0, 0, 0 };
 	size_t est = 0, needed = 0, placeholder;
 	int attempt;
 	enum tk_err rc;

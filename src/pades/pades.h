@@ -20,10 +20,10 @@
 /* A visible stamp: page and rectangle, or an anchor text to place it at. */
 struct pades_visible {
 	int enabled;
-	size_t page;         /* from 0; PADES_PAGE_LAST for the last page */
-	double rect[4];      /* x, y, width, height in points, origin at the bottom-left of the page as displayed */
-	const char *anchor;  /* when set: the first occurrence of this text on the page gives x, y */
-	const uint8_t *image;/* optional signature image (PNG or JPEG) */
+	size_t page;          /* from 0; PADES_PAGE_LAST for the last page */
+	double rect[4];       /* x, y, width, height in points, origin at the bottom-left of the page as displayed */
+	const char *anchor;   /* when set: the first occurrence of this text on the page gives x, y */
+	const uint8_t *image; /* optional signature image (PNG or JPEG) */
 	size_t image_len;
 	/* Smallest stamp type size allowed (points). 0: the legible minimum, a box
 	 * too small for it is refused (stamp_too_small). PADES_STAMP_FLOOR_FS for
@@ -35,26 +35,26 @@ struct pades_visible {
 struct pades_opts {
 	const struct key *key;
 	X509 *cert;
-	X509 *const *chain;      /* issuing CA first */
+	X509 *const *chain; /* issuing CA first */
 	size_t nchain;
 	enum cms_md md;
 	int rsa_pss;
 	const char *reason, *location, *contact; /* optional */
-	int docmdp;              /* 0: approval signature; 1..3: certification, DocMDP P value */
-	const char *field_name;  /* sign into this empty signature field (fully qualified name); NULL: see new_field */
-	int new_field;           /* with no field_name: 1 always adds a field; 0 signs into the document's one empty,
+	int docmdp;                              /* 0: approval signature; 1..3: certification, DocMDP P value */
+	const char *field_name;                  /* sign into this empty signature field (fully qualified name); NULL: see new_field */
+	int new_field;                           /* with no field_name: 1 always adds a field; 0 signs into the document's one empty,
 	                          * visible signature field when it has exactly one and no stamp placement is asked for */
-	const char *statement;   /* R8 statement: required, never empty */
+	const char *statement;                   /* R8 statement: required, never empty */
 	int statement_every_page;
-	const char *verify_url;  /* QR target, <base>/v/<document-id> */
+	const char *verify_url; /* QR target, <base>/v/<document-id> */
 	const char *signer_name;
-	const char *signer_title;/* position and unit */
-	int64_t signing_time;    /* /M and the time shown; 0: now */
+	const char *signer_title; /* position and unit */
+	int64_t signing_time;     /* /M and the time shown; 0: now */
 	struct pades_visible visible;
 	/* PAdES B-T: called with the signature value; appends an RFC 3161 token. NULL: B-B. */
 	enum tk_err (*timestamp)(void *arg, const uint8_t *sigvalue, size_t len, struct buf *token);
 	void *ts_arg;
-	size_t ts_estimate;      /* bytes reserved for the token */
+	size_t ts_estimate; /* bytes reserved for the token */
 	/* Document timestamp (PAdES B-LTA): /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161,
 	 * contents from doc_ts() over the byte-range digest (md); key, cert and stamp unused. */
 	int doc_timestamp;
@@ -65,10 +65,10 @@ struct pades_opts {
 
 /* A signature field the document already holds. */
 struct pades_field {
-	char name[256];    /* fully qualified (ISO 32000-1 12.7.3.2) */
-	size_t page;       /* from 0; PADES_PAGE_LAST when no page shows its widget */
-	double rect[4];    /* x, y, width, height as displayed, origin bottom-left (as struct pades_visible) */
-	int has_value;     /* already signed */
+	char name[256]; /* fully qualified (ISO 32000-1 12.7.3.2) */
+	size_t page;    /* from 0; PADES_PAGE_LAST when no page shows its widget */
+	double rect[4]; /* x, y, width, height as displayed, origin bottom-left (as struct pades_visible) */
+	int has_value;  /* already signed */
 };
 /* Lists up to max signature fields of pdf (TK_ERR_LIMIT beyond); *n gets the count. */
 enum tk_err pades_fields(const uint8_t *pdf, size_t len, struct pades_field *out, size_t max, size_t *n) WARN_UNUSED;

@@ -23,7 +23,7 @@ struct stamp_image {
 	unsigned components; /* 1 gray, 3 RGB */
 	int dct;             /* data is a JPEG file (DCTDecode) */
 	struct buf data;
-	struct buf alpha;    /* width*height bytes, empty when opaque */
+	struct buf alpha; /* width*height bytes, empty when opaque */
 };
 /* Decodes a PNG or JPEG signature image; free with image_free(). */
 enum tk_err image_decode(const uint8_t *p, size_t len, struct stamp_image *im) WARN_UNUSED;
@@ -70,7 +70,7 @@ struct sigfield {
 	uint32_t field_num, widget_num; /* the terminal field, and its widget (the same object when merged) */
 	uint16_t field_gen, widget_gen;
 	const struct pdf_obj *field, *widget;
-	int in_annots;                  /* the widget is listed in its page's /Annots */
+	int in_annots; /* the widget is listed in its page's /Annots */
 };
 /* Every signature field with a widget held as an indirect object, in field-tree order. */
 enum tk_err sigfields_find(struct pdf_doc *doc, struct sigfield *out, size_t max, size_t *n) WARN_UNUSED;

@@ -99,9 +99,9 @@ void pdf_catalog_ref(const struct pdf_doc *doc, uint32_t *num, uint16_t *gen);
 
 /* How the newest cross-reference section is written. */
 enum pdf_xref_kind {
-	PDF_XREF_TABLE,  /* classic "xref" table (7.5.4) */
-	PDF_XREF_STREAM, /* cross-reference stream (7.5.8) */
-	PDF_XREF_HYBRID, /* classic table whose trailer has /XRefStm (7.5.8.4) */
+	PDF_XREF_TABLE,   /* classic "xref" table (7.5.4) */
+	PDF_XREF_STREAM,  /* cross-reference stream (7.5.8) */
+	PDF_XREF_HYBRID,  /* classic table whose trailer has /XRefStm (7.5.8.4) */
 	PDF_XREF_REBUILT, /* none usable: rebuilt by scanning */
 };
 enum pdf_xref_kind pdf_xref_kind(const struct pdf_doc *doc);
@@ -119,9 +119,9 @@ enum pdf_xref_type {
 struct pdf_xref_info {
 	enum pdf_xref_type type;
 	uint16_t gen;
-	uint64_t off;  /* INUSE: byte offset; FREE: next free object number */
-	uint32_t stm;  /* COMPRESSED: object stream number */
-	uint32_t idx;  /* COMPRESSED: index inside it */
+	uint64_t off; /* INUSE: byte offset; FREE: next free object number */
+	uint32_t stm; /* COMPRESSED: object stream number */
+	uint32_t idx; /* COMPRESSED: index inside it */
 };
 /* One more than the highest object number with an entry. */
 uint32_t pdf_xref_size(const struct pdf_doc *doc);
@@ -213,13 +213,13 @@ enum tk_err pdf_stream_decode(struct pdf_doc *doc, const struct pdf_obj *stream,
 /* ---- pages (7.7.3) ---- */
 
 struct pdf_page {
-	uint32_t num;                   /* page object; 0 when the kid was a direct dictionary */
+	uint32_t num; /* page object; 0 when the kid was a direct dictionary */
 	uint16_t gen;
-	const struct pdf_obj *dict;     /* the page dictionary */
+	const struct pdf_obj *dict;      /* the page dictionary */
 	const struct pdf_obj *resources; /* inherited /Resources (resolved) or NULL */
-	double media_box[4];            /* inherited /MediaBox; US Letter when absent */
-	double crop_box[4];             /* inherited /CropBox; the media box when absent */
-	int rotate;                     /* inherited /Rotate as 0, 90, 180 or 270 */
+	double media_box[4];             /* inherited /MediaBox; US Letter when absent */
+	double crop_box[4];              /* inherited /CropBox; the media box when absent */
+	int rotate;                      /* inherited /Rotate as 0, 90, 180 or 270 */
 };
 /*
  * Number of pages (leaves of the page tree found by walking it; /Count is not

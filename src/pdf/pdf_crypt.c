@@ -31,8 +31,8 @@
 
 #define PW_MAX 127u /* ISO 32000-2 7.6.4.3.3: UTF-8 passwords are truncated to 127 bytes */
 
-static const uint8_t pad32[32] = {0x28, 0xBF, 0x4E, 0x5E, 0x4E, 0x75, 0x8A, 0x41, 0x64, 0x00, 0x4E, 0x56, 0xFF, 0xFA, 0x01,
-    0x08, 0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68, 0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53, 0x69, 0x7A};
+static const uint8_t pad32[32] = { 0x28, 0xBF, 0x4E, 0x5E, 0x4E, 0x75, 0x8A, 0x41, 0x64, 0x00, 0x4E, 0x56, 0xFF, 0xFA, 0x01,
+	0x08, 0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68, 0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53, 0x69, 0x7A };
 
 /* ---- RC4 from a private library context with the legacy provider ---- */
 
@@ -107,8 +107,9 @@ static enum tk_err digest(const char *md, const uint8_t *const *parts, const siz
 {
 	unsigned int ol = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	const EVP_MD *m = strcmp(md, "MD5") == 0 ? EVP_md5() : strcmp(md, "SHA256") == 0 ? EVP_sha256() :
-	    strcmp(md, "SHA384") == 0 ? EVP_sha384() : EVP_sha512();
+	const EVP_MD *m = strcmp(md, "MD5") == 0 ? EVP_md5() : strcmp(md, "SHA256") == 0 ? EVP_sha256()
+							   : strcmp(md, "SHA384") == 0   ? EVP_sha384()
+											 : EVP_sha512();
 	size_t i;
 	enum tk_err rc = TK_OK;
 
@@ -131,19 +132,19 @@ static enum tk_err digest(const char *md, const uint8_t *const *parts, const siz
 
 struct sh {
 	int v, r;
-	size_t n;          /* file key length in bytes */
+	size_t n; /* file key length in bytes */
 	uint8_t o[48], u[48], oe[32], ue[32];
 	size_t olen, ulen;
 	int32_t p;
 	const uint8_t *id;
 	size_t idlen;
-	bool meta;         /* /EncryptMetadata */
+	bool meta; /* /EncryptMetadata */
 };
 
 /* Algorithm 2: the file key from a password (given as bytes, padded here). */
 static enum tk_err alg2(const struct sh *h, const uint8_t *pw, size_t pwlen, uint8_t key[16])
 {
-	uint8_t padded[32], pb[4], h16[16], ff[4] = {0xff, 0xff, 0xff, 0xff};
+	uint8_t padded[32], pb[4], h16[16], ff[4] = { 0xff, 0xff, 0xff, 0xff };
 	const uint8_t *parts[5];
 	size_t lens[5], np = 4;
 	int i;
@@ -167,8 +168,8 @@ static enum tk_err alg2(const struct sh *h, const uint8_t *pw, size_t pwlen, uin
 	}
 	rc = digest("MD5", parts, lens, np, h16, NULL);
 	for (i = 0; rc == TK_OK && h->r >= 3 && i < 50; i++) {
-		const uint8_t *pp[1] = {h16};
-		size_t ll[1] = {h->n};
+		const uint8_t *pp[1] = { h16 };
+		size_t ll[1] = { h->n };
 		rc = digest("MD5", pp, ll, 1, h16, NULL);
 	}
 	if (rc == TK_OK)
@@ -194,8 +195,8 @@ static enum tk_err check_u(const struct sh *h, const uint8_t *key, bool *ok)
 		return TK_OK;
 	}
 	{
-		const uint8_t *parts[2] = {pad32, h->id};
-		size_t lens[2] = {32, h->idlen};
+		const uint8_t *parts[2] = { pad32, h->id };
+		size_t lens[2] = { 32, h->idlen };
 		if ((rc = digest("MD5", parts, lens, 2, x, NULL)) != TK_OK)
 			return rc;
 	}
@@ -214,8 +215,8 @@ static enum tk_err check_u(const struct sh *h, const uint8_t *key, bool *ok)
 static enum tk_err owner_to_user(const struct sh *h, const uint8_t *pw, size_t pwlen, uint8_t out[32])
 {
 	uint8_t padded[32], h16[16], k[16];
-	const uint8_t *parts[1] = {padded};
-	size_t lens[1] = {32};
+	const uint8_t *parts[1] = { padded };
+	size_t lens[1] = { 32 };
 	size_t j;
 	int i;
 	enum tk_err rc;
@@ -226,8 +227,8 @@ static enum tk_err owner_to_user(const struct sh *h, const uint8_t *pw, size_t p
 	memcpy(padded + pwlen, pad32, 32 - pwlen);
 	rc = digest("MD5", parts, lens, 1, h16, NULL);
 	for (i = 0; rc == TK_OK && h->r >= 3 && i < 50; i++) {
-		const uint8_t *pp[1] = {h16};
-		size_t ll[1] = {16};
+		const uint8_t *pp[1] = { h16 };
+		size_t ll[1] = { 16 };
 		rc = digest("MD5", pp, ll, 1, h16, NULL);
 	}
 	if (rc == TK_OK)
@@ -253,8 +254,8 @@ static enum tk_err hash2b(int r, const uint8_t *pw, size_t pwlen, const uint8_t 
 {
 	uint8_t k[64], *k1 = NULL, *e = NULL;
 	size_t klen = 32, seq, total, i;
-	const uint8_t *parts[3] = {pw, salt, udata};
-	size_t lens[3] = {pwlen, 8, ulen};
+	const uint8_t *parts[3] = { pw, salt, udata };
+	size_t lens[3] = { pwlen, 8, ulen };
 	unsigned round;
 	enum tk_err rc;
 
@@ -288,10 +289,11 @@ static enum tk_err hash2b(int r, const uint8_t *pw, size_t pwlen, const uint8_t 
 			goto out;
 		for (i = 0; i < 16; i++)
 			sum += e[i];
-		md = sum % 3 == 0 ? "SHA256" : sum % 3 == 1 ? "SHA384" : "SHA512";
+		md = sum % 3 == 0 ? "SHA256" : sum % 3 == 1 ? "SHA384"
+							    : "SHA512";
 		{
-			const uint8_t *pp[1] = {e};
-			size_t ll[1] = {one * 64};
+			const uint8_t *pp[1] = { e };
+			size_t ll[1] = { one * 64 };
 			if ((rc = digest(md, pp, ll, 1, k, &klen)) != TK_OK)
 				goto out;
 		}
@@ -312,7 +314,7 @@ out:
 /* Algorithms 2.A, 11 and 12: the file key when pw is the user or the owner password. */
 static enum tk_err alg2a(const struct sh *h, const uint8_t *pw, size_t pwlen, uint8_t key[32], bool *ok)
 {
-	uint8_t x[32], zero[16] = {0};
+	uint8_t x[32], zero[16] = { 0 };
 	enum tk_err rc;
 	int owner;
 
@@ -428,7 +430,8 @@ enum tk_err pdf_crypt_open(const struct pdf_obj *enc, const struct pdf_obj *id, 
 			return bad("has no /Filter name");
 		return tk_fail_code(TK_ERR_INVALID, "pdf_crypt_unsupported",
 		    "pdf: ISO 32000-1 7.6.1: the document is encrypted with the security handler /%.*s; only the standard (password) "
-		    "handler is supported", (int)(nl > 64 ? 64 : nl), nm);
+		    "handler is supported",
+		    (int)(nl > 64 ? 64 : nl), nm);
 	}
 	if (!pdf_as_int(pdf_dict_get(enc, "V"), &v))
 		v = 0;
@@ -545,7 +548,7 @@ enum tk_err pdf_crypt_open(const struct pdf_obj *enc, const struct pdf_obj *id, 
 		goto out;
 	}
 	if (str_fmt(c->desc, sizeof(c->desc), "%s%s%zu-bit key, R%d", c->stm == c->str ? cm_name(c->stm) : "mixed",
-	        c->stm == c->str ? " with a " : " methods, ", h.n * 8, h.r) != TK_OK)
+		c->stm == c->str ? " with a " : " methods, ", h.n * 8, h.r) != TK_OK)
 		c->desc[0] = '\0';
 	if (r == 5 || (c->stm == PDF_CM_AESV3 && c->str == PDF_CM_AESV3))
 		if (str_fmt(c->desc, sizeof(c->desc), "AES-256, R%d%s", h.r, r == 5 ? " (deprecated Adobe extension)" : "") != TK_OK)
@@ -583,10 +586,10 @@ enum tk_err pdf_crypt_data(const struct pdf_crypt *c, enum pdf_cm m, uint32_t nu
 		memcpy(okey, c->key, 32);
 		klen = 32;
 	} else {
-		uint8_t ext[9] = {(uint8_t)(num & 0xff), (uint8_t)((num >> 8) & 0xff), (uint8_t)((num >> 16) & 0xff),
-		    (uint8_t)(gen & 0xff), (uint8_t)(gen >> 8), 's', 'A', 'l', 'T'};
-		const uint8_t *parts[2] = {c->key, ext};
-		size_t lens[2] = {c->keylen, m == PDF_CM_AESV2 ? 9u : 5u};
+		uint8_t ext[9] = { (uint8_t)(num & 0xff), (uint8_t)((num >> 8) & 0xff), (uint8_t)((num >> 16) & 0xff),
+			(uint8_t)(gen & 0xff), (uint8_t)(gen >> 8), 's', 'A', 'l', 'T' };
+		const uint8_t *parts[2] = { c->key, ext };
+		size_t lens[2] = { c->keylen, m == PDF_CM_AESV2 ? 9u : 5u };
 		if ((rc = digest("MD5", parts, lens, 2, h, NULL)) != TK_OK)
 			return rc;
 		klen = c->keylen + 5 > 16 ? 16 : c->keylen + 5;

@@ -252,7 +252,7 @@ static enum tk_err numlist_push(struct numlist *l, uint32_t x)
 enum tk_err pdf_scan_build(struct pdf_doc *d, struct xtable *t, const struct pdf_obj **trailer)
 {
 	struct lex lx;
-	struct numlist ostms = {0}, xrefs = {0};
+	struct numlist ostms = { 0 }, xrefs = { 0 };
 	const struct pdf_obj *best = NULL;
 	size_t pos = 0, q, i;
 	enum tk_err rc;
@@ -427,7 +427,8 @@ static enum tk_err scan_lookup(struct pdf_doc *d, uint32_t num, const struct xen
 	if (d->scan_state == 0) {
 		d->scan_state = 2; /* building: a lookup made while scanning must not scan again */
 		rc = pdf_scan_build(d, &d->scan, &tr);
-		d->scan_state = rc == TK_OK ? 1 : rc == TK_ERR_NOMEM ? 0 : -1;
+		d->scan_state = rc == TK_OK ? 1 : rc == TK_ERR_NOMEM ? 0
+								     : -1;
 		if (rc == TK_ERR_NOMEM)
 			return rc;
 	}
@@ -604,7 +605,7 @@ static enum tk_err read_xref_stream(struct pdf_doc *d, size_t off, const struct 
 			goto out;
 		}
 		for (k = 0; k < count; k++) {
-			uint64_t f[3] = {1, 0, 0};
+			uint64_t f[3] = { 1, 0, 0 };
 			struct xent v;
 			struct xent *x;
 			int fi, bi;
@@ -688,7 +689,8 @@ static enum tk_err read_xref_table(struct pdf_doc *d, size_t off, const struct p
 		if (!lex_uint(&lx, MAX_XREF_ENTRIES, &start) || !lex_uint(&lx, MAX_XREF_ENTRIES, &count) ||
 		    start + count > MAX_XREF_ENTRIES) {
 			rc = tk_fail(TK_ERR_INVALID, "pdf: ISO 32000-1 7.5.4: xref table at offset %zu: bad subsection header "
-			    "or more than MAX_XREF_ENTRIES objects near offset %zu", off, save);
+						     "or more than MAX_XREF_ENTRIES objects near offset %zu",
+			    off, save);
 			goto out;
 		}
 		for (k = 0; k < count; k++) {

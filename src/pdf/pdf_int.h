@@ -11,9 +11,9 @@
 struct arena_chunk;
 struct arena {
 	struct arena_chunk *head;
-	void **big;          /* blocks handed over (decoded object streams) */
+	void **big; /* blocks handed over (decoded object streams) */
 	size_t nbig, capbig;
-	size_t *used;        /* shared byte count checked against a budget */
+	size_t *used; /* shared byte count checked against a budget */
 	size_t budget;
 };
 void arena_init(struct arena *a, size_t *used, size_t budget);
@@ -116,14 +116,17 @@ size_t lex_find(struct lex *lx, size_t from, const char *needle);
 #define XPAGE_BITS 12u
 #define XPAGE_SIZE (1u << XPAGE_BITS)
 
-enum { XE_NONE = 0, XE_FREE, XE_INUSE, XE_COMP };
+enum { XE_NONE = 0,
+	XE_FREE,
+	XE_INUSE,
+	XE_COMP };
 
 struct xent {
-	uint64_t off;     /* INUSE: offset; COMP: object stream number; FREE: next free */
-	uint32_t idx;     /* COMP: index */
+	uint64_t off; /* INUSE: offset; COMP: object stream number; FREE: next free */
+	uint32_t idx; /* COMP: index */
 	uint16_t gen;
-	uint8_t type;     /* XE_* */
-	uint8_t busy;     /* being parsed: a reference back to it is a loop */
+	uint8_t type;              /* XE_* */
+	uint8_t busy;              /* being parsed: a reference back to it is a loop */
 	const struct pdf_obj *obj; /* parsed object, once read */
 };
 
@@ -139,14 +142,18 @@ struct xent *xt_slot(struct xtable *t, uint32_t num);
 void xt_free(struct xtable *t);
 
 /* ---- the standard security handler (pdf_crypt.c) ---- */
-enum pdf_cm { PDF_CM_NONE = 0, PDF_CM_IDENTITY, PDF_CM_RC4, PDF_CM_AESV2, PDF_CM_AESV3 };
+enum pdf_cm { PDF_CM_NONE = 0,
+	PDF_CM_IDENTITY,
+	PDF_CM_RC4,
+	PDF_CM_AESV2,
+	PDF_CM_AESV3 };
 struct pdf_crypt {
 	int v, r;
-	uint8_t key[32];      /* the file key (secret: cleansed on free) */
+	uint8_t key[32]; /* the file key (secret: cleansed on free) */
 	size_t keylen;
 	enum pdf_cm stm, str; /* methods of /StmF and /StrF (V1, V2: RC4) */
 	bool encrypt_metadata;
-	char desc[64];        /* "AES-256, R6", "RC4 with a 40-bit key, R2", ... */
+	char desc[64]; /* "AES-256, R6", "RC4 with a 40-bit key, R2", ... */
 };
 /*
  * Authenticates password (NULL: the empty user password) against the
@@ -168,8 +175,8 @@ struct pdf_doc {
 	size_t len;
 	unsigned flags;
 	unsigned vmaj, vmin;
-	size_t mem;       /* bytes held in the arena */
-	size_t work;      /* lexer work, against work_max */
+	size_t mem;  /* bytes held in the arena */
+	size_t work; /* lexer work, against work_max */
 	size_t work_max;
 	struct arena arena;
 	struct xtable xref;
@@ -183,11 +190,11 @@ struct pdf_doc {
 	uint64_t startxref;
 	uint64_t *sections; /* offsets of xref sections read */
 	size_t nsections;
-	uint32_t alloc_min; /* first object number safe for new objects */
-	bool has_comp;      /* some entries are in object streams */
-	struct pdf_crypt *crypt;           /* NULL unless the document is encrypted */
-	const struct pdf_obj *crypt_dict;  /* its /Encrypt dictionary (never decrypted) */
-	uint32_t enc_num;                  /* object number of /Encrypt; UINT32_MAX when direct */
+	uint32_t alloc_min;               /* first object number safe for new objects */
+	bool has_comp;                    /* some entries are in object streams */
+	struct pdf_crypt *crypt;          /* NULL unless the document is encrypted */
+	const struct pdf_obj *crypt_dict; /* its /Encrypt dictionary (never decrypted) */
+	uint32_t enc_num;                 /* object number of /Encrypt; UINT32_MAX when direct */
 	uint16_t enc_gen;
 	char damage[MAX_ERRMSG];
 	struct pdf_revision *revs;

@@ -127,7 +127,7 @@ struct pdf_obj *obj_new(struct arena *a, enum pdf_type t)
 	return o;
 }
 
-const struct pdf_obj pdf_null_obj = {.type = PDF_NULL};
+const struct pdf_obj pdf_null_obj = { .type = PDF_NULL };
 
 /* ---- lexer ---- */
 
@@ -139,7 +139,7 @@ bool pdf_is_ws(uint8_t c)
 bool pdf_is_delim(uint8_t c)
 {
 	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' ||
-	    c == '/' || c == '%';
+	       c == '/' || c == '%';
 }
 
 void lex_init(struct lex *lx, const uint8_t *p, size_t len, size_t pos)
@@ -524,7 +524,8 @@ int key_cmp(const char *a, size_t al, const char *b, size_t bl)
 
 	if (r != 0)
 		return r;
-	return al < bl ? -1 : al > bl ? 1 : 0;
+	return al < bl ? -1 : al > bl ? 1
+				      : 0;
 }
 
 static int skv_cmp(const void *x, const void *y)
@@ -534,7 +535,8 @@ static int skv_cmp(const void *x, const void *y)
 
 	if (r != 0)
 		return r;
-	return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
+	return a->order < b->order ? -1 : a->order > b->order ? 1
+							      : 0;
 }
 
 void dict_sort(struct skv *e, size_t *n)
@@ -727,7 +729,7 @@ static enum tk_err parse_tok(struct pdf_doc *d, struct lex *lx, const struct pct
 
 enum tk_err pdf_parse_value(struct pdf_doc *d, struct lex *lx, uint32_t num, uint16_t gen, const struct pdf_obj **out)
 {
-	struct pctx c = {num, gen};
+	struct pctx c = { num, gen };
 	struct tok t;
 
 	lex_next(lx, &t);
@@ -739,7 +741,7 @@ enum tk_err pdf_parse_indirect(struct pdf_doc *d, size_t off, uint32_t expect_nu
 {
 	struct lex lx;
 	struct tok tn, tg, tk;
-	struct pctx c = {expect_num, expect_gen};
+	struct pctx c = { expect_num, expect_gen };
 	const struct pdf_obj *v, *lenobj;
 	struct pdf_obj *st;
 	size_t ds, de, f;
@@ -828,8 +830,8 @@ enum pdf_type pdf_obj_type(const struct pdf_obj *o)
 
 const char *pdf_type_name(enum pdf_type t)
 {
-	static const char *const names[] = {"null", "boolean", "integer", "real", "string", "name", "array",
-	    "dictionary", "stream", "reference"};
+	static const char *const names[] = { "null", "boolean", "integer", "real", "string", "name", "array",
+		"dictionary", "stream", "reference" };
 
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
@@ -1010,7 +1012,7 @@ static enum tk_err put_name(struct buf *out, const uint8_t *p, size_t n)
 		if (name_regular(p[i])) {
 			rc = buf_putc(out, p[i]);
 		} else {
-			char e[3] = {'#', hx[p[i] >> 4], hx[p[i] & 15]};
+			char e[3] = { '#', hx[p[i] >> 4], hx[p[i] & 15] };
 			rc = buf_append(out, e, 3);
 		}
 		if (rc != TK_OK)

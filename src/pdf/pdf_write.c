@@ -14,11 +14,11 @@
 struct uent {
 	uint32_t num;
 	uint16_t gen;
-	const struct pdf_obj *obj;  /* direct object, or the dictionary of a stream */
-	const uint8_t *data;        /* stream data (in the update's arena), or NULL */
+	const struct pdf_obj *obj; /* direct object, or the dictionary of a stream */
+	const uint8_t *data;       /* stream data (in the update's arena), or NULL */
 	size_t len;
 	bool is_stream;
-	size_t span_off, span_len;  /* where it was written, after a write */
+	size_t span_off, span_len; /* where it was written, after a write */
 };
 
 struct pdf_update {
@@ -43,7 +43,8 @@ enum tk_err pdf_update_new(struct pdf_doc *doc, struct pdf_update **out)
 	if (doc->crypt != NULL)
 		return tk_fail_code(TK_ERR_INVALID, "pdf_encrypted",
 		    "pdf: ISO 32000-1 7.6: the document is encrypted (%s); writing an incremental update into an encrypted document "
-		    "is not supported", doc->crypt->desc);
+		    "is not supported",
+		    doc->crypt->desc);
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "pdf: out of memory");
 	u->doc = doc;
@@ -382,7 +383,8 @@ static int uent_cmp(const void *a, const void *b)
 {
 	const struct uent *x = a, *y = b;
 
-	return x->num < y->num ? -1 : x->num > y->num ? 1 : 0;
+	return x->num < y->num ? -1 : x->num > y->num ? 1
+						      : 0;
 }
 
 struct xrow {
@@ -397,7 +399,8 @@ static int xrow_cmp(const void *a, const void *b)
 {
 	const struct xrow *x = a, *y = b;
 
-	return x->num < y->num ? -1 : x->num > y->num ? 1 : 0;
+	return x->num < y->num ? -1 : x->num > y->num ? 1
+						      : 0;
 }
 
 static enum tk_err put_id(struct pdf_update *u, struct buf *t, const uint8_t id2[16])
@@ -489,13 +492,13 @@ enum tk_err pdf_update_write_tail(struct pdf_update *u, struct buf *t)
 	qsort(u->e, u->n, sizeof(*u->e), uent_cmp);
 	for (i = 0; i < u->n; i++) {
 		struct uent *e = &u->e[i];
-		struct xrow r = {e->num, 1, e->gen, POS(), 0};
+		struct xrow r = { e->num, 1, e->gen, POS(), 0 };
 		e->span_off = POS();
 		if ((rc = buf_printf(t, "%u %u obj\n", e->num, (unsigned)e->gen)) != TK_OK ||
 		    (rc = pdf_obj_serialize(e->obj, t)) != TK_OK)
 			goto out;
 		if (e->is_stream && ((rc = buf_puts(t, "\nstream\n")) != TK_OK || (rc = buf_append(t, e->data, e->len)) != TK_OK ||
-		    (rc = buf_puts(t, "\nendstream")) != TK_OK))
+					(rc = buf_puts(t, "\nendstream")) != TK_OK))
 			goto out;
 		if ((rc = buf_puts(t, "\nendobj\n")) != TK_OK)
 			goto out;
@@ -508,7 +511,7 @@ enum tk_err pdf_update_write_tail(struct pdf_update *u, struct buf *t)
 		uint32_t num;
 		for (num = 1; num < d->xref.size; num++) {
 			const struct xent *x = xt_get(&d->xref, num);
-			struct xrow r = {num, 0, 0, 0, 0};
+			struct xrow r = { num, 0, 0, 0, 0 };
 			bool mine = false;
 			for (j = 0; j < u->n && !mine; j++)
 				mine = u->e[j].num == num;
@@ -526,7 +529,7 @@ enum tk_err pdf_update_write_tail(struct pdf_update *u, struct buf *t)
 	if (as_stream) {
 		xnum = size++;
 		{
-			struct xrow r = {xnum, 1, 0, 0, 0};
+			struct xrow r = { xnum, 1, 0, 0, 0 };
 			if ((rc = add_row(&rows, &nrows, &caprows, &r)) != TK_OK)
 				goto out;
 		}

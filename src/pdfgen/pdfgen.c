@@ -13,7 +13,7 @@
 #define M_LEFT 56.0
 #define M_RIGHT 56.0
 #define M_TOP 56.0
-#define M_BOTTOM 70.0   /* room for the footer (and, on a signed document, the signature statement band below it) */
+#define M_BOTTOM 70.0 /* room for the footer (and, on a signed document, the signature statement band below it) */
 #define FOOTER_Y 44.0
 #define TEXT_W (PAGE_W - M_LEFT - M_RIGHT)
 #define SIZE_BODY 9.5
@@ -24,14 +24,14 @@
 struct pdfgen {
 	HPDF_Doc doc;
 	HPDF_Font font, bold;
-	int utf8;                 /* fonts take UTF-8; else WinAnsi (Latin-1) */
-	HPDF_STATUS err, detail;  /* set by the libharu error handler */
-	int broken;               /* a libharu error happened: the document is unusable */
+	int utf8;                /* fonts take UTF-8; else WinAnsi (Latin-1) */
+	HPDF_STATUS err, detail; /* set by the libharu error handler */
+	int broken;              /* a libharu error happened: the document is unusable */
 	int finished;
 	HPDF_Page *pages;
 	size_t npages;
-	size_t cur;               /* page being drawn on */
-	double y;                 /* top of the free space on the current page */
+	size_t cur; /* page being drawn on */
+	double y;   /* top of the free space on the current page */
 	int at_top;
 	char footer[256];
 	/* open table */
@@ -39,8 +39,8 @@ struct pdfgen {
 	size_t ncols;
 	double colw[PDFGEN_MAX_COLS];
 	char *header[PDFGEN_MAX_COLS];
-	struct buf san;           /* sanitised text of the element being laid out */
-	struct buf line;          /* one line, NUL-terminated for HPDF_Page_TextOut */
+	struct buf san;  /* sanitised text of the element being laid out */
+	struct buf line; /* one line, NUL-terminated for HPDF_Page_TextOut */
 };
 
 /* One laid-out line: a slice of a sanitised text. */
@@ -293,17 +293,17 @@ static enum tk_err draw_text(struct pdfgen *g, HPDF_Font f, double size, double 
 	return check(g, "drawing text");
 }
 
-static const double ink[3] = {0.1, 0.1, 0.12};
-static const double grey[3] = {0.35, 0.35, 0.38};
+static const double ink[3] = { 0.1, 0.1, 0.12 };
+static const double grey[3] = { 0.35, 0.35, 0.38 };
 
 static void tone_colours(enum pdfgen_tone t, double fill[3], double edge[3])
 {
 	static const double c[5][2][3] = {
-		{{1, 1, 1}, {0.75, 0.75, 0.78}},
-		{{0.88, 0.96, 0.89}, {0.18, 0.55, 0.25}},
-		{{1.0, 0.95, 0.80}, {0.78, 0.55, 0.0}},
-		{{0.99, 0.88, 0.88}, {0.72, 0.12, 0.12}},
-		{{0.90, 0.93, 0.98}, {0.25, 0.40, 0.70}},
+		{ { 1, 1, 1 }, { 0.75, 0.75, 0.78 } },
+		{ { 0.88, 0.96, 0.89 }, { 0.18, 0.55, 0.25 } },
+		{ { 1.0, 0.95, 0.80 }, { 0.78, 0.55, 0.0 } },
+		{ { 0.99, 0.88, 0.88 }, { 0.72, 0.12, 0.12 } },
+		{ { 0.90, 0.93, 0.98 }, { 0.25, 0.40, 0.70 } },
 	};
 	size_t i = (size_t)t < 5 ? (size_t)t : 0;
 	memcpy(fill, c[i][0], sizeof(c[i][0]));
@@ -417,8 +417,8 @@ enum tk_err pdfgen_new(const struct pdfgen_opts *o, struct pdfgen **out)
 	}
 	/* Document information in ASCII (libharu writes it in the current encoding). */
 	{
-		const char *const info[3] = {o->title, o->author, o->subject};
-		static const HPDF_InfoType types[3] = {HPDF_INFO_TITLE, HPDF_INFO_AUTHOR, HPDF_INFO_SUBJECT};
+		const char *const info[3] = { o->title, o->author, o->subject };
+		static const HPDF_InfoType types[3] = { HPDF_INFO_TITLE, HPDF_INFO_AUTHOR, HPDF_INFO_SUBJECT };
 		size_t i, k;
 		for (i = 0; i < 3; i++) {
 			char a[256];
@@ -474,7 +474,7 @@ static enum tk_err usable(struct pdfgen *g)
 /* Lays out g->san as lines at x in width w, page by page. */
 static enum tk_err flow(struct pdfgen *g, HPDF_Font f, double size, double x, double w, const double rgb[3])
 {
-	struct lines l = {NULL, 0, 0};
+	struct lines l = { NULL, 0, 0 };
 	size_t i;
 	enum tk_err rc;
 
@@ -495,8 +495,9 @@ out:
 
 enum tk_err pdfgen_heading(struct pdfgen *g, int level, const char *text)
 {
-	static const double sizes[3] = {16.0, 12.5, 10.5};
-	double size = sizes[level < 1 ? 0 : level > 3 ? 2 : level - 1];
+	static const double sizes[3] = { 16.0, 12.5, 10.5 };
+	double size = sizes[level < 1 ? 0 : level > 3 ? 2
+						      : level - 1];
 	enum tk_err rc;
 
 	if ((rc = usable(g)) != TK_OK || (rc = sanitise(g, text)) != TK_OK)
@@ -555,7 +556,7 @@ enum tk_err pdfgen_page_break(struct pdfgen *g)
 
 enum tk_err pdfgen_notice(struct pdfgen *g, enum pdfgen_tone tone, const char *title, const char *text)
 {
-	struct lines lt = {NULL, 0, 0}, lb = {NULL, 0, 0};
+	struct lines lt = { NULL, 0, 0 }, lb = { NULL, 0, 0 };
 	struct buf tbuf;
 	double fill[3], edge[3], pad = 7, h, inner = TEXT_W - 2 * pad - 4, y;
 	size_t i;
@@ -662,7 +663,7 @@ static enum tk_err table_row(struct pdfgen *g, const char *const *cells, enum pd
 	struct lines l[PDFGEN_MAX_COLS];
 	struct buf text[PDFGEN_MAX_COLS];
 	double fill[3], edge[3], lead = SIZE_BODY * LEAD, h, x;
-	static const double head_fill[3] = {0.90, 0.91, 0.93};
+	static const double head_fill[3] = { 0.90, 0.91, 0.93 };
 	size_t c, k, maxl = 1;
 	enum tk_err rc = TK_OK;
 
@@ -745,7 +746,7 @@ enum tk_err pdfgen_table_row(struct pdfgen *g, const char *const *cells, enum pd
 
 enum tk_err pdfgen_table_end(struct pdfgen *g)
 {
-	static const double edge[3] = {0.75, 0.75, 0.78};
+	static const double edge[3] = { 0.75, 0.75, 0.78 };
 	size_t i;
 	enum tk_err rc;
 
@@ -766,8 +767,8 @@ enum tk_err pdfgen_table_end(struct pdfgen *g)
 
 enum tk_err pdfgen_kv(struct pdfgen *g, const char *key, const char *value)
 {
-	static const double w[2] = {0.34, 0.66};
-	const char *cells[2] = {key, value};
+	static const double w[2] = { 0.34, 0.66 };
+	const char *cells[2] = { key, value };
 	enum tk_err rc;
 
 	if ((rc = usable(g)) != TK_OK)
@@ -800,7 +801,7 @@ enum tk_err pdfgen_finish(struct pdfgen *g, struct buf *out)
 		if ((rc = sanitise(g, g->footer)) != TK_OK)
 			return rc;
 		{
-			struct lines l = {NULL, 0, 0};
+			struct lines l = { NULL, 0, 0 };
 			double avail = TEXT_W - width(g, g->font, 7.0, right, strlen(right)) - 12;
 			rc = wrap(g, g->font, 7.0, avail, &l);
 			if (rc == TK_OK && l.n > 0)
@@ -848,7 +849,10 @@ void pdfgen_nice_axis(double max, unsigned ticks, int integer, double *step, dou
 	raw = max > 0 ? max / (double)ticks : 1;
 	mag = pow(10.0, floor(log10(raw)));
 	norm = raw / mag;
-	s = (norm <= 1.0 ? 1.0 : norm <= 2.0 ? 2.0 : norm <= 5.0 ? 5.0 : 10.0) * mag;
+	s = (norm <= 1.0 ? 1.0 : norm <= 2.0 ? 2.0
+			     : norm <= 5.0   ? 5.0
+					     : 10.0) *
+	    mag;
 	if (integer && s < 1)
 		s = 1;
 	*step = s;
@@ -935,13 +939,19 @@ static enum tk_err label(struct pdfgen *g, struct buf *tmp, HPDF_Font f, double 
 }
 
 static const double palette[PDFGEN_CHART_MAX_SERIES][3] = {
-	{0.20, 0.40, 0.70}, {0.92, 0.52, 0.12}, {0.25, 0.60, 0.30}, {0.78, 0.20, 0.25},
-	{0.50, 0.35, 0.65}, {0.55, 0.40, 0.30}, {0.85, 0.45, 0.70}, {0.45, 0.45, 0.45},
+	{ 0.20, 0.40, 0.70 },
+	{ 0.92, 0.52, 0.12 },
+	{ 0.25, 0.60, 0.30 },
+	{ 0.78, 0.20, 0.25 },
+	{ 0.50, 0.35, 0.65 },
+	{ 0.55, 0.40, 0.30 },
+	{ 0.85, 0.45, 0.70 },
+	{ 0.45, 0.45, 0.45 },
 };
 
 enum tk_err pdfgen_chart(struct pdfgen *g, const struct pdfgen_chart *c)
 {
-	static const double grid[3] = {0.86, 0.86, 0.88}, axis[3] = {0.30, 0.30, 0.33};
+	static const double grid[3] = { 0.86, 0.86, 0.88 }, axis[3] = { 0.30, 0.30, 0.33 };
 	struct buf tmp;
 	double plot_h, title_h, ylab_h, xlab_h = SIZE_SMALL * LEAD + 2, leg_h, total, max = 0, step, top, axis_w = 0;
 	double x0, x1, y0, y1, slot, lx, ly, item_h = SIZE_SMALL * LEAD + 3;
@@ -969,7 +979,8 @@ enum tk_err pdfgen_chart(struct pdfgen *g, const struct pdfgen_chart *c)
 			goto out;
 		}
 	plot_h = c->height > 0 ? c->height : 150;
-	plot_h = plot_h < 60 ? 60 : plot_h > 400 ? 400 : plot_h;
+	plot_h = plot_h < 60 ? 60 : plot_h > 400 ? 400
+						 : plot_h;
 	title_h = c->title != NULL ? (SIZE_BODY + 1.5) * LEAD + 2 : 0;
 	ylab_h = c->y_label != NULL ? SIZE_SMALL * LEAD + 2 : 0;
 	/* The scale. */

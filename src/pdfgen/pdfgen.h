@@ -30,25 +30,29 @@
 
 #include "core/core.h"
 
-#define PDFGEN_MAX_TEXT   (256u * 1024u)   /* bytes of one paragraph or cell */
-#define PDFGEN_MAX_PAGES  2000u            /* pages of one document */
-#define PDFGEN_MAX_COLS   8u               /* columns of a table */
-#define PDFGEN_MAX_BYTES  (64u * 1024u * 1024u) /* the finished file */
-#define PDFGEN_FONT       "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-#define PDFGEN_FONT_BOLD  "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define PDFGEN_MAX_TEXT (256u * 1024u)         /* bytes of one paragraph or cell */
+#define PDFGEN_MAX_PAGES 2000u                 /* pages of one document */
+#define PDFGEN_MAX_COLS 8u                     /* columns of a table */
+#define PDFGEN_MAX_BYTES (64u * 1024u * 1024u) /* the finished file */
+#define PDFGEN_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define PDFGEN_FONT_BOLD "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 struct pdfgen;
 
 struct pdfgen_opts {
-	const char *title;    /* document information /Title (may be NULL) */
-	const char *author;   /* /Author (may be NULL) */
-	const char *subject;  /* /Subject (may be NULL) */
-	const char *footer;   /* left of every page's footer (may be NULL) */
-	int no_embed;         /* 1: built-in Helvetica even when DejaVu is installed (smaller file, Latin-1 only) */
+	const char *title;   /* document information /Title (may be NULL) */
+	const char *author;  /* /Author (may be NULL) */
+	const char *subject; /* /Subject (may be NULL) */
+	const char *footer;  /* left of every page's footer (may be NULL) */
+	int no_embed;        /* 1: built-in Helvetica even when DejaVu is installed (smaller file, Latin-1 only) */
 };
 
 /* Tints of notices and table cells. */
-enum pdfgen_tone { PDFGEN_PLAIN = 0, PDFGEN_OK, PDFGEN_WARN, PDFGEN_BAD, PDFGEN_INFO };
+enum pdfgen_tone { PDFGEN_PLAIN = 0,
+	PDFGEN_OK,
+	PDFGEN_WARN,
+	PDFGEN_BAD,
+	PDFGEN_INFO };
 
 /* A new document with its first page. Caller frees with pdfgen_free(). */
 enum tk_err pdfgen_new(const struct pdfgen_opts *o, struct pdfgen **out) WARN_UNUSED;
@@ -92,13 +96,15 @@ enum tk_err pdfgen_kv(struct pdfgen *g, const char *key, const char *value) WARN
  * when it does not fit.
  */
 #define PDFGEN_CHART_MAX_SERIES 8u
-#define PDFGEN_CHART_MAX_CATS   64u
+#define PDFGEN_CHART_MAX_CATS 64u
 
-enum pdfgen_chart_kind { PDFGEN_CHART_GROUPED = 0, PDFGEN_CHART_STACKED, PDFGEN_CHART_LINES };
+enum pdfgen_chart_kind { PDFGEN_CHART_GROUPED = 0,
+	PDFGEN_CHART_STACKED,
+	PDFGEN_CHART_LINES };
 
 struct pdfgen_series {
-	const char *name;      /* in the legend */
-	const double *values;  /* ncats values */
+	const char *name;     /* in the legend */
+	const double *values; /* ncats values */
 };
 
 struct pdfgen_chart {
@@ -109,10 +115,10 @@ struct pdfgen_chart {
 	size_t nseries;          /* 1..PDFGEN_CHART_MAX_SERIES */
 	const struct pdfgen_series *series;
 	enum pdfgen_chart_kind kind;
-	double height;           /* of the plot area in points; 0: 150; kept within 60..400 */
-	int integer;             /* 1: whole-number ticks (counts) */
-	int value_labels;        /* 1: the value above each bar (of a stack: its total) where it fits */
-	const char *thousands;   /* digit group separator of the labels (NULL: none), e.g. "." */
+	double height;         /* of the plot area in points; 0: 150; kept within 60..400 */
+	int integer;           /* 1: whole-number ticks (counts) */
+	int value_labels;      /* 1: the value above each bar (of a stack: its total) where it fits */
+	const char *thousands; /* digit group separator of the labels (NULL: none), e.g. "." */
 };
 
 enum tk_err pdfgen_chart(struct pdfgen *g, const struct pdfgen_chart *c) WARN_UNUSED;

@@ -74,7 +74,11 @@ void store_rollback(struct store *st)
 
 enum tk_err store_exec(struct store *st, const char *sql) { return st->ops->exec(st, sql); }
 enum tk_err store_prepare(struct store *st, const char *sql, struct store_stmt **out) { return st->ops->prepare(st, sql, out); }
-void store_finalize(struct store_stmt *s) { if (s != NULL) s->st->ops->finalize(s); }
+void store_finalize(struct store_stmt *s)
+{
+	if (s != NULL)
+		s->st->ops->finalize(s);
+}
 enum tk_err store_bind_text(struct store_stmt *s, int idx, const char *v) { return s->st->ops->bind_text(s, idx, v); }
 enum tk_err store_bind_blob(struct store_stmt *s, int idx, const void *p, size_t len) { return s->st->ops->bind_blob(s, idx, p, len); }
 enum tk_err store_bind_i64(struct store_stmt *s, int idx, int64_t v) { return s->st->ops->bind_i64(s, idx, v); }
@@ -129,10 +133,12 @@ enum tk_err store_schema_version(struct store *st, int64_t *out)
  */
 enum tk_err store_translate(const char *sql, enum store_backend b, char **out)
 {
-	static const struct { const char *word, *sqlite, *pg; } map[] = {
-		{"AUTOINC_PK", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
-		{"BLOB", "BLOB", "BYTEA"},
-		{"INTEGER", "INTEGER", "BIGINT"},
+	static const struct {
+		const char *word, *sqlite, *pg;
+	} map[] = {
+		{ "AUTOINC_PK", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY" },
+		{ "BLOB", "BLOB", "BYTEA" },
+		{ "INTEGER", "INTEGER", "BIGINT" },
 	};
 	struct buf o;
 	const char *p = sql;

@@ -19,8 +19,10 @@
 struct store;
 struct store_stmt;
 
-enum store_backend { STORE_SQLITE, STORE_POSTGRES };
-enum store_txmode { STORE_TX_READ, STORE_TX_WRITE };
+enum store_backend { STORE_SQLITE,
+	STORE_POSTGRES };
+enum store_txmode { STORE_TX_READ,
+	STORE_TX_WRITE };
 
 /*
  * Opens "sqlite:/path/file.db" (or a plain path) or "postgres://..." /

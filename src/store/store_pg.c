@@ -29,9 +29,9 @@
 #include <string.h>
 
 /* Type OIDs from the server's catalog/pg_type.h, which libpq-dev does not ship. */
-#define PG_BOOLOID  16
+#define PG_BOOLOID 16
 #define PG_BYTEAOID 17
-#define PG_INT8OID  20
+#define PG_INT8OID 20
 
 /* The wire protocol counts parameters in 16 bits. */
 #define PG_MAX_PARAMS 65535
@@ -55,8 +55,8 @@ struct pg_store {
 struct pg_param {
 	char *val; /* NULL binds SQL NULL */
 	int len;
-	int fmt;   /* 0 text, 1 binary */
-	Oid type;  /* 0 lets the server infer it from the context */
+	int fmt;  /* 0 text, 1 binary */
+	Oid type; /* 0 lets the server infer it from the context */
 };
 
 /* A bytea (or bool) column of the current row, decoded on first access. */
@@ -129,10 +129,12 @@ static enum tk_err res_fail(PGconn *c, const PGresult *r, const char *what)
 		return tk_fail(TK_ERR_EXISTS, "store: %s: duplicate key (%s)", what, m);
 	if (strcmp(state, "40001") == 0)
 		return tk_fail(TK_ERR_CONFLICT, "store: %s: serialization failure: a concurrent transaction changed the same data; "
-		    "roll back and retry the transaction (%s)", what, m);
+						"roll back and retry the transaction (%s)",
+		    what, m);
 	if (strcmp(state, "40P01") == 0)
 		return tk_fail(TK_ERR_CONFLICT, "store: %s: deadlock with a concurrent transaction, which went ahead; "
-		    "roll back and retry the transaction (%s)", what, m);
+						"roll back and retry the transaction (%s)",
+		    what, m);
 	if (strcmp(state, "55P03") == 0)
 		return tk_fail(TK_ERR_STORE, "store: %s: gave up waiting for a lock after %s (%s)", what, PG_LOCK_TIMEOUT, m);
 	if (strcmp(state, "53100") == 0) /* disk_full: the server's file system; nothing of the transaction is kept */
@@ -547,7 +549,7 @@ static enum tk_err pg_execute(struct pg_stmt *s)
 	status = PQresultStatus(r);
 	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY) {
 		rc = status == PGRES_FATAL_ERROR || r == NULL ? res_fail(c, r, "step")
-		    : tk_fail(TK_ERR_STORE, "store: step: unsupported result (%s)", PQresStatus(status));
+							      : tk_fail(TK_ERR_STORE, "store: step: unsupported result (%s)", PQresStatus(status));
 		goto out;
 	}
 	s->ncols = PQnfields(r);
@@ -705,9 +707,23 @@ static void pg_close(struct store *st)
 }
 
 static const struct store_ops pg_ops = {
-	pg_exec, pg_begin, pg_commit, pg_rollback, pg_prepare, pg_finalize,
-	pg_bind_text, pg_bind_blob, pg_bind_i64, pg_bind_null, pg_step,
-	pg_col_null, pg_col_i64, pg_col_text, pg_col_blob, pg_changes, pg_close,
+	pg_exec,
+	pg_begin,
+	pg_commit,
+	pg_rollback,
+	pg_prepare,
+	pg_finalize,
+	pg_bind_text,
+	pg_bind_blob,
+	pg_bind_i64,
+	pg_bind_null,
+	pg_step,
+	pg_col_null,
+	pg_col_i64,
+	pg_col_text,
+	pg_col_blob,
+	pg_changes,
+	pg_close,
 };
 
 /* ---- opening, and keeping the password out of messages ---- */
@@ -815,9 +831,9 @@ static const char *opt_value(const PQconninfoOption *opts, const char *key, cons
  */
 enum tk_err store_pg_open(const char *conninfo, struct store **out)
 {
-	const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
-	const char *vals[] = {PG_CONNECT_TIMEOUT, "teken", conninfo, NULL};
-	struct pg_secrets sec = {{NULL}, 0};
+	const char *const keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
+	const char *vals[] = { PG_CONNECT_TIMEOUT, "teken", conninfo, NULL };
+	struct pg_secrets sec = { { NULL }, 0 };
 	PQconninfoOption *opts = NULL;
 	struct pg_store *st = NULL;
 	char *perr = NULL;

@@ -264,7 +264,7 @@ static const char *const migration_6[] = {
 	" caller TEXT PRIMARY KEY,"
 	" failures INTEGER NOT NULL,"
 	" last_at INTEGER NOT NULL)",
-NULL,
+	NULL,
 };
 
 /*
@@ -1003,7 +1003,7 @@ enum tk_err store_migrate(struct store *st)
 	if ((rc = store_begin(st, STORE_TX_WRITE)) != TK_OK)
 		return rc;
 	rc = store_exec(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+			    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
 	if (rc == TK_OK)
 		rc = store_schema_version(st, &have);
 	if (rc != TK_OK)

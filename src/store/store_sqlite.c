@@ -62,7 +62,7 @@ static pthread_mutex_t *writer_lock_of(const char *path)
 #define SQ_CACHE 64
 
 struct sq_cached {
-	char *sql;          /* translated text, the cache key */
+	char *sql; /* translated text, the cache key */
 	sqlite3_stmt *stmt;
 	int in_use;
 };
@@ -71,7 +71,7 @@ struct sq_store {
 	struct store base;
 	sqlite3 *db;
 	struct sq_cached cache[SQ_CACHE];
-	pthread_mutex_t *writer;  /* this file's writer lock in the process; NULL: SQLite's busy handler alone */
+	pthread_mutex_t *writer; /* this file's writer lock in the process; NULL: SQLite's busy handler alone */
 	int holds_writer;
 };
 
@@ -319,9 +319,23 @@ static void sq_close(struct store *st)
 }
 
 static const struct store_ops sq_ops = {
-	sq_exec, sq_begin, sq_commit, sq_rollback, sq_prepare, sq_finalize,
-	sq_bind_text, sq_bind_blob, sq_bind_i64, sq_bind_null, sq_step,
-	sq_col_null, sq_col_i64, sq_col_text, sq_col_blob, sq_changes, sq_close,
+	sq_exec,
+	sq_begin,
+	sq_commit,
+	sq_rollback,
+	sq_prepare,
+	sq_finalize,
+	sq_bind_text,
+	sq_bind_blob,
+	sq_bind_i64,
+	sq_bind_null,
+	sq_step,
+	sq_col_null,
+	sq_col_i64,
+	sq_col_text,
+	sq_col_blob,
+	sq_changes,
+	sq_close,
 };
 
 enum tk_err store_sqlite_open(const char *path, struct store **out)
@@ -358,7 +372,7 @@ enum tk_err store_sqlite_open(const char *path, struct store **out)
 		 * a fresh store at once (a node and a CLI command, two nodes), one of
 		 * them migrates while the others wait here, up to the busy timeout. */
 		while ((rc = sqlite3_exec(st->db, pragmas[i], NULL, NULL, NULL)) != SQLITE_OK && ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
-		    waited < SQLITE_BUSY_MS) {
+		       waited < SQLITE_BUSY_MS) {
 			sqlite3_sleep(10);
 			waited += 10;
 		}

@@ -248,7 +248,8 @@ enum tk_err tsa_reject(enum tsa_fail fail, const char *text, struct buf *out)
 	    (rc = der_put_tlv(&si, 0x02, (const uint8_t *)"\x02", 1)) != TK_OK ||
 	    (rc = der_put_tlv(&si, 0x30, str.p, str.len)) != TK_OK ||
 	    (rc = der_put_tlv(&si, 0x03, bits, nbytes + 1)) != TK_OK ||
-	    (rc = der_put_header(out, 0x30, si.len + (si.len < 0x80 ? 2 : si.len < 0x100 ? 3 : 4))) != TK_OK)
+	    (rc = der_put_header(out, 0x30, si.len + (si.len < 0x80 ? 2 : si.len < 0x100 ? 3
+											 : 4))) != TK_OK)
 		goto out;
 	rc = der_put_tlv(out, 0x30, si.p, si.len);
 out:

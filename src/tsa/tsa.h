@@ -38,10 +38,10 @@ enum tsa_fail {
 };
 
 struct tsa_settings {
-	const char *policy_oid;    /* default policy, dotted OID */
-	const char *digests;       /* accepted messageImprint hashes: comma list of sha256,sha384,sha512,sha1 */
-	const char *sign_digest;   /* hash of the token's signature: sha256, sha384, sha512 */
-	uint32_t accuracy_s;       /* accuracy in seconds (0: left out) */
+	const char *policy_oid;  /* default policy, dotted OID */
+	const char *digests;     /* accepted messageImprint hashes: comma list of sha256,sha384,sha512,sha1 */
+	const char *sign_digest; /* hash of the token's signature: sha256, sha384, sha512 */
+	uint32_t accuracy_s;     /* accuracy in seconds (0: left out) */
 	uint32_t accuracy_ms;
 };
 

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIFF_MAX_ROLES   (1u << 20) /* objects given a role (content, annotations, ...) */
-#define DIFF_MAX_PAGES   (1u << 16) /* pages examined for roles (page numbers, content, annotations) */
-#define DIFF_MAX_PARENTS 32u        /* /Parent steps when inheriting /FT */
+#define DIFF_MAX_ROLES (1u << 20) /* objects given a role (content, annotations, ...) */
+#define DIFF_MAX_PAGES (1u << 16) /* pages examined for roles (page numbers, content, annotations) */
+#define DIFF_MAX_PARENTS 32u      /* /Parent steps when inheriting /FT */
 
 void vd_detail(struct verify_change *ch, const char *fmt, ...)
 {
@@ -39,7 +39,16 @@ void vd_detail(struct verify_change *ch, const char *fmt, ...)
 	ch->ndetails++;
 }
 
-enum role_kind { ROLE_CONTENT = 1, ROLE_ANNOTS, ROLE_AP, ROLE_WIDGET_AP, ROLE_FIELDS, ROLE_PAGE, ROLE_FONTDICT, ROLE_XODICT, ROLE_FONT, ROLE_XOBJECT };
+enum role_kind { ROLE_CONTENT = 1,
+	ROLE_ANNOTS,
+	ROLE_AP,
+	ROLE_WIDGET_AP,
+	ROLE_FIELDS,
+	ROLE_PAGE,
+	ROLE_FONTDICT,
+	ROLE_XODICT,
+	ROLE_FONT,
+	ROLE_XOBJECT };
 
 struct role {
 	uint32_t num;
@@ -186,7 +195,8 @@ static int obj_equal(const struct pdf_obj *x, const struct pdf_obj *y, unsigned 
 
 static const struct pdf_obj *dict_of(const struct pdf_obj *o)
 {
-	return pdf_obj_type(o) == PDF_STREAM ? pdf_stream_dict(o) : pdf_obj_type(o) == PDF_DICT ? o : NULL;
+	return pdf_obj_type(o) == PDF_STREAM ? pdf_stream_dict(o) : pdf_obj_type(o) == PDF_DICT ? o
+												: NULL;
 }
 
 static int type_is(const struct pdf_obj *o, const char *t)
@@ -298,7 +308,7 @@ static void role_put(struct dctx *d, uint32_t num, enum role_kind kind, uint32_t
 
 static void roles_of_ap(struct dctx *d, const struct pdf_obj *ap, enum role_kind kind, uint32_t page)
 {
-	static const char *const keys[] = {"N", "R", "D"};
+	static const char *const keys[] = { "N", "R", "D" };
 	size_t i, j;
 
 	ap = res(d->b, ap);
@@ -326,7 +336,8 @@ static int role_cmp(const void *x, const void *y)
 {
 	const struct role *a = x, *b = y;
 
-	return a->num < b->num ? -1 : a->num > b->num ? 1 : (int)a->kind - (int)b->kind;
+	return a->num < b->num ? -1 : a->num > b->num ? 1
+						      : (int)a->kind - (int)b->kind;
 }
 
 static void roles_build(struct dctx *d)
@@ -355,7 +366,7 @@ static void roles_build(struct dctx *d)
 			role_add(d, pdf_array_get(cr, j), ROLE_CONTENT, (uint32_t)i + 1);
 		role_add(d, pdf_dict_get(pg->dict, "Resources"), ROLE_CONTENT, (uint32_t)i + 1);
 		if (pdf_obj_type(pg->resources) == PDF_DICT) {
-			static const char *const rk[] = {"Font", "XObject"};
+			static const char *const rk[] = { "Font", "XObject" };
 			size_t k, m;
 			for (k = 0; k < 2; k++) {
 				const struct pdf_obj *sub = pdf_dict_get(pg->resources, rk[k]), *sr;
@@ -452,8 +463,8 @@ static void dss_array(struct dctx *d, const struct pdf_obj *a)
 
 static void dss_collect(struct dctx *d, const struct pdf_obj *cat)
 {
-	static const char *const lists[] = {"Certs", "CRLs", "OCSPs"};
-	static const char *const vlists[] = {"Cert", "CRL", "OCSP", "TS"};
+	static const char *const lists[] = { "Certs", "CRLs", "OCSPs" };
+	static const char *const vlists[] = { "Cert", "CRL", "OCSP", "TS" };
 	const struct pdf_obj *dss_ref = pdf_dict_get(cat, "DSS"), *dss, *vri;
 	uint32_t num;
 	uint16_t gen;
@@ -679,7 +690,8 @@ static void contents_diff(struct dctx *d, const struct pdf_obj *va, const struct
 	const struct pdf_obj *ab = res(d->b, vb);
 	size_t i, na, nb;
 
-	na = pdf_obj_type(va) == PDF_ARRAY ? pdf_array_len(va) : va != NULL ? 1 : 0;
+	na = pdf_obj_type(va) == PDF_ARRAY ? pdf_array_len(va) : va != NULL ? 1
+									    : 0;
 	nb = pdf_obj_type(ab) == PDF_ARRAY ? pdf_array_len(ab) : 0;
 	if (na > 0 && nb > na) {
 		const struct pdf_obj *aa = pdf_obj_type(va) == PDF_ARRAY ? va : NULL;
@@ -703,7 +715,7 @@ static void contents_diff(struct dctx *d, const struct pdf_obj *va, const struct
 
 struct res_arg {
 	uint32_t page;
-	const char *what;   /* "font", "XObject" */
+	const char *what; /* "font", "XObject" */
 };
 
 static void res_entry(struct dctx *d, const char *key, const struct pdf_obj *va, const struct pdf_obj *vb, void *arg)
@@ -725,8 +737,8 @@ static void res_entry(struct dctx *d, const char *key, const struct pdf_obj *va,
 /* Two resource dictionaries (7.8.3): which fonts and XObjects changed; anything else is a resources change. */
 static void resources_diff(struct dctx *d, const struct pdf_obj *va, const struct pdf_obj *vb, uint32_t page)
 {
-	static const char *const keys[] = {"Font", "XObject"};
-	static const char *const what[] = {"font", "XObject"};
+	static const char *const keys[] = { "Font", "XObject" };
+	static const char *const what[] = { "font", "XObject" };
 	const struct pdf_obj *ra = res(d->a, va), *rb = res(d->b, vb);
 	size_t k, before = d->ch->ndetails;
 	unsigned kinds = d->ch->kinds;
@@ -738,7 +750,7 @@ static void resources_diff(struct dctx *d, const struct pdf_obj *va, const struc
 	}
 	for (k = 0; k < 2; k++) {
 		const struct pdf_obj *sa = res(d->a, pdf_dict_get(ra, keys[k])), *sb = res(d->b, pdf_dict_get(rb, keys[k]));
-		struct res_arg arg = {page, what[k]};
+		struct res_arg arg = { page, what[k] };
 		if (sa == NULL && sb == NULL)
 			continue;
 		dict_delta(d, pdf_obj_type(sa) == PDF_DICT ? sa : NULL, pdf_obj_type(sb) == PDF_DICT ? sb : NULL, res_entry, &arg);
@@ -837,7 +849,7 @@ static void classify(struct dctx *d, uint32_t num, const struct pdf_obj *oa, con
 	if (oa == NULL)
 		return; /* new and unreferenced by anything unchanged: judged through its referrers */
 	if (type_is(ob, "Page")) {
-		struct page_arg pa = {page_number(d, num)};
+		struct page_arg pa = { page_number(d, num) };
 		dict_delta(d, dict_of(oa), db, page_key, &pa);
 		return;
 	}
@@ -875,7 +887,7 @@ static void classify(struct dctx *d, uint32_t num, const struct pdf_obj *oa, con
 			break;
 		case ROLE_FONTDICT:
 		case ROLE_XODICT: {
-			struct res_arg arg = {r->page, r->kind == ROLE_FONTDICT ? "font" : "XObject"};
+			struct res_arg arg = { r->page, r->kind == ROLE_FONTDICT ? "font" : "XObject" };
 			if (pdf_obj_type(oa) == PDF_DICT && pdf_obj_type(ob) == PDF_DICT)
 				dict_delta(d, oa, ob, res_entry, &arg);
 			else

@@ -38,18 +38,19 @@ static void when(int64_t t, char out[96])
 
 static enum vdoc_tone tone_of(enum verify_ind i)
 {
-	return i == VERIFY_TOTAL_PASSED ? VDOC_OK : i == VERIFY_TOTAL_FAILED ? VDOC_BAD : VDOC_WARN;
+	return i == VERIFY_TOTAL_PASSED ? VDOC_OK : i == VERIFY_TOTAL_FAILED ? VDOC_BAD
+									     : VDOC_WARN;
 }
 
 static enum tk_err kv(struct w *w, const char *k, const char *v)
 {
-	const char *cells[2] = {k, dash(v)};
+	const char *cells[2] = { k, dash(v) };
 	return w->s->row(w->s->arg, cells, VDOC_PLAIN);
 }
 
 static enum tk_err kv_begin(struct w *w)
 {
-	static const double widths[2] = {0.32, 0.68};
+	static const double widths[2] = { 0.32, 0.68 };
 	return w->s->table_begin(w->s->arg, 2, widths, NULL);
 }
 
@@ -170,9 +171,9 @@ static enum tk_err header(struct w *w)
 
 static enum tk_err simple(struct w *w)
 {
-	static const double widths[6] = {0.045, 0.22, 0.22, 0.19, 0.155, 0.17};
-	static const char *const head[6] = {"No", "Penanda tangan / Signer", "Waktu / Time", "Level", "Hasil / Result",
-	    "Perubahan setelahnya / Changes after"};
+	static const double widths[6] = { 0.045, 0.22, 0.22, 0.19, 0.155, 0.17 };
+	static const char *const head[6] = { "No", "Penanda tangan / Signer", "Waktu / Time", "Level", "Hasil / Result",
+		"Perubahan setelahnya / Changes after" };
 	const struct verify_report *r = w->r;
 	const struct vdoc_sink *s = w->s;
 	const char *id, *en, *title;
@@ -183,12 +184,13 @@ static enum tk_err simple(struct w *w)
 	if ((rc = s->heading(s->arg, 2, "1. Laporan ringkas / Simple report")) != TK_OK)
 		return rc;
 	verify_summary(r, &id, &en);
-	title = r->no_signature ? "TIDAK ADA TANDA TANGAN / NO SIGNATURE"
-	    : r->ind == VERIFY_TOTAL_PASSED && r->changed_after_signing ? "SAH, TETAPI DIUBAH SETELAH DITANDATANGANI / VALID, BUT CHANGED AFTER SIGNING"
-									: verify_ind_text(r->ind);
+	title = r->no_signature                                             ? "TIDAK ADA TANDA TANGAN / NO SIGNATURE"
+		: r->ind == VERIFY_TOTAL_PASSED && r->changed_after_signing ? "SAH, TETAPI DIUBAH SETELAH DITANDATANGANI / VALID, BUT CHANGED AFTER SIGNING"
+									    : verify_ind_text(r->ind);
 	/* The verdict names the document it is about. */
 	snprintf(t, sizeof(t), "%s\n%s\nSHA-256: %s", id, en, r->sha256);
-	if ((rc = s->notice(s->arg, r->no_signature ? VDOC_WARN : r->changed_after_signing && r->ind == VERIFY_TOTAL_PASSED ? VDOC_WARN : tone_of(r->ind),
+	if ((rc = s->notice(s->arg, r->no_signature ? VDOC_WARN : r->changed_after_signing && r->ind == VERIFY_TOTAL_PASSED ? VDOC_WARN
+															    : tone_of(r->ind),
 		 title, t)) != TK_OK)
 		return rc;
 	if (r->notice[0] && (rc = s->notice(s->arg, VDOC_WARN, "Catatan / Note", r->notice)) != TK_OK)
@@ -210,7 +212,7 @@ static enum tk_err simple(struct w *w)
 	for (i = 0; i < r->nsigs; i++) {
 		const struct verify_sig *g = &r->sigs[i];
 		char no[16], who[600], tm[200], lvl[80], res[600], ch[1200];
-		const char *cells[6] = {no, who, tm, lvl, res, ch};
+		const char *cells[6] = { no, who, tm, lvl, res, ch };
 		snprintf(no, sizeof(no), "%zu", g->index);
 		if (g->doc_timestamp)
 			snprintf(who, sizeof(who), "%s\n(cap waktu dokumen / document timestamp)", dash(g->signer));
@@ -311,15 +313,15 @@ static enum tk_err signature(struct w *w, const struct verify_sig *g)
 
 	/* Building blocks. */
 	{
-		static const double widths[3] = {0.34, 0.2, 0.46};
-		static const char *const head[3] = {"Blok validasi / Building block", "Hasil / Result", "Keterangan / Message"};
+		static const double widths[3] = { 0.34, 0.2, 0.46 };
+		static const char *const head[3] = { "Blok validasi / Building block", "Hasil / Result", "Keterangan / Message" };
 		if ((rc = s->para(s->arg, "Blok validasi (ETSI EN 319 102-1) / Validation building blocks", VDOC_LABEL)) != TK_OK ||
 		    (rc = s->table_begin(s->arg, 3, widths, head)) != TK_OK)
 			return rc;
 		for (i = 0; i < VERIFY_BB_COUNT_; i++) {
 			const struct verify_block *bk = &g->bb[i];
 			char res[200];
-			const char *cells[3] = {bb_label((enum verify_bb)i), res, bk->done ? dash(bk->msg) : "-"};
+			const char *cells[3] = { bb_label((enum verify_bb)i), res, bk->done ? dash(bk->msg) : "-" };
 			if (bk->done)
 				snprintf(res, sizeof(res), "%s%s%s", bb_result(bk->ind), bk->sub ? "\n" : "", verify_sub_name(bk->sub));
 			else
@@ -333,15 +335,16 @@ static enum tk_err signature(struct w *w, const struct verify_sig *g)
 
 	/* Chain and revocation. */
 	if (g->nchain > 0) {
-		static const double widths[2] = {0.18, 0.82};
-		static const char *const head[2] = {"Posisi / Position", "Subjek / Subject"};
+		static const double widths[2] = { 0.18, 0.82 };
+		static const char *const head[2] = { "Posisi / Position", "Subjek / Subject" };
 		if ((rc = s->para(s->arg, "Rantai sertifikat / Certificate chain", VDOC_LABEL)) != TK_OK || (rc = s->table_begin(s->arg, 2, widths, head)) != TK_OK)
 			return rc;
 		for (i = 0; i < g->nchain; i++) {
 			char pos[96];
-			const char *cells[2] = {pos, g->chain[i]};
+			const char *cells[2] = { pos, g->chain[i] };
 			snprintf(pos, sizeof(pos), "%zu%s", i + 1,
-			    i == 0 ? " penanda tangan / signer" : i + 1 == g->nchain ? " jangkar kepercayaan / trust anchor" : " CA");
+			    i == 0 ? " penanda tangan / signer" : i + 1 == g->nchain ? " jangkar kepercayaan / trust anchor"
+										     : " CA");
 			if ((rc = s->row(s->arg, cells, VDOC_PLAIN)) != TK_OK)
 				return rc;
 		}
@@ -368,14 +371,14 @@ static enum tk_err signature(struct w *w, const struct verify_sig *g)
 
 	/* Timestamps. */
 	if (g->nts > 0 || g->covering_doc_ts > 0) {
-		static const double widths[5] = {0.16, 0.2, 0.22, 0.22, 0.2};
-		static const char *const head[5] = {"Jenis / Type", "Hasil / Result", "Waktu (genTime) / Time", "TSA", "Keterangan / Message"};
+		static const double widths[5] = { 0.16, 0.2, 0.22, 0.22, 0.2 };
+		static const char *const head[5] = { "Jenis / Type", "Hasil / Result", "Waktu (genTime) / Time", "TSA", "Keterangan / Message" };
 		if ((rc = s->para(s->arg, "Cap waktu / Timestamps", VDOC_LABEL)) != TK_OK || (rc = s->table_begin(s->arg, 5, widths, head)) != TK_OK)
 			return rc;
 		for (i = 0; i < g->nts; i++) {
 			const struct verify_ts *ts = &g->ts[i];
 			char res[200], msg[600];
-			const char *cells[5] = {ts->document ? "dokumen / document" : "tanda tangan / signature", res, a, ts->tsa, msg};
+			const char *cells[5] = { ts->document ? "dokumen / document" : "tanda tangan / signature", res, a, ts->tsa, msg };
 			snprintf(res, sizeof(res), "%s%s%s", bb_result(ts->ind), ts->sub ? "\n" : "", verify_sub_name(ts->sub));
 			when(ts->gen_time, a);
 			snprintf(msg, sizeof(msg), "%s%s%s", ts->md[0] ? ts->md : "", ts->md[0] && ts->msg[0] ? "; " : "", ts->msg);
@@ -384,7 +387,7 @@ static enum tk_err signature(struct w *w, const struct verify_sig *g)
 		}
 		if (g->covering_doc_ts > 0) {
 			char n[96];
-			const char *cells[5] = {"dokumen / document", "-", "-", "-", n};
+			const char *cells[5] = { "dokumen / document", "-", "-", "-", n };
 			snprintf(n, sizeof(n), "%zu cap waktu dokumen mencakupnya / document timestamps cover it", g->covering_doc_ts);
 			if ((rc = s->row(s->arg, cells, VDOC_PLAIN)) != TK_OK)
 				return rc;
@@ -423,15 +426,15 @@ static enum tk_err document_level(struct w *w)
 	    (rc = s->table_end(s->arg)) != TK_OK)
 		return rc;
 	if (r->nchanges > 0) {
-		static const double widths[4] = {0.12, 0.2, 0.3, 0.38};
-		static const char *const head[4] = {"Revisi / Revision", "Byte", "Jenis / Kind", "Rincian / Details"};
+		static const double widths[4] = { 0.12, 0.2, 0.3, 0.38 };
+		static const char *const head[4] = { "Revisi / Revision", "Byte", "Jenis / Kind", "Rincian / Details" };
 		if ((rc = s->para(s->arg, "Revisi setelah tanda tangan pertama / Revisions after the first signature", VDOC_LABEL)) != TK_OK ||
 		    (rc = s->table_begin(s->arg, 4, widths, head)) != TK_OK)
 			return rc;
 		for (i = 0; i < r->nchanges; i++) {
 			const struct verify_change *c = &r->changes[i];
 			char rev[64], bytes[96], kinds[1200], det[VERIFY_MAX_DETAILS * 124];
-			const char *cells[4] = {rev, bytes, kinds, det};
+			const char *cells[4] = { rev, bytes, kinds, det };
 			size_t j, len = 0;
 			unsigned bad = c->kinds & ~verify_docmdp_allowed(r->certified);
 			if (c->kinds & VERIFY_MOD_APPENDED)
@@ -459,7 +462,7 @@ static enum tk_err document_level(struct w *w)
 
 enum tk_err vdoc_walk(const struct verify_report *r, const struct verify_doc_info *info, const struct vdoc_sink *s)
 {
-	struct w w = {s, r, info};
+	struct w w = { s, r, info };
 	size_t i;
 	enum tk_err rc;
 

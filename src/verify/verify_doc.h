@@ -9,7 +9,11 @@
 #include "verify/verify.h"
 
 /* Tints, the same numbers as enum pdfgen_tone. */
-enum vdoc_tone { VDOC_PLAIN = 0, VDOC_OK, VDOC_WARN, VDOC_BAD, VDOC_INFO };
+enum vdoc_tone { VDOC_PLAIN = 0,
+	VDOC_OK,
+	VDOC_WARN,
+	VDOC_BAD,
+	VDOC_INFO };
 #define VDOC_LABEL 1 /* paragraph styles: a bold label above a table */
 #define VDOC_SMALL 2 /* small print */
 
@@ -30,8 +34,8 @@ enum tk_err vdoc_walk(const struct verify_report *r, const struct verify_doc_inf
 
 /* Texts shared with verify_report_text() (verify_report.c). */
 void verify_summary(const struct verify_report *r, const char **id, const char **en);
-const char *verify_ind_text(enum verify_ind i);     /* "SAH / VALID", ... */
-const char *verify_sub_text(enum verify_sub s);     /* "Isi dokumen berubah ... / The signed content was changed"; "" for none */
-const char *verify_mod_text(unsigned bit);          /* one VERIFY_MOD_* bit, Indonesian / English */
+const char *verify_ind_text(enum verify_ind i); /* "SAH / VALID", ... */
+const char *verify_sub_text(enum verify_sub s); /* "Isi dokumen berubah ... / The signed content was changed"; "" for none */
+const char *verify_mod_text(unsigned bit);      /* one VERIFY_MOD_* bit, Indonesian / English */
 
 #endif

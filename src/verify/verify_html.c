@@ -92,7 +92,8 @@ static enum tk_err h_heading(void *arg, int level, const char *s)
 {
 	struct hs *h = arg;
 	enum tk_err rc;
-	int l = level < 1 ? 1 : level > 3 ? 3 : level;
+	int l = level < 1 ? 1 : level > 3 ? 3
+					  : level;
 
 	if ((rc = buf_printf(h->out, "<h%d>", l)) != TK_OK || (rc = text(h->out, s)) != TK_OK)
 		return rc;
@@ -119,7 +120,9 @@ static enum tk_err h_para(void *arg, const char *s, int style)
 	struct hs *h = arg;
 	enum tk_err rc;
 
-	if ((rc = buf_puts(h->out, style == VDOC_SMALL ? "<p class=\"small\">" : style == VDOC_LABEL ? "<p class=\"label\">" : "<p>")) != TK_OK || (rc = text(h->out, s)) != TK_OK)
+	if ((rc = buf_puts(h->out, style == VDOC_SMALL ? "<p class=\"small\">" : style == VDOC_LABEL ? "<p class=\"label\">"
+												     : "<p>")) != TK_OK ||
+	    (rc = text(h->out, s)) != TK_OK)
 		return rc;
 	return buf_puts(h->out, "</p>\n");
 }
@@ -190,8 +193,8 @@ static const char css[] =
 
 enum tk_err verify_report_html(const struct verify_report *r, const struct verify_doc_info *info, struct buf *out)
 {
-	struct hs h = {out, 0, 0};
-	struct vdoc_sink s = {&h, 0, h_heading, h_notice, h_para, h_table_begin, h_row, h_table_end};
+	struct hs h = { out, 0, 0 };
+	struct vdoc_sink s = { &h, 0, h_heading, h_notice, h_para, h_table_begin, h_row, h_table_end };
 	enum tk_err rc;
 
 	if ((rc = buf_puts(out, "<!doctype html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n"

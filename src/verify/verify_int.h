@@ -16,12 +16,12 @@
 struct pdf_doc;
 
 struct verify_trust {
-	X509_STORE *store;              /* anchors only */
+	X509_STORE *store; /* anchors only */
 	STACK_OF(X509) *anchors;
-	STACK_OF(X509_CRL) *crls;       /* --crl files */
+	STACK_OF(X509_CRL) *crls; /* --crl files */
 	verify_status_fn status;
 	void *status_arg;
-	verify_online_fn online;        /* NULL: no network */
+	verify_online_fn online; /* NULL: no network */
 	void *online_arg;
 	void (*online_free)(void *);
 };
@@ -32,11 +32,11 @@ struct vctx {
 	const struct verify_trust *trust;
 	struct verify_report *r;
 	int64_t now;
-	int64_t deadline_ms;            /* CLOCK_MONOTONIC milliseconds */
+	int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds */
 	/* validation data carried by the document (/DSS) */
-	STACK_OF(X509) *pool;           /* certificates (untrusted) */
+	STACK_OF(X509) *pool; /* certificates (untrusted) */
 	STACK_OF(X509_CRL) *crls;
-	OCSP_BASICRESP **ocsps;        /* basic OCSP responses */
+	OCSP_BASICRESP **ocsps; /* basic OCSP responses */
 	size_t nocsps, capocsps;
 	size_t dss_items, dss_bytes;
 };
@@ -60,17 +60,17 @@ struct vpath {
 	enum verify_ind ind;
 	enum verify_sub sub;
 	char msg[320];
-	STACK_OF(X509) *chain;          /* owned; leaf first, anchor last; NULL when none was built */
-	enum verify_rev_status rev;     /* of the leaf */
+	STACK_OF(X509) *chain;      /* owned; leaf first, anchor last; NULL when none was built */
+	enum verify_rev_status rev; /* of the leaf */
 	char rev_source[48];
 	int64_t revoked_at;
 	int revoked_reason;
-	int rev_from_dss;               /* the leaf's status came from /DSS data */
+	int rev_from_dss; /* the leaf's status came from /DSS data */
 };
 void vpath_free(struct vpath *p);
 
-#define VPATH_TSA        0x1u /* purpose timeStamping (RFC 3161 2.3) */
-#define VPATH_POE        0x2u /* "at" is proven by a timestamp (proof of existence) */
+#define VPATH_TSA 0x1u          /* purpose timeStamping (RFC 3161 2.3) */
+#define VPATH_POE 0x2u          /* "at" is proven by a timestamp (proof of existence) */
 #define VPATH_REV_OPTIONAL 0x4u /* missing revocation data for the leaf is acceptable */
 /*
  * Validates leaf to a trust anchor at time at (ETSI EN 319 102-1 5.2.6),
@@ -99,10 +99,10 @@ enum tk_err vx_digest(const EVP_MD *md, const struct vranges *r, uint8_t *out, s
 
 /* What the caller knows about the signed data of one CMS signature. */
 struct vsigned {
-	const struct vranges *ranges;   /* the signed bytes */
-	int enveloped_sha1;             /* adbe.pkcs7.sha1: eContent is SHA-1 of the ranges */
-	int64_t doc_poe;                /* earliest genTime of valid document timestamps covering it; 0: none */
-	int pades;                      /* 1: PAdES (no CMS signingTime expected) */
+	const struct vranges *ranges; /* the signed bytes */
+	int enveloped_sha1;           /* adbe.pkcs7.sha1: eContent is SHA-1 of the ranges */
+	int64_t doc_poe;              /* earliest genTime of valid document timestamps covering it; 0: none */
+	int pades;                    /* 1: PAdES (no CMS signingTime expected) */
 	int cades;
 };
 

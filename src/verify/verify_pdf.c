@@ -23,22 +23,22 @@ struct psig {
 	uint32_t num;
 	uint16_t gen;
 	int fc_ok;
-	const uint8_t *cms;  /* decoded /Contents (owned by the document) framed to its DER */
+	const uint8_t *cms; /* decoded /Contents (owned by the document) framed to its DER */
 	size_t cms_len;
 	struct vranges rg;
 	int sha1_enveloped;
-	int ts_valid;        /* document timestamp that validated */
+	int ts_valid; /* document timestamp that validated */
 	int64_t gen_time;
-	int64_t end;         /* byte range end, for ordering */
-	char why[160];       /* dict == NULL: why the signature dictionary could not be read */
+	int64_t end;   /* byte range end, for ordering */
+	char why[160]; /* dict == NULL: why the signature dictionary could not be read */
 	/* A signature that fails format checking but whose CMS can still be read (signer, what it signed). */
 	int partial;
-	int rg_ok;           /* rg lies inside the file */
+	int rg_ok; /* rg lies inside the file */
 	/* Found by a raw scan of the bytes (raw_at: offset of its /ByteRange), not through the form. */
 	int raw;
-	int cut;             /* only a signature field was found: its signature dictionary was cut off */
+	int cut; /* only a signature field was found: its signature dictionary was cut off */
 	size_t raw_at;
-	uint8_t *own;        /* decoded /Contents of a raw signature (owned) */
+	uint8_t *own; /* decoded /Contents of a raw signature (owned) */
 };
 
 /* ---- PDF text strings (7.9.2.2) to UTF-8 ---- */
@@ -111,8 +111,8 @@ static int64_t pdf_date(const struct pdf_obj *o)
 {
 	const uint8_t *p;
 	size_t len, i;
-	int v[6] = {0, 1, 1, 0, 0, 0};
-	static const int w[6] = {4, 2, 2, 2, 2, 2};
+	int v[6] = { 0, 1, 1, 0, 0, 0 };
+	static const int w[6] = { 4, 2, 2, 2, 2, 2 };
 	struct tm tm;
 	int64_t t, off = 0;
 
@@ -160,7 +160,7 @@ struct fwalk {
 	struct pdf_doc *doc;
 	struct psig *sigs;
 	size_t n, cap;
-	uint8_t *seen;          /* visited object numbers (bitmap) */
+	uint8_t *seen; /* visited object numbers (bitmap) */
 	uint32_t seen_size;
 	size_t fields;
 };
@@ -213,8 +213,8 @@ static enum tk_err add_sig(struct fwalk *w, const struct pdf_obj *vref, const st
 struct fframe {
 	const struct pdf_obj *kids;
 	size_t i;
-	int sig;            /* inherited /FT is /Sig */
-	size_t namelen;     /* length of the qualified name before this level */
+	int sig;        /* inherited /FT is /Sig */
+	size_t namelen; /* length of the qualified name before this level */
 };
 
 static enum tk_err walk_fields(struct fwalk *w, const struct pdf_obj *fields)
@@ -318,7 +318,9 @@ static enum tk_err find_sigs(struct pdf_doc *doc, struct fwalk *w)
 
 static int hexv(uint8_t c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+					    : c >= 'A' && c <= 'F'   ? c - 'A' + 10
+								     : -1;
 }
 
 static int known_subfilter(const char *sf, int *doc_ts, int *sha1)
@@ -469,7 +471,8 @@ static void check_format(struct pdf_doc *doc, const uint8_t *p, size_t len, cons
 	}
 	if ((uint64_t)b[2] + (uint64_t)b[3] > len) {
 		fc_fail(ps, "/ByteRange ends at byte %lld, past the end of the file (%zu bytes): the file is truncated or the signature "
-		    "dictionary lies about what it signed (ISO 32000-1 12.8.1)", (long long)b[2] + (long long)b[3], len);
+			    "dictionary lies about what it signed (ISO 32000-1 12.8.1)",
+		    (long long)b[2] + (long long)b[3], len);
 		partial_cms(ps, p, len);
 		return;
 	}
@@ -614,8 +617,7 @@ static void raw_name(const uint8_t *p, size_t from, size_t to, const char *key, 
 		i++;
 	if (i >= to || p[i] != '/')
 		return;
-	for (i++; i < to && n + 1 < outsz && ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
-						 p[i] == '.' || p[i] == '_' || p[i] == '-'); i++)
+	for (i++; i < to && n + 1 < outsz && ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == '_' || p[i] == '-'); i++)
 		out[n++] = (char)p[i];
 	out[n] = '\0';
 }
@@ -708,7 +710,7 @@ static enum tk_err raw_scan(struct fwalk *w, const uint8_t *p, size_t from, size
  */
 static enum tk_err raw_scan_fields(struct fwalk *w, const uint8_t *p, size_t from, size_t len)
 {
-	static const char *const marks[] = {"/FT /Sig", "/FT/Sig", "/Type /Sig", "/Type/Sig"};
+	static const char *const marks[] = { "/FT /Sig", "/FT/Sig", "/Type /Sig", "/Type/Sig" };
 	size_t k, at = SIZE_MAX, os, oe, t;
 	struct psig *ps;
 	enum tk_err rc;
@@ -752,7 +754,7 @@ static void raw_format(struct psig *ps, size_t len)
 	s->revision = SIZE_MAX;
 	if (ps->cut)
 		fc_fail(ps, "a signature field was found after the last complete revision, but its signature dictionary was cut off: the file is "
-		    "truncated (ETSI EN 319 102-1 5.2.2)");
+			    "truncated (ETSI EN 319 102-1 5.2.2)");
 	else if (!ps->rg_ok)
 		fc_fail(ps, "%s; its /ByteRange [%lld %lld %lld %lld] runs past the end of the file (%zu bytes) (ETSI EN 319 102-1 5.2.2)",
 		    ps->why, (long long)b[0], (long long)b[1], (long long)b[2], (long long)b[3], len);
@@ -769,7 +771,7 @@ static enum tk_err partial_check(struct vctx *v, struct psig *ps, size_t len)
 {
 	struct verify_sig *s = ps->s;
 	struct verify_block fc = s->bb[VERIFY_BB_FC];
-	struct vranges none = {ps->rg.p, {0, 0}, {0, 0}, 1};
+	struct vranges none = { ps->rg.p, { 0, 0 }, { 0, 0 }, 1 };
 	struct vsigned sd;
 	enum tk_err rc;
 
@@ -787,14 +789,17 @@ static enum tk_err partial_check(struct vctx *v, struct psig *ps, size_t len)
 	if (!ps->rg_ok)
 		vb_set(s, VERIFY_BB_CV, VERIFY_INDETERMINATE, VERIFY_SUB_SIGNED_DATA_NOT_FOUND,
 		    "the signed bytes are not all in the file (/ByteRange ends at byte %lld, the file has %zu bytes): the signature value "
-		    "cannot be checked (ETSI EN 319 102-1 5.2.7)", (long long)ps->end, len);
+		    "cannot be checked (ETSI EN 319 102-1 5.2.7)",
+		    (long long)ps->end, len);
 	vs_conclude(s);
 	return TK_OK;
 }
 
 /* ---- /DSS (ETSI EN 319 142-1 5.4.2) ---- */
 
-enum dss_kind { DSS_CERT, DSS_CRL, DSS_OCSP };
+enum dss_kind { DSS_CERT,
+	DSS_CRL,
+	DSS_OCSP };
 
 static enum tk_err dss_item(struct vctx *v, struct pdf_doc *doc, const struct pdf_obj *ref, enum dss_kind kind, struct buf *tmp)
 {
@@ -857,7 +862,7 @@ static enum tk_err dss_item(struct vctx *v, struct pdf_doc *doc, const struct pd
 
 static enum tk_err dss_load(struct vctx *v, struct pdf_doc *doc)
 {
-	static const char *const keys[] = {"Certs", "CRLs", "OCSPs"};
+	static const char *const keys[] = { "Certs", "CRLs", "OCSPs" };
 	const struct pdf_obj *cat = NULL, *dss = NULL, *arr = NULL;
 	struct buf tmp;
 	size_t k, i;
@@ -1024,7 +1029,8 @@ static void judge_changes(struct verify_report *r, struct verify_sig *s, size_t 
 		if (!pages_allowed) {
 			vb_set(s, VERIFY_BB_MDP, VERIFY_TOTAL_FAILED, VERIFY_SUB_SIG_CONSTRAINTS_FAILURE,
 			    "the pages changed after this signature (%s): it signed %zu pages, the document now has %zu; the validation policy "
-			    "(page_changes = fail) does not accept that (ETSI EN 319 102-1 5.2.8)", what, s->pages.signed_count, s->pages.now_count);
+			    "(page_changes = fail) does not accept that (ETSI EN 319 102-1 5.2.8)",
+			    what, s->pages.signed_count, s->pages.now_count);
 			return;
 		}
 		snprintf(pw, sizeof(pw), "; warning: the pages changed after this signature (%.150s): it signed %zu pages, the document now has %zu",
@@ -1083,7 +1089,7 @@ static void worst(struct verify_report *r)
 
 static void sha256_of(const uint8_t *p, size_t len, char out[65])
 {
-	struct vranges all = {p, {0, 0}, {len, 0}, 1};
+	struct vranges all = { p, { 0, 0 }, { len, 0 }, 1 };
 	uint8_t h[EVP_MAX_MD_SIZE];
 	size_t hl = 0;
 
@@ -1211,11 +1217,13 @@ static void raw_notice(struct verify_report *r, size_t nraw, size_t tail, size_t
 	if (r->unreadable)
 		snprintf(r->notice, sizeof(r->notice),
 		    "the file starts like a PDF but its structure cannot be read (%.180s); %zu signature dictionar%s found by scanning its bytes, "
-		    "none can pass", r->damage, nraw, nraw == 1 ? "y was" : "ies were");
+		    "none can pass",
+		    r->damage, nraw, nraw == 1 ? "y was" : "ies were");
 	else
 		snprintf(r->notice, sizeof(r->notice),
 		    "the %zu bytes after the last complete revision (%%%%EOF) hold %zu signature dictionar%s but no complete revision: the file "
-		    "looks truncated", len - tail, nraw, nraw == 1 ? "y" : "ies");
+		    "looks truncated",
+		    len - tail, nraw, nraw == 1 ? "y" : "ies");
 }
 
 enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o, struct verify_report **out)
@@ -1263,7 +1271,7 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 			r->needs_password = strcmp(code, "pdf_password") == 0;
 			if (r->needs_password)
 				snprintf(r->notice, sizeof(r->notice), "the document is protected by a user password%s; give it with --password-file "
-				    "to verify its signatures",
+								       "to verify its signatures",
 				    o->password != NULL && o->password[0] != '\0' ? " and the password given is not right" : "");
 			else
 				snprintf(r->notice, sizeof(r->notice), "the document is encrypted in a way this verifier cannot open: %.250s", tk_errmsg());
@@ -1320,8 +1328,8 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		if (j) {
 			size_t before = w.n;
 			if ((rc = raw_scan(&w, p, tail, len,
-			    !r->unreadable ? "found after the last complete revision, in bytes that end before their own %%EOF: the file looks truncated"
-					   : "found by scanning the bytes of a file whose PDF structure cannot be read")) != TK_OK)
+				 !r->unreadable ? "found after the last complete revision, in bytes that end before their own %%EOF: the file looks truncated"
+						: "found by scanning the bytes of a file whose PDF structure cannot be read")) != TK_OK)
 				goto out;
 			if (w.n == before && tail > 0 && !r->unreadable && (rc = raw_scan_fields(&w, p, tail, len)) != TK_OK)
 				goto out;
@@ -1334,14 +1342,16 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		size_t junk = 0;
 		if (r->unreadable) {
 			snprintf(r->notice, sizeof(r->notice), "the file starts like a PDF but its structure cannot be read (%.200s); no signature "
-			    "dictionary was found in its bytes", r->damage);
+							       "dictionary was found in its bytes",
+			    r->damage);
 		} else {
 			tail = nrevs > 0 ? revs[nrevs - 1].end : 0;
 			for (i = tail; i < len && junk == 0; i++)
 				junk = !(p[i] == ' ' || p[i] == '\r' || p[i] == '\n' || p[i] == '\t' || p[i] == '\f' || p[i] == '\0');
 			if (junk)
 				snprintf(r->notice, sizeof(r->notice), "the document has no signed signature field (ISO 32000-1 12.7.4.5); the %zu bytes "
-				    "after its last %%%%EOF are not a readable revision: the file may be truncated", len - tail);
+								       "after its last %%%%EOF are not a readable revision: the file may be truncated",
+				    len - tail);
 			else if (r->damage[0])
 				snprintf(r->notice, sizeof(r->notice),
 				    "the document has no signed signature field (ISO 32000-1 12.7.4.5); its structure is damaged: %.200s", r->damage);
@@ -1500,12 +1510,14 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 				continue;
 			if (!rebuilt) {
 				vs_warn(s, "cross-reference entries that point to the wrong place were repaired as readers do (ISO 32000-1 "
-				    "7.5.4): %.90s", r->damage);
+					   "7.5.4): %.90s",
+				    r->damage);
 				continue;
 			}
 			vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE,
 			    "the file's cross-reference data is damaged (%.160s): what a reader shows cannot be tied to what was signed "
-			    "(ISO 32000-1 7.5.4, ETSI EN 319 102-1 5.2.2)", r->damage);
+			    "(ISO 32000-1 7.5.4, ETSI EN 319 102-1 5.2.2)",
+			    r->damage);
 			vs_conclude(s);
 		}
 	}
@@ -1513,8 +1525,9 @@ enum tk_err verify_pdf(const uint8_t *p, size_t len, const struct verify_opts *o
 		raw_notice(r, nraw, tail, len);
 	else if (tail > 0 && mem_find(p, tail, len, " obj") != SIZE_MAX && mem_find(p, tail, len, "%%EOF") == SIZE_MAX)
 		snprintf(r->notice, sizeof(r->notice), "the %zu bytes after the last complete revision (%%%%EOF) hold objects but no "
-		    "cross-reference section or %%%%EOF: the file looks truncated (or an update was left incomplete), and whatever that revision "
-		    "held is lost", len - tail);
+						       "cross-reference section or %%%%EOF: the file looks truncated (or an update was left incomplete), and whatever that revision "
+						       "held is lost",
+		    len - tail);
 	else if (r->damage[0] != '\0' && (doc == NULL || pdf_xref_kind(doc) == PDF_XREF_REBUILT))
 		snprintf(r->notice, sizeof(r->notice), "the document's structure is damaged (%.240s); no signature in it can pass", r->damage);
 	else if (r->damage[0] != '\0')
@@ -1551,7 +1564,7 @@ enum tk_err verify_cades(const uint8_t *sig, size_t siglen, const uint8_t *conte
 {
 	struct verify_report *r = NULL;
 	struct verify_sig *s;
-	struct vranges rg = {content, {0, 0}, {len, 0}, 1};
+	struct vranges rg = { content, { 0, 0 }, { len, 0 }, 1 };
 	struct vsigned sd;
 	struct vctx v;
 	enum tk_err rc;

@@ -37,7 +37,7 @@ static enum tk_err p_table_end(void *arg)
 enum tk_err verify_report_pdf(const struct verify_report *r, const struct verify_doc_info *info, struct buf *out)
 {
 	struct pdfgen *g = NULL;
-	struct pdfgen_opts o = {0};
+	struct pdfgen_opts o = { 0 };
 	char footer[200], title[160];
 	enum tk_err rc;
 
@@ -49,7 +49,7 @@ enum tk_err verify_report_pdf(const struct verify_report *r, const struct verify
 	o.subject = "ETSI EN 319 102-1 validation report";
 	o.footer = footer;
 	if ((rc = pdfgen_new(&o, &g)) == TK_OK) {
-		struct vdoc_sink s = {g, 1, p_heading, p_notice, p_para, p_table_begin, p_row, p_table_end};
+		struct vdoc_sink s = { g, 1, p_heading, p_notice, p_para, p_table_begin, p_row, p_table_end };
 		if ((rc = vdoc_walk(r, info, &s)) == TK_OK)
 			rc = pdfgen_finish(g, out);
 	}

@@ -20,10 +20,26 @@ const char *verify_ind_name(enum verify_ind i)
 }
 
 static const char *const sub_names[VERIFY_SUB_COUNT_] = {
-	"", "FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE", "REVOKED", "EXPIRED", "NOT_YET_VALID",
-	"SIG_CONSTRAINTS_FAILURE", "CHAIN_CONSTRAINTS_FAILURE", "CERTIFICATE_CHAIN_GENERAL_FAILURE",
-	"CRYPTO_CONSTRAINTS_FAILURE", "NO_SIGNING_CERTIFICATE_FOUND", "NO_CERTIFICATE_CHAIN_FOUND", "REVOKED_NO_POE",
-	"REVOKED_CA_NO_POE", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "TRY_LATER", "SIGNED_DATA_NOT_FOUND", "NO_POE",
+	"",
+	"FORMAT_FAILURE",
+	"HASH_FAILURE",
+	"SIG_CRYPTO_FAILURE",
+	"REVOKED",
+	"EXPIRED",
+	"NOT_YET_VALID",
+	"SIG_CONSTRAINTS_FAILURE",
+	"CHAIN_CONSTRAINTS_FAILURE",
+	"CERTIFICATE_CHAIN_GENERAL_FAILURE",
+	"CRYPTO_CONSTRAINTS_FAILURE",
+	"NO_SIGNING_CERTIFICATE_FOUND",
+	"NO_CERTIFICATE_CHAIN_FOUND",
+	"REVOKED_NO_POE",
+	"REVOKED_CA_NO_POE",
+	"OUT_OF_BOUNDS_NO_POE",
+	"OUT_OF_BOUNDS_NOT_REVOKED",
+	"TRY_LATER",
+	"SIGNED_DATA_NOT_FOUND",
+	"NO_POE",
 };
 
 const char *verify_sub_name(enum verify_sub s)
@@ -33,9 +49,9 @@ const char *verify_sub_name(enum verify_sub s)
 
 const char *verify_bb_name(enum verify_bb b)
 {
-	static const char *const n[VERIFY_BB_COUNT_] = {"format_checking", "identification_of_signing_certificate",
-	    "x509_certificate_validation", "cryptographic_verification", "signature_acceptance_validation", "timestamp_validation",
-	    "modification_detection"};
+	static const char *const n[VERIFY_BB_COUNT_] = { "format_checking", "identification_of_signing_certificate",
+		"x509_certificate_validation", "cryptographic_verification", "signature_acceptance_validation", "timestamp_validation",
+		"modification_detection" };
 	return (unsigned)b < VERIFY_BB_COUNT_ ? n[b] : "";
 }
 
@@ -86,7 +102,8 @@ static json_t *jstr(const char *s)
 
 static const char *bb_result(enum verify_ind i)
 {
-	return i == VERIFY_TOTAL_PASSED ? "PASSED" : i == VERIFY_TOTAL_FAILED ? "FAILED" : "INDETERMINATE";
+	return i == VERIFY_TOTAL_PASSED ? "PASSED" : i == VERIFY_TOTAL_FAILED ? "FAILED"
+									      : "INDETERMINATE";
 }
 
 static json_t *jkinds(unsigned kinds)
@@ -242,7 +259,7 @@ static json_t *jsig(const struct verify_report *r, const struct verify_sig *s)
 		const struct verify_block *b = &s->bb[i];
 		json_object_set_new(bbs, verify_bb_name((enum verify_bb)i),
 		    b->done ? json_pack("{s:s, s:o, s:o}", "result", bb_result(b->ind), "subindication", jstr(verify_sub_name(b->sub)), "message",
-				      jstr(b->msg))
+				  jstr(b->msg))
 			    : json_pack("{s:s}", "result", "NOT_RUN"));
 	}
 	json_object_set_new(o, "building_blocks", bbs);
@@ -308,9 +325,7 @@ enum tk_err verify_report_json(const struct verify_report *r, const char *file, 
 	if (!r->cades) {
 		char ver[16];
 		snprintf(ver, sizeof(ver), "%u.%u", r->pdf_major, r->pdf_minor);
-		json_object_set_new(o, "pdf", json_pack("{s:s, s:I, s:o, s:o, s:o}", "version", ver, "revisions", (json_int_t)r->nrevisions, "damage",
-						  jstr(r->damage), "certified_docmdp", r->certified ? json_integer(r->certified) : json_null(),
-						  "encryption", jstr(r->encryption)));
+		json_object_set_new(o, "pdf", json_pack("{s:s, s:I, s:o, s:o, s:o}", "version", ver, "revisions", (json_int_t)r->nrevisions, "damage", jstr(r->damage), "certified_docmdp", r->certified ? json_integer(r->certified) : json_null(), "encryption", jstr(r->encryption)));
 		json_object_set_new(json_object_get(o, "pdf"), "unreadable", json_boolean(r->unreadable));
 		for (i = 0; i < r->nchanges; i++) {
 			json_t *c = jchange(&r->changes[i], r->certified);
@@ -418,13 +433,13 @@ static enum tk_err pages_text(struct buf *out, const struct verify_pages *pg)
 		return rc;
 	if ((pg->shadow & VERIFY_SHADOW_HIDE) && (pg->shadow & VERIFY_SHADOW_REPLACE))
 		return buf_printf(out, "    - POLA SERANGAN sembunyikan-dan-ganti: isi yang ditandatangani ditutupi dan diganti / ATTACK PATTERN "
-		    "hide-and-replace: signed content was covered and replaced\n");
+				       "hide-and-replace: signed content was covered and replaced\n");
 	if (pg->shadow & VERIFY_SHADOW_HIDE)
 		return buf_printf(out, "    - POLA SERANGAN sembunyikan: isi yang ditandatangani ditutupi atau dibuang / ATTACK PATTERN hide: "
-		    "signed content was covered or dropped\n");
+				       "signed content was covered or dropped\n");
 	if (pg->shadow & VERIFY_SHADOW_REPLACE)
 		return buf_printf(out, "    - POLA SERANGAN ganti: isi, huruf (font) atau gambar halaman diganti / ATTACK PATTERN replace: a "
-		    "content stream, font or image of a page was swapped\n");
+				       "content stream, font or image of a page was swapped\n");
 	return TK_OK;
 }
 
@@ -442,7 +457,7 @@ enum tk_err verify_report_text(const struct verify_report *r, const char *file, 
 	    (rc = buf_printf(out, "SHA-256: %s\n", r->sha256)) != TK_OK ||
 	    (rc = buf_printf(out, "Waktu verifikasi / Validation time: %s\n\n", t)) != TK_OK ||
 	    (rc = buf_printf(out, "KESIMPULAN / CONCLUSION: %s\n  %s\n  %s\n",
-		 r->no_signature ? "TIDAK ADA TANDA TANGAN / NO SIGNATURE"
+		 r->no_signature                                             ? "TIDAK ADA TANDA TANGAN / NO SIGNATURE"
 		 : r->ind == VERIFY_TOTAL_PASSED && r->changed_after_signing ? "SAH, TETAPI DIUBAH SETELAH DITANDATANGANI / VALID, BUT CHANGED AFTER SIGNING"
 									     : verify_ind_text(r->ind),
 		 id, en)) != TK_OK)

@@ -33,8 +33,8 @@ static int bb_is(const struct verify_sig *s, enum verify_bb b, enum verify_ind i
 
 void vs_conclude(struct verify_sig *s)
 {
-	static const enum verify_bb failed_order[] = {VERIFY_BB_FC, VERIFY_BB_CV, VERIFY_BB_XCV, VERIFY_BB_MDP};
-	static const enum verify_bb indet_order[] = {VERIFY_BB_FC, VERIFY_BB_ISC, VERIFY_BB_CV, VERIFY_BB_SAV, VERIFY_BB_XCV, VERIFY_BB_MDP};
+	static const enum verify_bb failed_order[] = { VERIFY_BB_FC, VERIFY_BB_CV, VERIFY_BB_XCV, VERIFY_BB_MDP };
+	static const enum verify_bb indet_order[] = { VERIFY_BB_FC, VERIFY_BB_ISC, VERIFY_BB_CV, VERIFY_BB_SAV, VERIFY_BB_XCV, VERIFY_BB_MDP };
 	size_t i;
 
 	s->ind = VERIFY_TOTAL_PASSED;
@@ -424,9 +424,13 @@ enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const
 		X509_ALGOR *alg = TS_MSG_IMPRINT_get_algo(mi);
 		ASN1_OCTET_STRING *h = TS_MSG_IMPRINT_get_msg(mi);
 		int nid = OBJ_obj2nid(alg->algorithm);
-		imd = nid == NID_sha256 ? EVP_sha256() : nid == NID_sha384 ? EVP_sha384() : nid == NID_sha512 ? EVP_sha512()
-		    : nid == NID_sha3_256 ? EVP_sha3_256() : nid == NID_sha3_384 ? EVP_sha3_384() : nid == NID_sha3_512 ? EVP_sha3_512()
-		    : nid == NID_sha1 ? EVP_sha1() : NULL;
+		imd = nid == NID_sha256 ? EVP_sha256() : nid == NID_sha384 ? EVP_sha384()
+						     : nid == NID_sha512   ? EVP_sha512()
+						     : nid == NID_sha3_256 ? EVP_sha3_256()
+						     : nid == NID_sha3_384 ? EVP_sha3_384()
+						     : nid == NID_sha3_512 ? EVP_sha3_512()
+						     : nid == NID_sha1     ? EVP_sha1()
+									   : NULL;
 		snprintf(ts->md, sizeof(ts->md), "%s", imd ? EVP_MD_get0_name(imd) : "unknown");
 		if (imd == NULL) {
 			ts_set(ts, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE,
@@ -455,7 +459,7 @@ enum tk_err vs_check_token(struct vctx *v, const uint8_t *der, size_t len, const
 		goto out;
 	}
 	{
-		struct vranges er = {ec.p, {0, 0}, {ec.len, 0}, 1};
+		struct vranges er = { ec.p, { 0, 0 }, { ec.len, 0 }, 1 };
 		uint8_t ed[EVP_MAX_MD_SIZE];
 		size_t edl = 0;
 		int ok;
@@ -561,7 +565,8 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 	}
 	snprintf(s->digest, sizeof(s->digest), "%s", md_label(info->md, info->md_nid));
 	snprintf(s->sig_alg, sizeof(s->sig_alg), "%s",
-	    info->sig != CMS_SIG_OTHER ? cms_sig_name(info->sig) : info->sig_nid != NID_undef ? OBJ_nid2sn(info->sig_nid) : "unknown");
+	    info->sig != CMS_SIG_OTHER ? cms_sig_name(info->sig) : info->sig_nid != NID_undef ? OBJ_nid2sn(info->sig_nid)
+											      : "unknown");
 	if (info->n_signers != 1) {
 		vb_set(s, VERIFY_BB_FC, VERIFY_TOTAL_FAILED, VERIFY_SUB_FORMAT_FAILURE,
 		    "the SignedData has %zu SignerInfos; exactly one is allowed (ISO 32000-1 12.8.3.3.1)", info->n_signers);
@@ -615,8 +620,8 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 	}
 	vb_set(s, VERIFY_BB_ISC, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "%s",
 	    info->has_signing_cert_v2 ? "signing certificate identified by sid and signingCertificateV2"
-	    : info->has_signing_cert ? "signing certificate identified by sid and signingCertificate (SHA-1)"
-				     : "signing certificate identified by sid only (no ESS signing-certificate attribute)");
+	    : info->has_signing_cert  ? "signing certificate identified by sid and signingCertificate (SHA-1)"
+				      : "signing certificate identified by sid only (no ESS signing-certificate attribute)");
 
 	/* CV (5.2.7): digest of the signed data, then the signature. */
 	if ((md = cms_md_evp(info->md)) == NULL) {
@@ -642,7 +647,7 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 			goto conclude;
 		}
 		{
-			struct vranges er = {ec.p, {0, 0}, {ec.len, 0}, 1};
+			struct vranges er = { ec.p, { 0, 0 }, { ec.len, 0 }, 1 };
 			if ((rc = vx_digest(md, &er, d, &dlen)) != TK_OK)
 				goto out;
 		}
@@ -660,7 +665,8 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		enum tk_err vr = cms_verify_signature_ex(info, d, dlen, &resorted);
 		if (info->signed_attrs_unsorted)
 			vs_warn(s, "the signed attributes are not in DER order (X.690 11.6, RFC 5652 5.4)%s",
-			    vr != TK_OK ? "" : resorted ? "; the signature is over their DER (sorted) encoding" : "; the signature is over them as received");
+			    vr != TK_OK ? "" : resorted ? "; the signature is over their DER (sorted) encoding"
+							: "; the signature is over them as received");
 		if (vr == TK_ERR_NOMEM) {
 			rc = vr;
 			goto out;
@@ -677,7 +683,9 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		}
 	}
 	vb_set(s, VERIFY_BB_CV, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, "%s digest of the %s matches; %s signature verifies%s", s->digest,
-	    sd->enveloped_sha1 ? "SHA-1 digest of the byte ranges" : sd->cades ? "content" : "byte ranges", s->sig_alg,
+	    sd->enveloped_sha1 ? "SHA-1 digest of the byte ranges" : sd->cades ? "content"
+									       : "byte ranges",
+	    s->sig_alg,
 	    info->has_signed_attrs ? " over the signed attributes" : " over the content digest (no signed attributes)");
 
 	/* SAV (5.2.8): algorithm policy (ETSI TS 119 312: SHA-2 and SHA-3 accepted, SHA-1 not for signatures). */
@@ -699,7 +707,7 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 		poe = 1;
 	}
 	for (i = 0; i < info->n_timestamps && i < sizeof(s->ts) / sizeof(s->ts[0]); i++) {
-		struct vranges sr = {info->signature, {0, 0}, {info->signature_len, 0}, 1};
+		struct vranges sr = { info->signature, { 0, 0 }, { info->signature_len, 0 }, 1 };
 		struct verify_ts *t = &s->ts[s->nts++];
 		int64_t at = sd->doc_poe > 0 && sd->doc_poe < v->now ? sd->doc_poe : v->now;
 		memset(t, 0, sizeof(*t));
@@ -738,8 +746,8 @@ enum tk_err vs_check_cms(struct vctx *v, struct verify_sig *s, const uint8_t *de
 			prefix = "PKCS7-";
 			snprintf(s->level_note, sizeof(s->level_note), "not PAdES baseline: %s",
 			    strcmp(s->subfilter, "ETSI.CAdES.detached") != 0 ? "SubFilter is not ETSI.CAdES.detached"
-			    : !info->has_signing_cert_v2 ? "no signingCertificateV2 (ETSI EN 319 142-1 6.3)"
-							 : "the CMS carries signingTime (ETSI EN 319 142-1 6.3 forbids it)");
+			    : !info->has_signing_cert_v2                     ? "no signingCertificateV2 (ETSI EN 319 142-1 6.3)"
+									     : "the CMS carries signingTime (ETSI EN 319 142-1 6.3 forbids it)");
 		}
 		snprintf(s->level, sizeof(s->level), "%s%s", prefix, sd->doc_poe > 0 || ts_ok ? "T" : "B");
 	}

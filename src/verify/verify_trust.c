@@ -138,7 +138,7 @@ static enum tk_err vr_next(void *arg, const uint8_t **p, size_t *len)
 enum tk_err vx_digest(const EVP_MD *md, const struct vranges *r, uint8_t *out, size_t *outlen)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	struct vr_state st = {r, 0};
+	struct vr_state st = { r, 0 };
 	unsigned int n = 0;
 	enum tk_err rc = TK_ERR_CRYPTO;
 
@@ -294,7 +294,7 @@ out:
 
 static int has_cert_suffix(const char *name)
 {
-	static const char *const sfx[] = {".pem", ".crt", ".cer", ".der"};
+	static const char *const sfx[] = { ".pem", ".crt", ".cer", ".der" };
 	size_t n = strlen(name), i;
 
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
@@ -687,7 +687,7 @@ static enum tk_err rev_check(struct vctx *v, X509 *cert, X509 *issuer, int64_t a
 /* ---- path validation ---- */
 
 struct vcb {
-	int time_err;   /* first X509_V_ERR_CERT_HAS_EXPIRED / NOT_YET_VALID seen */
+	int time_err; /* first X509_V_ERR_CERT_HAS_EXPIRED / NOT_YET_VALID seen */
 	int time_depth;
 };
 
@@ -758,8 +758,8 @@ static enum verify_sub map_x509_err(int e)
 
 static const char *reason_name(int r)
 {
-	static const char *const n[] = {"unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
-	    "cessationOfOperation", "certificateHold", "(7)", "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
+	static const char *const n[] = { "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
+		"cessationOfOperation", "certificateHold", "(7)", "removeFromCRL", "privilegeWithdrawn", "aACompromise" };
 	return r >= 0 && r <= 10 ? n[r] : "unspecified";
 }
 
@@ -768,7 +768,7 @@ enum tk_err vx_path(struct vctx *v, X509 *leaf, STACK_OF(X509) *extra, int64_t a
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *untrusted = NULL;
 	X509_VERIFY_PARAM *param;
-	struct vcb rec = {0, 0};
+	struct vcb rec = { 0, 0 };
 	char when[32], subj[256];
 	int ok, i, n;
 	enum tk_err rc = TK_ERR_NOMEM;
@@ -869,7 +869,8 @@ enum tk_err vx_path(struct vctx *v, X509 *leaf, STACK_OF(X509) *extra, int64_t a
 		} else {
 			path_fail(out, VERIFY_TOTAL_FAILED, VERIFY_SUB_REVOKED,
 			    "the signing certificate '%s' was revoked at %s (%s, per %s), not after the best signature time %s "
-			    "(ETSI EN 319 102-1 5.6.2.4)", cn, rt, reason_name(rv.reason), rv.source, when);
+			    "(ETSI EN 319 102-1 5.6.2.4)",
+			    cn, rt, reason_name(rv.reason), rv.source, when);
 		}
 	}
 	if (out->ind == VERIFY_TOTAL_FAILED) {
@@ -890,11 +891,13 @@ enum tk_err vx_path(struct vctx *v, X509 *leaf, STACK_OF(X509) *extra, int64_t a
 		else if (rec.time_depth == 0 && out->rev == VERIFY_REV_GOOD)
 			path_fail(out, VERIFY_INDETERMINATE, VERIFY_SUB_OUT_OF_BOUNDS_NOT_REVOKED,
 			    "the signing certificate '%s' is valid %s to %s, not at %s, and no proof of existence within that time "
-			    "(it was not revoked per %s)", cn, nb, na, when, out->rev_source);
+			    "(it was not revoked per %s)",
+			    cn, nb, na, when, out->rev_source);
 		else
 			path_fail(out, VERIFY_INDETERMINATE, VERIFY_SUB_OUT_OF_BOUNDS_NO_POE,
 			    "%s '%s' is valid %s to %s, not at %s, and there is no proof of existence within that time "
-			    "(ETSI EN 319 102-1 5.6.2.4)", rec.time_depth == 0 ? "the signing certificate" : "CA certificate", cn, nb, na, when);
+			    "(ETSI EN 319 102-1 5.6.2.4)",
+			    rec.time_depth == 0 ? "the signing certificate" : "CA certificate", cn, nb, na, when);
 		rc = TK_OK;
 		goto out;
 	}
@@ -905,7 +908,8 @@ enum tk_err vx_path(struct vctx *v, X509 *leaf, STACK_OF(X509) *extra, int64_t a
 	if (n > 1 && out->rev == VERIFY_REV_UNKNOWN && !(flags & VPATH_REV_OPTIONAL)) {
 		path_fail(out, VERIFY_INDETERMINATE, VERIFY_SUB_TRY_LATER,
 		    "no revocation information for '%s' (no usable CRL or OCSP response in /DSS, --crl or the registry; "
-		    "ETSI EN 319 102-1 5.2.5)", subj);
+		    "ETSI EN 319 102-1 5.2.5)",
+		    subj);
 		rc = TK_OK;
 		goto out;
 	}

@@ -22,11 +22,17 @@ static enum tk_err add_conf_ext(X509 *c, X509V3_CTX *ctx, int nid, const char *v
 /* Maps our key usage words (RFC 5280 4.2.1.3) to OpenSSL's config names. */
 static enum tk_err key_usage_value(const char *list, char *out, size_t sz)
 {
-	static const struct { const char *ours, *ossl; } map[] = {
-		{"digitalSignature", "digitalSignature"}, {"nonRepudiation", "nonRepudiation"},
-		{"contentCommitment", "nonRepudiation"}, {"keyEncipherment", "keyEncipherment"},
-		{"dataEncipherment", "dataEncipherment"}, {"keyAgreement", "keyAgreement"},
-		{"keyCertSign", "keyCertSign"}, {"cRLSign", "cRLSign"},
+	static const struct {
+		const char *ours, *ossl;
+	} map[] = {
+		{ "digitalSignature", "digitalSignature" },
+		{ "nonRepudiation", "nonRepudiation" },
+		{ "contentCommitment", "nonRepudiation" },
+		{ "keyEncipherment", "keyEncipherment" },
+		{ "dataEncipherment", "dataEncipherment" },
+		{ "keyAgreement", "keyAgreement" },
+		{ "keyCertSign", "keyCertSign" },
+		{ "cRLSign", "cRLSign" },
 	};
 	struct buf b;
 	const char *p = list;
@@ -63,8 +69,10 @@ static enum tk_err key_usage_value(const char *list, char *out, size_t sz)
 
 static enum tk_err eku_value(const char *list, int critical, char *out, size_t sz)
 {
-	static const struct { const char *name, *oid; } map[] = {
-		{"documentSigning", "1.3.6.1.5.5.7.3.36"}, /* RFC 9336 */
+	static const struct {
+		const char *name, *oid;
+	} map[] = {
+		{ "documentSigning", "1.3.6.1.5.5.7.3.36" }, /* RFC 9336 */
 	};
 	struct buf b;
 	const char *p = list, *s;

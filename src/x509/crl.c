@@ -66,7 +66,7 @@ static enum tk_err put_uint(struct buf *b, const uint8_t *p, size_t len)
 static enum tk_err put_entry(struct buf *b, const struct x509_crl_entry *e)
 {
 	/* reasonCode (2.5.29.21) extension with ENUMERATED value */
-	static const uint8_t reason_ext_head[] = {0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01};
+	static const uint8_t reason_ext_head[] = { 0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01 };
 	struct buf tmp;
 	uint8_t small[64];
 	enum tk_err rc;
@@ -115,8 +115,8 @@ static enum tk_err put_ext(struct buf *b, const uint8_t *oid, size_t oidlen, con
 
 static enum tk_err put_crl_exts(struct buf *b, X509 *issuer, uint64_t crl_number)
 {
-	static const uint8_t oid_aki[] = {0x55, 0x1d, 0x23};
-	static const uint8_t oid_crlnum[] = {0x55, 0x1d, 0x14};
+	static const uint8_t oid_aki[] = { 0x55, 0x1d, 0x23 };
+	static const uint8_t oid_crlnum[] = { 0x55, 0x1d, 0x14 };
 	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(issuer);
 	struct buf aki, num, exts;
 	uint8_t nb[8];

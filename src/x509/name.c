@@ -14,7 +14,10 @@ enum tk_err x509_name_parse(const char *s, X509_NAME **out)
 {
 	X509_NAME *n = NULL;
 	char attr[32], val[MAX_SUBJECT_BYTES];
-	struct { char a[32]; char v[256]; } parts[16];
+	struct {
+		char a[32];
+		char v[256];
+	} parts[16];
 	size_t np = 0, i;
 	int slash = (s[0] == '/');
 	const char *p = slash ? s + 1 : s;
@@ -269,9 +272,17 @@ enum tk_err x509_to_pem(X509 *c, struct buf *out)
 }
 
 static const char *const reasons[] = {
-	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
-	"cessationOfOperation", "certificateHold", NULL /* 7 unused */, "removeFromCRL",
-	"privilegeWithdrawn", "aACompromise",
+	"unspecified",
+	"keyCompromise",
+	"cACompromise",
+	"affiliationChanged",
+	"superseded",
+	"cessationOfOperation",
+	"certificateHold",
+	NULL /* 7 unused */,
+	"removeFromCRL",
+	"privilegeWithdrawn",
+	"aACompromise",
 };
 
 enum tk_err x509_reason_parse(const char *s, int *out)
@@ -287,7 +298,8 @@ enum tk_err x509_reason_parse(const char *s, int *out)
 	}
 	return tk_fail_code(TK_ERR_INVALID, "bad_reason",
 	    "revoke: unknown reason '%s' (RFC 5280 5.3.1: unspecified, keyCompromise, cACompromise, affiliationChanged, "
-	    "superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise)", s);
+	    "superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise)",
+	    s);
 }
 
 const char *x509_reason_name(int reason)

@@ -19,8 +19,8 @@ static const struct {
 	const char *ossl;
 	const char *shown;
 } ec_curves[] = {
-	{"prime256v1", "P-256"},
-	{"secp384r1", "P-384"},
+	{ "prime256v1", "P-256" },
+	{ "secp384r1", "P-384" },
 };
 
 /* Full public-key validation (SP 800-56A 5.6.2.3.3 for EC, SP 800-56B 6.4.2.1 for RSA). */

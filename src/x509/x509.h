@@ -18,14 +18,14 @@ struct config;
 /* A certificate profile, read from a [profile NAME] config section. */
 struct x509_profile {
 	char name[32];
-	int ca;                 /* basicConstraints cA */
-	int pathlen;            /* -1: no pathLenConstraint */
-	char key_usage[160];    /* comma list: digitalSignature,nonRepudiation,... */
-	char ext_key_usage[256];/* comma list of names or OIDs; empty: none */
+	int ca;                  /* basicConstraints cA */
+	int pathlen;             /* -1: no pathLenConstraint */
+	char key_usage[160];     /* comma list: digitalSignature,nonRepudiation,... */
+	char ext_key_usage[256]; /* comma list of names or OIDs; empty: none */
 	int eku_critical;
-	int ocsp_nocheck;       /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1) */
+	int ocsp_nocheck; /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1) */
 	uint64_t validity_days;
-	char allowed_keys[96];  /* comma list of key algorithms (keys.h names) */
+	char allowed_keys[96];     /* comma list of key algorithms (keys.h names) */
 	char subject_required[96]; /* comma list of attribute short names */
 	char subject_allowed[160];
 };
@@ -41,13 +41,13 @@ struct x509_urls {
 
 struct x509_issue_req {
 	const struct x509_profile *profile;
-	X509 *issuer;                /* NULL: self-signed (root) */
+	X509 *issuer; /* NULL: self-signed (root) */
 	const struct key *issuer_key;
-	EVP_PKEY *pubkey;            /* subject public key */
+	EVP_PKEY *pubkey; /* subject public key */
 	const X509_NAME *subject;
 	uint8_t serial[X509_SERIAL_LEN];
 	int64_t not_before, not_after;
-	const char *digest;          /* sha256, sha384, sha512 */
+	const char *digest; /* sha256, sha384, sha512 */
 	struct x509_urls urls;
 };
 
@@ -56,10 +56,10 @@ enum tk_err x509_profile_load(const struct config *cfg, const char *name, struct
 /* Checks that a key algorithm (keys.h name) is allowed by the profile. */
 enum tk_err x509_profile_check_key(const struct x509_profile *p, EVP_PKEY *pk) WARN_UNUSED;
 /* Public-key policy (CA/Browser Forum Baseline Requirements 6.1.5-6.1.6). */
-#define X509_RSA_MIN_BITS          2048u
-#define X509_RSA_MAX_BITS          8192u
-#define X509_RSA_MIN_EXPONENT      65537u /* 2^16 + 1 */
-#define X509_RSA_MAX_EXPONENT_BITS 256u   /* e < 2^256 */
+#define X509_RSA_MIN_BITS 2048u
+#define X509_RSA_MAX_BITS 8192u
+#define X509_RSA_MIN_EXPONENT 65537u    /* 2^16 + 1 */
+#define X509_RSA_MAX_EXPONENT_BITS 256u /* e < 2^256 */
 
 /*
  * Checks a public key that comes from outside (a CSR, a subscriber's own

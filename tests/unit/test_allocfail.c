@@ -65,12 +65,14 @@ void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
-static int armed;            /* count allocations (only while a parser runs) */
-static unsigned long count;  /* allocations seen since armed */
+static int armed;             /* count allocations (only while a parser runs) */
+static unsigned long count;   /* allocations seen since armed */
 static unsigned long fail_at; /* 0: none fails; k: the k-th fails */
-static unsigned long failed; /* allocations refused in this run */
-enum by { BY_TEKEN, BY_OPENSSL, BY_JANSSON };
-static enum by refused_by;   /* whose allocation was refused */
+static unsigned long failed;  /* allocations refused in this run */
+enum by { BY_TEKEN,
+	BY_OPENSSL,
+	BY_JANSSON };
+static enum by refused_by; /* whose allocation was refused */
 
 static int refuse(enum by who)
 {
@@ -308,7 +310,6 @@ struct parser {
 	const char *const *quick; /* without TEKEN_ALLOCFAIL_ALL: only these seeds (NULL: all) */
 };
 
-
 static unsigned long seeds_run, runs, refused_errors, refused_recovered, lib_misreports;
 
 static enum tk_err run_counted(const struct parser *ps, const uint8_t *p, size_t len, unsigned long k, struct summary *o)
@@ -439,15 +440,15 @@ static int run_dir(const struct parser *ps, const char *src, const char *dir, un
 }
 
 /* One signature of each shape (about 3000 allocations each under OpenSSL); TEKEN_ALLOCFAIL_ALL=1 runs every seed. */
-static const char *const cms_quick[] = {"ecdsa-plain.p7s", "openssl-noattr.p7s", "rsa2048-timestamped.p7s", "rsa3072-pss-sha384.p7s",
-    "synthetic.p7s", "unsorted-attrs.p7s", NULL};
+static const char *const cms_quick[] = { "ecdsa-plain.p7s", "openssl-noattr.p7s", "rsa2048-timestamped.p7s", "rsa3072-pss-sha384.p7s",
+	"synthetic.p7s", "unsorted-attrs.p7s", NULL };
 
 int main(void)
 {
 	static const struct parser parsers[] = {
-	    {"pdf", run_pdf, {"tests/data/pdf", NULL, NULL}, NULL},
-	    {"cms", run_cms, {"fuzz/corpus/fuzz_cms", NULL, NULL}, cms_quick},
-	    {"multipart", run_multipart, {"fuzz/corpus/fuzz_multipart", "fuzz/corpus/fuzz_bsre_form", NULL}, NULL},
+		{ "pdf", run_pdf, { "tests/data/pdf", NULL, NULL }, NULL },
+		{ "cms", run_cms, { "fuzz/corpus/fuzz_cms", NULL, NULL }, cms_quick },
+		{ "multipart", run_multipart, { "fuzz/corpus/fuzz_multipart", "fuzz/corpus/fuzz_bsre_form", NULL }, NULL },
 	};
 	const char *src = getenv("TEKEN_SRC"), *only = getenv("TEKEN_ALLOCFAIL_ONLY");
 	size_t i, j;

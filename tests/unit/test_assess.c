@@ -137,10 +137,14 @@ static void test_roles(void **state)
 		const char *role;
 		int request, upload, read;
 	} who[] = {
-		{ACTOR_OPERATOR, NULL, 1, 1, 1},       {ACTOR_PERSON, "auditor", 1, 0, 1},    {ACTOR_PERSON, "admin", 0, 1, 1},
-		{ACTOR_PERSON, "verifikator", 0, 0, 0}, {ACTOR_PERSON, "subscriber", 0, 0, 0}, {ACTOR_APPLICATION, "application", 0, 0, 0},
-		{ACTOR_APPLICATION, "admin", 0, 0, 0}, /* an API key is never a person, whatever its role text */
-		{ACTOR_ANONYMOUS, "public", 0, 0, 0},
+		{ ACTOR_OPERATOR, NULL, 1, 1, 1 },
+		{ ACTOR_PERSON, "auditor", 1, 0, 1 },
+		{ ACTOR_PERSON, "admin", 0, 1, 1 },
+		{ ACTOR_PERSON, "verifikator", 0, 0, 0 },
+		{ ACTOR_PERSON, "subscriber", 0, 0, 0 },
+		{ ACTOR_APPLICATION, "application", 0, 0, 0 },
+		{ ACTOR_APPLICATION, "admin", 0, 0, 0 }, /* an API key is never a person, whatever its role text */
+		{ ACTOR_ANONYMOUS, "public", 0, 0, 0 },
 	};
 	int64_t id = new_request("Sistem Peran"), idle = new_request("Sistem Tanpa Laporan");
 	size_t i;

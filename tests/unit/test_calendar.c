@@ -33,8 +33,8 @@ static void test_wib_day(void **state)
 
 static void test_day_parse(void **state)
 {
-	static const char *const bad[] = {"", "2026-1-05", "2026/01/05", "2026-13-01", "2026-00-10", "2026-01-00", "2026-02-30",
-		"2025-02-29", "1999-12-31", "2026-01-05 ", " 2026-01-05", "2026-01-0x", "+026-01-05", "20260105xx"};
+	static const char *const bad[] = { "", "2026-1-05", "2026/01/05", "2026-13-01", "2026-00-10", "2026-01-00", "2026-02-30",
+		"2025-02-29", "1999-12-31", "2026-01-05 ", " 2026-01-05", "2026-01-0x", "+026-01-05", "20260105xx" };
 	int64_t d = 0, d2 = 0;
 	char s[16];
 	size_t i;
@@ -54,9 +54,16 @@ static void test_day_parse(void **state)
 
 static void test_add_months(void **state)
 {
-	static const struct { const char *from; int months; const char *to; } v[] = {
-		{"2026-12-05", 11, "2027-11-05"}, {"2026-01-31", 11, "2026-12-31"}, {"2026-03-31", 11, "2027-02-28"}, /* clamped to the month end */
-		{"2027-12-31", 12, "2028-12-31"}, {"2026-06-15", 0, "2026-06-15"},
+	static const struct {
+		const char *from;
+		int months;
+		const char *to;
+	} v[] = {
+		{ "2026-12-05", 11, "2027-11-05" },
+		{ "2026-01-31", 11, "2026-12-31" },
+		{ "2026-03-31", 11, "2027-02-28" }, /* clamped to the month end */
+		{ "2027-12-31", 12, "2028-12-31" },
+		{ "2026-06-15", 0, "2026-06-15" },
 	};
 	char s[16];
 	int64_t d;
@@ -84,15 +91,15 @@ static void test_days(void **state)
 		assert_int_equal(cal_from_ymd(y, m, dd), d);
 		/* The next day of the previous one: day+1, or the 1st of the next month or year. */
 		assert_true((y == py && m == pm && dd == pd + 1) || (y == py && m == pm + 1 && dd == 1 && pd >= 28) ||
-		    (y == py + 1 && m == 1 && dd == 1 && pm == 12 && pd == 31));
+			    (y == py + 1 && m == 1 && dd == 1 && pm == 12 && pd == 31));
 		py = y;
 		pm = m;
 		pd = dd;
 	}
-	assert_int_equal(cal_weekday(cal_from_ymd(2026, 1, 1)), 4);   /* Thursday */
-	assert_int_equal(cal_weekday(cal_from_ymd(2026, 12, 5)), 6);  /* Saturday */
-	assert_int_equal(cal_weekday(cal_from_ymd(2029, 1, 23)), 2);  /* Tuesday */
-	assert_int_equal(cal_weekday(cal_from_ymd(2000, 2, 29)), 2);  /* Tuesday, a leap day of a 400-year */
+	assert_int_equal(cal_weekday(cal_from_ymd(2026, 1, 1)), 4);             /* Thursday */
+	assert_int_equal(cal_weekday(cal_from_ymd(2026, 12, 5)), 6);            /* Saturday */
+	assert_int_equal(cal_weekday(cal_from_ymd(2029, 1, 23)), 2);            /* Tuesday */
+	assert_int_equal(cal_weekday(cal_from_ymd(2000, 2, 29)), 2);            /* Tuesday, a leap day of a 400-year */
 	assert_int_equal(cal_day_parse("2100-02-29", "x", &d), TK_ERR_INVALID); /* 2100 is not a leap year */
 	assert_int_equal(cal_day_parse("2028-02-29", "x", &d), TK_OK);
 	assert_int_equal(cal_day_parse("1999-12-31", "x", &d), TK_ERR_INVALID);

@@ -36,25 +36,28 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
-#define assert_err(expr, want)                                                           \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != (want))                                                       \
-			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_,    \
-			    (int)(want), tk_errmsg());                                   \
+#define assert_err(expr, want)                                                        \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != (want))                                                    \
+			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_, \
+			    (int)(want), tk_errmsg());                                \
 	} while (0)
 
 #define CONTENT_LEN (300u * 1024u + 17u)
 #define SIG_MAX CMS_MAX_BYTES
 
-enum { S_RSA2048, S_RSA3072, S_P256, NSIGNERS };
+enum { S_RSA2048,
+	S_RSA3072,
+	S_P256,
+	NSIGNERS };
 
 /* The throwaway PKI and content, made once for the group; tests only read them. */
 static struct {
@@ -353,8 +356,8 @@ static void make_token(const uint8_t *data, size_t len, enum cms_md md, struct b
 
 static int group_setup(void **state)
 {
-	static const char *const algs[NSIGNERS] = {"rsa2048", "rsa3072", "ec-p256"};
-	static const char *const names[NSIGNERS] = {"Signer RSA-2048", "Signer RSA-3072", "Signer P-256"};
+	static const char *const algs[NSIGNERS] = { "rsa2048", "rsa3072", "ec-p256" };
+	static const char *const names[NSIGNERS] = { "Signer RSA-2048", "Signer RSA-3072", "Signer P-256" };
 	size_t i, n;
 	enum cms_md m;
 
@@ -382,8 +385,8 @@ static int group_setup(void **state)
 		if (cms_digest(m, G.content, CONTENT_LEN, G.digest[m], &n) != TK_OK)
 			return -1;
 	{
-		X509 *root[1] = {G.root};
-		X509 *tsa[2] = {G.tsa, G.ca};
+		X509 *root[1] = { G.root };
+		X509 *tsa[2] = { G.tsa, G.ca };
 		write_pem_cert("root.pem", root, 1);
 		write_pem_cert("tsa-chain.pem", tsa, 2);
 	}
@@ -439,7 +442,8 @@ static void test_md_helpers(void **state)
 		struct buf b;
 		buf_init(&b, SIG_MAX);
 		assert_err(cms_sign_digest(G.key[S_RSA2048], G.cert[S_RSA2048], NULL, 0, CMS_MD_SHA3_256, G.digest[CMS_MD_SHA3_256], 32,
-		    NULL, &b), TK_ERR_INVALID);
+			       NULL, &b),
+		    TK_ERR_INVALID);
 		assert_err(cms_sign_digest(G.key[S_RSA2048], G.cert[S_RSA2048], NULL, 0, CMS_MD_SHA1, G.digest[CMS_MD_SHA1], 20, NULL, &b),
 		    TK_ERR_INVALID);
 		assert_int_equal(b.len, 0);
@@ -519,7 +523,7 @@ static void test_rsa2048_default(void **state)
 static void test_rsa3072_pss_sha384(void **state)
 {
 	static char out[65536];
-	struct cms_sign_opts o = {.rsa_pss = 1, .include_root = 1};
+	struct cms_sign_opts o = { .rsa_pss = 1, .include_root = 1 };
 	struct cms_info *info = NULL;
 	struct buf sig;
 
@@ -576,10 +580,11 @@ static void test_matrix(void **state)
 	for (s = 0; s < NSIGNERS; s++) {
 		for (m = CMS_MD_SHA256; m <= CMS_MD_SHA512; m++) {
 			for (pss = 0; pss <= (s == S_P256 ? 0 : 1); pss++) {
-				struct cms_sign_opts o = {.rsa_pss = pss};
+				struct cms_sign_opts o = { .rsa_pss = pss };
 				struct buf sig;
 				sign_buf(s, m, &o, &sig);
-				check_parsed(&sig, s, m, s == S_P256 ? CMS_SIG_ECDSA : pss ? CMS_SIG_RSA_PSS : CMS_SIG_RSA_PKCS1,
+				check_parsed(&sig, s, m, s == S_P256 ? CMS_SIG_ECDSA : pss ? CMS_SIG_RSA_PSS
+											   : CMS_SIG_RSA_PKCS1,
 				    2, 0);
 				expect_oracle_ok(&sig, G.content, CONTENT_LEN);
 				buf_free(&sig);
@@ -592,7 +597,7 @@ static void test_matrix(void **state)
 static void test_signing_time_option(void **state)
 {
 	static char out[65536];
-	struct cms_sign_opts o = {.signing_time = 1, .signing_time_at = 1767225600}; /* 2026-01-01T00:00:00Z */
+	struct cms_sign_opts o = { .signing_time = 1, .signing_time_at = 1767225600 }; /* 2026-01-01T00:00:00Z */
 	struct cms_info *info = NULL;
 	struct buf sig;
 
@@ -636,7 +641,7 @@ static enum tk_err next_chunk(void *arg, const uint8_t **p, size_t *len)
 /* Streaming over byte ranges gives the same signature as the whole buffer (PKCS#1 v1.5 is deterministic). */
 static void test_stream(void **state)
 {
-	struct chunks c = {G.content, CONTENT_LEN, 0, 4093, 0, 0};
+	struct chunks c = { G.content, CONTENT_LEN, 0, 4093, 0, 0 };
 	struct buf a, b;
 	uint8_t d[CMS_MAX_DIGEST];
 	size_t dn = 0;
@@ -770,7 +775,7 @@ static void test_bitflips(void **state)
 	buf_init(&t, SIG_MAX);
 	assert_ok(buf_append(&t, sig.p, sig.len));
 	for (i = 0; i < sig.len; i++) {
-		static const uint8_t masks[] = {0x01, 0x80, 0xff};
+		static const uint8_t masks[] = { 0x01, 0x80, 0xff };
 		size_t j;
 		for (j = 0; j < sizeof(masks); j++) {
 			struct cms_info *info = NULL;
@@ -910,7 +915,7 @@ static void test_estimate(void **state)
 		for (m = CMS_MD_SHA256; m <= CMS_MD_SHA512; m++) {
 			for (pss = 0; pss <= (s == S_P256 ? 0 : 1); pss++) {
 				for (st = 0; st <= 1; st++) {
-					struct cms_sign_opts o = {.rsa_pss = pss, .signing_time = st, .include_root = st};
+					struct cms_sign_opts o = { .rsa_pss = pss, .signing_time = st, .include_root = st };
 					struct buf sig;
 					size_t est = 0, est2 = 0;
 					assert_ok(cms_estimate_size(G.key[s], G.cert[s], chain2(), 2, m, &o, 0, 0, &est));
@@ -928,7 +933,8 @@ static void test_estimate(void **state)
 	{
 		size_t est = 0;
 		assert_err(cms_estimate_size(G.key[0], G.cert[0], NULL, 0, CMS_MD_SHA256, NULL, CMS_MAX_TOKEN_BYTES + 1, 0,
-		    &est), TK_ERR_LIMIT);
+			       &est),
+		    TK_ERR_LIMIT);
 		assert_err(cms_estimate_size(G.key[0], G.cert[0], NULL, 0, CMS_MD_SHA256, NULL, 0, CMS_MAX_BYTES, &est),
 		    TK_ERR_LIMIT);
 	}
@@ -936,7 +942,7 @@ static void test_estimate(void **state)
 
 static void test_bad_args(void **state)
 {
-	struct cms_sign_opts pss = {.rsa_pss = 1};
+	struct cms_sign_opts pss = { .rsa_pss = 1 };
 	X509 *many[MAX_CHAIN_DEPTH + 1];
 	struct buf b;
 	size_t i;
@@ -960,7 +966,8 @@ static void test_bad_args(void **state)
 	for (i = 0; i < MAX_CHAIN_DEPTH + 1; i++)
 		many[i] = G.ca;
 	assert_err(cms_sign_digest(G.key[S_RSA2048], G.cert[S_RSA2048], many, MAX_CHAIN_DEPTH + 1, CMS_MD_SHA256,
-	    G.digest[0], 32, NULL, &b), TK_ERR_LIMIT);
+		       G.digest[0], 32, NULL, &b),
+	    TK_ERR_LIMIT);
 	assert_int_equal(b.len, 0);
 	/* Duplicates in the chain are embedded once. */
 	assert_ok(cms_sign_digest(G.key[S_RSA2048], G.cert[S_RSA2048], many, 3, CMS_MD_SHA256, G.digest[0], 32, NULL, &b));
@@ -975,7 +982,8 @@ static void test_bad_args(void **state)
 		struct buf small;
 		buf_init(&small, 100);
 		assert_err(cms_sign_digest(G.key[S_RSA2048], G.cert[S_RSA2048], NULL, 0, CMS_MD_SHA256, G.digest[0], 32, NULL,
-		    &small), TK_ERR_LIMIT);
+			       &small),
+		    TK_ERR_LIMIT);
 		buf_free(&small);
 	}
 	buf_free(&b);
@@ -989,10 +997,10 @@ static void test_openssl_made(void **state)
 		const char *flags;
 		int cades, keyid, attached;
 	} v[] = {
-		{"", 0, 0, 0},
-		{"-cades", 1, 0, 0},
-		{"-keyid -md sha384", 0, 1, 0},
-		{"-nodetach -cades", 1, 0, 1},
+		{ "", 0, 0, 0 },
+		{ "-cades", 1, 0, 0 },
+		{ "-keyid -md sha384", 0, 1, 0 },
+		{ "-nodetach -cades", 1, 0, 1 },
 	};
 	FILE *f;
 	size_t i;
@@ -1055,19 +1063,19 @@ static void raw(struct buf *out, const void *p, size_t n)
 	assert_ok(buf_append(out, p, n));
 }
 
-static const uint8_t OID_SIGNED[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
-static const uint8_t OID_DATA[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
-static const uint8_t ALG_SHA256[] = {0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
-static const uint8_t ALG_RSA[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+static const uint8_t OID_SIGNED[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
+static const uint8_t OID_DATA[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
+static const uint8_t ALG_SHA256[] = { 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01 };
+static const uint8_t ALG_RSA[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
 /* issuerAndSerialNumber { issuer Name (empty), serialNumber 1 } */
-static const uint8_t SID[] = {0x30, 0x05, 0x30, 0x00, 0x02, 0x01, 0x01};
-static const uint8_t ATTR_CT[] = {0x30, 0x18, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03,
-	0x31, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+static const uint8_t SID[] = { 0x30, 0x05, 0x30, 0x00, 0x02, 0x01, 0x01 };
+static const uint8_t ATTR_CT[] = { 0x30, 0x18, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03,
+	0x31, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
 
 static void attr_md(struct buf *out)
 {
-	static const uint8_t head[] = {0x30, 0x2f, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04,
-		0x31, 0x22, 0x04, 0x20};
+	static const uint8_t head[] = { 0x30, 0x2f, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04,
+		0x31, 0x22, 0x04, 0x20 };
 	raw(out, head, sizeof(head));
 	raw(out, G.digest[0], 32);
 }
@@ -1155,12 +1163,12 @@ static void test_foreign_openssl(void **state)
 		enum cms_md md;
 		unsigned flags;
 	} v[] = {
-		{S_RSA2048, CMS_MD_SHA256, CMS_NOATTR},  /* RFC 5652 5.4: signature over the content digest */
-		{S_P256, CMS_MD_SHA256, CMS_NOATTR},
-		{S_RSA3072, CMS_MD_SHA3_256, 0},         /* SHA-3 with signed attributes */
-		{S_RSA2048, CMS_MD_SHA3_512, CMS_NOATTR},
-		{S_RSA2048, CMS_MD_SHA1, 0},             /* checked like any digest; policy is the verifier's */
-		{S_RSA2048, CMS_MD_SHA1, CMS_NOATTR},
+		{ S_RSA2048, CMS_MD_SHA256, CMS_NOATTR }, /* RFC 5652 5.4: signature over the content digest */
+		{ S_P256, CMS_MD_SHA256, CMS_NOATTR },
+		{ S_RSA3072, CMS_MD_SHA3_256, 0 }, /* SHA-3 with signed attributes */
+		{ S_RSA2048, CMS_MD_SHA3_512, CMS_NOATTR },
+		{ S_RSA2048, CMS_MD_SHA1, 0 }, /* checked like any digest; policy is the verifier's */
+		{ S_RSA2048, CMS_MD_SHA1, CMS_NOATTR },
 	};
 	size_t i;
 
@@ -1295,9 +1303,9 @@ static void sign_plain(const uint8_t *h, size_t hl, uint8_t out[64])
 }
 
 /* ecdsa-plain-SHA256 0.4.0.127.0.7.1.1.4.1.3 and ecdsa-plain-SHA384 (.4), parameters absent. */
-static const uint8_t ALG_PLAIN256[] = {0x30, 0x0c, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01, 0x03};
-static const uint8_t ALG_PLAIN384[] = {0x30, 0x0c, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01, 0x04};
-static const uint8_t ALG_ECDSA256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+static const uint8_t ALG_PLAIN256[] = { 0x30, 0x0c, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01, 0x03 };
+static const uint8_t ALG_PLAIN384[] = { 0x30, 0x0c, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x01, 0x01, 0x04, 0x01, 0x04 };
+static const uint8_t ALG_ECDSA256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 
 static void test_foreign_plain_ecdsa(void **state)
 {

@@ -26,19 +26,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
-#define assert_err(expr, want)                                                           \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != (want))                                                       \
-			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_,    \
-			    (int)(want), tk_errmsg());                                   \
+#define assert_err(expr, want)                                                        \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != (want))                                                    \
+			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_, \
+			    (int)(want), tk_errmsg());                                \
 	} while (0)
 
 /* 2026-11-25T10:00:00Z */
@@ -68,9 +68,9 @@ static void test_err_fail_sets_default_code(void **state)
 
 static void test_err_default_codes_distinct(void **state)
 {
-	static const enum tk_err all[] = {TK_OK, TK_ERR_INVALID, TK_ERR_NOT_FOUND, TK_ERR_EXISTS, TK_ERR_CONFLICT,
-	    TK_ERR_DENIED, TK_ERR_AUTH, TK_ERR_LIMIT, TK_ERR_CRYPTO, TK_ERR_IO, TK_ERR_STORE, TK_ERR_NOMEM,
-	    TK_ERR_INTERNAL};
+	static const enum tk_err all[] = { TK_OK, TK_ERR_INVALID, TK_ERR_NOT_FOUND, TK_ERR_EXISTS, TK_ERR_CONFLICT,
+		TK_ERR_DENIED, TK_ERR_AUTH, TK_ERR_LIMIT, TK_ERR_CRYPTO, TK_ERR_IO, TK_ERR_STORE, TK_ERR_NOMEM,
+		TK_ERR_INTERNAL };
 	size_t i, j, n = sizeof(all) / sizeof(all[0]);
 
 	(void)state;
@@ -142,7 +142,7 @@ static void test_err_wrap(void **state)
 
 static void test_err_fail_ossl(void **state)
 {
-	const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01};
+	const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01 };
 	const unsigned char *q = junk;
 	X509 *x;
 
@@ -413,8 +413,20 @@ static void test_parse_u64_good(void **state)
 static void test_parse_u64_bad(void **state)
 {
 	static const char *const bad[] = {
-		"", "+1", "-1", " 1", "1 ", "1\n", "0x10", "1e3", "1.0", "١", "1,000", "--1", "a",
-		"18446744073709551616",  /* UINT64_MAX + 1 */
+		"",
+		"+1",
+		"-1",
+		" 1",
+		"1 ",
+		"1\n",
+		"0x10",
+		"1e3",
+		"1.0",
+		"١",
+		"1,000",
+		"--1",
+		"a",
+		"18446744073709551616", /* UINT64_MAX + 1 */
 		"18446744073709551620",
 		"99999999999999999999",
 		"100000000000000000000", /* 21 digits */
@@ -433,7 +445,7 @@ static void test_parse_u64_bad(void **state)
 	}
 	assert_err(parse_u64("5", 0, 10, &v), TK_ERR_INVALID);
 	assert_err(parse_u64("1\0002", 3, 1000, &v), TK_ERR_INVALID); /* embedded NUL */
-	assert_err(parse_u64_str("11", 10, &v), TK_ERR_INVALID);        /* over max */
+	assert_err(parse_u64_str("11", 10, &v), TK_ERR_INVALID);      /* over max */
 	assert_err(parse_u64_str("18446744073709551615", UINT64_MAX - 1, &v), TK_ERR_INVALID);
 	assert_err(parse_u64_str("1", 0, &v), TK_ERR_INVALID);
 	assert_int_equal(v, 777);
@@ -516,7 +528,7 @@ static void test_hex_roundtrip(void **state)
 
 static void test_hex_decode_bad(void **state)
 {
-	static const char *const bad[] = {"0", "abc", "zz", "0g", "g0", " 0", "0 ", "0x", "-1", "+1", "1\n", "\xc3\xa9"};
+	static const char *const bad[] = { "0", "abc", "zz", "0g", "g0", " 0", "0 ", "0x", "-1", "+1", "1\n", "\xc3\xa9" };
 	uint8_t out[16];
 	size_t n = 12345, i;
 
@@ -570,7 +582,7 @@ static void test_time_iso_and_wib(void **state)
 
 static void test_time_parse_iso_good(void **state)
 {
-	static const int64_t ts[] = {0, 1, 59, 951782400LL, T_2026_11_25, 1767225600LL, 2556144000LL, 4102444799LL};
+	static const int64_t ts[] = { 0, 1, 59, 951782400LL, T_2026_11_25, 1767225600LL, 2556144000LL, 4102444799LL };
 	int64_t t = 0;
 	char iso[32];
 	size_t i;
@@ -878,8 +890,8 @@ static void test_path_join(void **state)
 
 static void test_der_read_good(void **state)
 {
-	static const uint8_t octets[] = {0x04, 0x03, 'a', 'b', 'c', 0xff, 0xff};
-	static const uint8_t empty_seq[] = {0x30, 0x00};
+	static const uint8_t octets[] = { 0x04, 0x03, 'a', 'b', 'c', 0xff, 0xff };
+	static const uint8_t empty_seq[] = { 0x30, 0x00 };
 	uint8_t tag = 0;
 	const uint8_t *val = NULL;
 	size_t vlen = 0, total = 0;
@@ -916,24 +928,24 @@ static void test_der_read_hostile(void **state)
 		uint8_t b[12];
 		size_t len;
 	} bad[] = {
-		{"empty", {0}, 0},
-		{"tag only", {0x04}, 1},
-		{"indefinite length", {0x30, 0x80, 0x00, 0x00}, 4},
-		{"non-minimal 0x81 for 5", {0x04, 0x81, 0x05, 1, 2, 3, 4, 5}, 8},
-		{"non-minimal 0x81 for 127", {0x04, 0x81, 0x7f}, 3},
-		{"non-minimal leading zero", {0x04, 0x82, 0x00, 0x05, 1, 2, 3, 4, 5}, 9},
-		{"non-minimal 0x82 00 80", {0x04, 0x82, 0x00, 0x80}, 4},
-		{"length past end", {0x04, 0x05, 1, 2, 3, 4}, 6},
-		{"long length past end", {0x04, 0x81, 0x80, 1, 2}, 5},
-		{"length bytes missing", {0x04, 0x82, 0x01}, 3},
-		{"length bytes missing 2", {0x04, 0x81}, 2},
-		{"huge 8-byte length", {0x04, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0}, 12},
-		{"8-byte length 2^63", {0x04, 0x88, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 12},
-		{"9 length bytes", {0x04, 0x89, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 12},
-		{"0xff length form", {0x04, 0xff, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 12},
-		{"multi-byte tag", {0x1f, 0x81, 0x00, 0x00}, 4},
-		{"multi-byte context tag", {0xbf, 0x20, 0x00}, 3},
-		{"multi-byte tag 0x5f", {0x5f, 0x01, 0x00}, 3},
+		{ "empty", { 0 }, 0 },
+		{ "tag only", { 0x04 }, 1 },
+		{ "indefinite length", { 0x30, 0x80, 0x00, 0x00 }, 4 },
+		{ "non-minimal 0x81 for 5", { 0x04, 0x81, 0x05, 1, 2, 3, 4, 5 }, 8 },
+		{ "non-minimal 0x81 for 127", { 0x04, 0x81, 0x7f }, 3 },
+		{ "non-minimal leading zero", { 0x04, 0x82, 0x00, 0x05, 1, 2, 3, 4, 5 }, 9 },
+		{ "non-minimal 0x82 00 80", { 0x04, 0x82, 0x00, 0x80 }, 4 },
+		{ "length past end", { 0x04, 0x05, 1, 2, 3, 4 }, 6 },
+		{ "long length past end", { 0x04, 0x81, 0x80, 1, 2 }, 5 },
+		{ "length bytes missing", { 0x04, 0x82, 0x01 }, 3 },
+		{ "length bytes missing 2", { 0x04, 0x81 }, 2 },
+		{ "huge 8-byte length", { 0x04, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0 }, 12 },
+		{ "8-byte length 2^63", { 0x04, 0x88, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 12 },
+		{ "9 length bytes", { 0x04, 0x89, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 12 },
+		{ "0xff length form", { 0x04, 0xff, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, 12 },
+		{ "multi-byte tag", { 0x1f, 0x81, 0x00, 0x00 }, 4 },
+		{ "multi-byte context tag", { 0xbf, 0x20, 0x00 }, 3 },
+		{ "multi-byte tag 0x5f", { 0x5f, 0x01, 0x00 }, 3 },
 	};
 	size_t i;
 
@@ -989,15 +1001,15 @@ static void test_der_put_header_roundtrip(void **state)
 		uint8_t hdr[6];
 		size_t hlen;
 	} cases[] = {
-		{0, {0x04, 0x00}, 2},
-		{1, {0x04, 0x01}, 2},
-		{127, {0x04, 0x7f}, 2},
-		{128, {0x04, 0x81, 0x80}, 3},
-		{255, {0x04, 0x81, 0xff}, 3},
-		{256, {0x04, 0x82, 0x01, 0x00}, 4},
-		{65535, {0x04, 0x82, 0xff, 0xff}, 4},
-		{65536, {0x04, 0x83, 0x01, 0x00, 0x00}, 5},
-		{70000, {0x04, 0x83, 0x01, 0x11, 0x70}, 5},
+		{ 0, { 0x04, 0x00 }, 2 },
+		{ 1, { 0x04, 0x01 }, 2 },
+		{ 127, { 0x04, 0x7f }, 2 },
+		{ 128, { 0x04, 0x81, 0x80 }, 3 },
+		{ 255, { 0x04, 0x81, 0xff }, 3 },
+		{ 256, { 0x04, 0x82, 0x01, 0x00 }, 4 },
+		{ 65535, { 0x04, 0x82, 0xff, 0xff }, 4 },
+		{ 65536, { 0x04, 0x83, 0x01, 0x00, 0x00 }, 5 },
+		{ 70000, { 0x04, 0x83, 0x01, 0x11, 0x70 }, 5 },
 	};
 	size_t i;
 
@@ -1043,7 +1055,7 @@ static void test_der_put_header_roundtrip(void **state)
 static void test_der_put_respects_buf_limit(void **state)
 {
 	struct buf b;
-	uint8_t v[10] = {0};
+	uint8_t v[10] = { 0 };
 
 	(void)state;
 	buf_init(&b, 11);
@@ -1207,10 +1219,10 @@ static void test_config_syntax_errors(void **state)
 		const char *text;
 		const char *line;
 	} bad[] = {
-		{"[a]\nno equals sign here\n", "line 2"},
-		{"[unterminated\nk = v\n", "line 1"},
-		{"[a]\nk = v\n[b\n", "line 3"},
-		{"[a]\nk = v\nx\ny = 1\n", "line 3"},
+		{ "[a]\nno equals sign here\n", "line 2" },
+		{ "[unterminated\nk = v\n", "line 1" },
+		{ "[a]\nk = v\n[b\n", "line 3" },
+		{ "[a]\nk = v\nx\ny = 1\n", "line 3" },
 	};
 	size_t i;
 
@@ -1297,7 +1309,7 @@ static void test_config_get_u64(void **state)
 	    "spaced = 1 2\n";
 	struct config *c = parse_ok(text);
 	uint64_t v = 0;
-	static const char *const bad[] = {"over", "neg", "frac", "hex", "word", "empty", "spaced"};
+	static const char *const bad[] = { "over", "neg", "frac", "hex", "word", "empty", "spaced" };
 	size_t i;
 
 	(void)state;

@@ -38,7 +38,7 @@ static void test_error_internal_classes_withheld(void **state)
 	static const struct {
 		enum tk_err e;
 		unsigned status;
-	} cases[] = {{TK_ERR_STORE, 503}, {TK_ERR_IO, 503}, {TK_ERR_NOMEM, 500}, {TK_ERR_INTERNAL, 500}};
+	} cases[] = { { TK_ERR_STORE, 503 }, { TK_ERR_IO, 503 }, { TK_ERR_NOMEM, 500 }, { TK_ERR_INTERNAL, 500 } };
 	struct http_public_error pe;
 	size_t i;
 

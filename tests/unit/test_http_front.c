@@ -311,7 +311,7 @@ static void test_log_carries_request_id(void **state)
 static int notify_listener(const char *name)
 {
 	struct sockaddr_un sa;
-	struct timeval tv = {2, 0};
+	struct timeval tv = { 2, 0 };
 	unsigned len = 0;
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 

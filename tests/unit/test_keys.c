@@ -24,31 +24,65 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
-#define assert_err(expr, want)                                                           \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != (want))                                                       \
-			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_,    \
-			    (int)(want), tk_errmsg());                                   \
+#define assert_err(expr, want)                                                        \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != (want))                                                    \
+			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_, \
+			    (int)(want), tk_errmsg());                                \
 	} while (0)
 
-static const char *const alg_names[] = {"rsa2048", "rsa3072", "rsa4096", "ec-p256", "ec-p384"};
+static const char *const alg_names[] = { "rsa2048", "rsa3072", "rsa4096", "ec-p256", "ec-p384" };
 #define NALGS (sizeof(alg_names) / sizeof(alg_names[0]))
-enum { RSA2048, RSA3072, RSA4096, P256, P384 };
+enum { RSA2048,
+	RSA3072,
+	RSA4096,
+	P256,
+	P384 };
 
 /* Generated once in group setup; tests only read them. */
 static EVP_PKEY *g_keys[NALGS];
 
 static const uint8_t ikey_a[32] = {
-	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
-	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	0x00,
+	0x01,
+	0x02,
+	0x03,
+	0x04,
+	0x05,
+	0x06,
+	0x07,
+	0x08,
+	0x09,
+	0x0a,
+	0x0b,
+	0x0c,
+	0x0d,
+	0x0e,
+	0x0f,
+	0x10,
+	0x11,
+	0x12,
+	0x13,
+	0x14,
+	0x15,
+	0x16,
+	0x17,
+	0x18,
+	0x19,
+	0x1a,
+	0x1b,
+	0x1c,
+	0x1d,
+	0x1e,
+	0x1f,
 };
 
 static int group_setup(void **state)
@@ -175,7 +209,7 @@ static int oracle_open(const uint8_t key[32], const char *aad, const uint8_t *bl
 
 static void test_aead_roundtrip(void **state)
 {
-	static const size_t lens[] = {0, 1, 15, 16, 17, 1000};
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 1000 };
 	uint8_t pt[1000], check[1000];
 	size_t i;
 
@@ -373,8 +407,8 @@ static void test_aead_output_limits(void **state)
 
 static void test_key_alg_valid(void **state)
 {
-	static const char *const bad[] = {"", "rsa", "rsa1024", "rsa8192", "RSA2048", "rsa2048 ", " rsa2048",
-	    "ec-p521", "ec-p256k", "ecp256", "ed25519", "ec-P256"};
+	static const char *const bad[] = { "", "rsa", "rsa1024", "rsa8192", "RSA2048", "rsa2048 ", " rsa2048",
+		"ec-p521", "ec-p256k", "ecp256", "ed25519", "ec-P256" };
 	size_t i;
 
 	(void)state;
@@ -387,7 +421,7 @@ static void test_key_alg_valid(void **state)
 
 static void test_key_generate_all_algorithms(void **state)
 {
-	static const int bits[NALGS] = {2048, 3072, 4096, 256, 384};
+	static const int bits[NALGS] = { 2048, 3072, 4096, 256, 384 };
 	size_t i;
 
 	(void)state;
@@ -401,7 +435,8 @@ static void test_key_generate_all_algorithms(void **state)
 		assert_true(EVP_PKEY_is_a(g_keys[i], i < P256 ? "RSA" : "EC"));
 		/* A private key: the private component is present. */
 		assert_int_equal(EVP_PKEY_get_bn_param(g_keys[i], i < P256 ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY,
-		    &priv), 1);
+				     &priv),
+		    1);
 		BN_clear_free(priv);
 		memset(name, 'x', sizeof(name));
 		assert_ok(key_alg_of(g_keys[i], name));
@@ -435,7 +470,7 @@ static void test_key_generate_fresh_keys_differ(void **state)
 
 static void test_key_generate_unknown_algorithm(void **state)
 {
-	static const char *const bad[] = {"rsa1024", "", "RSA2048", "ec-p521", "dsa2048", "ed25519", "rsa2048\n"};
+	static const char *const bad[] = { "rsa1024", "", "RSA2048", "ec-p521", "dsa2048", "ed25519", "rsa2048\n" };
 	size_t i;
 
 	(void)state;
@@ -456,12 +491,12 @@ static void test_key_alg_of_unsupported(void **state)
 		const char *type;
 		const char *param; /* curve name, or NULL for RSA-1024 */
 	} cases[] = {
-		{"RSA", NULL},
-		{"EC", "P-521"},
-		{"EC", "secp256k1"},
-		{"EC", "P-224"},
-		{"ED25519", NULL},
-		{"X25519", NULL},
+		{ "RSA", NULL },
+		{ "EC", "P-521" },
+		{ "EC", "secp256k1" },
+		{ "EC", "P-224" },
+		{ "ED25519", NULL },
+		{ "X25519", NULL },
 	};
 	size_t i;
 
@@ -550,8 +585,8 @@ static void test_soft_open_wrong_instance_key(void **state)
 
 static void test_soft_open_bound_to_name(void **state)
 {
-	static const char *const others[] = {"ca-root", "ca-issuin", "ca-issuing ", "CA-ISSUING", "", "ca-issuing\n",
-	    "teken-key-v1:ca-issuing"};
+	static const char *const others[] = { "ca-root", "ca-issuin", "ca-issuing ", "CA-ISSUING", "", "ca-issuing\n",
+		"teken-key-v1:ca-issuing" };
 	struct buf blob;
 	size_t i;
 
@@ -601,7 +636,7 @@ static void test_soft_open_tampered_or_truncated(void **state)
 static void test_soft_open_authentic_garbage(void **state)
 {
 	/* A blob that authenticates but does not hold a private key. */
-	static const char *const junk[] = {"", "not a key", "\x30\x03\x02\x01\x00", "\x30\x82\xff\xff"};
+	static const char *const junk[] = { "", "not a key", "\x30\x03\x02\x01\x00", "\x30\x82\xff\xff" };
 	size_t i;
 
 	(void)state;
@@ -662,7 +697,7 @@ static void test_soft_seal_output_limit(void **state)
  */
 static void test_soft_seal_name_limits_consistent(void **state)
 {
-	static const size_t lens[] = {1, 63, 64, 100, 114, 115, 200};
+	static const size_t lens[] = { 1, 63, 64, 100, 114, 115, 200 };
 	size_t i;
 
 	(void)state;
@@ -717,7 +752,9 @@ static void test_key_from_pkey(void **state)
 /* signing                                                             */
 /* ------------------------------------------------------------------ */
 
-enum pad { PAD_PKCS1, PAD_PSS, PAD_NONE };
+enum pad { PAD_PKCS1,
+	PAD_PSS,
+	PAD_NONE };
 
 /* 1 when sig verifies over msg with OpenSSL's verifier and the given padding. */
 static int verify(EVP_PKEY *pk, const EVP_MD *md, enum pad pad, int saltlen, const uint8_t *msg, size_t len,
@@ -749,9 +786,9 @@ static void test_sign_rsa_pkcs1(void **state)
 		const char *md;
 		size_t siglen;
 	} cases[] = {
-		{RSA2048, "sha256", 256},
-		{RSA3072, "sha384", 384},
-		{RSA4096, "sha512", 512},
+		{ RSA2048, "sha256", 256 },
+		{ RSA3072, "sha384", 384 },
+		{ RSA4096, "sha512", 512 },
 	};
 	size_t i;
 
@@ -769,9 +806,11 @@ static void test_sign_rsa_pkcs1(void **state)
 		assert_int_equal(verify(g_keys[cases[i].key], md, PAD_PKCS1, 0, msg, sizeof(msg) - 1, s1.p, s1.len), 1);
 		/* It is PKCS#1 v1.5, not PSS, and with this digest. */
 		assert_int_not_equal(verify(g_keys[cases[i].key], md, PAD_PSS, RSA_PSS_SALTLEN_AUTO, msg, sizeof(msg) - 1,
-		    s1.p, s1.len), 1);
+					 s1.p, s1.len),
+		    1);
 		assert_int_not_equal(verify(g_keys[cases[i].key], EVP_sha1(), PAD_PKCS1, 0, msg, sizeof(msg) - 1, s1.p,
-		    s1.len), 1);
+					 s1.len),
+		    1);
 		/* PKCS#1 v1.5 is deterministic. */
 		assert_ok(key_sign(k, md, 0, msg, sizeof(msg) - 1, &s2));
 		assert_int_equal(s1.len, s2.len);
@@ -796,10 +835,10 @@ static void test_sign_rsa_pss(void **state)
 		const char *md;
 		int salt;
 	} cases[] = {
-		{RSA2048, "sha256", 32},
-		{RSA3072, "sha384", 48},
-		{RSA4096, "sha512", 64},
-		{RSA2048, "sha512", 64},
+		{ RSA2048, "sha256", 32 },
+		{ RSA3072, "sha384", 48 },
+		{ RSA4096, "sha512", 64 },
+		{ RSA2048, "sha512", 64 },
 	};
 	size_t i;
 
@@ -821,7 +860,8 @@ static void test_sign_rsa_pss(void **state)
 		assert_int_not_equal(verify(pk, md, PAD_PSS, 20, msg, sizeof(msg) - 1, s1.p, s1.len), 1);
 		assert_int_not_equal(verify(pk, md, PAD_PKCS1, 0, msg, sizeof(msg) - 1, s1.p, s1.len), 1);
 		assert_int_not_equal(verify(pk, md, PAD_PSS, cases[i].salt, (const uint8_t *)"tbs for PSs", sizeof(msg) - 1,
-		    s1.p, s1.len), 1);
+					 s1.p, s1.len),
+		    1);
 		/* PSS is randomised. */
 		assert_ok(key_sign(k, md, 1, msg, sizeof(msg) - 1, &s2));
 		assert_true(memcmp(s1.p, s2.p, s1.len) != 0);
@@ -839,9 +879,9 @@ static void test_sign_ecdsa(void **state)
 		int key;
 		const char *md;
 	} cases[] = {
-		{P256, "sha256"},
-		{P384, "sha384"},
-		{P256, "sha512"},
+		{ P256, "sha256" },
+		{ P384, "sha384" },
+		{ P256, "sha512" },
 	};
 	size_t i;
 

@@ -111,7 +111,7 @@ static const char *check_of(json_t *j, const char *name)
 static void test_ready_probe_and_jobs_record(void **state)
 {
 	struct svc_ctx c;
-	struct jobs_state js = {0, 0};
+	struct jobs_state js = { 0, 0 };
 	struct jobs_progress p[JOBS_MAX];
 	char v1[64], v2[64], want[32];
 	int64_t now = tk_now(), at = 0;
@@ -187,9 +187,9 @@ static void test_ready_probe_and_jobs_record(void **state)
 static void test_jobs_stuck_choice(void **state)
 {
 	struct jobs_progress p[3] = {
-		{"notify", 60, 1000, 0, 0},
-		{"crl", 3600, 1000, 0, 0},
-		{"audit", 60, 1000, 0, 0},
+		{ "notify", 60, 1000, 0, 0 },
+		{ "crl", 3600, 1000, 0, 0 },
+		{ "audit", 60, 1000, 0, 0 },
 	};
 	int64_t minute_limit = JOBS_STUCK_PERIODS * 60 + JOBS_STUCK_SLACK_S;
 

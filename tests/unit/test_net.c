@@ -25,22 +25,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
-#define assert_err_code(expr, want_err, want_code)                                       \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != (want_err))                                                   \
-			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_,    \
-			    (int)(want_err), tk_errmsg());                               \
-		if (strcmp(tk_last_error()->code, (want_code)) != 0)                     \
-			fail_msg("%s: code '%s', expected '%s' (%s)", #expr,              \
-			    tk_last_error()->code, (want_code), tk_errmsg());            \
+#define assert_err_code(expr, want_err, want_code)                                    \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != (want_err))                                                \
+			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_, \
+			    (int)(want_err), tk_errmsg());                            \
+		if (strcmp(tk_last_error()->code, (want_code)) != 0)                  \
+			fail_msg("%s: code '%s', expected '%s' (%s)", #expr,          \
+			    tk_last_error()->code, (want_code), tk_errmsg());         \
 	} while (0)
 
 static void assert_msg_has(const char *part)
@@ -77,39 +77,75 @@ static void test_classify(void **state)
 		enum net_addr_kind kind;
 	} cases[] = {
 		/* IPv4: public, and the edges of each special range */
-		{"8.8.8.8", NET_ADDR_PUBLIC}, {"1.1.1.1", NET_ADDR_PUBLIC}, {"103.28.12.1", NET_ADDR_PUBLIC},
-		{"127.0.0.1", NET_ADDR_LOOPBACK}, {"127.255.255.254", NET_ADDR_LOOPBACK}, {"126.255.255.255", NET_ADDR_PUBLIC},
-		{"128.0.0.1", NET_ADDR_PUBLIC},
-		{"10.0.0.0", NET_ADDR_PRIVATE}, {"10.255.255.255", NET_ADDR_PRIVATE}, {"11.0.0.1", NET_ADDR_PUBLIC},
-		{"9.255.255.255", NET_ADDR_PUBLIC},
-		{"172.16.0.1", NET_ADDR_PRIVATE}, {"172.31.255.255", NET_ADDR_PRIVATE}, {"172.15.255.255", NET_ADDR_PUBLIC},
-		{"172.32.0.0", NET_ADDR_PUBLIC},
-		{"192.168.0.1", NET_ADDR_PRIVATE}, {"192.168.255.255", NET_ADDR_PRIVATE}, {"192.169.0.0", NET_ADDR_PUBLIC},
-		{"169.254.169.254", NET_ADDR_LINK_LOCAL}, {"169.254.0.0", NET_ADDR_LINK_LOCAL}, {"169.255.0.0", NET_ADDR_PUBLIC},
-		{"100.64.0.0", NET_ADDR_CGNAT}, {"100.127.255.255", NET_ADDR_CGNAT}, {"100.63.255.255", NET_ADDR_PUBLIC},
-		{"100.128.0.0", NET_ADDR_PUBLIC},
-		{"224.0.0.1", NET_ADDR_MULTICAST}, {"239.255.255.255", NET_ADDR_MULTICAST},
-		{"0.0.0.0", NET_ADDR_UNSPECIFIED}, {"0.1.2.3", NET_ADDR_UNSPECIFIED},
-		{"240.0.0.1", NET_ADDR_RESERVED}, {"255.255.255.255", NET_ADDR_RESERVED},
-		{"192.0.2.1", NET_ADDR_RESERVED}, {"198.18.0.1", NET_ADDR_RESERVED}, {"198.19.255.255", NET_ADDR_RESERVED},
-		{"198.20.0.0", NET_ADDR_PUBLIC}, {"198.51.100.7", NET_ADDR_RESERVED}, {"203.0.113.9", NET_ADDR_RESERVED},
-		{"192.0.0.8", NET_ADDR_RESERVED},
+		{ "8.8.8.8", NET_ADDR_PUBLIC },
+		{ "1.1.1.1", NET_ADDR_PUBLIC },
+		{ "103.28.12.1", NET_ADDR_PUBLIC },
+		{ "127.0.0.1", NET_ADDR_LOOPBACK },
+		{ "127.255.255.254", NET_ADDR_LOOPBACK },
+		{ "126.255.255.255", NET_ADDR_PUBLIC },
+		{ "128.0.0.1", NET_ADDR_PUBLIC },
+		{ "10.0.0.0", NET_ADDR_PRIVATE },
+		{ "10.255.255.255", NET_ADDR_PRIVATE },
+		{ "11.0.0.1", NET_ADDR_PUBLIC },
+		{ "9.255.255.255", NET_ADDR_PUBLIC },
+		{ "172.16.0.1", NET_ADDR_PRIVATE },
+		{ "172.31.255.255", NET_ADDR_PRIVATE },
+		{ "172.15.255.255", NET_ADDR_PUBLIC },
+		{ "172.32.0.0", NET_ADDR_PUBLIC },
+		{ "192.168.0.1", NET_ADDR_PRIVATE },
+		{ "192.168.255.255", NET_ADDR_PRIVATE },
+		{ "192.169.0.0", NET_ADDR_PUBLIC },
+		{ "169.254.169.254", NET_ADDR_LINK_LOCAL },
+		{ "169.254.0.0", NET_ADDR_LINK_LOCAL },
+		{ "169.255.0.0", NET_ADDR_PUBLIC },
+		{ "100.64.0.0", NET_ADDR_CGNAT },
+		{ "100.127.255.255", NET_ADDR_CGNAT },
+		{ "100.63.255.255", NET_ADDR_PUBLIC },
+		{ "100.128.0.0", NET_ADDR_PUBLIC },
+		{ "224.0.0.1", NET_ADDR_MULTICAST },
+		{ "239.255.255.255", NET_ADDR_MULTICAST },
+		{ "0.0.0.0", NET_ADDR_UNSPECIFIED },
+		{ "0.1.2.3", NET_ADDR_UNSPECIFIED },
+		{ "240.0.0.1", NET_ADDR_RESERVED },
+		{ "255.255.255.255", NET_ADDR_RESERVED },
+		{ "192.0.2.1", NET_ADDR_RESERVED },
+		{ "198.18.0.1", NET_ADDR_RESERVED },
+		{ "198.19.255.255", NET_ADDR_RESERVED },
+		{ "198.20.0.0", NET_ADDR_PUBLIC },
+		{ "198.51.100.7", NET_ADDR_RESERVED },
+		{ "203.0.113.9", NET_ADDR_RESERVED },
+		{ "192.0.0.8", NET_ADDR_RESERVED },
 		/* IPv6 */
-		{"2001:4860:4860::8888", NET_ADDR_PUBLIC}, {"2400:cb00::1", NET_ADDR_PUBLIC},
-		{"::1", NET_ADDR_LOOPBACK}, {"::", NET_ADDR_UNSPECIFIED},
-		{"fc00::1", NET_ADDR_PRIVATE}, {"fd12:3456::1", NET_ADDR_PRIVATE}, {"fec0::1", NET_ADDR_PRIVATE},
-		{"fe80::1", NET_ADDR_LINK_LOCAL}, {"febf::1", NET_ADDR_LINK_LOCAL},
-		{"ff02::1", NET_ADDR_MULTICAST}, {"ff0e::1", NET_ADDR_MULTICAST},
-		{"2001:db8::1", NET_ADDR_RESERVED}, {"2001::1", NET_ADDR_RESERVED}, {"100::1", NET_ADDR_RESERVED},
-		{"::2", NET_ADDR_RESERVED}, {"::7f00:1", NET_ADDR_RESERVED},
+		{ "2001:4860:4860::8888", NET_ADDR_PUBLIC },
+		{ "2400:cb00::1", NET_ADDR_PUBLIC },
+		{ "::1", NET_ADDR_LOOPBACK },
+		{ "::", NET_ADDR_UNSPECIFIED },
+		{ "fc00::1", NET_ADDR_PRIVATE },
+		{ "fd12:3456::1", NET_ADDR_PRIVATE },
+		{ "fec0::1", NET_ADDR_PRIVATE },
+		{ "fe80::1", NET_ADDR_LINK_LOCAL },
+		{ "febf::1", NET_ADDR_LINK_LOCAL },
+		{ "ff02::1", NET_ADDR_MULTICAST },
+		{ "ff0e::1", NET_ADDR_MULTICAST },
+		{ "2001:db8::1", NET_ADDR_RESERVED },
+		{ "2001::1", NET_ADDR_RESERVED },
+		{ "100::1", NET_ADDR_RESERVED },
+		{ "::2", NET_ADDR_RESERVED },
+		{ "::7f00:1", NET_ADDR_RESERVED },
 		/* IPv4 inside IPv6: mapped, NAT64, 6to4 follow the IPv4 address */
-		{"::ffff:127.0.0.1", NET_ADDR_LOOPBACK}, {"::ffff:10.1.2.3", NET_ADDR_PRIVATE},
-		{"::ffff:169.254.169.254", NET_ADDR_LINK_LOCAL}, {"::ffff:100.64.1.1", NET_ADDR_CGNAT},
-		{"::ffff:0.0.0.0", NET_ADDR_UNSPECIFIED}, {"::ffff:224.0.0.1", NET_ADDR_MULTICAST},
-		{"::ffff:8.8.8.8", NET_ADDR_PUBLIC},
-		{"64:ff9b::10.0.0.1", NET_ADDR_PRIVATE}, {"64:ff9b::8.8.8.8", NET_ADDR_PUBLIC},
-		{"64:ff9b:1::1", NET_ADDR_PRIVATE},
-		{"2002:7f00:1::", NET_ADDR_LOOPBACK}, {"2002:c0a8:101::1", NET_ADDR_PRIVATE}, {"2002:808:808::1", NET_ADDR_PUBLIC},
+		{ "::ffff:127.0.0.1", NET_ADDR_LOOPBACK },
+		{ "::ffff:10.1.2.3", NET_ADDR_PRIVATE },
+		{ "::ffff:169.254.169.254", NET_ADDR_LINK_LOCAL },
+		{ "::ffff:100.64.1.1", NET_ADDR_CGNAT },
+		{ "::ffff:0.0.0.0", NET_ADDR_UNSPECIFIED },
+		{ "::ffff:224.0.0.1", NET_ADDR_MULTICAST },
+		{ "::ffff:8.8.8.8", NET_ADDR_PUBLIC },
+		{ "64:ff9b::10.0.0.1", NET_ADDR_PRIVATE },
+		{ "64:ff9b::8.8.8.8", NET_ADDR_PUBLIC },
+		{ "64:ff9b:1::1", NET_ADDR_PRIVATE },
+		{ "2002:7f00:1::", NET_ADDR_LOOPBACK },
+		{ "2002:c0a8:101::1", NET_ADDR_PRIVATE },
+		{ "2002:808:808::1", NET_ADDR_PUBLIC },
 	};
 	size_t i;
 

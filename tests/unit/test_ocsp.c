@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
 /* Fixtures made once: a CA, its delegated OCSP signer, an unrelated CA, a leaf. */
@@ -302,7 +302,7 @@ static void test_parse_bad(void **state)
 	uint8_t *der;
 	const uint8_t *list;
 	size_t len, onelen, n, el;
-	uint8_t nonce_oid[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02};
+	uint8_t nonce_oid[] = { 0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02 };
 	uint8_t inner[1024], octet[1024], e1[1024];
 
 	(void)state;
@@ -354,7 +354,7 @@ static void test_parse_bad(void **state)
 	}
 	/* Nonces of 0 and 33 bytes (RFC 8954), and two nonces. */
 	{
-		size_t sizes[] = {0, MAX_OCSP_NONCE_BYTES + 1};
+		size_t sizes[] = { 0, MAX_OCSP_NONCE_BYTES + 1 };
 		size_t i;
 		for (i = 0; i < 2; i++) {
 			memset(inner, 'N', sizeof(inner));
@@ -379,8 +379,8 @@ static void test_parse_bad(void **state)
 	}
 	/* An unknown critical extension; the same non-critical is fine. */
 	{
-		static const uint8_t crit[] = {0x30, 0x0c, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x01, 0x01, 0xff, 0x04, 0x02, 0x05, 0x00};
-		static const uint8_t noncrit[] = {0x30, 0x09, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x02, 0x05, 0x00};
+		static const uint8_t crit[] = { 0x30, 0x0c, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x01, 0x01, 0xff, 0x04, 0x02, 0x05, 0x00 };
+		static const uint8_t noncrit[] = { 0x30, 0x09, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x02, 0x05, 0x00 };
 		struct ocsp_req *r = NULL;
 		n = wrap_req(list, onelen, 1, crit, sizeof(crit), out);
 		expect_bad(out, n, "critical extension");
@@ -412,7 +412,7 @@ static void test_parse_odd_serials(void **state)
 	(void)state;
 	assert_int_equal(ASN1_INTEGER_set(s, -5), 1);
 	assert_non_null(OCSP_request_add0_id(r, OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(ca_cert),
-						  X509_get0_pubkey_bitstr(ca_cert), s)));
+						    X509_get0_pubkey_bitstr(ca_cert), s)));
 	n = i2d_OCSP_REQUEST(r, &p);
 	assert_true(n > 0);
 	assert_ok(ocsp_req_parse(p, (size_t)n, &pr));
@@ -534,11 +534,18 @@ static void test_b64(void **state)
 	static const struct {
 		const char *in, *out;
 	} good[] = {
-	    {"", ""}, {"TQ==", "M"}, {"TQ", "M"}, {"TWE=", "Ma"}, {"TWE", "Ma"}, {"TWFu", "Man"},
-	    {"-_-_", "\xfb\xff\xbf"}, {"+/+/", "\xfb\xff\xbf"}, {" / /", "\xfb\xff\xbf"},
+		{ "", "" },
+		{ "TQ==", "M" },
+		{ "TQ", "M" },
+		{ "TWE=", "Ma" },
+		{ "TWE", "Ma" },
+		{ "TWFu", "Man" },
+		{ "-_-_", "\xfb\xff\xbf" },
+		{ "+/+/", "\xfb\xff\xbf" },
+		{ " / /", "\xfb\xff\xbf" },
 	};
-	static const char *const bad[] = {"T", "TQ=", "TQ===", "TQ==TQ==", "TWE=x", "TR==", "TWF=", "!!!!", "TW\nE", "TWE%3D",
-	    "TW\xc3\xa9"};
+	static const char *const bad[] = { "T", "TQ=", "TQ===", "TQ==TQ==", "TWE=x", "TR==", "TWF=", "!!!!", "TW\nE", "TWE%3D",
+		"TW\xc3\xa9" };
 	struct buf b;
 	size_t i;
 	char big[8000];
@@ -624,17 +631,17 @@ static void test_resp_own_certid(void **state)
 	const ASN1_OCTET_STRING *keyid = NULL;
 	const X509_NAME *byname = NULL;
 	int64_t now = tk_now();
-	static const uint8_t serial[] = {0x01, 0x23, 0x45, 0x67};
+	static const uint8_t serial[] = { 0x01, 0x23, 0x45, 0x67 };
 	static const struct {
 		enum ocsp_cert_status st;
 		int reason, want, want_reason;
 	} cases[] = {
-	    {OCSP_CERT_GOOD, 0, V_OCSP_CERTSTATUS_GOOD, -1},
-	    {OCSP_CERT_REVOKED, 1, V_OCSP_CERTSTATUS_REVOKED, 1},
-	    {OCSP_CERT_REVOKED, 6, V_OCSP_CERTSTATUS_REVOKED, 6},
-	    {OCSP_CERT_REVOKED, 0, V_OCSP_CERTSTATUS_REVOKED, -1}, /* unspecified: left out */
-	    {OCSP_CERT_REVOKED, 7, V_OCSP_CERTSTATUS_REVOKED, -1}, /* unused value: left out */
-	    {OCSP_CERT_UNKNOWN, 0, V_OCSP_CERTSTATUS_UNKNOWN, -1},
+		{ OCSP_CERT_GOOD, 0, V_OCSP_CERTSTATUS_GOOD, -1 },
+		{ OCSP_CERT_REVOKED, 1, V_OCSP_CERTSTATUS_REVOKED, 1 },
+		{ OCSP_CERT_REVOKED, 6, V_OCSP_CERTSTATUS_REVOKED, 6 },
+		{ OCSP_CERT_REVOKED, 0, V_OCSP_CERTSTATUS_REVOKED, -1 }, /* unspecified: left out */
+		{ OCSP_CERT_REVOKED, 7, V_OCSP_CERTSTATUS_REVOKED, -1 }, /* unused value: left out */
+		{ OCSP_CERT_UNKNOWN, 0, V_OCSP_CERTSTATUS_UNKNOWN, -1 },
 	};
 	size_t i, h;
 
@@ -787,8 +794,8 @@ static void test_signer_mismatch(void **state)
 
 static void test_resp_error(void **state)
 {
-	static const enum ocsp_resp_status sts[] = {OCSP_ST_MALFORMED, OCSP_ST_INTERNAL_ERROR, OCSP_ST_TRY_LATER,
-	    OCSP_ST_SIG_REQUIRED, OCSP_ST_UNAUTHORIZED};
+	static const enum ocsp_resp_status sts[] = { OCSP_ST_MALFORMED, OCSP_ST_INTERNAL_ERROR, OCSP_ST_TRY_LATER,
+		OCSP_ST_SIG_REQUIRED, OCSP_ST_UNAUTHORIZED };
 	struct buf b;
 	size_t i;
 

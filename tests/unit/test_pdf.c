@@ -238,8 +238,8 @@ static void test_objects(void **state)
 	(void)state;
 	pb_base(&pb);
 	pb_obj(&pb, "<< /Lit (a\\(b\\)c\\\\d\\n\\101\\7x\\\r\nend) /Hex <48 65 6c6C 6f 7> /Nm /A#20B#2fc "
-	            "/Int -42 /Real -.5 /Real2 3. /T true /F false /Nul null /Ref 4 0 R /Arr [1 [2 [3]] (s) /n 4 0 R 5] "
-	            "/Dup 1 /Dup 2 /Nested << /K << /L [<<>>] >> >> /CR (a\r\nb\rc) >>");
+		    "/Int -42 /Real -.5 /Real2 3. /T true /F false /Nul null /Ref 4 0 R /Arr [1 [2 [3]] (s) /n 4 0 R 5] "
+		    "/Dup 1 /Dup 2 /Nested << /K << /L [<<>>] >> >> /CR (a\r\nb\rc) >>");
 	pb_end(&pb, NULL);
 	d = load_buf(&pb.b);
 	assert_null(pdf_doc_damage(d));
@@ -397,7 +397,7 @@ static void test_filters(void **state)
 	pb_stream(&pb, "/Filter /FlateDecode /DecodeParms << /Predictor 2 /Colors 3 /Columns 4 >>", z.p, z.len);
 	/* 8: PNG predictors: rows with Sub, Up and Paeth (filter bytes 1, 2, 4) */
 	{
-		static const uint8_t ft[3] = {1, 2, 4};
+		static const uint8_t ft[3] = { 1, 2, 4 };
 		size_t k = 0;
 		for (r = 0; r < 3; r++) {
 			raw[k++] = ft[r];
@@ -464,28 +464,28 @@ struct good {
 };
 
 static const struct good goods[] = {
-	{"gs-3pages.pdf", 3, PDF_XREF_TABLE, 1},
-	{"gs-a85.pdf", 3, PDF_XREF_TABLE, 1},
-	{"gs-pdf13.pdf", 3, PDF_XREF_TABLE, 1},
-	{"qpdf-objstm.pdf", 3, PDF_XREF_STREAM, 1},
-	{"qpdf-linear.pdf", 3, PDF_XREF_TABLE, 1},
-	{"qpdf-linear-objstm.pdf", 3, PDF_XREF_STREAM, 1},
-	{"qpdf-qdf.pdf", 3, PDF_XREF_TABLE, 1},
-	{"qpdf-4pages.pdf", 4, PDF_XREF_TABLE, 1},
-	{"mu-create.pdf", 2, PDF_XREF_TABLE, 1},
-	{"mu-ahx.pdf", 2, PDF_XREF_TABLE, 1},
-	{"mu-clean.pdf", 3, PDF_XREF_TABLE, 1},
-	{"mu-incr2.pdf", 3, PDF_XREF_TABLE, 2},
-	{"mu-incr3.pdf", 3, PDF_XREF_TABLE, 3},
-	{"mu-incr-objstm.pdf", 3, PDF_XREF_STREAM, 2},
-	{"mu-incr-linear.pdf", 3, PDF_XREF_TABLE, 2},
-	{"hw-minimal.pdf", 1, PDF_XREF_TABLE, 1},
-	{"hw-inherit.pdf", 3, PDF_XREF_TABLE, 1},
-	{"hw-hybrid.pdf", 1, PDF_XREF_HYBRID, 1},
-	{"hw-freelist.pdf", 1, PDF_XREF_TABLE, 2},
-	{"hw-filters.pdf", 1, PDF_XREF_TABLE, 1},
-	{"hw-eof-garbage.pdf", 3, PDF_XREF_TABLE, 1},
-	{"hw-no-eol.pdf", 3, PDF_XREF_TABLE, 1},
+	{ "gs-3pages.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "gs-a85.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "gs-pdf13.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "qpdf-objstm.pdf", 3, PDF_XREF_STREAM, 1 },
+	{ "qpdf-linear.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "qpdf-linear-objstm.pdf", 3, PDF_XREF_STREAM, 1 },
+	{ "qpdf-qdf.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "qpdf-4pages.pdf", 4, PDF_XREF_TABLE, 1 },
+	{ "mu-create.pdf", 2, PDF_XREF_TABLE, 1 },
+	{ "mu-ahx.pdf", 2, PDF_XREF_TABLE, 1 },
+	{ "mu-clean.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "mu-incr2.pdf", 3, PDF_XREF_TABLE, 2 },
+	{ "mu-incr3.pdf", 3, PDF_XREF_TABLE, 3 },
+	{ "mu-incr-objstm.pdf", 3, PDF_XREF_STREAM, 2 },
+	{ "mu-incr-linear.pdf", 3, PDF_XREF_TABLE, 2 },
+	{ "hw-minimal.pdf", 1, PDF_XREF_TABLE, 1 },
+	{ "hw-inherit.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "hw-hybrid.pdf", 1, PDF_XREF_HYBRID, 1 },
+	{ "hw-freelist.pdf", 1, PDF_XREF_TABLE, 2 },
+	{ "hw-filters.pdf", 1, PDF_XREF_TABLE, 1 },
+	{ "hw-eof-garbage.pdf", 3, PDF_XREF_TABLE, 1 },
+	{ "hw-no-eol.pdf", 3, PDF_XREF_TABLE, 1 },
 };
 
 static void test_good_corpus(void **state)
@@ -648,7 +648,7 @@ static void put_obj(struct buf *b, size_t *offs, unsigned num, const char *body)
 static void test_eof_without_eol(void **state)
 {
 	struct buf b;
-	size_t offs[8] = {0}, x1, x2, n, i;
+	size_t offs[8] = { 0 }, x1, x2, n, i;
 	struct pdf_doc *d;
 	const struct pdf_revision *revs;
 	const struct pdf_obj *o, *info;
@@ -874,16 +874,16 @@ struct enc_case {
 };
 
 static const struct enc_case enc_cases[] = {
-	{"enc-rc4-40.pdf", NULL, "ee50d75aec", "RC4 with a 40-bit key, R2"},
-	{"enc-rc4-128.pdf", NULL, "7d1ff0fdc1ab249677061198526061a7", "RC4 with a 128-bit key, R3"},
-	{"enc-aes128-clearmeta.pdf", NULL, "9a478987c427e728852e9cf0ccf28221", "AES-128 with a 128-bit key, R4"},
-	{"enc-aes256.pdf", NULL, "f117ad82a5791cdc5115030c4aa1a05664239749ef1cce20082547120be9458d", "AES-256, R6"},
-	{"enc-aes256-r5.pdf", "", "7bd6814012646b73f56644adad370062cb60be0483b77284593261c1e9a62954",
-	    "AES-256, R5 (deprecated Adobe extension)"},
-	{"enc-user-rc4-128.pdf", "geheim", "04b3c2831e69ad8f80115fd365ed5455", "RC4 with a 128-bit key, R3"},
-	{"enc-user-rc4-128.pdf", "pemilik", "04b3c2831e69ad8f80115fd365ed5455", "RC4 with a 128-bit key, R3"},
-	{"enc-user-aes256.pdf", "geheim", "8e7804135c15e638bd9670e69d7cf7541e277a3f7a065ba0432b46c37bfd5dfd", "AES-256, R6"},
-	{"enc-user-aes256.pdf", "pemilik", "8e7804135c15e638bd9670e69d7cf7541e277a3f7a065ba0432b46c37bfd5dfd", "AES-256, R6"},
+	{ "enc-rc4-40.pdf", NULL, "ee50d75aec", "RC4 with a 40-bit key, R2" },
+	{ "enc-rc4-128.pdf", NULL, "7d1ff0fdc1ab249677061198526061a7", "RC4 with a 128-bit key, R3" },
+	{ "enc-aes128-clearmeta.pdf", NULL, "9a478987c427e728852e9cf0ccf28221", "AES-128 with a 128-bit key, R4" },
+	{ "enc-aes256.pdf", NULL, "f117ad82a5791cdc5115030c4aa1a05664239749ef1cce20082547120be9458d", "AES-256, R6" },
+	{ "enc-aes256-r5.pdf", "", "7bd6814012646b73f56644adad370062cb60be0483b77284593261c1e9a62954",
+	    "AES-256, R5 (deprecated Adobe extension)" },
+	{ "enc-user-rc4-128.pdf", "geheim", "04b3c2831e69ad8f80115fd365ed5455", "RC4 with a 128-bit key, R3" },
+	{ "enc-user-rc4-128.pdf", "pemilik", "04b3c2831e69ad8f80115fd365ed5455", "RC4 with a 128-bit key, R3" },
+	{ "enc-user-aes256.pdf", "geheim", "8e7804135c15e638bd9670e69d7cf7541e277a3f7a065ba0432b46c37bfd5dfd", "AES-256, R6" },
+	{ "enc-user-aes256.pdf", "pemilik", "8e7804135c15e638bd9670e69d7cf7541e277a3f7a065ba0432b46c37bfd5dfd", "AES-256, R6" },
 };
 
 static void hex_of(const uint8_t *p, size_t n, char *out)
@@ -961,7 +961,7 @@ static void test_encrypted(void **state)
 
 	/* A user password is needed: a clear refusal, with or without a wrong password. */
 	{
-		static const char *const files[] = {"enc-user-rc4-128.pdf", "enc-user-aes256.pdf", "bad-encrypted.pdf"};
+		static const char *const files[] = { "enc-user-rc4-128.pdf", "enc-user-aes256.pdf", "bad-encrypted.pdf" };
 		for (k = 0; k < 3; k++) {
 			size_t len;
 			uint8_t *p = load_file(files[k], &len);
@@ -1100,7 +1100,8 @@ static void test_encrypt_hostile(void **state)
 	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 128 /O " O32 " /U " O32 " /P -4 >>", NULL, "pdf_encrypt_invalid", "/ID");
 	expect_enc_fail("<< /Filter /Standard /V 5 /R 6 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_encrypt_invalid", "48 bytes");
 	expect_enc_fail("<< /Filter /Standard /V 5 /R 6 /O " O48 " /U " O48 " /OE <00> /UE <00> /P -4 /StmF /StdCF /StrF /StdCF "
-	    "/CF << /StdCF << /CFM /AESV3 >> >> >>", ID, "pdf_encrypt_invalid", "/OE");
+			"/CF << /StdCF << /CFM /AESV3 >> >> >>",
+	    ID, "pdf_encrypt_invalid", "/OE");
 	expect_enc_fail("<< /Filter /Standard /V 5 /R 3 /O " O48 " /U " O48 " /P -4 >>", ID, "pdf_encrypt_invalid", "/V");
 	expect_enc_fail("<< /Filter /Standard /V 4 /R 4 /O " O32 " /U " O32 " /P -4 /StmF /Nope /StrF /Nope >>", ID, "pdf_encrypt_invalid",
 	    "/CF");
@@ -1112,11 +1113,12 @@ static void test_encrypt_hostile(void **state)
 	/* Well formed, but /U was not made from the empty password: one is needed. */
 	expect_enc_fail("<< /Filter /Standard /V 2 /R 3 /Length 128 /O " O32 " /U " O32 " /P -4 >>", ID, "pdf_password", "user password");
 	expect_enc_fail("<< /Filter /Standard /V 5 /R 6 /O " O48 " /U " O48 " /OE " O32 " /UE " O32 " /P -4 /StmF /StdCF /StrF /StdCF "
-	    "/CF << /StdCF << /CFM /AESV3 >> >> >>", ID, "pdf_password", "user password");
+			"/CF << /StdCF << /CFM /AESV3 >> >> >>",
+	    ID, "pdf_password", "user password");
 
 	/* Every byte of a real /Encrypt dictionary changed: an error or a load, never a crash. */
 	{
-		static const char *const names[] = {"enc-rc4-128.pdf", "enc-aes256.pdf", "enc-aes128-clearmeta.pdf"};
+		static const char *const names[] = { "enc-rc4-128.pdf", "enc-aes256.pdf", "enc-aes128-clearmeta.pdf" };
 		size_t f;
 		for (f = 0; f < 3; f++) {
 			size_t len, i, start, end;
@@ -1129,7 +1131,7 @@ static void test_encrypt_hostile(void **state)
 				start--;
 			end = (size_t)((const uint8_t *)memmem(p + start, len - start, "endobj", 6) - p);
 			for (i = start; i < end; i++) {
-				static const uint8_t subst[] = {'0', '9', ' ', '<', '(', '/', 0xff, '5'};
+				static const uint8_t subst[] = { '0', '9', ' ', '<', '(', '/', 0xff, '5' };
 				struct pdf_doc *d = NULL;
 				memcpy(q, p, len);
 				q[i] = subst[i % sizeof(subst)];
@@ -1147,8 +1149,8 @@ static void test_encrypt_hostile(void **state)
 
 static void test_mutations(void **state)
 {
-	static const char *const names[] = {"hw-minimal.pdf", "hw-hybrid.pdf", "qpdf-objstm.pdf", "mu-incr2.pdf", "enc-rc4-40.pdf",
-	    "bad-encrypted-objstm.pdf"};
+	static const char *const names[] = { "hw-minimal.pdf", "hw-hybrid.pdf", "qpdf-objstm.pdf", "mu-incr2.pdf", "enc-rc4-40.pdf",
+		"bad-encrypted-objstm.pdf" };
 	size_t f;
 
 	(void)state;
@@ -1165,7 +1167,7 @@ static void test_mutations(void **state)
 			pdf_doc_free(d);
 		}
 		for (i = 0; i < len; i += 2) {
-			static const uint8_t subst[] = {'0', '9', ' ', '<', '(', '[', '/', 0xff};
+			static const uint8_t subst[] = { '0', '9', ' ', '<', '(', '[', '/', 0xff };
 			struct pdf_doc *d = NULL;
 			memcpy(q, p, len);
 			q[i] = subst[i % sizeof(subst)];
@@ -1346,8 +1348,8 @@ static void oracle_check(const char *name, const uint8_t *p, size_t len, size_t 
 
 static void test_writer_oracles(void **state)
 {
-	static const char *const extra[] = {"bad-startxref-outside.pdf", "bad-missing-xref.pdf", "bad-truncated-xref.pdf",
-	    "bad-prev-cycle.pdf", "bad-length-lie.pdf", "bad-xref-outside.pdf"};
+	static const char *const extra[] = { "bad-startxref-outside.pdf", "bad-missing-xref.pdf", "bad-truncated-xref.pdf",
+		"bad-prev-cycle.pdf", "bad-length-lie.pdf", "bad-xref-outside.pdf" };
 	size_t i, n = sizeof(goods) / sizeof(goods[0]);
 
 	(void)state;

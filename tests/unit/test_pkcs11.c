@@ -32,11 +32,11 @@
 #define TOKEN "teken-unit"
 #define PIN "4711-unit-pin"
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
 static char g_dir[256];
@@ -97,15 +97,15 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-#define NEED_SOFTHSM()                                              \
-	do {                                                        \
-		if (!g_have_softhsm) {                              \
+#define NEED_SOFTHSM()                                                      \
+	do {                                                                \
+		if (!g_have_softhsm) {                                      \
 			print_message("softhsm2 not installed: skipped\n"); \
-			skip();                                     \
-		}                                                   \
+			skip();                                             \
+		}                                                           \
 	} while (0)
 
-static const struct key_p11_token tok = {MODULE, TOKEN, NULL};
+static const struct key_p11_token tok = { MODULE, TOKEN, NULL };
 
 static struct key_p11_token cfg_with(const char *pin_file)
 {
@@ -140,7 +140,7 @@ static void gen(const char *name, const char *alg, struct key **k, EVP_PKEY **pu
 
 static void test_generate_and_sign(void **state)
 {
-	static const char *const algs[] = {"rsa2048", "ec-p256", "ec-p384"};
+	static const char *const algs[] = { "rsa2048", "ec-p256", "ec-p384" };
 	static const uint8_t msg[] = "Surat Keputusan Nomor 1 Tahun 2025";
 	size_t i;
 
@@ -167,7 +167,7 @@ static void test_generate_and_sign(void **state)
 		assert_int_equal(EVP_PKEY_is_a(key_pkey(k), i == 0 ? "RSA" : "EC"), 1);
 		assert_int_equal(EVP_PKEY_eq(key_pkey(k), pub), 1);
 		for (pss = 0; pss <= (i == 0); pss++) {
-			const EVP_MD *mds[2] = {EVP_sha256(), EVP_sha384()};
+			const EVP_MD *mds[2] = { EVP_sha256(), EVP_sha384() };
 			size_t m;
 			for (m = 0; m < 2; m++) {
 				buf_init(&sig, 4096);
@@ -244,7 +244,7 @@ static void test_openssl_builders(void **state)
 static void test_open_by_ref(void **state)
 {
 	static const uint8_t msg[] = "dokumen";
-	struct key_p11_token t = cfg_with(g_pin), none = {NULL, NULL, NULL};
+	struct key_p11_token t = cfg_with(g_pin), none = { NULL, NULL, NULL };
 	struct key *k = NULL, *k2 = NULL;
 	EVP_PKEY *pub = NULL;
 	char ref[KEY_P11_REF_MAX];
@@ -341,7 +341,7 @@ static void test_threads(void **state)
 static void test_errors(void **state)
 {
 	struct key_p11_token bad = cfg_with(g_badpin), loose = cfg_with(g_loosepin), nopin = cfg_with(NULL);
-	struct key_p11_token notok = {MODULE, "no-such-token", NULL}, nomod = {"/nonexistent/libnothing.so", TOKEN, NULL};
+	struct key_p11_token notok = { MODULE, "no-such-token", NULL }, nomod = { "/nonexistent/libnothing.so", TOKEN, NULL };
 	struct key *k = NULL;
 	EVP_PKEY *pub = NULL;
 	char ref[KEY_P11_REF_MAX];

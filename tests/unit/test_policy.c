@@ -31,13 +31,15 @@ static enum tk_err canon(const char *in, char **out)
 
 static void test_good(void **state)
 {
-	static const struct { const char *in, *want; } cases[] = {
-		{"{\"levels\":[\"B-T\",\"B-LT\"]}", "{\"levels\":[\"B-T\",\"B-LT\"]}"},
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "{\"levels\":[\"B-T\",\"B-LT\"]}", "{\"levels\":[\"B-T\",\"B-LT\"]}" },
 		/* Canonical order: levels, stamp, units, kinds, whatever order they came in. */
-		{"{\"kinds\":[\"pades\"],\"stamp\":\"invisible\",\"units\":[\"Biro Umum\"],\"levels\":[\"B-LTA\"]}",
-		    "{\"levels\":[\"B-LTA\"],\"stamp\":\"invisible\",\"units\":[\"Biro Umum\"],\"kinds\":[\"pades\"]}"},
-		{"{\"stamp\":\"any\"}", "{\"stamp\":\"any\"}"},
-		{"{\"kinds\":[\"cades\",\"pades\"]}", "{\"kinds\":[\"cades\",\"pades\"]}"},
+		{ "{\"kinds\":[\"pades\"],\"stamp\":\"invisible\",\"units\":[\"Biro Umum\"],\"levels\":[\"B-LTA\"]}",
+		    "{\"levels\":[\"B-LTA\"],\"stamp\":\"invisible\",\"units\":[\"Biro Umum\"],\"kinds\":[\"pades\"]}" },
+		{ "{\"stamp\":\"any\"}", "{\"stamp\":\"any\"}" },
+		{ "{\"kinds\":[\"cades\",\"pades\"]}", "{\"kinds\":[\"cades\",\"pades\"]}" },
 	};
 	size_t i;
 
@@ -53,9 +55,24 @@ static void test_good(void **state)
 static void test_bad(void **state)
 {
 	static const char *const bad[] = {
-		"{}", "[]", "\"B-T\"", "null", "{\"levels\":[]}", "{\"levels\":\"B-T\"}", "{\"levels\":[\"B-X\"]}", "{\"levels\":[\"b-t\"]}",
-		"{\"levels\":[\"B-T\",\"B-T\"]}", "{\"levels\":[1]}", "{\"stamp\":\"sometimes\"}", "{\"stamp\":true}", "{\"units\":[]}",
-		"{\"units\":[\"\"]}", "{\"units\":[\"*\"]}", "{\"units\":[\"A\",\"A\"]}", "{\"kinds\":[\"xades\"]}", "{\"colour\":\"red\"}",
+		"{}",
+		"[]",
+		"\"B-T\"",
+		"null",
+		"{\"levels\":[]}",
+		"{\"levels\":\"B-T\"}",
+		"{\"levels\":[\"B-X\"]}",
+		"{\"levels\":[\"b-t\"]}",
+		"{\"levels\":[\"B-T\",\"B-T\"]}",
+		"{\"levels\":[1]}",
+		"{\"stamp\":\"sometimes\"}",
+		"{\"stamp\":true}",
+		"{\"units\":[]}",
+		"{\"units\":[\"\"]}",
+		"{\"units\":[\"*\"]}",
+		"{\"units\":[\"A\",\"A\"]}",
+		"{\"kinds\":[\"xades\"]}",
+		"{\"colour\":\"red\"}",
 		"{\"levels\":[\"B-T\"],\"extra\":1}",
 		"{\"levels\":[\"B-B\",\"B-T\",\"B-LT\",\"B-LTA\",\"B-B\"]}",
 	};

@@ -28,10 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define assert_ok(expr)                                                              \
-	do {                                                                         \
-		enum tk_err rc_ = (expr);                                            \
-		if (rc_ != TK_OK)                                                    \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
 			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
@@ -120,8 +120,8 @@ static char *csv_entry(const struct buf *z, const char *name)
 
 static void test_sample(void **state)
 {
-	static const char *const names[7] = {"totals.csv", "by_month.csv", "by_unit.csv", "by_application.csv", "revoked_by_reason.csv",
-		"signing_failures_by_cause.csv", "verifikators.csv"};
+	static const char *const names[7] = { "totals.csv", "by_month.csv", "by_unit.csv", "by_application.csv", "revoked_by_reason.csv",
+		"signing_failures_by_cause.csv", "verifikators.csv" };
 	json_t *rep = load_sample();
 	struct buf z;
 	struct zip_item *it = NULL;
@@ -418,8 +418,8 @@ static void test_added_key(void **state)
 static void test_zip_write(void **state)
 {
 	static const uint8_t a[] = "alpha,beta\r\n1,2\r\n";
-	struct zip_entry_in e[3] = {{"a.csv", a, sizeof(a) - 1}, {"b/c.csv", a, 5}, {"empty.txt", NULL, 0}};
-	struct zip_entry_in bad[2] = {{"x.csv", a, 1}, {"x.csv", a, 2}};
+	struct zip_entry_in e[3] = { { "a.csv", a, sizeof(a) - 1 }, { "b/c.csv", a, 5 }, { "empty.txt", NULL, 0 } };
+	struct zip_entry_in bad[2] = { { "x.csv", a, 1 }, { "x.csv", a, 2 } };
 	struct zip_item *it = NULL;
 	struct buf out;
 	size_t n = 0;
@@ -477,12 +477,12 @@ static void test_nice_axis(void **state)
 
 static void test_chart_misuse(void **state)
 {
-	static const double v[3] = {1, NAN, -5};
-	static const double nan3[3] = {NAN, NAN, NAN};
-	static const char *const cats[3] = {"a", NULL, "a very long category label that cannot fit"};
-	struct pdfgen_series s = {"seri", v};
+	static const double v[3] = { 1, NAN, -5 };
+	static const double nan3[3] = { NAN, NAN, NAN };
+	static const char *const cats[3] = { "a", NULL, "a very long category label that cannot fit" };
+	struct pdfgen_series s = { "seri", v };
 	struct pdfgen_chart c;
-	struct pdfgen_opts o = {.title = "t"};
+	struct pdfgen_opts o = { .title = "t" };
 	struct pdfgen *g = NULL;
 	struct buf out;
 

@@ -147,7 +147,7 @@ static void test_coverage(void **state)
 		v = json_array_get(arr, i);
 		json_t *r;
 		size_t k;
-		json_array_foreach(json_object_get(v, "requirements"), k, r) {
+		json_array_foreach (json_object_get(v, "requirements"), k, r) {
 			if (strcmp(json_string_value(r), "R13") == 0) {
 				json_array_remove(arr, i);
 				break;
@@ -166,7 +166,7 @@ static void test_coverage(void **state)
 
 static void test_hostile(void **state)
 {
-	static const char *const bad[] = {"", "null", "[]", "{", "{\"format\":\"teken-review-instrument/1\",\"format\":\"x\"}", "\"text\"", "{}"};
+	static const char *const bad[] = { "", "null", "[]", "{", "{\"format\":\"teken-review-instrument/1\",\"format\":\"x\"}", "\"text\"", "{}" };
 	size_t i, n = 300000;
 	char *big;
 
@@ -192,7 +192,7 @@ static void test_rounding(void **state)
 {
 	(void)state;
 	assert_int_equal(review_div_round(0, 3), 0);
-	assert_int_equal(review_div_round(1, 2), 1);  /* half up */
+	assert_int_equal(review_div_round(1, 2), 1); /* half up */
 	assert_int_equal(review_div_round(1, 3), 0);
 	assert_int_equal(review_div_round(2, 3), 1);
 	assert_int_equal(review_div_round(10000 * 3, 4), 7500);

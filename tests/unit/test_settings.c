@@ -18,10 +18,10 @@
 
 static void test_secret_names(void **state)
 {
-	static const char *const secret[] = {"password", "smtp_pass", "client_secret", "api_key", "KEY", "token", "pin_file", "pin", "db_pwd",
-		"AccessToken"};
-	static const char *const plain[] = {"key_alg", "leaf_key_alg", "key_usage", "ext_key_usage", "allowed_keys", "passphrase_min_length",
-		"url", "store", "public_base_url", "validity_days", "name"};
+	static const char *const secret[] = { "password", "smtp_pass", "client_secret", "api_key", "KEY", "token", "pin_file", "pin", "db_pwd",
+		"AccessToken" };
+	static const char *const plain[] = { "key_alg", "leaf_key_alg", "key_usage", "ext_key_usage", "allowed_keys", "passphrase_min_length",
+		"url", "store", "public_base_url", "validity_days", "name" };
 	size_t i;
 
 	(void)state;
@@ -52,7 +52,7 @@ static void test_values(void **state)
 	expect("postgresql://teken@db/teken?passfile=/etc/pgpass", "postgresql://[redacted]@db/teken?passfile=[redacted]", 1); /* cautious: any pass* parameter; a user part without ':' may be a token */
 	expect("https://ghp_T0K3N@hooks.example.id/x", "https://[redacted]@hooks.example.id/x", 1);
 	expect("host=db password = s3cret user=t", "host=db password = [redacted] user=t", 1); /* libpq allows blanks around '=' */
-	expect("host=db pass%77ord=s3cret", "host=db pass%77ord=[redacted]", 1);              /* percent-escaped name */
+	expect("host=db pass%77ord=s3cret", "host=db pass%77ord=[redacted]", 1);               /* percent-escaped name */
 	expect("host=db user=t password=abc sslmode=require", "host=db user=t password=[redacted] sslmode=require", 1);
 	expect("host=db password='a b c' port=1", "host=db password='[redacted]' port=1", 1);
 	expect("https://h/x?token=abc&next=1", "https://h/x?token=[redacted]&next=1", 1);
@@ -60,9 +60,9 @@ static void test_values(void **state)
 	expect("user@example.id", "user@example.id", 0);
 	expect("sqlite:teken.db", "sqlite:teken.db", 0);
 	expect("", "", 0);
-	expect("://:@", "://:@", 0);                   /* empty password: nothing to hide */
+	expect("://:@", "://:@", 0); /* empty password: nothing to hide */
 	expect("a://b:c@d e://f:g@h", "a://b:[redacted]@d e://f:[redacted]@h", 1);
-	expect("=x password=", "=x password=", 0);     /* no name, empty value */
+	expect("=x password=", "=x password=", 0); /* no name, empty value */
 	expect("password='unterminated", "password='[redacted]", 1);
 	expect("secret=1,other=2", "secret=[redacted],other=2", 1);
 }

@@ -43,9 +43,9 @@ static void test_bytes(void **state)
 	clean("a\r\nb\tc\x7f.pdf", "a__b_c_.pdf");
 	/* Valid UTF-8 stays, invalid sequences are replaced byte by byte. */
 	clean("laporan-\xc3\xa9t\xc3\xa9.pdf", "laporan-\xc3\xa9t\xc3\xa9.pdf");
-	clean("x\xc3(.pdf", "x_(.pdf");            /* truncated sequence */
-	clean("x\xc0\xaf.pdf", "x__.pdf");          /* overlong '/' */
-	clean("x\xed\xa0\x80.pdf", "x___.pdf");     /* UTF-16 surrogate */
+	clean("x\xc3(.pdf", "x_(.pdf");              /* truncated sequence */
+	clean("x\xc0\xaf.pdf", "x__.pdf");           /* overlong '/' */
+	clean("x\xed\xa0\x80.pdf", "x___.pdf");      /* UTF-16 surrogate */
 	clean("x\xf4\x90\x80\x80.pdf", "x____.pdf"); /* past U+10FFFF */
 	clean("\xf0\x9f\x93\x84.pdf", "\xf0\x9f\x93\x84.pdf");
 }

@@ -28,7 +28,7 @@
 struct backend {
 	const char *name;
 	enum store_backend kind;
-	char dir[PATH_MAX];  /* sqlite: this run's temp dir */
+	char dir[PATH_MAX];     /* sqlite: this run's temp dir */
 	char base_url[URL_MAX]; /* postgres: TEKEN_PG_URL */
 	unsigned seq;
 };
@@ -49,7 +49,7 @@ struct fx {
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
@@ -109,7 +109,7 @@ static struct location *new_location(struct fx *f)
 static void drop_location(struct location *l)
 {
 	if (g_be->kind == STORE_SQLITE) {
-		static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+		static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
 		char p[PATH_MAX + 128];
 		size_t i;
 		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
@@ -228,7 +228,7 @@ static void test_migrations(void **state)
 static void v5_checkpoint(struct store *st, int64_t seq, const char *hash)
 {
 	struct store_stmt *s = NULL;
-	const uint8_t sig[3] = {0x30, 0x00, (uint8_t)seq};
+	const uint8_t sig[3] = { 0x30, 0x00, (uint8_t)seq };
 	int row;
 
 	must(store_prepare(st, "INSERT INTO audit_checkpoints (seq, hash, ts, signature) VALUES (?, ?, ?, ?)", &s));
@@ -334,7 +334,7 @@ static void test_checkpoint_migration(void **state)
 
 	must(store_prepare(f->st, "SELECT seq, num, version, cert_serial, prev FROM audit_checkpoints ORDER BY seq", &s));
 	for (i = 0; i < 3; i++) {
-		static const int64_t seqs[3] = {11, 25, 40};
+		static const int64_t seqs[3] = { 11, 25, 40 };
 		must(store_step(s, &row));
 		assert_true(row);
 		assert_int_equal(store_col_i64(s, 0), seqs[i]);
@@ -349,9 +349,13 @@ static void test_checkpoint_migration(void **state)
 	/* Checkpoint numbers are unique. */
 	must(store_begin(f->st, STORE_TX_WRITE));
 	assert_int_equal(run_text(f->st, "INSERT INTO audit_checkpoints (seq, hash, ts, signature, num, version, prev, cert_serial)"
-					  " VALUES (50, 'h50', 1, 'x', 3, 2, ?, 'aa')", "p"), TK_ERR_EXISTS);
+					 " VALUES (50, 'h50', 1, 'x', 3, 2, ?, 'aa')",
+			     "p"),
+	    TK_ERR_EXISTS);
 	assert_int_equal(run_text(f->st, "INSERT INTO audit_checkpoints (seq, hash, ts, signature, num, version, prev, cert_serial)"
-					  " VALUES (50, 'h50', 1, 'x', 4, 2, ?, 'aa')", "p"), TK_OK);
+					 " VALUES (50, 'h50', 1, 'x', 4, 2, ?, 'aa')",
+			     "p"),
+	    TK_OK);
 	must(store_commit(f->st));
 	assert_int_equal(q_i64(f->st, "SELECT version FROM audit_checkpoints WHERE seq = 50"), 2);
 }
@@ -403,8 +407,8 @@ static void test_concurrent_migration(void **state)
 static void test_text_and_i64(void **state)
 {
 	struct fx *f = *state;
-	static const int64_t nums[] = {0, 1, -1, 42, INT64_MAX, INT64_MIN, 1764000000LL, -4294967296LL};
-	static const char *const texts[] = {"", "a", "Tanda tangan elektronik \xe2\x9c\x8d \xc3\xa9", "line1\nline2\ttab"};
+	static const int64_t nums[] = { 0, 1, -1, 42, INT64_MAX, INT64_MIN, 1764000000LL, -4294967296LL };
+	static const char *const texts[] = { "", "a", "Tanda tangan elektronik \xe2\x9c\x8d \xc3\xa9", "line1\nline2\ttab" };
 	struct store_stmt *s = NULL;
 	size_t i;
 	int row;
@@ -479,7 +483,7 @@ static void check_blob(struct store *st, int64_t id, const uint8_t *p, size_t le
 static void test_blobs_exact(void **state)
 {
 	struct fx *f = *state;
-	static const uint8_t nul[] = {'a', 0, 'b', 0, 0, 0xff, '\\', 'x', '0', '0', 0};
+	static const uint8_t nul[] = { 'a', 0, 'b', 0, 0, 0xff, '\\', 'x', '0', '0', 0 };
 	const size_t big = 1024 * 1024;
 	uint8_t all[256], *large;
 	struct store_stmt *s = NULL;
@@ -496,8 +500,15 @@ static void test_blobs_exact(void **state)
 	exec_ok(f->st, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)");
 	must(store_begin(f->st, STORE_TX_WRITE));
 	{
-		const struct { const void *p; size_t len; } v[] = {
-			{"", 0}, {NULL, 0}, {nul, sizeof(nul)}, {all, sizeof(all)}, {large, big},
+		const struct {
+			const void *p;
+			size_t len;
+		} v[] = {
+			{ "", 0 },
+			{ NULL, 0 },
+			{ nul, sizeof(nul) },
+			{ all, sizeof(all) },
+			{ large, big },
 		};
 		for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 			must(store_prepare(f->st, "INSERT INTO blobs (id, b) VALUES (?, ?)", &s));
@@ -707,9 +718,23 @@ static void test_metacharacters_literal(void **state)
 {
 	struct fx *f = *state;
 	static const char *const vals[] = {
-		"'; DROP TABLE m; --", "?", "??", "$1", "$$", "a'b''c", "\"quoted\"", "\\", "\\x00ff",
-		"%s%n%d", "/* not a comment */", "-- nor this", "BLOB INTEGER AUTOINC_PK", "E'\\n'",
-		"x' OR '1'='1", ";", "NULL",
+		"'; DROP TABLE m; --",
+		"?",
+		"??",
+		"$1",
+		"$$",
+		"a'b''c",
+		"\"quoted\"",
+		"\\",
+		"\\x00ff",
+		"%s%n%d",
+		"/* not a comment */",
+		"-- nor this",
+		"BLOB INTEGER AUTOINC_PK",
+		"E'\\n'",
+		"x' OR '1'='1",
+		";",
+		"NULL",
 	};
 	struct store_stmt *s = NULL;
 	size_t i;
@@ -991,7 +1016,7 @@ static void test_pg_reconnects_between_transactions(void **state)
 	 * The timeout makes it wait (up to 10 s) until the backend is gone.
 	 */
 	assert_true(snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(%lld, 10000)) x",
-	    (long long)pid) < (int)sizeof(sql));
+			(long long)pid) < (int)sizeof(sql));
 	assert_int_equal(q_i64(killer, sql), 1);
 	store_close(killer);
 
@@ -1025,11 +1050,11 @@ static void test_pg_wrong_password_hidden(void **state)
 static void test_pg_url_password_never_in_errors(void **state)
 {
 	static const char *const urls[] = {
-		"postgres://teken:S3cretPw@127.0.0.1:1/teken",           /* refused */
+		"postgres://teken:S3cretPw@127.0.0.1:1/teken", /* refused */
 		"postgresql://teken:S3cretPw@127.0.0.1:1/teken?connect_timeout=2",
-		"postgres://teken:S3cret%zzPw@127.0.0.1/teken",           /* bad escape */
+		"postgres://teken:S3cret%zzPw@127.0.0.1/teken",                 /* bad escape */
 		"postgres://teken@127.0.0.1:1/teken?password=S3cretPw&bogus=1", /* bad option */
-		"postgres://teken:S3cretPw@[::1:5432/teken",              /* bad IPv6: libpq quotes the URL */
+		"postgres://teken:S3cretPw@[::1:5432/teken",                    /* bad IPv6: libpq quotes the URL */
 		"postgres://teken:S3cretPw@127.0.0.1:notaport/teken",
 	};
 	struct store *st = NULL;
@@ -1049,7 +1074,7 @@ static void test_pg_url_password_never_in_errors(void **state)
 
 static int group_setup_sqlite(void **state)
 {
-	static struct backend be = {.name = "sqlite", .kind = STORE_SQLITE};
+	static struct backend be = { .name = "sqlite", .kind = STORE_SQLITE };
 	const char *tmp = getenv("TMPDIR");
 
 	(void)state;
@@ -1074,7 +1099,7 @@ static int group_teardown_sqlite(void **state)
 
 static int group_setup_pg(void **state)
 {
-	static struct backend be = {.name = "postgres", .kind = STORE_POSTGRES};
+	static struct backend be = { .name = "postgres", .kind = STORE_POSTGRES };
 	const char *url = getenv("TEKEN_PG_URL");
 
 	(void)state;
@@ -1084,26 +1109,26 @@ static int group_setup_pg(void **state)
 	return 0;
 }
 
-#define SHARED_TESTS                                                                          \
-	cmocka_unit_test_setup_teardown(test_migrations, fx_setup, fx_teardown),              \
-	cmocka_unit_test_setup_teardown(test_checkpoint_migration, fx_setup, fx_teardown),    \
-	cmocka_unit_test_setup_teardown(test_concurrent_migration, fx_setup, fx_teardown),    \
-	cmocka_unit_test_setup_teardown(test_text_and_i64, fx_setup, fx_teardown),            \
-	cmocka_unit_test_setup_teardown(test_blobs_exact, fx_setup, fx_teardown),             \
-	cmocka_unit_test_setup_teardown(test_nulls, fx_setup, fx_teardown),                   \
-	cmocka_unit_test_setup_teardown(test_unique_violation, fx_setup, fx_teardown),        \
-	cmocka_unit_test_setup_teardown(test_errors_keep_transaction, fx_setup, fx_teardown), \
-	cmocka_unit_test_setup_teardown(test_rollback_and_commit, fx_setup, fx_teardown),     \
-	cmocka_unit_test_setup_teardown(test_changes, fx_setup, fx_teardown),                 \
-	cmocka_unit_test_setup_teardown(test_query_i64, fx_setup, fx_teardown),               \
-	cmocka_unit_test_setup_teardown(test_metacharacters_literal, fx_setup, fx_teardown),  \
-	cmocka_unit_test_setup_teardown(test_interleaved_statements, fx_setup, fx_teardown),  \
-	cmocka_unit_test_setup_teardown(test_write_lock_serialises, fx_setup, fx_teardown),   \
-	cmocka_unit_test_setup_teardown(test_no_lost_updates, fx_setup, fx_teardown)
+#define SHARED_TESTS                                                                              \
+	cmocka_unit_test_setup_teardown(test_migrations, fx_setup, fx_teardown),                  \
+	    cmocka_unit_test_setup_teardown(test_checkpoint_migration, fx_setup, fx_teardown),    \
+	    cmocka_unit_test_setup_teardown(test_concurrent_migration, fx_setup, fx_teardown),    \
+	    cmocka_unit_test_setup_teardown(test_text_and_i64, fx_setup, fx_teardown),            \
+	    cmocka_unit_test_setup_teardown(test_blobs_exact, fx_setup, fx_teardown),             \
+	    cmocka_unit_test_setup_teardown(test_nulls, fx_setup, fx_teardown),                   \
+	    cmocka_unit_test_setup_teardown(test_unique_violation, fx_setup, fx_teardown),        \
+	    cmocka_unit_test_setup_teardown(test_errors_keep_transaction, fx_setup, fx_teardown), \
+	    cmocka_unit_test_setup_teardown(test_rollback_and_commit, fx_setup, fx_teardown),     \
+	    cmocka_unit_test_setup_teardown(test_changes, fx_setup, fx_teardown),                 \
+	    cmocka_unit_test_setup_teardown(test_query_i64, fx_setup, fx_teardown),               \
+	    cmocka_unit_test_setup_teardown(test_metacharacters_literal, fx_setup, fx_teardown),  \
+	    cmocka_unit_test_setup_teardown(test_interleaved_statements, fx_setup, fx_teardown),  \
+	    cmocka_unit_test_setup_teardown(test_write_lock_serialises, fx_setup, fx_teardown),   \
+	    cmocka_unit_test_setup_teardown(test_no_lost_updates, fx_setup, fx_teardown)
 
 int main(void)
 {
-	const struct CMUnitTest sqlite_tests[] = {SHARED_TESTS};
+	const struct CMUnitTest sqlite_tests[] = { SHARED_TESTS };
 	const struct CMUnitTest pg_tests[] = {
 		SHARED_TESTS,
 		cmocka_unit_test_setup_teardown(test_pg_sqlstate_mapping, fx_setup, fx_teardown),
@@ -1123,7 +1148,7 @@ int main(void)
 		failed += cmocka_run_group_tests_name("store_postgres", pg_tests, group_setup_pg, NULL);
 	} else {
 		printf("test_store: TEKEN_PG_URL is not set: ran the SQLite suite only; "
-		    "tests/integration/test_store_pg.sh runs it against a throwaway PostgreSQL cluster\n");
+		       "tests/integration/test_store_pg.sh runs it against a throwaway PostgreSQL cluster\n");
 	}
 	return failed == 0 ? 0 : 1;
 }

@@ -27,11 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
 #define POLICY "2.16.360.1.1.1.99.2"
@@ -103,7 +103,7 @@ static int group_teardown(void **state)
 
 static struct tsa_signer *mk_signer(const char *digests)
 {
-	struct tsa_settings set = {POLICY, digests, "sha256", 1, 0};
+	struct tsa_settings set = { POLICY, digests, "sha256", 1, 0 };
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	struct tsa_signer *s = NULL;
 
@@ -519,9 +519,9 @@ static void test_hostile(void **state)
 
 static void test_reject_encoding(void **state)
 {
-	static const enum tsa_fail all[] = {TSA_FAIL_BAD_ALG, TSA_FAIL_BAD_REQUEST, TSA_FAIL_BAD_DATA_FORMAT,
-	    TSA_FAIL_TIME_NOT_AVAILABLE, TSA_FAIL_UNACCEPTED_POLICY, TSA_FAIL_UNACCEPTED_EXTENSION,
-	    TSA_FAIL_ADD_INFO_NOT_AVAILABLE, TSA_FAIL_SYSTEM_FAILURE};
+	static const enum tsa_fail all[] = { TSA_FAIL_BAD_ALG, TSA_FAIL_BAD_REQUEST, TSA_FAIL_BAD_DATA_FORMAT,
+		TSA_FAIL_TIME_NOT_AVAILABLE, TSA_FAIL_UNACCEPTED_POLICY, TSA_FAIL_UNACCEPTED_EXTENSION,
+		TSA_FAIL_ADD_INFO_NOT_AVAILABLE, TSA_FAIL_SYSTEM_FAILURE };
 	char longtext[1000];
 	struct buf b;
 	size_t i;
@@ -554,10 +554,10 @@ static void test_reject_encoding(void **state)
 
 static void test_signer_settings(void **state)
 {
-	struct tsa_settings set = {POLICY, "sha256", "sha256", 1, 0};
+	struct tsa_settings set = { POLICY, "sha256", "sha256", 1, 0 };
 	struct tsa_signer *s = NULL;
 	struct key *k = NULL;
-	static const char *const bad_digests[] = {"", ",", "md5", "sha256,foo", "sha3-256", "averyveryverylongdigestname"};
+	static const char *const bad_digests[] = { "", ",", "md5", "sha256,foo", "sha3-256", "averyveryverylongdigestname" };
 	size_t i;
 
 	(void)state;

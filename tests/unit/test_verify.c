@@ -38,10 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define assert_ok(expr)                                                              \
-	do {                                                                         \
-		enum tk_err rc_ = (expr);                                            \
-		if (rc_ != TK_OK)                                                    \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
 			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
@@ -121,7 +121,9 @@ static enum tk_err make_token(enum cms_md md, const uint8_t *digest, size_t dlen
 	buf_init(&resp, 1 << 20);
 	if (req == NULL || mi == NULL || alg == NULL)
 		goto out;
-	X509_ALGOR_set0(alg, OBJ_nid2obj(md == CMS_MD_SHA384 ? NID_sha384 : md == CMS_MD_SHA512 ? NID_sha512 : NID_sha256), V_ASN1_NULL, NULL);
+	X509_ALGOR_set0(alg, OBJ_nid2obj(md == CMS_MD_SHA384 ? NID_sha384 : md == CMS_MD_SHA512 ? NID_sha512
+												: NID_sha256),
+	    V_ASN1_NULL, NULL);
 	if (TS_MSG_IMPRINT_set_algo(mi, alg) != 1 || TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)digest, (int)dlen) != 1 ||
 	    TS_REQ_set_version(req, 1) != 1 || TS_REQ_set_msg_imprint(req, mi) != 1 || TS_REQ_set_cert_req(req, 1) != 1)
 		goto out;
@@ -171,7 +173,7 @@ static enum tk_err doc_ts_cb(void *arg, enum cms_md md, const uint8_t *digest, s
 
 static int group_setup(void **state)
 {
-	struct tsa_settings set = {"1.2.3.4.5", "sha256,sha384,sha512", "sha256", 1, 0};
+	struct tsa_settings set = { "1.2.3.4.5", "sha256,sha384,sha512", "sha256", 1, 0 };
 	STACK_OF(X509) *chain;
 	EVP_PKEY *other_key;
 	char path[4096];
@@ -352,9 +354,9 @@ static void append_change(struct buf *doc, int annotation)
 /* ---- verifying ---- */
 
 struct trustset {
-	int anchors;      /* root as anchor */
-	int other;        /* another root instead */
-	struct buf *crl;  /* CRL to add */
+	int anchors;     /* root as anchor */
+	int other;       /* another root instead */
+	struct buf *crl; /* CRL to add */
 };
 
 static struct verify_report *verify(const struct buf *doc, const struct trustset *ts, int64_t now, int rev_optional)
@@ -414,7 +416,7 @@ static void test_valid_and_trust(void **state)
 {
 	struct buf doc, crl;
 	struct verify_report *r;
-	struct trustset all = {1, 0, &crl}, none = {0, 0, NULL}, other = {0, 1, &crl}, norev = {1, 0, NULL};
+	struct trustset all = { 1, 0, &crl }, none = { 0, 0, NULL }, other = { 0, 1, &crl }, norev = { 1, 0, NULL };
 
 	(void)state;
 	buf_init(&crl, 1 << 20);
@@ -459,7 +461,7 @@ static void test_tampering(void **state)
 {
 	struct buf doc, crl, bad;
 	struct verify_report *r;
-	struct trustset all = {1, 0, &crl};
+	struct trustset all = { 1, 0, &crl };
 	const uint8_t *sv;
 	size_t svl, i, flips = 0, gap0, gap1;
 	uint8_t *cms;
@@ -488,7 +490,7 @@ static void test_tampering(void **state)
 		cms = malloc(n / 2);
 		assert_non_null(cms);
 		for (i = 0; i < n / 2; i++) {
-			char h[3] = {(char)doc.p[hex0 + 2 * i], (char)doc.p[hex0 + 2 * i + 1], 0};
+			char h[3] = { (char)doc.p[hex0 + 2 * i], (char)doc.p[hex0 + 2 * i + 1], 0 };
 			cms[i] = (uint8_t)strtoul(h, NULL, 16);
 		}
 		{
@@ -548,7 +550,7 @@ static void test_revoked(void **state)
 {
 	struct buf doc, crl, late;
 	struct verify_report *r;
-	struct trustset t1 = {1, 0, &crl}, t2 = {1, 0, &late};
+	struct trustset t1 = { 1, 0, &crl }, t2 = { 1, 0, &late };
 
 	(void)state;
 	buf_init(&crl, 1 << 20);
@@ -577,7 +579,7 @@ static void test_expiry_and_poe(void **state)
 {
 	struct buf bb, bt, crl, lcrl;
 	struct verify_report *r;
-	struct trustset withcrl = {1, 0, &crl}, nocrl = {1, 0, NULL}, longcrl = {1, 0, &lcrl};
+	struct trustset withcrl = { 1, 0, &crl }, nocrl = { 1, 0, NULL }, longcrl = { 1, 0, &lcrl };
 	int64_t later = tk_now() + 60 * DAY;
 
 	(void)state;
@@ -624,7 +626,7 @@ static void test_weak_key(void **state)
 {
 	struct buf doc, crl;
 	struct verify_report *r;
-	struct trustset all = {1, 0, &crl};
+	struct trustset all = { 1, 0, &crl };
 
 	(void)state;
 	buf_init(&crl, 1 << 20);
@@ -642,7 +644,7 @@ static void test_levels_lta(void **state)
 {
 	struct buf doc, crl;
 	struct verify_report *r;
-	struct trustset all = {1, 0, NULL};
+	struct trustset all = { 1, 0, NULL };
 	size_t i;
 
 	(void)state;
@@ -682,7 +684,7 @@ static void test_changes_after(void **state)
 {
 	struct buf doc, crl;
 	struct verify_report *r;
-	struct trustset all = {1, 0, &crl};
+	struct trustset all = { 1, 0, &crl };
 
 	(void)state;
 	buf_init(&crl, 1 << 20);
@@ -788,7 +790,7 @@ static void test_format(void **state)
 {
 	struct buf doc, crl, bad;
 	struct verify_report *r;
-	struct trustset all = {1, 0, &crl};
+	struct trustset all = { 1, 0, &crl };
 	char br[128], edit[128];
 	const uint8_t *b0;
 	long long a, b, c, d;
@@ -827,11 +829,11 @@ static void test_format(void **state)
 		static const struct {
 			long long da, db, dc, dd;
 		} cases[] = {
-			{1, 0, 0, 0},  /* does not start at 0 */
-			{0, 1, 0, 0},  /* gap shifted: not the hex string */
-			{0, 0, 0, 9},  /* ends past the file */
-			{0, 0, -1, 0}, /* gap too short */
-			{0, 0, 0, -5}, /* ends inside the revision */
+			{ 1, 0, 0, 0 },  /* does not start at 0 */
+			{ 0, 1, 0, 0 },  /* gap shifted: not the hex string */
+			{ 0, 0, 0, 9 },  /* ends past the file */
+			{ 0, 0, -1, 0 }, /* gap too short */
+			{ 0, 0, 0, -5 }, /* ends inside the revision */
 		};
 		size_t i;
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -892,7 +894,7 @@ static void test_ber(void **state)
 {
 	struct buf doc, crl;
 	struct verify_report *r;
-	struct trustset all = {1, 0, &crl};
+	struct trustset all = { 1, 0, &crl };
 	uint8_t *lt;
 	size_t hex0;
 
@@ -906,7 +908,7 @@ static void test_ber(void **state)
 	{
 		/* 30 82 LL LL <content> -> 30 80 <content> 00 00 : same size. */
 		size_t clen, i;
-		char h[5] = {(char)doc.p[hex0 + 4], (char)doc.p[hex0 + 5], (char)doc.p[hex0 + 6], (char)doc.p[hex0 + 7], 0};
+		char h[5] = { (char)doc.p[hex0 + 4], (char)doc.p[hex0 + 5], (char)doc.p[hex0 + 6], (char)doc.p[hex0 + 7], 0 };
 		clen = strtoul(h, NULL, 16);
 		memmove(doc.p + hex0 + 4, doc.p + hex0 + 8, 2 * clen);
 		memcpy(doc.p + hex0 + 2, "80", 2);
@@ -929,8 +931,8 @@ static void test_cades(void **state)
 	struct verify_trust *t = NULL;
 	struct verify_report *r = NULL;
 	struct verify_opts o;
-	struct cms_sign_opts so = {0, 1, 0, 0};
-	X509 *chain[1] = {root_cert};
+	struct cms_sign_opts so = { 0, 1, 0, 0 };
+	X509 *chain[1] = { root_cert };
 
 	(void)state;
 	buf_init(&sig, CMS_MAX_BYTES);
@@ -992,11 +994,11 @@ static void test_cades_foreign(void **state)
 		enum verify_sub sub;
 		enum verify_sub tampered;
 	} v[] = {
-		{"SHA256", CMS_NOATTR, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_SIG_CRYPTO_FAILURE},
-		{"SHA3-256", 0, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_HASH_FAILURE},
-		{"SHA3-384", CMS_NOATTR, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_SIG_CRYPTO_FAILURE},
-		{"SHA1", 0, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, VERIFY_SUB_HASH_FAILURE},
-		{"SHA1", CMS_NOATTR, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, VERIFY_SUB_SIG_CRYPTO_FAILURE},
+		{ "SHA256", CMS_NOATTR, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_SIG_CRYPTO_FAILURE },
+		{ "SHA3-256", 0, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_HASH_FAILURE },
+		{ "SHA3-384", CMS_NOATTR, VERIFY_TOTAL_PASSED, VERIFY_SUB_NONE, VERIFY_SUB_SIG_CRYPTO_FAILURE },
+		{ "SHA1", 0, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, VERIFY_SUB_HASH_FAILURE },
+		{ "SHA1", CMS_NOATTR, VERIFY_INDETERMINATE, VERIFY_SUB_CRYPTO_CONSTRAINTS_FAILURE, VERIFY_SUB_SIG_CRYPTO_FAILURE },
 	};
 	struct buf content, crl;
 	struct verify_trust *t = NULL;

@@ -243,8 +243,8 @@ static void test_not_utf8(void **state)
 /* /ByteRange and /Contents as an attacker writes them: no field, no read outside pdf. */
 static void test_hostile_contents(void **state)
 {
-	static const char *const bodies[] = {"<>", "<3>", "<30>", "<3080>", "<zz>", "<30 82 ff ff>", "<308006092a864886f70d010702a080>", "<30820001>",
-	    "<3003020100>"};
+	static const char *const bodies[] = { "<>", "<3>", "<30>", "<3080>", "<zz>", "<30 82 ff ff>", "<308006092a864886f70d010702a080>", "<30820001>",
+		"<3003020100>" };
 	struct verify_report r;
 	struct verify_sig s;
 	uint8_t pdf[256];

@@ -21,10 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define assert_ok(expr)                                                              \
-	do {                                                                         \
-		enum tk_err rc_ = (expr);                                            \
-		if (rc_ != TK_OK)                                                    \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
 			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
@@ -151,7 +151,7 @@ static struct verify_report *hostile_report(size_t nsigs, int utf8)
 static void test_html_hostile(void **state)
 {
 	struct verify_report *r = hostile_report(2, 0);
-	struct verify_doc_info info = {"<b>name</b>.pdf", "https://teken.example", "https://teken.example/v/abc", 0};
+	struct verify_doc_info info = { "<b>name</b>.pdf", "https://teken.example", "https://teken.example/v/abc", 0 };
 	struct buf b;
 	const char *s = NULL;
 
@@ -191,7 +191,7 @@ static void test_html_hostile(void **state)
 static void test_html_no_signature(void **state)
 {
 	struct verify_report *r = calloc(1, sizeof(*r));
-	struct verify_doc_info info = {"plain.pdf", NULL, NULL, 0};
+	struct verify_doc_info info = { "plain.pdf", NULL, NULL, 0 };
 	struct buf b;
 	const char *s = NULL;
 
@@ -252,7 +252,7 @@ static char *pdftotext(const struct buf *b)
 static void test_pdf_report(void **state)
 {
 	struct verify_report *r = hostile_report(12, 1);
-	struct verify_doc_info info = {"dokumen.pdf", NULL, NULL, 0};
+	struct verify_doc_info info = { "dokumen.pdf", NULL, NULL, 0 };
 	struct buf b;
 
 	(void)state;
@@ -280,9 +280,9 @@ static void test_pdf_report(void **state)
 static void test_pdfgen_flow(void **state)
 {
 	struct pdfgen *g = NULL;
-	struct pdfgen_opts o = {"t", "a", "s", "footer", 0};
-	static const double w[3] = {1, 2, 3};
-	static const char *const head[3] = {"A", "B", "C"};
+	struct pdfgen_opts o = { "t", "a", "s", "footer", 0 };
+	static const double w[3] = { 1, 2, 3 };
+	static const char *const head[3] = { "A", "B", "C" };
 	char big[3000];
 	struct buf b;
 	size_t i;
@@ -297,7 +297,7 @@ static void test_pdfgen_flow(void **state)
 	assert_ok(pdfgen_notice(g, PDFGEN_BAD, "Title", big));
 	assert_ok(pdfgen_table_begin(g, 3, w, head));
 	for (i = 0; i < 200; i++) {
-		const char *cells[3] = {"row", big + (i % 2900), NULL};
+		const char *cells[3] = { "row", big + (i % 2900), NULL };
 		assert_ok(pdfgen_table_row(g, cells, (enum pdfgen_tone)(i % 5)));
 	}
 	assert_ok(pdfgen_table_end(g));
@@ -320,7 +320,7 @@ static void test_pdfgen_flow(void **state)
 static void test_pdfgen_limits(void **state)
 {
 	struct pdfgen *g = NULL;
-	struct pdfgen_opts o = {NULL, NULL, NULL, NULL, 1};
+	struct pdfgen_opts o = { NULL, NULL, NULL, NULL, 1 };
 	char *huge = malloc(PDFGEN_MAX_TEXT + 2);
 	struct buf b;
 
@@ -344,9 +344,9 @@ static void test_pdfgen_limits(void **state)
 static void test_pdfgen_text_across_breaks(void **state)
 {
 	struct pdfgen *g = NULL;
-	struct pdfgen_opts o = {NULL, NULL, NULL, "f", 0};
-	static const double w[2] = {1, 1};
-	static const char *const head[2] = {"HEADONE", "HEADTWO"};
+	struct pdfgen_opts o = { NULL, NULL, NULL, "f", 0 };
+	static const double w[2] = { 1, 1 };
+	static const char *const head[2] = { "HEADONE", "HEADTWO" };
 	struct buf text, b;
 	char *out, word[32];
 	size_t i;
@@ -361,7 +361,7 @@ static void test_pdfgen_text_across_breaks(void **state)
 	assert_ok(pdfgen_paragraph(g, (const char *)text.p, 0, 0));
 	/* Notices draw after making room: a page break there repeats the header first. */
 	for (i = 0; i < 80; i++) {
-		const char *cells[2] = {"a", "b"};
+		const char *cells[2] = { "a", "b" };
 		snprintf(word, sizeof(word), "notice%zu body", i);
 		assert_ok(pdfgen_table_row(g, cells, PDFGEN_PLAIN));
 		assert_ok(pdfgen_notice(g, PDFGEN_INFO, "T", word));

@@ -34,22 +34,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define assert_ok(expr)                                                                  \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != TK_OK)                                                        \
-			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg());     \
+#define assert_ok(expr)                                                               \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != TK_OK)                                                     \
+			fail_msg("%s failed (%d): %s", #expr, (int)rc_, tk_errmsg()); \
 	} while (0)
 
-#define assert_err_code(expr, want_err, want_code)                                       \
-	do {                                                                             \
-		enum tk_err rc_ = (expr);                                                \
-		if (rc_ != (want_err))                                                   \
-			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_,    \
-			    (int)(want_err), tk_errmsg());                               \
-		if (strcmp(tk_last_error()->code, (want_code)) != 0)                     \
-			fail_msg("%s: code '%s', expected '%s' (%s)", #expr,              \
-			    tk_last_error()->code, (want_code), tk_errmsg());            \
+#define assert_err_code(expr, want_err, want_code)                                    \
+	do {                                                                          \
+		enum tk_err rc_ = (expr);                                             \
+		if (rc_ != (want_err))                                                \
+			fail_msg("%s returned %d, expected %d (%s)", #expr, (int)rc_, \
+			    (int)(want_err), tk_errmsg());                            \
+		if (strcmp(tk_last_error()->code, (want_code)) != 0)                  \
+			fail_msg("%s: code '%s', expected '%s' (%s)", #expr,          \
+			    tk_last_error()->code, (want_code), tk_errmsg());         \
 	} while (0)
 
 /* Fixed dates: 2026-01-01T00:00:00Z, and a verification time inside. */
@@ -238,7 +238,7 @@ static void made_free(struct made *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static const struct x509_urls full_urls = {URL_CRL, URL_OCSP, URL_CAISSUERS, POLICY_OID, URL_CPS};
+static const struct x509_urls full_urls = { URL_CRL, URL_OCSP, URL_CAISSUERS, POLICY_OID, URL_CPS };
 
 static enum tk_err try_issue(const char *pname, const struct made *issuer, EVP_PKEY *pk, const char *subject,
     int64_t nb, int64_t na, const char *digest, const struct x509_urls *urls, struct made *out)
@@ -368,10 +368,10 @@ static void to_der(X509 *c, struct buf *b)
 
 static void test_reason_parse_and_name(void **state)
 {
-	static const char *const names[] = {"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
-	    "superseded", "cessationOfOperation", "certificateHold", NULL, NULL, "privilegeWithdrawn", "aACompromise"};
-	static const char *const bad[] = {"", "removeFromCRL", "KeyCompromise", "keycompromise", "keyCompromise ",
-	    "1", "unused", "unknown", "cacompromise"};
+	static const char *const names[] = { "unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
+		"superseded", "cessationOfOperation", "certificateHold", NULL, NULL, "privilegeWithdrawn", "aACompromise" };
+	static const char *const bad[] = { "", "removeFromCRL", "KeyCompromise", "keycompromise", "keyCompromise ",
+		"1", "unused", "unknown", "cacompromise" };
 	int r;
 	size_t i;
 
@@ -445,8 +445,8 @@ static void test_profile_load_template(void **state)
 
 static void test_profile_load_unknown(void **state)
 {
-	static const char *const unknown[] = {"nope", "", "Root-CA", "root-ca ", "profile root-ca", "no-ku",
-	    "a-very-long-profile-name-that-does-not-fit-in-the-section-buffer-at-all"};
+	static const char *const unknown[] = { "nope", "", "Root-CA", "root-ca ", "profile root-ca", "no-ku",
+		"a-very-long-profile-name-that-does-not-fit-in-the-section-buffer-at-all" };
 	struct x509_profile p;
 	size_t i;
 
@@ -459,8 +459,8 @@ static void test_profile_load_unknown(void **state)
 
 static void test_profile_load_bad_values(void **state)
 {
-	static const char *const bad[] = {"bad-bool", "bad-bool2", "zero-days", "many-days", "word-days", "pathlen-17",
-	    "pathlen-neg", "long-ku"};
+	static const char *const bad[] = { "bad-bool", "bad-bool2", "zero-days", "many-days", "word-days", "pathlen-17",
+		"pathlen-neg", "long-ku" };
 	struct x509_profile p;
 	size_t i;
 
@@ -512,22 +512,22 @@ static void test_profile_check_subject(void **state)
 		const char *profile, *subject;
 		int ok;
 	} cases[] = {
-		{"individual", "/CN=Budi", 1},
-		{"individual", "/C=ID/O=Kementerian/OU=Pusdatin/CN=Budi Santoso/serialNumber=PNS-1987/title=Kepala",
-		    1},
-		{"individual", "CN=Budi, emailAddress=budi@example.go.id", 1},
-		{"individual", "/O=Kementerian", 0},              /* CN required */
-		{"individual", "/C=ID/O=Kementerian", 0},
-		{"individual", "/CN=Budi/DC=example", 0},         /* DC not allowed */
-		{"individual", "/CN=Budi/organizationIdentifier=NTRID-1", 0},
-		{"individual", "/CN=Budi/UID=budi", 0},
-		{"seal", "/C=ID/O=Kementerian/CN=Segel", 1},
-		{"seal", "/CN=Segel", 0},                          /* O required */
-		{"seal", "/O=Kementerian", 0},                     /* CN required */
-		{"seal", "/O=K/CN=S/organizationIdentifier=NTRID-1", 1},
-		{"seal", "/O=K/CN=S/emailAddress=a@b.c", 0},
-		{"tsa", "/O=K/CN=TSA", 1},
-		{"ocsp", "/CN=OCSP", 0},
+		{ "individual", "/CN=Budi", 1 },
+		{ "individual", "/C=ID/O=Kementerian/OU=Pusdatin/CN=Budi Santoso/serialNumber=PNS-1987/title=Kepala",
+		    1 },
+		{ "individual", "CN=Budi, emailAddress=budi@example.go.id", 1 },
+		{ "individual", "/O=Kementerian", 0 }, /* CN required */
+		{ "individual", "/C=ID/O=Kementerian", 0 },
+		{ "individual", "/CN=Budi/DC=example", 0 }, /* DC not allowed */
+		{ "individual", "/CN=Budi/organizationIdentifier=NTRID-1", 0 },
+		{ "individual", "/CN=Budi/UID=budi", 0 },
+		{ "seal", "/C=ID/O=Kementerian/CN=Segel", 1 },
+		{ "seal", "/CN=Segel", 0 },      /* O required */
+		{ "seal", "/O=Kementerian", 0 }, /* CN required */
+		{ "seal", "/O=K/CN=S/organizationIdentifier=NTRID-1", 1 },
+		{ "seal", "/O=K/CN=S/emailAddress=a@b.c", 0 },
+		{ "tsa", "/O=K/CN=TSA", 1 },
+		{ "ocsp", "/CN=OCSP", 0 },
 	};
 	size_t i;
 
@@ -732,9 +732,10 @@ static void test_name_parse_bad(void **state)
 		"/FOO=bar",
 		"/CN=x/NOTANATTR=y",
 		"CN = spaced-attr",
-		"C=IDN",                        /* countryName is two letters */
+		"C=IDN", /* countryName is two letters */
 		"C=I",
-		("CN=a\x01" "b"), /* split so the escape ends at \x01 */
+		("CN=a\x01"
+		 "b"), /* split so the escape ends at \x01 */
 		"CN=line\nbreak",
 		"CN=tab\there",
 		"CN=del\x7f",
@@ -847,7 +848,7 @@ static enum tk_err csr_parse_copy(const uint8_t *p, size_t len, X509_REQ **out)
 
 static void test_csr_parse_good(void **state)
 {
-	EVP_PKEY *keys[] = {G.leaf_ec, G.leaf_rsa, G.inter_ec, G.ed25519};
+	EVP_PKEY *keys[] = { G.leaf_ec, G.leaf_rsa, G.inter_ec, G.ed25519 };
 	size_t i;
 
 	(void)state;
@@ -886,7 +887,7 @@ static void test_csr_parse_good(void **state)
 
 static void test_csr_parse_bad_signature(void **state)
 {
-	EVP_PKEY *keys[] = {G.leaf_ec, G.leaf_rsa};
+	EVP_PKEY *keys[] = { G.leaf_ec, G.leaf_rsa };
 	size_t i;
 
 	(void)state;
@@ -945,17 +946,17 @@ static void test_csr_parse_garbage(void **state)
 		const char *p;
 		size_t len;
 	} bad[] = {
-		{"text", "hello world", 11},
-		{"zeros", "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16},
-		{"indefinite", "\x30\x80\x30\x80\x00\x00\x00\x00", 8},
-		{"empty sequence", "\x30\x00", 2},
-		{"one byte", "\x30", 1},
-		{"huge length", "\x30\x84\x7f\xff\xff\xff\x02\x01\x00", 9},
-		{"pem header only", "-----BEGIN CERTIFICATE REQUEST-----\n", 0},
-		{"pem bad base64",
-		    "-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n", 0},
-		{"pem empty body", "-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n", 0},
-		{"pem of a certificate label", "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n", 0},
+		{ "text", "hello world", 11 },
+		{ "zeros", "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16 },
+		{ "indefinite", "\x30\x80\x30\x80\x00\x00\x00\x00", 8 },
+		{ "empty sequence", "\x30\x00", 2 },
+		{ "one byte", "\x30", 1 },
+		{ "huge length", "\x30\x84\x7f\xff\xff\xff\x02\x01\x00", 9 },
+		{ "pem header only", "-----BEGIN CERTIFICATE REQUEST-----\n", 0 },
+		{ "pem bad base64",
+		    "-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n", 0 },
+		{ "pem empty body", "-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n", 0 },
+		{ "pem of a certificate label", "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n", 0 },
 	};
 	X509_REQ *got = NULL;
 	size_t i;
@@ -1389,7 +1390,7 @@ static void test_serial_hex(void **state)
 
 static void test_der_to_pem(void **state)
 {
-	static const size_t lens[] = {0, 1, 2, 3, 47, 48, 49, 95, 96, 97, 1000};
+	static const size_t lens[] = { 0, 1, 2, 3, 47, 48, 49, 95, 96, 97, 1000 };
 	uint8_t data[1000];
 	size_t i;
 	struct made root;
@@ -1756,11 +1757,13 @@ static void test_issue_clamps_not_after(void **state)
 	made_free(&leaf);
 	/* Starting after the issuer has expired: refused, nothing returned. */
 	assert_err_code(try_issue("individual", &root, G.leaf_ec, "/CN=Late", root_na, root_na + 10 * DAY, "sha256",
-	    NULL, &late), TK_ERR_CONFLICT, "issuer_expired");
+			    NULL, &late),
+	    TK_ERR_CONFLICT, "issuer_expired");
 	assert_null(late.cert);
 	made_free(&late);
 	assert_err_code(try_issue("individual", &root, G.leaf_ec, "/CN=Backwards", T0 + 10 * DAY, T0, "sha256", NULL,
-	    &late), TK_ERR_CONFLICT, "issuer_expired");
+			    &late),
+	    TK_ERR_CONFLICT, "issuer_expired");
 	assert_null(late.cert);
 	made_free(&late);
 	made_free(&root);
@@ -1788,7 +1791,7 @@ static void test_issue_times_encoding(void **state)
 
 static void test_issue_bad_requests(void **state)
 {
-	static const char *const digests[] = {"md5", "sha1", "sha224", "sha3-256", "SHA256", "nonsense", ""};
+	static const char *const digests[] = { "md5", "sha1", "sha224", "sha3-256", "SHA256", "nonsense", "" };
 	struct made root, bad;
 	struct x509_profile p;
 	struct x509_issue_req r;
@@ -1880,8 +1883,8 @@ static void test_issue_bad_requests(void **state)
 static void test_issue_url_is_not_config_syntax(void **state)
 {
 	struct made root, leaf;
-	struct x509_urls u = {"http://a.example/x.crl,URI:http://evil.example/y.crl",
-		"http://o.example/,caIssuers;URI:http://evil.example/ca.crt", NULL, NULL, NULL};
+	struct x509_urls u = { "http://a.example/x.crl,URI:http://evil.example/y.crl",
+		"http://o.example/,caIssuers;URI:http://evil.example/ca.crt", NULL, NULL, NULL };
 	enum tk_err rc;
 
 	(void)state;
@@ -1903,7 +1906,8 @@ static void test_issue_url_is_not_config_syntax(void **state)
 		made_free(&root);
 		if (nuri != 1 || nad != 1)
 			fail_msg("URLs with ',' were split into %d CRL URIs (in %d points) and %d AIA entries "
-				 "(expected 1 and 1, or an error)", nuri, ndp, nad);
+				 "(expected 1 and 1, or an error)",
+			    nuri, ndp, nad);
 		return;
 	}
 	assert_null(leaf.cert);
@@ -1914,7 +1918,7 @@ static void test_issue_url_is_not_config_syntax(void **state)
 /* Whatever serial the caller passes, the certificate must be valid DER. */
 static void test_issue_serial_encoding(void **state)
 {
-	static const uint8_t tops[] = {0x00, 0x80, 0xff};
+	static const uint8_t tops[] = { 0x00, 0x80, 0xff };
 	struct made root;
 	size_t i;
 	char failures[512] = "";
@@ -1981,7 +1985,7 @@ static void test_issue_serial_encoding(void **state)
 /* CRLs                                                                */
 /* ------------------------------------------------------------------ */
 
-static const int valid_reasons[] = {0, 1, 2, 3, 4, 5, 6, 9, 10};
+static const int valid_reasons[] = { 0, 1, 2, 3, 4, 5, 6, 9, 10 };
 #define NREASONS (sizeof(valid_reasons) / sizeof(valid_reasons[0]))
 #define REVOKED_BASE (T0 + 100 * DAY)
 
@@ -2013,7 +2017,7 @@ static void entry_for(size_t i, struct x509_crl_entry *e)
 
 struct iter {
 	size_t i, n;
-	size_t fail_at; /* return an error when i reaches this (if < n) */
+	size_t fail_at;                     /* return an error when i reaches this (if < n) */
 	const struct x509_crl_entry *fixed; /* or entries from an array */
 };
 
@@ -2194,7 +2198,7 @@ static void build_crl(struct made *issuer, uint64_t number, int64_t tu, int64_t 
 static void crl_roundtrip(EVP_PKEY *issuer_pk, size_t n)
 {
 	struct made root;
-	struct iter it = {0, n, SIZE_MAX, NULL};
+	struct iter it = { 0, n, SIZE_MAX, NULL };
 	struct buf der;
 	X509_CRL *crl;
 	size_t elements = 0;
@@ -2262,7 +2266,7 @@ static void test_crl_10000_entries_rsa(void **state)
 static void test_crl_issued_by_intermediate(void **state)
 {
 	struct made root, inter;
-	struct iter it = {0, 20, SIZE_MAX, NULL};
+	struct iter it = { 0, 20, SIZE_MAX, NULL };
 	struct buf der;
 	X509_CRL *crl;
 	X509_STORE *st;
@@ -2310,7 +2314,7 @@ static void test_crl_revoked_leaf_is_rejected(void **state)
 {
 	struct made root, leaf;
 	struct x509_crl_entry e;
-	struct iter it = {0, 1, SIZE_MAX, &e};
+	struct iter it = { 0, 1, SIZE_MAX, &e };
 	struct buf der;
 	X509_CRL *crl;
 	X509_STORE *st = X509_STORE_new();
@@ -2345,8 +2349,8 @@ static void test_crl_revoked_leaf_is_rejected(void **state)
 
 static void test_crl_numbers_and_times(void **state)
 {
-	static const uint64_t numbers[] = {0, 1, 127, 128, 255, 256, 0x7fffffffffffffffull, 0x8000000000000000ull,
-	    UINT64_MAX};
+	static const uint64_t numbers[] = { 0, 1, 127, 128, 255, 256, 0x7fffffffffffffffull, 0x8000000000000000ull,
+		UINT64_MAX };
 	struct made root;
 	size_t i;
 	/* thisUpdate at the last UTCTime second, nextUpdate in GeneralizedTime years. */
@@ -2355,7 +2359,7 @@ static void test_crl_numbers_and_times(void **state)
 	(void)state;
 	make_root(G.root_ec, &root);
 	for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-		struct iter it = {0, 3, SIZE_MAX, NULL};
+		struct iter it = { 0, 3, SIZE_MAX, NULL };
 		struct buf der;
 		X509_CRL *crl;
 		size_t elements = 0;
@@ -2375,7 +2379,7 @@ static void test_crl_numbers_and_times(void **state)
 static void test_crl_serial_shapes(void **state)
 {
 	struct x509_crl_entry e[5];
-	struct iter it = {0, 5, SIZE_MAX, e};
+	struct iter it = { 0, 5, SIZE_MAX, e };
 	struct made root;
 	struct buf der;
 	X509_CRL *crl;
@@ -2416,7 +2420,7 @@ static void test_crl_errors(void **state)
 	struct made root;
 	struct buf out;
 	X509 *noski;
-	struct iter it = {0, 10, 4, NULL};
+	struct iter it = { 0, 10, 4, NULL };
 
 	(void)state;
 	make_root(G.root_ec, &root);
@@ -2427,14 +2431,14 @@ static void test_crl_errors(void **state)
 	    TK_ERR_STORE);
 	assert_int_equal(out.len, 4);
 	/* Unknown digest. */
-	it = (struct iter){0, 1, SIZE_MAX, NULL};
+	it = (struct iter){ 0, 1, SIZE_MAX, NULL };
 	assert_int_equal(x509_crl_build(root.cert, root.key, "nodigest", 1, T0, T0 + DAY, next_entry, &it, &out),
 	    TK_ERR_INVALID);
 	assert_int_equal(out.len, 4);
 	/* Output too small. */
 	buf_free(&out);
 	buf_init(&out, 100);
-	it = (struct iter){0, 5, SIZE_MAX, NULL};
+	it = (struct iter){ 0, 5, SIZE_MAX, NULL };
 	assert_int_equal(x509_crl_build(root.cert, root.key, "sha256", 1, T0, T0 + DAY, next_entry, &it, &out),
 	    TK_ERR_LIMIT);
 	assert_int_equal(out.len, 0);
@@ -2442,7 +2446,7 @@ static void test_crl_errors(void **state)
 	/* Appends after existing bytes. */
 	buf_init(&out, 1 << 20);
 	assert_ok(buf_puts(&out, "PFX"));
-	it = (struct iter){0, 2, SIZE_MAX, NULL};
+	it = (struct iter){ 0, 2, SIZE_MAX, NULL };
 	assert_ok(x509_crl_build(root.cert, root.key, "sha256", 1, T0, T0 + DAY, next_entry, &it, &out));
 	assert_memory_equal(out.p, "PFX\x30", 4);
 	{
@@ -2464,7 +2468,7 @@ static void test_crl_errors(void **state)
 	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(noski), (time_t)(T0 + DAY)));
 	assert_true(X509_sign(noski, G.root_ec, EVP_sha256()) > 0);
 	buf_init(&out, 1 << 20);
-	it = (struct iter){0, 1, SIZE_MAX, NULL};
+	it = (struct iter){ 0, 1, SIZE_MAX, NULL };
 	assert_int_equal(x509_crl_build(noski, root.key, "sha256", 1, T0, T0 + DAY, next_entry, &it, &out),
 	    TK_ERR_INVALID);
 	assert_int_equal(out.len, 0);
@@ -2482,8 +2486,8 @@ static void test_crl_errors(void **state)
  */
 static void test_crl_rejects_invalid_entries(void **state)
 {
-	static const int bad_reasons[] = {7, 11, 256, -1};
-	static const size_t bad_lens[] = {0, 33};
+	static const int bad_reasons[] = { 7, 11, 256, -1 };
+	static const size_t bad_lens[] = { 0, 33 };
 	struct made root;
 	size_t i;
 	char failures[512] = "";
@@ -2492,7 +2496,7 @@ static void test_crl_rejects_invalid_entries(void **state)
 	make_root(G.root_ec, &root);
 	for (i = 0; i < sizeof(bad_reasons) / sizeof(bad_reasons[0]) + sizeof(bad_lens) / sizeof(bad_lens[0]); i++) {
 		struct x509_crl_entry e;
-		struct iter it = {0, 1, SIZE_MAX, &e};
+		struct iter it = { 0, 1, SIZE_MAX, &e };
 		struct buf out;
 		enum tk_err rc;
 		int is_reason = i < sizeof(bad_reasons) / sizeof(bad_reasons[0]);
@@ -2555,7 +2559,7 @@ static void crl_cli_oracle(EVP_PKEY *issuer_pk, size_t n)
 	char dir[PATH_MAX], crlp[PATH_MAX], cap[PATH_MAX], out[4096];
 	const char *tmp = getenv("TMPDIR");
 	struct made root;
-	struct iter it = {0, n, SIZE_MAX, NULL};
+	struct iter it = { 0, n, SIZE_MAX, NULL };
 	struct buf der, pem;
 	int st;
 

@@ -168,8 +168,7 @@ static enum tk_err contacts_json(struct svc_ctx *c, int64_t id, const char *part
 	size_t n = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, party == NULL ? "SELECT " CONTACT_COLS " FROM agreement_contacts WHERE agreement_id = ? ORDER BY id"
-						  : "SELECT " CONTACT_COLS " FROM agreement_contacts WHERE agreement_id = ? AND party = ? ORDER BY id",
+	if ((rc = store_prepare(c->st, party == NULL ? "SELECT " CONTACT_COLS " FROM agreement_contacts WHERE agreement_id = ? ORDER BY id" : "SELECT " CONTACT_COLS " FROM agreement_contacts WHERE agreement_id = ? AND party = ? ORDER BY id",
 		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (party != NULL && (rc = store_bind_text(s, 2, party)) != TK_OK))
 		goto out;
@@ -192,8 +191,7 @@ static enum tk_err addenda_json(struct svc_ctx *c, int64_t id, json_t *arr)
 	int row = 0;
 	enum tk_err rc;
 
-	if ((rc = store_prepare(c->st, "SELECT id, number, title, signed_on, effective_on, summary, extends_to, created_by, created_at, " PDF_COLS
-		 " FROM agreement_addenda WHERE agreement_id = ? ORDER BY id", &s)) != TK_OK ||
+	if ((rc = store_prepare(c->st, "SELECT id, number, title, signed_on, effective_on, summary, extends_to, created_by, created_at, " PDF_COLS " FROM agreement_addenda WHERE agreement_id = ? ORDER BY id", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -245,7 +243,7 @@ static enum tk_err record_json(struct svc_ctx *c, int64_t id, json_t **out)
 	/* The current contact of each party: its row without valid_to (the newest such). */
 	json_object_set_new(cur, "first", json_null());
 	json_object_set_new(cur, "second", json_null());
-	json_array_foreach(hist, i, row) {
+	json_array_foreach (hist, i, row) {
 		if (json_is_null(json_object_get(row, "valid_to")))
 			json_object_set(cur, json_string_value(json_object_get(row, "party")), row);
 	}
@@ -290,7 +288,8 @@ enum tk_err agreement_list(struct svc_ctx *c, char **out)
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT " AGR_COLS ", (SELECT COUNT(*) FROM agreement_addenda a WHERE a.agreement_id = agreements.id)"
-		 " FROM agreements ORDER BY signed_on DESC, id DESC LIMIT 200", &s)) != TK_OK)
+				       " FROM agreements ORDER BY signed_on DESC, id DESC LIMIT 200",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < AGREEMENT_MAX_LIST) {
 		json_t *o = agreement_row_json(s, today);
@@ -359,8 +358,8 @@ static enum tk_err particulars_parse(json_t *in, int create, struct particulars 
 		return rc;
 	/* On an update a given member must not be empty: the register keeps both numbers and both parties. */
 	if (!create) {
-		const char *v[] = {p->title, p->number_first, p->number_second, p->party_first, p->party_second};
-		const char *k[] = {"title", "number_first", "number_second", "party_first", "party_second"};
+		const char *v[] = { p->title, p->number_first, p->number_second, p->party_first, p->party_second };
+		const char *k[] = { "title", "number_first", "number_second", "party_first", "party_second" };
 		size_t i;
 		for (i = 0; i < 5; i++)
 			if (v[i] != NULL && v[i][0] == '\0')
@@ -409,7 +408,8 @@ static enum tk_err contact_insert(struct svc_ctx *c, int64_t id, const char *par
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO agreement_contacts (agreement_id, party, official, position, address, phone, email, valid_from,"
-		 " changed_on, notice_due, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " changed_on, notice_due, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_bind_text(s, 2, party)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, ci->official)) != TK_OK || (rc = store_bind_text(s, 4, ci->position ? ci->position : "")) != TK_OK ||
 	    (rc = store_bind_text(s, 5, ci->address ? ci->address : "")) != TK_OK || (rc = store_bind_text(s, 6, ci->phone ? ci->phone : "")) != TK_OK ||
@@ -440,7 +440,7 @@ static enum tk_err create_tx(struct svc_ctx *c, void *arg)
 {
 	struct create_arg *a = arg;
 	struct store_stmt *s = NULL;
-	static const char *const parties[2] = {"first", "second"};
+	static const char *const parties[2] = { "first", "second" };
 	int64_t now = tk_now();
 	int term = a->p.term > 0 ? (int)a->p.term : AGREEMENT_DEFAULT_TERM;
 	char ends[16];
@@ -450,7 +450,8 @@ static enum tk_err create_tx(struct svc_ctx *c, void *arg)
 
 	cal_day_str(agreement_term_end(a->p.signed_day, term), ends);
 	if ((rc = store_prepare(c->st, "INSERT INTO agreements (title, number_first, number_second, party_first, party_second, signed_on, term_months,"
-		 " ends_on, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'in_force', ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " ends_on, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'in_force', ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->p.title)) != TK_OK || (rc = store_bind_text(s, 2, a->p.number_first)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->p.number_second)) != TK_OK || (rc = store_bind_text(s, 4, a->p.party_first)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->p.party_second)) != TK_OK || (rc = store_bind_text(s, 6, a->p.signed_on)) != TK_OK ||
@@ -479,7 +480,7 @@ out:
 static enum tk_err create_parse(json_t *in, struct create_arg *a)
 {
 	json_t *cts;
-	static const char *const parties[2] = {"first", "second"};
+	static const char *const parties[2] = { "first", "second" };
 	size_t i;
 	enum tk_err rc;
 
@@ -530,7 +531,8 @@ static enum tk_err state_load(struct svc_ctx *c, int64_t id, struct agr_state *s
 
 	memset(st, 0, sizeof(*st));
 	if ((rc = store_prepare(c->st, "SELECT status, signed_on, ends_on, term_months, (SELECT MAX(extends_to) FROM agreement_addenda a"
-		 " WHERE a.agreement_id = agreements.id) FROM agreements WHERE id = ?", &s)) != TK_OK ||
+				       " WHERE a.agreement_id = agreements.id) FROM agreements WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -563,8 +565,8 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 	struct store_stmt *s = NULL;
 	struct agr_state st;
 	json_t *changed = json_array();
-	const char *names[] = {"title", "number_first", "number_second", "party_first", "party_second", "signed_on"};
-	const char *vals[] = {a->p.title, a->p.number_first, a->p.number_second, a->p.party_first, a->p.party_second, a->p.signed_on};
+	const char *names[] = { "title", "number_first", "number_second", "party_first", "party_second", "signed_on" };
+	const char *vals[] = { a->p.title, a->p.number_first, a->p.number_second, a->p.party_first, a->p.party_second, a->p.signed_on };
 	int64_t signed_day, ends_day, term;
 	char ends[16];
 	size_t i;
@@ -601,8 +603,9 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 		ends_day = st.extension_day;
 	cal_day_str(ends_day, ends);
 	if ((rc = store_prepare(c->st, "UPDATE agreements SET title = COALESCE(?, title), number_first = COALESCE(?, number_first),"
-		 " number_second = COALESCE(?, number_second), party_first = COALESCE(?, party_first), party_second = COALESCE(?, party_second),"
-		 " signed_on = COALESCE(?, signed_on), term_months = ?, ends_on = ?, updated_at = ? WHERE id = ?", &s)) != TK_OK)
+				       " number_second = COALESCE(?, number_second), party_first = COALESCE(?, party_first), party_second = COALESCE(?, party_second),"
+				       " signed_on = COALESCE(?, signed_on), term_months = ?, ends_on = ?, updated_at = ? WHERE id = ?",
+		 &s)) != TK_OK)
 		goto out;
 	for (i = 0; i < 6; i++)
 		if ((rc = vals[i] ? store_bind_text(s, (int)i + 1, vals[i]) : store_bind_null(s, (int)i + 1)) != TK_OK)
@@ -714,7 +717,8 @@ static enum tk_err addendum_tx(struct svc_ctx *c, void *arg)
 	if (n >= AGREEMENT_MAX_ADDENDA)
 		return tk_fail_code(TK_ERR_LIMIT, "too_many_addenda", "an agreement has at most %u addenda", AGREEMENT_MAX_ADDENDA);
 	if ((rc = store_prepare(c->st, "INSERT INTO agreement_addenda (agreement_id, number, title, signed_on, effective_on, summary, extends_to,"
-		 " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->number)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->title)) != TK_OK || (rc = store_bind_text(s, 4, a->signed_on)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->effective_on)) != TK_OK || (rc = store_bind_text(s, 6, a->summary ? a->summary : "")) != TK_OK ||
@@ -810,8 +814,8 @@ static enum tk_err pdf_verify(struct svc_ctx *c, const uint8_t *p, size_t len, s
 		if (g->has_signing_time)
 			time_iso_utc(g->signing_time, st);
 		if (json_array_append_new(sigs, json_pack("{s:I, s:b, s:s, s:s, s:s?, s:s, s:s, s:s}", "index", (json_int_t)g->index, "timestamp",
-							g->doc_timestamp, "signer", g->signer, "issuer_dn", g->issuer_dn, "signing_time", st[0] ? st : NULL,
-							"level", g->level, "indication", verify_ind_name(g->ind), "subindication", verify_sub_name(g->sub))) != 0) {
+						    g->doc_timestamp, "signer", g->signer, "issuer_dn", g->issuer_dn, "signing_time", st[0] ? st : NULL,
+						    "level", g->level, "indication", verify_ind_name(g->ind), "subindication", verify_sub_name(g->sub))) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -888,11 +892,10 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	store_finalize(s);
 	s = NULL;
-	if ((rc = store_prepare(c->st, a->aid != 0
-		     ? "UPDATE agreement_addenda SET pdf = ?, pdf_sha256 = ?, pdf_indication = ?, pdf_subindication = ?, pdf_verification = ?,"
-		       " pdf_uploaded_by = ?, pdf_uploaded_at = ?, document_id = ? WHERE id = ?"
-		     : "UPDATE agreements SET pdf = ?, pdf_sha256 = ?, pdf_indication = ?, pdf_subindication = ?, pdf_verification = ?,"
-		       " pdf_uploaded_by = ?, pdf_uploaded_at = ?, document_id = ? WHERE id = ?",
+	if ((rc = store_prepare(c->st, a->aid != 0 ? "UPDATE agreement_addenda SET pdf = ?, pdf_sha256 = ?, pdf_indication = ?, pdf_subindication = ?, pdf_verification = ?,"
+						     " pdf_uploaded_by = ?, pdf_uploaded_at = ?, document_id = ? WHERE id = ?"
+						   : "UPDATE agreements SET pdf = ?, pdf_sha256 = ?, pdf_indication = ?, pdf_subindication = ?, pdf_verification = ?,"
+						     " pdf_uploaded_by = ?, pdf_uploaded_at = ?, document_id = ? WHERE id = ?",
 		 &s)) != TK_OK ||
 	    (rc = store_bind_blob(s, 1, a->p, a->len)) != TK_OK || (rc = store_bind_text(s, 2, a->pc.sha256)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->pc.indication)) != TK_OK ||
@@ -1004,7 +1007,8 @@ static enum tk_err contact_tx(struct svc_ctx *c, void *arg)
 	if (strcmp(st.status, "ended") == 0)
 		return tk_fail_code(TK_ERR_CONFLICT, "agreement_ended", "agreement %lld has ended: its contacts no longer change", (long long)a->id);
 	if ((rc = store_prepare(c->st, "SELECT id, valid_from, official FROM agreement_contacts WHERE agreement_id = ? AND party = ? AND valid_to IS NULL"
-		 " ORDER BY id DESC LIMIT 1", &s)) != TK_OK ||
+				       " ORDER BY id DESC LIMIT 1",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->party)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (row) {
@@ -1094,8 +1098,9 @@ enum tk_err agreement_current(struct svc_ctx *c, struct agreement_info *o)
 
 	memset(o, 0, sizeof(*o));
 	if ((rc = store_prepare(c->st, "SELECT a.id, a.title, a.number_first, a.number_second, a.party_first, a.party_second, a.signed_on, a.ends_on,"
-		 " (SELECT k.email FROM agreement_contacts k WHERE k.agreement_id = a.id AND k.party = 'second' AND k.valid_to IS NULL ORDER BY k.id DESC LIMIT 1)"
-		 " FROM agreements a WHERE a.status <> 'ended' ORDER BY a.signed_on DESC, a.id DESC LIMIT 1", &s)) != TK_OK ||
+				       " (SELECT k.email FROM agreement_contacts k WHERE k.agreement_id = a.id AND k.party = 'second' AND k.valid_to IS NULL ORDER BY k.id DESC LIMIT 1)"
+				       " FROM agreements a WHERE a.status <> 'ended' ORDER BY a.signed_on DESC, a.id DESC LIMIT 1",
+		 &s)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {

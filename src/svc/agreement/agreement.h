@@ -38,21 +38,21 @@
 
 #include <jansson.h>
 
-#define AGREEMENT_MAX_TITLE    300u  /* bytes of a title or a party's name */
-#define AGREEMENT_MAX_NUMBER   100u  /* bytes of an agreement or addendum number */
-#define AGREEMENT_MAX_TEXT     (8u * 1024u) /* bytes of a summary or an end reason */
-#define AGREEMENT_MAX_FIELD    300u  /* bytes of a contact's official, position, address or phone */
-#define AGREEMENT_MAX_EMAIL    254u
-#define AGREEMENT_MAX_PDF      MAX_REQ_BODY /* bytes of a signed PDF upload */
-#define AGREEMENT_MAX_LIST     200u  /* agreements in a list answer */
-#define AGREEMENT_MAX_ADDENDA  100u  /* addenda of one agreement */
-#define AGREEMENT_MAX_CONTACTS 500u  /* contact rows (history) of one agreement in an answer */
-#define AGREEMENT_MIN_TERM     1
-#define AGREEMENT_MAX_TERM     240   /* months */
-#define AGREEMENT_DEFAULT_TERM 48    /* art. 7(1): four years */
+#define AGREEMENT_MAX_TITLE 300u        /* bytes of a title or a party's name */
+#define AGREEMENT_MAX_NUMBER 100u       /* bytes of an agreement or addendum number */
+#define AGREEMENT_MAX_TEXT (8u * 1024u) /* bytes of a summary or an end reason */
+#define AGREEMENT_MAX_FIELD 300u        /* bytes of a contact's official, position, address or phone */
+#define AGREEMENT_MAX_EMAIL 254u
+#define AGREEMENT_MAX_PDF MAX_REQ_BODY /* bytes of a signed PDF upload */
+#define AGREEMENT_MAX_LIST 200u        /* agreements in a list answer */
+#define AGREEMENT_MAX_ADDENDA 100u     /* addenda of one agreement */
+#define AGREEMENT_MAX_CONTACTS 500u    /* contact rows (history) of one agreement in an answer */
+#define AGREEMENT_MIN_TERM 1
+#define AGREEMENT_MAX_TERM 240         /* months */
+#define AGREEMENT_DEFAULT_TERM 48      /* art. 7(1): four years */
 #define AGREEMENT_REMIND_DEFAULT "6,3" /* [agreement] remind_months: months before ends_on */
-#define AGREEMENT_MAX_REMIND   8u    /* entries of remind_months */
-#define AGREEMENT_WARN_WORKING_DAYS 2 /* warning this many working days before a contact change's notice_due */
+#define AGREEMENT_MAX_REMIND 8u        /* entries of remind_months */
+#define AGREEMENT_WARN_WORKING_DAYS 2  /* warning this many working days before a contact change's notice_due */
 
 /* List (JSON array text, newest signed first; no addenda or contacts). Admins, auditors, operator. Caller frees. */
 enum tk_err agreement_list(struct svc_ctx *c, char **out) WARN_UNUSED;
@@ -134,15 +134,15 @@ enum tk_err agreement_contact_history(struct svc_ctx *c, int64_t id, const char 
  * check (the calling service made its own). Empty strings when unknown.
  */
 struct agreement_info {
-	int64_t id;                  /* 0: from teken.conf */
+	int64_t id; /* 0: from teken.conf */
 	char title[AGREEMENT_MAX_TITLE + 1];
 	char number_first[AGREEMENT_MAX_NUMBER + 1];  /* the ministry's number (user_number) */
 	char number_second[AGREEMENT_MAX_NUMBER + 1]; /* the issuer's number (issuer_number) */
 	char party_first[AGREEMENT_MAX_TITLE + 1];
-	char party_second[AGREEMENT_MAX_TITLE + 1];   /* PIHAK II, the signatory for the issuer */
-	char issuer[AGREEMENT_MAX_TITLE + 1];         /* the certification body reports name: [agreement] issuer (default BSrE) */
+	char party_second[AGREEMENT_MAX_TITLE + 1]; /* PIHAK II, the signatory for the issuer */
+	char issuer[AGREEMENT_MAX_TITLE + 1];       /* the certification body reports name: [agreement] issuer (default BSrE) */
 	char signed_on[16];
-	char ends_on[16];                             /* "" from teken.conf */
+	char ends_on[16]; /* "" from teken.conf */
 	char issuer_email[AGREEMENT_MAX_EMAIL + 1];
 };
 enum tk_err agreement_current(struct svc_ctx *c, struct agreement_info *out) WARN_UNUSED;

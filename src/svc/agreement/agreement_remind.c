@@ -33,9 +33,9 @@ enum tk_err agreement_ministry_contacts(struct svc_ctx *c, int64_t id, struct no
 	notify_contacts_load(c->inst->cfg, out);
 	/* id 0: the agreement in force (the newest not ended). */
 	if ((rc = store_prepare(c->st, id > 0 ? "SELECT email FROM agreement_contacts WHERE agreement_id = ? AND party = 'first' AND valid_to IS NULL"
-					      " ORDER BY id DESC LIMIT 1"
-					    : "SELECT k.email FROM agreement_contacts k JOIN agreements a ON a.id = k.agreement_id"
-					      " WHERE a.status <> 'ended' AND k.party = 'first' AND k.valid_to IS NULL ORDER BY a.id DESC, k.id DESC LIMIT 1",
+						" ORDER BY id DESC LIMIT 1"
+					      : "SELECT k.email FROM agreement_contacts k JOIN agreements a ON a.id = k.agreement_id"
+						" WHERE a.status <> 'ended' AND k.party = 'first' AND k.valid_to IS NULL ORDER BY a.id DESC, k.id DESC LIMIT 1",
 		 &s)) == TK_OK &&
 	    (id <= 0 || (rc = store_bind_i64(s, 1, id)) == TK_OK) && (rc = store_step(s, &row)) == TK_OK && row)
 		notify_contacts_add(out, store_col_text(s, 0));
@@ -189,9 +189,10 @@ static enum tk_err remind_contacts(struct svc_ctx *c, int64_t today, int *queued
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	/* Not yet told of being overdue; a bounded batch per run, the rest on the next. */
 	if ((rc = store_prepare(c->st, "SELECT k.id, k.agreement_id, k.official, k.changed_on, k.notice_due FROM agreement_contacts k"
-		 " JOIN agreements a ON a.id = k.agreement_id WHERE k.party = 'first' AND k.changed_on IS NOT NULL AND k.notice_due IS NOT NULL"
-		 " AND k.letter_id IS NULL AND a.status <> 'ended' AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent r"
-		 " WHERE r.kind = 'agreement.contact_overdue' AND r.ref = CAST(k.id AS TEXT)) ORDER BY k.id LIMIT 64", &s)) != TK_OK)
+				       " JOIN agreements a ON a.id = k.agreement_id WHERE k.party = 'first' AND k.changed_on IS NOT NULL AND k.notice_due IS NOT NULL"
+				       " AND k.letter_id IS NULL AND a.status <> 'ended' AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent r"
+				       " WHERE r.kind = 'agreement.contact_overdue' AND r.ref = CAST(k.id AS TEXT)) ORDER BY k.id LIMIT 64",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < 64) {
 		p[n].cid = store_col_i64(s, 0);
@@ -274,7 +275,7 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err agreement_reminders(struct svc_ctx *c, int *queued)
 {
-	struct remind_arg a = {0};
+	struct remind_arg a = { 0 };
 	enum tk_err rc;
 
 	*queued = 0;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const severities[5] = {"critical", "high", "medium", "low", "info"};
+static const char *const severities[5] = { "critical", "high", "medium", "low", "info" };
 
 /* ------------------------------------------------------------ helpers */
 
@@ -61,7 +61,7 @@ static int one_of(const char *s, const char *const *set, size_t n)
 	return -1;
 }
 
-static const char *const remediations[4] = {"open", "in_progress", "remediated", "accepted"};
+static const char *const remediations[4] = { "open", "in_progress", "remediated", "accepted" };
 
 static json_t *iso_or_null(int64_t t, int null)
 {
@@ -104,7 +104,7 @@ static int awaiting(const char *status)
 
 /* ------------------------------------------------------------ reading */
 
-#define REQ_COLS \
+#define REQ_COLS                                                                                                                 \
 	"r.id, r.system_name, r.scope, r.due_on, r.status, r.note, r.requested_by, r.requested_at, r.answered_at, r.decided_by," \
 	" r.decided_at, r.return_reason, r.updated_at"
 
@@ -123,7 +123,7 @@ static json_t *request_json(struct store_stmt *s, int64_t today)
 	    past > 0, "days_overdue", (json_int_t)past);
 }
 
-#define REP_COLS \
+#define REP_COLS                                                                                                                           \
 	"p.version, p.report_date, p.scope, p.assessor, p.n_critical, p.n_high, p.n_medium, p.n_low, p.n_info, p.remediation, p.filename," \
 	" p.size, p.sha256, p.uploaded_by, p.uploaded_at"
 
@@ -158,8 +158,9 @@ enum tk_err assess_list(struct svc_ctx *c, char **out)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	/* The latest report of each request (its highest version) joined in; no findings list, nothing sealed. */
 	if ((rc = store_prepare(c->st, "SELECT " REQ_COLS ", " REP_COLS " FROM assessment_requests r LEFT JOIN assessment_reports p"
-		 " ON p.request_id = r.id AND p.version = (SELECT MAX(q.version) FROM assessment_reports q WHERE q.request_id = r.id)"
-		 " ORDER BY r.id DESC LIMIT ?", &s)) != TK_OK ||
+				       " ON p.request_id = r.id AND p.version = (SELECT MAX(q.version) FROM assessment_reports q WHERE q.request_id = r.id)"
+				       " ORDER BY r.id DESC LIMIT ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, ASSESS_MAX_LIST)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -270,7 +271,7 @@ static enum tk_err get_tx(struct svc_ctx *c, void *arg)
 /* The record after a change (that change's event records who did what) or for a logged read. */
 static enum tk_err get_as(struct svc_ctx *c, int64_t id, const char *action, char **out)
 {
-	struct get_arg a = {id, action, NULL};
+	struct get_arg a = { id, action, NULL };
 	enum tk_err rc;
 
 	if ((rc = svc_in_tx(c, get_tx, &a)) == TK_OK)
@@ -305,7 +306,8 @@ static enum tk_err request_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO assessment_requests (system_name, scope, due_on, status, note, requested_by, requested_at,"
-		 " updated_at) VALUES (?, ?, ?, 'requested', ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " updated_at) VALUES (?, ?, ?, 'requested', ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->system_name)) != TK_OK || (rc = store_bind_text(s, 2, a->scope)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->due_on)) != TK_OK ||
 	    (rc = a->note != NULL ? store_bind_text(s, 4, a->note) : store_bind_null(s, 4)) != TK_OK ||
@@ -393,7 +395,7 @@ static enum tk_err count_of(json_t *counts, const char *key, int64_t *out)
 static enum tk_err findings_of(json_t *meta, struct upload_arg *a)
 {
 	json_t *counts = json_object_get(meta, "counts"), *list = json_object_get(meta, "findings"), *canon = NULL, *f;
-	int64_t from_list[5] = {0, 0, 0, 0, 0};
+	int64_t from_list[5] = { 0, 0, 0, 0, 0 };
 	size_t i, k;
 	enum tk_err rc = TK_OK;
 
@@ -407,7 +409,7 @@ static enum tk_err findings_of(json_t *meta, struct upload_arg *a)
 		return tk_fail_code(TK_ERR_LIMIT, "too_many_findings", "at most %u findings in one report", ASSESS_MAX_FINDINGS);
 	if ((canon = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	json_array_foreach(list, i, f) {
+	json_array_foreach (list, i, f) {
 		const char *title, *sev, *st;
 		int si;
 		if (!json_is_object(f)) {
@@ -466,7 +468,8 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 	buf_init(&file, (size_t)ASSESS_MAX_FILE + 1024);
 	buf_init(&fnd, (size_t)1 << 24);
 	if ((rc = store_prepare(c->st, "SELECT status, (SELECT COALESCE(MAX(version), 0) FROM assessment_reports WHERE request_id = ?)"
-		 " FROM assessment_requests WHERE id = ?", &s)) != TK_OK ||
+				       " FROM assessment_requests WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -491,8 +494,9 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 	}
 	/* The row first: the seals are bound to its id. */
 	if ((rc = store_prepare(c->st, "INSERT INTO assessment_reports (request_id, version, report_date, scope, assessor, n_critical, n_high,"
-		 " n_medium, n_low, n_info, findings_sealed, remediation, filename, size, sha256, sealed, uploaded_by, uploaded_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " n_medium, n_low, n_info, findings_sealed, remediation, filename, size, sha256, sealed, uploaded_by, uploaded_at)"
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->version)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->report_date)) != TK_OK || (rc = store_bind_text(s, 4, a->scope)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->assessor)) != TK_OK || (rc = store_bind_i64(s, 6, a->counts[0])) != TK_OK ||
@@ -624,7 +628,7 @@ static enum tk_err file_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT p.id, p.version, p.filename, p.sha256, p.sealed FROM assessment_reports p WHERE p.request_id = ?"
-		 " AND (p.version = ? OR (? = 0 AND p.version = (SELECT MAX(q.version) FROM assessment_reports q WHERE q.request_id = p.request_id)))",
+				       " AND (p.version = ? OR (? = 0 AND p.version = (SELECT MAX(q.version) FROM assessment_reports q WHERE q.request_id = p.request_id)))",
 		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->version)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, a->version)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
@@ -689,7 +693,8 @@ static enum tk_err decide_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT status, (SELECT COALESCE(MAX(version), 0) FROM assessment_reports WHERE request_id = ?)"
-		 " FROM assessment_requests WHERE id = ?", &s)) != TK_OK ||
+				       " FROM assessment_requests WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -705,7 +710,8 @@ static enum tk_err decide_tx(struct svc_ctx *c, void *arg)
 	store_finalize(s);
 	s = NULL;
 	if ((rc = store_prepare(c->st, "UPDATE assessment_requests SET status = ?, decided_by = ?, decided_at = ?, return_reason = ?, updated_at = ?"
-		 " WHERE id = ? AND status = 'submitted'", &s)) != TK_OK ||
+				       " WHERE id = ? AND status = 'submitted'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->accept ? "accepted" : "returned")) != TK_OK || (rc = store_bind_text(s, 2, c->actor.user)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, now)) != TK_OK ||
 	    (rc = a->accept ? store_bind_null(s, 4) : store_bind_text(s, 4, a->reason)) != TK_OK || (rc = store_bind_i64(s, 5, now)) != TK_OK ||
@@ -726,7 +732,7 @@ out:
 
 enum tk_err assess_decide(struct svc_ctx *c, int64_t id, int accept, const char *reason, char **out)
 {
-	struct decide_arg a = {id, accept, reason};
+	struct decide_arg a = { id, accept, reason };
 	enum tk_err rc;
 
 	if ((rc = may_decide(c)) != TK_OK)

@@ -25,16 +25,16 @@
 
 #include <jansson.h>
 
-#define ASSESS_MAX_TITLE    300u                  /* bytes of system_name, assessor, a finding title, a filename */
-#define ASSESS_MAX_TEXT     (8u * 1024u)          /* bytes of scope, note, a return reason */
-#define ASSESS_MAX_FINDINGS 500u                  /* findings listed in one report */
-#define ASSESS_MAX_COUNT    100000u               /* a severity count */
-#define ASSESS_MAX_FILE     (32u * 1024u * 1024u) /* a report PDF */
-#define ASSESS_MAX_META     (256u * 1024u)        /* the JSON metadata of a report (findings list included) */
-#define ASSESS_UPLOAD_BODY  (ASSESS_MAX_FILE + ASSESS_MAX_META + 64u * 1024u) /* the multipart body of an upload */
-#define ASSESS_MAX_LIST     1000u                 /* requests in a list answer (newest first) */
-#define ASSESS_MAX_OVERDUE  100u                  /* dashboard: overdue requests listed (the count is exact) */
-#define ASSESS_REMIND_BATCH 64u                   /* overdue reminders per jobs run; the rest on the next */
+#define ASSESS_MAX_TITLE 300u                                                /* bytes of system_name, assessor, a finding title, a filename */
+#define ASSESS_MAX_TEXT (8u * 1024u)                                         /* bytes of scope, note, a return reason */
+#define ASSESS_MAX_FINDINGS 500u                                             /* findings listed in one report */
+#define ASSESS_MAX_COUNT 100000u                                             /* a severity count */
+#define ASSESS_MAX_FILE (32u * 1024u * 1024u)                                /* a report PDF */
+#define ASSESS_MAX_META (256u * 1024u)                                       /* the JSON metadata of a report (findings list included) */
+#define ASSESS_UPLOAD_BODY (ASSESS_MAX_FILE + ASSESS_MAX_META + 64u * 1024u) /* the multipart body of an upload */
+#define ASSESS_MAX_LIST 1000u                                                /* requests in a list answer (newest first) */
+#define ASSESS_MAX_OVERDUE 100u                                              /* dashboard: overdue requests listed (the count is exact) */
+#define ASSESS_REMIND_BATCH 64u                                              /* overdue reminders per jobs run; the rest on the next */
 
 /* Requests, newest first: request fields, overdue flag, the latest report's summary (no findings text). JSON array text; caller frees. */
 enum tk_err assess_list(struct svc_ctx *c, char **out) WARN_UNUSED;

@@ -38,7 +38,8 @@ enum tk_err assess_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 	if ((list = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT id, system_name, due_on, status FROM assessment_requests WHERE status IN ('requested','returned')"
-		 " AND due_on < ? ORDER BY due_on, id LIMIT ?", &s)) != TK_OK ||
+				       " AND due_on < ? ORDER BY due_on, id LIMIT ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, today)) != TK_OK || (rc = store_bind_i64(s, 2, ASSESS_MAX_OVERDUE)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -48,8 +49,8 @@ enum tk_err assess_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 			due = tday;
 		}
 		if (json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)store_col_i64(s, 0), "system_name",
-						   store_col_text(s, 1), "due_on", store_col_text(s, 2), "status", store_col_text(s, 3), "days_overdue",
-						   (json_int_t)(tday - due))) != 0) {
+						    store_col_text(s, 1), "due_on", store_col_text(s, 2), "status", store_col_text(s, 3), "days_overdue",
+						    (json_int_t)(tday - due))) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -91,8 +92,9 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 	if ((o = calloc(ASSESS_REMIND_BATCH, sizeof(*o))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT r.id, r.due_on, r.system_name FROM assessment_requests r WHERE r.status IN ('requested','returned')"
-		 " AND r.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent x WHERE x.kind = 'assess.overdue'"
-		 " AND x.ref = CAST(r.id AS TEXT)) ORDER BY r.id LIMIT ?", &s)) != TK_OK ||
+				       " AND r.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent x WHERE x.kind = 'assess.overdue'"
+				       " AND x.ref = CAST(r.id AS TEXT)) ORDER BY r.id LIMIT ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, today)) != TK_OK || (rc = store_bind_i64(s, 2, ASSESS_REMIND_BATCH)) != TK_OK)
 		goto out;
 	while (n < ASSESS_REMIND_BATCH && (rc = store_step(s, &row)) == TK_OK && row) {
@@ -155,12 +157,12 @@ out:
 
 enum tk_err assess_reminders(struct svc_ctx *c, int *queued)
 {
-	struct remind_arg a = {0};
+	struct remind_arg a = { 0 };
 	enum tk_err rc;
 
 	*queued = 0;
 	if (c->actor.kind != ACTOR_OPERATOR && !(c->actor.kind == ACTOR_PERSON && (strcmp(c->actor.role, "admin") == 0 ||
-										   strcmp(c->actor.role, "auditor") == 0)))
+										      strcmp(c->actor.role, "auditor") == 0)))
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "security assessments are for ministry admins and issuer auditors");
 	if ((rc = svc_in_tx(c, remind_tx, &a)) == TK_OK)
 		*queued = a.queued;

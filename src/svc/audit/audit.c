@@ -47,7 +47,7 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
-#define AUDIT_KEY_NAME  "audit"
+#define AUDIT_KEY_NAME "audit"
 #define AUDIT_CERT_META "cert.audit"
 #define AUDIT_HEADS_FORMAT "teken-audit-heads-v1"
 #define CHECKPOINT_TBS_MAX 320
@@ -55,7 +55,7 @@
 
 static void put_field(EVP_MD_CTX *ctx, const void *p, size_t len)
 {
-	uint8_t l[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+	uint8_t l[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
 
 	EVP_DigestUpdate(ctx, l, 4);
 	EVP_DigestUpdate(ctx, p, len);
@@ -176,7 +176,7 @@ static enum tk_err audit_key_generate(struct svc_ctx *c, struct key **k, EVP_PKE
 static enum tk_err audit_cert_build(struct svc_ctx *c, EVP_PKEY *pk, X509 **out, int64_t *ca_id)
 {
 	const char *org = config_get_or(c->inst->cfg, "instance", "organization", "teken");
-	const char *pairs[3][2] = {{"C", "ID"}, {"O", org}, {"CN", "teken Audit Log"}};
+	const char *pairs[3][2] = { { "C", "ID" }, { "O", org }, { "CN", "teken Audit Log" } };
 	struct x509_profile prof;
 	struct x509_issue_req r;
 	X509_NAME *name = NULL;
@@ -459,7 +459,8 @@ enum tk_err audit_append(struct svc_ctx *c, const char *action, const char *obje
 		goto out;
 	if ((rc = store_prepare(c->st,
 		 "INSERT INTO audit (seq, ts, actor, role, action, object, ip, details, prev_hash, hash)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK)
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 &s)) != TK_OK)
 		goto out;
 	if ((rc = store_bind_i64(s, 1, r.seq)) != TK_OK || (rc = store_bind_i64(s, 2, r.ts)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, r.actor)) != TK_OK || (rc = store_bind_text(s, 4, r.role)) != TK_OK ||
@@ -681,7 +682,7 @@ static enum tk_err verify_checkpoints(struct svc_ctx *c, struct audit_report *r,
 		r->checkpoints++;
 		if (num != expect) {
 			if (num > expect && str_fmt(what, sizeof(what), "missing (deleted): checkpoint %lld is followed by %lld",
-						 (long long)expect - 1, (long long)num) == TK_OK)
+						(long long)expect - 1, (long long)num) == TK_OK)
 				bad_cp(r, expect, seq, what);
 			else
 				bad_cp(r, num, seq, "out of sequence (duplicated, renumbered or reordered)");
@@ -921,7 +922,7 @@ static enum tk_err add_cert(struct svc_ctx *c, json_t *certs, const char *serial
 	json_t *v;
 	enum tk_err rc;
 
-	json_array_foreach(certs, i, v)
+	json_array_foreach (certs, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "serial")), serial) == 0)
 			return TK_OK;
 	buf_init(&pem, 4 * MAX_CERT_BYTES);
@@ -1159,7 +1160,7 @@ enum tk_err audit_verify_heads(struct svc_ctx *c, const uint8_t *doc, size_t len
 		rc = heads_malformed("not a " AUDIT_HEADS_FORMAT " document with heads and a timestamp_token");
 		goto out;
 	}
-	json_array_foreach(heads, i, h) {
+	json_array_foreach (heads, i, h) {
 		int64_t n = jint(h, "number");
 		if (!json_is_object(h) || n < 1 || (expect != 0 && n != expect)) {
 			rc = heads_malformed("heads must be objects numbered consecutively from 1 or later");
@@ -1180,7 +1181,7 @@ enum tk_err audit_verify_heads(struct svc_ctx *c, const uint8_t *doc, size_t len
 		rc = str_fmt(r->problem, sizeof(r->problem), "the audit log is damaged at %s", rep.problem);
 		goto out;
 	}
-	json_array_foreach(heads, i, h)
+	json_array_foreach (heads, i, h)
 		if ((rc = head_check(c, h, r)) != TK_OK || r->problem[0] != '\0')
 			goto out;
 out:

@@ -37,7 +37,7 @@ struct audit_report {
 	int64_t unanchored;           /* events after the last checkpoint */
 	char audit_cert_sha256[65];   /* of the newest audit certificate, "" without one */
 	char problem[256];
-	char warning[256];            /* "" or why the cadence looks missed (not a failure) */
+	char warning[256]; /* "" or why the cadence looks missed (not a failure) */
 };
 /*
  * Recomputes the chain and checks the signed checkpoints: consecutive
@@ -77,10 +77,10 @@ enum tk_err audit_key_ensure(struct svc_ctx *c) WARN_UNUSED;
 enum tk_err audit_export_heads(struct svc_ctx *c, int64_t since, struct buf *out) WARN_UNUSED;
 
 struct audit_heads_report {
-	int64_t heads;           /* heads in the file */
-	int64_t first, last;     /* their checkpoint numbers */
-	int64_t first_bad;       /* 0 when every head matches the store */
-	char token_time[32];     /* genTime of the token, ISO 8601 UTC */
+	int64_t heads;       /* heads in the file */
+	int64_t first, last; /* their checkpoint numbers */
+	int64_t first_bad;   /* 0 when every head matches the store */
+	char token_time[32]; /* genTime of the token, ISO 8601 UTC */
 	char problem[256];
 };
 /*

@@ -17,16 +17,19 @@
 #include <string.h>
 
 #define MAX_BINDS 12
-#define PREV_BATCH 100      /* seq-1 hashes fetched per query */
-#define TYPE_MAX 32         /* longest object_type */
+#define PREV_BATCH 100 /* seq-1 hashes fetched per query */
+#define TYPE_MAX 32    /* longest object_type */
 #define SQL_MAX 2048
-#define AUDIT_NARROW 5000   /* a filter with fewer matches than this uses its column's index */
+#define AUDIT_NARROW 5000 /* a filter with fewer matches than this uses its column's index */
 
 /* outcome=failed: the action records a refusal (docs/audit-browser.md). */
 #define FAILED_SQL "(action LIKE '%\\_failed' ESCAPE '\\' OR action LIKE '%\\_denied' ESCAPE '\\')"
 
 /* Which index a search uses: its filter's (then sorts the few matches by seq), or the primary key. */
-enum access { USE_PK = 0, USE_OBJECT, USE_ACTOR, USE_TS };
+enum access { USE_PK = 0,
+	USE_OBJECT,
+	USE_ACTOR,
+	USE_TS };
 
 struct bind {
 	int is_text;
@@ -44,7 +47,7 @@ struct filter {
 	int has_from, has_to;
 	int64_t from, to;
 	size_t limit;
-	int chain;                         /* the first page carries the chain status */
+	int chain; /* the first page carries the chain status */
 };
 
 /* One fetched event; strings are owned. */
@@ -451,7 +454,7 @@ static enum tk_err is_narrow(struct svc_ctx *c, const struct audit_query *q, con
  */
 static enum tk_err plan(struct svc_ctx *c, const struct audit_query *q, int paged, struct filter *f)
 {
-	const enum access order[] = {USE_OBJECT, USE_ACTOR, USE_TS};
+	const enum access order[] = { USE_OBJECT, USE_ACTOR, USE_TS };
 	enum tk_err rc;
 	size_t i;
 	int narrow = 0;
@@ -648,8 +651,8 @@ static enum tk_err log_export(struct svc_ctx *c, void *arg)
 /* The filter as given, for the audit.export event. */
 static json_t *query_json(const struct audit_query *q, size_t rows)
 {
-	const char *names[] = {"from", "to", "actor", "action", "object", "object_type", "outcome"};
-	const char *vals[] = {q->from, q->to, q->actor, q->action, q->object, q->object_type, q->outcome};
+	const char *names[] = { "from", "to", "actor", "action", "object", "object_type", "outcome" };
+	const char *vals[] = { q->from, q->to, q->actor, q->action, q->object, q->object_type, q->outcome };
 	json_t *f = json_object(), *o;
 	size_t i;
 
@@ -668,7 +671,7 @@ enum tk_err audit_search_csv(struct svc_ctx *c, const struct audit_query *q, str
 {
 	struct filter f;
 	struct hits h;
-	struct export_event ev = {NULL};
+	struct export_event ev = { NULL };
 	json_t *d = NULL;
 	char *dtxt = NULL;
 	size_t i;

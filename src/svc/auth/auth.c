@@ -26,7 +26,7 @@
 /* Stale login_failures rows deleted per auth_purge_failures() call. */
 #define AUTH_PURGE_MAX_ROWS 5000
 
-static const char *const roles[] = {"admin", "verifikator", "subscriber", "application", "auditor"};
+static const char *const roles[] = { "admin", "verifikator", "subscriber", "application", "auditor" };
 
 int auth_role_valid(const char *role)
 {
@@ -176,8 +176,7 @@ enum tk_err auth_user_set_password(struct svc_ctx *c, const char *user, const ch
 		goto out;
 	/* Applications have no password; their credential is the API key. */
 	/* The person must choose their own password next (when the instance asks for it). */
-	if ((rc = user_exec(c, first_login_change(c) ? "UPDATE users SET pw_hash = ?, must_change_password = 1 WHERE username = ? AND role <> 'application'"
-						     : "UPDATE users SET pw_hash = ?, must_change_password = 0 WHERE username = ? AND role <> 'application'",
+	if ((rc = user_exec(c, first_login_change(c) ? "UPDATE users SET pw_hash = ?, must_change_password = 1 WHERE username = ? AND role <> 'application'" : "UPDATE users SET pw_hash = ?, must_change_password = 0 WHERE username = ? AND role <> 'application'",
 		 enc, user, &n)) != TK_OK)
 		goto fail;
 	if (n == 0) {
@@ -214,7 +213,7 @@ static enum tk_err audit_json(struct svc_ctx *c, const char *action, const char 
 }
 
 struct account_change {
-	const char *kind;         /* create, activate or role */
+	const char *kind; /* create, activate or role */
 	const char *user;
 	const char *role;         /* the staff role the user gets or keeps */
 	const char *display_name; /* create only */
@@ -235,7 +234,8 @@ static enum tk_err account_request_file(struct svc_ctx *c, const struct account_
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO account_requests (kind, username, role, display_name, pw_hash, filed_by,"
-		 " filed_by_kind, required_approvals, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
+				       " filed_by_kind, required_approvals, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, ch->kind)) != TK_OK || (rc = store_bind_text(s, 2, ch->user)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, ch->role)) != TK_OK ||
@@ -253,13 +253,13 @@ static enum tk_err account_request_file(struct svc_ctx *c, const struct account_
 	s = NULL;
 	if (person) {
 		if ((rc = store_prepare(c->st, "INSERT INTO account_approvals (request_id, admin, decision, reason, at)"
-			 " VALUES (?, ?, 'approve', 'filed the request', ?)", &s)) != TK_OK ||
+					       " VALUES (?, ?, 'approve', 'filed the request', ?)",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, *id)) != TK_OK || (rc = store_bind_text(s, 2, c->actor.user)) != TK_OK ||
 		    (rc = store_bind_i64(s, 3, now)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;
 	}
-	rc = audit_json(c, "user.request", ch->user, json_pack("{s:I, s:s, s:s, s:I}", "request", (json_int_t)*id, "kind", ch->kind,
-	    "role", ch->role, "required_approvals", (json_int_t)need));
+	rc = audit_json(c, "user.request", ch->user, json_pack("{s:I, s:s, s:s, s:I}", "request", (json_int_t)*id, "kind", ch->kind, "role", ch->role, "required_approvals", (json_int_t)need));
 out:
 	store_finalize(s);
 	return rc;
@@ -274,7 +274,8 @@ static enum tk_err user_insert(struct svc_ctx *c, const char *user, const char *
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO users (username, display_name, role, pw_hash, created_at, must_change_password)"
-		 " VALUES (?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
+				       " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_bind_text(s, 2, display_name)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, role)) != TK_OK || (rc = store_bind_text(s, 4, pw_hash)) != TK_OK ||
@@ -329,7 +330,7 @@ enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *passw
 	if (auth_role_is_staff(role) && (rc = staff_change_waits(c, need, &waits)) != TK_OK)
 		goto fail;
 	if (waits) {
-		struct account_change ch = {"create", user, role, display_name, enc};
+		struct account_change ch = { "create", user, role, display_name, enc };
 		if (request_id == NULL) {
 			rc = approval_required();
 			goto fail;
@@ -347,8 +348,7 @@ enum tk_err auth_user_add(struct svc_ctx *c, const char *user, const char *passw
 		if ((rc = user_insert(c, user, display_name, role, enc, &uid)) != TK_OK)
 			goto fail;
 		/* A staff account made at once is the operator's bootstrap: say so in the log. */
-		if ((rc = audit_json(c, "user.create", user, auth_role_is_staff(role) ?
-			 json_pack("{s:s, s:b}", "role", role, "bootstrap", 1) : json_pack("{s:s}", "role", role))) != TK_OK)
+		if ((rc = audit_json(c, "user.create", user, auth_role_is_staff(role) ? json_pack("{s:s, s:b}", "role", role, "bootstrap", 1) : json_pack("{s:s}", "role", role))) != TK_OK)
 			goto fail;
 	}
 	if ((rc = store_commit(c->st)) != TK_OK)
@@ -469,7 +469,7 @@ enum tk_err auth_user_set_active(struct svc_ctx *c, const char *user, int active
 	if (active && auth_role_is_staff(role) && (rc = staff_change_waits(c, need, &waits)) != TK_OK)
 		goto fail;
 	if (waits) {
-		struct account_change ch = {"activate", user, role, NULL, NULL};
+		struct account_change ch = { "activate", user, role, NULL, NULL };
 		if (request_id == NULL) {
 			rc = approval_required();
 			goto fail;
@@ -526,7 +526,7 @@ enum tk_err auth_user_set_role(struct svc_ctx *c, const char *user, const char *
 	if (auth_role_is_staff(role) && (rc = staff_change_waits(c, need, &waits)) != TK_OK)
 		goto fail;
 	if (waits) {
-		struct account_change ch = {"role", user, role, NULL, NULL};
+		struct account_change ch = { "role", user, role, NULL, NULL };
 		if (request_id == NULL) {
 			rc = approval_required();
 			goto fail;
@@ -622,8 +622,7 @@ enum tk_err auth_account_requests_json(struct svc_ctx *c, const char *status, ch
 		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be pending, approved or rejected");
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	rc = store_prepare(c->st, status ? "SELECT " ACCOUNT_REQUEST_COLS " FROM account_requests WHERE status = ? ORDER BY id DESC LIMIT 500"
-					 : "SELECT " ACCOUNT_REQUEST_COLS " FROM account_requests ORDER BY id DESC LIMIT 500", &s);
+	rc = store_prepare(c->st, status ? "SELECT " ACCOUNT_REQUEST_COLS " FROM account_requests WHERE status = ? ORDER BY id DESC LIMIT 500" : "SELECT " ACCOUNT_REQUEST_COLS " FROM account_requests ORDER BY id DESC LIMIT 500", &s);
 	if (rc == TK_OK && status != NULL)
 		rc = store_bind_text(s, 1, status);
 	while (rc == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
@@ -657,7 +656,8 @@ static enum tk_err account_request_load(struct svc_ctx *c, int64_t id, struct ac
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT kind, username, role, display_name, pw_hash, filed_by, filed_by_kind, status,"
-		 " required_approvals FROM account_requests WHERE id = ?", &s)) != TK_OK)
+				       " required_approvals FROM account_requests WHERE id = ?",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -744,10 +744,10 @@ static enum tk_err account_decide_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	}
 	/* A rejection replaces the rejecting admin's earlier approval (a filer withdrawing their request). */
-	if ((rc = store_prepare(c->st, a->approve ? "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)"
-						  : "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)"
-						    " ON CONFLICT (request_id, admin) DO UPDATE SET decision = excluded.decision,"
-						    " reason = excluded.reason, at = excluded.at", &s)) != TK_OK ||
+	if ((rc = store_prepare(c->st, a->approve ? "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)" : "INSERT INTO account_approvals (request_id, admin, decision, reason, at) VALUES (?, ?, ?, ?, ?)"
+																		       " ON CONFLICT (request_id, admin) DO UPDATE SET decision = excluded.decision,"
+																		       " reason = excluded.reason, at = excluded.at",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, c->actor.user)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->approve ? "approve" : "reject")) != TK_OK ||
 	    (rc = a->reason ? store_bind_text(s, 4, a->reason) : store_bind_null(s, 4)) != TK_OK ||
@@ -792,7 +792,7 @@ out:
 
 enum tk_err auth_account_request_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **json_out)
 {
-	struct decide_args a = {id, approve, reason};
+	struct decide_args a = { id, approve, reason };
 	struct store_stmt *s = NULL;
 	json_t *o = NULL;
 	int row = 0;
@@ -828,7 +828,8 @@ static enum tk_err note_failure(struct svc_ctx *c, const char *user, uint64_t li
 		 "INSERT INTO login_failures (username, failures, locked_until, last_failure_at) VALUES (?, 1, 0, ?)"
 		 " ON CONFLICT (username) DO UPDATE SET failures = login_failures.failures + 1,"
 		 " locked_until = CASE WHEN login_failures.failures + 1 >= ? THEN ? ELSE login_failures.locked_until END,"
-		 " last_failure_at = excluded.last_failure_at", &s)) != TK_OK)
+		 " last_failure_at = excluded.last_failure_at",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, user)) == TK_OK && (rc = store_bind_i64(s, 2, now)) == TK_OK &&
 	    (rc = store_bind_i64(s, 3, (int64_t)limit)) == TK_OK && (rc = store_bind_i64(s, 4, now + (int64_t)lock_s)) == TK_OK)
@@ -1036,7 +1037,8 @@ enum tk_err auth_purge_failures(struct svc_ctx *c, int64_t now, int64_t *n)
 	if ((rc = store_begin(c->st, STORE_TX_WRITE)) != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "DELETE FROM login_failures WHERE username IN (SELECT username FROM login_failures"
-		 " WHERE locked_until <= ? AND last_failure_at < ? ORDER BY last_failure_at LIMIT ?)", &s)) != TK_OK ||
+				       " WHERE locked_until <= ? AND last_failure_at < ? ORDER BY last_failure_at LIMIT ?)",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, now - (int64_t)lock_s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, AUTH_PURGE_MAX_ROWS)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto fail;
@@ -1068,7 +1070,8 @@ enum tk_err auth_session(struct svc_ctx *c, const char *token, char csrf_out[40]
 	sha256_hex(token, 48, thash);
 	if ((rc = store_prepare(c->st,
 		 "SELECT u.id, u.username, u.role, s.csrf, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id"
-		 " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1", &s)) != TK_OK)
+		 " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, thash)) == TK_OK && (rc = store_bind_i64(s, 2, tk_now())) == TK_OK &&
 	    (rc = store_step(s, &row)) == TK_OK) {
@@ -1384,8 +1387,7 @@ enum tk_err auth_password_change(struct svc_ctx *c, const char *current, const c
 	/* Whoever else holds a session of this person (a stolen one included) loses it; this one stays. */
 	if ((rc = exec_i64_text(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", before->id, thash, &ended)) != TK_OK ||
 	    (rc = user_exec(c, "DELETE FROM login_failures WHERE username = ?", NULL, user, NULL)) != TK_OK ||
-	    (rc = audit_json(c, "auth.password_change", user, json_pack("{s:I, s:b}", "other_sessions_ended", (json_int_t)ended,
-		 "first_login", was_required))) != TK_OK)
+	    (rc = audit_json(c, "auth.password_change", user, json_pack("{s:I, s:b}", "other_sessions_ended", (json_int_t)ended, "first_login", was_required))) != TK_OK)
 		goto fail;
 	if ((rc = store_commit(c->st)) != TK_OK)
 		goto out;

@@ -223,8 +223,8 @@ enum tk_err backup_restore(const char *dir, const uint8_t *p, size_t len, const 
 	}
 	/* Every member must match the hash recorded when it was taken. */
 	{
-		const struct member *chk[3] = {conf, db, key};
-		static const char *const names[3] = {"teken.conf", "teken.db", "instance.key"};
+		const struct member *chk[3] = { conf, db, key };
+		static const char *const names[3] = { "teken.conf", "teken.db", "instance.key" };
 		for (i = 0; i < 3; i++) {
 			const char *want = json_string_value(json_object_get(json_object_get(m, "sha256"), names[i]));
 			if (chk[i] == NULL)
@@ -291,7 +291,7 @@ undo:
 	instance_close(inst);
 	inst = NULL;
 	{
-		static const char *const files[] = {"teken.conf", "teken.db", "teken.db-wal", "teken.db-shm", "instance.key"};
+		static const char *const files[] = { "teken.conf", "teken.db", "teken.db-wal", "teken.db-shm", "instance.key" };
 		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 			if (path_join(path, sizeof(path), dir, files[i]) == TK_OK)
 				unlink(path);

@@ -20,7 +20,6 @@ struct store; /* opaque to front ends: only src/svc talks to the store */
 /* An open instance: directory, configuration, keys. Opaque outside src/svc (svc/base/base_int.h). */
 struct instance;
 
-
 /*
  * The caller of a service function. Every service entry point receives it
  * (in its svc_ctx) and decides by it: role, who the person or application
@@ -39,12 +38,12 @@ enum actor_kind {
 
 struct actor {
 	enum actor_kind kind;
-	char role[24];    /* admin verifikator subscriber application auditor; "public" when anonymous */
-	int64_t id;       /* users.id of a person, api_keys.id of an application; 0 otherwise */
-	char user[64];    /* login name, application (API key) name, "cli:<login>" or "anonymous" */
-	char units[256];  /* application: comma list of its key's units, or ACTOR_ALL_UNITS */
+	char role[24];   /* admin verifikator subscriber application auditor; "public" when anonymous */
+	int64_t id;      /* users.id of a person, api_keys.id of an application; 0 otherwise */
+	char user[64];   /* login name, application (API key) name, "cli:<login>" or "anonymous" */
+	char units[256]; /* application: comma list of its key's units, or ACTOR_ALL_UNITS */
 	char ip[48];
-	int pw_change;    /* person: must change the password someone else chose before anything else (auth_session_admit) */
+	int pw_change; /* person: must change the password someone else chose before anything else (auth_session_admit) */
 };
 
 /* "session", "apikey", "operator" or "" (for /api/v1/me). */
@@ -62,13 +61,13 @@ struct svc_ctx {
 
 struct init_opts {
 	const char *dir;
-	const char *store_url;   /* NULL: sqlite in dir */
-	const char *key_alg;     /* CA keys; NULL: rsa3072 */
-	const char *leaf_key_alg;/* TSA, OCSP, seal; NULL: same as key_alg */
-	const char *base_url;    /* NULL: http://127.0.0.1:8443 */
-	const char *org;         /* NULL: demo ministry name */
-	const char *cps_file;    /* optional first CPS (Markdown) */
-	const char *policy_oid;  /* certificatePolicies OID; NULL: the placeholder arc */
+	const char *store_url;    /* NULL: sqlite in dir */
+	const char *key_alg;      /* CA keys; NULL: rsa3072 */
+	const char *leaf_key_alg; /* TSA, OCSP, seal; NULL: same as key_alg */
+	const char *base_url;     /* NULL: http://127.0.0.1:8443 */
+	const char *org;          /* NULL: demo ministry name */
+	const char *cps_file;     /* optional first CPS (Markdown) */
+	const char *policy_oid;   /* certificatePolicies OID; NULL: the placeholder arc */
 	/* All three or none: the instance keys (five, and the audit key) are
 	 * generated on this PKCS#11 token instead of in software (docs/hsm.md). */
 	const char *pkcs11_module;   /* module (shared library) path */

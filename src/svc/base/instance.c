@@ -534,7 +534,8 @@ static enum tk_err insert_cert(struct svc_ctx *c, X509 *cert, const char *profil
 	}
 	if ((rc = store_prepare(c->st,
 		 "INSERT INTO certs (serial, ca_id, profile, subject, not_before, not_after, der, subscriber_id, created_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK)
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 &s)) != TK_OK)
 		goto out;
 	if ((rc = store_bind_text(s, 1, serial)) != TK_OK ||
 	    (rc = (ca_id ? store_bind_i64(s, 2, ca_id) : store_bind_null(s, 2))) != TK_OK ||
@@ -696,10 +697,76 @@ static enum tk_err demo_password(char out[17])
 
 /* A 1x1 PNG and a one-page PDF: stand-ins for the ID card and decree scans. */
 static const uint8_t demo_png[] = {
-	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
-	0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41,
-	0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
-	0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+	0x89,
+	0x50,
+	0x4e,
+	0x47,
+	0x0d,
+	0x0a,
+	0x1a,
+	0x0a,
+	0x00,
+	0x00,
+	0x00,
+	0x0d,
+	0x49,
+	0x48,
+	0x44,
+	0x52,
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x08,
+	0x06,
+	0x00,
+	0x00,
+	0x00,
+	0x1f,
+	0x15,
+	0xc4,
+	0x89,
+	0x00,
+	0x00,
+	0x00,
+	0x0d,
+	0x49,
+	0x44,
+	0x41,
+	0x54,
+	0x78,
+	0x9c,
+	0x63,
+	0xf8,
+	0xcf,
+	0xc0,
+	0xf0,
+	0x1f,
+	0x00,
+	0x05,
+	0x00,
+	0x01,
+	0xff,
+	0x89,
+	0x99,
+	0x3d,
+	0x1d,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x49,
+	0x45,
+	0x4e,
+	0x44,
+	0xae,
+	0x42,
+	0x60,
+	0x82,
 };
 static const char demo_pdf[] =
     "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -715,8 +782,8 @@ static const char demo_pdf[] =
 static enum tk_err seed_demo_subscriber(struct svc_ctx *c, char password[17], char passphrase[17])
 {
 	struct ra_file files[2] = {
-		{"ktp", "ktp-demo.png", demo_png, sizeof(demo_png)},
-		{"sk", "sk-pengangkatan-demo.pdf", (const uint8_t *)demo_pdf, sizeof(demo_pdf) - 1},
+		{ "ktp", "ktp-demo.png", demo_png, sizeof(demo_png) },
+		{ "sk", "sk-pengangkatan-demo.pdf", (const uint8_t *)demo_pdf, sizeof(demo_pdf) - 1 },
 	};
 	struct ra_enroll_in in;
 	struct actor saved = c->actor;
@@ -762,7 +829,7 @@ out:
 /* The demo unit's seal, requested by the admin and approved by both Verifikators. */
 static enum tk_err seed_demo_seal(struct svc_ctx *c)
 {
-	static const char *const vs[2] = {"verifikator1", "verifikator2"};
+	static const char *const vs[2] = { "verifikator1", "verifikator2" };
 	struct actor saved = c->actor;
 	char *txt = NULL;
 	int64_t req = 0;
@@ -800,11 +867,13 @@ static enum tk_err seed_demo_seal(struct svc_ctx *c)
  */
 static enum tk_err seed_demo(struct svc_ctx *c, const char *dir, struct created *cr)
 {
-	static const struct { const char *user, *role, *name; } people[] = {
-		{"admin", "admin", "Admin Pusdatin"},
-		{"verifikator1", "verifikator", "Verifikator Satu"},
-		{"verifikator2", "verifikator", "Verifikator Dua"},
-		{"auditor", "auditor", "Auditor BSSN"},
+	static const struct {
+		const char *user, *role, *name;
+	} people[] = {
+		{ "admin", "admin", "Admin Pusdatin" },
+		{ "verifikator1", "verifikator", "Verifikator Satu" },
+		{ "verifikator2", "verifikator", "Verifikator Dua" },
+		{ "auditor", "auditor", "Auditor BSSN" },
 	};
 	char pw[4][17], key[80], path[PATH_MAX], sub_pw[17], passphrase[17], buser[24], bpass[48];
 	json_t *j = NULL, *ver;
@@ -855,7 +924,7 @@ out:
  */
 static enum tk_err p11_opts(const struct init_opts *o, struct key_p11_token *t, char pin_abs[PATH_MAX])
 {
-	const char *v[3] = {o->pkcs11_module, o->pkcs11_token, o->pkcs11_pin_file};
+	const char *v[3] = { o->pkcs11_module, o->pkcs11_token, o->pkcs11_pin_file };
 	size_t i, n = 0;
 
 	for (i = 0; i < 3; i++)
@@ -880,13 +949,13 @@ static enum tk_err p11_opts(const struct init_opts *o, struct key_p11_token *t, 
 enum tk_err instance_init(const struct init_opts *o)
 {
 	struct made made[5] = {
-		{"ca-root", "root-ca", "teken Root CA", NULL, NULL, NULL, "", ""},
-		{"ca-issuing", "issuing-ca", "teken Issuing CA", NULL, NULL, NULL, "", ""},
-		{"tsa", "tsa", "teken Time Stamping Authority", NULL, NULL, NULL, "", ""},
-		{"ocsp", "ocsp", "teken OCSP Responder", NULL, NULL, NULL, "", ""},
-		{"seal", "seal", "teken Segel Instansi", NULL, NULL, NULL, "", ""},
+		{ "ca-root", "root-ca", "teken Root CA", NULL, NULL, NULL, "", "" },
+		{ "ca-issuing", "issuing-ca", "teken Issuing CA", NULL, NULL, NULL, "", "" },
+		{ "tsa", "tsa", "teken Time Stamping Authority", NULL, NULL, NULL, "", "" },
+		{ "ocsp", "ocsp", "teken OCSP Responder", NULL, NULL, NULL, "", "" },
+		{ "seal", "seal", "teken Segel Instansi", NULL, NULL, NULL, "", "" },
 	};
-	struct key_p11_token p11 = {NULL, NULL, NULL};
+	struct key_p11_token p11 = { NULL, NULL, NULL };
 	char pin_abs[PATH_MAX];
 	struct created cr;
 	struct instance *inst = NULL;
@@ -991,7 +1060,7 @@ enum tk_err instance_init(const struct init_opts *o)
 	if ((rc = instance_open(o->dir, &inst)) != TK_OK)
 		goto out;
 	if (strncmp(inst->store_url, "sqlite:", 7) == 0) {
-		const char *sfx[3] = {"", "-wal", "-shm"};
+		const char *sfx[3] = { "", "-wal", "-shm" };
 		for (i = 0; i < 3; i++) {
 			char p2[PATH_MAX + 16];
 			if (str_fmt(p2, sizeof(p2), "%s%s", inst->store_url + 7, sfx[i]) == TK_OK) {

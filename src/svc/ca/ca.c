@@ -355,7 +355,7 @@ static enum tk_err crl_next(void *arg, struct x509_crl_entry *e, int *has)
 
 enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out)
 {
-	struct crl_iter it = {NULL};
+	struct crl_iter it = { NULL };
 	struct store_stmt *s = NULL;
 	X509 *cert = NULL;
 	struct key *k = NULL;
@@ -377,7 +377,8 @@ enum tk_err ca_crl(struct svc_ctx *c, const char *ca_name, struct buf *out)
 	/* CRL numbers never go back, even after a restore from an old backup:
 	 * the next number is at least the current time (RFC 5280 5.2.3). */
 	if ((rc = store_prepare(c->st, "UPDATE cas SET crl_number = CASE WHEN crl_number + 1 > ? THEN crl_number + 1 ELSE ? END"
-		 " WHERE id = ? RETURNING crl_number", &s)) != TK_OK ||
+				       " WHERE id = ? RETURNING crl_number",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, ca_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto fail;
@@ -422,7 +423,7 @@ out:
 
 enum tk_err ca_chain_pem(struct svc_ctx *c, struct buf *out)
 {
-	static const char *const order[] = {"issuing", "root"};
+	static const char *const order[] = { "issuing", "root" };
 	size_t i;
 	enum tk_err rc = TK_OK;
 

@@ -80,9 +80,7 @@ enum tk_err cps_get(struct svc_ctx *c, const char *version, struct cps_doc *out)
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->body, MAX_CPS_BYTES);
-	rc = store_prepare(c->st, version != NULL
-	    ? "SELECT version, sha256, published_at, body FROM cps WHERE version = ?"
-	    : "SELECT version, sha256, published_at, body FROM cps ORDER BY published_at DESC, version DESC LIMIT 1", &s);
+	rc = store_prepare(c->st, version != NULL ? "SELECT version, sha256, published_at, body FROM cps WHERE version = ?" : "SELECT version, sha256, published_at, body FROM cps ORDER BY published_at DESC, version DESC LIMIT 1", &s);
 	if (rc != TK_OK)
 		return rc;
 	if (version != NULL && (rc = store_bind_text(s, 1, version)) != TK_OK)

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define CAL_MAX_FILE (256 * 1024)
 
 /* Fixed by law (UU/Keppres), the same every year: a year without a decree still has these. */
@@ -23,15 +22,19 @@ static const struct {
 	int m, d;
 	const char *name;
 } fixed_days[] = {
-    {1, 1, "Tahun Baru Masehi"},
-    {5, 1, "Hari Buruh Internasional"},
-    {6, 1, "Hari Lahir Pancasila"},
-    {8, 17, "Hari Proklamasi Kemerdekaan Republik Indonesia"},
-    {12, 25, "Kelahiran Yesus Kristus (Natal)"},
+	{ 1, 1, "Tahun Baru Masehi" },
+	{ 5, 1, "Hari Buruh Internasional" },
+	{ 6, 1, "Hari Lahir Pancasila" },
+	{ 8, 17, "Hari Proklamasi Kemerdekaan Republik Indonesia" },
+	{ 12, 25, "Kelahiran Yesus Kristus (Natal)" },
 };
 
 static const char *const rule_names[] = {
-    "termination", "amendment", "contact-change", "force-majeure-verbal", "force-majeure-written",
+	"termination",
+	"amendment",
+	"contact-change",
+	"force-majeure-verbal",
+	"force-majeure-written",
 };
 
 /* ------------------------------------------------------------ who */
@@ -90,7 +93,7 @@ static enum tk_err parse_holidays(json_t *arr, struct cal_year *y, const char *w
 	if (json_array_size(arr) > CAL_MAX_HOLIDAYS)
 		return tk_fail_code(TK_ERR_LIMIT, "too_many", "%s: at most %d holidays in a year", where, CAL_MAX_HOLIDAYS);
 	y->n = 0;
-	json_array_foreach(arr, i, h) {
+	json_array_foreach (arr, i, h) {
 		const char *date = NULL, *kind = NULL, *name = NULL;
 		struct cal_holiday *o = &y->h[y->n];
 		int yy, mm, dd;
@@ -202,7 +205,7 @@ static enum tk_err year_from_file(struct svc_ctx *c, struct cal_year *y, int *fo
 	if (doc == NULL)
 		return tk_fail(TK_ERR_INVALID, "calendar: %s: line %d: %s", path, jerr.line, jerr.text);
 	years = json_object_get(doc, "years");
-	json_array_foreach(years, i, e) {
+	json_array_foreach (years, i, e) {
 		json_t *yv = json_object_get(e, "year");
 		const char *status, *decree;
 		if (!json_is_integer(yv) || json_integer_value(yv) != y->year)
@@ -384,7 +387,7 @@ enum tk_err cal_deadline(struct svc_ctx *c, enum cal_rule rule, int64_t from, st
 		out->before = 1;
 		rc = count_working(c, &yc, 45, -1, out);
 		break;
-	case CAL_RULE_CONTACT_CHANGE: /* art. 15(2): within 7 working days */
+	case CAL_RULE_CONTACT_CHANGE:        /* art. 15(2): within 7 working days */
 	case CAL_RULE_FORCE_MAJEURE_WRITTEN: /* art. 11(3): in writing within 7 working days */
 		rc = count_working(c, &yc, 7, 1, out);
 		break;
@@ -407,7 +410,7 @@ enum tk_err cal_deadline(struct svc_ctx *c, enum cal_rule rule, int64_t from, st
 
 static json_t *holiday_json(const struct cal_holiday *h)
 {
-	static const char *const wd[7] = {"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"};
+	static const char *const wd[7] = { "Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu" };
 	char d[16];
 
 	cal_day_str(h->day, d);

@@ -90,11 +90,11 @@ enum tk_err calendar_holidays_reset(struct svc_ctx *c, int year, char **out) WAR
 
 /* The agreement's deadline rules. */
 enum cal_rule {
-	CAL_RULE_TERMINATION,          /* notice >= 60 calendar days before the proposed end (art. 7(2)) */
-	CAL_RULE_AMENDMENT,            /* announced >= 45 working days before it takes effect (art. 14(2)) */
-	CAL_RULE_CONTACT_CHANGE,       /* notified within 7 working days of the change (art. 15(2)) */
-	CAL_RULE_FORCE_MAJEURE_VERBAL, /* reported verbally within 2 working days (art. 11(3)) */
-	CAL_RULE_FORCE_MAJEURE_WRITTEN,/* in writing within 7 working days (art. 11(3)) */
+	CAL_RULE_TERMINATION,           /* notice >= 60 calendar days before the proposed end (art. 7(2)) */
+	CAL_RULE_AMENDMENT,             /* announced >= 45 working days before it takes effect (art. 14(2)) */
+	CAL_RULE_CONTACT_CHANGE,        /* notified within 7 working days of the change (art. 15(2)) */
+	CAL_RULE_FORCE_MAJEURE_VERBAL,  /* reported verbally within 2 working days (art. 11(3)) */
+	CAL_RULE_FORCE_MAJEURE_WRITTEN, /* in writing within 7 working days (art. 11(3)) */
 };
 
 /* "termination", "amendment", "contact-change", "force-majeure-verbal", "force-majeure-written". */
@@ -104,15 +104,15 @@ enum tk_err cal_rule_parse(const char *s, enum cal_rule *out) WARN_UNUSED;
 
 struct cal_deadline {
 	enum cal_rule rule;
-	int64_t from;     /* the event date X */
-	int64_t deadline; /* the last valid day */
-	int before;       /* 1: deadline before X (termination, amendment); 0: after */
-	int calendar_days;/* days between from and deadline (positive) */
-	int working_days; /* working days counted (0 for a calendar-day rule) */
-	int provisional;  /* a year used had no decree */
+	int64_t from;      /* the event date X */
+	int64_t deadline;  /* the last valid day */
+	int before;        /* 1: deadline before X (termination, amendment); 0: after */
+	int calendar_days; /* days between from and deadline (positive) */
+	int working_days;  /* working days counted (0 for a calendar-day rule) */
+	int provisional;   /* a year used had no decree */
 	int provisional_years[4];
 	size_t nprovisional;
-	size_t nskipped;  /* holidays on weekdays passed over while counting, in date order */
+	size_t nskipped; /* holidays on weekdays passed over while counting, in date order */
 	struct cal_holiday skipped[CAL_MAX_HOLIDAYS * 2];
 };
 

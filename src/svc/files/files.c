@@ -16,10 +16,10 @@ static const struct {
 	const char *magic;
 	size_t magic_len;
 } types[] = {
-    {"application/pdf", "%PDF-", 5},
-    {"image/png", "\x89PNG\r\n\x1a\n", 8},
-    {"image/jpeg", "\xff\xd8\xff", 3},
-    {"text/plain", "", 0},
+	{ "application/pdf", "%PDF-", 5 },
+	{ "image/png", "\x89PNG\r\n\x1a\n", 8 },
+	{ "image/jpeg", "\xff\xd8\xff", 3 },
+	{ "text/plain", "", 0 },
 };
 
 /* Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF) without NUL. */
@@ -143,7 +143,8 @@ enum tk_err files_add(struct svc_ctx *c, const char *owner, int64_t owner_id, co
 			goto out;
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO attachments (owner, owner_id, filename, mime, size, sha256, sealed, data, added_by, at)"
-				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, owner)) != TK_OK || (rc = store_bind_i64(s, 2, owner_id)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, in->filename)) != TK_OK || (rc = store_bind_text(s, 4, ck->mime)) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, (int64_t)in->len)) != TK_OK || (rc = store_bind_text(s, 6, ck->sha256)) != TK_OK ||
@@ -171,7 +172,8 @@ enum tk_err files_list_json(struct svc_ctx *c, const char *owner, int64_t owner_
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT id, filename, mime, size, sha256, added_by, at FROM attachments"
-				       " WHERE owner = ? AND owner_id = ? ORDER BY id", &s)) != TK_OK ||
+				       " WHERE owner = ? AND owner_id = ? ORDER BY id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, owner)) != TK_OK || (rc = store_bind_i64(s, 2, owner_id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {

@@ -29,15 +29,28 @@
 
 #define JOBS_META_KEY "jobs.last_run"
 
-enum { J_NOTIFY, J_WEBHOOKS, J_FILES, J_REMINDERS, J_CRL, J_OCSP, J_LOGINS, J_AUDIT, J_COUNT };
+enum { J_NOTIFY,
+	J_WEBHOOKS,
+	J_FILES,
+	J_REMINDERS,
+	J_CRL,
+	J_OCSP,
+	J_LOGINS,
+	J_AUDIT,
+	J_COUNT };
 
 /* This process's one jobs thread writes; request threads read (under lock). */
 static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
 static int progress_started;
 static struct jobs_progress progress[J_COUNT] = {
-	{"notify", JOBS_PASS_S, 0, 0, 0},    {"webhooks", JOBS_PASS_S, 0, 0, 0}, {"files", JOBS_PASS_S, 0, 0, 0},
-	{"reminders", 3600, 0, 0, 0},        {"crl", 3600, 0, 0, 0},             {"ocsp", 3600, 0, 0, 0},
-	{"logins", 3600, 0, 0, 0},           {"audit", JOBS_PASS_S, 0, 0, 0},
+	{ "notify", JOBS_PASS_S, 0, 0, 0 },
+	{ "webhooks", JOBS_PASS_S, 0, 0, 0 },
+	{ "files", JOBS_PASS_S, 0, 0, 0 },
+	{ "reminders", 3600, 0, 0, 0 },
+	{ "crl", 3600, 0, 0, 0 },
+	{ "ocsp", 3600, 0, 0, 0 },
+	{ "logins", 3600, 0, 0, 0 },
+	{ "audit", JOBS_PASS_S, 0, 0, 0 },
 };
 
 int64_t jobs_monotonic_s(void)
@@ -114,7 +127,8 @@ static enum tk_err record_run(struct svc_ctx *c, void *arg)
 	if ((rc = str_fmt(v, sizeof(v), "%lld", (long long)*(const int64_t *)arg)) != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "INSERT INTO meta (key, value) VALUES ('" JOBS_META_KEY "', ?)"
-				       " ON CONFLICT (key) DO UPDATE SET value = excluded.value", &s)) == TK_OK &&
+				       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		 &s)) == TK_OK &&
 	    (rc = store_bind_text(s, 1, v)) == TK_OK)
 		rc = store_step(s, &row);
 	store_finalize(s);

@@ -33,8 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const KINDS[] = {"termination", "amendment_proposal", "amendment_answer", "contact_change",
-	"force_majeure_verbal", "force_majeure_written", "general", NULL};
+static const char *const KINDS[] = { "termination", "amendment_proposal", "amendment_answer", "contact_change",
+	"force_majeure_verbal", "force_majeure_written", "general", NULL };
 
 static int in_list(const char *s, const char *const *l)
 {
@@ -77,9 +77,9 @@ static void row_free(struct letter_row *r)
 	r->fields = NULL;
 }
 
-#define ROW_COLS "id, agreement_id, direction, kind, number, subject, fields, letter_date, COALESCE(event_date, ''), COALESCE(deadline, ''),"   \
-		 " COALESCE(reply_due, ''), COALESCE(in_reply_to, 0), status, recipient, COALESCE(pdf_sha256, ''), COALESCE(document_id, ''),"    \
-		 " COALESCE(signed_by, ''), COALESCE(signed_at, 0), COALESCE(sent_at, 0), COALESCE(received_on, ''), COALESCE(acknowledged_on, ''),"\
+#define ROW_COLS "id, agreement_id, direction, kind, number, subject, fields, letter_date, COALESCE(event_date, ''), COALESCE(deadline, ''),"        \
+		 " COALESCE(reply_due, ''), COALESCE(in_reply_to, 0), status, recipient, COALESCE(pdf_sha256, ''), COALESCE(document_id, ''),"       \
+		 " COALESCE(signed_by, ''), COALESCE(signed_at, 0), COALESCE(sent_at, 0), COALESCE(received_on, ''), COALESCE(acknowledged_on, '')," \
 		 " COALESCE(acknowledged_by, ''), created_by, created_at, updated_at, CASE WHEN pdf IS NULL THEN 0 ELSE 1 END"
 
 static enum tk_err row_read(struct store_stmt *s, struct letter_row *r)
@@ -188,7 +188,7 @@ static enum tk_err row_json(struct svc_ctx *c, const struct letter_row *r, json_
 	cal_day_str(today(), t);
 	overdue = r->reply_due[0] != '\0' && strcmp(t, r->reply_due) > 0 &&
 		  ((strcmp(r->direction, "outgoing") == 0 && strcmp(r->status, "sent") == 0) ||
-		   (strcmp(r->kind, "amendment_proposal") == 0 && (strcmp(r->status, "received") == 0 || strcmp(r->status, "acknowledged") == 0)));
+		      (strcmp(r->kind, "amendment_proposal") == 0 && (strcmp(r->status, "received") == 0 || strcmp(r->status, "acknowledged") == 0)));
 	if (ev == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = files_list_json(c, "letters", r->id, ev)) != TK_OK) {
@@ -282,7 +282,8 @@ enum tk_err letter_contact_current(struct svc_ctx *c, int64_t agreement_id, cons
 
 	memset(ct, 0, sizeof(*ct));
 	if ((rc = store_prepare(c->st, "SELECT " CONTACT_COLS " FROM agreement_contacts WHERE agreement_id = ? AND party = ? AND valid_to IS NULL"
-					" ORDER BY valid_from DESC, id DESC LIMIT 1", &s)) != TK_OK ||
+				       " ORDER BY valid_from DESC, id DESC LIMIT 1",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, agreement_id)) != TK_OK || (rc = store_bind_text(s, 2, party)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (row)
@@ -321,7 +322,8 @@ static enum tk_err contact_previous(struct svc_ctx *c, const struct letter_conta
 
 	memset(ct, 0, sizeof(*ct));
 	if ((rc = store_prepare(c->st, "SELECT " CONTACT_COLS " FROM agreement_contacts WHERE agreement_id = ? AND party = ? AND id <> ?"
-					" AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1", &s)) != TK_OK ||
+				       " AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, agreement_id)) != TK_OK || (rc = store_bind_text(s, 2, now->party)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, now->id)) != TK_OK || (rc = store_bind_text(s, 4, now->valid_from)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
@@ -363,7 +365,8 @@ static enum tk_err signatory_load(struct svc_ctx *c, const char *user, struct le
 
 	memset(sg, 0, sizeof(*sg));
 	if ((rc = store_prepare(c->st, "SELECT u.username, s.full_name, s.position, s.unit FROM users u JOIN subscribers s ON s.user_id = u.id"
-					" WHERE u.username = ? AND u.role = 'subscriber' AND u.active = 1 AND s.status = 'active'", &s)) != TK_OK ||
+				       " WHERE u.username = ? AND u.role = 'subscriber' AND u.active = 1 AND s.status = 'active'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, user)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -440,8 +443,9 @@ static enum tk_err dates_compute(struct svc_ctx *c, const char *kind, const char
 		return TK_OK;
 	if (event_date[0] == '\0')
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "a %s letter needs event_date (%s)", kind,
-		    rule == CAL_RULE_TERMINATION ? "the proposed end" : rule == CAL_RULE_AMENDMENT ? "the effective date" :
-		    rule == CAL_RULE_CONTACT_CHANGE ? "the date of the change" : "the date of the force majeure");
+		    rule == CAL_RULE_TERMINATION ? "the proposed end" : rule == CAL_RULE_AMENDMENT    ? "the effective date"
+								    : rule == CAL_RULE_CONTACT_CHANGE ? "the date of the change"
+												      : "the date of the force majeure");
 	if ((rc = cal_day_parse(event_date, "event_date", &e)) != TK_OK || (rc = cal_deadline(c, rule, e, &d)) != TK_OK)
 		return rc;
 	cal_day_str(d.deadline, deadline);
@@ -478,7 +482,7 @@ enum tk_err letter_deadline_hint(struct svc_ctx *c, const char *kind, const char
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the ministry's admins draft letters");
 	if (kind == NULL || !in_list(kind, KINDS))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_kind", "kind must be one of termination, amendment_proposal, amendment_answer,"
-		    " contact_change, force_majeure_verbal, force_majeure_written, general");
+								    " contact_change, force_majeure_verbal, force_majeure_written, general");
 	if (letter_date == NULL || letter_date[0] == '\0')
 		cal_day_str(today(), lds);
 	else if ((rc = str_copy(lds, sizeof(lds), letter_date)) != TK_OK)
@@ -488,7 +492,8 @@ enum tk_err letter_deadline_hint(struct svc_ctx *c, const char *kind, const char
 	has_rule = rule_of(kind, &rule);
 	if (!has_rule || event_date == NULL || event_date[0] == '\0')
 		return svc_json_dump(json_pack("{s:s, s:s, s:n, s:n, s:b, s:n, s:n, s:b}", "kind", kind, "letter_date", lds, "event_date", "deadline",
-					 "late", 0, "earliest_event_date", "reply_due", "ok", 1), out);
+					 "late", 0, "earliest_event_date", "reply_due", "ok", 1),
+		    out);
 	if ((rc = cal_day_parse(event_date, "event_date", &e)) != TK_OK || (rc = cal_deadline(c, rule, e, &d)) != TK_OK)
 		return rc;
 	cal_day_str(d.deadline, dl);
@@ -509,9 +514,22 @@ enum tk_err letter_deadline_hint(struct svc_ctx *c, const char *kind, const char
 /* ---- drafts ---- */
 
 /* Keys of "fields" and their limits; contact_id is a number. */
-static const struct { const char *key; size_t max; } FIELD_KEYS[] = {
-	{"sifat", 40}, {"lampiran", 80}, {"place", 60}, {"body", 8000}, {"reason", 2000}, {"summary", 4000}, {"description", 4000},
-	{"reported_by", 200}, {"reported_to", 200}, {"channel", 100}, {"reported_at", 40}, {NULL, 0},
+static const struct {
+	const char *key;
+	size_t max;
+} FIELD_KEYS[] = {
+	{ "sifat", 40 },
+	{ "lampiran", 80 },
+	{ "place", 60 },
+	{ "body", 8000 },
+	{ "reason", 2000 },
+	{ "summary", 4000 },
+	{ "description", 4000 },
+	{ "reported_by", 200 },
+	{ "reported_to", 200 },
+	{ "channel", 100 },
+	{ "reported_at", 40 },
+	{ NULL, 0 },
 };
 
 /* Merges in's "fields" into f (checked); null removes a key. */
@@ -525,7 +543,7 @@ static enum tk_err fields_merge(json_t *f, json_t *in)
 		return TK_OK;
 	if (!json_is_object(in))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "fields must be an object");
-	json_object_foreach(in, k, v) {
+	json_object_foreach (in, k, v) {
 		if (strcmp(k, "contact_id") == 0) {
 			if (json_is_null(v))
 				json_object_del(f, k);
@@ -573,15 +591,16 @@ static const char *default_subject(const char *kind)
 /* Applies in to r (a new or existing draft) and checks the result; the row is then written by the caller. */
 static enum tk_err draft_apply(struct svc_ctx *c, struct letter_row *r, json_t *in, int creating)
 {
-	static const char *const KEYS[] = {"agreement_id", "kind", "number", "subject", "letter_date", "event_date", "signatory", "in_reply_to",
-		"fields", NULL};
+	static const char *const KEYS[] = { "agreement_id", "kind", "number", "subject", "letter_date", "event_date", "signatory", "in_reply_to",
+		"fields", NULL };
 	const char *k, *number = NULL, *subject = NULL, *ld = NULL, *ed = NULL, *sgn = NULL;
 	json_t *v, *irt;
 	struct letter_signatory sg;
 	enum tk_err rc;
 
-	json_object_foreach(in, k, v) if (!in_list(k, KEYS))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a field of a letter draft", k);
+	json_object_foreach (in, k, v)
+		if (!in_list(k, KEYS))
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a field of a letter draft", k);
 	if (!creating && (json_object_get(in, "agreement_id") != NULL || json_object_get(in, "kind") != NULL))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "agreement_id and kind are fixed when the draft is made");
 	if ((rc = svc_json_str(in, "number", 0, 120, &number)) != TK_OK || (rc = svc_json_str(in, "subject", 0, 500, &subject)) != TK_OK ||
@@ -642,8 +661,7 @@ static enum tk_err draft_apply(struct svc_ctx *c, struct letter_row *r, json_t *
 			return tk_fail_code(TK_ERR_INVALID, "missing_field", "an answer names the proposal it answers (in_reply_to)");
 		if ((rc = row_load(c, r->in_reply_to, &p)) != TK_OK)
 			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "in_reply_to: letter %lld not found", (long long)r->in_reply_to);
-		rc = p.agreement_id == r->agreement_id && strcmp(p.kind, "amendment_proposal") == 0 && strcmp(p.direction, "incoming") == 0 ? TK_OK :
-			tk_fail_code(TK_ERR_INVALID, "invalid_field", "in_reply_to must be an incoming amendment proposal of the same agreement");
+		rc = p.agreement_id == r->agreement_id && strcmp(p.kind, "amendment_proposal") == 0 && strcmp(p.direction, "incoming") == 0 ? TK_OK : tk_fail_code(TK_ERR_INVALID, "invalid_field", "in_reply_to must be an incoming amendment proposal of the same agreement");
 		row_free(&p);
 		if (rc != TK_OK)
 			return rc;
@@ -685,10 +703,12 @@ static enum tk_err draft_write_tx(struct svc_ctx *c, void *arg)
 	if (a->creating)
 		rc = store_prepare(c->st, "INSERT INTO letters (number, subject, fields, letter_date, event_date, deadline, reply_due, in_reply_to,"
 					  " agreement_id, direction, kind, status, sent_at, created_by, created_at, updated_at)"
-					  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'outgoing', ?, ?, ?, ?, ?, ?) RETURNING id", &s);
+					  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'outgoing', ?, ?, ?, ?, ?, ?) RETURNING id",
+		    &s);
 	else
 		rc = store_prepare(c->st, "UPDATE letters SET number = ?, subject = ?, fields = ?, letter_date = ?, event_date = ?, deadline = ?,"
-					  " reply_due = ?, in_reply_to = ?, updated_at = ? WHERE id = ? AND status = 'draft'", &s);
+					  " reply_due = ?, in_reply_to = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
+		    &s);
 	if (rc != TK_OK || (rc = store_bind_text(s, 1, r->number)) != TK_OK || (rc = store_bind_text(s, 2, r->subject)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, fields)) != TK_OK || (rc = store_bind_text(s, 4, r->letter_date)) != TK_OK ||
 	    (rc = bind_opt(s, 5, r->event_date)) != TK_OK || (rc = bind_opt(s, 6, r->deadline)) != TK_OK || (rc = bind_opt(s, 7, r->reply_due)) != TK_OK ||
@@ -752,7 +772,7 @@ enum tk_err letter_draft(struct svc_ctx *c, json_t *in, char **out)
 		return rc;
 	if (!in_list(kind, KINDS))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_kind", "kind must be one of termination, amendment_proposal, amendment_answer,"
-		    " contact_change, force_majeure_verbal, force_majeure_written, general");
+								    " contact_change, force_majeure_verbal, force_majeure_written, general");
 	if ((rc = agreement_of(c, json_object_get(in, "agreement_id"), &r.agreement_id)) != TK_OK)
 		return rc;
 	if ((r.fields = json_object()) == NULL)
@@ -882,7 +902,8 @@ static enum tk_err signed_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "UPDATE letters SET status = 'signed', pdf = ?, pdf_sha256 = ?, document_id = ?, signed_by = ?, signed_at = ?,"
-					" letter_date = ?, deadline = ?, reply_due = ?, updated_at = ? WHERE id = ? AND status = 'draft'", &s)) != TK_OK ||
+				       " letter_date = ?, deadline = ?, reply_due = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_blob(s, 1, a->pdf->p, a->pdf->len)) != TK_OK || (rc = store_bind_text(s, 2, a->sha)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->document_id)) != TK_OK || (rc = store_bind_text(s, 4, c->actor.user)) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_bind_text(s, 6, a->r->letter_date)) != TK_OK ||
@@ -895,7 +916,8 @@ static enum tk_err signed_tx(struct svc_ctx *c, void *arg)
 	}
 	if ((rc = str_fmt(obj, sizeof(obj), "letter:%lld", (long long)a->r->id)) != TK_OK ||
 	    (rc = svc_json_dump(json_pack("{s:s, s:s, s:s, s:s}", "document_id", a->document_id, "sha256", a->sha, "letter_date", a->r->letter_date,
-				    "number", a->r->number), &d)) != TK_OK)
+				    "number", a->r->number),
+		 &d)) != TK_OK)
 		goto out;
 	rc = audit_append(c, "letter.sign", obj, d);
 out:
@@ -1156,8 +1178,9 @@ static enum tk_err incoming_tx(struct svc_ctx *c, void *arg)
 	if ((fields = json_dumps(r->fields, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "INSERT INTO letters (agreement_id, direction, kind, number, subject, fields, letter_date, event_date, deadline,"
-					" reply_due, in_reply_to, status, pdf, pdf_sha256, received_on, created_by, created_at, updated_at)"
-					" VALUES (?, 'incoming', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " reply_due, in_reply_to, status, pdf, pdf_sha256, received_on, created_by, created_at, updated_at)"
+				       " VALUES (?, 'incoming', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, r->agreement_id)) != TK_OK || (rc = store_bind_text(s, 2, r->kind)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, r->number)) != TK_OK || (rc = store_bind_text(s, 4, r->subject)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, fields)) != TK_OK || (rc = store_bind_text(s, 6, r->letter_date)) != TK_OK ||
@@ -1176,7 +1199,8 @@ static enum tk_err incoming_tx(struct svc_ctx *c, void *arg)
 	s = NULL;
 	if (strcmp(r->kind, "amendment_answer") == 0 && r->in_reply_to != 0) {
 		if ((rc = store_prepare(c->st, "UPDATE letters SET status = 'answered', updated_at = ? WHERE id = ? AND direction = 'outgoing'"
-						" AND kind = 'amendment_proposal' AND status IN ('sent','acknowledged')", &s)) != TK_OK ||
+					       " AND kind = 'amendment_proposal' AND status IN ('sent','acknowledged')",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, r->in_reply_to)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;
 		store_finalize(s);
@@ -1193,7 +1217,8 @@ static enum tk_err incoming_tx(struct svc_ctx *c, void *arg)
 	}
 	if ((rc = str_fmt(obj, sizeof(obj), "letter:%lld", (long long)r->id)) != TK_OK ||
 	    (rc = svc_json_dump(json_pack("{s:s, s:s, s:s, s:s, s:O}", "kind", r->kind, "number", r->number, "received_on", r->received_on, "sha256",
-				    a->sha, "verification", json_object_get(r->fields, "verification")), &d)) != TK_OK)
+				    a->sha, "verification", json_object_get(r->fields, "verification")),
+		 &d)) != TK_OK)
 		goto out;
 	rc = audit_append(c, "letter.incoming", obj, d);
 out:
@@ -1237,8 +1262,8 @@ out:
 
 enum tk_err letter_incoming(struct svc_ctx *c, json_t *meta, const uint8_t *pdf, size_t len, char **out)
 {
-	static const char *const KEYS[] = {"agreement_id", "kind", "number", "subject", "letter_date", "received_on", "event_date", "in_reply_to",
-		"contact_id", NULL};
+	static const char *const KEYS[] = { "agreement_id", "kind", "number", "subject", "letter_date", "received_on", "event_date", "in_reply_to",
+		"contact_id", NULL };
 	struct letter_row r;
 	struct incoming_args a;
 	const char *k, *kind = NULL, *number = NULL, *subject = NULL, *ld = NULL, *ro = NULL, *ed = NULL;
@@ -1251,15 +1276,16 @@ enum tk_err letter_incoming(struct svc_ctx *c, json_t *meta, const uint8_t *pdf,
 	memset(&a, 0, sizeof(a));
 	if (!is_ministry(c))
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the ministry's admins register incoming letters");
-	json_object_foreach(meta, k, v) if (!in_list(k, KEYS))
-		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a field of an incoming letter", k);
+	json_object_foreach (meta, k, v)
+		if (!in_list(k, KEYS))
+			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a field of an incoming letter", k);
 	if ((rc = svc_json_str(meta, "kind", 1, 31, &kind)) != TK_OK || (rc = svc_json_str(meta, "number", 1, 120, &number)) != TK_OK ||
 	    (rc = svc_json_str(meta, "subject", 1, 500, &subject)) != TK_OK || (rc = svc_json_str(meta, "letter_date", 1, 10, &ld)) != TK_OK ||
 	    (rc = svc_json_str(meta, "received_on", 1, 10, &ro)) != TK_OK || (rc = svc_json_str(meta, "event_date", 0, 10, &ed)) != TK_OK)
 		return rc;
 	if (!in_list(kind, KINDS) || strcmp(kind, "force_majeure_verbal") == 0)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_kind", "kind must be the kind of a written letter (termination, amendment_proposal,"
-		    " amendment_answer, contact_change, force_majeure_written, general)");
+								    " amendment_answer, contact_change, force_majeure_written, general)");
 	if ((rc = cal_day_parse(ld, "letter_date", &l)) != TK_OK || (rc = cal_day_parse(ro, "received_on", &rcv)) != TK_OK)
 		return rc;
 	if (rcv > today() || rcv < l)
@@ -1291,8 +1317,7 @@ enum tk_err letter_incoming(struct svc_ctx *c, json_t *meta, const uint8_t *pdf,
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "in_reply_to: letter %lld not found", (long long)r.in_reply_to);
 			goto out;
 		}
-		rc = p.agreement_id == r.agreement_id && strcmp(p.direction, "outgoing") == 0 ? TK_OK :
-			tk_fail_code(TK_ERR_INVALID, "invalid_field", "in_reply_to must be an outgoing letter of the same agreement");
+		rc = p.agreement_id == r.agreement_id && strcmp(p.direction, "outgoing") == 0 ? TK_OK : tk_fail_code(TK_ERR_INVALID, "invalid_field", "in_reply_to must be an outgoing letter of the same agreement");
 		/* An answer answers a proposal: it must not close a termination or a contact change. */
 		if (rc == TK_OK && strcmp(kind, "amendment_answer") == 0 && strcmp(p.kind, "amendment_proposal") != 0)
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_field", "an amendment_answer replies to an amendment_proposal, not to a %s letter", p.kind);
@@ -1360,7 +1385,8 @@ static enum tk_err ack_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "UPDATE letters SET status = 'acknowledged', acknowledged_on = ?, acknowledged_by = ?, updated_at = ?"
-					" WHERE id = ? AND direction = 'outgoing' AND status = 'sent'", &s)) != TK_OK ||
+				       " WHERE id = ? AND direction = 'outgoing' AND status = 'sent'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->on)) != TK_OK || (rc = store_bind_text(s, 2, c->actor.user)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, tk_now())) != TK_OK || (rc = store_bind_i64(s, 4, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -1370,7 +1396,8 @@ static enum tk_err ack_tx(struct svc_ctx *c, void *arg)
 	}
 	if ((rc = str_fmt(obj, sizeof(obj), "letter:%lld", (long long)a->id)) != TK_OK ||
 	    (rc = svc_json_dump(json_pack("{s:s, s:s, s:s}", "acknowledged_on", a->on, "by", is_auditor(c) ? "issuer" : "recorded_by_ministry", "note",
-				    a->note != NULL ? a->note : ""), &d)) != TK_OK)
+				    a->note != NULL ? a->note : ""),
+		 &d)) != TK_OK)
 		goto out;
 	rc = audit_append(c, "letter.ack", obj, d);
 out:
@@ -1392,8 +1419,9 @@ enum tk_err letter_ack(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 	if (!is_ministry(c) && !is_auditor(c))
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "the issuer acknowledges a letter (or a ministry admin records its acknowledgement)");
 	if (in != NULL)
-		json_object_foreach(in, k, v) if (strcmp(k, "acknowledged_on") != 0 && strcmp(k, "note") != 0)
-			return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a field of an acknowledgement", k);
+		json_object_foreach (in, k, v)
+			if (strcmp(k, "acknowledged_on") != 0 && strcmp(k, "note") != 0)
+				return tk_fail_code(TK_ERR_INVALID, "invalid_field", "%s is not a field of an acknowledgement", k);
 	if (in != NULL && ((rc = svc_json_str(in, "acknowledged_on", 0, 10, &on)) != TK_OK || (rc = svc_json_str(in, "note", 0, 1000, &note)) != TK_OK))
 		return rc;
 	if ((rc = row_load_visible(c, id, &r)) != TK_OK)
@@ -1458,7 +1486,8 @@ static enum tk_err evidence_tx(struct svc_ctx *c, void *arg)
 		return rc;
 	if ((rc = str_fmt(obj, sizeof(obj), "letter:%lld", (long long)a->id)) != TK_OK ||
 	    (rc = svc_json_dump(json_pack("{s:I, s:s, s:s, s:s}", "file_id", (json_int_t)a->file_id, "filename", a->f->filename, "mime", a->ck->mime,
-				    "sha256", a->ck->sha256), &d)) != TK_OK)
+				    "sha256", a->ck->sha256),
+		 &d)) != TK_OK)
 		return rc;
 	rc = audit_append(c, "letter.evidence", obj, d);
 	free(d);
@@ -1570,7 +1599,8 @@ enum tk_err letter_list(struct svc_ctx *c, const struct letter_filter *f, char *
 		return tk_fail_code(TK_ERR_INVALID, "invalid_kind", "unknown letter kind");
 	}
 	if ((rc = store_prepare(c->st, "SELECT " ROW_COLS " FROM letters WHERE (? = 0 OR agreement_id = ?) AND (? = '' OR kind = ?)"
-					" AND (? = '' OR status = ?) AND (? = '' OR direction = ?) ORDER BY id DESC", &s)) != TK_OK ||
+				       " AND (? = '' OR status = ?) AND (? = '' OR direction = ?) ORDER BY id DESC",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, f->agreement_id)) != TK_OK || (rc = store_bind_i64(s, 2, f->agreement_id)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, f->kind ? f->kind : "")) != TK_OK || (rc = store_bind_text(s, 4, f->kind ? f->kind : "")) != TK_OK ||
 	    (rc = store_bind_text(s, 5, f->status ? f->status : "")) != TK_OK || (rc = store_bind_text(s, 6, f->status ? f->status : "")) != TK_OK ||

@@ -32,10 +32,10 @@
 
 #include <jansson.h>
 
-#define LETTER_MAX_PDF       (20u * 1024u * 1024u) /* an incoming letter's PDF, a rendered letter */
-#define LETTER_MAX_EVIDENCE  (10u * 1024u * 1024u) /* one evidence file */
-#define LETTER_MAX_LIST      500u                  /* letters in one list answer */
-#define LETTER_UPLOAD_BODY   (LETTER_MAX_PDF + 64u * 1024u)
+#define LETTER_MAX_PDF (20u * 1024u * 1024u)      /* an incoming letter's PDF, a rendered letter */
+#define LETTER_MAX_EVIDENCE (10u * 1024u * 1024u) /* one evidence file */
+#define LETTER_MAX_LIST 500u                      /* letters in one list answer */
+#define LETTER_UPLOAD_BODY (LETTER_MAX_PDF + 64u * 1024u)
 
 /* Filters of letter_list (NULL / 0: any). */
 struct letter_filter {

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const MONTHS[12] = {"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-	"November", "Desember"};
+static const char *const MONTHS[12] = { "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+	"November", "Desember" };
 
 void letter_date_id(const char *ymd, char out[40])
 {
@@ -82,24 +82,26 @@ static enum tk_err body(struct pdfgen *g, struct buf *b, const struct letter_doc
 		return rc;
 	if (strcmp(r->kind, "contact_change") == 0) {
 		if ((rc = para(g, b, "Sesuai Pasal 15 ayat (2) Perjanjian, kami memberitahukan bahwa terhitung sejak tanggal %s narahubung PIHAK PERTAMA"
-				     " sebagaimana dimaksud dalam Pasal 15 ayat (1) berubah menjadi:", ev)) != TK_OK ||
+				     " sebagaimana dimaksud dalam Pasal 15 ayat (1) berubah menjadi:",
+			 ev)) != TK_OK ||
 		    (rc = contact_table(g, d->changed)) != TK_OK || (rc = pdfgen_space(g, 4)) != TK_OK)
 			return rc;
-		if (d->previous != NULL && d->previous->id != 0 && (rc = para(g, b, "menggantikan %s%s%s.", d->previous->official,
-								       d->previous->position[0] ? ", " : "", d->previous->position)) != TK_OK)
+		if (d->previous != NULL && d->previous->id != 0 && (rc = para(g, b, "menggantikan %s%s%s.", d->previous->official, d->previous->position[0] ? ", " : "", d->previous->position)) != TK_OK)
 			return rc;
 		rc = para(g, b, "Segala surat-menyurat dan komunikasi terkait Perjanjian selanjutnya mohon ditujukan kepada narahubung tersebut."
 				" Mohon konfirmasi penerimaan surat ini.");
 	} else if (strcmp(r->kind, "termination") == 0) {
 		if ((rc = para(g, b, "Sesuai Pasal 7 ayat (2) Perjanjian, dengan ini PIHAK PERTAMA memberitahukan secara tertulis maksud untuk mengakhiri"
 				     " Perjanjian terhitung tanggal %s. Pemberitahuan ini disampaikan sekurang-kurangnya 60 (enam puluh) hari kalender"
-				     " sebelum tanggal pengakhiran tersebut.", ev)) != TK_OK)
+				     " sebelum tanggal pengakhiran tersebut.",
+			 ev)) != TK_OK)
 			return rc;
 		if (letter_field(r, "reason")[0] != '\0')
 			rc = para(g, b, "Alasan pengakhiran: %s", letter_field(r, "reason"));
 	} else if (strcmp(r->kind, "amendment_proposal") == 0) {
 		if ((rc = para(g, b, "Sesuai Pasal 14 ayat (2) Perjanjian, PIHAK PERTAMA mengusulkan perubahan Perjanjian yang direncanakan berlaku"
-				     " mulai tanggal %s, dengan pokok perubahan sebagai berikut:", ev)) != TK_OK ||
+				     " mulai tanggal %s, dengan pokok perubahan sebagai berikut:",
+			 ev)) != TK_OK ||
 		    (rc = para(g, b, "%s", letter_field(r, "summary")[0] ? letter_field(r, "summary") : "(lihat lampiran)")) != TK_OK)
 			return rc;
 		rc = para(g, b, "Mohon tanggapan tertulis PIHAK KEDUA paling lambat tanggal %s.", due);
@@ -108,11 +110,13 @@ static enum tk_err body(struct pdfgen *g, struct buf *b, const struct letter_doc
 		if (d->reply_to != NULL) {
 			letter_date_id(d->reply_to->letter_date, rd);
 			rc = para(g, b, "Menanggapi surat PIHAK KEDUA Nomor %s tanggal %s perihal %s, bersama ini kami sampaikan tanggapan PIHAK PERTAMA"
-					" sebagaimana diuraikan di bawah ini.", d->reply_to->number, rd, d->reply_to->subject);
+					" sebagaimana diuraikan di bawah ini.",
+			    d->reply_to->number, rd, d->reply_to->subject);
 		}
 	} else if (strcmp(r->kind, "force_majeure_written") == 0) {
 		if ((rc = para(g, b, "Sesuai Pasal 11 ayat (3) Perjanjian, PIHAK PERTAMA memberitahukan secara tertulis terjadinya keadaan kahar"
-				     " (force majeure) pada tanggal %s, yang telah dilaporkan secara lisan sebelumnya.", ev)) != TK_OK)
+				     " (force majeure) pada tanggal %s, yang telah dilaporkan secara lisan sebelumnya.",
+			 ev)) != TK_OK)
 			return rc;
 		if (letter_field(r, "description")[0] != '\0' && (rc = para(g, b, "Uraian keadaan: %s", letter_field(r, "description"))) != TK_OK)
 			return rc;

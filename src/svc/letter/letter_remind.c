@@ -58,7 +58,8 @@ static enum tk_err remind_one(struct svc_ctx *c, const struct due_letter *l, int
 		    "Usulan perubahan Perjanjian dari PIHAK KEDUA (surat nomor %s, \"%s\") harus dijawab secara tertulis paling lambat %s (Pasal 14 ayat (2))"
 		    " dan belum dijawab. Buat surat jawaban di teken (menu Surat).\n\n"
 		    "The issuer's amendment proposal (letter %s, \"%s\") had to be answered in writing by %s (art. 14(2)) and has not been."
-		    " Draft the answer in teken (Letters).\n", l->number, l->subject, l->reply_due, l->number, l->subject, l->reply_due);
+		    " Draft the answer in teken (Letters).\n",
+		    l->number, l->subject, l->reply_due, l->number, l->subject, l->reply_due);
 	else
 		rc = str_fmt(body, sizeof(body),
 		    "Surat nomor %s (\"%s\") kepada PIHAK KEDUA belum %s sampai batas %s. Hubungi narahubung PIHAK KEDUA dan catat tanggapannya di teken"
@@ -94,11 +95,12 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 	if ((l = calloc(REMIND_BATCH, sizeof(*l))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT id, agreement_id, direction, kind, number, subject, reply_due, status FROM letters"
-					" WHERE reply_due IS NOT NULL AND reply_due < ?"
-					" AND ((direction = 'outgoing' AND status = 'sent')"
-					"  OR (kind = 'amendment_proposal' AND status IN ('received','acknowledged')))"
-					" AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent r WHERE r.kind = 'letter.reply_overdue' AND r.ref = CAST(letters.id AS TEXT))"
-					" ORDER BY id LIMIT 64", &s)) != TK_OK ||
+				       " WHERE reply_due IS NOT NULL AND reply_due < ?"
+				       " AND ((direction = 'outgoing' AND status = 'sent')"
+				       "  OR (kind = 'amendment_proposal' AND status IN ('received','acknowledged')))"
+				       " AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent r WHERE r.kind = 'letter.reply_overdue' AND r.ref = CAST(letters.id AS TEXT))"
+				       " ORDER BY id LIMIT 64",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, t)) != TK_OK)
 		goto out;
 	while (n < REMIND_BATCH && (rc = store_step(s, &row)) == TK_OK && row) {

@@ -82,9 +82,9 @@ static int one_of(const char *s, const char *const *set)
 	return 0;
 }
 
-static const char *const KINDS[] = {"sosialisasi", "bimtek", "media", NULL};
-static const char *const ORGANISERS[] = {"first", "second", "joint", NULL};
-static const char *const STATUSES[] = {"planned", "held", "cancelled", NULL};
+static const char *const KINDS[] = { "sosialisasi", "bimtek", "media", NULL };
+static const char *const ORGANISERS[] = { "first", "second", "joint", NULL };
+static const char *const STATUSES[] = { "planned", "held", "cancelled", NULL };
 
 static enum tk_err json_bool(json_t *in, const char *key, int *out)
 {
@@ -112,7 +112,7 @@ static enum tk_err speakers_text(json_t *arr, char **out)
 		return tk_fail_code(TK_ERR_LIMIT, "too_many_speakers", "at most %u speakers", EVENT_MAX_SPEAKERS);
 	if ((canon = json_array()) == NULL)
 		return nomem();
-	json_array_foreach(arr, i, p) {
+	json_array_foreach (arr, i, p) {
 		const char *name, *party, *position;
 		if (!json_is_object(p)) {
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_speakers", "speaker %zu is not an object", i + 1);
@@ -149,7 +149,7 @@ static enum tk_err audience_text(json_t *arr, char **out)
 		return tk_fail_code(TK_ERR_LIMIT, "too_many_units", "at most %u units in the audience", EVENT_MAX_AUDIENCE);
 	if ((canon = json_array()) == NULL)
 		return nomem();
-	json_array_foreach(arr, i, u) {
+	json_array_foreach (arr, i, u) {
 		const char *s = json_string_value(u);
 		if (s == NULL || json_string_length(u) == 0 || json_string_length(u) > EVENT_MAX_TITLE ||
 		    memchr(s, '\0', json_string_length(u)) != NULL) {
@@ -285,7 +285,8 @@ static enum tk_err participants_json(struct svc_ctx *c, int64_t id, json_t *arr)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT id, subscriber_id, user_id, name, unit, party, attended, added_by, added_at FROM event_participants"
-				       " WHERE event_id = ? ORDER BY id", &s)) != TK_OK ||
+				       " WHERE event_id = ? ORDER BY id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -428,7 +429,7 @@ static enum tk_err public_materials(struct svc_ctx *c, int64_t id, json_t **out)
 		json_decref(arr);
 		return rc;
 	}
-	json_array_foreach(arr, i, m) {
+	json_array_foreach (arr, i, m) {
 		json_object_del(m, "added_by");
 		json_object_del(m, "at");
 	}
@@ -484,9 +485,11 @@ enum tk_err events_public(struct svc_ctx *c, char **out)
 	if ((rc = store_begin(c->st, STORE_TX_READ)) != TK_OK)
 		goto out;
 	if ((rc = public_rows(c, "SELECT " EVENT_COLS " FROM events WHERE is_public = 1 AND status <> 'cancelled' AND ends_on >= ?"
-				 " ORDER BY starts_on, id LIMIT 1000", today, up)) == TK_OK &&
+				 " ORDER BY starts_on, id LIMIT 1000",
+		 today, up)) == TK_OK &&
 	    (rc = public_rows(c, "SELECT " EVENT_COLS " FROM events WHERE is_public = 1 AND status <> 'cancelled' AND ends_on < ?"
-				 " ORDER BY starts_on DESC, id DESC LIMIT 20", today, past)) == TK_OK)
+				 " ORDER BY starts_on DESC, id DESC LIMIT 20",
+		 today, past)) == TK_OK)
 		rc = store_commit(c->st);
 	else
 		store_rollback(c->st);
@@ -885,7 +888,8 @@ static enum tk_err participant_add_tx(struct svc_ctx *c, void *arg)
 		}
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO event_participants (event_id, subscriber_id, user_id, name, unit, party, added_by, added_at)"
-				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = sid ? store_bind_i64(s, 2, sid) : store_bind_null(s, 2)) != TK_OK ||
 	    (rc = has_uid ? store_bind_i64(s, 3, uid) : store_bind_null(s, 3)) != TK_OK || (rc = store_bind_text(s, 4, name)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, unit ? unit : "")) != TK_OK || (rc = store_bind_text(s, 6, party)) != TK_OK ||
@@ -960,7 +964,7 @@ static enum tk_err attendance_tx(struct svc_ctx *c, void *arg)
 		rc = nomem();
 		goto out;
 	}
-	json_array_foreach(list, i, p) {
+	json_array_foreach (list, i, p) {
 		json_t *jid = json_object_get(p, "id"), *jat = json_object_get(p, "attended");
 		struct store_stmt *s = NULL;
 		int row = 0;
@@ -1014,7 +1018,7 @@ static enum tk_err material_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err event_material_add(struct svc_ctx *c, int64_t id, const char *filename, const char *mime, const uint8_t *p, size_t len, char **out)
 {
-	struct files_in f = {filename, mime, p, len};
+	struct files_in f = { filename, mime, p, len };
 	struct files_checked ck;
 	struct tx_arg a;
 	enum tk_err rc;

@@ -26,17 +26,17 @@
 
 #include <jansson.h>
 
-#define EVENT_MAX_TITLE        300u                  /* bytes of a title, place, name, unit, position */
-#define EVENT_MAX_TEXT         (16u * 1024u)         /* bytes of a description */
-#define EVENT_MAX_SPEAKERS     32u
-#define EVENT_MAX_AUDIENCE     64u                   /* units named as the audience */
-#define EVENT_MAX_PARTICIPANTS 1000u                 /* per event */
-#define EVENT_MAX_MATERIALS    50u                   /* files per event */
-#define EVENT_MAX_FILE         (20u * 1024u * 1024u) /* one material */
-#define EVENT_MAX_LIST         1000u                 /* events in one list answer */
-#define EVENT_PUBLIC_PAST      20u                   /* past public events on the public list */
-#define LITERACY_MAX_TEXT      (24u * 1024u)         /* bytes of one language's page text (both fit in MAX_JSON_BODY) */
-#define LITERACY_MAX_VERSIONS  500u                  /* versions in one list answer */
+#define EVENT_MAX_TITLE 300u         /* bytes of a title, place, name, unit, position */
+#define EVENT_MAX_TEXT (16u * 1024u) /* bytes of a description */
+#define EVENT_MAX_SPEAKERS 32u
+#define EVENT_MAX_AUDIENCE 64u               /* units named as the audience */
+#define EVENT_MAX_PARTICIPANTS 1000u         /* per event */
+#define EVENT_MAX_MATERIALS 50u              /* files per event */
+#define EVENT_MAX_FILE (20u * 1024u * 1024u) /* one material */
+#define EVENT_MAX_LIST 1000u                 /* events in one list answer */
+#define EVENT_PUBLIC_PAST 20u                /* past public events on the public list */
+#define LITERACY_MAX_TEXT (24u * 1024u)      /* bytes of one language's page text (both fit in MAX_JSON_BODY) */
+#define LITERACY_MAX_VERSIONS 500u           /* versions in one list answer */
 
 /* ---- events (admins, auditors and the CLI operator; others TK_ERR_DENIED) ---- */
 

@@ -46,7 +46,7 @@ static enum tk_err participants_text(json_t *arr, char **out)
 		return tk_fail_code(TK_ERR_LIMIT, "too_many_participants", "at most %u participants", MONEV_MAX_PARTICIPANTS);
 	if ((canon = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
-	json_array_foreach(arr, i, p) {
+	json_array_foreach (arr, i, p) {
 		const char *name, *party, *role;
 		if (!json_is_object(p)) {
 			rc = tk_fail_code(TK_ERR_INVALID, "invalid_participants", "participant %zu is not an object", i + 1);
@@ -99,7 +99,8 @@ static enum tk_err actions_json(struct svc_ctx *c, int64_t id, json_t *arr)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT id, description, owner, owner_email, due_on, status, closing_note, created_by, created_at,"
-		 " updated_at, closed_at FROM evaluation_actions WHERE evaluation_id = ? ORDER BY id", &s)) != TK_OK ||
+				       " updated_at, closed_at FROM evaluation_actions WHERE evaluation_id = ? ORDER BY id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -114,7 +115,7 @@ static enum tk_err actions_json(struct svc_ctx *c, int64_t id, json_t *arr)
 		buf_init(&email, 1024);
 		/* The owner's contact is sealed like other personal data; staff of both parties see it. */
 		if (!store_col_null(s, 3) && (rc = pii_open(c->inst, "monev_owner_email", b, blen, &email)) == TK_OK)
-			rc = buf_cstr(&email, &(const char *){NULL});
+			rc = buf_cstr(&email, &(const char *){ NULL });
 		if (rc == TK_OK && cal_day_parse(store_col_text(s, 4), "due_on", &due) != TK_OK)
 			due = today; /* stored by us: cannot happen; never fail a read over it */
 		tk_clear_error();
@@ -146,7 +147,8 @@ static enum tk_err signatures_json(struct svc_ctx *c, int64_t id, json_t *arr)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT seq, sha256, signer, signer_dn, issuer_dn, cert_serial, signing_time, indication, uploaded_by,"
-		 " uploaded_at, LENGTH(pdf) FROM evaluation_signatures WHERE evaluation_id = ? ORDER BY seq", &s)) != TK_OK ||
+				       " uploaded_at, LENGTH(pdf) FROM evaluation_signatures WHERE evaluation_id = ? ORDER BY seq",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -244,7 +246,8 @@ enum tk_err monev_list(struct svc_ctx *c, char **out)
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT " RECORD_COLS ", (SELECT COUNT(*) FROM evaluation_actions a WHERE a.evaluation_id = e.id"
-		 " AND a.status IN ('open','in_progress')) FROM evaluations e ORDER BY held_on DESC, id DESC LIMIT 500", &s)) != TK_OK)
+				       " AND a.status IN ('open','in_progress')) FROM evaluations e ORDER BY held_on DESC, id DESC LIMIT 500",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		json_t *o = row_json(s, 0);
@@ -320,7 +323,8 @@ static enum tk_err create_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO evaluations (held_on, title, place, participants, summary, findings, minutes, created_by,"
-		 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->e->held_on)) != TK_OK || (rc = store_bind_text(s, 2, a->e->title)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->e->place)) != TK_OK || (rc = store_bind_text(s, 4, a->e->participants)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->e->summary)) != TK_OK || (rc = store_bind_text(s, 6, a->e->findings ? a->e->findings : "")) != TK_OK ||
@@ -341,7 +345,7 @@ out:
 enum tk_err monev_create(struct svc_ctx *c, json_t *in, char **out)
 {
 	struct eval_in e;
-	struct create_arg a = {&e, 0};
+	struct create_arg a = { &e, 0 };
 	enum tk_err rc;
 
 	if ((rc = monev_allowed(c)) != TK_OK)
@@ -394,9 +398,17 @@ static enum tk_err set_text(struct svc_ctx *c, int64_t id, const char *col, cons
 static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 {
 	struct update_arg *a = arg;
-	const struct { const char *col; const char *v; } f[] = {
-		{"held_on", a->e->held_on}, {"title", a->e->title}, {"place", a->e->place}, {"participants", a->e->participants},
-		{"summary", a->e->summary}, {"findings", a->e->findings}, {"minutes", a->e->minutes},
+	const struct {
+		const char *col;
+		const char *v;
+	} f[] = {
+		{ "held_on", a->e->held_on },
+		{ "title", a->e->title },
+		{ "place", a->e->place },
+		{ "participants", a->e->participants },
+		{ "summary", a->e->summary },
+		{ "findings", a->e->findings },
+		{ "minutes", a->e->minutes },
 	};
 	json_t *changed = json_array();
 	char state[24];
@@ -435,7 +447,7 @@ out:
 enum tk_err monev_update(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 {
 	struct eval_in e;
-	struct update_arg a = {&e, id};
+	struct update_arg a = { &e, id };
 	enum tk_err rc;
 
 	if ((rc = monev_allowed(c)) != TK_OK)
@@ -479,7 +491,8 @@ static enum tk_err action_add_tx(struct svc_ctx *c, void *arg)
 	if (a->owner_email != NULL && a->owner_email[0] != '\0' && (rc = pii_seal(c->inst, "monev_owner_email", a->owner_email, &sealed)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st, "INSERT INTO evaluation_actions (evaluation_id, description, owner, owner_email, due_on, created_by,"
-		 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->description)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->owner)) != TK_OK ||
 	    (rc = sealed.len > 0 ? store_bind_blob(s, 4, sealed.p, sealed.len) : store_bind_null(s, 4)) != TK_OK ||
@@ -548,7 +561,8 @@ static enum tk_err action_update_tx(struct svc_ctx *c, void *arg)
 	}
 	closing = a->status != NULL && (strcmp(a->status, "done") == 0 || strcmp(a->status, "cancelled") == 0);
 	if ((rc = store_prepare(c->st, "UPDATE evaluation_actions SET status = COALESCE(?, status), closing_note = COALESCE(?, closing_note),"
-		 " due_on = COALESCE(?, due_on), updated_at = ?, closed_at = ? WHERE id = ?", &s)) != TK_OK ||
+				       " due_on = COALESCE(?, due_on), updated_at = ?, closed_at = ? WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = a->status ? store_bind_text(s, 1, a->status) : store_bind_null(s, 1)) != TK_OK ||
 	    (rc = a->note ? store_bind_text(s, 2, a->note) : store_bind_null(s, 2)) != TK_OK ||
 	    (rc = a->due_on ? store_bind_text(s, 3, a->due_on) : store_bind_null(s, 3)) != TK_OK || (rc = store_bind_i64(s, 4, now)) != TK_OK ||
@@ -564,7 +578,7 @@ out:
 
 enum tk_err monev_action_update(struct svc_ctx *c, int64_t id, int64_t action_id, json_t *in, char **out)
 {
-	static const char *const statuses[] = {"open", "in_progress", "done", "cancelled"};
+	static const char *const statuses[] = { "open", "in_progress", "done", "cancelled" };
 	struct action_arg a;
 	int64_t day;
 	size_t i;

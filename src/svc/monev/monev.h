@@ -22,16 +22,16 @@
 
 #include <jansson.h>
 
-#define MONEV_MAX_TITLE        300u            /* bytes of a title, place, owner or participant field */
-#define MONEV_MAX_TEXT         (16u * 1024u)   /* bytes of summary, findings, minutes, a description or a note (three fit in one JSON body, MAX_JSON_BODY) */
+#define MONEV_MAX_TITLE 300u         /* bytes of a title, place, owner or participant field */
+#define MONEV_MAX_TEXT (16u * 1024u) /* bytes of summary, findings, minutes, a description or a note (three fit in one JSON body, MAX_JSON_BODY) */
 #define MONEV_MAX_PARTICIPANTS 64u
-#define MONEV_MAX_ACTIONS      200u            /* follow-up actions of one evaluation */
-#define MONEV_MAX_LIST         500u            /* evaluations in a list answer (newest first) */
-#define MONEV_MAX_UPLOAD       (64u * 1024u * 1024u) /* a signed minutes upload */
-#define MONEV_REMIND_MONTHS    11              /* months after the last evaluation before the reminder */
-#define MONEV_EXPIRING_DAYS    30              /* dashboard: certificates expiring within */
-#define MONEV_VOLUME_DAYS      30              /* dashboard: days of signing volume */
-#define MONEV_EXPIRING_LIST    100u            /* dashboard: certificates listed (the count is exact) */
+#define MONEV_MAX_ACTIONS 200u                 /* follow-up actions of one evaluation */
+#define MONEV_MAX_LIST 500u                    /* evaluations in a list answer (newest first) */
+#define MONEV_MAX_UPLOAD (64u * 1024u * 1024u) /* a signed minutes upload */
+#define MONEV_REMIND_MONTHS 11                 /* months after the last evaluation before the reminder */
+#define MONEV_EXPIRING_DAYS 30                 /* dashboard: certificates expiring within */
+#define MONEV_VOLUME_DAYS 30                   /* dashboard: days of signing volume */
+#define MONEV_EXPIRING_LIST 100u               /* dashboard: certificates listed (the count is exact) */
 
 /*
  * The dashboard as JSON text (docs/monev.md "Dashboard"): counts, expiring
@@ -85,6 +85,5 @@ enum tk_err monev_minutes_upload(struct svc_ctx *c, int64_t id, const uint8_t *p
  * (notify_claim_once), on any number of nodes.
  */
 enum tk_err monev_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
-
 
 #endif

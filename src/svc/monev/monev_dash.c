@@ -57,8 +57,7 @@ static enum tk_err counts_json(struct svc_ctx *c, int64_t now, json_t *d)
 	    (rc = count(c, "SELECT COUNT(*) FROM documents WHERE signed_at >= ?", day0, 0, 1, &v[3])) != TK_OK ||
 	    (rc = count(c, "SELECT COUNT(*) FROM documents WHERE signed_at >= ?", month0, 0, 1, &v[4])) != TK_OK)
 		return rc;
-	if (set(d, "counts", json_pack("{s:I, s:I, s:I, s:I, s:I}", "officials", (json_int_t)v[0], "certificates_active", (json_int_t)v[1],
-		    "requests_pending", (json_int_t)v[2], "documents_today", (json_int_t)v[3], "documents_month", (json_int_t)v[4])) != 0)
+	if (set(d, "counts", json_pack("{s:I, s:I, s:I, s:I, s:I}", "officials", (json_int_t)v[0], "certificates_active", (json_int_t)v[1], "requests_pending", (json_int_t)v[2], "documents_today", (json_int_t)v[3], "documents_month", (json_int_t)v[4])) != 0)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	return TK_OK;
 }
@@ -77,7 +76,7 @@ static enum tk_err expiring_json(struct svc_ctx *c, int64_t now, json_t *d)
 		goto out;
 	/* Unit and serial only: what the subscriber list shows every staff role. */
 	if ((rc = store_prepare(c->st, "SELECT c.serial, c.profile, COALESCE(s.unit, ''), c.not_after FROM certs c LEFT JOIN subscribers s"
-		 " ON s.id = c.subscriber_id WHERE c.status = 'valid' AND c.not_after > ? AND c.not_after <= ? ORDER BY c.not_after, c.serial LIMIT 100",
+				       " ON s.id = c.subscriber_id WHERE c.status = 'valid' AND c.not_after > ? AND c.not_after <= ? ORDER BY c.not_after, c.serial LIMIT 100",
 		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, until)) != TK_OK)
 		goto out;
@@ -112,7 +111,8 @@ static enum tk_err volume_json(struct svc_ctx *c, int64_t now, json_t *d)
 	if (series == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT (signed_at + 25200) / 86400, COUNT(*) FROM documents WHERE signed_at >= ?"
-		 " GROUP BY (signed_at + 25200) / 86400", &s)) != TK_OK ||
+				       " GROUP BY (signed_at + 25200) / 86400",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, first * 86400 - CAL_WIB_OFFSET)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -161,7 +161,8 @@ static json_t *instance_cert(struct svc_ctx *c, const char *meta_key, int64_t no
 		const char *st = store_col_text(s, 2);
 		json_decref(o);
 		o = json_pack("{s:s, s:o, s:I, s:s}", "serial", store_col_text(s, 0), "not_after", iso_or_null(na), "days_left",
-		    (json_int_t)((na - now) / 86400), "status", strcmp(st, "valid") != 0 ? st : na <= now ? "expired" : "valid");
+		    (json_int_t)((na - now) / 86400), "status", strcmp(st, "valid") != 0 ? st : na <= now ? "expired"
+													  : "valid");
 	}
 	store_finalize(s);
 	tk_clear_error();
@@ -210,9 +211,7 @@ static enum tk_err health_json(struct svc_ctx *c, int64_t now, json_t *d)
 	tk_clear_error();
 	if (monitor_health(c, &failed) != TK_OK)
 		tk_clear_error();
-	if (set(h, "store", json_pack("{s:s, s:s, s:f}", "status", prc == TK_OK ? "ok" : "failed", "backend",
-		    store_backend(c->st) == STORE_POSTGRES ? "postgres" : "sqlite", "latency_ms",
-		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6)) != 0 ||
+	if (set(h, "store", json_pack("{s:s, s:s, s:f}", "status", prc == TK_OK ? "ok" : "failed", "backend", store_backend(c->st) == STORE_POSTGRES ? "postgres" : "sqlite", "latency_ms", (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6)) != 0 ||
 	    set(h, "liveness", json_pack("{s:s, s:s?}", "status", failed == NULL ? "ok" : "failed", "failed_check", failed)) != 0 ||
 	    set(h, "tsa", tsa_health(c, now)) != 0) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
@@ -222,8 +221,7 @@ static enum tk_err health_json(struct svc_ctx *c, int64_t now, json_t *d)
 	    (rc = count(c, "SELECT COUNT(*) FROM ocsp_responses WHERE next_update < ?", now, 0, 1, &stale)) != TK_OK ||
 	    (rc = count(c, "SELECT MIN(next_update) FROM ocsp_responses", 0, 0, 0, &oldest)) != TK_OK)
 		goto out;
-	if (set(h, "ocsp", json_pack("{s:s, s:I, s:I, s:o, s:o}", "status", stale == 0 ? "ok" : "stale", "responses", (json_int_t)n_ocsp, "stale",
-		    (json_int_t)stale, "oldest_next_update", iso_or_null(oldest), "signer_certificate", instance_cert(c, "cert.ocsp", now))) != 0) {
+	if (set(h, "ocsp", json_pack("{s:s, s:I, s:I, s:o, s:o}", "status", stale == 0 ? "ok" : "stale", "responses", (json_int_t)n_ocsp, "stale", (json_int_t)stale, "oldest_next_update", iso_or_null(oldest), "signer_certificate", instance_cert(c, "cert.ocsp", now))) != 0) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -233,8 +231,8 @@ static enum tk_err health_json(struct svc_ctx *c, int64_t now, json_t *d)
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int64_t tu = store_col_i64(s, 2), nu = store_col_i64(s, 3);
 		if (json_array_append_new(crls, json_pack("{s:s, s:I, s:o, s:o, s:I, s:s}", "ca", store_col_text(s, 0), "number",
-			(json_int_t)store_col_i64(s, 1), "this_update", iso_or_null(tu), "next_update", iso_or_null(nu), "age_seconds",
-			(json_int_t)(now - tu), "status", nu < now ? "stale" : "ok")) != 0) {
+						    (json_int_t)store_col_i64(s, 1), "this_update", iso_or_null(tu), "next_update", iso_or_null(nu), "age_seconds",
+						    (json_int_t)(now - tu), "status", nu < now ? "stale" : "ok")) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -255,8 +253,7 @@ static enum tk_err health_json(struct svc_ctx *c, int64_t now, json_t *d)
 	if ((rc = count(c, "SELECT MAX(ts) FROM audit_checkpoints", 0, 0, 0, &ckpt)) != TK_OK)
 		goto out;
 	if (set(h, "crl", json_incref(crls)) != 0 ||
-	    set(h, "audit", json_pack("{s:I, s:s, s:o, s:o}", "seq", (json_int_t)seq, "tip", tip, "last_checkpoint_at", iso_or_null(ckpt),
-		    "checkpoint_age_seconds", ckpt > 0 ? json_integer(now - ckpt) : json_null())) != 0 ||
+	    set(h, "audit", json_pack("{s:I, s:s, s:o, s:o}", "seq", (json_int_t)seq, "tip", tip, "last_checkpoint_at", iso_or_null(ckpt), "checkpoint_age_seconds", ckpt > 0 ? json_integer(now - ckpt) : json_null())) != 0 ||
 	    set(d, "health", json_incref(h)) != 0)
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 out:
@@ -347,13 +344,13 @@ static const struct {
 	const char *name;
 	open_items_fn fn; /* NULL: no data source in this store yet */
 } open_sources[] = {
-	{"usage_report", usage_report},
-	{"evaluation_actions", open_actions},
-	{"evaluation", next_evaluation},
-	{"review_recommendations", reco_open_items},
-	{"tickets", support_open_items},
-	{"assessments", assess_open_items},
-	{"notices", notice_open_items},
+	{ "usage_report", usage_report },
+	{ "evaluation_actions", open_actions },
+	{ "evaluation", next_evaluation },
+	{ "review_recommendations", reco_open_items },
+	{ "tickets", support_open_items },
+	{ "assessments", assess_open_items },
+	{ "notices", notice_open_items },
 };
 
 static enum tk_err open_items_json(struct svc_ctx *c, int64_t now, json_t *d)

@@ -41,10 +41,10 @@ static const char *status_label(const char *st)
 /* The minutes PDF of record r (monev_record_json) into out. */
 static enum tk_err render(struct svc_ctx *c, json_t *r, struct buf *out)
 {
-	static const double pw[3] = {0.42, 0.23, 0.35};
-	static const char *const ph[3] = {"Nama", "Pihak", "Jabatan"};
-	static const double aw[5] = {0.06, 0.40, 0.22, 0.16, 0.16};
-	static const char *const ah[5] = {"No", "Uraian tindak lanjut", "Penanggung jawab", "Batas waktu", "Status"};
+	static const double pw[3] = { 0.42, 0.23, 0.35 };
+	static const char *const ph[3] = { "Nama", "Pihak", "Jabatan" };
+	static const double aw[5] = { 0.06, 0.40, 0.22, 0.16, 0.16 };
+	static const char *const ah[5] = { "No", "Uraian tindak lanjut", "Penanggung jawab", "Batas waktu", "Status" };
 	struct pdfgen *g = NULL;
 	struct pdfgen_opts o;
 	char footer[160], when[48], idtxt[24];
@@ -67,16 +67,17 @@ static enum tk_err render(struct svc_ctx *c, json_t *r, struct buf *out)
 		return rc;
 	if ((rc = pdfgen_heading(g, 1, "Berita Acara Monitoring dan Evaluasi")) != TK_OK ||
 	    (rc = pdfgen_paragraph(g, "Pelaksanaan Perjanjian Kerja Sama penyelenggaraan sertifikat elektronik, pasal 12: "
-					  "pemantauan dan evaluasi bersama oleh Kementerian dan Penerbit (BSSN/BSrE).", 0, 1)) != TK_OK ||
+				      "pemantauan dan evaluasi bersama oleh Kementerian dan Penerbit (BSSN/BSrE).",
+		 0, 1)) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Nomor catatan", idtxt)) != TK_OK || (rc = pdfgen_kv(g, "Judul", title)) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Tanggal", json_string_value(json_object_get(r, "held_on")))) != TK_OK ||
 	    (rc = pdfgen_kv(g, "Tempat", json_string_value(json_object_get(r, "place")))) != TK_OK)
 		goto out;
 	if ((rc = pdfgen_heading(g, 2, "Peserta")) != TK_OK || (rc = pdfgen_table_begin(g, 3, pw, ph)) != TK_OK)
 		goto out;
-	json_array_foreach(json_object_get(r, "participants"), i, v) {
-		const char *cells[3] = {json_string_value(json_object_get(v, "name")), party_label(json_string_value(json_object_get(v, "party"))),
-		    json_string_value(json_object_get(v, "role"))};
+	json_array_foreach (json_object_get(r, "participants"), i, v) {
+		const char *cells[3] = { json_string_value(json_object_get(v, "name")), party_label(json_string_value(json_object_get(v, "party"))),
+			json_string_value(json_object_get(v, "role")) };
 		if ((rc = pdfgen_table_row(g, cells, PDFGEN_PLAIN)) != TK_OK)
 			goto out;
 	}
@@ -97,7 +98,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *r, struct buf *out)
 	} else {
 		if ((rc = pdfgen_table_begin(g, 5, aw, ah)) != TK_OK)
 			goto out;
-		json_array_foreach(json_object_get(r, "actions"), i, v) {
+		json_array_foreach (json_object_get(r, "actions"), i, v) {
 			char no[16];
 			const char *cells[5];
 			if ((rc = str_fmt(no, sizeof(no), "%zu", i + 1)) != TK_OK)
@@ -115,8 +116,9 @@ static enum tk_err render(struct svc_ctx *c, json_t *r, struct buf *out)
 	}
 	if ((rc = pdfgen_heading(g, 2, "Pengesahan")) != TK_OK ||
 	    (rc = pdfgen_paragraph(g, "Berita acara ini disahkan dengan tanda tangan elektronik kedua pihak secara berurutan, masing-masing "
-					  "dengan perangkatnya sendiri: tanda tangan kedua ditambahkan pada berkas yang telah memuat tanda tangan pertama "
-					  "(pembaruan inkremental), sehingga berkas ini tidak berubah setelah dibekukan.", 0, 0)) != TK_OK ||
+				      "dengan perangkatnya sendiri: tanda tangan kedua ditambahkan pada berkas yang telah memuat tanda tangan pertama "
+				      "(pembaruan inkremental), sehingga berkas ini tidak berubah setelah dibekukan.",
+		 0, 0)) != TK_OK ||
 	    (rc = pdfgen_notice(g, PDFGEN_INFO, "Pihak pertama / Pihak kedua",
 		 "Kementerian dan Penerbit (BSSN/BSrE). Nama penanda tangan, penerbit sertifikat dan waktu penandatanganan dicatat oleh teken saat "
 		 "berkas bertanda tangan diunggah.")) != TK_OK)
@@ -152,7 +154,8 @@ static enum tk_err freeze_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	sha256_hex(a->pdf.p, a->pdf.len, a->sha);
 	if ((rc = store_prepare(c->st, "UPDATE evaluations SET state = 'frozen', frozen_pdf = ?, frozen_sha256 = ?, frozen_by = ?, frozen_at = ?,"
-		 " updated_at = ? WHERE id = ? AND state = 'draft'", &s)) != TK_OK ||
+				       " updated_at = ? WHERE id = ? AND state = 'draft'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_blob(s, 1, a->pdf.p, a->pdf.len)) != TK_OK || (rc = store_bind_text(s, 2, a->sha)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 4, tk_now())) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_bind_i64(s, 6, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
@@ -195,8 +198,9 @@ static enum tk_err current_pdf(struct svc_ctx *c, int64_t id, struct buf *out, i
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT e.state, COALESCE((SELECT g.pdf FROM evaluation_signatures g WHERE g.evaluation_id = e.id"
-		 " ORDER BY g.seq DESC LIMIT 1), e.frozen_pdf), (SELECT COUNT(*) FROM evaluation_signatures g WHERE g.evaluation_id = e.id)"
-		 " FROM evaluations e WHERE e.id = ?", &s)) != TK_OK ||
+				       " ORDER BY g.seq DESC LIMIT 1), e.frozen_pdf), (SELECT COUNT(*) FROM evaluation_signatures g WHERE g.evaluation_id = e.id)"
+				       " FROM evaluations e WHERE e.id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -243,7 +247,7 @@ struct upload_arg {
 
 static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 {
-	static const char *const next_state[3] = {"", "signed_by_first", "signed_by_both"};
+	static const char *const next_state[3] = { "", "signed_by_first", "signed_by_both" };
 	struct upload_arg *a = arg;
 	struct store_stmt *s = NULL;
 	struct buf cur;
@@ -262,7 +266,8 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO evaluation_signatures (evaluation_id, seq, pdf, sha256, signer, signer_dn, issuer_dn, cert_serial,"
-		 " signing_time, indication, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != TK_OK ||
+				       " signing_time, indication, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->seq)) != TK_OK ||
 	    (rc = store_bind_blob(s, 3, a->p, a->len)) != TK_OK || (rc = store_bind_text(s, 4, a->sha)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->sig->signer)) != TK_OK || (rc = store_bind_text(s, 6, a->sig->signer_dn)) != TK_OK ||
@@ -281,7 +286,7 @@ static enum tk_err upload_tx(struct svc_ctx *c, void *arg)
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "evaluation:%lld", (long long)a->id)) != TK_OK ||
 		    (rc = svc_json_dump(json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)a->seq, "sha256", a->sha, "signer", a->sig->signer,
-					 "issuer", a->sig->issuer_dn, "serial", a->sig->serial, "indication", a->indication),
+					    "issuer", a->sig->issuer_dn, "serial", a->sig->serial, "indication", a->indication),
 			 &d)) != TK_OK)
 			goto out;
 		rc = audit_append(c, "monev.minutes.sign", obj, d);

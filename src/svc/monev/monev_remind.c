@@ -122,8 +122,9 @@ static enum tk_err remind_actions(struct svc_ctx *c, const struct notify_contact
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	/* Not yet reminded; a bounded batch per run, the rest on the next. */
 	if ((rc = store_prepare(c->st, "SELECT a.id, a.evaluation_id, a.due_on, a.owner, a.description, a.owner_email FROM evaluation_actions a"
-		 " WHERE a.status IN ('open','in_progress') AND a.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent r"
-		 " WHERE r.kind = 'monev.action_overdue' AND r.ref = CAST(a.id AS TEXT)) ORDER BY a.id LIMIT 64", &s)) != TK_OK ||
+				       " WHERE a.status IN ('open','in_progress') AND a.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent r"
+				       " WHERE r.kind = 'monev.action_overdue' AND r.ref = CAST(a.id AS TEXT)) ORDER BY a.id LIMIT 64",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, today_s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < 64) {
@@ -141,7 +142,7 @@ static enum tk_err remind_actions(struct svc_ctx *c, const struct notify_contact
 		if ((rc = str_copy(o[n].due, sizeof(o[n].due), store_col_text(s, 2))) != TK_OK ||
 		    (rc = str_copy(o[n].owner, sizeof(o[n].owner), store_col_text(s, 3))) != TK_OK ||
 		    (!store_col_null(s, 5) && ((rc = pii_open(c->inst, "monev_owner_email", b, blen, &o[n].email)) != TK_OK ||
-						  (rc = buf_cstr(&o[n].email, &(const char *){NULL})) != TK_OK))) {
+						  (rc = buf_cstr(&o[n].email, &(const char *){ NULL })) != TK_OK))) {
 			n++;
 			break;
 		}
@@ -229,7 +230,7 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err monev_reminders(struct svc_ctx *c, int *queued)
 {
-	struct remind_arg a = {0};
+	struct remind_arg a = { 0 };
 	enum tk_err rc;
 
 	*queued = 0;

@@ -34,14 +34,16 @@ enum tk_err monitor_health(struct svc_ctx *c, const char **failed)
 
 enum tk_err monitor_gauges(struct svc_ctx *c, struct buf *out)
 {
-	static const struct { const char *name, *help, *sql; } gauges[] = {
-		{"teken_documents_signed_total", "Documents in the registry", "SELECT COUNT(*) FROM documents"},
-		{"teken_requests_pending", "Requests waiting for Verifikators", "SELECT COUNT(*) FROM requests WHERE status = 'pending'"},
-		{"teken_verifikators_active", "Active Verifikators (R9 needs at least 2)", "SELECT COUNT(*) FROM users WHERE role = 'verifikator' AND active = 1"},
-		{"teken_outbox_queued", "Notifications waiting for delivery", "SELECT COUNT(*) FROM outbox WHERE status = 'queued'"},
-		{"teken_audit_events_total", "Events in the audit chain", "SELECT seq FROM audit_head WHERE id = 1"},
+	static const struct {
+		const char *name, *help, *sql;
+	} gauges[] = {
+		{ "teken_documents_signed_total", "Documents in the registry", "SELECT COUNT(*) FROM documents" },
+		{ "teken_requests_pending", "Requests waiting for Verifikators", "SELECT COUNT(*) FROM requests WHERE status = 'pending'" },
+		{ "teken_verifikators_active", "Active Verifikators (R9 needs at least 2)", "SELECT COUNT(*) FROM users WHERE role = 'verifikator' AND active = 1" },
+		{ "teken_outbox_queued", "Notifications waiting for delivery", "SELECT COUNT(*) FROM outbox WHERE status = 'queued'" },
+		{ "teken_audit_events_total", "Events in the audit chain", "SELECT seq FROM audit_head WHERE id = 1" },
 	};
-	static const char *const status[3] = {"valid", "revoked", "hold"};
+	static const char *const status[3] = { "valid", "revoked", "hold" };
 	int64_t v;
 	size_t i;
 	enum tk_err rc;
@@ -63,10 +65,10 @@ enum tk_err monitor_gauges(struct svc_ctx *c, struct buf *out)
 #define READY_CACHE_S 5
 #define READY_KEYS 5
 
-static const char *const ready_key_names[READY_KEYS] = {"issuing", "root", "seal", "tsa", "ocsp"};
+static const char *const ready_key_names[READY_KEYS] = { "issuing", "root", "seal", "tsa", "ocsp" };
 
 /* The last evaluation of the expensive checks, shared by the serving threads. */
-static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the cache below */
+static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;      /* guards the cache below */
 static pthread_mutex_t ready_eval_lock = PTHREAD_MUTEX_INITIALIZER; /* one evaluation at a time */
 static int ready_have;
 static int64_t ready_at; /* CLOCK_MONOTONIC seconds */
@@ -93,7 +95,8 @@ static enum tk_err probe_write(struct svc_ctx *c, void *arg)
 	if ((rc = str_fmt(v, sizeof(v), "%lld", (long long)tk_now())) != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "INSERT INTO meta (key, value) VALUES ('readyz.probe', ?)"
-				       " ON CONFLICT (key) DO UPDATE SET value = excluded.value", &s)) == TK_OK &&
+				       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		 &s)) == TK_OK &&
 	    (rc = store_bind_text(s, 1, v)) == TK_OK)
 		rc = store_step(s, &row);
 	store_finalize(s);

@@ -128,8 +128,8 @@ static int one_of(const char *v, const char *const *set)
 	return 0;
 }
 
-static const char *const CATEGORIES[] = {"change", "addition", "development", "maintenance", "security", NULL};
-static const char *const SEVERITIES[] = {"info", "important", "critical", NULL};
+static const char *const CATEGORIES[] = { "change", "addition", "development", "maintenance", "security", NULL };
+static const char *const SEVERITIES[] = { "info", "important", "critical", NULL };
 
 /* Checks the fields given (all of them when required). */
 static enum tk_err check_in(const struct notice_in *in, int required)
@@ -220,7 +220,7 @@ enum tk_err notice_list(struct svc_ctx *c, const char *status, char **out)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be draft, published, withdrawn or unacknowledged");
 	if ((rc = str_fmt(sql, sizeof(sql), "SELECT " NOTICE_COLS " FROM notices WHERE %s%s ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT %u",
 		 notice_is_issuer(c) ? "1 = 1" : "status <> 'draft'",
-		 status == NULL ? ""
+		 status == NULL                          ? ""
 		 : strcmp(status, "unacknowledged") == 0 ? " AND status = 'published' AND acked_at IS NULL"
 							 : " AND status = ?",
 		 NOTICE_MAX_LIST)) != TK_OK)
@@ -282,7 +282,8 @@ static enum tk_err create_tx(struct svc_ctx *c, void *arg)
 
 	if ((rc = store_prepare(c->st,
 		 "INSERT INTO notices (category, severity, title_id, title_en, body_id, body_en, effective_on, status, created_by, created_at,"
-		 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+		 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, in->category)) != TK_OK || (rc = store_bind_text(s, 2, in->severity)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, in->title_id)) != TK_OK || (rc = store_bind_text(s, 4, in->title_en)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, in->body_id)) != TK_OK || (rc = store_bind_text(s, 6, in->body_en)) != TK_OK ||
@@ -306,7 +307,7 @@ out:
 
 enum tk_err notice_create(struct svc_ctx *c, const struct notice_in *in, char **out)
 {
-	struct create_arg a = {in, 0};
+	struct create_arg a = { in, 0 };
 	enum tk_err rc;
 
 	if ((rc = issuer_only(c, "draft")) != TK_OK || (rc = check_in(in, 1)) != TK_OK || (rc = svc_in_tx(c, create_tx, &a)) != TK_OK)
@@ -360,7 +361,8 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 	if ((rc = store_prepare(c->st,
 		 "UPDATE notices SET category = COALESCE(?, category), severity = COALESCE(?, severity), title_id = COALESCE(?, title_id),"
 		 " title_en = COALESCE(?, title_en), body_id = COALESCE(?, body_id), body_en = COALESCE(?, body_en),"
-		 " effective_on = COALESCE(?, effective_on), updated_at = ? WHERE id = ? AND status = 'draft'", &s)) != TK_OK)
+		 " effective_on = COALESCE(?, effective_on), updated_at = ? WHERE id = ? AND status = 'draft'",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = bind_opt(s, 1, in->category)) == TK_OK && (rc = bind_opt(s, 2, in->severity)) == TK_OK && (rc = bind_opt(s, 3, in->title_id)) == TK_OK &&
 	    (rc = bind_opt(s, 4, in->title_en)) == TK_OK && (rc = bind_opt(s, 5, in->body_id)) == TK_OK && (rc = bind_opt(s, 6, in->body_en)) == TK_OK &&
@@ -372,8 +374,8 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 	if ((fields = json_array()) == NULL)
 		return nomem();
 	{
-		static const char *const names[] = {"category", "severity", "title_id", "title_en", "body_id", "body_en", "effective_on"};
-		const char *vals[] = {in->category, in->severity, in->title_id, in->title_en, in->body_id, in->body_en, in->effective_on};
+		static const char *const names[] = { "category", "severity", "title_id", "title_en", "body_id", "body_en", "effective_on" };
+		const char *vals[] = { in->category, in->severity, in->title_id, in->title_en, in->body_id, in->body_en, in->effective_on };
 		size_t i;
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (vals[i] != NULL && vals[i][0] != '\0' && json_array_append_new(fields, json_string(names[i])) != 0) {
@@ -386,7 +388,7 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err notice_update(struct svc_ctx *c, int64_t id, const struct notice_in *in, char **out)
 {
-	struct update_arg a = {id, in};
+	struct update_arg a = { id, in };
 	enum tk_err rc;
 
 	if ((rc = issuer_only(c, "edit")) != TK_OK || (rc = check_in(in, 0)) != TK_OK || (rc = svc_in_tx(c, update_tx, &a)) != TK_OK)
@@ -521,7 +523,7 @@ static enum tk_err publish_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err notice_publish(struct svc_ctx *c, int64_t id, char **out)
 {
-	struct state_arg a = {id, NULL, 0};
+	struct state_arg a = { id, NULL, 0 };
 	enum tk_err rc;
 
 	if ((rc = issuer_only(c, "publish")) != TK_OK || (rc = svc_in_tx(c, publish_tx, &a)) != TK_OK)
@@ -531,7 +533,7 @@ enum tk_err notice_publish(struct svc_ctx *c, int64_t id, char **out)
 
 enum tk_err notice_withdraw(struct svc_ctx *c, int64_t id, const char *reason, char **out)
 {
-	struct state_arg a = {id, reason, 1};
+	struct state_arg a = { id, reason, 1 };
 	enum tk_err rc;
 
 	if ((rc = issuer_only(c, "withdraw")) != TK_OK || (rc = svc_check_text(reason, "reason", 0, NOTICE_MAX_NOTE, 1)) != TK_OK ||
@@ -570,7 +572,7 @@ static enum tk_err ack_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err notice_ack(struct svc_ctx *c, int64_t id, const char *note, char **out)
 {
-	struct state_arg a = {id, note, 0};
+	struct state_arg a = { id, note, 0 };
 	enum tk_err rc;
 
 	if (!notice_is_ministry(c))
@@ -600,14 +602,15 @@ enum tk_err notice_ack_indicator(struct svc_ctx *c, int64_t now, int *pass, json
 	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM notices WHERE status = 'published' AND acked_at IS NULL", NULL, &unacked)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st, "SELECT id, title_id, severity, published_at FROM notices WHERE status = 'published' AND acked_at IS NULL"
-				       " AND published_at < ? ORDER BY published_at, id", &s)) != TK_OK ||
+				       " AND published_at < ? ORDER BY published_at, id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, now - days * 86400)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		nover++;
 		if (nover <= EVIDENCE_ROWS &&
 		    json_array_append_new(overdue, json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)store_col_i64(s, 0), "title", store_col_text(s, 1),
-							   "severity", store_col_text(s, 2), "published_at", notice_time_json(store_col_i64(s, 3)))) != 0) {
+						       "severity", store_col_text(s, 2), "published_at", notice_time_json(store_col_i64(s, 3)))) != 0) {
 			rc = nomem();
 			goto out;
 		}
@@ -633,7 +636,8 @@ enum tk_err notice_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 
 	*out = NULL;
 	if ((rc = store_prepare(c->st, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN published_at < ? THEN 1 ELSE 0 END), 0), MIN(published_at)"
-				       " FROM notices WHERE status = 'published' AND acked_at IS NULL", &s)) != TK_OK ||
+				       " FROM notices WHERE status = 'published' AND acked_at IS NULL",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, now - days * 86400)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (row) {

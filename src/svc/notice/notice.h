@@ -30,29 +30,29 @@
 
 #include <jansson.h>
 
-#define NOTICE_MAX_TITLE      300u          /* bytes of a title (each language) */
-#define NOTICE_MAX_BODY       (32u * 1024u) /* bytes of a body (each language), plain text */
-#define NOTICE_MAX_NOTE       2000u         /* bytes of an acknowledgement note or a withdrawal reason */
-#define NOTICE_MAX_LIST       500u          /* notices in a list or feed (newest first) */
-#define NOTICE_ACK_DAYS       14u           /* default [notice] ack_days */
-#define NOTICE_WITHDRAWN_MARK "[DITARIK] "  /* title prefix of a withdrawn notice in the feeds */
+#define NOTICE_MAX_TITLE 300u              /* bytes of a title (each language) */
+#define NOTICE_MAX_BODY (32u * 1024u)      /* bytes of a body (each language), plain text */
+#define NOTICE_MAX_NOTE 2000u              /* bytes of an acknowledgement note or a withdrawal reason */
+#define NOTICE_MAX_LIST 500u               /* notices in a list or feed (newest first) */
+#define NOTICE_ACK_DAYS 14u                /* default [notice] ack_days */
+#define NOTICE_WITHDRAWN_MARK "[DITARIK] " /* title prefix of a withdrawn notice in the feeds */
 
-#define WEBHOOK_MAX_URL       2048u
-#define WEBHOOK_MAX_DESC      300u
-#define WEBHOOK_MAX_ACTIVE    64u           /* active webhooks (each publish queues one delivery per webhook) */
-#define WEBHOOK_SECRET_BYTES  32u           /* random bytes of a secret (hex on the wire: 64 characters) */
-#define WEBHOOK_TIMEOUT_S     10L           /* one attempt, connect to last byte */
-#define WEBHOOK_BATCH         32u           /* deliveries one pass claims */
-#define WEBHOOK_MAX_ATTEMPTS  6u            /* the first attempt and five retries, then failed */
-#define WEBHOOK_PASS_BUDGET_S 30            /* a pass claims no more deliveries after this long (the jobs loop has other work) */
-#define WEBHOOK_LEASE_S       300           /* a claimed delivery is retried by another node after this */
-#define WEBHOOK_MAX_LIST      200u          /* deliveries in a list answer */
-#define WEBHOOK_MAX_REPLY     (64u * 1024u) /* bytes of a receiver's answer read (and dropped) */
+#define WEBHOOK_MAX_URL 2048u
+#define WEBHOOK_MAX_DESC 300u
+#define WEBHOOK_MAX_ACTIVE 64u          /* active webhooks (each publish queues one delivery per webhook) */
+#define WEBHOOK_SECRET_BYTES 32u        /* random bytes of a secret (hex on the wire: 64 characters) */
+#define WEBHOOK_TIMEOUT_S 10L           /* one attempt, connect to last byte */
+#define WEBHOOK_BATCH 32u               /* deliveries one pass claims */
+#define WEBHOOK_MAX_ATTEMPTS 6u         /* the first attempt and five retries, then failed */
+#define WEBHOOK_PASS_BUDGET_S 30        /* a pass claims no more deliveries after this long (the jobs loop has other work) */
+#define WEBHOOK_LEASE_S 300             /* a claimed delivery is retried by another node after this */
+#define WEBHOOK_MAX_LIST 200u           /* deliveries in a list answer */
+#define WEBHOOK_MAX_REPLY (64u * 1024u) /* bytes of a receiver's answer read (and dropped) */
 
 /* What a notice says; strings borrowed, NULL when absent (update: unchanged). */
 struct notice_in {
-	const char *category;     /* change | addition | development | maintenance | security */
-	const char *severity;     /* info | important | critical */
+	const char *category; /* change | addition | development | maintenance | security */
+	const char *severity; /* info | important | critical */
 	const char *title_id, *title_en;
 	const char *body_id, *body_en;
 	const char *effective_on; /* YYYY-MM-DD (WIB) */
@@ -80,7 +80,8 @@ enum tk_err notice_ack(struct svc_ctx *c, int64_t id, const char *note, char **o
 
 /* ---- public feeds (svc/notice/notice_feed.c; anyone) ---- */
 
-enum notice_feed_format { NOTICE_FEED_ATOM, NOTICE_FEED_JSON };
+enum notice_feed_format { NOTICE_FEED_ATOM,
+	NOTICE_FEED_JSON };
 /*
  * The public feed of published and withdrawn notices, newest first, into
  * out: an RFC 4287 Atom document or the JSON feed

@@ -19,12 +19,12 @@
 #include <string.h>
 
 #define FEED_AUTHOR_DEFAULT "Balai Besar Sertifikasi Elektronik (BSrE), BSSN"
-#define FEED_EPOCH_ISO      "1970-01-01T00:00:00Z" /* updated of a feed with no entry yet */
+#define FEED_EPOCH_ISO "1970-01-01T00:00:00Z" /* updated of a feed with no entry yet */
 
 /* RFC 9562 5.5: SHA-1 over the namespace (6ba7b811-9dad-11d1-80b4-00c04fd430c8, URL) and the name. */
 static enum tk_err uuid5_url(const char *name, char out[46])
 {
-	static const uint8_t ns[16] = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+	static const uint8_t ns[16] = { 0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t h[EVP_MAX_MD_SIZE];
 	unsigned hl = 0;
@@ -158,7 +158,8 @@ enum tk_err notice_feed(struct svc_ctx *c, enum notice_feed_format f, struct buf
 	if (f == NOTICE_FEED_JSON && (arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT " NOTICE_COLS " FROM notices WHERE status IN ('published','withdrawn')"
-				       " ORDER BY published_at DESC, id DESC LIMIT 500" /* NOTICE_MAX_LIST */, &s)) != TK_OK)
+				       " ORDER BY published_at DESC, id DESC LIMIT 500" /* NOTICE_MAX_LIST */,
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		if (f == NOTICE_FEED_ATOM) {

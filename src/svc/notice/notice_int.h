@@ -6,7 +6,7 @@
 #include "svc/notice/notice.h"
 
 /* The columns of a notice every view reads, in this order (notice_row_json). */
-#define NOTICE_COLS                                                                                                            \
+#define NOTICE_COLS                                                                                                                 \
 	"id, category, severity, title_id, title_en, body_id, body_en, effective_on, status, created_by, created_at, published_by," \
 	" published_at, updated_at, acked_by, acked_at, ack_note, withdrawn_at, withdrawn_by, withdraw_reason"
 

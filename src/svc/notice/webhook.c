@@ -31,9 +31,9 @@
 #include <time.h>
 
 #define SECRET_LABEL "webhooks.secret"
-#define SECRET_HEX   (2 * WEBHOOK_SECRET_BYTES)
+#define SECRET_HEX (2 * WEBHOOK_SECRET_BYTES)
 
-static const int64_t BACKOFF[WEBHOOK_MAX_ATTEMPTS - 1] = {30, 120, 600, 3600, 21600};
+static const int64_t BACKOFF[WEBHOOK_MAX_ATTEMPTS - 1] = { 30, 120, 600, 3600, 21600 };
 
 static enum tk_err nomem(void)
 {
@@ -116,10 +116,10 @@ static enum tk_err secret_new(struct svc_ctx *c, char hex[SECRET_HEX + 1], struc
 
 /* ------------------------------------------------------------ reading */
 
-#define HOOK_COLS                                                                                                       \
-	"w.id, w.url, w.description, w.active, w.created_by, w.created_at, w.updated_at,"                               \
-	" (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'pending'),"              \
-	" (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'delivered'),"            \
+#define HOOK_COLS                                                                                            \
+	"w.id, w.url, w.description, w.active, w.created_by, w.created_at, w.updated_at,"                    \
+	" (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'pending'),"   \
+	" (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'delivered')," \
 	" (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'failed')"
 
 static json_t *hook_json(struct store_stmt *s)
@@ -217,7 +217,8 @@ enum tk_err webhook_deliveries(struct svc_ctx *c, int64_t id, char **out)
 		goto out;
 	}
 	if ((rc = store_prepare(c->st, "SELECT id, notice_id, event, status, attempts, next_at, last_code, last_error, created_at, updated_at"
-				       " FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT 200" /* WEBHOOK_MAX_LIST */, &s)) != TK_OK ||
+				       " FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT 200" /* WEBHOOK_MAX_LIST */,
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -236,7 +237,7 @@ enum tk_err webhook_deliveries(struct svc_ctx *c, int64_t id, char **out)
 	if (rc != TK_OK)
 		goto out;
 	/* The attempts of each, oldest first (a second pass: one statement open at a time). */
-	json_array_foreach(arr, i, d) {
+	json_array_foreach (arr, i, d) {
 		json_t *att = json_array();
 		if (att == NULL || json_object_set_new(d, "attempts", att) != 0) {
 			rc = nomem();
@@ -307,7 +308,8 @@ static enum tk_err create_tx(struct svc_ctx *c, void *arg)
 	if ((rc = active_count_ok(c)) != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "INSERT INTO webhooks (url, secret, description, active, created_by, created_at, updated_at)"
-				       " VALUES (?, ?, ?, 1, ?, ?, ?) RETURNING id", &s)) == TK_OK &&
+				       " VALUES (?, ?, ?, 1, ?, ?, ?) RETURNING id",
+		 &s)) == TK_OK &&
 	    (rc = store_bind_text(s, 1, a->url)) == TK_OK && (rc = store_bind_blob(s, 2, a->sealed, a->sealed_len)) == TK_OK &&
 	    (rc = store_bind_text(s, 3, a->description != NULL ? a->description : "")) == TK_OK && (rc = store_bind_text(s, 4, c->actor.user)) == TK_OK &&
 	    (rc = store_bind_i64(s, 5, now)) == TK_OK && (rc = store_bind_i64(s, 6, now)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
@@ -377,7 +379,8 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 	if (a->active == 1 && !was && (rc = active_count_ok(c)) != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "UPDATE webhooks SET url = COALESCE(?, url), description = COALESCE(?, description),"
-				       " active = CASE WHEN ? < 0 THEN active ELSE ? END, updated_at = ? WHERE id = ?", &s)) != TK_OK)
+				       " active = CASE WHEN ? < 0 THEN active ELSE ? END, updated_at = ? WHERE id = ?",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = a->url != NULL ? store_bind_text(s, 1, a->url) : store_bind_null(s, 1)) == TK_OK &&
 	    (rc = a->description != NULL ? store_bind_text(s, 2, a->description) : store_bind_null(s, 2)) == TK_OK &&
@@ -387,7 +390,9 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 	store_finalize(s);
 	if (rc != TK_OK)
 		return rc;
-	return notice_audit(c, a->active == 0 ? "webhook.deactivate" : a->active == 1 && !was ? "webhook.activate" : "webhook.update", "webhook", a->id,
+	return notice_audit(c, a->active == 0 ? "webhook.deactivate" : a->active == 1 && !was ? "webhook.activate"
+											      : "webhook.update",
+	    "webhook", a->id,
 	    json_pack("{s:s?, s:b, s:b}", "origin", a->origin, "description_changed", a->description != NULL, "active",
 		a->active < 0 ? was : a->active));
 }
@@ -534,7 +539,8 @@ enum tk_err webhook_queue(struct svc_ctx *c, int64_t notice_id, const char *even
 		goto out;
 	for (i = 0; i < nids; i++) {
 		if ((rc = store_prepare(c->st, "INSERT INTO webhook_deliveries (webhook_id, notice_id, event, status, attempts, next_at, created_at, updated_at,"
-					       " payload) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)", &s)) != TK_OK ||
+					       " payload) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, ids[i])) != TK_OK || (rc = store_bind_i64(s, 2, notice_id)) != TK_OK ||
 		    (rc = store_bind_text(s, 3, event)) != TK_OK || (rc = store_bind_i64(s, 4, now)) != TK_OK || (rc = store_bind_i64(s, 5, now)) != TK_OK ||
 		    (rc = store_bind_i64(s, 6, now)) != TK_OK || (rc = store_bind_text(s, 7, payload)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
@@ -604,16 +610,16 @@ static enum tk_err post(const char *url, const char *secret, const char *event, 
 		rc = nomem();
 		goto out;
 	}
-#define ADD_HDR(...)                                                                                    \
-	do {                                                                                                \
-		struct curl_slist *nx;                                                                          \
-		if ((rc = str_fmt(line, sizeof(line), __VA_ARGS__)) != TK_OK)                                   \
-			goto out;                                                                                   \
-		if ((nx = curl_slist_append(hdr, line)) == NULL) {                                              \
-			rc = nomem();                                                                               \
-			goto out;                                                                                   \
-		}                                                                                               \
-		hdr = nx;                                                                                       \
+#define ADD_HDR(...)                                                          \
+	do {                                                                  \
+		struct curl_slist *nx;                                        \
+		if ((rc = str_fmt(line, sizeof(line), __VA_ARGS__)) != TK_OK) \
+			goto out;                                             \
+		if ((nx = curl_slist_append(hdr, line)) == NULL) {            \
+			rc = nomem();                                         \
+			goto out;                                             \
+		}                                                             \
+		hdr = nx;                                                     \
 	} while (0)
 	ADD_HDR("Content-Type: application/json");
 	ADD_HDR("X-Teken-Event: %s", event);
@@ -622,18 +628,30 @@ static enum tk_err post(const char *url, const char *secret, const char *event, 
 	ADD_HDR("X-Teken-Signature: sha256=%s", hex);
 	ADD_HDR("Expect:"); /* no 100-continue round trip */
 #undef ADD_HDR
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_URL, url);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_PROXY, ""); /* no proxy from the environment */
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, drop_reply);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_WRITEDATA, &got);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_TIMEOUT, WEBHOOK_TIMEOUT_S);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(curl, CURLOPT_USERAGENT, "teken-webhook");
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_URL, url);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_PROXY, ""); /* no proxy from the environment */
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, drop_reply);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_WRITEDATA, &got);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_TIMEOUT, WEBHOOK_TIMEOUT_S);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(curl, CURLOPT_USERAGENT, "teken-webhook");
 	if (cc != CURLE_OK) {
 		rc = tk_fail(TK_ERR_INTERNAL, "webhook: libcurl option: %s", curl_easy_strerror(cc));
 		goto out;
@@ -723,7 +741,7 @@ enum tk_err webhook_test(struct svc_ctx *c, int64_t id, char **out)
 	if ((rc = svc_in_tx(c, test_audit_tx, &ta)) != TK_OK)
 		goto out;
 	rc = svc_json_dump(json_pack("{s:b, s:o, s:s?, s:I}", "delivered", at.error[0] == '\0', "code", at.code ? json_integer(at.code) : json_null(),
-				 "error", at.error[0] ? at.error : NULL, "ms", (json_int_t)at.ms),
+			       "error", at.error[0] ? at.error : NULL, "ms", (json_int_t)at.ms),
 	    out);
 out:
 	free(body);
@@ -796,8 +814,11 @@ static enum tk_err record_tx(struct svc_ctx *c, void *arg)
 	r->delivered = ok;
 	r->failed = !ok && n >= (int64_t)WEBHOOK_MAX_ATTEMPTS;
 	if ((rc = store_prepare(c->st, "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_at = ?, last_code = ?, last_error = ?, updated_at = ?"
-				       " WHERE id = ?", &s)) == TK_OK &&
-	    (rc = store_bind_text(s, 1, ok ? "delivered" : r->failed ? "failed" : "pending")) == TK_OK && (rc = store_bind_i64(s, 2, n)) == TK_OK &&
+				       " WHERE id = ?",
+		 &s)) == TK_OK &&
+	    (rc = store_bind_text(s, 1, ok ? "delivered" : r->failed ? "failed"
+								     : "pending")) == TK_OK &&
+	    (rc = store_bind_i64(s, 2, n)) == TK_OK &&
 	    (rc = store_bind_i64(s, 3, ok || r->failed ? now : now + BACKOFF[n - 1])) == TK_OK &&
 	    (rc = r->at->code != 0 ? store_bind_i64(s, 4, r->at->code) : store_bind_null(s, 4)) == TK_OK &&
 	    (rc = ok ? store_bind_null(s, 5) : store_bind_text(s, 5, r->at->error)) == TK_OK && (rc = store_bind_i64(s, 6, now)) == TK_OK &&

@@ -300,7 +300,8 @@ static enum tk_err smtp_send(const struct smtp_conf *sc, const char *to, const c
 	if (file != NULL) {
 		const char *name = mime_name(file->name);
 		if ((rc = buf_printf(&msg, "\r\n--%s\r\nContent-Type: %s; name=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n"
-			 "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n", bnd, file->mime, name, name)) != TK_OK ||
+					   "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
+			 bnd, file->mime, name, name)) != TK_OK ||
 		    (rc = put_base64(&msg, file->p, file->len)) != TK_OK || (rc = buf_printf(&msg, "--%s--\r\n", bnd)) != TK_OK)
 			goto out;
 	}
@@ -366,7 +367,12 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 {
 	struct smtp_conf sc;
 	struct store_stmt *s = NULL;
-	struct { int64_t id, attachment_id; char subject[NOTIFY_MAX_SUBJECT + 1]; char *body; struct buf to; } batch[32];
+	struct {
+		int64_t id, attachment_id;
+		char subject[NOTIFY_MAX_SUBJECT + 1];
+		char *body;
+		struct buf to;
+	} batch[32];
 	int64_t unreadable[32];
 	size_t nbad = 0;
 	size_t n = 0, i;
@@ -457,8 +463,7 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 			buf_free(&fb);
 		} else
 			ok = smtp_send(&sc, (const char *)batch[i].to.p, batch[i].subject, batch[i].body, NULL, err, sizeof(err)) == TK_OK;
-		if (store_prepare(c->st, ok ? "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE id = ?"
-					   : "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = CASE WHEN attempts + 1 >= 5 THEN 'failed' ELSE 'queued' END WHERE id = ?",
+		if (store_prepare(c->st, ok ? "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE id = ?" : "UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = CASE WHEN attempts + 1 >= 5 THEN 'failed' ELSE 'queued' END WHERE id = ?",
 			&s) == TK_OK) {
 			int r2;
 			if ((ok ? store_bind_i64(s, 1, tk_now()) : store_bind_text(s, 1, err)) == TK_OK && store_bind_i64(s, 2, batch[i].id) == TK_OK &&
@@ -482,7 +487,7 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed)
 
 enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued)
 {
-	static const int days[3] = {1, 7, 30}; /* nearest window first */
+	static const int days[3] = { 1, 7, 30 }; /* nearest window first */
 	struct store_stmt *s = NULL, *m = NULL;
 	int64_t now = tk_now();
 	size_t d;
@@ -497,7 +502,8 @@ enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued)
 		if ((rc = store_prepare(c->st,
 			 "SELECT c.serial, c.not_after, s.email FROM certs c JOIN subscribers s ON s.id = c.subscriber_id"
 			 " WHERE c.status = 'valid' AND s.status = 'active' AND c.not_after > ? AND c.not_after <= ?"
-			 " AND NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.serial = c.serial AND r.days = ?)", &s)) != TK_OK ||
+			 " AND NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.serial = c.serial AND r.days = ?)",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, now)) != TK_OK || (rc = store_bind_i64(s, 2, now + (int64_t)days[d] * 86400)) != TK_OK ||
 		    (rc = store_bind_i64(s, 3, days[d])) != TK_OK)
 			goto fail;
@@ -514,7 +520,8 @@ enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued)
 			    (rc = str_fmt(subj, sizeof(subj), "Sertifikat berakhir dalam %d hari / Certificate expires in %d days", days[d], days[d])) != TK_OK ||
 			    (rc = str_fmt(body, sizeof(body),
 				 "Sertifikat elektronik Anda (nomor seri %s) berakhir pada %s. Ajukan pembaruan.\n"
-				 "Your electronic certificate (serial %s) expires on %s. Please request a renewal.\n", serial, when, serial, when)) != TK_OK ||
+				 "Your electronic certificate (serial %s) expires on %s. Please request a renewal.\n",
+				 serial, when, serial, when)) != TK_OK ||
 			    (rc = notify_queue(c, (const char *)email.p, subj, body)) != TK_OK) {
 				buf_free(&email);
 				goto fail;

@@ -27,7 +27,6 @@ enum tk_err notify_deliver(struct svc_ctx *c, int *sent, int *failed) WARN_UNUSE
 /* Queues expiry reminders 30, 7 and 1 days before notAfter (once each). */
 enum tk_err notify_expiry_reminders(struct svc_ctx *c, int *queued) WARN_UNUSED;
 
-
 /* ---- people to tell and reminders sent once (svc/notify/notify_once.c) ---- */
 
 /* A syntactically plausible single e-mail address (no display name, no list). */

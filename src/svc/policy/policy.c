@@ -59,8 +59,8 @@ static enum tk_err admin_only(const struct svc_ctx *c, const char *what)
 
 /* ------------------------------------------------------------ signing rules */
 
-static const char *const levels_known[] = {"B-B", "B-T", "B-LT", "B-LTA"};
-static const char *const kinds_known[] = {"pades", "cades"};
+static const char *const levels_known[] = { "B-B", "B-T", "B-LT", "B-LTA" };
+static const char *const kinds_known[] = { "pades", "cades" };
 
 static int in_list(const char *s, const char *const *l, size_t n)
 {
@@ -83,7 +83,7 @@ static enum tk_err string_set(json_t *v, const char *key, const char *const *kno
 		return tk_fail_code(TK_ERR_INVALID, "invalid_rules", "rules.%s must be a non-empty list of strings", key);
 	if (json_array_size(v) > maxn)
 		return tk_fail_code(TK_ERR_LIMIT, "invalid_rules", "rules.%s has more than %zu entries", key, maxn);
-	json_array_foreach(v, i, e) {
+	json_array_foreach (v, i, e) {
 		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 128 ||
 		    memchr(json_string_value(e), '\0', json_string_length(e)) != NULL)
 			return tk_fail_code(TK_ERR_INVALID, "invalid_rules", "rules.%s[%zu] must be a non-empty string (at most 128 bytes)", key, i);
@@ -108,7 +108,7 @@ enum tk_err policy_rules_canon(json_t *rules, char **out)
 	*out = NULL;
 	if (!json_is_object(rules))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_rules", "rules must be a JSON object {levels, stamp, units, kinds}");
-	json_object_foreach(rules, key, v) {
+	json_object_foreach (rules, key, v) {
 		if (strcmp(key, "levels") != 0 && strcmp(key, "stamp") != 0 && strcmp(key, "units") != 0 && strcmp(key, "kinds") != 0)
 			return tk_fail_code(TK_ERR_INVALID, "invalid_rules", "rules: unknown member '%s' (known: levels, stamp, units, kinds)", key);
 	}
@@ -162,7 +162,7 @@ static int arr_has(json_t *a, const char *s)
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(a, i, e)
+	json_array_foreach (a, i, e)
 		if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
 			return 1;
 	return 0;
@@ -175,7 +175,7 @@ static void arr_text(json_t *a, char *out, size_t cap)
 	size_t i, n = 0;
 
 	out[0] = '\0';
-	json_array_foreach(a, i, e) {
+	json_array_foreach (a, i, e) {
 		const char *s = json_string_value(e);
 		size_t l = s ? strlen(s) : 0;
 		if (n + l + 3 >= cap)
@@ -241,7 +241,8 @@ enum tk_err policy_check_signing(struct svc_ctx *c, const struct policy_sign_req
 	if (c->actor.kind != ACTOR_APPLICATION)
 		return TK_OK;
 	if ((rc = store_prepare(c->st, "SELECT name, version, rules FROM policies WHERE kind = 'signing' AND state = 'published' AND application = ?"
-		 " ORDER BY name", &s)) != TK_OK ||
+				       " ORDER BY name",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -290,7 +291,8 @@ enum tk_err policy_list(struct svc_ctx *c, char **out)
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT " POLICY_COLS ", (SELECT COUNT(*) FROM policy_comments m WHERE m.policy_id = p.id)"
-		 " FROM policies p ORDER BY name, version DESC LIMIT 500", &s)) != TK_OK)
+				       " FROM policies p ORDER BY name, version DESC LIMIT 500",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		json_t *o = policy_row(s);
@@ -397,14 +399,15 @@ enum tk_err policy_mine(struct svc_ctx *c, char **out)
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT name, version, title, rules, published_at FROM policies WHERE kind = 'signing' AND state = 'published'"
-		 " AND application = ? ORDER BY name", &s)) != TK_OK ||
+				       " AND application = ? ORDER BY name",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		json_t *rules = json_loads(store_col_text(s, 3), 0, NULL);
 		json_t *o = rules == NULL ? NULL
 					  : json_pack("{s:s, s:I, s:s, s:o, s:I}", "name", store_col_text(s, 0), "version", (json_int_t)store_col_i64(s, 1),
-					      "title", store_col_text(s, 2), "rules", rules, "published_at", (json_int_t)store_col_i64(s, 4));
+						"title", store_col_text(s, 2), "rules", rules, "published_at", (json_int_t)store_col_i64(s, 4));
 		if (o == NULL || json_array_append_new(arr, o) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			break;
@@ -515,7 +518,8 @@ static enum tk_err draft_tx(struct svc_ctx *c, void *arg)
 		}
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO policies (name, version, kind, application, title, body, rules, created_by, created_at, updated_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, d->name)) != TK_OK || (rc = store_bind_i64(s, 2, version)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, d->kind)) != TK_OK ||
 	    (rc = d->application ? store_bind_text(s, 4, d->application) : store_bind_null(s, 4)) != TK_OK ||
@@ -617,7 +621,7 @@ static enum tk_err update_tx(struct svc_ctx *c, void *arg)
 	if (d->title == NULL && d->body == NULL && !d->app_given && !d->rules_given)
 		return tk_fail_code(TK_ERR_INVALID, "nothing_to_change", "give title, body, application or rules");
 	if ((rc = store_prepare(c->st, "UPDATE policies SET title = COALESCE(?, title), body = COALESCE(?, body),"
-		 " application = CASE WHEN ? = 1 THEN ? ELSE application END, rules = CASE WHEN ? = 1 THEN ? ELSE rules END, updated_at = ? WHERE id = ?",
+				       " application = CASE WHEN ? = 1 THEN ? ELSE application END, rules = CASE WHEN ? = 1 THEN ? ELSE rules END, updated_at = ? WHERE id = ?",
 		 &s)) != TK_OK ||
 	    (rc = d->title ? store_bind_text(s, 1, d->title) : store_bind_null(s, 1)) != TK_OK ||
 	    (rc = d->body ? store_bind_text(s, 2, d->body) : store_bind_null(s, 2)) != TK_OK || (rc = store_bind_i64(s, 3, d->app_given)) != TK_OK ||
@@ -691,7 +695,7 @@ out:
 
 enum tk_err policy_comment(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 {
-	struct comment_arg a = {id, NULL};
+	struct comment_arg a = { id, NULL };
 	enum tk_err rc;
 
 	if ((rc = pol_read_allowed(c, "comments on internal policies")) != TK_OK)
@@ -703,7 +707,9 @@ enum tk_err policy_comment(struct svc_ctx *c, int64_t id, json_t *in, char **out
 	return policy_get(c, id, out);
 }
 
-enum { STEP_APPROVE, STEP_PUBLISH, STEP_WITHDRAW };
+enum { STEP_APPROVE,
+	STEP_PUBLISH,
+	STEP_WITHDRAW };
 
 struct step_arg {
 	int64_t id;
@@ -782,7 +788,7 @@ out:
 
 enum tk_err policy_approve(struct svc_ctx *c, int64_t id, char **out)
 {
-	struct step_arg a = {id, STEP_APPROVE};
+	struct step_arg a = { id, STEP_APPROVE };
 	enum tk_err rc;
 
 	if ((rc = admin_only(c, "approving an internal policy")) != TK_OK || (rc = svc_in_tx(c, step_tx, &a)) != TK_OK)
@@ -792,7 +798,7 @@ enum tk_err policy_approve(struct svc_ctx *c, int64_t id, char **out)
 
 enum tk_err policy_publish(struct svc_ctx *c, int64_t id, char **out)
 {
-	struct step_arg a = {id, STEP_PUBLISH};
+	struct step_arg a = { id, STEP_PUBLISH };
 	enum tk_err rc;
 
 	if ((rc = admin_only(c, "publishing an internal policy")) != TK_OK || (rc = svc_in_tx(c, step_tx, &a)) != TK_OK)
@@ -802,7 +808,7 @@ enum tk_err policy_publish(struct svc_ctx *c, int64_t id, char **out)
 
 enum tk_err policy_withdraw(struct svc_ctx *c, int64_t id, char **out)
 {
-	struct step_arg a = {id, STEP_WITHDRAW};
+	struct step_arg a = { id, STEP_WITHDRAW };
 	enum tk_err rc;
 
 	if ((rc = admin_only(c, "withdrawing an internal policy")) != TK_OK || (rc = svc_in_tx(c, step_tx, &a)) != TK_OK)

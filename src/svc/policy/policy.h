@@ -25,15 +25,15 @@
 
 #include <jansson.h>
 
-#define POLICY_MAX_TITLE   300u                  /* bytes of a title, owner, name, application or source_ref */
-#define POLICY_MAX_TEXT    (16u * 1024u)         /* bytes of a body, a comment or a closing note */
-#define POLICY_MAX_RULES   (4u * 1024u)          /* bytes of a rules object (canonical JSON) */
-#define POLICY_MAX_UNITS   32u                   /* units in a signing rule */
-#define POLICY_MAX_LIST    500u                  /* rows in a list answer */
-#define POLICY_MAX_COMMENTS 500u                 /* comments on one policy version */
-#define RECO_MAX_FILE      (10u * 1024u * 1024u) /* one evidence file */
-#define RECO_MAX_FILES     20u                   /* evidence files of one recommendation */
-#define RECO_REMIND_BATCH  64u                   /* overdue reminders queued per run (the rest on the next) */
+#define POLICY_MAX_TITLE 300u               /* bytes of a title, owner, name, application or source_ref */
+#define POLICY_MAX_TEXT (16u * 1024u)       /* bytes of a body, a comment or a closing note */
+#define POLICY_MAX_RULES (4u * 1024u)       /* bytes of a rules object (canonical JSON) */
+#define POLICY_MAX_UNITS 32u                /* units in a signing rule */
+#define POLICY_MAX_LIST 500u                /* rows in a list answer */
+#define POLICY_MAX_COMMENTS 500u            /* comments on one policy version */
+#define RECO_MAX_FILE (10u * 1024u * 1024u) /* one evidence file */
+#define RECO_MAX_FILES 20u                  /* evidence files of one recommendation */
+#define RECO_REMIND_BATCH 64u               /* overdue reminders queued per run (the rest on the next) */
 
 /* ---- recommendations (policy_reco.c) ---- */
 

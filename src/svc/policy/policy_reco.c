@@ -26,8 +26,8 @@
 
 #define RECO_PII_FIELD "reco_owner_email"
 
-static const char *const sources[] = {"review", "assessment", "advice", "monev"};
-static const char *const severities[] = {"low", "medium", "high", "critical"};
+static const char *const sources[] = { "review", "assessment", "advice", "monev" };
+static const char *const severities[] = { "low", "medium", "high", "critical" };
 
 static int one_of(const char *s, const char *const *l, size_t n)
 {
@@ -56,7 +56,7 @@ static json_t *reco_row(struct svc_ctx *c, struct store_stmt *s, int64_t today)
 	json_t *o = NULL;
 
 	buf_init(&email, 1024);
-	if (!store_col_null(s, 7) && (pii_open(c->inst, RECO_PII_FIELD, b, blen, &email) != TK_OK || buf_cstr(&email, &(const char *){NULL}) != TK_OK))
+	if (!store_col_null(s, 7) && (pii_open(c->inst, RECO_PII_FIELD, b, blen, &email) != TK_OK || buf_cstr(&email, &(const char *){ NULL }) != TK_OK))
 		goto out;
 	if (cal_day_parse(store_col_text(s, 8), "due_on", &due) != TK_OK)
 		due = today; /* stored by us after the same check: never fail a read over it */
@@ -90,14 +90,15 @@ enum tk_err reco_list(struct svc_ctx *c, const char *status, char **out)
 		status = NULL;
 	if (status != NULL && strcmp(status, "overdue") == 0)
 		overdue = 1;
-	else if (status != NULL && !one_of(status, (const char *const[]){"open", "in_progress", "done", "accepted_risk"}, 4))
+	else if (status != NULL && !one_of(status, (const char *const[]){ "open", "in_progress", "done", "accepted_risk" }, 4))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be open, in_progress, done, accepted_risk or overdue");
 	cal_day_str(today, today_s);
 	if ((arr = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if (overdue)
 		rc = store_prepare(c->st, "SELECT " RECO_COLS " FROM recommendations WHERE status IN ('open','in_progress') AND due_on < ?"
-					  " ORDER BY due_on, id LIMIT 500", &s);
+					  " ORDER BY due_on, id LIMIT 500",
+		    &s);
 	else if (status != NULL)
 		rc = store_prepare(c->st, "SELECT " RECO_COLS " FROM recommendations WHERE status = ? ORDER BY id DESC LIMIT 500", &s);
 	else
@@ -149,7 +150,8 @@ static enum tk_err reco_json(struct svc_ctx *c, int64_t id, json_t **out)
 		goto out;
 	}
 	if ((rc = store_prepare(c->st, "SELECT id, filename, mime, size, sha256, uploaded_by, uploaded_at FROM recommendation_files"
-		 " WHERE recommendation_id = ? ORDER BY id", &s)) != TK_OK ||
+				       " WHERE recommendation_id = ? ORDER BY id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -202,7 +204,8 @@ static enum tk_err create_tx(struct svc_ctx *c, void *arg)
 	if (a->owner_email != NULL && (rc = pii_seal(c->inst, RECO_PII_FIELD, a->owner_email, &sealed)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st, "INSERT INTO recommendations (source, source_ref, title, body, severity, owner, owner_email, due_on, created_by,"
-		 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->source)) != TK_OK ||
 	    (rc = a->source_ref ? store_bind_text(s, 2, a->source_ref) : store_bind_null(s, 2)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->title)) != TK_OK || (rc = store_bind_text(s, 4, a->body)) != TK_OK ||
@@ -316,7 +319,8 @@ static enum tk_err status_tx(struct svc_ctx *c, void *arg)
 		}
 	}
 	if ((rc = store_prepare(c->st, "UPDATE recommendations SET status = ?, closing_note = COALESCE(?, closing_note), updated_at = ?, closed_at = ?"
-		 " WHERE id = ?", &s)) != TK_OK ||
+				       " WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->status)) != TK_OK || (rc = a->note ? store_bind_text(s, 2, a->note) : store_bind_null(s, 2)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, now)) != TK_OK || (rc = closing ? store_bind_i64(s, 4, now) : store_bind_null(s, 4)) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
@@ -330,7 +334,7 @@ out:
 
 enum tk_err reco_set_status(struct svc_ctx *c, int64_t id, json_t *in, char **out)
 {
-	struct status_arg a = {id, NULL, NULL};
+	struct status_arg a = { id, NULL, NULL };
 	int op = c->actor.kind == ACTOR_OPERATOR, admin = pol_is_person(c, "admin"), auditor = pol_is_person(c, "auditor");
 	enum tk_err rc;
 
@@ -340,7 +344,7 @@ enum tk_err reco_set_status(struct svc_ctx *c, int64_t id, json_t *in, char **ou
 		return tk_fail_code(TK_ERR_INVALID, "invalid_body", "expected a JSON object {status, closing_note}");
 	if ((rc = svc_json_str(in, "status", 1, 16, &a.status)) != TK_OK || (rc = svc_json_str(in, "closing_note", 0, POLICY_MAX_TEXT, &a.note)) != TK_OK)
 		return rc;
-	if (!one_of(a.status, (const char *const[]){"open", "in_progress", "done", "accepted_risk"}, 4))
+	if (!one_of(a.status, (const char *const[]){ "open", "in_progress", "done", "accepted_risk" }, 4))
 		return tk_fail_code(TK_ERR_INVALID, "invalid_status", "status must be open, in_progress, done or accepted_risk");
 	if (strcmp(a.status, "accepted_risk") == 0 && !op && !auditor)
 		return tk_fail_code(TK_ERR_DENIED, "issuer_decides",
@@ -394,7 +398,8 @@ static enum tk_err file_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO recommendation_files (recommendation_id, filename, mime, size, sha256, data, uploaded_by, uploaded_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->filename)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->mime)) != TK_OK || (rc = store_bind_i64(s, 4, (int64_t)a->len)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->sha)) != TK_OK || (rc = store_bind_blob(s, 6, a->p, a->len)) != TK_OK ||
@@ -405,7 +410,8 @@ static enum tk_err file_tx(struct svc_ctx *c, void *arg)
 	s = NULL;
 	/* Evidence on an open recommendation means work has started. */
 	if ((rc = store_prepare(c->st, "UPDATE recommendations SET status = CASE WHEN status = 'open' THEN 'in_progress' ELSE status END, updated_at = ?"
-		 " WHERE id = ?", &s)) != TK_OK ||
+				       " WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, a->id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	rc = pol_audit(c, "reco.evidence", "recommendation", a->id,
@@ -489,7 +495,7 @@ out:
 
 enum tk_err reco_file_get(struct svc_ctx *c, int64_t id, int64_t file_id, struct buf *out, char filename[256], char mime[96])
 {
-	struct file_get_arg a = {id, file_id, out, filename, mime};
+	struct file_get_arg a = { id, file_id, out, filename, mime };
 	enum tk_err rc;
 
 	if ((rc = pol_read_allowed(c, "recommendations")) != TK_OK)
@@ -518,7 +524,8 @@ enum tk_err reco_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 	if ((list = json_array()) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT id, title, owner, due_on, severity, status, source, source_ref FROM recommendations"
-		 " WHERE status IN ('open','in_progress') AND due_on < ? ORDER BY due_on, id LIMIT 50", &s)) != TK_OK ||
+				       " WHERE status IN ('open','in_progress') AND due_on < ? ORDER BY due_on, id LIMIT 50",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, today)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -567,8 +574,9 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 	if ((o = calloc(RECO_REMIND_BATCH, sizeof(*o))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "SELECT r.id, r.due_on, r.owner, r.title, r.severity, r.owner_email FROM recommendations r"
-		 " WHERE r.status IN ('open','in_progress') AND r.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent x"
-		 " WHERE x.kind = 'reco.overdue' AND x.ref = CAST(r.id AS TEXT)) ORDER BY r.id LIMIT 64", &s)) != TK_OK ||
+				       " WHERE r.status IN ('open','in_progress') AND r.due_on < ? AND NOT EXISTS (SELECT 1 FROM oversight_reminders_sent x"
+				       " WHERE x.kind = 'reco.overdue' AND x.ref = CAST(r.id AS TEXT)) ORDER BY r.id LIMIT 64",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, today)) != TK_OK)
 		goto out;
 	while (n < RECO_REMIND_BATCH && (rc = store_step(s, &row)) == TK_OK && row) {
@@ -582,7 +590,7 @@ static enum tk_err remind_tx(struct svc_ctx *c, void *arg)
 		    (rc = str_copy(o[n - 1].title, sizeof(o[n - 1].title), store_col_text(s, 3))) != TK_OK ||
 		    (rc = str_copy(o[n - 1].severity, sizeof(o[n - 1].severity), store_col_text(s, 4))) != TK_OK ||
 		    (!store_col_null(s, 5) && ((rc = pii_open(c->inst, RECO_PII_FIELD, b, blen, &o[n - 1].email)) != TK_OK ||
-						  (rc = buf_cstr(&o[n - 1].email, &(const char *){NULL})) != TK_OK)))
+						  (rc = buf_cstr(&o[n - 1].email, &(const char *){ NULL })) != TK_OK)))
 			break;
 	}
 	store_finalize(s);
@@ -634,7 +642,7 @@ out:
 
 enum tk_err reco_reminders(struct svc_ctx *c, int *queued)
 {
-	struct remind_arg a = {0};
+	struct remind_arg a = { 0 };
 	enum tk_err rc;
 
 	*queued = 0;

@@ -34,9 +34,20 @@
 
 static enum tk_err approvals_needed(struct svc_ctx *c, const char *kind, int64_t *out)
 {
-	static const struct { const char *kind; uint64_t dflt; } d[] = {
-		{"issue", 1}, {"seal", 2}, {"revoke", 2}, {"hold", 1}, {"release", 1}, {"reset", 1}, {"renew", 1},
-		{"unlock", 1}, {"erase", 2}, {"pii_access", 2},
+	static const struct {
+		const char *kind;
+		uint64_t dflt;
+	} d[] = {
+		{ "issue", 1 },
+		{ "seal", 2 },
+		{ "revoke", 2 },
+		{ "hold", 1 },
+		{ "release", 1 },
+		{ "reset", 1 },
+		{ "renew", 1 },
+		{ "unlock", 1 },
+		{ "erase", 2 },
+		{ "pii_access", 2 },
 	};
 	char key[48];
 	uint64_t v = 1;
@@ -446,7 +457,8 @@ static enum tk_err request_file(struct svc_ctx *c, const char *kind, int64_t sub
 	if ((ptxt = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	if ((rc = store_prepare(c->st, "INSERT INTO requests (kind, subscriber_id, key_id, submitted_by, required_approvals, payload, created_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK)
+				       " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK)
 		goto out;
 	if ((rc = store_bind_text(s, 1, kind)) != TK_OK ||
 	    (rc = subscriber_id ? store_bind_i64(s, 2, subscriber_id) : store_bind_null(s, 2)) != TK_OK ||
@@ -547,7 +559,7 @@ static enum tk_err subject_for(struct svc_ctx *c, int64_t subscriber_id, X509_NA
 	if (with_nik && (rc = str_fmt(sn, sizeof(sn), "IDCID-%s", nik)) != TK_OK)
 		goto out;
 	{
-		const char *pairs[6][2] = {{"C", "ID"}, {"O", org}, {"OU", unit}, {"title", pos}, {"CN", name}, {"serialNumber", with_nik ? sn : ""}};
+		const char *pairs[6][2] = { { "C", "ID" }, { "O", org }, { "OU", unit }, { "title", pos }, { "CN", name }, { "serialNumber", with_nik ? sn : "" } };
 		rc = x509_name_from_pairs((const char *const(*)[2])pairs, with_nik ? 6 : 5, out);
 	}
 out:
@@ -555,7 +567,6 @@ out:
 	store_finalize(s);
 	return rc;
 }
-
 
 /*
  * An approved enrolment that names no key (staff enrolled the official):
@@ -576,7 +587,8 @@ static enum tk_err activation_await(struct svc_ctx *c, int64_t subscriber_id, js
 		 "Petugas tidak pernah menanyakan passphrase Anda.\n\n"
 		 "Your certificate request has been approved. Log in at %s/app and activate it:\n"
 		 "choose your own signing passphrase; the certificate is issued on activation.\n"
-		 "Staff never ask for your passphrase.\n", c->inst->base_url, c->inst->base_url)) != TK_OK ||
+		 "Staff never ask for your passphrase.\n",
+		 c->inst->base_url, c->inst->base_url)) != TK_OK ||
 	    (rc = notify_queue(c, email, "Aktivasi sertifikat elektronik / Activate your certificate", body)) != TK_OK)
 		goto out;
 	if (json_object_set_new(result, "activation", json_string("pending")) != 0)
@@ -627,7 +639,8 @@ static enum tk_err issue_for_key(struct svc_ctx *c, int64_t subscriber_id, int64
 		goto out;
 	if ((rc = str_fmt(body, sizeof(body),
 		 "Sertifikat elektronik Anda telah diterbitkan (nomor seri %s).\n"
-		 "Your electronic certificate has been issued (serial %s).\n", serial, serial)) != TK_OK ||
+		 "Your electronic certificate has been issued (serial %s).\n",
+		 serial, serial)) != TK_OK ||
 	    (rc = notify_queue(c, email, "Sertifikat elektronik terbit / Certificate issued", body)) != TK_OK)
 		goto out;
 	if (json_object_set_new(result, "serial", json_string(serial)) != 0)
@@ -650,7 +663,8 @@ static enum tk_err destroy_keys(struct svc_ctx *c, int64_t subscriber_id, int64_
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT k.cert_serial FROM subscriber_keys k JOIN certs c ON c.serial = k.cert_serial"
-		 " WHERE k.subscriber_id = ? AND k.id <> ? AND c.status IN ('valid', 'hold')", &s)) != TK_OK ||
+				       " WHERE k.subscriber_id = ? AND k.id <> ? AND c.status IN ('valid', 'hold')",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, subscriber_id)) != TK_OK || (rc = store_bind_i64(s, 2, keep_key_id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row && n < 16)
@@ -664,7 +678,8 @@ static enum tk_err destroy_keys(struct svc_ctx *c, int64_t subscriber_id, int64_
 		if ((rc = ca_revoke_in_tx(c, serials[i], reason)) != TK_OK)
 			goto out;
 	if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET status = 'destroyed', blob = NULL, destroyed_at = ?"
-		 " WHERE subscriber_id = ? AND id <> ? AND status <> 'destroyed'", &s)) != TK_OK ||
+				       " WHERE subscriber_id = ? AND id <> ? AND status <> 'destroyed'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, subscriber_id)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, keep_key_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -714,7 +729,7 @@ static enum tk_err issue_seal(struct svc_ctx *c, int64_t request_id, json_t *pay
 		goto out;
 	}
 	{
-		const char *pairs[4][2] = {{"C", "ID"}, {"O", org}, {"OU", unit}, {"CN", cn}};
+		const char *pairs[4][2] = { { "C", "ID" }, { "O", org }, { "OU", unit }, { "CN", cn } };
 		if ((rc = x509_name_from_pairs((const char *const(*)[2])pairs, 4, &name)) != TK_OK)
 			goto out;
 	}
@@ -999,7 +1014,7 @@ static void notify_trust(struct svc_ctx *c, int64_t id)
 
 enum tk_err ra_decide(struct svc_ctx *c, int64_t id, int approve, const char *reason, char **out)
 {
-	struct decide_args a = {id, approve, reason};
+	struct decide_args a = { id, approve, reason };
 	enum tk_err rc;
 
 	if (reason != NULL && !text_ok(reason, 0, 500))
@@ -1027,7 +1042,8 @@ static enum tk_err retire_rejected(struct svc_ctx *c, int64_t sid)
 	s = NULL;
 	/* The user link and indexes move to the new record; the old one keeps its history only. */
 	if ((rc = store_prepare(c->st, "UPDATE subscribers SET user_id = NULL, nik_index = NULL, email_index = NULL, nik = NULL, nip = NULL,"
-		 " email = NULL, phone = NULL, status = 'erased', erased_at = ? WHERE id = ?", &s)) != TK_OK ||
+				       " email = NULL, phone = NULL, status = 'erased', erased_at = ? WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if ((rc = str_fmt(obj, sizeof(obj), "%lld", (long long)sid)) == TK_OK)
@@ -1088,7 +1104,8 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 			 " + (SELECT COUNT(*) FROM requests r WHERE r.subscriber_id = s.id AND (r.status = 'pending'"
 			 " OR (r.kind = 'issue' AND r.status = 'approved' AND r.key_id IS NULL)))"
 			 " FROM subscribers s WHERE s.user_id = ? AND s.status = 'active' AND (s.nik_index = ? OR NOT EXISTS"
-			 " (SELECT 1 FROM subscribers o WHERE o.nik_index = ? AND o.id <> s.id))", &s)) != TK_OK ||
+			 " (SELECT 1 FROM subscribers o WHERE o.nik_index = ? AND o.id <> s.id))",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, uid)) != TK_OK || (rc = store_bind_text(s, 2, idx)) != TK_OK ||
 		    (rc = store_bind_text(s, 3, idx)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;
@@ -1111,7 +1128,8 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	pii_email_index(c->inst, id->email, eidx);
 	if ((rc = store_prepare(c->st, "INSERT INTO subscribers (user_id, nik_index, nik, nip, email, phone, full_name, unit, position, created_at, email_index)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, uid)) != TK_OK || (rc = store_bind_text(s, 2, idx)) != TK_OK ||
 	    (rc = store_bind_blob(s, 3, nik.p, nik.len)) != TK_OK || (rc = store_bind_blob(s, 4, nip.p, nip.len)) != TK_OK ||
 	    (rc = store_bind_blob(s, 5, email.p, email.len)) != TK_OK || (rc = store_bind_blob(s, 6, phone.p, phone.len)) != TK_OK ||
@@ -1148,7 +1166,8 @@ static enum tk_err enroll_tx(struct svc_ctx *c, void *arg)
 	/* Without a key the official activates one after approval (ra_activate). */
 	if ((a->kek != NULL || in->csr != NULL) && (rc = key_add(c, sid, a->kek, in->csr, in->csr_len, &key_id)) != TK_OK)
 		goto out;
-	payload = json_pack("{s:s, s:s}", "user", a->username, "key", in->csr ? "csr" : a->kek ? "server" : "activation");
+	payload = json_pack("{s:s, s:s}", "user", a->username, "key", in->csr ? "csr" : a->kek ? "server"
+											       : "activation");
 	if (payload == NULL) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
@@ -1167,7 +1186,7 @@ out:
 
 enum tk_err ra_enroll(struct svc_ctx *c, const struct ra_enroll_in *in, int64_t *request_id)
 {
-	struct enroll_args a = {in, in->username ? in->username : c->actor.user, NULL, 0};
+	struct enroll_args a = { in, in->username ? in->username : c->actor.user, NULL, 0 };
 	struct subkey_kek kek;
 	int for_other = strcmp(a.username, c->actor.user) != 0;
 	enum tk_err rc;
@@ -1360,7 +1379,8 @@ static enum tk_err newkey_tx(struct svc_ctx *c, void *arg)
 		char q[32];
 		if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)sid)) != TK_OK ||
 		    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM requests WHERE status = 'pending' AND kind IN ('issue','reset','renew')"
-			 " AND subscriber_id = CAST(? AS INTEGER)", q, &pending)) != TK_OK)
+						 " AND subscriber_id = CAST(? AS INTEGER)",
+			 q, &pending)) != TK_OK)
 			return rc;
 	}
 	if (pending)
@@ -1619,10 +1639,10 @@ enum tk_err ra_passphrase_error(void)
  * launder guesses. A Verifikator-approved "unlock" request clears an
  * official's delay.
  */
-#define RA_UNLOCK_FREE_OFFICIAL 3  /* wrong passphrases before the first delay */
-#define RA_UNLOCK_FREE_CALLER 50   /* per caller and window, across officials */
+#define RA_UNLOCK_FREE_OFFICIAL 3 /* wrong passphrases before the first delay */
+#define RA_UNLOCK_FREE_CALLER 50  /* per caller and window, across officials */
 #define RA_UNLOCK_CALLER_WINDOW 3600
-#define RA_UNLOCK_BASE_DELAY 30    /* seconds, doubled per further failure */
+#define RA_UNLOCK_BASE_DELAY 30 /* seconds, doubled per further failure */
 #define RA_UNLOCK_MAX_DELAY 3600
 
 /* Seconds to wait after the failures-th wrong passphrase (0: none). */
@@ -1675,12 +1695,12 @@ static enum tk_err throttle_limits(struct svc_ctx *c, struct unlock_limits *l)
 
 struct unlock_state {
 	int64_t subscriber_id, key_id;
-	int64_t failed;          /* the official's count before this attempt */
-	int64_t wait;            /* > 0: refused, seconds to wait */
-	int own;                 /* the caller is the official themself */
+	int64_t failed; /* the official's count before this attempt */
+	int64_t wait;   /* > 0: refused, seconds to wait */
+	int own;        /* the caller is the official themself */
 	char caller[96];
 	char serial[65];
-	struct buf blob;         /* the sealed key */
+	struct buf blob; /* the sealed key */
 	struct unlock_limits lim;
 };
 
@@ -1700,8 +1720,9 @@ static enum tk_err unlock_reserve_tx(struct svc_ctx *c, void *arg)
 	u->own = 0;
 	buf_reset(&u->blob);
 	if ((rc = store_prepare(c->st, "SELECT k.id, k.blob, k.failed_attempts, k.last_failed_at, k.cert_serial, s.user_id"
-		 " FROM subscriber_keys k JOIN subscribers s ON s.id = k.subscriber_id WHERE k.subscriber_id = ?"
-		 " AND k.status IN ('active','locked') AND k.blob IS NOT NULL ORDER BY k.id DESC LIMIT 1", &s)) != TK_OK ||
+				       " FROM subscriber_keys k JOIN subscribers s ON s.id = k.subscriber_id WHERE k.subscriber_id = ?"
+				       " AND k.status IN ('active','locked') AND k.blob IS NOT NULL ORDER BY k.id DESC LIMIT 1",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, u->subscriber_id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (row) {
@@ -1737,7 +1758,8 @@ static enum tk_err unlock_reserve_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO unlock_throttle (caller, failures, last_at) VALUES (?, 1, ?) ON CONFLICT (caller) DO UPDATE SET"
-		 " failures = CASE WHEN unlock_throttle.last_at > ? THEN unlock_throttle.failures + 1 ELSE 1 END, last_at = excluded.last_at", &s)) != TK_OK ||
+				       " failures = CASE WHEN unlock_throttle.last_at > ? THEN unlock_throttle.failures + 1 ELSE 1 END, last_at = excluded.last_at",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, u->caller)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, now - u->lim.window)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -1854,7 +1876,7 @@ static enum tk_err unlock_pkey(struct svc_ctx *c, int64_t subscriber_id, const c
 	}
 	if (u->key_id == 0) {
 		/* Same cost and answer as a wrong passphrase: nothing to learn here. */
-		uint8_t salt[16] = {0}, k[32];
+		uint8_t salt[16] = { 0 }, k[32];
 		if (kdf_passphrase(passphrase, salt, k) == TK_OK)
 			OPENSSL_cleanse(k, sizeof(k));
 		rec.wrong = 1;
@@ -1992,7 +2014,8 @@ static enum tk_err unlock_request_tx(struct svc_ctx *c, void *arg)
 		if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)sid)) != TK_OK)
 			return rc;
 		rc = store_query_i64(c->st, "SELECT id FROM subscriber_keys WHERE subscriber_id = CAST(? AS INTEGER)"
-		    " AND status IN ('active','locked') AND failed_attempts > 0 ORDER BY id DESC LIMIT 1", q, &key_id);
+					    " AND status IN ('active','locked') AND failed_attempts > 0 ORDER BY id DESC LIMIT 1",
+		    q, &key_id);
 		if (rc == TK_ERR_NOT_FOUND)
 			return tk_fail_code(TK_ERR_CONFLICT, "not_throttled", "this official's key has no failed attempts to clear");
 		if (rc != TK_OK)
@@ -2007,7 +2030,7 @@ static enum tk_err unlock_request_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err ra_unlock_request(struct svc_ctx *c, const char *username, int64_t *request_id)
 {
-	struct unlock_req_args a = {username, 0};
+	struct unlock_req_args a = { username, 0 };
 	enum tk_err rc;
 
 	if (c->actor.kind == ACTOR_APPLICATION || c->actor.kind == ACTOR_ANONYMOUS || strcmp(c->actor.role, "auditor") == 0)
@@ -2040,22 +2063,23 @@ enum tk_err ra_unlock_throttles_json(struct svc_ctx *c, char **out)
 		goto out;
 	/* Names only (as in the subscriber list): no sealed field is opened. */
 	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, k.failed_attempts, k.last_failed_at, k.cert_serial,"
-		 " r.id, r.submitted_by, r.created_at, r.required_approvals,"
-		 " (SELECT COUNT(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve')"
-		 " FROM subscriber_keys k JOIN subscribers s ON s.id = k.subscriber_id LEFT JOIN users u ON u.id = s.user_id"
-		 " LEFT JOIN requests r ON r.id = (SELECT MAX(p.id) FROM requests p WHERE p.kind = 'unlock' AND p.status = 'pending'"
-		 " AND p.subscriber_id = s.id)"
-		 " WHERE k.status IN ('active','locked') AND k.failed_attempts > 0 AND s.status = 'active'"
-		 " ORDER BY k.last_failed_at DESC, k.id DESC LIMIT 500", &s)) != TK_OK)
+				       " r.id, r.submitted_by, r.created_at, r.required_approvals,"
+				       " (SELECT COUNT(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve')"
+				       " FROM subscriber_keys k JOIN subscribers s ON s.id = k.subscriber_id LEFT JOIN users u ON u.id = s.user_id"
+				       " LEFT JOIN requests r ON r.id = (SELECT MAX(p.id) FROM requests p WHERE p.kind = 'unlock' AND p.status = 'pending'"
+				       " AND p.subscriber_id = s.id)"
+				       " WHERE k.status IN ('active','locked') AND k.failed_attempts > 0 AND s.status = 'active'"
+				       " ORDER BY k.last_failed_at DESC, k.id DESC LIMIT 500",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int64_t failures = store_col_i64(s, 4), last = store_col_i64(s, 5);
 		int64_t delay = unlock_delay(failures, lim.free_official, lim.max_delay);
 		int64_t until = delay > 0 ? last + delay : 0;
 		json_t *req = store_col_null(s, 7) ? json_null()
-						  : json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)store_col_i64(s, 7), "submitted_by",
-						      store_col_text(s, 8), "created_at", (json_int_t)store_col_i64(s, 9), "required_approvals",
-						      (json_int_t)store_col_i64(s, 10), "approvals", (json_int_t)store_col_i64(s, 11));
+						   : json_pack("{s:I, s:s, s:I, s:I, s:I}", "id", (json_int_t)store_col_i64(s, 7), "submitted_by",
+							 store_col_text(s, 8), "created_at", (json_int_t)store_col_i64(s, 9), "required_approvals",
+							 (json_int_t)store_col_i64(s, 10), "approvals", (json_int_t)store_col_i64(s, 11));
 		json_t *o = req == NULL ? NULL
 					: json_pack("{s:I, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:s?, s:o}", "subscriber_id",
 					      (json_int_t)store_col_i64(s, 0), "user", store_col_null(s, 1) ? json_null() : json_string(store_col_text(s, 1)),
@@ -2109,7 +2133,8 @@ static enum tk_err unlock_execute(struct svc_ctx *c, int64_t subscriber_id, int6
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "UPDATE subscriber_keys SET failed_attempts = 0, last_failed_at = 0, status = 'active'"
-		 " WHERE id = ? AND status IN ('active','locked')", &s)) == TK_OK &&
+				       " WHERE id = ? AND status IN ('active','locked')",
+		 &s)) == TK_OK &&
 	    (rc = store_bind_i64(s, 1, key_id)) == TK_OK)
 		rc = store_step(s, &row);
 	store_finalize(s);
@@ -2131,7 +2156,10 @@ static enum tk_err unlock_execute(struct svc_ctx *c, int64_t subscriber_id, int6
  * record in full while a PII-access request they filed, approved by
  * Verifikators, runs. Every full or names view of a record is logged.
  */
-enum pii_view { PII_VIEW_NONE = 0, PII_VIEW_PSEUDONYM, PII_VIEW_NAMES, PII_VIEW_FULL };
+enum pii_view { PII_VIEW_NONE = 0,
+	PII_VIEW_PSEUDONYM,
+	PII_VIEW_NAMES,
+	PII_VIEW_FULL };
 
 struct pii_basis {
 	enum pii_view view;
@@ -2163,7 +2191,8 @@ static enum tk_err pii_grant_find(struct svc_ctx *c, int64_t sid, int64_t *grant
 
 	*grant = 0;
 	if ((rc = store_prepare(c->st, "SELECT id, result FROM requests WHERE kind = 'pii_access' AND status = 'approved'"
-		 " AND submitted_by = ? AND subscriber_id = ? ORDER BY id DESC LIMIT 50", &s)) != TK_OK ||
+				       " AND submitted_by = ? AND subscriber_id = ? ORDER BY id DESC LIMIT 50",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK)
 		goto out;
 	while (*grant == 0 && (rc = store_step(s, &row)) == TK_OK && row) {
@@ -2333,7 +2362,8 @@ static enum tk_err requests_add_decisions(struct svc_ctx *c, json_t *arr)
 	hi = (int64_t)json_integer_value(json_object_get(json_array_get(arr, 0), "id"));
 	lo = (int64_t)json_integer_value(json_object_get(json_array_get(arr, n - 1), "id"));
 	if ((rc = store_prepare(c->st, "SELECT request_id, verifikator, decision, at FROM approvals WHERE request_id >= ? AND request_id <= ?"
-		 " ORDER BY at, request_id", &s)) != TK_OK ||
+				       " ORDER BY at, request_id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, lo)) != TK_OK || (rc = store_bind_i64(s, 2, hi)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -2400,8 +2430,7 @@ enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out)
 		tk_clear_error();
 		mine = 0;
 	}
-	rc = store_prepare(c->st, status ? "SELECT " REQUEST_COLS REQUEST_FROM " WHERE r.status = ? ORDER BY r.id DESC LIMIT 500"
-					 : "SELECT " REQUEST_COLS REQUEST_FROM " ORDER BY r.id DESC LIMIT 500", &s);
+	rc = store_prepare(c->st, status ? "SELECT " REQUEST_COLS REQUEST_FROM " WHERE r.status = ? ORDER BY r.id DESC LIMIT 500" : "SELECT " REQUEST_COLS REQUEST_FROM " ORDER BY r.id DESC LIMIT 500", &s);
 	if (rc == TK_OK && status != NULL)
 		rc = store_bind_text(s, 1, status);
 	while (rc == TK_OK && (rc = store_step(s, &row)) == TK_OK && row) {
@@ -2428,7 +2457,7 @@ enum tk_err ra_requests_json(struct svc_ctx *c, const char *status, char **out)
 /* One subscriber record as the caller may see it (pii_basis_of decides view). */
 static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, enum pii_view view, json_t **out)
 {
-	static const char *const fields[] = {"nik", "nip", "email", "phone"};
+	static const char *const fields[] = { "nik", "nip", "email", "phone" };
 	struct store_stmt *s = NULL;
 	json_t *j = NULL, *ev = NULL;
 	char pseud[PII_PSEUDONYM_LEN + 1];
@@ -2437,8 +2466,9 @@ static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, enum pii_view
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, s.position, s.status, s.created_at, s.nik, s.nip, s.email, s.phone,"
-		 " (SELECT COUNT(*) FROM evidence e WHERE e.subscriber_id = s.id AND e.blob IS NOT NULL)"
-		 " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = ?", &s)) != TK_OK ||
+				       " (SELECT COUNT(*) FROM evidence e WHERE e.subscriber_id = s.id AND e.blob IS NOT NULL)"
+				       " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -2448,10 +2478,7 @@ static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, enum pii_view
 	pii_pseudonym(c->inst, sid, pseud);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "pseudonym", pseud, "unit", store_col_text(s, 3), "position",
 	    store_col_text(s, 4), "status", store_col_text(s, 5), "created_at", (json_int_t)store_col_i64(s, 6), "view", pii_view_name(view));
-	if (j == NULL || (view >= PII_VIEW_NAMES &&
-			     (json_object_set_new(j, "id", json_integer(sid)) != 0 ||
-				 json_object_set_new(j, "user", store_col_null(s, 1) ? json_null() : json_string(store_col_text(s, 1))) != 0 ||
-				 json_object_set_new(j, "full_name", json_string(store_col_text(s, 2))) != 0)) ||
+	if (j == NULL || (view >= PII_VIEW_NAMES && (json_object_set_new(j, "id", json_integer(sid)) != 0 || json_object_set_new(j, "user", store_col_null(s, 1) ? json_null() : json_string(store_col_text(s, 1))) != 0 || json_object_set_new(j, "full_name", json_string(store_col_text(s, 2))) != 0)) ||
 	    (view < PII_VIEW_FULL && json_object_set_new(j, "evidence_count", json_integer(store_col_i64(s, 11))) != 0)) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;
@@ -2484,8 +2511,8 @@ static enum tk_err subscriber_json(struct svc_ctx *c, int64_t sid, enum pii_view
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row)
 		json_array_append_new(ev, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)store_col_i64(s, 0), "kind",
-		    store_col_text(s, 1), "filename", store_col_text(s, 2), "mime", store_col_text(s, 3), "size",
-		    (json_int_t)store_col_i64(s, 4), "sha256", store_col_text(s, 5)));
+					      store_col_text(s, 1), "filename", store_col_text(s, 2), "mime", store_col_text(s, 3), "size",
+					      (json_int_t)store_col_i64(s, 4), "sha256", store_col_text(s, 5)));
 	if (rc == TK_OK) {
 		json_object_set_new(j, "evidence", ev);
 		ev = NULL;
@@ -2547,7 +2574,7 @@ enum tk_err ra_request_json(struct svc_ctx *c, int64_t id, char **out)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row)
 		json_array_append_new(apps, json_pack("{s:s, s:s, s:s?, s:I}", "verifikator", store_col_text(s, 0), "decision",
-		    store_col_text(s, 1), "reason", store_col_null(s, 2) ? NULL : store_col_text(s, 2), "at", (json_int_t)store_col_i64(s, 3)));
+						store_col_text(s, 1), "reason", store_col_null(s, 2) ? NULL : store_col_text(s, 2), "at", (json_int_t)store_col_i64(s, 3)));
 	if (rc != TK_OK)
 		goto out;
 	store_finalize(s);
@@ -2588,8 +2615,9 @@ enum tk_err ra_subscribers_json(struct svc_ctx *c, char **out)
 	}
 	/* The list opens no sealed field; auditors get pseudonyms instead of names. */
 	if ((rc = store_prepare(c->st, "SELECT s.id, u.username, s.full_name, s.unit, s.position, s.status, s.created_at,"
-		 " (SELECT k.cert_serial FROM subscriber_keys k WHERE k.subscriber_id = s.id AND k.status IN ('active','locked') ORDER BY k.id DESC LIMIT 1)"
-		 " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id ORDER BY s.id LIMIT 1000", &s)) != TK_OK)
+				       " (SELECT k.cert_serial FROM subscriber_keys k WHERE k.subscriber_id = s.id AND k.status IN ('active','locked') ORDER BY k.id DESC LIMIT 1)"
+				       " FROM subscribers s LEFT JOIN users u ON u.id = s.user_id ORDER BY s.id LIMIT 1000",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		char p[PII_PSEUDONYM_LEN + 1];
@@ -2696,7 +2724,7 @@ static enum tk_err subscriber_certs(struct svc_ctx *c, int64_t sid, json_t **out
 			X509 *x = der != NULL && dlen <= LONG_MAX ? d2i_X509(NULL, &der, (long)dlen) : NULL;
 			json_t *o;
 			if (x != NULL && (x509_name_str(X509_get_issuer_name(x), issuer, sizeof(issuer)) != TK_OK ||
-					  key_alg_of(X509_get0_pubkey(x), alg) != TK_OK)) {
+					     key_alg_of(X509_get0_pubkey(x), alg) != TK_OK)) {
 				issuer[0] = '\0';
 				alg[0] = '\0';
 			}
@@ -2825,7 +2853,8 @@ static enum tk_err pii_access_tx(struct svc_ctx *c, void *arg)
 	if (rc != TK_OK)
 		return rc;
 	if ((rc = store_prepare(c->st, "SELECT COUNT(*) FROM requests WHERE kind = 'pii_access' AND status = 'pending'"
-		 " AND submitted_by = ? AND subscriber_id = ?", &s)) != TK_OK ||
+				       " AND submitted_by = ? AND subscriber_id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 2, a->sid)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -2957,7 +2986,8 @@ static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result)
 	store_finalize(s);
 	s = NULL;
 	if ((rc = store_prepare(c->st, "SELECT k.cert_serial FROM subscriber_keys k JOIN certs c ON c.serial = k.cert_serial"
-		 " WHERE k.subscriber_id = ? AND c.status IN ('valid', 'hold')", &s)) != TK_OK ||
+				       " WHERE k.subscriber_id = ? AND c.status IN ('valid', 'hold')",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, sid)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row)
@@ -2979,8 +3009,9 @@ static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result)
 	if ((rc = destroy_keys(c, sid, 0, 5 /* cessationOfOperation */)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st, "UPDATE subscribers SET nik_index = NULL, email_index = NULL, nik = NULL, nip = NULL, email = NULL, phone = NULL,"
-		 " full_name = '[dihapus]', unit = '[dihapus]', position = '[dihapus]', status = 'erased', erased_at = ?"
-		 " WHERE id = ? AND status = 'active'", &s)) != TK_OK ||
+				       " full_name = '[dihapus]', unit = '[dihapus]', position = '[dihapus]', status = 'erased', erased_at = ?"
+				       " WHERE id = ? AND status = 'active'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	store_finalize(s);
@@ -3014,7 +3045,8 @@ static enum tk_err erase_in_tx(struct svc_ctx *c, int64_t sid, json_t *result)
 	s = NULL;
 	/* Nothing else about the person can be decided any more (the erasure itself is still pending here). */
 	if ((rc = store_prepare(c->st, "UPDATE requests SET status = 'cancelled', reason = 'subscriber erased', decided_at = ?"
-		 " WHERE subscriber_id = ? AND status = 'pending' AND kind <> 'erase'", &s)) != TK_OK ||
+				       " WHERE subscriber_id = ? AND status = 'pending' AND kind <> 'erase'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK || (rc = store_bind_i64(s, 2, sid)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	cancelled = store_changes(s);
@@ -3057,7 +3089,8 @@ static enum tk_err erase_file_tx(struct svc_ctx *c, void *arg)
 		return rc;
 	if (pending)
 		return tk_fail_code(TK_ERR_CONFLICT, "request_pending", "an erasure of this subscriber is already waiting for Verifikators");
-	if ((payload = json_pack("{s:s}", "by", self ? "subject" : c->actor.kind == ACTOR_OPERATOR ? "operator" : "admin")) == NULL)
+	if ((payload = json_pack("{s:s}", "by", self ? "subject" : c->actor.kind == ACTOR_OPERATOR ? "operator"
+												   : "admin")) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "out of memory");
 	rc = request_file(c, "erase", a->sid, 0, payload, &a->request_id);
 	json_decref(payload);
@@ -3118,7 +3151,8 @@ enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, cha
 	*subscriber_id = sid;
 	/* The newest certificate of the newest usable key decides. */
 	if ((rc = store_prepare(c->st, "SELECT c.status, c.not_after, k.status FROM subscriber_keys k JOIN certs c ON c.serial = k.cert_serial"
-		 " WHERE k.subscriber_id = ? ORDER BY k.id DESC LIMIT 1", &s)) != TK_OK)
+				       " WHERE k.subscriber_id = ? ORDER BY k.id DESC LIMIT 1",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_i64(s, 1, sid)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row) {
@@ -3128,7 +3162,8 @@ enum tk_err ra_status(struct svc_ctx *c, const char *nik, const char *email, cha
 			s = NULL;
 			if ((rc = str_fmt(q, sizeof(q), "%lld", (long long)sid)) != TK_OK ||
 			    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM requests WHERE status = 'pending' AND kind IN ('issue','reset','renew')"
-				 " AND subscriber_id = CAST(? AS INTEGER)", q,
+							 " AND subscriber_id = CAST(? AS INTEGER)",
+				 q,
 				 &pending)) != TK_OK)
 				return rc;
 			return str_copy(status, 32, pending ? "WAITING_FOR_VERIFICATION" : "NO_CERTIFICATE");

@@ -14,7 +14,7 @@ struct ra_identity {
 };
 
 struct ra_file {
-	const char *kind;     /* "sk" (appointment decree), "ktp" (ID card), "other" */
+	const char *kind; /* "sk" (appointment decree), "ktp" (ID card), "other" */
 	const char *filename;
 	const uint8_t *data;
 	size_t len;
@@ -24,10 +24,10 @@ struct ra_enroll_in {
 	struct ra_identity id;
 	const struct ra_file *files;
 	size_t nfiles;
-	const char *passphrase;  /* server-generated key, sealed under it ... */
-	const uint8_t *csr;      /* ... or the subscriber's own key; neither: activated after approval */
+	const char *passphrase; /* server-generated key, sealed under it ... */
+	const uint8_t *csr;     /* ... or the subscriber's own key; neither: activated after approval */
 	size_t csr_len;
-	const char *username;    /* account of the official; NULL: the caller */
+	const char *username; /* account of the official; NULL: the caller */
 };
 
 /*

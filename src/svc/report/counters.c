@@ -113,7 +113,8 @@ static enum tk_err flush_tx(struct svc_ctx *c, void *arg)
 		store_finalize(st);
 		st = NULL;
 		if ((rc = store_prepare(c->st, "INSERT INTO usage_counters (day, metric, detail, unit, application, n) VALUES (?, ?, ?, ?, ?, ?)"
-			 " ON CONFLICT (day, metric, detail, unit, application) DO UPDATE SET n = usage_counters.n + excluded.n", &st)) == TK_OK &&
+					       " ON CONFLICT (day, metric, detail, unit, application) DO UPDATE SET n = usage_counters.n + excluded.n",
+			 &st)) == TK_OK &&
 		    (rc = store_bind_i64(st, 1, s->day)) == TK_OK &&
 		    (rc = store_bind_text(st, 2, s->metric)) == TK_OK && (rc = store_bind_text(st, 3, s->detail)) == TK_OK &&
 		    (rc = store_bind_text(st, 4, s->unit)) == TK_OK && (rc = store_bind_text(st, 5, s->app)) == TK_OK &&

@@ -11,11 +11,11 @@
 
 #include <jansson.h>
 
-#define REPORT_MAX_ROWS       10000u  /* rows of by_unit, by_application, verifikators */
-#define REPORT_MAX_BREAKDOWN  1000u   /* entries of revoked_by_reason, signing_failures_by_cause */
-#define REPORT_MAX_NAME       1024u   /* bytes of a unit, application, verifikator, reason or cause name */
-#define REPORT_MAX_COUNT      9007199254740992LL /* 2^53: exact in a spreadsheet's doubles */
-#define REPORT_MAX_COLS       64u     /* figures of a row (documented and added ones) */
+#define REPORT_MAX_ROWS 10000u              /* rows of by_unit, by_application, verifikators */
+#define REPORT_MAX_BREAKDOWN 1000u          /* entries of revoked_by_reason, signing_failures_by_cause */
+#define REPORT_MAX_NAME 1024u               /* bytes of a unit, application, verifikator, reason or cause name */
+#define REPORT_MAX_COUNT 9007199254740992LL /* 2^53: exact in a spreadsheet's doubles */
+#define REPORT_MAX_COLS 64u                 /* figures of a row (documented and added ones) */
 
 /* The figures of every row in docs/reports.md order. */
 extern const char *const report_row_keys[];

@@ -113,7 +113,7 @@ static enum tk_err find_cols(const json_t *totals, struct report_cols *cols)
 	for (i = 0; i < report_row_nkeys; i++)
 		cols->key[cols->n++] = report_row_keys[i];
 	first = cols->n;
-	json_object_foreach((json_t *)totals, k, v) {
+	json_object_foreach ((json_t *)totals, k, v) {
 		int known = 0;
 		for (i = 0; i < report_row_nkeys && !known; i++)
 			known = strcmp(k, report_row_keys[i]) == 0;
@@ -157,7 +157,7 @@ static enum tk_err check_counts_map(const json_t *m, const char *name)
 		return bad(name, "is missing or not an object");
 	if (json_object_size(m) > REPORT_MAX_BREAKDOWN)
 		return tk_fail_code(TK_ERR_LIMIT, "report_invalid", "report: %s has more than %u entries", name, REPORT_MAX_BREAKDOWN);
-	json_object_foreach((json_t *)m, k, v) {
+	json_object_foreach ((json_t *)m, k, v) {
 		if (strlen(k) == 0 || strlen(k) > 128)
 			return bad(name, "has a key that is empty or longer than 128 bytes");
 		if (!count_ok(v)) {
@@ -170,8 +170,8 @@ static enum tk_err check_counts_map(const json_t *m, const char *name)
 
 enum tk_err report_check(const json_t *rep, struct report_cols *cols)
 {
-	static const char *const inst_keys[] = {"organization", "base_url", "issuer"};
-	static const char *const agr_keys[] = {"title", "user_number", "issuer_number", "signed_on"};
+	static const char *const inst_keys[] = { "organization", "base_url", "issuer" };
+	static const char *const agr_keys[] = { "title", "user_number", "issuer_number", "signed_on" };
 	const json_t *v, *inst, *agr, *bd;
 	size_t i;
 	int64_t t;

@@ -96,7 +96,7 @@ static enum tk_err map_csv(const json_t *m, const char *kcol, struct buf *b)
 
 	if ((keys = calloc(json_object_size(m) + 1, sizeof(*keys))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "report: out of memory");
-	json_object_foreach((json_t *)m, k, v)
+	json_object_foreach ((json_t *)m, k, v)
 		keys[n++] = k;
 	qsort(keys, n, sizeof(*keys), cmp_key);
 	if ((rc = field(b, kcol, 1)) != TK_OK || (rc = field(b, "count", 0)) != TK_OK || (rc = eol(b)) != TK_OK)
@@ -113,7 +113,7 @@ out:
 
 static enum tk_err verifikators_csv(const json_t *a, struct buf *b)
 {
-	static const char *const cols[4] = {"verifikator", "approvals", "rejections", "median_decision_seconds"};
+	static const char *const cols[4] = { "verifikator", "approvals", "rejections", "median_decision_seconds" };
 	char cell[40] = "";
 	size_t i, k;
 	enum tk_err rc;
@@ -141,8 +141,8 @@ static enum tk_err verifikators_csv(const json_t *a, struct buf *b)
 enum tk_err report_render_csv_zip(const json_t *rep, struct buf *out)
 {
 	/* documents_by_channel came after schema 1's first reports: its file only when the report has it. */
-	static const char *const names[8] = {"totals.csv", "by_month.csv", "by_unit.csv", "by_application.csv", "revoked_by_reason.csv",
-		"signing_failures_by_cause.csv", "verifikators.csv", "documents_by_channel.csv"};
+	static const char *const names[8] = { "totals.csv", "by_month.csv", "by_unit.csv", "by_application.csv", "revoked_by_reason.csv",
+		"signing_failures_by_cause.csv", "verifikators.csv", "documents_by_channel.csv" };
 	struct report_cols cols;
 	struct buf csv[8];
 	struct zip_entry_in e[8];

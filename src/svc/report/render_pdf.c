@@ -24,65 +24,65 @@
 
 #define PDF_MAX_NAME_CHARS 160u /* characters of a name in a table */
 
-static const char *const month_short[12] = {"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"};
-static const char *const month_long[12] = {"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-	"Oktober", "November", "Desember"};
+static const char *const month_short[12] = { "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des" };
+static const char *const month_long[12] = { "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+	"Oktober", "November", "Desember" };
 
 /* Indonesian labels of the documented figures, and the summary group each belongs to. */
 static const struct {
 	const char *key, *label;
 	int group;
 } labels[] = {
-	{"certificates_issued", "Sertifikat diterbitkan (termasuk pembaruan)", 0},
-	{"certificates_renewed", "Sertifikat pembaruan (pejabat yang sudah memiliki sertifikat)", 0},
-	{"certificates_revoked", "Sertifikat dicabut", 0},
-	{"certificates_suspended", "Penangguhan sertifikat", 0},
-	{"certificates_active", "Sertifikat aktif pada akhir tahun", 0},
-	{"certificates_expiring_next_year", "Sertifikat aktif yang berakhir pada tahun berikutnya", 0},
-	{"documents_signed", "Dokumen ditandatangani", 1},
-	{"documents_pades", "Dokumen PAdES (PDF)", 1},
-	{"documents_cades", "Dokumen CAdES", 1},
-	{"documents_visible", "Dengan tanda tangan tampak", 1},
-	{"documents_invisible", "Tanpa tanda tangan tampak", 1},
-	{"documents_by_official", "Ditandatangani pejabat", 1},
-	{"documents_by_seal", "Dengan segel elektronik", 1},
-	{"documents_level_b_b", "Tingkat PAdES/CAdES B-B", 1},
-	{"documents_level_b_t", "Tingkat B-T (dengan cap waktu)", 1},
-	{"documents_level_b_lt", "Tingkat B-LT (validasi jangka panjang)", 1},
-	{"documents_level_b_lta", "Tingkat B-LTA (dengan cap waktu arsip)", 1},
-	{"verifications", "Verifikasi (semua kanal)", 2},
-	{"verifications_web", "Verifikasi melalui halaman web publik", 2},
-	{"verifications_api", "Verifikasi melalui API", 2},
-	{"verifications_qr", "Verifikasi melalui kode QR", 2},
-	{"verifications_bsre", "Verifikasi melalui layanan kompatibel BSrE", 2},
-	{"ocsp_requests", "Permintaan OCSP", 3},
-	{"tsa_requests", "Permintaan cap waktu (TSA)", 3},
-	{"crl_requests", "Permintaan CRL", 3},
-	{"signing_failures", "Penandatanganan yang ditolak atau gagal", 4},
-	{"verifikator_approvals", "Persetujuan Verifikator", 4},
-	{"verifikator_rejections", "Penolakan Verifikator", 4},
-	{REPORT_MEDIAN_KEY, "Median waktu keputusan Verifikator", 4},
-	{"support_tickets", "Tiket dukungan", 5},
-	{"training_events", "Kegiatan pelatihan", 5},
-	{"training_participants", "Peserta pelatihan", 5},
+	{ "certificates_issued", "Sertifikat diterbitkan (termasuk pembaruan)", 0 },
+	{ "certificates_renewed", "Sertifikat pembaruan (pejabat yang sudah memiliki sertifikat)", 0 },
+	{ "certificates_revoked", "Sertifikat dicabut", 0 },
+	{ "certificates_suspended", "Penangguhan sertifikat", 0 },
+	{ "certificates_active", "Sertifikat aktif pada akhir tahun", 0 },
+	{ "certificates_expiring_next_year", "Sertifikat aktif yang berakhir pada tahun berikutnya", 0 },
+	{ "documents_signed", "Dokumen ditandatangani", 1 },
+	{ "documents_pades", "Dokumen PAdES (PDF)", 1 },
+	{ "documents_cades", "Dokumen CAdES", 1 },
+	{ "documents_visible", "Dengan tanda tangan tampak", 1 },
+	{ "documents_invisible", "Tanpa tanda tangan tampak", 1 },
+	{ "documents_by_official", "Ditandatangani pejabat", 1 },
+	{ "documents_by_seal", "Dengan segel elektronik", 1 },
+	{ "documents_level_b_b", "Tingkat PAdES/CAdES B-B", 1 },
+	{ "documents_level_b_t", "Tingkat B-T (dengan cap waktu)", 1 },
+	{ "documents_level_b_lt", "Tingkat B-LT (validasi jangka panjang)", 1 },
+	{ "documents_level_b_lta", "Tingkat B-LTA (dengan cap waktu arsip)", 1 },
+	{ "verifications", "Verifikasi (semua kanal)", 2 },
+	{ "verifications_web", "Verifikasi melalui halaman web publik", 2 },
+	{ "verifications_api", "Verifikasi melalui API", 2 },
+	{ "verifications_qr", "Verifikasi melalui kode QR", 2 },
+	{ "verifications_bsre", "Verifikasi melalui layanan kompatibel BSrE", 2 },
+	{ "ocsp_requests", "Permintaan OCSP", 3 },
+	{ "tsa_requests", "Permintaan cap waktu (TSA)", 3 },
+	{ "crl_requests", "Permintaan CRL", 3 },
+	{ "signing_failures", "Penandatanganan yang ditolak atau gagal", 4 },
+	{ "verifikator_approvals", "Persetujuan Verifikator", 4 },
+	{ "verifikator_rejections", "Penolakan Verifikator", 4 },
+	{ REPORT_MEDIAN_KEY, "Median waktu keputusan Verifikator", 4 },
+	{ "support_tickets", "Tiket dukungan", 5 },
+	{ "training_events", "Kegiatan pelatihan", 5 },
+	{ "training_participants", "Peserta pelatihan", 5 },
 };
-static const char *const group_titles[7] = {"Sertifikat elektronik", "Dokumen yang ditandatangani", "Verifikasi", "Layanan daring (OCSP, TSA, CRL)",
-	"Penandatanganan dan Verifikator", "Dukungan dan pelatihan", "Angka lain"};
+static const char *const group_titles[7] = { "Sertifikat elektronik", "Dokumen yang ditandatangani", "Verifikasi", "Layanan daring (OCSP, TSA, CRL)",
+	"Penandatanganan dan Verifikator", "Dukungan dan pelatihan", "Angka lain" };
 
 /* RFC 5280 5.3.1 reason names in Indonesian. */
 static const struct {
 	const char *name, *label;
 } reasons[] = {
-	{"unspecified", "Tidak disebutkan"},
-	{"keyCompromise", "Kunci privat bocor"},
-	{"cACompromise", "Kunci CA bocor"},
-	{"affiliationChanged", "Perubahan jabatan atau unit"},
-	{"superseded", "Digantikan sertifikat baru"},
-	{"cessationOfOperation", "Tidak digunakan lagi"},
-	{"certificateHold", "Ditangguhkan"},
-	{"removeFromCRL", "Dihapus dari CRL"},
-	{"privilegeWithdrawn", "Hak dicabut"},
-	{"aACompromise", "Kunci AA bocor"},
+	{ "unspecified", "Tidak disebutkan" },
+	{ "keyCompromise", "Kunci privat bocor" },
+	{ "cACompromise", "Kunci CA bocor" },
+	{ "affiliationChanged", "Perubahan jabatan atau unit" },
+	{ "superseded", "Digantikan sertifikat baru" },
+	{ "cessationOfOperation", "Tidak digunakan lagi" },
+	{ "certificateHold", "Ditangguhkan" },
+	{ "removeFromCRL", "Dihapus dari CRL" },
+	{ "privilegeWithdrawn", "Hak dicabut" },
+	{ "aACompromise", "Kunci AA bocor" },
 };
 
 static const char *label_of(const char *key, int *group)
@@ -120,7 +120,8 @@ static void fmt_count(double v, char out[40])
 static void fmt_duration(double sec, int is_null, char out[96])
 {
 	char n[40];
-	long long s = (long long)llround(sec < 0 ? 0 : sec > 1e15 ? 1e15 : sec);
+	long long s = (long long)llround(sec < 0 ? 0 : sec > 1e15 ? 1e15
+								  : sec);
 
 	if (is_null) {
 		snprintf(out, 96, "tidak ada keputusan");
@@ -178,7 +179,7 @@ static const char *or_empty(const char *s)
 
 static enum tk_err cover(struct pdfgen *g, const json_t *rep, const char *statement)
 {
-	static const double w[2] = {0.38, 0.62};
+	static const double w[2] = { 0.38, 0.62 };
 	const json_t *inst = json_object_get(rep, "instance"), *agr = json_object_get(inst, "agreement");
 	const json_t *unit = json_object_get(rep, "unit");
 	long long year = (long long)json_integer_value(json_object_get(rep, "year"));
@@ -200,16 +201,16 @@ static enum tk_err cover(struct pdfgen *g, const json_t *rep, const char *statem
 		return rc;
 	{
 		const char *rows[][2] = {
-			{"Pengguna sertifikat (instansi)", or_empty(report_str(inst, "organization"))},
-			{"Penerbit sertifikat (PSrE)", or_empty(report_str(inst, "issuer"))},
-			{"Perjanjian kerja sama", or_empty(report_str(agr, "title"))},
-			{"Nomor perjanjian pihak pengguna", or_empty(report_str(agr, "user_number"))},
-			{"Nomor perjanjian pihak penerbit", or_empty(report_str(agr, "issuer_number"))},
-			{"Tanggal perjanjian", or_empty(report_str(agr, "signed_on"))},
-			{"Tahun laporan", period},
-			{"Cakupan", json_is_string(unit) ? json_string_value(unit) : "Seluruh kementerian (semua unit kerja)"},
-			{"Dibuat pada", made},
-			{"Alamat layanan", or_empty(report_str(inst, "base_url"))},
+			{ "Pengguna sertifikat (instansi)", or_empty(report_str(inst, "organization")) },
+			{ "Penerbit sertifikat (PSrE)", or_empty(report_str(inst, "issuer")) },
+			{ "Perjanjian kerja sama", or_empty(report_str(agr, "title")) },
+			{ "Nomor perjanjian pihak pengguna", or_empty(report_str(agr, "user_number")) },
+			{ "Nomor perjanjian pihak penerbit", or_empty(report_str(agr, "issuer_number")) },
+			{ "Tanggal perjanjian", or_empty(report_str(agr, "signed_on")) },
+			{ "Tahun laporan", period },
+			{ "Cakupan", json_is_string(unit) ? json_string_value(unit) : "Seluruh kementerian (semua unit kerja)" },
+			{ "Dibuat pada", made },
+			{ "Alamat layanan", or_empty(report_str(inst, "base_url")) },
 		};
 		size_t i;
 		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
@@ -231,8 +232,8 @@ static enum tk_err cover(struct pdfgen *g, const json_t *rep, const char *statem
 /* The year's figures in one table, a tinted row naming each group. */
 static enum tk_err summary(struct pdfgen *g, const json_t *rep, const struct report_cols *cols)
 {
-	static const double w[2] = {0.70, 0.30};
-	static const char *const head[2] = {"Uraian", "Jumlah"};
+	static const double w[2] = { 0.70, 0.30 };
+	static const char *const head[2] = { "Uraian", "Jumlah" };
 	const json_t *totals = json_object_get(rep, "totals");
 	char v[96], title[64];
 	int grp, k;
@@ -250,14 +251,14 @@ static enum tk_err summary(struct pdfgen *g, const json_t *rep, const struct rep
 			if (grp != k)
 				continue;
 			if (!any) {
-				const char *cells[2] = {group_titles[k], NULL};
+				const char *cells[2] = { group_titles[k], NULL };
 				if ((rc = pdfgen_table_row(g, cells, PDFGEN_INFO)) != TK_OK)
 					return rc;
 				any = 1;
 			}
 			fig(totals, cols->key[i], v);
 			{
-				const char *cells[2] = {label_of(cols->key[i], NULL), v};
+				const char *cells[2] = { label_of(cols->key[i], NULL), v };
 				if ((rc = pdfgen_table_row(g, cells, PDFGEN_PLAIN)) != TK_OK)
 					return rc;
 			}
@@ -301,17 +302,17 @@ static enum tk_err month_chart(struct pdfgen *g, const json_t *months, const cha
 
 static enum tk_err monthly(struct pdfgen *g, const json_t *rep)
 {
-	static const char *const k_docs[2] = {"documents_pades", "documents_cades"}, *const n_docs[2] = {"PAdES (PDF)", "CAdES"};
-	static const char *const k_certs[3] = {"certificates_issued", "certificates_revoked", "certificates_suspended"},
-				 *const n_certs[3] = {"Diterbitkan", "Dicabut", "Ditangguhkan"};
-	static const char *const k_ver[4] = {"verifications_web", "verifications_api", "verifications_qr", "verifications_bsre"},
-				 *const n_ver[4] = {"Halaman web", "API", "Kode QR", "Layanan kompatibel BSrE"};
-	static const char *const k_on[3] = {"ocsp_requests", "tsa_requests", "crl_requests"}, *const n_on[3] = {"OCSP", "TSA", "CRL"};
-	static const char *const k_act[1] = {"certificates_active"}, *const n_act[1] = {"Sertifikat aktif"};
-	static const char *const k_tab[7] = {"documents_signed", "certificates_issued", "certificates_revoked", "verifications",
-		"ocsp_requests", "tsa_requests", "crl_requests"};
-	static const char *const head[8] = {"Bulan", "Dokumen", "Sert. terbit", "Sert. dicabut", "Verifikasi", "OCSP", "TSA", "CRL"};
-	static const double w[8] = {0.16, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12};
+	static const char *const k_docs[2] = { "documents_pades", "documents_cades" }, *const n_docs[2] = { "PAdES (PDF)", "CAdES" };
+	static const char *const k_certs[3] = { "certificates_issued", "certificates_revoked", "certificates_suspended" },
+				 *const n_certs[3] = { "Diterbitkan", "Dicabut", "Ditangguhkan" };
+	static const char *const k_ver[4] = { "verifications_web", "verifications_api", "verifications_qr", "verifications_bsre" },
+				 *const n_ver[4] = { "Halaman web", "API", "Kode QR", "Layanan kompatibel BSrE" };
+	static const char *const k_on[3] = { "ocsp_requests", "tsa_requests", "crl_requests" }, *const n_on[3] = { "OCSP", "TSA", "CRL" };
+	static const char *const k_act[1] = { "certificates_active" }, *const n_act[1] = { "Sertifikat aktif" };
+	static const char *const k_tab[7] = { "documents_signed", "certificates_issued", "certificates_revoked", "verifications",
+		"ocsp_requests", "tsa_requests", "crl_requests" };
+	static const char *const head[8] = { "Bulan", "Dokumen", "Sert. terbit", "Sert. dicabut", "Verifikasi", "OCSP", "TSA", "CRL" };
+	static const double w[8] = { 0.16, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12 };
 	const json_t *months = json_object_get(rep, "by_month"), *totals = json_object_get(rep, "totals");
 	char v[8][96];
 	const char *cells[8];
@@ -391,15 +392,15 @@ out:
 
 static enum tk_err units(struct pdfgen *g, const json_t *rep)
 {
-	static const char *const h1[7] = {"Unit kerja", "Terbit", "Pembaruan", "Dicabut", "Ditangguhkan", "Aktif", "Berakhir tahun depan"};
-	static const char *const k1[6] = {"certificates_issued", "certificates_renewed", "certificates_revoked", "certificates_suspended",
-		"certificates_active", "certificates_expiring_next_year"};
-	static const char *const h2[8] = {"Unit kerja", "Dokumen", "PAdES", "CAdES", "Segel", "Verifikasi QR", "Gagal tanda tangan",
-		"Persetujuan Verifikator"};
-	static const char *const k2[7] = {"documents_signed", "documents_pades", "documents_cades", "documents_by_seal", "verifications_qr",
-		"signing_failures", "verifikator_approvals"};
-	static const double w1[7] = {0.25, 0.10, 0.14, 0.12, 0.16, 0.09, 0.14};
-	static const double w2[8] = {0.22, 0.12, 0.10, 0.10, 0.09, 0.13, 0.10, 0.14};
+	static const char *const h1[7] = { "Unit kerja", "Terbit", "Pembaruan", "Dicabut", "Ditangguhkan", "Aktif", "Berakhir tahun depan" };
+	static const char *const k1[6] = { "certificates_issued", "certificates_renewed", "certificates_revoked", "certificates_suspended",
+		"certificates_active", "certificates_expiring_next_year" };
+	static const char *const h2[8] = { "Unit kerja", "Dokumen", "PAdES", "CAdES", "Segel", "Verifikasi QR", "Gagal tanda tangan",
+		"Persetujuan Verifikator" };
+	static const char *const k2[7] = { "documents_signed", "documents_pades", "documents_cades", "documents_by_seal", "verifications_qr",
+		"signing_failures", "verifikator_approvals" };
+	static const double w1[7] = { 0.25, 0.10, 0.14, 0.12, 0.16, 0.09, 0.14 };
+	static const double w2[8] = { 0.22, 0.12, 0.10, 0.10, 0.09, 0.13, 0.10, 0.14 };
 	const json_t *rows = json_object_get(rep, "by_unit");
 	enum tk_err rc;
 
@@ -420,10 +421,10 @@ static enum tk_err units(struct pdfgen *g, const json_t *rep)
 
 static enum tk_err applications(struct pdfgen *g, const json_t *rep)
 {
-	static const char *const h[6] = {"Aplikasi (kunci API)", "Dokumen", "Verifikasi API", "Verifikasi BSrE", "Gagal tanda tangan",
-		"Dengan segel"};
-	static const char *const k[5] = {"documents_signed", "verifications_api", "verifications_bsre", "signing_failures", "documents_by_seal"};
-	static const double w[6] = {0.30, 0.14, 0.14, 0.14, 0.14, 0.14};
+	static const char *const h[6] = { "Aplikasi (kunci API)", "Dokumen", "Verifikasi API", "Verifikasi BSrE", "Gagal tanda tangan",
+		"Dengan segel" };
+	static const char *const k[5] = { "documents_signed", "verifications_api", "verifications_bsre", "signing_failures", "documents_by_seal" };
+	static const double w[6] = { 0.30, 0.14, 0.14, 0.14, 0.14, 0.14 };
 	const json_t *rows = json_object_get(rep, "by_application");
 	enum tk_err rc;
 
@@ -442,8 +443,8 @@ static int cmp_key(const void *a, const void *b)
 /* {name: n} as a two-column table sorted by name; reasons get their Indonesian label. */
 static enum tk_err map_table(struct pdfgen *g, const json_t *m, const char *title, const char *col, int is_reason, const char *none)
 {
-	static const double w[2] = {0.72, 0.28};
-	const char *head[2] = {col, "Jumlah"};
+	static const double w[2] = { 0.72, 0.28 };
+	const char *head[2] = { col, "Jumlah" };
 	const char **keys = NULL;
 	const char *k;
 	json_t *v;
@@ -457,13 +458,13 @@ static enum tk_err map_table(struct pdfgen *g, const json_t *m, const char *titl
 		return pdfgen_paragraph(g, none, 0, 0);
 	if ((keys = calloc(json_object_size(m) + 1, sizeof(*keys))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "report: out of memory");
-	json_object_foreach((json_t *)m, k, v)
+	json_object_foreach ((json_t *)m, k, v)
 		keys[n++] = k;
 	qsort(keys, n, sizeof(*keys), cmp_key);
 	if ((rc = pdfgen_table_begin(g, 2, w, head)) != TK_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		const char *cells[2] = {keys[i], num};
+		const char *cells[2] = { keys[i], num };
 		fmt_count((double)json_integer_value(json_object_get(m, keys[i])), num);
 		for (j = 0; is_reason && j < sizeof(reasons) / sizeof(reasons[0]); j++)
 			if (strcmp(reasons[j].name, keys[i]) == 0) {
@@ -481,8 +482,8 @@ out:
 
 static enum tk_err verifikators(struct pdfgen *g, const json_t *rep)
 {
-	static const char *const h[4] = {"Verifikator", "Persetujuan", "Penolakan", "Median waktu keputusan"};
-	static const double w[4] = {0.36, 0.15, 0.15, 0.34};
+	static const char *const h[4] = { "Verifikator", "Persetujuan", "Penolakan", "Median waktu keputusan" };
+	static const double w[4] = { 0.36, 0.15, 0.15, 0.34 };
 	const json_t *a = json_object_get(json_object_get(rep, "breakdown"), "verifikators");
 	struct buf name;
 	char v[3][96];

@@ -101,7 +101,8 @@ static void widths(struct xl *x, struct sheet *sh)
 	size_t c;
 
 	for (c = 0; c < sh->ncols && c <= REPORT_MAX_COLS; c++) {
-		double w = sh->width[c] < 8 ? 8 : sh->width[c] > 60 ? 60 : sh->width[c];
+		double w = sh->width[c] < 8 ? 8 : sh->width[c] > 60 ? 60
+								    : sh->width[c];
 		note(x, worksheet_set_column(sh->ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL));
 	}
 }
@@ -185,7 +186,7 @@ static enum tk_err map_sheet(struct xl *x, const char *name, const json_t *m, co
 		return rc;
 	if ((keys = calloc(json_object_size(m) + 1, sizeof(*keys))) == NULL)
 		return tk_fail(TK_ERR_NOMEM, "report: out of memory");
-	json_object_foreach((json_t *)m, k, v)
+	json_object_foreach ((json_t *)m, k, v)
 		keys[n++] = k;
 	qsort(keys, n, sizeof(*keys), cmp_key);
 	sh.ncols = 2;
@@ -206,10 +207,10 @@ static enum tk_err map_sheet(struct xl *x, const char *name, const json_t *m, co
 
 static enum tk_err verifikators_sheet(struct xl *x, const json_t *rep, const json_t *a)
 {
-	static const char *const cols[4] = {"verifikator", "approvals", "rejections", "median_decision_seconds"};
+	static const char *const cols[4] = { "verifikator", "approvals", "rejections", "median_decision_seconds" };
 	struct sheet sh;
 	size_t n = json_array_size(a), i, k;
-	double sum[3] = {0, 0, 0};
+	double sum[3] = { 0, 0, 0 };
 	int is_null;
 	enum tk_err rc;
 

@@ -13,11 +13,11 @@
 /* ---- request counters (svc/report/counters.c) ---- */
 
 /* usage_counters.metric values; detail is the channel or cause. */
-#define USAGE_OCSP "ocsp"                 /* an OCSP request answered (any status) */
-#define USAGE_TSA "tsa"                   /* a time-stamp request answered (granted or not) */
-#define USAGE_CRL "crl"                   /* a CRL served */
-#define USAGE_VERIFY "verify"             /* a verification; detail: web, api, qr, bsre */
-#define USAGE_SIGN_FAILED "sign_failed"   /* a signing attempt refused; detail: the error code */
+#define USAGE_OCSP "ocsp"               /* an OCSP request answered (any status) */
+#define USAGE_TSA "tsa"                 /* a time-stamp request answered (granted or not) */
+#define USAGE_CRL "crl"                 /* a CRL served */
+#define USAGE_VERIFY "verify"           /* a verification; detail: web, api, qr, bsre */
+#define USAGE_SIGN_FAILED "sign_failed" /* a signing attempt refused; detail: the error code */
 
 /*
  * Counts one event now for the report. Kept in this process's memory and
@@ -39,7 +39,10 @@ uint64_t usage_pending(void);
 
 /* ---- the usage report (svc/report/usage.c) ---- */
 
-enum report_format { REPORT_JSON, REPORT_CSV, REPORT_XLSX, REPORT_PDF };
+enum report_format { REPORT_JSON,
+	REPORT_CSV,
+	REPORT_XLSX,
+	REPORT_PDF };
 /* "json" "csv" "xlsx" "pdf" -> format; -1 when unknown. */
 int report_format_parse(const char *s);
 /* Content type and file extension of a format. */
@@ -47,8 +50,8 @@ const char *report_format_mime(enum report_format f);
 const char *report_format_ext(enum report_format f);
 
 struct report_usage_opts {
-	int year;            /* calendar year in WIB */
-	const char *unit;    /* NULL: the whole ministry; else one unit */
+	int year;         /* calendar year in WIB */
+	const char *unit; /* NULL: the whole ministry; else one unit */
 	enum report_format format;
 };
 /*

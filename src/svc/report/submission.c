@@ -81,7 +81,8 @@ static enum tk_err freeze_tx(struct svc_ctx *c, void *arg)
 	s = NULL;
 	a->version = (int)have + 1;
 	if ((rc = store_prepare(c->st, "INSERT INTO usage_reports (year, version, unit, report_json, json_sha256, pdf, pdf_sha256, status,"
-				       " frozen_by, frozen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'frozen', ?, ?)", &s)) != TK_OK ||
+				       " frozen_by, frozen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'frozen', ?, ?)",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->year)) != TK_OK || (rc = store_bind_i64(s, 2, a->version)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->unit ? a->unit : "")) != TK_OK || (rc = store_bind_text(s, 4, a->json)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->json_sha)) != TK_OK || (rc = store_bind_blob(s, 6, a->pdf->p, a->pdf->len)) != TK_OK ||
@@ -140,7 +141,9 @@ out:
 
 /* ---------------------------------------------------------------- steps */
 
-enum step { STEP_APPROVE, STEP_SEND, STEP_ACK };
+enum step { STEP_APPROVE,
+	STEP_SEND,
+	STEP_ACK };
 
 struct step_args {
 	enum step step;
@@ -212,8 +215,8 @@ static enum tk_err queue_to_issuer(struct svc_ctx *c, const struct step_args *a,
 
 static enum tk_err step_tx(struct svc_ctx *c, void *arg)
 {
-	static const char *const need[] = {[STEP_APPROVE] = "frozen", [STEP_SEND] = "approved", [STEP_ACK] = "sent"};
-	static const char *const action[] = {[STEP_APPROVE] = "report.approve", [STEP_SEND] = "report.send", [STEP_ACK] = "report.acknowledge"};
+	static const char *const need[] = { [STEP_APPROVE] = "frozen", [STEP_SEND] = "approved", [STEP_ACK] = "sent" };
+	static const char *const action[] = { [STEP_APPROVE] = "report.approve", [STEP_SEND] = "report.send", [STEP_ACK] = "report.acknowledge" };
 	struct step_args *a = arg;
 	struct store_stmt *s = NULL;
 	char obj[300], pdf_sha[65], frozen_by[64], *dtxt = NULL;
@@ -246,10 +249,12 @@ static enum tk_err step_tx(struct svc_ctx *c, void *arg)
 		rc = store_prepare(c->st, "UPDATE usage_reports SET status = 'approved', approved_by = ?, approved_at = ? WHERE year = ? AND unit = ? AND version = ?", &s);
 	else if (a->step == STEP_SEND)
 		rc = store_prepare(c->st, "UPDATE usage_reports SET status = 'sent', sent_by = ?, sent_at = ?, sent_via = ?, sent_note = ?"
-					  " WHERE year = ? AND unit = ? AND version = ?", &s);
+					  " WHERE year = ? AND unit = ? AND version = ?",
+		    &s);
 	else
 		rc = store_prepare(c->st, "UPDATE usage_reports SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?"
-					  " WHERE year = ? AND unit = ? AND version = ?", &s);
+					  " WHERE year = ? AND unit = ? AND version = ?",
+		    &s);
 	if (rc != TK_OK || (rc = store_bind_text(s, 1, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK)
 		goto out;
 	{
@@ -290,14 +295,14 @@ static enum tk_err step_run(struct svc_ctx *c, struct step_args *a)
 
 enum tk_err report_approve(struct svc_ctx *c, int year, const char *unit, int version)
 {
-	struct step_args a = {STEP_APPROVE, year, version, 0, unit, NULL};
+	struct step_args a = { STEP_APPROVE, year, version, 0, unit, NULL };
 	enum tk_err rc = need_admin(c);
 	return rc != TK_OK ? rc : step_run(c, &a);
 }
 
 enum tk_err report_send(struct svc_ctx *c, int year, const char *unit, int version, int by_hand, const char *note)
 {
-	struct step_args a = {STEP_SEND, year, version, by_hand, unit, note};
+	struct step_args a = { STEP_SEND, year, version, by_hand, unit, note };
 	enum tk_err rc;
 
 	if ((rc = need_admin(c)) != TK_OK)
@@ -320,7 +325,7 @@ enum tk_err report_send(struct svc_ctx *c, int year, const char *unit, int versi
 
 enum tk_err report_acknowledge(struct svc_ctx *c, int year, const char *unit, int version)
 {
-	struct step_args a = {STEP_ACK, year, version, 0, unit, NULL};
+	struct step_args a = { STEP_ACK, year, version, 0, unit, NULL };
 
 	/* The issuer acknowledges receipt: its auditors, not the ministry. */
 	if (!is_person(&c->actor, "auditor"))
@@ -334,7 +339,7 @@ enum tk_err report_acknowledge(struct svc_ctx *c, int year, const char *unit, in
 static enum tk_err due_of(const struct svc_ctx *c, int year, int64_t *due)
 {
 	const char *v = config_get_or(c->inst->cfg, "report", "usage_due", "01-31");
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	struct tm tm;
 	uint64_t mm = 0, dd = 0;
 
@@ -381,7 +386,8 @@ enum tk_err report_submissions(struct svc_ctx *c, int year, const char *unit, js
 		return tk_fail(TK_ERR_NOMEM, "report: out of memory");
 	if ((rc = store_prepare(c->st, "SELECT version, status, json_sha256, pdf_sha256, frozen_by, frozen_at, approved_by, approved_at,"
 				       " sent_via, sent_by, sent_at, sent_note, acknowledged_by, acknowledged_at"
-				       " FROM usage_reports WHERE year = ? AND unit = ? ORDER BY version", &s)) != TK_OK ||
+				       " FROM usage_reports WHERE year = ? AND unit = ? ORDER BY version",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, year)) != TK_OK || (rc = store_bind_text(s, 2, unit ? unit : "")) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -402,7 +408,9 @@ enum tk_err report_submissions(struct svc_ctx *c, int year, const char *unit, js
 		goto out;
 	time_iso_utc(due, due_s);
 	j = json_pack("{s:i, s:o, s:s, s:s, s:o}", "year", year, "unit", unit ? json_string(unit) : json_null(), "due", due_s,
-	    "obligation", sent_first != 0 && sent_first < due ? "met" : sent_first != 0 ? "late" : tk_now() >= due ? "overdue" : "pending",
+	    "obligation", sent_first != 0 && sent_first < due ? "met" : sent_first != 0 ? "late"
+								    : tk_now() >= due   ? "overdue"
+											: "pending",
 	    "versions", versions);
 	versions = NULL;
 	if (j == NULL)
@@ -424,8 +432,7 @@ enum tk_err report_frozen(struct svc_ctx *c, int year, const char *unit, int ver
 		return rc;
 	if (f != REPORT_PDF && f != REPORT_JSON)
 		return tk_fail_code(TK_ERR_INVALID, "invalid_field", "a frozen report is kept as pdf and json");
-	if ((rc = store_prepare(c->st, f == REPORT_PDF ? "SELECT pdf FROM usage_reports WHERE year = ? AND unit = ? AND version = ?"
-							: "SELECT report_json FROM usage_reports WHERE year = ? AND unit = ? AND version = ?", &s)) != TK_OK ||
+	if ((rc = store_prepare(c->st, f == REPORT_PDF ? "SELECT pdf FROM usage_reports WHERE year = ? AND unit = ? AND version = ?" : "SELECT report_json FROM usage_reports WHERE year = ? AND unit = ? AND version = ?", &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, year)) != TK_OK || (rc = store_bind_text(s, 2, unit ? unit : "")) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, version)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;

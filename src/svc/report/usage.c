@@ -28,26 +28,72 @@
 
 /* The figures of one row, in the order docs/reports.md lists them. */
 enum fig {
-	F_CERT_ISSUED, F_CERT_RENEWED, F_CERT_REVOKED, F_CERT_SUSPENDED, F_CERT_ACTIVE, F_CERT_EXPIRING,
-	F_DOC, F_DOC_PADES, F_DOC_CADES, F_DOC_VISIBLE, F_DOC_INVISIBLE, F_DOC_OFFICIAL, F_DOC_SEAL,
-	F_LVL_BB, F_LVL_BT, F_LVL_BLT, F_LVL_BLTA,
-	F_VER, F_VER_WEB, F_VER_API, F_VER_QR, F_VER_BSRE,
-	F_OCSP, F_TSA, F_CRL, F_SIGN_FAILED,
-	F_APPROVALS, F_REJECTIONS,
-	F_TICKETS, F_TRAINING_EVENTS, F_TRAINING_PEOPLE,
+	F_CERT_ISSUED,
+	F_CERT_RENEWED,
+	F_CERT_REVOKED,
+	F_CERT_SUSPENDED,
+	F_CERT_ACTIVE,
+	F_CERT_EXPIRING,
+	F_DOC,
+	F_DOC_PADES,
+	F_DOC_CADES,
+	F_DOC_VISIBLE,
+	F_DOC_INVISIBLE,
+	F_DOC_OFFICIAL,
+	F_DOC_SEAL,
+	F_LVL_BB,
+	F_LVL_BT,
+	F_LVL_BLT,
+	F_LVL_BLTA,
+	F_VER,
+	F_VER_WEB,
+	F_VER_API,
+	F_VER_QR,
+	F_VER_BSRE,
+	F_OCSP,
+	F_TSA,
+	F_CRL,
+	F_SIGN_FAILED,
+	F_APPROVALS,
+	F_REJECTIONS,
+	F_TICKETS,
+	F_TRAINING_EVENTS,
+	F_TRAINING_PEOPLE,
 	F_COUNT
 };
 
 static const char *const fig_names[F_COUNT] = {
-	"certificates_issued", "certificates_renewed", "certificates_revoked", "certificates_suspended", "certificates_active",
+	"certificates_issued",
+	"certificates_renewed",
+	"certificates_revoked",
+	"certificates_suspended",
+	"certificates_active",
 	"certificates_expiring_next_year",
-	"documents_signed", "documents_pades", "documents_cades", "documents_visible", "documents_invisible", "documents_by_official",
+	"documents_signed",
+	"documents_pades",
+	"documents_cades",
+	"documents_visible",
+	"documents_invisible",
+	"documents_by_official",
 	"documents_by_seal",
-	"documents_level_b_b", "documents_level_b_t", "documents_level_b_lt", "documents_level_b_lta",
-	"verifications", "verifications_web", "verifications_api", "verifications_qr", "verifications_bsre",
-	"ocsp_requests", "tsa_requests", "crl_requests", "signing_failures",
-	"verifikator_approvals", "verifikator_rejections",
-	"support_tickets", "training_events", "training_participants",
+	"documents_level_b_b",
+	"documents_level_b_t",
+	"documents_level_b_lt",
+	"documents_level_b_lta",
+	"verifications",
+	"verifications_web",
+	"verifications_api",
+	"verifications_qr",
+	"verifications_bsre",
+	"ocsp_requests",
+	"tsa_requests",
+	"crl_requests",
+	"signing_failures",
+	"verifikator_approvals",
+	"verifikator_rejections",
+	"support_tickets",
+	"training_events",
+	"training_participants",
 };
 
 /* Durations (seconds) whose median a row reports. */
@@ -77,9 +123,9 @@ struct tally {
 	struct row total;
 	struct row month[12];
 	struct rowset units, apps;
-	json_t *reasons;       /* {reason: n} */
-	json_t *causes;        /* {code: n} */
-	json_t *channels;      /* documents by front door {web|api|bsre|cli: n} */
+	json_t *reasons;            /* {reason: n} */
+	json_t *causes;             /* {code: n} */
+	json_t *channels;           /* documents by front door {web|api|bsre|cli: n} */
 	struct rowset verifikators; /* f[F_APPROVALS], f[F_REJECTIONS], decide */
 };
 
@@ -388,7 +434,8 @@ static enum tk_err tally_certs(struct svc_ctx *c, struct tally *t)
 		 " FROM certs c LEFT JOIN subscribers s ON s.id = c.subscriber_id"
 		 " WHERE (c.profile = 'individual' OR (c.profile = 'seal' AND c.serial NOT IN (SELECT value FROM meta WHERE key = 'cert.seal')))"
 		 " AND c.created_at < ?"
-		 " ORDER BY COALESCE(c.subscriber_id, 0), c.created_at, c.serial", &s)) != TK_OK ||
+		 " ORDER BY COALESCE(c.subscriber_id, 0), c.created_at, c.serial",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, t->end)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -465,8 +512,6 @@ static enum tk_err range_stmt(struct svc_ctx *c, const char *sql, int64_t from, 
 	}
 	return rc;
 }
-
-
 
 static enum fig level_fig(const char *level)
 {
@@ -630,14 +675,17 @@ static enum tk_err tally_counters(struct svc_ctx *c, struct tally *t)
 		if (!in_scope(t, unit))
 			continue;
 		if (strcmp(metric, USAGE_VERIFY) == 0) {
-			enum fig f = strcmp(detail, "web") == 0 ? F_VER_WEB : strcmp(detail, "qr") == 0 ? F_VER_QR : strcmp(detail, "bsre") == 0 ? F_VER_BSRE : F_VER_API;
+			enum fig f = strcmp(detail, "web") == 0 ? F_VER_WEB : strcmp(detail, "qr") == 0 ? F_VER_QR
+									  : strcmp(detail, "bsre") == 0 ? F_VER_BSRE
+													: F_VER_API;
 			if ((rc = add(t, m, unit, app, F_VER, n)) != TK_OK || (rc = add(t, m, unit, app, f, n)) != TK_OK)
 				break;
 		} else if (strcmp(metric, USAGE_SIGN_FAILED) == 0) {
 			if ((rc = add(t, m, unit, app, F_SIGN_FAILED, n)) != TK_OK || (rc = count_json(t->causes, detail[0] ? detail : "unknown", n)) != TK_OK)
 				break;
 		} else if (strcmp(metric, USAGE_OCSP) == 0 || strcmp(metric, USAGE_TSA) == 0 || strcmp(metric, USAGE_CRL) == 0) {
-			enum fig f = strcmp(metric, USAGE_OCSP) == 0 ? F_OCSP : strcmp(metric, USAGE_TSA) == 0 ? F_TSA : F_CRL;
+			enum fig f = strcmp(metric, USAGE_OCSP) == 0 ? F_OCSP : strcmp(metric, USAGE_TSA) == 0 ? F_TSA
+													       : F_CRL;
 			if ((rc = add(t, m, unit, app, f, n)) != TK_OK)
 				break;
 		}
@@ -873,7 +921,8 @@ enum tk_err report_usage_json(struct svc_ctx *c, int year, const char *unit, jso
 		int64_t now = tk_now();
 		for (m = 0; m < 12; m++) {
 			int64_t begin = m == 0 ? t.start : t.month_end[m - 1];
-			t.state_at[m] = now < begin ? 0 : now < t.month_end[m] ? now : t.month_end[m];
+			t.state_at[m] = now < begin ? 0 : now < t.month_end[m] ? now
+									       : t.month_end[m];
 		}
 	}
 	if ((t.reasons = json_object()) == NULL || (t.causes = json_object()) == NULL || (t.channels = json_object()) == NULL) {
@@ -909,10 +958,10 @@ out:
 static const struct {
 	const char *name, *mime, *ext;
 } formats[] = {
-	[REPORT_JSON] = {"json", "application/json", "json"},
-	[REPORT_CSV] = {"csv", "application/zip", "zip"},
-	[REPORT_XLSX] = {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
-	[REPORT_PDF] = {"pdf", "application/pdf", "pdf"},
+	[REPORT_JSON] = { "json", "application/json", "json" },
+	[REPORT_CSV] = { "csv", "application/zip", "zip" },
+	[REPORT_XLSX] = { "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx" },
+	[REPORT_PDF] = { "pdf", "application/pdf", "pdf" },
 };
 
 int report_format_parse(const char *s)

@@ -237,7 +237,8 @@ static enum tk_err revocation_fresh(struct svc_ctx *c, int *pass, json_t **ev)
 		goto out;
 	}
 	if ((rc = store_prepare(c->st, "SELECT a.name, r.crl_number, r.this_update, r.next_update FROM cas a LEFT JOIN crls r ON r.ca_id = a.id"
-				       " ORDER BY a.id", &s)) != TK_OK)
+				       " ORDER BY a.id",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		int missing = store_col_null(s, 3), fresh = !missing && store_col_i64(s, 3) > now;
@@ -256,7 +257,8 @@ static enum tk_err revocation_fresh(struct svc_ctx *c, int *pass, json_t **ev)
 	store_finalize(s);
 	s = NULL;
 	if ((rc = store_prepare(c->st, "SELECT o.serial, o.next_update FROM ocsp_responses o JOIN certs k ON k.serial = o.serial"
-				       " WHERE k.not_after > ? ORDER BY o.next_update, o.serial", &s)) != TK_OK ||
+				       " WHERE k.not_after > ? ORDER BY o.next_update, o.serial",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, now)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -299,7 +301,8 @@ static enum tk_err expired_not_used(struct svc_ctx *c, int *pass, json_t **ev)
 	if ((rc = store_prepare(c->st, "SELECT d.id, d.cert_serial, d.signed_at, k.not_after, k.status, k.revoked_at FROM documents d"
 				       " JOIN certs k ON k.serial = d.cert_serial WHERE d.signed_at > k.not_after"
 				       " OR (k.status = 'revoked' AND k.revoked_at IS NOT NULL AND d.signed_at >= k.revoked_at)"
-				       " ORDER BY d.signed_at, d.id", &s)) != TK_OK)
+				       " ORDER BY d.signed_at, d.id",
+		 &s)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		nbad++;
@@ -344,13 +347,14 @@ static enum tk_err assessment_on_file(struct svc_ctx *c, int *pass, json_t **ev)
 	    (rc = store_query_i64(c->st, "SELECT COUNT(*) FROM assessment_requests WHERE status IN ('requested','returned')", NULL, &open)) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st, "SELECT id, system_name, due_on, status FROM assessment_requests WHERE status IN ('requested','returned')"
-				       " AND due_on < ? ORDER BY due_on, id", &s)) != TK_OK ||
+				       " AND due_on < ? ORDER BY due_on, id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, today)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		nover++;
 		if (nover <= EVIDENCE_ROWS && add(overdue, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)store_col_i64(s, 0), "system_name",
-								 store_col_text(s, 1), "due_on", store_col_text(s, 2), "status", store_col_text(s, 3)))) {
+							       store_col_text(s, 1), "due_on", store_col_text(s, 2), "status", store_col_text(s, 3)))) {
 			rc = nomem();
 			goto out;
 		}
@@ -387,7 +391,7 @@ static enum tk_err monev_held(struct svc_ctx *c, int *pass, json_t **ev)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		if (json_array_size(found) < EVIDENCE_ROWS && add(found, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)store_col_i64(s, 0), "held_on",
-									    store_col_text(s, 1), "title", store_col_text(s, 2), "state", store_col_text(s, 3)))) {
+									     store_col_text(s, 1), "title", store_col_text(s, 2), "state", store_col_text(s, 3)))) {
 			rc = nomem();
 			goto out;
 		}
@@ -413,10 +417,16 @@ static const struct {
 	const char *id;
 	enum tk_err (*fn)(struct svc_ctx *c, int *pass, json_t **ev);
 } autos[] = {
-    {"verifikator_minimum", verifikator_minimum}, {"bsre_statement", bsre_statement}, {"cps_published", cps_published},
-    {"usage_report_current", usage_report_current}, {"audit_chain_intact", audit_chain_intact}, {"revocation_fresh", revocation_fresh},
-    {"expired_not_used", expired_not_used}, {"assessment_on_file", assessment_on_file}, {"monev_held", monev_held},
-    {"notices_acknowledged", notices_acknowledged},
+	{ "verifikator_minimum", verifikator_minimum },
+	{ "bsre_statement", bsre_statement },
+	{ "cps_published", cps_published },
+	{ "usage_report_current", usage_report_current },
+	{ "audit_chain_intact", audit_chain_intact },
+	{ "revocation_fresh", revocation_fresh },
+	{ "expired_not_used", expired_not_used },
+	{ "assessment_on_file", assessment_on_file },
+	{ "monev_held", monev_held },
+	{ "notices_acknowledged", notices_acknowledged },
 };
 
 int review_auto_known(const char *id)
@@ -455,7 +465,7 @@ enum tk_err review_indicators(struct svc_ctx *c, char **out)
 		rc = nomem();
 		goto out;
 	}
-	json_array_foreach(json_object_get(doc, "indicators"), i, v) {
+	json_array_foreach (json_object_get(doc, "indicators"), i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
 		json_t *ev = NULL;
 		int pass = 0;

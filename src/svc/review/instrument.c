@@ -18,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #define INSTRUMENT_FORMAT "teken-review-instrument/1"
 #define REVIEW_REQUIREMENTS 18 /* R1..R18 (DESIGN.md): the instrument covers every one */
 
@@ -69,7 +68,7 @@ json_t *review_instr_indicator(json_t *doc, const char *id)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "indicators"), i, v) {
+	json_array_foreach (json_object_get(doc, "indicators"), i, v) {
 		if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
 			return v;
 	}
@@ -116,7 +115,7 @@ static enum tk_err members_ok(const char *where, json_t *o, const char *const *a
 
 	if (!json_is_object(o))
 		return bad(where, "must be an object");
-	json_object_foreach(o, k, v) {
+	json_object_foreach (o, k, v) {
 		size_t i;
 		int found = 0;
 		for (i = 0; allowed[i] != NULL; i++)
@@ -134,7 +133,7 @@ static enum tk_err members_ok(const char *where, json_t *o, const char *const *a
 /* {"id": "...", "en": "..."} */
 static enum tk_err title_ok(const char *where, json_t *t)
 {
-	static const char *const m[] = {"id", "en", NULL};
+	static const char *const m[] = { "id", "en", NULL };
 	enum tk_err rc;
 
 	if ((rc = members_ok(where, t, m)) != TK_OK)
@@ -151,8 +150,8 @@ static int int_in(json_t *v, json_int_t lo, json_int_t hi)
 
 static enum tk_err scales_ok(json_t *scales)
 {
-	static const char *const sm[] = {"min", "max", "levels", NULL};
-	static const char *const lm[] = {"level", "id", "en", NULL};
+	static const char *const sm[] = { "min", "max", "levels", NULL };
+	static const char *const lm[] = { "level", "id", "en", NULL };
 	const char *k;
 	json_t *s;
 	char where[128];
@@ -160,7 +159,7 @@ static enum tk_err scales_ok(json_t *scales)
 
 	if (!json_is_object(scales) || json_object_size(scales) == 0)
 		return bad("scales", "must be an object of at least one scale");
-	json_object_foreach(scales, k, s) {
+	json_object_foreach (scales, k, s) {
 		json_t *levels, *l;
 		json_int_t lo, hi;
 		size_t i;
@@ -179,7 +178,7 @@ static enum tk_err scales_ok(json_t *scales)
 		levels = json_object_get(s, "levels");
 		if (!json_is_array(levels) || (json_int_t)json_array_size(levels) != hi - lo + 1)
 			return bad(where, "levels must describe every level from min to max");
-		json_array_foreach(levels, i, l) {
+		json_array_foreach (levels, i, l) {
 			if ((rc = str_fmt(where, sizeof(where), "scales.%.64s.levels[%zu]", k, i)) != TK_OK || (rc = members_ok(where, l, lm)) != TK_OK)
 				return rc;
 			if (!int_in(json_object_get(l, "level"), lo + (json_int_t)i, lo + (json_int_t)i))
@@ -193,7 +192,7 @@ static enum tk_err scales_ok(json_t *scales)
 
 static enum tk_err aspects_ok(json_t *aspects)
 {
-	static const char *const am[] = {"id", "title", "weight", NULL};
+	static const char *const am[] = { "id", "title", "weight", NULL };
 	json_t *a;
 	size_t i, j;
 	json_int_t sum = 0;
@@ -202,7 +201,7 @@ static enum tk_err aspects_ok(json_t *aspects)
 
 	if (!json_is_array(aspects) || json_array_size(aspects) == 0 || json_array_size(aspects) > REVIEW_MAX_ASPECTS)
 		return bad("aspects", "must be an array of 1..16 aspects");
-	json_array_foreach(aspects, i, a) {
+	json_array_foreach (aspects, i, a) {
 		if ((rc = str_fmt(where, sizeof(where), "aspects[%zu]", i)) != TK_OK || (rc = members_ok(where, a, am)) != TK_OK)
 			return rc;
 		if (!ident_ok(json_string_value(json_object_get(a, "id"))))
@@ -226,7 +225,7 @@ static int aspect_known(json_t *aspects, const char *id)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(aspects, i, a) {
+	json_array_foreach (aspects, i, a) {
 		if (strcmp(json_string_value(json_object_get(a, "id")), id) == 0)
 			return 1;
 	}
@@ -244,7 +243,7 @@ static int req_parse(json_t *v, uint64_t *n)
 
 static enum tk_err indicators_ok(json_t *doc)
 {
-	static const char *const im[] = {"id", "aspect", "weight", "evaluation", "scale", "title", "article", "requirements", "guidance", NULL};
+	static const char *const im[] = { "id", "aspect", "weight", "evaluation", "scale", "title", "article", "requirements", "guidance", NULL };
 	json_t *inds = json_object_get(doc, "indicators"), *aspects = json_object_get(doc, "aspects"), *v, *a;
 	uint8_t covered[100];
 	size_t i, j;
@@ -254,7 +253,7 @@ static enum tk_err indicators_ok(json_t *doc)
 	memset(covered, 0, sizeof(covered));
 	if (!json_is_array(inds) || json_array_size(inds) == 0 || json_array_size(inds) > REVIEW_MAX_INDICATORS)
 		return bad("indicators", "must be an array of 1..200 indicators");
-	json_array_foreach(inds, i, v) {
+	json_array_foreach (inds, i, v) {
 		const char *id, *ev;
 		json_t *reqs, *r;
 		size_t k;
@@ -288,16 +287,16 @@ static enum tk_err indicators_ok(json_t *doc)
 		reqs = json_object_get(v, "requirements");
 		if (!json_is_array(reqs) || json_array_size(reqs) == 0 || json_array_size(reqs) > 18)
 			return bad(where, "requirements must list 1..18 requirement ids (R1..R18)");
-		json_array_foreach(reqs, k, r) {
+		json_array_foreach (reqs, k, r) {
 			uint64_t n = 0;
 			if (!req_parse(r, &n) || n > REVIEW_REQUIREMENTS)
 				return bad(where, "a requirement id is R1..R18");
 			covered[n] = 1;
 		}
 	}
-	json_array_foreach(aspects, i, a) {
+	json_array_foreach (aspects, i, a) {
 		int used = 0;
-		json_array_foreach(inds, j, v) {
+		json_array_foreach (inds, j, v) {
 			used |= strcmp(json_string_value(json_object_get(v, "aspect")), json_string_value(json_object_get(a, "id"))) == 0;
 		}
 		if (!used) {
@@ -318,7 +317,7 @@ static enum tk_err indicators_ok(json_t *doc)
 
 static enum tk_err maturity_ok(json_t *m)
 {
-	static const char *const mm[] = {"level", "min_x100", "name", NULL};
+	static const char *const mm[] = { "level", "min_x100", "name", NULL };
 	json_t *v;
 	size_t i;
 	json_int_t prev = -1;
@@ -327,7 +326,7 @@ static enum tk_err maturity_ok(json_t *m)
 
 	if (!json_is_array(m) || json_array_size(m) < 2 || json_array_size(m) > 10)
 		return bad("maturity", "must be an array of 2..10 levels");
-	json_array_foreach(m, i, v) {
+	json_array_foreach (m, i, v) {
 		if ((rc = str_fmt(where, sizeof(where), "maturity[%zu]", i)) != TK_OK || (rc = members_ok(where, v, mm)) != TK_OK)
 			return rc;
 		if (!int_in(json_object_get(v, "level"), (json_int_t)i + 1, (json_int_t)i + 1))
@@ -346,7 +345,7 @@ static enum tk_err maturity_ok(json_t *m)
 /* Parses and checks; *doc owned by the caller. */
 static enum tk_err instrument_parse(const uint8_t *p, size_t len, json_t **doc)
 {
-	static const char *const top[] = {"format", "title", "scales", "aspects", "indicators", "maturity", NULL};
+	static const char *const top[] = { "format", "title", "scales", "aspects", "indicators", "maturity", NULL };
 	json_error_t jerr;
 	json_t *d;
 	enum tk_err rc;
@@ -506,8 +505,7 @@ enum tk_err review_instr_load(struct svc_ctx *c, int64_t version, json_t **doc, 
 	*doc = NULL;
 	if (version == 0 && (rc = ensure_default(c)) != TK_OK)
 		return rc;
-	if ((rc = store_prepare(c->st, version == 0 ? "SELECT version, body, sha256 FROM review_instruments ORDER BY version DESC LIMIT 1"
-						    : "SELECT version, body, sha256 FROM review_instruments WHERE version = ?",
+	if ((rc = store_prepare(c->st, version == 0 ? "SELECT version, body, sha256 FROM review_instruments ORDER BY version DESC LIMIT 1" : "SELECT version, body, sha256 FROM review_instruments WHERE version = ?",
 		 &s)) != TK_OK ||
 	    (version != 0 && (rc = store_bind_i64(s, 1, version)) != TK_OK) || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -559,8 +557,8 @@ enum tk_err review_instrument_list(struct svc_ctx *c, char **out)
 		char t[32];
 		time_iso_utc(store_col_i64(s, 4), t);
 		if (json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "version", (json_int_t)store_col_i64(s, 0), "title",
-						    store_col_text(s, 1), "sha256", store_col_text(s, 2), "loaded_by", store_col_text(s, 3), "loaded_at", t,
-						    "size", (json_int_t)store_col_i64(s, 5))) != 0) {
+						   store_col_text(s, 1), "sha256", store_col_text(s, 2), "loaded_by", store_col_text(s, 3), "loaded_at", t,
+						   "size", (json_int_t)store_col_i64(s, 5))) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "review: out of memory");
 			goto out;
 		}
@@ -583,8 +581,7 @@ enum tk_err review_instrument_get(struct svc_ctx *c, int64_t version, struct buf
 
 	if ((rc = review_allowed(c, REVIEW_READ)) != TK_OK || (rc = ensure_default(c)) != TK_OK)
 		return rc;
-	if ((rc = store_prepare(c->st, version == 0 ? "SELECT body FROM review_instruments ORDER BY version DESC LIMIT 1"
-						    : "SELECT body FROM review_instruments WHERE version = ?",
+	if ((rc = store_prepare(c->st, version == 0 ? "SELECT body FROM review_instruments ORDER BY version DESC LIMIT 1" : "SELECT body FROM review_instruments WHERE version = ?",
 		 &s)) != TK_OK ||
 	    (version != 0 && (rc = store_bind_i64(s, 1, version)) != TK_OK) || (rc = store_step(s, &row)) != TK_OK)
 		goto out;

@@ -125,7 +125,8 @@ static enum tk_err recommendations_json(struct svc_ctx *c, int64_t id, json_t **
 		return nomem();
 	if ((rc = str_fmt(ref, sizeof(ref), "review:%lld", (long long)id)) != TK_OK ||
 	    (rc = store_prepare(c->st, "SELECT id, title, owner, due_on, status FROM recommendations WHERE source = 'review' AND source_ref = ?"
-				       " ORDER BY due_on, id", &s)) != TK_OK ||
+				       " ORDER BY due_on, id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, ref)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -157,7 +158,8 @@ static enum tk_err files_json(struct svc_ctx *c, int64_t id, json_t **out)
 	if (by == NULL)
 		return nomem();
 	if ((rc = store_prepare(c->st, "SELECT id, indicator, filename, mime, size, sha256, uploaded_by, uploaded_at FROM review_files"
-				       " WHERE review_id = ? ORDER BY id", &s)) != TK_OK ||
+				       " WHERE review_id = ? ORDER BY id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -198,7 +200,7 @@ static enum tk_err indicators_json(struct svc_ctx *c, int64_t id, json_t *doc, i
 		return nomem();
 	if ((rc = files_json(c, id, &files)) != TK_OK)
 		goto out;
-	json_array_foreach(json_object_get(doc, "indicators"), i, v) {
+	json_array_foreach (json_object_get(doc, "indicators"), i, v) {
 		const char *ind = json_string_value(json_object_get(v, "id"));
 		int is_auto = strcmp(json_string_value(json_object_get(v, "evaluation")), "auto") == 0;
 		json_t *o = json_deep_copy(v), *autoj = json_null(), *fl = json_object_get(files, ind);
@@ -208,7 +210,8 @@ static enum tk_err indicators_json(struct svc_ctx *c, int64_t id, json_t *doc, i
 			goto out;
 		}
 		if ((rc = store_prepare(c->st, "SELECT auto_status, auto_evidence, self_level, self_note, answered_by, answered_at, level, reviewer_note,"
-					       " scored_by, scored_at FROM review_answers WHERE review_id = ? AND indicator = ?", &s)) != TK_OK ||
+					       " scored_by, scored_at FROM review_answers WHERE review_id = ? AND indicator = ?",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_bind_text(s, 2, ind)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 			goto out;
 		if (is_auto && !live && row && !store_col_null(s, 0)) {
@@ -262,7 +265,8 @@ enum tk_err review_record_json(struct svc_ctx *c, int64_t id, json_t **out)
 	*out = NULL;
 	if ((rc = store_prepare(c->st, "SELECT id, title, period_from, period_to, state, score_x100, maturity, findings, result_json, report_sha256,"
 				       " signed_sha256, signer_dn, opened_by, opened_at, submitted_by, submitted_at, closed_by, closed_at, delivered_at,"
-				       " instrument_version FROM reviews WHERE id = ?", &s)) != TK_OK ||
+				       " instrument_version FROM reviews WHERE id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (!row) {
@@ -292,9 +296,7 @@ enum tk_err review_record_json(struct svc_ctx *c, int64_t id, json_t **out)
 	if ((rc = review_instr_load(c, ver, &doc, &ver2, sha)) != TK_OK ||
 	    (rc = indicators_json(c, id, doc, strcmp(state, "open") == 0, &inds)) != TK_OK || (rc = recommendations_json(c, id, &recs)) != TK_OK)
 		goto out;
-	if (json_object_set_new(j, "instrument", json_pack("{s:I, s:s, s:O, s:O, s:O}", "version", (json_int_t)ver, "sha256", sha, "title",
-						    json_object_get(doc, "title"), "aspects", json_object_get(doc, "aspects"), "maturity",
-						    json_object_get(doc, "maturity"))) != 0 ||
+	if (json_object_set_new(j, "instrument", json_pack("{s:I, s:s, s:O, s:O, s:O}", "version", (json_int_t)ver, "sha256", sha, "title", json_object_get(doc, "title"), "aspects", json_object_get(doc, "aspects"), "maturity", json_object_get(doc, "maturity"))) != 0 ||
 	    json_object_set_new(j, "indicators", inds) != 0 || json_object_set_new(j, "recommendations", recs) != 0) {
 		inds = recs = NULL;
 		rc = nomem();
@@ -335,7 +337,8 @@ enum tk_err review_list(struct svc_ctx *c, char **out)
 	if ((arr = json_array()) == NULL)
 		return nomem();
 	if ((rc = store_prepare(c->st, "SELECT id, title, period_from, period_to, state, instrument_version, score_x100, maturity, opened_by, opened_at,"
-				       " closed_at, signed_sha256 IS NOT NULL FROM reviews ORDER BY id DESC LIMIT ?", &s)) != TK_OK ||
+				       " closed_at, signed_sha256 IS NOT NULL FROM reviews ORDER BY id DESC LIMIT ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, REVIEW_MAX_LIST)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -377,7 +380,8 @@ static enum tk_err open_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "INSERT INTO reviews (instrument_version, title, period_from, period_to, state, opened_by, opened_at, updated_at)"
-				       " VALUES (?, ?, ?, ?, 'open', ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " VALUES (?, ?, ?, ?, 'open', ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->version)) != TK_OK || (rc = store_bind_text(s, 2, a->title)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->from)) != TK_OK || (rc = store_bind_text(s, 4, a->to)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, c->actor.user)) != TK_OK || (rc = store_bind_i64(s, 6, tk_now())) != TK_OK ||
@@ -390,7 +394,7 @@ static enum tk_err open_tx(struct svc_ctx *c, void *arg)
 	a->id = store_col_i64(s, 0);
 	store_finalize(s);
 	s = NULL;
-	json_array_foreach(json_object_get(a->doc, "indicators"), i, v) {
+	json_array_foreach (json_object_get(a->doc, "indicators"), i, v) {
 		int is_auto = strcmp(json_string_value(json_object_get(v, "evaluation")), "auto") == 0;
 		if ((rc = store_prepare(c->st, "INSERT INTO review_answers (review_id, indicator, auto_status) VALUES (?, ?, ?)", &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, json_string_value(json_object_get(v, "id")))) != TK_OK ||
@@ -490,7 +494,7 @@ static enum tk_err answer_tx(struct svc_ctx *c, void *arg)
 	if ((rc = review_state(c, a->id, state, &ver)) != TK_OK ||
 	    (rc = need_state(state, a->score ? "submitted" : "open", a->id, a->score ? "scoring" : "answering")) != TK_OK)
 		goto out;
-	json_array_foreach(a->entries, i, e) {
+	json_array_foreach (a->entries, i, e) {
 		const char *ind_id = NULL, *note = NULL;
 		int64_t level = 0;
 		json_t *ind = NULL;
@@ -603,7 +607,8 @@ static enum tk_err submit_tx(struct svc_ctx *c, void *arg)
 	if ((rc = review_state(c, a->id, state, &ver)) != TK_OK || (rc = need_state(state, "open", a->id, "submitting")) != TK_OK)
 		goto out;
 	if ((rc = store_prepare(c->st, "SELECT a.indicator FROM review_answers a WHERE a.review_id = ? AND a.auto_status = 'manual'"
-				       " AND a.self_level IS NULL ORDER BY a.indicator", &s)) != TK_OK ||
+				       " AND a.self_level IS NULL ORDER BY a.indicator",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row)
@@ -622,7 +627,7 @@ static enum tk_err submit_tx(struct svc_ctx *c, void *arg)
 		free(m);
 		goto out;
 	}
-	json_array_foreach(json_object_get(a->doc, "indicators"), i, v) {
+	json_array_foreach (json_object_get(a->doc, "indicators"), i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
 		json_t *r = json_object_get(a->autos, id), *sc = review_instr_scale(a->doc, v);
 		char *ev = NULL;
@@ -683,7 +688,7 @@ enum tk_err review_submit(struct svc_ctx *c, int64_t id, char **out)
 		goto out;
 	}
 	/* Computed outside the write transaction (the audit check opens its own); frozen inside it. */
-	json_array_foreach(json_object_get(a.doc, "indicators"), i, v) {
+	json_array_foreach (json_object_get(a.doc, "indicators"), i, v) {
 		const char *ind = json_string_value(json_object_get(v, "id"));
 		json_t *ev = NULL;
 		int pass = 0;
@@ -712,10 +717,10 @@ static const struct {
 	const char *magic;
 	size_t magic_len;
 } evidence_types[] = {
-    {"application/pdf", "%PDF-", 5},
-    {"image/png", "\x89PNG\r\n\x1a\n", 8},
-    {"image/jpeg", "\xff\xd8\xff", 3},
-    {"text/plain", "", 0},
+	{ "application/pdf", "%PDF-", 5 },
+	{ "image/png", "\x89PNG\r\n\x1a\n", 8 },
+	{ "image/jpeg", "\xff\xd8\xff", 3 },
+	{ "text/plain", "", 0 },
 };
 
 static enum tk_err filename_ok(const char *name)
@@ -764,7 +769,8 @@ static enum tk_err file_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO review_files (review_id, indicator, filename, mime, size, sha256, data, uploaded_by, uploaded_at)"
-				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->indicator)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->filename)) != TK_OK || (rc = store_bind_text(s, 4, a->mime)) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, (int64_t)a->len)) != TK_OK || (rc = store_bind_text(s, 6, a->sha)) != TK_OK ||

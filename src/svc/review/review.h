@@ -27,20 +27,20 @@
 
 #include <jansson.h>
 
-#define REVIEW_MAX_INSTRUMENT  (256u * 1024u)        /* bytes of an instrument JSON */
-#define REVIEW_MAX_ASPECTS     16u
-#define REVIEW_MAX_INDICATORS  200u
-#define REVIEW_MAX_LEVELS      11u                   /* points on one scale */
-#define REVIEW_MAX_ID          64u                   /* bytes of an aspect, scale or indicator id */
-#define REVIEW_MAX_TITLE       300u                  /* bytes of a title */
-#define REVIEW_MAX_TEXT        (16u * 1024u)         /* bytes of a note or the findings */
-#define REVIEW_MAX_WEIGHT      1000                  /* an indicator's weight (aspect weights sum to 100) */
-#define REVIEW_MAX_FILE        (10u * 1024u * 1024u) /* one evidence file */
-#define REVIEW_MAX_FILES       20u                   /* evidence files per indicator */
-#define REVIEW_MAX_UPLOAD      (64u * 1024u * 1024u) /* the signed report */
-#define REVIEW_MAX_LIST        500u                  /* reviews in a list answer */
-#define REVIEW_SAMPLE_DOCS     50                    /* bsre_statement: the newest documents checked */
-#define REVIEW_MIN_VERIFIKATORS 2                    /* PKS art. 4(1)l */
+#define REVIEW_MAX_INSTRUMENT (256u * 1024u) /* bytes of an instrument JSON */
+#define REVIEW_MAX_ASPECTS 16u
+#define REVIEW_MAX_INDICATORS 200u
+#define REVIEW_MAX_LEVELS 11u                   /* points on one scale */
+#define REVIEW_MAX_ID 64u                       /* bytes of an aspect, scale or indicator id */
+#define REVIEW_MAX_TITLE 300u                   /* bytes of a title */
+#define REVIEW_MAX_TEXT (16u * 1024u)           /* bytes of a note or the findings */
+#define REVIEW_MAX_WEIGHT 1000                  /* an indicator's weight (aspect weights sum to 100) */
+#define REVIEW_MAX_FILE (10u * 1024u * 1024u)   /* one evidence file */
+#define REVIEW_MAX_FILES 20u                    /* evidence files per indicator */
+#define REVIEW_MAX_UPLOAD (64u * 1024u * 1024u) /* the signed report */
+#define REVIEW_MAX_LIST 500u                    /* reviews in a list answer */
+#define REVIEW_SAMPLE_DOCS 50                   /* bsre_statement: the newest documents checked */
+#define REVIEW_MIN_VERIFIKATORS 2               /* PKS art. 4(1)l */
 
 /*
  * The automatic indicators for the current state, with every indicator of

@@ -46,7 +46,7 @@ static enum tk_err compute(json_t *rev, json_t *doc, json_t **result)
 	*result = NULL;
 	if (aspects == NULL || inds == NULL)
 		goto nomem;
-	json_array_foreach(json_object_get(rev, "indicators"), i, v) {
+	json_array_foreach (json_object_get(rev, "indicators"), i, v) {
 		json_t *sc = json_object_get(v, "scale");
 		int64_t lo = json_integer_value(json_object_get(sc, "min")), hi = json_integer_value(json_object_get(sc, "max"));
 		int64_t lv = json_integer_value(json_object_get(v, "level"));
@@ -62,10 +62,10 @@ static enum tk_err compute(json_t *rev, json_t *doc, json_t **result)
 						    (json_int_t)hi, "score_x100", (json_int_t)review_div_round(10000 * (lv - lo), hi - lo))) != 0)
 			goto nomem;
 	}
-	json_array_foreach(json_object_get(doc, "aspects"), i, a) {
+	json_array_foreach (json_object_get(doc, "aspects"), i, a) {
 		const char *aid = json_string_value(json_object_get(a, "id"));
 		int64_t num = 0, den = 0, score, w = json_integer_value(json_object_get(a, "weight"));
-		json_array_foreach(inds, j, v) {
+		json_array_foreach (inds, j, v) {
 			if (strcmp(json_string_value(json_object_get(v, "aspect")), aid) != 0)
 				continue;
 			num += json_integer_value(json_object_get(v, "weight")) * json_integer_value(json_object_get(v, "score_x100"));
@@ -79,7 +79,7 @@ static enum tk_err compute(json_t *rev, json_t *doc, json_t **result)
 			goto nomem;
 	}
 	overall = overall_den > 0 ? review_div_round(overall_num, overall_den) : 0;
-	json_array_foreach(json_object_get(doc, "maturity"), i, v) {
+	json_array_foreach (json_object_get(doc, "maturity"), i, v) {
 		if (json_integer_value(json_object_get(v, "min_x100")) <= overall)
 			mat = v;
 	}
@@ -140,12 +140,12 @@ static enum tk_err evidence_summary(json_t *ind, char *out, size_t cap)
 
 static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct buf *out)
 {
-	static const double aw[3] = {0.58, 0.16, 0.26};
-	static const char *const ah[3] = {"Aspek", "Bobot", "Nilai (0-100)"};
-	static const double iw[5] = {0.40, 0.10, 0.16, 0.14, 0.20};
-	static const char *const ih[5] = {"Indikator", "Bobot", "Tingkat", "Nilai", "Cara evaluasi"};
-	static const double rw[4] = {0.44, 0.22, 0.16, 0.18};
-	static const char *const rh[4] = {"Rekomendasi", "Penanggung jawab", "Batas waktu", "Status"};
+	static const double aw[3] = { 0.58, 0.16, 0.26 };
+	static const char *const ah[3] = { "Aspek", "Bobot", "Nilai (0-100)" };
+	static const double iw[5] = { 0.40, 0.10, 0.16, 0.14, 0.20 };
+	static const char *const ih[5] = { "Indikator", "Bobot", "Tingkat", "Nilai", "Cara evaluasi" };
+	static const double rw[4] = { 0.44, 0.22, 0.16, 0.18 };
+	static const char *const rh[4] = { "Rekomendasi", "Penanggung jawab", "Batas waktu", "Status" };
 	const struct config *cfg = c->inst->cfg;
 	struct pdfgen *g = NULL;
 	struct pdfgen_opts o;
@@ -201,7 +201,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 		goto out;
 	if ((rc = pdfgen_heading(g, 2, "Nilai per aspek")) != TK_OK || (rc = pdfgen_table_begin(g, 3, aw, ah)) != TK_OK)
 		goto out;
-	json_array_foreach(json_object_get(result, "aspects"), i, a) {
+	json_array_foreach (json_object_get(result, "aspects"), i, a) {
 		char w[16];
 		const char *cells[3];
 		pct(json_integer_value(json_object_get(a, "score_x100")), score);
@@ -215,12 +215,12 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 	}
 	if ((rc = pdfgen_table_end(g)) != TK_OK)
 		goto out;
-	json_array_foreach(json_object_get(result, "aspects"), i, a) {
+	json_array_foreach (json_object_get(result, "aspects"), i, a) {
 		const char *aid = json_string_value(json_object_get(a, "id"));
 		if ((rc = pdfgen_heading(g, 2, json_string_value(json_object_get(json_object_get(a, "title"), "id")))) != TK_OK ||
 		    (rc = pdfgen_table_begin(g, 5, iw, ih)) != TK_OK)
 			goto out;
-		json_array_foreach(json_object_get(rev, "indicators"), j, v) {
+		json_array_foreach (json_object_get(rev, "indicators"), j, v) {
 			char w[16], lv[32];
 			const char *cells[5];
 			json_t *sc = json_object_get(v, "scale");
@@ -229,7 +229,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 			json_t *r;
 			if (strcmp(json_string_value(json_object_get(v, "aspect")), aid) != 0)
 				continue;
-			json_array_foreach(json_object_get(result, "indicators"), k, r) {
+			json_array_foreach (json_object_get(result, "indicators"), k, r) {
 				if (strcmp(json_string_value(json_object_get(r, "id")), json_string_value(json_object_get(v, "id"))) == 0)
 					s100 = json_integer_value(json_object_get(r, "score_x100"));
 			}
@@ -250,7 +250,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 		}
 		if ((rc = pdfgen_table_end(g)) != TK_OK)
 			goto out;
-		json_array_foreach(json_object_get(rev, "indicators"), j, v) {
+		json_array_foreach (json_object_get(rev, "indicators"), j, v) {
 			if (strcmp(json_string_value(json_object_get(v, "aspect")), aid) != 0)
 				continue;
 			if ((rc = evidence_summary(v, long_text, LONG_TEXT)) != TK_OK)
@@ -265,8 +265,7 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 		}
 	}
 	if ((rc = pdfgen_heading(g, 2, "Temuan")) != TK_OK ||
-	    (rc = pdfgen_paragraph(g, json_string_length(json_object_get(rev, "findings")) > 0 ? json_string_value(json_object_get(rev, "findings"))
-											      : "Tidak ada temuan yang dicatat.",
+	    (rc = pdfgen_paragraph(g, json_string_length(json_object_get(rev, "findings")) > 0 ? json_string_value(json_object_get(rev, "findings")) : "Tidak ada temuan yang dicatat.",
 		 0, 0)) != TK_OK ||
 	    (rc = pdfgen_heading(g, 2, "Rekomendasi")) != TK_OK)
 		goto out;
@@ -276,9 +275,9 @@ static enum tk_err render(struct svc_ctx *c, json_t *rev, json_t *result, struct
 	} else {
 		if ((rc = pdfgen_table_begin(g, 4, rw, rh)) != TK_OK)
 			goto out;
-		json_array_foreach(json_object_get(rev, "recommendations"), i, v) {
-			const char *cells[4] = {json_string_value(json_object_get(v, "title")), json_string_value(json_object_get(v, "owner")),
-			    json_string_value(json_object_get(v, "due_on")), json_string_value(json_object_get(v, "status"))};
+		json_array_foreach (json_object_get(rev, "recommendations"), i, v) {
+			const char *cells[4] = { json_string_value(json_object_get(v, "title")), json_string_value(json_object_get(v, "owner")),
+				json_string_value(json_object_get(v, "due_on")), json_string_value(json_object_get(v, "status")) };
 			if ((rc = pdfgen_table_row(g, cells, PDFGEN_PLAIN)) != TK_OK)
 				goto out;
 		}
@@ -337,7 +336,8 @@ static enum tk_err close_tx(struct svc_ctx *c, void *arg)
 	a->score = json_integer_value(json_object_get(result, "score_x100"));
 	a->maturity = json_integer_value(json_object_get(result, "maturity"));
 	if ((rc = store_prepare(c->st, "UPDATE reviews SET state = 'closed', score_x100 = ?, maturity = ?, result_json = ?, report_pdf = ?,"
-				       " report_sha256 = ?, closed_by = ?, closed_at = ?, updated_at = ? WHERE id = ? AND state = 'submitted'", &s)) != TK_OK ||
+				       " report_sha256 = ?, closed_by = ?, closed_at = ?, updated_at = ? WHERE id = ? AND state = 'submitted'",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, a->score)) != TK_OK || (rc = store_bind_i64(s, 2, a->maturity)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, rtxt)) != TK_OK || (rc = store_bind_blob(s, 4, a->pdf.p, a->pdf.len)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, a->sha)) != TK_OK || (rc = store_bind_text(s, 6, c->actor.user)) != TK_OK ||
@@ -348,7 +348,7 @@ static enum tk_err close_tx(struct svc_ctx *c, void *arg)
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "review:%lld", (long long)a->id)) != TK_OK ||
 		    (rc = svc_json_dump(json_pack("{s:I, s:I, s:s, s:I}", "score_x100", (json_int_t)a->score, "maturity", (json_int_t)a->maturity,
-					  "report_sha256", a->sha, "size", (json_int_t)a->pdf.len),
+					    "report_sha256", a->sha, "size", (json_int_t)a->pdf.len),
 			 &d)) != TK_OK)
 			goto out;
 		rc = audit_append(c, "review.close", obj, d);
@@ -457,7 +457,8 @@ static enum tk_err signed_tx(struct svc_ctx *c, void *arg)
 	}
 	/* Only once, and only over the report checked (nobody uploaded in between). */
 	if ((rc = store_prepare(c->st, "UPDATE reviews SET signed_pdf = ?, signed_sha256 = ?, signer_dn = ?, delivered_at = ?, updated_at = ?"
-				       " WHERE id = ? AND state = 'closed' AND signed_pdf IS NULL AND report_sha256 = ?", &s)) != TK_OK ||
+				       " WHERE id = ? AND state = 'closed' AND signed_pdf IS NULL AND report_sha256 = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_blob(s, 1, a->p, a->len)) != TK_OK || (rc = store_bind_text(s, 2, a->sha)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, a->sig->signer_dn)) != TK_OK || (rc = store_bind_i64(s, 4, tk_now())) != TK_OK ||
 	    (rc = store_bind_i64(s, 5, tk_now())) != TK_OK || (rc = store_bind_i64(s, 6, a->id)) != TK_OK ||
@@ -483,7 +484,7 @@ static enum tk_err signed_tx(struct svc_ctx *c, void *arg)
 		char obj[48], *d = NULL;
 		if ((rc = str_fmt(obj, sizeof(obj), "review:%lld", (long long)a->id)) != TK_OK ||
 		    (rc = svc_json_dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "sha256", a->sha, "signer", a->sig->signer, "signer_dn", a->sig->signer_dn,
-					  "issuer", a->sig->issuer_dn, "serial", a->sig->serial, "notified", (json_int_t)a->notified),
+					    "issuer", a->sig->issuer_dn, "serial", a->sig->serial, "notified", (json_int_t)a->notified),
 			 &d)) != TK_OK)
 			goto out;
 		rc = audit_append(c, "review.report.sign", obj, d);

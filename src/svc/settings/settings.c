@@ -34,10 +34,16 @@ static int name_is_secret(const char *name, size_t len)
 {
 	/* Named keys of teken.conf that hold algorithms and policies, not secrets (docs/configuration.md). */
 	static const char *const plain[] = {
-		"key_alg", "leaf_key_alg", "key_usage", "ext_key_usage", "allowed_keys", "passphrase_min_length", "author",
+		"key_alg",
+		"leaf_key_alg",
+		"key_usage",
+		"ext_key_usage",
+		"allowed_keys",
+		"passphrase_min_length",
+		"author",
 		"password_change_first_login",
 	};
-	static const char *const words[] = {"pass", "secret", "key", "token", "pin", "pwd", "auth", "credential", "cookie", "private"};
+	static const char *const words[] = { "pass", "secret", "key", "token", "pin", "pwd", "auth", "credential", "cookie", "private" };
 	size_t i;
 
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -209,14 +215,16 @@ static enum tk_err key_storage_json(struct svc_ctx *c, json_t **out)
 		else
 			soft++;
 		if (json_array_append_new(keys, json_pack("{s:s, s:s, s:s}", "name", store_col_text(s, 0), "kind", is_p11 ? "pkcs11" : "file",
-							  "alg", store_col_text(s, 2))) != 0) {
+						    "alg", store_col_text(s, 2))) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}
 	if (rc != TK_OK)
 		goto out;
-	o = json_pack("{s:s, s:O}", "kind", p11 && soft ? "mixed" : p11 ? "pkcs11" : "file", "keys", keys);
+	o = json_pack("{s:s, s:O}", "kind", p11 && soft ? "mixed" : p11 ? "pkcs11"
+									: "file",
+	    "keys", keys);
 	if (o == NULL || (module != NULL && json_object_set_new(o, "hsm_module", json_string(module)) != 0)) {
 		rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 		goto out;

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define HISTORY_DEFAULT_LIMIT 20u
-#define HISTORY_MAX_QUERY 200u  /* bytes of the search text */
+#define HISTORY_MAX_QUERY 200u /* bytes of the search text */
 #define HISTORY_MAX_CURSOR 64u
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when invalid (RFC 3629 section 4). */
@@ -287,8 +287,9 @@ static enum tk_err my_file_tx(struct svc_ctx *c, void *arg)
 
 	/* Only the official's own kept copy; everything else looks the same as a document that never was. */
 	if ((rc = store_prepare(c->st, "SELECT f.data, d.filename, d.kind FROM document_files f JOIN documents d ON d.id = f.id"
-		 " WHERE f.id = ? AND f.owner_copy = 1 AND f.expires_at > ? AND d.subscriber_id IN"
-		 " (SELECT s.id FROM subscribers s WHERE s.user_id = ?)", &s)) != TK_OK)
+				       " WHERE f.id = ? AND f.owner_copy = 1 AND f.expires_at > ? AND d.subscriber_id IN"
+				       " (SELECT s.id FROM subscribers s WHERE s.user_id = ?)",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, tk_now())) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, c->actor.id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
@@ -315,7 +316,7 @@ out:
 
 enum tk_err sign_my_file(struct svc_ctx *c, const char *document_id, struct buf *out, char filename[SIGN_FILENAME_MAX + 8], char ctype[40])
 {
-	struct my_file_args a = {document_id, out, filename, ctype};
+	struct my_file_args a = { document_id, out, filename, ctype };
 	size_t n = strlen(document_id);
 
 	filename[0] = '\0';
@@ -343,7 +344,8 @@ static enum tk_err purge_tx(struct svc_ctx *c, void *arg)
 
 	/* The delete claims the rows: a node running the same job at once finds them gone. */
 	if ((rc = store_prepare(c->st, "DELETE FROM document_files WHERE id IN (SELECT id FROM document_files WHERE expires_at <= ?"
-		 " ORDER BY expires_at LIMIT ?)", &s)) != TK_OK)
+				       " ORDER BY expires_at LIMIT ?)",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_i64(s, 1, a->now)) == TK_OK && (rc = store_bind_i64(s, 2, SIGN_PURGE_MAX_ROWS)) == TK_OK &&
 	    (rc = store_step(s, &row)) == TK_OK)
@@ -362,7 +364,7 @@ static enum tk_err purge_tx(struct svc_ctx *c, void *arg)
 
 enum tk_err sign_purge_files(struct svc_ctx *c, int64_t now, int64_t *n)
 {
-	struct purge_args a = {now, 0};
+	struct purge_args a = { now, 0 };
 	enum tk_err rc;
 
 	*n = 0;

@@ -75,7 +75,7 @@ struct signer {
 	char name[256];
 	char title[300];
 	char serial[65];
-	char unit[201];           /* the official's registered unit, or the seal's */
+	char unit[201]; /* the official's registered unit, or the seal's */
 	int64_t subscriber_id;
 };
 
@@ -140,7 +140,8 @@ static enum tk_err default_seal(struct svc_ctx *c, const char *unit, char key_na
 	if (unit == NULL || unit[0] == '\0' || strchr(unit, ',') != NULL || strcmp(unit, ACTOR_ALL_UNITS) == 0)
 		return tk_fail_code(TK_ERR_INVALID, "missing_field", "name the unit (options.unit) or the seal (options.seal_key) to sign with");
 	if ((rc = store_prepare(c->st, "SELECT substr(m.key, 6), c.der FROM meta m JOIN certs c ON c.serial = m.value"
-		 " WHERE m.key LIKE 'cert.seal-%' AND c.status = 'valid' AND c.not_after > ? ORDER BY c.not_before DESC", &s)) != TK_OK ||
+				       " WHERE m.key LIKE 'cert.seal-%' AND c.status = 'valid' AND c.not_after > ? ORDER BY c.not_before DESC",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, tk_now())) != TK_OK)
 		goto out;
 	key_name[0] = '\0';
@@ -291,7 +292,8 @@ static const char *sign_channel(const struct svc_ctx *c, const struct sign_in *i
 {
 	if (in->channel != NULL)
 		return in->channel;
-	return c->actor.kind == ACTOR_PERSON ? "web" : c->actor.kind == ACTOR_APPLICATION ? "api" : "cli";
+	return c->actor.kind == ACTOR_PERSON ? "web" : c->actor.kind == ACTOR_APPLICATION ? "api"
+											  : "cli";
 }
 
 struct reg_args {
@@ -328,8 +330,8 @@ static enum tk_err register_tx(struct svc_ctx *c, void *arg)
 		owner_copy = keep > 0;
 	}
 	if ((rc = store_prepare(c->st, "INSERT INTO documents (id, sha256, size, pages, kind, level, signer, cert_serial, subscriber_id,"
-		 " application, unit, signed_by, signed_at, application_key_id, visible, channel, statement_sha256, filename)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				       " application, unit, signed_by, signed_at, application_key_id, visible, channel, statement_sha256, filename)"
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->hash)) != TK_OK ||
@@ -486,7 +488,7 @@ static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in,
 		return tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");
 	/* The application's published signing policy (svc/policy), before any key is touched. */
 	{
-		struct policy_sign_req pr = {in->cades, level, in->visible, in->unit};
+		struct policy_sign_req pr = { in->cades, level, in->visible, in->unit };
 		if ((rc = policy_check_signing(c, &pr)) != TK_OK)
 			return rc;
 	}
@@ -504,7 +506,7 @@ static enum tk_err sign_document_do(struct svc_ctx *c, const struct sign_in *in,
 		goto out;
 	chain[0] = sg.issuing;
 	if (in->cades) {
-		struct cms_sign_opts co = {0, 1, 0, 0}; /* CAdES-B keeps signingTime */
+		struct cms_sign_opts co = { 0, 1, 0, 0 }; /* CAdES-B keeps signingTime */
 		if ((rc = cms_sign_detached(sg.key, sg.cert, chain, 1, md, in->data, in->len, &co, &out->out)) != TK_OK)
 			goto out;
 		if (strcmp(level, "B-T") == 0) {
@@ -663,7 +665,7 @@ out:
 
 struct download_args {
 	const char *id;
-	int64_t key_id;  /* the API key that signed it: names are not unique */
+	int64_t key_id; /* the API key that signed it: names are not unique */
 	struct buf *out;
 };
 
@@ -675,7 +677,8 @@ static enum tk_err download_tx(struct svc_ctx *c, void *arg)
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "SELECT f.data FROM document_files f JOIN documents d ON d.id = f.id"
-		 " WHERE f.id = ? AND d.application_key_id = ? AND f.expires_at > ? AND f.owner_copy = 0", &s)) != TK_OK ||
+				       " WHERE f.id = ? AND d.application_key_id = ? AND f.expires_at > ? AND f.owner_copy = 0",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->id)) != TK_OK || (rc = store_bind_i64(s, 2, a->key_id)) != TK_OK ||
 	    (rc = store_bind_i64(s, 3, tk_now())) != TK_OK || (rc = store_step(s, &row)) != TK_OK)
 		goto out;
@@ -705,7 +708,7 @@ out:
 
 enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out)
 {
-	struct download_args a = {document_id, c->actor.id, out};
+	struct download_args a = { document_id, c->actor.id, out };
 
 	if (c->actor.kind != ACTOR_APPLICATION)
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only the application that signed a document downloads it");
@@ -716,7 +719,7 @@ enum tk_err sign_fields(struct svc_ctx *c, const uint8_t *pdf, size_t len, struc
 {
 	*n = 0;
 	if (!(c->actor.kind == ACTOR_APPLICATION || c->actor.kind == ACTOR_OPERATOR ||
-	      (c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "subscriber") == 0)))
+		(c->actor.kind == ACTOR_PERSON && strcmp(c->actor.role, "subscriber") == 0)))
 		return tk_fail_code(TK_ERR_DENIED, "forbidden", "only signers list a document's signature fields");
 	if (!pdf_header_ok(pdf, len))
 		return tk_fail_code(TK_ERR_INVALID, "not_a_pdf", "the file is not a PDF (no %%PDF- header)");

@@ -9,38 +9,38 @@
 /* ---- signing (svc/sign.c) ---- */
 
 struct sign_in {
-	const uint8_t *data;      /* the PDF (or any file for CAdES) */
+	const uint8_t *data; /* the PDF (or any file for CAdES) */
 	size_t len;
-	int cades;                /* detached CMS of data instead of PAdES */
-	int seal;                 /* sign with a seal: applications their unit's, the operator any */
-	const char *seal_key;     /* the seal by key name ("seal-<n>" from an approved seal request; "seal": instance, operator only) */
-	const char *subscriber;   /* operator (CLI): the official's user name; officials always sign as themselves */
-	const char *nik;          /* application: the official by NIK (must be of one of its key's units) */
-	const char *passphrase;   /* the subscriber's passphrase */
-	const char *level;        /* "B-B" (default), "B-T" */
-	int docmdp;               /* certification P value, 0: approval */
-	const char *field;        /* existing empty field to use (fully qualified name) */
-	int new_field;            /* add a field even when the document has one prepared empty field (else signed into it) */
+	int cades;              /* detached CMS of data instead of PAdES */
+	int seal;               /* sign with a seal: applications their unit's, the operator any */
+	const char *seal_key;   /* the seal by key name ("seal-<n>" from an approved seal request; "seal": instance, operator only) */
+	const char *subscriber; /* operator (CLI): the official's user name; officials always sign as themselves */
+	const char *nik;        /* application: the official by NIK (must be of one of its key's units) */
+	const char *passphrase; /* the subscriber's passphrase */
+	const char *level;      /* "B-B" (default), "B-T" */
+	int docmdp;             /* certification P value, 0: approval */
+	const char *field;      /* existing empty field to use (fully qualified name) */
+	int new_field;          /* add a field even when the document has one prepared empty field (else signed into it) */
 	const char *reason, *location;
 	int visible;
-	size_t page;              /* from 0; SIZE_MAX: last (or, with anchor, the first page showing it) */
+	size_t page; /* from 0; SIZE_MAX: last (or, with anchor, the first page showing it) */
 	double rect[4];
-	const char *anchor;       /* place the stamp at this text (rect gives only width and height) */
-	const uint8_t *image;     /* signature image on the stamp (PNG or JPEG) */
+	const char *anchor;   /* place the stamp at this text (rect gives only width and height) */
+	const uint8_t *image; /* signature image on the stamp (PNG or JPEG) */
 	size_t image_len;
-	const char *unit;         /* application: the unit it acts for (checked against the key and the official) */
-	int64_t subscriber_id;    /* application: the official found by the caller (takes precedence over nik) */
-	const char *qr_url;       /* QR target instead of <base>/v/<id> (BSrE linkQR) */
-	int64_t keep_seconds;     /* keep the signed file for one download (BSrE v1) */
-	const char *channel;      /* front door for the usage report: "bsre"; NULL: "web" for a person, "api" for an application, "cli" */
-	const char *filename;     /* the uploaded file's name (multipart filename; any bytes: cleaned by sign_filename_clean), or NULL */
+	const char *unit;      /* application: the unit it acts for (checked against the key and the official) */
+	int64_t subscriber_id; /* application: the official found by the caller (takes precedence over nik) */
+	const char *qr_url;    /* QR target instead of <base>/v/<id> (BSrE linkQR) */
+	int64_t keep_seconds;  /* keep the signed file for one download (BSrE v1) */
+	const char *channel;   /* front door for the usage report: "bsre"; NULL: "web" for a person, "api" for an application, "cli" */
+	const char *filename;  /* the uploaded file's name (multipart filename; any bytes: cleaned by sign_filename_clean), or NULL */
 };
 
 struct sign_out {
 	char document_id[32];
 	char level[24];
 	size_t pages;
-	struct buf out;           /* PAdES: the new revision to append; CAdES: the .p7s (caller frees) */
+	struct buf out; /* PAdES: the new revision to append; CAdES: the .p7s (caller frees) */
 };
 
 /*
@@ -64,12 +64,11 @@ json_t *sign_fields_json(const struct pades_field *f, size_t n);
 /* The signed file kept for app (single use: deleted once read). */
 enum tk_err sign_download(struct svc_ctx *c, const char *document_id, struct buf *out) WARN_UNUSED;
 
-
 /* ---- the official's history and re-download (svc/sign/history.c; docs/signing.md) ---- */
 
-#define SIGN_FILENAME_MAX 200u   /* bytes of a registry file name; longer names are cut at a character boundary */
-#define SIGN_HISTORY_MAX 100u    /* rows per page of sign_history_json */
-#define SIGN_PURGE_MAX_ROWS 500  /* expired kept files deleted per sign_purge_files() call */
+#define SIGN_FILENAME_MAX 200u  /* bytes of a registry file name; longer names are cut at a character boundary */
+#define SIGN_HISTORY_MAX 100u   /* rows per page of sign_history_json */
+#define SIGN_PURGE_MAX_ROWS 500 /* expired kept files deleted per sign_purge_files() call */
 
 /*
  * A file name as the registry keeps it: the last path component, control

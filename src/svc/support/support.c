@@ -152,9 +152,9 @@ static enum tk_err ticket_by_token(struct svc_ctx *c, const char *ref, const cha
 /* ------------------------------------------------------------ reading */
 
 enum ticket_view {
-	VIEW_STAFF,   /* the opener (staff or application) */
-	VIEW_ALL,     /* auditors, admins, operator: the reporter's contact too */
-	VIEW_PUBLIC,  /* the public opener: staff names withheld */
+	VIEW_STAFF,  /* the opener (staff or application) */
+	VIEW_ALL,    /* auditors, admins, operator: the reporter's contact too */
+	VIEW_PUBLIC, /* the public opener: staff names withheld */
 };
 
 static json_t *opt_i64(struct store_stmt *s, int col)
@@ -179,8 +179,10 @@ static enum tk_err messages_json(struct svc_ctx *c, int64_t id, enum ticket_view
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
 		const char *side = store_col_text(s, 2);
 		/* The public sees which side wrote, not the names of the staff who did. */
-		const char *author = v != VIEW_PUBLIC ? store_col_text(s, 1)
-			: strcmp(side, "issuer") == 0 ? "BSSN/BSrE" : strcmp(side, "public") == 0 ? store_col_text(s, 1) : "Kementerian";
+		const char *author = v != VIEW_PUBLIC              ? store_col_text(s, 1)
+				     : strcmp(side, "issuer") == 0 ? "BSSN/BSrE"
+				     : strcmp(side, "public") == 0 ? store_col_text(s, 1)
+								   : "Kementerian";
 		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)store_col_i64(s, 0), "author", author, "side", side, "body",
 		    store_col_text(s, 3), "at", (json_int_t)store_col_i64(s, 4));
 		if (o == NULL || json_array_append_new(arr, o) != 0) {
@@ -370,7 +372,7 @@ enum tk_err support_list(struct svc_ctx *c, const char *status, char **out)
 	{
 		char sql[512];
 		if ((rc = str_fmt(sql, sizeof(sql), "SELECT " TICKET_COLS ", (SELECT COUNT(*) FROM ticket_messages m WHERE m.ticket_id = t.id)"
-			 " FROM tickets t WHERE %s%s ORDER BY created_at DESC, id DESC LIMIT %u",
+						    " FROM tickets t WHERE %s%s ORDER BY created_at DESC, id DESC LIMIT %u",
 			 all ? "1 = 1" : "channel = ? AND opened_by = ?", status != NULL ? " AND status = ?" : "", SUPPORT_MAX_LIST)) != TK_OK ||
 		    (rc = store_prepare(c->st, sql, &s)) != TK_OK)
 			goto out;
@@ -444,11 +446,13 @@ static enum tk_err opener_email(struct svc_ctx *c, int64_t id, char out[SUPPORT_
 	out[0] = '\0';
 	buf_init_secret(&plain, 1024);
 	if ((rc = store_prepare(c->st, "SELECT t.reporter_contact, s.email FROM tickets t LEFT JOIN users u ON t.channel = 'staff' AND"
-		 " u.username = t.opened_by LEFT JOIN subscribers s ON s.user_id = u.id AND s.status = 'active' WHERE t.id = ?", &s)) != TK_OK ||
+				       " u.username = t.opened_by LEFT JOIN subscribers s ON s.user_id = u.id AND s.status = 'active' WHERE t.id = ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, id)) != TK_OK || (rc = store_step(s, &row)) != TK_OK || !row)
 		goto out;
 	{
-		int col = !store_col_null(s, 0) ? 0 : !store_col_null(s, 1) ? 1 : -1;
+		int col = !store_col_null(s, 0) ? 0 : !store_col_null(s, 1) ? 1
+									    : -1;
 		size_t blen = 0;
 		const uint8_t *b;
 		const char *txt = NULL;
@@ -518,14 +522,14 @@ static enum tk_err notify_issuer(struct svc_ctx *c, const char *ref, const char 
 struct open_arg {
 	const struct support_open_in *in;
 	const char *channel, *unit, *application, *document_id, *cert_serial;
-	char docid[64];             /* the registry id the verification found */
-	char *report;               /* JSON text of the evidence, or NULL */
+	char docid[64]; /* the registry id the verification found */
+	char *report;   /* JSON text of the evidence, or NULL */
 	char file_sha256[65];
 	char file_name[VERIFY_SVC_MAX_FILE_NAME + 1];
-	char token_hash[65];        /* public channel */
+	char token_hash[65]; /* public channel */
 	char ref[SUPPORT_REF_LEN + 1];
 	int64_t id;
-	int public;                 /* opened on the public page: the reporter's name and contact, a token */
+	int public; /* opened on the public page: the reporter's name and contact, a token */
 };
 
 /* "TKT-YYYY-XXXXXX": the WIB year and six characters of Crockford base32 (no I, L, O, U). */
@@ -594,8 +598,9 @@ static enum tk_err open_tx(struct svc_ctx *c, void *arg)
 		goto out;
 	author = a->public ? in->reporter_name : c->actor.user;
 	if ((rc = store_prepare(c->st, "INSERT INTO tickets (ref, channel, category, subject, status, opened_by, reporter_name, reporter_contact,"
-		 " access_hash, unit, application, document_id, cert_serial, verification_report, created_at, updated_at)"
-		 " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &s)) != TK_OK ||
+				       " access_hash, unit, application, document_id, cert_serial, verification_report, created_at, updated_at)"
+				       " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_text(s, 1, a->ref)) != TK_OK || (rc = store_bind_text(s, 2, a->channel)) != TK_OK ||
 	    (rc = store_bind_text(s, 3, in->category)) != TK_OK || (rc = store_bind_text(s, 4, in->subject)) != TK_OK ||
 	    (rc = store_bind_text(s, 5, c->actor.kind == ACTOR_ANONYMOUS ? "anonymous" : c->actor.user)) != TK_OK ||
@@ -622,7 +627,8 @@ static enum tk_err open_tx(struct svc_ctx *c, void *arg)
 	if (in->file != NULL && (!a->public || in->file_len <= SUPPORT_PUBLIC_KEEP)) {
 		int r2;
 		if ((rc = store_prepare(c->st, "INSERT INTO ticket_files (ticket_id, filename, mime, size, sha256, data, added_by, at)"
-			 " VALUES (?, ?, 'application/pdf', ?, ?, ?, ?, ?)", &s)) != TK_OK ||
+					       " VALUES (?, ?, 'application/pdf', ?, ?, ?, ?, ?)",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, a->id)) != TK_OK || (rc = store_bind_text(s, 2, a->file_name)) != TK_OK ||
 		    (rc = store_bind_i64(s, 3, (int64_t)in->file_len)) != TK_OK || (rc = store_bind_text(s, 4, a->file_sha256)) != TK_OK ||
 		    (rc = store_bind_blob(s, 5, in->file, in->file_len)) != TK_OK || (rc = store_bind_text(s, 6, author)) != TK_OK ||
@@ -803,7 +809,8 @@ enum tk_err support_open(struct svc_ctx *c, const struct support_open_in *in, in
 		unit[0] = '\0'; /* from the document, below */
 	else if ((rc = unit_of_caller(c, in->unit, unit)) != TK_OK)
 		return rc;
-	a.channel = public ? "public" : c->actor.kind == ACTOR_APPLICATION ? "api" : "staff";
+	a.channel = public ? "public" : c->actor.kind == ACTOR_APPLICATION ? "api"
+									   : "staff";
 	a.application = !public && c->actor.kind == ACTOR_APPLICATION ? c->actor.user : "";
 	a.document_id = in->document_id != NULL && in->document_id[0] != '\0' ? in->document_id : NULL;
 	a.cert_serial = in->cert_serial != NULL && in->cert_serial[0] != '\0' ? in->cert_serial : NULL;
@@ -846,8 +853,11 @@ struct change_arg {
 	const char *assignee; /* assign */
 	const char *author;   /* message author */
 	const char *side;
-	enum { CH_REPLY, CH_ASSIGN, CH_RESOLVE, CH_CLOSE } kind;
-	int opener;           /* the caller opened the ticket */
+	enum { CH_REPLY,
+		CH_ASSIGN,
+		CH_RESOLVE,
+		CH_CLOSE } kind;
+	int opener; /* the caller opened the ticket */
 };
 
 static enum tk_err set_status(struct svc_ctx *c, int64_t id, const char *status, int first_answer, int resolved, int clear_resolved, int64_t now)
@@ -857,8 +867,9 @@ static enum tk_err set_status(struct svc_ctx *c, int64_t id, const char *status,
 	enum tk_err rc;
 
 	if ((rc = store_prepare(c->st, "UPDATE tickets SET status = ?, updated_at = ?,"
-		 " first_answer_at = CASE WHEN ? = 1 AND first_answer_at IS NULL THEN ? ELSE first_answer_at END,"
-		 " resolved_at = CASE WHEN ? = 1 THEN ? WHEN ? = 1 THEN NULL ELSE resolved_at END WHERE id = ?", &s)) == TK_OK &&
+				       " first_answer_at = CASE WHEN ? = 1 AND first_answer_at IS NULL THEN ? ELSE first_answer_at END,"
+				       " resolved_at = CASE WHEN ? = 1 THEN ? WHEN ? = 1 THEN NULL ELSE resolved_at END WHERE id = ?",
+		 &s)) == TK_OK &&
 	    (rc = store_bind_text(s, 1, status)) == TK_OK && (rc = store_bind_i64(s, 2, now)) == TK_OK &&
 	    (rc = store_bind_i64(s, 3, first_answer)) == TK_OK && (rc = store_bind_i64(s, 4, now)) == TK_OK &&
 	    (rc = store_bind_i64(s, 5, resolved)) == TK_OK && (rc = store_bind_i64(s, 6, now)) == TK_OK &&
@@ -900,7 +911,9 @@ static enum tk_err change_tx(struct svc_ctx *c, void *arg)
 			return rc;
 		if ((rc = audit_ticket(c, reopen ? "ticket.reopen" : "ticket.reply", t->ref,
 			 json_pack("{s:s, s:s, s:s, s:I}", "side", a->side, "from", status, "to",
-			     issuer && strcmp(status, "open") == 0 ? "answered" : reopen ? "open" : status, "bytes", (json_int_t)strlen(a->body)))) != TK_OK)
+			     issuer && strcmp(status, "open") == 0 ? "answered" : reopen ? "open"
+											 : status,
+			     "bytes", (json_int_t)strlen(a->body)))) != TK_OK)
 			return rc;
 		if (issuer)
 			rc = notify_opener(c, t, "ada balasan dari BSSN/BSrE", "BSSN/BSrE replied");

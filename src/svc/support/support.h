@@ -27,16 +27,16 @@
 
 #include <jansson.h>
 
-#define SUPPORT_MAX_SUBJECT   300u                   /* bytes of a subject */
-#define SUPPORT_MAX_TEXT      (16u * 1024u)          /* bytes of a message */
-#define SUPPORT_MAX_NAME      200u                   /* bytes of a reporter's name */
-#define SUPPORT_MAX_CONTACT   254u                   /* bytes of a reporter's contact (e-mail or phone) */
-#define SUPPORT_MAX_FILE      MAX_REQ_BODY           /* bytes of the document attached to a ticket */
-#define SUPPORT_PUBLIC_KEEP   (10u * 1024u * 1024u)  /* a public ticket's document is kept up to this size; larger ones keep their report and hash only */
-#define SUPPORT_MAX_LIST      500u                   /* tickets in a list answer (newest first) */
-#define SUPPORT_MAX_MESSAGES  200u                   /* messages of one ticket */
-#define SUPPORT_TOKEN_BYTES   32u                    /* random bytes of a public follow-up token (hex on the wire) */
-#define SUPPORT_REF_LEN       15u                    /* "TKT-YYYY-XXXXXX" */
+#define SUPPORT_MAX_SUBJECT 300u                  /* bytes of a subject */
+#define SUPPORT_MAX_TEXT (16u * 1024u)            /* bytes of a message */
+#define SUPPORT_MAX_NAME 200u                     /* bytes of a reporter's name */
+#define SUPPORT_MAX_CONTACT 254u                  /* bytes of a reporter's contact (e-mail or phone) */
+#define SUPPORT_MAX_FILE MAX_REQ_BODY             /* bytes of the document attached to a ticket */
+#define SUPPORT_PUBLIC_KEEP (10u * 1024u * 1024u) /* a public ticket's document is kept up to this size; larger ones keep their report and hash only */
+#define SUPPORT_MAX_LIST 500u                     /* tickets in a list answer (newest first) */
+#define SUPPORT_MAX_MESSAGES 200u                 /* messages of one ticket */
+#define SUPPORT_TOKEN_BYTES 32u                   /* random bytes of a public follow-up token (hex on the wire) */
+#define SUPPORT_REF_LEN 15u                       /* "TKT-YYYY-XXXXXX" */
 
 /* What a new ticket says; strings borrowed, NULL when absent. */
 struct support_open_in {
@@ -50,7 +50,7 @@ struct support_open_in {
 	const char *reporter_contact; /* public: required (an e-mail address gets the replies' notices) */
 	const uint8_t *file;          /* the document in question (a PDF), or NULL */
 	size_t file_len;
-	const char *file_name;        /* the uploader's name for it (sanitised) */
+	const char *file_name; /* the uploader's name for it (sanitised) */
 };
 
 /*

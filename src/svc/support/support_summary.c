@@ -59,7 +59,7 @@ enum tk_err support_summary(struct svc_ctx *c, int year, char **out)
 	struct store_stmt *s = NULL;
 	int64_t start, end, *first = NULL, *resol = NULL, open_now = 0, unanswered_now = 0;
 	size_t nfirst = 0, nresol = 0, cap = 0;
-	int64_t opened = 0, answered = 0, resolved = 0, closed = 0, m_open[12] = {0}, m_res[12] = {0};
+	int64_t opened = 0, answered = 0, resolved = 0, closed = 0, m_open[12] = { 0 }, m_res[12] = { 0 };
 	json_t *o = NULL, *bycat = json_object(), *bych = json_object(), *bystat = json_object(), *months = json_array();
 	int row = 0, i;
 	enum tk_err rc;
@@ -78,7 +78,8 @@ enum tk_err support_summary(struct svc_ctx *c, int year, char **out)
 	}
 	year_bounds(year, &start, &end);
 	if ((rc = store_prepare(c->st, "SELECT category, channel, status, created_at, first_answer_at, resolved_at FROM tickets"
-		 " WHERE created_at >= ? AND created_at < ?", &s)) != TK_OK ||
+				       " WHERE created_at >= ? AND created_at < ?",
+		 &s)) != TK_OK ||
 	    (rc = store_bind_i64(s, 1, start)) != TK_OK || (rc = store_bind_i64(s, 2, end)) != TK_OK)
 		goto out;
 	while ((rc = store_step(s, &row)) == TK_OK && row) {
@@ -126,7 +127,7 @@ enum tk_err support_summary(struct svc_ctx *c, int year, char **out)
 		goto out;
 	for (i = 0; i < 12; i++)
 		if (json_array_append_new(months, json_pack("{s:i, s:I, s:I}", "month", i + 1, "opened", (json_int_t)m_open[i], "resolved",
-			(json_int_t)m_res[i])) != 0) {
+						      (json_int_t)m_res[i])) != 0) {
 			rc = tk_fail(TK_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -158,9 +159,10 @@ enum tk_err support_open_items(struct svc_ctx *c, int64_t now, json_t **out)
 	(void)now;
 	*out = NULL;
 	if ((rc = store_prepare(c->st, "SELECT COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0),"
-		 " COALESCE(SUM(CASE WHEN status = 'answered' THEN 1 ELSE 0 END), 0),"
-		 " COALESCE(SUM(CASE WHEN status = 'open' AND first_answer_at IS NULL THEN 1 ELSE 0 END), 0),"
-		 " MIN(CASE WHEN status = 'open' AND first_answer_at IS NULL THEN created_at END) FROM tickets", &s)) != TK_OK ||
+				       " COALESCE(SUM(CASE WHEN status = 'answered' THEN 1 ELSE 0 END), 0),"
+				       " COALESCE(SUM(CASE WHEN status = 'open' AND first_answer_at IS NULL THEN 1 ELSE 0 END), 0),"
+				       " MIN(CASE WHEN status = 'open' AND first_answer_at IS NULL THEN created_at END) FROM tickets",
+		 &s)) != TK_OK ||
 	    (rc = store_step(s, &row)) != TK_OK)
 		goto out;
 	if (row) {

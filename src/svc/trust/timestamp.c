@@ -37,7 +37,7 @@ static enum tk_err post_tsa(const char *url, const uint8_t *req, size_t len, str
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *h = NULL;
-	struct sink s = {out, 0};
+	struct sink s = { out, 0 };
 	long code = 0;
 	CURLcode cc;
 	enum tk_err rc = TK_OK;

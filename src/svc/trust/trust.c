@@ -20,15 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TRUST_RELOAD_S 300          /* cached signers are re-read this often (certificate rollover) */
-#define TRUST_REFRESH_BATCH 64u     /* responses signed per write transaction in trust_ocsp_refresh() */
+#define TRUST_RELOAD_S 300      /* cached signers are re-read this often (certificate rollover) */
+#define TRUST_REFRESH_BATCH 64u /* responses signed per write transaction in trust_ocsp_refresh() */
 #define TRUST_MAX_RESP_BYTES (64u * 1024u)
 #define TRUST_DEFAULT_VALIDITY_H 48u
-#define TRUST_MAX_VALIDITY_H 240u   /* 10 days, the usual upper bound for OCSP responses */
-#define TRUST_MAX_CACHE_MS 60000u   /* [ocsp] cache_ms: at most a minute of staleness across processes */
-#define TRUST_CACHE_SLOTS 4096u     /* entries of the in-process answer cache (a power of two) */
+#define TRUST_MAX_VALIDITY_H 240u /* 10 days, the usual upper bound for OCSP responses */
+#define TRUST_MAX_CACHE_MS 60000u /* [ocsp] cache_ms: at most a minute of staleness across processes */
+#define TRUST_CACHE_SLOTS 4096u   /* entries of the in-process answer cache (a power of two) */
 #define TRUST_CACHE_LOCKS 64u
-#define TRUST_SLOT_WAIT_MS 50       /* how long an on-demand answer waits for a signing slot */
+#define TRUST_SLOT_WAIT_MS 50 /* how long an on-demand answer waits for a signing slot */
 
 /* Per-thread cache: a TS_RESP_CTX is not thread-safe, and parsing certificates per request is waste. */
 struct trust_state {
@@ -40,15 +40,15 @@ struct trust_state {
 	int64_t ocsp_at;
 	struct ocsp_issuer issuer;
 	int64_t issuing_id;
-	int64_t validity;            /* seconds from thisUpdate to nextUpdate */
-	unsigned max_on_demand;      /* signatures in flight for on-demand answers, per process */
-	int at_issuance;             /* [ocsp] produce_at_issuance */
-	int64_t cache_ms;            /* [ocsp] cache_ms: in-process cache of stored answers; 0 = off */
+	int64_t validity;       /* seconds from thisUpdate to nextUpdate */
+	unsigned max_on_demand; /* signatures in flight for on-demand answers, per process */
+	int at_issuance;        /* [ocsp] produce_at_issuance */
+	int64_t cache_ms;       /* [ocsp] cache_ms: in-process cache of stored answers; 0 = off */
 };
 
 /* The status of a certificate as the store has it. */
 struct certinfo {
-	char status[12];             /* valid, revoked, hold */
+	char status[12]; /* valid, revoked, hold */
 	int64_t revoked_at;
 	int reason;
 };
@@ -57,7 +57,7 @@ struct certinfo {
 struct produced {
 	char serial[65];
 	struct certinfo ci;
-	struct buf sha1, sha256;     /* DER OCSPResponse per CertID hash; sha256 may be empty */
+	struct buf sha1, sha256; /* DER OCSPResponse per CertID hash; sha256 may be empty */
 	int64_t this_update, next_update;
 };
 
@@ -318,8 +318,70 @@ struct cache_entry {
 static struct cache_entry cache[TRUST_CACHE_SLOTS];
 static pthread_mutex_t cache_locks[TRUST_CACHE_LOCKS] = {
 #define L PTHREAD_MUTEX_INITIALIZER
-	L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,
-	L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
+	L,
 #undef L
 };
 
@@ -439,7 +501,7 @@ static void slot_release(void)
 /* A slot, waiting up to TRUST_SLOT_WAIT_MS for one: bursts of nonce requests queue briefly, floods get tryLater. */
 static int slot_acquire_wait(const struct trust_state *ts)
 {
-	const struct timespec ms = {0, 1000000};
+	const struct timespec ms = { 0, 1000000 };
 	int i;
 
 	for (i = 0; i < TRUST_SLOT_WAIT_MS; i++) {
@@ -572,7 +634,8 @@ static enum tk_err store_produced(struct svc_ctx *c, struct produced *const *ps,
 			 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO UPDATE SET cert_status = excluded.cert_status,"
 			 " der = excluded.der, der_sha256 = excluded.der_sha256, this_update = excluded.this_update,"
 			 " next_update = excluded.next_update, produced_at = excluded.produced_at"
-			 " WHERE ocsp_responses.this_update <= excluded.this_update", &up)) != TK_OK ||
+			 " WHERE ocsp_responses.this_update <= excluded.this_update",
+			 &up)) != TK_OK ||
 		    (rc = store_bind_text(up, 1, p->serial)) != TK_OK || (rc = store_bind_text(up, 2, p->ci.status)) != TK_OK ||
 		    (rc = store_bind_blob(up, 3, p->sha1.p, p->sha1.len)) != TK_OK ||
 		    (rc = (p->sha256.len ? store_bind_blob(up, 4, p->sha256.p, p->sha256.len) : store_bind_null(up, 4))) != TK_OK ||
@@ -599,7 +662,8 @@ static enum tk_err cert_row(struct svc_ctx *c, int64_t ca_id, const char *hex, s
 	*found = *had_sha256 = 0;
 	if ((rc = store_prepare(c->st,
 		 "SELECT c.status, c.revoked_at, c.reason, CASE WHEN r.der_sha256 IS NULL THEN 0 ELSE 1 END FROM certs c"
-		 " LEFT JOIN ocsp_responses r ON r.serial = c.serial WHERE c.serial = ? AND c.ca_id = ?", &s)) != TK_OK)
+		 " LEFT JOIN ocsp_responses r ON r.serial = c.serial WHERE c.serial = ? AND c.ca_id = ?",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_text(s, 1, hex)) == TK_OK && (rc = store_bind_i64(s, 2, ca_id)) == TK_OK &&
 	    (rc = store_step(s, found)) == TK_OK && *found) {
@@ -920,7 +984,8 @@ enum tk_err trust_ocsp_refresh(struct svc_ctx *c, int force, struct trust_refres
 			 " LEFT JOIN ocsp_responses r ON r.serial = c.serial"
 			 " WHERE c.ca_id = ? AND c.not_after > ? AND c.serial > ? AND (? = 1 OR r.serial IS NULL"
 			 " OR r.cert_status <> c.status OR r.this_update + (r.next_update - r.this_update) / 2 <= ?)"
-			 " ORDER BY c.serial LIMIT ?", &s)) != TK_OK ||
+			 " ORDER BY c.serial LIMIT ?",
+			 &s)) != TK_OK ||
 		    (rc = store_bind_i64(s, 1, ts->issuing_id)) != TK_OK || (rc = store_bind_i64(s, 2, now)) != TK_OK ||
 		    (rc = store_bind_text(s, 3, last)) != TK_OK || (rc = store_bind_i64(s, 4, force ? 1 : 0)) != TK_OK ||
 		    (rc = store_bind_i64(s, 5, now)) != TK_OK || (rc = store_bind_i64(s, 6, TRUST_REFRESH_BATCH)) != TK_OK)

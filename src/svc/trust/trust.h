@@ -40,10 +40,10 @@ enum tk_err trust_tsa_stamp(struct svc_ctx *c, const uint8_t *req, size_t len, s
 enum tk_err trust_tsa_serve(struct svc_ctx *c, const uint8_t *req, size_t len, struct buf *out, int *granted) WARN_UNUSED;
 
 struct trust_ocsp_answer {
-	struct buf der;       /* DER OCSPResponse; caller frees with buf_free() */
-	int successful;       /* responseStatus successful (signed) */
-	int cacheable;        /* successful and without nonce: HTTP caching headers apply */
-	int64_t this_update;  /* of a successful answer */
+	struct buf der;      /* DER OCSPResponse; caller frees with buf_free() */
+	int successful;      /* responseStatus successful (signed) */
+	int cacheable;       /* successful and without nonce: HTTP caching headers apply */
+	int64_t this_update; /* of a successful answer */
 	int64_t next_update;
 };
 
@@ -60,8 +60,8 @@ enum tk_err trust_ocsp_answer(struct svc_ctx *c, const uint8_t *req, size_t len,
 enum tk_err trust_ocsp_refresh_serial(struct svc_ctx *c, const char *serial) WARN_UNUSED;
 
 struct trust_refresh_stats {
-	int64_t refreshed;   /* responses signed and stored */
-	int64_t failed;      /* certificates whose response could not be made */
+	int64_t refreshed; /* responses signed and stored */
+	int64_t failed;    /* certificates whose response could not be made */
 };
 
 /*
@@ -83,7 +83,6 @@ void trust_cert_changed(struct svc_ctx *c, const char *serial);
 
 /* Frees the signers this thread cached. Safe to call when there are none. */
 void trust_thread_done(void);
-
 
 /* ---- time-stamp client (svc/trust/timestamp.c) ---- */
 
@@ -114,7 +113,7 @@ enum tk_err svc_doc_timestamp(struct svc_ctx *c, const uint8_t *pdf, size_t len,
 
 struct ltv_report {
 	size_t signatures, certs, crls, ocsps;
-	size_t missing;         /* certificates without reachable revocation data */
+	size_t missing; /* certificates without reachable revocation data */
 	char missing_what[256];
 };
 /*

@@ -53,15 +53,15 @@
 /* What one signature's CMS adds to the report (all owned). */
 struct sig_cms {
 	CMS_ContentInfo *cms;
-	STACK_OF(X509) *certs;  /* embedded certificates */
-	X509 *signer;           /* one of certs, borrowed */
-	char id[72];            /* "S-" + SHA-256 of the CMS DER, upper-case hex */
-	char *sigval;           /* hex of the signature value */
+	STACK_OF(X509) *certs;              /* embedded certificates */
+	X509 *signer;                       /* one of certs, borrowed */
+	char id[72];                        /* "S-" + SHA-256 of the CMS DER, upper-case hex */
+	char *sigval;                       /* hex of the signature value */
 	char hash[2 * EVP_MAX_MD_SIZE + 1]; /* hex of the signed messageDigest attribute; "" when absent */
-	CMS_ContentInfo *tst;   /* the first signature timestamp token */
-	X509 *tsa;              /* its signer, borrowed from tst_certs */
+	CMS_ContentInfo *tst;               /* the first signature timestamp token */
+	X509 *tsa;                          /* its signer, borrowed from tst_certs */
 	STACK_OF(X509) *tst_certs;
-	char tst_id[72];        /* "T-" + SHA-256 of the token DER */
+	char tst_id[72]; /* "T-" + SHA-256 of the token DER */
 };
 
 static void sig_cms_free(struct sig_cms *x)
@@ -336,7 +336,8 @@ static json_t *j_cert_sigalg(X509 *x)
 	if (!OBJ_find_sigid_algs(nid, &md, &pk))
 		return json_string(OBJ_nid2sn(nid));
 	md_upper(md != NID_undef ? OBJ_nid2sn(md) : "", m);
-	if (str_fmt(s, sizeof(s), "%s%s%s", pk == NID_rsaEncryption ? "RSA" : pk == NID_X9_62_id_ecPublicKey ? "ECDSA" : OBJ_nid2sn(pk),
+	if (str_fmt(s, sizeof(s), "%s%s%s", pk == NID_rsaEncryption ? "RSA" : pk == NID_X9_62_id_ecPublicKey ? "ECDSA"
+													     : OBJ_nid2sn(pk),
 		m[0] ? " with " : "", m) != TK_OK)
 		return json_null();
 	return json_string(s);
@@ -344,10 +345,19 @@ static json_t *j_cert_sigalg(X509 *x)
 
 static json_t *j_key_usages(X509 *x)
 {
-	static const struct { uint32_t bit; const char *name; } ku[] = {
-		{KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"}, {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
-		{KU_DATA_ENCIPHERMENT, "dataEncipherment"}, {KU_KEY_AGREEMENT, "keyAgreement"}, {KU_KEY_CERT_SIGN, "keyCertSign"},
-		{KU_CRL_SIGN, "crlSign"}, {KU_ENCIPHER_ONLY, "encipherOnly"}, {KU_DECIPHER_ONLY, "decipherOnly"},
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} ku[] = {
+		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
+		{ KU_NON_REPUDIATION, "nonRepudiation" },
+		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
+		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+		{ KU_KEY_AGREEMENT, "keyAgreement" },
+		{ KU_KEY_CERT_SIGN, "keyCertSign" },
+		{ KU_CRL_SIGN, "crlSign" },
+		{ KU_ENCIPHER_ONLY, "encipherOnly" },
+		{ KU_DECIPHER_ONLY, "decipherOnly" },
 	};
 	json_t *a = json_array();
 	uint32_t u = X509_get_key_usage(x);
@@ -560,7 +570,7 @@ static json_t *v1_detail(const struct verify_report *r, const struct verify_sig 
 /* One signatureInformations[] entry of v2 (reference 4.2, the vendor's spellings kept). */
 static json_t *v2_info(const struct verify_report *r, const struct verify_sig *s, const struct sig_cms *x, STACK_OF(X509) *extra, int last)
 {
-	STACK_OF(X509) *pools[2] = {x->certs, extra};
+	STACK_OF(X509) *pools[2] = { x->certs, extra };
 	X509 *chain[BSRE_MAX_CHAIN];
 	size_t i, n = chain_of(x->signer, pools, 2, chain);
 	json_t *certs = json_array(), *ts = json_null(), *o;
@@ -615,7 +625,8 @@ static void v2_conclusion(const struct verify_report *r, const char **conclusion
 		*desc = modified ? DESC_MODIFIED : DESC_INVALID;
 	} else {
 		*conclusion = "WARNING";
-		*desc = modified ? DESC_CHANGED : untrusted ? DESC_UNTRUSTED : DESC_WARNING;
+		*desc = modified ? DESC_CHANGED : untrusted ? DESC_UNTRUSTED
+							    : DESC_WARNING;
 	}
 }
 
@@ -688,7 +699,7 @@ static enum tk_err verify_audit_tx(struct svc_ctx *c, void *arg)
 /* The instance's issuing and root CA certificates (owned stack). */
 static enum tk_err instance_cas(struct svc_ctx *c, STACK_OF(X509) **out)
 {
-	static const char *const names[] = {"issuing", "root"};
+	static const char *const names[] = { "issuing", "root" };
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
 	enum tk_err rc;
@@ -735,7 +746,7 @@ enum tk_err verify_svc_bsre(struct svc_ctx *c, const struct verify_svc_in *in, c
 		goto out;
 	}
 	{
-		struct verify_audit a = {r->sha256, dtxt};
+		struct verify_audit a = { r->sha256, dtxt };
 		if ((rc = svc_in_tx(c, verify_audit_tx, &a)) != TK_OK)
 			goto out;
 	}
@@ -793,7 +804,8 @@ enum tk_err verify_svc_bsre_chain(struct svc_ctx *c, const char *id, json_t **ou
 	if (sid == 0)
 		return tk_fail_code(TK_ERR_NOT_FOUND, "not_registered", "User tidak terdaftar");
 	if ((rc = store_prepare(c->st, "SELECT c.der FROM subscriber_keys k JOIN certs c ON c.serial = k.cert_serial"
-		 " WHERE k.subscriber_id = ? ORDER BY k.id DESC LIMIT 1", &s)) != TK_OK)
+				       " WHERE k.subscriber_id = ? ORDER BY k.id DESC LIMIT 1",
+		 &s)) != TK_OK)
 		return rc;
 	if ((rc = store_bind_i64(s, 1, sid)) == TK_OK && (rc = store_step(s, &row)) == TK_OK) {
 		if (!row) {

@@ -28,9 +28,9 @@
 #include <string.h>
 
 #define ONLINE_MAX_BYTES (4u << 20) /* one OCSP response or CRL */
-#define ONLINE_TIMEOUT   5L         /* seconds per fetch */
-#define ONLINE_CACHE     128u       /* cached answers */
-#define ONLINE_MAX_TTL   86400      /* seconds an answer is kept at most */
+#define ONLINE_TIMEOUT 5L           /* seconds per fetch */
+#define ONLINE_CACHE 128u           /* cached answers */
+#define ONLINE_MAX_TTL 86400        /* seconds an answer is kept at most */
 
 struct online {
 	struct net_policy pol;
@@ -117,7 +117,9 @@ static enum tk_err ocsp_get_url(X509 *cert, X509 *issuer, const char *base, char
 	at = strlen(out);
 	for (i = 0; i < b64.len; i++) {
 		char c = (char)b64.p[i];
-		const char *enc = c == '+' ? "%2B" : c == '/' ? "%2F" : c == '=' ? "%3D" : NULL;
+		const char *enc = c == '+' ? "%2B" : c == '/' ? "%2F"
+						 : c == '='   ? "%3D"
+							      : NULL;
 		size_t k = enc ? 3 : 1;
 		if (at + k + 1 > sz) {
 			rc = tk_fail(TK_ERR_LIMIT, "verify: OCSP request URL too long");

@@ -21,7 +21,7 @@
  */
 static enum tk_err registry_status(void *arg, X509 *cert, X509 *issuer, int *known, int *revoked, int64_t *revoked_at, int *reason)
 {
-	static const char *const cas[] = {"issuing", "root"};
+	static const char *const cas[] = { "issuing", "root" };
 	struct svc_ctx *c = arg;
 	struct store_stmt *s = NULL;
 	int64_t ca_id = 0;
@@ -62,7 +62,8 @@ static enum tk_err registry_status(void *arg, X509 *cert, X509 *issuer, int *kno
 			*known = 1;
 			*revoked = strcmp(st, "valid") != 0;
 			*revoked_at = store_col_null(s, 1) ? 0 : store_col_i64(s, 1);
-			*reason = strcmp(st, "hold") == 0 ? 6 : store_col_null(s, 2) ? 0 : (int)store_col_i64(s, 2);
+			*reason = strcmp(st, "hold") == 0 ? 6 : store_col_null(s, 2) ? 0
+										     : (int)store_col_i64(s, 2);
 		}
 		OPENSSL_free(mine);
 	}
@@ -299,7 +300,11 @@ void verify_svc_file_name(const char *raw, char out[VERIFY_SVC_MAX_FILE_NAME + 1
 			base += i + 1, i = (size_t)-1;
 	for (i = 0; base[i] != '\0'; i++) {
 		unsigned char ch = (unsigned char)base[i];
-		size_t len = ch < 0x80 ? 1 : (ch & 0xE0) == 0xC0 ? 2 : (ch & 0xF0) == 0xE0 ? 3 : (ch & 0xF8) == 0xF0 ? 4 : 0, k;
+		size_t len = ch < 0x80 ? 1 : (ch & 0xE0) == 0xC0 ? 2
+					 : (ch & 0xF0) == 0xE0   ? 3
+					 : (ch & 0xF8) == 0xF0   ? 4
+								 : 0,
+		       k;
 		if (ch < 0x20 || ch == 0x7F || ch == '"' || len == 0)
 			continue;
 		for (k = 1; k < len; k++)

@@ -19,9 +19,9 @@
 #define VERIFY_SVC_MAX_OBJECTS (1u << 20) /* default object numbers of a PDF over HTTP ([verify] max_objects) */
 
 struct verify_svc_in {
-	const uint8_t *data;     /* the PDF, or for CAdES the signed content; borrowed */
+	const uint8_t *data; /* the PDF, or for CAdES the signed content; borrowed */
 	size_t len;
-	const uint8_t *sig;      /* CAdES: the detached .p7s (DER); NULL for a PDF */
+	const uint8_t *sig; /* CAdES: the detached .p7s (DER); NULL for a PDF */
 	size_t sig_len;
 	int64_t at;              /* validation time; 0: now */
 	unsigned max_seconds;    /* 0: [verify] max_seconds, else VERIFY_SVC_MAX_SECONDS */
@@ -32,8 +32,8 @@ struct verify_svc_in {
 	const char *channel;     /* usage report channel of a request: "web" (the public page) or "api" (NULL) */
 };
 #define VERIFY_SVC_PAGES_CONFIG 0 /* [verify] page_changes = fail|warn with an instance; fail without */
-#define VERIFY_SVC_PAGES_FAIL   1
-#define VERIFY_SVC_PAGES_WARN   2
+#define VERIFY_SVC_PAGES_FAIL 1
+#define VERIFY_SVC_PAGES_WARN 2
 
 /*
  * Builds a trust store: with an instance, its root CA, the anchors named
@@ -98,7 +98,7 @@ struct verify_batch_item {
 	size_t len;
 };
 #define VERIFY_BATCH_MAX_FILES 100u /* documents in one batch request */
-#define VERIFY_BATCH_SECONDS   120u /* the whole batch; later documents get a "batch_time" error entry */
+#define VERIFY_BATCH_SECONDS 120u   /* the whole batch; later documents get a "batch_time" error entry */
 /*
  * Verifies items[0..n) with the instance's trust (svc/verify/verify_batch.c):
  * {"count":n, "results":[report (verify_svc_json, "file" = its name) or
@@ -111,7 +111,9 @@ json_t *verify_svc_error_item(const char *name, const struct tk_error *e);
 
 /* ---- printable reports ---- */
 
-enum verify_svc_format { VERIFY_SVC_JSON = 0, VERIFY_SVC_HTML, VERIFY_SVC_PDF };
+enum verify_svc_format { VERIFY_SVC_JSON = 0,
+	VERIFY_SVC_HTML,
+	VERIFY_SVC_PDF };
 
 #define VERIFY_SVC_MAX_FILE_NAME 120u /* bytes of a document name kept for the report */
 
@@ -154,7 +156,8 @@ enum tk_err verify_svc_document(struct svc_ctx *c, const char *id, json_t **out)
 
 /* ---- BSrE Esign Client compatibility (svc/verify/verify_bsre.c, docs/bsre-compat.md) ---- */
 
-enum verify_bsre_api { VERIFY_BSRE_V1 = 1, VERIFY_BSRE_V2 = 2 };
+enum verify_bsre_api { VERIFY_BSRE_V1 = 1,
+	VERIFY_BSRE_V2 = 2 };
 
 /*
  * Maps a report to the BSrE Esign Client verification response: v1
