@@ -17,10 +17,10 @@
 #include "svc/calendar/calendar.h"
 #include "svc/assess/assess.h"
 #include "svc/base/base.h"
+#include "testinst.h"
 #include "svc/monev/monev.h"
 #include "svc/pii/pii.h"
 
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,37 +40,16 @@ static void must(enum tk_err rc)
 		fail_msg("call failed: %s", tk_errmsg());
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int group_setup(void **state)
 {
-	struct init_opts o;
-
 	(void)state;
-	if (str_copy(g_tmp, sizeof(g_tmp), "/tmp/teken-assess.XXXXXX") != TK_OK || mkdtemp(g_tmp) == NULL ||
-	    str_fmt(g_dir, sizeof(g_dir), "%s/inst", g_tmp) != TK_OK)
-		return -1;
-	memset(&o, 0, sizeof(o));
-	o.dir = g_dir;
-	o.key_alg = "ec-p256";
-	if (instance_init(&o) != TK_OK || instance_open(g_dir, &g_inst) != TK_OK) {
-		fprintf(stderr, "setup: %s\n", tk_errmsg());
-		return -1;
-	}
-	return 0;
+	return testinst_open("assess", g_tmp, sizeof(g_tmp), g_dir, sizeof(g_dir), &g_inst);
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	instance_close(g_inst);
-	nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testinst_close(g_tmp, g_inst);
 	return 0;
 }
 

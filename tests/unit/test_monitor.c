@@ -14,55 +14,37 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "svc/base/base.h"
+#include "testinst.h"
 #include "svc/jobs/jobs.h"
 #include "svc/monitor/monitor.h"
 
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
 
-static char g_tmp[64], g_dir[96], g_clock[96];
+static char g_tmp[PATH_MAX], g_dir[PATH_MAX], g_clock[PATH_MAX];
 static struct instance *g_inst;
 
 #define must(x) assert_int_equal((x), TK_OK)
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int group_setup(void **state)
 {
-	struct init_opts o;
-
 	(void)state;
-	if (str_copy(g_tmp, sizeof(g_tmp), "/tmp/teken-monitor.XXXXXX") != TK_OK || mkdtemp(g_tmp) == NULL ||
-	    str_fmt(g_dir, sizeof(g_dir), "%s/inst", g_tmp) != TK_OK || str_fmt(g_clock, sizeof(g_clock), "%s/clock", g_tmp) != TK_OK)
+	if (testinst_open("monitor", g_tmp, sizeof(g_tmp), g_dir, sizeof(g_dir), &g_inst) != 0 ||
+	    str_fmt(g_clock, sizeof(g_clock), "%s/clock", g_tmp) != TK_OK)
 		return -1;
-	/* The test clock (test builds): absent file = the real clock. */
+	/* The test clock (test builds): absent file = the real clock; tk_now() reads it on every call. */
 	setenv("TEKEN_TEST_CLOCK_FILE", g_clock, 1);
-	memset(&o, 0, sizeof(o));
-	o.dir = g_dir;
-	o.key_alg = "ec-p256";
-	o.store_url = getenv("TEKEN_PG_URL") != NULL && *getenv("TEKEN_PG_URL") ? getenv("TEKEN_PG_URL") : NULL;
-	if (instance_init(&o) != TK_OK || instance_open(g_dir, &g_inst) != TK_OK) {
-		fprintf(stderr, "setup: %s\n", tk_errmsg());
-		return -1;
-	}
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	instance_close(g_inst);
-	nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testinst_close(g_tmp, g_inst);
 	unsetenv("TEKEN_TEST_CLOCK_FILE");
 	return 0;
 }
