@@ -1021,7 +1021,6 @@ static void *jobs_main(void *arg)
 	struct svc_ctx c;
 	int64_t last_jobs = 0;
 
-	jobs_progress_start();
 	pthread_mutex_lock(&jt->lock);
 	while (!jt->stop) {
 		struct timespec until;
@@ -1162,8 +1161,13 @@ enum tk_err http_serve(struct instance *inst, const struct http_opts *o)
 	log_msg(LOG_INFO, "http.start",
 	    "listening on %s with %u threads; per address: %u connections, %u requests/s; %u signing at once on %u signing threads",
 	    o->listen, threads, per_ip, srv.rate_per_ip, srv.max_signing, srv.pool.nthreads);
-	if (!o->no_jobs && pthread_create(&jobs_tid, NULL, jobs_main, &jt) == 0)
-		jobs_started = 1;
+	if (!o->no_jobs) {
+		/* Before the thread runs: a /readyz right after READY=1 judges this process's jobs (a thread
+		 * that never starts then shows as stuck, as it should). */
+		jobs_progress_start();
+		if (pthread_create(&jobs_tid, NULL, jobs_main, &jt) == 0)
+			jobs_started = 1;
+	}
 	{
 		/* systemd (Type=notify): the socket accepts connections from here on. */
 		char state[160];

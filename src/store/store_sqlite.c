@@ -124,21 +124,48 @@ static void writer_release(struct sq_store *sq)
 	}
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * A writer waits SQLITE_BUSY_MS in all: first for the writers of this
+ * process (the mutex), then, with what is left, for other processes
+ * (SQLite's busy handler on BEGIN IMMEDIATE). One monotonic deadline, so a
+ * clock step changes nothing and the two waits never add up.
+ */
 static enum tk_err sq_begin(struct store *st, enum store_txmode mode)
 {
 	struct sq_store *sq = (struct sq_store *)st;
+	int64_t deadline = monotonic_ms() + SQLITE_BUSY_MS;
+	int waited = 0;
 	int rc;
 
 	if (mode == STORE_TX_WRITE && sq->writer != NULL && !sq->holds_writer) {
 		struct timespec until;
+		int64_t left;
 		int e;
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += SQLITE_BUSY_MS / 1000;
-		if ((e = pthread_mutex_timedlock(sq->writer, &until)) != 0)
+		until.tv_nsec += (long)(SQLITE_BUSY_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if ((e = pthread_mutex_clocklock(sq->writer, CLOCK_MONOTONIC, &until)) != 0)
 			return tk_fail(TK_ERR_STORE, "store: begin: database is locked (%s)", e == ETIMEDOUT ? "timed out" : strerror(e));
 		sq->holds_writer = 1;
+		left = deadline - monotonic_ms();
+		sqlite3_busy_timeout(sq->db, left > 1 ? (int)left : 1);
+		waited = 1;
 	}
 	rc = sqlite3_exec(sq->db, mode == STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+	if (waited)
+		sqlite3_busy_timeout(sq->db, SQLITE_BUSY_MS);
 	if (rc != SQLITE_OK) {
 		enum tk_err e = sq_fail(sq->db, rc, "begin");
 		writer_release(sq);

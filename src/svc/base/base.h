@@ -12,7 +12,7 @@
 #include <pthread.h>
 
 #define INSTANCE_KEY_CACHE 16
-#define INSTANCE_CERT_CACHE 16 /* parsed certificates kept by svc_cert_parse_cached() */
+#define INSTANCE_CERT_CACHE 256 /* parsed certificates kept by svc_cert_parse_cached(): every unit seal of a ministry */
 
 struct config;
 struct store; /* opaque to front ends: only src/svc talks to the store */

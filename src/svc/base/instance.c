@@ -380,8 +380,18 @@ enum tk_err svc_cert_parse_cached(struct instance *inst, const uint8_t *der, siz
 	/* Not cached when out of memory: the caller still has its certificate. */
 	if ((copy = malloc(len)) != NULL) {
 		memcpy(copy, der, len);
-		X509_up_ref(x);
 		pthread_mutex_lock(&inst->key_lock);
+		/* Another thread may have parsed the same certificate meanwhile: one entry each. */
+		for (i = 0; i < inst->ncerts; i++)
+			if (inst->certs[i].len == len && memcmp(inst->certs[i].der, der, len) == 0)
+				break;
+		if (i < inst->ncerts) {
+			pthread_mutex_unlock(&inst->key_lock);
+			free(copy);
+			*out = x;
+			return TK_OK;
+		}
+		X509_up_ref(x);
 		if (inst->ncerts < INSTANCE_CERT_CACHE) {
 			i = inst->ncerts++;
 		} else {

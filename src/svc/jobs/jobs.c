@@ -39,18 +39,20 @@ enum { J_NOTIFY,
 	J_AUDIT,
 	J_COUNT };
 
+_Static_assert(J_COUNT <= JOBS_MAX, "jobs_progress() copies every job into JOBS_MAX entries");
+
 /* This process's one jobs thread writes; request threads read (under lock). */
 static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
 static int progress_started;
 static struct jobs_progress progress[J_COUNT] = {
-	{ "notify", JOBS_PASS_S, 0, 0, 0 },
-	{ "webhooks", JOBS_PASS_S, 0, 0, 0 },
-	{ "files", JOBS_PASS_S, 0, 0, 0 },
-	{ "reminders", 3600, 0, 0, 0 },
-	{ "crl", 3600, 0, 0, 0 },
-	{ "ocsp", 3600, 0, 0, 0 },
-	{ "logins", 3600, 0, 0, 0 },
-	{ "audit", JOBS_PASS_S, 0, 0, 0 },
+	{ "notify", JOBS_PASS_S, 0, 0, 0, 0 },
+	{ "webhooks", JOBS_PASS_S, 0, 0, 0, 0 },
+	{ "files", JOBS_PASS_S, 0, 0, 0, 0 },
+	{ "reminders", 3600, 0, 0, 0, 0 },
+	{ "crl", 3600, 0, 0, 0, 0 },
+	{ "ocsp", 3600, 0, 0, 0, 0 },
+	{ "logins", 3600, 0, 0, 0, 0 },
+	{ "audit", JOBS_PASS_S, 0, 0, 0, 0 },
 };
 
 int64_t jobs_monotonic_s(void)
@@ -87,11 +89,12 @@ int jobs_stuck(const struct jobs_progress *p, size_t n, int64_t now)
 	size_t i;
 	int worst = -1;
 
+	for (i = 0; i < n; i++)
+		if (p[i].running)
+			return now - p[i].started > JOBS_STUCK_PERIODS * p[i].period + JOBS_STUCK_SLACK_S ? (int)i : -1;
 	for (i = 0; i < n; i++) {
 		int64_t over = now - p[i].last_done - (JOBS_STUCK_PERIODS * p[i].period + JOBS_STUCK_SLACK_S);
-		if (over <= 0)
-			continue;
-		if (worst < 0 || (p[i].running && !p[worst].running) || (p[i].running == p[worst].running && over > late)) {
+		if (over > 0 && (worst < 0 || over > late)) {
 			worst = (int)i;
 			late = over;
 		}
@@ -103,6 +106,7 @@ static void job_begin(int j)
 {
 	pthread_mutex_lock(&progress_lock);
 	progress[j].running = 1;
+	progress[j].started = jobs_monotonic_s();
 	pthread_mutex_unlock(&progress_lock);
 }
 

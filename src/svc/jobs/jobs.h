@@ -33,6 +33,7 @@ struct jobs_progress {
 	int64_t last_done; /* CLOCK_MONOTONIC seconds of its last completion (or of jobs_progress_start) */
 	int64_t last_ok;   /* tk_now() of its last successful run; 0: none yet */
 	int running;       /* started and not yet completed */
+	int64_t started;   /* CLOCK_MONOTONIC seconds when the running job started */
 };
 
 /* The jobs thread of this process says it runs (once, before its first pass). */
@@ -44,10 +45,13 @@ void jobs_progress_start(void);
  */
 void jobs_progress(struct jobs_progress out[JOBS_MAX], size_t *n, int *in_process);
 /*
- * The job to name as stuck at monotonic time now: one that has not
- * completed for JOBS_STUCK_PERIODS of its periods plus JOBS_STUCK_SLACK_S,
- * preferring one still running (it hangs; the others wait behind it), then
- * the latest. Returns its index, or -1 when none is late.
+ * The job to name as stuck at monotonic time now. The jobs run one after
+ * another on one thread, so while a job runs within its own budget
+ * (JOBS_STUCK_PERIODS of its periods plus JOBS_STUCK_SLACK_S from its start)
+ * the others only wait and nothing is stuck; a running job over its budget
+ * is the one that hangs. With none running, a job is late when it has not
+ * completed for its budget (the thread is gone or hangs between jobs); the
+ * latest is named. Returns its index, or -1 when none is stuck.
  */
 int jobs_stuck(const struct jobs_progress *p, size_t n, int64_t now);
 /* Seconds of CLOCK_MONOTONIC, the clock of last_done. */

@@ -61,11 +61,12 @@ enum tk_err monitor_gauges(struct svc_ctx *c, struct buf *out)
 
 /* ---------------------------------------------------------------- readiness */
 
-/* Store and key checks cost a commit and five signatures: one evaluation serves every probe for this long. */
+/* Store and key checks cost a commit and four signatures: one evaluation serves every probe for this long. */
 #define READY_CACHE_S 5
-#define READY_KEYS 5
+#define READY_KEYS 4
 
-static const char *const ready_key_names[READY_KEYS] = { "issuing", "root", "seal", "tsa", "ocsp" };
+/* The keys serving needs. Not the root: the CPS lets it be kept offline, and a probe is no use for a CA key. */
+static const char *const ready_key_names[READY_KEYS] = { "issuing", "seal", "tsa", "ocsp" };
 
 /* The last evaluation of the expensive checks, shared by the serving threads. */
 static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;      /* guards the cache below */
@@ -113,7 +114,7 @@ static enum tk_err key_probe(struct svc_ctx *c, const char *name)
 	enum tk_err rc;
 
 	buf_init(&sig, 8192);
-	if (strcmp(name, "issuing") == 0 || strcmp(name, "root") == 0)
+	if (strcmp(name, "issuing") == 0)
 		rc = ca_load(c, name, NULL, &cert, &k);
 	else
 		rc = svc_key_load(c, name, &k);
