@@ -30,7 +30,7 @@ def read(path):
 
 # ---- commands: main.c's dispatch table against the help table
 main_c = read(os.path.join(SRC, "src/cli/main.c"))
-dispatched = re.findall(r'\{"([a-z][a-z0-9-]*)",\s*cmd_[a-z_]+\}', main_c)
+dispatched = re.findall(r'\{\s*"([a-z][a-z0-9-]*)",\s*cmd_[a-z_]+\s*\}', main_c)
 check(len(dispatched) >= 30 and "serve" in dispatched and "verify" in dispatched,
       "main.c dispatch table found (%d commands)" % len(dispatched))
 
@@ -138,7 +138,7 @@ ra_c = read(os.path.join(SRC, "src/svc/ra/ra.c"))
 fn = ra_c[ra_c.index("approvals_needed("):]
 fn = fn[:fn.index("\n}\n")]
 check('"approvals_%s"' in fn, "ra.c builds approvals_<kind>")
-kinds = re.findall(r'\{"(\w+)", \d+\}', fn)
+kinds = re.findall(r'\{\s*"(\w+)",\s*\d+\s*\}', fn)
 check(len(kinds) >= 10, "approval kinds found in ra.c: %s" % kinds)
 read_keys |= {("ra", "approvals_" + k) for k in kinds}
 

@@ -21,6 +21,7 @@ struct instance {
 	char base_url[256];
 	char digest[16];
 	char policy_oid[64];
+	int migrated;          /* this process brought the schema up to date once (atomic): later connections skip it */
 	uint8_t pii_key[32];   /* seals personal data columns (HKDF of ikey) */
 	uint8_t index_key[32]; /* HMAC key of the NIK blind index */
 	/* Decrypted keys, loaded once per process (decoding an RSA key costs

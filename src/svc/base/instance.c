@@ -219,9 +219,21 @@ void instance_close(struct instance *inst)
 	free(inst);
 }
 
+/*
+ * The first connection of a process migrates the schema (a write
+ * transaction); later ones only connect. Serving threads connect on first
+ * use, and a write at that moment would fail their first request while the
+ * store takes no writes (a read-only or full database) and queue every new
+ * thread on the write lock.
+ */
 enum tk_err instance_connect(struct instance *inst, struct store **out)
 {
-	return store_open(inst->store_url, 1, out);
+	int migrated = __atomic_load_n(&inst->migrated, __ATOMIC_ACQUIRE);
+	enum tk_err rc = store_open(inst->store_url, !migrated, out);
+
+	if (rc == TK_OK && !migrated)
+		__atomic_store_n(&inst->migrated, 1, __ATOMIC_RELEASE);
+	return rc;
 }
 
 enum tk_err svc_ctx_open(struct instance *inst, const char *user, const char *role, const char *ip,
@@ -260,7 +272,10 @@ const char *instance_digest(const struct instance *inst) { return inst->digest; 
 enum tk_err instance_migrate(struct instance *inst)
 {
 	struct store *st = NULL;
-	enum tk_err rc = instance_connect(inst, &st); /* connecting migrates */
+	enum tk_err rc;
+
+	__atomic_store_n(&inst->migrated, 0, __ATOMIC_RELEASE);
+	rc = instance_connect(inst, &st); /* the first connection migrates */
 
 	store_close(st);
 	return rc;
