@@ -373,6 +373,17 @@ static enum tk_err p11_key_open(const struct instance *inst, const char *name, c
 	return key_p11_open(&t, name, ref, out);
 }
 
+/* The cache slot holding exactly these DER bytes, or inst->ncerts; the caller holds key_lock. */
+static size_t cert_cache_find(const struct instance *inst, const uint8_t *der, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < inst->ncerts; i++)
+		if (inst->certs[i].len == len && memcmp(inst->certs[i].der, der, len) == 0)
+			break;
+	return i;
+}
+
 enum tk_err svc_cert_parse_cached(struct instance *inst, const uint8_t *der, size_t len, X509 **out)
 {
 	X509 *x = NULL;
@@ -382,30 +393,21 @@ enum tk_err svc_cert_parse_cached(struct instance *inst, const uint8_t *der, siz
 
 	*out = NULL;
 	pthread_mutex_lock(&inst->key_lock);
-	for (i = 0; i < inst->ncerts; i++)
-		if (inst->certs[i].len == len && memcmp(inst->certs[i].der, der, len) == 0) {
-			X509_up_ref(inst->certs[i].cert);
-			*out = inst->certs[i].cert;
-			pthread_mutex_unlock(&inst->key_lock);
-			return TK_OK;
-		}
+	if ((i = cert_cache_find(inst, der, len)) < inst->ncerts) {
+		X509_up_ref(inst->certs[i].cert);
+		*out = inst->certs[i].cert;
+		pthread_mutex_unlock(&inst->key_lock);
+		return TK_OK;
+	}
 	pthread_mutex_unlock(&inst->key_lock);
 	if ((rc = x509_cert_parse(der, len, &x)) != TK_OK)
 		return rc;
-	/* Not cached when out of memory: the caller still has its certificate. */
-	if ((copy = malloc(len)) != NULL) {
+	*out = x;
+	pthread_mutex_lock(&inst->key_lock);
+	/* Another thread may have cached the same certificate meanwhile (one entry each); out of
+	 * memory, it is not cached: the caller still has its certificate. */
+	if (cert_cache_find(inst, der, len) == inst->ncerts && (copy = malloc(len)) != NULL) {
 		memcpy(copy, der, len);
-		pthread_mutex_lock(&inst->key_lock);
-		/* Another thread may have parsed the same certificate meanwhile: one entry each. */
-		for (i = 0; i < inst->ncerts; i++)
-			if (inst->certs[i].len == len && memcmp(inst->certs[i].der, der, len) == 0)
-				break;
-		if (i < inst->ncerts) {
-			pthread_mutex_unlock(&inst->key_lock);
-			free(copy);
-			*out = x;
-			return TK_OK;
-		}
 		X509_up_ref(x);
 		if (inst->ncerts < INSTANCE_CERT_CACHE) {
 			i = inst->ncerts++;
@@ -419,9 +421,8 @@ enum tk_err svc_cert_parse_cached(struct instance *inst, const uint8_t *der, siz
 		inst->certs[i].der = copy;
 		inst->certs[i].len = len;
 		inst->certs[i].cert = x;
-		pthread_mutex_unlock(&inst->key_lock);
 	}
-	*out = x;
+	pthread_mutex_unlock(&inst->key_lock);
 	return TK_OK;
 }
 

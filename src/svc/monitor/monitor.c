@@ -128,32 +128,32 @@ static enum tk_err key_probe(struct svc_ctx *c, const char *name)
 	return rc;
 }
 
-static void ready_expensive(struct svc_ctx *c, struct ready_result *r)
+/* Fills r from the last evaluation when there is one younger than max_age seconds; 1 when it did. */
+static int ready_last(struct ready_result *r, int64_t max_age)
 {
-	int64_t now;
-	size_t i;
+	int have;
 
 	pthread_mutex_lock(&ready_lock);
-	now = jobs_monotonic_s();
-	if (ready_have && now - ready_at < READY_CACHE_S) {
+	have = ready_have && jobs_monotonic_s() - ready_at < max_age;
+	if (have) {
 		r->store_ok = ready_store_ok;
 		r->keys_ok = ready_keys_ok;
 		r->key_failed = ready_key_failed;
-		pthread_mutex_unlock(&ready_lock);
-		return;
 	}
 	pthread_mutex_unlock(&ready_lock);
+	return have;
+}
+
+static void ready_expensive(struct svc_ctx *c, struct ready_result *r)
+{
+	size_t i;
+
+	if (ready_last(r, READY_CACHE_S))
+		return;
 	/* A probe storm while the store hangs: one probe waits for it, the others answer from the last result. */
 	if (pthread_mutex_trylock(&ready_eval_lock) != 0) {
-		pthread_mutex_lock(&ready_lock);
-		if (ready_have) {
-			r->store_ok = ready_store_ok;
-			r->keys_ok = ready_keys_ok;
-			r->key_failed = ready_key_failed;
-			pthread_mutex_unlock(&ready_lock);
+		if (ready_last(r, INT64_MAX))
 			return;
-		}
-		pthread_mutex_unlock(&ready_lock);
 		pthread_mutex_lock(&ready_eval_lock);
 	}
 	r->store_ok = svc_in_tx(c, probe_write, NULL) == TK_OK;
